@@ -1,0 +1,148 @@
+"""Thin views over accounts: registration, JWT tokens (body or HttpOnly cookie), profile, search."""
+
+from typing import Any, cast
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+from accounts import selectors, services
+from accounts.api.serializers import (
+    MeSerializer,
+    MeUpdateInputSerializer,
+    PublicUserSerializer,
+    RegisteredUserSerializer,
+    RegisterInputSerializer,
+    TokenObtainInputSerializer,
+    TokenPairSerializer,
+    TokenRefreshInputSerializer,
+    UserSearchInputSerializer,
+)
+from accounts.api.throttles import AUTH_THROTTLES
+from accounts.models import User
+
+REFRESH_COOKIE_PATH = "/api/v1/auth/"
+
+
+def _token_response(tokens: dict[str, Any], *, use_cookie: bool) -> Response:
+    """Answer with the token pair; in cookie mode the refresh token goes only into the cookie."""
+    body = {"access": str(tokens["access"]), "refresh": str(tokens["refresh"])}
+    if not use_cookie:
+        return Response(body)
+    response = Response({"access": body["access"]})
+    response.set_cookie(
+        settings.REFRESH_COOKIE_NAME,
+        body["refresh"],
+        max_age=int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds()),
+        path=REFRESH_COOKIE_PATH,
+        secure=settings.REFRESH_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+def _refresh_token_from(request: Request) -> tuple[str, bool]:
+    """The refresh token from the body, else from the cookie; and whether it came from the cookie."""
+    data = TokenRefreshInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    if token := data.validated_data.get("refresh"):
+        return token, False
+    if token := request.COOKIES.get(settings.REFRESH_COOKIE_NAME):
+        return token, True
+    raise InvalidToken("No refresh token was given.")
+
+
+class PublicApi(APIView):
+    """An endpoint for anonymous callers; its refusals are still 401 with a Bearer challenge."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class RegisterApi(PublicApi):
+    throttle_classes = AUTH_THROTTLES
+
+    @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer})
+    def post(self, request: Request) -> Response:
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenObtainApi(PublicApi):
+    throttle_classes = AUTH_THROTTLES
+
+    @extend_schema(request=TokenObtainInputSerializer, responses={200: TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        data = TokenObtainInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credentials = {key: data.validated_data[key] for key in ("username", "password")}
+        pair = TokenObtainPairSerializer(data=credentials)
+        pair.is_valid(raise_exception=True)  # one 401 body for an unknown user and a wrong password
+        return _token_response(pair.validated_data, use_cookie=data.validated_data["use_cookie"])
+
+
+class TokenRefreshApi(PublicApi):
+    @extend_schema(request=TokenRefreshInputSerializer, responses={200: TokenPairSerializer})
+    def post(self, request: Request) -> Response:
+        token, from_cookie = _refresh_token_from(request)
+        rotated = TokenRefreshSerializer(data={"refresh": token})
+        try:
+            rotated.is_valid(raise_exception=True)
+        except TokenError as error:
+            raise InvalidToken(str(error)) from error
+        return _token_response(rotated.validated_data, use_cookie=from_cookie)
+
+
+class LogoutApi(PublicApi):
+    @extend_schema(
+        request=TokenRefreshInputSerializer, responses={204: OpenApiResponse(description="Logged out")}
+    )
+    def post(self, request: Request) -> Response:
+        token, _ = _refresh_token_from(request)
+        try:
+            services.refresh_token_revoke(token=token)
+        except TokenError as error:
+            raise InvalidToken(str(error)) from error
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response.delete_cookie(settings.REFRESH_COOKIE_NAME, path=REFRESH_COOKIE_PATH, samesite="Strict")
+        return response
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: MeSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=MeUpdateInputSerializer, responses={200: MeSerializer})
+    def patch(self, request: Request) -> Response:
+        data = MeUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update_profile(user=cast(User, request.user), **data.validated_data)
+        return Response(MeSerializer(user).data)
+
+
+class UserListApi(ListAPIView):
+    serializer_class = PublicUserSerializer
+
+    @extend_schema(parameters=[UserSearchInputSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        params = UserSearchInputSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.user_search(query=params.validated_data["search"])

@@ -1,0 +1,57 @@
+"""One error shape for the whole API: {"error": {"code", "detail", "fields"}}."""
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+
+def error_body(code: str, detail: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "detail": detail, "fields": fields or {}}}
+
+
+def _first_message(fields: Any) -> str:
+    """The first message of a (possibly nested) DRF error detail, for a one-line `detail`."""
+    while isinstance(fields, dict | list) and fields:
+        fields = next(iter(fields.values())) if isinstance(fields, dict) else fields[0]
+    return str(fields) if fields else "The request has invalid fields."
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's own errors, raised by services and selectors, as their DRF equivalents."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _as_api_exception(exc)
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body("invalid", _first_message(fields), fields)
+    else:
+        code = exc.get_codes()
+        detail = exc.detail.get("detail", exc.default_detail) if isinstance(exc.detail, dict) else exc.detail
+        response.data = error_body(code if isinstance(code, str) else exc.default_code, str(detail))
+    return response
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)

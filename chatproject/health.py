@@ -1,0 +1,60 @@
+"""Liveness (/healthz) and readiness (/readyz: database, channel layer, broker)."""
+
+import asyncio
+from collections.abc import Callable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from kombu import Connection
+
+CHECK_TIMEOUT_SECONDS = 2
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_channel_layer() -> None:
+    async def round_trip() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            raise RuntimeError("no channel layer is configured")
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "readyz.ping"})
+        await layer.receive(channel)
+
+    async_to_sync(asyncio.wait_for)(round_trip(), CHECK_TIMEOUT_SECONDS)
+
+
+def _check_broker() -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # embedded mode: tasks run in-process, there is no broker to reach
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=CHECK_TIMEOUT_SECONDS) as conn:
+        conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": _check_database,
+    "channel_layer": _check_channel_layer,
+    "broker": _check_broker,
+}
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    failed = []
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception:  # any failure means "not ready"; the name says where to look
+            failed.append(name)
+    if failed:
+        return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,22 @@
+"""Production: the secret key, database and broker come from the environment, with no defaults;
+HTTPS everywhere behind a TLS-terminating proxy."""
+
+import environ
+
+_env = environ.Env()
+# Fail before anything else is loaded: each raises ImproperlyConfigured when its variable is unset.
+for _required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"):
+    _env.str(_required)
+
+from .base import *  # noqa: E402, F403
+
+DEBUG = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = _env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+REFRESH_COOKIE_SECURE = True

@@ -1,0 +1,115 @@
+from datetime import timedelta
+
+import pytest
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.accounts.factories import DEFAULT_PASSWORD
+
+TOKEN_URL = "/api/v1/auth/token/"
+REFRESH_URL = "/api/v1/auth/token/refresh/"
+LOGOUT_URL = "/api/v1/auth/logout/"
+ME_URL = "/api/v1/users/me/"
+COOKIE = "parley_refresh"
+
+pytestmark = pytest.mark.django_db
+
+
+def obtain(client, user, **extra):
+    return client.post(
+        TOKEN_URL, {"username": user.username, "password": DEFAULT_PASSWORD, **extra}, format="json"
+    )
+
+
+def test_login_returns_a_working_token_pair(api_client, user):
+    response = obtain(api_client, user)
+    assert response.status_code == 200
+    assert set(response.json()) == {"access", "refresh"}
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    assert api_client.get(ME_URL).json()["username"] == user.username
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(api_client, user):
+    wrong_password = api_client.post(
+        TOKEN_URL, {"username": user.username, "password": "nope"}, format="json"
+    )
+    unknown_user = api_client.post(TOKEN_URL, {"username": "ghost", "password": "nope"}, format="json")
+    assert wrong_password.status_code == unknown_user.status_code == 401
+    assert wrong_password.json() == unknown_user.json()
+    assert wrong_password.json()["error"]["code"] == "no_active_account"
+
+
+def test_inactive_user_cannot_log_in(api_client, user):
+    user.is_active = False
+    user.save()
+    assert obtain(api_client, user).status_code == 401
+
+
+def test_refresh_rotates_and_the_old_refresh_token_is_refused(api_client, user):
+    old_refresh = obtain(api_client, user).json()["refresh"]
+    rotated = api_client.post(REFRESH_URL, {"refresh": old_refresh}, format="json")
+    assert rotated.status_code == 200
+    assert set(rotated.json()) == {"access", "refresh"}
+    assert rotated.json()["refresh"] != old_refresh
+    again = api_client.post(REFRESH_URL, {"refresh": old_refresh}, format="json")
+    assert again.status_code == 401
+    assert again.json()["error"]["code"] == "token_not_valid"
+
+
+def test_refresh_after_logout_is_refused(api_client, user):
+    refresh = obtain(api_client, user).json()["refresh"]
+    assert api_client.post(LOGOUT_URL, {"refresh": refresh}, format="json").status_code == 204
+    response = api_client.post(REFRESH_URL, {"refresh": refresh}, format="json")
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("refresh", ["garbage", "", None])
+def test_refresh_with_a_bad_token_is_401_not_500(api_client, refresh):
+    body = {} if refresh is None else {"refresh": refresh}
+    response = api_client.post(REFRESH_URL, body, format="json")
+    assert response.status_code in (400, 401)
+    assert "error" in response.json()
+
+
+def test_expired_access_token_is_refused(api_client, user):
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = api_client.get(ME_URL)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
+
+
+def test_forged_access_token_is_refused(api_client, user):
+    token = str(AccessToken.for_user(user))
+    header, payload, signature = token.split(".")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {header}.{payload}.{signature[::-1]}")
+    assert api_client.get(ME_URL).status_code == 401
+
+
+class TestRefreshCookie:
+    def test_login_in_cookie_mode_keeps_the_refresh_token_out_of_javascript(self, api_client, user):
+        response = obtain(api_client, user, use_cookie=True)
+        assert response.status_code == 200
+        assert set(response.json()) == {"access"}
+        cookie = response.cookies[COOKIE]
+        assert cookie["httponly"]
+        assert cookie["samesite"] == "Strict"
+        assert cookie["path"] == "/api/v1/auth/"
+
+    def test_refresh_from_the_cookie_rotates_the_cookie(self, api_client, user):
+        first = obtain(api_client, user, use_cookie=True).cookies[COOKIE].value
+        response = api_client.post(REFRESH_URL, {}, format="json")
+        assert response.status_code == 200
+        assert set(response.json()) == {"access"}
+        assert response.cookies[COOKIE].value not in ("", first)
+
+    def test_logout_clears_the_cookie_and_revokes_its_token(self, api_client, user):
+        refresh = obtain(api_client, user, use_cookie=True).cookies[COOKIE].value
+        response = api_client.post(LOGOUT_URL, {}, format="json")
+        assert response.status_code == 204
+        assert response.cookies[COOKIE].value == ""
+        assert api_client.post(REFRESH_URL, {"refresh": refresh}, format="json").status_code == 401
+
+    def test_secure_flag_follows_the_setting(self, api_client, user, settings):
+        settings.REFRESH_COOKIE_SECURE = True
+        assert obtain(api_client, user, use_cookie=True).cookies[COOKIE]["secure"]

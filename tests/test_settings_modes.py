@@ -1,0 +1,108 @@
+"""Settings are read in a fresh interpreter per mode, with exactly the variables each mode documents."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "db": settings.DATABASES["default"]["ENGINE"],
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "storage": settings.STORAGES["default"]["BACKEND"],
+    "vapid_public": settings.VAPID_PUBLIC_KEY,
+    "secret": settings.SECRET_KEY,
+}))
+"""
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "k3V9-pQz_7wLr2mXc8Yt5NbH0sJd4FgAe6UoIi1Zv" * 2,
+    "DATABASE_URL": "postgres://parley@db.internal:5432/parley",
+    "CELERY_BROKER_URL": "amqp://parley:secret@mq.internal:5672//",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "DJANGO_ALLOWED_HOSTS": "chat.example.com",
+}
+
+
+def run_python(args: list[str], settings_module: str, extra_env: dict[str, str], data_dir: Path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "PARLEY_DATA_DIR": str(data_dir),
+        **extra_env,
+    }
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def probe(settings_module: str, extra_env: dict[str, str], data_dir: Path) -> dict:
+    result = run_python(["-c", PROBE], settings_module, extra_env, data_dir)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_embedded_default_needs_no_service(tmp_path):
+    found = probe("chatproject.settings.base", {}, tmp_path)
+    assert found["db"] == "django.db.backends.sqlite3"
+    assert found["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert found["eager"] is True
+    assert found["storage"] == "django.core.files.storage.FileSystemStorage"
+
+
+def test_embedded_default_generates_secrets_once_and_keeps_them(tmp_path):
+    first = probe("chatproject.settings.base", {}, tmp_path)
+    second = probe("chatproject.settings.base", {}, tmp_path)
+    assert first["vapid_public"] == second["vapid_public"]
+    assert first["secret"] == second["secret"]
+    assert len(first["vapid_public"]) == 87  # an uncompressed P-256 point, base64url without padding
+    assert (tmp_path / "vapid.json").stat().st_mode & 0o077 == 0
+
+
+def test_full_stack_variables_switch_every_integration_on(tmp_path):
+    found = probe(
+        "chatproject.settings.base",
+        {
+            **PRODUCTION_ENV,
+            "S3_BUCKET": "parley",
+            "S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+            "VAPID_PUBLIC_KEY": "pub",
+            "VAPID_PRIVATE_KEY": "priv",
+        },
+        tmp_path,
+    )
+    assert found["db"] == "django.db.backends.postgresql"
+    assert found["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["eager"] is False
+    assert found["storage"] == "storages.backends.s3.S3Storage"
+    assert found["vapid_public"] == "pub"
+    assert not (tmp_path / "vapid.json").exists()
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"])
+def test_production_refuses_to_start_without_its_required_variables(tmp_path, missing):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+    result = run_python(["-c", PROBE], "chatproject.settings.production", env, tmp_path)
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_check_deploy_is_clean_with_the_documented_production_variables(tmp_path):
+    result = run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        "chatproject.settings.production",
+        PRODUCTION_ENV,
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
