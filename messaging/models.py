@@ -1,0 +1,108 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from uuid6 import uuid7
+
+
+class Conversation(models.Model):
+    class Kind(models.TextChoices):
+        DIRECT = "direct"
+        GROUP = "group"
+        CHANNEL = "channel"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    title = models.CharField(max_length=100, blank=True)
+    is_public = models.BooleanField(default=False)
+    # "lowid:highid" for direct conversations, so each pair has at most one.
+    direct_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Highest seq stored; the embedded mode also allocates seqs from it.
+    last_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_public=False) | Q(kind="channel"), name="only_channels_public"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "is_public"], name="conversation_browse")]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.kind} #{self.pk}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner"
+        ADMIN = "admin"
+        MEMBER = "member"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    last_read_seq = models.BigIntegerField(default=0)
+    muted = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.conversation_id} ({self.role})"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+
+class Message(models.Model):
+    BODY_MAX_LENGTH = 10_000
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages")
+    seq = models.BigIntegerField()
+    body = models.TextField(max_length=BODY_MAX_LENGTH)
+    client_id = models.UUIDField()
+    reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    attachments = models.ManyToManyField("files.StoredFile", blank=True, related_name="messages")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="one_seq_per_conversation"),
+            models.UniqueConstraint(fields=["sender", "client_id"], name="one_message_per_client_id"),
+        ]
+        ordering = ["conversation", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}#{self.seq}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Reaction(models.Model):
+    EMOJI_MAX_LENGTH = 32
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=EMOJI_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user", "emoji"], name="one_reaction_per_emoji"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id}"
