@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run demo test lint format services stack stack-down clean
+.PHONY: help venv migrate run demo test lint format services system-deps stack stack-down clean
 
 help:
 	@echo "make run | demo | test | lint | stack | stack-down"
@@ -36,6 +36,15 @@ demo: migrate
 services:
 	scripts/services.sh
 
+# Debian packages the tests and the stack use; installed once, only where missing.
+system-deps:
+	@missing=""; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; apt-get update -q && apt-get install -y -q $$missing; \
+	fi
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -46,10 +55,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(STAMP) services lint
+test: $(STAMP) system-deps services lint
 	$(VENV)/bin/pytest
 
-stack: $(STAMP)
+stack: $(STAMP) system-deps
 	scripts/stack.sh up
 
 stack-down:

@@ -1,0 +1,516 @@
+#!/usr/bin/env bash
+# The full Parley stack on this machine's services, in the background:
+#   nginx (127.0.0.1:$STACK_PORT) -> $WORKERS Daphne workers (127.0.0.1:8001..800N)
+#   + one Celery worker, + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set.
+# PostgreSQL, Redis and RabbitMQ are the machine's own (see `make services`).
+#
+# Usage: scripts/stack.sh up | down | status
+#        scripts/stack.sh stop-worker N | start-worker N | restart-worker N | kill-worker N
+#
+# Everything the stack writes lives in .stack/ at the repo root: pids/ (one pid file per process,
+# each the leader of its own process group), logs/, nginx/ (config, temp paths, nginx's pid file),
+# data/ (PARLEY_DATA_DIR) and env (the exported variables, for tests: `source .stack/env`).
+#
+# `up` on a running stack says so and exits 0; if only part of it is alive (a crashed worker, say)
+# it stops the rest first and starts afresh. `down` is safe to run when nothing is running.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN_DIR="$ROOT/.stack"
+PID_DIR="$RUN_DIR/pids"
+LOG_DIR="$RUN_DIR/logs"
+NGINX_DIR="$RUN_DIR/nginx"
+ENV_FILE="$RUN_DIR/env"
+VENV="${VENV:-$ROOT/.venv}"
+
+WORKERS="${WORKERS:-2}"
+STACK_PORT="${STACK_PORT:-8080}"
+WORKER_BASE_PORT=8001
+MOTO_PORT=9000
+STACK_TIMEOUT="${STACK_TIMEOUT:-60}" # seconds to wait for readiness
+STOP_TIMEOUT="${STOP_TIMEOUT:-10}"   # seconds between SIGTERM and SIGKILL
+
+log() { printf 'stack: %s\n' "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+# --- Environment -------------------------------------------------------------------------------
+
+# Defaults for every variable the stack's processes read; anything already exported wins.
+set_environment() {
+    export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-chatproject.settings.base}"
+    export PARLEY_DATA_DIR="${PARLEY_DATA_DIR:-$RUN_DIR/data}"
+    export DJANGO_DEBUG="${DJANGO_DEBUG:-false}"
+    export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+    export DJANGO_CSRF_TRUSTED_ORIGINS="${DJANGO_CSRF_TRUSTED_ORIGINS:-http://127.0.0.1:$STACK_PORT,http://localhost:$STACK_PORT}"
+    # nginx serves plain HTTP here, so a Secure refresh cookie would never come back from a client.
+    export REFRESH_COOKIE_SECURE="${REFRESH_COOKIE_SECURE:-false}"
+    export DATABASE_URL="${DATABASE_URL:-postgres://root@127.0.0.1:5432/parley_stack}"
+    export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/2}"
+    export CELERY_BROKER_URL="${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}"
+    export S3_BUCKET="${S3_BUCKET:-parley}"
+    export S3_REGION="${S3_REGION:-us-east-1}"
+    # moto accepts any credentials; set them so boto3 never goes looking for real ones.
+    export S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:-stack}"
+    export S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:-stack-secret}"
+    # STACK_MOTO remembers (through .stack/env) whether this stack runs its own moto server.
+    if [[ -z "${STACK_MOTO:-}" ]]; then
+        if [[ -z "${S3_ENDPOINT_URL:-}" ]]; then STACK_MOTO=1; else STACK_MOTO=0; fi
+    fi
+    [[ "$STACK_MOTO" == 1 ]] && export S3_ENDPOINT_URL="${S3_ENDPOINT_URL:-http://127.0.0.1:$MOTO_PORT}"
+    export STACK_URL="http://127.0.0.1:$STACK_PORT"
+    export STACK_WS_URL="ws://127.0.0.1:$STACK_PORT/ws/"
+    export WORKERS STACK_PORT STACK_MOTO
+}
+
+write_env_file() {
+    local name value
+    : >"$ENV_FILE"
+    # Single-quoted values: plain for python-dotenv too, and safe for any character in bash.
+    for name in DJANGO_SETTINGS_MODULE PARLEY_DATA_DIR DJANGO_DEBUG DJANGO_ALLOWED_HOSTS \
+        DJANGO_CSRF_TRUSTED_ORIGINS REFRESH_COOKIE_SECURE DATABASE_URL REDIS_URL CELERY_BROKER_URL \
+        S3_BUCKET S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_ENDPOINT_URL \
+        STACK_URL STACK_WS_URL WORKERS STACK_PORT STACK_MOTO; do
+        value="${!name}"
+        printf "export %s='%s'\n" "$name" "${value//\'/\'\\\'\'}" >>"$ENV_FILE"
+    done
+}
+
+# Worker commands after `up` must see exactly the environment `up` gave the stack.
+load_env_file() {
+    [[ -f "$ENV_FILE" ]] || die "no $ENV_FILE: is the stack up?"
+    # shellcheck source=/dev/null
+    source "$ENV_FILE"
+}
+
+make_run_dir() {
+    mkdir -p "$PID_DIR" "$LOG_DIR" "$NGINX_DIR" "$PARLEY_DATA_DIR"
+    # The run folder ignores itself, so it never needs an entry in the repo's .gitignore.
+    printf '*\n' >"$RUN_DIR/.gitignore"
+}
+
+# --- Processes ---------------------------------------------------------------------------------
+
+pid_file() { printf '%s/%s.pid' "$PID_DIR" "$1"; }
+
+# What the command line of each process we start contains.
+marker_for() {
+    case "$1" in
+    daphne-*) printf 'daphne' ;;
+    moto) printf 'moto_server' ;;
+    *) printf '%s' "$1" ;; # nginx, celery
+    esac
+}
+
+# Alive means the process group the pid file names still has a member whose command line
+# matches what we started (a recycled pid belonging to something else is not ours to kill).
+is_running() {
+    local name="$1" file pid
+    file="$(pid_file "$name")"
+    [[ -f "$file" ]] || return 1
+    pid="$(<"$file")"
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    pgrep -g "$pid" -f "$(marker_for "$name")" >/dev/null 2>&1
+}
+
+# setsid makes each process the leader of its own group, so stopping the group also stops the
+# children it forks (Celery's pool, nginx's workers) and nothing is orphaned.
+start_process() {
+    local name="$1"
+    shift
+    setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
+    printf '%s\n' "$!" >"$(pid_file "$name")"
+}
+
+stop_process() {
+    local name="$1" file pid deadline
+    file="$(pid_file "$name")"
+    [[ -f "$file" ]] || return 0
+    pid="$(<"$file")"
+    if is_running "$name"; then
+        kill -TERM -- "-$pid" 2>/dev/null || true
+        deadline=$((SECONDS + STOP_TIMEOUT))
+        while kill -0 -- "-$pid" 2>/dev/null && ((SECONDS < deadline)); do
+            sleep 0.2
+        done
+        if kill -0 -- "-$pid" 2>/dev/null; then
+            log "$name (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT}s; sending SIGKILL"
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -f "$file"
+}
+
+# Poll until a command succeeds, up to $DEADLINE (in $SECONDS); fails fast if the process we
+# wait for has died, so a worker that cannot import the project is reported at once.
+DEADLINE=0
+wait_until() {
+    local name="$1"
+    shift
+    until "$@"; do
+        is_running "$name" || {
+            log "$name exited during start-up"
+            return 1
+        }
+        ((SECONDS < DEADLINE)) || {
+            log "timed out waiting for $name"
+            return 1
+        }
+        sleep 0.5
+    done
+}
+
+http_ok() { curl --silent --fail --max-time 3 --output /dev/null "$1"; }
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- Pieces of the stack -----------------------------------------------------------------------
+
+ensure_nginx() {
+    if command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; then return 0; fi
+    [[ "$(id -u)" == 0 ]] || die "nginx is not installed; run: sudo apt-get install -y nginx"
+    log "installing nginx (Debian package)"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null
+}
+
+nginx_bin() { command -v nginx || printf '/usr/sbin/nginx'; }
+
+check_ports_free() {
+    local port ports
+    mapfile -t ports < <(worker_ports)
+    ports+=("$STACK_PORT")
+    [[ "$STACK_MOTO" == 1 ]] && ports+=("$MOTO_PORT")
+    for port in "${ports[@]}"; do
+        ! port_in_use "$port" || die "127.0.0.1:$port is already in use by something else"
+    done
+}
+
+worker_port() { printf '%d' $((WORKER_BASE_PORT + $1 - 1)); }
+
+worker_ports() {
+    local i
+    for ((i = 1; i <= WORKERS; i++)); do printf '%d\n' $((WORKER_BASE_PORT + i - 1)); done
+}
+
+ensure_database() {
+    "$VENV/bin/python" - <<'PY'
+import os
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+url = urlsplit(os.environ["DATABASE_URL"])
+name = url.path.lstrip("/")
+# Connect to the maintenance database of the same server to create ours if it is missing.
+with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"created database {name}")
+PY
+}
+
+prepare_django() {
+    log "migrate and collectstatic (log: $LOG_DIR/setup.log)"
+    { "$VENV/bin/python" manage.py migrate --noinput &&
+        "$VENV/bin/python" manage.py collectstatic --noinput; } >>"$LOG_DIR/setup.log" 2>&1 ||
+        die "Django set-up failed; see $LOG_DIR/setup.log"
+}
+
+start_moto() {
+    [[ "$STACK_MOTO" == 1 ]] || return 0
+    start_process moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+    wait_until moto http_ok "$S3_ENDPOINT_URL/"
+}
+
+ensure_bucket() {
+    "$VENV/bin/python" - <<'PY'
+import os
+
+import boto3
+
+s3 = boto3.client(
+    "s3",
+    endpoint_url=os.environ["S3_ENDPOINT_URL"],
+    aws_access_key_id=os.environ["S3_ACCESS_KEY_ID"],
+    aws_secret_access_key=os.environ["S3_SECRET_ACCESS_KEY"],
+    region_name=os.environ["S3_REGION"],
+)
+bucket = os.environ["S3_BUCKET"]
+if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+    s3.create_bucket(Bucket=bucket)  # private by default: no ACL granted
+PY
+}
+
+start_worker() {
+    local index="$1" port
+    port="$(worker_port "$index")"
+    # --proxy-headers: take the client address from nginx's X-Forwarded-For (throttles key on it).
+    start_process "daphne-$index" "$VENV/bin/daphne" --proxy-headers -b 127.0.0.1 -p "$port" \
+        chatproject.asgi:application
+}
+
+wait_worker() {
+    local index="$1"
+    wait_until "daphne-$index" http_ok "http://127.0.0.1:$(worker_port "$index")/healthz"
+}
+
+write_nginx_conf() {
+    local port upstreams=""
+    for port in $(worker_ports); do
+        upstreams+="        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'
+    done
+    cat >"$NGINX_DIR/nginx.conf" <<EOF
+# Generated by scripts/stack.sh; rewritten on every \`up\`.
+daemon off;
+worker_processes 1;
+pid $NGINX_DIR/nginx.pid;
+error_log $LOG_DIR/nginx-error.log warn;
+
+events {
+    worker_connections 4096;
+}
+
+http {
+    access_log $LOG_DIR/nginx-access.log;
+    client_body_temp_path $NGINX_DIR/client_body;
+    proxy_temp_path $NGINX_DIR/proxy;
+    fastcgi_temp_path $NGINX_DIR/fastcgi;
+    uwsgi_temp_path $NGINX_DIR/uwsgi;
+    scgi_temp_path $NGINX_DIR/scgi;
+    default_type application/octet-stream;
+    client_max_body_size 26m;  # uploads up to FILE_UPLOAD_MAX_BYTES (25 MiB) plus form overhead
+
+    # A WebSocket handshake asks for an upgrade; plain requests close the upstream connection.
+    map \$http_upgrade \$connection_upgrade {
+        default upgrade;
+        ''      close;
+    }
+
+    upstream parley {
+        # Sockets live for hours: balance on open connections, not on requests.
+        least_conn;
+$upstreams    }
+
+    server {
+        listen 127.0.0.1:$STACK_PORT;
+
+        location / {
+            proxy_pass http://parley;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection \$connection_upgrade;
+            proxy_set_header Host \$http_host;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            # An idle chat socket must not be cut after nginx's default 60 s.
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+        }
+    }
+}
+EOF
+}
+
+start_nginx() {
+    write_nginx_conf
+    local nginx_cmd=("$(nginx_bin)" -e "$LOG_DIR/nginx-error.log" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf")
+    "${nginx_cmd[@]}" -t -q 2>>"$LOG_DIR/nginx-error.log" || die "nginx config test failed"
+    start_process nginx "${nginx_cmd[@]}"
+}
+
+start_celery() {
+    # main() runs everything from the repo root, so `-A chatproject` imports.
+    start_process celery "$VENV/bin/celery" -A chatproject worker -l info --concurrency 2 \
+        --hostname "stack@%h"
+}
+
+# --- Status ------------------------------------------------------------------------------------
+
+# Every process `up` starts (moto only when it started one).
+stack_members() {
+    local i
+    echo nginx
+    for ((i = 1; i <= WORKERS; i++)); do echo "daphne-$i"; done
+    echo celery
+    [[ "$STACK_MOTO" == 1 ]] && echo moto
+    return 0
+}
+
+count_running() {
+    local name alive=0 total=0
+    for name in $(stack_members); do
+        total=$((total + 1))
+        is_running "$name" && alive=$((alive + 1))
+    done
+    printf '%d %d' "$alive" "$total"
+}
+
+print_summary() {
+    local i name
+    printf 'Parley stack at %s (WebSockets: %s)\n' "$STACK_URL" "$STACK_WS_URL"
+    for ((i = 1; i <= WORKERS; i++)); do
+        name="daphne-$i"
+        printf '  %-9s 127.0.0.1:%s  pid %s\n' "$name" "$(worker_port "$i")" "$(<"$(pid_file "$name")")"
+    done
+    printf '  %-9s 127.0.0.1:%s  pid %s\n' nginx "$STACK_PORT" "$(<"$(pid_file nginx)")"
+    printf '  %-9s %-15s pid %s\n' celery "" "$(<"$(pid_file celery)")"
+    if [[ "$STACK_MOTO" == 1 ]]; then
+        printf '  %-9s 127.0.0.1:%s  pid %s\n' moto "$MOTO_PORT" "$(<"$(pid_file moto)")"
+    else
+        printf '  S3 at %s (not started here)\n' "$S3_ENDPOINT_URL"
+    fi
+    printf 'logs: %s\npids: %s\nenv:  source %s\n' "$LOG_DIR" "$PID_DIR" "$ENV_FILE"
+}
+
+# --- Commands ----------------------------------------------------------------------------------
+
+# If `up` fails half-way, leave nothing behind and show why.
+on_up_exit() {
+    local status=$?
+    ((status == 0)) && return
+    local file
+    for file in "$LOG_DIR"/*.log; do
+        [[ -s "$file" ]] || continue
+        printf '\n===== %s (last 20 lines) =====\n' "$file" >&2
+        tail -n 20 "$file" >&2
+    done
+    if is_running nginx; then
+        log "readyz says: $(curl --silent --max-time 5 "$STACK_URL/readyz" || true)"
+    fi
+    log "start-up failed; stopping what was started"
+    stop_all
+    exit "$status"
+}
+
+cmd_up() {
+    [[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] || die "WORKERS must be a positive integer"
+    if [[ -f "$ENV_FILE" ]] && compgen -G "$PID_DIR/*.pid" >/dev/null; then
+        # A previous `up`: judge it by the environment it was started with.
+        (
+            load_env_file
+            set_environment
+            read -r alive total < <(count_running)
+            if ((alive == total)) && http_ok "$STACK_URL/readyz"; then
+                log "already running ($alive processes); 'scripts/stack.sh down' to stop it"
+                print_summary
+                exit 0
+            fi
+            exit 1
+        ) && return 0
+        log "a partial or unhealthy stack was found; stopping it before starting afresh"
+        stop_all
+    fi
+
+    set_environment
+    make_run_dir
+    rm -f "$LOG_DIR"/*.log # each `up` starts fresh logs, so a failure shows only its own
+    ensure_nginx
+    check_ports_free
+    write_env_file
+    trap on_up_exit EXIT
+
+    ensure_database
+    prepare_django
+    DEADLINE=$((SECONDS + STACK_TIMEOUT))
+    start_moto
+    ensure_bucket
+    local i
+    for ((i = 1; i <= WORKERS; i++)); do start_worker "$i"; done
+    start_celery
+    for ((i = 1; i <= WORKERS; i++)); do wait_worker "$i"; done
+    start_nginx
+    wait_until nginx http_ok "$STACK_URL/readyz"
+    trap - EXIT
+    print_summary
+}
+
+# Front door first, so no request reaches a worker that is shutting down; S3 last.
+stop_all() {
+    local file name
+    [[ -d "$PID_DIR" ]] || return 0
+    stop_process nginx
+    for file in "$PID_DIR"/daphne-*.pid; do
+        [[ -e "$file" ]] || continue
+        name="$(basename "$file" .pid)"
+        stop_process "$name"
+    done
+    stop_process celery
+    stop_process moto
+    for file in "$PID_DIR"/*.pid; do # anything else a future version may have started
+        [[ -e "$file" ]] && stop_process "$(basename "$file" .pid)"
+    done
+    return 0
+}
+
+cmd_down() {
+    if ! compgen -G "$PID_DIR/*.pid" >/dev/null; then
+        log "nothing is running"
+        return 0
+    fi
+    stop_all
+    log "stopped; logs kept in $LOG_DIR"
+}
+
+cmd_status() {
+    local name
+    [[ -f "$ENV_FILE" ]] || {
+        log "not running"
+        return 1
+    }
+    load_env_file
+    set_environment
+    for name in $(stack_members); do
+        if is_running "$name"; then
+            printf '  %-9s up    pid %s\n' "$name" "$(<"$(pid_file "$name")")"
+        else
+            printf '  %-9s down\n' "$name"
+        fi
+    done
+    if http_ok "$STACK_URL/readyz"; then echo "readyz: ok"; else echo "readyz: failing"; fi
+}
+
+# For failover tests: one Daphne worker by index (1..WORKERS), in the stack's own environment.
+cmd_worker() {
+    local action="$1" index="${2:-}"
+    load_env_file
+    set_environment
+    if ! [[ "$index" =~ ^[0-9]+$ ]] || ((index < 1 || index > WORKERS)); then
+        die "worker index must be 1..$WORKERS"
+    fi
+    case "$action" in
+    stop-worker) stop_process "daphne-$index" ;;
+    kill-worker) # an abrupt crash: no graceful close of its sockets
+        is_running "daphne-$index" && kill -KILL -- "-$(<"$(pid_file "daphne-$index")")"
+        rm -f "$(pid_file "daphne-$index")"
+        ;;
+    start-worker | restart-worker)
+        [[ "$action" == restart-worker ]] && stop_process "daphne-$index"
+        is_running "daphne-$index" && die "daphne-$index is already running"
+        start_worker "$index"
+        DEADLINE=$((SECONDS + STACK_TIMEOUT))
+        wait_worker "$index"
+        log "daphne-$index on 127.0.0.1:$(worker_port "$index") pid $(<"$(pid_file "daphne-$index")")"
+        ;;
+    esac
+}
+
+main() {
+    cd "$ROOT"
+    case "${1:-}" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    stop-worker | start-worker | restart-worker | kill-worker) cmd_worker "$1" "${2:-}" ;;
+    *)
+        sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+        exit 2
+        ;;
+    esac
+}
+
+main "$@"
