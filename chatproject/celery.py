@@ -1,11 +1,24 @@
 """The Celery application. Configuration lives in Django settings under the CELERY_ prefix."""
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings.base")
 
 app = Celery("chatproject")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def declare_dead_letter_queue(sender: Any = None, **kwargs: Any) -> None:
+    """The dead-letter queue must exist before the first rejection, but no worker may consume it, so it is
+    declared here instead of in CELERY_TASK_QUEUES."""
+    from django.conf import settings
+
+    with app.connection_for_write() as connection:
+        Queue(settings.CELERY_DEAD_LETTER_QUEUE, durable=True).bind(connection.default_channel).declare()

@@ -1,5 +1,5 @@
-"""WebSocket routes; the messaging consumer joins them with #3."""
+from django.urls import path
 
-from django.urls import URLPattern
+from messaging.consumers import ChatConsumer
 
-websocket_urlpatterns: list[URLPattern] = []
+websocket_urlpatterns = [path("ws/", ChatConsumer.as_asgi())]

@@ -6,6 +6,9 @@ from chatproject import health
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("messaging.api.urls")),
+    path("", include("files.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
 

@@ -70,7 +70,10 @@ class Message(models.Model):
     seq = models.BigIntegerField()
     body = models.TextField(max_length=BODY_MAX_LENGTH)
     client_id = models.UUIDField()
-    reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # No database constraint: a reply may be stored before its parent, which is still in flight.
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+    )
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

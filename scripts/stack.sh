@@ -6,6 +6,7 @@
 #
 # Usage: scripts/stack.sh up | down | status
 #        scripts/stack.sh stop-worker N | start-worker N | restart-worker N | kill-worker N
+#        scripts/stack.sh kill-celery | start-celery
 #
 # Everything the stack writes lives in .stack/ at the repo root: pids/ (one pid file per process,
 # each the leader of its own process group), logs/, nginx/ (config, temp paths, nginx's pid file),
@@ -499,6 +500,22 @@ cmd_worker() {
     esac
 }
 
+cmd_celery() {
+    load_env_file
+    set_environment
+    case "$1" in
+    kill-celery) # an abrupt crash: its unacknowledged tasks go back to RabbitMQ
+        is_running celery && kill -KILL -- "-$(<"$(pid_file celery)")"
+        rm -f "$(pid_file celery)"
+        ;;
+    start-celery)
+        is_running celery && die "celery is already running"
+        start_celery
+        log "celery pid $(<"$(pid_file celery)")"
+        ;;
+    esac
+}
+
 main() {
     cd "$ROOT"
     case "${1:-}" in
@@ -506,8 +523,9 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     stop-worker | start-worker | restart-worker | kill-worker) cmd_worker "$1" "${2:-}" ;;
+    kill-celery | start-celery) cmd_celery "$1" ;;
     *)
-        sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
     esac

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 from .embedded import read_or_create_secret_key, read_or_create_vapid_keys
 
@@ -101,6 +102,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
+# Durable queues (Celery publishes persistent messages by default). A persistence task rejected for good is
+# dead-lettered by RabbitMQ to "persistence.dead", which no worker consumes: operators re-queue from there.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue("celery", durable=True),
+    Queue(
+        "persistence",
+        durable=True,
+        queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "persistence.dead"},
+    ),
+    Queue("push", durable=True),
+)
+CELERY_DEAD_LETTER_QUEUE = "persistence.dead"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 
@@ -199,4 +213,47 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# --- Push notifications (notifications app). Sent only by Celery workers, on the "push" queue.
+# Seconds between a message being stored and the push decision; a message read meanwhile is not pushed.
+PUSH_DELAY_SECONDS = env.int("PUSH_DELAY_SECONDS", default=3)
+# How long a push service keeps an undelivered notification (the TTL header).
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=12 * 60 * 60)
+PUSH_REQUEST_TIMEOUT_SECONDS = env.float("PUSH_REQUEST_TIMEOUT_SECONDS", default=10.0)
+# 429/5xx/network failures: retried this many times, backing off from PUSH_RETRY_BACKOFF_SECONDS.
+PUSH_MAX_RETRIES = env.int("PUSH_MAX_RETRIES", default=5)
+PUSH_RETRY_BACKOFF_SECONDS = env.int("PUSH_RETRY_BACKOFF_SECONDS", default=10)
+# Subscription endpoints must be https; only local tests allow http.
+PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+# Endpoint hosts must end with one of these (the browsers' push services); empty allows any host.
+PUSH_ENDPOINT_HOST_SUFFIXES = env.list(
+    "PUSH_ENDPOINT_HOST_SUFFIXES",
+    default=[
+        "fcm.googleapis.com",  # Chrome, Edge, Opera, Samsung
+        "push.services.mozilla.com",  # Firefox
+        "push.apple.com",  # Safari
+        "notify.windows.com",  # legacy Edge
+    ],
+)
+# Where a click on a notification leads, relative to the site.
+PUSH_CONVERSATION_PATH = env.str("PUSH_CONVERSATION_PATH", default="/conversations/{conversation_id}")
+# One schema enum for the all|mentions|none levels the preferences use for each conversation kind.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "NotificationLevelEnum": "notifications.models.NotificationLevel",
+}
+CELERY_TASK_ROUTES = {
+    "messaging.persist_messages": {"queue": "persistence"},
+    "notifications.tasks.*": {"queue": "push"},
+}
+
+# --- Files app (issue #5): presigned URL lifetimes and upload housekeeping.
+FILES_UPLOAD_URL_EXPIRE_SECONDS = env.int("FILES_UPLOAD_URL_EXPIRE_SECONDS", default=600)
+FILES_DOWNLOAD_URL_EXPIRE_SECONDS = env.int("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", default=300)
+FILES_PENDING_MAX_AGE = timedelta(days=1)  # uploads never completed are removed after this
+CELERY_BEAT_SCHEDULE = {
+    "files-purge-stale-uploads": {
+        "task": "files.tasks.purge_stale_uploads_task",
+        "schedule": timedelta(hours=1),
+    },
 }

@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from messaging.models import Conversation, Membership, Message
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ("user",)
+    readonly_fields = ("joined_at", "last_read_seq")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "title", "is_public", "created_at", "last_activity_at")
+    list_filter = ("kind", "is_public")
+    search_fields = ("title",)
+    readonly_fields = ("kind", "direct_key", "created_by", "created_at", "last_activity_at", "last_seq")
+    inlines = [MembershipInline]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("id", "conversation", "seq", "sender", "created_at", "edited_at", "deleted_at")
+    list_filter = ("created_at", ("deleted_at", admin.EmptyFieldListFilter), "conversation__kind")
+    search_fields = ("body", "sender__username", "conversation__title")
+    list_select_related = ("sender", "conversation")
+    raw_id_fields = ("conversation",)
+    date_hierarchy = "created_at"
+    # Messages change only through the product's services: the admin shows them as they are.
+    readonly_fields = (
+        "id",
+        "conversation",
+        "sender",
+        "seq",
+        "body",
+        "client_id",
+        "reply_to",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+        "attachments",
+    )
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

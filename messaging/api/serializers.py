@@ -1,0 +1,180 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.api.serializers import PublicUserSerializer
+from messaging.models import Conversation, Membership, Message, Reaction
+from messaging.selectors import HISTORY_MAX_LIMIT, stored_message_payload
+
+# --- input
+
+
+class ConversationCreateInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Conversation.Kind.choices)
+    title = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    members = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
+    is_public = serializers.BooleanField(required=False, default=False)
+
+
+class ConversationUpdateInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100, required=False)
+    muted = serializers.BooleanField(required=False, help_text="Your own setting: no push notifications.")
+
+
+class MemberAddInputSerializer(serializers.Serializer):
+    user = serializers.IntegerField(min_value=1)
+
+
+class HistoryParamsSerializer(serializers.Serializer):
+    before_seq = serializers.IntegerField(min_value=0, required=False)
+    after_seq = serializers.IntegerField(min_value=0, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=HISTORY_MAX_LIMIT, required=False, default=50)
+
+
+class MessageSendInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
+    client_id = serializers.UUIDField(
+        help_text="Your idempotency key: the same value again returns the same message."
+    )
+    reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
+    attachments = serializers.ListField(
+        child=serializers.UUIDField(), max_length=10, required=False, default=list
+    )
+
+    def validate_body(self, body: str) -> str:
+        if not body.strip():
+            raise serializers.ValidationError("The message cannot be empty.")
+        return body
+
+
+class MessageEditInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
+
+
+class ReactionInputSerializer(serializers.Serializer):
+    emoji = serializers.CharField(max_length=Reaction.EMOJI_MAX_LENGTH)
+
+
+class ReadInputSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=0)
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200)
+
+
+class ChannelSearchParamsSerializer(serializers.Serializer):
+    search = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+# --- output
+
+
+class SenderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    thumbnail_url = serializers.CharField(allow_null=True)
+
+
+class ReactionSummarySerializer(serializers.Serializer):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    users = serializers.ListField(child=serializers.IntegerField())
+
+
+class MessageSerializer(serializers.Serializer):
+    """The protocol's message object (messaging.events builds it) plus a summary of reactions."""
+
+    id = serializers.UUIDField()
+    conversation = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    sender = SenderSerializer()
+    body = serializers.CharField()
+    client_id = serializers.UUIDField()
+    reply_to = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted = serializers.BooleanField()
+    attachments = AttachmentSerializer(many=True)
+    reactions = ReactionSummarySerializer(many=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        if isinstance(instance, dict):  # a just-sent message, not stored yet: no reactions
+            return {**instance, "reactions": []}
+        return {**stored_message_payload(instance), "reactions": _reaction_summary(instance)}
+
+
+def _reaction_summary(message: Message) -> list[dict[str, Any]]:
+    by_emoji: dict[str, list[int]] = {}
+    for reaction in message.reactions.all():
+        by_emoji.setdefault(reaction.emoji, []).append(reaction.user_id)
+    return [{"emoji": emoji, "count": len(users), "users": users} for emoji, users in by_emoji.items()]
+
+
+class HistoryPageSerializer(serializers.Serializer):
+    results = MessageSerializer(many=True)
+    has_more = serializers.BooleanField()
+
+
+class ConversationSerializer(serializers.ModelSerializer):
+    """A conversation as the requesting member sees it: their role, read marker and unread count included."""
+
+    role = serializers.CharField(source="my_role", read_only=True)
+    muted = serializers.BooleanField(source="my_muted", read_only=True)
+    last_read_seq = serializers.IntegerField(source="my_last_read_seq", read_only=True)
+    unread_count = serializers.SerializerMethodField()
+    member_count = serializers.IntegerField(read_only=True)
+    members = serializers.SerializerMethodField()
+    last_message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "is_public",
+            "created_at",
+            "last_activity_at",
+            "last_seq",
+            "role",
+            "muted",
+            "last_read_seq",
+            "unread_count",
+            "last_message",
+            "members",
+            "member_count",
+        ]
+
+    def get_unread_count(self, conversation: Conversation) -> int:
+        return getattr(conversation, "unread_count", None) or 0
+
+    def get_members(self, conversation: Conversation) -> list[dict[str, Any]]:
+        """Members of direct conversations and groups; channels only give their count."""
+        if conversation.kind == Conversation.Kind.CHANNEL:
+            return []
+        memberships: list[Membership] = list(conversation.memberships.all())
+        return PublicUserSerializer([m.user for m in memberships], many=True).data  # type: ignore[return-value]
+
+    def get_last_message(self, conversation: Conversation) -> dict[str, Any] | None:
+        message = self.context.get("last_messages", {}).get(conversation.pk)
+        return MessageSerializer(message).data if message else None
+
+
+class ChannelSerializer(serializers.ModelSerializer):
+    member_count = serializers.IntegerField(read_only=True)
+    is_member = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "title", "member_count", "is_member"]

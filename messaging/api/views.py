@@ -1,0 +1,235 @@
+"""Thin views over conversations and messages: parse, call one selector or service, serialize."""
+
+from typing import Any, cast
+from uuid import UUID
+
+from asgiref.sync import async_to_sync
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from messaging import events, selectors, services
+from messaging.api.serializers import (
+    ChannelSearchParamsSerializer,
+    ChannelSerializer,
+    ConversationCreateInputSerializer,
+    ConversationSerializer,
+    ConversationUpdateInputSerializer,
+    HistoryPageSerializer,
+    HistoryParamsSerializer,
+    MemberAddInputSerializer,
+    MessageEditInputSerializer,
+    MessageSendInputSerializer,
+    MessageSerializer,
+    ReactionInputSerializer,
+    ReadInputSerializer,
+    SearchParamsSerializer,
+)
+from messaging.delivery.send import SendError, message_send
+
+NO_CONTENT = {204: OpenApiResponse(description="Done")}
+
+
+class SendFailed(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+
+
+class SendConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return cast(dict[str, Any], serializer.validated_data)
+
+
+def _conversation_response(user: User, conversation_id: int, status_code: int = 200) -> Response:
+    conversation = selectors.conversation_with_state_for_user(user=user, conversation_id=conversation_id)
+    context = {"last_messages": selectors.last_messages([conversation])}
+    return Response(ConversationSerializer(conversation, context=context).data, status=status_code)
+
+
+class ConversationListApi(ListAPIView):
+    serializer_class = ConversationSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.conversation_list_for_user(user=_user(self.request))
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        page = args[0] if args else []
+        kwargs["context"] = {
+            **self.get_serializer_context(),
+            "last_messages": selectors.last_messages(list(page)),
+        }
+        return ConversationSerializer(*args, **kwargs)
+
+    @extend_schema(
+        request=ConversationCreateInputSerializer,
+        responses={201: ConversationSerializer, 200: ConversationSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ConversationCreateInputSerializer, request.data)
+        conversation, created = services.conversation_create(
+            creator=_user(request),
+            kind=data["kind"],
+            member_ids=data["members"],
+            title=data["title"],
+            is_public=data["is_public"],
+        )
+        return _conversation_response(_user(request), conversation.pk, 201 if created else 200)
+
+
+class ConversationDetailApi(APIView):
+    @extend_schema(responses={200: ConversationSerializer})
+    def get(self, request: Request, conversation_id: int) -> Response:
+        return _conversation_response(_user(request), conversation_id)
+
+    @extend_schema(request=ConversationUpdateInputSerializer, responses={200: ConversationSerializer})
+    def patch(self, request: Request, conversation_id: int) -> Response:
+        membership = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        services.conversation_update(
+            membership=membership, **_valid(ConversationUpdateInputSerializer, request.data)
+        )
+        return _conversation_response(_user(request), conversation_id)
+
+
+class ConversationMembersApi(APIView):
+    @extend_schema(request=MemberAddInputSerializer, responses={201: ConversationSerializer})
+    def post(self, request: Request, conversation_id: int) -> Response:
+        actor = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        services.member_add(actor=actor, user_id=_valid(MemberAddInputSerializer, request.data)["user"])
+        return _conversation_response(_user(request), conversation_id, 201)
+
+
+class ConversationMemberApi(APIView):
+    @extend_schema(responses=NO_CONTENT)
+    def delete(self, request: Request, conversation_id: int, user_id: int) -> Response:
+        actor = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        services.member_remove(actor=actor, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConversationJoinApi(APIView):
+    @extend_schema(request=None, responses={200: ConversationSerializer})
+    def post(self, request: Request, conversation_id: int) -> Response:
+        channel = selectors.public_channel_get(conversation_id=conversation_id)
+        services.channel_join(user=_user(request), conversation=channel)
+        return _conversation_response(_user(request), conversation_id)
+
+
+class ConversationLeaveApi(APIView):
+    @extend_schema(request=None, responses=NO_CONTENT)
+    def post(self, request: Request, conversation_id: int) -> Response:
+        membership = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        services.conversation_leave(membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConversationReadApi(APIView):
+    @extend_schema(request=ReadInputSerializer, responses=NO_CONTENT)
+    def post(self, request: Request, conversation_id: int) -> Response:
+        membership = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        services.read_mark(membership=membership, seq=_valid(ReadInputSerializer, request.data)["seq"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelListApi(ListAPIView):
+    serializer_class = ChannelSerializer
+
+    @extend_schema(parameters=[ChannelSearchParamsSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        search = _valid(ChannelSearchParamsSerializer, self.request.query_params)["search"]
+        return selectors.channel_list_public(user=_user(self.request), search=search)
+
+
+class MessageListApi(APIView):
+    @extend_schema(parameters=[HistoryParamsSerializer], responses={200: HistoryPageSerializer})
+    def get(self, request: Request, conversation_id: int) -> Response:
+        params = _valid(HistoryParamsSerializer, request.query_params)
+        page, has_more = selectors.message_history(
+            user=_user(request),
+            conversation_id=conversation_id,
+            before_seq=params.get("before_seq"),
+            after_seq=params.get("after_seq"),
+            limit=params["limit"],
+        )
+        return Response({"results": MessageSerializer(page, many=True).data, "has_more": has_more})
+
+    @extend_schema(request=MessageSendInputSerializer, responses={202: MessageSerializer})
+    def post(self, request: Request, conversation_id: int) -> Response:
+        """Send through the socket's durable path; the same client_id again returns the same message."""
+        data = _valid(MessageSendInputSerializer, request.data)
+        selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        # A retry of a stored message: answer with it as it is now, even once Redis forgot the client_id
+        # (restart, expiry) and after an edit or deletion, which the remembered copy does not reflect.
+        stored = selectors.message_stored_by_client_id(sender=_user(request), client_id=data["client_id"])
+        if stored is not None:
+            return Response(MessageSerializer(stored).data, status=status.HTTP_202_ACCEPTED)
+        try:
+            message, _ = async_to_sync(message_send)(
+                sender=events.sender_payload(_user(request)),
+                conversation_id=conversation_id,
+                body=data["body"],
+                client_id=data["client_id"],
+                reply_to=data["reply_to"],
+                attachment_ids=data["attachments"],
+            )
+        except SendError as error:
+            raise (SendConflict if error.code == "conflict" else SendFailed)(error.detail) from error
+        return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MessageDetailApi(APIView):
+    @extend_schema(request=MessageEditInputSerializer, responses={200: MessageSerializer})
+    def patch(self, request: Request, message_id: UUID) -> Response:
+        body = _valid(MessageEditInputSerializer, request.data)["body"]
+        services.message_edit(user=_user(request), message_id=message_id, body=body)
+        message = selectors.message_get_for_user(user=_user(request), message_id=message_id)
+        return Response(MessageSerializer(message).data)
+
+    @extend_schema(responses=NO_CONTENT)
+    def delete(self, request: Request, message_id: UUID) -> Response:
+        services.message_delete(user=_user(request), message_id=message_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageReactionsApi(APIView):
+    @extend_schema(request=ReactionInputSerializer, responses={200: MessageSerializer})
+    def post(self, request: Request, message_id: UUID) -> Response:
+        emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
+        services.reaction_add(user=_user(request), message_id=message_id, emoji=emoji)
+        message = selectors.message_get_for_user(user=_user(request), message_id=message_id)
+        return Response(MessageSerializer(message).data)
+
+    @extend_schema(request=ReactionInputSerializer, responses=NO_CONTENT)
+    def delete(self, request: Request, message_id: UUID) -> Response:
+        emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
+        services.reaction_remove(user=_user(request), message_id=message_id, emoji=emoji)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageSearchApi(ListAPIView):
+    serializer_class = MessageSerializer
+
+    @extend_schema(parameters=[SearchParamsSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        query = _valid(SearchParamsSerializer, self.request.query_params)["q"]
+        return selectors.message_search(user=_user(self.request), query=query)

@@ -1,0 +1,272 @@
+"""The chat socket (docs/protocol.md): one per browser tab, carrying all of its user's conversations.
+
+Thin by design: frames are validated by messaging.frames, sends go through messaging.delivery.send, other
+writes through services. The hot path (message.send → ack → fan-out) reads only this connection's cached
+membership."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import uuid4
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from rest_framework import exceptions as drf_exceptions
+
+from accounts.models import User
+from messaging import events, fanout, frames, selectors, services
+from messaging.delivery.journal import get_journal
+from messaging.delivery.send import SendError, message_send
+from messaging.models import Message, Reaction
+from messaging.ordering import GAP_TIMEOUT_SECONDS, SeqOrderer
+from messaging.presence import HEARTBEAT_SECONDS, presence_store
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+SYNC_MAX_CONVERSATIONS = 1000
+Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    user: User
+    conversations: set[int]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.sender = events.sender_payload(user)
+        self.connection_id = uuid4().hex
+        self.orderer = SeqOrderer()
+        self.gap_timers: dict[int, asyncio.TimerHandle] = {}
+        self.conversations = set(
+            await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
+        )
+        await self.accept()
+        await self.channel_layer.group_add(fanout.user_group(user.pk), self.channel_name)
+        for conversation_id in self.conversations:
+            await self._follow(conversation_id)
+        await self._start_after_baselines(list(self.conversations))
+        if await sync_to_async(presence_store().connect, thread_sensitive=False)(user.pk, self.connection_id):
+            await self._announce_presence(online=True)
+        self.heartbeat = asyncio.create_task(self._keep_presence())
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "connection_id"):
+            return
+        self.heartbeat.cancel()
+        for timer in self.gap_timers.values():
+            timer.cancel()
+        await self.channel_layer.group_discard(fanout.user_group(self.user.pk), self.channel_name)
+        for conversation_id in self.conversations:
+            await self.channel_layer.group_discard(
+                fanout.conversation_group(conversation_id), self.channel_name
+            )
+        if await sync_to_async(presence_store().disconnect, thread_sensitive=False)(
+            self.user.pk, self.connection_id
+        ):
+            await self._announce_presence(online=False)
+
+    # --- frames from the client
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        ref = None
+        try:
+            frame = frames.parse(text_data, bytes_data)
+            ref = frames.ref_of(frame)
+            handler = HANDLERS.get(frame.get("type"))  # type: ignore[arg-type]
+            if handler is None:
+                raise frames.FrameError("unknown_type", "Unknown or missing frame type.")
+            await handler(self, frame)
+        except frames.FrameError as error:
+            await self.send_error(error.code, error.detail, ref)
+        except SendError as error:
+            await self.send_error(error.code, error.detail, ref)
+        except (drf_exceptions.NotFound, Message.DoesNotExist):
+            await self.send_error("not_found", "No such conversation or message.", ref)
+        except (PermissionDenied, drf_exceptions.PermissionDenied) as error:
+            await self.send_error("forbidden", str(error) or "Not allowed.", ref)
+        except ValidationError as error:
+            await self.send_error("invalid", "; ".join(error.messages), ref)
+
+    async def send_error(self, code: str, detail: str, ref: str | None) -> None:
+        await self.send_json(events.error(code, detail, ref))
+
+    def _require_member(self, conversation_id: int) -> None:
+        if conversation_id not in self.conversations:
+            raise drf_exceptions.NotFound()
+
+    async def on_send(self, frame: dict[str, Any]) -> None:
+        client_id = frames.uuid(frame, "client_id")
+        conversation_id = frames.integer(frame, "conversation")
+        body = frames.text(frame, "body", max_length=Message.BODY_MAX_LENGTH)
+        reply_to = frames.optional_uuid(frame, "reply_to")
+        attachments = frames.uuid_list(frame, "attachments", max_items=10)
+        self._require_member(conversation_id)
+        message, _ = await message_send(
+            sender=self.sender,
+            conversation_id=conversation_id,
+            body=body,
+            client_id=client_id,
+            reply_to=reply_to,
+            attachment_ids=attachments,
+        )
+        await self.send_json(events.message_ack(str(client_id), message))
+
+    async def on_edit(self, frame: dict[str, Any]) -> None:
+        message_id = frames.uuid(frame, "message")
+        body = frames.text(frame, "body", max_length=Message.BODY_MAX_LENGTH)
+        await database_sync_to_async(services.message_edit)(user=self.user, message_id=message_id, body=body)
+
+    async def on_delete(self, frame: dict[str, Any]) -> None:
+        message_id = frames.uuid(frame, "message")
+        await database_sync_to_async(services.message_delete)(user=self.user, message_id=message_id)
+
+    async def on_reaction(self, frame: dict[str, Any]) -> None:
+        message_id = frames.uuid(frame, "message")
+        emoji = frames.text(frame, "emoji", max_length=Reaction.EMOJI_MAX_LENGTH)
+        service = services.reaction_add if frame["type"] == "reaction.add" else services.reaction_remove
+        await database_sync_to_async(service)(user=self.user, message_id=message_id, emoji=emoji)
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        conversation_id = frames.integer(frame, "conversation")
+        state = frames.choice(frame, "state", ("start", "stop"))
+        self._require_member(conversation_id)
+        payload = events.typing(conversation_id=conversation_id, user_id=self.user.pk, state=state)
+        await fanout.to_conversation(conversation_id, payload, exclude_user=self.user.pk)
+
+    async def on_read(self, frame: dict[str, Any]) -> None:
+        conversation_id = frames.integer(frame, "conversation")
+        seq = frames.integer(frame, "seq")
+        self._require_member(conversation_id)
+
+        def mark() -> None:
+            membership = selectors.membership_get(user=self.user, conversation_id=conversation_id)
+            services.read_mark(membership=membership, seq=seq)
+
+        await database_sync_to_async(mark)()
+
+    async def on_sync(self, frame: dict[str, Any]) -> None:
+        since = frames.seq_map(frame, "since", max_items=SYNC_MAX_CONVERSATIONS)
+        journal = get_journal()
+        caught_up: dict[str, int] = {}
+        for conversation_id, last_seen in since.items():
+            if conversation_id not in self.conversations:
+                continue  # not a member: ignored, exactly like an unknown id
+            self.orderer.start_after(conversation_id, last_seen)
+            for message in await journal.replay(conversation_id, last_seen):
+                await self._deliver(
+                    conversation_id, message["seq"], events.to_json(events.message_new(message))
+                )
+            caught_up[str(conversation_id)] = self.orderer.last_delivered(conversation_id)
+        await self.send_json({"type": "sync.done", "conversations": caught_up})
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
+
+    # --- events from the channel layer
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        conversation_id = event["conversation"]
+        if conversation_id not in self.conversations or event.get("exclude_user") == self.user.pk:
+            return
+        if event["seq"] is None:
+            await self.send(text_data=event["text"])
+        else:
+            await self._deliver(conversation_id, event["seq"], event["text"])
+
+    async def chat_skip(self, event: dict[str, Any]) -> None:
+        if event["conversation"] in self.conversations:
+            await self._deliver(event["conversation"], event["seq"], None)
+
+    async def chat_gap(self, event: dict[str, Any]) -> None:
+        """A gap outlived GAP_TIMEOUT_SECONDS: fetch what storage has, then stop waiting for the rest."""
+        conversation_id = event["conversation"]
+        self.gap_timers.pop(conversation_id, None)
+        gap = self.orderer.gap(conversation_id)
+        if gap is None or conversation_id not in self.conversations:
+            return
+        first_missing, first_held = gap
+        for message in await get_journal().replay(conversation_id, first_missing - 1):
+            if message["seq"] < first_held:
+                await self._deliver(
+                    conversation_id, message["seq"], events.to_json(events.message_new(message))
+                )
+        for text in self.orderer.skip_gap(conversation_id):
+            await self.send(text_data=text)
+
+    async def chat_membership(self, event: dict[str, Any]) -> None:
+        conversation_id = event["conversation"]
+        if event["added"] and conversation_id not in self.conversations:
+            self.conversations.add(conversation_id)
+            await self._follow(conversation_id)
+            await self._start_after_baselines([conversation_id])
+        elif not event["added"] and conversation_id in self.conversations:
+            self.conversations.discard(conversation_id)
+            self.orderer.forget(conversation_id)
+            await self.channel_layer.group_discard(
+                fanout.conversation_group(conversation_id), self.channel_name
+            )
+        await self.send(text_data=event["text"])
+
+    async def chat_close(self, event: dict[str, Any]) -> None:
+        await self.close(code=event["code"])
+
+    # --- helpers
+
+    async def _deliver(self, conversation_id: int, seq: int, text: str | None) -> None:
+        for ready in self.orderer.offer(conversation_id, seq, text):
+            await self.send(text_data=ready)
+        if self.orderer.gap(conversation_id) and conversation_id not in self.gap_timers:
+            self.gap_timers[conversation_id] = asyncio.get_running_loop().call_later(
+                GAP_TIMEOUT_SECONDS, self._gap_expired, conversation_id
+            )
+
+    def _gap_expired(self, conversation_id: int) -> None:
+        # Route through our own channel so the gap is handled in turn with every other event.
+        asyncio.ensure_future(
+            self.channel_layer.send(self.channel_name, {"type": "chat.gap", "conversation": conversation_id})
+        )
+
+    async def _follow(self, conversation_id: int) -> None:
+        await self.channel_layer.group_add(fanout.conversation_group(conversation_id), self.channel_name)
+
+    async def _start_after_baselines(self, conversation_ids: list[int]) -> None:
+        for conversation_id, seq in (await get_journal().last_seqs(conversation_ids)).items():
+            self.orderer.start_after(conversation_id, seq)
+
+    async def _announce_presence(self, *, online: bool) -> None:
+        payload = events.presence(user_id=self.user.pk, online=online)
+        for conversation_id in self.conversations:
+            await fanout.to_conversation(conversation_id, payload, exclude_user=self.user.pk)
+
+    async def _keep_presence(self) -> None:
+        refresh = sync_to_async(presence_store().refresh, thread_sensitive=False)
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                await refresh(self.user.pk, self.connection_id)
+            except Exception:  # Redis restarting: the next beat tries again
+                logger.warning("presence heartbeat failed for user %s", self.user.pk)
+
+
+HANDLERS: dict[str, Handler] = {
+    "message.send": ChatConsumer.on_send,
+    "message.edit": ChatConsumer.on_edit,
+    "message.delete": ChatConsumer.on_delete,
+    "reaction.add": ChatConsumer.on_reaction,
+    "reaction.remove": ChatConsumer.on_reaction,
+    "typing": ChatConsumer.on_typing,
+    "read": ChatConsumer.on_read,
+    "sync": ChatConsumer.on_sync,
+    "ping": ChatConsumer.on_ping,
+}

@@ -1,0 +1,194 @@
+"""Sequence numbers, idempotency and the recent log that `sync` replays.
+
+Full-stack mode keeps them in Redis, shared by every worker: `seq:<conversation>` (INCR),
+`idem:<sender>:<client id>` (the acknowledged message, or "pending" while it is being made durable) and
+`log:<conversation>` (a sorted set of the latest messages by seq, which covers messages acknowledged but not
+yet written to PostgreSQL). The embedded mode has one process and writes each message before acknowledging
+it, so the database serves."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from channels.db import database_sync_to_async
+from django.db import transaction
+from django.db.models import F
+
+from chatproject.redis import get_async_redis, get_redis, redis_enabled
+from messaging import selectors
+from messaging.models import Conversation
+
+LOG_SIZE = 1000  # messages kept per conversation for replay; older gaps are filled from the database
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+PENDING_TTL_SECONDS = 30  # a send that died before its confirm frees its client_id after this
+# When a counter is lost (Redis restarted empty), restart it this far above the highest stored seq, so
+# that acknowledged messages still queued for storage keep the lower seqs: seq increases, with a gap.
+SEQ_RESUME_GAP = 1_000_000
+PENDING = b"pending"
+
+
+@dataclass(frozen=True)
+class Reservation:
+    seq: int | None = None  # a fresh seq for a new message
+    existing: dict[str, Any] | None = None  # the acknowledged message this client_id already made
+    in_flight: bool = False  # the same client_id is being sent right now
+
+
+class Journal(Protocol):
+    async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation: ...
+
+    async def commit(self, message: dict[str, Any]) -> None: ...
+
+    async def release(self, *, sender_id: int, client_id: UUID) -> None: ...
+
+    async def replay(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]: ...
+
+    async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]: ...
+
+
+def _idem_key(sender_id: int, client_id: UUID | str) -> str:
+    return f"idem:{sender_id}:{client_id}"
+
+
+def _seq_key(conversation_id: int) -> str:
+    return f"seq:{conversation_id}"
+
+
+def _log_key(conversation_id: int) -> str:
+    return f"log:{conversation_id}"
+
+
+# Returns {0, message} for a repeated client_id, {1, seq} for a fresh seq, {2} while the same client_id is in
+# flight, {3} when the conversation's counter must first be initialised.
+RESERVE_SCRIPT = """
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  if existing == 'pending' then return {2} end
+  return {0, existing}
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {3} end
+redis.call('SET', KEYS[1], 'pending', 'EX', ARGV[1])
+return {1, redis.call('INCR', KEYS[2])}
+"""
+
+RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
+"""
+
+
+class RedisJournal:
+    async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation:
+        redis = get_async_redis()
+        keys = [_idem_key(sender_id, client_id), _seq_key(conversation_id)]
+        result = await redis.eval(RESERVE_SCRIPT, 2, *keys, PENDING_TTL_SECONDS)
+        if result[0] == 3:
+            await self._initialise_counter(conversation_id)
+            result = await redis.eval(RESERVE_SCRIPT, 2, *keys, PENDING_TTL_SECONDS)
+        outcome = result[0]
+        if outcome == 0:
+            return Reservation(existing=json.loads(result[1]))
+        if outcome == 2:
+            return Reservation(in_flight=True)
+        return Reservation(seq=int(result[1]))
+
+    async def _initialise_counter(self, conversation_id: int) -> None:
+        stored = await database_sync_to_async(selectors.conversation_last_seq)(
+            conversation_id=conversation_id
+        )
+        await get_async_redis().set(_seq_key(conversation_id), stored + SEQ_RESUME_GAP, nx=True)
+
+    async def commit(self, message: dict[str, Any]) -> None:
+        text = json.dumps(message, separators=(",", ":"))
+        log = _log_key(message["conversation"])
+        async with get_async_redis().pipeline(transaction=False) as pipe:
+            pipe.zadd(log, {text: message["seq"]})
+            pipe.zremrangebyrank(log, 0, -LOG_SIZE - 1)
+            pipe.set(
+                _idem_key(message["sender"]["id"], message["client_id"]), text, ex=IDEMPOTENCY_TTL_SECONDS
+            )
+            await pipe.execute()
+
+    async def release(self, *, sender_id: int, client_id: UUID) -> None:
+        await get_async_redis().eval(RELEASE_SCRIPT, 1, _idem_key(sender_id, client_id))
+
+    async def replay(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+        entries = await get_async_redis().zrangebyscore(_log_key(conversation_id), f"({after_seq}", "+inf")
+        logged = [json.loads(entry) for entry in entries if isinstance(entry, bytes | str)]
+        oldest_logged = logged[0]["seq"] if logged else None
+        if oldest_logged == after_seq + 1:
+            return logged
+        # The log starts later than the client's position (or is empty): read the gap from the database.
+        stored = await database_sync_to_async(selectors.message_payloads_between)(
+            conversation_id=conversation_id, after_seq=after_seq, before_seq=oldest_logged
+        )
+        return stored + logged
+
+    async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]:
+        """The highest seq already broadcast per conversation: the log's newest entry, or, where the log is
+        empty (a new conversation, or Redis restarted empty), the highest stored seq."""
+        async with get_async_redis().pipeline(transaction=False) as pipe:
+            for conversation_id in conversation_ids:
+                pipe.zrange(_log_key(conversation_id), -1, -1, withscores=True)
+            newest = await pipe.execute()
+        last = {cid: int(entry[0][1]) for cid, entry in zip(conversation_ids, newest, strict=True) if entry}
+        unlogged = [cid for cid in conversation_ids if cid not in last]
+        if unlogged:
+            last |= await database_sync_to_async(selectors.conversations_last_seq)(conversation_ids=unlogged)
+        return last
+
+
+class DatabaseJournal:
+    """Embedded mode: one process, messages stored before they are acknowledged."""
+
+    def __init__(self) -> None:
+        self._in_flight: set[tuple[int, str]] = set()
+
+    async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation:
+        key = (sender_id, str(client_id))
+        if key in self._in_flight:
+            return Reservation(in_flight=True)
+        existing = await database_sync_to_async(selectors.message_payload_by_client_id)(
+            sender_id=sender_id, client_id=client_id
+        )
+        if existing is not None:
+            return Reservation(existing=existing)
+        self._in_flight.add(key)
+        return Reservation(seq=await database_sync_to_async(_allocate_seq)(conversation_id))
+
+    async def commit(self, message: dict[str, Any]) -> None:
+        self._in_flight.discard((message["sender"]["id"], message["client_id"]))
+
+    async def release(self, *, sender_id: int, client_id: UUID) -> None:
+        self._in_flight.discard((sender_id, str(client_id)))
+
+    async def replay(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+        return await database_sync_to_async(selectors.message_payloads_between)(
+            conversation_id=conversation_id, after_seq=after_seq, before_seq=None
+        )
+
+    async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]:
+        return await database_sync_to_async(selectors.conversations_last_seq)(
+            conversation_ids=conversation_ids
+        )
+
+
+def _allocate_seq(conversation_id: int) -> int:
+    with transaction.atomic():
+        Conversation.objects.filter(pk=conversation_id).update(last_seq=F("last_seq") + 1)
+        return Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation_id)
+
+
+def initialise_counter(conversation_id: int) -> None:
+    """A new conversation's counter starts at 0 (called after the conversation is committed)."""
+    if redis_enabled():
+        get_redis().set(_seq_key(conversation_id), 0, nx=True)
+
+
+_database_journal = DatabaseJournal()
+
+
+def get_journal() -> Journal:
+    return RedisJournal() if redis_enabled() else _database_journal

@@ -1,0 +1,107 @@
+"""`message_send`: the one send path for sockets, the REST API and webhooks.
+
+Order of events, each step only after the previous succeeded:
+1. reserve: a repeated client_id returns the original message; otherwise a fresh seq is allocated;
+2. publish the persistence task to RabbitMQ and wait for the broker's confirm (durable queue, persistent
+   message);
+3. log the message for replay, remember it for its client_id, broadcast `message.new`, return it for the ack.
+If step 2 fails nothing is broadcast and the caller gets SendError("unavailable"): retrying is safe."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from channels.db import database_sync_to_async
+from uuid6 import uuid7
+
+from accounts.models import User
+from files.events import attachment_payload
+from files.selectors import files_for_attachment
+from messaging import events, fanout
+from messaging.delivery.journal import get_journal
+from messaging.delivery.publisher import publisher_for_running_loop
+from messaging.tasks import publish_persistence_batch
+
+logger = logging.getLogger(__name__)
+
+
+class SendError(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+async def message_send(
+    *,
+    sender: dict[str, Any],
+    conversation_id: int,
+    body: str,
+    client_id: UUID,
+    reply_to: UUID | None = None,
+    attachment_ids: list[UUID] | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Send as `sender` (a sender payload; membership already checked). Returns (message, newly sent)."""
+    attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
+    journal = get_journal()
+    reservation = await journal.reserve(
+        sender_id=sender["id"], client_id=client_id, conversation_id=conversation_id
+    )
+    if reservation.existing is not None:
+        return reservation.existing, False
+    if reservation.seq is None:
+        raise SendError("conflict", "A message with this client_id is still being sent.")
+    message = {
+        "id": str(uuid7()),
+        "conversation": conversation_id,
+        "seq": reservation.seq,
+        "sender": sender,
+        "body": body,
+        "client_id": str(client_id),
+        "reply_to": str(reply_to) if reply_to else None,
+        "created_at": events.iso(datetime.now(tz=UTC)),
+        "edited_at": None,
+        "deleted": False,
+        "attachments": attachments,
+    }
+    await _make_durable(message)
+    await _announce(message)
+    return message, True
+
+
+async def _make_durable(message: dict[str, Any]) -> None:
+    try:
+        await publisher_for_running_loop(publish_persistence_batch).publish(message)
+    except Exception as error:
+        await _abandon(message)
+        raise SendError(
+            "unavailable", "The message could not be sent; retry with the same client_id."
+        ) from error
+
+
+async def _abandon(message: dict[str, Any]) -> None:
+    """Free the client_id for a retry and tell receivers not to wait for the allocated seq."""
+    try:
+        await get_journal().release(sender_id=message["sender"]["id"], client_id=message["client_id"])
+        await fanout.skip_seq(message["conversation"], message["seq"])
+    except Exception:  # Redis is down too: the pending marker expires by itself, receivers time out the gap
+        logger.warning("could not release seq %s of conversation %s", message["seq"], message["conversation"])
+
+
+async def _announce(message: dict[str, Any]) -> None:
+    """The message is durable from here on, so it is acknowledged even if Redis fails now: receivers then
+    fill the gap from storage."""
+    try:
+        await get_journal().commit(message)
+        await fanout.to_conversation(message["conversation"], events.message_new(message), seq=message["seq"])
+    except Exception:
+        logger.exception("message %s is durable but could not be broadcast", message["id"])
+
+
+async def _attachments(owner_id: int, file_ids: list[UUID]) -> list[dict[str, Any]]:
+    def load() -> list[dict[str, Any]]:
+        owner = User(pk=owner_id)  # only its id is needed to filter the owner's files
+        return [attachment_payload(f) for f in files_for_attachment(owner=owner, file_ids=file_ids)]
+
+    return await database_sync_to_async(load)()

@@ -1,0 +1,94 @@
+"""Parsing and validating client frames (docs/protocol.md). Hand-written rather than DRF serializers:
+this runs once per frame on the hot path."""
+
+import json
+from typing import Any
+from uuid import UUID
+
+MAX_FRAME_BYTES = 64 * 1024
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def invalid(detail: str) -> FrameError:
+    return FrameError("invalid", detail)
+
+
+def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
+    raw = text if text is not None else (data or b"").decode("utf-8", errors="replace")
+    if len(raw) > MAX_FRAME_BYTES or len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+        raise FrameError("too_large", f"Frames are at most {MAX_FRAME_BYTES} bytes.")
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        raise FrameError("invalid_json", "The frame is not valid JSON.") from None
+    if not isinstance(frame, dict):
+        raise FrameError("invalid_json", "The frame must be a JSON object.")
+    return frame
+
+
+def ref_of(frame: dict[str, Any]) -> str | None:
+    client_id = frame.get("client_id")
+    return client_id if isinstance(client_id, str) and len(client_id) <= 64 else None
+
+
+def integer(frame: dict[str, Any], name: str, *, minimum: int = 0) -> int:
+    value = frame.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value < 2**63:
+        raise invalid(f"`{name}` must be an integer ≥ {minimum}.")
+    return value
+
+
+def uuid(frame: dict[str, Any], name: str) -> UUID:
+    value = frame.get(name)
+    if isinstance(value, str):
+        try:
+            return UUID(value)
+        except ValueError:
+            pass
+    raise invalid(f"`{name}` must be a UUID string.")
+
+
+def optional_uuid(frame: dict[str, Any], name: str) -> UUID | None:
+    return None if frame.get(name) is None else uuid(frame, name)
+
+
+def uuid_list(frame: dict[str, Any], name: str, *, max_items: int) -> list[UUID]:
+    values = frame.get(name) or []
+    if not isinstance(values, list) or len(values) > max_items:
+        raise invalid(f"`{name}` must be a list of at most {max_items} ids.")
+    return [uuid({name: value}, name) for value in values]
+
+
+def text(frame: dict[str, Any], name: str, *, max_length: int) -> str:
+    value = frame.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+        raise invalid(f"`{name}` must be a non-blank string of at most {max_length} characters.")
+    return value
+
+
+def choice(frame: dict[str, Any], name: str, options: tuple[str, ...]) -> str:
+    value = frame.get(name)
+    if value not in options:
+        raise invalid(f"`{name}` must be one of {', '.join(options)}.")
+    return str(value)
+
+
+def seq_map(frame: dict[str, Any], name: str, *, max_items: int) -> dict[int, int]:
+    """{"<conversation id>": last seq} with integer keys and values."""
+    value = frame.get(name)
+    if not isinstance(value, dict) or len(value) > max_items:
+        raise invalid(f"`{name}` must be an object of at most {max_items} conversations.")
+    try:
+        parsed = {int(key): seq for key, seq in value.items()}
+    except ValueError:
+        raise invalid(f"`{name}` keys must be conversation ids.") from None
+    for seq in parsed.values():
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**63:
+            raise invalid(f"`{name}` values must be seqs ≥ 0.")
+    return parsed

@@ -1,0 +1,74 @@
+"""Per-socket ordering of a conversation's messages by seq.
+
+Two workers can allocate seqs 5 and 6 and have 6 confirmed by the broker first, so events may reach a socket
+out of order. Each socket delivers seq N only after N-1, holding later ones back; a seq that never comes
+(its send failed, or a worker died in between) is skipped once the gap has lasted GAP_TIMEOUT_SECONDS and
+storage has been asked for it."""
+
+from dataclasses import dataclass, field
+
+GAP_TIMEOUT_SECONDS = 1.0
+
+SKIPPED = None  # a placeholder for a seq that will never be delivered
+
+
+@dataclass
+class ConversationOrder:
+    next_seq: int | None = None  # None until the first event or a baseline
+    held: dict[int, str | None] = field(default_factory=dict)
+
+
+class SeqOrderer:
+    def __init__(self) -> None:
+        self._conversations: dict[int, ConversationOrder] = {}
+
+    def _order(self, conversation_id: int) -> ConversationOrder:
+        return self._conversations.setdefault(conversation_id, ConversationOrder())
+
+    def start_after(self, conversation_id: int, seq: int) -> None:
+        """Deliver from seq+1 on; anything at or below `seq` counts as already delivered."""
+        order = self._order(conversation_id)
+        order.next_seq = seq + 1
+        order.held = {s: text for s, text in order.held.items() if s > seq}
+
+    def forget(self, conversation_id: int) -> None:
+        self._conversations.pop(conversation_id, None)
+
+    def offer(self, conversation_id: int, seq: int, text: str | None) -> list[str]:
+        """Take one event (or a skip, `text=None`); return what can now be delivered, in order."""
+        order = self._order(conversation_id)
+        if order.next_seq is None:
+            order.next_seq = seq
+        if seq < order.next_seq:
+            return []  # a duplicate, or older than this socket's starting point
+        if text is not None or seq not in order.held:
+            order.held[seq] = text
+        return self._release(order)
+
+    def _release(self, order: ConversationOrder) -> list[str]:
+        ready: list[str] = []
+        assert order.next_seq is not None  # noqa: S101 - set by every caller
+        while order.next_seq in order.held:
+            text = order.held.pop(order.next_seq)
+            if text is not None:
+                ready.append(text)
+            order.next_seq += 1
+        return ready
+
+    def gap(self, conversation_id: int) -> tuple[int, int] | None:
+        """(first missing seq, lowest held seq) while messages wait behind a gap."""
+        order = self._conversations.get(conversation_id)
+        if order is None or not order.held or order.next_seq is None:
+            return None
+        return order.next_seq, min(order.held)
+
+    def skip_gap(self, conversation_id: int) -> list[str]:
+        """Give up on the missing seqs and deliver what was held behind them."""
+        order = self._order(conversation_id)
+        if order.held:
+            order.next_seq = min(order.held)
+        return self._release(order)
+
+    def last_delivered(self, conversation_id: int) -> int:
+        order = self._conversations.get(conversation_id)
+        return order.next_seq - 1 if order and order.next_seq else 0

@@ -1,0 +1,105 @@
+"""Who is online: a user is online while any of their sockets is open on any worker.
+
+Each socket holds an entry that expires unless its worker's heartbeat refreshes it, so a worker killed
+without clean-up leaves its users online for at most PRESENCE_TTL_SECONDS. Full-stack mode keeps the
+entries in Redis (a sorted set per user, scored by expiry time); the embedded mode in process memory."""
+
+import time
+from collections.abc import Iterable
+from typing import Protocol
+
+from chatproject.redis import get_redis, redis_enabled
+
+PRESENCE_TTL_SECONDS = 60
+HEARTBEAT_SECONDS = 20
+
+
+class PresenceStore(Protocol):
+    def connect(self, user_id: int, connection_id: str) -> bool:
+        """Register a socket; True when the user was offline before."""
+
+    def refresh(self, user_id: int, connection_id: str) -> None: ...
+
+    def disconnect(self, user_id: int, connection_id: str) -> bool:
+        """Drop a socket; True when the user has no socket left."""
+
+    def online_user_ids(self, user_ids: Iterable[int]) -> set[int]: ...
+
+
+class RedisPresence:
+    @staticmethod
+    def _key(user_id: int) -> str:
+        return f"presence:{user_id}"
+
+    def connect(self, user_id: int, connection_id: str) -> bool:
+        now, key = time.time(), self._key(user_id)
+        pipe = get_redis().pipeline()
+        pipe.zremrangebyscore(key, "-inf", now)
+        pipe.zcard(key)
+        pipe.zadd(key, {connection_id: now + PRESENCE_TTL_SECONDS})
+        pipe.expire(key, PRESENCE_TTL_SECONDS)
+        _, open_before, _, _ = pipe.execute()
+        return int(open_before) == 0
+
+    def refresh(self, user_id: int, connection_id: str) -> None:
+        key = self._key(user_id)
+        pipe = get_redis().pipeline()
+        pipe.zadd(key, {connection_id: time.time() + PRESENCE_TTL_SECONDS})
+        pipe.expire(key, PRESENCE_TTL_SECONDS)
+        pipe.execute()
+
+    def disconnect(self, user_id: int, connection_id: str) -> bool:
+        now, key = time.time(), self._key(user_id)
+        pipe = get_redis().pipeline()
+        pipe.zrem(key, connection_id)
+        pipe.zremrangebyscore(key, "-inf", now)
+        pipe.zcard(key)
+        _, _, open_after = pipe.execute()
+        return int(open_after) == 0
+
+    def online_user_ids(self, user_ids: Iterable[int]) -> set[int]:
+        ids = list(user_ids)
+        pipe = get_redis().pipeline()
+        for user_id in ids:
+            pipe.zcount(self._key(user_id), time.time(), "+inf")
+        return {user_id for user_id, count in zip(ids, pipe.execute(), strict=True) if count}
+
+
+class MemoryPresence:
+    def __init__(self) -> None:
+        self._expiry: dict[int, dict[str, float]] = {}
+
+    def _live(self, user_id: int) -> dict[str, float]:
+        now = time.time()
+        connections = {c: t for c, t in self._expiry.get(user_id, {}).items() if t > now}
+        self._expiry[user_id] = connections
+        return connections
+
+    def connect(self, user_id: int, connection_id: str) -> bool:
+        connections = self._live(user_id)
+        was_offline = not connections
+        connections[connection_id] = time.time() + PRESENCE_TTL_SECONDS
+        return was_offline
+
+    def refresh(self, user_id: int, connection_id: str) -> None:
+        self._live(user_id)[connection_id] = time.time() + PRESENCE_TTL_SECONDS
+
+    def disconnect(self, user_id: int, connection_id: str) -> bool:
+        connections = self._live(user_id)
+        connections.pop(connection_id, None)
+        return not connections
+
+    def online_user_ids(self, user_ids: Iterable[int]) -> set[int]:
+        return {user_id for user_id in user_ids if self._live(user_id)}
+
+
+_memory_presence = MemoryPresence()
+
+
+def presence_store() -> PresenceStore:
+    return RedisPresence() if redis_enabled() else _memory_presence
+
+
+def online_user_ids(user_ids: Iterable[int]) -> set[int]:
+    """The subset of `user_ids` with at least one open socket on any worker."""
+    return presence_store().online_user_ids(user_ids)

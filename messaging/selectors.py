@@ -1,0 +1,203 @@
+"""Every read of conversations and messages, each behind its membership gate: what a user may not see is
+indistinguishable from what does not exist (NotFound)."""
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from rest_framework.exceptions import NotFound
+
+from accounts.models import User
+from messaging.events import message_payload
+from messaging.models import Conversation, Membership, Message, Reaction
+
+HISTORY_MAX_LIMIT = 100
+
+
+def membership_get(*, user: User, conversation_id: int) -> Membership:
+    try:
+        return Membership.objects.select_related("conversation").get(
+            user=user, conversation_id=conversation_id
+        )
+    except Membership.DoesNotExist:
+        raise NotFound("No such conversation.") from None
+
+
+def conversation_get_for_user(*, user: User, conversation_id: int) -> Conversation:
+    return membership_get(user=user, conversation_id=conversation_id).conversation
+
+
+def conversation_ids_for_user(*, user_id: int) -> list[int]:
+    return list(Membership.objects.filter(user_id=user_id).values_list("conversation_id", flat=True))
+
+
+def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
+    """The user's conversations by last activity, with their own membership state and unread count."""
+    mine = Membership.objects.filter(user=user, conversation=OuterRef("pk"))
+    unread = (
+        Message.objects.filter(
+            conversation=OuterRef("pk"), seq__gt=OuterRef("my_last_read_seq"), deleted_at__isnull=True
+        )
+        .exclude(sender=user)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Conversation.objects.filter(Exists(mine))
+        .annotate(
+            my_role=Subquery(mine.values("role")[:1]),
+            my_muted=Subquery(mine.values("muted")[:1]),
+            my_last_read_seq=Subquery(mine.values("last_read_seq")[:1]),
+        )
+        .annotate(unread_count=Coalesce(Subquery(unread), 0), member_count=_member_count())
+        .prefetch_related(
+            Prefetch(
+                "memberships",  # members are listed for direct conversations and groups, not for channels
+                queryset=Membership.objects.exclude(conversation__kind=Conversation.Kind.CHANNEL)
+                .select_related("user")
+                .order_by("joined_at", "pk"),
+            )
+        )
+        .order_by("-last_activity_at", "-pk")
+    )
+
+
+def _member_count() -> Coalesce:
+    """Every member of the conversation (a join filtered on the user would count only them)."""
+    members = (
+        Membership.objects.filter(conversation=OuterRef("pk"))
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(members), 0)
+
+
+def conversation_with_state_for_user(*, user: User, conversation_id: int) -> Conversation:
+    conversation = conversation_list_for_user(user=user).filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+def last_messages(conversations: list[Conversation]) -> dict[int, Message]:
+    """The newest message of each conversation, in one query."""
+    ids = [c.pk for c in conversations]
+    newest = Message.objects.filter(conversation_id__in=ids).order_by("conversation_id", "-seq")
+    if connection.vendor == "postgresql":
+        rows = newest.distinct("conversation_id")
+    else:  # SQLite has no DISTINCT ON; the embedded mode's lists are small
+        rows = Message.objects.filter(
+            pk__in=Subquery(
+                Message.objects.filter(conversation_id=OuterRef("conversation_id"))
+                .order_by("-seq")
+                .values("pk")[:1]
+            ),
+            conversation_id__in=ids,
+        )
+    return {m.conversation_id: m for m in _with_details(rows)}
+
+
+def channel_list_public(*, user: User, search: str) -> QuerySet[Conversation]:
+    channels = Conversation.objects.filter(kind=Conversation.Kind.CHANNEL, is_public=True)
+    if search := search.strip():
+        channels = channels.filter(title__icontains=search)
+    return channels.annotate(
+        member_count=Count("memberships", distinct=True),
+        is_member=Count("memberships", filter=Q(memberships__user=user)),
+    ).order_by("title", "pk")
+
+
+def public_channel_get(*, conversation_id: int) -> Conversation:
+    try:
+        return Conversation.objects.get(pk=conversation_id, kind=Conversation.Kind.CHANNEL, is_public=True)
+    except Conversation.DoesNotExist:
+        raise NotFound("No such conversation.") from None
+
+
+def _with_details(messages: QuerySet[Message]) -> QuerySet[Message]:
+    return messages.select_related("sender").prefetch_related(
+        "attachments", Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "pk"))
+    )
+
+
+def message_get_for_user(*, user: User, message_id: UUID) -> Message:
+    message = (
+        _with_details(Message.objects.filter(pk=message_id, conversation__memberships__user=user))
+        .select_related("conversation")
+        .first()
+    )
+    if message is None:
+        raise NotFound("No such message.")
+    return message
+
+
+def message_history(
+    *, user: User, conversation_id: int, before_seq: int | None, after_seq: int | None, limit: int
+) -> tuple[list[Message], bool]:
+    """A page of history by seq: newest first, or oldest first after `after_seq`. Returns (page, has_more)."""
+    membership_get(user=user, conversation_id=conversation_id)
+    messages = Message.objects.filter(conversation_id=conversation_id)
+    if after_seq is not None:
+        messages = messages.filter(seq__gt=after_seq).order_by("seq")
+    else:
+        messages = messages.order_by("-seq")
+    if before_seq is not None:
+        messages = messages.filter(seq__lt=before_seq)
+    page = list(_with_details(messages)[: limit + 1])
+    return page[:limit], len(page) > limit
+
+
+def message_search(*, user: User, query: str) -> QuerySet[Message]:
+    messages = Message.objects.filter(conversation__memberships__user=user, deleted_at__isnull=True)
+    if connection.vendor == "postgresql":
+        messages = messages.annotate(search=SearchVector("body", config="simple")).filter(
+            search=SearchQuery(query, config="simple", search_type="websearch")
+        )
+    else:
+        messages = messages.filter(body__icontains=query)
+    return _with_details(messages.order_by("-created_at"))
+
+
+def message_stored_by_client_id(*, sender: User, client_id: UUID) -> Message | None:
+    """The stored message `sender` made with `client_id`, as it is now (edited, deleted), if any."""
+    return _with_details(Message.objects.filter(sender=sender, client_id=client_id)).first()
+
+
+def message_payload_by_client_id(*, sender_id: int, client_id: UUID) -> dict[str, Any] | None:
+    message = _with_details(Message.objects.filter(sender_id=sender_id, client_id=client_id)).first()
+    return stored_message_payload(message) if message else None
+
+
+def message_payloads_between(
+    *, conversation_id: int, after_seq: int, before_seq: int | None
+) -> list[dict[str, Any]]:
+    """Stored messages with after_seq < seq < before_seq, oldest first (replay behind the recent log)."""
+    messages = Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
+    if before_seq is not None:
+        messages = messages.filter(seq__lt=before_seq)
+    return [stored_message_payload(m) for m in _with_details(messages.order_by("seq"))]
+
+
+def stored_message_payload(message: Message) -> dict[str, Any]:
+    from files.events import attachment_payload
+
+    return message_payload(message, [attachment_payload(f) for f in message.attachments.all()])
+
+
+def conversation_last_seq(*, conversation_id: int) -> int:
+    return Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).first() or 0
+
+
+def conversations_last_seq(*, conversation_ids: list[int]) -> dict[int, int]:
+    return dict(Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "last_seq"))
+
+
+def member_ids(*, conversation_id: int) -> list[int]:
+    return list(Membership.objects.filter(conversation_id=conversation_id).values_list("user_id", flat=True))

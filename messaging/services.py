@@ -1,0 +1,348 @@
+"""Every write to conversations and messages except the send itself (messaging.delivery.send). Each service
+validates, writes in one transaction and broadcasts after commit."""
+
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from accounts.models import User
+from messaging import events, fanout, selectors
+from messaging.delivery.journal import initialise_counter
+from messaging.models import Conversation, Membership, Message, Reaction
+
+GROUP_MAX_MEMBERS = 500
+Role = Membership.Role
+Kind = Conversation.Kind
+
+
+def _active_users(user_ids: list[int]) -> list[User]:
+    users = list(User.objects.filter(pk__in=set(user_ids), is_active=True))
+    if len(users) != len(set(user_ids)):
+        raise ValidationError({"members": "Unknown user."})
+    return users
+
+
+def _announce_membership(conversation: Conversation, user_id: int, *, added: bool) -> None:
+    payload = events.membership(
+        conversation=events.conversation_summary(conversation),
+        user_id=user_id,
+        state="added" if added else "removed",
+    )
+    fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, payload, added=added)
+    fanout.after_commit(fanout.to_conversation, conversation.pk, payload)
+
+
+@transaction.atomic
+def conversation_create(
+    *, creator: User, kind: str, member_ids: list[int], title: str = "", is_public: bool = False
+) -> tuple[Conversation, bool]:
+    """Create a conversation; a direct one that exists already is returned as it is. Returns (it, created)."""
+    others = _active_users([uid for uid in member_ids if uid != creator.pk])
+    if kind == Kind.DIRECT:
+        if len(others) != 1 or title or is_public:
+            raise ValidationError(
+                {"members": "A direct conversation has exactly one other member and no title."}
+            )
+        return _direct_get_or_create(creator, others[0])
+    if not title.strip():
+        raise ValidationError({"title": "A group or channel needs a title."})
+    if is_public and kind != Kind.CHANNEL:
+        raise ValidationError({"is_public": "Only channels can be public."})
+    if len(others) + 1 > GROUP_MAX_MEMBERS:
+        raise ValidationError({"members": f"At most {GROUP_MAX_MEMBERS} members."})
+    conversation = Conversation.objects.create(
+        kind=kind, title=title.strip(), is_public=is_public, created_by=creator
+    )
+    Membership.objects.create(user=creator, conversation=conversation, role=Role.OWNER)
+    Membership.objects.bulk_create([Membership(user=u, conversation=conversation) for u in others])
+    _after_create(conversation, [creator.pk, *[u.pk for u in others]])
+    return conversation, True
+
+
+def _direct_get_or_create(creator: User, other: User) -> tuple[Conversation, bool]:
+    key = ":".join(str(uid) for uid in sorted((creator.pk, other.pk)))
+    existing = Conversation.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(kind=Kind.DIRECT, direct_key=key, created_by=creator)
+    except IntegrityError:  # the other person created it at the same moment
+        return Conversation.objects.get(direct_key=key), False
+    Membership.objects.bulk_create(
+        [
+            Membership(user=creator, conversation=conversation, role=Role.MEMBER),
+            Membership(user=other, conversation=conversation, role=Role.MEMBER),
+        ]
+    )
+    _after_create(conversation, [creator.pk, other.pk])
+    return conversation, True
+
+
+def _after_create(conversation: Conversation, member_ids: list[int]) -> None:
+    transaction.on_commit(lambda: initialise_counter(conversation.pk))
+    for user_id in member_ids:
+        payload = events.membership(
+            conversation=events.conversation_summary(conversation), user_id=user_id, state="added"
+        )
+        fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, payload, added=True)
+
+
+def conversation_update(
+    *, membership: Membership, title: str | None = None, muted: bool | None = None
+) -> Conversation:
+    conversation = membership.conversation
+    if title is not None:
+        if conversation.kind == Kind.DIRECT:
+            raise ValidationError({"title": "A direct conversation has no title."})
+        if not membership.can_manage:
+            raise PermissionDenied("Only owners and admins can rename.")
+        if not title.strip():
+            raise ValidationError({"title": "The title cannot be empty."})
+        conversation.title = title.strip()
+        conversation.save(update_fields=["title"])
+    if muted is not None:
+        membership.muted = muted
+        membership.save(update_fields=["muted"])
+    return conversation
+
+
+@transaction.atomic
+def member_add(*, actor: Membership, user_id: int) -> Membership:
+    conversation = actor.conversation
+    if conversation.kind == Kind.DIRECT:
+        raise ValidationError({"user": "A direct conversation has exactly two members."})
+    if not actor.can_manage:
+        raise PermissionDenied("Only owners and admins can add members.")
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise ValidationError({"user": "Unknown user."})
+    existing = Membership.objects.filter(user=user, conversation=conversation).first()
+    if existing is not None:
+        return existing
+    if conversation.kind == Kind.GROUP and conversation.memberships.count() >= GROUP_MAX_MEMBERS:
+        raise ValidationError({"user": f"At most {GROUP_MAX_MEMBERS} members."})
+    membership = Membership.objects.create(user=user, conversation=conversation)
+    _announce_membership(conversation, user.pk, added=True)
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, actor: Membership, user_id: int) -> None:
+    conversation = actor.conversation
+    if conversation.kind == Kind.DIRECT:
+        raise ValidationError({"user": "A direct conversation has exactly two members."})
+    if user_id != actor.user_id and not actor.can_manage:
+        raise PermissionDenied("Only owners and admins can remove members.")
+    target = Membership.objects.filter(conversation=conversation, user_id=user_id).first()
+    if target is None:
+        raise ValidationError({"user": "Not a member."})
+    if target.role == Role.OWNER and actor.role != Role.OWNER and user_id != actor.user_id:
+        raise PermissionDenied("Only an owner can remove an owner.")
+    target.delete()
+    _announce_membership(conversation, user_id, added=False)
+
+
+@transaction.atomic
+def channel_join(*, user: User, conversation: Conversation) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, conversation=conversation)
+    if created:
+        _announce_membership(conversation, user.pk, added=True)
+    return membership
+
+
+def conversation_leave(*, membership: Membership) -> None:
+    member_remove(actor=membership, user_id=membership.user_id)
+
+
+@transaction.atomic
+def read_mark(*, membership: Membership, seq: int) -> Membership:
+    """Move the read marker forward (never back) and tell the members."""
+    conversation = membership.conversation
+    updated = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
+    if updated:
+        membership.last_read_seq = seq
+        fanout.after_commit(
+            fanout.to_conversation,
+            conversation.pk,
+            events.read(conversation_id=conversation.pk, user_id=membership.user_id, seq=seq),
+        )
+    return membership
+
+
+@transaction.atomic
+def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
+    message = selectors.message_get_for_user(user=user, message_id=message_id)
+    if message.sender_id != user.pk:
+        raise PermissionDenied("Only the sender can edit a message.")
+    if message.is_deleted:
+        raise ValidationError({"message": "The message was deleted."})
+    message.body = _clean_body(body)
+    message.edited_at = datetime.now(tz=UTC)
+    message.save(update_fields=["body", "edited_at"])
+    fanout.after_commit(fanout.to_conversation, message.conversation_id, events.message_updated(message))
+    return message
+
+
+@transaction.atomic
+def message_delete(*, user: User, message_id: UUID) -> Message:
+    message = selectors.message_get_for_user(user=user, message_id=message_id)
+    if message.sender_id != user.pk:
+        membership = selectors.membership_get(user=user, conversation_id=message.conversation_id)
+        if not membership.can_manage:
+            raise PermissionDenied("Only the sender or the conversation's owners and admins can delete.")
+    return message_soft_delete(message=message)
+
+
+def message_soft_delete(*, message: Message) -> Message:
+    """Remove a message's content for everyone, live; its files stay if attached elsewhere."""
+    if message.is_deleted:
+        return message
+    message.deleted_at = datetime.now(tz=UTC)
+    message.body = ""
+    message.save(update_fields=["deleted_at", "body"])
+    message.reactions.all().delete()
+    fanout.after_commit(fanout.to_conversation, message.conversation_id, events.message_deleted(message))
+    return message
+
+
+def _clean_body(body: str) -> str:
+    if not body.strip():
+        raise ValidationError({"body": "The message cannot be empty."})
+    if len(body) > Message.BODY_MAX_LENGTH:
+        raise ValidationError({"body": f"At most {Message.BODY_MAX_LENGTH} characters."})
+    return body
+
+
+@transaction.atomic
+def reaction_add(*, user: User, message_id: UUID, emoji: str) -> Reaction:
+    message = selectors.message_get_for_user(user=user, message_id=message_id)
+    if message.is_deleted:
+        raise ValidationError({"message": "The message was deleted."})
+    reaction, created = Reaction.objects.get_or_create(message=message, user=user, emoji=_clean_emoji(emoji))
+    if created:
+        fanout.after_commit(
+            fanout.to_conversation,
+            message.conversation_id,
+            events.reaction(message=message, user_id=user.pk, emoji=reaction.emoji, state="added"),
+        )
+    return reaction
+
+
+@transaction.atomic
+def reaction_remove(*, user: User, message_id: UUID, emoji: str) -> None:
+    message = selectors.message_get_for_user(user=user, message_id=message_id)
+    deleted, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+    if deleted:
+        fanout.after_commit(
+            fanout.to_conversation,
+            message.conversation_id,
+            events.reaction(message=message, user_id=user.pk, emoji=emoji, state="removed"),
+        )
+
+
+def _clean_emoji(emoji: str) -> str:
+    emoji = emoji.strip()
+    if not emoji or len(emoji) > Reaction.EMOJI_MAX_LENGTH or any(c.isspace() for c in emoji):
+        raise ValidationError({"emoji": "One emoji, at most 32 characters."})
+    return emoji
+
+
+def messages_store(*, messages: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+    """Write acknowledged messages; one already stored (same id, or same sender and client_id) is skipped.
+    Returns (how many are new, the messages that can never be stored)."""
+    try:
+        with transaction.atomic():
+            return _insert(messages), []
+    except IntegrityError:
+        pass  # one bad row (e.g. its conversation was deleted) must not hold back the rest: go one by one
+    stored, unstorable = 0, []
+    for message in messages:
+        try:
+            with transaction.atomic():
+                stored += _insert([message])
+        except IntegrityError:
+            unstorable.append(message)
+    return stored, unstorable
+
+
+def _insert(messages: list[dict[str, Any]]) -> int:
+    ids = [m["id"] for m in messages]
+    before = set(Message.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    Message.objects.bulk_create([_row(m) for m in messages], ignore_conflicts=True)
+    present = set(Message.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    _refuse_lost(messages, present)
+    new_ids = present - before
+    new = [m for m in messages if UUID(m["id"]) in new_ids]
+    _keep_replies_inside_their_conversation(new_ids)
+    _link_attachments(new)
+    _advance_conversations(new)
+    _schedule_pushes(new_ids)
+    return len(new)
+
+
+def _refuse_lost(messages: list[dict[str, Any]], present: set[UUID]) -> None:
+    """A message skipped by the insert is fine if it was already stored under its client_id; otherwise another
+    message holds its seq, and it must not vanish silently: it is raised, to be dead-lettered."""
+    missing = [m for m in messages if UUID(str(m["id"])) not in present]
+    if not missing:
+        return
+    stored = set(
+        Message.objects.filter(
+            sender_id__in={m["sender"]["id"] for m in missing},
+            client_id__in={m["client_id"] for m in missing},
+        ).values_list("sender_id", "client_id")
+    )
+    if any((m["sender"]["id"], UUID(str(m["client_id"]))) not in stored for m in missing):
+        raise IntegrityError("a message's seq is held by another message")
+
+
+def _row(message: dict[str, Any]) -> Message:
+    return Message(
+        id=message["id"],
+        conversation_id=message["conversation"],
+        sender_id=message["sender"]["id"],
+        seq=message["seq"],
+        body=message["body"],
+        client_id=message["client_id"],
+        reply_to_id=message["reply_to"],
+        created_at=datetime.fromisoformat(message["created_at"]),
+    )
+
+
+def _keep_replies_inside_their_conversation(new_ids: set[UUID]) -> None:
+    """A reply_to naming a message of another conversation is dropped (a parent still in flight is kept)."""
+    Message.objects.filter(pk__in=new_ids, reply_to__conversation__isnull=False).exclude(
+        reply_to__conversation=F("conversation")
+    ).update(reply_to=None)
+
+
+def _link_attachments(messages: list[dict[str, Any]]) -> None:
+    through = Message.attachments.through
+    links = [through(message_id=m["id"], storedfile_id=a["id"]) for m in messages for a in m["attachments"]]
+    through.objects.bulk_create(links, ignore_conflicts=True)
+
+
+def _advance_conversations(messages: list[dict[str, Any]]) -> None:
+    newest: dict[int, tuple[int, str]] = {}
+    for m in messages:
+        seq, created = newest.get(m["conversation"], (0, ""))
+        newest[m["conversation"]] = (max(seq, m["seq"]), max(created, m["created_at"]))
+    for conversation_id, (seq, created) in newest.items():
+        Conversation.objects.filter(pk=conversation_id).update(
+            last_seq=Greatest("last_seq", seq),
+            last_activity_at=Greatest("last_activity_at", datetime.fromisoformat(created)),
+        )
+
+
+def _schedule_pushes(new_ids: set[UUID]) -> None:
+    from notifications.services import push_schedule_for_message
+
+    for message_id in new_ids:
+        transaction.on_commit(partial(push_schedule_for_message, message_id))

@@ -1,0 +1,113 @@
+import json
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+
+from chatproject.asgi import application
+from chatproject.celery import app as celery_app
+from messaging.delivery.journal import initialise_counter
+from tests.accounts.factories import UserFactory
+from tests.messaging.factories import make_conversation
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+FRAME_TIMEOUT = 5
+
+
+class Client:
+    """A socket client speaking docs/protocol.md, for tests."""
+
+    def __init__(self, communicator: WebsocketCommunicator) -> None:
+        self.communicator = communicator
+
+    async def send(self, frame: dict | str) -> None:
+        await self.communicator.send_to(text_data=frame if isinstance(frame, str) else json.dumps(frame))
+
+    async def receive(self) -> dict:
+        return json.loads(await self.communicator.receive_from(timeout=FRAME_TIMEOUT))
+
+    async def receive_type(self, frame_type: str, *, skip: tuple[str, ...] = ("presence",)) -> dict:
+        """The next frame of `frame_type`, passing over only the kinds in `skip`."""
+        while True:
+            frame = await self.receive()
+            if frame["type"] == frame_type:
+                return frame
+            assert frame["type"] in skip, f"expected {frame_type}, got {frame}"
+
+    async def ack_for(self, client_id: str) -> dict:
+        """The ack of one send, passing over whatever else arrives meanwhile."""
+        while True:
+            frame = await self.receive()
+            if frame["type"] in ("message.ack", "error") and (
+                frame.get("client_id") == client_id or frame.get("ref") == client_id
+            ):
+                return frame
+
+    async def nothing_more(self, *, skip: tuple[str, ...] = ("presence",)) -> bool:
+        """True when no frame other than the kinds in `skip` arrives within a short window. Used only after a
+        sentinel event has proven the stream live, to show that something did *not* happen."""
+        while not await self.communicator.receive_nothing(timeout=0.3):
+            if (await self.receive())["type"] not in skip:
+                return False
+        return True
+
+    async def close(self) -> None:
+        await self.communicator.disconnect()
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable]:
+    clients: list[Client] = []
+
+    async def _connect(user, *, token: str | None = None) -> Client:
+        token = token if token is not None else str(AccessToken.for_user(user))
+        communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+        connected, _ = await communicator.connect(timeout=FRAME_TIMEOUT)
+        assert connected
+        client = Client(communicator)
+        clients.append(client)
+        return client
+
+    yield _connect
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+def persistence_worker(transactional_db):
+    """A real Celery worker consuming the persistence queue from RabbitMQ, against the test database."""
+    with start_worker(
+        celery_app,
+        queues=["persistence"],
+        pool="threads",
+        concurrency=1,
+        perform_ping_check=False,
+        shutdown_timeout=10,
+    ):
+        yield
+
+
+@pytest.fixture
+def ada(transactional_db):
+    return UserFactory(username="ada")
+
+
+@pytest.fixture
+def bob(transactional_db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def eve(transactional_db):
+    """Someone who is in none of the fixtures' conversations."""
+    return UserFactory(username="eve")
+
+
+@pytest.fixture
+def team(ada, bob):
+    """A group of ada (owner) and bob, with its seq counter initialised as the service does."""
+    conversation = make_conversation(ada, bob, title="Team")
+    initialise_counter(conversation.pk)
+    return conversation

@@ -1,0 +1,543 @@
+"""The messages REST API: history, sending, editing, deleting, reactions and search."""
+
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from chatproject.redis import get_redis
+from messaging.delivery.journal import initialise_counter
+from messaging.models import Conversation, Membership, Message, Reaction
+from messaging.tasks import persist_messages_task
+from tests.accounts.factories import UserFactory
+from tests.files.factories import StoredFileFactory
+from tests.messaging.factories import make_conversation
+
+pytestmark = pytest.mark.django_db
+
+SEARCH_URL = "/api/v1/search/messages/"
+
+
+def messages_url(conversation_id: int) -> str:
+    return f"/api/v1/conversations/{conversation_id}/messages/"
+
+
+def message_url(message_id, suffix: str = "") -> str:
+    return f"/api/v1/messages/{message_id}/{suffix}"
+
+
+def store_message(conversation: Conversation, sender, seq: int, body: str = "hi") -> Message:
+    return Message.objects.create(
+        conversation=conversation,
+        sender=sender,
+        seq=seq,
+        body=body,
+        client_id=uuid.uuid4(),
+        created_at=timezone.now(),
+    )
+
+
+def persist(message: dict) -> None:
+    """What the persistence worker does with a sent message."""
+    persist_messages_task.apply(args=([message],)).get()
+
+
+def history(client: APIClient, conversation: Conversation, **params) -> dict:
+    response = client.get(messages_url(conversation.pk), params)
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.fixture
+def as_user():
+    def _as_user(user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return _as_user
+
+
+@pytest.fixture
+def ada(db):
+    return UserFactory(username="ada")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def cy(db):
+    return UserFactory(username="cy")
+
+
+@pytest.fixture
+def eve(db):
+    """In none of the fixtures' conversations."""
+    return UserFactory(username="eve")
+
+
+@pytest.fixture
+def team(ada, bob, cy):
+    """ada (owner), bob and cy, with the seq counter initialised as creating it through the API does."""
+    conversation = make_conversation(ada, bob, cy, title="Team")
+    initialise_counter(conversation.pk)
+    return conversation
+
+
+@pytest.fixture
+def stored(team, ada, bob):
+    """Five stored messages in the team: seqs 1..5, alternating ada and bob."""
+    return [store_message(team, ada if seq % 2 else bob, seq, f"m{seq}") for seq in range(1, 6)]
+
+
+# --- history
+
+
+def test_history_is_newest_first_and_pages_backwards(as_user, bob, team, stored):
+    # when
+    first = history(as_user(bob), team, limit=2)
+    second = history(as_user(bob), team, limit=2, before_seq=first["results"][-1]["seq"])
+    last = history(as_user(bob), team, limit=2, before_seq=second["results"][-1]["seq"])
+    # then
+    assert [m["seq"] for m in first["results"]] == [5, 4]
+    assert [m["seq"] for m in second["results"]] == [3, 2]
+    assert [m["seq"] for m in last["results"]] == [1]
+    assert (first["has_more"], second["has_more"], last["has_more"]) == (True, True, False)
+    assert first["results"][0]["body"] == "m5"
+    assert first["results"][0]["sender"]["username"] == "ada"
+
+
+def test_history_after_a_seq_is_oldest_first(as_user, bob, team, stored):
+    page = history(as_user(bob), team, after_seq=2, limit=2)
+    assert [m["seq"] for m in page["results"]] == [3, 4]
+    assert page["has_more"] is True
+
+
+@pytest.mark.parametrize("params", [{"limit": 101}, {"limit": 0}, {"before_seq": -1}, {"after_seq": "x"}])
+def test_history_refuses_bad_paging(as_user, bob, team, params):
+    response = as_user(bob).get(messages_url(team.pk), params)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+
+
+def test_history_limit_goes_up_to_100(as_user, ada, bob, team):
+    Message.objects.bulk_create(
+        [
+            Message(
+                conversation=team,
+                sender=ada,
+                seq=seq,
+                body="x",
+                client_id=uuid.uuid4(),
+                created_at=timezone.now(),
+            )
+            for seq in range(1, 121)
+        ]
+    )
+    page = history(as_user(bob), team, limit=100)
+    assert len(page["results"]) == 100
+    assert page["has_more"] is True
+
+
+def test_history_with_reactions_and_attachments_is_a_fixed_number_of_queries(
+    as_user, ada, bob, cy, team, stored, django_assert_num_queries
+):
+    # given
+    for message in stored:
+        message.attachments.add(
+            StoredFileFactory(owner=message.sender), StoredFileFactory(owner=message.sender)
+        )
+        Reaction.objects.create(message=message, user=bob, emoji="👍")
+        Reaction.objects.create(message=message, user=cy, emoji="👍")
+        Reaction.objects.create(message=message, user=cy, emoji="🎉")
+    # then: membership, messages (with senders), attachments, reactions
+    with django_assert_num_queries(4):
+        page = history(as_user(bob), team)
+    newest = page["results"][0]
+    assert len(newest["attachments"]) == 2
+    assert newest["reactions"] == [
+        {"emoji": "👍", "count": 2, "users": [bob.pk, cy.pk]},
+        {"emoji": "🎉", "count": 1, "users": [cy.pk]},
+    ]
+
+
+# --- sending
+
+
+def send(client: APIClient, conversation: Conversation, body: str = "hello", client_id=None, **extra):
+    payload = {"body": body, "client_id": str(client_id or uuid.uuid4()), **extra}
+    return client.post(messages_url(conversation.pk), payload, format="json")
+
+
+def test_sending_answers_202_with_the_message_which_is_then_stored(as_user, ada, bob, team):
+    # when
+    response = send(as_user(ada), team, "hello **team**")
+    # then
+    assert response.status_code == 202
+    message = response.json()
+    assert message["body"] == "hello **team**"
+    assert message["seq"] == 1
+    assert message["sender"] == {"id": ada.pk, "username": "ada", "display_name": ada.display_name}
+    assert message["deleted"] is False
+    persist(message)
+    assert history(as_user(bob), team)["results"] == [{**message, "reactions": []}]
+
+
+def test_sending_the_same_client_id_again_returns_the_same_message(as_user, ada, bob, team):
+    # given
+    client_id = uuid.uuid4()
+    first = send(as_user(ada), team, "once", client_id)
+    # when: the answer was lost and the client retries, before and after the message is stored
+    before_storage = send(as_user(ada), team, "once", client_id)
+    persist(first.json())
+    after_storage = send(as_user(ada), team, "once", client_id)
+    # then
+    assert first.status_code == before_storage.status_code == after_storage.status_code == 202
+    assert before_storage.json() == first.json()
+    assert after_storage.json()["id"] == first.json()["id"]
+    assert [m["body"] for m in history(as_user(bob), team)["results"]] == ["once"]
+    assert send(as_user(ada), team, "next").json()["seq"] == 2
+
+
+def test_the_same_client_id_still_returns_the_same_message_once_redis_forgot_it(as_user, ada, bob, team):
+    # given: a stored message, then Redis restarted empty (or the idempotency key expired)
+    client_id = uuid.uuid4()
+    first = send(as_user(ada), team, "once", client_id).json()
+    persist(first)
+    get_redis().flushdb()
+    # when
+    again = send(as_user(ada), team, "once", client_id)
+    # then: not a second message
+    assert again.status_code == 202
+    assert again.json()["id"] == first["id"]
+    assert again.json()["seq"] == first["seq"]
+    persist(again.json())
+    assert Message.objects.filter(conversation=team).count() == 1
+
+
+def test_a_retry_after_the_message_was_deleted_does_not_bring_its_body_back(as_user, ada, team):
+    client_id = uuid.uuid4()
+    first = send(as_user(ada), team, "oops, a password", client_id).json()
+    persist(first)
+    as_user(ada).delete(message_url(first["id"]))
+    again = send(as_user(ada), team, "oops, a password", client_id).json()
+    assert again["id"] == first["id"]
+    assert again["body"] == ""
+    assert again["deleted"] is True
+
+
+# Attachments are loaded through database_sync_to_async, which closes the request's connection: that needs
+# real transactions rather than the test's wrapping one.
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_and_my_own_attachments_travel_with_the_message(as_user, ada, bob, team):
+    # given
+    question = send(as_user(bob), team, "where is the report?").json()
+    persist(question)
+    report = StoredFileFactory(owner=ada, name="report.pdf")
+    # when
+    response = send(as_user(ada), team, "here", reply_to=question["id"], attachments=[str(report.id)])
+    # then
+    assert response.status_code == 202
+    assert [a["name"] for a in response.json()["attachments"]] == ["report.pdf"]
+    persist(response.json())
+    newest = history(as_user(bob), team)["results"][0]
+    assert (newest["body"], newest["reply_to"]) == ("here", question["id"])
+    assert [a["name"] for a in newest["attachments"]] == ["report.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"body": ""}, "body"),
+        ({"body": "   \n "}, "body"),
+        ({"body": "x" * 10_001}, "body"),
+        ({"client_id": "not-a-uuid"}, "client_id"),
+        ({"client_id": None}, "client_id"),
+        ({"reply_to": "nope"}, "reply_to"),
+        ({"attachments": "all"}, "attachments"),
+    ],
+)
+def test_bad_sends_are_refused_and_nothing_is_sent(as_user, ada, bob, team, payload, field):
+    # when
+    body = {"body": "hello", "client_id": str(uuid.uuid4()), **payload}
+    response = as_user(ada).post(messages_url(team.pk), body, format="json")
+    # then
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert send(as_user(ada), team, "the first message").json()["seq"] == 1  # no seq was used up
+
+
+@pytest.mark.django_db(transaction=True)
+def test_someone_elses_files_cannot_be_attached(as_user, ada, bob, team):
+    bobs_file = StoredFileFactory(owner=bob)
+    still_uploading = StoredFileFactory(owner=ada, status="pending")
+    for file in (bobs_file, still_uploading, type("Missing", (), {"id": uuid.uuid4()})):
+        response = send(as_user(ada), team, "mine now", attachments=[str(file.id)])
+        assert response.status_code == 400
+        assert "attachments" in response.json()["error"]["fields"]
+    assert send(as_user(ada), team).json()["seq"] == 1
+
+
+def test_too_many_attachments_are_refused(as_user, ada, team):
+    files = [str(StoredFileFactory(owner=ada).id) for _ in range(11)]
+    response = send(as_user(ada), team, attachments=files)
+    assert response.status_code == 400
+    assert "attachments" in response.json()["error"]["fields"]
+
+
+def test_a_non_member_cannot_send(as_user, eve, team):
+    response = send(as_user(eve), team, "let me in")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert send(as_user(team.memberships.first().user), team).json()["seq"] == 1
+
+
+# --- editing
+
+
+def test_the_sender_edits_and_everyone_sees_the_new_body(as_user, ada, bob, team, stored):
+    # when
+    response = as_user(ada).patch(message_url(stored[0].id), {"body": "m1, fixed"}, format="json")
+    # then
+    assert response.status_code == 200
+    assert response.json()["body"] == "m1, fixed"
+    assert response.json()["edited_at"] is not None
+    oldest = history(as_user(bob), team)["results"][-1]
+    assert (oldest["body"], oldest["edited_at"]) == ("m1, fixed", response.json()["edited_at"])
+
+
+def test_only_the_sender_edits(as_user, ada, team, stored):
+    bobs = stored[1]
+    response = as_user(ada).patch(message_url(bobs.id), {"body": "owner words"}, format="json")
+    assert response.status_code == 403
+    bobs.refresh_from_db()
+    assert (bobs.body, bobs.edited_at) == ("m2", None)
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 10_001])
+def test_an_edit_needs_a_body(as_user, ada, stored, body):
+    response = as_user(ada).patch(message_url(stored[0].id), {"body": body}, format="json")
+    assert response.status_code == 400
+    stored[0].refresh_from_db()
+    assert stored[0].body == "m1"
+
+
+def test_a_deleted_message_cannot_be_edited(as_user, ada, stored):
+    as_user(ada).delete(message_url(stored[0].id))
+    response = as_user(ada).patch(message_url(stored[0].id), {"body": "back"}, format="json")
+    assert response.status_code == 400
+    stored[0].refresh_from_db()
+    assert stored[0].body == ""
+
+
+# --- deleting
+
+
+def test_the_sender_deletes_and_the_body_is_gone_from_every_later_read(as_user, ada, bob, team, stored):
+    # given
+    newest = stored[-1]
+    newest.attachments.add(StoredFileFactory(owner=ada))
+    Reaction.objects.create(message=newest, user=bob, emoji="👍")
+    # when
+    response = as_user(ada).delete(message_url(newest.id))
+    # then
+    assert response.status_code == 204
+    shown = history(as_user(bob), team)["results"][0]
+    assert (shown["id"], shown["body"], shown["deleted"]) == (str(newest.id), "", True)
+    assert (shown["attachments"], shown["reactions"]) == ([], [])
+    listed = as_user(bob).get("/api/v1/conversations/").json()["results"][0]["last_message"]
+    assert (listed["body"], listed["deleted"]) == ("", True)
+    assert as_user(bob).get(SEARCH_URL, {"q": "m5"}).json()["results"] == []
+    newest.refresh_from_db()
+    assert newest.body == ""
+
+
+def test_the_owner_deletes_someone_elses_message(as_user, ada, stored):
+    response = as_user(ada).delete(message_url(stored[1].id))
+    assert response.status_code == 204
+    stored[1].refresh_from_db()
+    assert stored[1].is_deleted
+
+
+def test_a_plain_member_cannot_delete_someone_elses_message(as_user, cy, stored):
+    response = as_user(cy).delete(message_url(stored[0].id))
+    assert response.status_code == 403
+    stored[0].refresh_from_db()
+    assert (stored[0].body, stored[0].deleted_at) == ("m1", None)
+
+
+def test_deleting_twice_is_harmless(as_user, ada, stored):
+    assert as_user(ada).delete(message_url(stored[0].id)).status_code == 204
+    assert as_user(ada).delete(message_url(stored[0].id)).status_code == 204
+
+
+# --- reactions
+
+
+def test_reacting_shows_a_summary_and_reacting_twice_counts_once(as_user, bob, cy, stored):
+    # when
+    as_user(bob).post(message_url(stored[0].id, "reactions/"), {"emoji": "👍"}, format="json")
+    as_user(bob).post(message_url(stored[0].id, "reactions/"), {"emoji": "👍"}, format="json")
+    response = as_user(cy).post(message_url(stored[0].id, "reactions/"), {"emoji": "👍"}, format="json")
+    # then
+    assert response.status_code == 200
+    assert response.json()["reactions"] == [{"emoji": "👍", "count": 2, "users": [bob.pk, cy.pk]}]
+
+
+def test_removing_a_reaction(as_user, bob, team, stored):
+    as_user(bob).post(message_url(stored[0].id, "reactions/"), {"emoji": "👍"}, format="json")
+    response = as_user(bob).delete(message_url(stored[0].id, "reactions/"), {"emoji": "👍"}, format="json")
+    assert response.status_code == 204
+    assert history(as_user(bob), team)["results"][-1]["reactions"] == []
+
+
+@pytest.mark.parametrize("emoji", ["", "   ", "x" * 33, "two words"])
+def test_bad_emoji_are_refused(as_user, bob, stored, emoji):
+    response = as_user(bob).post(message_url(stored[0].id, "reactions/"), {"emoji": emoji}, format="json")
+    assert response.status_code == 400
+    assert not Reaction.objects.exists()
+
+
+def test_a_deleted_message_takes_no_reactions(as_user, ada, bob, stored):
+    as_user(ada).delete(message_url(stored[0].id))
+    response = as_user(bob).post(message_url(stored[0].id, "reactions/"), {"emoji": "👍"}, format="json")
+    assert response.status_code == 400
+    assert not Reaction.objects.exists()
+
+
+# --- the 404 wall
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "payload"),
+    [
+        ("patch", "", {"body": "mine"}),
+        ("delete", "", None),
+        ("post", "reactions/", {"emoji": "👍"}),
+        ("delete", "reactions/", {"emoji": "👍"}),
+    ],
+)
+def test_a_message_outside_my_conversations_answers_404_like_one_that_does_not_exist(
+    as_user, ada, eve, stored, method, suffix, payload
+):
+    # given
+    target = stored[0]
+    Reaction.objects.create(message=target, user=ada, emoji="👍")
+    client = as_user(eve)
+    # when
+    forbidden = getattr(client, method)(message_url(target.id, suffix), payload, format="json")
+    missing = getattr(client, method)(message_url(uuid.uuid4(), suffix), payload, format="json")
+    # then
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+    target.refresh_from_db()
+    assert (target.body, target.deleted_at, target.reactions.count()) == ("m1", None, 1)
+
+
+def test_a_removed_member_loses_the_history(as_user, ada, bob, team, stored):
+    as_user(ada).delete(f"/api/v1/conversations/{team.pk}/members/{bob.pk}/")
+    assert as_user(bob).get(messages_url(team.pk)).status_code == 404
+    assert as_user(bob).delete(message_url(stored[1].id)).status_code == 404
+
+
+# --- search
+
+
+def test_search_finds_words_in_my_conversations_only(as_user, ada, bob, eve, team):
+    # given
+    store_message(team, ada, 1, "The deploy is on Friday")
+    store_message(team, bob, 2, "lunch?")
+    elsewhere = make_conversation(eve, title="Eve's")
+    store_message(elsewhere, eve, 1, "secret deploy plans")
+    # when
+    found = as_user(bob).get(SEARCH_URL, {"q": "DEPLOY"}).json()["results"]
+    # then
+    assert [m["body"] for m in found] == ["The deploy is on Friday"]
+    assert as_user(eve).get(SEARCH_URL, {"q": "friday"}).json()["results"] == []
+
+
+def test_search_understands_phrases_and_exclusions(as_user, ada, team):
+    store_message(team, ada, 1, "release notes for friday")
+    store_message(team, ada, 2, "release party")
+    results = as_user(ada).get(SEARCH_URL, {"q": "release -party"}).json()["results"]
+    assert [m["seq"] for m in results] == [1]
+    results = as_user(ada).get(SEARCH_URL, {"q": '"notes for"'}).json()["results"]
+    assert [m["seq"] for m in results] == [1]
+
+
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x" * 201}])
+def test_search_needs_a_query(as_user, ada, params):
+    response = as_user(ada).get(SEARCH_URL, params)
+    assert response.status_code == 400
+    assert "q" in response.json()["error"]["fields"]
+
+
+def test_search_is_a_fixed_number_of_queries(as_user, ada, team, django_assert_num_queries):
+    for seq in range(1, 8):
+        message = store_message(team, ada, seq, f"standup notes {seq}")
+        message.attachments.add(StoredFileFactory(owner=ada))
+        Reaction.objects.create(message=message, user=ada, emoji="👍")
+    with django_assert_num_queries(4):  # count, page, attachments, reactions
+        results = as_user(ada).get(SEARCH_URL, {"q": "standup"}).json()["results"]
+    assert len(results) == 7
+
+
+# --- the API description
+
+
+MESSAGING_PATHS = [
+    "/api/v1/conversations/",
+    "/api/v1/conversations/{conversation_id}/",
+    "/api/v1/conversations/{conversation_id}/members/",
+    "/api/v1/conversations/{conversation_id}/members/{user_id}/",
+    "/api/v1/conversations/{conversation_id}/join/",
+    "/api/v1/conversations/{conversation_id}/leave/",
+    "/api/v1/conversations/{conversation_id}/read/",
+    "/api/v1/conversations/{conversation_id}/messages/",
+    "/api/v1/channels/",
+    "/api/v1/messages/{message_id}/",
+    "/api/v1/messages/{message_id}/reactions/",
+    "/api/v1/search/messages/",
+]
+
+
+def test_every_messaging_path_is_in_the_openapi_schema(api_client):
+    response = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert [path for path in MESSAGING_PATHS if path not in paths] == []
+    assert "202" in paths["/api/v1/conversations/{conversation_id}/messages/"]["post"]["responses"]
+
+
+def test_the_whole_schema_generates_without_warnings():
+    """`manage.py spectacular --validate --fail-on-warn`: raises on any warning or invalid schema."""
+    out = StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out, stderr=out)
+    assert "/api/v1/search/messages/" in out.getvalue()
+
+
+def test_the_messaging_schema_generates_without_warnings():
+    """`manage.py spectacular --validate --fail-on-warn` over the messaging API (raises on any warning)."""
+    out = StringIO()
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--urlconf",
+        "tests.messaging.schema_urls",
+        stdout=out,
+        stderr=out,
+    )
+    assert "/api/v1/conversations/" in out.getvalue()
+
+
+def test_the_unread_count_comes_from_stored_messages(as_user, ada, bob, team):
+    persist(send(as_user(ada), team, "are you there?").json())
+    Membership.objects.filter(user=bob).update(last_read_seq=0)
+    assert as_user(bob).get("/api/v1/conversations/").json()["results"][0]["unread_count"] == 1

@@ -1,0 +1,66 @@
+"""Each socket delivers a conversation's messages in seq order, whatever order the workers broadcast them
+in."""
+
+from messaging.ordering import SeqOrderer
+
+
+def test_in_order_events_pass_straight_through():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 0)
+    assert [orderer.offer(1, seq, f"m{seq}") for seq in (1, 2, 3)] == [["m1"], ["m2"], ["m3"]]
+
+
+def test_a_later_seq_waits_for_the_missing_one():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 4)
+    assert orderer.offer(1, 6, "m6") == []
+    assert orderer.gap(1) == (5, 6)
+    assert orderer.offer(1, 5, "m5") == ["m5", "m6"]
+    assert orderer.gap(1) is None
+
+
+def test_duplicates_and_seqs_before_the_start_are_dropped():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 10)
+    assert orderer.offer(1, 10, "old") == []
+    assert orderer.offer(1, 11, "m11") == ["m11"]
+    assert orderer.offer(1, 11, "m11 again") == []
+
+
+def test_a_skipped_seq_releases_what_waited_behind_it():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 0)
+    assert orderer.offer(1, 2, "m2") == []
+    assert orderer.offer(1, 1, None) == ["m2"]  # seq 1's send failed: a skip, not a message
+
+
+def test_giving_up_on_a_gap_delivers_the_rest_in_order():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 0)
+    orderer.offer(1, 4, "m4")
+    orderer.offer(1, 3, "m3")
+    assert orderer.skip_gap(1) == ["m3", "m4"]
+    assert orderer.last_delivered(1) == 4
+
+
+def test_conversations_are_ordered_independently():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 0)
+    orderer.start_after(2, 0)
+    assert orderer.offer(1, 2, "a2") == []
+    assert orderer.offer(2, 1, "b1") == ["b1"]
+
+
+def test_a_conversation_without_baseline_starts_at_its_first_event():
+    orderer = SeqOrderer()
+    assert orderer.offer(7, 40, "m40") == ["m40"]
+    assert orderer.offer(7, 41, "m41") == ["m41"]
+
+
+def test_restarting_after_a_sync_position_replays_from_there():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 0)
+    orderer.offer(1, 1, "m1")
+    orderer.offer(1, 3, "m3")
+    orderer.start_after(1, 1)  # the client says it has seen up to 1
+    assert orderer.offer(1, 2, "m2") == ["m2", "m3"]

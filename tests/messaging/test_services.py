@@ -1,0 +1,132 @@
+"""Service rules the REST API cannot reach directly: storing acknowledged messages, and member limits."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from uuid6 import uuid7
+
+from messaging import services
+from messaging.events import iso
+from messaging.models import Conversation, Membership, Message
+from tests.accounts.factories import UserFactory
+from tests.messaging.factories import make_conversation
+
+pytestmark = pytest.mark.django_db
+
+
+def payload(conversation: Conversation, sender, seq: int, body: str = "hi", **extra) -> dict:
+    """A message as the send path acknowledges it and the persistence task receives it."""
+    return {
+        "id": str(uuid7()),
+        "conversation": conversation.pk,
+        "seq": seq,
+        "sender": {"id": sender.pk, "username": sender.username, "display_name": sender.display_name},
+        "body": body,
+        "client_id": str(uuid.uuid4()),
+        "reply_to": None,
+        "created_at": iso(timezone.now()),
+        "edited_at": None,
+        "deleted": False,
+        "attachments": [],
+        **extra,
+    }
+
+
+@pytest.fixture
+def ada(db):
+    return UserFactory(username="ada")
+
+
+@pytest.fixture
+def team(ada):
+    return make_conversation(ada, UserFactory(), title="Team")
+
+
+# --- messages_store
+
+
+def test_a_batch_stored_twice_is_stored_once(ada, team):
+    # given
+    batch = [payload(team, ada, 1, "one"), payload(team, ada, 2, "two")]
+    # when
+    first = services.messages_store(messages=batch)
+    again = services.messages_store(messages=batch)
+    # then
+    assert (first, again) == ((2, []), (0, []))
+    assert list(Message.objects.values_list("seq", "body")) == [(1, "one"), (2, "two")]
+
+
+def test_a_resend_under_a_new_id_but_the_same_client_id_is_not_a_second_message(ada, team):
+    original = payload(team, ada, 1, "once")
+    services.messages_store(messages=[original])
+    resent = {**payload(team, ada, 2, "once"), "client_id": original["client_id"]}
+    assert services.messages_store(messages=[resent]) == (0, [])
+    assert Message.objects.count() == 1
+
+
+def test_a_message_whose_seq_is_taken_is_reported_not_silently_dropped(ada, team):
+    # given
+    services.messages_store(messages=[payload(team, ada, 1, "first")])
+    clash, fine = payload(team, ada, 1, "same seq"), payload(team, ada, 2, "next")
+    # when
+    stored, unstorable = services.messages_store(messages=[clash, fine])
+    # then: the rest of the batch is stored, the clash goes to the dead letters
+    assert (stored, unstorable) == (1, [clash])
+    assert list(Message.objects.values_list("seq", "body")) == [(1, "first"), (2, "next")]
+
+
+def test_storing_advances_the_conversation_and_never_moves_it_back(ada, team):
+    # given
+    later = timezone.now() + timedelta(minutes=5)
+    services.messages_store(messages=[payload(team, ada, 7, created_at=iso(later))])
+    # when: an older message arrives late
+    services.messages_store(messages=[payload(team, ada, 3, created_at=iso(later - timedelta(minutes=4)))])
+    # then
+    team.refresh_from_db()
+    assert (team.last_seq, team.last_activity_at) == (7, later)
+
+
+def test_a_reply_to_another_conversation_is_dropped_but_a_parent_in_flight_is_kept(ada, team):
+    # given
+    elsewhere = make_conversation(ada, title="Elsewhere")
+    foreign = payload(elsewhere, ada, 1)
+    services.messages_store(messages=[foreign])
+    in_flight = str(uuid7())
+    # when
+    cross = payload(team, ada, 1, reply_to=foreign["id"])
+    early = payload(team, ada, 2, reply_to=in_flight)
+    services.messages_store(messages=[cross, early])
+    # then
+    assert Message.objects.get(pk=cross["id"]).reply_to_id is None
+    assert str(Message.objects.get(pk=early["id"]).reply_to_id) == in_flight
+
+
+# --- member limits
+
+
+def test_a_group_is_created_with_at_most_the_member_limit(monkeypatch, ada):
+    monkeypatch.setattr(services, "GROUP_MAX_MEMBERS", 3)
+    others = UserFactory.create_batch(3)
+    with pytest.raises(ValidationError):
+        services.conversation_create(
+            creator=ada, kind="group", title="Big", member_ids=[u.pk for u in others]
+        )
+    assert not Conversation.objects.exists()
+
+
+def test_a_full_group_takes_no_more_members(monkeypatch, ada):
+    # given
+    monkeypatch.setattr(services, "GROUP_MAX_MEMBERS", 3)
+    full = make_conversation(ada, *UserFactory.create_batch(2), title="Full")
+    owner = Membership.objects.get(user=ada, conversation=full)
+    # when
+    with pytest.raises(ValidationError) as refused:
+        services.member_add(actor=owner, user_id=UserFactory().pk)
+    # then
+    assert "user" in refused.value.message_dict
+    assert full.memberships.count() == 3
+    # a member already in a full group is simply confirmed
+    assert services.member_add(actor=owner, user_id=ada.pk) == owner

@@ -1,0 +1,256 @@
+"""Typing, read markers, presence, edits, deletions, reactions, sync and live membership over the socket, and
+the privacy rule behind all of them: a non-member never sees an event of a conversation."""
+
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from rest_framework_simplejwt.tokens import AccessToken
+
+from messaging import services
+from messaging.models import Membership, Message
+from tests.messaging.factories import make_conversation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def send_frame(conversation_id, body="hello", client_id=None):
+    return {
+        "type": "message.send",
+        "conversation": conversation_id,
+        "body": body,
+        "client_id": str(client_id or uuid.uuid4()),
+    }
+
+
+async def send_and_ack(tab, conversation_id, body="hello"):
+    frame = send_frame(conversation_id, body)
+    await tab.send(frame)
+    return (await tab.ack_for(frame["client_id"]))["message"]
+
+
+async def sentinel(sender_tab, conversation_id):
+    """A message in a conversation the observer *is* in: the observer's next event must be this one."""
+    return await send_and_ack(sender_tab, conversation_id, "sentinel")
+
+
+@pytest.fixture
+def elsewhere(bob, eve):
+    """A conversation bob shares with eve, to prove eve's event stream is live but clean."""
+    conversation = make_conversation(bob, eve, title="Elsewhere")
+    from messaging.delivery.journal import initialise_counter
+
+    initialise_counter(conversation.pk)
+    return conversation
+
+
+async def test_typing_reaches_the_other_members_only(connect, ada, bob, eve, team, elsewhere):
+    ada_tab, ada_other_tab, bob_tab, eve_tab = (
+        await connect(ada),
+        await connect(ada),
+        await connect(bob),
+        await connect(eve),
+    )
+    await ada_tab.send({"type": "typing", "conversation": team.pk, "state": "start"})
+    assert await bob_tab.receive_type("typing") == {
+        "type": "typing",
+        "conversation": team.pk,
+        "user": ada.pk,
+        "state": "start",
+    }
+    await sentinel(bob_tab, elsewhere.pk)
+    assert (await eve_tab.receive_type("message.new"))["message"]["body"] == "sentinel"
+    assert await ada_other_tab.nothing_more()  # not echoed to the typist's own tabs
+
+
+async def test_read_marker_is_stored_and_announced_to_members(connect, ada, bob, team):
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    await ada_tab.send({"type": "read", "conversation": team.pk, "seq": 3})
+    assert await bob_tab.receive_type("read") == {
+        "type": "read",
+        "conversation": team.pk,
+        "user": ada.pk,
+        "seq": 3,
+    }
+    membership = await Membership.objects.aget(user=ada, conversation=team)
+    assert membership.last_read_seq == 3
+
+
+async def test_presence_goes_to_people_who_share_a_conversation(connect, ada, bob, eve, team):
+    bob_tab, eve_tab = await connect(bob), await connect(eve)
+    ada_tab = await connect(ada)
+    assert await bob_tab.receive_type("presence", skip=()) == {
+        "type": "presence",
+        "user": ada.pk,
+        "status": "online",
+    }
+    await ada_tab.close()
+    assert await bob_tab.receive_type("presence", skip=()) == {
+        "type": "presence",
+        "user": ada.pk,
+        "status": "offline",
+    }
+    assert await eve_tab.nothing_more()
+
+
+async def test_a_second_tab_does_not_announce_presence_again(connect, ada, bob, team):
+    bob_tab = await connect(bob)
+    await connect(ada)
+    assert (await bob_tab.receive_type("presence", skip=()))["status"] == "online"
+    second = await connect(ada)
+    await second.close()
+    assert await bob_tab.nothing_more()  # ada still has a tab open
+
+
+async def test_invalid_and_expired_tokens_close_with_4401(connect, ada):
+    from channels.testing import WebsocketCommunicator
+
+    from chatproject.asgi import application
+    from tests.messaging.conftest import ORIGIN
+
+    expired = AccessToken.for_user(ada)
+    from datetime import timedelta
+
+    expired.set_exp(lifetime=-timedelta(seconds=1))
+    for token in ("", "garbage", str(expired)):
+        communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+        connected, _ = await communicator.connect()
+        assert connected
+        assert (await communicator.receive_output())["type"] == "websocket.close"
+        closed = await communicator.receive_output() if False else None
+        assert closed is None
+        await communicator.disconnect()
+
+
+async def test_a_socket_from_a_foreign_origin_is_refused(ada):
+    from channels.testing import WebsocketCommunicator
+
+    from chatproject.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application, f"/ws/?token={AccessToken.for_user(ada)}", headers=[(b"origin", b"https://evil.example")]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_edit_delete_and_reactions_reach_members_and_not_outsiders(
+    connect, ada, bob, eve, team, elsewhere, persistence_worker
+):
+    ada_tab, bob_tab, eve_tab = await connect(ada), await connect(bob), await connect(eve)
+    message = await send_and_ack(ada_tab, team.pk, "first draft")
+    await bob_tab.receive_type("message.new")
+    await wait_stored(message["id"])
+    # edit
+    await ada_tab.send({"type": "message.edit", "message": message["id"], "body": "final"})
+    updated = await bob_tab.receive_type("message.updated")
+    assert updated["message"]["body"] == "final"
+    assert updated["message"]["edited_at"]
+    # someone else's message cannot be edited
+    await bob_tab.send({"type": "message.edit", "message": message["id"], "body": "hijack"})
+    assert (await bob_tab.receive_type("error"))["code"] == "forbidden"
+    # reactions
+    await bob_tab.send({"type": "reaction.add", "message": message["id"], "emoji": "🎉"})
+    assert await ada_tab.receive_type("reaction", skip=("presence", "message.new", "message.updated")) == {
+        "type": "reaction",
+        "message": message["id"],
+        "conversation": team.pk,
+        "user": bob.pk,
+        "emoji": "🎉",
+        "state": "added",
+    }
+    # eve can neither touch it nor see any of it
+    await eve_tab.send({"type": "reaction.add", "message": message["id"], "emoji": "👀"})
+    assert (await eve_tab.receive_type("error"))["code"] == "not_found"
+    # delete
+    await ada_tab.send({"type": "message.delete", "message": message["id"]})
+    assert await bob_tab.receive_type("message.deleted", skip=("presence", "reaction")) == {
+        "type": "message.deleted",
+        "conversation": team.pk,
+        "id": message["id"],
+        "seq": message["seq"],
+    }
+    stored = await Message.objects.aget(pk=message["id"])
+    assert stored.body == ""
+    assert stored.deleted_at is not None
+    await sentinel(bob_tab, elsewhere.pk)
+    assert (await eve_tab.receive_type("message.new"))["message"]["body"] == "sentinel"
+
+
+async def test_sync_replays_missed_messages_once_and_in_order(connect, ada, bob, team):
+    ada_tab = await connect(ada)
+    sent = [await send_and_ack(ada_tab, team.pk, f"m{n}") for n in range(5)]
+    # bob was away for all of them and had seen up to the second
+    bob_tab = await connect(bob)
+    await bob_tab.send({"type": "sync", "since": {str(team.pk): sent[1]["seq"]}})
+    replayed = [(await bob_tab.receive_type("message.new"))["message"] for _ in range(3)]
+    assert [m["id"] for m in replayed] == [m["id"] for m in sent[2:]]
+    assert await bob_tab.receive_type("sync.done") == {
+        "type": "sync.done",
+        "conversations": {str(team.pk): sent[-1]["seq"]},
+    }
+    # live messages continue after the replay, without repeats
+    await send_and_ack(ada_tab, team.pk, "live")
+    assert (await bob_tab.receive_type("message.new"))["message"]["body"] == "live"
+
+
+async def test_sync_ignores_conversations_of_others(connect, ada, bob, eve, team):
+    ada_tab = await connect(ada)
+    await send_and_ack(ada_tab, team.pk, "private")
+    eve_tab = await connect(eve)
+    await eve_tab.send({"type": "sync", "since": {str(team.pk): 0}})
+    assert await eve_tab.receive_type("sync.done") == {"type": "sync.done", "conversations": {}}
+
+
+async def test_sync_fills_gaps_older_than_the_recent_log_from_the_database(
+    connect, ada, bob, team, persistence_worker
+):
+    from django.core.cache import cache
+
+    ada_tab = await connect(ada)
+    sent = [await send_and_ack(ada_tab, team.pk, f"m{n}") for n in range(3)]
+    for message in sent:
+        await wait_stored(message["id"])
+    await database_sync_to_async(cache.delete)(f"log:{team.pk}")  # as if the log had been trimmed
+    await database_sync_to_async(lambda: None)()
+    bob_tab = await connect(bob)
+    await bob_tab.send({"type": "sync", "since": {str(team.pk): 0}})
+    replayed = [(await bob_tab.receive_type("message.new"))["message"]["body"] for _ in range(3)]
+    assert replayed == ["m0", "m1", "m2"]
+    assert (await bob_tab.receive_type("sync.done"))["conversations"] == {str(team.pk): sent[-1]["seq"]}
+
+
+async def test_a_removed_member_stops_receiving_at_once_and_an_added_one_starts(connect, ada, bob, eve, team):
+    ada_tab, bob_tab, eve_tab = await connect(ada), await connect(bob), await connect(eve)
+    owner = await Membership.objects.select_related("conversation").aget(user=ada, conversation=team)
+    # when: eve is added
+    await database_sync_to_async(services.member_add)(actor=owner, user_id=eve.pk)
+    added = await eve_tab.receive_type("membership")
+    assert (added["state"], added["user"], added["conversation"]["id"]) == ("added", eve.pk, team.pk)
+    await send_and_ack(ada_tab, team.pk, "welcome eve")
+    assert (await eve_tab.receive_type("message.new"))["message"]["body"] == "welcome eve"
+    # when: bob is removed
+    await database_sync_to_async(services.member_remove)(actor=owner, user_id=bob.pk)
+    seen_by_bob = await bob_tab.receive_type("membership", skip=("presence", "message.new"))
+    assert (seen_by_bob["user"], seen_by_bob["state"]) == (eve.pk, "added")  # bob saw eve join
+    assert (await bob_tab.receive_type("message.new"))["message"]["body"] == "welcome eve"
+    seen_by_bob = await bob_tab.receive_type("membership")
+    assert (seen_by_bob["user"], seen_by_bob["state"]) == (bob.pk, "removed")
+    await send_and_ack(ada_tab, team.pk, "bob is gone")
+    assert (await eve_tab.receive_type("message.new", skip=("presence", "membership")))["message"][
+        "body"
+    ] == "bob is gone"
+    assert await bob_tab.nothing_more()
+    await bob_tab.send(send_frame(team.pk, "still here?"))
+    assert (await bob_tab.receive_type("error"))["code"] == "not_found"
+
+
+async def wait_stored(message_id, attempts=200):
+    """Wait for the Celery worker to store a message (polling the database, bounded)."""
+    import asyncio
+
+    for _ in range(attempts):
+        if await Message.objects.filter(pk=message_id).aexists():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"message {message_id} was not stored")

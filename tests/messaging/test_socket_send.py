@@ -1,0 +1,142 @@
+"""message.send over the socket: ack, fan-out to every member's sockets, idempotent retries, refusals."""
+
+import uuid
+
+import pytest
+
+from messaging.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def send_frame(conversation, body="hello", client_id=None, **extra):
+    return {
+        "type": "message.send",
+        "conversation": conversation.pk,
+        "body": body,
+        "client_id": str(client_id or uuid.uuid4()),
+        **extra,
+    }
+
+
+async def test_sender_is_acked_and_every_member_socket_gets_the_message(connect, ada, bob, team):
+    # given
+    conversation = team
+    ada_tab, ada_other_tab, bob_tab = await connect(ada), await connect(ada), await connect(bob)
+    # when
+    frame = send_frame(conversation, "hello **bob**")
+    await ada_tab.send(frame)
+    # then
+    ack = await ada_tab.receive_type("message.ack", skip=("presence", "message.new"))
+    assert ack["client_id"] == frame["client_id"]
+    message = ack["message"]
+    assert message["body"] == "hello **bob**"
+    assert message["seq"] == 1
+    assert message["sender"] == {"id": ada.pk, "username": ada.username, "display_name": ada.display_name}
+    for tab in (ada_other_tab, bob_tab):
+        assert (await tab.receive_type("message.new"))["message"] == message
+
+
+async def test_a_resend_with_the_same_client_id_returns_the_original_and_nobody_sees_it_twice(
+    connect, ada, bob, team
+):
+    conversation = team
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    frame = send_frame(conversation, "once")
+    await ada_tab.send(frame)
+    first = (await ada_tab.receive_type("message.ack", skip=("presence", "message.new")))["message"]
+    # when: the ack was lost, the client retries
+    await ada_tab.send(frame)
+    second = (await ada_tab.receive_type("message.ack", skip=("presence", "message.new")))["message"]
+    # then
+    assert second == first
+    assert (await bob_tab.receive_type("message.new"))["message"]["id"] == first["id"]
+    await ada_tab.send(send_frame(conversation, "next"))
+    assert (await bob_tab.receive_type("message.new"))["message"]["body"] == "next"
+
+
+async def test_seqs_increase_in_the_order_members_receive_them(connect, ada, bob, team):
+    conversation = team
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    for n in range(20):
+        await ada_tab.send(send_frame(conversation, f"m{n}"))
+    received = [(await bob_tab.receive_type("message.new"))["message"] for _ in range(20)]
+    assert [m["body"] for m in received] == [f"m{n}" for n in range(20)]
+    assert [m["seq"] for m in received] == list(range(1, 21))
+
+
+async def test_a_non_member_cannot_send_and_learns_nothing(connect, bob, eve, team):
+    conversation = team
+    eve_tab, bob_tab = await connect(eve), await connect(bob)
+    frame = send_frame(conversation, "let me in")
+    await eve_tab.send(frame)
+    error = await eve_tab.receive_type("error")
+    assert error == {
+        "type": "error",
+        "code": "not_found",
+        "detail": "No such conversation or message.",
+        "ref": frame["client_id"],
+    }
+    await eve_tab.send(send_frame(type("C", (), {"pk": 10**9})(), "nowhere"))
+    assert (await eve_tab.receive_type("error"))["detail"] == error[
+        "detail"
+    ]  # missing and forbidden look alike
+    assert await bob_tab.nothing_more()
+    assert not await Message.objects.aexists()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "invalid_json"),
+        ("[1, 2]", "invalid_json"),
+        ({"type": "message.shout"}, "unknown_type"),
+        ({"no": "type"}, "unknown_type"),
+        (
+            {"type": "message.send", "conversation": "1", "body": "x", "client_id": str(uuid.uuid4())},
+            "invalid",
+        ),
+        ({"type": "message.send", "conversation": 1, "body": "", "client_id": str(uuid.uuid4())}, "invalid"),
+        (
+            {"type": "message.send", "conversation": 1, "body": "   ", "client_id": str(uuid.uuid4())},
+            "invalid",
+        ),
+        (
+            {"type": "message.send", "conversation": 1, "body": "x" * 10_001, "client_id": str(uuid.uuid4())},
+            "invalid",
+        ),
+        ({"type": "message.send", "conversation": 1, "body": "x", "client_id": "not-a-uuid"}, "invalid"),
+        (
+            {
+                "type": "message.send",
+                "conversation": 1,
+                "body": "x",
+                "client_id": str(uuid.uuid4()),
+                "reply_to": 5,
+            },
+            "invalid",
+        ),
+        (
+            {
+                "type": "message.send",
+                "conversation": 1,
+                "body": "x",
+                "client_id": str(uuid.uuid4()),
+                "attachments": "all",
+            },
+            "invalid",
+        ),
+        ({"type": "typing", "conversation": 1, "state": "maybe"}, "invalid"),
+        ({"type": "sync", "since": {"abc": 1}}, "invalid"),
+        ({"type": "sync", "since": {"1": -1}}, "invalid"),
+        ({"type": "message.send", "body": "x" * 70_000}, "too_large"),
+    ],
+)
+async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(connect, ada, frame, code):
+    tab = await connect(ada)
+    await tab.send(frame)
+    error = await tab.receive_type("error")
+    assert error["code"] == code
+    await tab.send({"type": "ping"})
+    assert await tab.receive_type("pong") == {"type": "pong"}
+    assert not await Message.objects.aexists()
