@@ -1,0 +1,37 @@
+from rest_framework import serializers
+
+
+class FileCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=1024, help_text="The original file name, shown to others.")
+    size = serializers.IntegerField(min_value=1, help_text="Bytes; at most FILE_UPLOAD_MAX_BYTES.")
+    content_type = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, help_text="Advisory only: the type is sniffed."
+    )
+
+
+class UploadTargetSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    method = serializers.ChoiceField(choices=["POST", "PUT"])
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.CharField(), required=False, help_text="POST: form fields to send before `file`."
+    )
+    headers = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="PUT: headers to send with the bytes."
+    )
+
+
+class FileUploadSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    upload = UploadTargetSerializer()
+
+
+class StoredFileSerializer(serializers.Serializer):
+    """Schema of files.events.attachment_payload."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    thumbnail_url = serializers.CharField(allow_null=True)

@@ -1,0 +1,82 @@
+"""Thin views over files: start an upload, receive it (embedded mode), complete it, download it."""
+
+from typing import cast
+from uuid import UUID
+
+from django.http import Http404
+from django.http.response import HttpResponseBase
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from files import content, events, selectors, services
+from files import storage as file_storage
+from files.api.serializers import FileCreateInputSerializer, FileUploadSerializer, StoredFileSerializer
+
+DOWNLOAD_RESPONSES = {
+    302: OpenApiResponse(description="S3: redirect to a presigned GET valid for a few minutes"),
+    200: OpenApiResponse(description="Embedded mode: the bytes"),
+    404: OpenApiResponse(description="No such file, or not yours to see"),
+}
+
+
+class FileCreateApi(APIView):
+    @extend_schema(request=FileCreateInputSerializer, responses={201: FileUploadSerializer})
+    def post(self, request: Request) -> Response:
+        data = FileCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = services.file_upload_start(
+            owner=cast(User, request.user), name=data.validated_data["name"], size=data.validated_data["size"]
+        )
+        return Response({"id": str(upload.file.id), "upload": upload.target}, status=status.HTTP_201_CREATED)
+
+
+class FileContentApi(APIView):
+    """Embedded mode only: the upload target named by FileCreateApi. Send the raw bytes as the body."""
+
+    @extend_schema(request={"application/octet-stream": bytes}, responses={204: None})
+    def put(self, request: Request, file_id: UUID) -> Response:
+        length = request.META.get("CONTENT_LENGTH")
+        services.file_upload_receive(
+            owner=cast(User, request.user),
+            file_id=file_id,
+            stream=request.stream,
+            length=int(length) if length and length.isdigit() else None,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FileCompleteApi(APIView):
+    @extend_schema(request=None, responses={200: StoredFileSerializer})
+    def post(self, request: Request, file_id: UUID) -> Response:
+        stored = services.file_upload_complete(owner=cast(User, request.user), file_id=file_id)
+        return Response(events.attachment_payload(stored))
+
+
+class FileDownloadApi(APIView):
+    @extend_schema(responses=DOWNLOAD_RESPONSES)
+    def get(self, request: Request, file_id: UUID) -> HttpResponseBase:
+        stored = selectors.file_get_for_download(user=cast(User, request.user), file_id=file_id)
+        return file_storage.backend().download_response(
+            stored.storage_key,
+            filename=stored.name,
+            content_type=stored.content_type,
+            inline=content.is_inline_image(stored.content_type),
+        )
+
+
+class FileThumbnailApi(APIView):
+    @extend_schema(responses=DOWNLOAD_RESPONSES)
+    def get(self, request: Request, file_id: UUID) -> HttpResponseBase:
+        stored = selectors.file_get_for_download(user=cast(User, request.user), file_id=file_id)
+        if not stored.thumbnail_key:
+            raise Http404
+        return file_storage.backend().download_response(
+            stored.thumbnail_key,
+            filename=f"{stored.name}.thumbnail.webp",
+            content_type=content.THUMBNAIL_TYPE,
+            inline=True,
+        )

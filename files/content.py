@@ -1,0 +1,82 @@
+"""What a file is, judged from its bytes: display names, sniffed types, image sizes, thumbnails.
+Pure functions over bytes; nothing here touches storage or the database."""
+
+import io
+import posixpath
+import unicodedata
+from typing import IO
+
+import filetype
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Bytes read from the start of an object to sniff its type and, usually, an image's dimensions.
+HEAD_BYTES = 64 * 1024
+FALLBACK_TYPE = "application/octet-stream"
+# Raster formats a browser may show inline; everything else (SVG and HTML included) is a download.
+INLINE_IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
+THUMBNAIL_BOX = (320, 320)
+THUMBNAIL_TYPE = "image/webp"
+# Images larger than this (in pixels) keep their size but get no thumbnail: decoding is too costly.
+MAX_THUMBNAIL_SOURCE_PIXELS = 50_000_000
+NAME_MAX_LENGTH = 255
+
+
+def sanitize_name(name: str) -> str:
+    """A display name: no directories, no control or bidi-override characters, at most 255 characters."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/")
+    name = posixpath.basename(name)
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
+    name = " ".join(name.split())
+    if len(name) > NAME_MAX_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        keep = ext[:16] if dot and stem else ""
+        name = (
+            name[: NAME_MAX_LENGTH - len(keep) - 1].rstrip() + "." + keep if keep else name[:NAME_MAX_LENGTH]
+        )
+    return name or "file"
+
+
+def sniff_content_type(head: bytes) -> str:
+    """The type the bytes say they are; never the client's word. Unknown types are opaque downloads."""
+    return filetype.guess_mime(head) or FALLBACK_TYPE
+
+
+def is_inline_image(content_type: str) -> bool:
+    return content_type in INLINE_IMAGE_TYPES
+
+
+def image_size(head: bytes, content_type: str) -> tuple[int, int] | None:
+    """Width and height from an image's header, if Pillow agrees it is the sniffed format."""
+    if not is_inline_image(content_type):
+        return None
+    try:
+        with Image.open(io.BytesIO(head)) as image:
+            if image.format != INLINE_IMAGE_TYPES[content_type]:
+                return None
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def render_thumbnail(source: IO[bytes], content_type: str) -> tuple[tuple[int, int], bytes | None]:
+    """Verify a whole image and render its thumbnail: ((width, height), WebP bytes or None).
+    Raises ValueError when the bytes are not a valid image of the sniffed type."""
+    expected = INLINE_IMAGE_TYPES.get(content_type)
+    try:
+        with Image.open(source) as image:
+            if image.format != expected:
+                raise ValueError(f"not a {expected} image")
+            image.verify()
+        source.seek(0)
+        with Image.open(source) as image:
+            size = image.size
+            if size[0] * size[1] > MAX_THUMBNAIL_SOURCE_PIXELS:
+                return size, None
+            image.seek(0)
+            thumb = ImageOps.exif_transpose(image).convert("RGBA")
+            thumb.thumbnail(THUMBNAIL_BOX)
+            out = io.BytesIO()
+            thumb.save(out, format="WEBP", quality=80)
+            return size, out.getvalue()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+        raise ValueError(str(error)) from error

@@ -1,0 +1,159 @@
+"""The one place that knows whether files live on S3-compatible storage or on local disk.
+
+S3: the browser uploads straight to the bucket with a presigned POST and downloads with a presigned GET;
+Parley's workers never carry the bytes. Local disk (the embedded mode): Parley's own endpoints stream
+them. Everything else in the files app goes through `backend()` and `default_storage`."""
+
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Protocol, cast
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import FileResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
+
+CHUNK_BYTES = 64 * 1024
+
+
+class UploadTooLarge(ValidationError):
+    pass
+
+
+class FileBackend(Protocol):
+    def upload_target(self, *, file_id: str, key: str, max_bytes: int) -> dict[str, Any]: ...
+
+    def size(self, key: str) -> int | None: ...
+
+    def read_head(self, key: str, length: int) -> bytes: ...
+
+    def download_response(
+        self, key: str, *, filename: str, content_type: str, inline: bool
+    ) -> HttpResponseBase: ...
+
+
+def backend() -> FileBackend:
+    if isinstance(default_storage, S3Storage):
+        return S3Backend(cast(S3Storage, default_storage))
+    return LocalBackend(cast(FileSystemStorage, default_storage))
+
+
+def open_file(key: str) -> IO[bytes]:
+    return cast(IO[bytes], default_storage.open(key, "rb"))
+
+
+def save_file(key: str, content: IO[bytes]) -> str:
+    return default_storage.save(key, File(content))
+
+
+def delete_file(key: str) -> None:
+    if key:
+        default_storage.delete(key)
+
+
+def _protect(response: HttpResponseBase) -> HttpResponseBase:
+    """Never sniffed into something runnable, never cached past the presigned URL's life."""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+class S3Backend:
+    def __init__(self, storage: S3Storage) -> None:
+        self.storage = storage
+        self.client = storage.connection.meta.client
+
+    def _key(self, name: str) -> str:
+        return cast(str, self.storage._normalize_name(clean_name(name)))
+
+    def upload_target(self, *, file_id: str, key: str, max_bytes: int) -> dict[str, Any]:
+        """A presigned POST bound to exactly this key and at most `max_bytes` bytes."""
+        post = self.client.generate_presigned_post(
+            Bucket=self.storage.bucket_name,
+            Key=self._key(key),
+            Conditions=[["content-length-range", 1, max_bytes]],
+            ExpiresIn=settings.FILES_UPLOAD_URL_EXPIRE_SECONDS,
+        )
+        return {"url": post["url"], "method": "POST", "fields": post["fields"]}
+
+    def size(self, key: str) -> int | None:
+        try:
+            return cast(int, self.storage.size(key))
+        except FileNotFoundError:
+            return None
+
+    def read_head(self, key: str, length: int) -> bytes:
+        obj = self.client.get_object(
+            Bucket=self.storage.bucket_name, Key=self._key(key), Range=f"bytes=0-{length - 1}"
+        )
+        return cast(bytes, obj["Body"].read(length))
+
+    def download_response(
+        self, key: str, *, filename: str, content_type: str, inline: bool
+    ) -> HttpResponseBase:
+        params = {
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": content_disposition_header(not inline, filename),
+        }
+        url = self.storage.url(key, parameters=params, expire=settings.FILES_DOWNLOAD_URL_EXPIRE_SECONDS)
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class LocalBackend:
+    def __init__(self, storage: FileSystemStorage) -> None:
+        self.storage = storage
+
+    def upload_target(self, *, file_id: str, key: str, max_bytes: int) -> dict[str, Any]:
+        url = reverse("files-content", kwargs={"file_id": file_id})
+        return {"url": url, "method": "PUT", "headers": {"Content-Type": "application/octet-stream"}}
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self.storage.size(key)
+        except FileNotFoundError:
+            return None
+
+    def read_head(self, key: str, length: int) -> bytes:
+        with self.storage.open(key, "rb") as handle:
+            return cast(bytes, handle.read(length))
+
+    def receive(self, key: str, stream: IO[bytes], *, max_bytes: int) -> int:
+        """Stream a request body to disk, chunk by chunk; refuse it once it passes `max_bytes`."""
+        path = Path(self.storage.path(key))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK_BYTES):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise UploadTooLarge({"content": "The upload is larger than the size declared."})
+                    out.write(chunk)
+            os.replace(partial, path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
+        return written
+
+    def download_response(
+        self, key: str, *, filename: str, content_type: str, inline: bool
+    ) -> HttpResponseBase:
+        response = FileResponse(
+            self.storage.open(key, "rb"),
+            as_attachment=not inline,
+            filename=filename,
+            content_type=content_type,
+        )
+        return _protect(response)

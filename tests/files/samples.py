@@ -1,0 +1,56 @@
+"""Sample bytes and upload helpers shared by the files tests."""
+
+import base64
+import io
+import json
+
+import requests
+from PIL import Image
+
+HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+FAKE_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200  # the signature, then nothing an image decoder accepts
+
+
+def png(width: int = 640, height: int = 480) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (width, height), (200, 40, 40, 255)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def start_upload(client, *, name: str, data: bytes, size: int | None = None, content_type: str = ""):
+    response = client.post(
+        "/api/v1/files/",
+        {"name": name, "size": len(data) if size is None else size, "content_type": content_type},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def post_to_storage(upload: dict, data: bytes) -> requests.Response:
+    """What the browser does with a presigned POST: the form fields, then the file, over real HTTP."""
+    return requests.post(upload["url"], data=upload["fields"], files={"file": ("blob", data)}, timeout=10)
+
+
+def policy_of(upload: dict) -> dict:
+    return json.loads(base64.b64decode(upload["fields"]["policy"]))
+
+
+def upload_to_s3(client, *, name: str, data: bytes, content_type: str = "") -> dict:
+    """Start, upload over HTTP and complete; the completed file's payload."""
+    started = start_upload(client, name=name, data=data, content_type=content_type)
+    assert post_to_storage(started["upload"], data).status_code == 204
+    response = client.post(f"/api/v1/files/{started['id']}/complete/")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def upload_embedded(client, *, name: str, data: bytes) -> dict:
+    started = start_upload(client, name=name, data=data)
+    put = client.generic("PUT", started["upload"]["url"], data, content_type="application/octet-stream")
+    assert put.status_code == 204, put.content
+    response = client.post(f"/api/v1/files/{started['id']}/complete/")
+    assert response.status_code == 200, response.json()
+    return response.json()

@@ -1,0 +1,61 @@
+"""Judging files by their bytes: names, types, images."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from files import content
+from tests.files import samples
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("report.pdf", "report.pdf"),
+        ("C:\\Users\\ada\\report.pdf", "report.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("evil\u202egpj.exe", "evilgpj.exe"),
+        ("tab\tand\nnewline.txt", "tabandnewline.txt"),
+        ("  spaced   out .txt ", "spaced out .txt"),
+        ("", "file"),
+        ("/", "file"),
+    ],
+)
+def test_sanitize_name(given, expected):
+    assert content.sanitize_name(given) == expected
+
+
+def test_long_names_keep_their_extension():
+    name = content.sanitize_name("a" * 600 + ".jpeg")
+    assert len(name) == 255
+    assert name.endswith(".jpeg")
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (samples.png(), "image/png"),
+        (samples.PDF, "application/pdf"),
+        (samples.HTML, "application/octet-stream"),
+        (samples.SVG, "application/octet-stream"),
+        (b"", "application/octet-stream"),
+    ],
+)
+def test_sniff_content_type(data, expected):
+    assert content.sniff_content_type(data[: content.HEAD_BYTES]) == expected
+
+
+def test_thumbnail_fits_the_box_and_keeps_the_aspect():
+    size, thumb = content.render_thumbnail(io.BytesIO(samples.png(1000, 500)), "image/png")
+    assert size == (1000, 500)
+    with Image.open(io.BytesIO(thumb)) as image:
+        assert image.format == "WEBP"
+        assert image.size == (320, 160)
+
+
+def test_thumbnail_refuses_bytes_that_are_not_the_sniffed_format():
+    with pytest.raises(ValueError, match="JPEG"):
+        content.render_thumbnail(io.BytesIO(samples.png()), "image/jpeg")
+    with pytest.raises(ValueError, match=".+"):
+        content.render_thumbnail(io.BytesIO(samples.FAKE_PNG), "image/png")
