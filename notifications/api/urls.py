@@ -1,0 +1,16 @@
+from django.urls import path
+
+from notifications.api import views
+
+urlpatterns = [
+    path("push/key/", views.PushKeyApi.as_view(), name="push-key"),
+    path("push/subscriptions/", views.PushSubscriptionListCreateApi.as_view(), name="push-subscriptions"),
+    path(
+        "push/subscriptions/<int:subscription_id>/",
+        views.PushSubscriptionDetailApi.as_view(),
+        name="push-subscription-detail",
+    ),
+    path(
+        "users/me/notifications/", views.NotificationPreferencesApi.as_view(), name="notification-preferences"
+    ),
+]

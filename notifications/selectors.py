@@ -1,0 +1,20 @@
+"""Every read of notifications."""
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from notifications.models import NotificationPreferences, PushSubscription
+
+
+def push_subscription_list_for_user(*, user: User) -> QuerySet[PushSubscription]:
+    return PushSubscription.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def push_subscription_get_for_user(*, user: User, subscription_id: int) -> PushSubscription:
+    """The user's own subscription; someone else's raises the same DoesNotExist as a missing one."""
+    return PushSubscription.objects.get(user=user, pk=subscription_id)
+
+
+def notification_preferences_get_for_user(*, user: User) -> NotificationPreferences:
+    """The stored preferences, or the defaults (unsaved) for a user who never changed them."""
+    return NotificationPreferences.objects.filter(user=user).first() or NotificationPreferences(user=user)

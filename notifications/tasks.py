@@ -1,0 +1,52 @@
+"""Push notifications are sent here, by Celery workers on the "push" queue, never by socket workers."""
+
+import random
+from uuid import UUID
+
+import redis
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from notifications import services
+from notifications.services import DeliveryOutcome
+
+MAX_RETRY_DELAY_SECONDS = 3600
+
+
+@shared_task(
+    autoretry_for=(OperationalError, redis.RedisError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_message_push_task(message_id: str) -> None:
+    """Decide a message's pushes (once, however often this runs) and fan out one task per subscription,
+    so one slow or failing push service never holds up the others."""
+    for delivery_id in services.message_push_decide(message_id=UUID(message_id)):
+        deliver_push_task.delay(delivery_id)
+
+
+def _backoff(retries: int) -> int:
+    delay = settings.PUSH_RETRY_BACKOFF_SECONDS * 2**retries
+    return min(MAX_RETRY_DELAY_SECONDS, delay + random.randint(0, max(1, delay // 4)))  # noqa: S311
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def deliver_push_task(self: Task, delivery_id: int) -> None:
+    """Send one push. 429, 5xx and network failures are tried again later (Retry-After, else exponential
+    backoff) up to PUSH_MAX_RETRIES times; 404/410 remove the subscription; a sent push is never resent.
+
+    A later try is a new task rather than `self.retry`, so in eager mode (embedded, tests) it runs in
+    process without raising Retry into whoever queued the push; the delivery row counts the attempts."""
+    attempt = services.push_delivery_send(delivery_id=delivery_id)
+    if attempt.outcome == DeliveryOutcome.BUSY and not self.request.is_eager:
+        # Another worker holds it (or died holding it): look again once its lease has run out.
+        countdown = int(services.claim_lease().total_seconds())
+        deliver_push_task.apply_async(args=(delivery_id,), countdown=countdown)
+    if attempt.outcome != DeliveryOutcome.RETRY:
+        return
+    if attempt.attempts > settings.PUSH_MAX_RETRIES:
+        services.push_delivery_give_up(delivery_id=delivery_id)
+        return
+    countdown = attempt.retry_after or _backoff(attempt.attempts - 1)
+    deliver_push_task.apply_async(args=(delivery_id,), countdown=min(MAX_RETRY_DELAY_SECONDS, countdown))

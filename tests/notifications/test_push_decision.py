@@ -1,0 +1,215 @@
+"""Who is pushed a message. Every push is checked by the fake push service (VAPID, TTL, aes128gcm) and
+read back decrypted, as the recipient's browser would read it."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from files.models import StoredFile
+from messaging.models import Conversation, Membership
+from notifications.models import NotificationPreferences, PushDecision
+from notifications.tasks import send_message_push_task
+from tests.accounts.factories import UserFactory
+from tests.notifications.factories import (
+    ConversationFactory,
+    MembershipFactory,
+    MessageFactory,
+    PushSubscriptionFactory,
+)
+
+pytestmark = pytest.mark.usefixtures("eager_celery")
+
+
+@pytest.fixture
+def conversation(db):
+    return ConversationFactory(kind=Conversation.Kind.GROUP, title="Design")
+
+
+@pytest.fixture
+def sender(conversation):
+    return MembershipFactory(
+        conversation=conversation, user=UserFactory(display_name="Ada Lovelace"), role="owner"
+    ).user
+
+
+@pytest.fixture
+def away(conversation, browser):
+    """A member with a subscribed browser and no open socket."""
+    membership = MembershipFactory(conversation=conversation, user=UserFactory(username="grace"))
+    PushSubscriptionFactory(user=membership.user, browser=browser)
+    return membership
+
+
+def send(conversation, sender, body="Hello there", **fields):
+    """What the persistence path does: store the message, then decide its pushes."""
+    message = MessageFactory(
+        conversation=conversation, sender=sender, body=body, seq=conversation.last_seq + 1, **fields
+    )
+    conversation.last_seq = message.seq
+    conversation.save(update_fields=["last_seq"])
+    send_message_push_task(str(message.pk))
+    return message
+
+
+def test_an_away_member_gets_one_push_with_the_message(conversation, sender, away, browser, push_service):
+    send(conversation, sender, body="Shall we ship the *new* logo today?")
+
+    [push] = push_service.attempts(browser)
+    assert push.payload == {
+        "title": "Ada Lovelace in Design",
+        "body": "Shall we ship the *new* logo today?",
+        "url": f"/conversations/{conversation.pk}",
+        "tag": f"conversation-{conversation.pk}",
+    }
+    assert push.headers["ttl"] == str(12 * 3600)
+    assert push.headers["urgency"] == "normal"
+    assert push.claims["sub"] == "mailto:admin@parley.invalid"
+
+
+def test_a_direct_message_names_the_sender_and_is_urgent(sender, browser, push_service):
+    direct = ConversationFactory(kind=Conversation.Kind.DIRECT, title="")
+    MembershipFactory(conversation=direct, user=sender)
+    PushSubscriptionFactory(user=MembershipFactory(conversation=direct).user, browser=browser)
+
+    send(direct, sender, body="x" * 130)
+
+    [push] = push_service.attempts(browser)
+    assert push.payload["title"] == "Ada Lovelace"
+    assert push.payload["body"] == "x" * 120 + "…"
+    assert push.headers["urgency"] == "high"
+
+
+def test_an_attachment_without_text_says_so(conversation, sender, away, browser, push_service):
+    message = MessageFactory(conversation=conversation, sender=sender, body="   ", seq=1)
+    stored = StoredFile.objects.create(owner=sender, name="plan.pdf", size=10, storage_key="k/plan.pdf")
+    message.attachments.add(stored)
+
+    send_message_push_task(str(message.pk))
+
+    assert push_service.received(browser)[0]["body"] == "sent an attachment"
+
+
+def test_a_decision_made_twice_still_pushes_once(conversation, sender, away, browser, push_service):
+    # given: the decision ran, as one worker would
+    message = send(conversation, sender)
+
+    # when: the task is delivered again (acks_late redelivery, or another worker)
+    send_message_push_task(str(message.pk))
+
+    # then
+    assert len(push_service.attempts(browser)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_deciding_at_once_push_once(browser, push_service):
+    # given
+    conversation = ConversationFactory(title="Design")
+    sender = MembershipFactory(conversation=conversation).user
+    PushSubscriptionFactory(user=MembershipFactory(conversation=conversation).user, browser=browser)
+    message = MessageFactory(conversation=conversation, sender=sender, seq=1)
+    start, errors = threading.Barrier(2), []
+
+    def worker() -> None:
+        try:
+            start.wait(timeout=5)
+            send_message_push_task(str(message.pk))
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    # when: two workers run the same decision concurrently
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    # then
+    assert errors == []
+    assert PushDecision.objects.filter(message=message).count() == 1
+    assert len(push_service.attempts(browser)) == 1
+
+
+def test_an_online_member_gets_no_push(conversation, sender, away, browser, push_service, online):
+    online(away.user_id)
+
+    send(conversation, sender)
+
+    assert push_service.attempts(browser) == []
+
+
+def test_the_sender_gets_no_push(conversation, sender, away, browser, push_service):
+    own = push_service.subscribe(browser.application_server_key)
+    PushSubscriptionFactory(user=sender, browser=own)
+
+    send(conversation, sender)
+
+    assert push_service.attempts(own) == []
+
+
+def test_a_muted_conversation_pushes_nothing(conversation, sender, away, browser, push_service):
+    Membership.objects.filter(pk=away.pk).update(muted=True)
+
+    send(conversation, sender)
+
+    assert push_service.attempts(browser) == []
+
+
+def test_a_message_read_during_the_delay_is_not_pushed(conversation, sender, away, browser, push_service):
+    message = MessageFactory(conversation=conversation, sender=sender, seq=7)
+    Membership.objects.filter(pk=away.pk).update(last_read_seq=7)  # read on another device
+
+    send_message_push_task(str(message.pk))
+
+    assert push_service.attempts(browser) == []
+
+
+def test_a_deleted_message_is_not_pushed(conversation, sender, away, browser, push_service):
+    from django.utils import timezone
+
+    send(conversation, sender, deleted_at=timezone.now())
+
+    assert push_service.attempts(browser) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "pushes"),
+    [("release is out", 0), ("@Grace release is out", 1), ("@gracey release is out", 0)],
+    ids=["no-mention", "mention", "other-name"],
+)
+def test_channels_push_only_mentions_by_default(sender, away, browser, push_service, body, pushes):
+    Conversation.objects.filter(pk=away.conversation_id).update(kind="channel", title="general")
+    channel = Conversation.objects.get(pk=away.conversation_id)
+
+    send(channel, sender, body=body)
+
+    assert len(push_service.received(browser)) == pushes
+    if pushes:
+        assert push_service.received(browser)[0]["title"] == "Ada Lovelace in #general"
+        assert push_service.attempts(browser)[0].headers["urgency"] == "high"
+
+
+@pytest.mark.parametrize(
+    ("level", "body", "pushes"),
+    [("none", "@grace hi", 0), ("mentions", "hi", 0), ("mentions", "hi @grace", 1), ("all", "hi", 1)],
+)
+def test_the_members_preference_decides(
+    conversation, sender, away, browser, push_service, level, body, pushes
+):
+    NotificationPreferences.objects.create(user=away.user, group=level)
+
+    send(conversation, sender, body=body)
+
+    assert len(push_service.received(browser)) == pushes
+
+
+def test_every_subscription_of_a_member_gets_one_push(conversation, sender, away, browser, push_service):
+    phone = push_service.subscribe(browser.application_server_key)
+    PushSubscriptionFactory(user=away.user, browser=phone)
+
+    send(conversation, sender)
+
+    assert len(push_service.received(browser)) == 1
+    assert len(push_service.received(phone)) == 1

@@ -1,0 +1,127 @@
+"""What happens after the push service answers: 201 done, 404/410 forget, 429/5xx retry."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from chatproject import celery_app
+from notifications import services
+from notifications.models import PushDelivery, PushSubscription
+from notifications.tasks import deliver_push_task, send_message_push_task
+from tests.notifications.factories import MembershipFactory, MessageFactory, PushSubscriptionFactory
+
+pytestmark = pytest.mark.usefixtures("eager_celery")
+
+
+@pytest.fixture
+def message(db):
+    sender = MembershipFactory().user
+    return MessageFactory(conversation=sender.memberships.get().conversation, sender=sender, seq=1)
+
+
+def subscribe_member(message, browser):
+    member = MembershipFactory(conversation=message.conversation).user
+    return PushSubscriptionFactory(user=member, browser=browser)
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_gone_subscription_is_removed(message, browser, push_service, status):
+    subscription = subscribe_member(message, browser)
+    push_service.answer(browser, status)
+
+    send_message_push_task(str(message.pk))
+
+    assert [p.status for p in push_service.attempts(browser)] == [status]
+    assert not PushSubscription.objects.filter(pk=subscription.pk).exists()
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_throttling_and_server_errors_are_retried(message, browser, push_service, status):
+    subscribe_member(message, browser)
+    push_service.answer(browser, status, status)
+
+    send_message_push_task(str(message.pk))
+
+    assert [p.status for p in push_service.attempts(browser)] == [status, status, 201]
+    delivery = PushDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (PushDelivery.Status.SENT, 3)
+
+
+def test_one_failing_subscription_does_not_hold_up_the_others(message, browser, push_service, settings):
+    # given: one browser's push service keeps failing
+    settings.PUSH_MAX_RETRIES = 2
+    broken = push_service.subscribe(browser.application_server_key)
+    subscribe_member(message, broken)
+    subscribe_member(message, browser)
+    push_service.answer(broken, 500, 500, 500, 500)
+
+    # when
+    send_message_push_task(str(message.pk))
+
+    # then: it gave up after its retries; the other got its push once
+    assert len(push_service.attempts(broken)) == 3
+    assert len(push_service.received(browser)) == 1
+    statuses = dict(PushDelivery.objects.values_list("subscription__endpoint", "status"))
+    assert statuses == {broken.endpoint: "failed", browser.endpoint: "sent"}
+
+
+def test_a_delivery_is_sent_once_however_often_its_task_runs(message, browser, push_service):
+    subscription = subscribe_member(message, browser)
+    delivery = PushDelivery.objects.create(message=message, subscription=subscription, payload={"title": "t"})
+
+    deliver_push_task(delivery.pk)
+    deliver_push_task(delivery.pk)
+
+    assert len(push_service.attempts(browser)) == 1
+
+
+def test_a_client_error_fails_without_retrying(message, browser, push_service):
+    subscribe_member(message, browser)
+    push_service.answer(browser, 413)
+
+    send_message_push_task(str(message.pk))
+
+    assert len(push_service.attempts(browser)) == 1
+    assert PushDelivery.objects.get().status == PushDelivery.Status.FAILED
+
+
+def test_an_unreachable_push_service_is_retried(message, browser, push_service, settings):
+    settings.PUSH_MAX_RETRIES = 1
+    subscription = subscribe_member(message, browser)
+    PushSubscription.objects.filter(pk=subscription.pk).update(endpoint="http://127.0.0.1:9/push/nobody")
+
+    send_message_push_task(str(message.pk))
+
+    delivery = PushDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (PushDelivery.Status.FAILED, 2)
+
+
+def test_the_persistence_hook_schedules_the_decision_after_the_delay(monkeypatch, settings):
+    settings.PUSH_DELAY_SECONDS = 3
+    calls = []
+    monkeypatch.setattr(send_message_push_task, "apply_async", lambda **kw: calls.append(kw))
+    message_id = "0192f7c4-3b1e-7c8a-9d2e-5f0a1b2c3d4e"
+
+    services.push_schedule_for_message(message_id)
+
+    assert calls == [{"args": (message_id,), "countdown": 3}]
+
+
+def test_push_tasks_go_to_the_push_queue():
+    for task in (send_message_push_task, deliver_push_task):
+        assert celery_app.amqp.router.route({}, task.name)["queue"].name == "push"
+
+
+def test_only_the_notifications_app_talks_to_push_services():
+    """Socket workers never push: nothing outside notifications/ may import the sender."""
+    root = Path(settings.BASE_DIR)
+    sender = re.compile(r"^\s*(from|import)\s+(pywebpush|notifications\.webpush)|deliver_push_task", re.M)
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("accounts", "messaging", "files", "chatproject", "frontend")
+        for path in (root / app).rglob("*.py")
+        if sender.search(path.read_text())
+    ]
+    assert offenders == []
