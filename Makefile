@@ -24,7 +24,26 @@ venv: $(STAMP)
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
-run: migrate
+# The web app (frontend/web): npm ci when the lockfile changes, API types regenerated when the
+# schema changes, and a build only when a source did (the built index.html is the stamp).
+WEB := frontend/web
+WEB_BUILD := frontend/static/frontend/index.html
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public $(WEB)/index.html $(WEB)/package.json $(WEB)/vite.config.ts \
+	$(WEB)/tsconfig*.json -type f 2>/dev/null)
+
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+
+$(WEB_BUILD): $(WEB)/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+
+web: $(STAMP) $(WEB)/node_modules/.package-lock.json
+	$(PY) manage.py spectacular --file $(WEB)/openapi.tmp.yaml 2>/dev/null
+	@if cmp -s $(WEB)/openapi.tmp.yaml $(WEB)/openapi.yaml; then rm $(WEB)/openapi.tmp.yaml; \
+	else mv $(WEB)/openapi.tmp.yaml $(WEB)/openapi.yaml && cd $(WEB) && npm run gen:types; fi
+	@$(MAKE) --no-print-directory $(WEB_BUILD)
+
+run: migrate web
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Parley is serving on http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) chatproject.asgi:application
@@ -41,6 +60,7 @@ system-deps:
 	@missing=""; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -q && apt-get install -y -q $$missing; \
 	fi
@@ -55,10 +75,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(STAMP) system-deps services lint
+test: $(STAMP) system-deps services lint web
+	cd $(WEB) && npm run check
 	$(VENV)/bin/pytest
 
-stack: $(STAMP) system-deps
+stack: $(STAMP) system-deps web
 	scripts/stack.sh up
 
 stack-down:

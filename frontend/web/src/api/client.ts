@@ -1,0 +1,148 @@
+// The HTTP client: JSON in and out, the access token in memory only, and a 401 answered by one
+// refresh (the refresh token travels in the HttpOnly cookie) and one retry.
+import type { ApiErrorBody } from "./types";
+
+export const API_BASE = "/api/v1";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: Record<string, unknown>;
+
+  constructor(status: number, body: Partial<ApiErrorBody> | null) {
+    super(body?.error?.detail ?? `Request failed (${status})`);
+    this.status = status;
+    this.code = body?.error?.code ?? "http_error";
+    this.fields = body?.error?.fields ?? {};
+  }
+
+  /** The first message for a form field, if the server named one. */
+  fieldMessage(field: string): string | null {
+    const value = this.fields[field];
+    if (Array.isArray(value) && typeof value[0] === "string") return value[0];
+    return typeof value === "string" ? value : null;
+  }
+}
+
+type Fetch = typeof fetch;
+type Listener = (token: string | null) => void;
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  auth?: boolean; // default true: send the Bearer token and refresh on 401
+  signal?: AbortSignal;
+}
+
+export class ApiClient {
+  private access: string | null = null;
+  private refreshing: Promise<string | null> | null = null;
+  private readonly listeners = new Set<Listener>();
+  private readonly fetchImpl: Fetch;
+
+  constructor(fetchImpl?: Fetch) {
+    this.fetchImpl = fetchImpl ?? ((input, init) => fetch(input, init));
+  }
+
+  get token(): string | null {
+    return this.access;
+  }
+
+  setToken(token: string | null): void {
+    this.access = token;
+    for (const listener of this.listeners) listener(token);
+  }
+
+  onTokenChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Trade the refresh cookie for a new access token; concurrent callers share one request. */
+  refresh(): Promise<string | null> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  /** A token good for at least `marginSeconds` more, refreshing when it is about to expire. */
+  async freshToken(marginSeconds = 30): Promise<string | null> {
+    const token = this.access;
+    if (token && tokenExpiresAt(token) - Date.now() > marginSeconds * 1000) return token;
+    return this.refresh();
+  }
+
+  async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const auth = options.auth ?? true;
+    let response = await this.send(path, options, auth ? this.access : null);
+    if (response.status === 401 && auth) {
+      const token = await this.refresh();
+      if (token) response = await this.send(path, options, token);
+    }
+    return parse<T>(response);
+  }
+
+  /** A binary resource (downloads, thumbnails) with the same refresh-once rule. */
+  async blob(path: string): Promise<Blob> {
+    let response = await this.send(path, {}, this.access);
+    if (response.status === 401 && (await this.refresh())) response = await this.send(path, {}, this.access);
+    if (!response.ok) throw new ApiError(response.status, null);
+    return response.blob();
+  }
+
+  private send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const url = path.startsWith("/") ? path : `${API_BASE}/${path}`;
+    return this.fetchImpl(url, {
+      method: options.method ?? "GET",
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: "same-origin",
+      signal: options.signal,
+    });
+  }
+
+  private async doRefresh(): Promise<string | null> {
+    try {
+      const response = await this.send("auth/token/refresh/", { method: "POST", body: {} }, null);
+      const token = response.ok ? ((await response.json()) as { access: string }).access : null;
+      this.setToken(token);
+      return token;
+    } catch {
+      return null; // offline: keep the current token, the caller retries later
+    }
+  }
+}
+
+async function parse<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const body: unknown = text ? safeJson(text) : null;
+  if (!response.ok) throw new ApiError(response.status, body as Partial<ApiErrorBody> | null);
+  return body as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Milliseconds since the epoch at which a JWT expires; 0 when it can't be read. */
+export function tokenExpiresAt(token: string): number {
+  try {
+    const payload = token.split(".")[1] ?? "";
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const exp = (JSON.parse(json) as { exp?: number }).exp;
+    return typeof exp === "number" ? exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export const api = new ApiClient();

@@ -1,0 +1,126 @@
+// Every REST endpoint the app calls, in one place. Paths follow the OpenAPI schema (/api/v1/schema/).
+import { api, type ApiClient } from "./client";
+import type {
+  ChannelSummary,
+  Conversation,
+  ConversationKind,
+  Me,
+  Message,
+  MessagePage,
+  NotificationSettings,
+  Paginated,
+  PublicUser,
+  RegisteredUser,
+  StoredFile,
+  UploadTicket,
+} from "./types";
+
+const q = (params: Record<string, string | number | undefined>): string => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
+};
+
+const SESSION_HINT = "parley.session";
+
+/** Whether a refresh cookie may exist (it is HttpOnly, so the page can't see it): not a secret,
+ * only spares a certain-to-fail refresh, and its console error, for visitors who never logged in. */
+export function mayHaveSession(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) === "1";
+  } catch {
+    return true;
+  }
+}
+
+export function rememberSession(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT, "1");
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    // storage disabled: every visit tries a refresh
+  }
+}
+
+export function endpoints(client: ApiClient = api) {
+  const r = client.request.bind(client);
+  return {
+    // --- accounts
+    register: (body: { username: string; email: string; password: string }) =>
+      r<RegisteredUser>("auth/register/", { method: "POST", body, auth: false }),
+    logIn: async (body: { username: string; password: string }) => {
+      const { access } = await r<{ access: string }>("auth/token/", {
+        method: "POST",
+        body: { ...body, use_cookie: true },
+        auth: false,
+      });
+      client.setToken(access);
+      rememberSession(true);
+      return access;
+    },
+    logOut: async () => {
+      try {
+        await r<undefined>("auth/logout/", { method: "POST", body: {}, auth: false });
+      } finally {
+        rememberSession(false);
+        client.setToken(null);
+      }
+    },
+    me: () => r<Me>("users/me/"),
+    updateMe: (body: { display_name: string }) => r<Me>("users/me/", { method: "PATCH", body }),
+    searchUsers: (search: string) => r<Paginated<PublicUser>>(`users/${q({ search })}`),
+
+    // --- conversations
+    conversations: (page?: number) => r<Paginated<Conversation>>(`conversations/${q({ page })}`),
+    conversation: (id: number) => r<Conversation>(`conversations/${id}/`),
+    createConversation: (body: {
+      kind: ConversationKind;
+      title?: string;
+      members: number[];
+      is_public?: boolean;
+    }) => r<Conversation>("conversations/", { method: "POST", body }),
+    updateConversation: (id: number, body: { title?: string; muted?: boolean }) =>
+      r<Conversation>(`conversations/${id}/`, { method: "PATCH", body }),
+    addMember: (id: number, user: number) =>
+      r<undefined>(`conversations/${id}/members/`, { method: "POST", body: { user } }),
+    removeMember: (id: number, user: number) =>
+      r<undefined>(`conversations/${id}/members/${user}/`, { method: "DELETE" }),
+    join: (id: number) => r<Conversation>(`conversations/${id}/join/`, { method: "POST", body: {} }),
+    leave: (id: number) => r<undefined>(`conversations/${id}/leave/`, { method: "POST", body: {} }),
+    channels: (search = "") => r<Paginated<ChannelSummary>>(`channels/${q({ search: search || undefined })}`),
+
+    // --- messages
+    messages: (id: number, params: { before_seq?: number; after_seq?: number; limit?: number }) =>
+      r<MessagePage>(`conversations/${id}/messages/${q(params)}`),
+    postMessage: (
+      id: number,
+      body: { body: string; client_id: string; reply_to?: string | null; attachments?: string[] },
+    ) => r<Message>(`conversations/${id}/messages/`, { method: "POST", body }),
+    editMessage: (id: string, body: string) => r<Message>(`messages/${id}/`, { method: "PATCH", body: { body } }),
+    deleteMessage: (id: string) => r<undefined>(`messages/${id}/`, { method: "DELETE" }),
+    addReaction: (id: string, emoji: string) =>
+      r<undefined>(`messages/${id}/reactions/`, { method: "POST", body: { emoji } }),
+    removeReaction: (id: string, emoji: string) =>
+      r<undefined>(`messages/${id}/reactions/`, { method: "DELETE", body: { emoji } }),
+    markRead: (id: number, seq: number) => r<undefined>(`conversations/${id}/read/`, { method: "POST", body: { seq } }),
+
+    // --- files
+    createUpload: (body: { name: string; size: number; content_type: string }) =>
+      r<UploadTicket>("files/", { method: "POST", body }),
+    completeUpload: (id: string) => r<StoredFile>(`files/${id}/complete/`, { method: "POST", body: {} }),
+    downloadPath: (id: string) => `${"/api/v1"}/files/${id}/download/`,
+    thumbnailPath: (id: string) => `${"/api/v1"}/files/${id}/thumbnail/`,
+
+    // --- push
+    pushKey: () => r<{ public_key: string }>("push/key/"),
+    subscribePush: (body: { endpoint: string; keys: { p256dh: string; auth: string }; device_name?: string }) =>
+      r<unknown>("push/subscriptions/", { method: "POST", body }),
+    notificationSettings: () => r<NotificationSettings>("users/me/notifications/"),
+    updateNotificationSettings: (body: Partial<NotificationSettings>) =>
+      r<NotificationSettings>("users/me/notifications/", { method: "PATCH", body }),
+  };
+}
+
+export type Endpoints = ReturnType<typeof endpoints>;
+export const http = endpoints();

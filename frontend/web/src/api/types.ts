@@ -1,0 +1,43 @@
+// API payload types, from the schema generated out of the backend's OpenAPI (`npm run gen`). Where
+// the schema is looser than the contract (untyped nested objects, a socket message without
+// `reactions`), the refinement is written here once, on top of the generated type.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+export type Me = Schemas["Me"];
+export type PublicUser = Schemas["PublicUser"] & { online?: boolean };
+export type RegisteredUser = Schemas["RegisteredUser"];
+export type Paginated<T> = { count: number; next?: string | null; previous?: string | null; results: T[] };
+export type ConversationKind = Schemas["KindEnum"];
+export type NotifyLevel = Schemas["NotificationPreferences"]["direct"];
+export type UserRef = Schemas["Sender"];
+export type Attachment = Schemas["Attachment"];
+export type ReactionSummary = Schemas["ReactionSummary"];
+export type StoredFile = Schemas["StoredFile"];
+export type UploadTicket = Schemas["FileUpload"];
+export type NotificationSettings = Schemas["NotificationPreferences"];
+export type ChannelSummary = Schemas["Channel"];
+
+/** The socket message object (docs/protocol.md); REST adds `reactions`. */
+export type Message = Omit<Schemas["Message"], "reactions"> & { reactions?: ReactionSummary[] };
+
+export interface MessagePage {
+  results: Message[];
+  has_more: boolean;
+}
+
+export type Conversation = Omit<
+  Schemas["Conversation"],
+  "title" | "is_public" | "last_seq" | "last_message" | "members"
+> & {
+  title: string;
+  is_public: boolean;
+  last_seq: number;
+  last_message: Message | null;
+  members: PublicUser[];
+};
+
+export interface ApiErrorBody {
+  error: { code: string; detail: string; fields: Record<string, unknown> };
+}

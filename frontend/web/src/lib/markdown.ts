@@ -1,0 +1,42 @@
+// Markdown to safe HTML. markdown-it with html:false escapes every tag in the source, and its link
+// validation refuses javascript:, vbscript:, file: and data: URLs; images are off (no tracking
+// pixels), links open in a new tab without an opener, and @mentions become plain spans.
+import MarkdownIt from "markdown-it";
+import type { StateInline } from "markdown-it";
+
+const md = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: false });
+md.disable(["image", "heading", "lheading", "hr", "table"]);
+
+md.inline.ruler.after("emphasis", "mention", (state: StateInline, silent: boolean) => {
+  const start = state.pos;
+  if (state.src.charCodeAt(start) !== 0x40 /* @ */) return false;
+  const previous = start > 0 ? state.src[start - 1] ?? "" : "";
+  if (previous && /[\w@.]/.test(previous)) return false; // an e-mail address, not a mention
+  const match = /^@([\w.+-]{1,150})/.exec(state.src.slice(start));
+  if (!match?.[1]) return false;
+  if (!silent) {
+    const open = state.push("mention_open", "span", 1);
+    open.attrSet("class", "mention");
+    open.attrSet("data-username", match[1]);
+    const text = state.push("text", "", 0);
+    text.content = match[0];
+    state.push("mention_close", "span", -1);
+  }
+  state.pos += match[0].length;
+  return true;
+});
+
+const defaultLinkOpen =
+  md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+  const token = tokens[idx];
+  if (token) {
+    token.attrSet("target", "_blank");
+    token.attrSet("rel", "noopener noreferrer nofollow");
+  }
+  return defaultLinkOpen(tokens, idx, options, env, self);
+};
+
+export function renderMarkdown(source: string): string {
+  return md.render(source);
+}

@@ -1,0 +1,38 @@
+import type { Conversation, Me, PublicUser } from "../api/types";
+
+export const displayName = (user: { username: string; display_name?: string }): string =>
+  user.display_name?.trim() || user.username;
+
+/** The other person of a direct conversation (yourself in a note-to-self). */
+export function directPeer(conversation: Conversation, me: Me | null): PublicUser | undefined {
+  return conversation.members.find((m) => m.id !== me?.id) ?? conversation.members[0];
+}
+
+export function conversationTitle(conversation: Conversation, me: Me | null): string {
+  if (conversation.kind === "direct") {
+    const peer = directPeer(conversation, me);
+    return peer ? displayName(peer) : "Direct message";
+  }
+  if (conversation.title) return conversation.kind === "channel" ? `# ${conversation.title}` : conversation.title;
+  const others = conversation.members.filter((m) => m.id !== me?.id).map(displayName);
+  return others.slice(0, 3).join(", ") + (others.length > 3 ? ` +${others.length - 3}` : "") || "Group";
+}
+
+export function initials(name: string): string {
+  const parts = name.replace(/^#\s*/, "").split(/\s+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? "?") + (parts[1]?.[0] ?? "")).toUpperCase();
+}
+
+export function formatTime(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const sameDay = date.toDateString() === now.toDateString();
+  return sameDay
+    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleDateString([], { month: "short", day: "numeric" });
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

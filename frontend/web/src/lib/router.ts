@@ -1,0 +1,47 @@
+// A tiny history router: the app has a handful of routes, not worth a dependency.
+import { useSyncExternalStore } from "react";
+
+const listeners = new Set<() => void>();
+const notify = () => listeners.forEach((listener) => listener());
+if (typeof window !== "undefined") window.addEventListener("popstate", notify);
+
+export function navigate(path: string, { replace = false } = {}): void {
+  if (path === window.location.pathname + window.location.search) return;
+  if (replace) window.history.replaceState(null, "", path);
+  else window.history.pushState(null, "", path);
+  notify();
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => window.location.pathname,
+  );
+}
+
+export type Route =
+  | { name: "home" }
+  | { name: "login" }
+  | { name: "signup" }
+  | { name: "conversation"; id: number }
+  | { name: "new-direct" }
+  | { name: "new-group" }
+  | { name: "channels" }
+  | { name: "settings" };
+
+export function matchRoute(path: string): Route {
+  const conversation = /^\/c\/(\d+)\/?$/.exec(path);
+  if (conversation?.[1]) return { name: "conversation", id: Number(conversation[1]) };
+  const table: Record<string, Route> = {
+    "/login": { name: "login" },
+    "/signup": { name: "signup" },
+    "/new/direct": { name: "new-direct" },
+    "/new/group": { name: "new-group" },
+    "/channels": { name: "channels" },
+    "/settings": { name: "settings" },
+  };
+  return table[path.replace(/\/$/, "") || "/"] ?? { name: "home" };
+}

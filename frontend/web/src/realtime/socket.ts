@@ -1,0 +1,275 @@
+// One WebSocket for all of the user's conversations: reconnects with backoff and jitter, refreshes
+// the token on 4401, stops on 4403, sends `sync` after every (re)connect, and watches a heartbeat.
+import {
+  CLOSE_CLIENT,
+  CLOSE_GOING_AWAY,
+  CLOSE_SUSPENDED,
+  CLOSE_UNAUTHENTICATED,
+  parseFrame,
+  type ClientFrame,
+  type ServerFrame,
+} from "./protocol";
+
+export type SocketStatus = "idle" | "connecting" | "syncing" | "online" | "offline" | "suspended" | "closed";
+
+export interface StatusInfo {
+  status: SocketStatus;
+  attempt: number;
+  retryAt: number | null; // epoch ms of the next try while offline
+  reason?: string;
+}
+
+/** The part of the browser's WebSocket this module uses, so tests can hand in a fake. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface SocketOptions {
+  url: (token: string) => string;
+  /** An access token good for a while (refreshing it when near expiry); null when there is none. */
+  getToken: () => Promise<string | null>;
+  /** A new access token, whatever the current one; null when the session is over. */
+  refreshToken: () => Promise<string | null>;
+  /** The highest seq seen per conversation, for `sync`. */
+  since: () => Record<string, number>;
+  create?: (url: string) => WebSocketLike;
+  random?: () => number;
+  now?: () => number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  pingEveryMs?: number;
+  pongTimeoutMs?: number;
+}
+
+const OPEN = 1;
+
+/** Backoff before try number `attempt` (0-based): base·2^attempt capped at max, then 50–100 %. */
+export function backoffDelay(attempt: number, random: () => number, baseMs = 500, maxMs = 30_000): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export class ChatSocket {
+  private ws: WebSocketLike | null = null;
+  private attempt = 0;
+  private authFailures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private pongTimer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = true;
+  private generation = 0; // bumped whenever a connection attempt is superseded
+  private browserOffline = false;
+  private info: StatusInfo = { status: "idle", attempt: 0, retryAt: null };
+  private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
+  private readonly statusListeners = new Set<(info: StatusInfo) => void>();
+  private readonly opts: Required<SocketOptions>;
+
+  constructor(options: SocketOptions) {
+    this.opts = {
+      create: (url) => new WebSocket(url) as unknown as WebSocketLike,
+      random: Math.random,
+      now: Date.now,
+      baseDelayMs: 500,
+      maxDelayMs: 30_000,
+      pingEveryMs: 25_000,
+      pongTimeoutMs: 10_000,
+      ...options,
+    };
+  }
+
+  get status(): StatusInfo {
+    return this.info;
+  }
+
+  get isOpen(): boolean {
+    return this.ws?.readyState === OPEN;
+  }
+
+  onFrame(listener: (frame: ServerFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  onStatus(listener: (info: StatusInfo) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimers();
+    this.dropSocket();
+    this.setStatus({ status: "closed", attempt: 0, retryAt: null });
+  }
+
+  /** Send a frame now; false when the socket is not open (the caller keeps it for later). */
+  send(frame: ClientFrame): boolean {
+    if (!this.ws || this.ws.readyState !== OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** The browser says the network is gone: drop the socket rather than wait for TCP to notice. */
+  browserWentOffline(): void {
+    this.browserOffline = true;
+    if (this.stopped) return;
+    this.clearTimers();
+    this.dropSocket();
+    this.setStatus({ status: "offline", attempt: this.attempt, retryAt: null, reason: "No network" });
+  }
+
+  /** The network is back: try at once, with a fresh backoff. */
+  browserWentOnline(): void {
+    this.browserOffline = false;
+    if (this.stopped) return;
+    this.attempt = 0;
+    this.reconnectNow();
+  }
+
+  /** Reconnect at once (a "retry now" button, a 1001 from the server). */
+  reconnectNow(): void {
+    if (this.stopped) return;
+    this.clearTimers();
+    this.dropSocket();
+    void this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const generation = ++this.generation;
+    this.setStatus({ status: "connecting", attempt: this.attempt, retryAt: null });
+    let token: string | null;
+    try {
+      token = await this.opts.getToken();
+    } catch {
+      token = null;
+    }
+    if (this.stopped || generation !== this.generation) return;
+    if (!token) {
+      this.scheduleRetry("Could not authenticate");
+      return;
+    }
+    const ws = this.opts.create(this.opts.url(token));
+    this.ws = ws;
+    ws.onopen = () => this.handleOpen(ws);
+    ws.onmessage = (event) => this.handleMessage(ws, event.data);
+    ws.onclose = (event) => void this.handleClose(ws, event.code, event.reason);
+    ws.onerror = () => undefined; // a close always follows
+  }
+
+  private handleOpen(ws: WebSocketLike): void {
+    if (ws !== this.ws) return;
+    this.attempt = 0;
+    this.setStatus({ status: "syncing", attempt: 0, retryAt: null });
+    ws.send(JSON.stringify({ type: "sync", since: this.opts.since() } satisfies ClientFrame));
+    this.startHeartbeat();
+  }
+
+  private handleMessage(ws: WebSocketLike, data: unknown): void {
+    if (ws !== this.ws) return;
+    this.armPongTimeout(false); // any frame proves the connection lives
+    const frame = parseFrame(data);
+    if (!frame) return;
+    if (frame.type === "sync.done") {
+      this.authFailures = 0;
+      this.setStatus({ status: "online", attempt: 0, retryAt: null });
+    }
+    for (const listener of this.frameListeners) listener(frame);
+  }
+
+  private async handleClose(ws: WebSocketLike, code: number, reason: string): Promise<void> {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.clearTimers();
+    if (this.stopped) return;
+    if (code === CLOSE_SUSPENDED) {
+      this.stopped = true;
+      this.setStatus({ status: "suspended", attempt: 0, retryAt: null, reason: reason || "Account suspended" });
+      return;
+    }
+    if (this.browserOffline) {
+      this.setStatus({ status: "offline", attempt: this.attempt, retryAt: null, reason: "No network" });
+      return;
+    }
+    if (code === CLOSE_UNAUTHENTICATED && this.authFailures === 0) {
+      this.authFailures += 1;
+      const token = await this.opts.refreshToken().catch(() => null);
+      if (this.stopped) return;
+      if (token) {
+        void this.connect();
+        return;
+      }
+    }
+    if (code === CLOSE_GOING_AWAY && this.attempt === 0) {
+      this.attempt = 1; // once at once; if that fails too, back off
+      void this.connect();
+      return;
+    }
+    this.scheduleRetry(code === CLOSE_CLIENT ? "Connection lost" : "Disconnected");
+  }
+
+  private scheduleRetry(reason: string): void {
+    const delay = backoffDelay(this.attempt, this.opts.random, this.opts.baseDelayMs, this.opts.maxDelayMs);
+    this.attempt += 1;
+    this.setStatus({ status: "offline", attempt: this.attempt, retryAt: this.opts.now() + delay, reason });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  private startHeartbeat(): void {
+    this.pingTimer = setInterval(() => {
+      if (this.send({ type: "ping" })) this.armPongTimeout(true);
+    }, this.opts.pingEveryMs);
+  }
+
+  private armPongTimeout(arm: boolean): void {
+    if (this.pongTimer) clearTimeout(this.pongTimer);
+    this.pongTimer = null;
+    if (!arm) return;
+    this.pongTimer = setTimeout(() => {
+      const ws = this.ws;
+      if (!ws) return;
+      ws.close(CLOSE_CLIENT, "heartbeat");
+      void this.handleClose(ws, CLOSE_CLIENT, "heartbeat"); // don't wait for a dead TCP close
+    }, this.opts.pongTimeoutMs);
+  }
+
+  private dropSocket(): void {
+    this.generation += 1;
+    const ws = this.ws;
+    this.ws = null;
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onerror = null;
+    ws.onclose = null;
+    try {
+      ws.close(CLOSE_CLIENT, "client");
+    } catch {
+      // already closed
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.pongTimer) clearTimeout(this.pongTimer);
+    this.retryTimer = this.pingTimer = this.pongTimer = null;
+  }
+
+  private setStatus(info: StatusInfo): void {
+    this.info = info;
+    for (const listener of this.statusListeners) listener(info);
+  }
+}

@@ -1,0 +1,227 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent } from "react";
+import { conversationTitle, directPeer, displayName } from "../lib/names";
+import { navigate } from "../lib/router";
+import { visibleMessages, type ChatMessage } from "../state/messages";
+import { BackLink } from "./BackLink";
+import { Composer } from "./Composer";
+import { useApp, useChat } from "./context";
+import { MessageItem } from "./MessageItem";
+import { Icon } from "./Icon";
+import { useUploads } from "./useUploads";
+
+const SMALL_GROUP = 8; // "seen by" is shown in direct messages and groups up to this size
+const COMPACT_WITHIN_MS = 5 * 60 * 1000;
+
+export function ConversationView({ id }: { id: number }) {
+  const { store, http, me } = useApp();
+  const state = useChat();
+  const conversation = state.conversations[id];
+  const timeline = state.timelines[id];
+  const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const uploads = useUploads();
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const anchor = useRef<{ height: number; top: number } | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      if (!store.getState().conversations[id]) store.upsertConversation(await http.conversation(id));
+      await store.open(id);
+    })().catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : "Could not open this conversation"));
+    return () => {
+      cancelled = true;
+      if (store.getState().active === id) void store.open(null);
+    };
+  }, [id, store, http]);
+
+  const messages = timeline ? visibleMessages(timeline) : [];
+  const lastKey = messages[messages.length - 1]?.client_id;
+  const firstKey = messages[0]?.id;
+
+  // Keep the reading position: pinned to the bottom for new messages, steady when older ones load.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (anchor.current) {
+      el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
+      anchor.current = null;
+    } else if (stick.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [messages.length, lastKey, firstKey]);
+
+  const loadOlder = useCallback(() => {
+    const el = scroller.current;
+    if (el) anchor.current = { height: el.scrollHeight, top: el.scrollTop };
+    void store.loadOlder(id).finally(() => {
+      anchor.current = null;
+    });
+  }, [id, store]);
+
+  function onScroll() {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (el.scrollTop < 150 && timeline?.hasMore && !timeline.loadingOlder) loadOlder();
+  }
+
+  const onReply = useCallback((m: ChatMessage) => setReplyTo(m), []);
+  const onEdit = useCallback((m: ChatMessage, body: string) => store.edit(m.id, body), [store]);
+  const onDelete = useCallback((m: ChatMessage) => store.remove(m.id), [store]);
+  const onReact = useCallback((m: ChatMessage, emoji: string) => store.react(m, emoji), [store]);
+  const onRetry = useCallback((m: ChatMessage) => store.retry(m.conversation, m.client_id), [store]);
+  const onDiscard = useCallback((m: ChatMessage) => store.discard(m.conversation, m.client_id), [store]);
+
+  if (error) {
+    return (
+      <section className="panel">
+        <header className="panel-header">
+          <BackLink />
+          <h2>Conversation unavailable</h2>
+        </header>
+        <p className="panel-body form-error" role="alert">{error}</p>
+      </section>
+    );
+  }
+  if (!conversation) return <p className="panel-body muted" role="status">Loading…</p>;
+
+  const title = conversationTitle(conversation, me);
+  const peer = conversation.kind === "direct" ? directPeer(conversation, me) : undefined;
+  const peerStatus = peer ? (state.presence[peer.id] ?? (peer.online ? "online" : "offline")) : undefined;
+  const memberName = (userId: number) => {
+    const member = conversation.members.find((m) => m.id === userId);
+    return member ? displayName(member) : "Someone";
+  };
+
+  const typingUsers = Object.entries(state.typing[id] ?? {})
+    .filter(([user]) => Number(user) !== me.id)
+    .map(([user]) => memberName(Number(user)));
+
+  // "Seen by" under my newest stored message.
+  const showSeen = conversation.kind === "direct" || (conversation.kind === "group" && conversation.member_count <= SMALL_GROUP);
+  const myLast = [...(timeline?.messages ?? [])].reverse().find((m) => m.sender.id === me.id && !m.deleted);
+  let seenBy: string | null = null;
+  if (showSeen && myLast) {
+    const reads = state.reads[id] ?? {};
+    const readers = Object.entries(reads)
+      .filter(([user, seq]) => Number(user) !== me.id && seq >= myLast.seq)
+      .map(([user]) => memberName(Number(user)));
+    if (readers.length) seenBy = conversation.kind === "direct" ? "Seen" : `Seen by ${readers.join(", ")}`;
+  }
+
+  const byId = new Map(timeline?.messages.map((m) => [m.id, m]));
+  const subtitle =
+    conversation.kind === "direct"
+      ? peerStatus === "online"
+        ? "Online"
+        : "Offline"
+      : `${conversation.member_count} member${conversation.member_count === 1 ? "" : "s"}`;
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    if (e.dataTransfer.files.length) uploads.add([...e.dataTransfer.files]);
+  };
+
+  return (
+    <section
+      className={`conversation${dragging ? " dragging" : ""}`}
+      aria-labelledby="conversation-title"
+      onDragOver={(e) => {
+        if ([...e.dataTransfer.types].includes("Files")) {
+          e.preventDefault();
+          setDragging(true);
+        }
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={onDrop}
+    >
+      <header className="panel-header">
+        <BackLink />
+        <div className="conversation-heading">
+          <h2 id="conversation-title">{title}</h2>
+          <span className="muted" data-testid="conversation-subtitle">
+            {peerStatus && <span className={`dot presence-${peerStatus}`} aria-hidden="true" />} {subtitle}
+          </span>
+        </div>
+        <button
+          type="button"
+          className="icon"
+          aria-pressed={conversation.muted}
+          aria-label={conversation.muted ? "Unmute conversation" : "Mute conversation"}
+          onClick={() => void http.updateConversation(id, { muted: !conversation.muted }).then((c) => store.upsertConversation(c))}
+        >
+          <Icon name={conversation.muted ? "bellOff" : "bell"} />
+        </button>
+        {conversation.kind !== "direct" && (
+          <button
+            type="button"
+            className="link"
+            onClick={() =>
+              window.confirm(`Leave ${title}?`) &&
+              void http.leave(id).then(() => {
+                store.removeConversation(id);
+                navigate("/");
+              })
+            }
+          >
+            Leave
+          </button>
+        )}
+      </header>
+      <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Messages">
+        {timeline?.hasMore && timeline.loaded && (
+          <button type="button" className="link load-older" onClick={loadOlder} disabled={timeline.loadingOlder}>
+            {timeline.loadingOlder ? "Loading…" : "Load older messages"}
+          </button>
+        )}
+        {timeline?.loaded && !timeline.hasMore && <p className="muted timeline-start">This is the start of {title}.</p>}
+        {!timeline?.loaded && <p className="muted" role="status">Loading messages…</p>}
+        <ol className="messages" aria-live="polite" aria-relevant="additions">
+          {messages.map((m, index) => {
+            const previous = messages[index - 1];
+            const compact =
+              !!previous &&
+              !m.reply_to &&
+              previous.sender.id === m.sender.id &&
+              !previous.deleted &&
+              Date.parse(m.created_at) - Date.parse(previous.created_at) < COMPACT_WITHIN_MS;
+            return (
+              <MessageItem
+                key={m.client_id || m.id}
+                message={m}
+                parent={m.reply_to ? byId.get(m.reply_to) : undefined}
+                meId={me.id}
+                compact={compact}
+                seenBy={m === myLast ? seenBy : null}
+                onReply={onReply}
+                onEdit={onEdit}
+                onDelete={onDelete}
+                onReact={onReact}
+                onRetry={onRetry}
+                onDiscard={onDiscard}
+              />
+            );
+          })}
+        </ol>
+      </div>
+      <div className="typing" aria-live="polite" data-testid="typing-indicator">
+        {typingUsers.length === 1 && `${typingUsers[0]} is typing…`}
+        {typingUsers.length > 1 && `${typingUsers.join(", ")} are typing…`}
+      </div>
+      <Composer
+        conversation={id}
+        members={conversation.members}
+        replyTo={replyTo}
+        onCancelReply={() => setReplyTo(null)}
+        uploads={uploads}
+      />
+      {dragging && <div className="drop-hint" aria-hidden="true">Drop files to attach</div>}
+    </section>
+  );
+}

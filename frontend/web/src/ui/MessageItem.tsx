@@ -1,0 +1,179 @@
+import { memo, useState, type KeyboardEvent } from "react";
+import { displayName, formatTime } from "../lib/names";
+import { renderMarkdown } from "../lib/markdown";
+import { plainPreview } from "../lib/preview";
+import type { ChatMessage } from "../state/messages";
+import { Icon } from "./Icon";
+import { Attachments } from "./Attachments";
+
+export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+
+interface Props {
+  message: ChatMessage;
+  parent: ChatMessage | undefined;
+  meId: number;
+  compact: boolean;
+  seenBy: string | null;
+  onReply: (m: ChatMessage) => void;
+  onEdit: (m: ChatMessage, body: string) => void;
+  onDelete: (m: ChatMessage) => void;
+  onReact: (m: ChatMessage, emoji: string) => void;
+  onRetry: (m: ChatMessage) => void;
+  onDiscard: (m: ChatMessage) => void;
+}
+
+export const MessageItem = memo(function MessageItem(props: Props) {
+  const { message: m, parent, meId, compact, seenBy } = props;
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(m.body);
+  const [picking, setPicking] = useState(false);
+  const mine = m.sender.id === meId;
+  const stored = m.state === "sent";
+  const html = m.deleted ? "" : renderMarkdown(m.body);
+
+  const saveOnKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === "Escape") setEditing(false);
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      if (draft.trim() && draft !== m.body) props.onEdit(m, draft);
+      setEditing(false);
+    }
+  };
+
+  return (
+    <li
+      className={`message${mine ? " mine" : ""}${compact ? " compact" : ""} state-${m.state}`}
+      data-testid="message"
+      data-state={m.state}
+      data-seq={stored ? m.seq : undefined}
+    >
+      {!compact && (
+        <div className="message-meta">
+          <strong>{mine ? "You" : displayName(m.sender)}</strong>{" "}
+          <time dateTime={m.created_at} className="muted">
+            {formatTime(m.created_at)}
+          </time>
+        </div>
+      )}
+      {m.reply_to && (
+        <blockquote className="reply-quote">
+          {parent ? (
+            <>
+              <strong>{displayName(parent.sender)}</strong>{" "}
+              {parent.deleted ? "Message deleted" : plainPreview(parent.body, 100)}
+            </>
+          ) : (
+            "Reply to an earlier message"
+          )}
+        </blockquote>
+      )}
+      {m.deleted ? (
+        <p className="muted deleted">This message was deleted.</p>
+      ) : editing ? (
+        <textarea
+          className="edit-box"
+          aria-label="Edit message (Enter saves, Escape cancels)"
+          value={draft}
+          autoFocus
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={saveOnKey}
+        />
+      ) : (
+        // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs.
+        <div className="message-body" data-testid="message-body" dangerouslySetInnerHTML={{ __html: html }} />
+      )}
+      {m.edited_at && !m.deleted && <span className="muted edited"> (edited)</span>}
+      {!m.deleted && <Attachments items={m.attachments} />}
+      {m.state === "pending" && <span className="send-state muted">Sending…</span>}
+      {m.state === "failed" && (
+        <span className="send-state failed" role="alert">
+          Not sent{m.error ? `: ${m.error}` : ""}.{" "}
+          <button type="button" className="link" onClick={() => props.onRetry(m)}>
+            Retry
+          </button>{" "}
+          <button type="button" className="link" onClick={() => props.onDiscard(m)}>
+            Discard
+          </button>
+        </span>
+      )}
+      {stored && !m.deleted && (m.reactions?.length ?? 0) > 0 && (
+        <div className="reactions">
+          {m.reactions?.map((r) => (
+            <button
+              key={r.emoji}
+              type="button"
+              className="reaction"
+              aria-pressed={r.users.includes(meId)}
+              aria-label={`${r.emoji} ${r.count}, ${r.users.includes(meId) ? "remove your reaction" : "react"}`}
+              onClick={() => props.onReact(m, r.emoji)}
+            >
+              {r.emoji} {r.count}
+            </button>
+          ))}
+        </div>
+      )}
+      {seenBy && (
+        <div className="seen muted" data-testid="seen-by">
+          {seenBy}
+        </div>
+      )}
+      {stored && !m.deleted && !editing && (
+        <div className="message-actions" role="toolbar" aria-label="Message actions">
+          <button type="button" className="icon" aria-label="Reply" onClick={() => props.onReply(m)}>
+            <Icon name="reply" />
+          </button>
+          <button
+            type="button"
+            className="icon"
+            aria-label="Add reaction"
+            aria-expanded={picking}
+            onClick={() => setPicking(!picking)}
+          >
+            <Icon name="smile" />
+          </button>
+          {mine && (
+            <button
+              type="button"
+              className="icon"
+              aria-label="Edit"
+              onClick={() => {
+                setDraft(m.body);
+                setEditing(true);
+              }}
+            >
+              <Icon name="edit" />
+            </button>
+          )}
+          {mine && (
+            <button
+              type="button"
+              className="icon"
+              aria-label="Delete"
+              onClick={() => window.confirm("Delete this message?") && props.onDelete(m)}
+            >
+              <Icon name="trash" />
+            </button>
+          )}
+          {picking && (
+            <span className="emoji-picker">
+              {QUICK_REACTIONS.map((emoji) => (
+                <button
+                  key={emoji}
+                  type="button"
+                  className="icon"
+                  aria-label={`React with ${emoji}`}
+                  onClick={() => {
+                    props.onReact(m, emoji);
+                    setPicking(false);
+                  }}
+                >
+                  {emoji}
+                </button>
+              ))}
+            </span>
+          )}
+        </div>
+      )}
+    </li>
+  );
+});

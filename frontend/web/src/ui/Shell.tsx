@@ -1,0 +1,117 @@
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { api } from "../api/client";
+import { http } from "../api/endpoints";
+import type { Me } from "../api/types";
+import { socketUrl } from "../realtime/protocol";
+import { ChatSocket } from "../realtime/socket";
+import { matchRoute, usePath } from "../lib/router";
+import { ChatStore } from "../state/store";
+import { ChannelBrowser } from "./ChannelBrowser";
+import { ConnectionBanner } from "./ConnectionBanner";
+import { AppContext, type AppServices } from "./context";
+import { NewConversation } from "./NewConversation";
+import { Settings } from "./Settings";
+import { Sidebar } from "./Sidebar";
+
+// The conversation screen (with the Markdown renderer) loads on demand: the first screen stays small.
+const ConversationView = lazy(() => import("./ConversationView").then((m) => ({ default: m.ConversationView })));
+
+interface Props {
+  me: Me;
+  setMe: (me: Me) => void;
+  onSignedOut: () => void;
+}
+
+function createServices(): { store: ChatStore; socket: ChatSocket } {
+  const holder: { store?: ChatStore } = {};
+  const socket = new ChatSocket({
+    url: (token) => socketUrl(token),
+    getToken: () => api.freshToken(),
+    refreshToken: () => api.refresh(),
+    since: () => holder.store?.since() ?? {},
+  });
+  holder.store = new ChatStore({ http, socket });
+  return { store: holder.store, socket };
+}
+
+export function Shell({ me, setMe, onSignedOut }: Props) {
+  const route = matchRoute(usePath());
+  const [{ store, socket }] = useState(createServices);
+
+  useEffect(() => {
+    void store.start(me);
+    const offline = () => socket.browserWentOffline();
+    const online = () => socket.browserWentOnline();
+    const visible = () => {
+      const active = store.getState().active;
+      if (document.visibilityState === "visible" && active !== null) store.markRead(active);
+    };
+    window.addEventListener("offline", offline);
+    window.addEventListener("online", online);
+    document.addEventListener("visibilitychange", visible);
+    return () => {
+      window.removeEventListener("offline", offline);
+      window.removeEventListener("online", online);
+      document.removeEventListener("visibilitychange", visible);
+      store.stop();
+    };
+    // `me` changes when the profile is edited; the store keeps the id it started with.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [store, socket]);
+
+  const services = useMemo<AppServices>(
+    () => ({
+      client: api,
+      http,
+      store,
+      socket,
+      me,
+      setMe,
+      logOut: async () => {
+        store.stop();
+        await http.logOut().catch(() => undefined);
+        onSignedOut();
+      },
+    }),
+    [store, socket, me, setMe, onSignedOut],
+  );
+
+  const inConversation = route.name !== "home";
+  let main;
+  switch (route.name) {
+    case "conversation":
+      main = <ConversationView key={route.id} id={route.id} />;
+      break;
+    case "new-direct":
+      main = <NewConversation kind="direct" />;
+      break;
+    case "new-group":
+      main = <NewConversation kind="group" />;
+      break;
+    case "channels":
+      main = <ChannelBrowser />;
+      break;
+    case "settings":
+      main = <Settings />;
+      break;
+    default:
+      main = (
+        <div className="empty-main">
+          <h2>Welcome, {me.display_name || me.username}</h2>
+          <p>Pick a conversation, or start a new one.</p>
+        </div>
+      );
+  }
+
+  return (
+    <AppContext.Provider value={services}>
+      <div className="app" data-view={inConversation ? "main" : "list"}>
+        <ConnectionBanner />
+        <Sidebar activeId={route.name === "conversation" ? route.id : null} />
+        <main className="main" id="main">
+          <Suspense fallback={<p className="panel-body muted">Loading…</p>}>{main}</Suspense>
+        </main>
+      </div>
+    </AppContext.Provider>
+  );
+}

@@ -1,0 +1,96 @@
+import { conversationTitle, directPeer, displayName, formatTime } from "../lib/names";
+import { plainPreview } from "../lib/preview";
+import { navigate } from "../lib/router";
+import { sortConversations } from "../state/store";
+import { Avatar } from "./Avatar";
+import { useApp, useChat } from "./context";
+
+function Link({ to, className, children, label, current }: {
+  to: string;
+  className?: string;
+  children: React.ReactNode;
+  label?: string;
+  current?: boolean;
+}) {
+  return (
+    <a
+      href={to}
+      className={className}
+      aria-label={label}
+      aria-current={current ? "page" : undefined}
+      onClick={(e) => {
+        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+export { Link };
+
+export function Sidebar({ activeId }: { activeId: number | null }) {
+  const { me } = useApp();
+  const { conversations, presence, loadError } = useChat();
+  const list = sortConversations(conversations);
+
+  return (
+    <nav className="sidebar" aria-label="Conversations">
+      <header className="sidebar-header">
+        <span className="brand">Parley</span>
+        <Link to="/settings" className="me-link" label={`Settings for ${displayName(me)}`}>
+          <Avatar name={displayName(me)} />
+        </Link>
+      </header>
+      <div className="sidebar-actions">
+        <Link to="/new/direct" className="button">New message</Link>
+        <Link to="/new/group" className="button">New group</Link>
+        <Link to="/channels" className="button">Channels</Link>
+      </div>
+      {loadError && <p className="form-error" role="alert">{loadError}</p>}
+      <ul className="conversation-list">
+        {list.length === 0 && !loadError && <li className="muted empty-list">No conversations yet.</li>}
+        {list.map((c) => {
+          const title = conversationTitle(c, me);
+          const peer = c.kind === "direct" ? directPeer(c, me) : undefined;
+          const status = peer ? (presence[peer.id] ?? (peer.online ? "online" : "offline")) : undefined;
+          const last = c.last_message;
+          const preview = last
+            ? `${last.sender.id === me.id ? "You: " : c.kind === "direct" ? "" : `${displayName(last.sender)}: `}${
+                last.deleted ? "Message deleted" : plainPreview(last.body, 60) || (last.attachments.length ? "Attachment" : "")
+              }`
+            : "No messages yet";
+          const unread = c.unread_count > 0 && !c.muted;
+          return (
+            <li key={c.id}>
+              <Link
+                to={`/c/${c.id}`}
+                className={`conversation-item${unread ? " unread" : ""}`}
+                current={c.id === activeId}
+                label={`${title}${unread ? `, ${c.unread_count} unread` : ""}${status ? `, ${status}` : ""}`}
+              >
+                <Avatar name={title} presence={status} />
+                <span className="conversation-text">
+                  <span className="conversation-top">
+                    <span className="conversation-title">{title}</span>
+                    <time className="muted">{formatTime(last?.created_at ?? c.last_activity_at)}</time>
+                  </span>
+                  <span className="conversation-bottom">
+                    <span className="preview">{preview}</span>
+                    {unread && (
+                      <span className="badge" data-testid="unread-badge">
+                        {c.unread_count > 99 ? "99+" : c.unread_count}
+                      </span>
+                    )}
+                  </span>
+                </span>
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}

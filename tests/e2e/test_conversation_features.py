@@ -1,0 +1,89 @@
+"""Replies, reactions, edits, deletions, mentions, groups and channels, through the UI."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_chat_flow import Person, shot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_group_conversation_features(browser, live_server_url):
+    # given three people, and a group that one of them creates
+    ada, bob, cy = (
+        Person(browser.new_context(viewport={"width": 1100, "height": 760}), live_server_url, n)
+        for n in ("ada", "bob", "cy")
+    )
+    for person in (ada, bob, cy):
+        person.sign_up()
+    page = ada.page
+    page.get_by_role("link", name="New group").click()
+    page.get_by_label("Group name").fill("Launch team")
+    for other in (bob, cy):
+        page.get_by_label("Search people").fill(other.username)
+        page.get_by_role("button", name=re.compile(other.username)).click()
+    page.get_by_role("button", name="Create group").click()
+    expect(page.get_by_role("heading", name="Launch team")).to_be_visible()
+
+    # when Ada mentions Bob through the autocomplete
+    ada.composer().press_sequentially(f"Welcome @{bob.username[:4]}", delay=10)
+    expect(page.get_by_role("option", name=re.compile(bob.username))).to_be_visible()
+    ada.composer().press("Enter")  # picks the highlighted person
+    ada.composer().press_sequentially("and everyone", delay=5)
+    ada.composer().press("Enter")
+    expect(ada.messages().last.locator(".mention")).to_have_text(f"@{bob.username}")
+
+    # then Bob replies to it, quoting it, and reacts
+    bob.page.get_by_role("link", name=re.compile("^Launch team")).click()
+    message = bob.page.get_by_test_id("message").last
+    message.hover()
+    message.get_by_role("button", name="Reply").click()
+    bob.send("Thanks!")
+    expect(page.get_by_test_id("message").last.locator(".reply-quote")).to_contain_text("Welcome")
+    first = bob.page.get_by_test_id("message").first
+    first.hover()
+    first.get_by_role("button", name="Add reaction").click()
+    first.get_by_role("button", name="React with 🎉").click()
+    expect(
+        page.get_by_test_id("message").first.get_by_role("button", name=re.compile("🎉 1"))
+    ).to_be_visible()
+
+    # and Ada edits and deletes her own messages, live for the others
+    own = page.get_by_test_id("message").first
+    own.hover()
+    own.get_by_role("button", name="Edit").click()
+    editor = page.get_by_label(re.compile("Edit message"))
+    editor.fill("Welcome, all")
+    editor.press("Enter")
+    expect(bob.messages().first).to_have_text("Welcome, all")
+    expect(bob.page.get_by_test_id("message").first).to_contain_text("(edited)")
+    ada.send("Oops, wrong room")
+    last = page.get_by_test_id("message").last
+    expect(last).to_have_attribute("data-state", "sent")
+    page.once("dialog", lambda dialog: dialog.accept())
+    last.hover()
+    last.get_by_role("button", name="Delete").click()
+    expect(cy.page.get_by_role("link", name=re.compile("^Launch team"))).to_be_visible()
+    cy.page.get_by_role("link", name=re.compile("^Launch team")).click()
+    expect(cy.page.get_by_text("This message was deleted.")).to_be_visible()
+    shot(page, "group")
+
+    # a public channel can be found and joined
+    page.get_by_role("link", name="Channels").click()
+    page.get_by_label("New public channel").fill("general")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", name="# general")).to_be_visible()
+    cy.page.get_by_role("link", name="Channels").click()
+    cy.page.get_by_role("button", name="Join").first.click()
+    expect(cy.page.get_by_role("heading", name="# general")).to_be_visible()
+    page.get_by_role("link", name="Channels").click()
+    shot(page, "channels")
+    page.get_by_role("link", name=re.compile("^Settings")).click()
+    expect(page.get_by_label("Display name")).to_be_visible()
+    shot(page, "settings")
+
+    for person in (ada, bob, cy):
+        assert person.errors == []
+        person.context.close()
