@@ -17,7 +17,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-RUN_DIR="$ROOT/.stack"
+RUN_DIR="${STACK_DIR:-$ROOT/.stack}"  # several stacks can coexist with their own STACK_DIR and ports
 PID_DIR="$RUN_DIR/pids"
 LOG_DIR="$RUN_DIR/logs"
 NGINX_DIR="$RUN_DIR/nginx"
@@ -26,8 +26,8 @@ VENV="${VENV:-$ROOT/.venv}"
 
 WORKERS="${WORKERS:-2}"
 STACK_PORT="${STACK_PORT:-8080}"
-WORKER_BASE_PORT=8001
-MOTO_PORT=9000
+WORKER_BASE_PORT="${STACK_WORKER_BASE_PORT:-8001}"
+MOTO_PORT="${STACK_MOTO_PORT:-9000}"
 STACK_TIMEOUT="${STACK_TIMEOUT:-60}" # seconds to wait for readiness
 STOP_TIMEOUT="${STOP_TIMEOUT:-10}"   # seconds between SIGTERM and SIGKILL
 
@@ -41,6 +41,9 @@ die() {
 
 # Defaults for every variable the stack's processes read; anything already exported wins.
 set_environment() {
+    WORKER_BASE_PORT="${STACK_WORKER_BASE_PORT:-$WORKER_BASE_PORT}"
+    MOTO_PORT="${STACK_MOTO_PORT:-$MOTO_PORT}"
+    export STACK_WORKER_BASE_PORT="$WORKER_BASE_PORT" STACK_MOTO_PORT="$MOTO_PORT"
     export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-chatproject.settings.base}"
     export PARLEY_DATA_DIR="${PARLEY_DATA_DIR:-$RUN_DIR/data}"
     export DJANGO_DEBUG="${DJANGO_DEBUG:-false}"
@@ -73,7 +76,7 @@ write_env_file() {
     for name in DJANGO_SETTINGS_MODULE PARLEY_DATA_DIR DJANGO_DEBUG DJANGO_ALLOWED_HOSTS \
         DJANGO_CSRF_TRUSTED_ORIGINS REFRESH_COOKIE_SECURE DATABASE_URL REDIS_URL CELERY_BROKER_URL \
         S3_BUCKET S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_ENDPOINT_URL \
-        STACK_URL STACK_WS_URL WORKERS STACK_PORT STACK_MOTO; do
+        STACK_URL STACK_WS_URL WORKERS STACK_PORT STACK_MOTO STACK_WORKER_BASE_PORT STACK_MOTO_PORT; do
         value="${!name}"
         printf "export %s='%s'\n" "$name" "${value//\'/\'\\\'\'}" >>"$ENV_FILE"
     done
