@@ -17,11 +17,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework import exceptions as drf_exceptions
 
 from accounts.models import User
-from messaging import events, fanout, frames, selectors, services
+from messaging import events, fanout, frames, redis_watch, selectors, services
 from messaging.delivery.journal import get_journal
 from messaging.delivery.send import SendError, message_send
 from messaging.models import Message, Reaction
-from messaging.ordering import GAP_TIMEOUT_SECONDS, SeqOrderer
+from messaging.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
 from messaging.presence import HEARTBEAT_SECONDS, presence_store
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.connection_id = uuid4().hex
         self.orderer = SeqOrderer()
         self.gap_timers: dict[int, asyncio.TimerHandle] = {}
+        # Ordered events wait for the client's first `sync` (or FIRST_SYNC_WAIT_SECONDS), so that replayed
+        # messages never arrive after newer live ones, nor twice.
+        self.before_first_sync: list[tuple[int, int, str | None]] | None = []
+        self.first_sync_timer = asyncio.get_running_loop().call_later(
+            FIRST_SYNC_WAIT_SECONDS, self._to_self, {"type": "chat.first_sync_overdue"}
+        )
         self.conversations = set(
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
         )
@@ -57,11 +63,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if await sync_to_async(presence_store().connect, thread_sensitive=False)(user.pk, self.connection_id):
             await self._announce_presence(online=True)
         self.heartbeat = asyncio.create_task(self._keep_presence())
+        redis_watch.watch(self)
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "connection_id"):
             return
         self.heartbeat.cancel()
+        redis_watch.unwatch(self)
+        self.first_sync_timer.cancel()
         for timer in self.gap_timers.values():
             timer.cancel()
         await self.channel_layer.group_discard(fanout.user_group(self.user.pk), self.channel_name)
@@ -164,11 +173,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 continue  # not a member: ignored, exactly like an unknown id
             self.orderer.start_after(conversation_id, last_seen)
             for message in await journal.replay(conversation_id, last_seen):
-                await self._deliver(
+                await self._release(
                     conversation_id, message["seq"], events.to_json(events.message_new(message))
                 )
             caught_up[str(conversation_id)] = self.orderer.last_delivered(conversation_id)
         await self.send_json({"type": "sync.done", "conversations": caught_up})
+        await self._end_first_sync_wait()
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
@@ -198,7 +208,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         first_missing, first_held = gap
         for message in await get_journal().replay(conversation_id, first_missing - 1):
             if message["seq"] < first_held:
-                await self._deliver(
+                await self._release(
                     conversation_id, message["seq"], events.to_json(events.message_new(message))
                 )
         for text in self.orderer.skip_gap(conversation_id):
@@ -223,7 +233,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # --- helpers
 
+    async def chat_first_sync_overdue(self, event: dict[str, Any]) -> None:
+        await self._end_first_sync_wait()
+
+    async def _end_first_sync_wait(self) -> None:
+        held, self.before_first_sync = self.before_first_sync, None
+        self.first_sync_timer.cancel()
+        for conversation_id, seq, text in held or []:
+            if conversation_id in self.conversations:
+                await self._release(conversation_id, seq, text)
+
     async def _deliver(self, conversation_id: int, seq: int, text: str | None) -> None:
+        if self.before_first_sync is not None:
+            self.before_first_sync.append((conversation_id, seq, text))
+        else:
+            await self._release(conversation_id, seq, text)
+
+    async def _release(self, conversation_id: int, seq: int, text: str | None) -> None:
+        """Hand an ordered event to the orderer and send whatever it lets through."""
         for ready in self.orderer.offer(conversation_id, seq, text):
             await self.send(text_data=ready)
         if self.orderer.gap(conversation_id) and conversation_id not in self.gap_timers:
@@ -232,10 +259,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             )
 
     def _gap_expired(self, conversation_id: int) -> None:
-        # Route through our own channel so the gap is handled in turn with every other event.
-        asyncio.ensure_future(
-            self.channel_layer.send(self.channel_name, {"type": "chat.gap", "conversation": conversation_id})
-        )
+        self._to_self({"type": "chat.gap", "conversation": conversation_id})
+
+    def _to_self(self, event: dict[str, Any]) -> None:
+        """Route a timer's event through our own channel, so it is handled in turn with every other event."""
+        asyncio.ensure_future(self.channel_layer.send(self.channel_name, event))
 
     async def _follow(self, conversation_id: int) -> None:
         await self.channel_layer.group_add(fanout.conversation_group(conversation_id), self.channel_name)

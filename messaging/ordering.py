@@ -8,6 +8,7 @@ storage has been asked for it."""
 from dataclasses import dataclass, field
 
 GAP_TIMEOUT_SECONDS = 1.0
+FIRST_SYNC_WAIT_SECONDS = 2.0  # how long a new socket holds ordered events for the client's first sync
 
 SKIPPED = None  # a placeholder for a seq that will never be delivered
 

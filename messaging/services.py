@@ -13,7 +13,7 @@ from django.db.models.functions import Greatest
 
 from accounts.models import User
 from messaging import events, fanout, selectors
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.journal import initialise_counter, remember_changed
 from messaging.models import Conversation, Membership, Message, Reaction
 
 GROUP_MAX_MEMBERS = 500
@@ -186,7 +186,7 @@ def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
     message.body = _clean_body(body)
     message.edited_at = datetime.now(tz=UTC)
     message.save(update_fields=["body", "edited_at"])
-    fanout.after_commit(fanout.to_conversation, message.conversation_id, events.message_updated(message))
+    _after_change(message, events.message_updated(message))
     return message
 
 
@@ -208,8 +208,14 @@ def message_soft_delete(*, message: Message) -> Message:
     message.body = ""
     message.save(update_fields=["deleted_at", "body"])
     message.reactions.all().delete()
-    fanout.after_commit(fanout.to_conversation, message.conversation_id, events.message_deleted(message))
+    _after_change(message, events.message_deleted(message))
     return message
+
+
+def _after_change(message: Message, event: dict[str, Any]) -> None:
+    """Once committed: update the journal's copies of the message, then tell the members."""
+    transaction.on_commit(partial(remember_changed, selectors.stored_message_payload(message)))
+    fanout.after_commit(fanout.to_conversation, message.conversation_id, event)
 
 
 def _clean_body(body: str) -> str:

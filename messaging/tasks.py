@@ -15,9 +15,13 @@ logger = logging.getLogger(__name__)
 MAX_RETRIES = 8
 
 
+# Reconnect to a restarted broker at once, but never keep a sender waiting long for a broker that is down.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
 def publish_persistence_batch(messages: list[dict[str, Any]]) -> None:
     """Publish one task for a batch; returns after the broker confirmed it (confirm_publish)."""
-    persist_messages_task.apply_async(args=(messages,), retry=False)
+    persist_messages_task.apply_async(args=(messages,), retry=True, retry_policy=PUBLISH_RETRY_POLICY)
 
 
 @shared_task(

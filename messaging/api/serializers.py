@@ -1,5 +1,6 @@
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
@@ -126,6 +127,13 @@ class HistoryPageSerializer(serializers.Serializer):
     has_more = serializers.BooleanField()
 
 
+class MemberSerializer(PublicUserSerializer):
+    online = serializers.BooleanField(help_text="Has an open socket on any worker right now.")
+
+    class Meta(PublicUserSerializer.Meta):
+        fields = [*PublicUserSerializer.Meta.fields, "online"]
+
+
 class ConversationSerializer(serializers.ModelSerializer):
     """A conversation as the requesting member sees it: their role, read marker and unread count included."""
 
@@ -159,13 +167,17 @@ class ConversationSerializer(serializers.ModelSerializer):
     def get_unread_count(self, conversation: Conversation) -> int:
         return getattr(conversation, "unread_count", None) or 0
 
+    @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, conversation: Conversation) -> list[dict[str, Any]]:
         """Members of direct conversations and groups; channels only give their count."""
         if conversation.kind == Conversation.Kind.CHANNEL:
             return []
         memberships: list[Membership] = list(conversation.memberships.all())
-        return PublicUserSerializer([m.user for m in memberships], many=True).data  # type: ignore[return-value]
+        online = self.context.get("online", set())
+        members = PublicUserSerializer([m.user for m in memberships], many=True).data
+        return [{**member, "online": member["id"] in online} for member in members]
 
+    @extend_schema_field(MessageSerializer(allow_null=True))
     def get_last_message(self, conversation: Conversation) -> dict[str, Any] | None:
         message = self.context.get("last_messages", {}).get(conversation.pk)
         return MessageSerializer(message).data if message else None

@@ -31,6 +31,8 @@ from messaging.api.serializers import (
     SearchParamsSerializer,
 )
 from messaging.delivery.send import SendError, message_send
+from messaging.models import Conversation
+from messaging.presence import online_user_ids
 
 NO_CONTENT = {204: OpenApiResponse(description="Done")}
 
@@ -55,9 +57,15 @@ def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
     return cast(dict[str, Any], serializer.validated_data)
 
 
+def _conversations_context(conversations: list[Conversation]) -> dict[str, Any]:
+    """What the conversation serializer needs beyond the rows: last messages and who is online now."""
+    member_ids = {m.user_id for c in conversations for m in c.memberships.all()}
+    return {"last_messages": selectors.last_messages(conversations), "online": online_user_ids(member_ids)}
+
+
 def _conversation_response(user: User, conversation_id: int, status_code: int = 200) -> Response:
     conversation = selectors.conversation_with_state_for_user(user=user, conversation_id=conversation_id)
-    context = {"last_messages": selectors.last_messages([conversation])}
+    context = _conversations_context([conversation])
     return Response(ConversationSerializer(conversation, context=context).data, status=status_code)
 
 
@@ -69,10 +77,7 @@ class ConversationListApi(ListAPIView):
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         page = args[0] if args else []
-        kwargs["context"] = {
-            **self.get_serializer_context(),
-            "last_messages": selectors.last_messages(list(page)),
-        }
+        kwargs["context"] = {**self.get_serializer_context(), **_conversations_context(list(page))}
         return ConversationSerializer(*args, **kwargs)
 
     @extend_schema(

@@ -23,7 +23,7 @@ from messaging.models import Conversation
 
 LOG_SIZE = 1000  # messages kept per conversation for replay; older gaps are filled from the database
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-PENDING_TTL_SECONDS = 30  # a send that died before its confirm frees its client_id after this
+PENDING_TTL_SECONDS = 10  # a send whose worker died before the confirm frees its client_id after this
 # When a counter is lost (Redis restarted empty), restart it this far above the highest stored seq, so
 # that acknowledged messages still queued for storage keep the lower seqs: seq increases, with a gap.
 SEQ_RESUME_GAP = 1_000_000
@@ -76,6 +76,17 @@ return {1, redis.call('INCR', KEYS[2])}
 
 RELEASE_SCRIPT = """
 if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
+"""
+
+
+# An edited or deleted message replaces its copy in the log (only if still there: an old entry put back would
+# make the log look like it covers a range it does not) and in its idempotency record.
+REWRITE_SCRIPT = """
+if redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[1]) > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('SET', KEYS[2], ARGV[2], 'KEEPTTL') end
 """
 
 
@@ -185,6 +196,13 @@ def initialise_counter(conversation_id: int) -> None:
     """A new conversation's counter starts at 0 (called after the conversation is committed)."""
     if redis_enabled():
         get_redis().set(_seq_key(conversation_id), 0, nx=True)
+
+
+def remember_changed(message: dict[str, Any]) -> None:
+    """Keep replays and retries showing a message as it is now, after an edit or a deletion."""
+    if redis_enabled():
+        keys = [_log_key(message["conversation"]), _idem_key(message["sender"]["id"], message["client_id"])]
+        get_redis().eval(REWRITE_SCRIPT, 2, *keys, message["seq"], json.dumps(message, separators=(",", ":")))
 
 
 _database_journal = DatabaseJournal()

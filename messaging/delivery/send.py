@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from channels.db import database_sync_to_async
+from redis.exceptions import RedisError
 from uuid6 import uuid7
 
 from accounts.models import User
@@ -24,6 +25,9 @@ from messaging.delivery.publisher import publisher_for_running_loop
 from messaging.tasks import publish_persistence_batch
 
 logger = logging.getLogger(__name__)
+
+
+RETRY_LATER = "The message could not be sent; retry with the same client_id."
 
 
 class SendError(Exception):
@@ -44,10 +48,12 @@ async def message_send(
 ) -> tuple[dict[str, Any], bool]:
     """Send as `sender` (a sender payload; membership already checked). Returns (message, newly sent)."""
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
-    journal = get_journal()
-    reservation = await journal.reserve(
-        sender_id=sender["id"], client_id=client_id, conversation_id=conversation_id
-    )
+    try:
+        reservation = await get_journal().reserve(
+            sender_id=sender["id"], client_id=client_id, conversation_id=conversation_id
+        )
+    except (RedisError, OSError) as error:  # Redis restarting: nothing was reserved, a retry is safe
+        raise SendError("unavailable", RETRY_LATER) from error
     if reservation.existing is not None:
         return reservation.existing, False
     if reservation.seq is None:

@@ -1,9 +1,13 @@
 import json
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from chatproject.asgi import application
@@ -61,13 +65,16 @@ class Client:
 async def connect() -> AsyncIterator[Callable]:
     clients: list[Client] = []
 
-    async def _connect(user, *, token: str | None = None) -> Client:
+    async def _connect(user, *, token: str | None = None, sync: bool = True) -> Client:
         token = token if token is not None else str(AccessToken.for_user(user))
         communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
         connected, _ = await communicator.connect(timeout=FRAME_TIMEOUT)
         assert connected
         client = Client(communicator)
         clients.append(client)
+        if sync:  # what every client does first: live messages flow from here on
+            await client.send({"type": "sync", "since": {}})
+            await client.receive_type("sync.done")
         return client
 
     yield _connect
@@ -75,18 +82,87 @@ async def connect() -> AsyncIterator[Callable]:
         await client.close()
 
 
+class WorkerProcess:
+    """A real Celery worker process consuming the persistence queue, whose log tells when it is idle."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.ready = threading.Event()
+        self.busy = 0  # tasks received and not yet finished
+        self.changed = threading.Condition()
+        threading.Thread(target=self._follow_log, daemon=True).start()
+
+    def _follow_log(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self.changed:
+                if " ready." in line:
+                    self.ready.set()
+                elif "] received" in line:
+                    self.busy += 1
+                elif any(outcome in line for outcome in ("] succeeded", "] raised", "] retry", "] rejected")):
+                    self.busy -= 1
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Until every task the worker took is finished, so that no write races the test's database flush."""
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.busy <= 0, timeout=timeout), "the worker stayed busy"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def _persistence_worker_process(django_db_setup):
+    """One worker process for the session, storing into the test database. (An in-thread worker takes 10 s to
+    notice it should stop; a process stops at once.)"""
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chatproject.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "chatproject",
+        "worker",
+        "-Q",
+        "persistence",
+        "-P",
+        "solo",
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+        "-l",
+        "info",
+    ]
+    worker = WorkerProcess(command, env)
+    assert worker.ready.wait(timeout=60), "the Celery worker did not start"
+    yield worker
+    worker.stop()
+
+
+def queued_for_persistence() -> int:
+    with celery_app.connection_for_write() as connection:
+        return connection.default_channel.queue_declare(queue="persistence", passive=True).message_count
+
+
 @pytest.fixture
-def persistence_worker(transactional_db):
-    """A real Celery worker consuming the persistence queue from RabbitMQ, against the test database."""
-    with start_worker(
-        celery_app,
-        queues=["persistence"],
-        pool="threads",
-        concurrency=1,
-        perform_ping_check=False,
-        shutdown_timeout=10,
-    ):
-        yield
+def persistence_worker(transactional_db, _persistence_worker_process):
+    """A real Celery worker storing what this test sends (the test database must be transactional)."""
+    yield _persistence_worker_process
+    _persistence_worker_process.wait_idle()
+    while queued_for_persistence():  # a task published just now: let the worker take and finish it
+        with _persistence_worker_process.changed:
+            _persistence_worker_process.changed.wait(timeout=1)
+        _persistence_worker_process.wait_idle()
 
 
 @pytest.fixture

@@ -254,3 +254,22 @@ async def wait_stored(message_id, attempts=200):
             return
         await asyncio.sleep(0.025)
     raise AssertionError(f"message {message_id} was not stored")
+
+
+async def test_replays_and_retries_show_a_message_as_it_is_now(connect, ada, bob, team, persistence_worker):
+    ada_tab = await connect(ada)
+    frame = send_frame(team.pk, "secret plans")
+    await ada_tab.send(frame)
+    message = (await ada_tab.ack_for(frame["client_id"]))["message"]
+    await wait_stored(message["id"])
+    # when: ada deletes it
+    await ada_tab.send({"type": "message.delete", "message": message["id"]})
+    await ada_tab.receive_type("message.deleted", skip=("presence", "message.new"))
+    # then: neither a retry of the send nor a replay brings the body back
+    await ada_tab.send(frame)
+    retried = (await ada_tab.ack_for(frame["client_id"]))["message"]
+    assert (retried["id"], retried["body"], retried["deleted"]) == (message["id"], "", True)
+    bob_tab = await connect(bob)
+    await bob_tab.send({"type": "sync", "since": {str(team.pk): 0}})
+    replayed = (await bob_tab.receive_type("message.new"))["message"]
+    assert (replayed["id"], replayed["body"], replayed["deleted"]) == (message["id"], "", True)

@@ -1,0 +1,64 @@
+"""Notice when Redis restarted empty, and make this worker's sockets start afresh.
+
+A Redis restart without persistence loses the channel layer's groups: sockets stay open but would never hear
+from their conversations again. Every worker keeps an eye on an epoch key; when it is gone (or changed), the
+worker closes its sockets with 1012 ("service restart"), and each client reconnects at once and `sync`s —
+which rebuilds its groups and replays whatever it missed, exactly once."""
+
+import asyncio
+import logging
+import uuid
+import weakref
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from chatproject.redis import get_async_redis, redis_enabled
+
+logger = logging.getLogger(__name__)
+
+CLOSE_SERVICE_RESTART = 1012
+EPOCH_KEY = "parley:epoch"
+CHECK_SECONDS = 1.0
+
+_sockets: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_watchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def watch(socket: Any) -> None:
+    """Register a socket, and start this event loop's watcher with the first one."""
+    if not redis_enabled():
+        return
+    _sockets.add(socket)
+    loop = asyncio.get_running_loop()
+    if loop not in _watchers or _watchers[loop].done():
+        _watchers[loop] = loop.create_task(_watch_epoch())
+
+
+def unwatch(socket: Any) -> None:
+    _sockets.discard(socket)
+
+
+async def _current_epoch() -> str:
+    redis = get_async_redis()
+    await redis.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
+    epoch = await redis.get(EPOCH_KEY)
+    return epoch.decode() if isinstance(epoch, bytes) else str(epoch)
+
+
+async def _watch_epoch() -> None:
+    known: str | None = None
+    while True:
+        try:
+            epoch = await _current_epoch()
+        except (RedisError, OSError):
+            await asyncio.sleep(CHECK_SECONDS)
+            continue
+        if known is not None and epoch != known:
+            logger.warning("Redis restarted empty: closing %d sockets with 1012", len(_sockets))
+            for socket in list(_sockets):
+                asyncio.ensure_future(socket.close(code=CLOSE_SERVICE_RESTART))
+        known = epoch
+        await asyncio.sleep(CHECK_SECONDS)

@@ -1,0 +1,145 @@
+"""A protocol client for tests against the running stack: it reconnects, syncs and resends like the web app,
+and records every raw delivery so tests can count losses and duplicates."""
+
+import asyncio
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+from websockets.typing import Origin
+
+ORIGIN = Origin("http://127.0.0.1")
+ACK_TIMEOUT = 5.0
+
+
+class SendFailed(Exception):
+    pass
+
+
+@dataclass
+class ChatClient:
+    url: str  # ws://host:port/ws/
+    token: str
+    received: list[dict[str, Any]] = field(default_factory=list)  # every message.new, in arrival order
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    reconnects: int = 0
+
+    def __post_init__(self) -> None:
+        self._ws: Any = None
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._connected = asyncio.Event()
+        self._closing = False
+        self._runner: asyncio.Task[None] | None = None
+        self._synced = asyncio.Event()
+
+    async def start(self) -> None:
+        self._runner = asyncio.create_task(self._run())
+        await asyncio.wait_for(self._connected.wait(), 15)
+
+    async def stop(self) -> None:
+        self._closing = True
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            await asyncio.wait_for(self._runner, 10)
+
+    def last_seqs(self) -> dict[str, int]:
+        last: dict[str, int] = {}
+        for message in self.received:
+            key = str(message["conversation"])
+            last[key] = max(last.get(key, 0), message["seq"])
+        return last
+
+    async def _run(self) -> None:
+        delay = 0.1
+        while not self._closing:
+            try:
+                async with websockets.connect(
+                    f"{self.url}?token={self.token}", origin=ORIGIN, open_timeout=5, close_timeout=2
+                ) as ws:
+                    self._ws = ws
+                    delay = 0.1
+                    self._synced.clear()
+                    await ws.send(json.dumps({"type": "sync", "since": self.last_seqs()}))
+                    self._connected.set()
+                    async for raw in ws:
+                        self._dispatch(json.loads(raw))
+            except (TimeoutError, OSError, websockets.exceptions.WebSocketException):
+                pass
+            self._connected.clear()
+            self._fail_pending()
+            if not self._closing:
+                self.reconnects += 1
+                await asyncio.sleep(delay * (1 + random.random()))  # backoff with jitter, as clients must
+                delay = min(delay * 2, 2.0)
+
+    def _dispatch(self, frame: dict[str, Any]) -> None:
+        kind = frame["type"]
+        if kind == "message.new":
+            self.received.append(frame["message"])
+        elif kind == "message.ack":
+            self._resolve(frame["client_id"], frame)
+        elif kind == "error":
+            self.errors.append(frame)
+            if frame.get("ref"):
+                self._resolve(frame["ref"], frame)
+        elif kind == "sync.done":
+            self._synced.set()
+
+    def _resolve(self, client_id: str, frame: dict[str, Any]) -> None:
+        future = self._pending.pop(client_id, None)
+        if future is not None and not future.done():
+            future.set_result(frame)
+
+    def _fail_pending(self) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(SendFailed("connection lost"))
+        self._pending.clear()
+
+    async def send_once(self, conversation_id: int, body: str, client_id: str) -> dict[str, Any]:
+        await asyncio.wait_for(self._connected.wait(), 15)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[client_id] = future
+        await self._ws.send(
+            json.dumps(
+                {
+                    "type": "message.send",
+                    "conversation": conversation_id,
+                    "body": body,
+                    "client_id": client_id,
+                }
+            )
+        )
+        frame = await asyncio.wait_for(future, ACK_TIMEOUT)
+        if frame["type"] == "error":
+            raise SendFailed(frame["code"])
+        return frame["message"]
+
+    async def send(self, conversation_id: int, body: str, *, deadline: float = 60.0) -> dict[str, Any]:
+        """Send until acknowledged, retrying with the same client_id as the protocol allows."""
+        client_id = str(uuid.uuid4())
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + deadline
+        delay = 0.05
+        while True:
+            try:
+                return await self.send_once(conversation_id, body, client_id)
+            except (TimeoutError, SendFailed, websockets.exceptions.WebSocketException):
+                if loop.time() > give_up:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+
+async def wait_until(condition, *, within: float = 30.0, interval: float = 0.05) -> None:
+    """Poll a condition that becomes true through another process's work, within a bound."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + within
+    while not condition():
+        if loop.time() > give_up:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)

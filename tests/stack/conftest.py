@@ -1,0 +1,117 @@
+"""The full stack (scripts/stack.sh: 2 Daphne workers behind nginx, a Celery worker, moto S3) on this
+machine's PostgreSQL, Redis and RabbitMQ, started once for the stack tests, on its own ports, database, Redis
+db and RabbitMQ vhost so that nothing else a test does can touch its queues."""
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK_ENV = {
+    "STACK_DIR": str(ROOT / ".stack-test"),
+    "STACK_PORT": "8180",
+    "STACK_WORKER_BASE_PORT": "8181",
+    "STACK_MOTO_PORT": "8190",
+    "WORKERS": "2",
+    "DATABASE_URL": "postgres://root@127.0.0.1:5432/parley_stack_test",
+    "REDIS_URL": "redis://127.0.0.1:6379/13",
+    "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/parley_stack_test",
+    "JWT_ACCESS_MINUTES": "60",
+    # Every test user registers from 127.0.0.1: the per-IP limits are for real clients.
+    "THROTTLE_AUTH_IP": "100000/min",
+    "THROTTLE_AUTH_USERNAME": "100000/min",
+}
+NGINX = f"http://127.0.0.1:{STACK_ENV['STACK_PORT']}"
+WS_NGINX = f"ws://127.0.0.1:{STACK_ENV['STACK_PORT']}/ws/"
+
+
+def worker_ws(index: int) -> str:
+    return f"ws://127.0.0.1:{int(STACK_ENV['STACK_WORKER_BASE_PORT']) + index - 1}/ws/"
+
+
+def stack_command(*args: str) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    subprocess.run(["scripts/stack.sh", *args], cwd=ROOT, env={**env, **STACK_ENV}, check=True, timeout=180)
+
+
+def ensure_vhost(name: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=False, capture_output=True, timeout=60)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+@dataclass
+class StackUser:
+    id: int
+    username: str
+    token: str
+
+
+@dataclass
+class Stack:
+    http: requests.Session
+
+    def post(self, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.http.post(NGINX + path, headers=headers, timeout=10, **kwargs)
+
+    def user(self) -> StackUser:
+        username = f"u{uuid.uuid4().hex[:12]}"
+        password = "stack-test-password-42"
+        created = self.post(
+            "/api/v1/auth/register/",
+            json={"username": username, "email": f"{username}@example.com", "password": password},
+        )
+        assert created.status_code == 201, created.text
+        token = self.post("/api/v1/auth/token/", json={"username": username, "password": password})
+        return StackUser(created.json()["id"], username, token.json()["access"])
+
+    def group(self, owner: StackUser, *members: StackUser) -> int:
+        response = self.post(
+            "/api/v1/conversations/",
+            token=owner.token,
+            json={"kind": "group", "title": "stack test", "members": [m.id for m in members]},
+        )
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    def stored(self, message_ids: list[str]) -> list[tuple[str, int]]:
+        """(id, seq) of the given messages as rows in the stack's PostgreSQL."""
+        with psycopg.connect(STACK_ENV["DATABASE_URL"].replace("postgres://", "postgresql://")) as db:
+            rows = db.execute(
+                "SELECT id::text, seq FROM messaging_message WHERE id = ANY(%s::uuid[])", (message_ids,)
+            ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def stored_in(self, conversation_id: int) -> list[tuple[str, str, int]]:
+        """(id, client_id, seq) of every row of a conversation."""
+        with psycopg.connect(STACK_ENV["DATABASE_URL"].replace("postgres://", "postgresql://")) as db:
+            rows = db.execute(
+                "SELECT id::text, client_id::text, seq FROM messaging_message "
+                "WHERE conversation_id = %s ORDER BY seq",
+                (conversation_id,),
+            ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    ensure_vhost("parley_stack_test")
+    stack_command("down")
+    stack_command("up")
+    try:
+        with requests.Session() as http:
+            yield Stack(http)
+    finally:
+        stack_command("down")
