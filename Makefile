@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv migrate run demo test lint format services system-deps stack stack-down clean
+.PHONY: help venv migrate run demo test lint format services system-deps stack stack-down clean bench
 
 help:
 	@echo "make run | demo | test | lint | stack | stack-down"
@@ -84,6 +84,16 @@ stack: $(STAMP) system-deps web
 
 stack-down:
 	scripts/stack.sh down
+
+# Benchmarks (bench/README.md): Parley against the textbook Channels baseline, W = 1 and 2, < 10 minutes.
+# Writes bench/results/*.json, docs/benchmarks.md and its plots. BENCH_ARGS="--quick" for a short run.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) system-deps services
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .stack .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The textbook Channels chat, run beside Parley by `make bench` as the baseline it is measured against."""

@@ -1,0 +1,322 @@
+"""Starting, stopping and watching the two servers under test, and the bench's own services set-up.
+
+Parley runs as its own stack instance (scripts/stack.sh with STACK_DIR=/tmp/parley-bench, ports 8580-8590,
+database parley_bench, Redis db 11, RabbitMQ vhost parley_bench) so it never collides with the test stack.
+The baseline runs W Daphne processes on 8601.. with Redis db 12."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = Path(os.environ.get("VENV", ROOT / ".venv"))
+BENCH_DIR = Path(os.environ.get("BENCH_STACK_DIR", "/tmp/parley-bench"))  # noqa: S108 - the bench stack's run dir
+DB_NAME = "parley_bench"
+DATABASE_URL = f"postgres://root@127.0.0.1:5432/{DB_NAME}"
+VHOST = "parley_bench"
+BASELINE_PORT = 8601
+# The bench's own Redis (both servers; db 11 for Parley, db 12 for the baseline): the machine's shared
+# Redis is restarted by other people's failover tests, which kills a benchmark half-way.
+# BENCH_REDIS_PORT=6379 uses the shared one instead.
+REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6390"))
+PRIVATE_REDIS = REDIS_PORT != 6379
+
+PARLEY_ENV = {
+    "STACK_DIR": str(BENCH_DIR),
+    "STACK_PORT": "8580",
+    "STACK_WORKER_BASE_PORT": "8581",
+    "STACK_MOTO_PORT": "8590",
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/11",
+    "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
+    "JWT_ACCESS_MINUTES": "600",
+    "DJANGO_SECRET_KEY": "parley-bench-secret-not-for-production",
+    "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def log(text: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None, check: bool = True, cwd: Path = ROOT) -> str:
+    result = subprocess.run(
+        cmd, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=180
+    )
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def prepare_services(fresh: bool) -> None:
+    """The bench's own vhost (idempotent); with `fresh`, an empty database, Redis dbs and queues."""
+    if fresh:
+        _run(["rabbitmqctl", "delete_vhost", VHOST], check=False)
+    _run(["rabbitmqctl", "add_vhost", VHOST], check=False)  # fails harmlessly when it exists
+    _run(["rabbitmqctl", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"])
+    if not fresh:
+        return
+    import psycopg
+    import redis
+
+    with psycopg.connect("postgres://root@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    for db in (11, 12):  # the bench's own Redis databases only
+        redis.Redis(host="127.0.0.1", port=REDIS_PORT, db=db).flushdb()
+
+
+class BenchRedis:
+    """A private redis-server for the run (no persistence), or nothing when the shared one is used."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def up(self) -> None:
+        if not PRIVATE_REDIS:
+            return
+        if _port_open(REDIS_PORT):
+            raise RuntimeError(f"127.0.0.1:{REDIS_PORT} is already in use (BENCH_REDIS_PORT)")
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "",
+             "--appendonly", "no", "--dir", str(BENCH_DIR), "--maxclients", "10000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while not _port_open(REDIS_PORT):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("the bench's redis-server did not start")
+            time.sleep(0.1)
+        log(f"private redis-server on 127.0.0.1:{REDIS_PORT} (pid {self.proc.pid})")
+
+    def down(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+def redis_processes() -> list[psutil.Process]:
+    if PRIVATE_REDIS:
+        return [p for p in _by_name("redis-server") if f":{REDIS_PORT}" in " ".join(p.cmdline())]
+    return _by_name("redis-server")
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _procs(pid: int, children: bool = False) -> list[psutil.Process]:
+    try:
+        proc = psutil.Process(pid)
+        return [proc, *proc.children(recursive=True)] if children else [proc]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _by_name(name: str) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == name]
+
+
+class Server:
+    name = ""
+    workers = 1
+
+    def up(self) -> None:
+        raise NotImplementedError
+
+    def down(self) -> None:
+        raise NotImplementedError
+
+    def stored_count(self) -> int:
+        return 0
+
+    def worker_ports(self) -> list[int]:
+        raise NotImplementedError
+
+    def worker_pids(self) -> list[int]:
+        raise NotImplementedError
+
+    def components(self) -> dict[str, list[psutil.Process]]:
+        """What to watch for CPU: the workers, plus whatever else this server uses."""
+        return {
+            "workers": [p for pid in self.worker_pids() for p in _procs(pid)],
+            "redis": _by_name("redis-server"),
+        }
+
+    def rss(self) -> int:
+        return sum(p.memory_info().rss for pid in self.worker_pids() for p in _procs(pid))
+
+
+class Baseline(Server):
+    name = "baseline"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def worker_ports(self) -> list[int]:
+        return [BASELINE_PORT + i for i in range(self.workers)]
+
+    def worker_pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    def up(self) -> None:
+        logs = BENCH_DIR / "baseline-logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
+            "PYTHONPATH": str(ROOT),
+            "BASELINE_REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/12",
+        }
+        for port in self.worker_ports():
+            if _port_open(port):
+                raise RuntimeError(f"127.0.0.1:{port} is already in use")
+            with open(logs / f"daphne-{port}.log", "ab") as out:
+                self.procs.append(
+                    subprocess.Popen(
+                        [
+                            str(VENV / "bin/daphne"),
+                            "-b",
+                            "127.0.0.1",
+                            "-p",
+                            str(port),
+                            "bench.baseline.asgi:application",
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        deadline = time.monotonic() + 30
+        while not all(_port_open(p) for p in self.worker_ports()):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
+                self.down()
+                raise RuntimeError(f"baseline did not start; see {logs}")
+            time.sleep(0.2)
+        log(f"baseline up: W={self.workers} on {self.worker_ports()}")
+
+    def down(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs = []
+
+
+def parley_source(ref: str) -> Path:
+    """The Parley tree to run: the work tree itself (""), or a clean export of a git ref (e.g. HEAD) — for
+    measuring a known commit while the work tree is mid-edit. Exporting touches no git state."""
+    if not ref:
+        return ROOT
+    src = BENCH_DIR / "src"
+    subprocess.run(["rm", "-rf", str(src)], check=True)
+    src.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    log(f"parley source: {ref} ({_run(['git', 'rev-parse', '--short', ref]).strip()}) exported to {src}")
+    return src
+
+
+class Parley(Server):
+    name = "parley"
+
+    def __init__(self, workers: int, src: Path = ROOT) -> None:
+        self.workers = workers
+        self.src = src
+        self.env = {**PARLEY_ENV, "WORKERS": str(workers), "VENV": str(VENV)}
+
+    def worker_ports(self) -> list[int]:
+        return [int(PARLEY_ENV["STACK_WORKER_BASE_PORT"]) + i for i in range(self.workers)]
+
+    def _pid(self, name: str) -> int:
+        return int((BENCH_DIR / "pids" / f"{name}.pid").read_text())
+
+    def worker_pids(self) -> list[int]:
+        return [self._pid(f"daphne-{i}") for i in range(1, self.workers + 1)]
+
+    def components(self) -> dict[str, list[psutil.Process]]:
+        found = super().components()
+        found["celery"] = _procs(self._pid("celery"), children=True)
+        found["rabbitmq"] = _by_name("beam.smp")
+        return found
+
+    def up(self) -> None:
+        log(f"parley stack up: W={self.workers} (STACK_DIR={BENCH_DIR})")
+        _run(["scripts/stack.sh", "up"], env=self.env, cwd=self.src)
+
+    def down(self) -> None:
+        _run(["scripts/stack.sh", "down"], env=self.env, check=False, cwd=self.src)
+
+    def setup_clients(self, users: int, room_size: int) -> dict[str, Any]:
+        import json
+
+        out = BENCH_DIR / "clients.json"
+        _run([str(VENV / "bin/python"), str(ROOT / "bench" / "setup_parley.py"), "--users", str(users),
+              "--room-size", str(room_size), "--out", str(out)],
+             env={**self.env, "PYTHONPATH": str(self.src)}, cwd=self.src)  # fmt: skip
+        return json.loads(out.read_text())
+
+    def queue_depth(self) -> dict[str, int]:
+        out = _run(["rabbitmqctl", "-q", "list_queues", "-p", VHOST, "name", "messages"], check=False)
+        depth = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit():
+                depth[parts[0]] = int(parts[1])
+        return depth
+
+    def stored_count(self) -> int:
+        import psycopg
+
+        with psycopg.connect(DATABASE_URL) as conn:
+            row = conn.execute("SELECT count(*) FROM messaging_message").fetchone()
+        return int(row[0]) if row else 0
+
+
+class CpuWatch:
+    """CPU use of each component between start() and stop(), in cores (1.0 = one core busy)."""
+
+    def __init__(self, server: Server) -> None:
+        self.components = server.components()
+
+    @staticmethod
+    def _total(procs: list[psutil.Process]) -> float:
+        total = 0.0
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def start(self) -> None:
+        self.t0 = time.monotonic()
+        self.before = {name: self._total(procs) for name, procs in self.components.items()}
+
+    def stop(self) -> dict[str, float]:
+        wall = time.monotonic() - self.t0
+        return {
+            name: round((self._total(procs) - self.before[name]) / wall, 3)
+            for name, procs in self.components.items()
+        }
