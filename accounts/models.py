@@ -1,13 +1,55 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 
 class User(AbstractUser):
-    """A Parley user. `display_name` is what other people see; the email stays private."""
+    """A Parley user. `display_name` is what other people see; the email stays private.
+
+    A bot (`is_bot`) is a user owned by a human (`bot_owner`); it signs in only with API tokens.
+    A suspended user has `is_active=False` and `suspended_at` set; reinstating clears both."""
 
     display_name = models.CharField(max_length=64, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
+    is_bot = models.BooleanField(default=False)
+    bot_owner = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="bots", editable=False
+    )
+    suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    suspension_reason = models.TextField(blank=True, editable=False)
+
+    class Meta(AbstractUser.Meta):
+        permissions = [("suspend_user", "Can suspend and reinstate users")]
 
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+
+class ApiToken(models.Model):
+    """A personal or bot API token: `pk_<id>_<secret>`. Only a SHA-256 of the secret is stored; the token is
+    shown once, when it is made."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=64)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_active")]
+
+    def __str__(self) -> str:
+        return f"pk_{self.pk}_… ({self.name})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

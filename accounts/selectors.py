@@ -1,8 +1,14 @@
 """Every read of accounts."""
 
 from django.db.models import Q, QuerySet
+from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import UntypedToken
 
-from accounts.models import User
+from accounts import tokens
+from accounts.exceptions import AccountSuspended
+from accounts.models import ApiToken, User
 
 
 def user_search(*, query: str) -> QuerySet[User]:
@@ -12,3 +18,72 @@ def user_search(*, query: str) -> QuerySet[User]:
     if query:
         users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     return users
+
+
+def user_may_act(user: User) -> bool:
+    """Active, not suspended, and for a bot: its owner too."""
+    if not user.is_active:
+        return False
+    return not user.is_bot or bool(user.bot_owner and user.bot_owner.is_active)
+
+
+def user_check_not_suspended(user: User) -> None:
+    if user.is_suspended or (user.is_bot and user.bot_owner and user.bot_owner.is_suspended):
+        raise AccountSuspended()
+
+
+def user_for_api_token(*, raw: str) -> tuple[User, ApiToken]:
+    """The user a `pk_<id>_<secret>` token acts as; AuthenticationFailed for anything else, AccountSuspended
+    when the user (or a bot's owner) is suspended."""
+    parsed = tokens.parse_token(raw, prefix=tokens.API_TOKEN_PREFIX)
+    token = (
+        ApiToken.objects.select_related("user", "user__bot_owner")
+        .filter(pk=parsed[0], revoked_at__isnull=True)
+        .first()
+        if parsed
+        else None
+    )
+    if token is None or parsed is None or not tokens.secret_matches(parsed[1], token.secret_hash):
+        raise AuthenticationFailed("Invalid or revoked API token.", code="token_not_valid")
+    user_check_not_suspended(token.user)
+    if not user_may_act(token.user):
+        raise AuthenticationFailed("The token's user is inactive.", code="user_inactive")
+    return token.user, token
+
+
+def suspended_user_for_credentials(*, username: str, password: str) -> User | None:
+    """The suspended user these credentials belong to (the password must match), so a login can say why it is
+    refused; None for any other case, which gets the usual answer."""
+    user = User.objects.filter(username=username, suspended_at__isnull=False).first()
+    return user if user is not None and user.check_password(password) else None
+
+
+def suspended_user_for_refresh_token(*, token: str) -> User | None:
+    """The suspended user a (signed, unexpired) refresh token was issued to, blacklisted or not."""
+    try:
+        user_id = UntypedToken(token).get(jwt_settings.USER_ID_CLAIM)  # type: ignore[arg-type]
+    except TokenError:
+        return None
+    return User.objects.filter(pk=user_id, suspended_at__isnull=False).first()
+
+
+def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at", "-pk")
+
+
+def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound("No such token.")
+    return token
+
+
+def bot_list_for_owner(*, owner: User) -> QuerySet[User]:
+    return User.objects.filter(bot_owner=owner, is_bot=True, is_active=True).order_by("username")
+
+
+def bot_get_for_owner(*, owner: User, bot_id: int) -> User:
+    bot = bot_list_for_owner(owner=owner).filter(pk=bot_id).first()
+    if bot is None:
+        raise NotFound("No such bot.")
+    return bot

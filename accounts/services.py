@@ -1,11 +1,19 @@
 """Every write to accounts."""
 
+from datetime import UTC, datetime
+
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.crypto import get_random_string
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User
+from accounts import tokens
+from accounts.models import ApiToken, User
+
+API_TOKENS_MAX_PER_USER = 20
+BOTS_MAX_PER_OWNER = 20
 
 
 @transaction.atomic
@@ -33,3 +41,92 @@ def user_update_profile(*, user: User, display_name: str) -> User:
 def refresh_token_revoke(*, token: str) -> None:
     """Blacklist a refresh token so it can never be used again. Raises TokenError if invalid."""
     RefreshToken(token).blacklist()  # type: ignore[arg-type]
+
+
+# --- API tokens and bots
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, created_by: User) -> tuple[ApiToken, str]:
+    """A new token for `user` (the creator or one of the creator's bots). Returns (it, the token itself),
+    which is never retrievable again."""
+    if user.pk != created_by.pk and user.bot_owner_id != created_by.pk:
+        raise PermissionDenied("Only the user or the bot's owner can make its tokens.")
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= API_TOKENS_MAX_PER_USER:
+        raise ValidationError({"name": f"At most {API_TOKENS_MAX_PER_USER} tokens; revoke one first."})
+    secret = tokens.new_secret()
+    token = ApiToken.objects.create(
+        user=user, name=name.strip() or "token", secret_hash=tokens.hash_secret(secret), created_by=created_by
+    )
+    return token, tokens.format_token(tokens.API_TOKEN_PREFIX, token.pk, secret)
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(tz=UTC)
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_touch(*, token: ApiToken, now: datetime) -> None:
+    """Record a use, at most once a minute per token (one UPDATE, not one per request)."""
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+@transaction.atomic
+def bot_create(*, owner: User, username: str, display_name: str = "") -> User:
+    if owner.is_bot:
+        raise PermissionDenied("A bot cannot own bots.")
+    if owner.bots.filter(is_active=True).count() >= BOTS_MAX_PER_OWNER:
+        raise ValidationError({"username": f"At most {BOTS_MAX_PER_OWNER} bots per person."})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "This username is taken."})
+    bot = User(username=username, display_name=display_name.strip(), is_bot=True, bot_owner=owner)
+    bot.set_unusable_password()  # a bot signs in only with its API tokens
+    bot.full_clean(exclude=["password"])
+    bot.save()
+    return bot
+
+
+def bot_username_for(*, name: str) -> str:
+    """A free username for a bot the system makes (a webhook's)."""
+    base = "".join(c for c in name.lower() if c.isalnum())[:20] or "bot"
+    return f"{base}-bot-{get_random_string(6, 'abcdefghijklmnopqrstuvwxyz0123456789')}"
+
+
+@transaction.atomic
+def bot_deactivate(*, bot: User) -> User:
+    """Retire a bot: it can no longer sign in, and its tokens are revoked. Its messages stay."""
+    bot.is_active = False
+    bot.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=bot, revoked_at__isnull=True).update(revoked_at=datetime.now(tz=UTC))
+    return bot
+
+
+# --- Suspension (moderation.services adds the audit entry and closes the sockets)
+
+
+@transaction.atomic
+def user_suspend(*, user: User, reason: str) -> User:
+    """Refuse the user from now on: no login, refresh, API token or socket (the caller closes those)."""
+    now = datetime.now(tz=UTC)
+    user.is_active = False
+    user.suspended_at = now
+    user.suspension_reason = reason
+    user.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    return user
+
+
+def user_reinstate(*, user: User) -> User:
+    """Let the user sign in again. Tokens revoked by the suspension stay revoked."""
+    user.is_active = True
+    user.suspended_at = None
+    user.suspension_reason = ""
+    user.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
+    return user

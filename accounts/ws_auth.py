@@ -1,4 +1,7 @@
-"""WebSocket authentication: the JWT access token from the `token` query parameter sets scope["user"]."""
+"""WebSocket authentication: the `token` query parameter — a JWT access token, or an API token (`pk_…`) so
+bots can listen — sets scope["user"]. A suspended account sets scope["suspended"]: the socket closes
+with 4403.
+"""
 
 from typing import Any
 from urllib.parse import parse_qs
@@ -6,24 +9,41 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts import selectors, tokens
+from accounts.exceptions import AccountSuspended
 from accounts.models import User
 
 
 @database_sync_to_async
-def _active_user(user_id: Any) -> User | None:
-    return User.objects.filter(pk=user_id, is_active=True).first()
+def _user_for_jwt_subject(user_id: Any) -> User | None:
+    user = User.objects.select_related("bot_owner").filter(pk=user_id).first()
+    if user is not None and user.is_suspended:
+        raise AccountSuspended()
+    return user if user is not None and selectors.user_may_act(user) else None
+
+
+@database_sync_to_async
+def _user_for_api_token(raw: str) -> User | None:
+    try:
+        return selectors.user_for_api_token(raw=raw)[0]
+    except AuthenticationFailed:
+        return None
 
 
 async def user_from_token(token: str) -> User | AnonymousUser:
+    """The user a token belongs to; AnonymousUser if it is invalid. Raises AccountSuspended."""
+    if tokens.looks_like_api_token(token):
+        return await _user_for_api_token(token) or AnonymousUser()
     try:
         access = AccessToken(token)  # type: ignore[arg-type]
     except TokenError:
         return AnonymousUser()
-    user = await _active_user(access.get(jwt_settings.USER_ID_CLAIM))
+    user = await _user_for_jwt_subject(access.get(jwt_settings.USER_ID_CLAIM))
     return user or AnonymousUser()
 
 
@@ -31,5 +51,12 @@ class JWTAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         token = (params.get("token") or [""])[0]
-        scope = {**scope, "user": await user_from_token(token) if token else AnonymousUser()}
+        user: User | AnonymousUser = AnonymousUser()
+        suspended = False
+        if token:
+            try:
+                user = await user_from_token(token)
+            except AccountSuspended:
+                suspended = True
+        scope = {**scope, "user": user, "suspended": suspended}
         return await super().__call__(scope, receive, send)

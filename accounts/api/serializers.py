@@ -60,3 +60,42 @@ class TokenRefreshInputSerializer(serializers.Serializer):
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField(required=False, help_text="Absent when it was set as a cookie.")
+
+
+# --- API tokens and bots
+
+
+class ApiTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, help_text="What the token is for, e.g. `ci-deploy`.")
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    user = serializers.IntegerField(source="user_id", help_text="The user (or bot) the token acts as.")
+    prefix = serializers.SerializerMethodField(help_text="The token's public start, to recognise it.")
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+    def get_prefix(self, token: object) -> str:
+        return f"pk_{getattr(token, 'pk', '')}_"
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(
+        help_text="The token itself: shown only now. Send it as `Authorization: Bearer <token>`."
+    )
+
+
+class BotCreateInputSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    display_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class BotSerializer(serializers.ModelSerializer):
+    owner = serializers.IntegerField(source="bot_owner_id")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "owner", "date_joined"]
+        read_only_fields = fields

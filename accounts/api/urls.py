@@ -10,3 +10,12 @@ urlpatterns = [
     path("users/me/", views.MeApi.as_view(), name="users-me"),
     path("users/", views.UserListApi.as_view(), name="users-list"),
 ]
+
+urlpatterns += [
+    path("tokens/", views.ApiTokenListApi.as_view(), name="api-tokens"),
+    path("tokens/<int:token_id>/", views.ApiTokenDetailApi.as_view(), name="api-token"),
+    path("bots/", views.BotListApi.as_view(), name="bots"),
+    path("bots/<int:bot_id>/", views.BotDetailApi.as_view(), name="bot"),
+    path("bots/<int:bot_id>/tokens/", views.BotTokenListApi.as_view(), name="bot-tokens"),
+    path("bots/<int:bot_id>/tokens/<int:token_id>/", views.BotTokenDetailApi.as_view(), name="bot-token"),
+]

@@ -6,7 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +16,11 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import selectors, services
 from accounts.api.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenCreateInputSerializer,
+    ApiTokenSerializer,
+    BotCreateInputSerializer,
+    BotSerializer,
     MeSerializer,
     MeUpdateInputSerializer,
     PublicUserSerializer,
@@ -27,7 +32,9 @@ from accounts.api.serializers import (
     UserSearchInputSerializer,
 )
 from accounts.api.throttles import AUTH_THROTTLES
-from accounts.models import User
+from accounts.authentication import authenticated_by_api_token
+from accounts.exceptions import AccountSuspended
+from accounts.models import ApiToken, User
 
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
 
@@ -90,6 +97,8 @@ class TokenObtainApi(PublicApi):
         data = TokenObtainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         credentials = {key: data.validated_data[key] for key in ("username", "password")}
+        if selectors.suspended_user_for_credentials(**credentials) is not None:
+            raise AccountSuspended()  # only with the right password: no one else learns of the suspension
         pair = TokenObtainPairSerializer(data=credentials)
         pair.is_valid(raise_exception=True)  # one 401 body for an unknown user and a wrong password
         return _token_response(pair.validated_data, use_cookie=data.validated_data["use_cookie"])
@@ -99,6 +108,8 @@ class TokenRefreshApi(PublicApi):
     @extend_schema(request=TokenRefreshInputSerializer, responses={200: TokenPairSerializer})
     def post(self, request: Request) -> Response:
         token, from_cookie = _refresh_token_from(request)
+        if selectors.suspended_user_for_refresh_token(token=token) is not None:
+            raise AccountSuspended()
         rotated = TokenRefreshSerializer(data={"refresh": token})
         try:
             rotated.is_valid(raise_exception=True)
@@ -146,3 +157,103 @@ class UserListApi(ListAPIView):
         params = UserSearchInputSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         return selectors.user_search(query=params.validated_data["search"])
+
+
+# --- API tokens and bots: managed by their owner, signed in with a password login (JWT), not a token
+
+
+class NotWithApiToken(BasePermission):
+    """Tokens and bots are managed from a login session, so a leaked token cannot mint more."""
+
+    message = "Manage tokens and bots after logging in with your password, not with an API token."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return not authenticated_by_api_token(request)
+
+
+class IntegrationsApi(APIView):
+    permission_classes = [IsAuthenticated, NotWithApiToken]
+
+
+def _token_created(token: ApiToken, raw: str) -> Response:
+    return Response({**ApiTokenSerializer(token).data, "token": raw}, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenListApi(IntegrationsApi):
+    @extend_schema(responses={200: ApiTokenSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        tokens = selectors.api_token_list_for_user(user=cast(User, request.user))
+        return Response(ApiTokenSerializer(tokens, many=True).data)
+
+    @extend_schema(request=ApiTokenCreateInputSerializer, responses={201: ApiTokenCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        """A personal token: it acts as you, with everything you may do. Shown once."""
+        data = ApiTokenCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = cast(User, request.user)
+        token, raw = services.api_token_create(user=user, name=data.validated_data["name"], created_by=user)
+        return _token_created(token, raw)
+
+
+class ApiTokenDetailApi(IntegrationsApi):
+    @extend_schema(responses={204: OpenApiResponse(description="Revoked")})
+    def delete(self, request: Request, token_id: int) -> Response:
+        token = selectors.api_token_get_for_user(user=cast(User, request.user), token_id=token_id)
+        services.api_token_revoke(token=token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BotListApi(IntegrationsApi):
+    @extend_schema(responses={200: BotSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(
+            BotSerializer(selectors.bot_list_for_owner(owner=cast(User, request.user)), many=True).data
+        )
+
+    @extend_schema(request=BotCreateInputSerializer, responses={201: BotSerializer})
+    def post(self, request: Request) -> Response:
+        """A bot account you own. Give it tokens with POST /api/v1/bots/{id}/tokens/, add it to conversations
+        like any user."""
+        data = BotCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        bot = services.bot_create(owner=cast(User, request.user), **data.validated_data)
+        return Response(BotSerializer(bot).data, status=status.HTTP_201_CREATED)
+
+
+class BotDetailApi(IntegrationsApi):
+    @extend_schema(responses={200: BotSerializer})
+    def get(self, request: Request, bot_id: int) -> Response:
+        return Response(
+            BotSerializer(selectors.bot_get_for_owner(owner=cast(User, request.user), bot_id=bot_id)).data
+        )
+
+    @extend_schema(responses={204: OpenApiResponse(description="Deactivated; its tokens are revoked")})
+    def delete(self, request: Request, bot_id: int) -> Response:
+        bot = selectors.bot_get_for_owner(owner=cast(User, request.user), bot_id=bot_id)
+        services.bot_deactivate(bot=bot)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BotTokenListApi(IntegrationsApi):
+    @extend_schema(responses={200: ApiTokenSerializer(many=True)})
+    def get(self, request: Request, bot_id: int) -> Response:
+        bot = selectors.bot_get_for_owner(owner=cast(User, request.user), bot_id=bot_id)
+        return Response(ApiTokenSerializer(selectors.api_token_list_for_user(user=bot), many=True).data)
+
+    @extend_schema(request=ApiTokenCreateInputSerializer, responses={201: ApiTokenCreatedSerializer})
+    def post(self, request: Request, bot_id: int) -> Response:
+        """A token that acts as the bot. Shown once."""
+        data = ApiTokenCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        owner = cast(User, request.user)
+        bot = selectors.bot_get_for_owner(owner=owner, bot_id=bot_id)
+        token, raw = services.api_token_create(user=bot, name=data.validated_data["name"], created_by=owner)
+        return _token_created(token, raw)
+
+
+class BotTokenDetailApi(IntegrationsApi):
+    @extend_schema(responses={204: OpenApiResponse(description="Revoked")})
+    def delete(self, request: Request, bot_id: int, token_id: int) -> Response:
+        bot = selectors.bot_get_for_owner(owner=cast(User, request.user), bot_id=bot_id)
+        services.api_token_revoke(token=selectors.api_token_get_for_user(user=bot, token_id=token_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

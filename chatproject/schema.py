@@ -1,0 +1,94 @@
+"""OpenAPI post-processing: every operation documents the error answers it can give, in the one error shape
+of chatproject.errors, so integrators see 400/401/403/404/429 without each view repeating them."""
+
+from typing import Any
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Every error of the API has this shape.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": "Stable, machine-readable: `invalid`, `not_found`, …",
+                },
+                "detail": {"type": "string", "description": "Human-readable."},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "description": "For `invalid`: the message(s) of each invalid field.",
+                },
+            },
+            "required": ["code", "detail", "fields"],
+        }
+    },
+    "required": ["error"],
+}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+ERRORS: dict[str, tuple[str, str, str]] = {
+    # status: (description, example code, example detail)
+    "400": ("The request is invalid: see `error.fields`", "invalid", "This field is required."),
+    "401": (
+        "Missing, invalid or expired credentials",
+        "not_authenticated",
+        "Authentication credentials were not provided.",
+    ),
+    "403": (
+        "Not allowed (or the account is suspended: code `account_suspended`)",
+        "permission_denied",
+        "You do not have permission to perform this action.",
+    ),
+    "404": ("No such object, or not one you may see", "not_found", "Not found."),
+    "429": ("Rate limited: retry after `Retry-After` seconds", "throttled", "Request was throttled."),
+}
+CREDENTIAL_PATHS = ("/api/v1/auth/token/", "/api/v1/auth/logout/")
+WEBHOOK_POST_PATH = "/api/v1/hooks/"
+RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}
+}
+
+
+def _error_response(status: str) -> dict[str, Any]:
+    description, code, detail = ERRORS[status]
+    example = {"error": {"code": code, "detail": detail, "fields": {}}}
+    if status == "400":
+        example["error"]["fields"] = {"body": ["This field is required."]}
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": ERROR_REF, "example": example}},
+    }
+    if status == "429":
+        response["headers"] = RETRY_AFTER
+    return response
+
+
+def _statuses_for(path: str, method: str, operation: dict[str, Any], global_security: list[Any]) -> list[str]:
+    statuses = ["429"]
+    if method != "get" or any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        statuses.append("400")
+    security = operation.get("security", global_security)
+    authenticated = bool(security) and any(s for s in security)
+    # Login, refresh and logout are anonymous but answer bad credentials with 401 (and suspension with 403).
+    if authenticated or path.startswith(CREDENTIAL_PATHS):
+        statuses += ["401", "403"]
+    if path.startswith(WEBHOOK_POST_PATH):
+        statuses.append("403")  # the webhook's creator is suspended
+    if "{" in path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
+        statuses.append("404")  # no such object, or no such page
+    return statuses
+
+
+def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    global_security = result.get("security", [])
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _statuses_for(path, method, operation, global_security):
+                responses.setdefault(status, _error_response(status))
+    return result

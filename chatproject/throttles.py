@@ -1,0 +1,79 @@
+"""REST rate limits (docs/api.md), counted in the default cache (Redis in every deployed mode).
+
+Rates are read from settings on each request, so `override_settings` and the environment both apply. Views
+with their own `throttle_classes` (login, registration, webhooks) replace these."""
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import RedisError
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # rest_framework.views imports the throttle classes named in settings
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+
+class _SettingsRateThrottle(SimpleRateThrottle):
+    def __init__(self) -> None:
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        super().__init__()
+
+    def allow_request(self, request: "Request", view: "APIView") -> bool:
+        """Fail open: while the cache (Redis) is unreachable the API keeps answering, unlimited."""
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, ConnectionError, TimeoutError):
+            logger.warning("rate limit %s skipped: the cache is unreachable", self.scope)
+            return True
+
+    def _key(self, ident: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class UserThrottle(_SettingsRateThrottle):
+    """Per authenticated user (a bot counts as its own user), whatever the address."""
+
+    scope = "user"
+
+    def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
+        return self._key(request.user.pk) if request.user and request.user.is_authenticated else None
+
+
+class UserIPThrottle(_SettingsRateThrottle):
+    """Per client address for authenticated requests: many accounts (or tokens) from one address."""
+
+    scope = "user_ip"
+
+    def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return self._key(self.get_ident(request))
+
+
+class AnonThrottle(_SettingsRateThrottle):
+    """Per client address for anonymous requests."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return self._key(self.get_ident(request))
+
+
+class WebhookThrottle(_SettingsRateThrottle):
+    """Per webhook: the id part of `wh_<id>_<secret>` (a wrong secret still counts against that id)."""
+
+    scope = "webhook"
+
+    def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
+        secret = str(view.kwargs.get("secret", ""))
+        parts = secret.split("_")
+        return self._key(parts[1][:20]) if len(parts) >= 3 and parts[1].isdigit() else None
+
+
+DEFAULT_THROTTLES = [UserThrottle, UserIPThrottle, AnonThrottle]

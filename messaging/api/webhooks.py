@@ -1,0 +1,137 @@
+"""Thin views over incoming webhooks: members manage them; anyone holding the secret URL posts with it."""
+
+from typing import Any, cast
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from chatproject.throttles import AnonThrottle, WebhookThrottle
+from messaging import webhooks
+from messaging.api.serializers import MessageSerializer, SenderSerializer
+from messaging.api.views import SendConflict, SendFailed
+from messaging.delivery.send import SendError
+from messaging.models import Message, Webhook
+
+
+class WebhookCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, help_text="Shown as the sender of its messages.")
+
+
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    conversation = serializers.IntegerField(source="conversation_id")
+    bot = SenderSerializer(help_text="The bot user its messages are sent as.")
+    created_by = serializers.IntegerField(source="created_by_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    rotated_at = serializers.DateTimeField(allow_null=True)
+
+
+class WebhookSecretSerializer(WebhookSerializer):
+    secret = serializers.CharField(help_text="Shown only now. Keep it secret: anyone with it can post.")
+    url = serializers.URLField(help_text='POST `{"text": …}` here.')
+
+
+class WebhookPostInputSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False, help_text="Markdown."
+    )
+    client_id = serializers.UUIDField(
+        required=False,
+        help_text="Idempotency key; or send an `Idempotency-Key` header. The same key again "
+        "returns the same message.",
+    )
+
+    def validate_text(self, text: str) -> str:
+        if not text.strip():
+            raise serializers.ValidationError("The message cannot be empty.")
+        return text
+
+
+def _with_secret(request: Request, webhook: Webhook, secret: str, status_code: int) -> Response:
+    url = request.build_absolute_uri(f"/api/v1/hooks/{secret}/")
+    return Response({**WebhookSerializer(webhook).data, "secret": secret, "url": url}, status=status_code)
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+class ConversationWebhooksApi(APIView):
+    @extend_schema(responses={200: WebhookSerializer(many=True)})
+    def get(self, request: Request, conversation_id: int) -> Response:
+        hooks = webhooks.webhook_list_for_user(user=_user(request), conversation_id=conversation_id)
+        return Response(WebhookSerializer(hooks, many=True).data)
+
+    @extend_schema(request=WebhookCreateInputSerializer, responses={201: WebhookSecretSerializer})
+    def post(self, request: Request, conversation_id: int) -> Response:
+        """A webhook for this conversation (groups and channels). Its bot joins the conversation."""
+        data = WebhookCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        webhook, secret = webhooks.webhook_create(
+            user=_user(request), conversation_id=conversation_id, name=data.validated_data["name"]
+        )
+        return _with_secret(request, webhook, secret, status.HTTP_201_CREATED)
+
+
+class WebhookDetailApi(APIView):
+    @extend_schema(responses={204: OpenApiResponse(description="Revoked; its bot is retired")})
+    def delete(self, request: Request, webhook_id: int) -> Response:
+        webhook = webhooks.webhook_get_for_manager(user=_user(request), webhook_id=webhook_id)
+        webhooks.webhook_revoke(webhook=webhook)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookRotateApi(APIView):
+    @extend_schema(request=None, responses={200: WebhookSecretSerializer})
+    def post(self, request: Request, webhook_id: int) -> Response:
+        """A new secret URL; the old one stops working at once."""
+        webhook = webhooks.webhook_get_for_manager(user=_user(request), webhook_id=webhook_id)
+        webhook, secret = webhooks.webhook_rotate(webhook=webhook)
+        return _with_secret(request, webhook, secret, status.HTTP_200_OK)
+
+
+class HookPostApi(APIView):
+    """Unauthenticated: the secret in the URL is the credential."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [WebhookThrottle, AnonThrottle]
+
+    @extend_schema(
+        request=WebhookPostInputSerializer,
+        responses={202: MessageSerializer},
+        auth=[],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="A redelivery with the same key is not posted twice.",
+            )
+        ],
+        examples=[OpenApiExample("Deploy notice", value={"text": "Deployed **v1.4.2** to production"})],
+    )
+    def post(self, request: Request, secret: str) -> Response:
+        data = WebhookPostInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        webhook = webhooks.webhook_for_secret(secret=secret)
+        client_id = webhooks.webhook_client_id(
+            webhook=webhook,
+            client_id=data.validated_data.get("client_id"),
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
+        )
+        try:
+            message: Any = webhooks.webhook_post(
+                webhook=webhook, text=data.validated_data["text"], client_id=client_id
+            )
+        except SendError as error:
+            raise (SendConflict if error.code == "conflict" else SendFailed)(error.detail) from error
+        return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,37 @@
+"""The socket's per-connection rate limit: a token bucket (a burst, then a steady rate), in memory — a
+connection lives on one worker, so nothing needs to be shared."""
+
+import time
+
+from django.conf import settings
+
+# Frames that write or fan out; `ping` and `sync` are not counted.
+LIMITED_FRAMES = frozenset(
+    {"message.send", "message.edit", "message.delete", "reaction.add", "reaction.remove", "typing", "read"}
+)
+
+
+class TokenBucket:
+    def __init__(self, *, burst: int, per_second: float) -> None:
+        self.capacity = float(burst)
+        self.rate = per_second
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+
+    @classmethod
+    def for_socket(cls) -> "TokenBucket":
+        return cls(burst=settings.SOCKET_RATE_BURST, per_second=settings.SOCKET_RATE_PER_SECOND)
+
+    def take(self) -> bool:
+        """Spend one token if there is one."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    def retry_after(self) -> float:
+        """Seconds until the next token."""
+        return max(0.0, (1 - self.tokens) / self.rate) if self.rate > 0 else float("inf")

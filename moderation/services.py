@@ -1,0 +1,146 @@
+"""Every write of moderation: reports, and the moderators' actions, each recorded in the audit log. The
+actions check the moderator's permission themselves, whatever calls them (the admin, a shell, a task)."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from accounts import services as account_services
+from accounts.models import User
+from messaging import fanout
+from messaging import selectors as messaging_selectors
+from messaging import services as messaging_services
+from messaging.consumers import CLOSE_SUSPENDED
+from messaging.models import Message, MessageRevision
+from moderation.models import AuditEntry, Report
+
+Action = AuditEntry.Action
+Resolution = Report.Resolution
+
+
+class AlreadyReported(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "already_reported"
+    default_detail = "You have already reported this message."
+
+
+def _require(moderator: User, permission: str) -> None:
+    if not moderator.has_perm(permission):
+        raise PermissionDenied(f"Moderators need the {permission} permission for this.")
+
+
+def audit_record(
+    *, actor: User, action: str, target: models.Model, reason: str = "", report: Report | None = None
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_username=actor.get_username(),
+        action=action,
+        target_type=target._meta.model_name or "",
+        target_id=str(target.pk),
+        target_repr=str(target)[:200],
+        reason=reason,
+        report=report,
+    )
+
+
+def _resolve_reports(*, message_id: UUID, moderator: User, resolution: str) -> int:
+    """Close every open report of the message with this resolution."""
+    return Report.objects.filter(message_id=message_id, status=Report.Status.OPEN).update(
+        status=Report.Status.RESOLVED,
+        resolution=resolution,
+        resolved_by=moderator,
+        resolved_at=datetime.now(tz=UTC),
+    )
+
+
+# --- members
+
+
+@transaction.atomic
+def report_create(*, user: User, message_id: UUID, reason: str) -> Report:
+    """A member reports a message of a conversation they are in, once."""
+    message = messaging_selectors.message_get_for_user(user=user, message_id=message_id)
+    if message.sender_id == user.pk:
+        raise ValidationError({"message": "You cannot report your own message."})
+    if message.is_deleted:
+        raise ValidationError({"message": "The message was deleted."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what is wrong with the message."})
+    if Report.objects.filter(message=message, reporter=user).exists():
+        raise AlreadyReported()
+    try:
+        with transaction.atomic():
+            return Report.objects.create(
+                message=message, reporter=user, reason=reason.strip(), message_body=message.body
+            )
+    except IntegrityError:  # the same report, sent twice at once
+        raise AlreadyReported() from None
+
+
+# --- moderators
+
+
+@transaction.atomic
+def message_remove(
+    *, moderator: User, message: Message, reason: str, report: Report | None = None
+) -> Message:
+    """Soft-delete a message; every connected member sees it disappear. Its body is kept as a revision."""
+    _require(moderator, "messaging.remove_message")
+    if not message.is_deleted:
+        MessageRevision.objects.create(message=message, body=message.body, editor=moderator)
+        messaging_services.message_soft_delete(message=message)
+        audit_record(
+            actor=moderator, action=Action.MESSAGE_REMOVED, target=message, reason=reason, report=report
+        )
+    _resolve_reports(message_id=message.pk, moderator=moderator, resolution=Resolution.REMOVED)
+    return message
+
+
+@transaction.atomic
+def user_suspend(*, moderator: User, user: User, reason: str, report: Report | None = None) -> User:
+    """Suspend: refresh and API tokens revoked, logins refused, every socket of the user (and of their bots)
+    closed with 4403 on every worker once committed."""
+    _require(moderator, "accounts.suspend_user")
+    if user.pk == moderator.pk:
+        raise ValidationError("You cannot suspend yourself.")
+    if user.is_superuser or (user.is_staff and not moderator.is_superuser):
+        raise PermissionDenied("Only a superuser can suspend staff.")
+    if not user.is_suspended:
+        account_services.user_suspend(user=user, reason=reason)
+        for user_id in [user.pk, *user.bots.values_list("pk", flat=True)]:
+            fanout.after_commit(fanout.close_user_sockets, user_id, CLOSE_SUSPENDED)
+        audit_record(actor=moderator, action=Action.USER_SUSPENDED, target=user, reason=reason, report=report)
+    if report is not None:
+        _resolve_reports(message_id=report.message_id, moderator=moderator, resolution=Resolution.SUSPENDED)
+    return user
+
+
+@transaction.atomic
+def user_reinstate(*, moderator: User, user: User, reason: str) -> User:
+    _require(moderator, "accounts.suspend_user")
+    if user.is_suspended:
+        account_services.user_reinstate(user=user)
+        audit_record(actor=moderator, action=Action.USER_REINSTATED, target=user, reason=reason)
+    return user
+
+
+@transaction.atomic
+def report_dismiss(*, moderator: User, report: Report, reason: str) -> Report:
+    _require(moderator, "moderation.change_report")
+    if report.status == Report.Status.OPEN:
+        _resolve_reports(message_id=report.message_id, moderator=moderator, resolution=Resolution.DISMISSED)
+        audit_record(
+            actor=moderator, action=Action.REPORT_DISMISSED, target=report, reason=reason, report=report
+        )
+        report.refresh_from_db()
+    return report
+
+
+def object_change_record(*, moderator: User, target: models.Model, change: str) -> AuditEntry:
+    """An edit made in the admin's change form (e.g. a display name), described by Django's change message."""
+    return audit_record(actor=moderator, action=Action.OBJECT_CHANGED, target=target, reason=change)

@@ -1,0 +1,135 @@
+"""Incoming webhooks: a member makes one for a conversation and gets a secret URL; posting to it sends as the
+webhook's bot through the durable send path; the secret can be rotated and revoked."""
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from messaging.delivery.journal import initialise_counter
+from messaging.models import Membership, Webhook
+from tests.accounts.factories import UserFactory
+from tests.messaging.factories import make_conversation
+
+pytestmark = pytest.mark.django_db
+
+
+def as_user(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def hooks_url(conversation) -> str:
+    return f"/api/v1/conversations/{conversation.pk}/webhooks/"
+
+
+def post(url: str, text: str = "build green", **headers):
+    return APIClient().post(url, {"text": text}, format="json", **headers)
+
+
+@pytest.fixture
+def ada(db):
+    return UserFactory(username="ada")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def team(ada, bob):
+    conversation = make_conversation(ada, bob, title="Team")
+    conversation.memberships.filter(user=bob).update(role=Membership.Role.MEMBER)
+    initialise_counter(conversation.pk)
+    return conversation
+
+
+@pytest.fixture
+def hook(bob, team):
+    """A webhook made by bob, a plain member: (its JSON, its URL)."""
+    created = as_user(bob).post(hooks_url(team), {"name": "CI"}, format="json")
+    assert created.status_code == 201
+    return created.json(), created.json()["url"]
+
+
+def test_a_member_makes_a_webhook_and_its_url_posts_as_its_bot(bob, team, hook):
+    # given
+    webhook, url = hook
+    assert url == f"http://testserver/api/v1/hooks/{webhook['secret']}/"
+    assert webhook["secret"].startswith(f"wh_{webhook['id']}_")
+    assert webhook["secret"] not in str(Webhook.objects.values())  # stored hashed
+    assert Membership.objects.filter(conversation=team, user_id=webhook["bot"]["id"]).exists()
+    # when
+    response = post(url, "Deployed **v2**")
+    # then
+    assert response.status_code == 202
+    message = response.json()
+    assert (message["conversation"], message["body"]) == (team.pk, "Deployed **v2**")
+    assert message["sender"] == webhook["bot"]
+    assert message["sender"]["display_name"] == "CI"
+
+
+def test_a_redelivery_with_the_same_idempotency_key_is_posted_once(hook):
+    _, url = hook
+    first = post(url, HTTP_IDEMPOTENCY_KEY="delivery-17")
+    again = post(url, HTTP_IDEMPOTENCY_KEY="delivery-17")
+    other = post(url, HTTP_IDEMPOTENCY_KEY="delivery-18")
+    assert first.json()["id"] == again.json()["id"] != other.json()["id"]
+    client_id = str(uuid.uuid4())
+    by_body = [APIClient().post(url, {"text": "x", "client_id": client_id}, format="json") for _ in range(2)]
+    assert by_body[0].json()["id"] == by_body[1].json()["id"]
+
+
+def test_rotating_the_secret_retires_the_old_url(bob, hook):
+    webhook, old_url = hook
+    rotated = as_user(bob).post(f"/api/v1/webhooks/{webhook['id']}/rotate/")
+    assert rotated.status_code == 200
+    assert post(old_url).status_code == 404
+    assert post(rotated.json()["url"]).status_code == 202
+
+
+def test_revoking_ends_the_webhook_and_retires_its_bot(ada, hook):
+    webhook, url = hook
+    assert as_user(ada).delete(f"/api/v1/webhooks/{webhook['id']}/").status_code == 204  # ada owns the group
+    assert post(url).status_code == 404
+    assert as_user(ada).get(hooks_url(Webhook.objects.get().conversation)).json() == []
+
+
+def test_refusals(ada, bob, team, hook):
+    webhook, url = hook
+    outsider = UserFactory()
+    carol = UserFactory()
+    Membership.objects.create(user=carol, conversation=team)
+    # only members see and make webhooks; a non-member's answer is a plain 404
+    assert as_user(outsider).get(hooks_url(team)).status_code == 404
+    assert as_user(outsider).post(hooks_url(team), {"name": "x"}, format="json").status_code == 404
+    # a plain member who did not make it cannot rotate or revoke it
+    assert as_user(carol).post(f"/api/v1/webhooks/{webhook['id']}/rotate/").status_code == 403
+    assert as_user(carol).delete(f"/api/v1/webhooks/{webhook['id']}/").status_code == 403
+    # wrong, malformed secrets and empty text
+    assert post(url.replace(webhook["secret"], webhook["secret"][:-2] + "xx")).status_code == 404
+    assert post("/api/v1/hooks/nonsense/").status_code == 404
+    assert post(url, "   ").status_code == 400
+    # no webhooks in direct conversations
+    direct = make_conversation(ada, bob, kind="direct")
+    assert as_user(ada).post(hooks_url(direct), {"name": "x"}, format="json").status_code == 400
+
+
+def test_a_bot_removed_from_the_conversation_can_no_longer_post(ada, team, hook):
+    webhook, url = hook
+    assert (
+        as_user(ada).delete(f"/api/v1/conversations/{team.pk}/members/{webhook['bot']['id']}/").status_code
+        == 204
+    )
+    assert post(url).status_code == 404
+
+
+def test_a_suspended_creator_s_webhook_is_refused(bob, hook):
+    _, url = hook
+    account_services.user_suspend(user=bob, reason="spam")
+    response = post(url)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "account_suspended"

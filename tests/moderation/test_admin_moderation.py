@@ -1,0 +1,232 @@
+"""Moderator actions in the admin (Django test client): removing messages, suspending and reinstating users,
+working through reports, and the read-only audit log — plus what moderators may *not* do."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from accounts.models import ApiToken, User
+from messaging import services as messaging_services
+from messaging.models import MessageRevision
+from moderation.models import AuditEntry, Report
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.messaging.factories import make_conversation
+from tests.moderation.conftest import run_action, store_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MESSAGES = "/admin/messaging/message/"
+USERS = "/admin/accounts/user/"
+REPORTS = "/admin/moderation/report/"
+AUDIT = "/admin/moderation/auditentry/"
+
+
+@pytest.fixture
+def spam(ada, bob):
+    conversation = make_conversation(ada, bob, title="Team")
+    return store_message(conversation, bob)
+
+
+def login(user, password=DEFAULT_PASSWORD):
+    return APIClient().post(
+        "/api/v1/auth/token/", {"username": user.username, "password": password}, format="json"
+    )
+
+
+def test_the_migration_made_the_group_with_exactly_the_moderation_permissions(moderator):
+    group = Group.objects.get(name="Moderators")
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
+    }
+    assert perms == {
+        "accounts.view_user",
+        "accounts.change_user",
+        "accounts.suspend_user",
+        "messaging.view_conversation",
+        "messaging.view_message",
+        "messaging.change_message",
+        "messaging.remove_message",
+        "messaging.view_messagerevision",
+        "moderation.view_report",
+        "moderation.change_report",
+        "moderation.view_auditentry",
+    }
+    assert not any(p.startswith(("delete_", "add_")) for p in (p.codename for p in group.permissions.all()))
+    assert moderator.is_staff
+    assert not moderator.is_superuser
+
+
+def test_moderators_search_messages_by_text_sender_and_conversation(moderator_client, spam):
+    for query in ("cheap", "bob", "Team"):
+        response = moderator_client.get(MESSAGES, {"q": query})
+        assert response.status_code == 200
+        assert str(spam.pk) in response.content.decode()
+    assert str(spam.pk) not in moderator_client.get(MESSAGES, {"q": "nothing-like-it"}).content.decode()
+    assert moderator_client.get(MESSAGES, {"deleted_at__isempty": "1"}).status_code == 200
+
+
+def test_remove_soft_deletes_and_is_audited(moderator_client, moderator, spam):
+    # when
+    response = run_action(moderator_client, MESSAGES, "remove", [spam], reason="spam link")
+    # then
+    assert response.status_code == 200
+    spam.refresh_from_db()
+    assert spam.is_deleted
+    assert spam.body == ""
+    revision = MessageRevision.objects.get(message=spam)
+    assert (revision.body, revision.editor) == ("buy cheap pills", moderator)
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_type, entry.target_id, entry.reason) == (
+        moderator,
+        "message_removed",
+        "message",
+        str(spam.pk),
+        "spam link",
+    )
+
+
+def test_remove_needs_a_reason(moderator_client, spam):
+    run_action(moderator_client, MESSAGES, "remove", [spam], reason="")
+    spam.refresh_from_db()
+    assert not spam.is_deleted
+    assert not AuditEntry.objects.exists()
+
+
+def test_staff_without_the_permission_cannot_remove(spam):
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_message", "change_message"]))
+    client = Client()
+    client.force_login(staff)
+    assert client.get(MESSAGES).status_code == 200
+    run_action(client, MESSAGES, "remove", [spam])
+    spam.refresh_from_db()
+    assert not spam.is_deleted
+
+
+def test_each_edit_keeps_a_revision_that_moderators_see(moderator_client, ada, bob):
+    conversation = make_conversation(ada, bob)
+    message = store_message(conversation, ada, body="first words")
+    messaging_services.message_edit(user=ada, message_id=message.pk, body="second words")
+    messaging_services.message_edit(user=ada, message_id=message.pk, body="final words")
+    assert list(MessageRevision.objects.filter(message=message).values_list("body", flat=True)) == [
+        "first words",
+        "second words",
+    ]
+    page = moderator_client.get(f"{MESSAGES}{message.pk}/change/").content.decode()
+    assert "first words" in page
+    assert "second words" in page
+
+
+def test_suspend_revokes_every_token_and_refuses_logins_with_a_clear_error(moderator_client, moderator, bob):
+    # given: bob has a refresh token, an access token and an API token
+    pair = login(bob).json()
+    _, api_token = account_services.api_token_create(user=bob, name="cli", created_by=bob)
+    # when
+    run_action(moderator_client, USERS, "suspend", [bob], reason="harassment")
+    # then
+    bob.refresh_from_db()
+    assert not bob.is_active
+    assert bob.suspended_at is not None
+    assert bob.suspension_reason == "harassment"
+    assert ApiToken.objects.get(user=bob).revoked_at is not None
+    refused_login = login(bob)
+    assert refused_login.status_code == 403
+    assert refused_login.json()["error"]["code"] == "account_suspended"
+    assert (
+        login(bob, password="wrong").status_code == 401
+    )  # the suspension is told only to the account holder
+    refresh = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
+    assert refresh.json()["error"]["code"] == "account_suspended"
+    as_jwt = APIClient()
+    as_jwt.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
+    assert as_jwt.get("/api/v1/users/me/").json()["error"]["code"] == "account_suspended"
+    as_token = APIClient()
+    as_token.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token}")
+    assert as_token.get("/api/v1/users/me/").status_code == 401
+    assert AuditEntry.objects.get(action="user_suspended").reason == "harassment"
+
+
+def test_reinstate_lets_the_user_log_in_again_but_old_tokens_stay_revoked(moderator_client, bob):
+    pair = login(bob).json()
+    run_action(moderator_client, USERS, "suspend", [bob], reason="mistake")
+    run_action(moderator_client, USERS, "reinstate", [bob], reason="appeal accepted")
+    bob.refresh_from_db()
+    assert bob.is_active
+    assert bob.suspended_at is None
+    assert login(bob).status_code == 200
+    refresh = APIClient().post("/api/v1/auth/token/refresh/", {"refresh": pair["refresh"]}, format="json")
+    assert refresh.status_code == 401
+    assert list(AuditEntry.objects.order_by("created_at").values_list("action", flat=True)) == [
+        "user_suspended",
+        "user_reinstated",
+    ]
+
+
+def test_moderators_cannot_suspend_staff_or_escalate_their_own_rights(moderator_client, moderator):
+    other_moderator = UserFactory(is_staff=True)
+    run_action(moderator_client, USERS, "suspend", [other_moderator], reason="coup")
+    other_moderator.refresh_from_db()
+    assert other_moderator.is_active
+    own_page = moderator_client.get(f"{USERS}{moderator.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in own_page
+    assert 'name="groups"' not in own_page
+    assert moderator_client.get(f"{USERS}{moderator.pk}/password/").status_code == 403
+
+
+def test_moderators_may_fix_a_display_name_and_it_is_audited(moderator_client, bob):
+    page = moderator_client.get(f"{USERS}{bob.pk}/change/").content.decode()
+    assert 'name="display_name"' in page
+    assert 'name="is_active"' not in page
+    response = moderator_client.post(f"{USERS}{bob.pk}/change/", {"display_name": "Bob"})
+    assert response.status_code == 302
+    bob.refresh_from_db()
+    assert bob.display_name == "Bob"
+    assert AuditEntry.objects.get().action == "object_changed"
+
+
+def test_report_queue_actions_resolve_reports_and_are_audited(moderator_client, moderator, ada, bob, eve):
+    # given: two reports of one message, one of another
+    conversation = make_conversation(ada, bob, eve)
+    rude, borderline = store_message(conversation, bob, 1, "rude"), store_message(conversation, bob, 2, "meh")
+    first = Report.objects.create(message=rude, reporter=ada, reason="rude", message_body=rude.body)
+    Report.objects.create(message=rude, reporter=eve, reason="rude too", message_body=rude.body)
+    other = Report.objects.create(message=borderline, reporter=ada, reason="?", message_body=borderline.body)
+    assert moderator_client.get(REPORTS, {"status__exact": "open"}).status_code == 200
+    # when
+    run_action(moderator_client, REPORTS, "remove_message", [first], reason="rude")
+    run_action(moderator_client, REPORTS, "dismiss", [other], reason="fine")
+    # then
+    assert set(Report.objects.filter(message=rude).values_list("status", "resolution")) == {
+        ("resolved", "removed")
+    }
+    other.refresh_from_db()
+    assert (other.status, other.resolution, other.resolved_by) == ("resolved", "dismissed", moderator)
+    rude.refresh_from_db()
+    assert rude.is_deleted
+    assert set(AuditEntry.objects.values_list("action", "report")) == {
+        ("message_removed", first.pk),
+        ("report_dismissed", other.pk),
+    }
+
+
+def test_suspend_sender_from_a_report(moderator_client, ada, bob):
+    message = store_message(make_conversation(ada, bob), bob)
+    report = Report.objects.create(message=message, reporter=ada, reason="threats", message_body=message.body)
+    run_action(moderator_client, REPORTS, "suspend_sender", [report], reason="threats")
+    report.refresh_from_db()
+    assert User.objects.get(pk=bob.pk).is_suspended
+    assert (report.status, report.resolution) == ("resolved", "suspended")
+
+
+def test_the_audit_log_is_read_only(moderator_client, moderator, spam):
+    run_action(moderator_client, MESSAGES, "remove", [spam], reason="spam")
+    entry = AuditEntry.objects.get()
+    assert moderator_client.get(AUDIT).status_code == 200
+    assert "spam" in moderator_client.get(f"{AUDIT}{entry.pk}/change/").content.decode()
+    assert moderator_client.get(f"{AUDIT}add/").status_code == 403
+    assert moderator_client.post(f"{AUDIT}{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert moderator_client.post(f"{AUDIT}{entry.pk}/change/", {"reason": "nothing"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.reason == "spam"

@@ -1,0 +1,82 @@
+"""What moderator actions do to connected sockets: a removed message disappears from every member's screen,
+a suspended user's sockets all close with 4403 and cannot come back. The admin is driven with Django's test
+client; the sockets go through the Redis channel layer, as across workers."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts import services as account_services
+from chatproject.asgi import application
+from messaging.consumers import CLOSE_SUSPENDED
+from tests.messaging.conftest import FRAME_TIMEOUT, ORIGIN
+from tests.moderation.conftest import run_action, store_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def close_code(client) -> int:
+    """The code the server closes this socket with (frames before it are passed over)."""
+    while True:
+        output = await client.communicator.receive_output(timeout=FRAME_TIMEOUT)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+async def connect_code(token: str) -> int:
+    communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    connected, _ = await communicator.connect(timeout=FRAME_TIMEOUT)
+    assert connected
+    output = await communicator.receive_output(timeout=FRAME_TIMEOUT)
+    await communicator.wait()
+    return output["code"]
+
+
+async def test_a_removed_message_disappears_live_for_every_member(connect, moderator_client, ada, bob, team):
+    # given: ada in two tabs and bob are connected; bob's message is stored
+    message = await sync_to_async(store_message)(team, bob)
+    tabs = [await connect(ada), await connect(ada), await connect(bob)]
+    # when: a moderator removes it in the admin
+    await sync_to_async(run_action)(moderator_client, "/admin/messaging/message/", "remove", [message])
+    # then
+    for tab in tabs:
+        assert await tab.receive_type("message.deleted") == {
+            "type": "message.deleted",
+            "conversation": team.pk,
+            "id": str(message.pk),
+            "seq": message.seq,
+        }
+
+
+async def test_suspension_closes_every_socket_of_the_user_with_4403(
+    connect, moderator_client, ada, bob, team
+):
+    # given: bob has two sockets, one with an API token; ada is connected too
+    _, api_token = await sync_to_async(account_services.api_token_create)(
+        user=bob, name="cli", created_by=bob
+    )
+    bob_tabs = [await connect(bob), await connect(bob, token=api_token)]
+    ada_tab = await connect(ada)
+    # when
+    await sync_to_async(run_action)(
+        moderator_client, "/admin/accounts/user/", "suspend", [bob], reason="abuse"
+    )
+    # then: all of bob's sockets close with 4403, ada's stays open
+    for tab in bob_tabs:
+        assert await close_code(tab) == CLOSE_SUSPENDED
+    await ada_tab.send({"type": "ping"})
+    assert await ada_tab.receive_type("pong", skip=("presence",)) == {"type": "pong"}
+    # and: bob cannot reconnect, not even with a freshly signed access token
+    assert await connect_code(str(AccessToken.for_user(bob))) == CLOSE_SUSPENDED
+
+
+async def test_a_suspended_owners_bots_are_disconnected_too(connect, moderator_client, ada, bob, team):
+    bot = await sync_to_async(account_services.bot_create)(owner=bob, username="bobs-bot")
+    _, token = await sync_to_async(account_services.api_token_create)(user=bot, name="bot", created_by=bob)
+    bot_tab = await connect(bot, token=token)
+    await sync_to_async(run_action)(
+        moderator_client, "/admin/accounts/user/", "suspend", [bob], reason="abuse"
+    )
+    assert await close_code(bot_tab) == CLOSE_SUSPENDED
+    assert await connect_code(token) == CLOSE_SUSPENDED

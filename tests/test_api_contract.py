@@ -1,0 +1,105 @@
+"""The API's contract: the OpenAPI schema is valid, documents every endpoint's errors, and the live app keeps
+it — a property-based run of schemathesis, in-process against the WSGI app, authenticated with a real token,
+must find no 5xx and no answer that breaks the schema."""
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.test import override_settings
+from django.test.client import Client
+from hypothesis import HealthCheck, given, settings
+from openapi_spec_validator import validate
+from rest_framework_simplejwt.tokens import AccessToken
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from messaging.delivery.journal import initialise_counter
+from tests.accounts.factories import UserFactory
+from tests.messaging.factories import make_conversation
+
+SCHEMA_URL = "/api/v1/schema/?format=json"
+EXAMPLES = 8
+# The contract run is about shapes, not limits: high rates keep throttling out of the way.
+GENEROUS_RATES = {
+    "auth_ip": "10000/min",
+    "auth_username": "10000/min",
+    "user": "100000/min",
+    "user_ip": "100000/min",
+    "anon": "100000/min",
+    "webhook": "100000/min",
+}
+
+
+def load_schema() -> dict:
+    response = Client().get(SCHEMA_URL)
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.mark.django_db
+def test_the_schema_is_valid_openapi():
+    validate(load_schema())  # openapi-spec-validator: raises on any violation of the OpenAPI 3 spec
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_errors_in_the_error_shape():
+    schema = load_schema()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "429" in responses, (method, path)
+            assert "Retry-After" in responses["429"]["headers"]
+            if "{" in path:
+                assert "404" in responses, (method, path)
+            if operation.get("security") != [{}] and path != "/api/v1/hooks/{secret}/":
+                assert {"401", "403"} <= set(responses), (method, path)
+
+
+@pytest.fixture
+def api_schema(db):
+    # As Django's test client does: the app must not close the test's connection (and transaction).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        with override_settings(REST_FRAMEWORK={**_rest_settings(), "DEFAULT_THROTTLE_RATES": GENEROUS_RATES}):
+            yield schemathesis.openapi.from_wsgi(SCHEMA_URL, get_wsgi_application())
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _rest_settings() -> dict:
+    from django.conf import settings as django_settings
+
+    return dict(django_settings.REST_FRAMEWORK)
+
+
+@pytest.fixture
+def auth_headers(db):
+    user = UserFactory(username="integrator")
+    other = UserFactory(username="colleague")
+    initialise_counter(make_conversation(user, other, title="Contract").pk)
+    return {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+
+
+def test_the_live_api_keeps_its_contract(api_schema, auth_headers):
+    """Every operation, a few generated requests each (bounded: seconds, not minutes). Not checked: that every
+    schema-valid request is accepted — a valid shape can still name an unknown user or a weak password."""
+    failures = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+        )
+        def check(case):
+            case.call_and_validate(headers=auth_headers, excluded_checks=[positive_data_acceptance])
+
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001  (collected, to report every operation at once)
+            failures.append(f"{operation.label}: {error}")
+    assert not failures, "\n\n".join(failures)
