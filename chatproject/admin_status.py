@@ -1,0 +1,46 @@
+"""The staff status page in the admin (docs/operations.md, "Status page"): live figures in words a
+moderator understands, and a button that re-queues dead-lettered messages once their cause is fixed."""
+
+from django.contrib import messages
+from django.contrib.admin import site
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from chatproject import operations
+
+QUEUE_CAPTIONS = {
+    operations.PERSISTENCE_QUEUE: "Messages sent but not yet saved",
+    operations.PUSH_QUEUE: "Push notifications waiting to go out",
+}
+
+
+def status_view(request: HttpRequest) -> HttpResponse:
+    """Staff only: wrapped in admin.site.admin_view (login, is_staff, CSRF) by chatproject.urls."""
+    if request.method == "POST" and "requeue" in request.POST:
+        return _requeue(request)
+    status = operations.status_get()
+    dead_queue = operations.watched_queues()[-1]
+    queues = [
+        {"name": name, "caption": QUEUE_CAPTIONS[name], "depth": status.queue_depths.get(name)}
+        for name in QUEUE_CAPTIONS
+    ]
+    context = {
+        **site.each_context(request),
+        "title": "Live status",
+        "status": status,
+        "queues": queues,
+        "dead_letter_count": status.queue_depths.get(dead_queue),
+        "dead_letter_messages": sum(len(d.message_ids) for d in status.dead_letters),
+    }
+    return TemplateResponse(request, "admin/parley_status.html", context)
+
+
+def _requeue(request: HttpRequest) -> HttpResponse:
+    try:
+        moved = operations.dead_letters_requeue()
+    except Exception:
+        messages.error(request, "RabbitMQ could not be reached: nothing was re-queued. Try again shortly.")
+    else:
+        messages.success(request, f"{moved} failed batch(es) sent back to be saved.")
+    return HttpResponseRedirect(reverse("admin-status"))

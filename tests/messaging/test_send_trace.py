@@ -1,0 +1,88 @@
+"""The JSON log lines of one send share its trace id, from the socket frame through the persistence task to
+the push task it schedules, and none of them holds the message body (docs/operations.md, "Logs")."""
+
+import io
+import json
+import logging
+import uuid
+from datetime import timedelta
+
+import pytest
+from kombu import Queue
+
+from chatproject import logcontext
+from chatproject.celery import app as celery_app
+from messaging.tasks import persist_messages_task
+from notifications.tasks import send_message_push_task
+from tests.messaging.factories import acknowledged_payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+BODY = "the secret plan is in the attic"
+
+
+@pytest.fixture
+def log_lines():
+    """Every log line of the test, formatted exactly as the console handler of settings.LOGGING does."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(logcontext.ContextFilter())
+    handler.setFormatter(logcontext.JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+
+
+def take_push_task() -> tuple[dict, list]:
+    """The send_message_push_task message on the push queue (no worker consumes it in tests)."""
+    with celery_app.connection_for_write() as connection:
+        message = (
+            Queue("push", durable=True).bind(connection.default_channel).get(no_ack=True, accept=["json"])
+        )
+        assert message is not None, "no push task was queued"
+        return message.headers, message.decode()[0]
+
+
+async def test_the_lines_of_one_send_share_its_trace(connect, ada, bob, team, log_lines, settings):
+    # given: bob is offline, so storing the message schedules a push decision
+    settings.PUSH_DELAY_SECONDS = 0
+    ada_tab = await connect(ada)
+    frame = {"type": "message.send", "conversation": team.pk, "body": BODY, "client_id": str(uuid.uuid4())}
+
+    # when: ada sends over her socket
+    await ada_tab.send(frame)
+    message = (await ada_tab.ack_for(frame["client_id"]))["message"]
+
+    # then: the socket worker's lines carry the connection id and the send's trace
+    [acked] = [line for line in log_lines() if line["message"] == "message acked"]
+    trace = acked["trace"]
+    assert acked["connection_id"]
+    assert acked["message_id"] == message["id"]
+    [queued] = [line for line in log_lines() if line["message"] == "persistence batch queued"]
+    assert queued["traces"] == [trace]
+    assert queued["message_ids"] == [message["id"]]
+
+
+def test_the_trace_goes_from_the_persistence_task_to_the_push_tasks(ada, bob, team, log_lines, settings):
+    # given: a batch task as the socket worker published it, the trace in its headers
+    settings.PUSH_DELAY_SECONDS = 0
+    message = {**acknowledged_payload(team, ada, seq=1, age=timedelta(0)), "body": BODY}
+    trace = logcontext.new_id()
+
+    # when: a worker runs it
+    persist_messages_task.apply(args=([message],), headers={logcontext.TRACES_HEADER: {message["id"]: trace}})
+
+    # then: its line names the trace, and the push task it queued carries the trace in its headers
+    [stored] = [line for line in log_lines() if line["message"] == "persistence batch stored"]
+    assert stored["traces"] == [trace]
+    assert stored["task"] == "messaging.persist_messages"
+    assert stored["task_id"]
+    headers, args = take_push_task()
+    assert args == [message["id"]]
+    assert headers[logcontext.TRACE_HEADER] == trace
+
+    # when: a worker runs the push task: its line has the same trace
+    send_message_push_task.apply(args=args, headers=headers)
+    [decided] = [line for line in log_lines() if line["message"] == "push decided"]
+    assert decided["trace"] == trace
+    assert BODY not in "\n".join(json.dumps(line) for line in log_lines())

@@ -1,0 +1,108 @@
+"""A dead-lettered persistence task shows on the staff status page and is re-queued from it, then stored."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from prometheus_client import REGISTRY
+
+from chatproject import operations
+from messaging.models import Message
+from messaging.tasks import dead_letter_messages
+from tests.accounts.factories import UserFactory
+from tests.messaging.factories import acknowledged_payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def acknowledged(conversation, *, seq: int) -> dict:
+    sender = conversation.memberships.first().user
+    payload = acknowledged_payload(conversation, sender, seq=seq, age=timedelta(minutes=3))
+    return {**payload, "body": "kept out of the status page"}
+
+
+def counter(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def staff_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_a_dead_letter_is_listed_and_requeued_from_the_admin(
+    dead_letter_queue, team, staff, persistence_worker
+):
+    # given: a batch dead-lettered while the database was refusing it
+    message = acknowledged(team, seq=1)
+    dead_before = counter("parley_dead_lettered_messages_total", reason="unstorable")
+    dead_letter_messages([message])
+    assert counter("parley_dead_lettered_messages_total", reason="unstorable") - dead_before == 1
+    wait_for(lambda: operations.queue_depths()[dead_letter_queue] == 1)
+    client = staff_client(staff)
+
+    # when: staff look at the status page
+    page = client.get("/admin/status/")
+
+    # then: the dead letter is there, described without its body
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-figure="dead_letters">1<' in html
+    assert str(team.pk) in html
+    assert "Re-queue all dead letters" in html
+    assert message["body"] not in html
+    [listed] = operations.dead_letters_list()
+    assert listed.message_ids == [message["id"]]
+
+    # when: they re-queue it, after the fix
+    requeued_before = counter("parley_dead_letters_requeued_total")
+    response = client.post("/admin/status/", {"requeue": "1"})
+
+    # then: it leaves the dead-letter queue and the worker stores it
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/status/"
+    wait_for(lambda: Message.objects.filter(pk=message["id"]).exists())
+    assert operations.queue_depths()[dead_letter_queue] == 0
+    assert counter("parley_dead_letters_requeued_total") - requeued_before == 1
+    assert "None. Every acknowledged message" in client.get("/admin/status/").content.decode()
+
+
+def test_the_status_page_shows_live_figures(dead_letter_queue, team, staff):
+    page = staff_client(staff).get("/admin/status/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    for figure in ("online_users", "messages_last_hour", "queue:persistence", "queue:push", "dead_letters"):
+        assert f'data-figure="{figure}"' in html
+    assert 'data-figure="dead_letters">0<' in html
+
+
+def test_the_admin_index_links_to_the_status_page(staff):
+    assert "/admin/status/" in staff_client(staff).get("/admin/").content.decode()
+
+
+def test_people_who_are_not_staff_see_nothing_and_requeue_nothing(dead_letter_queue, team):
+    # given: a dead letter, and a signed-in user who is not staff
+    dead_letter_messages([acknowledged(team, seq=1)])
+    wait_for(lambda: operations.queue_depths()[dead_letter_queue] == 1)
+    client = staff_client(UserFactory(username="mallory"))
+
+    # when
+    page = client.get("/admin/status/")
+    post = client.post("/admin/status/", {"requeue": "1"})
+    anonymous = Client().get("/admin/status/")
+
+    # then: sent to the login page; the dead letter stays
+    for response in (page, post, anonymous):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    assert operations.queue_depths()[dead_letter_queue] == 1

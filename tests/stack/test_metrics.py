@@ -1,0 +1,317 @@
+"""Operators' view of a running stack (docs/operations.md): the metrics of every web worker and of the Celery
+worker move when a message is sent, acked, stored and pushed; the JSON log lines of one send share its trace
+across processes; /metrics refuses outsiders.
+
+This module runs its own stack (ports 8380-8390, its own database, Redis db and RabbitMQ vhost), so it
+never disturbs the shared stack fixture of tests/stack/conftest.py."""
+
+import asyncio
+import json
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import websockets
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.notifications.fake_push import Browser, FakePushService
+
+pytestmark = pytest.mark.stack
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "stack-metrics-token-5b1d"
+STACK_ENV = {
+    "STACK_DIR": "/tmp/parley-stack-metrics",  # noqa: S108  (the run folder the brief assigns this stack)
+    "STACK_PORT": "8380",
+    "STACK_WORKER_BASE_PORT": "8381",
+    "STACK_MOTO_PORT": "8390",
+    "STACK_CELERY_METRICS_PORT": "8389",
+    "WORKERS": "2",
+    "DATABASE_URL": "postgres://root@127.0.0.1:5432/parley_stack_metrics",
+    "REDIS_URL": "redis://127.0.0.1:6379/9",
+    "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/parley_metrics",
+    "METRICS_TOKEN": TOKEN,
+    "JWT_ACCESS_MINUTES": "60",
+    "THROTTLE_AUTH_IP": "100000/min",
+    "THROTTLE_AUTH_USERNAME": "100000/min",
+    # Pushes go to this test's fake push service on 127.0.0.1, at once.
+    "PUSH_ALLOW_HTTP_ENDPOINTS": "true",
+    "PUSH_ENDPOINT_HOST_SUFFIXES": "127.0.0.1",
+    "PUSH_DELAY_SECONDS": "0",
+}
+NGINX = "http://127.0.0.1:8380"
+WORKERS = ["http://127.0.0.1:8381", "http://127.0.0.1:8382"]
+CELERY_EXPORTER = "http://127.0.0.1:8389/metrics"
+LOGS = Path(STACK_ENV["STACK_DIR"]) / "logs"
+BODY = "stack metrics: the body never reaches a log"
+
+
+def stack_command(action: str) -> None:
+    hidden = ("DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR")  # the stack picks its own
+    env = {key: value for key, value in os.environ.items() if key not in hidden}
+    subprocess.run(["scripts/stack.sh", action], cwd=ROOT, env={**env, **STACK_ENV}, check=True, timeout=180)
+
+
+def ensure_vhost(name: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=False, capture_output=True, timeout=60)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+@dataclass
+class Member:
+    id: int
+    token: str
+
+
+@dataclass
+class Scene:
+    """Two members of one conversation; bob is offline with a push subscription."""
+
+    http: requests.Session
+    ada: Member
+    bob: Member
+    conversation: int
+    push: FakePushService
+    bob_browser: Browser
+
+
+def _register(http: requests.Session) -> Member:
+    username, password = f"m{uuid.uuid4().hex[:12]}", "stack-metrics-password-42"
+    created = http.post(
+        f"{NGINX}/api/v1/auth/register/",
+        json={"username": username, "email": f"{username}@example.com", "password": password},
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    token = http.post(
+        f"{NGINX}/api/v1/auth/token/", json={"username": username, "password": password}, timeout=10
+    )
+    return Member(created.json()["id"], token.json()["access"])
+
+
+@pytest.fixture(scope="module")
+def scene() -> Iterator[Scene]:
+    ensure_vhost("parley_metrics")
+    stack_command("down")
+    stack_command("up")
+    push = FakePushService().start()
+    try:
+        with requests.Session() as http:
+            ada, bob = _register(http), _register(http)
+            answer = http.post(
+                f"{NGINX}/api/v1/conversations/",
+                headers={"Authorization": f"Bearer {ada.token}"},
+                json={"kind": "group", "title": "metrics", "members": [bob.id]},
+                timeout=10,
+            )
+            assert answer.status_code == 201, answer.text
+            vapid_key = http.get(f"{NGINX}/api/v1/push/key/", timeout=10).json()["public_key"]
+            browser = push.subscribe(vapid_key)
+            subscribed = http.post(
+                f"{NGINX}/api/v1/push/subscriptions/",
+                headers={"Authorization": f"Bearer {bob.token}"},
+                json=browser.subscription_json(),
+                timeout=10,
+            )
+            assert subscribed.status_code in (200, 201), subscribed.text
+            yield Scene(http, ada, bob, answer.json()["id"], push, browser)
+    finally:
+        push.stop()
+        stack_command("down")
+
+
+# --- Scraping
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def scrape(url: str, **headers: str) -> Samples:
+    response = requests.get(url, headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    samples: Samples = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def web_total(name: str, **labels: str) -> float:
+    """Summed over every Daphne worker, each scraped directly (through nginx one would hit a random one)."""
+    key = (name, tuple(sorted(labels.items())))
+    return sum(scrape(f"{worker}/metrics").get(key, 0.0) for worker in WORKERS)
+
+
+def celery_value(name: str, **labels: str) -> float:
+    return scrape(CELERY_EXPORTER).get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+async def send_one(scene: Scene, worker: int) -> dict[str, Any]:
+    """ada sends one message through a socket on the given Daphne worker, as the web app does (sync first);
+    returns the acked message once its echo has come back too."""
+    url = f"ws://127.0.0.1:{8380 + worker}/ws/?token={scene.ada.token}"
+    client_id = str(uuid.uuid4())
+    async with websockets.connect(url, origin="http://127.0.0.1", open_timeout=10) as socket:  # type: ignore[arg-type]
+
+        async def next_frame(kind: str) -> dict[str, Any]:
+            while True:
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                assert frame["type"] != "error", frame
+                if frame["type"] == kind:
+                    return frame
+
+        await socket.send(json.dumps({"type": "sync", "since": {}}))
+        await next_frame("sync.done")
+        frame = {
+            "type": "message.send",
+            "conversation": scene.conversation,
+            "body": BODY,
+            "client_id": client_id,
+        }
+        await socket.send(json.dumps(frame))
+        ack = await next_frame("message.ack")
+        echo = await next_frame("message.new")
+        assert echo["message"]["id"] == ack["message"]["id"]
+        return ack["message"]
+
+
+# --- Tests
+
+
+WEB = {
+    "sent": ("parley_message_sends_total", {"outcome": "new"}),
+    "acked": ("parley_message_acks_total", {"outcome": "new"}),
+    "ack_latency": ("parley_ack_latency_seconds_count", {}),
+    "fanout_latency": ("parley_fanout_latency_seconds_count", {}),
+}
+CELERY = {
+    "stored": ("parley_messages_stored_total", {}),
+    "lag": ("parley_persistence_lag_seconds_count", {}),
+    "batches": ("parley_persistence_batch_size_count", {}),
+    "pushed": ("parley_push_deliveries_total", {"outcome": "sent"}),
+}
+
+
+def web_figures() -> dict[str, float]:
+    return {key: web_total(name, **labels) for key, (name, labels) in WEB.items()}
+
+
+def celery_figures() -> dict[str, float]:
+    return {key: celery_value(name, **labels) for key, (name, labels) in CELERY.items()}
+
+
+def test_metrics_move_when_a_message_is_sent_acked_stored_and_pushed(scene):
+    # given
+    web_before, celery_before = web_figures(), celery_figures()
+    pushes_before = len(scene.push.received(scene.bob_browser))
+
+    # when: ada sends one message on worker 2; bob is offline, so he is pushed once it is stored
+    message = asyncio.run(send_one(scene, worker=2))
+
+    # then: the web workers counted the send, its ack and its fan-out at once
+    web_delta = {key: value - web_before[key] for key, value in web_figures().items()}
+    assert web_delta == {"sent": 1, "acked": 1, "ack_latency": 1, "fanout_latency": 1}  # the echo to ada
+    # and the Celery worker its storage and push, as they happen
+    wait_until(lambda: len(scene.push.received(scene.bob_browser)) > pushes_before)
+    wait_until(lambda: celery_figures()["pushed"] > celery_before["pushed"])
+    celery_delta = {key: value - celery_before[key] for key, value in celery_figures().items()}
+    assert celery_delta == {"stored": 1, "lag": 1, "batches": 1, "pushed": 1}
+    assert scene.push.received(scene.bob_browser)[-1]  # what bob's browser shows
+    assert message["id"]
+
+
+def test_every_worker_reports_queue_depths_and_its_sockets(scene):
+    for worker in WORKERS:
+        samples = scrape(f"{worker}/metrics")
+        for queue in ("persistence", "push", "persistence.dead"):
+            assert (("parley_queue_messages", (("queue", queue),))) in samples, (worker, queue)
+        assert samples[("parley_broker_up", ())] == 1
+        assert ("parley_open_sockets", ()) in samples
+        assert ("parley_presence_keys", ()) in samples
+        assert any(name == "django_http_requests_total_by_method_total" for name, _ in samples)
+
+
+def _log_lines(name: str) -> list[dict[str, Any]]:
+    lines = []
+    for path in LOGS.glob(f"{name}*.log"):
+        for raw in path.read_text().splitlines():
+            if raw.startswith("{"):
+                lines.append(json.loads(raw))
+    return lines
+
+
+def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
+    # when
+    message = asyncio.run(send_one(scene, worker=1))
+
+    # then: the socket worker logged the ack with the send's trace and its connection
+    [acked] = [
+        line
+        for line in _log_lines("daphne-1")
+        if line["message"] == "message acked" and line.get("message_id") == message["id"]
+    ]
+    trace = acked["trace"]
+    assert acked["connection_id"]
+
+    def found(logs: str, text: str, *, single: bool) -> bool:
+        return any(
+            line["message"] == text
+            and (line.get("trace") == trace if single else trace in line.get("traces", []))
+            for line in _log_lines(logs)
+        )
+
+    # and the same trace is on the enqueue, the persistence task and the push tasks in the Celery worker
+    wait_until(lambda: found("daphne-1", "persistence batch queued", single=False))
+    wait_until(lambda: found("celery", "persistence batch stored", single=False))
+    wait_until(lambda: found("celery", "push decided", single=True))
+    wait_until(lambda: found("celery", "push attempted", single=True))
+    # no log of any process holds the body
+    for path in LOGS.glob("*.log"):
+        assert BODY not in path.read_text(), path
+
+
+def test_metrics_refuse_an_outsider(scene):
+    # through nginx (a forwarded request) without the token: refused, and nothing leaks
+    refused = requests.get(f"{NGINX}/metrics", timeout=10)
+    assert refused.status_code == 403
+    assert "parley_" not in refused.text
+    # a client claiming a local address in a header is not local
+    assert (
+        requests.get(
+            f"{WORKERS[0]}/metrics", headers={"X-Forwarded-For": "127.0.0.1"}, timeout=10
+        ).status_code
+        == 403
+    )
+    assert (
+        requests.get(
+            f"{WORKERS[0]}/metrics", headers={"Authorization": "Bearer nope"}, timeout=10
+        ).status_code
+        == 200
+    )
+    wrong = requests.get(f"{NGINX}/metrics", headers={"Authorization": "Bearer not-the-token"}, timeout=10)
+    assert wrong.status_code == 403
+    # the token opens it from anywhere
+    assert scrape(f"{NGINX}/metrics", Authorization=f"Bearer {TOKEN}")
+    # the Celery worker's exporter is guarded the same way
+    assert (
+        requests.get(CELERY_EXPORTER, headers={"X-Forwarded-For": "198.51.100.7"}, timeout=10).status_code
+        == 403
+    )
