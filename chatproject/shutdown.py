@@ -1,0 +1,126 @@
+"""Graceful shutdown of a Daphne worker (docs/scaling.md): on SIGTERM, stop taking sockets, close every open
+one with 1001 "going away" so its client reconnects to another worker at once, then stop the server.
+
+Daphne alone, on SIGTERM, stops Twisted's reactor, which cancels every application coroutine and drops the
+TCP connections: clients see 1006 (abnormal closure) and consumers' disconnect() never runs. Here the
+consumers close first, through the normal close handshake, so disconnect() cleans up presence and groups.
+
+Sockets register themselves (ChatConsumer.connect/disconnect); the process-wide registry holds them weakly.
+Under Daphne the close frames are sent through Daphne's own connections: autobahn, its WebSocket library,
+lets an application close only with 1000 or 3000-4999, so `websocket.close` with 1001 would be refused."""
+
+import asyncio
+import gc
+import logging
+import os
+import signal
+import sys
+import weakref
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+CLOSE_GOING_AWAY = 1001
+DRAIN_SECONDS = float(os.environ.get("PARLEY_DRAIN_SECONDS", "10"))
+
+
+class Closable(Protocol):
+    async def close(self, code: int | None = None, reason: str | None = None) -> None: ...
+
+
+_sockets: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_draining = False
+
+
+def is_draining() -> bool:
+    return _draining
+
+
+def register(socket: Closable) -> None:
+    _sockets.add(socket)
+
+
+def unregister(socket: Closable) -> None:
+    _sockets.discard(socket)
+
+
+def open_sockets() -> int:
+    return len(_sockets)
+
+
+async def drain(*, within: float = DRAIN_SECONDS, close_all: Callable[[], None] | None = None) -> None:
+    """Close every registered socket with 1001; wait, at most `within` seconds, until all have disconnected.
+    Sockets that register meanwhile (a connect that was half-way) are closed too. `close_all`, when given,
+    sends the close frames itself (idempotently); otherwise each socket is asked through ASGI."""
+    global _draining
+    _draining = True
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    closing: weakref.WeakSet[Any] = weakref.WeakSet()
+    logger.info("draining: closing %d sockets with %d", len(_sockets), CLOSE_GOING_AWAY)
+    while _sockets and loop.time() < deadline:
+        if close_all is not None:
+            close_all()
+        else:
+            for socket in [s for s in list(_sockets) if s not in closing]:
+                closing.add(socket)
+                asyncio.ensure_future(socket.close(code=CLOSE_GOING_AWAY))
+        await asyncio.sleep(0.05)
+    if _sockets:
+        logger.warning("drain timed out with %d sockets still open", len(_sockets))
+
+
+def install_under_daphne() -> None:
+    """When this process is a Daphne server, take over SIGTERM once Twisted's reactor runs (Twisted
+    installs its own handlers at start-up, so ours must come after). Elsewhere (tests, Celery, manage.py)
+    this does nothing."""
+    if "daphne.server" not in sys.modules:
+        return
+    from twisted.internet import reactor
+
+    reactor.callWhenRunning(_install_handler, reactor)
+
+
+def _daphne_closer() -> Callable[[], None] | None:
+    """Send 1001 on every open WebSocket of this process's Daphne server (found once, at start-up)."""
+    from daphne.server import Server
+    from daphne.ws_protocol import WebSocketProtocol
+
+    servers = [obj for obj in gc.get_objects() if isinstance(obj, Server)]
+    if len(servers) != 1:
+        logger.warning("graceful shutdown: found %d Daphne servers, closing through ASGI", len(servers))
+        return None
+    server = servers[0]
+
+    def close_all() -> None:
+        for protocol in list(server.connections):
+            if isinstance(protocol, WebSocketProtocol) and protocol.state == WebSocketProtocol.STATE_OPEN:
+                protocol.sendCloseFrame(code=CLOSE_GOING_AWAY)  # ignored once a socket is closing
+
+    return close_all
+
+
+def _install_handler(reactor: Any) -> None:
+    loop = asyncio.get_event_loop()
+    close_all = _daphne_closer()
+    twisted_handler = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        if _draining:  # a second SIGTERM: stop now, as Daphne would have
+            if callable(twisted_handler):
+                twisted_handler(signum, frame)
+            return
+        loop.call_soon_threadsafe(_start_drain)
+
+    def _start_drain() -> None:
+        async def drain_then_stop() -> None:
+            try:
+                await drain(close_all=close_all)
+            finally:
+                reactor.stop()
+
+        asyncio.ensure_future(drain_then_stop())
+
+    signal.signal(signal.SIGTERM, on_sigterm)

@@ -1,0 +1,198 @@
+"""Graceful shutdown (chatproject/shutdown.py): on SIGTERM a Daphne worker refuses new sockets, closes every
+open one with 1001 "going away" so clients reconnect elsewhere at once, reports not-ready, and exits within
+the grace period.
+
+The end-to-end test runs a real Daphne in embedded mode (SQLite, in-memory channel layer) in a fresh data
+folder on a free port in 8400-8499; the others drive the drain through WebsocketCommunicator."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import weakref
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect as ws_connect
+
+from chatproject import shutdown
+from chatproject.asgi import application
+from tests.accounts.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "S3_BUCKET", "S3_ENDPOINT_URL")
+ORIGIN = (b"origin", b"http://127.0.0.1")
+DRAIN_SECONDS = 5
+EXIT_WITHIN_SECONDS = DRAIN_SECONDS + 5
+
+
+def _free_port() -> int:
+    for port in range(8400, 8500):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.fail("no free port in 8400-8499")
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (a loopback URL we made)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"daphne did not answer {url} within {timeout} s")
+
+
+@pytest.fixture
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    env.update(
+        DJANGO_SETTINGS_MODULE="chatproject.settings.base",
+        PARLEY_DATA_DIR=str(tmp_path),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        PARLEY_DRAIN_SECONDS=str(DRAIN_SECONDS),
+    )
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    return env
+
+
+@pytest.fixture
+def access_token(embedded_env: dict[str, str]) -> str:
+    script = (
+        "from accounts.models import User; from rest_framework_simplejwt.tokens import AccessToken; "
+        "print(AccessToken.for_user(User.objects.create_user('ada', password='x')))"
+    )
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", script],
+        env=embedded_env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def daphne(embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+    port = _free_port()
+    with (tmp_path / "daphne.log").open("wb") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port)]
+            + ["chatproject.asgi:application"],
+            env=embedded_env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+            yield process, port
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def test_sigterm_closes_every_socket_with_1001_and_daphne_exits_in_time(daphne, access_token):
+    # given two open sockets on a live worker
+    process, port = daphne
+    url = f"ws://127.0.0.1:{port}/ws/?token={access_token}"
+    with ExitStack() as stack:
+        sockets = [
+            stack.enter_context(ws_connect(url, origin="http://127.0.0.1", open_timeout=5)) for _ in range(2)
+        ]
+        _sigterm_and_expect_going_away(process, sockets)
+
+
+def _sigterm_and_expect_going_away(process: subprocess.Popen, sockets: list) -> None:
+    for ws in sockets:
+        ws.send('{"type": "ping"}')
+        assert '"pong"' in str(ws.recv(timeout=5))
+
+    # when
+    sent_at = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+
+    # then: each client is told "going away", then the process exits well inside the grace period
+    for ws in sockets:
+        with pytest.raises(ConnectionClosed) as closed:
+            _receive_until_closed(ws)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == shutdown.CLOSE_GOING_AWAY
+    assert process.wait(timeout=EXIT_WITHIN_SECONDS) == 0
+    assert time.monotonic() - sent_at < EXIT_WITHIN_SECONDS
+
+
+def _receive_until_closed(ws: Any) -> None:
+    while True:
+        ws.recv(timeout=EXIT_WITHIN_SECONDS)
+
+
+def test_sigterm_with_no_sockets_exits_at_once(daphne):
+    process, _ = daphne
+    sent_at = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=EXIT_WITHIN_SECONDS) == 0
+    assert time.monotonic() - sent_at < 3
+
+
+@pytest.fixture
+def not_draining(monkeypatch):
+    """drain() flips a process-wide flag: put it back after the test. The registry starts empty too (a socket
+    whose application crashed in an earlier test never unregistered)."""
+    monkeypatch.setattr(shutdown, "_draining", False)
+    monkeypatch.setattr(shutdown, "_sockets", weakref.WeakSet())
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_drain_closes_open_sockets_with_1001_and_refuses_new_ones(not_draining):
+    # given
+    user = await database_sync_to_async(UserFactory)()
+    token = str(AccessToken.for_user(user))
+    communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    assert (await communicator.connect())[0]
+    assert shutdown.open_sockets() == 1
+
+    # when
+    await shutdown.drain(within=2)
+
+    # then
+    assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 1001}
+    await communicator.disconnect(code=1001)
+    assert shutdown.open_sockets() == 0
+    late = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    assert (await late.connect())[0]
+    assert await late.receive_output(timeout=2) == {"type": "websocket.close", "code": 1001}
+    await late.disconnect()
+
+
+@pytest.mark.django_db
+def test_readyz_fails_while_draining(client, monkeypatch):
+    monkeypatch.setattr(shutdown, "_draining", True)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "failed": ["draining"]}
