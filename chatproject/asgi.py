@@ -11,6 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
+from chatproject import shutdown  # noqa: E402
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -19,3 +20,4 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
+shutdown.install_under_daphne()  # SIGTERM: close sockets with 1001, then stop (docs/scaling.md)

@@ -7,6 +7,8 @@ from celery import Celery
 from celery.signals import worker_ready
 from kombu import Queue
 
+from chatproject import celery_signals  # noqa: F401  (JSON logs, trace headers, metrics exporter)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings.base")
 
 app = Celery("chatproject")

@@ -11,6 +11,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+# The `Error` component (chatproject.schema writes it), for views that name an error answer of their own.
+ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
+
 
 def error_body(code: str, detail: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "detail": detail, "fields": fields or {}}}

@@ -1,4 +1,4 @@
-"""Liveness (/healthz) and readiness (/readyz: database, channel layer, broker)."""
+"""Liveness (/healthz) and readiness (/readyz: not shutting down, database, channel layer, broker)."""
 
 import asyncio
 from collections.abc import Callable
@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from kombu import Connection
+
+from chatproject import shutdown
 
 CHECK_TIMEOUT_SECONDS = 2
 
@@ -41,7 +43,13 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
 
 
+def _check_not_draining() -> None:
+    if shutdown.is_draining():
+        raise RuntimeError("shutting down: the balancer should stop sending sockets here")
+
+
 CHECKS: dict[str, Callable[[], None]] = {
+    "draining": _check_not_draining,
     "database": _check_database,
     "channel_layer": _check_channel_layer,
     "broker": _check_broker,

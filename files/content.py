@@ -33,7 +33,7 @@ def sanitize_name(name: str) -> str:
         name = (
             name[: NAME_MAX_LENGTH - len(keep) - 1].rstrip() + "." + keep if keep else name[:NAME_MAX_LENGTH]
         )
-    return name or "file"
+    return name if name.strip(".") else "file"  # "", "." and ".." name a directory, not a file
 
 
 def sniff_content_type(head: bytes) -> str:

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from messaging.models import Conversation, Membership, Message
+from messaging.models import Conversation, Membership, Message, Webhook
+from messaging.webhooks import webhook_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -44,3 +47,21 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "conversation", "bot", "created_by", "created_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "conversation__title", "created_by__username")
+    readonly_fields = ("conversation", "bot", "name", "created_by", "created_at", "rotated_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made by members through the API, which shows the secret once
+
+    @admin.action(description="Revoke the selected webhooks")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        for webhook in queryset.select_related("bot"):
+            if not webhook.is_revoked:
+                webhook_revoke(webhook=webhook)

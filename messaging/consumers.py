@@ -6,6 +6,7 @@ membership."""
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import uuid4
@@ -17,16 +18,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework import exceptions as drf_exceptions
 
 from accounts.models import User
+from chatproject import logcontext, metrics, shutdown
 from messaging import events, fanout, frames, redis_watch, selectors, services
 from messaging.delivery.journal import get_journal
 from messaging.delivery.send import SendError, message_send
 from messaging.models import Message, Reaction
 from messaging.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
 from messaging.presence import HEARTBEAT_SECONDS, presence_store
+from messaging.ratelimit import SIGNAL_FRAMES, WRITE_FRAMES, TokenBucket
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_SUSPENDED = 4403
 SYNC_MAX_CONVERSATIONS = 1000
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
 
@@ -39,11 +43,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.accept()
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=CLOSE_SUSPENDED if self.scope.get("suspended") else CLOSE_UNAUTHENTICATED)
+            return
+        if shutdown.is_draining():  # this worker is going away: the client reconnects to another
+            await self.accept()
+            await self.close(code=shutdown.CLOSE_GOING_AWAY)
             return
         self.user = user
+        self.rate_limits = {"writes": TokenBucket.for_writes(), "signals": TokenBucket.for_signals()}
         self.sender = events.sender_payload(user)
         self.connection_id = uuid4().hex
+        logcontext.bind(connection_id=self.connection_id, user_id=user.pk)  # on this socket's log lines
+        metrics.OPEN_SOCKETS.inc()
         self.orderer = SeqOrderer()
         self.gap_timers: dict[int, asyncio.TimerHandle] = {}
         # Ordered events wait for the client's first `sync` (or FIRST_SYNC_WAIT_SECONDS), so that replayed
@@ -56,6 +67,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
         )
         await self.accept()
+        shutdown.register(self)
         await self.channel_layer.group_add(fanout.user_group(user.pk), self.channel_name)
         for conversation_id in self.conversations:
             await self._follow(conversation_id)
@@ -68,6 +80,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "connection_id"):
             return
+        metrics.OPEN_SOCKETS.dec()
+        shutdown.unregister(self)
         self.heartbeat.cancel()
         redis_watch.unwatch(self)
         self.first_sync_timer.cancel()
@@ -92,9 +106,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         try:
             frame = frames.parse(text_data, bytes_data)
             ref = frames.ref_of(frame)
-            handler = HANDLERS.get(frame.get("type"))  # type: ignore[arg-type]
+            frame_type = frame.get("type")
+            handler = HANDLERS.get(frame_type) if isinstance(frame_type, str) else None
             if handler is None:
                 raise frames.FrameError("unknown_type", "Unknown or missing frame type.")
+            self._spend_rate_limit(frame["type"])
             await handler(self, frame)
         except frames.FrameError as error:
             await self.send_error(error.code, error.detail, ref)
@@ -107,7 +123,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except ValidationError as error:
             await self.send_error("invalid", "; ".join(error.messages), ref)
 
+    def _spend_rate_limit(self, frame_type: str) -> None:
+        kind = "writes" if frame_type in WRITE_FRAMES else "signals" if frame_type in SIGNAL_FRAMES else None
+        if kind is not None and not self.rate_limits[kind].take():
+            wait = self.rate_limits[kind].retry_after()
+            raise frames.FrameError("rate_limited", f"Too many frames; retry in {wait:.1f} s.")
+
     async def send_error(self, code: str, detail: str, ref: str | None) -> None:
+        metrics.ERROR_FRAMES.labels(code).inc()
+        if code == "unavailable":  # the server's fault, not the client's
+            logger.warning("send refused: %s", detail, extra={"code": code, "ref": ref})
         await self.send_json(events.error(code, detail, ref))
 
     def _require_member(self, conversation_id: int) -> None:
@@ -115,21 +140,25 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             raise drf_exceptions.NotFound()
 
     async def on_send(self, frame: dict[str, Any]) -> None:
+        started = time.perf_counter()
         client_id = frames.uuid(frame, "client_id")
         conversation_id = frames.integer(frame, "conversation")
         body = frames.text(frame, "body", max_length=Message.BODY_MAX_LENGTH)
         reply_to = frames.optional_uuid(frame, "reply_to")
         attachments = frames.uuid_list(frame, "attachments", max_items=10)
         self._require_member(conversation_id)
-        message, _ = await message_send(
-            sender=self.sender,
-            conversation_id=conversation_id,
-            body=body,
-            client_id=client_id,
-            reply_to=reply_to,
-            attachment_ids=attachments,
-        )
-        await self.send_json(events.message_ack(str(client_id), message))
+        with logcontext.bound(trace=logcontext.new_id()):  # follows this send through Celery to its pushes
+            message, new = await message_send(
+                sender=self.sender,
+                conversation_id=conversation_id,
+                body=body,
+                client_id=client_id,
+                reply_to=reply_to,
+                attachment_ids=attachments,
+            )
+            await self.send_json(events.message_ack(str(client_id), message))
+            metrics.observe_ack(new=new, started=started)
+            logger.info("message acked", extra={"message_id": message["id"], "new": new})
 
     async def on_edit(self, frame: dict[str, Any]) -> None:
         message_id = frames.uuid(frame, "message")
@@ -166,6 +195,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_sync(self, frame: dict[str, Any]) -> None:
         since = frames.seq_map(frame, "since", max_items=SYNC_MAX_CONVERSATIONS)
+        metrics.SYNC_REPLAYS.inc()
         journal = get_journal()
         caught_up: dict[str, int] = {}
         for conversation_id, last_seen in since.items():
@@ -173,6 +203,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 continue  # not a member: ignored, exactly like an unknown id
             self.orderer.start_after(conversation_id, last_seen)
             for message in await journal.replay(conversation_id, last_seen):
+                metrics.SYNC_REPLAYED_MESSAGES.inc()
                 await self._release(
                     conversation_id, message["seq"], events.to_json(events.message_new(message))
                 )
@@ -189,6 +220,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = event["conversation"]
         if conversation_id not in self.conversations or event.get("exclude_user") == self.user.pk:
             return
+        metrics.observe_fanout(event)
         if event["seq"] is None:
             await self.send(text_data=event["text"])
         else:

@@ -1,6 +1,7 @@
 """Broadcast over the channel layer. Groups: `conv.<id>` holds every socket of a conversation's members,
 `user.<id>` every socket of one user. Each event is serialised to text once, here, not per recipient."""
 
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -37,6 +38,7 @@ async def to_conversation(
             "seq": seq,
             "text": to_json(payload),
             "exclude_user": exclude_user,
+            "sent_at": time.time(),  # for the fan-out latency metric (chatproject.metrics)
         },
     )
 

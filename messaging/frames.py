@@ -69,7 +69,21 @@ def text(frame: dict[str, Any], name: str, *, max_length: int) -> str:
     value = frame.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > max_length:
         raise invalid(f"`{name}` must be a non-blank string of at most {max_length} characters.")
+    if not storable(value):
+        raise invalid(f"`{name}` contains characters that cannot be stored (NUL or a lone surrogate).")
     return value
+
+
+def storable(value: str) -> bool:
+    """PostgreSQL text takes neither NUL nor lone surrogates (JSON can carry both): refuse them up front,
+    or an acknowledged message could never be stored."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def choice(frame: dict[str, Any], name: str, options: tuple[str, ...]) -> str:

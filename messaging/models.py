@@ -85,6 +85,7 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["sender", "client_id"], name="one_message_per_client_id"),
         ]
         ordering = ["conversation", "seq"]
+        permissions = [("remove_message", "Can remove messages as a moderator")]
 
     def __str__(self) -> str:
         return f"{self.conversation_id}#{self.seq}"
@@ -109,3 +110,43 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emoji} by {self.user_id}"
+
+
+class MessageRevision(models.Model):
+    """A message's body as it was before one edit (or a moderator's removal), kept for moderators."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["message", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"revision of {self.message_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Webhook(models.Model):
+    """An incoming webhook: `POST /api/v1/hooks/<secret>/` posts into `conversation` as `bot`. The secret
+    (`wh_<id>_<random>`) is stored only as a SHA-256; rotating replaces it, revoking ends the webhook."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="webhooks")
+    bot = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=64)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.conversation_id}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -25,6 +25,9 @@ class PresenceStore(Protocol):
 
     def online_user_ids(self, user_ids: Iterable[int]) -> set[int]: ...
 
+    def online_count(self) -> int:
+        """How many users are online (for operators; reads every presence key)."""
+
 
 class RedisPresence:
     @staticmethod
@@ -64,6 +67,10 @@ class RedisPresence:
             pipe.zcount(self._key(user_id), time.time(), "+inf")
         return {user_id for user_id, count in zip(ids, pipe.execute(), strict=True) if count}
 
+    def online_count(self) -> int:
+        # A key outlives its last socket by at most PRESENCE_TTL_SECONDS; SCAN does not block Redis.
+        return sum(1 for _ in get_redis().scan_iter(match="presence:*", count=1000))
+
 
 class MemoryPresence:
     def __init__(self) -> None:
@@ -91,6 +98,9 @@ class MemoryPresence:
 
     def online_user_ids(self, user_ids: Iterable[int]) -> set[int]:
         return {user_id for user_id in user_ids if self._live(user_id)}
+
+    def online_count(self) -> int:
+        return sum(1 for user_id in list(self._expiry) if self._live(user_id))
 
 
 _memory_presence = MemoryPresence()

@@ -5,10 +5,12 @@ import time
 
 from django.conf import settings
 
-# Frames that write or fan out; `ping` and `sync` are not counted.
-LIMITED_FRAMES = frozenset(
-    {"message.send", "message.edit", "message.delete", "reaction.add", "reaction.remove", "typing", "read"}
+# Frames that write, counted in one bucket; `typing` and `read`, which a client sends as the person types
+# and reads, in a separate, larger one, so they never starve sends. `ping` and `sync` are not counted.
+WRITE_FRAMES = frozenset(
+    {"message.send", "message.edit", "message.delete", "reaction.add", "reaction.remove"}
 )
+SIGNAL_FRAMES = frozenset({"typing", "read"})
 
 
 class TokenBucket:
@@ -19,8 +21,12 @@ class TokenBucket:
         self.updated = time.monotonic()
 
     @classmethod
-    def for_socket(cls) -> "TokenBucket":
+    def for_writes(cls) -> "TokenBucket":
         return cls(burst=settings.SOCKET_RATE_BURST, per_second=settings.SOCKET_RATE_PER_SECOND)
+
+    @classmethod
+    def for_signals(cls) -> "TokenBucket":
+        return cls(burst=settings.SOCKET_SIGNAL_RATE_BURST, per_second=settings.SOCKET_SIGNAL_RATE_PER_SECOND)
 
     def take(self) -> bool:
         """Spend one token if there is one."""

@@ -14,7 +14,7 @@ from django.db.models.functions import Greatest
 from accounts.models import User
 from messaging import events, fanout, selectors
 from messaging.delivery.journal import initialise_counter, remember_changed
-from messaging.models import Conversation, Membership, Message, Reaction
+from messaging.models import Conversation, Membership, Message, MessageRevision, Reaction
 
 GROUP_MAX_MEMBERS = 500
 Role = Membership.Role
@@ -183,7 +183,9 @@ def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
         raise PermissionDenied("Only the sender can edit a message.")
     if message.is_deleted:
         raise ValidationError({"message": "The message was deleted."})
-    message.body = _clean_body(body)
+    new_body = _clean_body(body)
+    MessageRevision.objects.create(message=message, body=message.body, editor=user)  # for moderators
+    message.body = new_body
     message.edited_at = datetime.now(tz=UTC)
     message.save(update_fields=["body", "edited_at"])
     _after_change(message, events.message_updated(message))

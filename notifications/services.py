@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from chatproject import logcontext
 from messaging.models import Conversation, Membership, Message
 from messaging.presence import online_user_ids
 from notifications.mentions import mentioned_usernames
@@ -86,7 +87,9 @@ def push_schedule_for_message(message_id: UUID) -> None:
     from notifications.tasks import send_message_push_task
 
     try:
-        send_message_push_task.apply_async(args=(str(message_id),), countdown=settings.PUSH_DELAY_SECONDS)
+        # The task's headers carry the trace of the send that stored this message (chatproject.logcontext).
+        with logcontext.bound(trace=logcontext.trace_for(str(message_id))):
+            send_message_push_task.apply_async(args=(str(message_id),), countdown=settings.PUSH_DELAY_SECONDS)
     except Exception:
         logger.exception("push for message %s not scheduled", message_id)
 

@@ -1,5 +1,6 @@
 """Push notifications are sent here, by Celery workers on the "push" queue, never by socket workers."""
 
+import logging
 import random
 from uuid import UUID
 
@@ -8,8 +9,11 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from chatproject import metrics
 from notifications import services
 from notifications.services import DeliveryOutcome
+
+logger = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY_SECONDS = 3600
 
@@ -22,8 +26,10 @@ MAX_RETRY_DELAY_SECONDS = 3600
 def send_message_push_task(message_id: str) -> None:
     """Decide a message's pushes (once, however often this runs) and fan out one task per subscription,
     so one slow or failing push service never holds up the others."""
-    for delivery_id in services.message_push_decide(message_id=UUID(message_id)):
+    delivery_ids = services.message_push_decide(message_id=UUID(message_id))
+    for delivery_id in delivery_ids:
         deliver_push_task.delay(delivery_id)
+    logger.info("push decided", extra={"message_id": message_id, "deliveries": len(delivery_ids)})
 
 
 def _backoff(retries: int) -> int:
@@ -39,6 +45,8 @@ def deliver_push_task(self: Task, delivery_id: int) -> None:
     A later try is a new task rather than `self.retry`, so in eager mode (embedded, tests) it runs in
     process without raising Retry into whoever queued the push; the delivery row counts the attempts."""
     attempt = services.push_delivery_send(delivery_id=delivery_id)
+    metrics.PUSH_DELIVERIES.labels(attempt.outcome.value).inc()
+    logger.info("push attempted", extra={"delivery_id": delivery_id, "outcome": attempt.outcome.value})
     if attempt.outcome == DeliveryOutcome.BUSY and not self.request.is_eager:
         # Another worker holds it (or died holding it): look again once its lease has run out.
         countdown = int(services.claim_lease().total_seconds())
@@ -47,6 +55,7 @@ def deliver_push_task(self: Task, delivery_id: int) -> None:
         return
     if attempt.attempts > settings.PUSH_MAX_RETRIES:
         services.push_delivery_give_up(delivery_id=delivery_id)
+        metrics.PUSH_DELIVERIES.labels("gave_up").inc()
         return
     countdown = attempt.retry_after or _backoff(attempt.attempts - 1)
     deliver_push_task.apply_async(args=(delivery_id,), countdown=min(MAX_RETRY_DELAY_SECONDS, countdown))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full Parley stack on this machine's services, in the background:
 #   nginx (127.0.0.1:$STACK_PORT) -> $WORKERS Daphne workers (127.0.0.1:8001..800N)
-#   + one Celery worker, + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set.
+#   + one Celery worker (metrics on the port after the last Daphne worker's), + a moto S3 server on
+#   127.0.0.1:9000 unless S3_ENDPOINT_URL is set.
 # PostgreSQL, Redis and RabbitMQ are the machine's own (see `make services`).
 #
 # Usage: scripts/stack.sh up | down | status
@@ -44,9 +45,13 @@ set_environment() {
     WORKER_BASE_PORT="${STACK_WORKER_BASE_PORT:-$WORKER_BASE_PORT}"
     MOTO_PORT="${STACK_MOTO_PORT:-$MOTO_PORT}"
     export STACK_WORKER_BASE_PORT="$WORKER_BASE_PORT" STACK_MOTO_PORT="$MOTO_PORT"
+    # The Celery worker's metrics exporter (docs/operations.md): by default the port after the workers'.
+    export STACK_CELERY_METRICS_PORT="${STACK_CELERY_METRICS_PORT:-$((WORKER_BASE_PORT + WORKERS))}"
     export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-chatproject.settings.base}"
     export PARLEY_DATA_DIR="${PARLEY_DATA_DIR:-$RUN_DIR/data}"
     export DJANGO_DEBUG="${DJANGO_DEBUG:-false}"
+    # Daphne drains its sockets on SIGTERM; finish well before stop_process escalates to SIGKILL.
+    export PARLEY_DRAIN_SECONDS="${PARLEY_DRAIN_SECONDS:-5}"
     export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
     export DJANGO_CSRF_TRUSTED_ORIGINS="${DJANGO_CSRF_TRUSTED_ORIGINS:-http://127.0.0.1:$STACK_PORT,http://localhost:$STACK_PORT}"
     # nginx serves plain HTTP here, so a Secure refresh cookie would never come back from a client.
@@ -76,7 +81,8 @@ write_env_file() {
     for name in DJANGO_SETTINGS_MODULE PARLEY_DATA_DIR DJANGO_DEBUG DJANGO_ALLOWED_HOSTS \
         DJANGO_CSRF_TRUSTED_ORIGINS REFRESH_COOKIE_SECURE DATABASE_URL REDIS_URL CELERY_BROKER_URL \
         S3_BUCKET S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_ENDPOINT_URL \
-        STACK_URL STACK_WS_URL WORKERS STACK_PORT STACK_MOTO STACK_WORKER_BASE_PORT STACK_MOTO_PORT; do
+        STACK_URL STACK_WS_URL WORKERS STACK_PORT STACK_MOTO STACK_WORKER_BASE_PORT STACK_MOTO_PORT \
+        STACK_CELERY_METRICS_PORT; do
         value="${!name}"
         printf "export %s='%s'\n" "$name" "${value//\'/\'\\\'\'}" >>"$ENV_FILE"
     done
@@ -185,7 +191,7 @@ nginx_bin() { command -v nginx || printf '/usr/sbin/nginx'; }
 check_ports_free() {
     local port ports
     mapfile -t ports < <(worker_ports)
-    ports+=("$STACK_PORT")
+    ports+=("$STACK_PORT" "$STACK_CELERY_METRICS_PORT")
     [[ "$STACK_MOTO" == 1 ]] && ports+=("$MOTO_PORT")
     for port in "${ports[@]}"; do
         ! port_in_use "$port" || die "127.0.0.1:$port is already in use by something else"
@@ -328,8 +334,13 @@ start_nginx() {
 }
 
 start_celery() {
+    # Prefork pool: its processes share their metrics through files in an emptied folder, for this
+    # worker only (the Daphne workers serve their own); the exporter sums them (docs/operations.md).
+    local metrics_dir="$RUN_DIR/celery-metrics"
+    rm -rf "$metrics_dir" && mkdir -p "$metrics_dir"
     # main() runs everything from the repo root, so `-A chatproject` imports.
-    start_process celery "$VENV/bin/celery" -A chatproject worker -l info --concurrency 2 \
+    PROMETHEUS_MULTIPROC_DIR="$metrics_dir" CELERY_METRICS_PORT="$STACK_CELERY_METRICS_PORT" \
+        start_process celery "$VENV/bin/celery" -A chatproject worker -l info --concurrency 2 \
         --hostname "stack@%h"
 }
 
@@ -362,7 +373,7 @@ print_summary() {
         printf '  %-9s 127.0.0.1:%s  pid %s\n' "$name" "$(worker_port "$i")" "$(<"$(pid_file "$name")")"
     done
     printf '  %-9s 127.0.0.1:%s  pid %s\n' nginx "$STACK_PORT" "$(<"$(pid_file nginx)")"
-    printf '  %-9s %-15s pid %s\n' celery "" "$(<"$(pid_file celery)")"
+    printf '  %-9s %-15s pid %s  (metrics)\n' celery "127.0.0.1:$STACK_CELERY_METRICS_PORT" "$(<"$(pid_file celery)")"
     if [[ "$STACK_MOTO" == 1 ]]; then
         printf '  %-9s 127.0.0.1:%s  pid %s\n' moto "$MOTO_PORT" "$(<"$(pid_file moto)")"
     else

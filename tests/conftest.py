@@ -1,6 +1,14 @@
+import os
+import subprocess
+import sys
+import threading
+from typing import Any
+
 import pytest
 from channels.layers import channel_layers
+from django.conf import settings
 from django.core.cache import cache
+from kombu import Queue
 from rest_framework.test import APIClient
 
 from chatproject.celery import app as celery_app
@@ -42,3 +50,90 @@ def auth_client(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+class WorkerProcess:
+    """A real Celery worker process consuming the persistence queue, whose log tells when it is idle."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.ready = threading.Event()
+        self.busy = 0  # tasks received and not yet finished
+        self.changed = threading.Condition()
+        threading.Thread(target=self._follow_log, daemon=True).start()
+
+    def _follow_log(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self.changed:
+                if " ready." in line:
+                    self.ready.set()
+                elif "] received" in line:
+                    self.busy += 1
+                elif any(outcome in line for outcome in ("] succeeded", "] raised", "] retry", "] rejected")):
+                    self.busy -= 1
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Until every task the worker took is finished, so that no write races the test's database flush."""
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.busy <= 0, timeout=timeout), "the worker stayed busy"
+
+    def stop(self) -> None:
+        """Called once idle. SIGTERM would wait up to 10 s for the worker's event loop to wake: nothing is
+        running, so stop it at once."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+
+def start_persistence_worker() -> WorkerProcess:
+    """A worker process storing into the test database. (An in-thread worker takes 10 s to notice it should
+    stop; a process stops at once.)"""
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chatproject.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "chatproject",
+        "worker",
+        "-Q",
+        "persistence",
+        "-P",
+        "solo",
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+        "-l",
+        "info",
+    ]
+    worker = WorkerProcess(command, env)
+    assert worker.ready.wait(timeout=60), "the Celery worker did not start"
+    return worker
+
+
+def queued_for_persistence() -> int:
+    with celery_app.connection_for_write() as connection:
+        declared: Any = Queue("persistence").bind(connection.default_channel).queue_declare(passive=True)
+        return int(declared.message_count)
+
+
+@pytest.fixture
+def persistence_worker(transactional_db):
+    """A real Celery worker storing what this test sends, for this test only: it is stopped, idle, before the
+    test database is flushed (a write racing the flush deadlocks)."""
+    worker = start_persistence_worker()
+    yield worker
+    worker.wait_idle()
+    while queued_for_persistence():  # a task published just now: let the worker take and finish it
+        with worker.changed:
+            worker.changed.wait(timeout=1)
+        worker.wait_idle()
+    worker.stop()

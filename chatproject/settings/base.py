@@ -37,10 +37,14 @@ INSTALLED_APPS = [
     "messaging",
     "files",
     "notifications",
+    "moderation",
     "frontend",
+    "django_prometheus",  # HTTP and database metrics (issue #10, docs/operations.md)
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
+    "chatproject.logcontext.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -49,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
 
 ROOT_URLCONF = "chatproject.urls"
@@ -59,7 +64,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "chatproject" / "templates"],  # the admin's status page
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -73,8 +78,13 @@ TEMPLATES = [
 
 # --- Database: SQLite in the data folder unless DATABASE_URL names PostgreSQL (psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Reused connections: a Celery task or request opening its own costs more than the work it does.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The same backends, counting queries, errors and connections for /metrics (django-prometheus).
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends."
+)
 
 # --- Redis: channel layer, cache (throttles) and presence; in-process stand-ins without it.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -101,6 +111,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Broker connection lost: RabbitMQ redelivers the unacknowledged (acks_late) tasks to another worker, so stop
+# running them here rather than run them twice at once (docs/scaling.md). SIGTERM is a warm shutdown.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SERIALIZER = "json"
 # Durable queues (Celery publishes persistent messages by default). A persistence task rejected for good is
 # dead-lettered by RabbitMQ to "persistence.dead", which no worker consumes: operators re-queue from there.
@@ -170,7 +183,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    # API tokens (`Bearer pk_…`) first: the JWT class would refuse one as a malformed JWT.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "accounts.authentication.SuspensionAwareJWTAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -178,9 +195,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "chatproject.errors.api_exception_handler",
+    # Rate limits, documented in docs/api.md. Counted in the cache (Redis whenever REDIS_URL is set).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "chatproject.throttles.UserThrottle",
+        "chatproject.throttles.UserIPThrottle",
+        "chatproject.throttles.AnonThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env.str("THROTTLE_AUTH_IP", default="20/min"),
         "auth_username": env.str("THROTTLE_AUTH_USERNAME", default="10/min"),
+        "user": env.str("THROTTLE_USER", default="600/min"),
+        "user_ip": env.str("THROTTLE_USER_IP", default="1200/min"),
+        "anon": env.str("THROTTLE_ANON", default="120/min"),
+        "webhook": env.str("THROTTLE_WEBHOOK", default="60/min"),
     },
 }
 
@@ -201,6 +228,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's error answers (400/401/403/404/429) in the one error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "chatproject.schema.add_error_responses",
+    ],
 }
 
 LANGUAGE_CODE = "en-us"
@@ -208,12 +240,30 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Operations (issue #10, docs/operations.md): JSON logs, /metrics access, the Celery exporter.
+# One JSON object per line (LOG_FORMAT=json), or plain text for a developer's terminal (LOG_FORMAT=text).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "chatproject.logcontext.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "chatproject.logcontext.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+# /metrics answers clients connecting directly from these addresses or networks, or holding the token
+# (`Authorization: Bearer <METRICS_TOKEN>`); empty token = allow-list only.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# A Celery worker serves its metrics on this port (0 = not at all); under the prefork pool also set
+# PROMETHEUS_MULTIPROC_DIR, for that worker only, to an empty folder.
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDRESS = env.str("CELERY_METRICS_ADDRESS", default="127.0.0.1")
 
 # --- Push notifications (notifications app). Sent only by Celery workers, on the "push" queue.
 # Seconds between a message being stored and the push decision; a message read meanwhile is not pushed.
@@ -257,3 +307,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# --- Socket rate limit (issue #8): per connection, a burst of write frames, then a steady rate.
+SOCKET_RATE_BURST = env.int("SOCKET_RATE_BURST", default=20)
+SOCKET_RATE_PER_SECOND = env.float("SOCKET_RATE_PER_SECOND", default=5.0)
+SOCKET_SIGNAL_RATE_BURST = env.int("SOCKET_SIGNAL_RATE_BURST", default=60)  # typing and read frames
+SOCKET_SIGNAL_RATE_PER_SECOND = env.float("SOCKET_SIGNAL_RATE_PER_SECOND", default=10.0)

@@ -14,3 +14,6 @@ PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 REFRESH_COOKIE_SECURE = False
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns about a missing root)
+# Worker threads of async tests must not keep connections past a test (the test database is flushed and
+# dropped under them).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
+from files.api.serializers import StoredFileSerializer
 from messaging.models import Conversation, Membership, Message, Reaction
 from messaging.selectors import HISTORY_MAX_LIMIT, stored_message_payload
 
@@ -77,16 +78,6 @@ class SenderSerializer(serializers.Serializer):
     display_name = serializers.CharField()
 
 
-class AttachmentSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    size = serializers.IntegerField()
-    content_type = serializers.CharField()
-    width = serializers.IntegerField(allow_null=True)
-    height = serializers.IntegerField(allow_null=True)
-    thumbnail_url = serializers.CharField(allow_null=True)
-
-
 class ReactionSummarySerializer(serializers.Serializer):
     emoji = serializers.CharField()
     count = serializers.IntegerField()
@@ -106,7 +97,7 @@ class MessageSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted = serializers.BooleanField()
-    attachments = AttachmentSerializer(many=True)
+    attachments = StoredFileSerializer(many=True)
     reactions = ReactionSummarySerializer(many=True)
 
     def to_representation(self, instance: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging.api import views
+from messaging.api import views, webhooks
 
 urlpatterns = [
     path("conversations/", views.ConversationListApi.as_view(), name="conversations"),
@@ -37,4 +37,16 @@ urlpatterns = [
         "messages/<uuid:message_id>/reactions/", views.MessageReactionsApi.as_view(), name="message-reactions"
     ),
     path("search/messages/", views.MessageSearchApi.as_view(), name="message-search"),
+]
+
+# Incoming webhooks (issue #8).
+urlpatterns += [
+    path(
+        "conversations/<int:conversation_id>/webhooks/",
+        webhooks.ConversationWebhooksApi.as_view(),
+        name="conversation-webhooks",
+    ),
+    path("webhooks/<int:webhook_id>/", webhooks.WebhookDetailApi.as_view(), name="webhook"),
+    path("webhooks/<int:webhook_id>/rotate/", webhooks.WebhookRotateApi.as_view(), name="webhook-rotate"),
+    path("hooks/<str:secret>/", webhooks.HookPostApi.as_view(), name="hook-post"),
 ]

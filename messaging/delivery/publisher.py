@@ -5,6 +5,7 @@ thread per event loop publishes whatever accumulated while the previous confirm 
 low load a batch is one message (no added latency); under load batches grow and so does throughput."""
 
 import asyncio
+import contextvars
 import logging
 import weakref
 from collections.abc import Callable
@@ -31,7 +32,8 @@ class BatchPublisher:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((message, done))
         if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run())
+            # A context of its own, not the log context (connection, trace) of the send that started it.
+            self._runner = asyncio.create_task(self._run(), context=contextvars.Context())
         await done
 
     async def _run(self) -> None:

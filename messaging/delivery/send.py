@@ -17,6 +17,8 @@ from redis.exceptions import RedisError
 from uuid6 import uuid7
 
 from accounts.models import User
+from chatproject import logcontext
+from chatproject.metrics import MESSAGE_SENDS
 from files.events import attachment_payload
 from files.selectors import files_for_attachment
 from messaging import events, fanout
@@ -55,8 +57,10 @@ async def message_send(
     except (RedisError, OSError) as error:  # Redis restarting: nothing was reserved, a retry is safe
         raise SendError("unavailable", RETRY_LATER) from error
     if reservation.existing is not None:
+        MESSAGE_SENDS.labels("duplicate").inc()
         return reservation.existing, False
     if reservation.seq is None:
+        MESSAGE_SENDS.labels("conflict").inc()
         raise SendError("conflict", "A message with this client_id is still being sent.")
     message = {
         "id": str(uuid7()),
@@ -73,17 +77,19 @@ async def message_send(
     }
     await _make_durable(message)
     await _announce(message)
+    MESSAGE_SENDS.labels("new").inc()
     return message, True
 
 
 async def _make_durable(message: dict[str, Any]) -> None:
     try:
-        await publisher_for_running_loop(publish_persistence_batch).publish(message)
+        # The copy carries the send's trace id to the task's headers (messaging.tasks), never to clients.
+        traced = {**message, "trace": logcontext.get("trace")}
+        await publisher_for_running_loop(publish_persistence_batch).publish(traced)
     except Exception as error:
+        MESSAGE_SENDS.labels("unavailable").inc()
         await _abandon(message)
-        raise SendError(
-            "unavailable", "The message could not be sent; retry with the same client_id."
-        ) from error
+        raise SendError("unavailable", RETRY_LATER) from error
 
 
 async def _abandon(message: dict[str, Any]) -> None:

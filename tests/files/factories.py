@@ -2,11 +2,11 @@ import uuid
 from typing import cast
 
 import factory
-from django.utils import timezone
 
 from files.models import StoredFile
-from messaging.models import Conversation, Membership, Message
+from messaging.models import Message
 from tests.accounts.factories import UserFactory
+from tests.messaging.factories import ConversationFactory, MembershipFactory, MessageFactory
 
 
 class StoredFileFactory(factory.django.DjangoModelFactory):
@@ -21,34 +21,6 @@ class StoredFileFactory(factory.django.DjangoModelFactory):
     size = 1234
     storage_key = factory.LazyFunction(lambda: f"uploads/{uuid.uuid4().hex}")
     status = StoredFile.Status.READY
-
-
-class ConversationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Conversation
-
-    kind = Conversation.Kind.GROUP
-    title = factory.Sequence(lambda n: f"group {n}")
-
-
-class MembershipFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Membership
-
-    user = factory.SubFactory(UserFactory)
-    conversation = factory.SubFactory(ConversationFactory)
-
-
-class MessageFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Message
-
-    conversation = factory.SubFactory(ConversationFactory)
-    sender = factory.SubFactory(UserFactory)
-    seq = factory.Sequence(lambda n: n + 1)
-    body = "see attached"
-    client_id = factory.LazyFunction(uuid.uuid4)
-    created_at = factory.LazyFunction(timezone.now)
 
 
 def share(stored_file: StoredFile, *, members: list, sender=None) -> Message:

@@ -11,12 +11,8 @@ from messaging.models import Conversation, Membership
 from notifications.models import NotificationPreferences, PushDecision
 from notifications.tasks import send_message_push_task
 from tests.accounts.factories import UserFactory
-from tests.notifications.factories import (
-    ConversationFactory,
-    MembershipFactory,
-    MessageFactory,
-    PushSubscriptionFactory,
-)
+from tests.messaging.factories import ConversationFactory, MembershipFactory, MessageFactory
+from tests.notifications.factories import PushSubscriptionFactory
 
 pytestmark = pytest.mark.usefixtures("eager_celery")
 

@@ -10,7 +10,8 @@ from chatproject import celery_app
 from notifications import services
 from notifications.models import PushDelivery, PushSubscription
 from notifications.tasks import deliver_push_task, send_message_push_task
-from tests.notifications.factories import MembershipFactory, MessageFactory, PushSubscriptionFactory
+from tests.messaging.factories import MembershipFactory, MessageFactory
+from tests.notifications.factories import PushSubscriptionFactory
 
 pytestmark = pytest.mark.usefixtures("eager_celery")
 

@@ -22,7 +22,7 @@ class SendFailed(Exception):
 @dataclass
 class ChatClient:
     url: str  # ws://host:port/ws/
-    token: str
+    user: Any  # a tests.stack.conftest.StackUser: id, username, token
     received: list[dict[str, Any]] = field(default_factory=list)  # every message.new, in arrival order
     errors: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0
@@ -58,7 +58,7 @@ class ChatClient:
         while not self._closing:
             try:
                 async with websockets.connect(
-                    f"{self.url}?token={self.token}", origin=ORIGIN, open_timeout=5, close_timeout=2
+                    f"{self.url}?token={self.user.token}", origin=ORIGIN, open_timeout=5, close_timeout=2
                 ) as ws:
                     self._ws = ws
                     delay = 0.1

@@ -13,6 +13,7 @@ from tests.stack.conftest import WS_NGINX, stack_command, worker_ws
 
 pytestmark = pytest.mark.stack
 STREAM_RATE = 40  # sends per second during a fault
+STREAM_LENGTH = 120
 
 
 def assert_exactly_once_in_order(client: ChatClient, acked: list[dict], conversation_id: int) -> None:
@@ -58,7 +59,7 @@ async def stopped(*clients: ChatClient) -> None:
 async def test_users_on_different_workers_talk_in_order(stack):
     ada, bob = stack.user(), stack.user()
     conversation = stack.group(ada, bob)
-    ada_client, bob_client = ChatClient(worker_ws(1), ada.token), ChatClient(worker_ws(2), bob.token)
+    ada_client, bob_client = ChatClient(worker_ws(1), ada), ChatClient(worker_ws(2), bob)
     await started(ada_client, bob_client)
     acked = []
     for n in range(30):
@@ -69,44 +70,59 @@ async def test_users_on_different_workers_talk_in_order(stack):
     await stopped(ada_client, bob_client)
 
 
-async def test_killing_a_daphne_worker_loses_nothing(stack):
-    users = [stack.user() for _ in range(4)]
-    conversation = stack.group(users[0], *users[1:])
-    clients = [ChatClient(WS_NGINX, user.token) for user in users]
+async def stream_through_fault(stack, clients, fault) -> list[dict]:
+    """The first client streams 120 messages to all; `fault` strikes once 30 are acknowledged. Every send is
+    retried with its client_id until acknowledged; then every acknowledged message must be delivered once
+    to everyone, in order, and stored once."""
+    conversation = stack.group(*[client.user for client in clients])
     await started(*clients)
     acked: list[dict] = []
-    sending = asyncio.create_task(stream(clients[0], conversation, 120, acked))
+    sending = asyncio.create_task(stream(clients[0], conversation, STREAM_LENGTH, acked))
     await wait_until(lambda: len(acked) >= 30)
-    await asyncio.to_thread(stack_command, "kill-worker", "1")
+    await fault(acked)
     await sending
-    await asyncio.to_thread(stack_command, "start-worker", "1")
     await check_delivered_and_stored(stack, clients, acked, conversation)
-    assert sum(client.reconnects for client in clients) >= 1, "no client was on the killed worker"
     await stopped(*clients)
+    assert len(acked) == STREAM_LENGTH
+    return acked
+
+
+def on_workers(stack, count: int = 2) -> list[ChatClient]:
+    """One user per worker, connected straight to it."""
+    return [ChatClient(worker_ws(index), stack.user()) for index in range(1, count + 1)]
+
+
+async def test_killing_a_daphne_worker_loses_nothing(stack):
+    clients = [ChatClient(WS_NGINX, stack.user()) for _ in range(4)]
+
+    async def kill_worker(acked):
+        await asyncio.to_thread(stack_command, "kill-worker", "1")
+        await wait_until(lambda: any(client.reconnects for client in clients))  # someone was on it
+        await asyncio.to_thread(stack_command, "start-worker", "1")
+
+    await stream_through_fault(stack, clients, kill_worker)
 
 
 async def test_killing_the_celery_worker_loses_nothing(stack):
-    ada, bob = stack.user(), stack.user()
-    conversation = stack.group(ada, bob)
-    clients = [ChatClient(worker_ws(1), ada.token), ChatClient(worker_ws(2), bob.token)]
-    await started(*clients)
-    acked: list[dict] = []
-    sending = asyncio.create_task(stream(clients[0], conversation, 120, acked))
-    await wait_until(lambda: len(acked) >= 30)
-    await asyncio.to_thread(stack_command, "kill-celery")
-    await wait_until(lambda: len(acked) >= 60)  # acknowledged while nothing stores them
-    await asyncio.to_thread(stack_command, "start-celery")
-    await sending
-    await check_delivered_and_stored(stack, clients, acked, conversation)
-    await stopped(*clients)
+    async def kill_celery(acked):
+        await asyncio.to_thread(stack_command, "kill-celery")
+        await wait_until(lambda: len(acked) >= 60)  # acknowledged while nothing stores them
+        await asyncio.to_thread(stack_command, "start-celery")
+
+    await stream_through_fault(stack, on_workers(stack), kill_celery)
 
 
-def restart_redis() -> None:
-    subprocess.run(
-        ["redis-cli", "-p", "6379", "shutdown", "nosave"], check=False, capture_output=True, timeout=30
-    )
-    subprocess.run(
-        [
+def run_quietly(*command: str, timeout: int = 60, check: bool = True) -> None:
+    subprocess.run(list(command), check=check, capture_output=True, timeout=timeout)
+
+
+async def test_a_redis_restart_fails_sends_loudly_and_loses_nothing(stack):
+    clients = on_workers(stack)
+
+    async def restart_redis(acked):
+        await asyncio.to_thread(run_quietly, "redis-cli", "-p", "6379", "shutdown", "nosave", check=False)
+        await asyncio.to_thread(
+            run_quietly,
             "redis-server",
             "--daemonize",
             "yes",
@@ -118,54 +134,21 @@ def restart_redis() -> None:
             "",
             "--appendonly",
             "no",
-        ],
-        check=True,
-        timeout=30,
-    )
-    subprocess.run(
-        ["redis-cli", "-p", "6379", "--no-raw", "ping"], check=True, capture_output=True, timeout=30
-    )
+        )
 
-
-def pause_rabbitmq() -> None:
-    subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, capture_output=True, timeout=60)
-
-
-def resume_rabbitmq() -> None:
-    subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, capture_output=True, timeout=120)
-    subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True, capture_output=True, timeout=120)
-
-
-async def test_a_redis_restart_fails_sends_loudly_and_loses_nothing(stack):
-    ada, bob = stack.user(), stack.user()
-    conversation = stack.group(ada, bob)
-    clients = [ChatClient(worker_ws(1), ada.token), ChatClient(worker_ws(2), bob.token)]
-    await started(*clients)
-    acked: list[dict] = []
-    sending = asyncio.create_task(stream(clients[0], conversation, 120, acked))
-    await wait_until(lambda: len(acked) >= 30)
-    await asyncio.to_thread(restart_redis)
-    await sending
-    await check_delivered_and_stored(stack, clients, acked, conversation)
-    # The sender noticed: an `unavailable` error frame, or its socket dropped (its channel-layer connection
-    # broke) and it reconnected; either way unacknowledged sends were retried, never silently lost.
+    await stream_through_fault(stack, clients, restart_redis)
+    # The sender noticed: an `unavailable` error frame, or its socket was closed (1012, or its channel-layer
+    # connection broke) and it reconnected; either way its unacknowledged sends were retried, never lost.
     assert clients[0].reconnects or any(e["code"] == "unavailable" for e in clients[0].errors)
-    assert len(acked) == 120
-    await stopped(*clients)
 
 
 async def test_a_rabbitmq_outage_fails_sends_loudly_and_loses_nothing(stack):
-    ada, bob = stack.user(), stack.user()
-    conversation = stack.group(ada, bob)
-    clients = [ChatClient(worker_ws(1), ada.token), ChatClient(worker_ws(2), bob.token)]
-    await started(*clients)
-    acked: list[dict] = []
-    sending = asyncio.create_task(stream(clients[0], conversation, 120, acked))
-    await wait_until(lambda: len(acked) >= 30)
-    await asyncio.to_thread(pause_rabbitmq)
-    await wait_until(lambda: any(e["code"] == "unavailable" for e in clients[0].errors), within=30)
-    await asyncio.to_thread(resume_rabbitmq)
-    await sending
-    await check_delivered_and_stored(stack, clients, acked, conversation)
-    assert len(acked) == 120
-    await stopped(*clients)
+    clients = on_workers(stack)
+
+    async def stop_and_start_rabbitmq(acked):
+        await asyncio.to_thread(run_quietly, "rabbitmqctl", "-q", "stop_app")
+        await wait_until(lambda: any(e["code"] == "unavailable" for e in clients[0].errors))
+        await asyncio.to_thread(run_quietly, "rabbitmqctl", "-q", "start_app", timeout=120)
+        await asyncio.to_thread(run_quietly, "rabbitmqctl", "-q", "await_startup", timeout=120)
+
+    await stream_through_fault(stack, clients, stop_and_start_rabbitmq)
