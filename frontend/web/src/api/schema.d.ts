@@ -663,16 +663,6 @@ export interface components {
             /** @description The token itself: shown only now. Send it as `Authorization: Bearer <token>`. */
             token: string;
         };
-        Attachment: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            size: number;
-            content_type: string;
-            width: number | null;
-            height: number | null;
-            thumbnail_url: string | null;
-        };
         Bot: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -788,7 +778,7 @@ export interface components {
             /** Format: date-time */
             edited_at: string | null;
             deleted: boolean;
-            attachments: components["schemas"]["Attachment"][];
+            attachments: components["schemas"]["StoredFile"][];
             reactions: components["schemas"]["ReactionSummary"][];
         };
         MessageSendInputRequest: {
