@@ -54,6 +54,7 @@ async def _watch_epoch() -> None:
         try:
             epoch = await _current_epoch()
         except (RedisError, OSError):
+            _stop_if_cancelled()  # redis-py may turn a cancellation into a connection error
             await asyncio.sleep(CHECK_SECONDS)
             continue
         if known is not None and epoch != known:
@@ -62,3 +63,9 @@ async def _watch_epoch() -> None:
                 asyncio.ensure_future(socket.close(code=CLOSE_SERVICE_RESTART))
         known = epoch
         await asyncio.sleep(CHECK_SECONDS)
+
+
+def _stop_if_cancelled() -> None:
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
