@@ -110,6 +110,8 @@ def test_two_people_chat_live_through_reload_and_outage(browser, live_server_url
         files=[{"name": "chart.png", "mimeType": "image/png", "buffer": png_bytes()}]
     )
     expect(ada.page.get_by_test_id("upload-progress")).to_have_attribute("value", "1")
+    # the bytes are up; Send is enabled once Parley has checked the file (complete)
+    expect(ada.page.get_by_role("button", name="Send message")).to_be_enabled()
     ada.send("The chart")
     thumbnail = bob.page.get_by_test_id("thumbnail").last
     expect(thumbnail).to_be_visible()

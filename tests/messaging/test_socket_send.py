@@ -140,3 +140,22 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(connect, 
     await tab.send({"type": "ping"})
     assert await tab.receive_type("pong") == {"type": "pong"}
     assert not await Message.objects.aexists()
+
+
+async def test_a_message_carries_its_attachments_to_every_member(connect, ada, bob, team):
+    from channels.db import database_sync_to_async
+
+    from tests.files.factories import StoredFileFactory
+
+    picture = await database_sync_to_async(StoredFileFactory)(
+        owner=ada, name="chart.png", content_type="image/png", width=4, height=3
+    )
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    frame = send_frame(team, "The chart", attachments=[str(picture.id)])
+    await ada_tab.send(frame)
+    acked = (await ada_tab.ack_for(frame["client_id"]))["message"]
+    received = (await bob_tab.receive_type("message.new"))["message"]
+    assert received == acked
+    assert [(a["id"], a["name"], a["width"]) for a in received["attachments"]] == [
+        (str(picture.id), "chart.png", 4)
+    ]
