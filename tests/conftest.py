@@ -7,22 +7,32 @@ from typing import Any
 import pytest
 from channels.layers import channel_layers
 from django.conf import settings
-from django.core.cache import cache
 from kombu import Queue
 from rest_framework.test import APIClient
 
 from chatproject.celery import app as celery_app
+from chatproject.redis import get_redis
+from messaging.redis_watch import EPOCH_KEY
 from tests.accounts.factories import UserFactory
+
+
+def _clean_redis() -> None:
+    """Empty the test Redis database but for the epoch key: removing it is how a Redis restart looks to
+    the workers' watch (messaging.redis_watch), which would close every socket of the test."""
+    client = get_redis()
+    for key in client.scan_iter(count=1000):
+        if key != EPOCH_KEY.encode():
+            client.delete(key)
 
 
 @pytest.fixture(autouse=True)
 def _clean_redis_and_channel_layer():
     """Throttle counters, seq counters and the recent log live in Redis: every test starts from a clean
-    slate, with a channel layer of its own (its receive locks belong to one event loop)."""
-    cache.clear()
+    slate, with a channel layer of its own."""
+    _clean_redis()
     channel_layers.backends.clear()
     yield
-    cache.clear()
+    _clean_redis()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from chatproject.asgi import application
@@ -76,20 +77,38 @@ async def connect() -> AsyncIterator[Callable]:
         await client.close()
 
 
+# `db` follows the test's marker: socket tests mark themselves django_db(transaction=True).
 @pytest.fixture
-def ada(transactional_db):
+def ada(db):
     return UserFactory(username="ada")
 
 
 @pytest.fixture
-def bob(transactional_db):
+def bob(db):
     return UserFactory(username="bob")
 
 
 @pytest.fixture
-def eve(transactional_db):
+def cy(db):
+    return UserFactory(username="cy")
+
+
+@pytest.fixture
+def eve(db):
     """Someone who is in none of the fixtures' conversations."""
     return UserFactory(username="eve")
+
+
+@pytest.fixture
+def as_user():
+    """An API client authenticated as a given user."""
+
+    def _as_user(user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return _as_user
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ import uuid
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from messaging.delivery.journal import initialise_counter
 from messaging.models import Conversation, Membership, Message, Reaction
 from tests.accounts.factories import UserFactory
 from tests.files.factories import StoredFileFactory
@@ -35,44 +33,6 @@ def store_message(conversation: Conversation, sender, seq: int, body: str = "hi"
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq, last_activity_at=message.created_at)
     return message
-
-
-@pytest.fixture
-def as_user():
-    def _as_user(user) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return _as_user
-
-
-@pytest.fixture
-def ada(db):
-    return UserFactory(username="ada")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(username="bob")
-
-
-@pytest.fixture
-def cy(db):
-    return UserFactory(username="cy")
-
-
-@pytest.fixture
-def eve(db):
-    """In none of the fixtures' conversations."""
-    return UserFactory(username="eve")
-
-
-@pytest.fixture
-def team(ada, bob):
-    conversation = make_conversation(ada, bob, title="Team")
-    initialise_counter(conversation.pk)
-    return conversation
 
 
 # --- the list

@@ -12,7 +12,6 @@ from chatproject.redis import get_redis
 from messaging.delivery.journal import initialise_counter
 from messaging.models import Conversation, Membership, Message, Reaction
 from messaging.tasks import persist_messages_task
-from tests.accounts.factories import UserFactory
 from tests.files.factories import StoredFileFactory
 from tests.messaging.factories import make_conversation
 
@@ -49,37 +48,6 @@ def history(client: APIClient, conversation: Conversation, **params) -> dict:
     response = client.get(messages_url(conversation.pk), params)
     assert response.status_code == 200
     return response.json()
-
-
-@pytest.fixture
-def as_user():
-    def _as_user(user) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return _as_user
-
-
-@pytest.fixture
-def ada(db):
-    return UserFactory(username="ada")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(username="bob")
-
-
-@pytest.fixture
-def cy(db):
-    return UserFactory(username="cy")
-
-
-@pytest.fixture
-def eve(db):
-    """In none of the fixtures' conversations."""
-    return UserFactory(username="eve")
 
 
 @pytest.fixture
