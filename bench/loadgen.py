@@ -171,6 +171,9 @@ class Generator:
         """Wait until every socket answers a ping: the server has finished its connect() (groups joined)."""
         before = [c.pongs for c in clients]
         for client in clients:
+            # What every Parley client does first (docs/protocol.md): until then a socket holds its
+            # conversations' messages back (up to 2 s). The baseline answers it with an ignored error.
+            client.send_text(b'{"type":"sync","since":{}}')
             client.send_text(b'{"type":"ping"}')
         deadline = time.monotonic() + limit
         while any(c.pongs == b for c, b in zip(clients, before, strict=True)):
