@@ -8,10 +8,11 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, Case, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Greatest
 
 from accounts.models import User
+from chatproject.db import insert_new
 from messaging import events, fanout, selectors
 from messaging.delivery.journal import initialise_counter, remember_changed
 from messaging.models import Conversation, Membership, Message, MessageRevision, Reaction
@@ -264,50 +265,63 @@ def _clean_emoji(emoji: str) -> str:
 
 def messages_store(*, messages: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
     """Write acknowledged messages; one already stored (same id, or same sender and client_id) is skipped.
-    Returns (how many are new, the messages that can never be stored)."""
+    Returns (how many are new, the messages that can never be stored). A batch costs the same few statements
+    whatever its size, and its pushes are decided by one task."""
+    unstorable: list[dict[str, Any]] = []
     try:
         with transaction.atomic():
-            return _insert(messages), []
+            new = _insert(messages)
     except IntegrityError:
-        pass  # one bad row (e.g. its conversation was deleted) must not hold back the rest: go one by one
-    stored, unstorable = 0, []
+        # One bad row (e.g. its conversation was deleted) must not hold back the rest: go one by one.
+        new, unstorable = _insert_one_by_one(messages)
+    _schedule_pushes([UUID(m["id"]) for m in new])
+    return len(new), unstorable
+
+
+def _insert_one_by_one(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    new: list[dict[str, Any]] = []
+    unstorable: list[dict[str, Any]] = []
     for message in messages:
         try:
             with transaction.atomic():
-                stored += _insert([message])
+                new += _insert([message])
         except IntegrityError:
             unstorable.append(message)
-    return stored, unstorable
+    return new, unstorable
 
 
-def _insert(messages: list[dict[str, Any]]) -> int:
-    ids = [m["id"] for m in messages]
-    before = set(Message.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    Message.objects.bulk_create([_row(m) for m in messages], ignore_conflicts=True)
-    present = set(Message.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    _refuse_lost(messages, present)
-    new_ids = present - before
+def _insert(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Store what is new of `messages` and return it."""
+    new_ids = set(insert_new([_row(m) for m in messages]))
+    _refuse_lost([m for m in messages if UUID(m["id"]) not in new_ids])
     new = [m for m in messages if UUID(m["id"]) in new_ids]
-    _keep_replies_inside_their_conversation(new_ids)
+    _keep_replies_inside_their_conversation(new)
     _link_attachments(new)
     _advance_conversations(new)
-    _schedule_pushes(new_ids)
-    return len(new)
+    return new
 
 
-def _refuse_lost(messages: list[dict[str, Any]], present: set[UUID]) -> None:
-    """A message skipped by the insert is fine if it was already stored under its client_id; otherwise another
-    message holds its seq, and it must not vanish silently: it is raised, to be dead-lettered."""
-    missing = [m for m in messages if UUID(str(m["id"])) not in present]
-    if not missing:
+def _refuse_lost(skipped: list[dict[str, Any]]) -> None:
+    """A message skipped by the insert is fine if it was already stored under its id or its client_id;
+    otherwise another message holds its seq, and it must not vanish silently: it is raised, to be
+    dead-lettered."""
+    if not skipped:
         return
-    stored = set(
-        Message.objects.filter(
-            sender_id__in={m["sender"]["id"] for m in missing},
-            client_id__in={m["client_id"] for m in missing},
-        ).values_list("sender_id", "client_id")
-    )
-    if any((m["sender"]["id"], UUID(str(m["client_id"]))) not in stored for m in missing):
+    stored = Message.objects.filter(
+        Q(pk__in=[m["id"] for m in skipped])
+        | Q(
+            sender_id__in={m["sender"]["id"] for m in skipped},
+            client_id__in={m["client_id"] for m in skipped},
+        )
+    ).values_list("pk", "sender_id", "client_id")
+    ids, client_ids = set(), set()
+    for pk, sender_id, client_id in stored:
+        ids.add(pk)
+        client_ids.add((sender_id, client_id))
+    if any(
+        UUID(m["id"]) not in ids and (m["sender"]["id"], UUID(m["client_id"])) not in client_ids
+        for m in skipped
+    ):
         raise IntegrityError("a message's seq is held by another message")
 
 
@@ -324,11 +338,13 @@ def _row(message: dict[str, Any]) -> Message:
     )
 
 
-def _keep_replies_inside_their_conversation(new_ids: set[UUID]) -> None:
+def _keep_replies_inside_their_conversation(messages: list[dict[str, Any]]) -> None:
     """A reply_to naming a message of another conversation is dropped (a parent still in flight is kept)."""
-    Message.objects.filter(pk__in=new_ids, reply_to__conversation__isnull=False).exclude(
-        reply_to__conversation=F("conversation")
-    ).update(reply_to=None)
+    replies = [m["id"] for m in messages if m["reply_to"]]
+    if replies:
+        Message.objects.filter(pk__in=replies, reply_to__conversation__isnull=False).exclude(
+            reply_to__conversation=F("conversation")
+        ).update(reply_to=None)
 
 
 def _link_attachments(messages: list[dict[str, Any]]) -> None:
@@ -338,19 +354,23 @@ def _link_attachments(messages: list[dict[str, Any]]) -> None:
 
 
 def _advance_conversations(messages: list[dict[str, Any]]) -> None:
+    """Move each conversation's last_seq and last_activity_at forward (never back), in one statement."""
     newest: dict[int, tuple[int, str]] = {}
     for m in messages:
         seq, created = newest.get(m["conversation"], (0, ""))
         newest[m["conversation"]] = (max(seq, m["seq"]), max(created, m["created_at"]))
-    for conversation_id, (seq, created) in newest.items():
-        Conversation.objects.filter(pk=conversation_id).update(
-            last_seq=Greatest("last_seq", seq),
-            last_activity_at=Greatest("last_activity_at", datetime.fromisoformat(created)),
-        )
+    if not newest:
+        return
+    seqs = [When(pk=pk, then=Value(seq)) for pk, (seq, _) in newest.items()]
+    times = [When(pk=pk, then=Value(datetime.fromisoformat(at))) for pk, (_, at) in newest.items()]
+    Conversation.objects.filter(pk__in=newest).update(
+        last_seq=Greatest("last_seq", Case(*seqs, output_field=BigIntegerField())),
+        last_activity_at=Greatest("last_activity_at", Case(*times, output_field=DateTimeField())),
+    )
 
 
-def _schedule_pushes(new_ids: set[UUID]) -> None:
-    from notifications.services import push_schedule_for_message
+def _schedule_pushes(message_ids: list[UUID]) -> None:
+    from notifications.services import push_schedule_for_messages
 
-    for message_id in new_ids:
-        transaction.on_commit(partial(push_schedule_for_message, message_id))
+    if message_ids:
+        transaction.on_commit(partial(push_schedule_for_messages, message_ids))

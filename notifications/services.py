@@ -1,6 +1,8 @@
 """Every write of notifications: subscriptions, preferences, and the push decision and delivery."""
 
 import logging
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -13,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chatproject import logcontext
+from chatproject.db import insert_new
 from messaging.models import Conversation, Membership, Message
 from messaging.presence import online_user_ids
 from notifications.mentions import mentioned_usernames
@@ -81,82 +84,127 @@ def notification_preferences_update(*, user: User, **levels: str) -> Notificatio
 # --- Deciding who is pushed a message
 
 
-def push_schedule_for_message(message_id: UUID) -> None:
-    """Called by the persistence path once a message is committed: decide its pushes after the delay.
-    Best effort: a failure here is logged and never fails the caller, since the message is stored."""
-    from notifications.tasks import send_message_push_task
+def push_schedule_for_messages(message_ids: Collection[UUID]) -> None:
+    """Called by the persistence path once a batch of messages is committed: decide their pushes after the
+    delay, in one task. Best effort: a failure here is logged and never fails the caller, since the messages
+    are stored."""
+    from notifications.tasks import send_messages_push_task
 
+    ids = sorted(str(message_id) for message_id in message_ids)
+    # The task's headers carry the trace of the send of each message (chatproject.logcontext).
+    traces = {message_id: trace for message_id in ids if (trace := logcontext.trace_for(message_id))}
     try:
-        # The task's headers carry the trace of the send that stored this message (chatproject.logcontext).
-        with logcontext.bound(trace=logcontext.trace_for(str(message_id))):
-            send_message_push_task.apply_async(args=(str(message_id),), countdown=settings.PUSH_DELAY_SECONDS)
+        send_messages_push_task.apply_async(
+            args=(ids,),
+            countdown=settings.PUSH_DELAY_SECONDS,
+            headers={logcontext.TRACES_HEADER: traces},  # type: ignore[dict-item]  # any JSON, not just str
+        )
     except Exception:
-        logger.exception("push for message %s not scheduled", message_id)
+        logger.exception("push for messages %s not scheduled", ids)
 
 
-def _recipients(message: Message) -> dict[int, bool]:
-    """{user id: mentioned?} of the members to push: not the sender, not muted, not already read,
-    allowed by their preference for this kind of conversation, and with no socket open anywhere."""
-    members = (
+@dataclass(frozen=True)
+class _Member:
+    user_id: int
+    username: str
+    last_read_seq: int
+
+
+def _members_with_subscriptions(messages: list[Message]) -> dict[int, list[_Member]]:
+    """{conversation id: its active, unmuted members with at least one subscription}, in one query."""
+    rows = (
         Membership.objects.filter(
-            conversation_id=message.conversation_id,
+            conversation_id__in={message.conversation_id for message in messages},
             muted=False,
-            last_read_seq__lt=message.seq,
             user__is_active=True,
             user__push_subscriptions__isnull=False,
         )
-        .exclude(user_id=message.sender_id)
-        .values_list("user_id", "user__username")
+        .values_list("conversation_id", "user_id", "user__username", "last_read_seq")
         .distinct()
     )
-    usernames = dict(members)
-    preferences = {p.user_id: p for p in NotificationPreferences.objects.filter(user_id__in=usernames)}
+    members: dict[int, list[_Member]] = defaultdict(list)
+    for conversation_id, user_id, username, last_read_seq in rows:
+        members[conversation_id].append(_Member(user_id, username, last_read_seq))
+    return members
+
+
+def _chosen(
+    message: Message, members: list[_Member], preferences: dict[int, NotificationPreferences]
+) -> dict[int, bool]:
+    """{user id: mentioned?} of the members whose preference asks for this message, not yet read, but the
+    sender."""
     mentioned = mentioned_usernames(message.body)
     kind = message.conversation.kind
     chosen: dict[int, bool] = {}
-    for user_id, username in usernames.items():
-        level = preferences.get(user_id, NotificationPreferences()).level_for(kind)
-        is_mentioned = username.lower() in mentioned
+    for member in members:
+        if member.user_id == message.sender_id or member.last_read_seq >= message.seq:
+            continue
+        level = preferences.get(member.user_id, NotificationPreferences()).level_for(kind)
+        is_mentioned = member.username.lower() in mentioned
         if level == NotificationLevel.ALL or (level == NotificationLevel.MENTIONS and is_mentioned):
-            chosen[user_id] = is_mentioned
-    online = online_user_ids(chosen) if chosen else set()
-    return {user_id: m for user_id, m in chosen.items() if user_id not in online}
+            chosen[member.user_id] = is_mentioned
+    return chosen
 
 
-def _create_deliveries(message: Message) -> None:
-    recipients = _recipients(message)
-    if not recipients:
+def _recipients(messages: list[Message]) -> dict[UUID, dict[int, bool]]:
+    """{message id: {user id: mentioned?}} of the members to push each message: not the sender, not muted,
+    not already read, allowed by their preference for this kind of conversation, and with no socket open
+    anywhere. Two queries and one Redis round trip, whatever the number of messages and members."""
+    members = _members_with_subscriptions(messages)
+    user_ids = {member.user_id for conversation in members.values() for member in conversation}
+    preferences = {p.user_id: p for p in NotificationPreferences.objects.filter(user_id__in=user_ids)}
+    chosen = {m.pk: _chosen(m, members.get(m.conversation_id, []), preferences) for m in messages}
+    wanted = set().union(*chosen.values())
+    online = online_user_ids(wanted) if wanted else set()
+    return {
+        pk: {u: is_mentioned for u, is_mentioned in users.items() if u not in online}
+        for pk, users in chosen.items()
+    }
+
+
+def _create_deliveries(messages: list[Message]) -> None:
+    """One PushDelivery per (message, subscription of a recipient), holding the message's payload."""
+    recipients = _recipients(messages)
+    user_ids = set().union(*recipients.values())
+    if not user_ids:
         return
-    payload = message_payload(message)
-    direct = message.conversation.kind == Conversation.Kind.DIRECT
-    PushDelivery.objects.bulk_create(
-        [
+    subscriptions = list(PushSubscription.objects.filter(user_id__in=user_ids).values_list("pk", "user_id"))
+    deliveries = []
+    for message in messages:
+        payload = message_payload(message)
+        direct = message.conversation.kind == Conversation.Kind.DIRECT
+        deliveries += [
             PushDelivery(
                 message=message,
-                subscription=subscription,
+                subscription_id=subscription_id,
                 payload=payload,
-                urgency="high" if direct or recipients[subscription.user_id] else "normal",
+                urgency="high" if direct or recipients[message.pk][user_id] else "normal",
             )
-            for subscription in PushSubscription.objects.filter(user_id__in=recipients)
-        ],
-        ignore_conflicts=True,
-    )
+            for subscription_id, user_id in subscriptions
+            if user_id in recipients[message.pk]
+        ]
+    PushDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
 
 
-def message_push_decide(*, message_id: UUID) -> list[int]:
-    """Decide, once per message however often this runs, which subscriptions get a push; return the
-    deliveries still to send. A second run finds the decision made and only hands back what is pending,
-    which `push_delivery_send` sends at most once."""
+def messages_push_decide(*, message_ids: Collection[UUID]) -> dict[UUID, list[int]]:
+    """Decide, once per message however often this runs, which subscriptions get a push of each message of a
+    stored batch; return the deliveries still to send, by message. A second run finds the decisions made
+    and only hands back what is pending, which `push_delivery_send` sends at most once. The same handful of
+    queries for a batch of one message or of hundreds."""
     with transaction.atomic():
-        message = Message.objects.select_related("conversation", "sender").filter(pk=message_id).first()
-        if message is None:
-            return []
-        # Concurrent runs serialise on this row's primary key; only the one that creates it decides.
-        _, created = PushDecision.objects.get_or_create(message=message)
-        if created and not message.is_deleted:
-            _create_deliveries(message)
-    pending = PushDelivery.objects.filter(message_id=message_id, status=PushDelivery.Status.PENDING)
-    return list(pending.order_by("pk").values_list("pk", flat=True))
+        messages = sorted(
+            Message.objects.select_related("conversation", "sender").filter(pk__in=message_ids),
+            key=lambda message: message.pk,
+        )
+        # Concurrent runs serialise on each decision row's primary key (inserted in one order, so they cannot
+        # deadlock); only the run that inserts it decides.
+        decided = set(insert_new([PushDecision(message=message) for message in messages]))
+        _create_deliveries([m for m in messages if m.pk in decided and not m.is_deleted])
+    pending = PushDelivery.objects.filter(message_id__in=message_ids, status=PushDelivery.Status.PENDING)
+    deliveries: dict[UUID, list[int]] = defaultdict(list)
+    for message_id, delivery_id in pending.order_by("pk").values_list("message_id", "pk"):
+        deliveries[message_id].append(delivery_id)
+    return deliveries
 
 
 # --- Delivering one push

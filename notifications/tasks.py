@@ -9,7 +9,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from chatproject import metrics
+from chatproject import logcontext, metrics
 from notifications import services
 from notifications.services import DeliveryOutcome
 
@@ -23,13 +23,24 @@ MAX_RETRY_DELAY_SECONDS = 3600
     retry_backoff=True,
     max_retries=5,
 )
-def send_message_push_task(message_id: str) -> None:
-    """Decide a message's pushes (once, however often this runs) and fan out one task per subscription,
-    so one slow or failing push service never holds up the others."""
-    delivery_ids = services.message_push_decide(message_id=UUID(message_id))
-    for delivery_id in delivery_ids:
-        deliver_push_task.delay(delivery_id)
-    logger.info("push decided", extra={"message_id": message_id, "deliveries": len(delivery_ids)})
+def send_messages_push_task(message_ids: list[str]) -> None:
+    """Decide the pushes of a stored batch of messages (once per message, however often this runs) and fan
+    out one task per delivery, so one slow or failing push service never holds up the others."""
+    deliveries = services.messages_push_decide(message_ids=[UUID(message_id) for message_id in message_ids])
+    for message_id, delivery_ids in deliveries.items():
+        # Each delivery task carries the trace of its message's send in its headers.
+        with logcontext.bound(trace=logcontext.trace_for(str(message_id))):
+            for delivery_id in delivery_ids:
+                deliver_push_task.delay(delivery_id)
+    traces = logcontext.get("traces") or {}
+    logger.info(
+        "push decided",
+        extra={
+            "message_ids": message_ids,
+            "traces": [traces[message_id] for message_id in message_ids if message_id in traces],
+            "deliveries": sum(len(delivery_ids) for delivery_ids in deliveries.values()),
+        },
+    )
 
 
 def _backoff(retries: int) -> int:

@@ -13,7 +13,7 @@ from kombu import Queue
 from chatproject import logcontext
 from chatproject.celery import app as celery_app
 from messaging.tasks import persist_messages_task
-from notifications.tasks import send_message_push_task
+from notifications.tasks import send_messages_push_task
 from tests.messaging.factories import acknowledged_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,7 @@ def log_lines():
 
 
 def take_push_task() -> tuple[dict, list]:
-    """The send_message_push_task message on the push queue (no worker consumes it in tests)."""
+    """The send_messages_push_task message on the push queue (no worker consumes it in tests)."""
     with celery_app.connection_for_write() as connection:
         message = (
             Queue("push", durable=True).bind(connection.default_channel).get(no_ack=True, accept=["json"])
@@ -72,17 +72,18 @@ def test_the_trace_goes_from_the_persistence_task_to_the_push_tasks(ada, bob, te
     # when: a worker runs it
     persist_messages_task.apply(args=([message],), headers={logcontext.TRACES_HEADER: {message["id"]: trace}})
 
-    # then: its line names the trace, and the push task it queued carries the trace in its headers
+    # then: its line names the trace, and the batch's push task carries the trace in its headers
     [stored] = [line for line in log_lines() if line["message"] == "persistence batch stored"]
     assert stored["traces"] == [trace]
     assert stored["task"] == "messaging.persist_messages"
     assert stored["task_id"]
     headers, args = take_push_task()
-    assert args == [message["id"]]
-    assert headers[logcontext.TRACE_HEADER] == trace
+    assert args == [[message["id"]]]
+    assert headers[logcontext.TRACES_HEADER] == {message["id"]: trace}
 
-    # when: a worker runs the push task: its line has the same trace
-    send_message_push_task.apply(args=args, headers=headers)
+    # when: a worker runs the push task: its line names the same trace
+    send_messages_push_task.apply(args=args, headers=headers)
     [decided] = [line for line in log_lines() if line["message"] == "push decided"]
-    assert decided["trace"] == trace
+    assert decided["traces"] == [trace]
+    assert decided["message_ids"] == [message["id"]]
     assert BODY not in "\n".join(json.dumps(line) for line in log_lines())

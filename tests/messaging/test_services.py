@@ -104,6 +104,19 @@ def test_a_reply_to_another_conversation_is_dropped_but_a_parent_in_flight_is_ke
     assert str(Message.objects.get(pk=early["id"]).reply_to_id) == in_flight
 
 
+@pytest.mark.parametrize("size", [1, 50])
+def test_storing_a_batch_costs_the_same_queries_whatever_its_size(ada, team, size, django_assert_num_queries):
+    # given: a batch spanning two conversations (when it has more than one message)
+    elsewhere = make_conversation(ada, title="Elsewhere")
+    batch = [payload((team, elsewhere)[seq % 2], ada, seq) for seq in range(1, size + 1)]
+    # then: the insert and one update of the conversations, in a savepoint
+    with django_assert_num_queries(4):
+        assert services.messages_store(messages=batch) == (size, [])
+    # and stored again: the insert and one look at what holds the skipped rows
+    with django_assert_num_queries(4):
+        assert services.messages_store(messages=batch) == (0, [])
+
+
 # --- member limits
 
 

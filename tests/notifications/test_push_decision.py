@@ -5,11 +5,14 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils.timezone import now
 
+from chatproject import logcontext
 from files.models import StoredFile
-from messaging.models import Conversation, Membership
-from notifications.models import NotificationPreferences, PushDecision
-from notifications.tasks import send_message_push_task
+from messaging.models import Conversation, Membership, Message
+from notifications import services
+from notifications.models import NotificationPreferences, PushDecision, PushDelivery
+from notifications.tasks import deliver_push_task, send_messages_push_task
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import ConversationFactory, MembershipFactory, MessageFactory
 from tests.notifications.factories import PushSubscriptionFactory
@@ -44,7 +47,7 @@ def send(conversation, sender, body="Hello there", **fields):
     )
     conversation.last_seq = message.seq
     conversation.save(update_fields=["last_seq"])
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
     return message
 
 
@@ -81,7 +84,7 @@ def test_an_attachment_without_text_says_so(conversation, sender, away, browser,
     stored = StoredFile.objects.create(owner=sender, name="plan.pdf", size=10, storage_key="k/plan.pdf")
     message.attachments.add(stored)
 
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     assert push_service.received(browser)[0]["body"] == "sent an attachment"
 
@@ -91,7 +94,7 @@ def test_a_decision_made_twice_still_pushes_once(conversation, sender, away, bro
     message = send(conversation, sender)
 
     # when: the task is delivered again (acks_late redelivery, or another worker)
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     # then
     assert len(push_service.attempts(browser)) == 1
@@ -109,7 +112,7 @@ def test_two_workers_deciding_at_once_push_once(browser, push_service):
     def worker() -> None:
         try:
             start.wait(timeout=5)
-            send_message_push_task(str(message.pk))
+            send_messages_push_task([str(message.pk)])
         except Exception as error:  # noqa: BLE001
             errors.append(error)
         finally:
@@ -157,7 +160,7 @@ def test_a_message_read_during_the_delay_is_not_pushed(conversation, sender, awa
     message = MessageFactory(conversation=conversation, sender=sender, seq=7)
     Membership.objects.filter(pk=away.pk).update(last_read_seq=7)  # read on another device
 
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     assert push_service.attempts(browser) == []
 
@@ -209,3 +212,61 @@ def test_every_subscription_of_a_member_gets_one_push(conversation, sender, away
 
     assert len(push_service.received(browser)) == 1
     assert len(push_service.received(phone)) == 1
+
+
+def test_a_batch_is_decided_message_by_message(conversation, sender, away, browser, push_service):
+    # given: a stored batch; grace read the second message on another device, the third was deleted
+    first, read, deleted = (
+        MessageFactory(conversation=conversation, sender=sender, seq=seq) for seq in (1, 2, 3)
+    )
+    Message.objects.filter(pk=deleted.pk).update(deleted_at=now())
+    Membership.objects.filter(pk=away.pk).update(last_read_seq=1)
+    direct = ConversationFactory(kind=Conversation.Kind.DIRECT, title="")
+    MembershipFactory(conversation=direct, user=sender)
+    MembershipFactory(conversation=direct, user=away.user)
+    private = MessageFactory(conversation=direct, sender=sender, seq=1, body="just you")
+    # the first message was decided by an earlier run already
+    send_messages_push_task([str(first.pk)])
+
+    # when: the batch's task runs
+    send_messages_push_task([str(m.pk) for m in (first, read, deleted, private)])
+
+    # then: one push for the first message (decided once) and one for the direct message, urgent
+    pushes = push_service.attempts(browser)
+    assert [push.payload["body"] for push in pushes] == ["Hello there", "just you"]
+    assert [push.headers["urgency"] for push in pushes] == ["normal", "high"]
+    assert PushDelivery.objects.filter(message=private).count() == 1
+
+
+def test_each_push_of_a_batch_carries_its_messages_trace(conversation, sender, away, monkeypatch):
+    # given: two stored messages of two sends
+    messages = [MessageFactory(conversation=conversation, sender=sender, seq=seq) for seq in (1, 2)]
+    traces = {str(m.pk): logcontext.new_id() for m in messages}
+    queued = []
+    monkeypatch.setattr(deliver_push_task, "delay", lambda pk: queued.append((pk, logcontext.get("trace"))))
+
+    # when
+    send_messages_push_task.apply(args=(list(traces),), headers={logcontext.TRACES_HEADER: traces})
+
+    # then: each delivery task is queued under its own message's trace (so its headers carry it)
+    deliveries = dict(PushDelivery.objects.values_list("pk", "message_id"))
+    assert sorted(queued) == sorted((pk, traces[str(message_id)]) for pk, message_id in deliveries.items())
+
+
+@pytest.mark.parametrize("size", [1, 50])
+def test_deciding_a_batch_costs_the_same_queries_whatever_its_size(
+    conversation, sender, away, browser, size, django_assert_num_queries
+):
+    # given: a second conversation, so that the batch spans two, each with a pushed member
+    other = ConversationFactory(kind=Conversation.Kind.GROUP, title="Ops")
+    MembershipFactory(conversation=other, user=sender)
+    MembershipFactory(conversation=other, user=away.user)
+    messages = [
+        MessageFactory(conversation=(conversation, other)[seq % 2], sender=sender, seq=seq)
+        for seq in range(1, size + 1)
+    ]
+
+    # then: messages, decisions, members, preferences, subscriptions, deliveries, pending (and a savepoint)
+    with django_assert_num_queries(9):
+        deliveries = services.messages_push_decide(message_ids=[m.pk for m in messages])
+    assert sum(len(ids) for ids in deliveries.values()) == size

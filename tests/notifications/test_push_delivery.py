@@ -1,16 +1,17 @@
 """What happens after the push service answers: 201 done, 404/410 forget, 429/5xx retry."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from chatproject import celery_app
-from notifications import services
+from chatproject import celery_app, logcontext
+from messaging import services as messaging_services
 from notifications.models import PushDelivery, PushSubscription
-from notifications.tasks import deliver_push_task, send_message_push_task
-from tests.messaging.factories import MembershipFactory, MessageFactory
+from notifications.tasks import deliver_push_task, send_messages_push_task
+from tests.messaging.factories import MembershipFactory, MessageFactory, acknowledged_payload
 from tests.notifications.factories import PushSubscriptionFactory
 
 pytestmark = pytest.mark.usefixtures("eager_celery")
@@ -32,7 +33,7 @@ def test_a_gone_subscription_is_removed(message, browser, push_service, status):
     subscription = subscribe_member(message, browser)
     push_service.answer(browser, status)
 
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     assert [p.status for p in push_service.attempts(browser)] == [status]
     assert not PushSubscription.objects.filter(pk=subscription.pk).exists()
@@ -43,7 +44,7 @@ def test_throttling_and_server_errors_are_retried(message, browser, push_service
     subscribe_member(message, browser)
     push_service.answer(browser, status, status)
 
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     assert [p.status for p in push_service.attempts(browser)] == [status, status, 201]
     delivery = PushDelivery.objects.get()
@@ -59,7 +60,7 @@ def test_one_failing_subscription_does_not_hold_up_the_others(message, browser, 
     push_service.answer(broken, 500, 500, 500, 500)
 
     # when
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     # then: it gave up after its retries; the other got its push once
     assert len(push_service.attempts(broken)) == 3
@@ -82,7 +83,7 @@ def test_a_client_error_fails_without_retrying(message, browser, push_service):
     subscribe_member(message, browser)
     push_service.answer(browser, 413)
 
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     assert len(push_service.attempts(browser)) == 1
     assert PushDelivery.objects.get().status == PushDelivery.Status.FAILED
@@ -93,25 +94,41 @@ def test_an_unreachable_push_service_is_retried(message, browser, push_service, 
     subscription = subscribe_member(message, browser)
     PushSubscription.objects.filter(pk=subscription.pk).update(endpoint="http://127.0.0.1:9/push/nobody")
 
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     delivery = PushDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == (PushDelivery.Status.FAILED, 2)
 
 
-def test_the_persistence_hook_schedules_the_decision_after_the_delay(monkeypatch, settings):
+def test_a_stored_batch_schedules_one_decision_after_the_delay(
+    db, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    # given
     settings.PUSH_DELAY_SECONDS = 3
     calls = []
-    monkeypatch.setattr(send_message_push_task, "apply_async", lambda **kw: calls.append(kw))
-    message_id = "0192f7c4-3b1e-7c8a-9d2e-5f0a1b2c3d4e"
+    monkeypatch.setattr(send_messages_push_task, "apply_async", lambda **kw: calls.append(kw))
+    sender = MembershipFactory().user
+    conversation = sender.memberships.get().conversation
+    batch = [acknowledged_payload(conversation, sender, seq=seq, age=timedelta(0)) for seq in (1, 2, 3)]
 
-    services.push_schedule_for_message(message_id)
+    # when: the persistence path stores the batch, then the same batch again (a redelivered task)
+    with django_capture_on_commit_callbacks(execute=True):
+        messaging_services.messages_store(messages=batch)
+    with django_capture_on_commit_callbacks(execute=True):
+        messaging_services.messages_store(messages=batch)
 
-    assert calls == [{"args": (message_id,), "countdown": 3}]
+    # then: one task for the whole batch, with its ids, and none for what was already stored
+    assert calls == [
+        {
+            "args": (sorted(m["id"] for m in batch),),
+            "countdown": 3,
+            "headers": {logcontext.TRACES_HEADER: {}},
+        }
+    ]
 
 
 def test_push_tasks_go_to_the_push_queue():
-    for task in (send_message_push_task, deliver_push_task):
+    for task in (send_messages_push_task, deliver_push_task):
         assert celery_app.amqp.router.route({}, task.name)["queue"].name == "push"
 
 

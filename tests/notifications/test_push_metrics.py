@@ -3,7 +3,7 @@
 import pytest
 from prometheus_client import REGISTRY
 
-from notifications.tasks import send_message_push_task
+from notifications.tasks import send_messages_push_task
 from tests.messaging.factories import MembershipFactory, MessageFactory
 from tests.notifications.factories import PushSubscriptionFactory
 
@@ -33,7 +33,7 @@ def test_each_attempt_is_counted_by_its_outcome(message, browser, push_service, 
     before = {outcome: deliveries(outcome) for outcome in ("sent", "gone", "retry")}
 
     # when
-    send_message_push_task(str(message.pk))
+    send_messages_push_task([str(message.pk)])
 
     # then
     assert {outcome: deliveries(outcome) - count for outcome, count in before.items()} == {
