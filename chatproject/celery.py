@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import task_postrun, task_prerun, worker_ready
 from kombu import Queue
 
 from chatproject import celery_signals  # noqa: F401  (JSON logs, trace headers, metrics exporter)
@@ -24,3 +24,17 @@ def declare_dead_letter_queue(sender: Any = None, **kwargs: Any) -> None:
 
     with app.connection_for_write() as connection:
         Queue(settings.CELERY_DEAD_LETTER_QUEUE, durable=True).bind(connection.default_channel).declare()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(task: Any = None, **kwargs: Any) -> None:
+    """Give each task what Django gives each request: a connection kept for CONN_MAX_AGE, dropped when it
+    broke or is too old, and pinged first when CONN_HEALTH_CHECKS is on. Celery's Django fixup instead closes
+    every connection around every task (a new PostgreSQL connection per task) unless CELERY_DB_REUSE_MAX is
+    set, which leaves these rules to this handler. Eager tasks run inside the caller's request or transaction:
+    left alone."""
+    from django.db import close_old_connections
+
+    if task is not None and not task.request.is_eager:
+        close_old_connections()
