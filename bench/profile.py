@@ -71,7 +71,7 @@ async def profile(args: argparse.Namespace, bench_args: argparse.Namespace) -> N
     PROFILES.mkdir(parents=True, exist_ok=True)
     redis = BenchRedis()
     redis.up()
-    prepare_services(fresh=False)
+    prepare_services(fresh=True)  # stored seqs must match the private Redis's empty counters
     server: Server = (
         Parley(1, parley_source(bench_args.parley_ref)) if args.server == "parley" else Baseline(1)
     )
@@ -96,7 +96,7 @@ async def profile(args: argparse.Namespace, bench_args: argparse.Namespace) -> N
             spy.wait(timeout=60)
         log(
             f"load while profiling: {result['delivered_per_s']} deliveries/s, "
-            f"p99 {result['latency_ms']['p99']} ms"
+            f"latency {result['latency_ms']} ms, ack {result['ack_ms']} ms"
         )
         for _, name in spies:
             print(summarise(PROFILES / f"{args.server}-{name}.txt"))

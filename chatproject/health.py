@@ -1,10 +1,8 @@
-"""Liveness (/healthz) and readiness (/readyz: not shutting down, database, channel layer, broker)."""
+"""Liveness (/healthz) and readiness (/readyz: not shutting down, database, Redis, broker)."""
 
-import asyncio
 from collections.abc import Callable
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -24,16 +22,12 @@ def _check_database() -> None:
         cursor.execute("SELECT 1")
 
 
-def _check_channel_layer() -> None:
-    async def round_trip() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            raise RuntimeError("no channel layer is configured")
-        channel = await layer.new_channel()
-        await layer.send(channel, {"type": "readyz.ping"})
-        await layer.receive(channel)
-
-    async_to_sync(asyncio.wait_for)(round_trip(), CHECK_TIMEOUT_SECONDS)
+def _check_redis() -> None:
+    """Fan-out, seqs and the journal live there (embedded mode has none: nothing to reach)."""
+    if settings.REDIS_URL:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=CHECK_TIMEOUT_SECONDS)
+        with client:
+            client.ping()
 
 
 def _check_broker() -> None:
@@ -51,7 +45,7 @@ def _check_not_draining() -> None:
 CHECKS: dict[str, Callable[[], None]] = {
     "draining": _check_not_draining,
     "database": _check_database,
-    "channel_layer": _check_channel_layer,
+    "redis": _check_redis,
     "broker": _check_broker,
 }
 

@@ -36,7 +36,7 @@ ACK_LATENCY = Histogram(
 )
 FANOUT_LATENCY = Histogram(
     "parley_fanout_latency_seconds",
-    "From a broadcast on the sending worker to its hand-over to a receiving socket (across workers).",
+    "From a broadcast on the sending worker to its arrival at each worker with sockets that follow it.",
     buckets=FAST_BUCKETS,
 )
 ERROR_FRAMES = Counter("parley_error_frames", "error frames sent to clients, by code.", ["code"])
@@ -79,9 +79,8 @@ def observe_ack(*, new: bool, started: float) -> None:
     ACK_LATENCY.observe(time.perf_counter() - started)
 
 
-def observe_fanout(event: dict[str, Any]) -> None:
+def observe_fanout(sent_at: float | None) -> None:
     """`sent_at` is the wall-clock time the sending worker broadcast the event (clocks kept by NTP)."""
-    sent_at = event.get("sent_at")
     if sent_at is not None:
         FANOUT_LATENCY.observe(max(0.0, time.time() - sent_at))
 

@@ -9,6 +9,9 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
+ASYNC_POOL_SIZE = 200  # connections per worker process
+ASYNC_POOL_WAIT_SECONDS = 5
+
 _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
     weakref.WeakKeyDictionary()
 )
@@ -27,6 +30,14 @@ def get_async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(loop)
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, health_check_interval=30)
-        _async_clients[loop] = client
+        # Blocking: a burst (hundreds of sockets connecting or leaving at once) waits for a free connection
+        # instead of failing with MaxConnectionsError, as redis-py's default pool does past its limit.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            max_connections=ASYNC_POOL_SIZE,
+            timeout=ASYNC_POOL_WAIT_SECONDS,
+            socket_timeout=5,
+            health_check_interval=30,
+        )
+        client = _async_clients[loop] = aioredis.Redis(connection_pool=pool)
     return client

@@ -2,7 +2,8 @@
 
 Thin by design: frames are validated by messaging.frames, sends go through messaging.delivery.send, other
 writes through services. The hot path (message.send → ack → fan-out) reads only this connection's cached
-membership."""
+membership. Broadcasts arrive from this worker's hub (messaging.hub), not from a channel layer: the hub calls
+`on_broadcast` for every socket that follows a channel, in publish order."""
 
 import asyncio
 import logging
@@ -22,6 +23,7 @@ from chatproject import logcontext, metrics, shutdown
 from messaging import events, fanout, frames, redis_watch, selectors, services
 from messaging.delivery.journal import get_journal
 from messaging.delivery.send import SendError, message_send
+from messaging.hub import Broadcast, Hub, get_hub
 from messaging.models import Message, Reaction
 from messaging.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
 from messaging.presence import HEARTBEAT_SECONDS, presence_store
@@ -38,6 +40,7 @@ Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     user: User
     conversations: set[int]
+    hub: Hub
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -57,20 +60,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         metrics.OPEN_SOCKETS.inc()
         self.orderer = SeqOrderer()
         self.gap_timers: dict[int, asyncio.TimerHandle] = {}
+        self.background: set[asyncio.Task[None]] = set()
         # Ordered events wait for the client's first `sync` (or FIRST_SYNC_WAIT_SECONDS), so that replayed
         # messages never arrive after newer live ones, nor twice.
         self.before_first_sync: list[tuple[int, int, str | None]] | None = []
         self.first_sync_timer = asyncio.get_running_loop().call_later(
-            FIRST_SYNC_WAIT_SECONDS, self._to_self, {"type": "chat.first_sync_overdue"}
+            FIRST_SYNC_WAIT_SECONDS, self._in_background, self._end_first_sync_wait
         )
         self.conversations = set(
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
         )
         await self.accept()
         shutdown.register(self)
-        await self.channel_layer.group_add(fanout.user_group(user.pk), self.channel_name)
-        for conversation_id in self.conversations:
-            await self._follow(conversation_id)
+        self.hub = get_hub()
+        await self.hub.follow(self._channels(), self)
         await self._start_after_baselines(list(self.conversations))
         if await sync_to_async(presence_store().connect, thread_sensitive=False)(user.pk, self.connection_id):
             await self._announce_presence(online=True)
@@ -87,11 +90,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.first_sync_timer.cancel()
         for timer in self.gap_timers.values():
             timer.cancel()
-        await self.channel_layer.group_discard(fanout.user_group(self.user.pk), self.channel_name)
-        for conversation_id in self.conversations:
-            await self.channel_layer.group_discard(
-                fanout.conversation_group(conversation_id), self.channel_name
-            )
+        for task in self.background:
+            task.cancel()
+        await self.hub.unfollow(self._channels(), self)
         if await sync_to_async(presence_store().disconnect, thread_sensitive=False)(
             self.user.pk, self.connection_id
         ):
@@ -204,9 +205,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.orderer.start_after(conversation_id, last_seen)
             for message in await journal.replay(conversation_id, last_seen):
                 metrics.SYNC_REPLAYED_MESSAGES.inc()
-                await self._release(
-                    conversation_id, message["seq"], events.to_json(events.message_new(message))
-                )
+                await self._release_stored(message)
             caught_up[str(conversation_id)] = self.orderer.last_delivered(conversation_id)
         await self.send_json({"type": "sync.done", "conversations": caught_up})
         await self._end_first_sync_wait()
@@ -214,25 +213,40 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
 
-    # --- events from the channel layer
+    # --- broadcasts from the hub
 
-    async def chat_event(self, event: dict[str, Any]) -> None:
-        conversation_id = event["conversation"]
-        if conversation_id not in self.conversations or event.get("exclude_user") == self.user.pk:
+    async def on_broadcast(self, broadcast: Broadcast) -> None:
+        if broadcast.kind == "event":
+            await self._on_event(broadcast)
+        elif broadcast.kind == "skip" and broadcast.conversation in self.conversations:
+            await self._deliver(broadcast.conversation, broadcast.seq or 0, None)
+        elif broadcast.kind == "membership":
+            # Following a channel waits for the hub's reader, which is calling us now: not inline.
+            self._in_background(self._change_membership, broadcast)
+        elif broadcast.kind == "close":
+            await self.close(code=broadcast.code)
+
+    async def on_hub_reconnected(self) -> None:
+        """Broadcasts may have been lost while the hub was reconnecting: catch up as a `sync` would."""
+        if self.before_first_sync is not None:
+            return  # the client's first sync will replay everything
+        journal = get_journal()
+        for conversation_id in list(self.conversations):
+            delivered = self.orderer.last_delivered(conversation_id)
+            for message in await journal.replay(conversation_id, delivered):
+                await self._release_stored(message)
+
+    async def _on_event(self, broadcast: Broadcast) -> None:
+        conversation_id = broadcast.conversation
+        if conversation_id not in self.conversations or broadcast.exclude_user == self.user.pk:
             return
-        metrics.observe_fanout(event)
-        if event["seq"] is None:
-            await self.send(text_data=event["text"])
+        if broadcast.seq is None:
+            await self.send(text_data=broadcast.text)
         else:
-            await self._deliver(conversation_id, event["seq"], event["text"])
+            await self._deliver(conversation_id, broadcast.seq, broadcast.text)
 
-    async def chat_skip(self, event: dict[str, Any]) -> None:
-        if event["conversation"] in self.conversations:
-            await self._deliver(event["conversation"], event["seq"], None)
-
-    async def chat_gap(self, event: dict[str, Any]) -> None:
+    async def _fill_gap(self, conversation_id: int) -> None:
         """A gap outlived GAP_TIMEOUT_SECONDS: fetch what storage has, then stop waiting for the rest."""
-        conversation_id = event["conversation"]
         self.gap_timers.pop(conversation_id, None)
         gap = self.orderer.gap(conversation_id)
         if gap is None or conversation_id not in self.conversations:
@@ -240,33 +254,34 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         first_missing, first_held = gap
         for message in await get_journal().replay(conversation_id, first_missing - 1):
             if message["seq"] < first_held:
-                await self._release(
-                    conversation_id, message["seq"], events.to_json(events.message_new(message))
-                )
-        for text in self.orderer.skip_gap(conversation_id):
+                await self._release_stored(message)
+        for text in self.orderer.skip_gap(conversation_id, up_to=first_held):
             await self.send(text_data=text)
 
-    async def chat_membership(self, event: dict[str, Any]) -> None:
-        conversation_id = event["conversation"]
-        if event["added"] and conversation_id not in self.conversations:
+    async def _change_membership(self, broadcast: Broadcast) -> None:
+        conversation_id = broadcast.conversation
+        if broadcast.added and conversation_id not in self.conversations:
             self.conversations.add(conversation_id)
-            await self._follow(conversation_id)
+            await self.hub.follow([fanout.conversation_channel(conversation_id)], self)
             await self._start_after_baselines([conversation_id])
-        elif not event["added"] and conversation_id in self.conversations:
+        elif not broadcast.added and conversation_id in self.conversations:
             self.conversations.discard(conversation_id)
             self.orderer.forget(conversation_id)
-            await self.channel_layer.group_discard(
-                fanout.conversation_group(conversation_id), self.channel_name
-            )
-        await self.send(text_data=event["text"])
-
-    async def chat_close(self, event: dict[str, Any]) -> None:
-        await self.close(code=event["code"])
+            await self.hub.unfollow([fanout.conversation_channel(conversation_id)], self)
+        await self.send(text_data=broadcast.text)
 
     # --- helpers
 
-    async def chat_first_sync_overdue(self, event: dict[str, Any]) -> None:
-        await self._end_first_sync_wait()
+    def _channels(self) -> list[str]:
+        return [fanout.user_channel(self.user.pk)] + [
+            fanout.conversation_channel(conversation_id) for conversation_id in self.conversations
+        ]
+
+    def _in_background(self, coroutine_function: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """Run a timer's or a broadcast's follow-up as a task of this socket (cancelled on disconnect)."""
+        task = asyncio.ensure_future(coroutine_function(*args))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     async def _end_first_sync_wait(self) -> None:
         held, self.before_first_sync = self.before_first_sync, None
@@ -282,23 +297,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._release(conversation_id, seq, text)
 
     async def _release(self, conversation_id: int, seq: int, text: str | None) -> None:
-        """Hand an ordered event to the orderer and send whatever it lets through."""
+        """Hand an ordered event to the orderer and send whatever it lets through. The orderer decides
+        synchronously, and Daphne's send never suspends, so interleaved callers cannot reorder frames."""
         for ready in self.orderer.offer(conversation_id, seq, text):
             await self.send(text_data=ready)
         if self.orderer.gap(conversation_id) and conversation_id not in self.gap_timers:
             self.gap_timers[conversation_id] = asyncio.get_running_loop().call_later(
-                GAP_TIMEOUT_SECONDS, self._gap_expired, conversation_id
+                GAP_TIMEOUT_SECONDS, self._in_background, self._fill_gap, conversation_id
             )
 
-    def _gap_expired(self, conversation_id: int) -> None:
-        self._to_self({"type": "chat.gap", "conversation": conversation_id})
-
-    def _to_self(self, event: dict[str, Any]) -> None:
-        """Route a timer's event through our own channel, so it is handled in turn with every other event."""
-        asyncio.ensure_future(self.channel_layer.send(self.channel_name, event))
-
-    async def _follow(self, conversation_id: int) -> None:
-        await self.channel_layer.group_add(fanout.conversation_group(conversation_id), self.channel_name)
+    async def _release_stored(self, message: dict[str, Any]) -> None:
+        """A message replayed from the journal (not a live broadcast)."""
+        text = events.to_json(events.message_new(message))
+        await self._release(message["conversation"], message["seq"], text)
 
     async def _start_after_baselines(self, conversation_ids: list[int]) -> None:
         for conversation_id, seq in (await get_journal().last_seqs(conversation_ids)).items():

@@ -1,73 +1,56 @@
-"""Broadcast over the channel layer. Groups: `conv.<id>` holds every socket of a conversation's members,
-`user.<id>` every socket of one user. Each event is serialised to text once, here, not per recipient."""
+"""Broadcast to sockets through the hub (messaging.hub). Channels: `conv.<id>` reaches every socket of a
+conversation's members, `user.<id>` every socket of one user. Each event is serialised to text once, here,
+not per recipient."""
 
 import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
 from messaging.events import to_json
+from messaging.hub import Broadcast, get_hub
 
 
-def conversation_group(conversation_id: int) -> str:
+def conversation_channel(conversation_id: int) -> str:
     return f"conv.{conversation_id}"
 
 
-def user_group(user_id: int) -> str:
+def user_channel(user_id: int) -> str:
     return f"user.{user_id}"
-
-
-def _layer() -> BaseChannelLayer:
-    layer = get_channel_layer()
-    if layer is None:
-        raise RuntimeError("CHANNEL_LAYERS is not configured")
-    return layer
 
 
 async def to_conversation(
     conversation_id: int, payload: dict[str, Any], *, seq: int | None = None, exclude_user: int | None = None
 ) -> None:
     """Send an event to the members' sockets; `seq` marks events that must arrive in order."""
-    await _layer().group_send(
-        conversation_group(conversation_id),
-        {
-            "type": "chat.event",
-            "conversation": conversation_id,
-            "seq": seq,
-            "text": to_json(payload),
-            "exclude_user": exclude_user,
-            "sent_at": time.time(),  # for the fan-out latency metric (chatproject.metrics)
-        },
+    broadcast = Broadcast(
+        kind="event",
+        conversation=conversation_id,
+        seq=seq,
+        text=to_json(payload),
+        exclude_user=exclude_user,
+        sent_at=time.time(),  # for the fan-out latency metric (chatproject.metrics)
     )
+    await get_hub().publish(conversation_channel(conversation_id), broadcast)
 
 
 async def skip_seq(conversation_id: int, seq: int) -> None:
     """Tell receivers a seq was allocated but will never be sent, so they don't wait for it."""
-    await _layer().group_send(
-        conversation_group(conversation_id),
-        {"type": "chat.skip", "conversation": conversation_id, "seq": seq},
-    )
+    broadcast = Broadcast(kind="skip", conversation=conversation_id, seq=seq)
+    await get_hub().publish(conversation_channel(conversation_id), broadcast)
 
 
 async def membership_changed(
     user_id: int, conversation_id: int, payload: dict[str, Any], *, added: bool
 ) -> None:
-    """Make every socket of `user_id` join or leave the conversation, then tell them."""
-    await _layer().group_send(
-        user_group(user_id),
-        {
-            "type": "chat.membership",
-            "conversation": conversation_id,
-            "added": added,
-            "text": to_json(payload),
-        },
-    )
+    """Make every socket of `user_id` follow or stop following the conversation, then tell them."""
+    broadcast = Broadcast(kind="membership", conversation=conversation_id, added=added, text=to_json(payload))
+    await get_hub().publish(user_channel(user_id), broadcast)
 
 
 async def close_user_sockets(user_id: int, code: int) -> None:
-    await _layer().group_send(user_group(user_id), {"type": "chat.close", "code": code})
+    await get_hub().publish(user_channel(user_id), Broadcast(kind="close", code=code))
 
 
 def after_commit(coroutine_function: Any, *args: Any, **kwargs: Any) -> None:

@@ -63,11 +63,12 @@ class SeqOrderer:
             return None
         return order.next_seq, min(order.held)
 
-    def skip_gap(self, conversation_id: int) -> list[str]:
-        """Give up on the missing seqs and deliver what was held behind them."""
+    def skip_gap(self, conversation_id: int, *, up_to: int) -> list[str]:
+        """Give up on the seqs still missing below `up_to` (the gap that timed out; a newer gap keeps its
+        own timer) and deliver what was held behind them."""
         order = self._order(conversation_id)
-        if order.held:
-            order.next_seq = min(order.held)
+        if order.held and order.next_seq is not None and order.next_seq < up_to:
+            order.next_seq = min(min(order.held), up_to)
         return self._release(order)
 
     def last_delivered(self, conversation_id: int) -> int:

@@ -36,7 +36,8 @@ def _announce_membership(conversation: Conversation, user_id: int, *, added: boo
         state="added" if added else "removed",
     )
     fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, payload, added=added)
-    fanout.after_commit(fanout.to_conversation, conversation.pk, payload)
+    # The user's own sockets hear of it once, above, whether or not they already follow the conversation.
+    fanout.after_commit(fanout.to_conversation, conversation.pk, payload, exclude_user=user_id)
 
 
 @transaction.atomic

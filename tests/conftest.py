@@ -5,7 +5,6 @@ import threading
 from typing import Any
 
 import pytest
-from channels.layers import channel_layers
 from django.conf import settings
 from kombu import Queue
 from rest_framework.test import APIClient
@@ -16,7 +15,7 @@ from messaging.redis_watch import EPOCH_KEY
 from tests.accounts.factories import UserFactory
 
 
-def _clean_redis() -> None:
+def _clean_redis_keys() -> None:
     """Empty the test Redis database but for the epoch key: removing it is how a Redis restart looks to
     the workers' watch (messaging.redis_watch), which would close every socket of the test."""
     client = get_redis()
@@ -26,13 +25,12 @@ def _clean_redis() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_redis_and_channel_layer():
+def _clean_redis():
     """Throttle counters, seq counters and the recent log live in Redis: every test starts from a clean
-    slate, with a channel layer of its own."""
-    _clean_redis()
-    channel_layers.backends.clear()
+    slate."""
+    _clean_redis_keys()
     yield
-    _clean_redis()
+    _clean_redis_keys()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ def test_healthz_answers_while_the_process_runs(client):
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_readyz_reaches_database_channel_layer_and_broker(client):
+def test_readyz_reaches_database_redis_and_broker(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
     assert response.json() == {"status": "ok"}
@@ -20,13 +20,8 @@ def test_readyz_names_the_broker_when_it_is_unreachable(client, settings):
     assert response.json() == {"status": "unavailable", "failed": ["broker"]}
 
 
-def test_readyz_names_the_channel_layer_when_redis_is_unreachable(client, settings):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
-        }
-    }
+def test_readyz_names_redis_when_it_is_unreachable(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["failed"] == ["channel_layer"]
+    assert response.json()["failed"] == ["redis"]

@@ -15,7 +15,7 @@ from django.conf import settings
 django.setup()
 print(json.dumps({
     "db": settings.DATABASES["default"]["ENGINE"],
-    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "redis": settings.REDIS_URL,
     "cache": settings.CACHES["default"]["BACKEND"],
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "storage": settings.STORAGES["default"]["BACKEND"],
@@ -54,7 +54,7 @@ def probe(settings_module: str, extra_env: dict[str, str], data_dir: Path) -> di
 def test_embedded_default_needs_no_service(tmp_path):
     found = probe("chatproject.settings.base", {}, tmp_path)
     assert found["db"] == "django_prometheus.db.backends.sqlite3"
-    assert found["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert found["redis"] == ""  # fan-out, seqs and presence stay in-process
     assert found["eager"] is True
     assert found["storage"] == "django.core.files.storage.FileSystemStorage"
 
@@ -81,7 +81,7 @@ def test_full_stack_variables_switch_every_integration_on(tmp_path):
         tmp_path,
     )
     assert found["db"] == "django_prometheus.db.backends.postgresql"
-    assert found["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert found["redis"] == "redis://cache.internal:6379/0"
     assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert found["eager"] is False
     assert found["storage"] == "storages.backends.s3.S3Storage"

@@ -86,20 +86,12 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends."
 )
 
-# --- Redis: channel layer, cache (throttles) and presence; in-process stand-ins without it.
+# --- Redis: fan-out between workers (messaging.hub: pub/sub, not a Channels layer), seqs and the recent
+# log, cache (throttles) and presence; in-process stand-ins without it.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # socket_timeout=None: redis-py's 5 s timeout races the layer's blocking read
-            # and drops idle connections (channels_redis#422).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}], "capacity": 1000},
-        }
-    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery: RabbitMQ when CELERY_BROKER_URL is set, otherwise tasks run in-process.
@@ -111,6 +103,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes every database connection before and after each task unless this is set
+# (celery#9824 reverted honouring CONN_MAX_AGE); chatproject.celery applies CONN_MAX_AGE and health checks
+# instead. The fixup still recycles a process's connections every this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 # Broker connection lost: RabbitMQ redelivers the unacknowledged (acks_late) tasks to another worker, so stop
 # running them here rather than run them twice at once (docs/scaling.md). SIGTERM is a warm shutdown.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True

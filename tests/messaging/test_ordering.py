@@ -39,8 +39,22 @@ def test_giving_up_on_a_gap_delivers_the_rest_in_order():
     orderer.start_after(1, 0)
     orderer.offer(1, 4, "m4")
     orderer.offer(1, 3, "m3")
-    assert orderer.skip_gap(1) == ["m3", "m4"]
+    assert orderer.skip_gap(1, up_to=3) == ["m3", "m4"]
     assert orderer.last_delivered(1) == 4
+
+
+def test_giving_up_on_a_gap_leaves_a_newer_gap_waiting():
+    # given: seq 1 missing when its timer started (2 held); meanwhile 1 arrived, then 4 behind a new gap
+    orderer = SeqOrderer()
+    orderer.start_after(1, 0)
+    orderer.offer(1, 2, "m2")
+    assert orderer.offer(1, 1, "m1") == ["m1", "m2"]
+    orderer.offer(1, 4, "m4")
+    # when: the old timer fires
+    released = orderer.skip_gap(1, up_to=2)
+    # then: seq 3 is still awaited
+    assert released == []
+    assert orderer.gap(1) == (3, 4)
 
 
 def test_conversations_are_ordered_independently():

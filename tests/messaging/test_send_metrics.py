@@ -66,7 +66,7 @@ async def test_a_send_moves_the_web_metrics_on_its_path(connect, ada, bob, team)
     assert delta["sent_new"] == 1
     assert delta["acked_new"] == 1
     assert delta["ack_latency"] == 1
-    assert delta["fanout_latency"] >= 2  # ada's echo and bob's copy
+    assert delta["fanout_latency"] >= 1  # once per worker that has followers (here one, for ada and bob)
 
 
 async def test_retries_refusals_and_syncs_are_counted(connect, ada, eve, team):

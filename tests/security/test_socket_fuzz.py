@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -277,7 +276,6 @@ def world(ada, bob, eve, persistence_worker) -> World:
     for conversation in (team, side, private):
         initialise_counter(conversation.pk)
     world = World(ada=ada, bob=bob, eve=eve, refs={"team": team.pk, "side": side.pk, "private": private.pk})
-    channel_layers.backends.clear()
     world.refs["ada_msg"] = _send_as(world, ada, team.pk, "ada's")["id"]
     world.refs["bob_msg"] = _send_as(world, bob, team.pk, "bob's")["id"]
     world.refs["private_msg"] = _send_as(world, bob, private.pk, "bob to eve")["id"]
@@ -335,7 +333,6 @@ async def _send(communicator: WebsocketCommunicator, frame: Any) -> None:
 
 
 async def _scenario(world: World, sequence: list[Any]) -> None:
-    channel_layers.backends.clear()  # each example runs in its own event loop
     ada_tab, eve_tab = await _open(world.ada), await _open(world.eve)
     try:
         for frame in sequence:

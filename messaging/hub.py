@@ -1,0 +1,230 @@
+"""Fan-out between workers: Redis pub/sub, one message per worker, parsed once per worker.
+
+Channels' group layers cost one Redis message, one decode and one dispatch per *recipient* (benchmarks:
+docs/benchmarks.md). Here every worker process keeps one pub/sub connection, subscribed to `conv.<id>` for
+each conversation with a socket on this worker and to `user.<id>` for each user with a socket here. A
+broadcast is published once (messaging.fanout builds it, serialised once); each worker parses it once and
+hands the same `Broadcast` to its sockets, in publish order, without Redis round trips per recipient.
+
+Pub/sub keeps nothing: a message published while a worker's connection is down is lost to that worker. When
+the connection comes back, redis-py resubscribes, and every socket here is told to catch up from the journal
+(`Listener.on_hub_reconnected`), as a client's `sync` would. Embedded mode (no REDIS_URL: one process) uses
+`LocalHub`, which hands broadcasts straight to the sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+from django.conf import settings
+from redis.exceptions import RedisError
+
+from chatproject import metrics
+from chatproject.redis import get_async_redis, redis_enabled
+
+logger = logging.getLogger(__name__)
+
+SUBSCRIBE_TIMEOUT_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 1.0  # how often the reader wakes to let redis-py check the connection's health
+RETRY_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """One event for every socket that follows a channel. `kind` is "event" (send `text`, in `seq` order
+    when `seq` is set), "skip" (seq `seq` will never come), "membership" or "close"."""
+
+    kind: str
+    conversation: int = 0
+    seq: int | None = None
+    text: str = ""
+    exclude_user: int | None = None
+    added: bool = False
+    code: int = 0
+    sent_at: float | None = None
+
+    def encode(self) -> bytes:
+        """A JSON header line, then the already-serialised text as is (never serialised twice)."""
+        header = {k: v for k in _HEADER_FIELDS if (v := getattr(self, k)) not in (None, False, 0)}
+        header["kind"] = self.kind
+        return json.dumps(header, separators=(",", ":")).encode() + b"\n" + self.text.encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> Broadcast:
+        header_line, _, text = data.partition(b"\n")
+        return cls(text=text.decode(), **json.loads(header_line))
+
+
+_HEADER_FIELDS = ("conversation", "seq", "exclude_user", "added", "code", "sent_at")
+
+
+class Listener(Protocol):
+    """A socket. Called in publish order from the worker's one reader; must not wait on the hub itself."""
+
+    async def on_broadcast(self, broadcast: Broadcast) -> None: ...
+
+    async def on_hub_reconnected(self) -> None: ...
+
+
+class Hub:
+    """Which local sockets follow which channel, and handing them broadcasts."""
+
+    def __init__(self) -> None:
+        self._followers: dict[str, set[Listener]] = {}
+
+    async def follow(self, channels: Iterable[str], listener: Listener) -> None:
+        """Start handing `listener` every broadcast on `channels`; returns once they are subscribed."""
+        wanted = list(channels)
+        new = [channel for channel in wanted if not self._followers.get(channel)]
+        for channel in wanted:
+            self._followers.setdefault(channel, set()).add(listener)
+        await self._subscribe(new, wanted)
+
+    async def unfollow(self, channels: Iterable[str], listener: Listener) -> None:
+        unused = []
+        for channel in channels:
+            followers = self._followers.get(channel)
+            if followers is None:
+                continue
+            followers.discard(listener)
+            if not followers:
+                del self._followers[channel]
+                unused.append(channel)
+        if unused:
+            await self._unsubscribe(unused)
+
+    async def publish(self, channel: str, broadcast: Broadcast) -> None:
+        raise NotImplementedError
+
+    async def _subscribe(self, new: list[str], wanted: list[str]) -> None:
+        """Nothing to do where broadcasts never leave the process."""
+
+    async def _unsubscribe(self, channels: list[str]) -> None:
+        """Nothing to do where broadcasts never leave the process."""
+
+    async def _hand_out(self, channel: str, broadcast: Broadcast) -> None:
+        metrics.observe_fanout(broadcast.sent_at)
+        for listener in list(self._followers.get(channel, ())):
+            try:
+                await listener.on_broadcast(broadcast)
+            except Exception:  # one broken socket must not cost the others their events
+                logger.exception("a socket failed to take a broadcast on %s", channel)
+
+
+class LocalHub(Hub):
+    """Embedded mode: one process, so a broadcast goes straight to the sockets."""
+
+    async def publish(self, channel: str, broadcast: Broadcast) -> None:
+        await self._hand_out(channel, broadcast)
+
+
+class RedisHub(Hub):
+    """Full-stack mode: publish to Redis; one reader per worker hands out what its subscriptions bring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # No socket timeout: the reader waits on the subscription by design (READ_TIMEOUT_SECONDS).
+        client = aioredis.Redis.from_url(settings.REDIS_URL, health_check_interval=30)
+        self._pubsub = client.pubsub()
+        self._reader: asyncio.Task[None] | None = None
+        self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._watching_reconnects = False
+        # redis-py's PubSub opens its connection on first use: concurrent first commands would each open
+        # one (and all but the last go unread). Commands are writes only, so the lock is held briefly.
+        self._commands = asyncio.Lock()
+
+    async def publish(self, channel: str, broadcast: Broadcast) -> None:
+        await get_async_redis().publish(channel, broadcast.encode())
+
+    async def _subscribe(self, new: list[str], wanted: list[str]) -> None:
+        """Subscribe to `new` channels, and wait until Redis has confirmed all `wanted` ones (some may be
+        on their way for another socket), so that nothing published after this returns is missed: a socket
+        reads its starting seqs after following."""
+        if new:
+            self._expect_confirmations(new)
+            async with self._commands:
+                await self._pubsub.subscribe(*new)
+            self._watch_reconnects()
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.create_task(self._read(), name="hub-reader")
+        pending = [self._confirmations[c] for c in wanted if c in self._confirmations]
+        try:
+            await asyncio.wait_for(asyncio.gather(*pending), SUBSCRIBE_TIMEOUT_SECONDS)
+        except TimeoutError:  # Redis is slow or reconnecting: the socket works, it may see a gap filled later
+            logger.warning("subscription to %d channels not confirmed in time", len(pending))
+
+    def _expect_confirmations(self, channels: Iterable[str]) -> list[asyncio.Future[None]]:
+        loop = asyncio.get_running_loop()
+        return [self._confirmations.setdefault(c, loop.create_future()) for c in channels]
+
+    async def _unsubscribe(self, channels: list[str]) -> None:
+        try:
+            async with self._commands:
+                await self._pubsub.unsubscribe(*channels)
+        except (RedisError, OSError):  # reconnecting: redis-py resubscribes to what is still followed
+            logger.warning("could not unsubscribe from %d channels", len(channels))
+
+    def _watch_reconnects(self) -> None:
+        """redis-py reconnects and resubscribes by itself; hear of it to let the sockets catch up."""
+        if not self._watching_reconnects and self._pubsub.connection is not None:
+            self._pubsub.connection.register_connect_callback(self._on_reconnect)
+            self._watching_reconnects = True
+
+    async def _on_reconnect(self, connection: Any) -> None:
+        # redis-py has just sent the resubscription; its confirmations are read later, by our reader.
+        resubscribed = self._expect_confirmations(self._followers)
+        asyncio.get_running_loop().create_task(self._catch_up_after_reconnect(resubscribed))
+
+    async def _catch_up_after_reconnect(self, resubscribed: list[asyncio.Future[None]]) -> None:
+        try:
+            await asyncio.wait_for(asyncio.gather(*resubscribed), SUBSCRIBE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            logger.warning("resubscription not confirmed; catching up anyway")
+        listeners = {listener for followers in self._followers.values() for listener in followers}
+        logger.warning("Redis pub/sub reconnected: %d sockets catch up from the journal", len(listeners))
+        for listener in listeners:
+            try:
+                await listener.on_hub_reconnected()
+            except Exception:
+                logger.exception("a socket failed to catch up after a reconnect")
+
+    async def _read(self) -> None:
+        while self._pubsub.subscribed or self._followers:
+            try:
+                message = await self._pubsub.get_message(timeout=READ_TIMEOUT_SECONDS)
+            except (RedisError, OSError):
+                logger.warning("Redis pub/sub read failed; retrying")
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            if message is not None:
+                await self._take(message)
+
+    async def _take(self, message: dict[str, Any]) -> None:
+        channel = message["channel"].decode()
+        if message["type"] == "message":
+            await self._hand_out(channel, Broadcast.decode(message["data"]))
+        elif message["type"] == "subscribe":
+            confirmation = self._confirmations.pop(channel, None)
+            if confirmation is not None and not confirmation.done():
+                confirmation.set_result(None)
+
+
+_redis_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisHub] = weakref.WeakKeyDictionary()
+_local_hub = LocalHub()
+
+
+def get_hub() -> Hub:
+    """This event loop's hub (redis-py connections belong to the loop that opened them)."""
+    if not redis_enabled():
+        return _local_hub
+    loop = asyncio.get_running_loop()
+    hub = _redis_hubs.get(loop)
+    if hub is None:
+        hub = _redis_hubs[loop] = RedisHub()
+    return hub

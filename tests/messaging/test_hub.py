@@ -1,0 +1,81 @@
+"""The hub (messaging.hub): one Redis pub/sub connection per worker carries every broadcast to its sockets."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from channels.db import database_sync_to_async
+
+from chatproject.redis import get_async_redis, get_redis
+from messaging import events
+from messaging.delivery.journal import get_journal
+from messaging.hub import Broadcast
+from tests.messaging.test_socket_events import send_and_ack
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def acknowledged_without_broadcast(sender, conversation, body: str) -> dict:
+    """A message the journal holds (acknowledged) whose broadcast never reached this worker, as happens to
+    one published while the worker's pub/sub connection was down."""
+    client_id = uuid.uuid4()
+    reservation = await get_journal().reserve(
+        sender_id=sender.pk, client_id=client_id, conversation_id=conversation.pk
+    )
+    message = {
+        "id": str(uuid.uuid4()),
+        "conversation": conversation.pk,
+        "seq": reservation.seq,
+        "sender": events.sender_payload(sender),
+        "body": body,
+        "client_id": str(client_id),
+        "reply_to": None,
+        "created_at": events.iso(datetime.now(tz=UTC)),
+        "edited_at": None,
+        "deleted": False,
+        "attachments": [],
+    }
+    await get_journal().commit(message)
+    return message
+
+
+async def test_sockets_catch_up_on_what_was_sent_while_pubsub_was_reconnecting(connect, ada, bob, team):
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    await send_and_ack(ada_tab, team.pk, "before")
+    for tab in (ada_tab, bob_tab):
+        assert (await tab.receive_type("message.new"))["message"]["body"] == "before"
+    missed = await acknowledged_without_broadcast(ada, team, "while reconnecting")
+
+    # when: Redis drops the worker's pub/sub connection (a failover, a network blip)
+    killed = await database_sync_to_async(get_redis().client_kill_filter)(_type="pubsub")
+
+    # then: redis-py reconnects, and both sockets get the missed message, once, then live ones again
+    assert killed >= 1
+    for tab in (ada_tab, bob_tab):
+        caught_up = (await tab.receive_type("message.new"))["message"]
+        assert (caught_up["body"], caught_up["seq"]) == ("while reconnecting", missed["seq"])
+    await send_and_ack(ada_tab, team.pk, "after")
+    assert (await bob_tab.receive_type("message.new"))["message"]["body"] == "after"
+    assert await bob_tab.nothing_more()
+
+
+async def test_a_worker_subscribes_once_per_conversation_however_many_sockets_follow_it(
+    connect, ada, bob, team
+):
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    channel = f"conv.{team.pk}"
+    assert await get_async_redis().pubsub_numsub(channel) == [(channel.encode(), 1)]
+
+    # when: one of the two sockets leaves, the subscription stays; when the last leaves, it goes
+    await ada_tab.close()
+    await send_and_ack(bob_tab, team.pk, "still here")
+    assert await get_async_redis().pubsub_numsub(channel) == [(channel.encode(), 1)]
+    await bob_tab.close()
+    assert await get_async_redis().pubsub_numsub(channel) == [(channel.encode(), 0)]
+
+
+def test_a_broadcast_survives_the_wire_unchanged():
+    broadcast = Broadcast(kind="event", conversation=7, seq=3, text='{"type":"x","s":"a\\nb é"}', sent_at=1.5)
+    assert Broadcast.decode(broadcast.encode()) == broadcast
+    skip = Broadcast(kind="skip", conversation=7, seq=4)
+    assert Broadcast.decode(skip.encode()) == skip
