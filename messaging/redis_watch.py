@@ -1,9 +1,10 @@
 """Notice when Redis restarted empty, and make this worker's sockets start afresh.
 
-A Redis restart without persistence loses the channel layer's groups: sockets stay open but would never hear
-from their conversations again. Every worker keeps an eye on an epoch key; when it is gone (or changed), the
-worker closes its sockets with 1012 ("service restart"), and each client reconnects at once and `sync`s —
-which rebuilds its groups and replays whatever it missed, exactly once."""
+A Redis restart without persistence loses the seq counters, the recent log and the idempotency records that a
+socket's position in each conversation is measured against (the hub resubscribes by itself, but its sockets'
+positions would no longer match). Every worker keeps an eye on an epoch key; when it is gone (or changed),
+the worker closes its sockets with 1012 ("service restart"), and each client reconnects at once and `sync`s
+from what it has — which replays whatever it missed from PostgreSQL, exactly once."""
 
 import asyncio
 import logging

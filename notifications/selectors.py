@@ -1,9 +1,19 @@
 """Every read of notifications."""
 
+from collections.abc import Collection
+
 from django.db.models import QuerySet
 
 from accounts.models import User
+from messaging.models import Membership
 from notifications.models import NotificationPreferences, PushSubscription
+
+
+def push_subscribers_exist(*, conversation_ids: Collection[int]) -> bool:
+    """Whether any unmuted member of these conversations has a push subscription."""
+    return Membership.objects.filter(
+        conversation_id__in=conversation_ids, muted=False, user__push_subscriptions__isnull=False
+    ).exists()
 
 
 def push_subscription_list_for_user(*, user: User) -> QuerySet[PushSubscription]:

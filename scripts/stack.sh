@@ -30,6 +30,8 @@ STACK_PORT="${STACK_PORT:-8080}"
 WORKER_BASE_PORT="${STACK_WORKER_BASE_PORT:-8001}"
 MOTO_PORT="${STACK_MOTO_PORT:-9000}"
 STACK_TIMEOUT="${STACK_TIMEOUT:-60}" # seconds to wait for readiness
+# Celery pool processes: persistence tasks mostly wait on PostgreSQL round trips, so more than the cores.
+STACK_CELERY_CONCURRENCY="${STACK_CELERY_CONCURRENCY:-4}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-10}"   # seconds between SIGTERM and SIGKILL
 
 log() { printf 'stack: %s\n' "$*" >&2; }
@@ -340,7 +342,7 @@ start_celery() {
     rm -rf "$metrics_dir" && mkdir -p "$metrics_dir"
     # main() runs everything from the repo root, so `-A chatproject` imports.
     PROMETHEUS_MULTIPROC_DIR="$metrics_dir" CELERY_METRICS_PORT="$STACK_CELERY_METRICS_PORT" \
-        start_process celery "$VENV/bin/celery" -A chatproject worker -l info --concurrency 2 \
+        start_process celery "$VENV/bin/celery" -A chatproject worker -l info --concurrency "$STACK_CELERY_CONCURRENCY" \
         --hostname "stack@%h"
 }
 

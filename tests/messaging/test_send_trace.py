@@ -13,6 +13,7 @@ from kombu import Queue
 from chatproject import logcontext
 from chatproject.celery import app as celery_app
 from messaging.tasks import persist_messages_task
+from notifications.models import PushSubscription
 from notifications.tasks import send_messages_push_task
 from tests.messaging.factories import acknowledged_payload
 
@@ -64,8 +65,9 @@ async def test_the_lines_of_one_send_share_its_trace(connect, ada, bob, team, lo
 
 
 def test_the_trace_goes_from_the_persistence_task_to_the_push_tasks(ada, bob, team, log_lines, settings):
-    # given: a batch task as the socket worker published it, the trace in its headers
+    # given: a batch task as the socket worker published it, the trace in its headers; bob could be pushed
     settings.PUSH_DELAY_SECONDS = 0
+    PushSubscription.objects.create(user=bob, endpoint="https://push.example/bob", p256dh="k", auth="a")
     message = {**acknowledged_payload(team, ada, seq=1, age=timedelta(0)), "body": BODY}
     trace = logcontext.new_id()
 

@@ -100,15 +100,22 @@ def test_an_unreachable_push_service_is_retried(message, browser, push_service, 
     assert (delivery.status, delivery.attempts) == (PushDelivery.Status.FAILED, 2)
 
 
-def test_a_stored_batch_schedules_one_decision_after_the_delay(
-    db, monkeypatch, settings, django_capture_on_commit_callbacks
-):
-    # given
-    settings.PUSH_DELAY_SECONDS = 3
-    calls = []
+@pytest.fixture
+def scheduled(monkeypatch) -> list[dict]:
+    """The push-decision tasks the persistence path queues, captured instead of sent."""
+    calls: list[dict] = []
     monkeypatch.setattr(send_messages_push_task, "apply_async", lambda **kw: calls.append(kw))
+    return calls
+
+
+def test_a_stored_batch_schedules_one_decision_after_the_delay(
+    db, scheduled, settings, browser, django_capture_on_commit_callbacks
+):
+    # given: a conversation with a member who has a push subscription
+    settings.PUSH_DELAY_SECONDS = 3
     sender = MembershipFactory().user
     conversation = sender.memberships.get().conversation
+    PushSubscriptionFactory(user=MembershipFactory(conversation=conversation).user, browser=browser)
     batch = [acknowledged_payload(conversation, sender, seq=seq, age=timedelta(0)) for seq in (1, 2, 3)]
 
     # when: the persistence path stores the batch, then the same batch again (a redelivered task)
@@ -118,13 +125,29 @@ def test_a_stored_batch_schedules_one_decision_after_the_delay(
         messaging_services.messages_store(messages=batch)
 
     # then: one task for the whole batch, with its ids, and none for what was already stored
-    assert calls == [
+    assert scheduled == [
         {
             "args": (sorted(m["id"] for m in batch),),
             "countdown": 3,
             "headers": {logcontext.TRACES_HEADER: {}},
         }
     ]
+
+
+def test_a_batch_nobody_could_be_pushed_schedules_no_decision(
+    db, scheduled, browser, django_capture_on_commit_callbacks
+):
+    # given: members without subscriptions, and one with a subscription who muted the conversation
+    sender = MembershipFactory().user
+    conversation = sender.memberships.get().conversation
+    muted = MembershipFactory(conversation=conversation, muted=True)
+    PushSubscriptionFactory(user=muted.user, browser=browser)
+    batch = [acknowledged_payload(conversation, sender, seq=seq, age=timedelta(0)) for seq in (1, 2)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        messaging_services.messages_store(messages=batch)
+
+    assert scheduled == []
 
 
 def test_push_tasks_go_to_the_push_queue():
