@@ -36,7 +36,7 @@ ACK_LATENCY = Histogram(
 )
 FANOUT_LATENCY = Histogram(
     "parley_fanout_latency_seconds",
-    "From a broadcast on the sending worker to its arrival at each worker with sockets that follow it.",
+    "From a message's broadcast on the sending worker to its arrival at each worker with sockets in it.",
     buckets=FAST_BUCKETS,
 )
 ERROR_FRAMES = Counter("parley_error_frames", "error frames sent to clients, by code.", ["code"])

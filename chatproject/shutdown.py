@@ -17,6 +17,7 @@ import signal
 import sys
 import weakref
 from collections.abc import Callable
+from functools import partial
 from types import FrameType
 from typing import Any, Protocol
 
@@ -83,28 +84,43 @@ def install_under_daphne() -> None:
     reactor.callWhenRunning(_install_handler, reactor)
 
 
-def _daphne_closer() -> Callable[[], None] | None:
-    """Send 1001 on every open WebSocket of this process's Daphne server (found once, at start-up)."""
+def close_every_socket(code: int) -> None:
+    """Close every open WebSocket of this process with `code` (1001 going away, 1012 service restart).
+    Under Daphne the frames go through its own connections, since autobahn refuses those codes from the
+    application; elsewhere (tests, other servers) each registered socket is asked through ASGI."""
+    if _daphne_close_every_socket is not None:
+        _daphne_close_every_socket(code)
+        return
+    for socket in list(_sockets):
+        asyncio.ensure_future(socket.close(code=code))
+
+
+_daphne_close_every_socket: Callable[[int], None] | None = None
+
+
+def _daphne_closer() -> Callable[[int], None] | None:
+    """Close every open WebSocket of this process's Daphne server (found once, at start-up)."""
     from daphne.server import Server
     from daphne.ws_protocol import WebSocketProtocol
 
     servers = [obj for obj in gc.get_objects() if isinstance(obj, Server)]
     if len(servers) != 1:
-        logger.warning("graceful shutdown: found %d Daphne servers, closing through ASGI", len(servers))
+        logger.warning("found %d Daphne servers: sockets are closed through ASGI", len(servers))
         return None
     server = servers[0]
 
-    def close_all() -> None:
+    def close_all(code: int) -> None:
         for protocol in list(server.connections):
             if isinstance(protocol, WebSocketProtocol) and protocol.state == WebSocketProtocol.STATE_OPEN:
-                protocol.sendCloseFrame(code=CLOSE_GOING_AWAY)  # ignored once a socket is closing
+                protocol.sendCloseFrame(code=code)  # ignored once a socket is closing
 
     return close_all
 
 
 def _install_handler(reactor: Any) -> None:
+    global _daphne_close_every_socket
     loop = asyncio.get_event_loop()
-    close_all = _daphne_closer()
+    _daphne_close_every_socket = close_all = _daphne_closer()
     twisted_handler = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -117,7 +133,7 @@ def _install_handler(reactor: Any) -> None:
     def _start_drain() -> None:
         async def drain_then_stop() -> None:
             try:
-                await drain(close_all=close_all)
+                await drain(close_all=partial(close_all, CLOSE_GOING_AWAY) if close_all else None)
             finally:
                 reactor.stop()
 

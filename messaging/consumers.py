@@ -13,6 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -78,7 +79,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if await sync_to_async(presence_store().connect, thread_sensitive=False)(user.pk, self.connection_id):
             await self._announce_presence(online=True)
         self.heartbeat = asyncio.create_task(self._keep_presence())
-        redis_watch.watch(self)
+        redis_watch.watch()
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "connection_id"):
@@ -86,7 +87,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         metrics.OPEN_SOCKETS.dec()
         shutdown.unregister(self)
         self.heartbeat.cancel()
-        redis_watch.unwatch(self)
         self.first_sync_timer.cancel()
         for timer in self.gap_timers.values():
             timer.cancel()
@@ -97,6 +97,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.user.pk, self.connection_id
         ):
             await self._announce_presence(online=False)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, without the hop to the database thread it makes before *every* ASGI message to
+        close stale connections: a frame that needs the database reaches it through database_sync_to_async,
+        which closes them itself, and most frames (sends, typing, pings) never do."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- frames from the client
 

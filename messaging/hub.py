@@ -109,7 +109,8 @@ class Hub:
         """Nothing to do where broadcasts never leave the process."""
 
     async def _hand_out(self, channel: str, broadcast: Broadcast) -> None:
-        metrics.observe_fanout(broadcast.sent_at)
+        if broadcast.seq is not None:  # a message (presence and typing come and go uncounted)
+            metrics.observe_fanout(broadcast.sent_at)
         for listener in list(self._followers.get(channel, ())):
             try:
                 await listener.on_broadcast(broadcast)

@@ -10,10 +10,10 @@ import asyncio
 import logging
 import uuid
 import weakref
-from typing import Any
 
 from redis.exceptions import RedisError
 
+from chatproject import shutdown
 from chatproject.redis import get_async_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
@@ -22,24 +22,18 @@ CLOSE_SERVICE_RESTART = 1012
 EPOCH_KEY = "parley:epoch"
 CHECK_SECONDS = 1.0
 
-_sockets: "weakref.WeakSet[Any]" = weakref.WeakSet()
 _watchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]]" = (
     weakref.WeakKeyDictionary()
 )
 
 
-def watch(socket: Any) -> None:
-    """Register a socket, and start this event loop's watcher with the first one."""
+def watch() -> None:
+    """Start this event loop's watcher, with its first socket (the sockets are shutdown's registry)."""
     if not redis_enabled():
         return
-    _sockets.add(socket)
     loop = asyncio.get_running_loop()
     if loop not in _watchers or _watchers[loop].done():
         _watchers[loop] = loop.create_task(_watch_epoch())
-
-
-def unwatch(socket: Any) -> None:
-    _sockets.discard(socket)
 
 
 async def _current_epoch() -> str:
@@ -59,9 +53,8 @@ async def _watch_epoch() -> None:
             await asyncio.sleep(CHECK_SECONDS)
             continue
         if known is not None and epoch != known:
-            logger.warning("Redis restarted empty: closing %d sockets with 1012", len(_sockets))
-            for socket in list(_sockets):
-                asyncio.ensure_future(socket.close(code=CLOSE_SERVICE_RESTART))
+            logger.warning("Redis restarted empty: closing %d sockets with 1012", shutdown.open_sockets())
+            shutdown.close_every_socket(CLOSE_SERVICE_RESTART)
         known = epoch
         await asyncio.sleep(CHECK_SECONDS)
 

@@ -176,6 +176,9 @@ wait_until() {
 
 http_ok() { curl --silent --fail --max-time 3 --output /dev/null "$1"; }
 
+# The Celery worker has declared its queues and consumes: its "ready." log line, from this very process.
+celery_ready() { grep -q "ready.\", \"pid\": $(<"$(pid_file celery)")[,}]" "$LOG_DIR/celery.log"; }
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- Pieces of the stack -----------------------------------------------------------------------
@@ -440,6 +443,7 @@ cmd_up() {
     for ((i = 1; i <= WORKERS; i++)); do start_worker "$i"; done
     start_celery
     for ((i = 1; i <= WORKERS; i++)); do wait_worker "$i"; done
+    wait_until celery celery_ready
     start_nginx
     wait_until nginx http_ok "$STACK_URL/readyz"
     trap - EXIT
