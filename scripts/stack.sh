@@ -176,8 +176,10 @@ wait_until() {
 
 http_ok() { curl --silent --fail --max-time 3 --output /dev/null "$1"; }
 
-# The Celery worker has declared its queues and consumes: its "ready." log line, from this very process.
-celery_ready() { grep -q "ready.\", \"pid\": $(<"$(pid_file celery)")[,}]" "$LOG_DIR/celery.log"; }
+# The Celery worker has declared its queues and consumes (whatever LOG_LEVEL hides from its log).
+celery_ready() {
+    "$VENV/bin/celery" -A chatproject inspect ping -d "stack@$(hostname)" --timeout 2 >/dev/null 2>&1
+}
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
