@@ -248,6 +248,7 @@ class World:
     acked_client_ids: set[str] = field(default_factory=set)
     sentinel_client_ids: set[str] = field(default_factory=set)
     seed_client_ids: set[str] = field(default_factory=set)
+    error_codes_by_ref: dict[str, list[str]] = field(default_factory=dict)  # what a refused frame was told
 
 
 def _wait_until(predicate: Callable[[], bool], what: str) -> None:
@@ -344,6 +345,8 @@ async def _scenario(world: World, sequence: list[Any]) -> None:
                 if reply["type"] == "message.ack":
                     assert reply["message"]["conversation"] in (world.refs["team"], world.refs["side"])
                     world.acked_client_ids.add(reply["message"]["client_id"])
+                elif reply["type"] == "error" and reply["ref"]:
+                    world.error_codes_by_ref.setdefault(reply["ref"], []).append(reply["code"])
         # eve shares nothing with ada: the first thing she hears is bob's sentinel in their conversation
         sentinel_id = await _send_sentinel(world)
         while (heard := await _receive(eve_tab))["type"] == "presence":
@@ -380,7 +383,8 @@ def _assert_rows_are_well_formed(world: World) -> None:
     expected = world.acked_client_ids | world.sentinel_client_ids | world.seed_client_ids
     _wait_until(lambda: Message.objects.count() >= len(expected), "every acknowledged message to be stored")
     for message in Message.objects.all():
-        assert str(message.client_id) in expected, f"stored without an ack: {message.client_id}"
+        told = world.error_codes_by_ref.get(str(message.client_id))
+        assert str(message.client_id) in expected, f"stored without an ack: {message.client_id}, told {told}"
         if message.conversation_id == refs["private"]:
             assert message.sender_id == world.bob.pk
             assert message.edited_at is None
