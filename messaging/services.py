@@ -373,9 +373,10 @@ def _advance_conversations(messages: list[dict[str, Any]]) -> None:
 def _schedule_pushes(messages: list[dict[str, Any]]) -> None:
     """Decide pushes for new messages, unless nobody in their conversations could be pushed at all: one
     query here spares a task (and its queries) for every batch no push subscriber is part of."""
-    from notifications.selectors import push_subscribers_exist
+    from notifications.selectors import push_subscribed_memberships
     from notifications.services import push_schedule_for_messages
 
-    if messages and push_subscribers_exist(conversation_ids={m["conversation"] for m in messages}):
+    conversation_ids = {m["conversation"] for m in messages}
+    if messages and push_subscribed_memberships(conversation_ids=conversation_ids).exists():
         message_ids = [UUID(m["id"]) for m in messages]
         transaction.on_commit(partial(push_schedule_for_messages, message_ids))

@@ -9,11 +9,15 @@ from messaging.models import Membership
 from notifications.models import NotificationPreferences, PushSubscription
 
 
-def push_subscribers_exist(*, conversation_ids: Collection[int]) -> bool:
-    """Whether any unmuted member of these conversations has a push subscription."""
+def push_subscribed_memberships(*, conversation_ids: Collection[int]) -> QuerySet[Membership]:
+    """Memberships in these conversations of active users who did not mute them and have at least one push
+    subscription: everyone who could be pushed a message there (one row per subscription: use distinct())."""
     return Membership.objects.filter(
-        conversation_id__in=conversation_ids, muted=False, user__push_subscriptions__isnull=False
-    ).exists()
+        conversation_id__in=conversation_ids,
+        muted=False,
+        user__is_active=True,
+        user__push_subscriptions__isnull=False,
+    )
 
 
 def push_subscription_list_for_user(*, user: User) -> QuerySet[PushSubscription]:

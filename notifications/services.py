@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from chatproject import logcontext
 from chatproject.db import insert_new
-from messaging.models import Conversation, Membership, Message
+from messaging.models import Conversation, Message
 from messaging.presence import online_user_ids
 from notifications.mentions import mentioned_usernames
 from notifications.models import (
@@ -27,7 +27,7 @@ from notifications.models import (
     PushSubscription,
 )
 from notifications.payloads import message_payload
-from notifications.selectors import push_subscription_get_for_user
+from notifications.selectors import push_subscribed_memberships, push_subscription_get_for_user
 from notifications.validators import validate_auth, validate_endpoint, validate_p256dh
 from notifications.webpush import send_push
 
@@ -113,12 +113,7 @@ class _Member:
 def _members_with_subscriptions(messages: list[Message]) -> dict[int, list[_Member]]:
     """{conversation id: its active, unmuted members with at least one subscription}, in one query."""
     rows = (
-        Membership.objects.filter(
-            conversation_id__in={message.conversation_id for message in messages},
-            muted=False,
-            user__is_active=True,
-            user__push_subscriptions__isnull=False,
-        )
+        push_subscribed_memberships(conversation_ids={message.conversation_id for message in messages})
         .values_list("conversation_id", "user_id", "user__username", "last_read_seq")
         .distinct()
     )
