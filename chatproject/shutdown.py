@@ -17,7 +17,6 @@ import signal
 import sys
 import weakref
 from collections.abc import Callable
-from functools import partial
 from types import FrameType
 from typing import Any, Protocol
 
@@ -51,23 +50,16 @@ def open_sockets() -> int:
     return len(_sockets)
 
 
-async def drain(*, within: float = DRAIN_SECONDS, close_all: Callable[[], None] | None = None) -> None:
+async def drain(*, within: float = DRAIN_SECONDS) -> None:
     """Close every registered socket with 1001; wait, at most `within` seconds, until all have disconnected.
-    Sockets that register meanwhile (a connect that was half-way) are closed too. `close_all`, when given,
-    sends the close frames itself (idempotently); otherwise each socket is asked through ASGI."""
+    Sockets that register meanwhile (a connect that was half-way) are closed too."""
     global _draining
     _draining = True
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    closing: weakref.WeakSet[Any] = weakref.WeakSet()
     logger.info("draining: closing %d sockets with %d", len(_sockets), CLOSE_GOING_AWAY)
     while _sockets and loop.time() < deadline:
-        if close_all is not None:
-            close_all()
-        else:
-            for socket in [s for s in list(_sockets) if s not in closing]:
-                closing.add(socket)
-                asyncio.ensure_future(socket.close(code=CLOSE_GOING_AWAY))
+        close_every_socket(CLOSE_GOING_AWAY)
         await asyncio.sleep(0.05)
     if _sockets:
         logger.warning("drain timed out with %d sockets still open", len(_sockets))
@@ -87,15 +79,18 @@ def install_under_daphne() -> None:
 def close_every_socket(code: int) -> None:
     """Close every open WebSocket of this process with `code` (1001 going away, 1012 service restart).
     Under Daphne the frames go through its own connections, since autobahn refuses those codes from the
-    application; elsewhere (tests, other servers) each registered socket is asked through ASGI."""
+    application; elsewhere (tests, other servers) each registered socket is asked through ASGI. Idempotent:
+    a socket already closing is not asked again."""
     if _daphne_close_every_socket is not None:
         _daphne_close_every_socket(code)
         return
-    for socket in list(_sockets):
+    for socket in [s for s in list(_sockets) if s not in _closing]:
+        _closing.add(socket)
         asyncio.ensure_future(socket.close(code=code))
 
 
 _daphne_close_every_socket: Callable[[int], None] | None = None
+_closing: "weakref.WeakSet[Any]" = weakref.WeakSet()  # sockets already asked to close through ASGI
 
 
 def _daphne_closer() -> Callable[[int], None] | None:
@@ -120,7 +115,7 @@ def _daphne_closer() -> Callable[[int], None] | None:
 def _install_handler(reactor: Any) -> None:
     global _daphne_close_every_socket
     loop = asyncio.get_event_loop()
-    _daphne_close_every_socket = close_all = _daphne_closer()
+    _daphne_close_every_socket = _daphne_closer()
     twisted_handler = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -133,7 +128,7 @@ def _install_handler(reactor: Any) -> None:
     def _start_drain() -> None:
         async def drain_then_stop() -> None:
             try:
-                await drain(close_all=partial(close_all, CLOSE_GOING_AWAY) if close_all else None)
+                await drain()
             finally:
                 reactor.stop()
 
