@@ -206,15 +206,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_sync(self, frame: dict[str, Any]) -> None:
         since = frames.seq_map(frame, "since", max_items=SYNC_MAX_CONVERSATIONS)
         metrics.SYNC_REPLAYS.inc()
-        journal = get_journal()
         caught_up: dict[str, int] = {}
         for conversation_id, last_seen in since.items():
             if conversation_id not in self.conversations:
                 continue  # not a member: ignored, exactly like an unknown id
             self.orderer.start_after(conversation_id, last_seen)
-            for message in await journal.replay(conversation_id, last_seen):
-                metrics.SYNC_REPLAYED_MESSAGES.inc()
-                await self._release_stored(message)
+            metrics.SYNC_REPLAYED_MESSAGES.inc(await self._replay(conversation_id, after_seq=last_seen))
             caught_up[str(conversation_id)] = self.orderer.last_delivered(conversation_id)
         await self.send_json({"type": "sync.done", "conversations": caught_up})
         await self._end_first_sync_wait()
@@ -239,11 +236,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Broadcasts may have been lost while the hub was reconnecting: catch up as a `sync` would."""
         if self.before_first_sync is not None:
             return  # the client's first sync will replay everything
-        journal = get_journal()
         for conversation_id in list(self.conversations):
-            delivered = self.orderer.last_delivered(conversation_id)
-            for message in await journal.replay(conversation_id, delivered):
-                await self._release_stored(message)
+            await self._replay(conversation_id, after_seq=self.orderer.last_delivered(conversation_id))
 
     async def _on_event(self, broadcast: Broadcast) -> None:
         conversation_id = broadcast.conversation
@@ -261,9 +255,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if gap is None or conversation_id not in self.conversations:
             return
         first_missing, first_held = gap
-        for message in await get_journal().replay(conversation_id, first_missing - 1):
-            if message["seq"] < first_held:
-                await self._release_stored(message)
+        await self._replay(conversation_id, after_seq=first_missing - 1, before_seq=first_held)
         for text in self.orderer.skip_gap(conversation_id, up_to=first_held):
             await self.send(text_data=text)
 
@@ -315,10 +307,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 GAP_TIMEOUT_SECONDS, self._in_background, self._fill_gap, conversation_id
             )
 
-    async def _release_stored(self, message: dict[str, Any]) -> None:
-        """A message replayed from the journal (not a live broadcast)."""
-        text = events.to_json(events.message_new(message))
-        await self._release(message["conversation"], message["seq"], text)
+    async def _replay(self, conversation_id: int, *, after_seq: int, before_seq: int | None = None) -> int:
+        """Offer the journal's messages after `after_seq` (and below `before_seq`) as ordered events, as if
+        broadcast again (the orderer drops what this socket already has); returns how many were read."""
+        messages = [
+            message
+            for message in await get_journal().replay(conversation_id, after_seq)
+            if before_seq is None or message["seq"] < before_seq
+        ]
+        for message in messages:
+            await self._release(conversation_id, message["seq"], events.to_json(events.message_new(message)))
+        return len(messages)
 
     async def _start_after_baselines(self, conversation_ids: list[int]) -> None:
         for conversation_id, seq in (await get_journal().last_seqs(conversation_ids)).items():
