@@ -155,6 +155,8 @@ class RedisHub(Hub):
             if self._reader is None or self._reader.done():
                 self._reader = asyncio.create_task(self._read(), name="hub-reader")
         pending = [self._confirmations[c] for c in wanted if c in self._confirmations]
+        if not pending:
+            return
         try:
             await asyncio.wait_for(asyncio.gather(*pending), SUBSCRIBE_TIMEOUT_SECONDS)
         except TimeoutError:  # Redis is slow or reconnecting: the socket works, it may see a gap filled later
