@@ -157,18 +157,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         reply_to = frames.optional_uuid(frame, "reply_to")
         attachments = frames.uuid_list(frame, "attachments", max_items=10)
         self._require_member(conversation_id)
+
+        async def acknowledge(message: dict[str, Any], new: bool) -> None:
+            await self.send_json(events.message_ack(str(client_id), message))
+            metrics.observe_ack(new=new, started=started)
+            logger.info("message acked", extra={"message_id": message["id"], "new": new})
+
         with logcontext.bound(trace=logcontext.new_id()):  # follows this send through Celery to its pushes
-            message, new = await message_send(
+            await message_send(
                 sender=self.sender,
                 conversation_id=conversation_id,
                 body=body,
                 client_id=client_id,
                 reply_to=reply_to,
                 attachment_ids=attachments,
+                acknowledge=acknowledge,
             )
-            await self.send_json(events.message_ack(str(client_id), message))
-            metrics.observe_ack(new=new, started=started)
-            logger.info("message acked", extra={"message_id": message["id"], "new": new})
 
     async def on_edit(self, frame: dict[str, Any]) -> None:
         message_id = frames.uuid(frame, "message")

@@ -20,10 +20,11 @@ def user_channel(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-async def to_conversation(
+def conversation_event(
     conversation_id: int, payload: dict[str, Any], *, seq: int | None = None, exclude_user: int | None = None
-) -> None:
-    """Send an event to the members' sockets; `seq` marks events that must arrive in order."""
+) -> tuple[str, Broadcast]:
+    """The channel and broadcast that send an event to the members' sockets; `seq` marks events that must
+    arrive in order."""
     broadcast = Broadcast(
         kind="event",
         conversation=conversation_id,
@@ -32,7 +33,14 @@ async def to_conversation(
         exclude_user=exclude_user,
         sent_at=time.time(),  # for the fan-out latency metric (chatproject.metrics)
     )
-    await get_hub().publish(conversation_channel(conversation_id), broadcast)
+    return conversation_channel(conversation_id), broadcast
+
+
+async def to_conversation(
+    conversation_id: int, payload: dict[str, Any], *, seq: int | None = None, exclude_user: int | None = None
+) -> None:
+    """Send an event to the members' sockets (see conversation_event)."""
+    await get_hub().publish(*conversation_event(conversation_id, payload, seq=seq, exclude_user=exclude_user))
 
 
 async def skip_seq(conversation_id: int, seq: int) -> None:

@@ -3,30 +3,56 @@
 import logging
 from typing import Any
 
-from celery import shared_task
+from celery import current_app, shared_task
 from celery.exceptions import MaxRetriesExceededError, Reject
 from django.conf import settings
 from django.db import DatabaseError
+from kombu.utils.uuid import uuid
 
 from chatproject import logcontext, metrics
 from messaging import services
+from messaging.delivery.broker import TaskMessage
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 8
 
 
-# Reconnect to a restarted broker at once, but never keep a sender waiting long for a broker that is down.
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
-
-
 def publish_persistence_batch(messages: list[dict[str, Any]]) -> None:
-    """Publish one task for a batch; returns after the broker confirmed it (confirm_publish).
+    """Publish one task for a batch through Celery's producer (embedded mode runs it here and now).
     Each message's "trace" (added by message_send to its copy) moves to the task's headers."""
-    traces = {m["id"]: trace for m in messages if (trace := m.pop("trace", None))}
-    persist_messages_task.apply_async(
-        args=(messages,), retry=True, retry_policy=PUBLISH_RETRY_POLICY, **_options(messages, traces)
+    traces = _pop_traces(messages)
+    persist_messages_task.apply_async(args=(messages,), retry=False, **_options(messages, traces))
+    _log_queued(messages, traces)
+
+
+def persistence_task_message(messages: list[dict[str, Any]]) -> TaskMessage:
+    """The task publish_persistence_batch would send, for the web workers' asyncio publisher
+    (messaging.delivery.broker), which logs it once the broker confirmed it (log_persistence_queued)."""
+    traces = _pop_traces(messages)
+    options = _options(messages, traces)
+    headers, properties, body, _ = current_app.amqp.as_task_v2(
+        uuid(), persist_messages_task.name, args=(messages,), argsrepr=options["argsrepr"]
     )
+    headers.update(options["headers"])
+    route = current_app.amqp.router.route({}, persist_messages_task.name, args=(messages,))
+    return TaskMessage(queue=route["queue"], headers=headers, properties=properties, body=body)
+
+
+def log_persistence_queued(messages: list[dict[str, Any]], task: TaskMessage) -> None:
+    _log_queued(messages, task.headers[logcontext.TRACES_HEADER])
+
+
+def _options(messages: list[dict[str, Any]], traces: dict[str, str]) -> dict[str, Any]:
+    """The traces travel in a header; Celery logs `argsrepr` instead of the arguments (no message bodies)."""
+    return {"headers": {logcontext.TRACES_HEADER: traces}, "argsrepr": f"(<{len(messages)} messages>,)"}
+
+
+def _pop_traces(messages: list[dict[str, Any]]) -> dict[str, str]:
+    return {m["id"]: trace for m in messages if (trace := m.pop("trace", None))}
+
+
+def _log_queued(messages: list[dict[str, Any]], traces: dict[str, str]) -> None:
     logger.info(
         "persistence batch queued",
         extra={
@@ -35,11 +61,6 @@ def publish_persistence_batch(messages: list[dict[str, Any]]) -> None:
             "traces": list(traces.values()),
         },
     )
-
-
-def _options(messages: list[dict[str, Any]], traces: dict[str, str]) -> dict[str, Any]:
-    """The traces travel in a header; Celery logs `argsrepr` instead of the arguments (no message bodies)."""
-    return {"headers": {logcontext.TRACES_HEADER: traces}, "argsrepr": f"(<{len(messages)} messages>,)"}
 
 
 @shared_task(

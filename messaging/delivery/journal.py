@@ -19,6 +19,7 @@ from django.db.models import F
 
 from chatproject.redis import get_async_redis, get_redis, redis_enabled
 from messaging import selectors
+from messaging.hub import Broadcast, get_hub
 from messaging.models import Conversation
 
 LOG_SIZE = 1000  # messages kept per conversation for replay; older gaps are filled from the database
@@ -28,6 +29,9 @@ PENDING_TTL_SECONDS = 10  # a send whose worker died before the confirm frees it
 # that acknowledged messages still queued for storage keep the lower seqs: seq increases, with a gap.
 SEQ_RESUME_GAP = 1_000_000
 PENDING = b"pending"
+
+
+Published = tuple[str, Broadcast]  # a hub channel and what to publish on it
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Reservation:
 class Journal(Protocol):
     async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation: ...
 
-    async def commit(self, message: dict[str, Any]) -> None: ...
+    async def commit(self, message: dict[str, Any], *, then_publish: Published | None = None) -> None: ...
 
     async def release(self, *, sender_id: int, client_id: UUID) -> None: ...
 
@@ -111,7 +115,10 @@ class RedisJournal:
         )
         await get_async_redis().set(_seq_key(conversation_id), stored + SEQ_RESUME_GAP, nx=True)
 
-    async def commit(self, message: dict[str, Any]) -> None:
+    async def commit(self, message: dict[str, Any], *, then_publish: Published | None = None) -> None:
+        """Log the message for replay, remember it for its client_id, then publish `then_publish` (the
+        hub's PUBLISH, as RedisHub.publish makes it): one round trip, executed in that order, so a socket
+        that hears of the message can already replay it."""
         text = json.dumps(message, separators=(",", ":"))
         log = _log_key(message["conversation"])
         async with get_async_redis().pipeline(transaction=False) as pipe:
@@ -120,6 +127,9 @@ class RedisJournal:
             pipe.set(
                 _idem_key(message["sender"]["id"], message["client_id"]), text, ex=IDEMPOTENCY_TTL_SECONDS
             )
+            if then_publish is not None:
+                channel, broadcast = then_publish
+                pipe.publish(channel, broadcast.encode())
             await pipe.execute()
 
     async def release(self, *, sender_id: int, client_id: UUID) -> None:
@@ -169,8 +179,10 @@ class DatabaseJournal:
         self._in_flight.add(key)
         return Reservation(seq=await database_sync_to_async(_allocate_seq)(conversation_id))
 
-    async def commit(self, message: dict[str, Any]) -> None:
+    async def commit(self, message: dict[str, Any], *, then_publish: Published | None = None) -> None:
         self._in_flight.discard((message["sender"]["id"], message["client_id"]))
+        if then_publish is not None:
+            await get_hub().publish(*then_publish)
 
     async def release(self, *, sender_id: int, client_id: UUID) -> None:
         self._in_flight.discard((sender_id, str(client_id)))

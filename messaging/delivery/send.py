@@ -4,10 +4,13 @@ Order of events, each step only after the previous succeeded:
 1. reserve: a repeated client_id returns the original message; otherwise a fresh seq is allocated;
 2. publish the persistence task to RabbitMQ and wait for the broker's confirm (durable queue, persistent
    message);
-3. log the message for replay, remember it for its client_id, broadcast `message.new`, return it for the ack.
-If step 2 fails nothing is broadcast and the caller gets SendError("unavailable"): retrying is safe."""
+3. acknowledge it to the sender (a socket's `acknowledge` callback), then log it for replay, remember it for
+   its client_id and broadcast `message.new` (one Redis round trip), and return it.
+If step 2 fails nothing is broadcast and the caller gets SendError("unavailable"): retrying is safe. Acking
+before broadcasting keeps the protocol's promise that a sending socket sees its ack before its message.new."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -24,10 +27,12 @@ from files.selectors import files_for_attachment
 from messaging import events, fanout
 from messaging.delivery.journal import get_journal
 from messaging.delivery.publisher import publisher_for_running_loop
-from messaging.tasks import publish_persistence_batch
 
 logger = logging.getLogger(__name__)
 
+
+# Called with (message, newly sent) once the message is durable, or with the original of a repeated client_id.
+Acknowledge = Callable[[dict[str, Any], bool], Awaitable[None]]
 
 RETRY_LATER = "The message could not be sent; retry with the same client_id."
 
@@ -47,6 +52,7 @@ async def message_send(
     client_id: UUID,
     reply_to: UUID | None = None,
     attachment_ids: list[UUID] | None = None,
+    acknowledge: Acknowledge | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Send as `sender` (a sender payload; membership already checked). Returns (message, newly sent)."""
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
@@ -58,6 +64,8 @@ async def message_send(
         raise SendError("unavailable", RETRY_LATER) from error
     if reservation.existing is not None:
         MESSAGE_SENDS.labels("duplicate").inc()
+        if acknowledge is not None:
+            await acknowledge(reservation.existing, False)
         return reservation.existing, False
     if reservation.seq is None:
         MESSAGE_SENDS.labels("conflict").inc()
@@ -76,8 +84,12 @@ async def message_send(
         "attachments": attachments,
     }
     await _make_durable(message)
-    await _announce(message)
     MESSAGE_SENDS.labels("new").inc()
+    try:
+        if acknowledge is not None:
+            await acknowledge(message, True)
+    finally:  # durable: members hear of it whatever became of the sender's socket
+        await _announce(message)
     return message, True
 
 
@@ -85,7 +97,7 @@ async def _make_durable(message: dict[str, Any]) -> None:
     try:
         # The copy carries the send's trace id to the task's headers (messaging.tasks), never to clients.
         traced = {**message, "trace": logcontext.get("trace")}
-        await publisher_for_running_loop(publish_persistence_batch).publish(traced)
+        await publisher_for_running_loop().publish(traced)
     except Exception as error:
         MESSAGE_SENDS.labels("unavailable").inc()
         await _abandon(message)
@@ -105,8 +117,10 @@ async def _announce(message: dict[str, Any]) -> None:
     """The message is durable from here on, so it is acknowledged even if Redis fails now: receivers then
     fill the gap from storage."""
     try:
-        await get_journal().commit(message)
-        await fanout.to_conversation(message["conversation"], events.message_new(message), seq=message["seq"])
+        announcement = fanout.conversation_event(
+            message["conversation"], events.message_new(message), seq=message["seq"]
+        )
+        await get_journal().commit(message, then_publish=announcement)
     except Exception:
         logger.exception("message %s is durable but could not be broadcast", message["id"])
 

@@ -37,6 +37,17 @@ async def test_sender_is_acked_and_every_member_socket_gets_the_message(connect,
         assert (await tab.receive_type("message.new"))["message"] == message
 
 
+async def test_the_sending_socket_gets_its_ack_before_its_own_message_new(connect, ada, bob, team):
+    ada_tab = await connect(ada)
+    for body in ("one", "two", "three"):
+        frame = send_frame(team, body)
+        await ada_tab.send(frame)
+        # then: the ack first (a client can mark its pending copy sent), then the message as everyone sees it
+        ack = await ada_tab.receive_type("message.ack")
+        assert ack["client_id"] == frame["client_id"]
+        assert (await ada_tab.receive_type("message.new"))["message"] == ack["message"]
+
+
 async def test_a_resend_with_the_same_client_id_returns_the_original_and_nobody_sees_it_twice(
     connect, ada, bob, team
 ):

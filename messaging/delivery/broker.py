@@ -1,0 +1,137 @@
+"""Queue Celery tasks on RabbitMQ from the event loop, with publisher confirms (aiormq).
+
+Celery's own producer (kombu) is synchronous, so a web worker had to publish from a thread, and every
+confirm then waited for the GIL the event loop held: a ~1 ms confirm took 4 ms (p50) of wall time, and the
+loop another few ms to notice (docs/benchmarks.md). Here the publish and its confirm are frames on the
+loop's own connection. The message is the one Celery would send: Celery builds it (protocol 2) and kombu
+serialises it; only the transport differs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import aiormq
+from aiormq.abc import AbstractChannel, AbstractConnection
+from kombu import Queue
+from kombu.serialization import dumps
+from pamqp import commands as spec
+from pamqp.common import FieldTable
+from yarl import URL
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 2  # a sender waits at most this long to learn that the broker is down
+CONFIRM_TIMEOUT_SECONDS = 5
+# How this connection shows in RabbitMQ's management UI and `rabbitmqctl list_connections client_properties`.
+CLIENT_PROPERTIES: FieldTable = {"connection_name": f"parley web worker {os.getpid()}"}
+PERSISTENT = 2  # delivery mode: the broker writes the message to disk before confirming it
+
+
+@dataclass(frozen=True)
+class TaskMessage:
+    """A Celery task as it travels: headers and properties (protocol 2) and the serialised arguments."""
+
+    queue: Queue
+    headers: dict[str, Any]
+    properties: dict[str, Any]
+    body: Any  # (args, kwargs, embed), serialised by kombu on publish
+
+    def amqp_body_and_properties(self) -> tuple[bytes, spec.Basic.Properties]:
+        content_type, content_encoding, payload = dumps(self.body, serializer="json")
+        body = payload.encode(content_encoding) if isinstance(payload, str) else payload
+        properties = spec.Basic.Properties(
+            content_type=content_type,
+            content_encoding=content_encoding,
+            headers=self.headers,
+            delivery_mode=PERSISTENT,
+            priority=0,
+            correlation_id=self.properties["correlation_id"],
+            reply_to=self.properties.get("reply_to") or None,
+        )
+        return body, properties
+
+
+class PublishRefused(Exception):
+    """The broker answered the publish with a nack (or returned it): the task is not queued."""
+
+
+class BrokerPublisher:
+    """One connection and one confirm channel, opened on first use and after any failure. Not shared
+    between event loops (messaging.delivery.publisher keeps one per loop)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._declared: set[str] = set()
+
+    async def publish(self, task: TaskMessage) -> None:
+        """Return once the broker has confirmed the task as queued; raise otherwise. A connection found
+        dead (the broker restarted since the last publish) is reopened once, as kombu's retry did: a task
+        published twice is harmless (the persistence task is idempotent)."""
+        try:
+            await self._publish_once(task)
+        except PublishRefused:
+            raise
+        except Exception as error:
+            logger.info("reconnecting to the broker after %r", error)
+            await self.close()
+            await self._publish_once(task)
+
+    async def _publish_once(self, task: TaskMessage) -> None:
+        try:
+            channel = await self._open_channel(task.queue)
+            body, properties = task.amqp_body_and_properties()
+            confirmation = await channel.basic_publish(
+                body,
+                routing_key=task.queue.name,
+                properties=properties,
+                mandatory=True,  # an unroutable task raises (PublishError) instead of vanishing
+                timeout=CONFIRM_TIMEOUT_SECONDS,
+            )
+        except BaseException:
+            await self.close()  # whatever state the channel is in, the next publish starts afresh
+            raise
+        if not isinstance(confirmation, spec.Basic.Ack):
+            raise PublishRefused(f"the broker answered {confirmation!r}")
+
+    async def _open_channel(self, queue: Queue) -> AbstractChannel:
+        if self._channel is None or self._channel.is_closed:
+            await self.close()
+            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+                self._connection = await aiormq.connect(self._url, client_properties=CLIENT_PROPERTIES)
+                self._channel = await self._connection.channel(publisher_confirms=True)
+            self._declared.clear()
+        if queue.name not in self._declared:
+            # As kombu declares before publishing: a task sent before any worker declared its queue is kept.
+            await self._channel.queue_declare(
+                queue.name, durable=queue.durable, arguments=queue.queue_arguments or {}
+            )
+            self._declared.add(queue.name)
+        return self._channel
+
+    async def close(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:  # already broken: nothing left to close cleanly
+                logger.debug("broker connection closed with an error", exc_info=True)
+
+
+def aiormq_url(*, hostname: str, port: int, userid: str, password: str, virtual_host: str, ssl: bool) -> str:
+    """The broker's address as aiormq reads it, from kombu's parsed CELERY_BROKER_URL."""
+    return str(
+        URL.build(
+            scheme="amqps" if ssl else "amqp",
+            user=userid,
+            password=password,
+            host=hostname,
+            port=port,
+            path="/" + virtual_host,  # "//" for the vhost "/"
+        )
+    )
