@@ -124,6 +124,9 @@ CELERY_TASK_QUEUES = (
     Queue("push", durable=True),
 )
 CELERY_DEAD_LETTER_QUEUE = "persistence.dead"
+# A web worker's event loop queues at most one persistence task per this many ms (messaging.delivery.
+# publisher): under load a send waits up to this long for its ack, and Celery stores batches, not messages.
+PERSISTENCE_BATCH_INTERVAL_MS = env.int("PERSISTENCE_BATCH_INTERVAL_MS", default=20)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 

@@ -78,7 +78,7 @@ class BrokerPublisher:
         except PublishRefused:
             raise
         except Exception as error:
-            logger.info("reconnecting to the broker after %r", error)
+            logger.warning("reconnecting to the broker after %r", error)
             await self.close()
             await self._publish_once(task)
 

@@ -1,10 +1,11 @@
 """Publish messages to the persistence queue, many per broker confirm.
 
-A confirm round trip costs ~0.6 ms, and every persistence task costs Celery a few ms whatever its size, so
-one task per message would cap throughput early. Instead, each event loop publishes whatever accumulated
-while the previous confirm was awaited, as one task: at low load a batch is one message (no added latency);
-under load batches grow and so does throughput. The publish itself runs on the loop (messaging.delivery.
-broker); embedded mode has no broker and stores the batch in a thread instead."""
+A confirm round trip costs ~0.6 ms, and every persistence task costs Celery ~5 ms of CPU whatever its size,
+so one task per message would spend the machine on Celery. Instead, each event loop publishes whatever
+accumulated while the previous confirm was awaited, as one task, and at most one task per
+PERSISTENCE_BATCH_INTERVAL_MS: at low load a batch is one message, published at once; under load a message
+waits up to the interval and batches grow (docs/benchmarks.md measured the trade). The publish itself runs
+on the loop (messaging.delivery.broker); embedded mode has no broker and stores the batch in a thread."""
 
 import asyncio
 import contextvars
@@ -28,8 +29,9 @@ PublishBatch = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
 class BatchPublisher:
-    def __init__(self, publish_batch: PublishBatch) -> None:
+    def __init__(self, publish_batch: PublishBatch, *, min_interval: float = 0) -> None:
         self._publish_batch = publish_batch
+        self._min_interval = min_interval
         self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] = asyncio.Queue()
         self._runner: asyncio.Task[None] | None = None
 
@@ -43,8 +45,16 @@ class BatchPublisher:
         await done
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_publish = -self._min_interval
         while True:
-            batch = [await self._queue.get()]
+            first = await self._queue.get()
+            # At most one task per interval: a message arriving sooner waits for the rest of it, with those
+            # behind it. Below one message per interval nothing waits.
+            if (wait := last_publish + self._min_interval - loop.time()) > 0:
+                await asyncio.sleep(wait)
+            last_publish = loop.time()
+            batch = [first]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -96,7 +106,10 @@ def publisher_for_running_loop() -> BatchPublisher:
     loop = asyncio.get_running_loop()
     publisher = _publishers.get(loop)
     if publisher is None:
-        eager = settings.CELERY_TASK_ALWAYS_EAGER
-        publish_batch = eager_publish_batch() if eager else broker_publish_batch()
-        publisher = _publishers[loop] = BatchPublisher(publish_batch)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            publisher = BatchPublisher(eager_publish_batch())
+        else:
+            interval = settings.PERSISTENCE_BATCH_INTERVAL_MS / 1000
+            publisher = BatchPublisher(broker_publish_batch(), min_interval=interval)
+        _publishers[loop] = publisher
     return publisher

@@ -1,0 +1,58 @@
+"""How the web worker's publisher groups messages into persistence tasks (messaging.delivery.publisher): a
+message is published at once when the worker is quiet, and under load the messages of one interval share a
+task. The publish function here records batches; tests/messaging/test_broker.py covers the real broker."""
+
+import asyncio
+
+from messaging.delivery.publisher import BatchPublisher
+
+INTERVAL = 0.5
+
+
+def recording_publisher() -> tuple[BatchPublisher, list[list[str]]]:
+    batches: list[list[str]] = []
+
+    async def publish_batch(messages: list[dict]) -> None:
+        batches.append([m["id"] for m in messages])
+
+    return BatchPublisher(publish_batch, min_interval=INTERVAL), batches
+
+
+async def test_a_message_to_a_quiet_worker_is_published_at_once():
+    publisher, batches = recording_publisher()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    await publisher.publish({"id": "first"})
+
+    assert batches == [["first"]]
+    assert loop.time() - started < INTERVAL  # it did not wait for an interval to pass
+
+
+async def test_messages_arriving_within_an_interval_share_one_task():
+    publisher, batches = recording_publisher()
+    await publisher.publish({"id": "first"})
+
+    # when: three more arrive right after it
+    await asyncio.gather(*(publisher.publish({"id": name}) for name in ("a", "b", "c")))
+
+    # then: each was confirmed, and they went out together, in arrival order
+    assert batches == [["first"], ["a", "b", "c"]]
+
+
+async def test_a_failed_publish_fails_every_send_of_its_batch_and_not_the_next():
+    attempts: list[list[str]] = []
+
+    async def publish_batch(messages: list[dict]) -> None:
+        attempts.append([m["id"] for m in messages])
+        if len(attempts) == 1:
+            raise ConnectionError("broker down")
+
+    publisher = BatchPublisher(publish_batch)
+    outcomes = await asyncio.gather(
+        *(publisher.publish({"id": name}) for name in ("a", "b")), return_exceptions=True
+    )
+    assert [type(outcome) for outcome in outcomes] == [ConnectionError, ConnectionError]
+
+    await publisher.publish({"id": "c"})
+    assert attempts == [["a", "b"], ["c"]]
