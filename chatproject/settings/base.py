@@ -124,8 +124,10 @@ CELERY_TASK_QUEUES = (
     Queue("push", durable=True),
 )
 CELERY_DEAD_LETTER_QUEUE = "persistence.dead"
-# A web worker's event loop queues at most one persistence task per this many ms (messaging.delivery.
-# publisher): under load a send waits up to this long for its ack, and Celery stores batches, not messages.
+# Once a web worker's event loop sends this many messages per second, it queues at most one persistence task
+# per PERSISTENCE_BATCH_INTERVAL_MS (messaging.delivery.publisher): a send then waits up to that long for its
+# ack, and Celery stores batches instead of single messages. Below that rate nothing waits.
+PERSISTENCE_BATCH_ABOVE_PER_SECOND = env.int("PERSISTENCE_BATCH_ABOVE_PER_SECOND", default=120)
 PERSISTENCE_BATCH_INTERVAL_MS = env.int("PERSISTENCE_BATCH_INTERVAL_MS", default=20)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

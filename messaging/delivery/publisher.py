@@ -2,9 +2,10 @@
 
 A confirm round trip costs ~0.6 ms, and every persistence task costs Celery ~5 ms of CPU whatever its size,
 so one task per message would spend the machine on Celery. Instead, each event loop publishes whatever
-accumulated while the previous confirm was awaited, as one task, and at most one task per
-PERSISTENCE_BATCH_INTERVAL_MS: at low load a batch is one message, published at once; under load a message
-waits up to the interval and batches grow (docs/benchmarks.md measured the trade). The publish itself runs
+accumulated while the previous confirm was awaited, as one task. At low load a batch is one message,
+published at once. Once messages arrive at PERSISTENCE_BATCH_ABOVE_PER_SECOND or more, a loop publishes at
+most one task per PERSISTENCE_BATCH_INTERVAL_MS: a message waits up to the interval and batches grow
+(docs/benchmarks.md measured the trade). The publish itself runs
 on the loop (messaging.delivery.broker); embedded mode has no broker and stores the batch in a thread."""
 
 import asyncio
@@ -28,16 +29,40 @@ MAX_BATCH = 500
 PublishBatch = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
+class ArrivalRate:
+    """Messages per second, counted over the current and the previous whole second."""
+
+    def __init__(self) -> None:
+        self._window_start = 0.0
+        self._count = 0
+        self._previous_count = 0
+
+    def note(self, now: float) -> None:
+        if now - self._window_start >= 1:
+            self._previous_count = self._count if now - self._window_start < 2 else 0
+            self._window_start, self._count = now, 0
+        self._count += 1
+
+    def at_least(self, per_second: float) -> bool:
+        return max(self._count, self._previous_count) >= per_second
+
+
 class BatchPublisher:
-    def __init__(self, publish_batch: PublishBatch, *, min_interval: float = 0) -> None:
+    def __init__(self, publish_batch: PublishBatch, *, min_interval: float = 0, busy_rate: float = 0) -> None:
+        """`min_interval`: while messages arrive at `busy_rate` per second or more, publish at most one task
+        per interval, so that batches grow; below that rate, publish at once."""
         self._publish_batch = publish_batch
         self._min_interval = min_interval
+        self._busy_rate = busy_rate
+        self._arrivals = ArrivalRate()
         self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] = asyncio.Queue()
         self._runner: asyncio.Task[None] | None = None
 
     async def publish(self, message: dict[str, Any]) -> None:
         """Return once the broker has confirmed the message; raise if it could not."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._arrivals.note(loop.time())
+        done: asyncio.Future[None] = loop.create_future()
         self._queue.put_nowait((message, done))
         if self._runner is None or self._runner.done():
             # A context of its own, not the log context (connection, trace) of the send that started it.
@@ -49,9 +74,10 @@ class BatchPublisher:
         last_publish = -self._min_interval
         while True:
             first = await self._queue.get()
-            # At most one task per interval: a message arriving sooner waits for the rest of it, with those
-            # behind it. Below one message per interval nothing waits.
-            if (wait := last_publish + self._min_interval - loop.time()) > 0:
+            # Busy: at most one task per interval; a message arriving sooner waits for the rest of it, with
+            # those behind it.
+            wait = last_publish + self._min_interval - loop.time()
+            if wait > 0 and self._arrivals.at_least(self._busy_rate):
                 await asyncio.sleep(wait)
             last_publish = loop.time()
             batch = [first]
@@ -109,7 +135,10 @@ def publisher_for_running_loop() -> BatchPublisher:
         if settings.CELERY_TASK_ALWAYS_EAGER:
             publisher = BatchPublisher(eager_publish_batch())
         else:
-            interval = settings.PERSISTENCE_BATCH_INTERVAL_MS / 1000
-            publisher = BatchPublisher(broker_publish_batch(), min_interval=interval)
+            publisher = BatchPublisher(
+                broker_publish_batch(),
+                min_interval=settings.PERSISTENCE_BATCH_INTERVAL_MS / 1000,
+                busy_rate=settings.PERSISTENCE_BATCH_ABOVE_PER_SECOND,
+            )
         _publishers[loop] = publisher
     return publisher

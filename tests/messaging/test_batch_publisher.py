@@ -9,13 +9,13 @@ from messaging.delivery.publisher import BatchPublisher
 INTERVAL = 0.5
 
 
-def recording_publisher() -> tuple[BatchPublisher, list[list[str]]]:
+def recording_publisher(*, busy_rate: float = 0) -> tuple[BatchPublisher, list[list[str]]]:
     batches: list[list[str]] = []
 
     async def publish_batch(messages: list[dict]) -> None:
         batches.append([m["id"] for m in messages])
 
-    return BatchPublisher(publish_batch, min_interval=INTERVAL), batches
+    return BatchPublisher(publish_batch, min_interval=INTERVAL, busy_rate=busy_rate), batches
 
 
 async def test_a_message_to_a_quiet_worker_is_published_at_once():
@@ -38,6 +38,18 @@ async def test_messages_arriving_within_an_interval_share_one_task():
 
     # then: each was confirmed, and they went out together, in arrival order
     assert batches == [["first"], ["a", "b", "c"]]
+
+
+async def test_below_the_busy_rate_nothing_waits_for_the_interval():
+    publisher, batches = recording_publisher(busy_rate=100)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    for name in ("a", "b", "c"):  # one after another, each confirmed before the next is sent
+        await publisher.publish({"id": name})
+
+    assert batches == [["a"], ["b"], ["c"]]
+    assert loop.time() - started < INTERVAL
 
 
 async def test_a_failed_publish_fails_every_send_of_its_batch_and_not_the_next():
