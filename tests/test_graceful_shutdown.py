@@ -2,7 +2,7 @@
 open one with 1001 "going away" so clients reconnect elsewhere at once, reports not-ready, and exits within
 the grace period.
 
-The end-to-end test runs a real Daphne in embedded mode (SQLite, in-memory channel layer) in a fresh data
+The end-to-end test runs a real Daphne in embedded mode (SQLite, in-process fan-out hub) in a fresh data
 folder on a free port in 8400-8499; the others drive the drain through WebsocketCommunicator."""
 
 import os

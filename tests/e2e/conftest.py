@@ -1,6 +1,6 @@
 """End-to-end tests: real Chromium (Debian's package) driving the built web app against a live Daphne.
 
-The server runs in embedded mode (SQLite, in-memory channel layer, eager Celery, files on disk) in a
+The server runs in embedded mode (SQLite, in-process fan-out hub, eager Celery, files on disk) in a
 fresh data folder, on a free port, so these tests share nothing with other runs or with the test
 database. They need the web build (`make web`) and /usr/bin/chromium (`apt-get install chromium`).
 """

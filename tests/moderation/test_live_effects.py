@@ -1,6 +1,6 @@
 """What moderator actions do to connected sockets: a removed message disappears from every member's screen,
 a suspended user's sockets all close with 4403 and cannot come back. The admin is driven with Django's test
-client; the sockets go through the Redis channel layer, as across workers."""
+client; the sockets go through the Redis pub/sub hub, as across workers."""
 
 import pytest
 from asgiref.sync import sync_to_async
