@@ -5,8 +5,8 @@ so one task per message would spend the machine on Celery. Instead, each event l
 accumulated while the previous confirm was awaited, as one task. At low load a batch is one message,
 published at once. Once messages arrive at PERSISTENCE_BATCH_ABOVE_PER_SECOND or more, a loop publishes at
 most one task per PERSISTENCE_BATCH_INTERVAL_MS: a message waits up to the interval and batches grow
-(docs/benchmarks.md measured the trade). The publish itself runs
-on the loop (messaging.delivery.broker); embedded mode has no broker and stores the batch in a thread."""
+(docs/benchmarks.md measured the trade). The publish itself runs on the loop (messaging.delivery.broker);
+embedded mode has no broker and stores the batch in a thread."""
 
 import asyncio
 import contextvars
@@ -99,14 +99,15 @@ class BatchPublisher:
 def broker_publish_batch() -> PublishBatch:
     """Full-stack mode: one broker connection for this event loop."""
     with celery_app.connection_for_write() as kombu_connection:  # parses CELERY_BROKER_URL; opens nothing
-        url = aiormq_url(
-            hostname=kombu_connection.hostname or "localhost",
-            port=kombu_connection.port or 5672,
-            userid=kombu_connection.userid or "guest",
-            password=kombu_connection.password or "guest",
-            virtual_host=kombu_connection.virtual_host or "/",
-            ssl=bool(kombu_connection.ssl),
-        )
+        broker_url = kombu_connection.info()  # with kombu's defaults filled in (port, guest, "/")
+    url = aiormq_url(
+        hostname=broker_url["hostname"],
+        port=broker_url["port"],
+        userid=broker_url["userid"],
+        password=broker_url["password"],
+        virtual_host=broker_url["virtual_host"],
+        ssl=bool(broker_url["ssl"]),
+    )
     broker = BrokerPublisher(url)
 
     async def publish_batch(messages: list[dict[str, Any]]) -> None:
