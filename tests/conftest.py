@@ -2,11 +2,13 @@ import os
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.conf import settings
-from kombu import Queue
+from kombu import Message, Queue
 from rest_framework.test import APIClient
 
 from chatproject.celery import app as celery_app
@@ -125,6 +127,25 @@ def start_persistence_worker() -> WorkerProcess:
     worker = WorkerProcess(command, env)
     assert worker.ready.wait(timeout=60), "the Celery worker did not start"
     return worker
+
+
+def wait_until(predicate: Callable[[], bool], what: str, *, timeout: float = 30.0) -> None:
+    """Poll `predicate` (a row, a queue depth, a log line written by another process) until it holds; fail
+    naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def take_queued_task(queue_name: str) -> Message:
+    """The next task message on a queue, taken off it: what was published, where no worker consumes."""
+    with celery_app.connection_for_write() as connection:
+        message = (
+            Queue(queue_name, durable=True).bind(connection.default_channel).get(no_ack=True, accept=["json"])
+        )
+        assert message is not None, f"no task was queued on {queue_name}"
+        return message
 
 
 def queued_for_persistence() -> int:

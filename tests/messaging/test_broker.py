@@ -7,27 +7,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from kombu import Queue
 
 from chatproject import logcontext
-from chatproject.celery import app as celery_app
 from messaging.delivery.broker import CLIENT_PROPERTIES, BrokerPublisher
 from messaging.delivery.publisher import broker_publish_batch
 from messaging.models import Message
 from messaging.tasks import persistence_task_message
-from tests.conftest import queued_for_persistence
+from tests.conftest import queued_for_persistence, take_queued_task, wait_until
 from tests.messaging.factories import acknowledged_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOW = timedelta(0)
-
-
-def take_persistence_task():
-    with celery_app.connection_for_write() as connection:
-        queue = Queue("persistence", durable=True).bind(connection.default_channel)
-        message = queue.get(no_ack=True, accept=["json"])
-        assert message is not None, "nothing was queued"
-        return message
 
 
 def close_our_broker_connections() -> int:
@@ -58,7 +48,7 @@ async def test_a_batch_is_queued_as_the_celery_task_it_would_have_been(ada, team
     await publish_batch([{**first, "trace": "trace-1"}, second])
 
     # then: a persistent Celery task on the persistence queue, traces in a header, no body in its repr
-    task = take_persistence_task()
+    task = take_queued_task("persistence")
     assert task.headers["task"] == "messaging.persist_messages"
     assert task.headers[logcontext.TRACES_HEADER] == {first["id"]: "trace-1"}
     assert task.headers["argsrepr"] == "(<2 messages>,)"
@@ -73,7 +63,7 @@ def test_the_worker_stores_what_the_event_loop_published(ada, team, persistence_
 
     asyncio.run(broker_publish_batch()([message]))
 
-    persistence_worker.wait_idle()
+    wait_until(lambda: Message.objects.exists(), "the worker to store the message")
     assert queued_for_persistence() == 0
     assert list(Message.objects.values_list("id", flat=True)) == [uuid.UUID(message["id"])]
 

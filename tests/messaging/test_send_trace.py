@@ -8,13 +8,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from kombu import Queue
 
 from chatproject import logcontext
-from chatproject.celery import app as celery_app
 from messaging.tasks import persist_messages_task
 from notifications.models import PushSubscription
 from notifications.tasks import send_messages_push_task
+from tests.conftest import take_queued_task
 from tests.messaging.factories import acknowledged_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,16 +31,6 @@ def log_lines():
     root.addHandler(handler)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     root.removeHandler(handler)
-
-
-def take_push_task() -> tuple[dict, list]:
-    """The send_messages_push_task message on the push queue (no worker consumes it in tests)."""
-    with celery_app.connection_for_write() as connection:
-        message = (
-            Queue("push", durable=True).bind(connection.default_channel).get(no_ack=True, accept=["json"])
-        )
-        assert message is not None, "no push task was queued"
-        return message.headers, message.decode()[0]
 
 
 async def test_the_lines_of_one_send_share_its_trace(connect, ada, bob, team, log_lines, settings):
@@ -79,7 +68,8 @@ def test_the_trace_goes_from_the_persistence_task_to_the_push_tasks(ada, bob, te
     assert stored["traces"] == [trace]
     assert stored["task"] == "messaging.persist_messages"
     assert stored["task_id"]
-    headers, args = take_push_task()
+    push_task = take_queued_task("push")  # no worker consumes the push queue in tests
+    headers, args = push_task.headers, push_task.decode()[0]
     assert args == [[message["id"]]]
     assert headers[logcontext.TRACES_HEADER] == {message["id"]: trace}
 

@@ -1,6 +1,5 @@
 """A dead-lettered persistence task shows on the staff status page and is re-queued from it, then stored."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from chatproject import operations
 from messaging.models import Message
 from messaging.tasks import dead_letter_messages
 from tests.accounts.factories import UserFactory
+from tests.conftest import wait_until
 from tests.messaging.factories import acknowledged_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,13 +32,6 @@ def staff_client(user) -> Client:
     return client
 
 
-def wait_for(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def test_a_dead_letter_is_listed_and_requeued_from_the_admin(
     dead_letter_queue, team, staff, persistence_worker
 ):
@@ -47,7 +40,7 @@ def test_a_dead_letter_is_listed_and_requeued_from_the_admin(
     dead_before = counter("parley_dead_lettered_messages_total", reason="unstorable")
     dead_letter_messages([message])
     assert counter("parley_dead_lettered_messages_total", reason="unstorable") - dead_before == 1
-    wait_for(lambda: operations.queue_depths()[dead_letter_queue] == 1)
+    wait_until(lambda: operations.queue_depths()[dead_letter_queue] == 1, "one dead letter", timeout=20)
     client = staff_client(staff)
 
     # when: staff look at the status page
@@ -70,7 +63,7 @@ def test_a_dead_letter_is_listed_and_requeued_from_the_admin(
     # then: it leaves the dead-letter queue and the worker stores it
     assert response.status_code == 302
     assert response["Location"] == "/admin/status/"
-    wait_for(lambda: Message.objects.filter(pk=message["id"]).exists())
+    wait_until(lambda: Message.objects.filter(pk=message["id"]).exists(), "the re-queued message", timeout=20)
     assert operations.queue_depths()[dead_letter_queue] == 0
     assert counter("parley_dead_letters_requeued_total") - requeued_before == 1
     assert "None. Every acknowledged message" in client.get("/admin/status/").content.decode()
@@ -93,7 +86,7 @@ def test_the_admin_index_links_to_the_status_page(staff):
 def test_people_who_are_not_staff_see_nothing_and_requeue_nothing(dead_letter_queue, team):
     # given: a dead letter, and a signed-in user who is not staff
     dead_letter_messages([acknowledged(team, seq=1)])
-    wait_for(lambda: operations.queue_depths()[dead_letter_queue] == 1)
+    wait_until(lambda: operations.queue_depths()[dead_letter_queue] == 1, "one dead letter", timeout=20)
     client = staff_client(UserFactory(username="mallory"))
 
     # when

@@ -14,9 +14,7 @@ checks at the end cover them all."""
 
 import asyncio
 import json
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +31,7 @@ from messaging.delivery.journal import initialise_counter
 from messaging.delivery.send import SendError, message_send
 from messaging.frames import MAX_FRAME_BYTES
 from messaging.models import Message, Reaction
+from tests.conftest import wait_until
 from tests.messaging.conftest import ORIGIN
 from tests.messaging.factories import make_conversation
 
@@ -251,13 +250,6 @@ class World:
     error_codes_by_ref: dict[str, list[str]] = field(default_factory=dict)  # what a refused frame was told
 
 
-def _wait_until(predicate: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + STORE_TIMEOUT
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
 def _send_as(world: World, user: Any, conversation: int, body: str) -> dict[str, Any]:
     client_id = uuid.uuid4()
     message, _ = async_to_sync(message_send)(
@@ -280,7 +272,7 @@ def world(ada, bob, eve, persistence_worker) -> World:
     world.refs["ada_msg"] = _send_as(world, ada, team.pk, "ada's")["id"]
     world.refs["bob_msg"] = _send_as(world, bob, team.pk, "bob's")["id"]
     world.refs["private_msg"] = _send_as(world, bob, private.pk, "bob to eve")["id"]
-    _wait_until(lambda: Message.objects.count() == 3, "the seed messages to be stored")
+    wait_until(lambda: Message.objects.count() == 3, "the seed messages to be stored", timeout=STORE_TIMEOUT)
     return world
 
 
@@ -381,7 +373,11 @@ async def _send_sentinel(world: World) -> uuid.UUID:
 def _assert_rows_are_well_formed(world: World) -> None:
     refs = world.refs
     expected = world.acked_client_ids | world.sentinel_client_ids | world.seed_client_ids
-    _wait_until(lambda: Message.objects.count() >= len(expected), "every acknowledged message to be stored")
+    wait_until(
+        lambda: Message.objects.count() >= len(expected),
+        "every acknowledged message to be stored",
+        timeout=STORE_TIMEOUT,
+    )
     for message in Message.objects.all():
         told = world.error_codes_by_ref.get(str(message.client_id))
         assert str(message.client_id) in expected, f"stored without an ack: {message.client_id}, told {told}"

@@ -9,9 +9,8 @@ import asyncio
 import json
 import os
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import requests
 import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import wait_until
 from tests.notifications.fake_push import Browser, FakePushService
 
 pytestmark = pytest.mark.stack
@@ -157,13 +157,6 @@ def celery_value(name: str, **labels: str) -> float:
     return scrape(CELERY_EXPORTER).get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
 async def send_one(scene: Scene, worker: int) -> dict[str, Any]:
     """ada sends one message through a socket on the given Daphne worker, as the web app does (sync first);
     returns the acked message once its echo has come back too."""
@@ -230,8 +223,8 @@ def test_metrics_move_when_a_message_is_sent_acked_stored_and_pushed(scene):
     web_delta = {key: value - web_before[key] for key, value in web_figures().items()}
     assert web_delta == {"sent": 1, "acked": 1, "ack_latency": 1, "fanout_latency": 1}  # the echo to ada
     # and the Celery worker its storage and push, as they happen
-    wait_until(lambda: len(scene.push.received(scene.bob_browser)) > pushes_before)
-    wait_until(lambda: celery_figures()["pushed"] > celery_before["pushed"])
+    wait_until(lambda: len(scene.push.received(scene.bob_browser)) > pushes_before, "bob's push")
+    wait_until(lambda: celery_figures()["pushed"] > celery_before["pushed"], "the exporter to count the push")
     celery_delta = {key: value - celery_before[key] for key, value in celery_figures().items()}
     assert celery_delta == {"stored": 1, "lag": 1, "batches": 1, "pushed": 1}
     assert scene.push.received(scene.bob_browser)[-1]  # what bob's browser shows
@@ -279,10 +272,12 @@ def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
         )
 
     # and the same trace is on the enqueue, the persistence task and the push tasks in the Celery worker
-    wait_until(lambda: found("daphne-1", "persistence batch queued", single=False))
-    wait_until(lambda: found("celery", "persistence batch stored", single=False))
-    wait_until(lambda: found("celery", "push decided", single=False))  # one line per stored batch
-    wait_until(lambda: found("celery", "push attempted", single=True))
+    wait_until(lambda: found("daphne-1", "persistence batch queued", single=False), "the queued line")
+    wait_until(lambda: found("celery", "persistence batch stored", single=False), "the stored line")
+    wait_until(
+        lambda: found("celery", "push decided", single=False), "the push-decided line"
+    )  # one per batch
+    wait_until(lambda: found("celery", "push attempted", single=True), "the push-attempted line")
     # no log of any process holds the body
     for path in LOGS.glob("*.log"):
         assert BODY not in path.read_text(), path
