@@ -5,7 +5,7 @@ oversized JSON, wrongly typed fields, valid-ish frames in any order, and frames 
 eve's conversation) and its messages. Whatever she sends:
 - every reply is a JSON object with a documented `type`, every error has a documented code;
 - the application never raises (the socket test client re-raises a consumer's exception) and the socket
-  stays open: a `ping` after each frame is answered by `pong`;
+  stays open: a barrier frame after each frame is answered (with an `unknown_type` error naming it);
 - eve, who shares nothing with ada, receives nothing: her next frame is bob's sentinel in `private`;
 - at the end, every stored row is well-formed and comes from a send ada was acknowledged for.
 
@@ -325,6 +325,20 @@ async def _send(communicator: WebsocketCommunicator, frame: Any) -> None:
         await communicator.send_to(text_data=json.dumps(frame, default=str))
 
 
+async def _replies_until_barrier(communicator: WebsocketCommunicator) -> list[dict[str, Any]]:
+    """Everything the last frame caused. The consumer takes frames in turn, so a barrier sent after it is
+    answered after all of that: a frame of an unknown type whose `client_id` is fresh comes back as an error
+    naming it. (A ping would not do: a fuzzed ping's own pong would end the wait one frame early, and the
+    replies to the next frame would go unread.)"""
+    barrier = str(uuid.uuid4())
+    await _send(communicator, {"type": "fuzz.barrier", "client_id": barrier})
+    replies = []
+    while (reply := await _receive(communicator)).get("ref") != barrier:
+        replies.append(reply)
+    assert reply["code"] == "unknown_type", reply
+    return replies
+
+
 async def _scenario(world: World, sequence: list[Any]) -> None:
     ada_tab, eve_tab = await _open(world.ada), await _open(world.eve)
     try:
@@ -332,8 +346,7 @@ async def _scenario(world: World, sequence: list[Any]) -> None:
             if not isinstance(frame, Raw):
                 frame = _since_keys_as_strings(_resolve(frame, world.refs))
             await _send(ada_tab, frame)
-            await _send(ada_tab, {"type": "ping"})
-            while (reply := await _receive(ada_tab))["type"] != "pong":
+            for reply in await _replies_until_barrier(ada_tab):
                 if reply["type"] == "message.ack":
                     assert reply["message"]["conversation"] in (world.refs["team"], world.refs["side"])
                     world.acked_client_ids.add(reply["message"]["client_id"])
