@@ -314,11 +314,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _replay(self, conversation_id: int, *, after_seq: int, before_seq: int | None = None) -> int:
         """Offer the journal's messages after `after_seq` (and below `before_seq`) as ordered events, as if
         broadcast again (the orderer drops what this socket already has); returns how many were read."""
-        messages = [
-            message
-            for message in await get_journal().replay(conversation_id, after_seq)
-            if before_seq is None or message["seq"] < before_seq
-        ]
+        messages = await get_journal().replay(conversation_id, after_seq, before_seq)
         for message in messages:
             await self._release(conversation_id, message["seq"], events.to_json(events.message_new(message)))
         return len(messages)

@@ -48,7 +48,9 @@ class Journal(Protocol):
 
     async def release(self, *, sender_id: int, client_id: UUID) -> None: ...
 
-    async def replay(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]: ...
+    async def replay(
+        self, conversation_id: int, after_seq: int, before_seq: int | None = None
+    ) -> list[dict[str, Any]]: ...
 
     async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]: ...
 
@@ -135,13 +137,17 @@ class RedisJournal:
     async def release(self, *, sender_id: int, client_id: UUID) -> None:
         await get_async_redis().eval(RELEASE_SCRIPT, 1, _idem_key(sender_id, client_id))
 
-    async def replay(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
-        entries = await get_async_redis().zrangebyscore(_log_key(conversation_id), f"({after_seq}", "+inf")
+    async def replay(
+        self, conversation_id: int, after_seq: int, before_seq: int | None = None
+    ) -> list[dict[str, Any]]:
+        upper = "+inf" if before_seq is None else f"({before_seq}"
+        entries = await get_async_redis().zrangebyscore(_log_key(conversation_id), f"({after_seq}", upper)
         logged = [json.loads(entry) for entry in entries if isinstance(entry, bytes | str)]
-        oldest_logged = logged[0]["seq"] if logged else None
+        oldest_logged = logged[0]["seq"] if logged else before_seq
         if oldest_logged == after_seq + 1:
             return logged
-        # The log starts later than the client's position (or is empty): read the gap from the database.
+        # The log starts later than the client's position (or holds nothing of the range): read the gap from
+        # the database.
         stored = await database_sync_to_async(selectors.message_payloads_between)(
             conversation_id=conversation_id, after_seq=after_seq, before_seq=oldest_logged
         )
@@ -187,9 +193,11 @@ class DatabaseJournal:
     async def release(self, *, sender_id: int, client_id: UUID) -> None:
         self._in_flight.discard((sender_id, str(client_id)))
 
-    async def replay(self, conversation_id: int, after_seq: int) -> list[dict[str, Any]]:
+    async def replay(
+        self, conversation_id: int, after_seq: int, before_seq: int | None = None
+    ) -> list[dict[str, Any]]:
         return await database_sync_to_async(selectors.message_payloads_between)(
-            conversation_id=conversation_id, after_seq=after_seq, before_seq=None
+            conversation_id=conversation_id, after_seq=after_seq, before_seq=before_seq
         )
 
     async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]:

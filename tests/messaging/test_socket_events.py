@@ -220,6 +220,28 @@ async def test_sync_fills_gaps_older_than_the_recent_log_from_the_database(
     assert (await bob_tab.receive_type("sync.done"))["conversations"] == {str(team.pk): sent[-1]["seq"]}
 
 
+async def test_a_gap_is_filled_with_exactly_its_range_from_the_log_or_the_database(
+    connect, ada, team, persistence_worker
+):
+    from django.core.cache import cache
+
+    from messaging.delivery.journal import get_journal
+
+    ada_tab = await connect(ada)
+    sent = [await send_and_ack(ada_tab, team.pk, f"m{n}") for n in range(5)]
+    first = sent[0]["seq"]
+
+    async def replayed_bodies() -> list[str]:
+        messages = await get_journal().replay(team.pk, after_seq=first, before_seq=first + 3)
+        return [message["body"] for message in messages]
+
+    assert await replayed_bodies() == ["m1", "m2"]  # from the recent log
+    for message in sent:
+        await wait_stored(message["id"])
+    await database_sync_to_async(cache.delete)(f"log:{team.pk}")  # as if the log had been trimmed
+    assert await replayed_bodies() == ["m1", "m2"]  # from the database
+
+
 async def test_a_removed_member_stops_receiving_at_once_and_an_added_one_starts(connect, ada, bob, eve, team):
     ada_tab, bob_tab, eve_tab = await connect(ada), await connect(bob), await connect(eve)
     owner = await Membership.objects.select_related("conversation").aget(user=ada, conversation=team)
