@@ -148,7 +148,22 @@ def member_remove(*, actor: Membership, user_id: int) -> None:
     if target.role == Role.OWNER and actor.role != Role.OWNER and user_id != actor.user_id:
         raise PermissionDenied("Only an owner can remove an owner.")
     target.delete()
+    if target.role == Role.OWNER:
+        _keep_an_owner(conversation)
     _announce_membership(conversation, user_id, added=False)
+
+
+def _keep_an_owner(conversation: Conversation) -> None:
+    """A group or channel whose last owner left is handed to its longest-standing admin, else member, so that
+    someone can still manage it. The conversation's row lock makes two owners leaving at once wait in turn."""
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+    members = Membership.objects.filter(conversation=conversation)
+    if members.filter(role=Role.OWNER).exists():
+        return
+    successor = members.order_by(Case(When(role=Role.ADMIN, then=0), default=1), "joined_at", "pk").first()
+    if successor is not None:
+        successor.role = Role.OWNER
+        successor.save(update_fields=["role"])
 
 
 @transaction.atomic

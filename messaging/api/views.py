@@ -110,6 +110,12 @@ class ConversationDetailApi(APIView):
         return _conversation_response(_user(request), conversation_id)
 
 
+OWNER_HANDOVER = (
+    "When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing "
+    "member, becomes owner."
+)
+
+
 class ConversationMembersApi(APIView):
     @extend_schema(request=MemberAddInputSerializer, responses={201: ConversationSerializer})
     def post(self, request: Request, conversation_id: int) -> Response:
@@ -119,7 +125,10 @@ class ConversationMembersApi(APIView):
 
 
 class ConversationMemberApi(APIView):
-    @extend_schema(responses=NO_CONTENT)
+    @extend_schema(
+        responses=NO_CONTENT,
+        description="Owners and admins remove members; only an owner removes an owner. " + OWNER_HANDOVER,
+    )
     def delete(self, request: Request, conversation_id: int, user_id: int) -> Response:
         actor = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
         services.member_remove(actor=actor, user_id=user_id)
@@ -135,7 +144,7 @@ class ConversationJoinApi(APIView):
 
 
 class ConversationLeaveApi(APIView):
-    @extend_schema(request=None, responses=NO_CONTENT)
+    @extend_schema(request=None, responses=NO_CONTENT, description=OWNER_HANDOVER)
     def post(self, request: Request, conversation_id: int) -> Response:
         membership = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
         services.conversation_leave(membership=membership)

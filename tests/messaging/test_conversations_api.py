@@ -284,6 +284,28 @@ def test_a_member_leaves(as_user, bob, team):
     assert as_user(bob).get(conversation_url(team.pk)).status_code == 404
 
 
+def test_when_the_last_owner_leaves_the_longest_standing_admin_takes_over(as_user, ada, bob, cy, team):
+    Membership.objects.create(user=cy, conversation=team, role="admin")  # joined after bob
+    assert as_user(ada).post(conversation_url(team.pk, "leave/")).status_code == 204
+    assert as_user(cy).get(conversation_url(team.pk)).json()["role"] == "owner"
+    assert as_user(bob).get(conversation_url(team.pk)).json()["role"] == "member"
+    # the new owner can manage: remove bob
+    assert as_user(cy).delete(conversation_url(team.pk, f"members/{bob.pk}/")).status_code == 204
+
+
+def test_without_admins_the_longest_standing_member_takes_over(as_user, ada, bob, cy, team):
+    Membership.objects.create(user=cy, conversation=team)
+    assert as_user(ada).post(conversation_url(team.pk, "leave/")).status_code == 204
+    assert as_user(bob).get(conversation_url(team.pk)).json()["role"] == "owner"
+    assert as_user(cy).get(conversation_url(team.pk)).json()["role"] == "member"
+
+
+def test_an_owner_leaving_beside_another_owner_hands_nothing_over(as_user, ada, bob, cy, team):
+    Membership.objects.create(user=cy, conversation=team, role="owner")
+    assert as_user(ada).post(conversation_url(team.pk, "leave/")).status_code == 204
+    assert as_user(bob).get(conversation_url(team.pk)).json()["role"] == "member"
+
+
 def test_nobody_leaves_a_direct_conversation(as_user, ada, bob):
     direct = make_conversation(ada, bob, kind="direct")
     response = as_user(ada).post(conversation_url(direct.pk, "leave/"))

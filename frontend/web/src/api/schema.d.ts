@@ -214,6 +214,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing member, becomes owner. */
         post: operations["v1_conversations_leave_create"];
         delete?: never;
         options?: never;
@@ -247,6 +248,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** @description Owners and admins remove members; only an owner removes an owner. When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing member, becomes owner. */
         delete: operations["v1_conversations_members_destroy"];
         options?: never;
         head?: never;
