@@ -14,7 +14,7 @@ from django.db.models.functions import Greatest
 from accounts.models import User
 from chatproject.db import insert_new
 from messaging import events, fanout, selectors
-from messaging.delivery.journal import initialise_counter, remember_changed
+from messaging.delivery.journal import initialise_counter, newest_seq, remember_changed
 from messaging.models import Conversation, Membership, Message, MessageRevision, Reaction
 
 GROUP_MAX_MEMBERS = 500
@@ -180,8 +180,11 @@ def conversation_leave(*, membership: Membership) -> None:
 
 @transaction.atomic
 def read_mark(*, membership: Membership, seq: int) -> Membership:
-    """Move the read marker forward (never back) and tell the members."""
+    """Move the read marker forward (never back) and tell the members. A marker past the newest message
+    would hide the next ones from the unread count: refused."""
     conversation = membership.conversation
+    if seq > newest_seq(conversation):
+        raise ValidationError({"seq": "Past the conversation's newest message."})
     updated = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
     if updated:
         membership.last_read_seq = seq

@@ -218,6 +218,12 @@ def initialise_counter(conversation_id: int) -> None:
         get_redis().set(_seq_key(conversation_id), 0, nx=True)
 
 
+def newest_seq(conversation: Conversation) -> int:
+    """The highest seq given out in a conversation so far (its message may still be in flight)."""
+    counter = get_redis().get(_seq_key(conversation.pk)) if redis_enabled() else None
+    return max(int(counter or 0), conversation.last_seq)
+
+
 def remember_changed(message: dict[str, Any]) -> None:
     """Keep replays and retries showing a message as it is now, after an edit or a deletion."""
     if redis_enabled():

@@ -400,6 +400,14 @@ def test_marking_read_clears_the_unread_count_and_never_moves_back(as_user, ada,
     assert (row["unread_count"], row["last_read_seq"]) == (0, 3)
 
 
+def test_a_read_marker_past_the_newest_message_is_refused(as_user, ada, bob, team):
+    store_message(team, ada, 1)
+    response = as_user(bob).post(conversation_url(team.pk, "read/"), {"seq": 2}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"seq": ["Past the conversation's newest message."]}
+    assert Membership.objects.get(user=bob, conversation=team).last_read_seq == 0
+
+
 def test_a_read_marker_must_be_a_seq(as_user, bob, team):
     response = as_user(bob).post(conversation_url(team.pk, "read/"), {"seq": -1}, format="json")
     assert response.status_code == 400

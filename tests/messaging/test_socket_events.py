@@ -65,15 +65,25 @@ async def test_typing_reaches_the_other_members_only(connect, ada, bob, eve, tea
 
 async def test_read_marker_is_stored_and_announced_to_members(connect, ada, bob, team):
     ada_tab, bob_tab = await connect(ada), await connect(bob)
-    await ada_tab.send({"type": "read", "conversation": team.pk, "seq": 3})
-    assert await bob_tab.receive_type("read") == {
+    newest = [await send_and_ack(bob_tab, team.pk, f"m{n}") for n in range(3)][-1]["seq"]
+    await ada_tab.send({"type": "read", "conversation": team.pk, "seq": newest})
+    assert await bob_tab.receive_type("read", skip=("presence", "message.new")) == {
         "type": "read",
         "conversation": team.pk,
         "user": ada.pk,
-        "seq": 3,
+        "seq": newest,
     }
     membership = await Membership.objects.aget(user=ada, conversation=team)
-    assert membership.last_read_seq == 3
+    assert membership.last_read_seq == newest
+
+
+async def test_a_read_marker_past_the_newest_message_is_refused(connect, ada, bob, team):
+    ada_tab = await connect(ada)
+    newest = (await send_and_ack(ada_tab, team.pk))["seq"]
+    await ada_tab.send({"type": "read", "conversation": team.pk, "seq": newest + 1})
+    error = await ada_tab.receive_type("error", skip=("presence", "message.new"))
+    assert (error["code"], error["ref"]) == ("invalid", None)
+    assert (await Membership.objects.aget(user=ada, conversation=team)).last_read_seq == 0
 
 
 async def test_presence_goes_to_people_who_share_a_conversation(connect, ada, bob, eve, team):
