@@ -11,7 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
-from chatproject import shutdown  # noqa: E402
+from chatproject import gc_tuning, shutdown  # noqa: E402
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -21,3 +21,5 @@ application = ProtocolTypeRouter(
     }
 )
 shutdown.install_under_daphne()  # SIGTERM: close sockets with 1001, then stop (docs/scaling.md)
+if shutdown.running_under_daphne():
+    gc_tuning.tune_garbage_collector()

@@ -65,11 +65,15 @@ async def drain(*, within: float = DRAIN_SECONDS) -> None:
         logger.warning("drain timed out with %d sockets still open", len(_sockets))
 
 
+def running_under_daphne() -> bool:
+    """True in a Daphne server process; false in tests, Celery and manage.py, which import the app too."""
+    return "daphne.server" in sys.modules
+
+
 def install_under_daphne() -> None:
     """When this process is a Daphne server, take over SIGTERM once Twisted's reactor runs (Twisted
-    installs its own handlers at start-up, so ours must come after). Elsewhere (tests, Celery, manage.py)
-    this does nothing."""
-    if "daphne.server" not in sys.modules:
+    installs its own handlers at start-up, so ours must come after). Elsewhere this does nothing."""
+    if not running_under_daphne():
         return
     from twisted.internet import reactor
 
