@@ -3,12 +3,15 @@
 Two workers can allocate seqs 5 and 6 and have 6 confirmed by the broker first, so events may reach a socket
 out of order. Each socket delivers seq N only after N-1, holding later ones back; a seq that never comes
 (its send failed, or a worker died in between) is skipped once the gap has lasted GAP_TIMEOUT_SECONDS and
-storage has been asked for it."""
+storage has been asked for it. A message that was only slow (an overloaded worker, a broker retry) and turns
+up after its seq was skipped is delivered late, out of order, rather than lost."""
 
+from collections import deque
 from dataclasses import dataclass, field
 
 GAP_TIMEOUT_SECONDS = 1.0
 FIRST_SYNC_WAIT_SECONDS = 2.0  # how long a new socket holds ordered events for the client's first sync
+SKIPPED_RANGES_KEPT = 16  # per conversation: a message later than this many skipped gaps is dropped
 
 SKIPPED = None  # a placeholder for a seq that will never be delivered
 
@@ -17,6 +20,17 @@ SKIPPED = None  # a placeholder for a seq that will never be delivered
 class ConversationOrder:
     next_seq: int | None = None  # None until the first event or a baseline
     held: dict[int, str | None] = field(default_factory=dict)
+    # (first, last) seqs given up on without being seen: one of them may still arrive, late
+    skipped: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=SKIPPED_RANGES_KEPT))
+
+    def take_late(self, seq: int) -> bool:
+        """Whether `seq` was skipped unseen; if so, it no longer is (a second copy is a duplicate)."""
+        for index, (first, last) in enumerate(self.skipped):
+            if first <= seq <= last:
+                del self.skipped[index]
+                self.skipped.extend(r for r in ((first, seq - 1), (seq + 1, last)) if r[0] <= r[1])
+                return True
+        return False
 
 
 class SeqOrderer:
@@ -41,6 +55,8 @@ class SeqOrderer:
         if order.next_seq is None:
             order.next_seq = seq
         if seq < order.next_seq:
+            if text is not None and order.take_late(seq):
+                return [text]
             return []  # a duplicate, or older than this socket's starting point
         if text is not None or seq not in order.held:
             order.held[seq] = text
@@ -68,7 +84,9 @@ class SeqOrderer:
         own timer) and deliver what was held behind them."""
         order = self._order(conversation_id)
         if order.held and order.next_seq is not None and order.next_seq < up_to:
-            order.next_seq = min(min(order.held), up_to)
+            resume_at = min(min(order.held), up_to)
+            order.skipped.append((order.next_seq, resume_at - 1))
+            order.next_seq = resume_at
         return self._release(order)
 
     def last_delivered(self, conversation_id: int) -> int:

@@ -1,7 +1,7 @@
 """Each socket delivers a conversation's messages in seq order, whatever order the workers broadcast them
 in."""
 
-from messaging.ordering import SeqOrderer
+from messaging.ordering import SKIPPED_RANGES_KEPT, SeqOrderer
 
 
 def test_in_order_events_pass_straight_through():
@@ -41,6 +41,29 @@ def test_giving_up_on_a_gap_delivers_the_rest_in_order():
     orderer.offer(1, 3, "m3")
     assert orderer.skip_gap(1, up_to=3) == ["m3", "m4"]
     assert orderer.last_delivered(1) == 4
+
+
+def test_a_message_that_turns_up_after_its_gap_was_given_up_is_delivered_late_once():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 0)
+    orderer.offer(1, 4, "m4")
+    assert orderer.skip_gap(1, up_to=4) == ["m4"]  # 1, 2 and 3 given up on
+    assert orderer.offer(1, 2, "m2") == ["m2"]  # only slow: late, but not lost
+    assert orderer.offer(1, 2, "m2 again") == []
+    assert orderer.offer(1, 1, "m1") == ["m1"]
+    assert orderer.offer(1, 3, "m3") == ["m3"]
+    assert orderer.offer(1, 4, "m4 again") == []
+    assert orderer.last_delivered(1) == 4
+
+
+def test_only_the_most_recent_skipped_gaps_are_remembered():
+    orderer = SeqOrderer()
+    orderer.start_after(1, 0)
+    for gap in range(SKIPPED_RANGES_KEPT + 1):  # each gap: seq 2n+1 missing, 2n+2 held
+        orderer.offer(1, 2 * gap + 2, f"m{2 * gap + 2}")
+        orderer.skip_gap(1, up_to=2 * gap + 2)
+    assert orderer.offer(1, 1, "m1") == []  # the oldest gap is forgotten: dropped
+    assert orderer.offer(1, 3, "m3") == ["m3"]
 
 
 def test_giving_up_on_a_gap_leaves_a_newer_gap_waiting():
