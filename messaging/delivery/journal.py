@@ -143,13 +143,13 @@ class RedisJournal:
         upper = "+inf" if before_seq is None else f"({before_seq}"
         entries = await get_async_redis().zrangebyscore(_log_key(conversation_id), f"({after_seq}", upper)
         logged = [json.loads(entry) for entry in entries if isinstance(entry, bytes | str)]
-        oldest_logged = logged[0]["seq"] if logged else before_seq
-        if oldest_logged == after_seq + 1:
+        # The log may start later than the client's position, or hold nothing of the range: the database has
+        # what lies between after_seq and the oldest logged entry (or the range's end).
+        database_before = logged[0]["seq"] if logged else before_seq
+        if database_before == after_seq + 1:
             return logged
-        # The log starts later than the client's position (or holds nothing of the range): read the gap from
-        # the database.
         stored = await database_sync_to_async(selectors.message_payloads_between)(
-            conversation_id=conversation_id, after_seq=after_seq, before_seq=oldest_logged
+            conversation_id=conversation_id, after_seq=after_seq, before_seq=database_before
         )
         return stored + logged
 
