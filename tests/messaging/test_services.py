@@ -89,6 +89,26 @@ def test_storing_advances_the_conversation_and_never_moves_it_back(ada, team):
     assert (team.last_seq, team.last_activity_at) == (7, later)
 
 
+def test_a_batch_advances_each_of_its_conversations_to_its_own_newest_message(ada, team):
+    # given: a batch spanning two conversations, out of seq order
+    elsewhere = make_conversation(ada, title="Elsewhere")
+    start = timezone.now()
+    at = {seq: iso(start + timedelta(seconds=seq)) for seq in range(1, 6)}
+    batch = [
+        payload(team, ada, 4, created_at=at[4]),
+        payload(elsewhere, ada, 2, created_at=at[2]),
+        payload(team, ada, 1, created_at=at[1]),
+        payload(elsewhere, ada, 1, created_at=at[1]),
+    ]
+    # when
+    services.messages_store(messages=batch)
+    # then
+    team.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (team.last_seq, iso(team.last_activity_at)) == (4, at[4])
+    assert (elsewhere.last_seq, iso(elsewhere.last_activity_at)) == (2, at[2])
+
+
 def test_a_reply_to_another_conversation_is_dropped_but_a_parent_in_flight_is_kept(ada, team):
     # given
     elsewhere = make_conversation(ada, title="Elsewhere")
