@@ -3,6 +3,7 @@ machine's PostgreSQL, Redis and RabbitMQ, started once for the stack tests, on i
 db and RabbitMQ vhost so that nothing else a test does can touch its queues."""
 
 import os
+import re
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -28,6 +29,9 @@ STACK_ENV = {
     "THROTTLE_AUTH_IP": "100000/min",
     "THROTTLE_AUTH_USERNAME": "100000/min",
 }
+LOG_DIR = Path(STACK_ENV["STACK_DIR"]) / "logs"
+# JSON log lines at INFO or DEBUG; anything else (warnings, errors, tracebacks, plain output) is news.
+ROUTINE_LOG_LINE = re.compile(r'"level": ?"(INFO|DEBUG)"')
 NGINX = f"http://127.0.0.1:{STACK_ENV['STACK_PORT']}"
 WS_NGINX = f"ws://127.0.0.1:{STACK_ENV['STACK_PORT']}/ws/"
 
@@ -115,3 +119,32 @@ def stack() -> Iterator[Stack]:
             yield Stack(http)
     finally:
         stack_command("down")
+
+
+def log_sizes() -> dict[Path, int]:
+    return {path: path.stat().st_size for path in LOG_DIR.glob("*.log")}
+
+
+def notable_log_lines(since: dict[Path, int], limit: int = 200) -> str:
+    """What the stack's processes logged above INFO since `since`, per process."""
+    out: list[str] = []
+    for path, size in sorted(log_sizes().items()):
+        if path.name.endswith("-access.log"):  # one line per request
+            continue
+        with path.open(errors="replace") as log:
+            log.seek(since.get(path, 0) if since.get(path, 0) <= size else 0)
+            lines = [line.rstrip() for line in log if line.strip() and not ROUTINE_LOG_LINE.search(line)]
+        if lines:
+            out += [f"--- {path.name}", *lines[-limit:]]
+    return "\n".join(out) or "(nothing above INFO)"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A failed stack test carries what the stack logged above INFO while it ran: CI keeps no stack logs."""
+    before = log_sizes()
+    try:
+        return (yield)
+    except BaseException:
+        item.add_report_section("call", "stack logs", notable_log_lines(before))
+        raise

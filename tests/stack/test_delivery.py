@@ -38,7 +38,10 @@ async def check_delivered_and_stored(stack, clients, acked, conversation_id) -> 
             await wait_until(lambda c=client: ids <= {m["id"] for m in c.received}, within=30)
         except AssertionError:
             missing = sorted(m["seq"] for m in acked if m["id"] not in {r["id"] for r in client.received})
-            raise AssertionError(f"acknowledged seqs {missing} never reached a member") from None
+            raise AssertionError(
+                f"acknowledged seqs {missing} never reached {client.user.username} on {client.url} "
+                f"({client.reconnects} reconnects)"
+            ) from None
         assert_exactly_once_in_order(client, acked, conversation_id)
     await wait_until(lambda: len(stack.stored(list(ids))) == len(ids), within=60)
     rows = stack.stored_in(conversation_id)
