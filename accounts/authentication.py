@@ -9,6 +9,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token
 
@@ -35,7 +36,14 @@ class ApiTokenAuthentication(BaseAuthentication):
 
 
 class SuspensionAwareJWTAuthentication(JWTAuthentication):
-    """simplejwt's JWT check (it already refuses inactive users); a suspended one gets the clear error."""
+    """simplejwt's JWT check (it already refuses inactive users); a suspended one gets the clear error, and
+    a token whose session was ended by a logout is refused like an expired one."""
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        token = super().get_validated_token(raw_token)
+        if selectors.session_has_ended(token):
+            raise InvalidToken("This session has ended; log in again.")
+        return token
 
     def get_user(self, validated_token: Token) -> Any:
         try:

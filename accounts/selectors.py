@@ -1,10 +1,11 @@
 """Every read of accounts."""
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import UntypedToken
+from rest_framework_simplejwt.tokens import Token, UntypedToken
 
 from accounts import tokens
 from accounts.exceptions import AccountSuspended
@@ -18,6 +19,16 @@ def user_search(*, query: str) -> QuerySet[User]:
     if query:
         users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     return users
+
+
+def ended_session_key(session_id: str) -> str:
+    return f"ended-session:{session_id}"
+
+
+def session_has_ended(token: Token) -> bool:
+    """Whether the login session a JWT belongs to was ended by a logout (tokens without one never are)."""
+    session_id = token.get(tokens.SESSION_CLAIM)
+    return bool(session_id) and bool(cache.get(ended_session_key(str(session_id))))
 
 
 def user_may_act(user: User) -> bool:

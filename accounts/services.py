@@ -3,13 +3,15 @@
 from datetime import UTC, datetime
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.crypto import get_random_string
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import tokens
+from accounts import selectors, tokens
 from accounts.models import ApiToken, User
 
 API_TOKENS_MAX_PER_USER = 20
@@ -38,9 +40,16 @@ def user_update_profile(*, user: User, display_name: str) -> User:
     return user
 
 
-def refresh_token_revoke(*, token: str) -> None:
-    """Blacklist a refresh token so it can never be used again. Raises TokenError if invalid."""
-    RefreshToken(token).blacklist()  # type: ignore[arg-type]
+def session_end(*, refresh_token: str) -> None:
+    """Log out: blacklist the refresh token, so it can never be used again, and end its session, so the
+    access tokens minted from it stop working now rather than when they expire. Raises TokenError if the
+    refresh token is invalid."""
+    refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]
+    refresh.blacklist()
+    if session_id := refresh.get(tokens.SESSION_CLAIM):
+        # No access token of the session outlives this: none can be minted from the blacklisted refresh.
+        lifetime = jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()
+        cache.set(selectors.ended_session_key(session_id), True, timeout=int(lifetime) + 1)
 
 
 # --- API tokens and bots

@@ -9,6 +9,9 @@ import secrets
 
 API_TOKEN_PREFIX = "pk"  # noqa: S105  (a prefix, not a secret)
 WEBHOOK_PREFIX = "wh"
+# A JWT claim naming the login session: the first refresh token's jti, kept through rotation and copied into
+# every access token minted from it, so that a logout can end all of them (accounts.services.session_end).
+SESSION_CLAIM = "sid"
 SECRET_BYTES = 32  # 43 characters of URL-safe base64
 _PATTERN = re.compile(r"^(?P<prefix>[a-z]{2})_(?P<id>[1-9][0-9]{0,17})_(?P<secret>[A-Za-z0-9_-]{43})$")
 

@@ -20,7 +20,10 @@ from accounts.models import User
 
 
 @database_sync_to_async
-def _user_for_jwt_subject(user_id: Any) -> User | None:
+def _user_for_jwt(access: AccessToken) -> User | None:
+    if selectors.session_has_ended(access):
+        return None
+    user_id = access.get(jwt_settings.USER_ID_CLAIM)
     user = User.objects.select_related("bot_owner").filter(pk=user_id).first()
     if user is not None and user.is_suspended:
         raise AccountSuspended()
@@ -43,7 +46,7 @@ async def user_from_token(token: str) -> User | AnonymousUser:
         access = AccessToken(token)  # type: ignore[arg-type]
     except TokenError:
         return AnonymousUser()
-    user = await _user_for_jwt_subject(access.get(jwt_settings.USER_ID_CLAIM))
+    user = await _user_for_jwt(access)
     return user or AnonymousUser()
 
 

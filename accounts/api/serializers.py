@@ -1,5 +1,11 @@
-from rest_framework import serializers
+from typing import Any
 
+from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import Token
+
+from accounts import tokens
 from accounts.models import User
 
 
@@ -7,6 +13,17 @@ class RegisterInputSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+
+class SessionTokenObtainPairSerializer(TokenObtainPairSerializer):
+    """simplejwt's login, its refresh token naming a new session, which its rotations and every access token
+    minted from it carry on (accounts.tokens.SESSION_CLAIM)."""
+
+    @classmethod
+    def get_token(cls, user: Any) -> Token:
+        refresh = super().get_token(user)
+        refresh[tokens.SESSION_CLAIM] = refresh[jwt_settings.JTI_CLAIM]
+        return refresh
 
 
 class PublicUserSerializer(serializers.ModelSerializer):

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import selectors, services
@@ -26,6 +26,7 @@ from accounts.api.serializers import (
     PublicUserSerializer,
     RegisteredUserSerializer,
     RegisterInputSerializer,
+    SessionTokenObtainPairSerializer,
     TokenObtainInputSerializer,
     TokenPairSerializer,
     TokenRefreshInputSerializer,
@@ -99,7 +100,7 @@ class TokenObtainApi(PublicApi):
         credentials = {key: data.validated_data[key] for key in ("username", "password")}
         if selectors.suspended_user_for_credentials(**credentials) is not None:
             raise AccountSuspended()  # only with the right password: no one else learns of the suspension
-        pair = TokenObtainPairSerializer(data=credentials)
+        pair = SessionTokenObtainPairSerializer(data=credentials)
         pair.is_valid(raise_exception=True)  # one 401 body for an unknown user and a wrong password
         return _token_response(pair.validated_data, use_cookie=data.validated_data["use_cookie"])
 
@@ -120,12 +121,15 @@ class TokenRefreshApi(PublicApi):
 
 class LogoutApi(PublicApi):
     @extend_schema(
-        request=TokenRefreshInputSerializer, responses={204: OpenApiResponse(description="Logged out")}
+        request=TokenRefreshInputSerializer,
+        responses={204: OpenApiResponse(description="Logged out")},
+        description="End the login session of this refresh token (from the body, else the cookie): the "
+        "refresh token is blacklisted, and every access token of the session is refused from now on.",
     )
     def post(self, request: Request) -> Response:
         token, _ = _refresh_token_from(request)
         try:
-            services.refresh_token_revoke(token=token)
+            services.session_end(refresh_token=token)
         except TokenError as error:
             raise InvalidToken(str(error)) from error
         response = Response(status=status.HTTP_204_NO_CONTENT)

@@ -62,6 +62,23 @@ def test_refresh_after_logout_is_refused(api_client, user):
     assert response.status_code == 401
 
 
+def test_logout_ends_the_sessions_access_tokens_at_once_and_only_that_sessions(api_client, user):
+    # given: two logins (two devices); the first refreshed once, so it holds two access tokens
+    first, other = obtain(api_client, user).json(), obtain(api_client, user).json()
+    rotated = api_client.post(REFRESH_URL, {"refresh": first["refresh"]}, format="json").json()
+    # when: the first device logs out with its current refresh token
+    assert api_client.post(LOGOUT_URL, {"refresh": rotated["refresh"]}, format="json").status_code == 204
+    # then: every access token of that session is refused, well before it would expire
+    for access in (first["access"], rotated["access"]):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+        response = api_client.get(ME_URL)
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "token_not_valid"
+    # and the other device is still logged in
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {other['access']}")
+    assert api_client.get(ME_URL).status_code == 200
+
+
 @pytest.mark.parametrize("refresh", ["garbage", "", None])
 def test_refresh_with_a_bad_token_is_401_not_500(api_client, refresh):
     body = {} if refresh is None else {"refresh": refresh}

@@ -17,10 +17,13 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts import services
+from accounts.api.serializers import SessionTokenObtainPairSerializer
 from chatproject.asgi import application
 from files.models import StoredFile
 from messaging.models import Message, Reaction
 from notifications.models import PushSubscription
+from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.files.factories import MessageFactory, StoredFileFactory
 from tests.messaging.conftest import ORIGIN
 
@@ -302,6 +305,16 @@ def _other_user_id(user) -> str:
     return f"{header}.{forged_body}.{signature}"
 
 
+def _logged_out(user) -> str:
+    """An access token whose session has since logged out."""
+    serializer = SessionTokenObtainPairSerializer(
+        data={"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+    serializer.is_valid(raise_exception=True)
+    services.session_end(refresh_token=serializer.validated_data["refresh"])
+    return serializer.validated_data["access"]
+
+
 BAD_TOKENS = {
     "forged": lambda user: _forged(user),
     "alg-none": _unsigned,
@@ -309,6 +322,7 @@ BAD_TOKENS = {
     "tampered-user-id": _other_user_id,
     "refresh-as-access": lambda user: str(RefreshToken.for_user(user)),
     "garbage": lambda user: "a.b.c",
+    "logged-out": _logged_out,
 }
 
 

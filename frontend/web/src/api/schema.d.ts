@@ -13,7 +13,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description An endpoint for anonymous callers; its refusals are still 401 with a Bearer challenge. */
+        /** @description End the login session of this refresh token (from the body, else the cookie): the refresh token is blacklisted, and every access token of the session is refused from now on. */
         post: operations["v1_auth_logout_create"];
         delete?: never;
         options?: never;
