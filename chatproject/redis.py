@@ -8,6 +8,7 @@ from functools import cache
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from redis.connection import parse_url
 
 ASYNC_POOL_SIZE = 200  # connections per worker process
 ASYNC_POOL_WAIT_SECONDS = 5
@@ -19,6 +20,14 @@ _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Re
 
 def redis_enabled() -> bool:
     return bool(settings.REDIS_URL)
+
+
+@cache
+def pubsub_namespace(url: str) -> str:
+    """The prefix of our pub/sub channels. Keys belong to the database named in REDIS_URL, but pub/sub
+    channels are shared by every database of a server: without the database number in their names, two
+    installations sharing a Redis server through different databases would deliver each other's messages."""
+    return f"db{parse_url(url).get('db', 0)}:" if url else ""
 
 
 @cache

@@ -1,23 +1,26 @@
 """Broadcast to sockets through the hub (messaging.hub). Channels: `conv.<id>` reaches every socket of a
-conversation's members, `user.<id>` every socket of one user. Each event is serialised to text once, here,
-not per recipient."""
+conversation's members, `user.<id>` every socket of one user, both prefixed with the Redis database's
+namespace (chatproject.redis.pubsub_namespace). Each event is serialised to text once, here, not per
+recipient."""
 
 import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.db import transaction
 
+from chatproject.redis import pubsub_namespace
 from messaging.events import to_json
 from messaging.hub import Broadcast, get_hub
 
 
 def conversation_channel(conversation_id: int) -> str:
-    return f"conv.{conversation_id}"
+    return f"{pubsub_namespace(settings.REDIS_URL)}conv.{conversation_id}"
 
 
 def user_channel(user_id: int) -> str:
-    return f"user.{user_id}"
+    return f"{pubsub_namespace(settings.REDIS_URL)}user.{user_id}"
 
 
 def conversation_event(

@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 from channels.db import database_sync_to_async
+from django.test import override_settings
 
 from chatproject.redis import get_async_redis, get_redis
-from messaging import events
+from messaging import events, fanout
 from messaging.delivery.journal import get_journal
 from messaging.hub import Broadcast
 from tests.messaging.test_socket_events import send_and_ack
@@ -63,7 +64,7 @@ async def test_a_worker_subscribes_once_per_conversation_however_many_sockets_fo
     connect, ada, bob, team
 ):
     ada_tab, bob_tab = await connect(ada), await connect(bob)
-    channel = f"conv.{team.pk}"
+    channel = fanout.conversation_channel(team.pk)
     assert await get_async_redis().pubsub_numsub(channel) == [(channel.encode(), 1)]
 
     # when: one of the two sockets leaves, the subscription stays; when the last leaves, it goes
@@ -72,6 +73,24 @@ async def test_a_worker_subscribes_once_per_conversation_however_many_sockets_fo
     assert await get_async_redis().pubsub_numsub(channel) == [(channel.encode(), 1)]
     await bob_tab.close()
     assert await get_async_redis().pubsub_numsub(channel) == [(channel.encode(), 0)]
+
+
+async def test_a_broadcast_of_an_installation_on_another_redis_database_never_reaches_our_sockets(
+    connect, ada, bob, team, settings
+):
+    """Pub/sub channels are server-wide: a neighbour using database 2 of the same Redis server publishes on
+    channels of its own, even for a conversation with the same id as ours."""
+    bob_tab = await connect(bob)
+    with override_settings(REDIS_URL=settings.REDIS_URL.rsplit("/", 1)[0] + "/2"):
+        payload = {"type": "message.new", "message": {"body": "not yours"}}
+        theirs, broadcast = fanout.conversation_event(team.pk, payload, seq=1)
+    assert theirs != fanout.conversation_channel(team.pk)
+    await get_async_redis().publish(theirs, broadcast.encode())
+
+    # then: what bob gets next is the next message of his own installation
+    await send_and_ack(await connect(ada), team.pk, "ours")
+    assert (await bob_tab.receive_type("message.new"))["message"]["body"] == "ours"
+    assert await bob_tab.nothing_more()
 
 
 def test_a_broadcast_survives_the_wire_unchanged():
