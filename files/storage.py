@@ -41,8 +41,19 @@ class FileBackend(Protocol):
 
 def backend() -> FileBackend:
     if isinstance(default_storage, S3Storage):
-        return S3Backend(cast(S3Storage, default_storage))
+        return S3Backend(cast(S3Storage, default_storage), public=_as_browsers_reach_it(default_storage))
     return LocalBackend(cast(FileSystemStorage, default_storage))
+
+
+def _as_browsers_reach_it(storage: S3Storage) -> S3Storage:
+    """The same bucket through S3_PUBLIC_ENDPOINT_URL, when browsers reach the storage at another address
+    than Parley does (in docker/compose.yaml Parley uses http://minio:9000, browsers http://localhost:9000).
+    A presigned URL is signed for the host it names, so it must be made with the public one."""
+    public = settings.S3_PUBLIC_ENDPOINT_URL
+    if not public or public == storage.endpoint_url:
+        return storage
+    options = cast(dict[str, Any], settings.STORAGES["default"])["OPTIONS"]
+    return S3Storage(**{**options, "endpoint_url": public})
 
 
 def open_file(key: str) -> IO[bytes]:
@@ -67,8 +78,10 @@ def _protect(response: HttpResponseBase) -> HttpResponseBase:
 
 
 class S3Backend:
-    def __init__(self, storage: S3Storage) -> None:
+    def __init__(self, storage: S3Storage, *, public: S3Storage) -> None:
+        """`storage` is what Parley reaches; `public` makes the presigned URLs browsers follow."""
         self.storage = storage
+        self.public = public
         self.client = storage.connection.meta.client
 
     def _key(self, name: str) -> str:
@@ -76,7 +89,7 @@ class S3Backend:
 
     def upload_target(self, *, file_id: str, key: str, max_bytes: int) -> dict[str, Any]:
         """A presigned POST bound to exactly this key and at most `max_bytes` bytes."""
-        post = self.client.generate_presigned_post(
+        post = self.public.connection.meta.client.generate_presigned_post(
             Bucket=self.storage.bucket_name,
             Key=self._key(key),
             Conditions=[["content-length-range", 1, max_bytes]],
@@ -103,7 +116,7 @@ class S3Backend:
             "ResponseContentType": content_type,
             "ResponseContentDisposition": content_disposition_header(not inline, filename),
         }
-        url = self.storage.url(key, parameters=params, expire=settings.FILES_DOWNLOAD_URL_EXPIRE_SECONDS)
+        url = self.public.url(key, parameters=params, expire=settings.FILES_DOWNLOAD_URL_EXPIRE_SECONDS)
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
         response["X-Content-Type-Options"] = "nosniff"

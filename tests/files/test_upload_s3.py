@@ -219,3 +219,22 @@ def test_bucket_and_objects_stay_private(auth_client, s3_client, s3_storage, mot
         assert requests.get(f"{moto_endpoint}/{s3_storage}/{key}", timeout=10).status_code == 403
     with pytest.raises(s3_client.exceptions.ClientError):
         s3_client.get_bucket_policy(Bucket=s3_storage)
+
+
+def test_presigned_urls_name_the_address_browsers_reach_the_bucket_at(auth_client, settings, moto_endpoint):
+    # given: Parley reaches the bucket at 127.0.0.1, browsers at localhost (as with MinIO in docker compose)
+    public = moto_endpoint.replace("127.0.0.1", "localhost")
+    settings.S3_PUBLIC_ENDPOINT_URL = public
+    data = samples.png()
+
+    # when: a browser uploads and downloads through the URLs it is given
+    started = samples.start_upload(auth_client, name="cat.png", data=data, content_type="image/png")
+    uploaded = samples.post_to_storage(started["upload"], data)
+    assert auth_client.post(f"/api/v1/files/{started['id']}/complete/").status_code == 200
+    download = auth_client.get(f"/api/v1/files/{started['id']}/download/")
+
+    # then: both name the public address, and their signatures hold there
+    assert started["upload"]["url"].startswith(f"{public}/")
+    assert uploaded.status_code == 204
+    assert download["Location"].startswith(f"{public}/")
+    assert requests.get(download["Location"], timeout=10).content == data
