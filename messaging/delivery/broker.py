@@ -24,8 +24,21 @@ from yarl import URL
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_SECONDS = 2  # a sender waits at most this long to learn that the broker is down
+CONNECT_TIMEOUT_SECONDS = 2  # connecting and declaring the queue; a sender learns this fast that it is down
 CONFIRM_TIMEOUT_SECONDS = 5
+# A publish that failed this fast met a connection the broker had dropped (it restarted since): it is tried
+# once more on a new one. One that failed slower met a broker that is down: a second try would only wait.
+RETRY_IF_FAILED_WITHIN_SECONDS = 1
+QUEUE_WAIT_LIMIT_SECONDS = 2  # a message still waiting for its batch's publish after this is not published
+# The longest a send waits for the broker's answer: the wait for its batch, a quick failure, and one whole
+# attempt. The journal keeps a send's client_id pending for longer than this, so that a retry meanwhile is
+# told `conflict` and cannot become a second message.
+LONGEST_SEND_SECONDS = (
+    QUEUE_WAIT_LIMIT_SECONDS
+    + RETRY_IF_FAILED_WITHIN_SECONDS
+    + CONNECT_TIMEOUT_SECONDS
+    + CONFIRM_TIMEOUT_SECONDS
+)
 # How this connection shows in RabbitMQ's management UI and `rabbitmqctl list_connections client_properties`.
 CLIENT_PROPERTIES: FieldTable = {"connection_name": f"parley web worker {os.getpid()}"}
 PERSISTENT = 2  # delivery mode: the broker writes the message to disk before confirming it
@@ -73,11 +86,15 @@ class BrokerPublisher:
         """Return once the broker has confirmed the task as queued; raise otherwise. A connection found
         dead (the broker restarted since the last publish) is reopened once, as kombu's retry did: a task
         published twice is harmless (the persistence task is idempotent)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
             await self._publish_once(task)
         except PublishRefused:
             raise
         except Exception as error:
+            if loop.time() - started > RETRY_IF_FAILED_WITHIN_SECONDS:
+                raise
             logger.warning("reconnecting to the broker after %r", error)
             await self.close()
             await self._publish_once(task)
@@ -100,19 +117,20 @@ class BrokerPublisher:
             raise PublishRefused(f"the broker answered {confirmation!r}")
 
     async def _open_channel(self, queue: Queue) -> AbstractChannel:
-        if self._channel is None or self._channel.is_closed:
-            await self.close()
-            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+        async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+            if self._channel is None or self._channel.is_closed:
+                await self.close()
                 self._connection = await aiormq.connect(self._url, client_properties=CLIENT_PROPERTIES)
                 self._channel = await self._connection.channel(publisher_confirms=True)
-            self._declared.clear()
-        if queue.name not in self._declared:
-            # As kombu declares before publishing: a task sent before any worker declared its queue is kept.
-            await self._channel.queue_declare(
-                queue.name, durable=queue.durable, arguments=queue.queue_arguments or {}
-            )
-            self._declared.add(queue.name)
-        return self._channel
+                self._declared.clear()
+            if queue.name not in self._declared:
+                # As kombu declares before publishing: a task sent before any worker declared its queue is
+                # kept.
+                await self._channel.queue_declare(
+                    queue.name, durable=queue.durable, arguments=queue.queue_arguments or {}
+                )
+                self._declared.add(queue.name)
+            return self._channel
 
     async def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None

@@ -19,12 +19,15 @@ from django.db.models import F
 
 from chatproject.redis import get_async_redis, get_redis, redis_enabled
 from messaging import selectors
+from messaging.delivery.broker import LONGEST_SEND_SECONDS
 from messaging.hub import Broadcast, get_hub
 from messaging.models import Conversation
 
 LOG_SIZE = 1000  # messages kept per conversation for replay; older gaps are filled from the database
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-PENDING_TTL_SECONDS = 10  # a send whose worker died before the confirm frees its client_id after this
+# A send's client_id stays "pending" this long: longer than any send can wait for the broker, so a retry
+# meanwhile is told `conflict`; a send whose worker died before the confirm frees its client_id after it.
+PENDING_TTL_SECONDS = LONGEST_SEND_SECONDS + 5
 # When a counter is lost (Redis restarted empty), restart it this far above the highest stored seq, so
 # that acknowledged messages still queued for storage keep the lower seqs: seq increases, with a gap.
 SEQ_RESUME_GAP = 1_000_000

@@ -13,6 +13,7 @@ import contextvars
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -20,7 +21,7 @@ from django.conf import settings
 
 from chatproject.celery import app as celery_app
 from messaging import tasks
-from messaging.delivery.broker import BrokerPublisher, aiormq_url
+from messaging.delivery.broker import QUEUE_WAIT_LIMIT_SECONDS, BrokerPublisher, aiormq_url
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +48,36 @@ class ArrivalRate:
         return max(self._count, self._previous_count) >= per_second
 
 
+class WaitedTooLong(Exception):
+    """The broker was too slow with the batches before this message's: it was never published."""
+
+
+@dataclass
+class Queued:
+    message: dict[str, Any]
+    done: asyncio.Future[None]
+    at: float  # loop time
+
+
 class BatchPublisher:
-    def __init__(self, publish_batch: PublishBatch, *, min_interval: float = 0, busy_rate: float = 0) -> None:
+    def __init__(
+        self,
+        publish_batch: PublishBatch,
+        *,
+        min_interval: float = 0,
+        busy_rate: float = 0,
+        wait_limit: float | None = None,
+    ) -> None:
         """`min_interval`: while messages arrive at `busy_rate` per second or more, publish at most one task
-        per interval, so that batches grow; below that rate, publish at once."""
+        per interval, so that batches grow; below that rate, publish at once. `wait_limit`: a message that
+        waited longer for its turn (the broker is slow or down) fails unpublished, so that no send outlasts
+        its pending client_id (messaging.delivery.broker.LONGEST_SEND_SECONDS)."""
         self._publish_batch = publish_batch
         self._min_interval = min_interval
         self._busy_rate = busy_rate
+        self._wait_limit = wait_limit
         self._arrivals = ArrivalRate()
-        self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[Queued] = asyncio.Queue()
         self._runner: asyncio.Task[None] | None = None
 
     async def publish(self, message: dict[str, Any]) -> None:
@@ -63,7 +85,7 @@ class BatchPublisher:
         loop = asyncio.get_running_loop()
         self._arrivals.note(loop.time())
         done: asyncio.Future[None] = loop.create_future()
-        self._queue.put_nowait((message, done))
+        self._queue.put_nowait(Queued(message, done, loop.time()))
         if self._runner is None or self._runner.done():
             # A context of its own, not the log context (connection, trace) of the send that started it.
             self._runner = asyncio.create_task(self._run(), context=contextvars.Context())
@@ -83,17 +105,36 @@ class BatchPublisher:
             batch = [first]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            try:
-                await self._publish_batch([m for m, _ in batch])
-            except Exception as error:  # the broker refused or is unreachable: every sender hears of it
-                logger.warning("persistence publish failed for %d messages: %r", len(batch), error)
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-            else:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+            in_time = []
+            for queued in batch:
+                if self._wait_limit is not None and last_publish - queued.at > self._wait_limit:
+                    waited = last_publish - queued.at
+                    _settle(queued, WaitedTooLong(f"not published: waited {waited:.1f} s for the broker"))
+                else:
+                    in_time.append(queued)
+            await self._publish(in_time)
+
+    async def _publish(self, batch: list[Queued]) -> None:
+        if not batch:
+            return
+        try:
+            await self._publish_batch([q.message for q in batch])
+        except Exception as error:  # the broker refused or is unreachable: every sender hears of it
+            logger.warning("persistence publish failed for %d messages: %r", len(batch), error)
+            for queued in batch:
+                _settle(queued, error)
+        else:
+            for queued in batch:
+                _settle(queued, None)
+
+
+def _settle(queued: Queued, error: Exception | None) -> None:
+    if queued.done.done():  # its sender is gone (cancelled)
+        return
+    if error is None:
+        queued.done.set_result(None)
+    else:
+        queued.done.set_exception(error)
 
 
 def broker_publish_batch() -> PublishBatch:
@@ -140,6 +181,7 @@ def publisher_for_running_loop() -> BatchPublisher:
                 broker_publish_batch(),
                 min_interval=settings.PERSISTENCE_BATCH_INTERVAL_MS / 1000,
                 busy_rate=settings.PERSISTENCE_BATCH_ABOVE_PER_SECOND,
+                wait_limit=QUEUE_WAIT_LIMIT_SECONDS,
             )
         _publishers[loop] = publisher
     return publisher

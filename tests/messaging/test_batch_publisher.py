@@ -4,7 +4,9 @@ task. The publish function here records batches; tests/messaging/test_broker.py 
 
 import asyncio
 
-from messaging.delivery.publisher import BatchPublisher
+import pytest
+
+from messaging.delivery.publisher import BatchPublisher, WaitedTooLong
 
 INTERVAL = 0.5
 
@@ -68,3 +70,27 @@ async def test_a_failed_publish_fails_every_send_of_its_batch_and_not_the_next()
 
     await publisher.publish({"id": "c"})
     assert attempts == [["a", "b"], ["c"]]
+
+
+async def test_a_message_that_waited_too_long_for_a_slow_broker_fails_without_being_published():
+    published: list[list[str]] = []
+    publishing = asyncio.Event()
+
+    async def publish_batch(messages: list[dict]) -> None:
+        published.append([m["id"] for m in messages])
+        publishing.set()
+        if len(published) == 1:
+            await asyncio.sleep(0.2)  # a broker slower to confirm than the wait limit
+
+    publisher = BatchPublisher(publish_batch, wait_limit=0.1)
+    first = asyncio.create_task(publisher.publish({"id": "first"}))
+    await publishing.wait()
+
+    # when: a message queues behind the slow batch
+    with pytest.raises(WaitedTooLong):
+        await publisher.publish({"id": "behind"})
+
+    # then: its sender was told, it never reached the broker, and later messages go through
+    await first
+    await publisher.publish({"id": "later"})
+    assert published == [["first"], ["later"]]

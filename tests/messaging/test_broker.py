@@ -89,3 +89,24 @@ async def test_an_unreachable_broker_fails_the_publish_quickly():
     with pytest.raises(OSError, match="Connect call failed"):
         async with asyncio.timeout(10):
             await publisher.publish(task)
+
+
+async def test_a_broker_that_accepts_but_never_answers_is_not_tried_twice():
+    """A hung broker (the TCP handshake works, AMQP never starts): the publish fails after the connect
+    timeout, without a second attempt that would keep the sender waiting past its client_id's pending time."""
+    connections = 0
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.read()  # until the publisher gives up and closes
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    publisher = BrokerPublisher(f"amqp://guest:guest@127.0.0.1:{port}//")
+    with pytest.raises(TimeoutError):
+        await publisher.publish(persistence_task_message([]))
+    assert connections == 1
+    server.close()
+    await server.wait_closed()
