@@ -404,10 +404,9 @@ def _advance_conversations(messages: list[dict[str, Any]]) -> None:
 def _schedule_pushes(messages: list[dict[str, Any]]) -> None:
     """Decide pushes for new messages, unless nobody in their conversations could be pushed at all: one
     query here spares a task (and its queries) for every batch no push subscriber is part of."""
-    from notifications.selectors import push_subscribed_memberships
+    from notifications.selectors import anyone_pushable_in
     from notifications.services import push_schedule_for_messages
 
-    conversation_ids = {m["conversation"] for m in messages}
-    if messages and push_subscribed_memberships(conversation_ids=conversation_ids).exists():
+    if anyone_pushable_in(conversation_ids={m["conversation"] for m in messages}):
         message_ids = [UUID(m["id"]) for m in messages]
         transaction.on_commit(partial(push_schedule_for_messages, message_ids))

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from chatproject import celery_app, logcontext
 from messaging import services as messaging_services
+from messaging.models import Message
 from notifications.models import PushDelivery, PushSubscription
 from notifications.tasks import deliver_push_task, send_messages_push_task
 from tests.messaging.factories import MembershipFactory, MessageFactory, acknowledged_payload
@@ -134,22 +135,6 @@ def test_a_stored_batch_schedules_one_decision_after_the_delay(
     ]
 
 
-def test_a_batch_nobody_could_be_pushed_schedules_no_decision(
-    db, scheduled, browser, django_capture_on_commit_callbacks
-):
-    # given: members without subscriptions, and one with a subscription who muted the conversation
-    sender = MembershipFactory().user
-    conversation = sender.memberships.get().conversation
-    muted = MembershipFactory(conversation=conversation, muted=True)
-    PushSubscriptionFactory(user=muted.user, browser=browser)
-    batch = [acknowledged_payload(conversation, sender, seq=seq, age=timedelta(0)) for seq in (1, 2)]
-
-    with django_capture_on_commit_callbacks(execute=True):
-        messaging_services.messages_store(messages=batch)
-
-    assert scheduled == []
-
-
 def test_push_tasks_go_to_the_push_queue():
     for task in (send_messages_push_task, deliver_push_task):
         assert celery_app.amqp.router.route({}, task.name)["queue"].name == "push"
@@ -166,3 +151,27 @@ def test_only_the_notifications_app_talks_to_push_services():
         if sender.search(path.read_text())
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("subscriber", ["muted the conversation", "deactivated", "none"])
+def test_a_stored_batch_nobody_could_be_pushed_for_schedules_no_decision(
+    db, scheduled, browser, subscriber, django_capture_on_commit_callbacks
+):
+    # given: the one subscriber muted the conversation, or was deactivated; or nobody has a subscription
+    sender = MembershipFactory().user
+    conversation = sender.memberships.get().conversation
+    member = MembershipFactory(conversation=conversation, muted=subscriber == "muted the conversation")
+    if subscriber != "none":
+        PushSubscriptionFactory(user=member.user, browser=browser)
+    if subscriber == "deactivated":
+        member.user.is_active = False
+        member.user.save(update_fields=["is_active"])
+    batch = [acknowledged_payload(conversation, sender, seq=1, age=timedelta(0))]
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        messaging_services.messages_store(messages=batch)
+
+    # then: stored, and no push-decision task
+    assert Message.objects.filter(pk=batch[0]["id"]).exists()
+    assert scheduled == []
