@@ -373,7 +373,9 @@ def _link_attachments(messages: list[dict[str, Any]]) -> None:
 
 # Written in SQL: the ORM's CPU building this statement (a CASE per conversation, or subqueries) was up to
 # half a persistence task's (docs/benchmarks.md). Portable (PostgreSQL and SQLite): a conversation moves only
-# when a newer seq was stored, to that message's seq and time.
+# when a newer seq was stored, to that message's seq and time. Where the database has row locks, the rows
+# are locked in id order first: two tasks updating the same conversations in scan order could deadlock
+# (PostgreSQL's log showed one or two per benchmark run), and each deadlock cost its batch a second or more.
 ADVANCE_CONVERSATIONS_SQL = """
 UPDATE {conversation} SET
     last_seq = (SELECT MAX(m.seq) FROM {message} m WHERE m.conversation_id = {conversation}.id),
@@ -381,7 +383,7 @@ UPDATE {conversation} SET
         SELECT m.created_at FROM {message} m WHERE m.conversation_id = {conversation}.id
         ORDER BY m.seq DESC LIMIT 1
     )
-WHERE id IN ({ids})
+WHERE id IN (SELECT c.id FROM {conversation} c WHERE c.id IN ({ids}) ORDER BY c.id{lock})
     AND last_seq < (SELECT MAX(m.seq) FROM {message} m WHERE m.conversation_id = {conversation}.id)
 """
 
@@ -396,6 +398,7 @@ def _advance_conversations(messages: list[dict[str, Any]]) -> None:
         conversation=Conversation._meta.db_table,
         message=Message._meta.db_table,
         ids=", ".join(["%s"] * len(conversation_ids)),
+        lock=" FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else "",
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, conversation_ids)
