@@ -309,8 +309,10 @@ def _insert_one_by_one(messages: list[dict[str, Any]]) -> tuple[list[dict[str, A
 
 
 def _insert(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Store what is new of `messages` and return it."""
-    new_ids = set(insert_new([_row(m) for m in messages]))
+    """Store what is new of `messages` and return it. Rows go in (conversation, seq) order, so that two tasks
+    inserting the same messages (a redelivered batch) wait for each other instead of deadlocking."""
+    in_order = sorted(messages, key=lambda m: (m["conversation"], m["seq"]))
+    new_ids = set(insert_new([_row(m) for m in in_order]))
     _refuse_lost([m for m in messages if UUID(m["id"]) not in new_ids])
     new = [m for m in messages if UUID(m["id"]) in new_ids]
     _keep_replies_inside_their_conversation(new)
