@@ -6,6 +6,7 @@ them. Everything else in the files app goes through `backend()` and `default_sto
 
 import os
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
@@ -53,7 +54,14 @@ def _as_browsers_reach_it(storage: S3Storage) -> S3Storage:
     if not public or public == storage.endpoint_url:
         return storage
     options = cast(dict[str, Any], settings.STORAGES["default"])["OPTIONS"]
-    return S3Storage(**{**options, "endpoint_url": public})
+    return _storage_at(public, tuple(sorted(options.items())))
+
+
+@cache
+def _storage_at(endpoint_url: str, options: tuple[tuple[str, Any], ...]) -> S3Storage:
+    """One storage per endpoint and options, kept: making one (its boto3 client) costs ~175 ms of CPU, which
+    every upload and download would otherwise pay."""
+    return S3Storage(**{**dict(options), "endpoint_url": endpoint_url})
 
 
 def open_file(key: str) -> IO[bytes]:
