@@ -107,8 +107,8 @@ class BatchPublisher:
                 batch.append(self._queue.get_nowait())
             in_time = []
             for queued in batch:
-                if self._wait_limit is not None and last_publish - queued.at > self._wait_limit:
-                    waited = last_publish - queued.at
+                waited = last_publish - queued.at
+                if self._wait_limit is not None and waited > self._wait_limit:
                     _settle(queued, WaitedTooLong(f"not published: waited {waited:.1f} s for the broker"))
                 else:
                     in_time.append(queued)
