@@ -7,6 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
+from chatproject.redis import get_redis
 from messaging import services
 from messaging.models import Membership, Message
 from tests.messaging.factories import make_conversation
@@ -212,17 +213,21 @@ async def test_sync_ignores_conversations_of_others(connect, ada, bob, eve, team
     assert await eve_tab.receive_type("sync.done") == {"type": "sync.done", "conversations": {}}
 
 
+async def forget_recent_log(conversation_id: int) -> None:
+    """As if the journal's recent log had been trimmed past everything sent: replays must read PostgreSQL.
+    (The raw Redis key: Django's cache would prefix it and delete nothing.)"""
+    deleted = await database_sync_to_async(get_redis().delete)(f"log:{conversation_id}")
+    assert deleted == 1
+
+
 async def test_sync_fills_gaps_older_than_the_recent_log_from_the_database(
     connect, ada, bob, team, persistence_worker
 ):
-    from django.core.cache import cache
-
     ada_tab = await connect(ada)
     sent = [await send_and_ack(ada_tab, team.pk, f"m{n}") for n in range(3)]
     for message in sent:
         await wait_stored(message["id"])
-    await database_sync_to_async(cache.delete)(f"log:{team.pk}")  # as if the log had been trimmed
-    await database_sync_to_async(lambda: None)()
+    await forget_recent_log(team.pk)
     bob_tab = await connect(bob)
     await bob_tab.send({"type": "sync", "since": {str(team.pk): 0}})
     replayed = [(await bob_tab.receive_type("message.new"))["message"]["body"] for _ in range(3)]
@@ -233,8 +238,6 @@ async def test_sync_fills_gaps_older_than_the_recent_log_from_the_database(
 async def test_a_gap_is_filled_with_exactly_its_range_from_the_log_or_the_database(
     connect, ada, team, persistence_worker
 ):
-    from django.core.cache import cache
-
     from messaging.delivery.journal import get_journal
 
     ada_tab = await connect(ada)
@@ -248,7 +251,7 @@ async def test_a_gap_is_filled_with_exactly_its_range_from_the_log_or_the_databa
     assert await replayed_bodies() == ["m1", "m2"]  # from the recent log
     for message in sent:
         await wait_stored(message["id"])
-    await database_sync_to_async(cache.delete)(f"log:{team.pk}")  # as if the log had been trimmed
+    await forget_recent_log(team.pk)
     assert await replayed_bodies() == ["m1", "m2"]  # from the database
 
 
