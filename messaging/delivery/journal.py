@@ -8,7 +8,9 @@ it, so the database serves."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import weakref
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -16,10 +18,12 @@ from uuid import UUID
 from channels.db import database_sync_to_async
 from django.db import transaction
 from django.db.models import F
+from redis.asyncio.client import Pipeline
 
 from chatproject.redis import get_async_redis, get_redis, redis_enabled
 from messaging import selectors
 from messaging.delivery.broker import LONGEST_SEND_SECONDS
+from messaging.delivery.coalesce import Coalescer
 from messaging.hub import Broadcast, get_hub
 from messaging.models import Conversation
 
@@ -99,14 +103,22 @@ if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('SET', KEYS[2], ARGV[2], '
 """
 
 
+Commit = tuple[dict[str, Any], Published | None]
+
+
 class RedisJournal:
+    """One per event loop: concurrent sends share their Redis round trips (messaging.delivery.coalesce)."""
+
+    def __init__(self) -> None:
+        self._reserves: Coalescer[list[str], list[Any]] = Coalescer(_reserve_batch)
+        self._commits: Coalescer[Commit, None] = Coalescer(_commit_batch)
+
     async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation:
-        redis = get_async_redis()
         keys = [_idem_key(sender_id, client_id), _seq_key(conversation_id)]
-        result = await redis.eval(RESERVE_SCRIPT, 2, *keys, PENDING_TTL_SECONDS)
+        result = await self._reserves.submit(keys)
         if result[0] == 3:
             await self._initialise_counter(conversation_id)
-            result = await redis.eval(RESERVE_SCRIPT, 2, *keys, PENDING_TTL_SECONDS)
+            result = await self._reserves.submit(keys)
         outcome = result[0]
         if outcome == 0:
             return Reservation(existing=json.loads(result[1]))
@@ -122,20 +134,9 @@ class RedisJournal:
 
     async def commit(self, message: dict[str, Any], *, then_publish: Published | None = None) -> None:
         """Log the message for replay, remember it for its client_id, then publish `then_publish` (the
-        hub's PUBLISH, as RedisHub.publish makes it): one round trip, executed in that order, so a socket
-        that hears of the message can already replay it."""
-        text = json.dumps(message, separators=(",", ":"))
-        log = _log_key(message["conversation"])
-        async with get_async_redis().pipeline(transaction=False) as pipe:
-            pipe.zadd(log, {text: message["seq"]})
-            pipe.zremrangebyrank(log, 0, -LOG_SIZE - 1)
-            pipe.set(
-                _idem_key(message["sender"]["id"], message["client_id"]), text, ex=IDEMPOTENCY_TTL_SECONDS
-            )
-            if then_publish is not None:
-                channel, broadcast = then_publish
-                pipe.publish(channel, broadcast.encode())
-            await pipe.execute()
+        hub's PUBLISH, as RedisHub.publish makes it), in that order, so a socket that hears of the message
+        can already replay it."""
+        await self._commits.submit((message, then_publish))
 
     async def release(self, *, sender_id: int, client_id: UUID) -> None:
         await get_async_redis().eval(RELEASE_SCRIPT, 1, _idem_key(sender_id, client_id))
@@ -168,6 +169,40 @@ class RedisJournal:
         if unlogged:
             last |= await database_sync_to_async(selectors.conversations_last_seq)(conversation_ids=unlogged)
         return last
+
+
+async def _reserve_batch(requests: list[list[str]]) -> list[list[Any] | Exception]:
+    async with get_async_redis().pipeline(transaction=False) as pipe:
+        for keys in requests:
+            pipe.eval(RESERVE_SCRIPT, 2, *keys, PENDING_TTL_SECONDS)
+        return await pipe.execute(raise_on_error=False)
+
+
+COMMIT_COMMANDS = 3  # besides the PUBLISH
+
+
+async def _commit_batch(commits: list[Commit]) -> list[None | Exception]:
+    """Every commit's commands in one pipeline, in commit order; a commit fails if one of its commands did."""
+    async with get_async_redis().pipeline(transaction=False) as pipe:
+        for message, then_publish in commits:
+            _queue_commit(pipe, message, then_publish)
+        replies = iter(await pipe.execute(raise_on_error=False))
+    outcomes: list[None | Exception] = []
+    for _, then_publish in commits:
+        own = [next(replies) for _ in range(COMMIT_COMMANDS + (then_publish is not None))]
+        outcomes.append(next((reply for reply in own if isinstance(reply, Exception)), None))
+    return outcomes
+
+
+def _queue_commit(pipe: Pipeline, message: dict[str, Any], then_publish: Published | None) -> None:
+    text = json.dumps(message, separators=(",", ":"))
+    log = _log_key(message["conversation"])
+    pipe.zadd(log, {text: message["seq"]})
+    pipe.zremrangebyrank(log, 0, -LOG_SIZE - 1)
+    pipe.set(_idem_key(message["sender"]["id"], message["client_id"]), text, ex=IDEMPOTENCY_TTL_SECONDS)
+    if then_publish is not None:
+        channel, broadcast = then_publish
+        pipe.publish(channel, broadcast.encode())
 
 
 class DatabaseJournal:
@@ -237,5 +272,17 @@ def remember_changed(message: dict[str, Any]) -> None:
 _database_journal = DatabaseJournal()
 
 
+# Weak keys: a closed event loop (tests, async_to_sync) takes its journal with it.
+_redis_journals: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisJournal] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def get_journal() -> Journal:
-    return RedisJournal() if redis_enabled() else _database_journal
+    if not redis_enabled():
+        return _database_journal
+    loop = asyncio.get_running_loop()
+    journal = _redis_journals.get(loop)
+    if journal is None:
+        journal = _redis_journals[loop] = RedisJournal()
+    return journal

@@ -9,11 +9,9 @@ most one task per PERSISTENCE_BATCH_INTERVAL_MS: a message waits up to the inter
 embedded mode has no broker and stores the batch in a thread."""
 
 import asyncio
-import contextvars
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -22,6 +20,7 @@ from django.conf import settings
 from chatproject.celery import app as celery_app
 from messaging import tasks
 from messaging.delivery.broker import QUEUE_WAIT_LIMIT_SECONDS, BrokerPublisher, aiormq_url
+from messaging.delivery.coalesce import Coalescer, Pending, settle
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +51,7 @@ class WaitedTooLong(Exception):
     """The broker was too slow with the batches before this message's: it was never published."""
 
 
-@dataclass
-class Queued:
-    message: dict[str, Any]
-    done: asyncio.Future[None]
-    at: float  # loop time
-
-
-class BatchPublisher:
+class BatchPublisher(Coalescer[dict[str, Any], None]):
     def __init__(
         self,
         publish_batch: PublishBatch,
@@ -72,69 +64,47 @@ class BatchPublisher:
         per interval, so that batches grow; below that rate, publish at once. `wait_limit`: a message that
         waited longer for its turn (the broker is slow or down) fails unpublished, so that no send outlasts
         its pending client_id (messaging.delivery.broker.LONGEST_SEND_SECONDS)."""
+        super().__init__(self._publish, max_batch=MAX_BATCH)
         self._publish_batch = publish_batch
         self._min_interval = min_interval
         self._busy_rate = busy_rate
         self._wait_limit = wait_limit
         self._arrivals = ArrivalRate()
-        self._queue: asyncio.Queue[Queued] = asyncio.Queue()
-        self._runner: asyncio.Task[None] | None = None
+        self._last_publish = -min_interval
 
     async def publish(self, message: dict[str, Any]) -> None:
         """Return once the broker has confirmed the message; raise if it could not."""
-        loop = asyncio.get_running_loop()
-        self._arrivals.note(loop.time())
-        done: asyncio.Future[None] = loop.create_future()
-        self._queue.put_nowait(Queued(message, done, loop.time()))
-        if self._runner is None or self._runner.done():
-            # A context of its own, not the log context (connection, trace) of the send that started it.
-            self._runner = asyncio.create_task(self._run(), context=contextvars.Context())
-        await done
+        self._arrivals.note(asyncio.get_running_loop().time())
+        await self.submit(message)
 
-    async def _run(self) -> None:
+    async def _before_batch(self) -> None:
+        # Busy: at most one task per interval; a message arriving sooner waits for the rest of it, with those
+        # behind it.
         loop = asyncio.get_running_loop()
-        last_publish = -self._min_interval
-        while True:
-            first = await self._queue.get()
-            # Busy: at most one task per interval; a message arriving sooner waits for the rest of it, with
-            # those behind it.
-            wait = last_publish + self._min_interval - loop.time()
-            if wait > 0 and self._arrivals.at_least(self._busy_rate):
-                await asyncio.sleep(wait)
-            last_publish = loop.time()
-            batch = [first]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            in_time = []
-            for queued in batch:
-                waited = last_publish - queued.at
-                if self._wait_limit is not None and waited > self._wait_limit:
-                    _settle(queued, WaitedTooLong(f"not published: waited {waited:.1f} s for the broker"))
-                else:
-                    in_time.append(queued)
-            await self._publish(in_time)
+        wait = self._last_publish + self._min_interval - loop.time()
+        if wait > 0 and self._arrivals.at_least(self._busy_rate):
+            await asyncio.sleep(wait)
+        self._last_publish = loop.time()
 
-    async def _publish(self, batch: list[Queued]) -> None:
-        if not batch:
-            return
+    def _admit(self, batch: list[Pending[dict[str, Any], None]]) -> list[Pending[dict[str, Any], None]]:
+        if self._wait_limit is None:
+            return batch
+        in_time = []
+        for pending in batch:
+            waited = self._last_publish - pending.at
+            if waited > self._wait_limit:
+                settle(pending, WaitedTooLong(f"not published: waited {waited:.1f} s for the broker"))
+            else:
+                in_time.append(pending)
+        return in_time
+
+    async def _publish(self, messages: list[dict[str, Any]]) -> list[None]:
         try:
-            await self._publish_batch([q.message for q in batch])
+            await self._publish_batch(messages)
         except Exception as error:  # the broker refused or is unreachable: every sender hears of it
-            logger.warning("persistence publish failed for %d messages: %r", len(batch), error)
-            for queued in batch:
-                _settle(queued, error)
-        else:
-            for queued in batch:
-                _settle(queued, None)
-
-
-def _settle(queued: Queued, error: Exception | None) -> None:
-    if queued.done.done():  # its sender is gone (cancelled)
-        return
-    if error is None:
-        queued.done.set_result(None)
-    else:
-        queued.done.set_exception(error)
+            logger.warning("persistence publish failed for %d messages: %r", len(messages), error)
+            raise
+        return [None] * len(messages)
 
 
 def broker_publish_batch() -> PublishBatch:

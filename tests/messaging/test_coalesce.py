@@ -1,0 +1,158 @@
+"""Concurrent requests sharing round trips (messaging.delivery.coalesce), and the journal built on it, against
+the real Redis: concurrent sends each get their own seq and their own outcome."""
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from redis.asyncio.client import PubSub
+
+from chatproject.redis import get_async_redis
+from messaging.delivery.coalesce import Coalescer
+from messaging.delivery.journal import get_journal
+from messaging.hub import Broadcast
+
+
+class Recorder:
+    """Answers "<item>!" per item, "bad" with an error of its own; a batch stays in flight until released."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.in_flight = asyncio.Event()
+        self.released = asyncio.Event()
+        self.released.set()
+        self.coalescer: Coalescer[str, str] = Coalescer(self.run_batch)
+
+    async def run_batch(self, items: list[str]) -> list[str | Exception]:
+        self.batches.append(items)
+        self.in_flight.set()
+        await self.released.wait()
+        return [ValueError(item) if item == "bad" else f"{item}!" for item in items]
+
+    async def hold_a_batch_in_flight(self) -> asyncio.Task[str]:
+        self.released.clear()
+        blocker = asyncio.create_task(self.coalescer.submit("blocker"))
+        await self.in_flight.wait()
+        return blocker
+
+
+async def test_a_request_to_an_idle_coalescer_goes_out_at_once_on_its_own():
+    recorder = Recorder()
+
+    assert await recorder.coalescer.submit("a") == "a!"
+    assert await recorder.coalescer.submit("b") == "b!"
+    assert recorder.batches == [["a"], ["b"]]
+
+
+async def test_requests_made_while_a_batch_is_in_flight_share_the_next_one():
+    recorder = Recorder()
+    blocker = await recorder.hold_a_batch_in_flight()
+
+    # when: three more arrive while the first is in flight
+    rest = asyncio.gather(*(recorder.coalescer.submit(item) for item in ("a", "b", "c")))
+    await asyncio.sleep(0)  # they queue
+    recorder.released.set()
+
+    # then: each requester gets its own answer, and the three went out together, in arrival order
+    assert (await blocker, await rest) == ("blocker!", ["a!", "b!", "c!"])
+    assert recorder.batches == [["blocker"], ["a", "b", "c"]]
+
+
+async def test_a_request_that_failed_on_its_own_fails_only_its_requester():
+    recorder = Recorder()
+    blocker = await recorder.hold_a_batch_in_flight()
+    outcomes = asyncio.gather(
+        *(recorder.coalescer.submit(item) for item in ("a", "bad", "c")), return_exceptions=True
+    )
+    await asyncio.sleep(0)
+    recorder.released.set()
+
+    await blocker
+    a, bad, c = await outcomes
+    assert (a, c) == ("a!", "c!")
+    assert isinstance(bad, ValueError)
+    assert recorder.batches[1] == ["a", "bad", "c"]
+
+
+async def test_a_failed_round_trip_fails_every_request_of_its_batch_and_not_the_next():
+    attempts: list[list[str]] = []
+
+    async def run_batch(items: list[str]) -> list[str]:
+        attempts.append(items)
+        if len(attempts) == 1:
+            raise ConnectionError("Redis restarting")
+        return items
+
+    coalescer: Coalescer[str, str] = Coalescer(run_batch)
+    outcomes = await asyncio.gather(*(coalescer.submit(item) for item in ("a", "b")), return_exceptions=True)
+    assert [type(outcome) for outcome in outcomes] == [ConnectionError, ConnectionError]
+
+    assert await coalescer.submit("c") == "c"
+    assert attempts == [["a", "b"], ["c"]]
+
+
+with_database = pytest.mark.django_db(transaction=True)
+
+
+def message(conversation_id: int, seq: int, sender_id: int, client_id: uuid.UUID) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "conversation": conversation_id,
+        "seq": seq,
+        "sender": {"id": sender_id},
+        "body": f"message {seq}",
+        "client_id": str(client_id),
+    }
+
+
+@with_database
+async def test_concurrent_sends_each_get_their_own_seq_and_a_repeated_client_id_is_told_it_is_in_flight(
+    ada, team
+):
+    journal = get_journal()
+    client_ids = [uuid.uuid4() for _ in range(20)]
+
+    # when: twenty sends and a repeat of the first reserve at once (they share round trips)
+    reservations = await asyncio.gather(
+        *(
+            journal.reserve(sender_id=ada.pk, client_id=client_id, conversation_id=team.pk)
+            for client_id in [*client_ids, client_ids[0]]
+        )
+    )
+
+    # then: the twenty hold twenty consecutive seqs, and the repeat is refused while the first is in flight
+    assert sorted(r.seq for r in reservations[:20]) == list(range(1, 21))
+    assert reservations[20].in_flight
+    assert reservations[20].seq is None
+
+
+async def next_broadcast(subscriber: PubSub) -> Broadcast:
+    while True:  # past the subscription's confirmation
+        reply = await subscriber.get_message(timeout=1)
+        if reply is not None and reply["type"] == "message":
+            return Broadcast.decode(reply["data"])
+
+
+@with_database
+async def test_concurrent_commits_are_each_replayable_and_broadcast_in_commit_order(ada, team):
+    journal = get_journal()
+    channel = f"test-commits-{uuid.uuid4()}"
+    subscriber = get_async_redis().pubsub()
+    await subscriber.subscribe(channel)
+    messages = [message(team.pk, seq, ada.pk, uuid.uuid4()) for seq in range(1, 11)]
+
+    await asyncio.gather(
+        *(
+            journal.commit(m, then_publish=(channel, Broadcast("event", team.pk, m["seq"], text=m["body"])))
+            for m in messages
+        )
+    )
+
+    async with asyncio.timeout(5):
+        heard = [(await next_broadcast(subscriber)).seq for _ in messages]
+    await subscriber.aclose()
+    assert heard == list(range(1, 11))
+    replayed = await journal.replay(team.pk, after_seq=0)
+    assert [m["seq"] for m in replayed] == list(range(1, 11))
+    assert json.loads(await get_async_redis().get(f"idem:{ada.pk}:{messages[3]['client_id']}")) == messages[3]
