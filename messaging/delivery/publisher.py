@@ -1,11 +1,12 @@
 """Publish messages to the persistence queue, many per broker confirm.
 
-A confirm round trip costs ~0.6 ms, and every persistence task costs Celery ~5 ms of CPU whatever its size,
+A confirm round trip costs ~0.6 ms, and every persistence task costs Celery ~3 ms of CPU whatever its size,
 so one task per message would spend the machine on Celery. Instead, each event loop publishes whatever
 accumulated while the previous confirm was awaited, as one task. At low load a batch is one message,
 published at once. Once messages arrive at PERSISTENCE_BATCH_ABOVE_PER_SECOND or more, a loop publishes at
 most one task per PERSISTENCE_BATCH_INTERVAL_MS: a message waits up to the interval and batches grow
-(docs/benchmarks.md measured the trade). The publish itself runs on the loop (messaging.delivery.broker);
+(docs/benchmarks.md measured the trade). The batching is messaging.delivery.coalesce's, with the interval and
+a wait limit added. The publish itself runs on the loop (messaging.delivery.broker);
 embedded mode has no broker and stores the batch in a thread."""
 
 import asyncio
