@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, tokens
 from accounts.models import ApiToken, User
+from messaging import fanout
 
 API_TOKENS_MAX_PER_USER = 20
 BOTS_MAX_PER_OWNER = 20
@@ -42,14 +43,16 @@ def user_update_profile(*, user: User, display_name: str) -> User:
 
 def session_end(*, refresh_token: str) -> None:
     """Log out: blacklist the refresh token, so it can never be used again, and end its session, so the
-    access tokens minted from it stop working now rather than when they expire. Raises TokenError if the
-    refresh token is invalid."""
+    access tokens minted from it stop working now rather than when they expire, and the sockets opened with
+    them close (4401). Raises TokenError if the refresh token is invalid."""
     refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]
     refresh.blacklist()
     if session_id := refresh.get(tokens.SESSION_CLAIM):
         # No access token of the session outlives this: none can be minted from the blacklisted refresh.
         lifetime = jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()
         cache.set(selectors.ended_session_key(session_id), True, timeout=int(lifetime) + 1)
+        user_id = refresh[jwt_settings.USER_ID_CLAIM]
+        fanout.after_commit(fanout.close_session_sockets, int(user_id), str(session_id))
 
 
 # --- API tokens and bots

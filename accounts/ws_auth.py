@@ -1,6 +1,6 @@
 """WebSocket authentication: the `token` query parameter — a JWT access token, or an API token (`pk_…`) so
-bots can listen — sets scope["user"]. A suspended account sets scope["suspended"]: the socket closes
-with 4403.
+bots can listen — sets scope["user"], and for a JWT scope["session"] (its login session, so that a logout
+closes the socket). A suspended account sets scope["suspended"]: the socket closes with 4403.
 """
 
 from typing import Any
@@ -40,14 +40,19 @@ def _user_for_api_token(raw: str) -> User | None:
 
 async def user_from_token(token: str) -> User | AnonymousUser:
     """The user a token belongs to; AnonymousUser if it is invalid. Raises AccountSuspended."""
+    return (await _authenticate(token))[0]
+
+
+async def _authenticate(token: str) -> tuple[User | AnonymousUser, str]:
+    """(user, login session id: "" for an API token)."""
     if tokens.looks_like_api_token(token):
-        return await _user_for_api_token(token) or AnonymousUser()
+        return await _user_for_api_token(token) or AnonymousUser(), ""
     try:
         access = AccessToken(token)  # type: ignore[arg-type]
     except TokenError:
-        return AnonymousUser()
+        return AnonymousUser(), ""
     user = await _user_for_jwt(access)
-    return user or AnonymousUser()
+    return user or AnonymousUser(), str(access.get(tokens.SESSION_CLAIM, ""))
 
 
 class JWTAuthMiddleware(BaseMiddleware):
@@ -55,11 +60,11 @@ class JWTAuthMiddleware(BaseMiddleware):
         params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         token = (params.get("token") or [""])[0]
         user: User | AnonymousUser = AnonymousUser()
-        suspended = False
+        session, suspended = "", False
         if token:
             try:
-                user = await user_from_token(token)
+                user, session = await _authenticate(token)
             except AccountSuspended:
                 suspended = True
-        scope = {**scope, "user": user, "suspended": suspended}
+        scope = {**scope, "user": user, "session": session, "suspended": suspended}
         return await super().__call__(scope, receive, send)

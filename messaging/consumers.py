@@ -32,8 +32,6 @@ from messaging.ratelimit import SIGNAL_FRAMES, WRITE_FRAMES, TokenBucket
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_SUSPENDED = 4403
 SYNC_MAX_CONVERSATIONS = 1000
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
 
@@ -47,7 +45,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.accept()
-            await self.close(code=CLOSE_SUSPENDED if self.scope.get("suspended") else CLOSE_UNAUTHENTICATED)
+            suspended = self.scope.get("suspended")
+            await self.close(code=fanout.CLOSE_SUSPENDED if suspended else fanout.CLOSE_UNAUTHENTICATED)
             return
         if shutdown.is_draining():  # this worker is going away: the client reconnects to another
             await self.accept()
@@ -233,7 +232,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         elif broadcast.kind == "membership":
             # Following a channel waits for the hub's reader, which is calling us now: not inline.
             self._in_background(self._change_membership, broadcast)
-        elif broadcast.kind == "close":
+        elif broadcast.kind == "close" and broadcast.session in ("", self.scope.get("session")):
             await self.close(code=broadcast.code)
 
     async def on_hub_reconnected(self) -> None:

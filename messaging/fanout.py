@@ -14,6 +14,10 @@ from chatproject.redis import pubsub_namespace
 from messaging.events import to_json
 from messaging.hub import Broadcast, get_hub
 
+# Socket close codes (docs/protocol.md).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_SUSPENDED = 4403
+
 
 def conversation_channel(conversation_id: int) -> str:
     return f"{pubsub_namespace(settings.REDIS_URL)}conv.{conversation_id}"
@@ -62,6 +66,12 @@ async def membership_changed(
 
 async def close_user_sockets(user_id: int, code: int) -> None:
     await get_hub().publish(user_channel(user_id), Broadcast(kind="close", code=code))
+
+
+async def close_session_sockets(user_id: int, session_id: str) -> None:
+    """Close the sockets opened with the tokens of one login session (it logged out), on every worker."""
+    broadcast = Broadcast(kind="close", code=CLOSE_UNAUTHENTICATED, session=session_id)
+    await get_hub().publish(user_channel(user_id), broadcast)
 
 
 def after_commit(coroutine_function: Any, *args: Any, **kwargs: Any) -> None:

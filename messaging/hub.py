@@ -38,7 +38,8 @@ RETRY_SECONDS = 0.5
 @dataclass(frozen=True, slots=True)
 class Broadcast:
     """One event for every socket that follows a channel. `kind` is "event" (send `text`, in `seq` order
-    when `seq` is set), "skip" (seq `seq` will never come), "membership" or "close"."""
+    when `seq` is set), "skip" (seq `seq` will never come), "membership" or "close" (with `code`; only the
+    sockets of login session `session`, when set)."""
 
     kind: str
     conversation: int = 0
@@ -48,6 +49,7 @@ class Broadcast:
     added: bool = False
     code: int = 0
     sent_at: float | None = None
+    session: str = ""
 
     def encode(self) -> bytes:
         """A JSON header line, then the already-serialised text as is (never serialised twice)."""
@@ -61,7 +63,7 @@ class Broadcast:
         return cls(text=text.decode(), **json.loads(header_line))
 
 
-_HEADER_FIELDS = ("conversation", "seq", "exclude_user", "added", "code", "sent_at")
+_HEADER_FIELDS = ("conversation", "seq", "exclude_user", "added", "code", "sent_at", "session")
 
 
 class Listener(Protocol):

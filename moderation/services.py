@@ -14,7 +14,6 @@ from accounts.models import User
 from messaging import fanout
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
-from messaging.consumers import CLOSE_SUSPENDED
 from messaging.models import Message, MessageRevision
 from moderation.models import AuditEntry, Report
 
@@ -113,7 +112,7 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
     if not user.is_suspended:
         account_services.user_suspend(user=user, reason=reason)
         for user_id in [user.pk, *user.bots.values_list("pk", flat=True)]:
-            fanout.after_commit(fanout.close_user_sockets, user_id, CLOSE_SUSPENDED)
+            fanout.after_commit(fanout.close_user_sockets, user_id, fanout.CLOSE_SUSPENDED)
         audit_record(actor=moderator, action=Action.USER_SUSPENDED, target=user, reason=reason, report=report)
     if report is not None:
         _resolve_reports(message_id=report.message_id, moderator=moderator, resolution=Resolution.SUSPENDED)

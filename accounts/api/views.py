@@ -124,7 +124,8 @@ class LogoutApi(PublicApi):
         request=TokenRefreshInputSerializer,
         responses={204: OpenApiResponse(description="Logged out")},
         description="End the login session of this refresh token (from the body, else the cookie): the "
-        "refresh token is blacklisted, and every access token of the session is refused from now on.",
+        "refresh token is blacklisted, every access token of the session is refused from now on, and the "
+        "sockets opened with them close (4401).",
     )
     def post(self, request: Request) -> Response:
         token, _ = _refresh_token_from(request)

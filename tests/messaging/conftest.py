@@ -52,6 +52,13 @@ class Client:
                 return False
         return True
 
+    async def close_code(self) -> int:
+        """The code the server closes this socket with (frames before it are passed over)."""
+        while True:
+            output = await self.communicator.receive_output(timeout=FRAME_TIMEOUT)
+            if output["type"] == "websocket.close":
+                return output["code"]
+
     async def close(self) -> None:
         await self.communicator.disconnect()
 

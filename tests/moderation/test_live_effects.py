@@ -9,19 +9,11 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services as account_services
 from chatproject.asgi import application
-from messaging.consumers import CLOSE_SUSPENDED
+from messaging.fanout import CLOSE_SUSPENDED
 from tests.messaging.conftest import FRAME_TIMEOUT, ORIGIN
 from tests.moderation.conftest import run_action, store_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def close_code(client) -> int:
-    """The code the server closes this socket with (frames before it are passed over)."""
-    while True:
-        output = await client.communicator.receive_output(timeout=FRAME_TIMEOUT)
-        if output["type"] == "websocket.close":
-            return output["code"]
 
 
 async def connect_code(token: str) -> int:
@@ -64,7 +56,7 @@ async def test_suspension_closes_every_socket_of_the_user_with_4403(
     )
     # then: all of bob's sockets close with 4403, ada's stays open
     for tab in bob_tabs:
-        assert await close_code(tab) == CLOSE_SUSPENDED
+        assert await tab.close_code() == CLOSE_SUSPENDED
     await ada_tab.send({"type": "ping"})
     assert await ada_tab.receive_type("pong", skip=("presence",)) == {"type": "pong"}
     # and: bob cannot reconnect, not even with a freshly signed access token
@@ -78,5 +70,5 @@ async def test_a_suspended_owners_bots_are_disconnected_too(connect, moderator_c
     await sync_to_async(run_action)(
         moderator_client, "/admin/accounts/user/", "suspend", [bob], reason="abuse"
     )
-    assert await close_code(bot_tab) == CLOSE_SUSPENDED
+    assert await bot_tab.close_code() == CLOSE_SUSPENDED
     assert await connect_code(token) == CLOSE_SUSPENDED

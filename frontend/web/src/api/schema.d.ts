@@ -13,7 +13,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description End the login session of this refresh token (from the body, else the cookie): the refresh token is blacklisted, and every access token of the session is refused from now on. */
+        /** @description End the login session of this refresh token (from the body, else the cookie): the refresh token is blacklisted, every access token of the session is refused from now on, and the sockets opened with them close (4401). */
         post: operations["v1_auth_logout_create"];
         delete?: never;
         options?: never;
