@@ -1,8 +1,6 @@
 """Shared Redis clients for the full-stack mode (REDIS_URL). One pool per process, or per event loop
 for the asyncio client, since redis.asyncio connections belong to the loop that opened them."""
 
-import asyncio
-import weakref
 from functools import cache
 
 import redis
@@ -10,12 +8,10 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from redis.connection import parse_url
 
+from chatproject.per_loop import PerLoop
+
 ASYNC_POOL_SIZE = 200  # connections per worker process
 ASYNC_POOL_WAIT_SECONDS = 5
-
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def redis_enabled() -> bool:
@@ -36,17 +32,20 @@ def get_redis() -> redis.Redis:
 
 
 def get_async_redis() -> aioredis.Redis:
-    loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
-    if client is None:
-        # Blocking: a burst (hundreds of sockets connecting or leaving at once) waits for a free connection
-        # instead of failing with MaxConnectionsError, as redis-py's default pool does past its limit.
-        pool = aioredis.BlockingConnectionPool.from_url(
-            settings.REDIS_URL,
-            max_connections=ASYNC_POOL_SIZE,
-            timeout=ASYNC_POOL_WAIT_SECONDS,
-            socket_timeout=5,
-            health_check_interval=30,
-        )
-        client = _async_clients[loop] = aioredis.Redis(connection_pool=pool)
-    return client
+    return _async_clients.get()
+
+
+def _new_async_client() -> aioredis.Redis:
+    # Blocking: a burst (hundreds of sockets connecting or leaving at once) waits for a free connection
+    # instead of failing with MaxConnectionsError, as redis-py's default pool does past its limit.
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.REDIS_URL,
+        max_connections=ASYNC_POOL_SIZE,
+        timeout=ASYNC_POOL_WAIT_SECONDS,
+        socket_timeout=5,
+        health_check_interval=30,
+    )
+    return aioredis.Redis(connection_pool=pool)
+
+
+_async_clients = PerLoop(_new_async_client)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,6 +25,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from chatproject import metrics
+from chatproject.per_loop import PerLoop
 from chatproject.redis import get_async_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
@@ -220,16 +220,10 @@ class RedisHub(Hub):
                 confirmation.set_result(None)
 
 
-_redis_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisHub] = weakref.WeakKeyDictionary()
+_redis_hubs = PerLoop(RedisHub)
 _local_hub = LocalHub()
 
 
 def get_hub() -> Hub:
     """This event loop's hub (redis-py connections belong to the loop that opened them)."""
-    if not redis_enabled():
-        return _local_hub
-    loop = asyncio.get_running_loop()
-    hub = _redis_hubs.get(loop)
-    if hub is None:
-        hub = _redis_hubs[loop] = RedisHub()
-    return hub
+    return _redis_hubs.get() if redis_enabled() else _local_hub

@@ -8,9 +8,7 @@ it, so the database serves."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import weakref
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -20,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from redis.asyncio.client import Pipeline
 
+from chatproject.per_loop import PerLoop
 from chatproject.redis import get_async_redis, get_redis, redis_enabled
 from messaging import selectors
 from messaging.delivery.broker import LONGEST_SEND_SECONDS
@@ -272,17 +271,8 @@ def remember_changed(message: dict[str, Any]) -> None:
 _database_journal = DatabaseJournal()
 
 
-# Weak keys: a closed event loop (tests, async_to_sync) takes its journal with it.
-_redis_journals: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisJournal] = (
-    weakref.WeakKeyDictionary()
-)
+_redis_journals = PerLoop(RedisJournal)
 
 
 def get_journal() -> Journal:
-    if not redis_enabled():
-        return _database_journal
-    loop = asyncio.get_running_loop()
-    journal = _redis_journals.get(loop)
-    if journal is None:
-        journal = _redis_journals[loop] = RedisJournal()
-    return journal
+    return _redis_journals.get() if redis_enabled() else _database_journal

@@ -11,7 +11,6 @@ embedded mode has no broker and stores the batch in a thread."""
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chatproject.celery import app as celery_app
+from chatproject.per_loop import PerLoop
 from messaging import tasks
 from messaging.delivery.broker import QUEUE_WAIT_LIMIT_SECONDS, BrokerPublisher, aiormq_url
 from messaging.delivery.coalesce import Coalescer, Pending, settle
@@ -135,24 +135,19 @@ def eager_publish_batch() -> PublishBatch:
     return database_sync_to_async(tasks.publish_persistence_batch)
 
 
-# Weak keys: a closed event loop (tests, async_to_sync) takes its publisher with it.
-_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BatchPublisher] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def publisher_for_running_loop() -> BatchPublisher:
-    loop = asyncio.get_running_loop()
-    publisher = _publishers.get(loop)
-    if publisher is None:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            publisher = BatchPublisher(eager_publish_batch())
-        else:
-            publisher = BatchPublisher(
-                broker_publish_batch(),
-                min_interval=settings.PERSISTENCE_BATCH_INTERVAL_MS / 1000,
-                busy_rate=settings.PERSISTENCE_BATCH_ABOVE_PER_SECOND,
-                wait_limit=QUEUE_WAIT_LIMIT_SECONDS,
-            )
-        _publishers[loop] = publisher
-    return publisher
+    return _publishers.get()
+
+
+def _new_publisher() -> BatchPublisher:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return BatchPublisher(eager_publish_batch())
+    return BatchPublisher(
+        broker_publish_batch(),
+        min_interval=settings.PERSISTENCE_BATCH_INTERVAL_MS / 1000,
+        busy_rate=settings.PERSISTENCE_BATCH_ABOVE_PER_SECOND,
+        wait_limit=QUEUE_WAIT_LIMIT_SECONDS,
+    )
+
+
+_publishers = PerLoop(_new_publisher)
