@@ -52,7 +52,9 @@ def session_end(*, refresh_token: str) -> None:
         lifetime = jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()
         cache.set(selectors.ended_session_key(session_id), True, timeout=int(lifetime) + 1)
         user_id = refresh[jwt_settings.USER_ID_CLAIM]
-        fanout.after_commit(fanout.close_session_sockets, int(user_id), str(session_id))
+        fanout.after_commit(
+            fanout.close_user_sockets, int(user_id), fanout.CLOSE_UNAUTHENTICATED, session=str(session_id)
+        )
 
 
 # --- API tokens and bots

@@ -38,13 +38,9 @@ def _user_for_api_token(raw: str) -> User | None:
         return None
 
 
-async def user_from_token(token: str) -> User | AnonymousUser:
-    """The user a token belongs to; AnonymousUser if it is invalid. Raises AccountSuspended."""
-    return (await _authenticate(token))[0]
-
-
-async def _authenticate(token: str) -> tuple[User | AnonymousUser, str]:
-    """(user, login session id: "" for an API token)."""
+async def authenticate(token: str) -> tuple[User | AnonymousUser, str]:
+    """(the user a token belongs to, or AnonymousUser if it is invalid; its login session id, "" for an API
+    token). Raises AccountSuspended."""
     if tokens.looks_like_api_token(token):
         return await _user_for_api_token(token) or AnonymousUser(), ""
     try:
@@ -63,7 +59,7 @@ class JWTAuthMiddleware(BaseMiddleware):
         session, suspended = "", False
         if token:
             try:
-                user, session = await _authenticate(token)
+                user, session = await authenticate(token)
             except AccountSuspended:
                 suspended = True
         scope = {**scope, "user": user, "session": session, "suspended": suspended}

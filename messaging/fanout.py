@@ -64,14 +64,10 @@ async def membership_changed(
     await get_hub().publish(user_channel(user_id), broadcast)
 
 
-async def close_user_sockets(user_id: int, code: int) -> None:
-    await get_hub().publish(user_channel(user_id), Broadcast(kind="close", code=code))
-
-
-async def close_session_sockets(user_id: int, session_id: str) -> None:
-    """Close the sockets opened with the tokens of one login session (it logged out), on every worker."""
-    broadcast = Broadcast(kind="close", code=CLOSE_UNAUTHENTICATED, session=session_id)
-    await get_hub().publish(user_channel(user_id), broadcast)
+async def close_user_sockets(user_id: int, code: int, *, session: str = "") -> None:
+    """Close the user's sockets on every worker: all of them, or only those opened with the tokens of one
+    login session (it logged out)."""
+    await get_hub().publish(user_channel(user_id), Broadcast(kind="close", code=code, session=session))
 
 
 def after_commit(coroutine_function: Any, *args: Any, **kwargs: Any) -> None:

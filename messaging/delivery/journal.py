@@ -177,23 +177,21 @@ async def _reserve_batch(requests: list[list[str]]) -> list[list[Any] | Exceptio
         return await pipe.execute(raise_on_error=False)
 
 
-COMMIT_COMMANDS = 3  # besides the PUBLISH
-
-
 async def _commit_batch(commits: list[Commit]) -> list[None | Exception]:
     """Every commit's commands in one pipeline, in commit order; a commit fails if one of its commands did."""
     async with get_async_redis().pipeline(transaction=False) as pipe:
-        for message, then_publish in commits:
-            _queue_commit(pipe, message, then_publish)
+        command_counts = [_queue_commit(pipe, message, then_publish) for message, then_publish in commits]
         replies = iter(await pipe.execute(raise_on_error=False))
     outcomes: list[None | Exception] = []
-    for _, then_publish in commits:
-        own = [next(replies) for _ in range(COMMIT_COMMANDS + (then_publish is not None))]
+    for count in command_counts:
+        own = [next(replies) for _ in range(count)]
         outcomes.append(next((reply for reply in own if isinstance(reply, Exception)), None))
     return outcomes
 
 
-def _queue_commit(pipe: Pipeline, message: dict[str, Any], then_publish: Published | None) -> None:
+def _queue_commit(pipe: Pipeline, message: dict[str, Any], then_publish: Published | None) -> int:
+    """Queue one commit's commands; returns how many."""
+    queued_before = len(pipe)
     text = json.dumps(message, separators=(",", ":"))
     log = _log_key(message["conversation"])
     pipe.zadd(log, {text: message["seq"]})
@@ -202,6 +200,7 @@ def _queue_commit(pipe: Pipeline, message: dict[str, Any], then_publish: Publish
     if then_publish is not None:
         channel, broadcast = then_publish
         pipe.publish(channel, broadcast.encode())
+    return len(pipe) - queued_before
 
 
 class DatabaseJournal:

@@ -5,7 +5,7 @@ from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 
 from accounts import services
-from accounts.ws_auth import user_from_token
+from accounts.ws_auth import authenticate
 from tests.accounts.factories import UserFactory
 from tests.messaging.conftest import connect  # noqa: F401
 
@@ -39,4 +39,4 @@ def revoked(bot_token):
 
 def test_a_revoked_api_token_does_not_authenticate_a_socket(revoked):
     # (an anonymous scope is closed with 4401, as tests/messaging/test_socket_events.py shows)
-    assert isinstance(async_to_sync(user_from_token)(revoked), AnonymousUser)
+    assert isinstance(async_to_sync(authenticate)(revoked)[0], AnonymousUser)
