@@ -252,7 +252,7 @@ class Parley(Server):
         return int((BENCH_DIR / "pids" / f"{name}.pid").read_text())
 
     def worker_pids(self) -> list[int]:
-        return [self._pid(f"daphne-{i}") for i in range(1, self.workers + 1)]
+        return [self._pid(f"web-{i}") for i in range(1, self.workers + 1)]
 
     def components(self) -> dict[str, list[psutil.Process]]:
         found = super().components()

@@ -1,4 +1,4 @@
-"""Garbage-collector settings for the long-running server processes: Daphne workers and Celery's pool.
+"""Garbage-collector settings for the long-running server processes: web workers and Celery's pool.
 
 With CPython's defaults, a Daphne worker holding 500 sockets (~120,000 tracked objects) ran a full collection
 every 2-3 s at a few hundred sends/s, each stopping its event loop for 80-300 ms; every frame in flight

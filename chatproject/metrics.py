@@ -2,7 +2,7 @@
 one place; updating one is a counter increment or a histogram observation in memory: no I/O, so they are
 safe on the socket hot path.
 
-Web workers (Daphne) serve their own process's values at /metrics. Celery workers serve theirs on
+Web workers serve their own process's values at /metrics. Celery workers serve theirs on
 CELERY_METRICS_PORT; under the prefork pool, with PROMETHEUS_MULTIPROC_DIR set, the values of every pool
 process are summed (prometheus_client's multiprocess mode). Figures of the whole installation (queue
 depths, presence keys) are read when /metrics is scraped, by the collector in chatproject.monitoring."""

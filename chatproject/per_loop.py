@@ -1,5 +1,5 @@
 """One object per event loop: asyncio clients, queues and futures belong to the loop that made them, and
-a worker process may run several loops (Daphne's, and short-lived ones under async_to_sync)."""
+a worker process may run several loops (the server's, and short-lived ones under async_to_sync)."""
 
 import asyncio
 import weakref

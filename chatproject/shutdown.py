@@ -1,8 +1,10 @@
-"""Graceful shutdown of a Daphne worker (docs/scaling.md): on SIGTERM, stop taking sockets, close every open
-one with 1001 "going away" so its client reconnects to another worker at once, then stop the server.
+"""Graceful shutdown of a web worker, under Daphne or uvicorn (docs/scaling.md): on SIGTERM, stop taking
+sockets, close every open one with 1001 "going away" so its client reconnects to another worker at once, then
+stop the server.
 
 Daphne alone, on SIGTERM, stops Twisted's reactor, which cancels every application coroutine and drops the
-TCP connections: clients see 1006 (abnormal closure) and consumers' disconnect() never runs. Here the
+TCP connections: clients see 1006 (abnormal closure) and consumers' disconnect() never runs. uvicorn alone
+closes every socket with 1012, which the web client treats as a dropped connection (it backs off). Here the
 consumers close first, through the normal close handshake, so disconnect() cleans up presence and groups.
 
 Sockets register themselves (ChatConsumer.connect/disconnect); the process-wide registry holds them weakly.
@@ -77,7 +79,17 @@ def install_under_daphne() -> None:
         return
     from twisted.internet import reactor
 
-    reactor.callWhenRunning(_install_handler, reactor)
+    reactor.callWhenRunning(_install_under_daphne, reactor)
+
+
+def install_under_uvicorn() -> None:
+    """Take over SIGTERM from the running uvicorn Server: call at lifespan start-up, once uvicorn has
+    installed its handlers (it imports the application before)."""
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+    if server is None or not hasattr(server, "should_exit"):
+        logger.warning("no uvicorn server handles SIGTERM here: sockets will not be drained on shutdown")
+        return
+    _take_over_sigterm(stop=lambda: setattr(server, "should_exit", True))
 
 
 def close_every_socket(code: int) -> None:
@@ -116,16 +128,22 @@ def _daphne_closer() -> Callable[[int], None] | None:
     return close_all
 
 
-def _install_handler(reactor: Any) -> None:
+def _install_under_daphne(reactor: Any) -> None:
     global _daphne_close_every_socket
-    loop = asyncio.get_event_loop()
     _daphne_close_every_socket = _daphne_closer()
-    twisted_handler = signal.getsignal(signal.SIGTERM)
+    _take_over_sigterm(stop=reactor.stop)
+
+
+def _take_over_sigterm(*, stop: Callable[[], None]) -> None:
+    """On SIGTERM, drain then `stop` the server (which stops accepting and exits, 0). A second SIGTERM goes
+    to the server's own handler: stop now."""
+    loop = asyncio.get_event_loop()
+    server_handler = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        if _draining:  # a second SIGTERM: stop now, as Daphne would have
-            if callable(twisted_handler):
-                twisted_handler(signum, frame)
+        if _draining:
+            if callable(server_handler):
+                server_handler(signum, frame)
             return
         loop.call_soon_threadsafe(_start_drain)
 
@@ -134,7 +152,7 @@ def _install_handler(reactor: Any) -> None:
             try:
                 await drain()
             finally:
-                reactor.stop()
+                stop()
 
         asyncio.ensure_future(drain_then_stop())
 

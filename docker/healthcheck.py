@@ -1,4 +1,4 @@
-"""Container health check: GET /healthz on the local Daphne.
+"""Container health check: GET /healthz on the local web worker (uvicorn or Daphne).
 
 Django answers 400 to a Host it does not allow, so the request names the first of
 DJANGO_ALLOWED_HOSTS rather than 127.0.0.1, which production deployments rarely allow."""

@@ -179,10 +179,12 @@ def test_k8s_web_drains_inside_its_grace_period():
     assert pause + drain + 5 <= pod["terminationGracePeriodSeconds"]
 
 
-def test_k8s_web_and_ingress_match_the_daphne_command_and_socket_lifetimes():
+def test_k8s_web_and_ingress_match_the_server_command_and_socket_lifetimes():
     web = _container("Deployment", "parley-web")
-    assert web["command"][0] == "daphne"
-    assert "--proxy-headers" in web["command"]
+    command = web["command"]
+    assert command[0] == "uvicorn"
+    assert "--proxy-headers" in command
+    assert command[command.index("--lifespan") + 1] == "on"  # the 1001 drain is installed at start-up
     annotations = _k8s("Ingress", "parley")["metadata"]["annotations"]
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600

@@ -1,9 +1,10 @@
-"""Graceful shutdown (chatproject/shutdown.py): on SIGTERM a Daphne worker refuses new sockets, closes every
-open one with 1001 "going away" so clients reconnect elsewhere at once, reports not-ready, and exits within
-the grace period.
+"""Graceful shutdown (chatproject/shutdown.py): on SIGTERM a web worker, under either server, refuses new
+sockets, closes every open one with 1001 "going away" so clients reconnect elsewhere at once, reports
+not-ready, and exits within the grace period.
 
-The end-to-end test runs a real Daphne in embedded mode (SQLite, in-process fan-out hub) in a fresh data
-folder on a free port in 8400-8499; the others drive the drain through WebsocketCommunicator."""
+The end-to-end tests run a real Daphne and a real uvicorn in embedded mode (SQLite, in-process fan-out hub)
+in a fresh data folder on a free port in 8400-8499; the others drive the drain through
+WebsocketCommunicator."""
 
 import os
 import signal
@@ -51,14 +52,14 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
+            raise RuntimeError(f"the server exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (a loopback URL we made)
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"daphne did not answer {url} within {timeout} s")
+    raise RuntimeError(f"the server did not answer {url} within {timeout} s")
 
 
 @pytest.fixture
@@ -96,13 +97,23 @@ def access_token(embedded_env: dict[str, str]) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-@pytest.fixture
-def daphne(embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+SERVER_COMMANDS = {
+    "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}"],
+    # as scripts/stack.sh and docker/ start it
+    "uvicorn": ["uvicorn", "--host", "127.0.0.1", "--port", "{port}", "--loop", "uvloop"]
+    + ["--http", "httptools", "--ws", "websockets-sansio"]
+    + ["--lifespan", "on", "--timeout-graceful-shutdown", "5"],
+}
+
+
+@pytest.fixture(params=sorted(SERVER_COMMANDS))
+def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     port = _free_port()
-    with (tmp_path / "daphne.log").open("wb") as log:
+    program, *options = SERVER_COMMANDS[request.param]
+    command = [str(Path(sys.executable).with_name(program))] + [o.format(port=port) for o in options]
+    with (tmp_path / "server.log").open("wb") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("daphne")), "-b", "127.0.0.1", "-p", str(port)]
-            + ["chatproject.asgi:application"],
+            [*command, "chatproject.asgi:application"],
             env=embedded_env,
             cwd=ROOT,
             stdout=log,
@@ -117,9 +128,9 @@ def daphne(embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subpr
                 process.wait(timeout=10)
 
 
-def test_sigterm_closes_every_socket_with_1001_and_daphne_exits_in_time(daphne, access_token):
+def test_sigterm_closes_every_socket_with_1001_and_the_server_exits_in_time(server, access_token):
     # given two open sockets on a live worker
-    process, port = daphne
+    process, port = server
     url = f"ws://127.0.0.1:{port}/ws/?token={access_token}"
     with ExitStack() as stack:
         sockets = [
@@ -152,8 +163,8 @@ def _receive_until_closed(ws: Any) -> None:
         ws.recv(timeout=EXIT_WITHIN_SECONDS)
 
 
-def test_sigterm_with_no_sockets_exits_at_once(daphne):
-    process, _ = daphne
+def test_sigterm_with_no_sockets_exits_at_once(server):
+    process, _ = server
     sent_at = time.monotonic()
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=EXIT_WITHIN_SECONDS) == 0

@@ -1,4 +1,4 @@
-"""The full stack (scripts/stack.sh: 2 Daphne workers behind nginx, a Celery worker, moto S3) on this
+"""The full stack (scripts/stack.sh: 2 uvicorn web workers behind nginx, a Celery worker, moto S3) on this
 machine's PostgreSQL, Redis and RabbitMQ, started once for the stack tests, on its own ports, database, Redis
 db and RabbitMQ vhost so that nothing else a test does can touch its queues."""
 

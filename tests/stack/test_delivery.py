@@ -1,4 +1,4 @@
-"""The delivery promise on the real stack (2 Daphne workers behind nginx, Celery on RabbitMQ, Redis,
+"""The delivery promise on the real stack (2 uvicorn web workers behind nginx, Celery on RabbitMQ, Redis,
 PostgreSQL): every acknowledged message is stored exactly once and delivered to every member exactly once, in
 seq order — across workers, and through the death of any worker or the restart of Redis or RabbitMQ."""
 
@@ -95,7 +95,7 @@ def on_workers(stack, count: int = 2) -> list[ChatClient]:
     return [ChatClient(worker_ws(index), stack.user()) for index in range(1, count + 1)]
 
 
-async def test_killing_a_daphne_worker_loses_nothing(stack):
+async def test_killing_a_web_worker_loses_nothing(stack):
     clients = [ChatClient(WS_NGINX, stack.user()) for _ in range(4)]
 
     async def kill_worker(acked):

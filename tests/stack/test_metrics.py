@@ -148,7 +148,7 @@ def scrape(url: str, **headers: str) -> Samples:
 
 
 def web_total(name: str, **labels: str) -> float:
-    """Summed over every Daphne worker, each scraped directly (through nginx one would hit a random one)."""
+    """Summed over every web worker, each scraped directly (through nginx one would hit a random one)."""
     key = (name, tuple(sorted(labels.items())))
     return sum(scrape(f"{worker}/metrics").get(key, 0.0) for worker in WORKERS)
 
@@ -158,7 +158,7 @@ def celery_value(name: str, **labels: str) -> float:
 
 
 async def send_one(scene: Scene, worker: int) -> dict[str, Any]:
-    """ada sends one message through a socket on the given Daphne worker, as the web app does (sync first);
+    """ada sends one message through a socket on the given web worker, as the web app does (sync first);
     returns the acked message once its echo has come back too."""
     url = f"ws://127.0.0.1:{8380 + worker}/ws/?token={scene.ada.token}"
     client_id = str(uuid.uuid4())
@@ -258,7 +258,7 @@ def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
     # then: the socket worker logged the ack with the send's trace and its connection
     [acked] = [
         line
-        for line in _log_lines("daphne-1")
+        for line in _log_lines("web-1")
         if line["message"] == "message acked" and line.get("message_id") == message["id"]
     ]
     trace = acked["trace"]
@@ -272,7 +272,7 @@ def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
         )
 
     # and the same trace is on the enqueue, the persistence task and the push tasks in the Celery worker
-    wait_until(lambda: found("daphne-1", "persistence batch queued", single=False), "the queued line")
+    wait_until(lambda: found("web-1", "persistence batch queued", single=False), "the queued line")
     wait_until(lambda: found("celery", "persistence batch stored", single=False), "the stored line")
     wait_until(
         lambda: found("celery", "push decided", single=False), "the push-decided line"
