@@ -269,11 +269,12 @@ start_worker() {
     local index="$1" port
     port="$(worker_port "$index")"
     # --proxy-headers: take the client address from nginx's X-Forwarded-For (throttles key on it).
+    # uvicorn: the same options as docker/Dockerfile's CMD (explained there).
     case "$STACK_SERVER" in
     uvicorn)
         start_process "web-$index" "$VENV/bin/uvicorn" chatproject.asgi:application --host 127.0.0.1 \
             --port "$port" --loop uvloop --http httptools --ws websockets-sansio --lifespan on \
-            --no-access-log --proxy-headers --timeout-graceful-shutdown 5
+            --ws-max-size 1048576 --no-access-log --proxy-headers --timeout-graceful-shutdown 5
         ;;
     daphne)
         start_process "web-$index" "$VENV/bin/daphne" --proxy-headers -b 127.0.0.1 -p "$port" \

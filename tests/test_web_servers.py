@@ -1,11 +1,15 @@
-"""Graceful shutdown (chatproject/shutdown.py): on SIGTERM a web worker, under either server, refuses new
-sockets, closes every open one with 1001 "going away" so clients reconnect elsewhere at once, reports
-not-ready, and exits within the grace period.
+"""What a web worker does the same under either server (Daphne, uvicorn as docker/ and scripts/stack.sh start
+it), run for real in embedded mode (SQLite, in-process fan-out hub) in a fresh data folder on a free port in
+8400-8499:
 
-The end-to-end tests run a real Daphne and a real uvicorn in embedded mode (SQLite, in-process fan-out hub)
-in a fresh data folder on a free port in 8400-8499; the others drive the drain through
-WebsocketCommunicator."""
+- graceful shutdown (chatproject/shutdown.py): on SIGTERM it refuses new sockets, closes every open one with
+  1001 "going away" so clients reconnect elsewhere at once, reports not-ready, and exits within the grace
+  period (the drain's own tests drive it through WebsocketCommunicator);
+- frame sizes: a frame over 64 KiB is answered `too_large` and the socket stays open; one over 1 MiB is
+  refused by the server itself before the application buffers it (uvicorn closes with 1009 "message too big";
+  Daphne's autobahn drops the connection)."""
 
+import json
 import os
 import signal
 import socket
@@ -16,6 +20,7 @@ import urllib.request
 import weakref
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -102,12 +107,19 @@ SERVER_COMMANDS = {
     # as scripts/stack.sh and docker/ start it
     "uvicorn": ["uvicorn", "--host", "127.0.0.1", "--port", "{port}", "--loop", "uvloop"]
     + ["--http", "httptools", "--ws", "websockets-sansio"]
-    + ["--lifespan", "on", "--timeout-graceful-shutdown", "5"],
+    + ["--lifespan", "on", "--ws-max-size", "1048576", "--timeout-graceful-shutdown", "5"],
 }
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    name: str
+    process: subprocess.Popen
+    port: int
+
+
 @pytest.fixture(params=sorted(SERVER_COMMANDS))
-def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
     port = _free_port()
     program, *options = SERVER_COMMANDS[request.param]
     command = [str(Path(sys.executable).with_name(program))] + [o.format(port=port) for o in options]
@@ -121,7 +133,7 @@ def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tu
         )
         try:
             _wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
-            yield process, port
+            yield LiveServer(request.param, process, port)
         finally:
             if process.poll() is None:
                 process.kill()
@@ -130,13 +142,29 @@ def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[tu
 
 def test_sigterm_closes_every_socket_with_1001_and_the_server_exits_in_time(server, access_token):
     # given two open sockets on a live worker
-    process, port = server
+    process, port = server.process, server.port
     url = f"ws://127.0.0.1:{port}/ws/?token={access_token}"
     with ExitStack() as stack:
         sockets = [
             stack.enter_context(ws_connect(url, origin="http://127.0.0.1", open_timeout=5)) for _ in range(2)
         ]
         _sigterm_and_expect_going_away(process, sockets)
+
+
+def test_oversized_frames_get_an_error_or_a_1009_close(server, access_token):
+    url = f"ws://127.0.0.1:{server.port}/ws/?token={access_token}"
+    with ws_connect(url, origin="http://127.0.0.1", open_timeout=5, max_size=None) as ws:
+        ws.send(json.dumps({"type": "ping", "ref": "big", "padding": "x" * 100_000}))
+        assert json.loads(ws.recv(timeout=5))["code"] == "too_large"
+        ws.send('{"type": "ping"}')
+        assert '"pong"' in str(ws.recv(timeout=5))
+
+        ws.send("x" * (1024 * 1024 + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            _receive_until_closed(ws)
+    # uvicorn closes with 1009; autobahn, under Daphne, drops the connection without a close frame (1006)
+    expected_code = {"uvicorn": 1009, "daphne": None}[server.name]
+    assert (closed.value.rcvd and closed.value.rcvd.code) == expected_code
 
 
 def _sigterm_and_expect_going_away(process: subprocess.Popen, sockets: list) -> None:
@@ -164,7 +192,7 @@ def _receive_until_closed(ws: Any) -> None:
 
 
 def test_sigterm_with_no_sockets_exits_at_once(server):
-    process, _ = server
+    process = server.process
     sent_at = time.monotonic()
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=EXIT_WITHIN_SECONDS) == 0
