@@ -1,6 +1,5 @@
 """What a web worker does the same under either server (Daphne, uvicorn as docker/ and scripts/stack.sh start
-it), run for real in embedded mode (SQLite, in-process fan-out hub) in a fresh data folder on a free port in
-8400-8499:
+it), run for real in embedded mode (SQLite, in-process fan-out hub) in a fresh data folder on a free port:
 
 - graceful shutdown (chatproject/shutdown.py): on SIGTERM it refuses new sockets, closes every open one with
   1001 "going away" so clients reconnect elsewhere at once, reports not-ready, and exits within the grace
@@ -10,13 +9,10 @@ it), run for real in embedded mode (SQLite, in-process fan-out hub) in a fresh d
   Daphne's autobahn drops the connection)."""
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import weakref
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -34,55 +30,17 @@ from websockets.sync.client import connect as ws_connect
 from chatproject import shutdown
 from chatproject.asgi import application
 from tests.accounts.factories import UserFactory
+from tests.live_server import ROOT, free_port, manage, wait_until_up
+from tests.live_server import embedded_env as embedded_env_for
 
-ROOT = Path(__file__).resolve().parents[1]
-SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "S3_BUCKET", "S3_ENDPOINT_URL")
 ORIGIN = (b"origin", b"http://127.0.0.1")
 DRAIN_SECONDS = 5
 EXIT_WITHIN_SECONDS = DRAIN_SECONDS + 5
 
 
-def _free_port() -> int:
-    for port in range(8400, 8500):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail("no free port in 8400-8499")
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (a loopback URL we made)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer {url} within {timeout} s")
-
-
 @pytest.fixture
 def embedded_env(tmp_path: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
-    env.update(
-        DJANGO_SETTINGS_MODULE="chatproject.settings.base",
-        PARLEY_DATA_DIR=str(tmp_path),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        PARLEY_DRAIN_SECONDS=str(DRAIN_SECONDS),
-    )
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
-    return env
+    return embedded_env_for(tmp_path, PARLEY_DRAIN_SECONDS=str(DRAIN_SECONDS))
 
 
 @pytest.fixture
@@ -91,15 +49,7 @@ def access_token(embedded_env: dict[str, str]) -> str:
         "from accounts.models import User; from rest_framework_simplejwt.tokens import AccessToken; "
         "print(AccessToken.for_user(User.objects.create_user('ada', password='x')))"
     )
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", script],
-        env=embedded_env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return result.stdout.strip().splitlines()[-1]
+    return manage(embedded_env, "shell", "-c", script).strip().splitlines()[-1]
 
 
 SERVER_COMMANDS = {
@@ -120,7 +70,7 @@ class LiveServer:
 
 @pytest.fixture(params=sorted(SERVER_COMMANDS))
 def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
-    port = _free_port()
+    port = free_port()
     program, *options = SERVER_COMMANDS[request.param]
     command = [str(Path(sys.executable).with_name(program))] + [o.format(port=port) for o in options]
     with (tmp_path / "server.log").open("wb") as log:
@@ -132,7 +82,7 @@ def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[Li
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
             yield LiveServer(request.param, process, port)
         finally:
             if process.poll() is None:

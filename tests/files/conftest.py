@@ -1,6 +1,5 @@
 """Fixtures for the files app: a real moto S3 server over HTTP, or local disk, behind default_storage."""
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,9 @@ import pytest
 import requests
 
 from tests.files.factories import StoredFileFactory
+from tests.live_server import free_port
 
 MOTO_CREDENTIALS = {"access_key": "testing", "secret_key": "testing-secret", "region_name": "us-east-1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_until_answering(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -38,7 +32,7 @@ def _wait_until_answering(url: str, process: subprocess.Popen, timeout: float = 
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """moto's S3 server as a real subprocess on a free port, for the whole session."""
-    port = _free_port()
+    port = free_port()
     moto_server = Path(sys.executable).with_name("moto_server")
     process = subprocess.Popen(
         [str(moto_server), "-H", "127.0.0.1", "-p", str(port)],

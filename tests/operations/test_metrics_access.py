@@ -1,6 +1,5 @@
 """/metrics on a web worker and the Celery exporter answer the allow-list or the token, nobody else."""
 
-import socket
 import urllib.error
 import urllib.request
 
@@ -8,6 +7,7 @@ import pytest
 from django.test import Client
 
 from chatproject import monitoring
+from tests.live_server import free_port
 
 OUTSIDER = "203.0.113.9"
 
@@ -74,12 +74,6 @@ def test_networks_can_be_allowed(client, db, settings):
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _get(url: str, headers: dict[str, str]) -> tuple[int, str]:
     request = urllib.request.Request(url, headers=headers)  # noqa: S310  (a local http URL)
     try:
@@ -92,7 +86,7 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, str]:
 def test_the_celery_exporter_is_guarded_the_same_way(settings):
     # given: a worker's exporter, in this process (no PROMETHEUS_MULTIPROC_DIR)
     settings.METRICS_TOKEN = "worker-token-41"
-    port = _free_port()
+    port = free_port()
     server = monitoring.start_celery_exporter(address="127.0.0.1", port=port, environ={})
     url = f"http://127.0.0.1:{port}/metrics"
     try:
