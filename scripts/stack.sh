@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The full Parley stack on this machine's services, in the background:
-#   nginx (127.0.0.1:$STACK_PORT) -> $WORKERS web workers (127.0.0.1:8001..800N; uvicorn, or Daphne with
-#   STACK_SERVER=daphne) + one Celery worker (metrics on the port after the last web worker's), + a moto S3 server on
-#   127.0.0.1:9000 unless S3_ENDPOINT_URL is set.
+#   nginx (127.0.0.1:$STACK_PORT) -> $WORKERS web workers (127.0.0.1:8001..800N; uvicorn, or Daphne
+#   with STACK_SERVER=daphne) + one Celery worker (metrics on the port after the last web worker's),
+#   + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set.
 # PostgreSQL, Redis and RabbitMQ are the machine's own (see `make services`).
 #
 # Usage: scripts/stack.sh up | down | status
