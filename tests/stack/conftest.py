@@ -14,16 +14,19 @@ import psycopg
 import pytest
 import requests
 
+from tests import slot
+
 ROOT = Path(__file__).resolve().parents[2]
+VHOST = slot.name("parley_stack_test")
 STACK_ENV = {
     "STACK_DIR": str(ROOT / ".stack-test"),
-    "STACK_PORT": "8180",
-    "STACK_WORKER_BASE_PORT": "8181",
-    "STACK_MOTO_PORT": "8190",
+    "STACK_PORT": str(slot.port(8180)),
+    "STACK_WORKER_BASE_PORT": str(slot.port(8181)),
+    "STACK_MOTO_PORT": str(slot.port(8190)),
     "WORKERS": "2",
-    "DATABASE_URL": "postgres://root@127.0.0.1:5432/parley_stack_test",
-    "REDIS_URL": "redis://127.0.0.1:6379/13",
-    "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/parley_stack_test",
+    "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{slot.name('parley_stack_test')}",
+    "REDIS_URL": slot.redis_url(13),
+    "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
     "JWT_ACCESS_MINUTES": "60",
     # Every test user registers from 127.0.0.1: the per-IP limits are for real clients.
     "THROTTLE_AUTH_IP": "100000/min",
@@ -111,7 +114,7 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    ensure_vhost("parley_stack_test")
+    ensure_vhost(VHOST)
     stack_command("down")
     stack_command("up")
     try:

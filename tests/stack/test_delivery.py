@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from tests import slot
 from tests.stack.client import ChatClient, wait_until
 from tests.stack.conftest import WS_NGINX, stack_command, worker_ws
 
@@ -123,7 +124,8 @@ async def test_a_redis_restart_fails_sends_loudly_and_loses_nothing(stack):
     clients = on_workers(stack)
 
     async def restart_redis(acked):
-        await asyncio.to_thread(run_quietly, "redis-cli", "-p", "6379", "shutdown", "nosave", check=False)
+        shutdown = ("redis-cli", "-p", str(slot.REDIS_PORT), "shutdown", "nosave")
+        await asyncio.to_thread(run_quietly, *shutdown, check=False)
         await asyncio.to_thread(
             run_quietly,
             "redis-server",
@@ -132,7 +134,7 @@ async def test_a_redis_restart_fails_sends_loudly_and_loses_nothing(stack):
             "--bind",
             "127.0.0.1",
             "--port",
-            "6379",
+            str(slot.REDIS_PORT),
             "--save",
             "",
             "--appendonly",

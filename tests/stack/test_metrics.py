@@ -20,23 +20,25 @@ import requests
 import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import slot
 from tests.conftest import wait_until
 from tests.notifications.fake_push import Browser, FakePushService
+from tests.stack.conftest import ensure_vhost
 
 pytestmark = pytest.mark.stack
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "stack-metrics-token-5b1d"
 STACK_ENV = {
-    "STACK_DIR": "/tmp/parley-stack-metrics",  # noqa: S108  (the run folder the brief assigns this stack)
-    "STACK_PORT": "8380",
-    "STACK_WORKER_BASE_PORT": "8381",
-    "STACK_MOTO_PORT": "8390",
-    "STACK_CELERY_METRICS_PORT": "8389",
+    "STACK_DIR": f"/tmp/parley-stack-metrics{slot.SLOT or ''}",  # noqa: S108  (this stack's run folder)
+    "STACK_PORT": str(slot.port(8380)),
+    "STACK_WORKER_BASE_PORT": str(slot.port(8381)),
+    "STACK_MOTO_PORT": str(slot.port(8390)),
+    "STACK_CELERY_METRICS_PORT": str(slot.port(8389)),
     "WORKERS": "2",
-    "DATABASE_URL": "postgres://root@127.0.0.1:5432/parley_stack_metrics",
-    "REDIS_URL": "redis://127.0.0.1:6379/9",
-    "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/parley_metrics",
+    "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{slot.name('parley_stack_metrics')}",
+    "REDIS_URL": slot.redis_url(9),
+    "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{slot.name('parley_metrics')}",
     "METRICS_TOKEN": TOKEN,
     "JWT_ACCESS_MINUTES": "60",
     "THROTTLE_AUTH_IP": "100000/min",
@@ -46,9 +48,9 @@ STACK_ENV = {
     "PUSH_ENDPOINT_HOST_SUFFIXES": "127.0.0.1",
     "PUSH_DELAY_SECONDS": "0",
 }
-NGINX = "http://127.0.0.1:8380"
-WORKERS = ["http://127.0.0.1:8381", "http://127.0.0.1:8382"]
-CELERY_EXPORTER = "http://127.0.0.1:8389/metrics"
+NGINX = f"http://127.0.0.1:{STACK_ENV['STACK_PORT']}"
+WORKERS = [f"http://127.0.0.1:{slot.port(8381 + i)}" for i in range(2)]
+CELERY_EXPORTER = f"http://127.0.0.1:{STACK_ENV['STACK_CELERY_METRICS_PORT']}/metrics"
 LOGS = Path(STACK_ENV["STACK_DIR"]) / "logs"
 BODY = "stack metrics: the body never reaches a log"
 
@@ -57,16 +59,6 @@ def stack_command(action: str) -> None:
     hidden = ("DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR")  # the stack picks its own
     env = {key: value for key, value in os.environ.items() if key not in hidden}
     subprocess.run(["scripts/stack.sh", action], cwd=ROOT, env={**env, **STACK_ENV}, check=True, timeout=180)
-
-
-def ensure_vhost(name: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=False, capture_output=True, timeout=60)
-    subprocess.run(
-        ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 @dataclass
@@ -103,7 +95,7 @@ def _register(http: requests.Session) -> Member:
 
 @pytest.fixture(scope="module")
 def scene() -> Iterator[Scene]:
-    ensure_vhost("parley_metrics")
+    ensure_vhost(slot.name("parley_metrics"))
     stack_command("down")
     stack_command("up")
     push = FakePushService().start()
