@@ -2,7 +2,7 @@
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token, UntypedToken
@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import Token, UntypedToken
 from accounts import tokens
 from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken, User
+from core.errors import NotFound
 
 
 def user_search(*, query: str) -> QuerySet[User]:

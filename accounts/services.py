@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, tokens
 from accounts.models import ApiToken, User
-from messaging import fanout
+from realtime import close_codes, fanout
 
 API_TOKENS_MAX_PER_USER = 20
 BOTS_MAX_PER_OWNER = 20
@@ -53,7 +53,7 @@ def session_end(*, refresh_token: str) -> None:
         cache.set(selectors.ended_session_key(session_id), True, timeout=int(lifetime) + 1)
         user_id = refresh[jwt_settings.USER_ID_CLAIM]
         fanout.after_commit(
-            fanout.close_user_sockets, int(user_id), fanout.CLOSE_UNAUTHENTICATED, session=str(session_id)
+            fanout.close_user_sockets, int(user_id), close_codes.UNAUTHENTICATED, session=str(session_id)
         )
 
 

@@ -12,8 +12,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddleware  # noqa: E402
-from chatproject import gc_tuning, shutdown  # noqa: E402
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
+from core import gc_tuning  # noqa: E402
+from realtime import shutdown  # noqa: E402
 
 
 async def start_web_worker(scope: dict[str, Any], receive: Any, send: Any) -> None:

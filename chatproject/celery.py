@@ -4,11 +4,18 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+)
 from kombu import Queue
 
-from chatproject import celery_signals  # noqa: F401  (JSON logs, trace headers, metrics exporter)
-from chatproject.gc_tuning import tune_garbage_collector
+from core import celery_signals  # noqa: F401  (JSON logs, trace headers)
+from core.gc_tuning import tune_garbage_collector
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings.base")
 
@@ -29,7 +36,7 @@ def declare_dead_letter_queue(sender: Any = None, **kwargs: Any) -> None:
 
 @worker_process_init.connect
 def tune_pool_process(**kwargs: Any) -> None:
-    """Each prefork pool process, once forked: fewer, cheaper collections (chatproject.gc_tuning)."""
+    """Each prefork pool process, once forked: fewer, cheaper collections (core.gc_tuning)."""
     tune_garbage_collector()
 
 
@@ -45,3 +52,22 @@ def close_old_database_connections(task: Any = None, **kwargs: Any) -> None:
 
     if task is not None and not task.request.is_eager:
         close_old_connections()
+
+
+@worker_init.connect
+def start_metrics_exporter(**kwargs: Any) -> None:
+    from django.conf import settings
+
+    if settings.CELERY_METRICS_PORT:
+        from operations import monitoring
+
+        monitoring.start_celery_exporter(
+            address=settings.CELERY_METRICS_ADDRESS, port=settings.CELERY_METRICS_PORT
+        )
+
+
+@worker_process_shutdown.connect
+def forget_pool_process(pid: int | None = None, **kwargs: Any) -> None:
+    from operations import monitoring
+
+    monitoring.mark_process_dead(pid or os.getpid())

@@ -1,8 +1,9 @@
+"""The project's URLs: each app's own, under one API prefix. Apps are named by string (include), as
+INSTALLED_APPS names them: the wiring imports no app module for its URLs."""
+
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-
-from chatproject import admin_status, health, monitoring
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
@@ -14,15 +15,12 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
-    path("metrics", monitoring.metrics_view, name="metrics"),  # allow-list or token (docs/operations.md)
-    path("admin/status/", admin.site.admin_view(admin_status.status_view), name="admin-status"),
+    path("", include("operations.urls")),  # health, metrics and the admin's status page, before the admin
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("frontend.urls")),
 ]
 
-handler404 = "chatproject.errors.json_not_found"
-handler500 = "chatproject.errors.json_server_error"
+handler404 = "core.errors.json_not_found"
+handler500 = "core.errors.json_server_error"

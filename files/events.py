@@ -1,6 +1,6 @@
 """Every payload the files app puts on the wire, built in one place."""
 
-from typing import Any
+from typing import TypedDict
 
 from django.urls import reverse
 
@@ -13,7 +13,17 @@ def thumbnail_url(stored_file: StoredFile) -> str | None:
     return reverse("files-thumbnail", kwargs={"file_id": stored_file.id})
 
 
-def attachment_payload(stored_file: StoredFile) -> dict[str, Any]:
+class AttachmentPayload(TypedDict):
+    id: str
+    name: str
+    size: int
+    content_type: str
+    width: int | None
+    height: int | None
+    thumbnail_url: str | None
+
+
+def attachment_payload(stored_file: StoredFile) -> AttachmentPayload:
     """How a file appears in a message payload and in the files API."""
     return {
         "id": str(stored_file.id),

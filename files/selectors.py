@@ -9,7 +9,6 @@ from django.http import Http404
 
 from accounts.models import User
 from files.models import StoredFile
-from messaging.models import Message
 
 MAX_ATTACHMENTS = 10
 ATTACHMENTS_REFUSED = f"Attach at most {MAX_ATTACHMENTS} of your own uploaded files."
@@ -26,8 +25,11 @@ def file_get_own(*, owner: User, file_id: UUID) -> StoredFile:
 def file_get_for_download(*, user: User, file_id: UUID) -> StoredFile:
     """A ready file `user` may download: their own, or one attached to a message that is not deleted
     in a conversation they are a member of. Deleting a message withdraws what it shared."""
-    shared_with_user = Message.objects.filter(
-        attachments=OuterRef("pk"), deleted_at__isnull=True, conversation__memberships__user=user
+    # Through the attachment links (files sit below messaging, which owns the Message model).
+    shared_with_user = StoredFile.messages.through.objects.filter(
+        storedfile=OuterRef("pk"),
+        message__deleted_at__isnull=True,
+        message__conversation__memberships__user=user,
     )
     visible = StoredFile.objects.filter(Q(owner=user) | Exists(shared_with_user))
     try:

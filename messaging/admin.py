@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from messaging.models import Conversation, Membership, Message, Webhook
-from messaging.webhooks import webhook_revoke
+from messaging.services.webhooks import webhook_revoke
 
 
 class MembershipInline(admin.TabularInline):

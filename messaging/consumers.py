@@ -1,8 +1,8 @@
 """The chat socket (docs/protocol.md): one per browser tab, carrying all of its user's conversations.
 
-Thin by design: frames are validated by messaging.frames, sends go through messaging.delivery.send, other
+Thin by design: frames are validated by realtime.frames, sends go through messaging.delivery.send, other
 writes through services. The hot path (message.send → ack → fan-out) reads only this connection's cached
-membership. Broadcasts arrive from this worker's hub (messaging.hub), not from a channel layer: the hub calls
+membership. Broadcasts arrive from this worker's hub (realtime.hub), not from a channel layer: the hub calls
 `on_broadcast` for every socket that follows a channel, in publish order."""
 
 import asyncio
@@ -16,19 +16,20 @@ from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework import exceptions as drf_exceptions
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from accounts.models import User
-from chatproject import logcontext, metrics, shutdown
-from messaging import events, fanout, frames, redis_watch, selectors, services
+from core import logcontext, metrics
+from core.errors import NotFound, Refused
+from messaging import events, selectors, services
 from messaging.delivery.journal import get_journal
-from messaging.delivery.send import SendError, message_send
-from messaging.hub import Broadcast, Hub, get_hub
+from messaging.delivery.send import message_send
 from messaging.models import Message, Reaction
-from messaging.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
-from messaging.presence import HEARTBEAT_SECONDS, presence_store
-from messaging.ratelimit import SIGNAL_FRAMES, WRITE_FRAMES, TokenBucket
+from realtime import close_codes, fanout, frames, redis_watch, shutdown
+from realtime.hub import Broadcast, BroadcastKind, Hub, get_hub
+from realtime.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
+from realtime.presence import HEARTBEAT_SECONDS, presence_store
+from realtime.ratelimit import SIGNAL_FRAMES, WRITE_FRAMES, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +47,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.accept()
             suspended = self.scope.get("suspended")
-            await self.close(code=fanout.CLOSE_SUSPENDED if suspended else fanout.CLOSE_UNAUTHENTICATED)
+            await self.close(code=close_codes.SUSPENDED if suspended else close_codes.UNAUTHENTICATED)
             return
         if shutdown.is_draining():  # this worker is going away: the client reconnects to another
             await self.accept()
-            await self.close(code=shutdown.CLOSE_GOING_AWAY)
+            await self.close(code=close_codes.GOING_AWAY)
             return
         self.user = user
         self.rate_limits = {"writes": TokenBucket.for_writes(), "signals": TokenBucket.for_signals()}
@@ -118,16 +119,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             frame_type = frame.get("type")
             handler = HANDLERS.get(frame_type) if isinstance(frame_type, str) else None
             if handler is None:
-                raise frames.FrameError("unknown_type", "Unknown or missing frame type.")
+                raise Refused("unknown_type", "Unknown or missing frame type.")
             self._spend_rate_limit(frame["type"])
             await handler(self, frame)
-        except frames.FrameError as error:
+        except Refused as error:
             await self.send_error(error.code, error.detail, ref)
-        except SendError as error:
-            await self.send_error(error.code, error.detail, ref)
-        except (drf_exceptions.NotFound, Message.DoesNotExist):
+        except ObjectDoesNotExist:
             await self.send_error("not_found", "No such conversation or message.", ref)
-        except (PermissionDenied, drf_exceptions.PermissionDenied) as error:
+        except PermissionDenied as error:
             await self.send_error("forbidden", str(error) or "Not allowed.", ref)
         except ValidationError as error:
             await self.send_error("invalid", "; ".join(error.messages), ref)
@@ -136,7 +135,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         kind = "writes" if frame_type in WRITE_FRAMES else "signals" if frame_type in SIGNAL_FRAMES else None
         if kind is not None and not self.rate_limits[kind].take():
             wait = self.rate_limits[kind].retry_after()
-            raise frames.FrameError("rate_limited", f"Too many frames; retry in {wait:.1f} s.")
+            raise Refused("rate_limited", f"Too many frames; retry in {wait:.1f} s.")
 
     async def send_error(self, code: str, detail: str, ref: str | None) -> None:
         metrics.ERROR_FRAMES.labels(code).inc()
@@ -146,7 +145,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     def _require_member(self, conversation_id: int) -> None:
         if conversation_id not in self.conversations:
-            raise drf_exceptions.NotFound()
+            raise NotFound()
 
     async def on_send(self, frame: dict[str, Any]) -> None:
         started = time.perf_counter()
@@ -157,7 +156,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         attachments = frames.uuid_list(frame, "attachments", max_items=10)
         self._require_member(conversation_id)
 
-        async def acknowledge(message: dict[str, Any], new: bool) -> None:
+        async def acknowledge(message: events.MessagePayload, new: bool) -> None:
             await self.send_json(events.message_ack(str(client_id), message))
             metrics.observe_ack(new=new, started=started)
             logger.info("message acked", extra={"message_id": message["id"], "new": new})
@@ -225,14 +224,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- broadcasts from the hub
 
     async def on_broadcast(self, broadcast: Broadcast) -> None:
-        if broadcast.kind == "event":
+        if broadcast.kind is BroadcastKind.EVENT:
             await self._on_event(broadcast)
-        elif broadcast.kind == "skip" and broadcast.conversation in self.conversations:
+        elif broadcast.kind is BroadcastKind.SKIP and broadcast.conversation in self.conversations:
             await self._deliver(broadcast.conversation, broadcast.seq or 0, None)
-        elif broadcast.kind == "membership":
+        elif broadcast.kind is BroadcastKind.MEMBERSHIP:
             # Following a channel waits for the hub's reader, which is calling us now: not inline.
             self._in_background(self._change_membership, broadcast)
-        elif broadcast.kind == "close" and broadcast.session in ("", self.scope.get("session")):
+        elif broadcast.kind is BroadcastKind.CLOSE and broadcast.session in ("", self.scope.get("session")):
             await self.close(code=broadcast.code)
 
     async def on_hub_reconnected(self) -> None:
@@ -301,8 +300,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._release(conversation_id, seq, text)
 
     async def _release(self, conversation_id: int, seq: int, text: str | None) -> None:
-        """Hand an ordered event to the orderer and send whatever it lets through. The orderer decides
-        synchronously, and Daphne's send never suspends, so interleaved callers cannot reorder frames."""
+        """Hand an ordered event to the orderer and send whatever it lets through, in the order it decides
+        (synchronously)."""
         for ready in self.orderer.offer(conversation_id, seq, text):
             await self.send(text_data=ready)
         if self.orderer.gap(conversation_id) and conversation_id not in self.gap_timers:
@@ -315,7 +314,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         broadcast again (the orderer drops what this socket already has); returns how many were read."""
         messages = await get_journal().replay(conversation_id, after_seq, before_seq)
         for message in messages:
-            await self._release(conversation_id, message["seq"], events.to_json(events.message_new(message)))
+            await self._release(conversation_id, message["seq"], frames.to_json(events.message_new(message)))
         return len(messages)
 
     async def _start_after_baselines(self, conversation_ids: list[int]) -> None:

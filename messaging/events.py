@@ -1,29 +1,79 @@
-"""Every payload pushed to sockets is built here, as plain dicts, and serialised once per broadcast."""
+"""Every payload messaging puts on the wire, built here as plain dicts and serialised once per broadcast.
 
-import json
-from datetime import datetime
-from typing import Any
+The message object (docs/protocol.md) has one owner: `MessagePayload` and its two builders, one for a message
+being sent (not stored yet) and one from a stored row. The send path, the persistence task, history, `sync`,
+the REST serializer and every event use them."""
+
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+from uuid import UUID
+
+from uuid6 import uuid7
 
 from accounts.models import User
+from files.events import AttachmentPayload, attachment_payload
 from messaging.models import Conversation, Message
 
 MESSAGE_NEW = "message.new"
 
 
-def to_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+class SenderPayload(TypedDict):
+    id: int
+    username: str
+    display_name: str
+
+
+class MessagePayload(TypedDict):
+    id: str
+    conversation: int
+    seq: int
+    sender: SenderPayload
+    body: str
+    client_id: str
+    reply_to: str | None
+    created_at: str
+    edited_at: str | None
+    deleted: bool
+    attachments: list[AttachmentPayload]
 
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-def sender_payload(user: User) -> dict[str, Any]:
+def sender_payload(user: User) -> SenderPayload:
     return {"id": user.pk, "username": user.username, "display_name": user.display_name}
 
 
-def message_payload(message: Message, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The message object of docs/protocol.md, from a stored row."""
+def new_message_payload(
+    *,
+    sender: SenderPayload,
+    conversation_id: int,
+    seq: int,
+    body: str,
+    client_id: UUID | str,
+    reply_to: UUID | str | None = None,
+    attachments: list[AttachmentPayload] | None = None,
+    created_at: datetime | None = None,
+) -> MessagePayload:
+    """A message being sent: its id (a UUIDv7) and time are made now, before it is stored."""
+    return {
+        "id": str(uuid7()),
+        "conversation": conversation_id,
+        "seq": seq,
+        "sender": sender,
+        "body": body,
+        "client_id": str(client_id),
+        "reply_to": str(reply_to) if reply_to else None,
+        "created_at": iso(created_at or datetime.now(tz=UTC)) or "",
+        "edited_at": None,
+        "deleted": False,
+        "attachments": attachments or [],
+    }
+
+
+def message_payload(message: Message) -> MessagePayload:
+    """A stored message as it is now (edited, deleted); its sender and attachments fetched by the caller."""
     deleted = message.deleted_at is not None
     return {
         "id": str(message.id),
@@ -33,18 +83,18 @@ def message_payload(message: Message, attachments: list[dict[str, Any]] | None =
         "body": "" if deleted else message.body,
         "client_id": str(message.client_id),
         "reply_to": str(message.reply_to_id) if message.reply_to_id else None,
-        "created_at": iso(message.created_at),
+        "created_at": iso(message.created_at) or "",
         "edited_at": iso(message.edited_at),
         "deleted": deleted,
-        "attachments": [] if deleted else (attachments or []),
+        "attachments": [] if deleted else [attachment_payload(f) for f in message.attachments.all()],
     }
 
 
-def message_new(message: dict[str, Any]) -> dict[str, Any]:
+def message_new(message: MessagePayload) -> dict[str, Any]:
     return {"type": MESSAGE_NEW, "message": message}
 
 
-def message_ack(client_id: str, message: dict[str, Any]) -> dict[str, Any]:
+def message_ack(client_id: str, message: MessagePayload) -> dict[str, Any]:
     return {"type": "message.ack", "client_id": client_id, "message": message}
 
 

@@ -1,18 +1,21 @@
 """Every read of conversations and messages, each behind its membership gate: what a user may not see is
 indistinguishable from what does not exist (NotFound)."""
 
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from rest_framework.exceptions import NotFound
 
+from accounts import selectors as account_selectors
+from accounts import tokens
 from accounts.models import User
-from messaging.events import message_payload
-from messaging.models import Conversation, Membership, Message, Reaction
+from core.errors import NotFound
+from messaging.events import MessagePayload, message_payload
+from messaging.models import Conversation, Membership, Message, Reaction, Webhook
 
 HISTORY_MAX_LIMIT = 100
 
@@ -170,25 +173,19 @@ def message_stored_by_client_id(*, sender: User, client_id: UUID) -> Message | N
     return _with_details(Message.objects.filter(sender=sender, client_id=client_id)).first()
 
 
-def message_payload_by_client_id(*, sender_id: int, client_id: UUID) -> dict[str, Any] | None:
+def message_payload_by_client_id(*, sender_id: int, client_id: UUID) -> MessagePayload | None:
     message = _with_details(Message.objects.filter(sender_id=sender_id, client_id=client_id)).first()
-    return stored_message_payload(message) if message else None
+    return message_payload(message) if message else None
 
 
 def message_payloads_between(
     *, conversation_id: int, after_seq: int, before_seq: int | None
-) -> list[dict[str, Any]]:
+) -> list[MessagePayload]:
     """Stored messages with after_seq < seq < before_seq, oldest first (replay behind the recent log)."""
     messages = Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
-    return [stored_message_payload(m) for m in _with_details(messages.order_by("seq"))]
-
-
-def stored_message_payload(message: Message) -> dict[str, Any]:
-    from files.events import attachment_payload
-
-    return message_payload(message, [attachment_payload(f) for f in message.attachments.all()])
+    return [message_payload(m) for m in _with_details(messages.order_by("seq"))]
 
 
 def conversation_last_seq(*, conversation_id: int) -> int:
@@ -201,3 +198,54 @@ def conversations_last_seq(*, conversation_ids: list[int]) -> dict[int, int]:
 
 def member_ids(*, conversation_id: int) -> list[int]:
     return list(Membership.objects.filter(conversation_id=conversation_id).values_list("user_id", flat=True))
+
+
+def messages_sent_since(*, since: datetime) -> int:
+    """How many stored messages were sent since `since` (for operators: no membership gate)."""
+    return Message.objects.filter(created_at__gte=since).count()
+
+
+# --- incoming webhooks
+
+
+def webhook_list_for_user(*, user: User, conversation_id: int) -> QuerySet[Webhook]:
+    membership_get(user=user, conversation_id=conversation_id)
+    return (
+        Webhook.objects.filter(conversation_id=conversation_id, revoked_at__isnull=True)
+        .select_related("bot", "created_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def webhook_get_for_manager(*, user: User, webhook_id: int) -> Webhook:
+    """A webhook its creator, or an owner or admin of its conversation, may change; NotFound otherwise."""
+    webhook = (
+        Webhook.objects.filter(pk=webhook_id, revoked_at__isnull=True, conversation__memberships__user=user)
+        .select_related("bot", "created_by")
+        .first()
+    )
+    if webhook is None:
+        raise NotFound("No such webhook.")
+    if webhook.created_by_id != user.pk:
+        membership = membership_get(user=user, conversation_id=webhook.conversation_id)
+        if not membership.can_manage:
+            raise PermissionDenied("Only its creator or the conversation's owners and admins can change it.")
+    return webhook
+
+
+def webhook_for_secret(*, secret: str) -> Webhook:
+    """The live webhook a secret names; NotFound for a wrong, rotated or revoked one, or one whose bot has
+    left the conversation. AccountSuspended when its creator is suspended."""
+    parsed = tokens.parse_token(secret, prefix=tokens.WEBHOOK_PREFIX)
+    webhook = (
+        Webhook.objects.filter(pk=parsed[0], revoked_at__isnull=True).select_related("bot__bot_owner").first()
+        if parsed
+        else None
+    )
+    if webhook is None or parsed is None or not tokens.secret_matches(parsed[1], webhook.secret_hash):
+        raise NotFound("No such webhook.")
+    account_selectors.user_check_not_suspended(webhook.bot)
+    bot_is_member = Membership.objects.filter(user=webhook.bot, conversation_id=webhook.conversation_id)
+    if not account_selectors.user_may_act(webhook.bot) or not bot_is_member.exists():
+        raise NotFound("No such webhook.")
+    return webhook

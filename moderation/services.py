@@ -6,25 +6,22 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from rest_framework import status
-from rest_framework.exceptions import APIException
 
 from accounts import services as account_services
 from accounts.models import User
-from messaging import fanout
+from core.errors import Refused
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
 from messaging.models import Message, MessageRevision
 from moderation.models import AuditEntry, Report
+from realtime import close_codes, fanout
 
 Action = AuditEntry.Action
 Resolution = Report.Resolution
 
 
-class AlreadyReported(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "already_reported"
-    default_detail = "You have already reported this message."
+def _already_reported() -> Refused:
+    return Refused("already_reported", "You have already reported this message.")
 
 
 def _require(moderator: User, permission: str) -> None:
@@ -71,14 +68,14 @@ def report_create(*, user: User, message_id: UUID, reason: str) -> Report:
     if not reason.strip():
         raise ValidationError({"reason": "Say what is wrong with the message."})
     if Report.objects.filter(message=message, reporter=user).exists():
-        raise AlreadyReported()
+        raise _already_reported()
     try:
         with transaction.atomic():
             return Report.objects.create(
                 message=message, reporter=user, reason=reason.strip(), message_body=message.body
             )
     except IntegrityError:  # the same report, sent twice at once
-        raise AlreadyReported() from None
+        raise _already_reported() from None
 
 
 # --- moderators
@@ -112,7 +109,7 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
     if not user.is_suspended:
         account_services.user_suspend(user=user, reason=reason)
         for user_id in [user.pk, *user.bots.values_list("pk", flat=True)]:
-            fanout.after_commit(fanout.close_user_sockets, user_id, fanout.CLOSE_SUSPENDED)
+            fanout.after_commit(fanout.close_user_sockets, user_id, close_codes.SUSPENDED)
         audit_record(actor=moderator, action=Action.USER_SUSPENDED, target=user, reason=reason, report=report)
     if report is not None:
         _resolve_reports(message_id=report.message_id, moderator=moderator, resolution=Resolution.SUSPENDED)

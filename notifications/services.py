@@ -14,10 +14,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
-from chatproject import logcontext
-from chatproject.db import insert_new
+from core import logcontext
+from core.db import insert_new
 from messaging.models import Conversation, Message
-from messaging.presence import online_user_ids
+from notifications.events import message_payload
 from notifications.mentions import mentioned_usernames
 from notifications.models import (
     NotificationLevel,
@@ -26,10 +26,10 @@ from notifications.models import (
     PushDelivery,
     PushSubscription,
 )
-from notifications.payloads import message_payload
 from notifications.selectors import push_subscribed_memberships, push_subscription_get_for_user
 from notifications.validators import validate_auth, validate_endpoint, validate_p256dh
 from notifications.webpush import send_push
+from realtime.presence import online_user_ids
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def push_schedule_for_messages(message_ids: Collection[UUID]) -> None:
     from notifications.tasks import send_messages_push_task
 
     ids = sorted(str(message_id) for message_id in message_ids)
-    # The task's headers carry the trace of the send of each message (chatproject.logcontext).
+    # The task's headers carry the trace of the send of each message (core.logcontext).
     traces = {message_id: trace for message_id in ids if (trace := logcontext.trace_for(message_id))}
     try:
         send_messages_push_task.apply_async(

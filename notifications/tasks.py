@@ -9,7 +9,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from chatproject import logcontext, metrics
+from core import logcontext, metrics
 from notifications import services
 from notifications.services import DeliveryOutcome
 

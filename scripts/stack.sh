@@ -268,13 +268,12 @@ PY
 start_worker() {
     local index="$1" port
     port="$(worker_port "$index")"
-    # --proxy-headers: take the client address from nginx's X-Forwarded-For (throttles key on it).
-    # uvicorn: the same options as docker/Dockerfile's CMD (explained there).
+    # uvicorn: every deployment's options (scripts/web-server); it believes X-Forwarded-For from 127.0.0.1,
+    # which is nginx here. Daphne: --proxy-headers does the same.
     case "$STACK_SERVER" in
     uvicorn)
-        start_process "web-$index" "$VENV/bin/uvicorn" chatproject.asgi:application --host 127.0.0.1 \
-            --port "$port" --loop uvloop --http httptools --ws websockets-sansio --lifespan on \
-            --ws-max-size 1048576 --no-access-log --proxy-headers --timeout-graceful-shutdown 5
+        UVICORN="$VENV/bin/uvicorn" start_process "web-$index" "$ROOT/scripts/web-server" --host 127.0.0.1 \
+            --port "$port"
         ;;
     daphne)
         start_process "web-$index" "$VENV/bin/daphne" --proxy-headers -b 127.0.0.1 -p "$port" \

@@ -12,14 +12,14 @@ from kombu import Message, Queue
 from rest_framework.test import APIClient
 
 from chatproject.celery import app as celery_app
-from chatproject.redis import get_redis
-from messaging.redis_watch import EPOCH_KEY
+from core.redis import get_redis
+from realtime.redis_watch import EPOCH_KEY
 from tests.accounts.factories import UserFactory
 
 
 def _clean_redis_keys() -> None:
     """Empty the test Redis database but for the epoch key: removing it is how a Redis restart looks to
-    the workers' watch (messaging.redis_watch), which would close every socket of the test."""
+    the workers' watch (realtime.redis_watch), which would close every socket of the test."""
     client = get_redis()
     for key in client.scan_iter(count=1000):
         if key != EPOCH_KEY.encode():

@@ -19,6 +19,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker" / "compose.yaml"
 STACK_SCRIPT = ROOT / "scripts" / "stack.sh"
+DOCKERFILE = ROOT / "docker" / "Dockerfile"
 K8S_DIR = ROOT / "docker" / "k8s"
 K8S_VERSION = "1.30.0"  # the oldest Kubernetes the manifests must work on (schemas are bundled)
 
@@ -179,12 +180,7 @@ def test_k8s_web_drains_inside_its_grace_period():
     assert pause + drain + 5 <= pod["terminationGracePeriodSeconds"]
 
 
-def test_k8s_web_and_ingress_match_the_server_command_and_socket_lifetimes():
-    web = _container("Deployment", "parley-web")
-    command = web["command"]
-    assert command[0] == "uvicorn"
-    assert "--proxy-headers" in command
-    assert command[command.index("--lifespan") + 1] == "on"  # the 1001 drain is installed at start-up
+def test_k8s_ingress_keeps_sockets_open_and_web_scales():
     annotations = _k8s("Ingress", "parley")["metadata"]["annotations"]
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
@@ -197,3 +193,33 @@ def test_k8s_example_secret_holds_only_placeholders():
     secret = _k8s("Secret", "parley-secrets")["stringData"]
     assert all("change-me" in value for value in secret.values())
     assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"} <= set(secret)
+
+
+# --- The web worker's command line lives in scripts/web-server only.
+
+WEB_SERVER = ROOT / "scripts" / "web-server"
+
+
+def test_web_server_script_passes_shellcheck():
+    subprocess.run(["shellcheck", str(WEB_SERVER)], check=True, timeout=60)
+
+
+def test_web_server_script_holds_the_options_every_deployment_relies_on():
+    options = WEB_SERVER.read_text()
+    for needed in ("--proxy-headers", "--lifespan on", "--ws-max-size 1048576", "--ws websockets-sansio"):
+        assert needed in options
+
+
+def test_every_deployment_starts_web_workers_through_the_script(compose_config):
+    """Compose, the image, Kubernetes and the stack script run scripts/web-server, and none of them spells a
+    uvicorn command line of its own that could drift from it."""
+    starts = {
+        "compose": compose_config["services"]["web"]["command"],
+        "k8s": _container("Deployment", "parley-web")["command"],
+        "Dockerfile": json.loads(DOCKERFILE.read_text().split("\nCMD ", 1)[1].splitlines()[0]),
+    }
+    assert starts == {name: ["scripts/web-server"] for name in starts}
+    assert '"$ROOT/scripts/web-server"' in STACK_SCRIPT.read_text()
+    for text in (COMPOSE_FILE.read_text(), DOCKERFILE.read_text(), STACK_SCRIPT.read_text()):
+        assert "uvicorn chatproject" not in text
+        assert '"uvicorn", "chatproject' not in text

@@ -1,7 +1,7 @@
 """What a web worker does the same under either server (Daphne, uvicorn as docker/ and scripts/stack.sh start
 it), run for real in embedded mode (SQLite, in-process fan-out hub) in a fresh data folder on a free port:
 
-- graceful shutdown (chatproject/shutdown.py): on SIGTERM it refuses new sockets, closes every open one with
+- graceful shutdown (realtime/shutdown.py): on SIGTERM it refuses new sockets, closes every open one with
   1001 "going away" so clients reconnect elsewhere at once, reports not-ready, and exits within the grace
   period (the drain's own tests drive it through WebsocketCommunicator);
 - frame sizes: a frame over 64 KiB is answered `too_large` and the socket stays open; one over 1 MiB is
@@ -27,11 +27,13 @@ from rest_framework_simplejwt.tokens import AccessToken
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
-from chatproject import shutdown
 from chatproject.asgi import application
+from realtime import close_codes, shutdown
 from tests.accounts.factories import UserFactory
 from tests.live_server import ROOT, free_port, manage, wait_until_up
 from tests.live_server import embedded_env as embedded_env_for
+
+BIN = Path(sys.executable).parent  # the virtualenv's programs
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 DRAIN_SECONDS = 5
@@ -53,11 +55,9 @@ def access_token(embedded_env: dict[str, str]) -> str:
 
 
 SERVER_COMMANDS = {
-    "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}"],
-    # as scripts/stack.sh and docker/ start it
-    "uvicorn": ["uvicorn", "--host", "127.0.0.1", "--port", "{port}", "--loop", "uvloop"]
-    + ["--http", "httptools", "--ws", "websockets-sansio"]
-    + ["--lifespan", "on", "--ws-max-size", "1048576", "--timeout-graceful-shutdown", "5"],
+    "daphne": [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", "{port}", "chatproject.asgi:application"],
+    # as every deployment starts it
+    "uvicorn": [str(ROOT / "scripts" / "web-server"), "--host", "127.0.0.1", "--port", "{port}"],
 }
 
 
@@ -71,12 +71,11 @@ class LiveServer:
 @pytest.fixture(params=sorted(SERVER_COMMANDS))
 def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
     port = free_port()
-    program, *options = SERVER_COMMANDS[request.param]
-    command = [str(Path(sys.executable).with_name(program))] + [o.format(port=port) for o in options]
+    command = [part.format(port=port) for part in SERVER_COMMANDS[request.param]]
     with (tmp_path / "server.log").open("wb") as log:
         process = subprocess.Popen(
-            [*command, "chatproject.asgi:application"],
-            env=embedded_env,
+            command,
+            env={**embedded_env, "UVICORN": str(BIN / "uvicorn")},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -131,7 +130,7 @@ def _sigterm_and_expect_going_away(process: subprocess.Popen, sockets: list) -> 
         with pytest.raises(ConnectionClosed) as closed:
             _receive_until_closed(ws)
         assert closed.value.rcvd is not None
-        assert closed.value.rcvd.code == shutdown.CLOSE_GOING_AWAY
+        assert closed.value.rcvd.code == close_codes.GOING_AWAY
     assert process.wait(timeout=EXIT_WITHIN_SECONDS) == 0
     assert time.monotonic() - sent_at < EXIT_WITHIN_SECONDS
 

@@ -1,6 +1,6 @@
 """Thin views over accounts: registration, JWT tokens (body or HttpOnly cookie), profile, search."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -33,9 +33,9 @@ from accounts.api.serializers import (
     UserSearchInputSerializer,
 )
 from accounts.api.throttles import AUTH_THROTTLES
-from accounts.authentication import authenticated_by_api_token
+from accounts.authentication import authenticated_by_api_token, request_user
 from accounts.exceptions import AccountSuspended
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken
 
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
 
@@ -147,7 +147,7 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         data = MeUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=cast(User, request.user), **data.validated_data)
+        user = services.user_update_profile(user=request_user(request), **data.validated_data)
         return Response(MeSerializer(user).data)
 
 
@@ -187,7 +187,7 @@ def _token_created(token: ApiToken, raw: str) -> Response:
 class ApiTokenListApi(IntegrationsApi):
     @extend_schema(responses={200: ApiTokenSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        tokens = selectors.api_token_list_for_user(user=cast(User, request.user))
+        tokens = selectors.api_token_list_for_user(user=request_user(request))
         return Response(ApiTokenSerializer(tokens, many=True).data)
 
     @extend_schema(request=ApiTokenCreateInputSerializer, responses={201: ApiTokenCreatedSerializer})
@@ -195,7 +195,7 @@ class ApiTokenListApi(IntegrationsApi):
         """A personal token: it acts as you, with everything you may do. Shown once."""
         data = ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = cast(User, request.user)
+        user = request_user(request)
         token, raw = services.api_token_create(user=user, name=data.validated_data["name"], created_by=user)
         return _token_created(token, raw)
 
@@ -203,7 +203,7 @@ class ApiTokenListApi(IntegrationsApi):
 class ApiTokenDetailApi(IntegrationsApi):
     @extend_schema(responses={204: OpenApiResponse(description="Revoked")})
     def delete(self, request: Request, token_id: int) -> Response:
-        token = selectors.api_token_get_for_user(user=cast(User, request.user), token_id=token_id)
+        token = selectors.api_token_get_for_user(user=request_user(request), token_id=token_id)
         services.api_token_revoke(token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -212,7 +212,7 @@ class BotListApi(IntegrationsApi):
     @extend_schema(responses={200: BotSerializer(many=True)})
     def get(self, request: Request) -> Response:
         return Response(
-            BotSerializer(selectors.bot_list_for_owner(owner=cast(User, request.user)), many=True).data
+            BotSerializer(selectors.bot_list_for_owner(owner=request_user(request)), many=True).data
         )
 
     @extend_schema(request=BotCreateInputSerializer, responses={201: BotSerializer})
@@ -221,7 +221,7 @@ class BotListApi(IntegrationsApi):
         like any user."""
         data = BotCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        bot = services.bot_create(owner=cast(User, request.user), **data.validated_data)
+        bot = services.bot_create(owner=request_user(request), **data.validated_data)
         return Response(BotSerializer(bot).data, status=status.HTTP_201_CREATED)
 
 
@@ -229,12 +229,12 @@ class BotDetailApi(IntegrationsApi):
     @extend_schema(responses={200: BotSerializer})
     def get(self, request: Request, bot_id: int) -> Response:
         return Response(
-            BotSerializer(selectors.bot_get_for_owner(owner=cast(User, request.user), bot_id=bot_id)).data
+            BotSerializer(selectors.bot_get_for_owner(owner=request_user(request), bot_id=bot_id)).data
         )
 
     @extend_schema(responses={204: OpenApiResponse(description="Deactivated; its tokens are revoked")})
     def delete(self, request: Request, bot_id: int) -> Response:
-        bot = selectors.bot_get_for_owner(owner=cast(User, request.user), bot_id=bot_id)
+        bot = selectors.bot_get_for_owner(owner=request_user(request), bot_id=bot_id)
         services.bot_deactivate(bot=bot)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -242,7 +242,7 @@ class BotDetailApi(IntegrationsApi):
 class BotTokenListApi(IntegrationsApi):
     @extend_schema(responses={200: ApiTokenSerializer(many=True)})
     def get(self, request: Request, bot_id: int) -> Response:
-        bot = selectors.bot_get_for_owner(owner=cast(User, request.user), bot_id=bot_id)
+        bot = selectors.bot_get_for_owner(owner=request_user(request), bot_id=bot_id)
         return Response(ApiTokenSerializer(selectors.api_token_list_for_user(user=bot), many=True).data)
 
     @extend_schema(request=ApiTokenCreateInputSerializer, responses={201: ApiTokenCreatedSerializer})
@@ -250,7 +250,7 @@ class BotTokenListApi(IntegrationsApi):
         """A token that acts as the bot. Shown once."""
         data = ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        owner = cast(User, request.user)
+        owner = request_user(request)
         bot = selectors.bot_get_for_owner(owner=owner, bot_id=bot_id)
         token, raw = services.api_token_create(user=bot, name=data.validated_data["name"], created_by=owner)
         return _token_created(token, raw)
@@ -259,6 +259,6 @@ class BotTokenListApi(IntegrationsApi):
 class BotTokenDetailApi(IntegrationsApi):
     @extend_schema(responses={204: OpenApiResponse(description="Revoked")})
     def delete(self, request: Request, bot_id: int, token_id: int) -> Response:
-        bot = selectors.bot_get_for_owner(owner=cast(User, request.user), bot_id=bot_id)
+        bot = selectors.bot_get_for_owner(owner=request_user(request), bot_id=bot_id)
         services.api_token_revoke(token=selectors.api_token_get_for_user(user=bot, token_id=token_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

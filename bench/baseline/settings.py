@@ -1,7 +1,7 @@
 """Settings for the baseline: Channels and Daphne only — no database, no auth, no persistence.
 
 The channel layer is the stock RedisChannelLayer with two changes that keep it correct under the bench (Parley
-itself fans out through messaging.hub, not a channel layer): `socket_timeout=None` (redis-py 8 otherwise
+itself fans out through realtime.hub, not a channel layer): `socket_timeout=None` (redis-py 8 otherwise
 closes idle layer connections after 5 s, channels_redis#422) and `capacity=1000` (the default 100 drops
 messages silently after a few hundred ms of backlog)."""
 

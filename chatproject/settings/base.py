@@ -1,6 +1,6 @@
 """Settings for every mode. With no variable set this is the embedded default:
-SQLite, an in-memory channel layer, eager Celery, files on local disk and generated secrets,
-all kept under PARLEY_DATA_DIR. Each integration switches on when its variable is set."""
+SQLite, fan-out inside the one process (realtime.hub.LocalHub), eager Celery, files on local disk and
+generated secrets, all kept under PARLEY_DATA_DIR. Each integration switches on when its variable is set."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +21,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
+    "operations",  # before the admin: its templates add the status page to the admin's index
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
-    "chatproject.logcontext.RequestIdMiddleware",
+    "core.logcontext.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,7 +65,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "chatproject" / "templates"],  # the admin's status page
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -86,7 +87,7 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends."
 )
 
-# --- Redis: fan-out between workers (messaging.hub: pub/sub, not a Channels layer), seqs and the recent
+# --- Redis: fan-out between workers (realtime.hub: pub/sub, not a Channels layer), seqs and the recent
 # log, cache (throttles) and presence; in-process stand-ins without it.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -197,12 +198,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "chatproject.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     # Rate limits, documented in docs/api.md. Counted in the cache (Redis whenever REDIS_URL is set).
     "DEFAULT_THROTTLE_CLASSES": [
-        "chatproject.throttles.UserThrottle",
-        "chatproject.throttles.UserIPThrottle",
-        "chatproject.throttles.AnonThrottle",
+        "core.throttles.UserThrottle",
+        "core.throttles.UserIPThrottle",
+        "core.throttles.AnonThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env.str("THROTTLE_AUTH_IP", default="20/min"),
@@ -234,7 +235,7 @@ SPECTACULAR_SETTINGS = {
     # Every operation's error answers (400/401/403/404/429) in the one error shape.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "chatproject.schema.add_error_responses",
+        "core.schema.add_error_responses",
     ],
 }
 
@@ -249,9 +250,9 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "chatproject.logcontext.ContextFilter"}},
+    "filters": {"context": {"()": "core.logcontext.ContextFilter"}},
     "formatters": {
-        "json": {"()": "chatproject.logcontext.JsonFormatter"},
+        "json": {"()": "core.logcontext.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {

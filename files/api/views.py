@@ -1,6 +1,5 @@
 """Thin views over files: start an upload, receive it (embedded mode), complete it, download it."""
 
-from typing import cast
 from uuid import UUID
 
 from django.http import Http404
@@ -11,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.authentication import request_user
 from files import content, events, selectors, services
 from files import storage as file_storage
 from files.api.serializers import FileCreateInputSerializer, FileUploadSerializer, StoredFileSerializer
@@ -29,7 +28,7 @@ class FileCreateApi(APIView):
         data = FileCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = services.file_upload_start(
-            owner=cast(User, request.user), name=data.validated_data["name"], size=data.validated_data["size"]
+            owner=request_user(request), name=data.validated_data["name"], size=data.validated_data["size"]
         )
         return Response({"id": str(upload.file.id), "upload": upload.target}, status=status.HTTP_201_CREATED)
 
@@ -41,7 +40,7 @@ class FileContentApi(APIView):
     def put(self, request: Request, file_id: UUID) -> Response:
         length = request.META.get("CONTENT_LENGTH")
         services.file_upload_receive(
-            owner=cast(User, request.user),
+            owner=request_user(request),
             file_id=file_id,
             stream=request.stream,
             length=int(length) if length and length.isdigit() else None,
@@ -52,14 +51,14 @@ class FileContentApi(APIView):
 class FileCompleteApi(APIView):
     @extend_schema(request=None, responses={200: StoredFileSerializer})
     def post(self, request: Request, file_id: UUID) -> Response:
-        stored = services.file_upload_complete(owner=cast(User, request.user), file_id=file_id)
+        stored = services.file_upload_complete(owner=request_user(request), file_id=file_id)
         return Response(events.attachment_payload(stored))
 
 
 class FileDownloadApi(APIView):
     @extend_schema(responses=DOWNLOAD_RESPONSES)
     def get(self, request: Request, file_id: UUID) -> HttpResponseBase:
-        stored = selectors.file_get_for_download(user=cast(User, request.user), file_id=file_id)
+        stored = selectors.file_get_for_download(user=request_user(request), file_id=file_id)
         return file_storage.backend().download_response(
             stored.storage_key,
             filename=stored.name,
@@ -71,7 +70,7 @@ class FileDownloadApi(APIView):
 class FileThumbnailApi(APIView):
     @extend_schema(responses=DOWNLOAD_RESPONSES)
     def get(self, request: Request, file_id: UUID) -> HttpResponseBase:
-        stored = selectors.file_get_for_download(user=cast(User, request.user), file_id=file_id)
+        stored = selectors.file_get_for_download(user=request_user(request), file_id=file_id)
         if not stored.thumbnail_key:
             raise Http404
         return file_storage.backend().download_response(

@@ -5,8 +5,9 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
 from files.api.serializers import StoredFileSerializer
+from messaging.events import message_payload
 from messaging.models import Conversation, Membership, Message, Reaction
-from messaging.selectors import HISTORY_MAX_LIMIT, stored_message_payload
+from messaging.selectors import HISTORY_MAX_LIMIT
 
 # --- input
 
@@ -85,7 +86,8 @@ class ReactionSummarySerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.Serializer):
-    """The protocol's message object (messaging.events builds it) plus a summary of reactions."""
+    """The protocol's message object (messaging.events.MessagePayload, built there) plus a summary of
+    reactions. The fields document it for OpenAPI; `to_representation` returns the payload itself."""
 
     id = serializers.UUIDField()
     conversation = serializers.IntegerField()
@@ -103,7 +105,7 @@ class MessageSerializer(serializers.Serializer):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         if isinstance(instance, dict):  # a just-sent message, not stored yet: no reactions
             return {**instance, "reactions": []}
-        return {**stored_message_payload(instance), "reactions": _reaction_summary(instance)}
+        return {**message_payload(instance), "reactions": _reaction_summary(instance)}
 
 
 def _reaction_summary(message: Message) -> list[dict[str, Any]]:

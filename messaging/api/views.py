@@ -3,17 +3,16 @@
 from typing import Any, cast
 from uuid import UUID
 
-from asgiref.sync import async_to_sync
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import APIException
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import request_user
 from accounts.models import User
-from messaging import events, selectors, services
+from messaging import selectors, services
 from messaging.api.serializers import (
     ChannelSearchParamsSerializer,
     ChannelSerializer,
@@ -30,25 +29,10 @@ from messaging.api.serializers import (
     ReadInputSerializer,
     SearchParamsSerializer,
 )
-from messaging.delivery.send import SendError, message_send
 from messaging.models import Conversation
-from messaging.presence import online_user_ids
+from realtime.presence import online_user_ids
 
 NO_CONTENT = {204: OpenApiResponse(description="Done")}
-
-
-class SendFailed(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "unavailable"
-
-
-class SendConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-def _user(request: Request) -> User:
-    return cast(User, request.user)
 
 
 def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
@@ -73,7 +57,7 @@ class ConversationListApi(ListAPIView):
     serializer_class = ConversationSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.conversation_list_for_user(user=_user(self.request))
+        return selectors.conversation_list_for_user(user=request_user(self.request))
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         page = args[0] if args else []
@@ -87,27 +71,27 @@ class ConversationListApi(ListAPIView):
     def post(self, request: Request) -> Response:
         data = _valid(ConversationCreateInputSerializer, request.data)
         conversation, created = services.conversation_create(
-            creator=_user(request),
+            creator=request_user(request),
             kind=data["kind"],
             member_ids=data["members"],
             title=data["title"],
             is_public=data["is_public"],
         )
-        return _conversation_response(_user(request), conversation.pk, 201 if created else 200)
+        return _conversation_response(request_user(request), conversation.pk, 201 if created else 200)
 
 
 class ConversationDetailApi(APIView):
     @extend_schema(responses={200: ConversationSerializer})
     def get(self, request: Request, conversation_id: int) -> Response:
-        return _conversation_response(_user(request), conversation_id)
+        return _conversation_response(request_user(request), conversation_id)
 
     @extend_schema(request=ConversationUpdateInputSerializer, responses={200: ConversationSerializer})
     def patch(self, request: Request, conversation_id: int) -> Response:
-        membership = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        membership = selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         services.conversation_update(
             membership=membership, **_valid(ConversationUpdateInputSerializer, request.data)
         )
-        return _conversation_response(_user(request), conversation_id)
+        return _conversation_response(request_user(request), conversation_id)
 
 
 OWNER_HANDOVER = (
@@ -119,9 +103,9 @@ OWNER_HANDOVER = (
 class ConversationMembersApi(APIView):
     @extend_schema(request=MemberAddInputSerializer, responses={201: ConversationSerializer})
     def post(self, request: Request, conversation_id: int) -> Response:
-        actor = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        actor = selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         services.member_add(actor=actor, user_id=_valid(MemberAddInputSerializer, request.data)["user"])
-        return _conversation_response(_user(request), conversation_id, 201)
+        return _conversation_response(request_user(request), conversation_id, 201)
 
 
 class ConversationMemberApi(APIView):
@@ -130,7 +114,7 @@ class ConversationMemberApi(APIView):
         description="Owners and admins remove members; only an owner removes an owner. " + OWNER_HANDOVER,
     )
     def delete(self, request: Request, conversation_id: int, user_id: int) -> Response:
-        actor = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        actor = selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         services.member_remove(actor=actor, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -139,14 +123,14 @@ class ConversationJoinApi(APIView):
     @extend_schema(request=None, responses={200: ConversationSerializer})
     def post(self, request: Request, conversation_id: int) -> Response:
         channel = selectors.public_channel_get(conversation_id=conversation_id)
-        services.channel_join(user=_user(request), conversation=channel)
-        return _conversation_response(_user(request), conversation_id)
+        services.channel_join(user=request_user(request), conversation=channel)
+        return _conversation_response(request_user(request), conversation_id)
 
 
 class ConversationLeaveApi(APIView):
     @extend_schema(request=None, responses=NO_CONTENT, description=OWNER_HANDOVER)
     def post(self, request: Request, conversation_id: int) -> Response:
-        membership = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        membership = selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         services.conversation_leave(membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -154,7 +138,7 @@ class ConversationLeaveApi(APIView):
 class ConversationReadApi(APIView):
     @extend_schema(request=ReadInputSerializer, responses=NO_CONTENT)
     def post(self, request: Request, conversation_id: int) -> Response:
-        membership = selectors.membership_get(user=_user(request), conversation_id=conversation_id)
+        membership = selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         services.read_mark(membership=membership, seq=_valid(ReadInputSerializer, request.data)["seq"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -168,7 +152,7 @@ class ChannelListApi(ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         search = _valid(ChannelSearchParamsSerializer, self.request.query_params)["search"]
-        return selectors.channel_list_public(user=_user(self.request), search=search)
+        return selectors.channel_list_public(user=request_user(self.request), search=search)
 
 
 class MessageListApi(APIView):
@@ -176,7 +160,7 @@ class MessageListApi(APIView):
     def get(self, request: Request, conversation_id: int) -> Response:
         params = _valid(HistoryParamsSerializer, request.query_params)
         page, has_more = selectors.message_history(
-            user=_user(request),
+            user=request_user(request),
             conversation_id=conversation_id,
             before_seq=params.get("before_seq"),
             after_seq=params.get("after_seq"),
@@ -188,23 +172,15 @@ class MessageListApi(APIView):
     def post(self, request: Request, conversation_id: int) -> Response:
         """Send through the socket's durable path; the same client_id again returns the same message."""
         data = _valid(MessageSendInputSerializer, request.data)
-        selectors.membership_get(user=_user(request), conversation_id=conversation_id)
-        # A retry of a stored message: answer with it as it is now, even once Redis forgot the client_id
-        # (restart, expiry) and after an edit or deletion, which the remembered copy does not reflect.
-        stored = selectors.message_stored_by_client_id(sender=_user(request), client_id=data["client_id"])
-        if stored is not None:
-            return Response(MessageSerializer(stored).data, status=status.HTTP_202_ACCEPTED)
-        try:
-            message, _ = async_to_sync(message_send)(
-                sender=events.sender_payload(_user(request)),
-                conversation_id=conversation_id,
-                body=data["body"],
-                client_id=data["client_id"],
-                reply_to=data["reply_to"],
-                attachment_ids=data["attachments"],
-            )
-        except SendError as error:
-            raise (SendConflict if error.code == "conflict" else SendFailed)(error.detail) from error
+        selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
+        message = services.message_post(
+            sender=request_user(request),
+            conversation_id=conversation_id,
+            body=data["body"],
+            client_id=data["client_id"],
+            reply_to=data["reply_to"],
+            attachment_ids=data["attachments"],
+        )
         return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -212,13 +188,13 @@ class MessageDetailApi(APIView):
     @extend_schema(request=MessageEditInputSerializer, responses={200: MessageSerializer})
     def patch(self, request: Request, message_id: UUID) -> Response:
         body = _valid(MessageEditInputSerializer, request.data)["body"]
-        services.message_edit(user=_user(request), message_id=message_id, body=body)
-        message = selectors.message_get_for_user(user=_user(request), message_id=message_id)
+        services.message_edit(user=request_user(request), message_id=message_id, body=body)
+        message = selectors.message_get_for_user(user=request_user(request), message_id=message_id)
         return Response(MessageSerializer(message).data)
 
     @extend_schema(responses=NO_CONTENT)
     def delete(self, request: Request, message_id: UUID) -> Response:
-        services.message_delete(user=_user(request), message_id=message_id)
+        services.message_delete(user=request_user(request), message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -226,14 +202,14 @@ class MessageReactionsApi(APIView):
     @extend_schema(request=ReactionInputSerializer, responses={200: MessageSerializer})
     def post(self, request: Request, message_id: UUID) -> Response:
         emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
-        services.reaction_add(user=_user(request), message_id=message_id, emoji=emoji)
-        message = selectors.message_get_for_user(user=_user(request), message_id=message_id)
+        services.reaction_add(user=request_user(request), message_id=message_id, emoji=emoji)
+        message = selectors.message_get_for_user(user=request_user(request), message_id=message_id)
         return Response(MessageSerializer(message).data)
 
     @extend_schema(request=ReactionInputSerializer, responses=NO_CONTENT)
     def delete(self, request: Request, message_id: UUID) -> Response:
         emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
-        services.reaction_remove(user=_user(request), message_id=message_id, emoji=emoji)
+        services.reaction_remove(user=request_user(request), message_id=message_id, emoji=emoji)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -246,4 +222,4 @@ class MessageSearchApi(ListAPIView):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         query = _valid(SearchParamsSerializer, self.request.query_params)["q"]
-        return selectors.message_search(user=_user(self.request), query=query)
+        return selectors.message_search(user=request_user(self.request), query=query)

@@ -1,7 +1,5 @@
 """Thin views over incoming webhooks: members manage them; anyone holding the secret URL posts with it."""
 
-from typing import Any, cast
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -10,13 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
-from chatproject.throttles import AnonThrottle, WebhookThrottle
-from messaging import webhooks
+from accounts.authentication import request_user
+from core.throttles import AnonThrottle, WebhookThrottle
+from messaging import selectors
 from messaging.api.serializers import MessageSerializer, SenderSerializer
-from messaging.api.views import SendConflict, SendFailed
-from messaging.delivery.send import SendError
 from messaging.models import Message, Webhook
+from messaging.services import webhooks
 
 
 class WebhookCreateInputSerializer(serializers.Serializer):
@@ -59,14 +56,10 @@ def _with_secret(request: Request, webhook: Webhook, secret: str, status_code: i
     return Response({**WebhookSerializer(webhook).data, "secret": secret, "url": url}, status=status_code)
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
 class ConversationWebhooksApi(APIView):
     @extend_schema(responses={200: WebhookSerializer(many=True)})
     def get(self, request: Request, conversation_id: int) -> Response:
-        hooks = webhooks.webhook_list_for_user(user=_user(request), conversation_id=conversation_id)
+        hooks = selectors.webhook_list_for_user(user=request_user(request), conversation_id=conversation_id)
         return Response(WebhookSerializer(hooks, many=True).data)
 
     @extend_schema(request=WebhookCreateInputSerializer, responses={201: WebhookSecretSerializer})
@@ -75,7 +68,7 @@ class ConversationWebhooksApi(APIView):
         data = WebhookCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         webhook, secret = webhooks.webhook_create(
-            user=_user(request), conversation_id=conversation_id, name=data.validated_data["name"]
+            user=request_user(request), conversation_id=conversation_id, name=data.validated_data["name"]
         )
         return _with_secret(request, webhook, secret, status.HTTP_201_CREATED)
 
@@ -83,7 +76,7 @@ class ConversationWebhooksApi(APIView):
 class WebhookDetailApi(APIView):
     @extend_schema(responses={204: OpenApiResponse(description="Revoked; its bot is retired")})
     def delete(self, request: Request, webhook_id: int) -> Response:
-        webhook = webhooks.webhook_get_for_manager(user=_user(request), webhook_id=webhook_id)
+        webhook = selectors.webhook_get_for_manager(user=request_user(request), webhook_id=webhook_id)
         webhooks.webhook_revoke(webhook=webhook)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -92,7 +85,7 @@ class WebhookRotateApi(APIView):
     @extend_schema(request=None, responses={200: WebhookSecretSerializer})
     def post(self, request: Request, webhook_id: int) -> Response:
         """A new secret URL; the old one stops working at once."""
-        webhook = webhooks.webhook_get_for_manager(user=_user(request), webhook_id=webhook_id)
+        webhook = selectors.webhook_get_for_manager(user=request_user(request), webhook_id=webhook_id)
         webhook, secret = webhooks.webhook_rotate(webhook=webhook)
         return _with_secret(request, webhook, secret, status.HTTP_200_OK)
 
@@ -122,16 +115,13 @@ class HookPostApi(APIView):
     def post(self, request: Request, secret: str) -> Response:
         data = WebhookPostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        webhook = webhooks.webhook_for_secret(secret=secret)
+        webhook = selectors.webhook_for_secret(secret=secret)
         client_id = webhooks.webhook_client_id(
             webhook=webhook,
             client_id=data.validated_data.get("client_id"),
             idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
         )
-        try:
-            message: Any = webhooks.webhook_post(
-                webhook=webhook, text=data.validated_data["text"], client_id=client_id
-            )
-        except SendError as error:
-            raise (SendConflict if error.code == "conflict" else SendFailed)(error.detail) from error
+        message = webhooks.webhook_post(
+            webhook=webhook, text=data.validated_data["text"], client_id=client_id
+        )
         return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)

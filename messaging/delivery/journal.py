@@ -18,13 +18,14 @@ from django.db import transaction
 from django.db.models import F
 from redis.asyncio.client import Pipeline
 
-from chatproject.per_loop import PerLoop
-from chatproject.redis import get_async_redis, get_redis, redis_enabled
+from core.per_loop import PerLoop
+from core.redis import get_async_redis, get_redis, redis_enabled
 from messaging import selectors
 from messaging.delivery.broker import LONGEST_SEND_SECONDS
 from messaging.delivery.coalesce import Coalescer
-from messaging.hub import Broadcast, get_hub
+from messaging.events import MessagePayload
 from messaging.models import Conversation
+from realtime.hub import Broadcast, get_hub, queue_publish
 
 LOG_SIZE = 1000  # messages kept per conversation for replay; older gaps are filled from the database
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -42,21 +43,23 @@ Published = tuple[str, Broadcast]  # a hub channel and what to publish on it
 
 @dataclass(frozen=True)
 class Reservation:
-    seq: int | None = None  # a fresh seq for a new message
-    existing: dict[str, Any] | None = None  # the acknowledged message this client_id already made
-    in_flight: bool = False  # the same client_id is being sent right now
+    """A fresh seq for a new message, or the acknowledged message this client_id already made; neither while
+    the same client_id is being sent right now."""
+
+    seq: int | None = None
+    existing: MessagePayload | None = None
 
 
 class Journal(Protocol):
     async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation: ...
 
-    async def commit(self, message: dict[str, Any], *, then_publish: Published | None = None) -> None: ...
+    async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None: ...
 
-    async def release(self, *, sender_id: int, client_id: UUID) -> None: ...
+    async def release(self, *, sender_id: int, client_id: UUID | str) -> None: ...
 
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[MessagePayload]: ...
 
     async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]: ...
 
@@ -102,7 +105,7 @@ if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('SET', KEYS[2], ARGV[2], '
 """
 
 
-Commit = tuple[dict[str, Any], Published | None]
+Commit = tuple[MessagePayload, Published | None]
 
 
 class RedisJournal:
@@ -122,7 +125,7 @@ class RedisJournal:
         if outcome == 0:
             return Reservation(existing=json.loads(result[1]))
         if outcome == 2:
-            return Reservation(in_flight=True)
+            return Reservation()
         return Reservation(seq=int(result[1]))
 
     async def _initialise_counter(self, conversation_id: int) -> None:
@@ -131,18 +134,18 @@ class RedisJournal:
         )
         await get_async_redis().set(_seq_key(conversation_id), stored + SEQ_RESUME_GAP, nx=True)
 
-    async def commit(self, message: dict[str, Any], *, then_publish: Published | None = None) -> None:
+    async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None:
         """Log the message for replay, remember it for its client_id, then publish `then_publish` (the
         hub's PUBLISH, as RedisHub.publish makes it), in that order, so a socket that hears of the message
         can already replay it."""
         await self._commits.submit((message, then_publish))
 
-    async def release(self, *, sender_id: int, client_id: UUID) -> None:
+    async def release(self, *, sender_id: int, client_id: UUID | str) -> None:
         await get_async_redis().eval(RELEASE_SCRIPT, 1, _idem_key(sender_id, client_id))
 
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[MessagePayload]:
         upper = "+inf" if before_seq is None else f"({before_seq}"
         entries = await get_async_redis().zrangebyscore(_log_key(conversation_id), f"({after_seq}", upper)
         logged = [json.loads(entry) for entry in entries if isinstance(entry, bytes | str)]
@@ -189,7 +192,7 @@ async def _commit_batch(commits: list[Commit]) -> list[None | Exception]:
     return outcomes
 
 
-def _queue_commit(pipe: Pipeline, message: dict[str, Any], then_publish: Published | None) -> int:
+def _queue_commit(pipe: Pipeline, message: MessagePayload, then_publish: Published | None) -> int:
     """Queue one commit's commands; returns how many."""
     queued_before = len(pipe)
     text = json.dumps(message, separators=(",", ":"))
@@ -198,8 +201,7 @@ def _queue_commit(pipe: Pipeline, message: dict[str, Any], then_publish: Publish
     pipe.zremrangebyrank(log, 0, -LOG_SIZE - 1)
     pipe.set(_idem_key(message["sender"]["id"], message["client_id"]), text, ex=IDEMPOTENCY_TTL_SECONDS)
     if then_publish is not None:
-        channel, broadcast = then_publish
-        pipe.publish(channel, broadcast.encode())
+        queue_publish(pipe, *then_publish)
     return len(pipe) - queued_before
 
 
@@ -212,7 +214,7 @@ class DatabaseJournal:
     async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation:
         key = (sender_id, str(client_id))
         if key in self._in_flight:
-            return Reservation(in_flight=True)
+            return Reservation()
         existing = await database_sync_to_async(selectors.message_payload_by_client_id)(
             sender_id=sender_id, client_id=client_id
         )
@@ -221,17 +223,17 @@ class DatabaseJournal:
         self._in_flight.add(key)
         return Reservation(seq=await database_sync_to_async(_allocate_seq)(conversation_id))
 
-    async def commit(self, message: dict[str, Any], *, then_publish: Published | None = None) -> None:
+    async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None:
         self._in_flight.discard((message["sender"]["id"], message["client_id"]))
         if then_publish is not None:
             await get_hub().publish(*then_publish)
 
-    async def release(self, *, sender_id: int, client_id: UUID) -> None:
+    async def release(self, *, sender_id: int, client_id: UUID | str) -> None:
         self._in_flight.discard((sender_id, str(client_id)))
 
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[MessagePayload]:
         return await database_sync_to_async(selectors.message_payloads_between)(
             conversation_id=conversation_id, after_seq=after_seq, before_seq=before_seq
         )
@@ -260,7 +262,7 @@ def newest_seq(conversation: Conversation) -> int:
     return max(int(counter or 0), conversation.last_seq)
 
 
-def remember_changed(message: dict[str, Any]) -> None:
+def remember_changed(message: MessagePayload) -> None:
     """Keep replays and retries showing a message as it is now, after an edit or a deletion."""
     if redis_enabled():
         keys = [_log_key(message["conversation"]), _idem_key(message["sender"]["id"], message["client_id"])]

@@ -14,14 +14,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from celery import current_app
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from chatproject.celery import app as celery_app
-from chatproject.per_loop import PerLoop
-from messaging import tasks
+from core.per_loop import PerLoop
 from messaging.delivery.broker import QUEUE_WAIT_LIMIT_SECONDS, BrokerPublisher, aiormq_url
 from messaging.delivery.coalesce import Coalescer, Pending, settle
+from messaging.delivery.persistence import log_persistence_queued, persistence_task_message, store_in_place
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class BatchPublisher(Coalescer[dict[str, Any], None]):
 
 def broker_publish_batch() -> PublishBatch:
     """Full-stack mode: one broker connection for this event loop."""
-    with celery_app.connection_for_write() as kombu_connection:  # parses CELERY_BROKER_URL; opens nothing
+    with current_app.connection_for_write() as kombu_connection:  # parses CELERY_BROKER_URL; opens nothing
         broker_url = kombu_connection.info()  # with kombu's defaults filled in (port, guest, "/")
     url = aiormq_url(
         hostname=broker_url["hostname"],
@@ -123,16 +123,16 @@ def broker_publish_batch() -> PublishBatch:
     broker = BrokerPublisher(url)
 
     async def publish_batch(messages: list[dict[str, Any]]) -> None:
-        task = tasks.persistence_task_message(messages)
+        task = persistence_task_message(messages)
         await broker.publish(task)
-        tasks.log_persistence_queued(messages, task)
+        log_persistence_queued(messages, task)
 
     return publish_batch
 
 
 def eager_publish_batch() -> PublishBatch:
     """Embedded mode: Celery runs the task in place, so the batch is stored before the send is acked."""
-    return database_sync_to_async(tasks.publish_persistence_batch)
+    return database_sync_to_async(store_in_place)
 
 
 def publisher_for_running_loop() -> BatchPublisher:

@@ -6,54 +6,48 @@ Order of events, each step only after the previous succeeded:
    message);
 3. acknowledge it to the sender (a socket's `acknowledge` callback), then log it for replay, remember it for
    its client_id and broadcast `message.new` (one Redis round trip), and return it.
-If step 2 fails nothing is broadcast and the caller gets SendError("unavailable"): retrying is safe. Acking
+If step 2 fails nothing is broadcast and the caller gets Refused("unavailable"): retrying is safe. Acking
 before broadcasting keeps the protocol's promise that a sending socket sees its ack before its message.new."""
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from channels.db import database_sync_to_async
 from redis.exceptions import RedisError
-from uuid6 import uuid7
 
 from accounts.models import User
-from chatproject import logcontext
-from chatproject.metrics import MESSAGE_SENDS
-from files.events import attachment_payload
+from core import logcontext
+from core.errors import Refused
+from core.metrics import MESSAGE_SENDS
+from files.events import AttachmentPayload, attachment_payload
 from files.selectors import files_for_attachment
-from messaging import events, fanout
+from messaging import events
 from messaging.delivery.journal import get_journal
 from messaging.delivery.publisher import publisher_for_running_loop
+from messaging.events import MessagePayload, SenderPayload
+from realtime import fanout
 
 logger = logging.getLogger(__name__)
 
 
 # Called with (message, newly sent) once the message is durable, or with the original of a repeated client_id.
-Acknowledge = Callable[[dict[str, Any], bool], Awaitable[None]]
+Acknowledge = Callable[[MessagePayload, bool], Awaitable[None]]
 
 RETRY_LATER = "The message could not be sent; retry with the same client_id."
 
 
-class SendError(Exception):
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-
-
 async def message_send(
     *,
-    sender: dict[str, Any],
+    sender: SenderPayload,
     conversation_id: int,
     body: str,
     client_id: UUID,
     reply_to: UUID | None = None,
     attachment_ids: list[UUID] | None = None,
     acknowledge: Acknowledge | None = None,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[MessagePayload, bool]:
     """Send as `sender` (a sender payload; membership already checked). Returns (message, newly sent)."""
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
     try:
@@ -61,7 +55,7 @@ async def message_send(
             sender_id=sender["id"], client_id=client_id, conversation_id=conversation_id
         )
     except (RedisError, OSError) as error:  # Redis restarting: nothing was reserved, a retry is safe
-        raise SendError("unavailable", RETRY_LATER) from error
+        raise Refused("unavailable", RETRY_LATER) from error
     if reservation.existing is not None:
         MESSAGE_SENDS.labels("duplicate").inc()
         if acknowledge is not None:
@@ -69,20 +63,16 @@ async def message_send(
         return reservation.existing, False
     if reservation.seq is None:
         MESSAGE_SENDS.labels("conflict").inc()
-        raise SendError("conflict", "A message with this client_id is still being sent.")
-    message = {
-        "id": str(uuid7()),
-        "conversation": conversation_id,
-        "seq": reservation.seq,
-        "sender": sender,
-        "body": body,
-        "client_id": str(client_id),
-        "reply_to": str(reply_to) if reply_to else None,
-        "created_at": events.iso(datetime.now(tz=UTC)),
-        "edited_at": None,
-        "deleted": False,
-        "attachments": attachments,
-    }
+        raise Refused("conflict", "A message with this client_id is still being sent.")
+    message = events.new_message_payload(
+        sender=sender,
+        conversation_id=conversation_id,
+        seq=reservation.seq,
+        body=body,
+        client_id=client_id,
+        reply_to=reply_to,
+        attachments=attachments,
+    )
     await _make_durable(message)
     MESSAGE_SENDS.labels("new").inc()
     try:
@@ -93,18 +83,18 @@ async def message_send(
     return message, True
 
 
-async def _make_durable(message: dict[str, Any]) -> None:
+async def _make_durable(message: MessagePayload) -> None:
     try:
-        # The copy carries the send's trace id to the task's headers (messaging.tasks), never to clients.
-        traced = {**message, "trace": logcontext.get("trace")}
+        # The copy carries the send's trace id to the task's headers (delivery.persistence), never to clients.
+        traced: dict[str, Any] = {**message, "trace": logcontext.get("trace")}
         await publisher_for_running_loop().publish(traced)
     except Exception as error:
         MESSAGE_SENDS.labels("unavailable").inc()
         await _abandon(message)
-        raise SendError("unavailable", RETRY_LATER) from error
+        raise Refused("unavailable", RETRY_LATER) from error
 
 
-async def _abandon(message: dict[str, Any]) -> None:
+async def _abandon(message: MessagePayload) -> None:
     """Free the client_id for a retry and tell receivers not to wait for the allocated seq."""
     try:
         await get_journal().release(sender_id=message["sender"]["id"], client_id=message["client_id"])
@@ -113,7 +103,7 @@ async def _abandon(message: dict[str, Any]) -> None:
         logger.warning("could not release seq %s of conversation %s", message["seq"], message["conversation"])
 
 
-async def _announce(message: dict[str, Any]) -> None:
+async def _announce(message: MessagePayload) -> None:
     """The message is durable from here on, so it is acknowledged even if Redis fails now: receivers then
     fill the gap from storage."""
     try:
@@ -125,8 +115,8 @@ async def _announce(message: dict[str, Any]) -> None:
         logger.exception("message %s is durable but could not be broadcast", message["id"])
 
 
-async def _attachments(owner_id: int, file_ids: list[UUID]) -> list[dict[str, Any]]:
-    def load() -> list[dict[str, Any]]:
+async def _attachments(owner_id: int, file_ids: list[UUID]) -> list[AttachmentPayload]:
+    def load() -> list[AttachmentPayload]:
         owner = User(pk=owner_id)  # only its id is needed to filter the owner's files
         return [attachment_payload(f) for f in files_for_attachment(owner=owner, file_ids=file_ids)]
 

@@ -1,6 +1,5 @@
 """Members report messages; moderators handle the reports in the admin."""
 
-from typing import cast
 from uuid import UUID
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -9,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
-from chatproject.errors import ERROR_SCHEMA_REF
+from accounts.authentication import request_user
+from core.errors import ERROR_SCHEMA_REF
 from moderation import services
 from moderation.api.serializers import ReportInputSerializer, ReportSerializer
 
@@ -33,6 +32,6 @@ class MessageReportApi(APIView):
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(
-            user=cast(User, request.user), message_id=message_id, reason=data.validated_data["reason"]
+            user=request_user(request), message_id=message_id, reason=data.validated_data["reason"]
         )
         return Response(ReportSerializer(report).data, status=status.HTTP_201_CREATED)

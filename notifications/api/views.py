@@ -1,6 +1,6 @@
 """Thin views over push notifications: the VAPID key, the caller's subscriptions, their preferences."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
+from accounts.authentication import request_user
 from notifications import selectors, services
 from notifications.api.serializers import (
     NotificationPreferencesInputSerializer,
@@ -37,7 +37,7 @@ class PushSubscriptionListCreateApi(ListAPIView):
     serializer_class = PushSubscriptionSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.push_subscription_list_for_user(user=cast(User, self.request.user))
+        return selectors.push_subscription_list_for_user(user=request_user(self.request))
 
     @extend_schema(
         request=PushSubscriptionInputSerializer,
@@ -48,7 +48,7 @@ class PushSubscriptionListCreateApi(ListAPIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         subscription, created = services.push_subscription_register(
-            user=cast(User, request.user),
+            user=request_user(request),
             endpoint=fields["endpoint"],
             p256dh=fields["keys"]["p256dh"],
             auth=fields["keys"]["auth"],
@@ -63,14 +63,14 @@ class PushSubscriptionListCreateApi(ListAPIView):
 class PushSubscriptionDetailApi(APIView):
     @extend_schema(responses={204: OpenApiResponse(description="Unsubscribed")})
     def delete(self, request: Request, subscription_id: int) -> Response:
-        services.push_subscription_delete(user=cast(User, request.user), subscription_id=subscription_id)
+        services.push_subscription_delete(user=request_user(request), subscription_id=subscription_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NotificationPreferencesApi(APIView):
     @extend_schema(responses={200: NotificationPreferencesSerializer})
     def get(self, request: Request) -> Response:
-        preferences = selectors.notification_preferences_get_for_user(user=cast(User, request.user))
+        preferences = selectors.notification_preferences_get_for_user(user=request_user(request))
         return Response(NotificationPreferencesSerializer(preferences).data)
 
     @extend_schema(
@@ -80,6 +80,6 @@ class NotificationPreferencesApi(APIView):
         data = NotificationPreferencesInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         preferences = services.notification_preferences_update(
-            user=cast(User, request.user), **data.validated_data
+            user=request_user(request), **data.validated_data
         )
         return Response(NotificationPreferencesSerializer(preferences).data)

@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from rest_framework.test import APIClient
 
 from accounts import services
-from messaging.fanout import CLOSE_UNAUTHENTICATED
+from realtime.close_codes import UNAUTHENTICATED
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.messaging.conftest import Client, ada, connect  # noqa: F401
 
@@ -43,6 +43,6 @@ async def test_logout_closes_the_sessions_sockets_and_only_those(connect, ada): 
     await sync_to_async(logout)(laptop["refresh"])
 
     # then: the laptop's socket closes with 4401 at once, the phone's and the script's carry on
-    assert await laptop_tab.close_code() == CLOSE_UNAUTHENTICATED
+    assert await laptop_tab.close_code() == UNAUTHENTICATED
     assert await pongs(phone_tab)
     assert await pongs(script_tab)

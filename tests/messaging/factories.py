@@ -1,11 +1,12 @@
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.utils import timezone
 
 from accounts.models import User
+from messaging.events import MessagePayload, new_message_payload, sender_payload
 from messaging.models import Conversation, Membership, Message
 from tests.accounts.factories import UserFactory
 
@@ -29,24 +30,43 @@ def make_conversation(
 
 
 def acknowledged_payload(
-    conversation: Conversation, sender: User, *, seq: int, age: timedelta
-) -> dict[str, Any]:
+    conversation: Conversation,
+    sender: User,
+    *,
+    seq: int,
+    age: timedelta = timedelta(0),
+    body: str = "hi",
+    **extra: Any,
+) -> MessagePayload:
     """A message as message_send acknowledges it (and publishes it for storage), sent `age` ago."""
-    from messaging import events
+    payload = new_message_payload(
+        sender=sender_payload(sender),
+        conversation_id=conversation.pk,
+        seq=seq,
+        body=body,
+        client_id=uuid.uuid4(),
+        created_at=datetime.now(tz=UTC) - age,
+    )
+    return cast(MessagePayload, {**payload, **extra})
 
-    return {
-        "id": str(uuid.uuid4()),
-        "conversation": conversation.pk,
-        "seq": seq,
-        "sender": events.sender_payload(sender),
-        "body": "hi",
-        "client_id": str(uuid.uuid4()),
-        "reply_to": None,
-        "created_at": events.iso(datetime.now(tz=UTC) - age),
-        "edited_at": None,
-        "deleted": False,
-        "attachments": [],
-    }
+
+def store_message(
+    conversation: Conversation, sender: User, seq: int = 1, body: str = "hi", **fields: Any
+) -> Message:
+    """A stored message, written directly; its conversation's newest seq moves with it, as storage does."""
+    message = Message.objects.create(
+        conversation=conversation,
+        sender=sender,
+        seq=seq,
+        body=body,
+        client_id=uuid.uuid4(),
+        created_at=timezone.now(),
+        **fields,
+    )
+    Conversation.objects.filter(pk=conversation.pk, last_seq__lt=seq).update(
+        last_seq=seq, last_activity_at=message.created_at
+    )
+    return message
 
 
 class ConversationFactory(factory.django.DjangoModelFactory):

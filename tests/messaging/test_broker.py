@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from chatproject import logcontext
+from core import logcontext
 from messaging.delivery.broker import CLIENT_PROPERTIES, BrokerPublisher
+from messaging.delivery.persistence import persistence_task_message
 from messaging.delivery.publisher import broker_publish_batch
 from messaging.models import Message
-from messaging.tasks import persistence_task_message
 from tests.conftest import queued_for_persistence, take_queued_task, wait_until
 from tests.messaging.factories import acknowledged_payload
 

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from redis.asyncio.client import PubSub
 
-from chatproject.redis import get_async_redis
+from core.redis import get_async_redis
 from messaging.delivery.coalesce import Coalescer
 from messaging.delivery.journal import get_journal
-from messaging.hub import Broadcast
+from realtime.hub import Broadcast, BroadcastKind
 
 
 class Recorder:
@@ -123,7 +123,7 @@ async def test_concurrent_sends_each_get_their_own_seq_and_a_repeated_client_id_
 
     # then: the twenty hold twenty consecutive seqs, and the repeat is refused while the first is in flight
     assert sorted(r.seq for r in reservations[:20]) == list(range(1, 21))
-    assert reservations[20].in_flight
+    assert (reservations[20].seq, reservations[20].existing) == (None, None)  # in flight: neither
     assert reservations[20].seq is None
 
 
@@ -144,7 +144,9 @@ async def test_concurrent_commits_are_each_replayable_and_broadcast_in_commit_or
 
     await asyncio.gather(
         *(
-            journal.commit(m, then_publish=(channel, Broadcast("event", team.pk, m["seq"], text=m["body"])))
+            journal.commit(
+                m, then_publish=(channel, Broadcast(BroadcastKind.EVENT, team.pk, m["seq"], text=m["body"]))
+            )
             for m in messages
         )
     )

@@ -1,14 +1,12 @@
 """The conversations REST API: listing, creating, membership, channels, read markers, and the 404 wall."""
 
-import uuid
-
 import pytest
 from django.utils import timezone
 
-from messaging.models import Conversation, Membership, Message, Reaction
+from messaging.models import Conversation, Membership, Reaction
 from tests.accounts.factories import UserFactory
 from tests.files.factories import StoredFileFactory
-from tests.messaging.factories import make_conversation
+from tests.messaging.factories import make_conversation, store_message
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +17,6 @@ NOT_FOUND = {"error": {"code": "not_found", "detail": "No such conversation.", "
 
 def conversation_url(conversation_id: int, suffix: str = "") -> str:
     return f"{CONVERSATIONS_URL}{conversation_id}/{suffix}"
-
-
-def store_message(conversation: Conversation, sender, seq: int, body: str = "hi", **extra) -> Message:
-    message = Message.objects.create(
-        conversation=conversation,
-        sender=sender,
-        seq=seq,
-        body=body,
-        client_id=uuid.uuid4(),
-        created_at=timezone.now(),
-        **extra,
-    )
-    Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq, last_activity_at=message.created_at)
-    return message
 
 
 # --- the list

@@ -1,41 +1,37 @@
-"""The hub (messaging.hub): one Redis pub/sub connection per worker carries every broadcast to its sockets."""
+"""The hub (realtime.hub): one Redis pub/sub connection per worker carries every broadcast to its sockets."""
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from channels.db import database_sync_to_async
 from django.test import override_settings
 
-from chatproject.redis import get_async_redis, get_redis
-from messaging import events, fanout
+from core.redis import get_async_redis, get_redis
+from messaging import events
 from messaging.delivery.journal import get_journal
-from messaging.hub import Broadcast
+from messaging.events import MessagePayload, new_message_payload
+from realtime import fanout
+from realtime.hub import Broadcast, BroadcastKind
 from tests.messaging.test_socket_events import send_and_ack
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def acknowledged_without_broadcast(sender, conversation, body: str) -> dict:
+async def acknowledged_without_broadcast(sender, conversation, body: str) -> MessagePayload:
     """A message the journal holds (acknowledged) whose broadcast never reached this worker, as happens to
     one published while the worker's pub/sub connection was down."""
     client_id = uuid.uuid4()
     reservation = await get_journal().reserve(
         sender_id=sender.pk, client_id=client_id, conversation_id=conversation.pk
     )
-    message = {
-        "id": str(uuid.uuid4()),
-        "conversation": conversation.pk,
-        "seq": reservation.seq,
-        "sender": events.sender_payload(sender),
-        "body": body,
-        "client_id": str(client_id),
-        "reply_to": None,
-        "created_at": events.iso(datetime.now(tz=UTC)),
-        "edited_at": None,
-        "deleted": False,
-        "attachments": [],
-    }
+    assert reservation.seq is not None
+    message = new_message_payload(
+        sender=events.sender_payload(sender),
+        conversation_id=conversation.pk,
+        seq=reservation.seq,
+        body=body,
+        client_id=client_id,
+    )
     await get_journal().commit(message)
     return message
 
@@ -94,7 +90,9 @@ async def test_a_broadcast_of_an_installation_on_another_redis_database_never_re
 
 
 def test_a_broadcast_survives_the_wire_unchanged():
-    broadcast = Broadcast(kind="event", conversation=7, seq=3, text='{"type":"x","s":"a\\nb é"}', sent_at=1.5)
+    broadcast = Broadcast(
+        kind=BroadcastKind.EVENT, conversation=7, seq=3, text='{"type":"x","s":"a\\nb é"}', sent_at=1.5
+    )
     assert Broadcast.decode(broadcast.encode()) == broadcast
-    skip = Broadcast(kind="skip", conversation=7, seq=4)
+    skip = Broadcast(kind=BroadcastKind.SKIP, conversation=7, seq=4)
     assert Broadcast.decode(skip.encode()) == skip

@@ -8,12 +8,12 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from chatproject.redis import get_redis
+from core.redis import get_redis
 from messaging.delivery.journal import initialise_counter
 from messaging.models import Conversation, Membership, Message, Reaction
 from messaging.tasks import persist_messages_task
 from tests.files.factories import StoredFileFactory
-from tests.messaging.factories import make_conversation
+from tests.messaging.factories import make_conversation, store_message
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +26,6 @@ def messages_url(conversation_id: int) -> str:
 
 def message_url(message_id, suffix: str = "") -> str:
     return f"/api/v1/messages/{message_id}/{suffix}"
-
-
-def store_message(conversation: Conversation, sender, seq: int, body: str = "hi") -> Message:
-    return Message.objects.create(
-        conversation=conversation,
-        sender=sender,
-        seq=seq,
-        body=body,
-        client_id=uuid.uuid4(),
-        created_at=timezone.now(),
-    )
 
 
 def persist(message: dict) -> None:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from messaging.ratelimit import TokenBucket
+from realtime.ratelimit import TokenBucket
 from tests.accounts.factories import UserFactory
 
 ME = "/api/v1/users/me/"
@@ -61,7 +61,7 @@ def test_anonymous_callers_are_limited_per_address():
 @pytest.mark.django_db
 def test_each_webhook_has_a_budget(rf):
     from messaging.delivery.journal import initialise_counter
-    from messaging.webhooks import webhook_create
+    from messaging.services.webhooks import webhook_create
     from tests.messaging.factories import make_conversation
 
     ada = UserFactory()
@@ -81,7 +81,7 @@ def test_each_webhook_has_a_budget(rf):
 
 def test_the_token_bucket_allows_a_burst_then_a_steady_rate(monkeypatch):
     clock = [100.0]
-    monkeypatch.setattr("messaging.ratelimit.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("realtime.ratelimit.time.monotonic", lambda: clock[0])
     bucket = TokenBucket(burst=3, per_second=2)
     assert [bucket.take() for _ in range(4)] == [True, True, True, False]
     assert bucket.retry_after() == pytest.approx(0.5)

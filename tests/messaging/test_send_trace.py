@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from chatproject import logcontext
+from core import logcontext
 from messaging.tasks import persist_messages_task
 from notifications.models import PushSubscription
 from notifications.tasks import send_messages_push_task

@@ -1,6 +1,5 @@
 """Service rules the REST API cannot reach directly: storing acknowledged messages, and member limits."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -9,35 +8,18 @@ from django.utils import timezone
 from uuid6 import uuid7
 
 from messaging import services
-from messaging.events import iso
+from messaging.events import MessagePayload, iso
 from messaging.models import Conversation, Membership, Message
+from messaging.services import conversations
 from tests.accounts.factories import UserFactory
-from tests.messaging.factories import make_conversation
+from tests.messaging.factories import acknowledged_payload, make_conversation
 
 pytestmark = pytest.mark.django_db
 
 
-def payload(conversation: Conversation, sender, seq: int, body: str = "hi", **extra) -> dict:
+def payload(conversation: Conversation, sender, seq: int, body: str = "hi", **extra) -> MessagePayload:
     """A message as the send path acknowledges it and the persistence task receives it."""
-    return {
-        "id": str(uuid7()),
-        "conversation": conversation.pk,
-        "seq": seq,
-        "sender": {"id": sender.pk, "username": sender.username, "display_name": sender.display_name},
-        "body": body,
-        "client_id": str(uuid.uuid4()),
-        "reply_to": None,
-        "created_at": iso(timezone.now()),
-        "edited_at": None,
-        "deleted": False,
-        "attachments": [],
-        **extra,
-    }
-
-
-@pytest.fixture
-def ada(db):
-    return UserFactory(username="ada")
+    return acknowledged_payload(conversation, sender, seq=seq, body=body, **extra)
 
 
 @pytest.fixture
@@ -141,7 +123,7 @@ def test_storing_a_batch_costs_the_same_queries_whatever_its_size(ada, team, siz
 
 
 def test_a_group_is_created_with_at_most_the_member_limit(monkeypatch, ada):
-    monkeypatch.setattr(services, "GROUP_MAX_MEMBERS", 3)
+    monkeypatch.setattr(conversations, "GROUP_MAX_MEMBERS", 3)
     others = UserFactory.create_batch(3)
     with pytest.raises(ValidationError):
         services.conversation_create(
@@ -152,7 +134,7 @@ def test_a_group_is_created_with_at_most_the_member_limit(monkeypatch, ada):
 
 def test_a_full_group_takes_no_more_members(monkeypatch, ada):
     # given
-    monkeypatch.setattr(services, "GROUP_MAX_MEMBERS", 3)
+    monkeypatch.setattr(conversations, "GROUP_MAX_MEMBERS", 3)
     full = make_conversation(ada, *UserFactory.create_batch(2), title="Full")
     owner = Membership.objects.get(user=ada, conversation=full)
     # when

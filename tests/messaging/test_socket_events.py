@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
-from chatproject.redis import get_redis
+from core.redis import get_redis
 from messaging import services
 from messaging.models import Membership, Message
 from tests.messaging.factories import make_conversation

@@ -30,16 +30,6 @@ def post(url: str, text: str = "build green", **headers):
 
 
 @pytest.fixture
-def ada(db):
-    return UserFactory(username="ada")
-
-
-@pytest.fixture
-def bob(db):
-    return UserFactory(username="bob")
-
-
-@pytest.fixture
 def team(ada, bob):
     conversation = make_conversation(ada, bob, title="Team")
     conversation.memberships.filter(user=bob).update(role=Membership.Role.MEMBER)

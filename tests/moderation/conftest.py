@@ -1,25 +1,10 @@
-import uuid
-
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.utils import timezone
 
-from messaging.models import Conversation, Message
 from moderation.groups import sync_moderators_group
 from tests.accounts.factories import UserFactory
 from tests.messaging.conftest import ada, bob, connect, eve, team  # noqa: F401  (socket fixtures)
-
-
-def store_message(conversation: Conversation, sender, seq: int = 1, body: str = "buy cheap pills") -> Message:
-    return Message.objects.create(
-        conversation=conversation,
-        sender=sender,
-        seq=seq,
-        body=body,
-        client_id=uuid.uuid4(),
-        created_at=timezone.now(),
-    )
 
 
 def run_action(client: Client, changelist: str, action: str, objects, reason: str = "spam"):

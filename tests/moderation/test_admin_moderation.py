@@ -12,8 +12,8 @@ from messaging import services as messaging_services
 from messaging.models import MessageRevision
 from moderation.models import AuditEntry, Report
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.messaging.factories import make_conversation
-from tests.moderation.conftest import run_action, store_message
+from tests.messaging.factories import make_conversation, store_message
+from tests.moderation.conftest import run_action
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +26,7 @@ AUDIT = "/admin/moderation/auditentry/"
 @pytest.fixture
 def spam(ada, bob):
     conversation = make_conversation(ada, bob, title="Team")
-    return store_message(conversation, bob)
+    return store_message(conversation, bob, body="buy cheap pills")
 
 
 def login(user, password=DEFAULT_PASSWORD):

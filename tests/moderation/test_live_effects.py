@@ -9,9 +9,10 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services as account_services
 from chatproject.asgi import application
-from messaging.fanout import CLOSE_SUSPENDED
+from realtime.close_codes import SUSPENDED
 from tests.messaging.conftest import FRAME_TIMEOUT, ORIGIN
-from tests.moderation.conftest import run_action, store_message
+from tests.messaging.factories import store_message
+from tests.moderation.conftest import run_action
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,11 +57,11 @@ async def test_suspension_closes_every_socket_of_the_user_with_4403(
     )
     # then: all of bob's sockets close with 4403, ada's stays open
     for tab in bob_tabs:
-        assert await tab.close_code() == CLOSE_SUSPENDED
+        assert await tab.close_code() == SUSPENDED
     await ada_tab.send({"type": "ping"})
     assert await ada_tab.receive_type("pong", skip=("presence",)) == {"type": "pong"}
     # and: bob cannot reconnect, not even with a freshly signed access token
-    assert await connect_code(str(AccessToken.for_user(bob))) == CLOSE_SUSPENDED
+    assert await connect_code(str(AccessToken.for_user(bob))) == SUSPENDED
 
 
 async def test_a_suspended_owners_bots_are_disconnected_too(connect, moderator_client, ada, bob, team):
@@ -70,5 +71,5 @@ async def test_a_suspended_owners_bots_are_disconnected_too(connect, moderator_c
     await sync_to_async(run_action)(
         moderator_client, "/admin/accounts/user/", "suspend", [bob], reason="abuse"
     )
-    assert await bot_tab.close_code() == CLOSE_SUSPENDED
-    assert await connect_code(token) == CLOSE_SUSPENDED
+    assert await bot_tab.close_code() == SUSPENDED
+    assert await connect_code(token) == SUSPENDED

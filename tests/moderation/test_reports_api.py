@@ -6,8 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from moderation.models import Report
-from tests.messaging.factories import make_conversation
-from tests.moderation.conftest import store_message
+from tests.messaging.factories import make_conversation, store_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

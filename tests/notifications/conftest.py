@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 
 from chatproject import celery_app
-from messaging.presence import presence_store
+from realtime.presence import presence_store
 from tests.notifications.fake_push import Browser, FakePushService
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils.timezone import now
 
-from chatproject import logcontext
+from core import logcontext
 from files.models import StoredFile
 from messaging.models import Conversation, Membership, Message
 from notifications import services

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from chatproject import celery_app, logcontext
+from chatproject import celery_app
+from core import logcontext
 from messaging import services as messaging_services
 from messaging.models import Message
 from notifications.models import PushDelivery, PushSubscription

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from prometheus_client import REGISTRY
 
-from chatproject import operations
+from messaging.delivery.persistence import dead_letter
 from messaging.models import Message
-from messaging.tasks import dead_letter_messages
+from operations.selectors import dead_letters_list, queue_depths
 from tests.accounts.factories import UserFactory
 from tests.conftest import wait_until
 from tests.messaging.factories import acknowledged_payload
@@ -38,9 +38,9 @@ def test_a_dead_letter_is_listed_and_requeued_from_the_admin(
     # given: a batch dead-lettered while the database was refusing it
     message = acknowledged(team, seq=1)
     dead_before = counter("parley_dead_lettered_messages_total", reason="unstorable")
-    dead_letter_messages([message])
+    dead_letter([message])
     assert counter("parley_dead_lettered_messages_total", reason="unstorable") - dead_before == 1
-    wait_until(lambda: operations.queue_depths()[dead_letter_queue] == 1, "one dead letter", timeout=20)
+    wait_until(lambda: queue_depths()[dead_letter_queue] == 1, "one dead letter", timeout=20)
     client = staff_client(staff)
 
     # when: staff look at the status page
@@ -53,7 +53,7 @@ def test_a_dead_letter_is_listed_and_requeued_from_the_admin(
     assert str(team.pk) in html
     assert "Re-queue all dead letters" in html
     assert message["body"] not in html
-    [listed] = operations.dead_letters_list()
+    [listed] = dead_letters_list()
     assert listed.message_ids == [message["id"]]
 
     # when: they re-queue it, after the fix
@@ -64,7 +64,7 @@ def test_a_dead_letter_is_listed_and_requeued_from_the_admin(
     assert response.status_code == 302
     assert response["Location"] == "/admin/status/"
     wait_until(lambda: Message.objects.filter(pk=message["id"]).exists(), "the re-queued message", timeout=20)
-    assert operations.queue_depths()[dead_letter_queue] == 0
+    assert queue_depths()[dead_letter_queue] == 0
     assert counter("parley_dead_letters_requeued_total") - requeued_before == 1
     assert "None. Every acknowledged message" in client.get("/admin/status/").content.decode()
 
@@ -85,8 +85,8 @@ def test_the_admin_index_links_to_the_status_page(staff):
 
 def test_people_who_are_not_staff_see_nothing_and_requeue_nothing(dead_letter_queue, team):
     # given: a dead letter, and a signed-in user who is not staff
-    dead_letter_messages([acknowledged(team, seq=1)])
-    wait_until(lambda: operations.queue_depths()[dead_letter_queue] == 1, "one dead letter", timeout=20)
+    dead_letter([acknowledged(team, seq=1)])
+    wait_until(lambda: queue_depths()[dead_letter_queue] == 1, "one dead letter", timeout=20)
     client = staff_client(UserFactory(username="mallory"))
 
     # when
@@ -98,4 +98,4 @@ def test_people_who_are_not_staff_see_nothing_and_requeue_nothing(dead_letter_qu
     for response in (page, post, anonymous):
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
-    assert operations.queue_depths()[dead_letter_queue] == 1
+    assert queue_depths()[dead_letter_queue] == 1

@@ -5,7 +5,7 @@ import logging
 
 from django.test import RequestFactory
 
-from chatproject import logcontext
+from core import logcontext
 
 
 def formatted(record: logging.LogRecord) -> dict:

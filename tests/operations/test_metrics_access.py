@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 from django.test import Client
 
-from chatproject import monitoring
+from operations import monitoring
 from tests.live_server import free_port
 
 OUTSIDER = "203.0.113.9"

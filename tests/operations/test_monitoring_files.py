@@ -10,7 +10,7 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY, generate_latest
 
-from chatproject.monitoring import LIVE_REGISTRY
+from operations.monitoring import LIVE_REGISTRY
 from tests.test_deploy_files import COMPOSE_FILE, _compose_command
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"

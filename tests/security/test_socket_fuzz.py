@@ -26,11 +26,13 @@ from hypothesis import strategies as st
 from rest_framework_simplejwt.tokens import AccessToken
 
 from chatproject.asgi import application
+from core.errors import Refused
 from messaging import events
 from messaging.delivery.journal import initialise_counter
-from messaging.delivery.send import SendError, message_send
-from messaging.frames import MAX_FRAME_BYTES
+from messaging.delivery.send import message_send
+from messaging.events import MessagePayload
 from messaging.models import Message, Reaction
+from realtime.frames import MAX_FRAME_BYTES
 from tests.conftest import wait_until
 from tests.messaging.conftest import ORIGIN
 from tests.messaging.factories import make_conversation
@@ -250,7 +252,7 @@ class World:
     error_codes_by_ref: dict[str, list[str]] = field(default_factory=dict)  # what a refused frame was told
 
 
-def _send_as(world: World, user: Any, conversation: int, body: str) -> dict[str, Any]:
+def _send_as(world: World, user: Any, conversation: int, body: str) -> MessagePayload:
     client_id = uuid.uuid4()
     message, _ = async_to_sync(message_send)(
         sender=events.sender_payload(user), conversation_id=conversation, body=body, client_id=client_id
@@ -376,7 +378,7 @@ async def _send_sentinel(world: World) -> uuid.UUID:
                 client_id=sentinel_id,
             )
             return sentinel_id
-        except SendError as error:
+        except Refused as error:
             if error.code != "unavailable" or attempt == 9:
                 raise
             await asyncio.sleep(0.5)

@@ -1,6 +1,5 @@
 """`make demo`: demo people and conversations to look around with."""
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -48,18 +47,14 @@ class Command(BaseCommand):
         return user
 
     def _converse(self, conversation: Conversation, people: dict[str, User]) -> None:
-        messages: list[dict[str, Any]] = [
-            {
-                "id": str(uuid4()),
-                "conversation": conversation.pk,
-                "seq": seq,
-                "sender": events.sender_payload(people[username]),
-                "body": body,
-                "client_id": str(uuid4()),
-                "reply_to": None,
-                "created_at": events.iso(datetime.now(tz=UTC)),
-                "attachments": [],
-            }
+        messages = [
+            events.new_message_payload(
+                sender=events.sender_payload(people[username]),
+                conversation_id=conversation.pk,
+                seq=seq,
+                body=body,
+                client_id=uuid4(),
+            )
             for seq, (username, body) in enumerate(SCRIPT, start=1)
         ]
         services.messages_store(messages=messages)

@@ -74,6 +74,3 @@ class WebhookThrottle(_SettingsRateThrottle):
         secret = str(view.kwargs.get("secret", ""))
         parts = secret.split("_")
         return self._key(parts[1][:20]) if len(parts) >= 3 and parts[1].isdigit() else None
-
-
-DEFAULT_THROTTLES = [UserThrottle, UserIPThrottle, AnonThrottle]

@@ -3,7 +3,7 @@
 Channels' group layers cost one Redis message, one decode and one dispatch per *recipient* (benchmarks:
 docs/benchmarks.md). Here every worker process keeps one pub/sub connection, subscribed to `conv.<id>` for
 each conversation with a socket on this worker and to `user.<id>` for each user with a socket here. A
-broadcast is published once (messaging.fanout builds it, serialised once); each worker parses it once and
+broadcast is published once (realtime.fanout builds it, serialised once); each worker parses it once and
 hands the same `Broadcast` to its sockets, in publish order, without Redis round trips per recipient.
 
 Pub/sub keeps nothing: a message published while a worker's connection is down is lost to that worker. When
@@ -14,6 +14,7 @@ the connection comes back, redis-py resubscribes, and every socket here is told 
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import logging
 from collections.abc import Iterable
@@ -22,11 +23,12 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from django.conf import settings
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
-from chatproject import metrics
-from chatproject.per_loop import PerLoop
-from chatproject.redis import get_async_redis, redis_enabled
+from core import metrics
+from core.per_loop import PerLoop
+from core.redis import get_async_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +37,18 @@ READ_TIMEOUT_SECONDS = 1.0  # how often the reader wakes to let redis-py check t
 RETRY_SECONDS = 0.5
 
 
+class BroadcastKind(enum.Enum):
+    EVENT = "event"  # send `text` to the sockets; in `seq` order when `seq` is set
+    SKIP = "skip"  # seq `seq` will never come: stop waiting for it
+    MEMBERSHIP = "membership"  # follow (`added`) or stop following `conversation`, then send `text`
+    CLOSE = "close"  # close with `code`: every socket of the user, or only those of login session `session`
+
+
 @dataclass(frozen=True, slots=True)
 class Broadcast:
-    """One event for every socket that follows a channel. `kind` is "event" (send `text`, in `seq` order
-    when `seq` is set), "skip" (seq `seq` will never come), "membership" or "close" (with `code`; only the
-    sockets of login session `session`, when set)."""
+    """One event for every socket that follows a channel."""
 
-    kind: str
+    kind: BroadcastKind
     conversation: int = 0
     seq: int | None = None
     text: str = ""
@@ -53,17 +60,26 @@ class Broadcast:
 
     def encode(self) -> bytes:
         """A JSON header line, then the already-serialised text as is (never serialised twice)."""
-        header = {k: v for k in _HEADER_FIELDS if (v := getattr(self, k)) not in (None, False, 0)}
-        header["kind"] = self.kind
+        header: dict[str, Any] = {
+            k: v for k in _HEADER_FIELDS if (v := getattr(self, k)) not in (None, False, 0, "")
+        }
+        header["kind"] = self.kind.value
         return json.dumps(header, separators=(",", ":")).encode() + b"\n" + self.text.encode()
 
     @classmethod
     def decode(cls, data: bytes) -> Broadcast:
         header_line, _, text = data.partition(b"\n")
-        return cls(text=text.decode(), **json.loads(header_line))
+        header = json.loads(header_line)
+        return cls(kind=BroadcastKind(header.pop("kind")), text=text.decode(), **header)
 
 
 _HEADER_FIELDS = ("conversation", "seq", "exclude_user", "added", "code", "sent_at", "session")
+
+
+def queue_publish(pipe: Pipeline, channel: str, broadcast: Broadcast) -> None:
+    """Add a broadcast's PUBLISH to a pipeline that carries other commands (the journal's commit): the hub's
+    wire format stays the hub's."""
+    pipe.publish(channel, broadcast.encode())
 
 
 class Listener(Protocol):

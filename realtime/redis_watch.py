@@ -13,12 +13,11 @@ import weakref
 
 from redis.exceptions import RedisError
 
-from chatproject import shutdown
-from chatproject.redis import get_async_redis, redis_enabled
+from core.redis import get_async_redis, redis_enabled
+from realtime import close_codes, shutdown
 
 logger = logging.getLogger(__name__)
 
-CLOSE_SERVICE_RESTART = 1012
 EPOCH_KEY = "parley:epoch"
 CHECK_SECONDS = 1.0
 
@@ -54,7 +53,7 @@ async def _watch_epoch() -> None:
             continue
         if known is not None and epoch != known:
             logger.warning("Redis restarted empty: closing %d sockets with 1012", shutdown.open_sockets())
-            shutdown.close_every_socket(CLOSE_SERVICE_RESTART)
+            shutdown.close_every_socket(close_codes.SERVICE_RESTART)
         known = epoch
         await asyncio.sleep(CHECK_SECONDS)
 

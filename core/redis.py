@@ -8,7 +8,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from redis.connection import parse_url
 
-from chatproject.per_loop import PerLoop
+from core.per_loop import PerLoop
 
 ASYNC_POOL_SIZE = 200  # connections per worker process
 ASYNC_POOL_WAIT_SECONDS = 5

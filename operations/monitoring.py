@@ -21,6 +21,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, ThreadingWSGIServer
 from prometheus_client.registry import Collector
 
+from operations.selectors import queue_depths
+from realtime.presence import presence_store
+
 logger = logging.getLogger(__name__)
 
 FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
@@ -83,15 +86,12 @@ class LiveCollector(Collector):
         yield from families
 
     def _read(self) -> list[GaugeMetricFamily]:
-        from chatproject import operations
-        from messaging.presence import presence_store
-
         depth = GaugeMetricFamily(
             "parley_queue_messages", "Messages ready in a RabbitMQ queue.", labels=["queue"]
         )
         broker_up = GaugeMetricFamily("parley_broker_up", "1 if RabbitMQ answered the last depth read.")
         try:
-            for queue, count in operations.queue_depths().items():
+            for queue, count in queue_depths().items():
                 if count is not None:
                     depth.add_metric([queue], count)
             broker_up.add_metric([], 1)

@@ -1,34 +1,35 @@
-"""Parsing and validating client frames (docs/protocol.md). Hand-written rather than DRF serializers:
-this runs once per frame on the hot path."""
+"""The socket's wire format (docs/protocol.md): serialising server frames, and parsing and validating client
+frames. Hand-written rather than DRF serializers: this runs once per frame on the hot path."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
+
+from core.errors import Refused
 
 MAX_FRAME_BYTES = 64 * 1024
 
 
-class FrameError(Exception):
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
+def to_json(payload: Mapping[str, Any]) -> str:
+    """A server frame's text: compact, UTF-8 as is. Done once per broadcast, never per recipient."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
-def invalid(detail: str) -> FrameError:
-    return FrameError("invalid", detail)
+def invalid(detail: str) -> Refused:
+    return Refused("invalid", detail)
 
 
 def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
     raw = text if text is not None else (data or b"").decode("utf-8", errors="replace")
     if len(raw) > MAX_FRAME_BYTES or len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
-        raise FrameError("too_large", f"Frames are at most {MAX_FRAME_BYTES} bytes.")
+        raise Refused("too_large", f"Frames are at most {MAX_FRAME_BYTES} bytes.")
     try:
         frame = json.loads(raw)
     except ValueError:
-        raise FrameError("invalid_json", "The frame is not valid JSON.") from None
+        raise Refused("invalid_json", "The frame is not valid JSON.") from None
     if not isinstance(frame, dict):
-        raise FrameError("invalid_json", "The frame must be a JSON object.")
+        raise Refused("invalid_json", "The frame must be a JSON object.")
     return frame
 
 

@@ -5,9 +5,10 @@ safe on the socket hot path.
 Web workers serve their own process's values at /metrics. Celery workers serve theirs on
 CELERY_METRICS_PORT; under the prefork pool, with PROMETHEUS_MULTIPROC_DIR set, the values of every pool
 process are summed (prometheus_client's multiprocess mode). Figures of the whole installation (queue
-depths, presence keys) are read when /metrics is scraped, by the collector in chatproject.monitoring."""
+depths, presence keys) are read when /metrics is scraped, by the collector in operations.monitoring."""
 
 import time
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -85,7 +86,7 @@ def observe_fanout(sent_at: float | None) -> None:
         FANOUT_LATENCY.observe(max(0.0, time.time() - sent_at))
 
 
-def observe_stored(messages: list[dict[str, Any]], *, stored: int) -> None:
+def observe_stored(messages: Sequence[Mapping[str, Any]], *, stored: int) -> None:
     """A batch was committed: `stored` rows were new. Lag is observed for each message of a batch that wrote
     anything (a batch redelivered after its rows were committed writes nothing and observes nothing)."""
     PERSISTENCE_BATCH_SIZE.observe(len(messages))

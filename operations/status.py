@@ -7,20 +7,21 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from chatproject import operations
+from operations import selectors, services
+from operations.broker import PERSISTENCE_QUEUE, PUSH_QUEUE, watched_queues
 
 QUEUE_CAPTIONS = {
-    operations.PERSISTENCE_QUEUE: "Messages sent but not yet saved",
-    operations.PUSH_QUEUE: "Push notifications waiting to go out",
+    PERSISTENCE_QUEUE: "Messages sent but not yet saved",
+    PUSH_QUEUE: "Push notifications waiting to go out",
 }
 
 
 def status_view(request: HttpRequest) -> HttpResponse:
-    """Staff only: wrapped in admin.site.admin_view (login, is_staff, CSRF) by chatproject.urls."""
+    """Staff only: wrapped in admin.site.admin_view (login, is_staff, CSRF) by operations.urls."""
     if request.method == "POST" and "requeue" in request.POST:
         return _requeue(request)
-    status = operations.status_get()
-    dead_queue = operations.watched_queues()[-1]
+    status = selectors.status_get()
+    dead_queue = watched_queues()[-1]
     queues = [
         {"name": name, "caption": QUEUE_CAPTIONS[name], "depth": status.queue_depths.get(name)}
         for name in QUEUE_CAPTIONS
@@ -38,7 +39,7 @@ def status_view(request: HttpRequest) -> HttpResponse:
 
 def _requeue(request: HttpRequest) -> HttpResponse:
     try:
-        moved = operations.dead_letters_requeue()
+        moved = services.dead_letters_requeue()
     except Exception:
         messages.error(request, "RabbitMQ could not be reached: nothing was re-queued. Try again shortly.")
     else:

@@ -1,7 +1,7 @@
 """Each socket delivers a conversation's messages in seq order, whatever order the workers broadcast them
 in."""
 
-from messaging.ordering import SKIPPED_RANGES_KEPT, SeqOrderer
+from realtime.ordering import SKIPPED_RANGES_KEPT, SeqOrderer
 
 
 def test_in_order_events_pass_straight_through():

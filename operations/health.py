@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from kombu import Connection
 
-from chatproject import shutdown
+from realtime import shutdown
 
 CHECK_TIMEOUT_SECONDS = 2
 

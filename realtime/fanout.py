@@ -1,6 +1,6 @@
-"""Broadcast to sockets through the hub (messaging.hub). Channels: `conv.<id>` reaches every socket of a
+"""Broadcast to sockets through the hub (realtime.hub). Channels: `conv.<id>` reaches every socket of a
 conversation's members, `user.<id>` every socket of one user, both prefixed with the Redis database's
-namespace (chatproject.redis.pubsub_namespace). Each event is serialised to text once, here, not per
+namespace (core.redis.pubsub_namespace). Each event is serialised to text once, here, not per
 recipient."""
 
 import time
@@ -10,13 +10,9 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
 
-from chatproject.redis import pubsub_namespace
-from messaging.events import to_json
-from messaging.hub import Broadcast, get_hub
-
-# Socket close codes (docs/protocol.md).
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_SUSPENDED = 4403
+from core.redis import pubsub_namespace
+from realtime.frames import to_json
+from realtime.hub import Broadcast, BroadcastKind, get_hub
 
 
 def conversation_channel(conversation_id: int) -> str:
@@ -33,12 +29,12 @@ def conversation_event(
     """The channel and broadcast that send an event to the members' sockets; `seq` marks events that must
     arrive in order."""
     broadcast = Broadcast(
-        kind="event",
+        kind=BroadcastKind.EVENT,
         conversation=conversation_id,
         seq=seq,
         text=to_json(payload),
         exclude_user=exclude_user,
-        sent_at=time.time(),  # for the fan-out latency metric (chatproject.metrics)
+        sent_at=time.time(),  # for the fan-out latency metric (core.metrics)
     )
     return conversation_channel(conversation_id), broadcast
 
@@ -52,7 +48,7 @@ async def to_conversation(
 
 async def skip_seq(conversation_id: int, seq: int) -> None:
     """Tell receivers a seq was allocated but will never be sent, so they don't wait for it."""
-    broadcast = Broadcast(kind="skip", conversation=conversation_id, seq=seq)
+    broadcast = Broadcast(kind=BroadcastKind.SKIP, conversation=conversation_id, seq=seq)
     await get_hub().publish(conversation_channel(conversation_id), broadcast)
 
 
@@ -60,14 +56,18 @@ async def membership_changed(
     user_id: int, conversation_id: int, payload: dict[str, Any], *, added: bool
 ) -> None:
     """Make every socket of `user_id` follow or stop following the conversation, then tell them."""
-    broadcast = Broadcast(kind="membership", conversation=conversation_id, added=added, text=to_json(payload))
+    broadcast = Broadcast(
+        kind=BroadcastKind.MEMBERSHIP, conversation=conversation_id, added=added, text=to_json(payload)
+    )
     await get_hub().publish(user_channel(user_id), broadcast)
 
 
 async def close_user_sockets(user_id: int, code: int, *, session: str = "") -> None:
     """Close the user's sockets on every worker: all of them, or only those opened with the tokens of one
     login session (it logged out)."""
-    await get_hub().publish(user_channel(user_id), Broadcast(kind="close", code=code, session=session))
+    await get_hub().publish(
+        user_channel(user_id), Broadcast(kind=BroadcastKind.CLOSE, code=code, session=session)
+    )
 
 
 def after_commit(coroutine_function: Any, *args: Any, **kwargs: Any) -> None:

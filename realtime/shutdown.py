@@ -22,9 +22,10 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
+from realtime import close_codes
+
 logger = logging.getLogger(__name__)
 
-CLOSE_GOING_AWAY = 1001
 DRAIN_SECONDS = float(os.environ.get("PARLEY_DRAIN_SECONDS", "10"))
 
 
@@ -59,9 +60,9 @@ async def drain(*, within: float = DRAIN_SECONDS) -> None:
     _draining = True
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    logger.info("draining: closing %d sockets with %d", len(_sockets), CLOSE_GOING_AWAY)
+    logger.info("draining: closing %d sockets with %d", len(_sockets), close_codes.GOING_AWAY)
     while _sockets and loop.time() < deadline:
-        close_every_socket(CLOSE_GOING_AWAY)
+        close_every_socket(close_codes.GOING_AWAY)
         await asyncio.sleep(0.05)
     if _sockets:
         logger.warning("drain timed out with %d sockets still open", len(_sockets))

@@ -1,5 +1,5 @@
 """OpenAPI post-processing: every operation documents the error answers it can give, in the one error shape
-of chatproject.errors, so integrators see 400/401/403/404/429 without each view repeating them."""
+of core.errors, so integrators see 400/401/403/404/429 without each view repeating them."""
 
 from typing import Any
 

@@ -1,5 +1,5 @@
-"""What an operator looks at and does (docs/operations.md): queue depths read from RabbitMQ with passive
-declares, the dead-letter queue listed and re-queued, and the figures of the staff status page."""
+"""What an operator looks at (docs/operations.md): queue depths, the dead-letter queue's tasks described
+without message bodies, and the figures of the staff status page, each read live."""
 
 import json
 import logging
@@ -8,36 +8,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from kombu import Connection, Producer, Queue
+from kombu import Queue
 from kombu.message import Message as AmqpMessage
 
-from chatproject import metrics
-from chatproject.celery import app as celery_app
-from messaging.models import Message
-from messaging.presence import presence_store
+from messaging.selectors import messages_sent_since
+from operations.broker import broker_connection, watched_queues
+from realtime.presence import presence_store
 
 logger = logging.getLogger(__name__)
 
-PERSISTENCE_QUEUE = "persistence"
-PUSH_QUEUE = "push"
-BROKER_TIMEOUT_SECONDS = 2
-# Headers RabbitMQ adds when it dead-letters; a re-queued task starts afresh without them.
-_DEATH_HEADERS = frozenset(
-    f"x-{which}-death-{what}" for which in ("first", "last") for what in ("exchange", "queue", "reason")
-) | {"x-death"}
-
-
-def watched_queues() -> list[str]:
-    return [PERSISTENCE_QUEUE, PUSH_QUEUE, settings.CELERY_DEAD_LETTER_QUEUE]
-
 
 def queue_depths() -> dict[str, int | None]:
-    """{queue: messages ready in it} by passive declare (no management plugin needed); None for a queue that
-    does not exist yet. Raises if the broker cannot be reached; {} in embedded mode (no broker)."""
+    """{queue: messages ready in it} by passive declare; None for a queue that does not exist yet. Raises if
+    the broker cannot be reached; {} in embedded mode (no broker)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {}
     depths: dict[str, int | None] = {}
-    with _connection() as connection:
+    with broker_connection() as connection:
         for name in watched_queues():
             channel: Any = connection.channel()  # a failed passive declare closes its channel
             try:
@@ -48,12 +35,6 @@ def queue_depths() -> dict[str, int | None]:
                 if channel.is_open:
                     channel.close()
     return depths
-
-
-def _connection() -> Connection:
-    connection = celery_app.connection_for_write()
-    connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
-    return connection
 
 
 # --- The dead-letter queue
@@ -79,7 +60,7 @@ def dead_letters_list(*, limit: int = 20) -> list[DeadLetter]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return []
     found = []
-    with _connection() as connection:
+    with broker_connection() as connection:
         channel: Any = connection.channel()
         queue = Queue(settings.CELERY_DEAD_LETTER_QUEUE, durable=True).bind(channel)
         try:
@@ -94,51 +75,6 @@ def dead_letters_list(*, limit: int = 20) -> list[DeadLetter]:
             if channel.is_open:
                 channel.close()  # every unacknowledged message is returned to the queue
     return found
-
-
-def dead_letters_requeue(*, limit: int | None = None) -> int:
-    """Move dead-lettered persistence tasks back to the persistence queue, each acknowledged on the
-    dead-letter queue only after the broker confirmed its copy. Returns how many tasks moved. Reads at most
-    as many as were there at the start, so a task that fails again at once is not moved twice in one call."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return 0
-    moved = 0
-    with _connection() as connection:
-        channel = connection.default_channel  # publisher confirms: the broker transport options ask for them
-        dead = Queue(settings.CELERY_DEAD_LETTER_QUEUE, durable=True).bind(channel)
-        try:
-            declared: Any = dead.queue_declare(passive=True)
-            waiting = declared.message_count
-        except connection.channel_errors:
-            return 0
-        producer = Producer(channel)
-        for _ in range(waiting if limit is None else min(limit, waiting)):
-            message = dead.get(no_ack=False, accept=["json"])
-            if message is None:
-                break
-            _republish(producer, message)
-            message.ack()
-            moved += 1
-    metrics.DEAD_LETTERS_REQUEUED.inc(moved)
-    logger.info("re-queued %d dead-lettered persistence tasks", moved, extra={"requeued": moved})
-    return moved
-
-
-def _republish(producer: Producer, message: AmqpMessage) -> None:
-    headers: dict[str, Any] = {k: v for k, v in (message.headers or {}).items() if k not in _DEATH_HEADERS}
-    headers.update(retries=0, eta=None)  # a full retry budget after the fix
-    properties = message.properties or {}
-    producer.publish(
-        message.body,
-        exchange="",
-        routing_key=PERSISTENCE_QUEUE,
-        headers=headers,
-        content_type=message.content_type,
-        content_encoding=message.content_encoding,
-        delivery_mode=2,
-        correlation_id=properties.get("correlation_id"),
-        retry=False,
-    )
 
 
 def _describe(message: AmqpMessage) -> DeadLetter:
@@ -174,7 +110,6 @@ class Status:
 def status_get() -> Status:
     """The figures of the staff status page, each read live (Redis, the database, RabbitMQ)."""
     now = datetime.now(tz=UTC)
-    recent = Message.objects.filter(created_at__gte=now - timedelta(hours=1))
     try:
         depths, dead, reachable = queue_depths(), dead_letters_list(), True
     except Exception:  # the broker is down: the page says so instead of failing
@@ -182,8 +117,8 @@ def status_get() -> Status:
         depths, dead, reachable = {}, [], False
     return Status(
         online_users=_online_users(),
-        messages_last_hour=recent.count(),
-        messages_last_5_minutes=recent.filter(created_at__gte=now - timedelta(minutes=5)).count(),
+        messages_last_hour=messages_sent_since(since=now - timedelta(hours=1)),
+        messages_last_5_minutes=messages_sent_since(since=now - timedelta(minutes=5)),
         queue_depths=depths,
         broker_reachable=reachable or settings.CELERY_TASK_ALWAYS_EAGER,
         dead_letters=dead,

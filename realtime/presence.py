@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import Protocol
 
-from chatproject.redis import get_redis, redis_enabled
+from core.redis import get_redis, redis_enabled
 
 PRESENCE_TTL_SECONDS = 60
 HEARTBEAT_SECONDS = 20

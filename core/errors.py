@@ -1,4 +1,9 @@
-"""One error shape for the whole API: {"error": {"code", "detail", "fields"}}."""
+"""Errors the layers share, and one error shape for the whole API: {"error": {"code", "detail", "fields"}}.
+
+Services and selectors raise Django's own errors (ValidationError, PermissionDenied), `NotFound` for what does
+not exist or may not be seen, and `Refused` for a request the client can act on by its code (a send that
+could not be made durable, a frame that does not parse). The socket turns them into `error` frames; REST
+into the statuses below, here and only here."""
 
 from typing import Any
 
@@ -11,8 +16,40 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
-# The `Error` component (chatproject.schema writes it), for views that name an error answer of their own.
+# The `Error` component (core.schema writes it), for views that name an error answer of their own.
 ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
+
+
+class NotFound(ObjectDoesNotExist):
+    """No such object, or not one the user may see: the two are never told apart."""
+
+
+class Refused(Exception):
+    """A request not carried out, with a stable code the client acts on (docs/protocol.md, "Errors")."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+# The HTTP status of each Refused code; any other code is a 400.
+REFUSED_STATUS = {
+    "unavailable": 503,  # could not be made durable: retry with the same client_id
+    "conflict": 409,  # the same client_id is still being sent
+    "already_reported": 409,
+    "not_found": 404,
+    "forbidden": 403,
+    "rate_limited": 429,
+}
+
+
+class RefusedError(exceptions.APIException):
+    """A Refused request as DRF answers it."""
+
+    def __init__(self, refused: Refused) -> None:
+        super().__init__(refused.detail, refused.code)
+        self.status_code = REFUSED_STATUS.get(refused.code, 400)
 
 
 def error_body(code: str, detail: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -30,10 +67,14 @@ def _as_api_exception(exc: Exception) -> Exception:
     """Django's own errors, raised by services and selectors, as their DRF equivalents."""
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, NotFound):
+        return exceptions.NotFound(str(exc) or None)
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
+    if isinstance(exc, Refused):
+        return RefusedError(exc)
     return exc
 
 

@@ -13,8 +13,6 @@ GAP_TIMEOUT_SECONDS = 1.0
 FIRST_SYNC_WAIT_SECONDS = 2.0  # how long a new socket holds ordered events for the client's first sync
 SKIPPED_RANGES_KEPT = 16  # per conversation: a message later than this many skipped gaps is dropped
 
-SKIPPED = None  # a placeholder for a seq that will never be delivered
-
 
 @dataclass
 class ConversationOrder:

@@ -1,0 +1,84 @@
+"""The persistence task's message: what the send path queues so that Celery stores a batch of acknowledged
+messages (messaging.tasks.persist_messages_task runs it; messaging.services stores them).
+
+The web workers' publisher sends it on the event loop (messaging.delivery.broker) and logs it once the broker
+has confirmed it. Embedded mode runs the task in place through Celery's eager mode. Each message's "trace"
+(added by the send path to its copy) moves into the task's headers, never into stored rows."""
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from kombu.utils.uuid import uuid
+
+from core import logcontext, metrics
+from messaging.delivery.broker import TaskMessage
+
+logger = logging.getLogger(__name__)
+
+PERSIST_MESSAGES_TASK = "messaging.persist_messages"
+
+Batch = list[dict[str, Any]]  # message payloads, each with its send's "trace" until it is queued
+
+
+def persistence_task_message(messages: Batch) -> TaskMessage:
+    """The task Celery would send for a batch, for the event loop's publisher."""
+    options = _task_options(messages, _pop_traces(messages))
+    headers, properties, body, _ = current_app.amqp.as_task_v2(
+        uuid(), PERSIST_MESSAGES_TASK, args=(messages,), argsrepr=options["argsrepr"]
+    )
+    headers.update(options["headers"])
+    route = current_app.amqp.router.route({}, PERSIST_MESSAGES_TASK, args=(messages,))
+    return TaskMessage(queue=route["queue"], headers=headers, properties=properties, body=body)
+
+
+def log_persistence_queued(messages: Batch, task: TaskMessage) -> None:
+    _log_queued(messages, task.headers[logcontext.TRACES_HEADER])
+
+
+def store_in_place(messages: Batch) -> None:
+    """Embedded mode: Celery runs the task here and now, so the batch is stored before the send is acked."""
+    traces = _pop_traces(messages)
+    _persist_task().apply_async(args=(messages,), retry=False, **_task_options(messages, traces))
+    _log_queued(messages, traces)
+
+
+def dead_letter(messages: Sequence[Mapping[str, Any]]) -> None:
+    """Park messages that can never be stored on the dead-letter queue, where no worker consumes them, for an
+    operator to re-queue (docs/operations.md). Called from a persistence task: its traces come along."""
+    traces = logcontext.get("traces") or {}
+    kept = {m["id"]: traces[m["id"]] for m in messages if m["id"] in traces}
+    _persist_task().apply_async(
+        args=(messages,),
+        queue=settings.CELERY_DEAD_LETTER_QUEUE,
+        retry=False,
+        **_task_options(messages, kept),
+    )
+    metrics.DEAD_LETTERED.labels("unstorable").inc(len(messages))
+
+
+def _persist_task() -> Any:
+    """The task by name (messaging.tasks registers it when the messaging app is ready)."""
+    return current_app.tasks[PERSIST_MESSAGES_TASK]
+
+
+def _task_options(messages: Sequence[Mapping[str, Any]], traces: dict[str, str]) -> dict[str, Any]:
+    """The traces travel in a header; Celery logs `argsrepr` instead of the arguments (no message bodies)."""
+    return {"headers": {logcontext.TRACES_HEADER: traces}, "argsrepr": f"(<{len(messages)} messages>,)"}
+
+
+def _pop_traces(messages: Batch) -> dict[str, str]:
+    return {m["id"]: trace for m in messages if (trace := m.pop("trace", None))}
+
+
+def _log_queued(messages: Batch, traces: dict[str, str]) -> None:
+    logger.info(
+        "persistence batch queued",
+        extra={
+            "batch_size": len(messages),
+            "message_ids": [m["id"] for m in messages],
+            "traces": list(traces.values()),
+        },
+    )

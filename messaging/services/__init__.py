@@ -1,0 +1,40 @@
+"""Every write of messaging (docs/architecture.md): conversations and memberships, messages after they are
+sent, storage of acknowledged messages, and incoming webhooks. The send itself is messaging.delivery.send."""
+
+from messaging.services.conversations import (
+    channel_join,
+    conversation_create,
+    conversation_leave,
+    conversation_update,
+    member_add,
+    member_remove,
+    read_mark,
+)
+from messaging.services.messages import (
+    SentMessage,
+    message_delete,
+    message_edit,
+    message_post,
+    message_soft_delete,
+    reaction_add,
+    reaction_remove,
+)
+from messaging.services.storage import messages_store
+
+__all__ = [
+    "SentMessage",
+    "channel_join",
+    "conversation_create",
+    "conversation_leave",
+    "conversation_update",
+    "member_add",
+    "member_remove",
+    "message_delete",
+    "message_edit",
+    "message_post",
+    "message_soft_delete",
+    "messages_store",
+    "reaction_add",
+    "reaction_remove",
+    "read_mark",
+]

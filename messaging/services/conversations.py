@@ -1,0 +1,190 @@
+"""Writes to conversations and memberships: create, rename, add and remove members, join, leave, read
+markers. Each validates, writes in one transaction and tells the members' sockets after commit."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, When
+
+from accounts.models import User
+from messaging import events
+from messaging.delivery.journal import initialise_counter, newest_seq
+from messaging.models import Conversation, Membership
+from realtime import fanout
+
+GROUP_MAX_MEMBERS = 500
+Role = Membership.Role
+Kind = Conversation.Kind
+
+
+def _active_users(user_ids: list[int]) -> list[User]:
+    users = list(User.objects.filter(pk__in=set(user_ids), is_active=True))
+    if len(users) != len(set(user_ids)):
+        raise ValidationError({"members": "Unknown user."})
+    return users
+
+
+def _announce_membership(conversation: Conversation, user_id: int, *, added: bool) -> None:
+    payload = events.membership(
+        conversation=events.conversation_summary(conversation),
+        user_id=user_id,
+        state="added" if added else "removed",
+    )
+    fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, payload, added=added)
+    # The user's own sockets hear of it once, above, whether or not they already follow the conversation.
+    fanout.after_commit(fanout.to_conversation, conversation.pk, payload, exclude_user=user_id)
+
+
+@transaction.atomic
+def conversation_create(
+    *, creator: User, kind: str, member_ids: list[int], title: str = "", is_public: bool = False
+) -> tuple[Conversation, bool]:
+    """Create a conversation; a direct one that exists already is returned as it is. Returns (it, created)."""
+    others = _active_users([uid for uid in member_ids if uid != creator.pk])
+    if kind == Kind.DIRECT:
+        if len(others) != 1 or title or is_public:
+            raise ValidationError(
+                {"members": "A direct conversation has exactly one other member and no title."}
+            )
+        return _direct_get_or_create(creator, others[0])
+    if not title.strip():
+        raise ValidationError({"title": "A group or channel needs a title."})
+    if is_public and kind != Kind.CHANNEL:
+        raise ValidationError({"is_public": "Only channels can be public."})
+    if len(others) + 1 > GROUP_MAX_MEMBERS:
+        raise ValidationError({"members": f"At most {GROUP_MAX_MEMBERS} members."})
+    conversation = Conversation.objects.create(
+        kind=kind, title=title.strip(), is_public=is_public, created_by=creator
+    )
+    Membership.objects.create(user=creator, conversation=conversation, role=Role.OWNER)
+    Membership.objects.bulk_create([Membership(user=u, conversation=conversation) for u in others])
+    _after_create(conversation, [creator.pk, *[u.pk for u in others]])
+    return conversation, True
+
+
+def _direct_get_or_create(creator: User, other: User) -> tuple[Conversation, bool]:
+    key = ":".join(str(uid) for uid in sorted((creator.pk, other.pk)))
+    existing = Conversation.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(kind=Kind.DIRECT, direct_key=key, created_by=creator)
+    except IntegrityError:  # the other person created it at the same moment
+        return Conversation.objects.get(direct_key=key), False
+    Membership.objects.bulk_create(
+        [
+            Membership(user=creator, conversation=conversation, role=Role.MEMBER),
+            Membership(user=other, conversation=conversation, role=Role.MEMBER),
+        ]
+    )
+    _after_create(conversation, [creator.pk, other.pk])
+    return conversation, True
+
+
+def _after_create(conversation: Conversation, member_ids: list[int]) -> None:
+    transaction.on_commit(lambda: initialise_counter(conversation.pk))
+    for user_id in member_ids:
+        payload = events.membership(
+            conversation=events.conversation_summary(conversation), user_id=user_id, state="added"
+        )
+        fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, payload, added=True)
+
+
+def conversation_update(
+    *, membership: Membership, title: str | None = None, muted: bool | None = None
+) -> Conversation:
+    conversation = membership.conversation
+    if title is not None:
+        if conversation.kind == Kind.DIRECT:
+            raise ValidationError({"title": "A direct conversation has no title."})
+        if not membership.can_manage:
+            raise PermissionDenied("Only owners and admins can rename.")
+        if not title.strip():
+            raise ValidationError({"title": "The title cannot be empty."})
+        conversation.title = title.strip()
+        conversation.save(update_fields=["title"])
+    if muted is not None:
+        membership.muted = muted
+        membership.save(update_fields=["muted"])
+    return conversation
+
+
+@transaction.atomic
+def member_add(*, actor: Membership, user_id: int) -> Membership:
+    conversation = actor.conversation
+    if conversation.kind == Kind.DIRECT:
+        raise ValidationError({"user": "A direct conversation has exactly two members."})
+    if not actor.can_manage:
+        raise PermissionDenied("Only owners and admins can add members.")
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise ValidationError({"user": "Unknown user."})
+    existing = Membership.objects.filter(user=user, conversation=conversation).first()
+    if existing is not None:
+        return existing
+    if conversation.kind == Kind.GROUP and conversation.memberships.count() >= GROUP_MAX_MEMBERS:
+        raise ValidationError({"user": f"At most {GROUP_MAX_MEMBERS} members."})
+    membership = Membership.objects.create(user=user, conversation=conversation)
+    _announce_membership(conversation, user.pk, added=True)
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, actor: Membership, user_id: int) -> None:
+    conversation = actor.conversation
+    if conversation.kind == Kind.DIRECT:
+        raise ValidationError({"user": "A direct conversation has exactly two members."})
+    if user_id != actor.user_id and not actor.can_manage:
+        raise PermissionDenied("Only owners and admins can remove members.")
+    target = Membership.objects.filter(conversation=conversation, user_id=user_id).first()
+    if target is None:
+        raise ValidationError({"user": "Not a member."})
+    if target.role == Role.OWNER and actor.role != Role.OWNER and user_id != actor.user_id:
+        raise PermissionDenied("Only an owner can remove an owner.")
+    target.delete()
+    if target.role == Role.OWNER:
+        _keep_an_owner(conversation)
+    _announce_membership(conversation, user_id, added=False)
+
+
+def _keep_an_owner(conversation: Conversation) -> None:
+    """A group or channel whose last owner left is handed to its longest-standing admin, else member, so that
+    someone can still manage it. The conversation's row lock makes two owners leaving at once wait in turn."""
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+    members = Membership.objects.filter(conversation=conversation)
+    if members.filter(role=Role.OWNER).exists():
+        return
+    successor = members.order_by(Case(When(role=Role.ADMIN, then=0), default=1), "joined_at", "pk").first()
+    if successor is not None:
+        successor.role = Role.OWNER
+        successor.save(update_fields=["role"])
+
+
+@transaction.atomic
+def channel_join(*, user: User, conversation: Conversation) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, conversation=conversation)
+    if created:
+        _announce_membership(conversation, user.pk, added=True)
+    return membership
+
+
+def conversation_leave(*, membership: Membership) -> None:
+    member_remove(actor=membership, user_id=membership.user_id)
+
+
+@transaction.atomic
+def read_mark(*, membership: Membership, seq: int) -> Membership:
+    """Move the read marker forward (never back) and tell the members. A marker past the newest message
+    would hide the next ones from the unread count: refused."""
+    conversation = membership.conversation
+    if seq > newest_seq(conversation):
+        raise ValidationError({"seq": "Past the conversation's newest message."})
+    updated = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
+    if updated:
+        membership.last_read_seq = seq
+        fanout.after_commit(
+            fanout.to_conversation,
+            conversation.pk,
+            events.read(conversation_id=conversation.pk, user_id=membership.user_id, seq=seq),
+        )
+    return membership

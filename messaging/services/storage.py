@@ -1,0 +1,138 @@
+"""Storing acknowledged messages (the persistence task's work): a batch at a time, exactly once."""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+
+from core.db import insert_new
+from messaging.events import MessagePayload
+from messaging.models import Conversation, Message
+from messaging.signals import messages_stored
+
+
+def messages_store(*, messages: list[MessagePayload]) -> tuple[int, list[MessagePayload]]:
+    """Write acknowledged messages; one already stored (same id, or same sender and client_id) is skipped.
+    Returns (how many are new, the messages that can never be stored). A batch costs the same few statements
+    whatever its size; receivers of `messages_stored` (push notifications) hear of the new ones at once."""
+    unstorable: list[MessagePayload] = []
+    try:
+        with transaction.atomic():
+            new = _insert(messages)
+    except IntegrityError:
+        # One bad row (e.g. its conversation was deleted) must not hold back the rest: go one by one.
+        new, unstorable = _insert_one_by_one(messages)
+    if new:
+        messages_stored.send(sender=Message, messages=new)
+    return len(new), unstorable
+
+
+def _insert_one_by_one(messages: list[MessagePayload]) -> tuple[list[MessagePayload], list[MessagePayload]]:
+    new: list[MessagePayload] = []
+    unstorable: list[MessagePayload] = []
+    for message in messages:
+        try:
+            with transaction.atomic():
+                new += _insert([message])
+        except IntegrityError:
+            unstorable.append(message)
+    return new, unstorable
+
+
+def _insert(messages: list[MessagePayload]) -> list[MessagePayload]:
+    """Store what is new of `messages` and return it. Rows go in (conversation, seq) order, so that two tasks
+    inserting the same messages (a redelivered batch) wait for each other instead of deadlocking."""
+    in_order = sorted(messages, key=lambda m: (m["conversation"], m["seq"]))
+    new_ids = set(insert_new([_row(m) for m in in_order]))
+    _refuse_lost([m for m in messages if UUID(m["id"]) not in new_ids])
+    new = [m for m in messages if UUID(m["id"]) in new_ids]
+    _keep_replies_inside_their_conversation(new)
+    _link_attachments(new)
+    _advance_conversations(new)
+    return new
+
+
+def _refuse_lost(skipped: list[MessagePayload]) -> None:
+    """A message skipped by the insert is fine if it was already stored under its id or its client_id;
+    otherwise another message holds its seq, and it must not vanish silently: it is raised, to be
+    dead-lettered."""
+    if not skipped:
+        return
+    stored = Message.objects.filter(
+        Q(pk__in=[m["id"] for m in skipped])
+        | Q(
+            sender_id__in={m["sender"]["id"] for m in skipped},
+            client_id__in={m["client_id"] for m in skipped},
+        )
+    ).values_list("pk", "sender_id", "client_id")
+    ids, client_ids = set(), set()
+    for pk, sender_id, client_id in stored:
+        ids.add(pk)
+        client_ids.add((sender_id, client_id))
+    if any(
+        UUID(m["id"]) not in ids and (m["sender"]["id"], UUID(m["client_id"])) not in client_ids
+        for m in skipped
+    ):
+        raise IntegrityError("a message's seq is held by another message")
+
+
+def _row(message: MessagePayload) -> Message:
+    return Message(
+        id=message["id"],
+        conversation_id=message["conversation"],
+        sender_id=message["sender"]["id"],
+        seq=message["seq"],
+        body=message["body"],
+        client_id=message["client_id"],
+        reply_to_id=message["reply_to"],
+        created_at=datetime.fromisoformat(message["created_at"]),
+    )
+
+
+def _keep_replies_inside_their_conversation(messages: list[MessagePayload]) -> None:
+    """A reply_to naming a message of another conversation is dropped (a parent still in flight is kept)."""
+    replies = [m["id"] for m in messages if m["reply_to"]]
+    if replies:
+        Message.objects.filter(pk__in=replies, reply_to__conversation__isnull=False).exclude(
+            reply_to__conversation=F("conversation")
+        ).update(reply_to=None)
+
+
+def _link_attachments(messages: list[MessagePayload]) -> None:
+    through = Message.attachments.through
+    links = [through(message_id=m["id"], storedfile_id=a["id"]) for m in messages for a in m["attachments"]]
+    through.objects.bulk_create(links, ignore_conflicts=True)
+
+
+# Written in SQL: the ORM's CPU building this statement (a CASE per conversation, or subqueries) was up to
+# half a persistence task's (docs/benchmarks.md). Portable (PostgreSQL and SQLite): a conversation moves only
+# when a newer seq was stored, to that message's seq and time. Where the database has row locks, the rows
+# are locked in id order first: two tasks updating the same conversations in scan order could deadlock
+# (PostgreSQL's log showed one or two per benchmark run), and each deadlock cost its batch a second or more.
+ADVANCE_CONVERSATIONS_SQL = """
+UPDATE {conversation} SET
+    last_seq = (SELECT MAX(m.seq) FROM {message} m WHERE m.conversation_id = {conversation}.id),
+    last_activity_at = (
+        SELECT m.created_at FROM {message} m WHERE m.conversation_id = {conversation}.id
+        ORDER BY m.seq DESC LIMIT 1
+    )
+WHERE id IN (SELECT c.id FROM {conversation} c WHERE c.id IN ({ids}) ORDER BY c.id{lock})
+    AND last_seq < (SELECT MAX(m.seq) FROM {message} m WHERE m.conversation_id = {conversation}.id)
+"""
+
+
+def _advance_conversations(messages: list[MessagePayload]) -> None:
+    """Move each conversation's last_seq and last_activity_at forward (never back) to its newest stored
+    message, in one statement whose size grows only by one id per conversation."""
+    conversation_ids = list({m["conversation"] for m in messages})
+    if not conversation_ids:
+        return
+    sql = ADVANCE_CONVERSATIONS_SQL.format(
+        conversation=Conversation._meta.db_table,
+        message=Message._meta.db_table,
+        ids=", ".join(["%s"] * len(conversation_ids)),
+        lock=" FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, conversation_ids)

@@ -1,0 +1,84 @@
+"""Incoming webhooks: create, rotate, revoke, and post through them. A webhook posts as a bot of its own,
+owned by the member who made it, through the same durable send path as sockets and the REST API."""
+
+from datetime import UTC, datetime
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts import services as account_services
+from accounts import tokens
+from accounts.models import User
+from messaging.models import Conversation, Webhook
+from messaging.selectors import conversation_get_for_user
+from messaging.services.conversations import channel_join
+from messaging.services.messages import SentMessage, message_post
+
+WEBHOOKS_MAX_PER_CONVERSATION = 20
+
+
+def _secret_for(webhook: Webhook) -> str:
+    secret = tokens.new_secret()
+    webhook.secret_hash = tokens.hash_secret(secret)
+    return tokens.format_token(tokens.WEBHOOK_PREFIX, webhook.pk, secret)
+
+
+@transaction.atomic
+def webhook_create(*, user: User, conversation_id: int, name: str) -> tuple[Webhook, str]:
+    """A webhook for a conversation the user is in, and its bot (a member from now on). Returns (it, its
+    secret), which is shown this once."""
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    if user.is_bot:
+        raise PermissionDenied("A bot cannot make webhooks.")
+    if conversation.kind == Conversation.Kind.DIRECT:
+        raise ValidationError({"conversation": "A direct conversation cannot have webhooks."})
+    live = Webhook.objects.filter(conversation=conversation, revoked_at__isnull=True)
+    if live.count() >= WEBHOOKS_MAX_PER_CONVERSATION:
+        raise ValidationError({"name": f"At most {WEBHOOKS_MAX_PER_CONVERSATION} webhooks per conversation."})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "A webhook needs a name."})
+    bot = account_services.bot_create(
+        owner=user, username=account_services.bot_username_for(name=name), display_name=name
+    )
+    channel_join(user=bot, conversation=conversation)  # a plain member; announced to the others
+    webhook = Webhook(conversation=conversation, bot=bot, name=name, created_by=user)
+    webhook.save()
+    secret = _secret_for(webhook)
+    webhook.save(update_fields=["secret_hash"])
+    return webhook, secret
+
+
+def webhook_rotate(*, webhook: Webhook) -> tuple[Webhook, str]:
+    """A new secret; the old URL stops working at once."""
+    secret = _secret_for(webhook)
+    webhook.rotated_at = datetime.now(tz=UTC)
+    webhook.save(update_fields=["secret_hash", "rotated_at"])
+    return webhook, secret
+
+
+@transaction.atomic
+def webhook_revoke(*, webhook: Webhook) -> Webhook:
+    """End the webhook and retire its bot; what it posted stays."""
+    webhook.revoked_at = datetime.now(tz=UTC)
+    webhook.save(update_fields=["revoked_at"])
+    account_services.bot_deactivate(bot=webhook.bot)
+    return webhook
+
+
+def webhook_client_id(*, webhook: Webhook, client_id: UUID | None, idempotency_key: str | None) -> UUID:
+    """The send's idempotency key: the body's `client_id`, else one derived from the `Idempotency-Key` header
+    (so a redelivery by the caller is not posted twice), else a fresh one."""
+    if client_id is not None:
+        return client_id
+    if idempotency_key:
+        return uuid5(NAMESPACE_URL, f"parley:webhook:{webhook.pk}:{idempotency_key}")
+    return uuid4()
+
+
+def webhook_post(*, webhook: Webhook, text: str, client_id: UUID) -> SentMessage:
+    """Post as the webhook's bot; the same client_id again returns the same message. Raises Refused."""
+    return message_post(
+        sender=webhook.bot, conversation_id=webhook.conversation_id, body=text, client_id=client_id
+    )

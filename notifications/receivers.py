@@ -1,0 +1,23 @@
+"""What notifications does when messaging tells it something (messaging.signals): messaging sits below
+notifications and never calls it directly."""
+
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from messaging.events import MessagePayload
+from messaging.signals import messages_stored
+from notifications.selectors import anyone_pushable_in
+from notifications.services import push_schedule_for_messages
+
+
+@receiver(messages_stored)
+def schedule_pushes(sender: Any, messages: list[MessagePayload], **kwargs: Any) -> None:
+    """Decide pushes for newly stored messages, unless nobody in their conversations could be pushed at
+    all: one query here spares a task (and its queries) for every batch no push subscriber is part of."""
+    if anyone_pushable_in(conversation_ids={m["conversation"] for m in messages}):
+        message_ids = [UUID(m["id"]) for m in messages]
+        transaction.on_commit(partial(push_schedule_for_messages, message_ids))

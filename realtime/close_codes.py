@@ -1,0 +1,6 @@
+"""Every WebSocket close code the server uses, in one place (docs/protocol.md lists what a client does)."""
+
+GOING_AWAY = 1001  # this worker is shutting down (deploy, scale-in): reconnect at once, then sync
+SERVICE_RESTART = 1012  # Redis came back empty: reconnect after a short random delay, then sync
+UNAUTHENTICATED = 4401  # missing, invalid, expired or revoked credentials, or the login session ended
+SUSPENDED = 4403  # the account was suspended: do not reconnect
