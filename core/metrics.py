@@ -40,6 +40,11 @@ FANOUT_LATENCY = Histogram(
     "From a message's broadcast on the sending worker to its arrival at each worker with sockets in it.",
     buckets=FAST_BUCKETS,
 )
+SLOW_SOCKET_CLOSES = Counter(
+    "parley_slow_socket_closes",
+    "Sockets closed (4408) because their client fell too far behind, by reason: bytes or age.",
+    ["reason"],
+)
 ERROR_FRAMES = Counter("parley_error_frames", "error frames sent to clients, by code.", ["code"])
 SYNC_REPLAYS = Counter("parley_sync_replays", "sync frames answered.")
 SYNC_REPLAYED_MESSAGES = Counter(

@@ -6,6 +6,7 @@ membership. Broadcasts arrive from this worker's hub (realtime.hub), not from a 
 `on_broadcast` for every socket that follows a channel, in publish order."""
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from accounts.models import User
@@ -27,20 +29,29 @@ from messaging.delivery.send import message_send
 from messaging.models import Message, Reaction
 from realtime import close_codes, fanout, frames, redis_watch, shutdown
 from realtime.hub import Broadcast, BroadcastKind, Hub, get_hub
-from realtime.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
+from realtime.outbox import Outbox
 from realtime.presence import HEARTBEAT_SECONDS, presence_store
 from realtime.ratelimit import SIGNAL_FRAMES, WRITE_FRAMES, TokenBucket
+from realtime.stream import SocketStream
+from realtime.transport import transport_of
 
 logger = logging.getLogger(__name__)
 
 SYNC_MAX_CONVERSATIONS = 1000
+# A too-slow socket gets this long to read up to its close frame (at most what its buffers held when it was
+# given up on) before it is dropped: a dead client's buffers are freed then.
+CLOSE_GRACE_SECONDS = 10.0
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     user: User
-    conversations: set[int]
     hub: Hub
+    stream: SocketStream
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conversations: set[int] = set()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -59,19 +70,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.connection_id = uuid4().hex
         logcontext.bind(connection_id=self.connection_id, user_id=user.pk)  # on this socket's log lines
         metrics.OPEN_SOCKETS.inc()
-        self.orderer = SeqOrderer()
-        self.gap_timers: dict[int, asyncio.TimerHandle] = {}
-        self.background: set[asyncio.Task[None]] = set()
-        # Ordered events wait for the client's first `sync` (or FIRST_SYNC_WAIT_SECONDS), so that replayed
-        # messages never arrive after newer live ones, nor twice.
-        self.before_first_sync: list[tuple[int, int, str | None]] | None = []
-        self.first_sync_timer = asyncio.get_running_loop().call_later(
-            FIRST_SYNC_WAIT_SECONDS, self._in_background, self._end_first_sync_wait
+        outbox = Outbox(
+            self._send_text,
+            transport=transport_of(self.base_send),
+            max_bytes=settings.SOCKET_OUTBOX_MAX_BYTES,
+            max_age=settings.SOCKET_OUTBOX_MAX_AGE_SECONDS,
+            on_overflow=self._too_slow,
         )
-        self.conversations = set(
+        self.stream = SocketStream(
+            outbox, fetch=self._journal_events, follows=self.conversations.__contains__
+        )
+        self.conversations.update(
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
         )
         await self.accept()
+        outbox.start()
         shutdown.register(self)
         self.hub = get_hub()
         await self.hub.follow(self._channels(), self)
@@ -87,11 +100,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         metrics.OPEN_SOCKETS.dec()
         shutdown.unregister(self)
         self.heartbeat.cancel()
-        self.first_sync_timer.cancel()
-        for timer in self.gap_timers.values():
-            timer.cancel()
-        for task in self.background:
-            task.cancel()
+        self.stream.close()
         await self.hub.unfollow(self._channels(), self)
         if await sync_to_async(presence_store().disconnect, thread_sensitive=False)(
             self.user.pk, self.connection_id
@@ -141,7 +150,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         metrics.ERROR_FRAMES.labels(code).inc()
         if code == "unavailable":  # the server's fault, not the client's
             logger.warning("send refused: %s", detail, extra={"code": code, "ref": ref})
-        await self.send_json(events.error(code, detail, ref))
+        self._push(events.error(code, detail, ref))
 
     def _require_member(self, conversation_id: int) -> None:
         if conversation_id not in self.conversations:
@@ -157,7 +166,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self._require_member(conversation_id)
 
         async def acknowledge(message: events.MessagePayload, new: bool) -> None:
-            await self.send_json(events.message_ack(str(client_id), message))
+            self._push(events.message_ack(str(client_id), message))
             metrics.observe_ack(new=new, started=started)
             logger.info("message acked", extra={"message_id": message["id"], "new": new})
 
@@ -212,54 +221,45 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         for conversation_id, last_seen in since.items():
             if conversation_id not in self.conversations:
                 continue  # not a member: ignored, exactly like an unknown id
-            self.orderer.start_after(conversation_id, last_seen)
-            metrics.SYNC_REPLAYED_MESSAGES.inc(await self._replay(conversation_id, after_seq=last_seen))
-            caught_up[str(conversation_id)] = self.orderer.last_delivered(conversation_id)
-        await self.send_json({"type": "sync.done", "conversations": caught_up})
-        await self._end_first_sync_wait()
+            self.stream.start_after(conversation_id, last_seen)
+            replayed = await self.stream.replay(conversation_id, after_seq=last_seen)
+            metrics.SYNC_REPLAYED_MESSAGES.inc(replayed)
+            caught_up[str(conversation_id)] = self.stream.last_delivered(conversation_id)
+        self._push({"type": "sync.done", "conversations": caught_up})
+        self.stream.end_first_sync_wait()
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
-        await self.send_json({"type": "pong"})
+        self._push({"type": "pong"})
 
-    # --- broadcasts from the hub
+    # --- broadcasts from the hub: handed over synchronously, in publish order; nothing here waits
 
-    async def on_broadcast(self, broadcast: Broadcast) -> None:
+    def on_broadcast(self, broadcast: Broadcast) -> None:
         if broadcast.kind is BroadcastKind.EVENT:
-            await self._on_event(broadcast)
+            self._on_event(broadcast)
         elif broadcast.kind is BroadcastKind.SKIP and broadcast.conversation in self.conversations:
-            await self._deliver(broadcast.conversation, broadcast.seq or 0, None)
+            self.stream.deliver(broadcast.conversation, broadcast.seq or 0, None)
         elif broadcast.kind is BroadcastKind.MEMBERSHIP:
             # Following a channel waits for the hub's reader, which is calling us now: not inline.
-            self._in_background(self._change_membership, broadcast)
+            self.stream.in_background(self._change_membership, broadcast)
         elif broadcast.kind is BroadcastKind.CLOSE and broadcast.session in ("", self.scope.get("session")):
-            await self.close(code=broadcast.code)
+            self.stream.in_background(self.close, broadcast.code)
 
     async def on_hub_reconnected(self) -> None:
         """Broadcasts may have been lost while the hub was reconnecting: catch up as a `sync` would."""
-        if self.before_first_sync is not None:
+        if self.stream.waiting_for_first_sync:
             return  # the client's first sync will replay everything
         for conversation_id in list(self.conversations):
-            await self._replay(conversation_id, after_seq=self.orderer.last_delivered(conversation_id))
+            after_seq = self.stream.last_delivered(conversation_id)
+            await self.stream.replay(conversation_id, after_seq=after_seq)
 
-    async def _on_event(self, broadcast: Broadcast) -> None:
+    def _on_event(self, broadcast: Broadcast) -> None:
         conversation_id = broadcast.conversation
         if conversation_id not in self.conversations or broadcast.exclude_user == self.user.pk:
             return
         if broadcast.seq is None:
-            await self.send(text_data=broadcast.text)
+            self.stream.send(broadcast.text)
         else:
-            await self._deliver(conversation_id, broadcast.seq, broadcast.text)
-
-    async def _fill_gap(self, conversation_id: int) -> None:
-        """A gap outlived GAP_TIMEOUT_SECONDS: fetch what storage has, then stop waiting for the rest."""
-        self.gap_timers.pop(conversation_id, None)
-        gap = self.orderer.gap(conversation_id)
-        if gap is None or conversation_id not in self.conversations:
-            return
-        first_missing, first_held = gap
-        await self._replay(conversation_id, after_seq=first_missing - 1, before_seq=first_held)
-        for text in self.orderer.skip_gap(conversation_id, up_to=first_held):
-            await self.send(text_data=text)
+            self.stream.deliver(conversation_id, broadcast.seq, broadcast.text)
 
     async def _change_membership(self, broadcast: Broadcast) -> None:
         conversation_id = broadcast.conversation
@@ -269,57 +269,50 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._start_after_baselines([conversation_id])
         elif not broadcast.added and conversation_id in self.conversations:
             self.conversations.discard(conversation_id)
-            self.orderer.forget(conversation_id)
+            self.stream.forget(conversation_id)
             await self.hub.unfollow([fanout.conversation_channel(conversation_id)], self)
-        await self.send(text_data=broadcast.text)
+        self.stream.send(broadcast.text)
 
     # --- helpers
+
+    def _push(self, frame: dict[str, Any]) -> None:
+        """A frame of this socket's own (ack, error, pong, sync.done), after everything queued before it."""
+        self.stream.send(frames.to_json(frame))
+
+    async def _send_text(self, text: str) -> None:
+        """The socket's writer (realtime.outbox) sends through here, one frame at a time."""
+        await self.send(text_data=text)
+
+    def _too_slow(self, reason: str) -> None:
+        """The client fell too far behind (realtime.outbox): close it; it reconnects and syncs."""
+        metrics.SLOW_SOCKET_CLOSES.labels(reason).inc()
+        logger.warning("closing a socket that fell behind", extra={"reason": reason})
+        self.stream.in_background(self._close_too_slow)
+
+    async def _close_too_slow(self) -> None:
+        """Ask the server to close with 4408; a client too far behind to read even that is dropped once
+        CLOSE_GRACE_SECONDS have passed (it sees 1006), which frees what the server still buffers for it."""
+        transport = transport_of(self.base_send)
+        if transport is not None:
+            asyncio.get_running_loop().call_later(CLOSE_GRACE_SECONDS, transport.abort)
+        with contextlib.suppress(OSError):  # dropped before the close frame could be queued
+            await self.close(code=close_codes.TOO_SLOW)
 
     def _channels(self) -> list[str]:
         return [fanout.user_channel(self.user.pk)] + [
             fanout.conversation_channel(conversation_id) for conversation_id in self.conversations
         ]
 
-    def _in_background(self, coroutine_function: Callable[..., Awaitable[None]], *args: Any) -> None:
-        """Run a timer's or a broadcast's follow-up as a task of this socket (cancelled on disconnect)."""
-        task = asyncio.ensure_future(coroutine_function(*args))
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
-
-    async def _end_first_sync_wait(self) -> None:
-        held, self.before_first_sync = self.before_first_sync, None
-        self.first_sync_timer.cancel()
-        for conversation_id, seq, text in held or []:
-            if conversation_id in self.conversations:
-                await self._release(conversation_id, seq, text)
-
-    async def _deliver(self, conversation_id: int, seq: int, text: str | None) -> None:
-        if self.before_first_sync is not None:
-            self.before_first_sync.append((conversation_id, seq, text))
-        else:
-            await self._release(conversation_id, seq, text)
-
-    async def _release(self, conversation_id: int, seq: int, text: str | None) -> None:
-        """Hand an ordered event to the orderer and send whatever it lets through, in the order it decides
-        (synchronously)."""
-        for ready in self.orderer.offer(conversation_id, seq, text):
-            await self.send(text_data=ready)
-        if self.orderer.gap(conversation_id) and conversation_id not in self.gap_timers:
-            self.gap_timers[conversation_id] = asyncio.get_running_loop().call_later(
-                GAP_TIMEOUT_SECONDS, self._in_background, self._fill_gap, conversation_id
-            )
-
-    async def _replay(self, conversation_id: int, *, after_seq: int, before_seq: int | None = None) -> int:
-        """Offer the journal's messages after `after_seq` (and below `before_seq`) as ordered events, as if
-        broadcast again (the orderer drops what this socket already has); returns how many were read."""
+    async def _journal_events(
+        self, conversation_id: int, after_seq: int, before_seq: int | None
+    ) -> list[tuple[int, str]]:
+        """What the journal holds of a conversation in a seq range, as the frames a broadcast would carry."""
         messages = await get_journal().replay(conversation_id, after_seq, before_seq)
-        for message in messages:
-            await self._release(conversation_id, message["seq"], frames.to_json(events.message_new(message)))
-        return len(messages)
+        return [(message["seq"], frames.to_json(events.message_new(message))) for message in messages]
 
     async def _start_after_baselines(self, conversation_ids: list[int]) -> None:
         for conversation_id, seq in (await get_journal().last_seqs(conversation_ids)).items():
-            self.orderer.start_after(conversation_id, seq)
+            self.stream.start_after(conversation_id, seq)
 
     async def _announce_presence(self, *, online: bool) -> None:
         payload = events.presence(user_id=self.user.pk, online=online)

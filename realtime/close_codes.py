@@ -4,3 +4,4 @@ GOING_AWAY = 1001  # this worker is shutting down (deploy, scale-in): reconnect 
 SERVICE_RESTART = 1012  # Redis came back empty: reconnect after a short random delay, then sync
 UNAUTHENTICATED = 4401  # missing, invalid, expired or revoked credentials, or the login session ended
 SUSPENDED = 4403  # the account was suspended: do not reconnect
+TOO_SLOW = 4408  # the client fell too far behind (realtime.outbox): reconnect, then sync

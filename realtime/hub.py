@@ -83,9 +83,11 @@ def queue_publish(pipe: Pipeline, channel: str, broadcast: Broadcast) -> None:
 
 
 class Listener(Protocol):
-    """A socket. Called in publish order from the worker's one reader; must not wait on the hub itself."""
+    """A socket. Called in publish order from the worker's one reader."""
 
-    async def on_broadcast(self, broadcast: Broadcast) -> None: ...
+    def on_broadcast(self, broadcast: Broadcast) -> None:
+        """Take a broadcast without waiting (queue what is to be sent): every other socket of the worker
+        is handed the same broadcast after this one."""
 
     async def on_hub_reconnected(self) -> None: ...
 
@@ -126,12 +128,13 @@ class Hub:
     async def _unsubscribe(self, channels: list[str]) -> None:
         """Nothing to do where broadcasts never leave the process."""
 
-    async def _hand_out(self, channel: str, broadcast: Broadcast) -> None:
+    def _hand_out(self, channel: str, broadcast: Broadcast) -> None:
+        """O(sockets) work that never waits: each socket queues what it will send."""
         if broadcast.seq is not None:  # a message (presence and typing come and go uncounted)
             metrics.observe_fanout(broadcast.sent_at)
         for listener in list(self._followers.get(channel, ())):
             try:
-                await listener.on_broadcast(broadcast)
+                listener.on_broadcast(broadcast)
             except Exception:  # one broken socket must not cost the others their events
                 logger.exception("a socket failed to take a broadcast on %s", channel)
 
@@ -140,7 +143,7 @@ class LocalHub(Hub):
     """Embedded mode: one process, so a broadcast goes straight to the sockets."""
 
     async def publish(self, channel: str, broadcast: Broadcast) -> None:
-        await self._hand_out(channel, broadcast)
+        self._hand_out(channel, broadcast)
 
 
 class RedisHub(Hub):
@@ -224,12 +227,12 @@ class RedisHub(Hub):
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
             if message is not None:
-                await self._take(message)
+                self._take(message)
 
-    async def _take(self, message: dict[str, Any]) -> None:
+    def _take(self, message: dict[str, Any]) -> None:
         channel = message["channel"].decode()
         if message["type"] == "message":
-            await self._hand_out(channel, Broadcast.decode(message["data"]))
+            self._hand_out(channel, Broadcast.decode(message["data"]))
         elif message["type"] == "subscribe":
             confirmation = self._confirmations.pop(channel, None)
             if confirmation is not None and not confirmation.done():

@@ -8,14 +8,16 @@ it), run for real in embedded mode (SQLite, in-process fan-out hub) in a fresh d
   refused by the server itself before the application buffers it (uvicorn closes with 1009 "message too big";
   Daphne's autobahn drops the connection)."""
 
+import contextlib
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,11 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
+from websockets.typing import Origin
+from websockets.uri import parse_uri
 
 from chatproject.asgi import application
 from realtime import close_codes, shutdown
@@ -68,25 +73,50 @@ class LiveServer:
     port: int
 
 
-@pytest.fixture(params=sorted(SERVER_COMMANDS))
-def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
+# Keepalive every second, dropping a client after one second without a pong (deployments: 20 s and 20 s under
+# uvicorn, scripts/web-server; 20 s and 30 s under Daphne, its defaults).
+FAST_KEEPALIVE = {
+    "daphne": ["--ping-interval", "1", "--ping-timeout", "1"],
+    "uvicorn": ["--ws-ping-interval", "1", "--ws-ping-timeout", "1"],
+}
+
+
+@contextmanager
+def live_server(name: str, env: dict[str, str], log_path: Path, *options: str) -> Iterator[LiveServer]:
     port = free_port()
-    command = [part.format(port=port) for part in SERVER_COMMANDS[request.param]]
-    with (tmp_path / "server.log").open("wb") as log:
+    command = [part.format(port=port) for part in SERVER_COMMANDS[name]]
+    if name == "daphne":  # its options go before the application
+        command[-1:-1] = options
+    else:
+        command += options
+    with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
-            env={**embedded_env, "UVICORN": str(BIN / "uvicorn")},
+            env={**env, "UVICORN": str(BIN / "uvicorn")},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
             wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
-            yield LiveServer(request.param, process, port)
+            yield LiveServer(name, process, port)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=10)
+
+
+@pytest.fixture(params=sorted(SERVER_COMMANDS))
+def server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
+    with live_server(request.param, embedded_env, tmp_path / "server.log") as running:
+        yield running
+
+
+@pytest.fixture(params=sorted(SERVER_COMMANDS))
+def fast_keepalive_server(request, embedded_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
+    options = FAST_KEEPALIVE[request.param]
+    with live_server(request.param, embedded_env, tmp_path / "server.log", *options) as running:
+        yield running
 
 
 def test_sigterm_closes_every_socket_with_1001_and_the_server_exits_in_time(server, access_token):
@@ -184,3 +214,25 @@ def test_readyz_fails_while_draining(client, monkeypatch):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "failed": ["draining"]}
+
+
+def test_the_keepalive_drops_a_client_that_stops_answering_pings_and_keeps_one_that_answers(
+    fast_keepalive_server, access_token
+):
+    # given two sockets: one whose client answers pings (websockets does, as browsers do), one whose client
+    # reads nothing and so never answers
+    url = f"ws://127.0.0.1:{fast_keepalive_server.port}/ws/?token={access_token}"
+    silent = socket.create_connection(("127.0.0.1", fast_keepalive_server.port), timeout=15)
+    protocol = ClientProtocol(parse_uri(url), origin=Origin("http://127.0.0.1"))
+    protocol.send_request(protocol.connect())
+    silent.sendall(b"".join(protocol.data_to_send()))
+    with ws_connect(url, origin="http://127.0.0.1", open_timeout=5) as answering:
+        # when a few keepalive periods pass: the silent client is dropped (its reads end, or the connection is
+        # reset) well before the read timeout
+        with contextlib.suppress(ConnectionResetError):
+            while silent.recv(65536):
+                pass
+        silent.close()
+        # then the answering client's socket still works
+        answering.send('{"type": "ping"}')
+        assert '"pong"' in str(answering.recv(timeout=5))

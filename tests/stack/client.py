@@ -4,6 +4,7 @@ and records every raw delivery so tests can count losses and duplicates."""
 import asyncio
 import json
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ class ChatClient:
     url: str  # ws://host:port/ws/
     user: Any  # a tests.stack.conftest.StackUser: id, username, token
     received: list[dict[str, Any]] = field(default_factory=list)  # every message.new, in arrival order
+    arrived_at: list[float] = field(default_factory=list)  # time.time() of each, as `received`
     errors: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0
 
@@ -80,6 +82,7 @@ class ChatClient:
         kind = frame["type"]
         if kind == "message.new":
             self.received.append(frame["message"])
+            self.arrived_at.append(time.time())
         elif kind == "message.ack":
             self._resolve(frame["client_id"], frame)
         elif kind == "error":
@@ -135,11 +138,12 @@ class ChatClient:
                 delay = min(delay * 2, 1.0)
 
 
-async def wait_until(condition, *, within: float = 30.0, interval: float = 0.05) -> None:
-    """Poll a condition that becomes true through another process's work, within a bound."""
+async def wait_until(condition, *, within: float = 30.0, interval: float = 0.05, what=None) -> None:
+    """Poll a condition that becomes true through another process's work, within a bound; `what()` says how
+    far it got when it fails."""
     loop = asyncio.get_running_loop()
     give_up = loop.time() + within
     while not condition():
         if loop.time() > give_up:
-            raise AssertionError("condition not met in time")
+            raise AssertionError("condition not met in time" + (f": {what()}" if what else ""))
         await asyncio.sleep(interval)

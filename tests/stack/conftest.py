@@ -43,9 +43,11 @@ def worker_ws(index: int) -> str:
     return f"ws://127.0.0.1:{int(STACK_ENV['STACK_WORKER_BASE_PORT']) + index - 1}/ws/"
 
 
-def stack_command(*args: str) -> None:
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    subprocess.run(["scripts/stack.sh", *args], cwd=ROOT, env={**env, **STACK_ENV}, check=True, timeout=180)
+def stack_command(*args: str, env: dict[str, str] = STACK_ENV) -> None:
+    """scripts/stack.sh for this stack (or another: `env` names its ports, database, Redis and vhost)."""
+    hidden = ("DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR")  # the stack picks its own
+    inherited = {key: value for key, value in os.environ.items() if key not in hidden}
+    subprocess.run(["scripts/stack.sh", *args], cwd=ROOT, env={**inherited, **env}, check=True, timeout=180)
 
 
 def ensure_vhost(name: str) -> None:
@@ -68,10 +70,12 @@ class StackUser:
 @dataclass
 class Stack:
     http: requests.Session
+    url: str = NGINX
+    database_url: str = STACK_ENV["DATABASE_URL"]
 
     def post(self, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.http.post(NGINX + path, headers=headers, timeout=10, **kwargs)
+        return self.http.post(self.url + path, headers=headers, timeout=10, **kwargs)
 
     def user(self) -> StackUser:
         username = f"u{uuid.uuid4().hex[:12]}"
@@ -95,7 +99,7 @@ class Stack:
 
     def stored(self, message_ids: list[str]) -> list[tuple[str, int]]:
         """(id, seq) of the given messages as rows in the stack's PostgreSQL."""
-        with psycopg.connect(STACK_ENV["DATABASE_URL"].replace("postgres://", "postgresql://")) as db:
+        with psycopg.connect(self.database_url.replace("postgres://", "postgresql://")) as db:
             rows = db.execute(
                 "SELECT id::text, seq FROM messaging_message WHERE id = ANY(%s::uuid[])", (message_ids,)
             ).fetchall()
@@ -103,7 +107,7 @@ class Stack:
 
     def stored_in(self, conversation_id: int) -> list[tuple[str, str, int]]:
         """(id, client_id, seq) of every row of a conversation."""
-        with psycopg.connect(STACK_ENV["DATABASE_URL"].replace("postgres://", "postgresql://")) as db:
+        with psycopg.connect(self.database_url.replace("postgres://", "postgresql://")) as db:
             rows = db.execute(
                 "SELECT id::text, client_id::text, seq FROM messaging_message "
                 "WHERE conversation_id = %s ORDER BY seq",

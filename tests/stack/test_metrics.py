@@ -7,8 +7,6 @@ never disturbs the shared stack fixture of tests/stack/conftest.py."""
 
 import asyncio
 import json
-import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests import slot
 from tests.conftest import wait_until
 from tests.notifications.fake_push import Browser, FakePushService
-from tests.stack.conftest import ensure_vhost
+from tests.stack.conftest import ensure_vhost, stack_command
 
 pytestmark = pytest.mark.stack
 
@@ -53,12 +51,6 @@ WORKERS = [f"http://127.0.0.1:{slot.port(8381 + i)}" for i in range(2)]
 CELERY_EXPORTER = f"http://127.0.0.1:{STACK_ENV['STACK_CELERY_METRICS_PORT']}/metrics"
 LOGS = Path(STACK_ENV["STACK_DIR"]) / "logs"
 BODY = "stack metrics: the body never reaches a log"
-
-
-def stack_command(action: str) -> None:
-    hidden = ("DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR")  # the stack picks its own
-    env = {key: value for key, value in os.environ.items() if key not in hidden}
-    subprocess.run(["scripts/stack.sh", action], cwd=ROOT, env={**env, **STACK_ENV}, check=True, timeout=180)
 
 
 @dataclass
@@ -96,8 +88,8 @@ def _register(http: requests.Session) -> Member:
 @pytest.fixture(scope="module")
 def scene() -> Iterator[Scene]:
     ensure_vhost(slot.name("parley_metrics"))
-    stack_command("down")
-    stack_command("up")
+    stack_command("down", env=STACK_ENV)
+    stack_command("up", env=STACK_ENV)
     push = FakePushService().start()
     try:
         with requests.Session() as http:
@@ -121,7 +113,7 @@ def scene() -> Iterator[Scene]:
             yield Scene(http, ada, bob, answer.json()["id"], push, browser)
     finally:
         push.stop()
-        stack_command("down")
+        stack_command("down", env=STACK_ENV)
 
 
 # --- Scraping

@@ -1,0 +1,148 @@
+"""One socket's outbound frames: whoever has a frame for the socket puts it here and never waits; the socket's
+own writer sends them, in order, at the pace its client reads.
+
+A worker hands every broadcast to all of its sockets from one reader (realtime.hub). If handing one to a
+socket awaited that socket's `send`, a client that stops reading would stall every other socket on the
+worker: uvicorn's `send` waits while the connection's buffer is full. Here putting a frame costs an append,
+and only this socket's writer waits.
+
+What a socket has not taken yet is bounded, in size and in age (SOCKET_OUTBOX_MAX_BYTES,
+SOCKET_OUTBOX_MAX_AGE_SECONDS): its queued frames (counted in characters: the frames' text is shared with
+every other socket) plus what the server still buffers for it (in bytes, realtime.transport). Past either
+bound the socket is too slow: its queue is dropped and it is closed (close code 4408); `sync` then gives the
+client everything it missed, once, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from realtime.transport import Transport
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[str], Awaitable[None]]
+ROOM_POLL_SECONDS = 0.05  # how often `room()` looks again at a server buffer that drains without telling
+
+
+def frame_size(text: str) -> int:
+    """A frame's length with its WebSocket header (unmasked, as a server sends it)."""
+    length = len(text)
+    return length + (2 if length < 126 else 4 if length < 65536 else 10)
+
+
+class Outbox:
+    def __init__(
+        self,
+        send: Send,
+        *,
+        transport: Transport | None,
+        max_bytes: int,
+        max_age: float,
+        on_overflow: Callable[[str], None],
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """`on_overflow(reason)` is called once, with "bytes" or "age", when the client has fallen too far
+        behind; nothing is sent after that. `clock` (seconds) defaults to the event loop's."""
+        self._send = send
+        self._transport = transport
+        self._max_bytes = max_bytes
+        self._max_age = max_age
+        self._on_overflow = on_overflow
+        self._queue: deque[tuple[str, int, float]] = deque()  # (text, size, when it was queued)
+        self._queued_bytes = 0
+        # Frames handed to the server that the client may not have taken yet: (bytes written up to the end
+        # of the frame, when it was queued). What the server still buffers tells how far the client got.
+        self._written: deque[tuple[int, float]] = deque()
+        self._total_written = 0
+        self._clock = clock or asyncio.get_running_loop().time
+        self._ready = asyncio.Event()
+        self._sent = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self.overflowed = False
+
+    @property
+    def max_bytes(self) -> int:
+        return self._max_bytes
+
+    def start(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write_all(), name="socket-writer")
+
+    def stop(self) -> None:
+        """Stop sending and drop what is queued (the socket is going away)."""
+        if self._writer is not None:
+            self._writer.cancel()
+        self._queue.clear()
+        self._queued_bytes = 0
+
+    def put(self, text: str) -> None:
+        """Queue a frame; never waits. Frames leave in the order they were put."""
+        if self.overflowed:
+            return
+        now = self._clock()
+        size = frame_size(text)
+        reason = self._over_limit(now, size)
+        if reason is not None:
+            self._overflow(reason)
+            return
+        self._queue.append((text, size, now))
+        self._queued_bytes += size
+        self._ready.set()
+
+    async def room(self) -> None:
+        """Until what the client has not taken is at most half the limit. A replay waits here between chunks:
+        catching up, however much there is to catch up on, is not falling behind."""
+        while not self.overflowed and self.pending_bytes() > self._max_bytes // 2:
+            self._sent.clear()
+            try:
+                await asyncio.wait_for(self._sent.wait(), ROOM_POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    def pending_bytes(self) -> int:
+        """What the client has not taken yet: queued here and buffered by the server."""
+        return self._queued_bytes + (self._transport.buffered_bytes() if self._transport else 0)
+
+    def _over_limit(self, now: float, incoming: int) -> str | None:
+        buffered = self._transport.buffered_bytes() if self._transport else 0
+        if self._queued_bytes + buffered + incoming > self._max_bytes:
+            return "bytes"
+        oldest = self._oldest_untaken(buffered)
+        if oldest is not None and now - oldest > self._max_age:
+            return "age"
+        return None
+
+    def _oldest_untaken(self, buffered: int) -> float | None:
+        """When the oldest frame the client has not taken was queued: the oldest still in the server's buffer,
+        else the oldest queued here."""
+        taken = self._total_written - buffered
+        while self._written and self._written[0][0] <= taken:
+            self._written.popleft()
+        if self._written:
+            return self._written[0][1]
+        return self._queue[0][2] if self._queue else None
+
+    def _overflow(self, reason: str) -> None:
+        self.overflowed = True
+        self.stop()
+        self._written.clear()
+        self._on_overflow(reason)
+
+    async def _write_all(self) -> None:
+        while True:
+            while not self._queue:
+                self._ready.clear()
+                await self._ready.wait()
+            text, size, queued_at = self._queue.popleft()
+            self._queued_bytes -= size
+            self._total_written += size
+            if self._transport is not None:
+                self._written.append((self._total_written, queued_at))
+            try:
+                await self._send(text)
+            except Exception:  # the connection is gone: its disconnect handler cleans up
+                logger.debug("socket writer stopped", exc_info=True)
+                return
+            self._sent.set()

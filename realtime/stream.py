@@ -1,0 +1,118 @@
+"""Everything one socket is sent, in the order it must arrive.
+
+Frames without a seq (acks, typing, presence, errors) go straight to the socket's outbox. A conversation's
+ordered events go through its orderer (realtime.ordering): seq N only after N-1, a gap filled from the
+journal or storage once it has lasted GAP_TIMEOUT_SECONDS. Until the client's first `sync` (or
+FIRST_SYNC_WAIT_SECONDS), ordered events are held back, so that what `sync` replays never arrives after, or
+again with, newer live ones.
+
+Every decision here is synchronous and ends in `Outbox.put`, which never waits: frames reach the outbox in
+the order they were released, whichever caller released them (a broadcast, a replay, a gap fill), and leave
+it in that order — whatever the server's `send` does while the client reads slowly."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from realtime.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
+from realtime.outbox import Outbox
+
+# (conversation, after seq, before seq or None) -> [(seq, frame text)], oldest first: what the journal (the
+# recent log, then storage) holds in that range.
+Fetch = Callable[[int, int, int | None], Awaitable[list[tuple[int, str]]]]
+
+
+class SocketStream:
+    def __init__(self, outbox: Outbox, *, fetch: Fetch, follows: Callable[[int], bool]) -> None:
+        """`follows(conversation)`: whether the socket still belongs to a conversation (events of one it has
+        left are dropped)."""
+        self.outbox = outbox
+        self._fetch = fetch
+        self._follows = follows
+        self._orderer = SeqOrderer()
+        self._gap_timers: dict[int, asyncio.TimerHandle] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._before_first_sync: list[tuple[int, int, str | None]] | None = []
+        self._first_sync_timer = asyncio.get_running_loop().call_later(
+            FIRST_SYNC_WAIT_SECONDS, self.end_first_sync_wait
+        )
+
+    def send(self, text: str) -> None:
+        """A frame that needs no ordering."""
+        self.outbox.put(text)
+
+    def deliver(self, conversation_id: int, seq: int, text: str | None) -> None:
+        """An ordered event (or, with `text=None`, word that `seq` will never come)."""
+        if self._before_first_sync is not None:
+            self._before_first_sync.append((conversation_id, seq, text))
+        else:
+            self._release(conversation_id, seq, text)
+
+    def end_first_sync_wait(self) -> None:
+        held, self._before_first_sync = self._before_first_sync, None
+        self._first_sync_timer.cancel()
+        for conversation_id, seq, text in held or []:
+            if self._follows(conversation_id):
+                self._release(conversation_id, seq, text)
+
+    @property
+    def waiting_for_first_sync(self) -> bool:
+        return self._before_first_sync is not None
+
+    def start_after(self, conversation_id: int, seq: int) -> None:
+        self._orderer.start_after(conversation_id, seq)
+
+    def forget(self, conversation_id: int) -> None:
+        self._orderer.forget(conversation_id)
+
+    def last_delivered(self, conversation_id: int) -> int:
+        return self._orderer.last_delivered(conversation_id)
+
+    async def replay(self, conversation_id: int, *, after_seq: int, before_seq: int | None = None) -> int:
+        """Offer what the journal holds after `after_seq` (and below `before_seq`) as ordered events, as if
+        broadcast again (the orderer drops what this socket already has); returns how many were read. Sent a
+        chunk at a time, each once the client has taken most of the one before (Outbox.room)."""
+        events = await self._fetch(conversation_id, after_seq, before_seq)
+        chunk = 0
+        for seq, text in events:
+            self._release(conversation_id, seq, text)
+            chunk += len(text)
+            if chunk >= self.outbox.max_bytes // 4:
+                await self.outbox.room()
+                chunk = 0
+        return len(events)
+
+    def in_background(self, coroutine_function: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """Run a follow-up as a task of this socket (cancelled when it closes)."""
+        task = asyncio.ensure_future(coroutine_function(*args))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def close(self) -> None:
+        self._first_sync_timer.cancel()
+        for timer in self._gap_timers.values():
+            timer.cancel()
+        for task in self._background:
+            task.cancel()
+        self.outbox.stop()
+
+    def _release(self, conversation_id: int, seq: int, text: str | None) -> None:
+        for ready in self._orderer.offer(conversation_id, seq, text):
+            self.outbox.put(ready)
+        if self._orderer.gap(conversation_id) and conversation_id not in self._gap_timers:
+            self._gap_timers[conversation_id] = asyncio.get_running_loop().call_later(
+                GAP_TIMEOUT_SECONDS, self.in_background, self._fill_gap, conversation_id
+            )
+
+    async def _fill_gap(self, conversation_id: int) -> None:
+        """A gap outlived GAP_TIMEOUT_SECONDS: fetch what storage has, then stop waiting for the rest."""
+        self._gap_timers.pop(conversation_id, None)
+        gap = self._orderer.gap(conversation_id)
+        if gap is None or not self._follows(conversation_id):
+            return
+        first_missing, first_held = gap
+        await self.replay(conversation_id, after_seq=first_missing - 1, before_seq=first_held)
+        for text in self._orderer.skip_gap(conversation_id, up_to=first_held):
+            self.outbox.put(text)

@@ -1,0 +1,152 @@
+"""A socket's outbox (realtime.outbox): putting a frame never waits for the client, frames leave in order,
+and a client that falls too far behind (in bytes or in age) is given up on, once, with nothing sent after."""
+
+import asyncio
+
+import pytest
+
+from realtime.outbox import Outbox, frame_size
+
+
+class Client:
+    """The far end of one socket: it takes frames when `reading`, and the server buffers what it has not taken
+    (as a transport would)."""
+
+    def __init__(self, *, reading: bool = True) -> None:
+        self.received: list[str] = []
+        self.took_one = asyncio.Event()
+        self.buffered = 0
+        self.reading = asyncio.Event()
+        if reading:
+            self.reading.set()
+
+    async def send(self, text: str) -> None:
+        await self.reading.wait()  # like uvicorn's send while the connection is paused
+        self.received.append(text)
+        self.took_one.set()
+
+    def buffered_bytes(self) -> int:
+        return self.buffered
+
+    def abort(self) -> None:
+        raise AssertionError("the outbox never drops a connection itself")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def outbox_for(client: Client, *, max_bytes: int = 10_000, max_age: float = 10.0, clock=None):
+    overflows: list[str] = []
+    outbox = Outbox(
+        client.send,
+        transport=client,
+        max_bytes=max_bytes,
+        max_age=max_age,
+        on_overflow=overflows.append,
+        clock=clock,
+    )
+    outbox.start()
+    return outbox, overflows
+
+
+async def drained(outbox: Outbox, client: Client, count: int) -> None:
+    while len(client.received) < count:
+        client.took_one.clear()
+        await client.took_one.wait()
+
+
+async def test_a_client_that_stops_reading_holds_up_no_other_socket():
+    # given two sockets, one whose client has stopped reading
+    stalled, healthy = Client(reading=False), Client()
+    stalled_box, _ = outbox_for(stalled)
+    healthy_box, _ = outbox_for(healthy)
+    # when every broadcast is handed to both, as the hub does
+    for n in range(50):
+        stalled_box.put(f"frame {n}")
+        healthy_box.put(f"frame {n}")
+    await asyncio.wait_for(drained(healthy_box, healthy, 50), timeout=5)
+    # then the healthy socket got everything, in order, while the other still waits
+    assert healthy.received == [f"frame {n}" for n in range(50)]
+    assert stalled.received == []
+    # and once the slow client reads again, it gets everything in order too
+    stalled.reading.set()
+    await asyncio.wait_for(drained(stalled_box, stalled, 50), timeout=5)
+    assert stalled.received == healthy.received
+    stalled_box.stop(), healthy_box.stop()
+
+
+async def test_a_client_too_far_behind_in_bytes_is_given_up_once():
+    # given a stalled client whose connection already buffers 4,000 bytes
+    client = Client(reading=False)
+    client.buffered = 4_000
+    outbox, overflows = outbox_for(client, max_bytes=10_000)
+    frame = "x" * 996  # 1,000 bytes with its header
+    # when frames keep coming
+    for _ in range(6):
+        outbox.put(frame)
+    assert overflows == []  # 4,000 + 6,000: at the limit, not past it
+    outbox.put(frame)
+    outbox.put(frame)
+    # then it is given up on once, and nothing more is sent even when it reads again
+    assert overflows == ["bytes"]
+    client.reading.set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert client.received == []
+    outbox.stop()
+
+
+async def test_a_client_too_far_behind_in_time_is_given_up():
+    # given a stalled client and a quiet conversation (few bytes)
+    clock, client = Clock(), Client(reading=False)
+    outbox, overflows = outbox_for(client, max_age=10.0, clock=clock)
+    outbox.put("first")
+    # when the oldest frame it has not taken waits past the age limit
+    clock.now = 9.5
+    outbox.put("second")
+    assert overflows == []
+    clock.now = 10.5
+    outbox.put("third")
+    # then
+    assert overflows == ["age"]
+    outbox.stop()
+
+
+async def test_a_client_that_keeps_up_is_never_given_up_however_long_it_lives():
+    # given a client that takes every frame soon after it is written
+    clock, client = Clock(), Client()
+    outbox, overflows = outbox_for(client, max_age=10.0, clock=clock)
+    # when it lives for a long time, the server always holding the frame last written
+    for n in range(100):
+        clock.now = n
+        outbox.put(f"frame {n}")
+        await drained(outbox, client, n + 1)
+        client.buffered = frame_size(f"frame {n}")
+    # then
+    assert overflows == []
+    outbox.stop()
+
+
+async def test_what_the_server_buffers_counts_toward_the_age():
+    # given a client that stopped taking bytes: everything written so far stays in the server's buffer
+    clock, client = Clock(), Client()
+    outbox, overflows = outbox_for(client, max_age=10.0, clock=clock)
+    outbox.put("one")
+    await drained(outbox, client, 1)
+    client.buffered = frame_size("one")
+    # when the frame still buffered outlives the limit (Daphne's send never waits: nothing queues here)
+    clock.now = 11
+    outbox.put("two")
+    # then
+    assert overflows == ["age"]
+    outbox.stop()
+
+
+@pytest.mark.parametrize(("length", "header"), [(0, 2), (125, 2), (126, 4), (65_535, 4), (65_536, 10)])
+def test_frame_size_counts_the_websocket_header(length, header):
+    assert frame_size("x" * length) == length + header
