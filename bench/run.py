@@ -105,7 +105,7 @@ class Bench:
         if isinstance(server, Parley):
             return [
                 loadgen.Target(
-                    f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/?token={c['token']}",
+                    f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/?v=2&token={c['token']}",
                     c["conversation"],
                     i % size,
                     ORIGIN,

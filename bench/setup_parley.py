@@ -34,7 +34,7 @@ def _ensure(count: int, room_size: int) -> list[dict]:
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import User
-    from messaging.delivery.journal import initialise_counter
+    from messaging.delivery.eventlog import initialise_counter
     from messaging.models import Conversation, Membership
 
     names = [f"bench{i:05d}" for i in range(count)]

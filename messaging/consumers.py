@@ -31,8 +31,8 @@ from realtime import close_codes, fanout, frames, redis_watch, shutdown
 from realtime.hub import Broadcast, BroadcastKind, Hub, get_hub
 from realtime.outbox import Outbox
 from realtime.presence import HEARTBEAT_SECONDS, presence_store
-from realtime.ratelimit import SIGNAL_FRAMES, WRITE_FRAMES, TokenBucket
-from realtime.stream import SocketStream
+from realtime.ratelimit import BUCKET_OF_FRAME, TokenBucket
+from realtime.stream import REPLAY_PAGE, SocketStream
 from realtime.transport import transport_of
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=close_codes.GOING_AWAY)
             return
+        if not frames.asks_for_current_version(self.scope.get("query_string", b"")):
+            await self.accept()
+            await self.close(code=close_codes.UNSUPPORTED_VERSION)
+            return
         self.user = user
-        self.rate_limits = {"writes": TokenBucket.for_writes(), "signals": TokenBucket.for_signals()}
+        self.rate_limits = {
+            "writes": TokenBucket.for_writes(),
+            "signals": TokenBucket.for_signals(),
+            "syncs": TokenBucket.for_syncs(),
+        }
+        self.synced: set[int] = set()  # conversations this socket has replayed from the client's cursor
         self.sender = events.sender_payload(user)
         self.connection_id = uuid4().hex
         logcontext.bind(connection_id=self.connection_id, user_id=user.pk)  # on this socket's log lines
@@ -78,7 +87,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             on_overflow=self._too_slow,
         )
         self.stream = SocketStream(
-            outbox, fetch=self._journal_events, follows=self.conversations.__contains__
+            outbox, fetch=get_journal().replay, follows=self.conversations.__contains__
         )
         self.conversations.update(
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
@@ -141,7 +150,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("invalid", "; ".join(error.messages), ref)
 
     def _spend_rate_limit(self, frame_type: str) -> None:
-        kind = "writes" if frame_type in WRITE_FRAMES else "signals" if frame_type in SIGNAL_FRAMES else None
+        kind = BUCKET_OF_FRAME.get(frame_type)
         if kind is not None and not self.rate_limits[kind].take():
             wait = self.rate_limits[kind].retry_after()
             raise Refused("rate_limited", f"Too many frames; retry in {wait:.1f} s.")
@@ -215,18 +224,50 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await database_sync_to_async(mark)()
 
     async def on_sync(self, frame: dict[str, Any]) -> None:
+        """Replay every event after each cursor, at most a page (REPLAY_PAGE) per frame in all; `more` asks
+        the client for another sync (docs/protocol.md, "Resume")."""
         since = frames.seq_map(frame, "since", max_items=SYNC_MAX_CONVERSATIONS)
+        complete = frames.boolean(frame, "complete")
         metrics.SYNC_REPLAYS.inc()
-        caught_up: dict[str, int] = {}
-        for conversation_id, last_seen in since.items():
+        budget, more, cursors = REPLAY_PAGE, False, {}
+        for conversation_id, cursor in since.items():
             if conversation_id not in self.conversations:
                 continue  # not a member: ignored, exactly like an unknown id
-            self.stream.start_after(conversation_id, last_seen)
-            replayed = await self.stream.replay(conversation_id, after_seq=last_seen)
-            metrics.SYNC_REPLAYED_MESSAGES.inc(replayed)
-            caught_up[str(conversation_id)] = self.stream.last_delivered(conversation_id)
-        self._push({"type": "sync.done", "conversations": caught_up})
+            if budget == 0:
+                more = True
+                continue
+            page = await self.stream.replay(
+                conversation_id, after_seq=self._resume_from(conversation_id, cursor), limit=budget
+            )
+            metrics.SYNC_REPLAYED_MESSAGES.inc(len(page.frames))
+            budget -= len(page.frames)
+            more = more or page.more
+            cursors[str(conversation_id)] = self.stream.last_delivered(conversation_id)
+        if complete:
+            await self._report_memberships(set(since))
+        self._push({"type": "sync.done", "conversations": cursors, "more": more})
         self.stream.end_first_sync_wait()
+
+    def _resume_from(self, conversation_id: int, cursor: int) -> int:
+        """Where this socket's replay of a conversation starts: the client's cursor the first time (before
+        it, the socket only has its baseline from connecting); after that never back past what the socket
+        already sent, which the client may not have read yet."""
+        if conversation_id not in self.synced:
+            self.synced.add(conversation_id)
+            self.stream.start_after(conversation_id, cursor)
+            return cursor
+        resume_from = max(cursor, self.stream.last_delivered(conversation_id))
+        self.stream.start_after(conversation_id, resume_from)
+        return resume_from
+
+    async def _report_memberships(self, known: set[int]) -> None:
+        """For a client that listed every conversation it knows: the ones joined and left while it was
+        away. A conversation left is named by its id only (the client may have made it up)."""
+        joined = await database_sync_to_async(selectors.conversations_by_id)(ids=self.conversations - known)
+        for conversation in joined:
+            self._push(events.membership_report(conversation=conversation, user_id=self.user.pk, added=True))
+        for conversation_id in sorted(known - self.conversations):
+            self._push(events.membership_left_report(conversation_id=conversation_id, user_id=self.user.pk))
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         self._push({"type": "pong"})
@@ -245,12 +286,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.stream.in_background(self.close, broadcast.code)
 
     async def on_hub_reconnected(self) -> None:
-        """Broadcasts may have been lost while the hub was reconnecting: catch up as a `sync` would."""
+        """Broadcasts may have been lost while the hub was reconnecting: catch up as a `sync` would. More than
+        a page behind, the client is better placed to page through it: it is told to reconnect and sync."""
         if self.stream.waiting_for_first_sync:
             return  # the client's first sync will replay everything
         for conversation_id in list(self.conversations):
             after_seq = self.stream.last_delivered(conversation_id)
-            await self.stream.replay(conversation_id, after_seq=after_seq)
+            if (await self.stream.replay(conversation_id, after_seq=after_seq)).more:
+                await self.close(code=close_codes.SERVICE_RESTART)
+                return
 
     def _on_event(self, broadcast: Broadcast) -> None:
         conversation_id = broadcast.conversation
@@ -302,13 +346,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         return [fanout.user_channel(self.user.pk)] + [
             fanout.conversation_channel(conversation_id) for conversation_id in self.conversations
         ]
-
-    async def _journal_events(
-        self, conversation_id: int, after_seq: int, before_seq: int | None
-    ) -> list[tuple[int, str]]:
-        """What the journal holds of a conversation in a seq range, as the frames a broadcast would carry."""
-        messages = await get_journal().replay(conversation_id, after_seq, before_seq)
-        return [(message["seq"], frames.to_json(events.message_new(message))) for message in messages]
 
     async def _start_after_baselines(self, conversation_ids: list[int]) -> None:
         for conversation_id, seq in (await get_journal().last_seqs(conversation_ids)).items():

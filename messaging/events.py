@@ -12,7 +12,7 @@ from uuid6 import uuid7
 
 from accounts.models import User
 from files.events import AttachmentPayload, attachment_payload
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, ConversationEvent, Message
 
 MESSAGE_NEW = "message.new"
 
@@ -91,51 +91,101 @@ def message_payload(message: Message) -> MessagePayload:
 
 
 def message_new(message: MessagePayload) -> dict[str, Any]:
-    return {"type": MESSAGE_NEW, "message": message}
+    return {"type": MESSAGE_NEW, "seq": message["seq"], "message": message}
 
 
 def message_ack(client_id: str, message: MessagePayload) -> dict[str, Any]:
     return {"type": "message.ack", "client_id": client_id, "message": message}
 
 
-def message_updated(message: Message) -> dict[str, Any]:
-    return {"type": "message.updated", "message": message_payload(message)}
+# --- A conversation's ordered events other than message.new (docs/protocol.md, "Events and cursors"), each
+# rendered from its ConversationEvent and what it names as it is now.
 
 
-def message_deleted(message: Message) -> dict[str, Any]:
+def event_frame(event: ConversationEvent) -> dict[str, Any]:
+    render = _RENDERERS[ConversationEvent.Kind(event.kind)]
+    return {"type": event.kind, "seq": event.seq, **render(event)}
+
+
+def _message_updated(event: ConversationEvent) -> dict[str, Any]:
+    assert event.message is not None  # noqa: S101 - set for every message event
+    return {"conversation": event.conversation_id, "message": message_payload(event.message)}
+
+
+def _message_deleted(event: ConversationEvent) -> dict[str, Any]:
     return {
-        "type": "message.deleted",
-        "conversation": message.conversation_id,
-        "id": str(message.id),
-        "seq": message.seq,
+        "conversation": event.conversation_id,
+        "id": str(event.message_id),
+        "by_moderator": bool(event.data.get("by_moderator")),
     }
 
 
-def reaction(*, message: Message, user_id: int, emoji: str, state: str) -> dict[str, Any]:
+def _reaction(event: ConversationEvent) -> dict[str, Any]:
     return {
-        "type": "reaction",
-        "message": str(message.id),
-        "conversation": message.conversation_id,
-        "user": user_id,
-        "emoji": emoji,
-        "state": state,
+        "conversation": event.conversation_id,
+        "message": str(event.message_id),
+        "user": event.user_id,
+        "emoji": event.data["emoji"],
+        "state": event.data["state"],
     }
+
+
+def _read(event: ConversationEvent) -> dict[str, Any]:
+    return {"conversation": event.conversation_id, "user": event.user_id, "up_to": event.data["up_to"]}
+
+
+def _membership(event: ConversationEvent) -> dict[str, Any]:
+    return {
+        "conversation": conversation_summary(event.conversation),
+        "user": event.user_id,
+        "state": event.data["state"],
+    }
+
+
+def _conversation_updated(event: ConversationEvent) -> dict[str, Any]:
+    return {"conversation": conversation_summary(event.conversation)}
+
+
+_RENDERERS = {
+    ConversationEvent.Kind.MESSAGE_UPDATED: _message_updated,
+    ConversationEvent.Kind.MESSAGE_DELETED: _message_deleted,
+    ConversationEvent.Kind.REACTION: _reaction,
+    ConversationEvent.Kind.READ: _read,
+    ConversationEvent.Kind.MEMBERSHIP: _membership,
+    ConversationEvent.Kind.CONVERSATION_UPDATED: _conversation_updated,
+}
 
 
 def typing(*, conversation_id: int, user_id: int, state: str) -> dict[str, Any]:
     return {"type": "typing", "conversation": conversation_id, "user": user_id, "state": state}
 
 
-def read(*, conversation_id: int, user_id: int, seq: int) -> dict[str, Any]:
-    return {"type": "read", "conversation": conversation_id, "user": user_id, "seq": seq}
-
-
 def presence(*, user_id: int, online: bool) -> dict[str, Any]:
     return {"type": "presence", "user": user_id, "status": "online" if online else "offline"}
 
 
-def membership(*, conversation: dict[str, Any], user_id: int, state: str) -> dict[str, Any]:
-    return {"type": "membership", "conversation": conversation, "user": user_id, "state": state}
+def membership_report(*, conversation: Conversation, user_id: int, added: bool) -> dict[str, Any]:
+    """A conversation joined or left while a client was away, as `sync` reports it: not an event of the
+    conversation's order, so no seq."""
+    state = "added" if added else "removed"
+    return {
+        "type": "membership",
+        "seq": None,
+        "conversation": conversation_summary(conversation),
+        "user": user_id,
+        "state": state,
+    }
+
+
+def membership_left_report(*, conversation_id: int, user_id: int) -> dict[str, Any]:
+    """A conversation left (or never joined) as `sync` reports it: named by its id only."""
+    return {
+        "type": "membership",
+        "seq": None,
+        "conversation": {"id": conversation_id},
+        "user": user_id,
+        "state": "removed",
+    }
 
 
 def error(code: str, detail: str, ref: str | None = None) -> dict[str, Any]:

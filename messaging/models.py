@@ -129,6 +129,42 @@ class MessageRevision(models.Model):
         return f"revision of {self.message_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
+class ConversationEvent(models.Model):
+    """A change members see, other than a new message (a Message row is its own event): its place in the
+    conversation's one order — `seq`, shared with messages — and what a replay needs to show it
+    (docs/protocol.md, "Events and cursors"). A replay renders it from what it names as it is *now*: an
+    edited message that was then deleted replays deleted."""
+
+    class Kind(models.TextChoices):
+        MESSAGE_UPDATED = "message.updated"
+        MESSAGE_DELETED = "message.deleted"
+        REACTION = "reaction"
+        READ = "read"
+        MEMBERSHIP = "membership"
+        CONVERSATION_UPDATED = "conversation.updated"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    seq = models.BigIntegerField()
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    # The message it is about (edits, deletions, reactions).
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Who reacted, read, joined or left.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)  # the rest: emoji and state, up_to, by_moderator…
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="one_event_per_seq"),
+        ]
+        ordering = ["conversation", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}#{self.seq} {self.kind}"
+
+
 class Webhook(models.Model):
     """An incoming webhook: `POST /api/v1/hooks/<secret>/` posts into `conversation` as `bot`. The secret
     (`wh_<id>_<random>`) is stored only as a SHA-256; rotating replaces it, revoking ends the webhook."""

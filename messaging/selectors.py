@@ -2,6 +2,7 @@
 indistinguishable from what does not exist (NotFound)."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -14,8 +15,9 @@ from accounts import selectors as account_selectors
 from accounts import tokens
 from accounts.models import User
 from core.errors import NotFound
-from messaging.events import MessagePayload, message_payload
-from messaging.models import Conversation, Membership, Message, Reaction, Webhook
+from messaging.events import MessagePayload, event_frame, message_new, message_payload
+from messaging.models import Conversation, ConversationEvent, Membership, Message, Reaction, Webhook
+from realtime.frames import to_json
 
 HISTORY_MAX_LIMIT = 100
 
@@ -178,14 +180,85 @@ def message_payload_by_client_id(*, sender_id: int, client_id: UUID) -> MessageP
     return message_payload(message) if message else None
 
 
-def message_payloads_between(
-    *, conversation_id: int, after_seq: int, before_seq: int | None
-) -> list[MessagePayload]:
-    """Stored messages with after_seq < seq < before_seq, oldest first (replay behind the recent log)."""
-    messages = Message.objects.filter(conversation_id=conversation_id, seq__gt=after_seq)
+def events_between(
+    *, conversation_id: int, after_seq: int, before_seq: int | None, limit: int
+) -> list[tuple[int, str | None]]:
+    """A conversation's stored events with after_seq < seq < before_seq, oldest first, at most `limit`, as
+    the frames a replay sends: messages and what they name as they are now, and None (nothing to send) for
+    an event the page makes redundant — an edit or deletion of a message the page's own message.new shows
+    as it is now, or before a later edit or deletion of it; a reaction to a message deleted since, or before
+    a later change of the same reaction; a member's read marker before their next; a rename before the next
+    (docs/protocol.md: replays reach the end state, not every step)."""
+    in_range = Q(conversation_id=conversation_id, seq__gt=after_seq)
     if before_seq is not None:
-        messages = messages.filter(seq__lt=before_seq)
-    return [message_payload(m) for m in _with_details(messages.order_by("seq"))]
+        in_range &= Q(seq__lt=before_seq)
+    messages: list[Message | ConversationEvent] = list(
+        _with_details(Message.objects.filter(in_range).order_by("seq"))[:limit]
+    )
+    stored_events: list[Message | ConversationEvent] = list(
+        ConversationEvent.objects.filter(in_range)
+        .select_related("conversation")
+        .prefetch_related(Prefetch("message", queryset=_with_details(Message.objects.all())))
+        .order_by("seq")[:limit]
+    )
+    page = sorted([*messages, *stored_events], key=lambda row: row.seq)[:limit]
+    superseded = _superseded(page)
+    return [(row.seq, None if row.seq in superseded else to_json(_frame(row))) for row in page]
+
+
+def _frame(row: Message | ConversationEvent) -> dict[str, Any]:
+    if isinstance(row, Message):
+        return message_new(message_payload(row))
+    return event_frame(row)
+
+
+def _superseded(page: list[Message | ConversationEvent]) -> set[int]:
+    """The seqs of the page's events that the page makes redundant (see events_between)."""
+    shown_whole = {row.id for row in page if isinstance(row, Message)}
+    latest: dict[tuple[Any, ...], int] = {}  # what an event is about -> the seq of its latest event
+    superseded: set[int] = set()
+    for row in page:
+        if isinstance(row, Message):
+            continue
+        key = _subject(row)
+        if _shown_otherwise(row, shown_whole):
+            superseded.add(row.seq)
+        elif key is not None:
+            if key in latest:
+                superseded.add(latest[key])
+            latest[key] = row.seq
+    return superseded
+
+
+def _shown_otherwise(event: ConversationEvent, shown_whole: set[Any]) -> bool:
+    Kind = ConversationEvent.Kind
+    if event.kind in (Kind.MESSAGE_UPDATED, Kind.MESSAGE_DELETED):
+        return event.message_id in shown_whole  # its message.new shows the message as it is now
+    if event.kind == Kind.REACTION:
+        return event.message is not None and event.message.is_deleted  # deleting drops reactions
+    return False
+
+
+def _subject(event: ConversationEvent) -> tuple[Any, ...] | None:
+    """What a later event of the same subject replaces; None for an event that is never redundant."""
+    Kind = ConversationEvent.Kind
+    if event.kind in (Kind.MESSAGE_UPDATED, Kind.MESSAGE_DELETED):
+        return ("message", event.message_id)
+    if event.kind == Kind.REACTION:
+        return ("reaction", event.message_id, event.user_id, event.data.get("emoji"))
+    if event.kind == Kind.READ:
+        return ("read", event.user_id)
+    if event.kind == Kind.CONVERSATION_UPDATED:
+        return ("conversation",)
+    return None
+
+
+def event_exists(*, conversation_id: int, seq: int) -> bool:
+    """Whether a stored message or event of the conversation has this seq."""
+    return (
+        Message.objects.filter(conversation_id=conversation_id, seq=seq).exists()
+        or ConversationEvent.objects.filter(conversation_id=conversation_id, seq=seq).exists()
+    )
 
 
 def conversation_last_seq(*, conversation_id: int) -> int:
@@ -194,6 +267,11 @@ def conversation_last_seq(*, conversation_id: int) -> int:
 
 def conversations_last_seq(*, conversation_ids: list[int]) -> dict[int, int]:
     return dict(Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "last_seq"))
+
+
+def conversations_by_id(*, ids: set[int]) -> list[Conversation]:
+    """Conversations by id, without a gate: for callers that know the user is a member of each."""
+    return list(Conversation.objects.filter(pk__in=ids).order_by("pk"))
 
 
 def member_ids(*, conversation_id: int) -> list[int]:

@@ -89,7 +89,7 @@ def message_remove(
     _require(moderator, "messaging.remove_message")
     if not message.is_deleted:
         MessageRevision.objects.create(message=message, body=message.body, editor=moderator)
-        messaging_services.message_soft_delete(message=message)
+        messaging_services.message_soft_delete(message=message, by_moderator=True)
         audit_record(
             actor=moderator, action=Action.MESSAGE_REMOVED, target=message, reason=reason, report=report
         )

@@ -5,3 +5,4 @@ SERVICE_RESTART = 1012  # Redis came back empty: reconnect after a short random 
 UNAUTHENTICATED = 4401  # missing, invalid, expired or revoked credentials, or the login session ended
 SUSPENDED = 4403  # the account was suspended: do not reconnect
 TOO_SLOW = 4408  # the client fell too far behind (realtime.outbox): reconnect, then sync
+UNSUPPORTED_VERSION = 4426  # the client did not ask for the protocol's version (`?v=2`): upgrade it

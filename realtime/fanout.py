@@ -39,6 +39,10 @@ def conversation_event(
     return conversation_channel(conversation_id), broadcast
 
 
+async def publish(channel: str, broadcast: Broadcast) -> None:
+    await get_hub().publish(channel, broadcast)
+
+
 async def to_conversation(
     conversation_id: int, payload: dict[str, Any], *, seq: int | None = None, exclude_user: int | None = None
 ) -> None:
@@ -52,13 +56,9 @@ async def skip_seq(conversation_id: int, seq: int) -> None:
     await get_hub().publish(conversation_channel(conversation_id), broadcast)
 
 
-async def membership_changed(
-    user_id: int, conversation_id: int, payload: dict[str, Any], *, added: bool
-) -> None:
-    """Make every socket of `user_id` follow or stop following the conversation, then tell them."""
-    broadcast = Broadcast(
-        kind=BroadcastKind.MEMBERSHIP, conversation=conversation_id, added=added, text=to_json(payload)
-    )
+async def membership_changed(user_id: int, conversation_id: int, text: str, *, added: bool) -> None:
+    """Make every socket of `user_id` follow or stop following the conversation, then send them `text`."""
+    broadcast = Broadcast(kind=BroadcastKind.MEMBERSHIP, conversation=conversation_id, added=added, text=text)
     await get_hub().publish(user_channel(user_id), broadcast)
 
 

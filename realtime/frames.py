@@ -4,11 +4,13 @@ frames. Hand-written rather than DRF serializers: this runs once per frame on th
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs
 from uuid import UUID
 
 from core.errors import Refused
 
 MAX_FRAME_BYTES = 64 * 1024
+PROTOCOL_VERSION = "2"  # what a socket must ask for (`?v=2`, docs/protocol.md)
 
 
 def to_json(payload: Mapping[str, Any]) -> str:
@@ -85,6 +87,19 @@ def storable(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def asks_for_current_version(query_string: bytes) -> bool:
+    """Whether a socket's URL asks for this protocol's version (`?v=2`)."""
+    return parse_qs(query_string.decode("latin-1")).get("v") == [PROTOCOL_VERSION]
+
+
+def boolean(frame: dict[str, Any], name: str) -> bool:
+    """An optional boolean field (absent: false)."""
+    value = frame.get(name, False)
+    if not isinstance(value, bool):
+        raise invalid(f"`{name}` must be true or false.")
+    return value
 
 
 def choice(frame: dict[str, Any], name: str, options: tuple[str, ...]) -> str:

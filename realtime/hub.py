@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from django.conf import settings
-from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from core import metrics
@@ -76,7 +75,13 @@ class Broadcast:
 _HEADER_FIELDS = ("conversation", "seq", "exclude_user", "added", "code", "sent_at", "session")
 
 
-def queue_publish(pipe: Pipeline, channel: str, broadcast: Broadcast) -> None:
+class CanPublish(Protocol):
+    """A Redis pipeline, synchronous or asyncio."""
+
+    def publish(self, channel: str, message: bytes) -> Any: ...
+
+
+def queue_publish(pipe: CanPublish, channel: str, broadcast: Broadcast) -> None:
     """Add a broadcast's PUBLISH to a pipeline that carries other commands (the journal's commit): the hub's
     wire format stays the hub's."""
     pipe.publish(channel, broadcast.encode())

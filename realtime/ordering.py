@@ -18,6 +18,7 @@ SKIPPED_RANGES_KEPT = 16  # per conversation: a message later than this many ski
 class ConversationOrder:
     next_seq: int | None = None  # None until the first event or a baseline
     held: dict[int, str | None] = field(default_factory=dict)
+    settled_through: int = 0  # every seq up to here that exists was offered: a missing one will never come
     # (first, last) seqs given up on without being seen: one of them may still arrive, late
     skipped: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=SKIPPED_RANGES_KEPT))
 
@@ -60,15 +61,27 @@ class SeqOrderer:
             order.held[seq] = text
         return self._release(order)
 
+    def settle(self, conversation_id: int, *, through: int) -> list[str]:
+        """Every event up to `through` that exists has been offered (a replay from settled storage): stop
+        waiting for the seqs it lacks, at once, and deliver what was held behind them."""
+        order = self._order(conversation_id)
+        order.settled_through = max(order.settled_through, through)
+        return self._release(order) if order.next_seq is not None else []
+
     def _release(self, order: ConversationOrder) -> list[str]:
         ready: list[str] = []
         assert order.next_seq is not None  # noqa: S101 - set by every caller
-        while order.next_seq in order.held:
-            text = order.held.pop(order.next_seq)
-            if text is not None:
-                ready.append(text)
-            order.next_seq += 1
-        return ready
+        while True:
+            if order.next_seq in order.held:
+                text = order.held.pop(order.next_seq)
+                if text is not None:
+                    ready.append(text)
+                order.next_seq += 1
+            elif order.next_seq <= order.settled_through:  # a settled gap: jump to what comes after it
+                later = [seq for seq in order.held if seq > order.next_seq]
+                order.next_seq = min([*later, order.settled_through + 1])
+            else:
+                return ready
 
     def gap(self, conversation_id: int) -> tuple[int, int] | None:
         """(first missing seq, lowest held seq) while messages wait behind a gap."""

@@ -6,11 +6,18 @@ import time
 from django.conf import settings
 
 # Frames that write, counted in one bucket; `typing` and `read`, which a client sends as the person types
-# and reads, in a separate, larger one, so they never starve sends. `ping` and `sync` are not counted.
+# and reads, in a separate, larger one, so they never starve sends; `sync`, whose replay costs the server
+# far more than the frame, in a third. `ping` is not counted.
 WRITE_FRAMES = frozenset(
     {"message.send", "message.edit", "message.delete", "reaction.add", "reaction.remove"}
 )
 SIGNAL_FRAMES = frozenset({"typing", "read"})
+SYNC_FRAMES = frozenset({"sync"})
+BUCKET_OF_FRAME = (
+    dict.fromkeys(WRITE_FRAMES, "writes")
+    | dict.fromkeys(SIGNAL_FRAMES, "signals")
+    | dict.fromkeys(SYNC_FRAMES, "syncs")
+)
 
 
 class TokenBucket:
@@ -27,6 +34,10 @@ class TokenBucket:
     @classmethod
     def for_signals(cls) -> "TokenBucket":
         return cls(burst=settings.SOCKET_SIGNAL_RATE_BURST, per_second=settings.SOCKET_SIGNAL_RATE_PER_SECOND)
+
+    @classmethod
+    def for_syncs(cls) -> "TokenBucket":
+        return cls(burst=settings.SOCKET_SYNC_RATE_BURST, per_second=settings.SOCKET_SYNC_RATE_PER_SECOND)
 
     def take(self) -> bool:
         """Spend one token if there is one."""

@@ -14,14 +14,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from realtime.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
 from realtime.outbox import Outbox
 
-# (conversation, after seq, before seq or None) -> [(seq, frame text)], oldest first: what the journal (the
-# recent log, then storage) holds in that range.
-Fetch = Callable[[int, int, int | None], Awaitable[list[tuple[int, str]]]]
+REPLAY_PAGE = 500  # events per replay at most: a `sync` frame, a gap fill, a catch-up (docs/protocol.md)
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A page of a conversation's events, oldest first: (seq, frame text, or None: nothing to send at this
+    seq). Every event from the start of the range through `settled_through` is in `frames` or never existed
+    (a seq given up, or superseded): nothing else below it is worth waiting for. `more`: the range held more
+    than one page."""
+
+    frames: list[tuple[int, str | None]]
+    settled_through: int
+    more: bool = False
+
+
+# (conversation, after seq, before seq or None, at most how many) -> what the journal (the recent log, then
+# storage) holds in that range.
+Fetch = Callable[[int, int, int | None, int], Awaitable[Replay]]
 
 
 class SocketStream:
@@ -70,19 +86,23 @@ class SocketStream:
     def last_delivered(self, conversation_id: int) -> int:
         return self._orderer.last_delivered(conversation_id)
 
-    async def replay(self, conversation_id: int, *, after_seq: int, before_seq: int | None = None) -> int:
-        """Offer what the journal holds after `after_seq` (and below `before_seq`) as ordered events, as if
-        broadcast again (the orderer drops what this socket already has); returns how many were read. Sent a
-        chunk at a time, each once the client has taken most of the one before (Outbox.room)."""
-        events = await self._fetch(conversation_id, after_seq, before_seq)
+    async def replay(
+        self, conversation_id: int, *, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
+    ) -> Replay:
+        """Offer a page of what the journal holds after `after_seq` (and below `before_seq`) as ordered
+        events, as if broadcast again (the orderer drops what this socket already has). Sent a chunk at a
+        time, each once the client has taken most of the one before (Outbox.room)."""
+        page = await self._fetch(conversation_id, after_seq, before_seq, limit)
         chunk = 0
-        for seq, text in events:
+        for seq, text in page.frames:
             self._release(conversation_id, seq, text)
-            chunk += len(text)
+            chunk += len(text or "")
             if chunk >= self.outbox.max_bytes // 4:
                 await self.outbox.room()
                 chunk = 0
-        return len(events)
+        for text in self._orderer.settle(conversation_id, through=page.settled_through):
+            self.outbox.put(text)
+        return page
 
     def in_background(self, coroutine_function: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run a follow-up as a task of this socket (cancelled when it closes)."""
@@ -113,6 +133,9 @@ class SocketStream:
         if gap is None or not self._follows(conversation_id):
             return
         first_missing, first_held = gap
-        await self.replay(conversation_id, after_seq=first_missing - 1, before_seq=first_held)
+        page = await self.replay(conversation_id, after_seq=first_missing - 1, before_seq=first_held)
+        if page.more:  # a long way behind: fill the next page at once, at the client's pace
+            self.in_background(self._fill_gap, conversation_id)
+            return
         for text in self._orderer.skip_gap(conversation_id, up_to=first_held):
             self.outbox.put(text)

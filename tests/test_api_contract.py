@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 from rest_framework_simplejwt.tokens import AccessToken
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 

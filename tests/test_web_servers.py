@@ -122,7 +122,7 @@ def fast_keepalive_server(request, embedded_env: dict[str, str], tmp_path: Path)
 def test_sigterm_closes_every_socket_with_1001_and_the_server_exits_in_time(server, access_token):
     # given two open sockets on a live worker
     process, port = server.process, server.port
-    url = f"ws://127.0.0.1:{port}/ws/?token={access_token}"
+    url = f"ws://127.0.0.1:{port}/ws/?v=2&token={access_token}"
     with ExitStack() as stack:
         sockets = [
             stack.enter_context(ws_connect(url, origin="http://127.0.0.1", open_timeout=5)) for _ in range(2)
@@ -131,7 +131,7 @@ def test_sigterm_closes_every_socket_with_1001_and_the_server_exits_in_time(serv
 
 
 def test_oversized_frames_get_an_error_or_a_1009_close(server, access_token):
-    url = f"ws://127.0.0.1:{server.port}/ws/?token={access_token}"
+    url = f"ws://127.0.0.1:{server.port}/ws/?v=2&token={access_token}"
     with ws_connect(url, origin="http://127.0.0.1", open_timeout=5, max_size=None) as ws:
         ws.send(json.dumps({"type": "ping", "ref": "big", "padding": "x" * 100_000}))
         assert json.loads(ws.recv(timeout=5))["code"] == "too_large"
@@ -191,7 +191,7 @@ async def test_drain_closes_open_sockets_with_1001_and_refuses_new_ones(not_drai
     # given
     user = await database_sync_to_async(UserFactory)()
     token = str(AccessToken.for_user(user))
-    communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, f"/ws/?v=2&token={token}", headers=[ORIGIN])
     assert (await communicator.connect())[0]
     assert shutdown.open_sockets() == 1
 
@@ -202,7 +202,7 @@ async def test_drain_closes_open_sockets_with_1001_and_refuses_new_ones(not_drai
     assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 1001}
     await communicator.disconnect(code=1001)
     assert shutdown.open_sockets() == 0
-    late = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    late = WebsocketCommunicator(application, f"/ws/?v=2&token={token}", headers=[ORIGIN])
     assert (await late.connect())[0]
     assert await late.receive_output(timeout=2) == {"type": "websocket.close", "code": 1001}
     await late.disconnect()
@@ -221,7 +221,7 @@ def test_the_keepalive_drops_a_client_that_stops_answering_pings_and_keeps_one_t
 ):
     # given two sockets: one whose client answers pings (websockets does, as browsers do), one whose client
     # reads nothing and so never answers
-    url = f"ws://127.0.0.1:{fast_keepalive_server.port}/ws/?token={access_token}"
+    url = f"ws://127.0.0.1:{fast_keepalive_server.port}/ws/?v=2&token={access_token}"
     silent = socket.create_connection(("127.0.0.1", fast_keepalive_server.port), timeout=15)
     protocol = ClientProtocol(parse_uri(url), origin=Origin("http://127.0.0.1"))
     protocol.send_request(protocol.connect())

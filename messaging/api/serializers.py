@@ -59,7 +59,9 @@ class ReactionInputSerializer(serializers.Serializer):
 
 
 class ReadInputSerializer(serializers.Serializer):
-    seq = serializers.IntegerField(min_value=0)
+    seq = serializers.IntegerField(
+        min_value=0, help_text="Read up to this seq: the seq of an event of the conversation (or 0)."
+    )
 
 
 class SearchParamsSerializer(serializers.Serializer):
@@ -133,6 +135,11 @@ class ConversationSerializer(serializers.ModelSerializer):
     role = serializers.CharField(source="my_role", read_only=True)
     muted = serializers.BooleanField(source="my_muted", read_only=True)
     last_read_seq = serializers.IntegerField(source="my_last_read_seq", read_only=True)
+    last_seq = serializers.IntegerField(
+        read_only=True,
+        help_text="The seq of the conversation's newest stored event (message or change): where a client "
+        "that loaded it now starts its `sync` cursor (docs/protocol.md).",
+    )
     unread_count = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
     members = serializers.SerializerMethodField()

@@ -132,6 +132,16 @@ class BrokerPublisher:
                 self._declared.add(queue.name)
             return self._channel
 
+    async def waiting_in(self, queue: Queue) -> int:
+        """How many messages wait in a queue, ready for a consumer (a passive declare)."""
+        try:
+            channel = await self._open_channel(queue)
+            declared = await channel.queue_declare(queue.name, passive=True)
+        except BaseException:
+            await self.close()
+            raise
+        return int(declared.message_count or 0)
+
     async def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
         if connection is not None:

@@ -1,16 +1,18 @@
 """Sequence numbers, idempotency and the recent log that `sync` replays.
 
-Full-stack mode keeps them in Redis, shared by every worker: `seq:<conversation>` (INCR),
-`idem:<sender>:<client id>` (the acknowledged message, or "pending" while it is being made durable) and
-`log:<conversation>` (a sorted set of the latest messages by seq, which covers messages acknowledged but not
-yet written to PostgreSQL). The embedded mode has one process and writes each message before acknowledging
-it, so the database serves."""
+Every event of a conversation — a message, or a change members see (messaging.delivery.eventlog) — takes
+the next `seq` of its conversation and is logged by it. Full-stack mode keeps this in Redis, shared by every
+worker: `seq:<conversation>` (INCR), `idem:<sender>:<client id>` (the acknowledged message's frame, or
+"pending" while it is being made durable) and `log:<conversation>` (a sorted set of the latest events'
+frames by seq, which covers messages acknowledged but not yet written to PostgreSQL). Older events are
+replayed from storage (messaging.selectors.events_between). The embedded mode has one process and writes
+each message before acknowledging it, so the database serves."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from channels.db import database_sync_to_async
@@ -20,14 +22,16 @@ from redis.asyncio.client import Pipeline
 
 from core.per_loop import PerLoop
 from core.redis import get_async_redis, get_redis, redis_enabled
-from messaging import selectors
+from messaging import events, selectors
 from messaging.delivery.broker import LONGEST_SEND_SECONDS
 from messaging.delivery.coalesce import Coalescer
 from messaging.events import MessagePayload
 from messaging.models import Conversation
+from realtime.frames import to_json
 from realtime.hub import Broadcast, get_hub, queue_publish
+from realtime.stream import REPLAY_PAGE, Replay
 
-LOG_SIZE = 1000  # messages kept per conversation for replay; older gaps are filled from the database
+LOG_SIZE = 1000  # events kept per conversation for replay; older ones are replayed from the database
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 # A send's client_id stays "pending" this long: longer than any send can wait for the broker, so a retry
 # meanwhile is told `conflict`; a send whose worker died before the confirm frees its client_id after it.
@@ -35,49 +39,70 @@ PENDING_TTL_SECONDS = LONGEST_SEND_SECONDS + 5
 # When a counter is lost (Redis restarted empty), restart it this far above the highest stored seq, so
 # that acknowledged messages still queued for storage keep the lower seqs: seq increases, with a gap.
 SEQ_RESUME_GAP = 1_000_000
+# For this long after a conversation's counter was lost, a send whose client_id Redis does not know is first
+# looked up in storage: it may be the retry of a message acknowledged before Redis lost its records.
+RECOVERY_SECONDS = 3600
 PENDING = b"pending"
 
 
 Published = tuple[str, Broadcast]  # a hub channel and what to publish on it
+Frame = tuple[int, str | None]  # (seq, frame text, or None: nothing to send at this seq)
 
 
 @dataclass(frozen=True)
 class Reservation:
     """A fresh seq for a new message, or the acknowledged message this client_id already made; neither while
-    the same client_id is being sent right now."""
+    the same client_id is being sent right now. `recovering`: Redis lost its records of this conversation a
+    short while ago, so a client_id it does not know must be looked up in storage before it is sent."""
 
     seq: int | None = None
     existing: MessagePayload | None = None
+    recovering: bool = False
 
 
 class Journal(Protocol):
-    async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation: ...
+    async def reserve(
+        self, *, sender_id: int, client_id: UUID, conversation_id: int, checked_storage: bool = False
+    ) -> Reservation: ...
+
+    async def end_recovery(self, conversation_id: int) -> None: ...
 
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None: ...
 
     async def release(self, *, sender_id: int, client_id: UUID | str) -> None: ...
 
     async def replay(
-        self, conversation_id: int, after_seq: int, before_seq: int | None = None
-    ) -> list[MessagePayload]: ...
+        self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
+    ) -> Replay: ...
 
     async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]: ...
 
 
-def _idem_key(sender_id: int, client_id: UUID | str) -> str:
+def idem_key(sender_id: int, client_id: UUID | str) -> str:
     return f"idem:{sender_id}:{client_id}"
 
 
-def _seq_key(conversation_id: int) -> str:
+def seq_key(conversation_id: int) -> str:
     return f"seq:{conversation_id}"
 
 
-def _log_key(conversation_id: int) -> str:
+def log_key(conversation_id: int) -> str:
     return f"log:{conversation_id}"
 
 
-# Returns {0, message} for a repeated client_id, {1, seq} for a fresh seq, {2} while the same client_id is in
-# flight, {3} when the conversation's counter must first be initialised.
+def recovering_key(conversation_id: int) -> str:
+    return f"recovering:{conversation_id}"
+
+
+def message_of(frame_text: str | bytes) -> MessagePayload:
+    """The message a logged `message.new` frame carries."""
+    message: MessagePayload = json.loads(frame_text)["message"]
+    return message
+
+
+# Returns {0, frame} for a repeated client_id, {1, seq} for a fresh seq, {2} while the same client_id is in
+# flight, {3} when the conversation's counter must first be initialised, {4} when the client_id is unknown
+# but the conversation's records were lost a short while ago (look in storage first).
 RESERVE_SCRIPT = """
 local existing = redis.call('GET', KEYS[1])
 if existing then
@@ -85,23 +110,13 @@ if existing then
   return {0, existing}
 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {3} end
+if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return {4} end
 redis.call('SET', KEYS[1], 'pending', 'EX', ARGV[1])
 return {1, redis.call('INCR', KEYS[2])}
 """
 
 RELEASE_SCRIPT = """
 if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
-"""
-
-
-# An edited or deleted message replaces its copy in the log (only if still there: an old entry put back would
-# make the log look like it covers a range it does not) and in its idempotency record.
-REWRITE_SCRIPT = """
-if redis.call('ZCOUNT', KEYS[1], ARGV[1], ARGV[1]) > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-end
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('SET', KEYS[2], ARGV[2], 'KEEPTTL') end
 """
 
 
@@ -112,59 +127,70 @@ class RedisJournal:
     """One per event loop: concurrent sends share their Redis round trips (messaging.delivery.coalesce)."""
 
     def __init__(self) -> None:
-        self._reserves: Coalescer[list[str], list[Any]] = Coalescer(_reserve_batch)
+        self._reserves: Coalescer[tuple[list[str], bool], list[Any]] = Coalescer(_reserve_batch)
         self._commits: Coalescer[Commit, None] = Coalescer(_commit_batch)
 
-    async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation:
-        keys = [_idem_key(sender_id, client_id), _seq_key(conversation_id)]
-        result = await self._reserves.submit(keys)
+    async def reserve(
+        self, *, sender_id: int, client_id: UUID, conversation_id: int, checked_storage: bool = False
+    ) -> Reservation:
+        """`checked_storage`: the caller looked the client_id up in storage already (see Reservation)."""
+        keys = [idem_key(sender_id, client_id), seq_key(conversation_id), recovering_key(conversation_id)]
+        result = await self._reserves.submit((keys, not checked_storage))
         if result[0] == 3:
-            await self._initialise_counter(conversation_id)
-            result = await self._reserves.submit(keys)
+            await database_sync_to_async(initialise_lost_counter)(conversation_id)
+            result = await self._reserves.submit((keys, not checked_storage))
         outcome = result[0]
         if outcome == 0:
-            return Reservation(existing=json.loads(result[1]))
+            return Reservation(existing=message_of(result[1]))
         if outcome == 2:
             return Reservation()
+        if outcome == 4:
+            return Reservation(recovering=True)
         return Reservation(seq=int(result[1]))
 
-    async def _initialise_counter(self, conversation_id: int) -> None:
-        stored = await database_sync_to_async(selectors.conversation_last_seq)(
-            conversation_id=conversation_id
-        )
-        await get_async_redis().set(_seq_key(conversation_id), stored + SEQ_RESUME_GAP, nx=True)
+    async def end_recovery(self, conversation_id: int) -> None:
+        """Storage holds everything acknowledged before the conversation's records were lost."""
+        await get_async_redis().delete(recovering_key(conversation_id))
 
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None:
         """Log the message for replay, remember it for its client_id, then publish `then_publish` (the
-        hub's PUBLISH, as RedisHub.publish makes it), in that order, so a socket that hears of the message
-        can already replay it."""
+        hub's PUBLISH), in that order, so a socket that hears of the message can already replay it."""
         await self._commits.submit((message, then_publish))
 
     async def release(self, *, sender_id: int, client_id: UUID | str) -> None:
-        await get_async_redis().eval(RELEASE_SCRIPT, 1, _idem_key(sender_id, client_id))
+        await get_async_redis().eval(RELEASE_SCRIPT, 1, idem_key(sender_id, client_id))
 
     async def replay(
-        self, conversation_id: int, after_seq: int, before_seq: int | None = None
-    ) -> list[MessagePayload]:
+        self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
+    ) -> Replay:
+        """The log's events in the range, after what storage holds from before the log's oldest entry."""
         upper = "+inf" if before_seq is None else f"({before_seq}"
-        entries = await get_async_redis().zrangebyscore(_log_key(conversation_id), f"({after_seq}", upper)
-        logged = [json.loads(entry) for entry in entries if isinstance(entry, bytes | str)]
-        # The log may start later than the client's position, or hold nothing of the range: the database has
-        # what lies between after_seq and the oldest logged entry (or the range's end).
-        database_before = logged[0]["seq"] if logged else before_seq
-        if database_before == after_seq + 1:
-            return logged
-        stored = await database_sync_to_async(selectors.message_payloads_between)(
-            conversation_id=conversation_id, after_seq=after_seq, before_seq=database_before
+        entries = cast(
+            list[tuple[bytes, float]],
+            await get_async_redis().zrangebyscore(
+                log_key(conversation_id), f"({after_seq}", upper, start=0, num=limit + 1, withscores=True
+            ),
         )
-        return stored + logged
+        logged: list[Frame] = [(int(score), _text(entry)) for entry, score in entries]
+        stored_before = logged[0][0] if logged else before_seq
+        if stored_before == after_seq + 1:
+            return Replay(logged[:limit], settled_through=after_seq, more=len(logged) > limit)
+        stored = await database_sync_to_async(selectors.events_between)(
+            conversation_id=conversation_id, after_seq=after_seq, before_seq=stored_before, limit=limit + 1
+        )
+        if len(stored) > limit:
+            return Replay(stored[:limit], settled_through=stored[limit - 1][0], more=True)
+        # Below the log's oldest entry, storage is settled: a seq it lacks was given up long ago.
+        settled = stored_before - 1 if stored_before is not None else (stored[-1][0] if stored else after_seq)
+        room = limit - len(stored)
+        return Replay(stored + logged[:room], settled_through=settled, more=len(logged) > room)
 
     async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]:
         """The highest seq already broadcast per conversation: the log's newest entry, or, where the log is
         empty (a new conversation, or Redis restarted empty), the highest stored seq."""
         async with get_async_redis().pipeline(transaction=False) as pipe:
             for conversation_id in conversation_ids:
-                pipe.zrange(_log_key(conversation_id), -1, -1, withscores=True)
+                pipe.zrange(log_key(conversation_id), -1, -1, withscores=True)
             newest = await pipe.execute()
         last = {cid: int(entry[0][1]) for cid, entry in zip(conversation_ids, newest, strict=True) if entry}
         unlogged = [cid for cid in conversation_ids if cid not in last]
@@ -173,10 +199,14 @@ class RedisJournal:
         return last
 
 
-async def _reserve_batch(requests: list[list[str]]) -> list[list[Any] | Exception]:
+def _text(entry: bytes | str) -> str:
+    return entry.decode() if isinstance(entry, bytes) else entry
+
+
+async def _reserve_batch(requests: list[tuple[list[str], bool]]) -> list[list[Any] | Exception]:
     async with get_async_redis().pipeline(transaction=False) as pipe:
-        for keys in requests:
-            pipe.eval(RESERVE_SCRIPT, 2, *keys, PENDING_TTL_SECONDS)
+        for keys, check_recovery in requests:
+            pipe.eval(RESERVE_SCRIPT, 3, *keys, PENDING_TTL_SECONDS, "1" if check_recovery else "0")
         return await pipe.execute(raise_on_error=False)
 
 
@@ -193,25 +223,47 @@ async def _commit_batch(commits: list[Commit]) -> list[None | Exception]:
 
 
 def _queue_commit(pipe: Pipeline, message: MessagePayload, then_publish: Published | None) -> int:
-    """Queue one commit's commands; returns how many."""
+    """Queue one commit's commands; returns how many. The log and the idempotency record keep the very text
+    that is broadcast (the message.new frame), serialised once."""
     queued_before = len(pipe)
-    text = json.dumps(message, separators=(",", ":"))
-    log = _log_key(message["conversation"])
-    pipe.zadd(log, {text: message["seq"]})
-    pipe.zremrangebyrank(log, 0, -LOG_SIZE - 1)
-    pipe.set(_idem_key(message["sender"]["id"], message["client_id"]), text, ex=IDEMPOTENCY_TTL_SECONDS)
+    text = then_publish[1].text if then_publish is not None else to_json(events.message_new(message))
+    log_event(pipe, message["conversation"], message["seq"], text)
+    pipe.set(idem_key(message["sender"]["id"], message["client_id"]), text, ex=IDEMPOTENCY_TTL_SECONDS)
     if then_publish is not None:
         queue_publish(pipe, *then_publish)
     return len(pipe) - queued_before
 
 
+def log_event(pipe: Any, conversation_id: int, seq: int, text: str) -> None:
+    """Queue an event's entry in its conversation's recent log (a sync or an async pipeline)."""
+    log = log_key(conversation_id)
+    pipe.zadd(log, {text: seq})
+    pipe.zremrangebyrank(log, 0, -LOG_SIZE - 1)
+
+
+def initialise_lost_counter(conversation_id: int) -> None:
+    """A conversation's counter is gone (Redis restarted empty): restart it above everything stored, and
+    look client_ids up in storage for a while (RECOVERY_SECONDS)."""
+    stored = selectors.conversation_last_seq(conversation_id=conversation_id)
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.set(seq_key(conversation_id), stored + SEQ_RESUME_GAP, nx=True)
+    pipe.set(recovering_key(conversation_id), 1, ex=RECOVERY_SECONDS, nx=True)
+    pipe.execute()
+
+
 class DatabaseJournal:
-    """Embedded mode: one process, messages stored before they are acknowledged."""
+    """Embedded mode: one process, messages stored before they are acknowledged (storage is the record of
+    every client_id: there is nothing to recover)."""
 
     def __init__(self) -> None:
         self._in_flight: set[tuple[int, str]] = set()
 
-    async def reserve(self, *, sender_id: int, client_id: UUID, conversation_id: int) -> Reservation:
+    async def end_recovery(self, conversation_id: int) -> None:
+        """Nothing to recover from (see the class)."""
+
+    async def reserve(
+        self, *, sender_id: int, client_id: UUID, conversation_id: int, checked_storage: bool = False
+    ) -> Reservation:
         key = (sender_id, str(client_id))
         if key in self._in_flight:
             return Reservation()
@@ -221,7 +273,7 @@ class DatabaseJournal:
         if existing is not None:
             return Reservation(existing=existing)
         self._in_flight.add(key)
-        return Reservation(seq=await database_sync_to_async(_allocate_seq)(conversation_id))
+        return Reservation(seq=await database_sync_to_async(allocate_stored_seq)(conversation_id))
 
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None:
         self._in_flight.discard((message["sender"]["id"], message["client_id"]))
@@ -232,11 +284,14 @@ class DatabaseJournal:
         self._in_flight.discard((sender_id, str(client_id)))
 
     async def replay(
-        self, conversation_id: int, after_seq: int, before_seq: int | None = None
-    ) -> list[MessagePayload]:
-        return await database_sync_to_async(selectors.message_payloads_between)(
-            conversation_id=conversation_id, after_seq=after_seq, before_seq=before_seq
+        self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
+    ) -> Replay:
+        stored = await database_sync_to_async(selectors.events_between)(
+            conversation_id=conversation_id, after_seq=after_seq, before_seq=before_seq, limit=limit + 1
         )
+        # A seq handed out a moment ago may be stored a moment later: only what was returned is settled.
+        settled = stored[min(len(stored), limit) - 1][0] if stored else after_seq
+        return Replay(stored[:limit], settled_through=settled, more=len(stored) > limit)
 
     async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]:
         return await database_sync_to_async(selectors.conversations_last_seq)(
@@ -244,29 +299,11 @@ class DatabaseJournal:
         )
 
 
-def _allocate_seq(conversation_id: int) -> int:
+def allocate_stored_seq(conversation_id: int) -> int:
+    """Embedded mode's counter: the conversation's row."""
     with transaction.atomic():
         Conversation.objects.filter(pk=conversation_id).update(last_seq=F("last_seq") + 1)
         return Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation_id)
-
-
-def initialise_counter(conversation_id: int) -> None:
-    """A new conversation's counter starts at 0 (called after the conversation is committed)."""
-    if redis_enabled():
-        get_redis().set(_seq_key(conversation_id), 0, nx=True)
-
-
-def newest_seq(conversation: Conversation) -> int:
-    """The highest seq given out in a conversation so far (its message may still be in flight)."""
-    counter = get_redis().get(_seq_key(conversation.pk)) if redis_enabled() else None
-    return max(int(counter or 0), conversation.last_seq)
-
-
-def remember_changed(message: MessagePayload) -> None:
-    """Keep replays and retries showing a message as it is now, after an edit or a deletion."""
-    if redis_enabled():
-        keys = [_log_key(message["conversation"]), _idem_key(message["sender"]["id"], message["client_id"])]
-        get_redis().eval(REWRITE_SCRIPT, 2, *keys, message["seq"], json.dumps(message, separators=(",", ":")))
 
 
 _database_journal = DatabaseJournal()

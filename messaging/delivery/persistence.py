@@ -11,6 +11,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
+from kombu import Queue
 from kombu.utils.uuid import uuid
 
 from core import logcontext, metrics
@@ -30,8 +31,12 @@ def persistence_task_message(messages: Batch) -> TaskMessage:
         uuid(), PERSIST_MESSAGES_TASK, args=(messages,), argsrepr=options["argsrepr"]
     )
     headers.update(options["headers"])
-    route = current_app.amqp.router.route({}, PERSIST_MESSAGES_TASK, args=(messages,))
-    return TaskMessage(queue=route["queue"], headers=headers, properties=properties, body=body)
+    return TaskMessage(queue=persistence_queue(), headers=headers, properties=properties, body=body)
+
+
+def persistence_queue() -> Queue:
+    queue: Queue = current_app.amqp.router.route({}, PERSIST_MESSAGES_TASK, args=([],))["queue"]
+    return queue
 
 
 def log_persistence_queued(messages: Batch, task: TaskMessage) -> None:

@@ -21,7 +21,12 @@ from django.conf import settings
 from core.per_loop import PerLoop
 from messaging.delivery.broker import QUEUE_WAIT_LIMIT_SECONDS, BrokerPublisher, aiormq_url
 from messaging.delivery.coalesce import Coalescer, Pending, settle
-from messaging.delivery.persistence import log_persistence_queued, persistence_task_message, store_in_place
+from messaging.delivery.persistence import (
+    log_persistence_queued,
+    persistence_queue,
+    persistence_task_message,
+    store_in_place,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +113,8 @@ class BatchPublisher(Coalescer[dict[str, Any], None]):
         return [None] * len(messages)
 
 
-def broker_publish_batch() -> PublishBatch:
-    """Full-stack mode: one broker connection for this event loop."""
+def _new_broker() -> BrokerPublisher:
+    """Full-stack mode: one broker connection per event loop."""
     with current_app.connection_for_write() as kombu_connection:  # parses CELERY_BROKER_URL; opens nothing
         broker_url = kombu_connection.info()  # with kombu's defaults filled in (port, guest, "/")
     url = aiormq_url(
@@ -120,14 +125,24 @@ def broker_publish_batch() -> PublishBatch:
         virtual_host=broker_url["virtual_host"],
         ssl=bool(broker_url["ssl"]),
     )
-    broker = BrokerPublisher(url)
+    return BrokerPublisher(url)
 
-    async def publish_batch(messages: list[dict[str, Any]]) -> None:
-        task = persistence_task_message(messages)
-        await broker.publish(task)
-        log_persistence_queued(messages, task)
 
-    return publish_batch
+_brokers = PerLoop(_new_broker)
+
+
+async def broker_publish_batch(messages: list[dict[str, Any]]) -> None:
+    task = persistence_task_message(messages)
+    await _brokers.get().publish(task)
+    log_persistence_queued(messages, task)
+
+
+async def waiting_for_storage() -> int:
+    """How many persistence tasks wait in the broker for a Celery worker (0 in embedded mode, which stores
+    each message before acknowledging it)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return 0
+    return await _brokers.get().waiting_in(persistence_queue())
 
 
 def eager_publish_batch() -> PublishBatch:
@@ -143,7 +158,7 @@ def _new_publisher() -> BatchPublisher:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return BatchPublisher(eager_publish_batch())
     return BatchPublisher(
-        broker_publish_batch(),
+        broker_publish_batch,
         min_interval=settings.PERSISTENCE_BATCH_INTERVAL_MS / 1000,
         busy_rate=settings.PERSISTENCE_BATCH_ABOVE_PER_SECOND,
         wait_limit=QUEUE_WAIT_LIMIT_SECONDS,

@@ -23,9 +23,9 @@ from core.errors import Refused
 from core.metrics import MESSAGE_SENDS
 from files.events import AttachmentPayload, attachment_payload
 from files.selectors import files_for_attachment
-from messaging import events
-from messaging.delivery.journal import get_journal
-from messaging.delivery.publisher import publisher_for_running_loop
+from messaging import events, selectors
+from messaging.delivery.journal import Reservation, get_journal
+from messaging.delivery.publisher import publisher_for_running_loop, waiting_for_storage
 from messaging.events import MessagePayload, SenderPayload
 from realtime import fanout
 
@@ -51,9 +51,7 @@ async def message_send(
     """Send as `sender` (a sender payload; membership already checked). Returns (message, newly sent)."""
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
     try:
-        reservation = await get_journal().reserve(
-            sender_id=sender["id"], client_id=client_id, conversation_id=conversation_id
-        )
+        reservation = await _reserve(sender["id"], client_id, conversation_id)
     except (RedisError, OSError) as error:  # Redis restarting: nothing was reserved, a retry is safe
         raise Refused("unavailable", RETRY_LATER) from error
     if reservation.existing is not None:
@@ -81,6 +79,29 @@ async def message_send(
     finally:  # durable: members hear of it whatever became of the sender's socket
         await _announce(message)
     return message, True
+
+
+async def _reserve(sender_id: int, client_id: UUID, conversation_id: int) -> Reservation:
+    """The journal's reservation. Shortly after Redis lost the conversation's records, a client_id it does not
+    know may be the retry of a message acknowledged before: storage answers for it, once storage holds
+    everything that was queued then (until then the sender is asked to retry)."""
+    journal = get_journal()
+    reservation = await journal.reserve(
+        sender_id=sender_id, client_id=client_id, conversation_id=conversation_id
+    )
+    if not reservation.recovering:
+        return reservation
+    stored = await database_sync_to_async(selectors.message_payload_by_client_id)(
+        sender_id=sender_id, client_id=client_id
+    )
+    if stored is not None:
+        return Reservation(existing=stored)
+    if await waiting_for_storage():
+        raise Refused("unavailable", RETRY_LATER)
+    await journal.end_recovery(conversation_id)
+    return await journal.reserve(
+        sender_id=sender_id, client_id=client_id, conversation_id=conversation_id, checked_storage=True
+    )
 
 
 async def _make_durable(message: MessagePayload) -> None:

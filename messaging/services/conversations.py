@@ -1,15 +1,18 @@
 """Writes to conversations and memberships: create, rename, add and remove members, join, leave, read
-markers. Each validates, writes in one transaction and tells the members' sockets after commit."""
+markers. Each validates and writes in one transaction; a change members see is recorded as an event of the
+conversation (messaging.services.eventlog), logged and broadcast after commit."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
 
 from accounts.models import User
-from messaging import events
-from messaging.delivery.journal import initialise_counter, newest_seq
-from messaging.models import Conversation, Membership
+from messaging import events, selectors
+from messaging.delivery.eventlog import initialise_counter, is_logged
+from messaging.models import Conversation, ConversationEvent, Membership
+from messaging.services.eventlog import event_record
 from realtime import fanout
+from realtime.frames import to_json
 
 GROUP_MAX_MEMBERS = 500
 Role = Membership.Role
@@ -24,14 +27,16 @@ def _active_users(user_ids: list[int]) -> list[User]:
 
 
 def _announce_membership(conversation: Conversation, user_id: int, *, added: bool) -> None:
-    payload = events.membership(
-        conversation=events.conversation_summary(conversation),
+    """An event of the conversation for its members; the user's own sockets hear of it once, on their own
+    channel, whether or not they already follow the conversation (and start or stop following it)."""
+    text = event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.MEMBERSHIP,
         user_id=user_id,
-        state="added" if added else "removed",
+        data={"state": "added" if added else "removed"},
+        exclude_user=user_id,
     )
-    fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, payload, added=added)
-    # The user's own sockets hear of it once, above, whether or not they already follow the conversation.
-    fanout.after_commit(fanout.to_conversation, conversation.pk, payload, exclude_user=user_id)
+    fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, text, added=added)
 
 
 @transaction.atomic
@@ -82,14 +87,14 @@ def _direct_get_or_create(creator: User, other: User) -> tuple[Conversation, boo
 
 
 def _after_create(conversation: Conversation, member_ids: list[int]) -> None:
+    """A new conversation starts with its members and no events: each member's sockets start following it."""
     transaction.on_commit(lambda: initialise_counter(conversation.pk))
     for user_id in member_ids:
-        payload = events.membership(
-            conversation=events.conversation_summary(conversation), user_id=user_id, state="added"
-        )
-        fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, payload, added=True)
+        report = to_json(events.membership_report(conversation=conversation, user_id=user_id, added=True))
+        fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, report, added=True)
 
 
+@transaction.atomic
 def conversation_update(
     *, membership: Membership, title: str | None = None, muted: bool | None = None
 ) -> Conversation:
@@ -101,8 +106,10 @@ def conversation_update(
             raise PermissionDenied("Only owners and admins can rename.")
         if not title.strip():
             raise ValidationError({"title": "The title cannot be empty."})
-        conversation.title = title.strip()
-        conversation.save(update_fields=["title"])
+        if title.strip() != conversation.title:
+            conversation.title = title.strip()
+            conversation.save(update_fields=["title"])
+            event_record(conversation=conversation, kind=ConversationEvent.Kind.CONVERSATION_UPDATED)
     if muted is not None:
         membership.muted = muted
         membership.save(update_fields=["muted"])
@@ -174,17 +181,21 @@ def conversation_leave(*, membership: Membership) -> None:
 
 @transaction.atomic
 def read_mark(*, membership: Membership, seq: int) -> Membership:
-    """Move the read marker forward (never back) and tell the members. A marker past the newest message
-    would hide the next ones from the unread count: refused."""
+    """Move the read marker forward (never back) and tell the members. The marker names an event of the
+    conversation (or 0): a made-up seq, past the newest one, would hide the next messages from the unread
+    count."""
     conversation = membership.conversation
-    if seq > newest_seq(conversation):
-        raise ValidationError({"seq": "Past the conversation's newest message."})
+    if seq and not (
+        selectors.event_exists(conversation_id=conversation.pk, seq=seq) or is_logged(conversation.pk, seq)
+    ):
+        raise ValidationError({"seq": "No event of the conversation has this seq."})
     updated = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
     if updated:
         membership.last_read_seq = seq
-        fanout.after_commit(
-            fanout.to_conversation,
-            conversation.pk,
-            events.read(conversation_id=conversation.pk, user_id=membership.user_id, seq=seq),
+        event_record(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.READ,
+            user_id=membership.user_id,
+            data={"up_to": seq},
         )
     return membership

@@ -12,11 +12,14 @@ from django.db import transaction
 
 from accounts.models import User
 from messaging import events, selectors
-from messaging.delivery.journal import remember_changed
+from messaging.delivery.eventlog import rewrite_logged
 from messaging.delivery.send import message_send
 from messaging.events import MessagePayload
-from messaging.models import Message, MessageRevision, Reaction
-from realtime import fanout
+from messaging.models import ConversationEvent, Message, MessageRevision, Reaction
+from messaging.services.eventlog import event_record
+from realtime.frames import to_json
+
+Kind = ConversationEvent.Kind
 
 # What a send answers with: the stored message as it is now, or the message just sent, not stored yet.
 SentMessage = Message | MessagePayload
@@ -50,17 +53,20 @@ def message_post(
 
 @transaction.atomic
 def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
+    """Edit one's own message; the same body again changes nothing (a retried edit is not a second one)."""
     message = selectors.message_get_for_user(user=user, message_id=message_id)
     if message.sender_id != user.pk:
         raise PermissionDenied("Only the sender can edit a message.")
     if message.is_deleted:
         raise ValidationError({"message": "The message was deleted."})
     new_body = _clean_body(body)
+    if new_body == message.body:
+        return message
     MessageRevision.objects.create(message=message, body=message.body, editor=user)  # for moderators
     message.body = new_body
     message.edited_at = datetime.now(tz=UTC)
     message.save(update_fields=["body", "edited_at"])
-    _after_change(message, events.message_updated(message))
+    _record_change(message, Kind.MESSAGE_UPDATED)
     return message
 
 
@@ -74,22 +80,44 @@ def message_delete(*, user: User, message_id: UUID) -> Message:
     return message_soft_delete(message=message)
 
 
-def message_soft_delete(*, message: Message) -> Message:
-    """Remove a message's content for everyone, live; its files stay if attached elsewhere."""
+@transaction.atomic
+def message_soft_delete(*, message: Message, by_moderator: bool = False) -> Message:
+    """Remove a message's content for everyone, live and in every replay; its files stay if attached
+    elsewhere."""
     if message.is_deleted:
         return message
     message.deleted_at = datetime.now(tz=UTC)
     message.body = ""
     message.save(update_fields=["deleted_at", "body"])
     message.reactions.all().delete()
-    _after_change(message, events.message_deleted(message))
+    _record_change(message, Kind.MESSAGE_DELETED, data={"by_moderator": by_moderator})
     return message
 
 
-def _after_change(message: Message, event: dict[str, Any]) -> None:
-    """Once committed: update the journal's copies of the message, then tell the members."""
-    transaction.on_commit(partial(remember_changed, events.message_payload(message)))
-    fanout.after_commit(fanout.to_conversation, message.conversation_id, event)
+def _record_change(
+    message: Message, kind: ConversationEvent.Kind, data: dict[str, Any] | None = None
+) -> None:
+    """The change is an event of the conversation; once committed, the journal's copies of the message's
+    earlier frames are rewritten to show it as it is now, so that no replay or retry shows what was edited
+    or removed."""
+    event_record(conversation=message.conversation, kind=kind, message=message, data=data)
+    transaction.on_commit(partial(_rewrite_logged, message))
+
+
+def _rewrite_logged(message: Message) -> None:
+    message_frame = to_json(events.message_new(events.message_payload(message)))
+    edits = ConversationEvent.objects.filter(message=message, kind=Kind.MESSAGE_UPDATED)
+    frames = [(message.seq, message_frame)]
+    for edit in edits:
+        edit.message = message  # as it is now
+        frames.append((edit.seq, to_json(events.event_frame(edit))))
+    rewrite_logged(
+        message.conversation_id,
+        frames,
+        sender_id=message.sender_id,
+        client_id=str(message.client_id),
+        message_frame=message_frame,
+    )
 
 
 def _clean_body(body: str) -> str:
@@ -107,11 +135,7 @@ def reaction_add(*, user: User, message_id: UUID, emoji: str) -> Reaction:
         raise ValidationError({"message": "The message was deleted."})
     reaction, created = Reaction.objects.get_or_create(message=message, user=user, emoji=_clean_emoji(emoji))
     if created:
-        fanout.after_commit(
-            fanout.to_conversation,
-            message.conversation_id,
-            events.reaction(message=message, user_id=user.pk, emoji=reaction.emoji, state="added"),
-        )
+        _record_reaction(message, user, reaction.emoji, state="added")
     return reaction
 
 
@@ -120,11 +144,14 @@ def reaction_remove(*, user: User, message_id: UUID, emoji: str) -> None:
     message = selectors.message_get_for_user(user=user, message_id=message_id)
     deleted, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
     if deleted:
-        fanout.after_commit(
-            fanout.to_conversation,
-            message.conversation_id,
-            events.reaction(message=message, user_id=user.pk, emoji=emoji, state="removed"),
-        )
+        _record_reaction(message, user, emoji, state="removed")
+
+
+def _record_reaction(message: Message, user: User, emoji: str, *, state: str) -> None:
+    data = {"emoji": emoji, "state": state}
+    event_record(
+        conversation=message.conversation, kind=Kind.REACTION, message=message, user_id=user.pk, data=data
+    )
 
 
 def _clean_emoji(emoji: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, User
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.messaging.factories import make_conversation
 

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from chatproject.asgi import application
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 
@@ -69,7 +69,7 @@ async def connect() -> AsyncIterator[Callable]:
 
     async def _connect(user, *, token: str | None = None, sync: bool = True) -> Client:
         token = token if token is not None else str(AccessToken.for_user(user))
-        communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+        communicator = WebsocketCommunicator(application, f"/ws/?v=2&token={token}", headers=[ORIGIN])
         connected, _ = await communicator.connect(timeout=FRAME_TIMEOUT)
         assert connected
         client = Client(communicator)

@@ -6,6 +6,8 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
+from core.redis import get_redis, redis_enabled
+from messaging.delivery.journal import seq_key
 from messaging.events import MessagePayload, new_message_payload, sender_payload
 from messaging.models import Conversation, Membership, Message
 from tests.accounts.factories import UserFactory
@@ -53,7 +55,8 @@ def acknowledged_payload(
 def store_message(
     conversation: Conversation, sender: User, seq: int = 1, body: str = "hi", **fields: Any
 ) -> Message:
-    """A stored message, written directly; its conversation's newest seq moves with it, as storage does."""
+    """A stored message, written directly; its conversation's newest seq moves with it, as storage does, and
+    so does its counter, so that later events take later seqs, as they would have."""
     message = Message.objects.create(
         conversation=conversation,
         sender=sender,
@@ -66,7 +69,16 @@ def store_message(
     Conversation.objects.filter(pk=conversation.pk, last_seq__lt=seq).update(
         last_seq=seq, last_activity_at=message.created_at
     )
+    if redis_enabled():
+        get_redis().eval(RAISE_COUNTER, 1, seq_key(conversation.pk), seq)
     return message
+
+
+RAISE_COUNTER = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+"""
 
 
 class ConversationFactory(factory.django.DjangoModelFactory):

@@ -42,10 +42,8 @@ async def test_a_batch_is_queued_as_the_celery_task_it_would_have_been(ada, team
         acknowledged_payload(team, ada, seq=1, age=NOW),
         acknowledged_payload(team, ada, seq=2, age=NOW),
     )
-    publish_batch = broker_publish_batch()
-
     # when
-    await publish_batch([{**first, "trace": "trace-1"}, second])
+    await broker_publish_batch([{**first, "trace": "trace-1"}, second])
 
     # then: a persistent Celery task on the persistence queue, traces in a header, no body in its repr
     task = take_queued_task("persistence")
@@ -61,7 +59,7 @@ async def test_a_batch_is_queued_as_the_celery_task_it_would_have_been(ada, team
 def test_the_worker_stores_what_the_event_loop_published(ada, team, persistence_worker):
     message = acknowledged_payload(team, ada, seq=1, age=NOW)
 
-    asyncio.run(broker_publish_batch()([message]))
+    asyncio.run(broker_publish_batch([message]))
 
     wait_until(lambda: Message.objects.exists(), "the worker to store the message")
     assert queued_for_persistence() == 0

@@ -9,8 +9,10 @@ import pytest
 from redis.asyncio.client import PubSub
 
 from core.redis import get_async_redis
+from messaging import events
 from messaging.delivery.coalesce import Coalescer
 from messaging.delivery.journal import get_journal
+from realtime.frames import to_json
 from realtime.hub import Broadcast, BroadcastKind
 
 
@@ -145,7 +147,8 @@ async def test_concurrent_commits_are_each_replayable_and_broadcast_in_commit_or
     await asyncio.gather(
         *(
             journal.commit(
-                m, then_publish=(channel, Broadcast(BroadcastKind.EVENT, team.pk, m["seq"], text=m["body"]))
+                m,
+                then_publish=(channel, Broadcast(BroadcastKind.EVENT, team.pk, m["seq"], text=frame_of(m))),
             )
             for m in messages
         )
@@ -156,5 +159,10 @@ async def test_concurrent_commits_are_each_replayable_and_broadcast_in_commit_or
     await subscriber.aclose()
     assert heard == list(range(1, 11))
     replayed = await journal.replay(team.pk, after_seq=0)
-    assert [m["seq"] for m in replayed] == list(range(1, 11))
-    assert json.loads(await get_async_redis().get(f"idem:{ada.pk}:{messages[3]['client_id']}")) == messages[3]
+    assert [json.loads(text or "")["message"]["seq"] for _, text in replayed.frames] == list(range(1, 11))
+    remembered = await get_async_redis().get(f"idem:{ada.pk}:{messages[3]['client_id']}")
+    assert json.loads(remembered)["message"] == messages[3]
+
+
+def frame_of(message) -> str:
+    return to_json(events.message_new(message))

@@ -384,11 +384,16 @@ def test_marking_read_clears_the_unread_count_and_never_moves_back(as_user, ada,
     assert (row["unread_count"], row["last_read_seq"]) == (0, 3)
 
 
-def test_a_read_marker_past_the_newest_message_is_refused(as_user, ada, bob, team):
+@pytest.mark.parametrize("seq", [2, 4], ids=["in a gap", "past the newest"])
+def test_a_read_marker_must_name_an_event_of_the_conversation(as_user, ada, bob, team, seq):
+    # given messages at seqs 1 and 3 (seq 2 was given up)
     store_message(team, ada, 1)
-    response = as_user(bob).post(conversation_url(team.pk, "read/"), {"seq": 2}, format="json")
+    store_message(team, ada, 3)
+    # when
+    response = as_user(bob).post(conversation_url(team.pk, "read/"), {"seq": seq}, format="json")
+    # then
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"seq": ["Past the conversation's newest message."]}
+    assert response.json()["error"]["fields"] == {"seq": ["No event of the conversation has this seq."]}
     assert Membership.objects.get(user=bob, conversation=team).last_read_seq == 0
 
 

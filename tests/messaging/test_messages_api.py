@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.redis import get_redis
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Conversation, Membership, Message, Reaction
 from messaging.tasks import persist_messages_task
 from tests.files.factories import StoredFileFactory

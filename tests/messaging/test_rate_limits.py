@@ -60,7 +60,7 @@ def test_anonymous_callers_are_limited_per_address():
 
 @pytest.mark.django_db
 def test_each_webhook_has_a_budget(rf):
-    from messaging.delivery.journal import initialise_counter
+    from messaging.delivery.eventlog import initialise_counter
     from messaging.services.webhooks import webhook_create
     from tests.messaging.factories import make_conversation
 

@@ -1,6 +1,7 @@
 """Typing, read markers, presence, edits, deletions, reactions, sync and live membership over the socket, and
 the privacy rule behind all of them: a non-member never sees an event of a conversation."""
 
+import json
 import uuid
 
 import pytest
@@ -39,7 +40,7 @@ async def sentinel(sender_tab, conversation_id):
 def elsewhere(bob, eve):
     """A conversation bob shares with eve, to prove eve's event stream is live but clean."""
     conversation = make_conversation(bob, eve, title="Elsewhere")
-    from messaging.delivery.journal import initialise_counter
+    from messaging.delivery.eventlog import initialise_counter
 
     initialise_counter(conversation.pk)
     return conversation
@@ -70,9 +71,10 @@ async def test_read_marker_is_stored_and_announced_to_members(connect, ada, bob,
     await ada_tab.send({"type": "read", "conversation": team.pk, "seq": newest})
     assert await bob_tab.receive_type("read", skip=("presence", "message.new")) == {
         "type": "read",
+        "seq": newest + 1,  # the marker's move is the conversation's next event
         "conversation": team.pk,
         "user": ada.pk,
-        "seq": newest,
+        "up_to": newest,
     }
     membership = await Membership.objects.aget(user=ada, conversation=team)
     assert membership.last_read_seq == newest
@@ -124,7 +126,7 @@ async def test_invalid_and_expired_tokens_close_with_4401(connect, ada):
 
     expired.set_exp(lifetime=-timedelta(seconds=1))
     for token in ("", "garbage", str(expired)):
-        communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+        communicator = WebsocketCommunicator(application, f"/ws/?v=2&token={token}", headers=[ORIGIN])
         connected, _ = await communicator.connect()
         assert connected
         assert (await communicator.receive_output())["type"] == "websocket.close"
@@ -139,7 +141,9 @@ async def test_a_socket_from_a_foreign_origin_is_refused(ada):
     from chatproject.asgi import application
 
     communicator = WebsocketCommunicator(
-        application, f"/ws/?token={AccessToken.for_user(ada)}", headers=[(b"origin", b"https://evil.example")]
+        application,
+        f"/ws/?v=2&token={AccessToken.for_user(ada)}",
+        headers=[(b"origin", b"https://evil.example")],
     )
     connected, _ = await communicator.connect()
     assert not connected
@@ -157,6 +161,7 @@ async def test_edit_delete_and_reactions_reach_members_and_not_outsiders(
     updated = await bob_tab.receive_type("message.updated")
     assert updated["message"]["body"] == "final"
     assert updated["message"]["edited_at"]
+    assert updated["seq"] == message["seq"] + 1
     # someone else's message cannot be edited
     await bob_tab.send({"type": "message.edit", "message": message["id"], "body": "hijack"})
     assert (await bob_tab.receive_type("error"))["code"] == "forbidden"
@@ -164,6 +169,7 @@ async def test_edit_delete_and_reactions_reach_members_and_not_outsiders(
     await bob_tab.send({"type": "reaction.add", "message": message["id"], "emoji": "🎉"})
     assert await ada_tab.receive_type("reaction", skip=("presence", "message.new", "message.updated")) == {
         "type": "reaction",
+        "seq": message["seq"] + 2,  # after the edit's
         "message": message["id"],
         "conversation": team.pk,
         "user": bob.pk,
@@ -177,9 +183,10 @@ async def test_edit_delete_and_reactions_reach_members_and_not_outsiders(
     await ada_tab.send({"type": "message.delete", "message": message["id"]})
     assert await bob_tab.receive_type("message.deleted", skip=("presence", "reaction")) == {
         "type": "message.deleted",
+        "seq": message["seq"] + 3,
         "conversation": team.pk,
         "id": message["id"],
-        "seq": message["seq"],
+        "by_moderator": False,
     }
     stored = await Message.objects.aget(pk=message["id"])
     assert stored.body == ""
@@ -199,6 +206,7 @@ async def test_sync_replays_missed_messages_once_and_in_order(connect, ada, bob,
     assert await bob_tab.receive_type("sync.done") == {
         "type": "sync.done",
         "conversations": {str(team.pk): sent[-1]["seq"]},
+        "more": False,
     }
     # live messages continue after the replay, without repeats
     await send_and_ack(ada_tab, team.pk, "live")
@@ -210,7 +218,11 @@ async def test_sync_ignores_conversations_of_others(connect, ada, bob, eve, team
     await send_and_ack(ada_tab, team.pk, "private")
     eve_tab = await connect(eve)
     await eve_tab.send({"type": "sync", "since": {str(team.pk): 0}})
-    assert await eve_tab.receive_type("sync.done") == {"type": "sync.done", "conversations": {}}
+    assert await eve_tab.receive_type("sync.done") == {
+        "type": "sync.done",
+        "conversations": {},
+        "more": False,
+    }
 
 
 async def forget_recent_log(conversation_id: int) -> None:
@@ -245,8 +257,8 @@ async def test_a_gap_is_filled_with_exactly_its_range_from_the_log_or_the_databa
     first = sent[0]["seq"]
 
     async def replayed_bodies() -> list[str]:
-        messages = await get_journal().replay(team.pk, after_seq=first, before_seq=first + 3)
-        return [message["body"] for message in messages]
+        page = await get_journal().replay(team.pk, after_seq=first, before_seq=first + 3)
+        return [json.loads(text)["message"]["body"] for _, text in page.frames if text]
 
     assert await replayed_bodies() == ["m1", "m2"]  # from the recent log
     for message in sent:

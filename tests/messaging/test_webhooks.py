@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Membership, Webhook
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def connect_code(token: str) -> int:
-    communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, f"/ws/?v=2&token={token}", headers=[ORIGIN])
     connected, _ = await communicator.connect(timeout=FRAME_TIMEOUT)
     assert connected
     output = await communicator.receive_output(timeout=FRAME_TIMEOUT)
@@ -34,12 +34,15 @@ async def test_a_removed_message_disappears_live_for_every_member(connect, moder
     await sync_to_async(run_action)(moderator_client, "/admin/messaging/message/", "remove", [message])
     # then
     for tab in tabs:
-        assert await tab.receive_type("message.deleted") == {
+        removal = await tab.receive_type("message.deleted")
+        assert removal == {
             "type": "message.deleted",
+            "seq": removal["seq"],
             "conversation": team.pk,
             "id": str(message.pk),
-            "seq": message.seq,
+            "by_moderator": True,
         }
+        assert removal["seq"] > message.seq
 
 
 async def test_suspension_closes_every_socket_of_the_user_with_4403(

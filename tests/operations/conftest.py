@@ -3,7 +3,7 @@ from django.conf import settings
 from kombu import Queue
 
 from chatproject.celery import app as celery_app
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 

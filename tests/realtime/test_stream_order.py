@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from realtime.outbox import Outbox
-from realtime.stream import SocketStream
+from realtime.stream import Replay, SocketStream
 
 CONVERSATION = 7
 
@@ -46,9 +46,12 @@ async def run(messages: list[int], operations: list[Operation], delays: list[int
         if len(received) >= len(messages):
             all_received.set()
 
-    async def journal(conversation_id: int, after: int, before: int | None) -> list[tuple[int, str]]:
+    async def journal(conversation_id: int, after: int, before: int | None, limit: int) -> Replay:
         await asyncio.sleep(0)  # a round trip, during which other events may arrive
-        return [(seq, str(seq)) for seq in messages if seq > after and (before is None or seq < before)]
+        found: list[tuple[int, str | None]] = [
+            (seq, str(seq)) for seq in messages if seq > after and (before is None or seq < before)
+        ]
+        return Replay(found[:limit], settled_through=after, more=len(found) > limit)
 
     outbox = Outbox(slow_send, transport=None, max_bytes=10**9, max_age=10**9, on_overflow=print)
     outbox.start()

@@ -3,7 +3,7 @@ not in."""
 
 import pytest
 
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from tests.accounts.factories import UserFactory
 from tests.messaging.conftest import (  # noqa: F401  (fixtures, re-exported for this package)
     ada,

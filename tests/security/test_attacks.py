@@ -110,7 +110,7 @@ def test_search_finds_nothing_from_conversations_one_is_not_in(mallory, secret_m
 
 async def _socket(user=None, *, token: str | None = None) -> WebsocketCommunicator:
     token = token if token is not None else str(AccessToken.for_user(user))
-    communicator = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, f"/ws/?v=2&token={token}", headers=[ORIGIN])
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -148,7 +148,7 @@ async def test_socket_read_typing_and_sync_elsewhere_reveal_nothing(mallory, pri
             await tab.send_json_to(frame)
             assert (await tab.receive_json_from())["code"] == "not_found"
         await tab.send_json_to({"type": "sync", "since": {str(private.pk): 0}})
-        assert await tab.receive_json_from() == {"type": "sync.done", "conversations": {}}
+        assert await tab.receive_json_from() == {"type": "sync.done", "conversations": {}, "more": False}
     finally:
         await tab.disconnect()
 
@@ -190,7 +190,7 @@ def test_attaching_someone_elses_file_is_refused(mallory, bob):
 
 
 def _mallorys_own_conversation(mallory, other) -> int:
-    from messaging.delivery.journal import initialise_counter
+    from messaging.delivery.eventlog import initialise_counter
     from tests.messaging.factories import make_conversation
 
     conversation = make_conversation(mallory, other, title="Mallory's")

@@ -28,7 +28,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from chatproject.asgi import application
 from core.errors import Refused
 from messaging import events
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from messaging.delivery.send import message_send
 from messaging.events import MessagePayload
 from messaging.models import Message, Reaction
@@ -297,7 +297,7 @@ def _since_keys_as_strings(frame: dict[str, Any]) -> dict[str, Any]:
 
 async def _open(user: Any) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(
-        application, f"/ws/?token={AccessToken.for_user(user)}", headers=[ORIGIN]
+        application, f"/ws/?v=2&token={AccessToken.for_user(user)}", headers=[ORIGIN]
     )
     connected, _ = await communicator.connect(timeout=TIMEOUT)
     assert connected

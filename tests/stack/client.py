@@ -2,6 +2,7 @@
 and records every raw delivery so tests can count losses and duplicates."""
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -60,7 +61,7 @@ class ChatClient:
         while not self._closing:
             try:
                 async with websockets.connect(
-                    f"{self.url}?token={self.user.token}", origin=ORIGIN, open_timeout=5, close_timeout=2
+                    f"{self.url}?v=2&token={self.user.token}", origin=ORIGIN, open_timeout=5, close_timeout=2
                 ) as ws:
                     self._ws = ws
                     delay = 0.1
@@ -90,7 +91,14 @@ class ChatClient:
             if frame.get("ref"):
                 self._resolve(frame["ref"], frame)
         elif kind == "sync.done":
-            self._synced.set()
+            if frame["more"]:  # a replay comes in pages: ask for the next
+                asyncio.get_running_loop().create_task(self._sync_again(frame["conversations"]))
+            else:
+                self._synced.set()
+
+    async def _sync_again(self, cursors: dict[str, int]) -> None:
+        with contextlib.suppress(websockets.exceptions.WebSocketException):
+            await self._ws.send(json.dumps({"type": "sync", "since": self.last_seqs() | cursors}))
 
     def _resolve(self, client_id: str, frame: dict[str, Any]) -> None:
         future = self._pending.pop(client_id, None)

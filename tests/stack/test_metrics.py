@@ -144,7 +144,8 @@ def celery_value(name: str, **labels: str) -> float:
 async def send_one(scene: Scene, worker: int) -> dict[str, Any]:
     """ada sends one message through a socket on the given web worker, as the web app does (sync first);
     returns the acked message once its echo has come back too."""
-    url = f"ws://127.0.0.1:{8380 + worker}/ws/?token={scene.ada.token}"
+    port = int(STACK_ENV["STACK_WORKER_BASE_PORT"]) + worker - 1
+    url = f"ws://127.0.0.1:{port}/ws/?v=2&token={scene.ada.token}"
     client_id = str(uuid.uuid4())
     async with websockets.connect(url, origin="http://127.0.0.1", open_timeout=10) as socket:  # type: ignore[arg-type]
 

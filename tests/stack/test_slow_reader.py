@@ -210,7 +210,7 @@ async def test_a_socket_that_stops_reading_holds_up_nobody_and_loses_nothing(slo
         calm_p99 = p99(latencies(observer, calm))
 
         # when a client on the observer's worker stops reading while ~1 MB/s flows
-        slow = StalledClient(slow_stack.worker_ws(1) + f"?token={slow_user.token}")
+        slow = StalledClient(slow_stack.worker_ws(1) + f"?v=2&token={slow_user.token}")
         await asyncio.to_thread(slow.connect)
         worker = slow_stack.worker_pid(1)
         rss_before, rss_peak, closes_before = rss_bytes(worker), 0, slow_stack.slow_closes(1)

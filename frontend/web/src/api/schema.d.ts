@@ -695,8 +695,8 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly last_activity_at: string;
-            /** Format: int64 */
-            last_seq?: number;
+            /** @description The seq of the conversation's newest stored event (message or change): where a client that loaded it now starts its `sync` cursor (docs/protocol.md). */
+            readonly last_seq: number;
             readonly role: string;
             readonly muted: boolean;
             readonly last_read_seq: number;
@@ -763,7 +763,10 @@ export interface components {
         MemberAddInputRequest: {
             user: number;
         };
-        /** @description The protocol's message object (messaging.events builds it) plus a summary of reactions. */
+        /**
+         * @description The protocol's message object (messaging.events.MessagePayload, built there) plus a summary of
+         *     reactions. The fields document it for OpenAPI; `to_representation` returns the payload itself.
+         */
         Message: {
             /** Format: uuid */
             id: string;
@@ -946,6 +949,7 @@ export interface components {
             users: number[];
         };
         ReadInputRequest: {
+            /** @description Read up to this seq: the seq of an event of the conversation (or 0). */
             seq: number;
         };
         RegisterInputRequest: {

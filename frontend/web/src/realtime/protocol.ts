@@ -1,4 +1,4 @@
-// Frames of the WebSocket protocol, version 1 (docs/protocol.md).
+// Frames of the WebSocket protocol, version 2 (docs/protocol.md).
 import type { Conversation, Message } from "../api/types";
 
 export type ClientFrame =
@@ -15,16 +15,17 @@ export type ClientFrame =
   | { type: "reaction.add" | "reaction.remove"; message: string; emoji: string }
   | { type: "typing"; conversation: number; state: "start" | "stop" }
   | { type: "read"; conversation: number; seq: number }
-  | { type: "sync"; since: Record<string, number> }
+  | { type: "sync"; since: Record<string, number>; complete?: boolean }
   | { type: "ping" };
 
 export type ServerFrame =
   | { type: "message.ack"; client_id: string; message: Message }
-  | { type: "message.new"; message: Message }
-  | { type: "message.updated"; message: Message }
-  | { type: "message.deleted"; conversation: number; id: string; seq: number }
+  | { type: "message.new"; seq: number; message: Message }
+  | { type: "message.updated"; seq: number; conversation: number; message: Message }
+  | { type: "message.deleted"; seq: number; conversation: number; id: string; by_moderator: boolean }
   | {
       type: "reaction";
+      seq: number;
       message: string;
       conversation: number;
       user: number;
@@ -32,22 +33,27 @@ export type ServerFrame =
       state: "added" | "removed";
     }
   | { type: "typing"; conversation: number; user: number; state: "start" | "stop" }
-  | { type: "read"; conversation: number; user: number; seq: number }
+  | { type: "read"; seq: number; conversation: number; user: number; up_to: number }
   | { type: "presence"; user: number; status: "online" | "offline" }
+  | { type: "conversation.updated"; seq: number; conversation: Partial<Conversation> & { id: number } }
   | {
       type: "membership";
+      seq: number | null;
       // docs/protocol.md says the full conversation; the server may send a summary ({id, kind, title, is_public})
       conversation: Partial<Conversation> & { id: number };
       user: number;
       state: "added" | "removed";
     }
-  | { type: "sync.done"; conversations: Record<string, number> }
+  | { type: "sync.done"; conversations: Record<string, number>; more: boolean }
   | { type: "pong" }
   | { type: "error"; code: string; detail: string; ref: string | null };
 
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_SUSPENDED = 4403;
 export const CLOSE_GOING_AWAY = 1001;
+/** The server no longer speaks the protocol version this page asked for: a newer app is deployed. */
+export const CLOSE_UNSUPPORTED_VERSION = 4426;
+export const PROTOCOL_VERSION = 2;
 /** Our own code for a close the client chose (going offline, a dead heartbeat). */
 export const CLOSE_CLIENT = 4000;
 
@@ -66,5 +72,5 @@ export function parseFrame(data: unknown): ServerFrame | null {
 
 export function socketUrl(token: string, location: { protocol: string; host: string } = window.location): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws/?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${location.host}/ws/?v=${PROTOCOL_VERSION}&token=${encodeURIComponent(token)}`;
 }

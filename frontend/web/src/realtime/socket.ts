@@ -5,6 +5,7 @@ import {
   CLOSE_GOING_AWAY,
   CLOSE_SUSPENDED,
   CLOSE_UNAUTHENTICATED,
+  CLOSE_UNSUPPORTED_VERSION,
   parseFrame,
   type ClientFrame,
   type ServerFrame,
@@ -183,7 +184,12 @@ export class ChatSocket {
     if (!frame) return;
     if (frame.type === "sync.done") {
       this.authFailures = 0;
-      this.setStatus({ status: "online", attempt: 0, retryAt: null });
+      if (frame.more) {
+        // A replay comes in pages: ask for the next before going online.
+        ws.send(JSON.stringify({ type: "sync", since: this.opts.since() } satisfies ClientFrame));
+      } else {
+        this.setStatus({ status: "online", attempt: 0, retryAt: null });
+      }
     }
     for (const listener of this.frameListeners) listener(frame);
   }
@@ -193,6 +199,10 @@ export class ChatSocket {
     this.ws = null;
     this.clearTimers();
     if (this.stopped) return;
+    if (code === CLOSE_UNSUPPORTED_VERSION) {
+      window.location.reload(); // a newer app speaks the server's protocol
+      return;
+    }
     if (code === CLOSE_SUSPENDED) {
       this.stopped = true;
       this.setStatus({ status: "suspended", attempt: 0, retryAt: null, reason: reason || "Account suspended" });

@@ -74,9 +74,9 @@ describe("ChatStore", () => {
 
   it("sends sync from the highest seq seen per conversation", async () => {
     const { store, socket } = await setup([conversation(1, { last_seq: 2 }), conversation(2, { last_seq: 9 })]);
-    socket.emit({ type: "message.new", message: msg(5, { conversation: 2 }) });
+    socket.emit({ type: "message.new", seq: 5, message: msg(5, { conversation: 2 }) });
     expect(store.since()).toEqual({ "1": 2, "2": 9 });
-    socket.emit({ type: "message.new", message: msg(10, { id: "m10", conversation: 2 }) });
+    socket.emit({ type: "message.new", seq: 10, message: msg(10, { id: "m10", conversation: 2 }) });
     expect(store.since()).toEqual({ "1": 2, "2": 10 });
   });
 
@@ -87,7 +87,7 @@ describe("ChatStore", () => {
     expect(socket.sent.at(-1)).toMatchObject({ type: "message.send", client_id: clientId, body: "hello" });
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
     socket.emit({ type: "message.ack", client_id: clientId, message: mine(3, clientId) });
-    socket.emit({ type: "message.new", message: mine(3, clientId) });
+    socket.emit({ type: "message.new", seq: 3, message: mine(3, clientId) });
     const t = store.getState().timelines[1];
     expect(t?.outbox).toEqual([]);
     expect(t?.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
@@ -124,7 +124,7 @@ describe("ChatStore", () => {
     vi.advanceTimersByTime(5000);
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
     socket.open = true;
-    socket.emit({ type: "sync.done", conversations: { "1": 2 } });
+    socket.emit({ type: "sync.done", conversations: { "1": 2 }, more: false });
     expect(socket.sent.filter((f) => f.type === "message.send")).toEqual([
       expect.objectContaining({ client_id: clientId, body: "offline hello" }),
     ]);
@@ -133,19 +133,19 @@ describe("ChatStore", () => {
   it("merges replayed messages after a reconnect, in order and without duplicates", async () => {
     const { store, socket } = await setup();
     await store.open(1);
-    socket.emit({ type: "sync.done", conversations: { "1": 2 } });
-    socket.emit({ type: "message.new", message: msg(4) });
-    socket.emit({ type: "message.new", message: msg(3) });
-    socket.emit({ type: "message.new", message: msg(4) });
-    socket.emit({ type: "sync.done", conversations: { "1": 4 } });
+    socket.emit({ type: "sync.done", conversations: { "1": 2 }, more: false });
+    socket.emit({ type: "message.new", seq: 4, message: msg(4) });
+    socket.emit({ type: "message.new", seq: 3, message: msg(3) });
+    socket.emit({ type: "message.new", seq: 4, message: msg(4) });
+    socket.emit({ type: "sync.done", conversations: { "1": 4 }, more: false });
     expect(store.getState().timelines[1]?.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it("counts unread messages in conversations that are not open, and reorders the sidebar", async () => {
     const { store, socket } = await setup([conversation(1), conversation(2)]);
     await store.open(1);
-    socket.emit({ type: "message.new", message: msg(1, { conversation: 2, created_at: "2026-02-01T00:00:00Z" }) });
-    socket.emit({ type: "message.new", message: msg(2, { conversation: 2, created_at: "2026-02-01T00:00:01Z" }) });
+    socket.emit({ type: "message.new", seq: 1, message: msg(1, { conversation: 2, created_at: "2026-02-01T00:00:00Z" }) });
+    socket.emit({ type: "message.new", seq: 2, message: msg(2, { conversation: 2, created_at: "2026-02-01T00:00:01Z" }) });
     const state = store.getState();
     expect(state.conversations[2]?.unread_count).toBe(2);
     expect(state.conversations[2]?.last_message?.seq).toBe(2);
@@ -155,7 +155,7 @@ describe("ChatStore", () => {
   it("marks the open conversation read as messages arrive", async () => {
     const { store, socket } = await setup();
     await store.open(1);
-    socket.emit({ type: "message.new", message: msg(3) });
+    socket.emit({ type: "message.new", seq: 3, message: msg(3) });
     expect(socket.sent.at(-1)).toEqual({ type: "read", conversation: 1, seq: 3 });
     expect(store.getState().conversations[1]?.unread_count).toBe(0);
   });
@@ -167,19 +167,30 @@ describe("ChatStore", () => {
     vi.advanceTimersByTime(6000);
     expect(store.getState().typing[1]).toEqual({});
     socket.emit({ type: "typing", conversation: 1, user: 2, state: "start" });
-    socket.emit({ type: "message.new", message: msg(3) });
+    socket.emit({ type: "message.new", seq: 3, message: msg(3) });
     expect(store.getState().typing[1]).toEqual({});
   });
 
   it("applies reactions, edits, deletions, reads, presence and membership", async () => {
     const { store, socket } = await setup();
     await store.open(1);
-    socket.emit({ type: "reaction", message: "m1", conversation: 1, user: 2, emoji: "🎉", state: "added" });
-    socket.emit({ type: "message.updated", message: msg(2, { body: "edited", edited_at: "2026-01-02T00:00:00Z" }) });
-    socket.emit({ type: "message.deleted", conversation: 1, id: "m1", seq: 1 });
-    socket.emit({ type: "read", conversation: 1, user: 2, seq: 2 });
+    socket.emit({ type: "reaction", seq: 3, message: "m1", conversation: 1, user: 2, emoji: "🎉", state: "added" });
+    socket.emit({
+      type: "message.updated",
+      seq: 4,
+      conversation: 1,
+      message: msg(2, { body: "edited", edited_at: "2026-01-02T00:00:00Z" }),
+    });
+    socket.emit({ type: "message.deleted", seq: 5, conversation: 1, id: "m1", by_moderator: false });
+    socket.emit({ type: "read", seq: 6, conversation: 1, user: 2, up_to: 2 });
     socket.emit({ type: "presence", user: 2, status: "online" });
-    socket.emit({ type: "membership", conversation: { id: 7, kind: "group", title: "Team" }, user: 1, state: "added" });
+    socket.emit({
+      type: "membership",
+      seq: null,
+      conversation: { id: 7, kind: "group", title: "Team" },
+      user: 1,
+      state: "added",
+    });
     await vi.advanceTimersByTimeAsync(0); // the full conversation is fetched
     const state = store.getState();
     const [first, second] = state.timelines[1]?.messages ?? [];
@@ -189,7 +200,7 @@ describe("ChatStore", () => {
     expect(state.reads[1]).toEqual({ 2: 2 });
     expect(state.presence[2]).toBe("online");
     expect(state.conversations[7]).toBeDefined();
-    socket.emit({ type: "membership", conversation: conversation(7), user: 1, state: "removed" });
+    socket.emit({ type: "membership", seq: 1, conversation: conversation(7), user: 1, state: "removed" });
     expect(store.getState().conversations[7]).toBeUndefined();
   });
 

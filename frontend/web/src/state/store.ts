@@ -340,7 +340,7 @@ export class ChatStore {
         this.onTyping(frame.conversation, frame.user, frame.state);
         break;
       case "read":
-        this.onRead(frame.conversation, frame.user, frame.seq);
+        this.onRead(frame.conversation, frame.user, frame.up_to);
         break;
       case "presence":
         this.set({ presence: { ...this.state.presence, [frame.user]: frame.status } });
