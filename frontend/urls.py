@@ -7,5 +7,6 @@ CLIENT_ROUTE = r"^(?!(?:api|admin|ws|static|media)(?:/|$)|(?:healthz|readyz)$).*
 
 urlpatterns = [
     path("sw.js", views.service_worker, name="service-worker"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
     re_path(CLIENT_ROUTE, views.index, name="index"),
 ]

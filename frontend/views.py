@@ -1,4 +1,5 @@
-"""The web app: its built index.html for every client route, and its service worker at the root scope."""
+"""The web app: its built index.html for every client route, its service worker at the root scope, and
+the robots.txt that goes with them."""
 
 from functools import cache
 from pathlib import Path
@@ -45,3 +46,17 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+# The app's screens may be indexed (the login page is its front door); the API, admin and files may not.
+ROBOTS_TXT = """\
+User-agent: *
+Disallow: /api/
+Disallow: /admin/
+Disallow: /media/
+"""
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(ROBOTS_TXT, content_type="text/plain; charset=utf-8")

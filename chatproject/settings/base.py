@@ -164,6 +164,10 @@ STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Cached for good (WhiteNoise: a 10-year max-age, immutable): the web app's build names every file under
+# frontend/assets/ by its content hash, and the manifest storage copies every file to a name with a 12-hex
+# hash. Anything else (the manifest, icons) keeps WhiteNoise's short max-age.
+WHITENOISE_IMMUTABLE_FILE_TEST = rf"^{STATIC_URL}(?:frontend/assets/|.+\.[0-9a-f]{{12}}\.\w+$)"
 FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 
 # --- Web push: VAPID keys from the environment, else generated once into the data folder.

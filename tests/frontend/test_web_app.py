@@ -1,6 +1,9 @@
 """Django serves the built web app at / and at every client route, and leaves its own paths alone."""
 
 import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from frontend import views
 
@@ -58,3 +61,40 @@ def test_the_service_worker_is_served_at_the_root_scope(client, build):
 
 def test_writes_to_client_routes_are_refused(client, build):
     assert client.post("/settings").status_code == 405
+
+
+def test_robots_txt_is_plain_text_that_keeps_crawlers_out_of_the_api(client, build):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Disallow: /api/" in lines
+    assert "Disallow: /" not in lines  # the app itself may be indexed
+
+
+def _static_response(tmp_path, settings, relative: str):
+    """What WhiteNoise answers for one file of a static root holding only that file."""
+    file = tmp_path / relative
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text("x")
+    settings.STATIC_ROOT = tmp_path
+    middleware = WhiteNoiseMiddleware(lambda request: HttpResponse(status=404))
+    return middleware(RequestFactory().get(f"/static/{relative}"))
+
+
+@pytest.mark.parametrize("relative", ["frontend/assets/index-BEsdYW7q.js", "admin/css/base.5af66c1b1797.css"])
+def test_hashed_static_files_are_cached_for_good(tmp_path, settings, relative):
+    response = _static_response(tmp_path, settings, relative)
+    assert response.status_code == 200
+    cache_control = response["Cache-Control"]
+    assert "immutable" in cache_control
+    max_age = int(cache_control.split("max-age=")[1].split(",")[0])
+    assert max_age >= 365 * 24 * 3600
+
+
+@pytest.mark.parametrize("relative", ["frontend/manifest.webmanifest", "admin/img/icon-calendar.svg"])
+def test_unhashed_static_files_are_revalidated_soon(tmp_path, settings, relative):
+    response = _static_response(tmp_path, settings, relative)
+    assert response.status_code == 200
+    assert "immutable" not in response["Cache-Control"]
