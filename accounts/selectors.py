@@ -13,12 +13,15 @@ from accounts.models import ApiToken, User
 from core.errors import NotFound
 
 
-def user_search(*, query: str) -> QuerySet[User]:
-    """Active users whose username or display name contains `query` (plain text, no patterns)."""
+def user_search(*, query: str, ids: list[int] | None = None) -> QuerySet[User]:
+    """Active users whose username or display name contains `query` (plain text, no patterns), among
+    `ids` when given."""
     users = User.objects.filter(is_active=True).order_by("username")
     query = query.strip()
     if query:
         users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    if ids is not None:
+        users = users.filter(pk__in=ids)
     return users
 
 

@@ -8,6 +8,8 @@ from rest_framework_simplejwt.tokens import Token
 from accounts import tokens
 from accounts.models import User
 
+USERS_BY_ID_MAX = 20  # the users list's page size: one request names them all
+
 
 class RegisterInputSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
@@ -58,6 +60,13 @@ class MeUpdateInputSerializer(serializers.Serializer):
 
 class UserSearchInputSerializer(serializers.Serializer):
     search = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=USERS_BY_ID_MAX,
+        help_text=f"Only these users (`?ids=3&ids=7`, at most {USERS_BY_ID_MAX}: one page), e.g. to name "
+        "the people who reacted to a message.",
+    )
 
 
 class TokenObtainInputSerializer(serializers.Serializer):

@@ -161,7 +161,8 @@ class UserListApi(ListAPIView):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         params = UserSearchInputSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        return selectors.user_search(query=params.validated_data["search"])
+        data = params.validated_data
+        return selectors.user_search(query=data["search"], ids=data.get("ids"))
 
 
 # --- API tokens and bots: managed by their owner, signed in with a password login (JWT), not a token

@@ -79,3 +79,25 @@ def test_user_search_is_paginated(auth_client, django_assert_max_num_queries):
 
 def test_user_search_needs_authentication(api_client):
     assert api_client.get(USERS_URL).status_code == 401
+
+
+def test_users_can_be_fetched_by_id_to_name_them(auth_client, django_assert_max_num_queries):
+    # given people, one of them deactivated
+    ada, grace = UserFactory(username="ada"), UserFactory(username="grace")
+    gone = UserFactory(username="gone", is_active=False)
+    UserFactory(username="alan")
+    # when the client asks for some of them by id
+    with django_assert_max_num_queries(2):
+        response = auth_client.get(USERS_URL, {"ids": [grace.id, ada.id, gone.id, 999_999]})
+    # then it gets exactly those it may see, without emails
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [u["username"] for u in results] == ["ada", "grace"]
+    assert all("email" not in u for u in results)
+
+
+@pytest.mark.parametrize("ids", [["x"], ["0"], [str(n) for n in range(1, 22)]])
+def test_users_by_id_refuses_bad_or_too_many_ids(auth_client, ids):
+    response = auth_client.get(USERS_URL, {"ids": ids})
+    assert response.status_code == 400
+    assert "ids" in response.json()["error"]["fields"]

@@ -5817,6 +5817,8 @@ export interface operations {
     v1_users_list: {
         parameters: {
             query?: {
+                /** @description Only these users (`?ids=3&ids=7`, at most 20: one page), e.g. to name the people who reacted to a message. */
+                ids?: number[];
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 search?: string;
