@@ -40,7 +40,7 @@ class Person:
         expect(page.get_by_role("navigation", name="Conversations")).to_be_visible()
 
     def composer(self):
-        return self.page.get_by_role("combobox", name="Message")
+        return self.page.get_by_role("textbox", name="Message")
 
     def send(self, text: str) -> None:
         self.composer().fill(text)

@@ -48,7 +48,7 @@ export function ChannelBrowser() {
     <section className="panel" aria-labelledby="channels-heading">
       <header className="panel-header">
         <BackLink />
-        <h2 id="channels-heading">Channels</h2>
+        <h1 id="channels-heading">Channels</h1>
       </header>
       <div className="panel-body stack">
         <label className="field">

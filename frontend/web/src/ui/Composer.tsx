@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from "react";
 import type { PublicUser } from "../api/types";
+import { COMPOSER_ID } from "../lib/focus";
 import { displayName } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import type { ChatMessage } from "../state/messages";
@@ -196,14 +197,13 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
         />
         <textarea
           ref={input}
+          id={COMPOSER_ID}
           className="composer-input"
           aria-label="Message"
           placeholder="Write a message…"
           aria-describedby="composer-hint"
           rows={1}
           value={text}
-          role="combobox"
-          aria-expanded={menuOpen}
           aria-controls={menuOpen ? "mention-list" : undefined}
           aria-autocomplete="list"
           aria-activedescendant={menuOpen && candidates[highlight] ? `mention-${candidates[highlight].id}` : undefined}

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent } from "react";
+import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName } from "../lib/names";
 import { navigate } from "../lib/router";
 import { visibleMessages, type ChatMessage } from "../state/messages";
@@ -36,6 +37,14 @@ export function ConversationView({ id }: { id: number }) {
       if (store.getState().active === id) void store.open(null);
     };
   }, [id, store, http]);
+
+  // Once it has opened, focus goes into the conversation: the message box with a mouse, else the title
+  // (a touch keyboard would cover the messages).
+  const loaded = conversation !== undefined;
+  useEffect(() => {
+    if (!loaded) return;
+    if (!(finePointer() && focusComposer())) document.getElementById("conversation-title")?.focus();
+  }, [loaded]);
 
   const messages = timeline ? visibleMessages(timeline) : [];
   const lastKey = messages[messages.length - 1]?.client_id;
@@ -80,7 +89,7 @@ export function ConversationView({ id }: { id: number }) {
       <section className="panel">
         <header className="panel-header">
           <BackLink />
-          <h2>Conversation unavailable</h2>
+          <h1>Conversation unavailable</h1>
         </header>
         <p className="panel-body form-error" role="alert">{error}</p>
       </section>
@@ -144,7 +153,7 @@ export function ConversationView({ id }: { id: number }) {
       <header className="panel-header">
         <BackLink />
         <div className="conversation-heading">
-          <h2 id="conversation-title">{title}</h2>
+          <h1 id="conversation-title" tabIndex={-1}>{title}</h1>
           <span className="muted" data-testid="conversation-subtitle">
             {peerStatus && <span className={`dot presence-${peerStatus}`} aria-hidden="true" />} {subtitle}
           </span>
@@ -174,7 +183,7 @@ export function ConversationView({ id }: { id: number }) {
           </button>
         )}
       </header>
-      <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} aria-label="Messages">
+      <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Messages">
         {timeline?.hasMore && timeline.loaded && (
           <button type="button" className="link load-older" onClick={loadOlder} disabled={timeline.loadingOlder}>
             {timeline.loadingOlder ? "Loading…" : "Load older messages"}

@@ -10,6 +10,7 @@ const PATHS = {
   back: "M15 18l-6-6 6-6",
   close: "M18 6L6 18M6 6l12 12",
   file: "M13 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V9zM13 2v7h7",
+  help: "M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM9.1 9a3 3 0 0 1 5.8 1c0 2-3 3-3 3M12 17h.01",
 } as const;
 
 export type IconName = keyof typeof PATHS;

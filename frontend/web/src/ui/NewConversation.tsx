@@ -60,7 +60,7 @@ export function NewConversation({ kind }: { kind: "direct" | "group" }) {
     <section className="panel" aria-labelledby="new-heading">
       <header className="panel-header">
         <BackLink />
-        <h2 id="new-heading">{heading}</h2>
+        <h1 id="new-heading">{heading}</h1>
       </header>
       <form className="panel-body stack" onSubmit={submitGroup}>
         {kind === "group" && (

@@ -1,8 +1,15 @@
 import { useEffect, useState, type FormEvent } from "react";
 import type { NotificationSettings, NotifyLevel } from "../api/types";
 import { enablePush, pushSupported } from "../lib/push";
+import { applyTheme, readThemeChoice, saveThemeChoice, type ThemeChoice } from "../lib/theme";
 import { BackLink } from "./BackLink";
 import { useApp } from "./context";
+
+const THEMES: { value: ThemeChoice; label: string }[] = [
+  { value: "system", label: "Match the system" },
+  { value: "light", label: "Light" },
+  { value: "dark", label: "Dark" },
+];
 
 const LEVELS: { value: NotifyLevel; label: string }[] = [
   { value: "all", label: "All messages" },
@@ -19,6 +26,7 @@ export function Settings() {
     !pushSupported() ? "unsupported" : Notification.permission === "granted" ? "granted" : "off",
   );
   const [error, setError] = useState<string | null>(null);
+  const [theme, setTheme] = useState(readThemeChoice);
 
   useEffect(() => {
     http.notificationSettings().then(setPrefs, () => setPrefs(null));
@@ -43,6 +51,12 @@ export function Settings() {
     }
   }
 
+  function chooseTheme(choice: ThemeChoice) {
+    setTheme(choice);
+    saveThemeChoice(choice);
+    applyTheme(choice);
+  }
+
   async function turnOnPush() {
     setError(null);
     try {
@@ -56,11 +70,11 @@ export function Settings() {
     <section className="panel" aria-labelledby="settings-heading">
       <header className="panel-header">
         <BackLink />
-        <h2 id="settings-heading">Settings</h2>
+        <h1 id="settings-heading">Settings</h1>
       </header>
       <div className="panel-body stack">
         <form className="stack" onSubmit={saveProfile}>
-          <h3>Profile</h3>
+          <h2>Profile</h2>
           <p className="muted">Signed in as @{me.username}</p>
           <label className="field">
             <span>Display name</span>
@@ -68,8 +82,19 @@ export function Settings() {
           </label>
           <button type="submit">Save profile</button>
         </form>
+        <fieldset className="stack choices">
+          <legend>
+            <h2>Theme</h2>
+          </legend>
+          {THEMES.map((t) => (
+            <label key={t.value} className="choice">
+              <input type="radio" name="theme" value={t.value} checked={theme === t.value} onChange={() => chooseTheme(t.value)} />
+              {t.label}
+            </label>
+          ))}
+        </fieldset>
         <div className="stack">
-          <h3>Notifications</h3>
+          <h2>Notifications</h2>
           {push === "granted" ? (
             <p>Notifications are on for this browser.</p>
           ) : push === "unsupported" ? (

@@ -1,16 +1,19 @@
-import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState, type MouseEvent } from "react";
 import { api } from "../api/client";
 import { http } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { socketUrl } from "../realtime/protocol";
 import { ChatSocket } from "../realtime/socket";
-import { matchRoute, usePath } from "../lib/router";
-import { ChatStore } from "../state/store";
+import { focusComposer } from "../lib/focus";
+import { matchRoute, navigate, usePath } from "../lib/router";
+import { neighbour, shortcutFor } from "../lib/shortcuts";
+import { ChatStore, sortConversations } from "../state/store";
 import { ChannelBrowser } from "./ChannelBrowser";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { AppContext, type AppServices } from "./context";
 import { NewConversation } from "./NewConversation";
 import { Settings } from "./Settings";
+import { ShortcutsDialog } from "./ShortcutsDialog";
 import { Sidebar } from "./Sidebar";
 
 // The conversation screen (with the Markdown renderer) loads on demand: the first screen stays small.
@@ -59,6 +62,26 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [store, socket]);
 
+  const [showShortcuts, setShowShortcuts] = useState(false);
+  const activeId = route.name === "conversation" ? route.id : null;
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const action = shortcutFor(event);
+      if (!action) return;
+      event.preventDefault();
+      if (action === "show-shortcuts") setShowShortcuts(true);
+      else if (action === "focus-composer") focusComposer();
+      else {
+        const order = sortConversations(store.getState().conversations).map((c) => c.id);
+        const next = neighbour(order, activeId, action === "next-conversation" ? 1 : -1);
+        if (next !== null) navigate(`/c/${next}`);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [store, activeId]);
+
   const services = useMemo<AppServices>(
     () => ({
       client: api,
@@ -97,21 +120,31 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
     default:
       main = (
         <div className="empty-main">
-          <h2>Welcome, {me.display_name || me.username}</h2>
+          <h1>Welcome, {me.display_name || me.username}</h1>
           <p>Pick a conversation, or start a new one.</p>
         </div>
       );
   }
 
+  // The first Tab stop: straight to the message box in a conversation, else to the main panel.
+  const skip = (event: MouseEvent) => {
+    event.preventDefault();
+    if (activeId === null || !focusComposer()) document.getElementById("main")?.focus();
+  };
+
   return (
     <AppContext.Provider value={services}>
+      <a href="#main" className="skip-link" onClick={skip}>
+        {activeId === null ? "Skip to main content" : "Skip to the message box"}
+      </a>
       <div className="app" data-view={inConversation ? "main" : "list"}>
         <ConnectionBanner />
-        <Sidebar activeId={route.name === "conversation" ? route.id : null} />
-        <main className="main" id="main">
+        <Sidebar activeId={activeId} onShowShortcuts={() => setShowShortcuts(true)} />
+        <main className="main" id="main" tabIndex={-1}>
           <Suspense fallback={<p className="panel-body muted">Loading…</p>}>{main}</Suspense>
         </main>
       </div>
+      <ShortcutsDialog open={showShortcuts} onClose={() => setShowShortcuts(false)} />
     </AppContext.Provider>
   );
 }

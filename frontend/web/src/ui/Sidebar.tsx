@@ -4,6 +4,7 @@ import { navigate } from "../lib/router";
 import { sortConversations } from "../state/store";
 import { Avatar } from "./Avatar";
 import { useApp, useChat } from "./context";
+import { Icon } from "./Icon";
 
 function Link({ to, className, children, label, current }: {
   to: string;
@@ -31,7 +32,7 @@ function Link({ to, className, children, label, current }: {
 
 export { Link };
 
-export function Sidebar({ activeId }: { activeId: number | null }) {
+export function Sidebar({ activeId, onShowShortcuts }: { activeId: number | null; onShowShortcuts: () => void }) {
   const { me } = useApp();
   const { conversations, presence, loadError } = useChat();
   const list = sortConversations(conversations);
@@ -40,6 +41,9 @@ export function Sidebar({ activeId }: { activeId: number | null }) {
     <nav className="sidebar" aria-label="Conversations">
       <header className="sidebar-header">
         <span className="brand">Parley</span>
+        <button type="button" className="icon" aria-label="Keyboard shortcuts" onClick={onShowShortcuts}>
+          <Icon name="help" size={20} />
+        </button>
         <Link to="/settings" className="me-link" label={`Settings for ${displayName(me)}`}>
           <Avatar name={displayName(me)} />
         </Link>
@@ -69,20 +73,27 @@ export function Sidebar({ activeId }: { activeId: number | null }) {
                 to={`/c/${c.id}`}
                 className={`conversation-item${unread ? " unread" : ""}`}
                 current={c.id === activeId}
-                label={`${title}${unread ? `, ${c.unread_count} unread` : ""}${status ? `, ${status}` : ""}`}
               >
                 <Avatar name={title} presence={status} />
+                {/* The link's name is its visible text, with what only the avatar and badge show spelled out. */}
                 <span className="conversation-text">
                   <span className="conversation-top">
-                    <span className="conversation-title">{title}</span>
+                    <span className="conversation-title">
+                      {title}
+                      {status && <span className="visually-hidden">, {status},</span>}
+                    </span>{" "}
                     <time className="muted">{formatTime(last?.created_at ?? c.last_activity_at)}</time>
-                  </span>
+                  </span>{" "}
                   <span className="conversation-bottom">
                     <span className="preview">{preview}</span>
                     {unread && (
-                      <span className="badge" data-testid="unread-badge">
-                        {c.unread_count > 99 ? "99+" : c.unread_count}
-                      </span>
+                      <>
+                        <span className="visually-hidden">, </span>
+                        <span className="badge" data-testid="unread-badge">
+                          {c.unread_count > 99 ? "99+" : c.unread_count}
+                        </span>
+                        <span className="visually-hidden"> unread</span>
+                      </>
                     )}
                   </span>
                 </span>

@@ -1,0 +1,77 @@
+import { Fragment, useEffect, useRef } from "react";
+import { SHORTCUTS } from "../lib/shortcuts";
+import { Icon } from "./Icon";
+
+type Row = [keys: string[], what: string];
+
+const EVERYWHERE: Row[] = [
+  [["Tab"], "Next control; the first Tab offers a skip link to the message box or the main content"],
+  [["Shift", "Tab"], "Previous control"],
+  [["Enter"], "Open the focused conversation, press the focused button"],
+  [["Esc"], "Close a dialog, a menu or the reply you started"],
+];
+const MESSAGE_BOX: Row[] = [
+  [["Enter"], "Send"],
+  [["Shift", "Enter"], "New line"],
+  [["@"], "Mention someone: type a few letters, pick with ↑ ↓ and Enter or Tab"],
+  [[":"], "Emoji by short name, e.g. :tada: — pick with ↑ ↓ and Enter or Tab"],
+];
+const MESSAGES: Row[] = [
+  [["Tab"], "From the message list into a message's Reply, Add reaction, Edit and Delete buttons"],
+  [["↑", "↓"], "Scroll the focused message list (Page Up, Page Down, Home, End too)"],
+];
+
+function Keys({ keys }: { keys: string[] }) {
+  return (
+    <>
+      {keys.map((key, index) => (
+        <Fragment key={key}>
+          {index > 0 && " + "}
+          <kbd>{key}</kbd>
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
+function Section({ title, rows }: { title: string; rows: Row[] }) {
+  return (
+    <section>
+      <h3>{title}</h3>
+      <dl className="shortcuts">
+        {rows.map(([keys, what]) => (
+          <div key={what}>
+            <dt>
+              <Keys keys={keys} />
+            </dt>
+            <dd>{what}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+/** Help: everything the app does from the keyboard. A modal <dialog>: focus stays inside, Esc closes it. */
+export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const element = dialog.current;
+    if (open && element && !element.open) element.showModal();
+    if (!open && element?.open) element.close();
+  }, [open]);
+
+  return (
+    <dialog ref={dialog} className="dialog" aria-labelledby="shortcuts-title" onClose={onClose}>
+      <header className="dialog-header">
+        <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+        <button type="button" className="icon" aria-label="Close" onClick={onClose}>
+          <Icon name="close" />
+        </button>
+      </header>
+      <Section title="Anywhere" rows={[...SHORTCUTS.map((s): Row => [s.keys, s.description]), ...EVERYWHERE]} />
+      <Section title="In the message box" rows={MESSAGE_BOX} />
+      <Section title="In a conversation" rows={MESSAGES} />
+    </dialog>
+  );
+}
