@@ -55,12 +55,14 @@ demo: migrate
 services:
 	scripts/services.sh
 
-# Debian packages the tests and the stack use; installed once, only where missing.
+# Debian packages the tests and the stack use; installed once, only where missing. The colour emoji font
+# lets the e2e tests' Chromium draw (and the emoji picker offer) emoji.
 system-deps:
 	@missing=""; \
 	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing="$$missing fonts-noto-color-emoji"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; apt-get update -q && apt-get install -y -q $$missing; \
 	fi

@@ -70,6 +70,9 @@ export function endpoints(client: ApiClient = api) {
     me: () => r<Me>("users/me/"),
     updateMe: (body: { display_name: string }) => r<Me>("users/me/", { method: "PATCH", body }),
     searchUsers: (search: string) => r<Paginated<PublicUser>>(`users/${q({ search })}`),
+    /** Up to 20 people by id (one page). */
+    usersByIds: (ids: number[]) =>
+      r<Paginated<PublicUser>>(`users/?${new URLSearchParams(ids.map((id) => ["ids", String(id)])).toString()}`),
 
     // --- conversations
     conversations: (page?: number) => r<Paginated<Conversation>>(`conversations/${q({ page })}`),

@@ -36,3 +36,11 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** "Ada, Grace and you": who did something, by name, you last. */
+export function peopleList(ids: number[], meId: number, nameOf: (id: number) => string): string {
+  const names = ids.filter((id) => id !== meId).map(nameOf);
+  if (ids.includes(meId)) names.push("you");
+  if (names.length <= 1) return names[0] ?? "";
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}

@@ -59,6 +59,12 @@ async function setup(conversations = [conversation(1, { last_seq: 2 })]) {
     messages: vi.fn(async () => ({ results: [msg(2), msg(1)], has_more: false })),
     conversation: vi.fn(async (id: number) => conversation(id)),
     markRead: vi.fn(async () => undefined),
+    usersByIds: vi.fn(async (ids: number[]) => ({
+      count: ids.length,
+      next: null,
+      previous: null,
+      results: ids.filter((id) => id < 100).map((id) => ({ id, username: `user${id}`, display_name: `User ${id}` })),
+    })),
   } as unknown as Endpoints;
   const store = new ChatStore({ http, socket, uuid: () => `client-${++n}`, isVisible: () => true, ackTimeoutMs: 1000 });
   await store.start(me);
@@ -202,6 +208,20 @@ describe("ChatStore", () => {
     expect(state.conversations[7]).toBeDefined();
     socket.emit({ type: "membership", seq: 1, conversation: conversation(7), user: 1, state: "removed" });
     expect(store.getState().conversations[7]).toBeUndefined();
+  });
+
+  it("knows senders by name, and fetches the people it cannot name once, in pages of 20", async () => {
+    const { store, socket, http } = await setup();
+    socket.emit({ type: "message.new", message: msg(3) });
+    expect(store.getState().users[2]?.display_name).toBe("Bob");
+    const strangers = Array.from({ length: 25 }, (_, i) => 10 + i);
+    store.resolveUsers([2, ...strangers, 500]);
+    store.resolveUsers(strangers); // asked already: not again
+    await vi.runAllTimersAsync();
+    expect(http.usersByIds).toHaveBeenCalledTimes(2);
+    expect(vi.mocked(http.usersByIds).mock.calls.map(([ids]) => ids.length)).toEqual([20, 6]);
+    expect(store.getState().users[34]?.display_name).toBe("User 34");
+    expect(store.getState().users[500]).toBeUndefined(); // not found (deactivated): stays unnamed
   });
 
   it("loads older pages before the lowest seq held", async () => {

@@ -1,7 +1,7 @@
 // The app's live state: conversations, timelines, typing, presence and reads, fed by REST and the
 // socket. React reads it with useSyncExternalStore; every update makes a new snapshot.
 import type { Endpoints } from "../api/endpoints";
-import type { Conversation, Me, Message } from "../api/types";
+import type { Conversation, Me, Message, UserRef } from "../api/types";
 import type { ClientFrame, ServerFrame } from "../realtime/protocol";
 import type { StatusInfo } from "../realtime/socket";
 import {
@@ -35,6 +35,8 @@ export interface ChatState {
   presence: Record<number, "online" | "offline">;
   /** conversation → user → highest seq read */
   reads: Record<number, Record<number, number>>;
+  /** People seen as senders or fetched by id: names for who reacted, in channels too. */
+  users: Record<number, UserRef>;
   connection: StatusInfo;
   active: number | null;
   loadError: string | null;
@@ -56,6 +58,7 @@ export interface SendOptions {
 }
 
 const PAGE = 50;
+const USERS_PER_REQUEST = 20; // the users list's page size
 
 export function sortConversations(conversations: Record<number, Conversation>): Conversation[] {
   return Object.values(conversations).sort(
@@ -69,6 +72,7 @@ export class ChatStore {
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly unsubscribe: (() => void)[] = [];
   private syncedOnce = false;
+  private readonly usersAsked = new Set<number>();
   private readonly deps: Required<StoreDeps>;
 
   constructor(deps: StoreDeps) {
@@ -87,6 +91,7 @@ export class ChatStore {
       typing: {},
       presence: {},
       reads: {},
+      users: {},
       connection: deps.socket.status,
       active: null,
       loadError: null,
@@ -192,6 +197,7 @@ export class ChatStore {
 
   async loadLatest(id: number): Promise<void> {
     const page = await this.deps.http.messages(id, { limit: PAGE });
+    this.rememberUsers(page.results.map((m) => m.sender));
     this.setTimeline(id, (t) => ({
       ...receive(t, page.results),
       hasMore: t.loaded ? t.hasMore : page.has_more,
@@ -207,6 +213,7 @@ export class ChatStore {
     this.setTimeline(id, (t) => ({ ...t, loadingOlder: true }));
     try {
       const page = await this.deps.http.messages(id, { before_seq: before, limit: PAGE });
+      this.rememberUsers(page.results.map((m) => m.sender));
       this.setTimeline(id, (t) => ({ ...receive(t, page.results), hasMore: page.has_more, loadingOlder: false }));
     } catch {
       this.setTimeline(id, (t) => ({ ...t, loadingOlder: false }));
@@ -307,6 +314,25 @@ export class ChatStore {
     this.deps.socket.send({ type: mine ? "reaction.remove" : "reaction.add", message: message.id, emoji });
   }
 
+  /** Fetch the people in `ids` not known yet (once per session each), so that they can be named. */
+  resolveUsers(ids: number[]): void {
+    const unknown = [...new Set(ids)].filter((id) => !this.state.users[id] && !this.usersAsked.has(id));
+    for (let i = 0; i < unknown.length; i += USERS_PER_REQUEST) {
+      const batch = unknown.slice(i, i + USERS_PER_REQUEST);
+      batch.forEach((id) => this.usersAsked.add(id));
+      void this.deps.http.usersByIds(batch).then(
+        (page) => this.rememberUsers(page.results.map((u) => ({ id: u.id, username: u.username, display_name: u.display_name ?? "" }))),
+        () => undefined,
+      );
+    }
+  }
+
+  private rememberUsers(users: UserRef[]): void {
+    const known = this.state.users;
+    const news = users.filter((u) => known[u.id]?.display_name !== u.display_name || known[u.id]?.username !== u.username);
+    if (news.length) this.set({ users: { ...known, ...Object.fromEntries(news.map((u) => [u.id, u])) } });
+  }
+
   typing(conversation: number, state: "start" | "stop"): void {
     this.deps.socket.send({ type: "typing", conversation, state });
   }
@@ -360,6 +386,7 @@ export class ChatStore {
   }
 
   private onMessage(message: Message): void {
+    this.rememberUsers([message.sender]);
     const id = message.conversation;
     const mine = message.sender.id === this.state.me?.id;
     if (this.state.timelines[id] || mine) this.setTimeline(id, (t) => receive(t, [message]));

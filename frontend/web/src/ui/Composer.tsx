@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from "react";
+import { lazy, Suspense, useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from "react";
 import type { PublicUser } from "../api/types";
+import { closedShortcodeAt, replaceRange, tokenAt, type Token } from "../lib/completion";
 import { COMPOSER_ID } from "../lib/focus";
 import { displayName } from "../lib/names";
 import { plainPreview } from "../lib/preview";
@@ -7,6 +8,16 @@ import type { ChatMessage } from "../state/messages";
 import { useApp } from "./context";
 import { Icon } from "./Icon";
 import type { useUploads } from "./useUploads";
+
+const EmojiDialog = lazy(() => import("./EmojiDialog"));
+// The emoji search module (and through it the emoji database) loads at the first ":" typed.
+const emoji = () => import("../lib/emoji");
+
+interface Suggestion {
+  key: string;
+  insert: string;
+  label: React.ReactNode;
+}
 
 interface Props {
   conversation: number;
@@ -19,29 +30,64 @@ interface Props {
 const TYPING_REPEAT_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 
-/** The @word being typed just before the caret, if any. */
-function mentionAt(text: string, caret: number): { start: number; query: string } | null {
-  const match = /(^|\s)@([\w.+-]*)$/.exec(text.slice(0, caret));
-  if (!match) return null;
-  return { start: caret - (match[2]?.length ?? 0) - 1, query: (match[2] ?? "").toLowerCase() };
-}
-
 export function Composer({ conversation, members, replyTo, onCancelReply, uploads }: Props) {
   const { store, me } = useApp();
   const [text, setText] = useState("");
-  const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
+  const [token, setToken] = useState<Token | null>(null);
+  const [emojiMatches, setEmojiMatches] = useState<Suggestion[]>([]);
   const [highlight, setHighlight] = useState(0);
+  const [picking, setPicking] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const typing = useRef<{ sentAt: number; idle: ReturnType<typeof setTimeout> | null }>({ sentAt: 0, idle: null });
 
-  const candidates = mention
-    ? members
-        .filter((m) => m.id !== me.id)
-        .filter((m) => m.username.toLowerCase().startsWith(mention.query) || displayName(m).toLowerCase().startsWith(mention.query))
-        .slice(0, 6)
-    : [];
-  const menuOpen = candidates.length > 0;
+  const mentionQuery = token?.kind === "mention" ? token.query : null;
+  const suggestions: Suggestion[] =
+    mentionQuery !== null
+      ? members
+          .filter((m) => m.id !== me.id)
+          .filter((m) => m.username.toLowerCase().startsWith(mentionQuery) || displayName(m).toLowerCase().startsWith(mentionQuery))
+          .slice(0, 6)
+          .map((user) => ({
+            key: `user-${user.id}`,
+            insert: `@${user.username} `,
+            label: (
+              <>
+                <strong>{displayName(user)}</strong> <span className="muted">@{user.username}</span>
+              </>
+            ),
+          }))
+      : token?.kind === "emoji"
+        ? emojiMatches
+        : [];
+  const menuOpen = suggestions.length > 0;
+  const emojiQuery = token?.kind === "emoji" ? token.query : null;
+
+  useEffect(() => {
+    if (emojiQuery === null) return;
+    let current = true;
+    void emoji()
+      .then(({ searchEmoji }) => searchEmoji(emojiQuery, 6))
+      .then(
+        (found) =>
+          current &&
+          setEmojiMatches(
+            found.map((match) => ({
+              key: `emoji-${match.emoji}`,
+              insert: `${match.emoji} `,
+              label: (
+                <>
+                  <span className="suggestion-emoji">{match.emoji}</span> :{match.shortcode}:
+                </>
+              ),
+            })),
+          ),
+        () => current && setEmojiMatches([]),
+      );
+    return () => {
+      current = false;
+    };
+  }, [emojiQuery]);
 
   const stopTyping = () => {
     const state = typing.current;
@@ -76,24 +122,37 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
       attachments,
     });
     setText("");
-    setMention(null);
+    setToken(null);
     uploads.clear();
     onCancelReply();
     stopTyping();
   }
 
-  function pick(user: PublicUser) {
-    if (!mention) return;
-    const caret = input.current?.selectionStart ?? text.length;
-    const insert = `@${user.username} `;
-    const next = text.slice(0, mention.start) + insert + text.slice(caret);
-    setText(next);
-    setMention(null);
+  /** Replace [start, caret) with `insert` and put the caret after it. */
+  function insertAt(start: number, insert: string, base = text) {
+    const caret = input.current?.selectionStart ?? base.length;
+    const next = replaceRange(base, start, caret, insert);
+    setText(next.text);
+    setToken(null);
     requestAnimationFrame(() => {
-      const position = mention.start + insert.length;
-      input.current?.setSelectionRange(position, position);
+      input.current?.setSelectionRange(next.caret, next.caret);
       input.current?.focus();
     });
+  }
+
+  function pick(suggestion: Suggestion) {
+    if (token) insertAt(token.start, suggestion.insert);
+  }
+
+  /** A whole `:shortcode:` just typed becomes its emoji. */
+  function swapShortcode(value: string, caret: number) {
+    const closed = closedShortcodeAt(value, caret);
+    if (!closed) return;
+    void emoji()
+      .then(({ emojiForShortcode }) => emojiForShortcode(closed.code))
+      .then((found) => {
+        if (found && input.current?.value === value) insertAt(closed.start, found, value);
+      });
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
@@ -101,17 +160,17 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
         const step = e.key === "ArrowDown" ? 1 : -1;
-        setHighlight((h) => (h + step + candidates.length) % candidates.length);
+        setHighlight((h) => (h + step + suggestions.length) % suggestions.length);
         return;
       }
       if (e.key === "Enter" || e.key === "Tab") {
         e.preventDefault();
-        const chosen = candidates[highlight] ?? candidates[0];
+        const chosen = suggestions[highlight] ?? suggestions[0];
         if (chosen) pick(chosen);
         return;
       }
       if (e.key === "Escape") {
-        setMention(null);
+        setToken(null);
         return;
       }
     }
@@ -160,29 +219,35 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
         </ul>
       )}
       {menuOpen && (
-        <ul className="mentions" role="listbox" id="mention-list" aria-label="Mention someone">
-          {candidates.map((user, index) => (
+        <ul className="mentions" role="listbox" id="suggestion-list" aria-label={token?.kind === "emoji" ? "Emoji" : "Mention someone"}>
+          {suggestions.map((suggestion, index) => (
             <li
-              key={user.id}
+              key={suggestion.key}
               role="option"
-              id={`mention-${user.id}`}
+              id={`suggestion-${index}`}
               aria-selected={index === highlight}
               onMouseDown={(e) => {
                 e.preventDefault();
-                pick(user);
+                pick(suggestion);
               }}
             >
-              <strong>{displayName(user)}</strong> <span className="muted">@{user.username}</span>
+              {suggestion.label}
             </li>
           ))}
         </ul>
       )}
+      <p className="visually-hidden" role="status">
+        {menuOpen ? `${suggestions.length} suggestions: up and down arrows to choose, Enter to pick.` : ""}
+      </p>
       <p id="composer-hint" className="visually-hidden">
-        Enter sends, Shift+Enter starts a new line, @ mentions someone.
+        Enter sends, Shift+Enter starts a new line, @ mentions someone, a colon starts an emoji name.
       </p>
       <div className="composer-row">
         <button type="button" className="icon attach" aria-label="Attach files" onClick={() => fileInput.current?.click()}>
           <Icon name="attach" />
+        </button>
+        <button type="button" className="icon" aria-label="Insert emoji" aria-haspopup="dialog" onClick={() => setPicking(true)}>
+          <Icon name="smile" />
         </button>
         <input
           ref={fileInput}
@@ -204,24 +269,41 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
           aria-describedby="composer-hint"
           rows={1}
           value={text}
-          aria-controls={menuOpen ? "mention-list" : undefined}
+          aria-controls={menuOpen ? "suggestion-list" : undefined}
           aria-autocomplete="list"
-          aria-activedescendant={menuOpen && candidates[highlight] ? `mention-${candidates[highlight].id}` : undefined}
+          aria-activedescendant={menuOpen && suggestions[highlight] ? `suggestion-${highlight}` : undefined}
           onChange={(e) => {
             setText(e.target.value);
-            setMention(mentionAt(e.target.value, e.target.selectionStart));
+            setToken(tokenAt(e.target.value, e.target.selectionStart));
             setHighlight(0);
+            swapShortcode(e.target.value, e.target.selectionStart);
             if (e.target.value) noteTyping();
             else stopTyping();
           }}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
-          onBlur={() => setMention(null)}
+          onBlur={() => setToken(null)}
         />
         <button type="button" className="primary send" onClick={send} disabled={uploads.busy} aria-label="Send message">
           Send
         </button>
       </div>
+      {picking && (
+        <Suspense fallback={null}>
+          <EmojiDialog
+            title="Insert an emoji"
+            onPick={(picked) => {
+              setPicking(false);
+              const at = input.current?.selectionStart ?? text.length;
+              insertAt(at, picked);
+            }}
+            onClose={() => {
+              setPicking(false);
+              input.current?.focus();
+            }}
+          />
+        </Suspense>
+      )}
     </div>
   );
 }

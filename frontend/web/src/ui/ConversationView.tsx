@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName } from "../lib/names";
 import { navigate } from "../lib/router";
@@ -45,6 +45,19 @@ export function ConversationView({ id }: { id: number }) {
     if (!loaded) return;
     if (!(finePointer() && focusComposer())) document.getElementById("conversation-title")?.focus();
   }, [loaded]);
+
+  // Names for "who reacted": members (groups, direct messages), then senders and people fetched by id.
+  const members = conversation?.members;
+  const known = useMemo(() => {
+    const names = new Map<number, string>();
+    for (const person of [...Object.values(state.users), ...(members ?? [])]) names.set(person.id, displayName(person));
+    return names;
+  }, [state.users, members]);
+  const nameOf = useCallback((userId: number) => known.get(userId) ?? "someone", [known]);
+  useEffect(() => {
+    const reactors = timeline?.messages.flatMap((m) => m.reactions?.flatMap((r) => r.users) ?? []) ?? [];
+    store.resolveUsers(reactors.filter((userId) => userId !== me.id && !known.has(userId)));
+  }, [timeline?.messages, known, store, me.id]);
 
   const messages = timeline ? visibleMessages(timeline) : [];
   const lastKey = messages[messages.length - 1]?.client_id;
@@ -206,6 +219,7 @@ export function ConversationView({ id }: { id: number }) {
                 message={m}
                 parent={m.reply_to ? byId.get(m.reply_to) : undefined}
                 meId={me.id}
+                nameOf={nameOf}
                 compact={compact}
                 seenBy={m === myLast ? seenBy : null}
                 onReply={onReply}

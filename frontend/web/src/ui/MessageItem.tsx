@@ -1,10 +1,12 @@
-import { memo, useState, type KeyboardEvent } from "react";
-import { displayName, formatTime } from "../lib/names";
+import { lazy, memo, Suspense, useRef, useState, type KeyboardEvent } from "react";
+import { displayName, formatTime, peopleList } from "../lib/names";
 import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
 import type { ChatMessage } from "../state/messages";
 import { Icon } from "./Icon";
 import { Attachments } from "./Attachments";
+
+const EmojiDialog = lazy(() => import("./EmojiDialog"));
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
@@ -12,6 +14,8 @@ interface Props {
   message: ChatMessage;
   parent: ChatMessage | undefined;
   meId: number;
+  /** A member's name for "who reacted"; stable while the names it knows stay the same. */
+  nameOf: (userId: number) => string;
   compact: boolean;
   seenBy: string | null;
   onReply: (m: ChatMessage) => void;
@@ -23,10 +27,15 @@ interface Props {
 }
 
 export const MessageItem = memo(function MessageItem(props: Props) {
-  const { message: m, parent, meId, compact, seenBy } = props;
+  const { message: m, parent, meId, nameOf, compact, seenBy } = props;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const [picking, setPicking] = useState(false);
+  const reactButton = useRef<HTMLButtonElement>(null);
+  const closePicker = () => {
+    setPicking(false);
+    reactButton.current?.focus();
+  };
   const mine = m.sender.id === meId;
   const stored = m.state === "sent";
   const html = m.deleted ? "" : renderMarkdown(m.body);
@@ -98,18 +107,26 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       )}
       {stored && !m.deleted && (m.reactions?.length ?? 0) > 0 && (
         <div className="reactions">
-          {m.reactions?.map((r) => (
-            <button
-              key={r.emoji}
-              type="button"
-              className="reaction"
-              aria-pressed={r.users.includes(meId)}
-              aria-label={`${r.emoji} ${r.count}, ${r.users.includes(meId) ? "remove your reaction" : "react"}`}
-              onClick={() => props.onReact(m, r.emoji)}
-            >
-              {r.emoji} {r.count}
-            </button>
-          ))}
+          {m.reactions?.map((r, index) => {
+            const tip = `reaction-${m.id}-${index}`;
+            return (
+              <span key={r.emoji} className="reaction-wrap">
+                <button
+                  type="button"
+                  className="reaction"
+                  aria-pressed={r.users.includes(meId)}
+                  aria-label={`${r.emoji} ${r.count}, ${r.users.includes(meId) ? "remove your reaction" : "react"}`}
+                  aria-describedby={tip}
+                  onClick={() => props.onReact(m, r.emoji)}
+                >
+                  {r.emoji} {r.count}
+                </button>
+                <span role="tooltip" id={tip} className="tooltip">
+                  {peopleList(r.users, meId, nameOf)} reacted with {r.emoji}
+                </span>
+              </span>
+            );
+          })}
         </div>
       )}
       {seenBy && (
@@ -123,11 +140,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             <Icon name="reply" />
           </button>
           <button
+            ref={reactButton}
             type="button"
             className="icon"
             aria-label="Add reaction"
-            aria-expanded={picking}
-            onClick={() => setPicking(!picking)}
+            aria-haspopup="dialog"
+            onClick={() => setPicking(true)}
           >
             <Icon name="smile" />
           </button>
@@ -154,25 +172,21 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               <Icon name="trash" />
             </button>
           )}
-          {picking && (
-            <span className="emoji-picker">
-              {QUICK_REACTIONS.map((emoji) => (
-                <button
-                  key={emoji}
-                  type="button"
-                  className="icon"
-                  aria-label={`React with ${emoji}`}
-                  onClick={() => {
-                    props.onReact(m, emoji);
-                    setPicking(false);
-                  }}
-                >
-                  {emoji}
-                </button>
-              ))}
-            </span>
-          )}
         </div>
+      )}
+      {picking && (
+        <Suspense fallback={null}>
+          <EmojiDialog
+            title="Add a reaction"
+            quick={QUICK_REACTIONS}
+            quickLabel={(emoji) => `React with ${emoji}`}
+            onPick={(emoji) => {
+              props.onReact(m, emoji);
+              closePicker();
+            }}
+            onClose={closePicker}
+          />
+        </Suspense>
       )}
     </li>
   );

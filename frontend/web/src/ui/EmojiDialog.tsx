@@ -1,0 +1,71 @@
+// The emoji picker (emoji-picker-element, a web component) in a modal dialog. Loaded on demand: neither
+// the picker nor its data is part of the first screen.
+import Picker from "emoji-picker-element/picker";
+import type { EmojiClickEvent } from "emoji-picker-element/shared";
+import { useEffect, useRef } from "react";
+import { EMOJI_DATA_URL, normalizeEmoji } from "../lib/emoji";
+import { Icon } from "./Icon";
+
+interface Props {
+  title: string;
+  /** A row of one-click choices above the picker. */
+  quick?: readonly string[];
+  quickLabel?: (emoji: string) => string;
+  onPick: (emoji: string) => void;
+  onClose: () => void;
+}
+
+export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, onPick, onClose }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const slot = useRef<HTMLDivElement>(null);
+  const pick = useRef(onPick);
+  useEffect(() => {
+    pick.current = onPick;
+  });
+
+  useEffect(() => {
+    const element = dialog.current;
+    const container = slot.current;
+    if (!element || !container) return;
+    const picker = new Picker({ dataSource: EMOJI_DATA_URL });
+    // A theme pinned in Settings wins over the system's (the picker follows prefers-color-scheme itself).
+    const pinned = document.documentElement.dataset.theme;
+    if (pinned) picker.classList.add(pinned);
+    picker.addEventListener("emoji-click", (event: EmojiClickEvent) => {
+      if (event.detail.unicode) pick.current(normalizeEmoji(event.detail.unicode));
+    });
+    container.append(picker);
+    element.showModal();
+    return () => {
+      picker.remove();
+      if (element.open) element.close();
+    };
+  }, []);
+
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog emoji-dialog"
+      aria-labelledby="emoji-dialog-title"
+      onClose={onClose}
+      onClick={(e) => e.target === e.currentTarget && onClose()} // a click on the backdrop
+    >
+      <header className="dialog-header">
+        <h2 id="emoji-dialog-title">{title}</h2>
+        <button type="button" className="icon" aria-label="Close" onClick={onClose}>
+          <Icon name="close" />
+        </button>
+      </header>
+      {quick.length > 0 && (
+        <div className="quick-emoji">
+          {quick.map((emoji) => (
+            <button key={emoji} type="button" className="icon" aria-label={quickLabel(emoji)} onClick={() => onPick(emoji)}>
+              {emoji}
+            </button>
+          ))}
+        </div>
+      )}
+      <div ref={slot} />
+    </dialog>
+  );
+}
