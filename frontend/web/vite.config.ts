@@ -1,15 +1,51 @@
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
+import { VitePWA } from "vite-plugin-pwa";
 import { defineConfig } from "vitest/config";
 
 // The build lands in the Django app's static files (frontend/static/frontend/), where WhiteNoise
 // serves the hashed assets under /static/frontend/ and frontend/views.py serves index.html for
-// every client route. `npm run dev` proxies the API and the socket to a local Daphne.
+// every client route and sw.js at the root. `npm run dev` proxies the API and the socket to a local Daphne.
 const backend = process.env.PARLEY_BACKEND ?? "http://127.0.0.1:8000";
+const base = "/static/frontend/";
 
 export default defineConfig({
-  plugins: [react()],
-  base: "/static/frontend/",
+  plugins: [
+    react(),
+    // The web app manifest and the service worker (src/sw.ts, with Workbox's precache list injected).
+    VitePWA({
+      strategies: "injectManifest",
+      srcDir: "src",
+      filename: "sw.ts",
+      injectRegister: false, // src/lib/serviceWorker.ts registers /sw.js, not /static/frontend/sw.js
+      includeAssets: [],
+      manifest: {
+        id: "/",
+        name: "Parley",
+        short_name: "Parley",
+        description: "Team chat: direct messages, groups and public channels.",
+        start_url: "/",
+        scope: "/",
+        display: "standalone",
+        background_color: "#f5f7fa",
+        theme_color: "#1f4e79",
+        icons: [
+          { src: "icons/icon-192.png", sizes: "192x192", type: "image/png", purpose: "any" },
+          { src: "icons/icon-512.png", sizes: "512x512", type: "image/png", purpose: "any" },
+          { src: "icons/maskable-512.png", sizes: "512x512", type: "image/png", purpose: "maskable" },
+          { src: "icons/icon.svg", sizes: "any", type: "image/svg+xml", purpose: "any" },
+        ],
+      },
+      injectManifest: {
+        // The shell and every chunk (so a conversation opens offline too); not the 440 KB emoji data,
+        // which the picker keeps in IndexedDB once loaded.
+        // The manifest and its icons are added by the plugin.
+        globPatterns: ["index.html", "assets/*.{js,css}"],
+        rollupFormat: "iife",
+      },
+    }),
+  ],
+  base,
   build: {
     outDir: fileURLToPath(new URL("../static/frontend", import.meta.url)),
     emptyOutDir: true,

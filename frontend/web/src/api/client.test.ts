@@ -74,4 +74,24 @@ describe("ApiClient", () => {
     expect(fetchImpl).toHaveBeenCalledOnce();
     expect(tokenExpiresAt(token ?? "")).toBeGreaterThan(Date.now() + 200_000);
   });
+
+  it("tells a session that is over from a server that cannot be reached", async () => {
+    const answers: (() => Promise<Response>)[] = [
+      async () => json(502, null),
+      async () => Promise.reject(new TypeError("Failed to fetch")),
+      async () => json(401, { error: { code: "token_not_valid", detail: "Expired", fields: {} } }),
+    ];
+    const client = new ApiClient((() => (answers.shift() as () => Promise<Response>)()) as typeof fetch);
+    const changes: (string | null)[] = [];
+    client.setToken("old");
+    client.onTokenChange((token) => changes.push(token));
+    // no answer (a proxy without its server, then no network): the token stays, nobody is signed out
+    expect(await client.refreshSession()).toEqual({ token: null, reached: false });
+    expect(await client.refreshSession()).toEqual({ token: null, reached: false });
+    expect(client.token).toBe("old");
+    expect(changes).toEqual([]);
+    // a refusal: the session is over
+    expect(await client.refreshSession()).toEqual({ token: null, reached: true });
+    expect(changes).toEqual([null]);
+  });
 });

@@ -25,6 +25,11 @@ export class ApiError extends Error {
 }
 
 type Fetch = typeof fetch;
+export interface RefreshOutcome {
+  token: string | null;
+  /** Whether the server answered: a null token from a server that did is a session that is over. */
+  reached: boolean;
+}
 type Listener = (token: string | null) => void;
 
 export interface RequestOptions {
@@ -36,7 +41,7 @@ export interface RequestOptions {
 
 export class ApiClient {
   private access: string | null = null;
-  private refreshing: Promise<string | null> | null = null;
+  private refreshing: Promise<RefreshOutcome> | null = null;
   private readonly listeners = new Set<Listener>();
   private readonly fetchImpl: Fetch;
 
@@ -58,8 +63,13 @@ export class ApiClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Trade the refresh cookie for a new access token; concurrent callers share one request. */
-  refresh(): Promise<string | null> {
+  /** Trade the refresh cookie for a new access token (null: none to be had); concurrent callers share one request. */
+  async refresh(): Promise<string | null> {
+    return (await this.refreshSession()).token;
+  }
+
+  /** The same, telling "no session" (the server said no) from "no answer" (offline, or the server down). */
+  refreshSession(): Promise<RefreshOutcome> {
     this.refreshing ??= this.doRefresh().finally(() => {
       this.refreshing = null;
     });
@@ -105,14 +115,15 @@ export class ApiClient {
     });
   }
 
-  private async doRefresh(): Promise<string | null> {
+  private async doRefresh(): Promise<RefreshOutcome> {
     try {
       const response = await this.send("auth/token/refresh/", { method: "POST", body: {} }, null);
+      if (response.status >= 500) return { token: null, reached: false }; // a proxy with no server behind it
       const token = response.ok ? ((await response.json()) as { access: string }).access : null;
       this.setToken(token);
-      return token;
+      return { token, reached: true };
     } catch {
-      return null; // offline: keep the current token, the caller retries later
+      return { token: null, reached: false }; // offline: keep the current token, the caller retries later
     }
   }
 }

@@ -37,9 +37,32 @@ export function mayHaveSession(): boolean {
 export function rememberSession(on: boolean): void {
   try {
     if (on) localStorage.setItem(SESSION_HINT, "1");
-    else localStorage.removeItem(SESSION_HINT);
+    else {
+      localStorage.removeItem(SESSION_HINT);
+      localStorage.removeItem(PROFILE);
+    }
   } catch {
     // storage disabled: every visit tries a refresh
+  }
+}
+
+const PROFILE = "parley.me";
+
+/** Your own profile, kept on this device while you are signed in: the app opens offline knowing who you are. */
+export function rememberProfile(me: Me): void {
+  try {
+    localStorage.setItem(PROFILE, JSON.stringify(me));
+  } catch {
+    // storage disabled: no offline start
+  }
+}
+
+export function rememberedProfile(): Me | null {
+  try {
+    const stored = localStorage.getItem(PROFILE);
+    return stored ? (JSON.parse(stored) as Me) : null;
+  } catch {
+    return null;
   }
 }
 

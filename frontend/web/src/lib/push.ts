@@ -1,6 +1,7 @@
 // Web push opt-in: register the service worker at the root scope, subscribe with the server's VAPID
 // key, and hand the subscription to the server.
 import type { Endpoints } from "../api/endpoints";
+import { registerServiceWorker } from "./serviceWorker";
 
 export const pushSupported = (): boolean =>
   "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
@@ -9,7 +10,7 @@ export async function enablePush(http: Endpoints): Promise<"granted" | "denied" 
   if (!pushSupported()) return "unsupported";
   const permission = await Notification.requestPermission();
   if (permission !== "granted") return "denied";
-  const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  const registration = await registerServiceWorker();
   await navigator.serviceWorker.ready;
   const { public_key } = await http.pushKey();
   const subscription =

@@ -33,7 +33,8 @@ export type Route =
   | { name: "settings" };
 
 export function matchRoute(path: string): Route {
-  const conversation = /^\/c\/(\d+)\/?$/.exec(path);
+  // /conversations/12 is what push notifications link to (PUSH_CONVERSATION_PATH's default).
+  const conversation = /^\/(?:c|conversations)\/(\d+)\/?$/.exec(path);
   if (conversation?.[1]) return { name: "conversation", id: Number(conversation[1]) };
   const table: Record<string, Route> = {
     "/login": { name: "login" },

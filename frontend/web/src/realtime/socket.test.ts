@@ -149,6 +149,18 @@ describe("ChatSocket", () => {
     expect(sockets).toHaveLength(2);
   });
 
+  it("started while the browser is offline, waits for the network instead of trying", async () => {
+    const { socket, sockets } = setup();
+    socket.browserWentOffline();
+    socket.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(sockets).toHaveLength(0);
+    expect(socket.status).toMatchObject({ status: "offline", reason: "No network", retryAt: null });
+    socket.browserWentOnline();
+    await flush();
+    expect(sockets).toHaveLength(1);
+  });
+
   it("treats a missing pong as a dead connection", async () => {
     const { socket, sockets, last } = setup();
     socket.start();

@@ -105,7 +105,8 @@ export class ChatSocket {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    void this.connect();
+    if (this.browserOffline) this.setStatus({ status: "offline", attempt: 0, retryAt: null, reason: "No network" });
+    else void this.connect();
   }
 
   stop(): void {

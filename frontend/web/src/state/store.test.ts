@@ -224,6 +224,19 @@ describe("ChatStore", () => {
     expect(store.getState().users[500]).toBeUndefined(); // not found (deactivated): stays unnamed
   });
 
+  it("opened offline, loads the conversation list once the socket has synced", async () => {
+    const { store, socket, http } = await setup();
+    vi.mocked(http.conversations).mockClear();
+    // as if the first load had failed: no network when the app opened
+    vi.mocked(http.conversations).mockRejectedValueOnce(new TypeError("Failed to fetch"));
+    await store.loadConversations();
+    expect(store.getState().loadError).toBe("Could not load your conversations.");
+    socket.emit({ type: "sync.done", conversations: {} });
+    await vi.runAllTimersAsync();
+    expect(http.conversations).toHaveBeenCalledTimes(2);
+    expect(store.getState().loadError).toBeNull();
+  });
+
   it("loads older pages before the lowest seq held", async () => {
     const { store, http } = await setup();
     vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(60), msg(59)], has_more: true });

@@ -1,5 +1,6 @@
 // The app's live state: conversations, timelines, typing, presence and reads, fed by REST and the
 // socket. React reads it with useSyncExternalStore; every update makes a new snapshot.
+import { ApiError } from "../api/client";
 import type { Endpoints } from "../api/endpoints";
 import type { Conversation, Me, Message, UserRef } from "../api/types";
 import type { ClientFrame, ServerFrame } from "../realtime/protocol";
@@ -159,7 +160,7 @@ export class ChatStore {
       this.mergeConversations(all);
       this.set({ loadError: null });
     } catch (error) {
-      this.set({ loadError: error instanceof Error ? error.message : "Could not load conversations" });
+      this.set({ loadError: error instanceof ApiError ? error.message : "Could not load your conversations." });
     }
   }
 
@@ -471,11 +472,12 @@ export class ChatStore {
     for (const timeline of Object.values(this.state.timelines)) {
       for (const message of timeline.outbox) if (message.state === "pending") this.transmit(message);
     }
-    if (!this.syncedOnce) {
-      this.syncedOnce = true;
-      return;
-    }
-    await this.loadConversations(); // new conversations, and unread counts
+    const first = !this.syncedOnce;
+    this.syncedOnce = true;
+    // After a reconnect: new conversations and unread counts; after the first connect only if the list
+    // could not be loaded before it (the app was opened offline).
+    if (first && !this.state.loadError) return;
+    await this.loadConversations();
     const active = this.state.active;
     if (active !== null && this.state.timelines[active]?.loaded) {
       await this.loadLatest(active).catch(() => undefined); // edits and deletions aren't replayed

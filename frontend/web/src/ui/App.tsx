@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
-import { http, mayHaveSession, rememberSession } from "../api/endpoints";
+import { http, mayHaveSession, rememberedProfile, rememberProfile, rememberSession } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { matchRoute, navigate, usePath } from "../lib/router";
 import { AuthScreen } from "./AuthScreen";
@@ -13,25 +13,42 @@ export function App() {
   const [session, setSession] = useState<Session>({ state: "loading" });
 
   useEffect(() => {
-    // The refresh cookie survives reloads; the access token does not (it lives in memory only).
+    // The refresh cookie survives reloads; the access token does not (it lives in memory only). When the
+    // server cannot be reached, the remembered profile opens the app (the shell is the service worker's);
+    // the session is confirmed by the first token the socket's reconnects obtain, or ended by a refusal.
     let cancelled = false;
-    (mayHaveSession() ? api.refresh() : Promise.resolve(null))
-      .then((token) => {
-        if (!token) rememberSession(false);
-        return token ? http.me() : null;
-      })
-      .then(
-        (me) => !cancelled && setSession(me ? { state: "signed-in", me } : { state: "anonymous" }),
-        () => !cancelled && setSession({ state: "anonymous" }),
-      );
+    let unconfirmed = false;
+    const settle = (next: Session) => {
+      if (!cancelled) setSession(next);
+    };
+    async function resume(): Promise<void> {
+      const { token, reached } = mayHaveSession() ? await api.refreshSession() : { token: null, reached: true };
+      if (token) return settle({ state: "signed-in", me: await http.me() });
+      const remembered = reached ? null : rememberedProfile();
+      if (remembered) {
+        unconfirmed = true;
+        return settle({ state: "signed-in", me: remembered });
+      }
+      rememberSession(false);
+      settle({ state: "anonymous" });
+    }
+    resume().catch(() => settle({ state: "anonymous" }));
     const off = api.onTokenChange((token) => {
       if (!token) setSession({ state: "anonymous" });
+      else if (unconfirmed) {
+        unconfirmed = false;
+        http.me().then((me) => settle({ state: "signed-in", me }), () => undefined);
+      }
     });
     return () => {
       cancelled = true;
       off();
     };
   }, []);
+
+  useEffect(() => {
+    if (session.state === "signed-in") rememberProfile(session.me);
+  }, [session]);
 
   const signedIn = session.state === "signed-in";
   const onAuthRoute = route.name === "login" || route.name === "signup";

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { ApiError } from "../api/client";
 import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName } from "../lib/names";
 import { navigate } from "../lib/router";
@@ -31,7 +32,7 @@ export function ConversationView({ id }: { id: number }) {
     (async () => {
       if (!store.getState().conversations[id]) store.upsertConversation(await http.conversation(id));
       await store.open(id);
-    })().catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : "Could not open this conversation"));
+    })().catch((e: unknown) => !cancelled && setError(e instanceof ApiError ? e.message : "Could not open this conversation."));
     return () => {
       cancelled = true;
       if (store.getState().active === id) void store.open(null);

@@ -42,6 +42,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
   const [{ store, socket }] = useState(createServices);
 
   useEffect(() => {
+    if (!navigator.onLine) socket.browserWentOffline(); // opened offline: say so, and wait for the network
     void store.start(me);
     const offline = () => socket.browserWentOffline();
     const online = () => socket.browserWentOnline();
