@@ -50,12 +50,12 @@ export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, 
       onClose={onClose}
       onClick={(e) => e.target === e.currentTarget && onClose()} // a click on the backdrop
     >
-      <header className="dialog-header">
+      <div className="dialog-header">
         <h2 id="emoji-dialog-title">{title}</h2>
         <button type="button" className="icon" aria-label="Close" onClick={onClose}>
           <Icon name="close" />
         </button>
-      </header>
+      </div>
       {quick.length > 0 && (
         <div className="quick-emoji">
           {quick.map((emoji) => (

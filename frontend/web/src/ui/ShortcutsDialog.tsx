@@ -18,7 +18,7 @@ const MESSAGE_BOX: Row[] = [
 ];
 const MESSAGES: Row[] = [
   [["Tab"], "From the message list into a message's Reply, Add reaction, Edit and Delete buttons"],
-  [["↑", "↓"], "Scroll the focused message list (Page Up, Page Down, Home, End too)"],
+  [["↑ ↓"], "Scroll the focused message list (Page Up, Page Down, Home, End too)"],
 ];
 
 function Keys({ keys }: { keys: string[] }) {
@@ -63,12 +63,12 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
 
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="shortcuts-title" onClose={onClose}>
-      <header className="dialog-header">
+      <div className="dialog-header">
         <h2 id="shortcuts-title">Keyboard shortcuts</h2>
         <button type="button" className="icon" aria-label="Close" onClick={onClose}>
           <Icon name="close" />
         </button>
-      </header>
+      </div>
       <Section title="Anywhere" rows={[...SHORTCUTS.map((s): Row => [s.keys, s.description]), ...EVERYWHERE]} />
       <Section title="In the message box" rows={MESSAGE_BOX} />
       <Section title="In a conversation" rows={MESSAGES} />

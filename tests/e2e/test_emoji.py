@@ -1,0 +1,82 @@
+"""Any emoji as a reaction from the picker, named reactors, and :shortcode: completion in the message box."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.api import log_in, register
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_reaction_with_any_emoji_says_who_reacted(browser, live_server_url):
+    # given a public channel where Ada wrote, and Bob who joined it but never wrote there
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    bob = register(live_server_url, "bob", "Bob Kahn")
+    channel = ada.conversation("channel", members=[], title="launch", public=True)
+    message = ada.say(channel, "We ship today")
+    bob.call("POST", f"conversations/{channel}/join/")
+    pages = {}
+    for person in (ada, bob):
+        pages[person.username] = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        log_in(pages[person.username], person)
+        pages[person.username].goto(f"{live_server_url}/c/{channel}")
+    ada_page, bob_page = pages[ada.username], pages[bob.username]
+
+    # when Bob finds 🚀 in the picker by searching, and picks it
+    bubble = bob_page.get_by_test_id("message").first
+    bubble.hover()
+    bubble.get_by_role("button", name="Add reaction").click()
+    picker = bob_page.get_by_role("dialog", name="Add a reaction")
+    picker.get_by_role("combobox").fill("rocket")
+    picker.get_by_role("option", name="🚀, rocket").click()
+    expect(picker).to_be_hidden()
+
+    # then the server has it, Ada sees it live, and its tooltip names Bob (whom her app had to look up)
+    stored = ada.call("GET", f"conversations/{channel}/messages/")["results"]
+    assert [r["emoji"] for r in next(m for m in stored if m["id"] == message)["reactions"]] == ["🚀"]
+    reaction = ada_page.get_by_role("button", name=re.compile("^🚀 1"))
+    expect(reaction).to_be_visible()
+    reaction.hover()
+    expect(ada_page.get_by_role("tooltip", name="Bob Kahn reacted with 🚀")).to_be_visible()
+    expect(reaction).to_have_accessible_description("Bob Kahn reacted with 🚀")
+
+    # and Ada's 👍 from the quick row and Bob's 👍 from the picker (which adds U+FE0F) are one reaction
+    bubble = ada_page.get_by_test_id("message").first
+    bubble.hover()
+    bubble.get_by_role("button", name="Add reaction").click()
+    ada_page.get_by_role("button", name="React with 👍").click()
+    bubble = bob_page.get_by_test_id("message").first
+    bubble.hover()
+    bubble.get_by_role("button", name="Add reaction").click()
+    bob_page.get_by_role("dialog", name="Add a reaction").get_by_role("combobox").fill("thumbs up")
+    bob_page.get_by_role("option", name=re.compile("^👍")).first.click()
+    expect(ada_page.get_by_role("button", name=re.compile("^👍 2"))).to_be_visible()
+    for page in pages.values():
+        page.context.close()
+
+
+def test_shortcodes_complete_in_the_message_box(browser, live_server_url):
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Emoji")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+    box = page.get_by_role("textbox", name="Message")
+
+    # a few letters after a colon offer emoji by short name; Enter picks the first
+    box.press_sequentially("Shipped :tad", delay=20)
+    expect(page.get_by_role("option").first).to_have_text("🎉 :tada:")
+    box.press("Enter")
+    expect(box).to_have_value("Shipped 🎉 ")
+    # a whole :shortcode: typed out becomes its emoji
+    box.press_sequentially("thanks :+1:", delay=20)
+    expect(box).to_have_value("Shipped 🎉 thanks 👍")
+    # a time is not a shortcode
+    box.press_sequentially(" at 10:30", delay=20)
+    expect(page.get_by_role("option")).to_have_count(0)
+    box.press("Enter")
+    expect(page.get_by_test_id("message-body").last).to_have_text("Shipped 🎉 thanks 👍 at 10:30")
+    page.context.close()

@@ -1,0 +1,125 @@
+"""The keyboard path to the message box, the shortcuts help, and the light and dark themes."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.api import log_in, register
+from tests.e2e.test_chat_flow import shot
+
+pytestmark = pytest.mark.e2e
+
+
+def press(page: Page, *keys: str) -> None:
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def test_the_message_box_is_a_few_keys_away(browser, live_server_url):
+    # given Ada with two conversations, on a desktop with a mouse
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    first = ada.conversation("group", members=[grace], title="Alpha")
+    ada.conversation("group", members=[grace], title="Beta")  # newer: first in the list
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in(page, ada)
+
+    # when she tabs to a conversation and opens it with Enter, focus is in its message box at once
+    link = page.get_by_role("link", name="Beta")
+    expect(link).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    href = link.get_attribute("href")
+    for _ in range(15):  # past the sidebar's buttons to the first conversation
+        if page.evaluate("document.activeElement.getAttribute('href')") == href:
+            break
+        page.keyboard.press("Tab")
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Beta", level=1)).to_be_visible()
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+
+    # and from the top of the page the skip link, the first stop, reaches it in two keys
+    page.get_by_role("button", name="Keyboard shortcuts").focus()
+    press(page, "Shift+Tab")
+    expect(page.get_by_role("link", name="Skip to the message box")).to_be_focused()
+    press(page, "Enter")
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+
+    # and from anywhere Alt+Shift+M goes there; Alt+Down opens the next conversation
+    page.get_by_role("button", name="Keyboard shortcuts").focus()
+    press(page, "Alt+Shift+KeyM")
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+    press(page, "Alt+ArrowDown")
+    expect(page.get_by_role("heading", name="Alpha", level=1)).to_be_visible()
+    assert page.url.endswith(f"/c/{first}")
+
+    # and Ctrl+/ opens the help, which documents the keyboard; Escape closes it
+    press(page, "Control+Slash")
+    help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help_dialog).to_be_visible()
+    expect(help_dialog).to_contain_text("Go to the message box")
+    expect(help_dialog).to_contain_text("skip link")
+    press(page, "Escape")
+    expect(help_dialog).to_be_hidden()
+    context.close()
+
+
+def test_on_a_phone_opening_a_conversation_focuses_its_title_not_the_keyboard(browser, live_server_url):
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    ada.conversation("group", members=[grace], title="Gamma")
+    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, ada)
+    page.get_by_role("link", name="Gamma").tap()
+    title = page.get_by_role("heading", name="Gamma", level=1)
+    expect(title).to_be_focused()
+    press(page, "Alt+Shift+KeyM")
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+    context.close()
+
+
+def background(page: Page) -> str:
+    return page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+
+
+LIGHT, DARK = "rgb(245, 247, 250)", "rgb(13, 17, 23)"
+
+
+def test_the_theme_follows_the_system_until_one_is_chosen_and_remembered(browser, live_server_url):
+    # given Ada on a system in light mode
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Delta")
+    grace.say(group, "Dark mode, finally? `yes`")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light")
+    page = context.new_page()
+    log_in(page, ada)
+    expect(page.get_by_role("link", name="Delta")).to_be_visible()
+    assert background(page) == LIGHT
+
+    # the system turning dark turns the app dark
+    page.emulate_media(color_scheme="dark")
+    assert background(page) == DARK
+    page.emulate_media(color_scheme="light")
+
+    # when she picks Dark in Settings, it stays dark whatever the system says, after a reload too
+    page.get_by_role("link", name="Settings for").click()
+    page.get_by_role("radio", name="Dark").check()
+    assert background(page) == DARK
+    page.reload()
+    expect(page.get_by_role("radio", name="Dark")).to_be_checked()
+    assert background(page) == DARK
+    page.goto(f"{live_server_url}/c/{group}")
+    expect(page.get_by_test_id("message-body")).to_be_visible()
+    shot(page, "conversation-dark")
+
+    # and Light wins over a dark system; "Match the system" hands back to it
+    page.goto(f"{live_server_url}/settings")
+    page.emulate_media(color_scheme="dark")
+    page.get_by_role("radio", name="Light").check()
+    assert background(page) == LIGHT
+    page.get_by_role("radio", name="Match the system").check()
+    assert background(page) == DARK
+    context.close()
