@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
+import type { Plugin } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
 import { defineConfig } from "vitest/config";
 
@@ -9,9 +10,36 @@ import { defineConfig } from "vitest/config";
 const backend = process.env.PARLEY_BACKEND ?? "http://127.0.0.1:8000";
 const base = "/static/frontend/";
 
+/**
+ * Opening the app on a conversation (a link, a notification) needs the conversation screen's chunk: a
+ * line in index.html asks for it at once, alongside the main script, instead of after it has run. Other
+ * screens do not load it.
+ */
+const CONVERSATION_PATH = /^\/(?:c|conversations)\/\d+\/?$/; // src/lib/router.ts's conversation route
+
+function preloadConversationScreen(): Plugin {
+  return {
+    name: "parley-preload-conversation-screen",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler(_html, { bundle }) {
+        const chunk = Object.values(bundle ?? {}).find(
+          (file) => file.type === "chunk" && file.facadeModuleId?.endsWith("/src/ui/ConversationView.tsx"),
+        );
+        if (!chunk) throw new Error("no ConversationView chunk to preload");
+        const href = JSON.stringify(base + chunk.fileName);
+        const preload = `Object.assign(document.head.appendChild(document.createElement("link")), { rel: "modulepreload", href: ${href} })`;
+        return [{ tag: "script", children: `if (${CONVERSATION_PATH}.test(location.pathname)) ${preload};`, injectTo: "head" }];
+      },
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [
     react(),
+    preloadConversationScreen(),
     // The web app manifest and the service worker (src/sw.ts, with Workbox's precache list injected).
     VitePWA({
       strategies: "injectManifest",

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError, tokenExpiresAt } from "./client";
+import { ApiClient, ApiError, tokenExpiresAt, tokenUserId } from "./client";
 
 const json = (status: number, body: unknown) =>
   new Response(body === null ? null : JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -93,5 +93,12 @@ describe("ApiClient", () => {
     // a refusal: the session is over
     expect(await client.refreshSession()).toEqual({ token: null, reached: true });
     expect(changes).toEqual([null]);
+  });
+
+  it("reads whose token it is, and nothing from a token it cannot read", () => {
+    const token = `h.${btoa(JSON.stringify({ user_id: 42, exp: 1 })).replace(/=+$/, "")}.s`;
+    expect(tokenUserId(token)).toBe(42);
+    expect(tokenUserId("not a token")).toBeNull();
+    expect(tokenExpiresAt("not a token")).toBe(0);
   });
 });

@@ -144,16 +144,26 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** Milliseconds since the epoch at which a JWT expires; 0 when it can't be read. */
-export function tokenExpiresAt(token: string): number {
+/** A JWT's claims (read, not verified: the server does that); empty when they can't be read. */
+function tokenClaims(token: string): Record<string, unknown> {
   try {
     const payload = token.split(".")[1] ?? "";
-    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-    const exp = (JSON.parse(json) as { exp?: number }).exp;
-    return typeof exp === "number" ? exp * 1000 : 0;
+    return JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
   } catch {
-    return 0;
+    return {};
   }
+}
+
+/** Milliseconds since the epoch at which a JWT expires; 0 when it can't be read. */
+export function tokenExpiresAt(token: string): number {
+  const exp = tokenClaims(token).exp;
+  return typeof exp === "number" ? exp * 1000 : 0;
+}
+
+/** Whose token it is (simplejwt's user_id claim); null when it can't be read. */
+export function tokenUserId(token: string): number | null {
+  const id = tokenClaims(token).user_id;
+  return typeof id === "number" ? id : null;
 }
 
 export const api = new ApiClient();

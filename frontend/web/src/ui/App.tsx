@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
-import { api } from "../api/client";
+import { api, tokenUserId } from "../api/client";
 import { http, mayHaveSession, rememberedProfile, rememberProfile, rememberSession } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { matchRoute, navigate, usePath } from "../lib/router";
 import { AuthScreen } from "./AuthScreen";
-import { Shell } from "./Shell";
+import { preloadConversationView, Shell } from "./Shell";
 
 type Session = { state: "loading" } | { state: "anonymous" } | { state: "signed-in"; me: Me };
 
@@ -16,6 +16,7 @@ export function App() {
     // The refresh cookie survives reloads; the access token does not (it lives in memory only). When the
     // server cannot be reached, the remembered profile opens the app (the shell is the service worker's);
     // the session is confirmed by the first token the socket's reconnects obtain, or ended by a refusal.
+    if (matchRoute(window.location.pathname).name === "conversation") preloadConversationView();
     let cancelled = false;
     let unconfirmed = false;
     const settle = (next: Session) => {
@@ -23,11 +24,16 @@ export function App() {
     };
     async function resume(): Promise<void> {
       const { token, reached } = mayHaveSession() ? await api.refreshSession() : { token: null, reached: true };
+      const known = rememberedProfile();
+      if (token && known?.id === tokenUserId(token)) {
+        // Signed in as the remembered person: show the app now, with their fresh profile when it comes.
+        http.me().then((me) => settle({ state: "signed-in", me }), () => undefined);
+        return settle({ state: "signed-in", me: known });
+      }
       if (token) return settle({ state: "signed-in", me: await http.me() });
-      const remembered = reached ? null : rememberedProfile();
-      if (remembered) {
+      if (!reached && known) {
         unconfirmed = true;
-        return settle({ state: "signed-in", me: remembered });
+        return settle({ state: "signed-in", me: known });
       }
       rememberSession(false);
       settle({ state: "anonymous" });

@@ -30,8 +30,10 @@ export function ConversationView({ id }: { id: number }) {
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      if (!store.getState().conversations[id]) store.upsertConversation(await http.conversation(id));
-      await store.open(id);
+      // The conversation (when the list has not brought it yet) and its messages, at the same time.
+      const known = store.getState().conversations[id];
+      await Promise.all([known ? null : http.conversation(id).then((c) => store.upsertConversation(c)), store.open(id)]);
+      store.markRead(id); // open() could not, if its messages came before the conversation
     })().catch((e: unknown) => !cancelled && setError(e instanceof ApiError ? e.message : "Could not open this conversation."));
     return () => {
       cancelled = true;

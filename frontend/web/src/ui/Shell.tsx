@@ -17,7 +17,13 @@ import { ShortcutsDialog } from "./ShortcutsDialog";
 import { Sidebar } from "./Sidebar";
 
 // The conversation screen (with the Markdown renderer) loads on demand: the first screen stays small.
-const ConversationView = lazy(() => import("./ConversationView").then((m) => ({ default: m.ConversationView })));
+const loadConversationView = () => import("./ConversationView");
+const ConversationView = lazy(() => loadConversationView().then((m) => ({ default: m.ConversationView })));
+
+/** Opening the app on a conversation: fetch its screen while signing in, not after. */
+export function preloadConversationView(): void {
+  void loadConversationView();
+}
 
 interface Props {
   me: Me;
