@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv migrate run demo test lint format services system-deps stack stack-down clean bench
+.PHONY: help venv migrate run demo test lint format services system-deps stack stack-down clean bench lighthouse
 
 help:
-	@echo "make run | demo | test | lint | stack | stack-down"
+	@echo "make run | demo | test | lint | stack | stack-down | lighthouse"
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required"; exit 1; }
@@ -35,7 +35,7 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund
 
 $(WEB_BUILD): $(WEB)/node_modules/.package-lock.json $(WEB_SOURCES)
-	cd $(WEB) && npm run build
+	cd $(WEB) && npm run build && npm run size
 
 web: $(STAMP) $(WEB)/node_modules/.package-lock.json
 	$(PY) manage.py spectacular --file $(WEB)/openapi.tmp.yaml 2>/dev/null
@@ -97,6 +97,16 @@ $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 
 bench: $(BENCH_STAMP) system-deps services
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Lighthouse (tools/lighthouse, pinned) in Debian's Chromium on the login, home and conversation screens of
+# an embedded server, mobile preset, the median of 3 runs each; writes the scores into docs/web.md. Not
+# part of `make test`: slow, and its performance score moves with the machine's load.
+LIGHTHOUSE := tools/lighthouse
+$(LIGHTHOUSE)/node_modules/.package-lock.json: $(LIGHTHOUSE)/package-lock.json
+	cd $(LIGHTHOUSE) && npm ci --no-audit --no-fund
+
+lighthouse: $(STAMP) system-deps web $(LIGHTHOUSE)/node_modules/.package-lock.json
+	CHROME_PATH=/usr/bin/chromium $(PY) -m scripts.lighthouse
 
 clean:
 	rm -rf $(VENV) data .stack .pytest_cache .mypy_cache .ruff_cache
