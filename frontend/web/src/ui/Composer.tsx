@@ -34,7 +34,8 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
   const { store, me } = useApp();
   const [text, setText] = useState("");
   const [token, setToken] = useState<Token | null>(null);
-  const [emojiMatches, setEmojiMatches] = useState<Suggestion[]>([]);
+  // Emoji found for a query (searched asynchronously): shown only while that query is the one typed.
+  const [emojiMatches, setEmojiMatches] = useState<{ query: string; found: Suggestion[] }>({ query: "", found: [] });
   const [highlight, setHighlight] = useState(0);
   const [picking, setPicking] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -42,6 +43,7 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
   const typing = useRef<{ sentAt: number; idle: ReturnType<typeof setTimeout> | null }>({ sentAt: 0, idle: null });
 
   const mentionQuery = token?.kind === "mention" ? token.query : null;
+  const emojiQuery = token?.kind === "emoji" ? token.query : null;
   const suggestions: Suggestion[] =
     mentionQuery !== null
       ? members
@@ -57,11 +59,10 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
               </>
             ),
           }))
-      : token?.kind === "emoji"
-        ? emojiMatches
+      : emojiQuery !== null && emojiMatches.query === emojiQuery
+        ? emojiMatches.found
         : [];
   const menuOpen = suggestions.length > 0;
-  const emojiQuery = token?.kind === "emoji" ? token.query : null;
 
   useEffect(() => {
     if (emojiQuery === null) return;
@@ -71,8 +72,9 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
       .then(
         (found) =>
           current &&
-          setEmojiMatches(
-            found.map((match) => ({
+          setEmojiMatches({
+            query: emojiQuery,
+            found: found.map((match) => ({
               key: `emoji-${match.emoji}`,
               insert: `${match.emoji} `,
               label: (
@@ -81,8 +83,8 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
                 </>
               ),
             })),
-          ),
-        () => current && setEmojiMatches([]),
+          }),
+        () => current && setEmojiMatches({ query: emojiQuery, found: [] }),
       );
     return () => {
       current = false;

@@ -2,7 +2,7 @@
 // the picker nor its data is part of the first screen.
 import Picker from "emoji-picker-element/picker";
 import type { EmojiClickEvent } from "emoji-picker-element/shared";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, type MouseEvent } from "react";
 import { EMOJI_DATA_URL, normalizeEmoji } from "../lib/emoji";
 import { Icon } from "./Icon";
 
@@ -13,6 +13,13 @@ interface Props {
   quickLabel?: (emoji: string) => string;
   onPick: (emoji: string) => void;
   onClose: () => void;
+}
+
+/** A click on a modal dialog's backdrop reaches the dialog itself, outside its box. */
+function onBackdrop(event: MouseEvent<HTMLDialogElement>): boolean {
+  const box = event.currentTarget.getBoundingClientRect();
+  const outside = event.clientX < box.left || event.clientX > box.right || event.clientY < box.top || event.clientY > box.bottom;
+  return event.target === event.currentTarget && outside;
 }
 
 export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, onPick, onClose }: Props) {
@@ -48,7 +55,7 @@ export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, 
       className="dialog emoji-dialog"
       aria-labelledby="emoji-dialog-title"
       onClose={onClose}
-      onClick={(e) => e.target === e.currentTarget && onClose()} // a click on the backdrop
+      onClick={(e) => onBackdrop(e) && onClose()}
     >
       <div className="dialog-header">
         <h2 id="emoji-dialog-title">{title}</h2>
