@@ -212,7 +212,7 @@ describe("ChatStore", () => {
 
   it("knows senders by name, and fetches the people it cannot name once, in pages of 20", async () => {
     const { store, socket, http } = await setup();
-    socket.emit({ type: "message.new", message: msg(3) });
+    socket.emit({ type: "message.new", seq: 3, message: msg(3) });
     expect(store.getState().users[2]?.display_name).toBe("Bob");
     const strangers = Array.from({ length: 25 }, (_, i) => 10 + i);
     store.resolveUsers([2, ...strangers, 500]);
@@ -231,7 +231,7 @@ describe("ChatStore", () => {
     vi.mocked(http.conversations).mockRejectedValueOnce(new TypeError("Failed to fetch"));
     await store.loadConversations();
     expect(store.getState().loadError).toBe("Could not load your conversations.");
-    socket.emit({ type: "sync.done", conversations: {} });
+    socket.emit({ type: "sync.done", conversations: {}, more: false });
     await vi.runAllTimersAsync();
     expect(http.conversations).toHaveBeenCalledTimes(2);
     expect(store.getState().loadError).toBeNull();
