@@ -165,12 +165,13 @@ class RedisJournal:
     ) -> Replay:
         """The log's events in the range, after what storage holds from before the log's oldest entry."""
         upper = "+inf" if before_seq is None else f"({before_seq}"
-        entries = cast(
-            list[tuple[bytes, float]],
-            await get_async_redis().zrangebyscore(
-                log_key(conversation_id), f"({after_seq}", upper, start=0, num=limit + 1, withscores=True
-            ),
-        )
+        log = log_key(conversation_id)
+        async with get_async_redis().pipeline(transaction=False) as pipe:
+            pipe.zrangebyscore(log, f"({after_seq}", upper, start=0, num=limit + 1, withscores=True)
+            pipe.zrange(log, 0, 0, withscores=True)
+            replies = await pipe.execute()
+        entries = cast(list[tuple[bytes, float]], replies[0])
+        oldest_entry = cast(list[tuple[bytes, float]], replies[1])
         logged: list[Frame] = [(int(score), _text(entry)) for entry, score in entries]
         stored_before = logged[0][0] if logged else before_seq
         if stored_before == after_seq + 1:
@@ -180,8 +181,13 @@ class RedisJournal:
         )
         if len(stored) > limit:
             return Replay(stored[:limit], settled_through=stored[limit - 1][0], more=True)
-        # Below the log's oldest entry, storage is settled: a seq it lacks was given up long ago.
-        settled = stored_before - 1 if stored_before is not None else (stored[-1][0] if stored else after_seq)
+        # Storage is settled below the log's oldest entry: a seq it lacks there was given up long ago. A hole
+        # in the middle of the log is not: its event may still be on its way.
+        oldest_logged = int(oldest_entry[0][1]) if oldest_entry else None
+        if stored_before is not None and oldest_logged is not None and stored_before <= oldest_logged:
+            settled = stored_before - 1
+        else:
+            settled = stored[-1][0] if stored else after_seq
         room = limit - len(stored)
         return Replay(stored + logged[:room], settled_through=settled, more=len(logged) > room)
 

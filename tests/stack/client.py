@@ -27,6 +27,8 @@ class ChatClient:
     user: Any  # a tests.stack.conftest.StackUser: id, username, token
     received: list[dict[str, Any]] = field(default_factory=list)  # every message.new, in arrival order
     arrived_at: list[float] = field(default_factory=list)  # time.time() of each, as `received`
+    events: list[dict[str, Any]] = field(default_factory=list)  # every ordered event (with a seq), in order
+    cursors: dict[str, int] = field(default_factory=dict)  # per conversation, the highest seq applied
     errors: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0
 
@@ -50,11 +52,8 @@ class ChatClient:
             await asyncio.wait_for(self._runner, 10)
 
     def last_seqs(self) -> dict[str, int]:
-        last: dict[str, int] = {}
-        for message in self.received:
-            key = str(message["conversation"])
-            last[key] = max(last.get(key, 0), message["seq"])
-        return last
+        """The cursors a `sync` resumes from (docs/protocol.md)."""
+        return dict(self.cursors)
 
     async def _run(self) -> None:
         delay = 0.1
@@ -81,6 +80,8 @@ class ChatClient:
 
     def _dispatch(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
+        if isinstance(frame.get("seq"), int):
+            self._note_event(frame)
         if kind == "message.new":
             self.received.append(frame["message"])
             self.arrived_at.append(time.time())
@@ -95,6 +96,11 @@ class ChatClient:
                 asyncio.get_running_loop().create_task(self._sync_again(frame["conversations"]))
             else:
                 self._synced.set()
+
+    def _note_event(self, frame: dict[str, Any]) -> None:
+        key = str(conversation_of(frame))
+        self.events.append(frame)
+        self.cursors[key] = max(self.cursors.get(key, 0), frame["seq"])
 
     async def _sync_again(self, cursors: dict[str, int]) -> None:
         with contextlib.suppress(websockets.exceptions.WebSocketException):
@@ -130,9 +136,11 @@ class ChatClient:
             raise SendFailed(frame["code"])
         return frame["message"]
 
-    async def send(self, conversation_id: int, body: str, *, deadline: float = 60.0) -> dict[str, Any]:
+    async def send(
+        self, conversation_id: int, body: str, *, deadline: float = 60.0, client_id: str | None = None
+    ) -> dict[str, Any]:
         """Send until acknowledged, retrying with the same client_id as the protocol allows."""
-        client_id = str(uuid.uuid4())
+        client_id = client_id or str(uuid.uuid4())
         loop = asyncio.get_running_loop()
         give_up = loop.time() + deadline
         delay = 0.05
@@ -144,6 +152,14 @@ class ChatClient:
                     raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
+
+
+def conversation_of(event: dict[str, Any]) -> int:
+    """The conversation an ordered event belongs to (docs/protocol.md: each names it its own way)."""
+    if "conversation" not in event:
+        return int(event["message"]["conversation"])  # message.new
+    conversation = event["conversation"]
+    return int(conversation["id"] if isinstance(conversation, dict) else conversation)
 
 
 async def wait_until(condition, *, within: float = 30.0, interval: float = 0.05, what=None) -> None:

@@ -28,9 +28,12 @@ STACK_ENV = {
     "REDIS_URL": slot.redis_url(13),
     "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
     "JWT_ACCESS_MINUTES": "60",
-    # Every test user registers from 127.0.0.1: the per-IP limits are for real clients.
+    # Every test user registers from 127.0.0.1: the per-IP limits are for real clients; and some tests send
+    # hundreds of messages from one socket: its rate limit is for people.
     "THROTTLE_AUTH_IP": "100000/min",
     "THROTTLE_AUTH_USERNAME": "100000/min",
+    "SOCKET_RATE_BURST": "100000",
+    "SOCKET_RATE_PER_SECOND": "100000",
 }
 LOG_DIR = Path(STACK_ENV["STACK_DIR"]) / "logs"
 # JSON log lines at INFO or DEBUG; anything else (warnings, errors, tracebacks, plain output) is news.

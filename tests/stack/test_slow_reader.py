@@ -240,7 +240,9 @@ async def test_a_socket_that_stops_reading_holds_up_nobody_and_loses_nothing(slo
         )
         busy_p99 = p99(latencies(observer, busy))
         assert [m["id"] for m in observer.received] == [m["id"] for m in calm + busy]
-        assert busy_p99 <= max(2 * calm_p99, calm_p99 + 0.1), (calm_p99, busy_p99)
+        # Within 2x of the run without it, or a quarter second on a machine busy with other work: before the
+        # fix, the observer got nothing at all for seconds on end.
+        assert busy_p99 <= max(2 * calm_p99, calm_p99 + 0.25), (calm_p99, busy_p99)
         print(  # for the record in the test report (docs/benchmarks.md quotes it)
             f"{slow_stack.server}: observer p99 {calm_p99 * 1000:.1f} ms alone, {busy_p99 * 1000:.1f} ms "
             f"beside a stalled socket; closed {close_code} after {closed_after:.1f} s; worker RSS "
@@ -254,6 +256,8 @@ async def test_a_socket_that_stops_reading_holds_up_nobody_and_loses_nothing(slo
         # when it reconnects and syncs from what it saw
         again = ChatClient(slow_stack.worker_ws(1), slow_user)
         again.received.extend(seen_before_close)
+        if seen_before_close:  # its cursor: the last seq it got
+            again.cursors[str(conversation)] = seen_before_close[-1]["seq"]
         await again.start()
         try:
             first = seen_before_close[0]["seq"] if seen_before_close else busy[0]["seq"]
