@@ -88,14 +88,20 @@ stack: $(STAMP) system-deps web
 stack-down:
 	scripts/stack.sh down
 
-# Benchmarks (bench/README.md): Parley against the textbook Channels baseline, W = 1 and 2, < 10 minutes.
-# Writes bench/results/*.json, docs/benchmarks.md and its plots. BENCH_ARGS="--quick" for a short run.
+# Benchmarks (bench/README.md): Parley against Socket.IO and the textbook Channels chat, W = 1 and 2,
+# ~15 minutes. Writes bench/results/*.json, docs/benchmarks.md and its plots. BENCH_ARGS="--quick" for a
+# short run, "--no-slow-readers" without issue #20's scenario.
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP) system-deps services
+# The Node parts (the generator's engine, the Socket.IO peer): npm ci when their lockfile changes.
+BENCH_NODE := bench/generator bench/peers/socketio
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund
+
+bench: $(BENCH_STAMP) system-deps services $(BENCH_NODE:%=%/node_modules/.package-lock.json)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 # Lighthouse (tools/lighthouse, pinned) in Debian's Chromium on the login, home and conversation screens of

@@ -1,267 +1,162 @@
-"""The load generator: asyncio on uvloop, picows WebSocket clients, open-loop sends.
+"""The load generator, as the bench drives it: a Node process (bench/generator/generator.mjs) holds the
+sockets and sends on an open-loop schedule; this module starts it, hands it targets and runs, and turns its
+raw latencies into the figures the report shows.
 
 It speaks docs/protocol.md (message.send → message.ack to the sender, message.new to every member's socket,
-ping → pong) to Parley and to the baseline (bench/baseline), connecting each client straight to a worker port,
-round-robin over the workers (no nginx in front of either server).
+ping → pong) to Parley and to the baseline (bench/baseline), and Socket.IO's packets to the Socket.IO peer
+(bench/peers/socketio): the protocol is the target's `protocol`, each client connects straight to a worker
+port, round-robin over the workers (no nginx in front of any server).
 
 Every body carries the run id, the message's index and its *intended* send time (open loop: if the generator
 falls behind its schedule, the delay counts against the latency, and it is reported as `send_lag`):
 
-    b<run>:<index>:<intended send time, ns since the generator started>:xxxx…   (100 characters)
+    b<run>:<index>:<intended send time, CLOCK_MONOTONIC ns>:xxxx…   (100 characters)
 
-Frames are not JSON-decoded on the hot path: the type is read from the frame's head and the body marker found
-with a regular expression, so the generator spends its CPU on sockets rather than on parsing.
+Why Node and not Python: the picows/uvloop generator this replaced spent ~34 µs of CPU per delivery (81 % of
+a core at 23,420 deliveries/s), so it could not have measured Socket.IO on 2 cores; the Node engine spends
+4–6 µs (0.45 cores at 80,000 deliveries/s against Socket.IO, W=2; docs/benchmarks.md).
 
-Bounded by construction: only 127.0.0.1, at most MAX_CLIENTS sockets, MAX_RATE sends/s and MAX_SECONDS
-per run."""
+Bounded by construction: only 127.0.0.1, at most 5,000 sockets, 20,000 sends/s and 60 s per run (enforced in
+the engine)."""
 
 from __future__ import annotations
 
+import array
 import asyncio
+import base64
+import itertools
+import json
 import random
-import re
-import resource
+import statistics
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-import numpy as np
-from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
-
-MAX_CLIENTS = 5000
-MAX_RATE = 20_000  # sends/s
-MAX_SECONDS = 60  # per run, warm-up included
 BODY_SIZE = 100
 HOST = "127.0.0.1"
-
-BODY_RE = re.compile(rb'"body": ?"b(\d+):(\d+):')
-ERROR_RE = re.compile(rb'"code": ?"([a-z_]+)".*?"ref": ?(?:"[0-9a-f]{8}-0000-4000-8000-([0-9a-f]{12})"|null)')
-ID_RE = re.compile(rb'"id": ?"([0-9a-f-]{36})"')
-T0 = time.perf_counter_ns()
+ENGINE = Path(__file__).resolve().parent / "generator" / "generator.mjs"
+Protocol = Literal["json", "socketio"]
+Order = Literal["list", "random"]
 
 
 def now_ns() -> int:
-    return time.perf_counter_ns() - T0
+    """The generator's clock: CLOCK_MONOTONIC, as the Node engine's ack times."""
+    return time.monotonic_ns()
 
 
 @dataclass(frozen=True)
 class Target:
-    """One client's socket: its URL (a worker port on 127.0.0.1) and its room."""
+    """One client's socket: its URL (a worker port on 127.0.0.1), its room and the protocol it speaks."""
 
     url: str
     room: int
     position: int  # its index among the room's members, 0..room_size-1
     headers: dict[str, str] = field(default_factory=dict)
+    protocol: Protocol = "json"
 
 
-class Client(WSListener):
-    def __init__(self, gen: Generator, target: Target) -> None:
-        self.gen = gen
-        self.target = target
-        self.bit = 1 << target.position
-        self.transport: WSTransport | None = None
-        self.pongs = 0
-        self.closed = False
+@dataclass(frozen=True, eq=False)
+class Client:
+    """A socket held by the engine."""
 
-    def on_ws_connected(self, transport: WSTransport) -> None:
-        self.transport = transport
-
-    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        if frame.msg_type == WSMsgType.TEXT:
-            self.gen.on_text(self, frame.get_payload_as_bytes())
-        elif frame.msg_type == WSMsgType.CLOSE:
-            self.closed = True
-            transport.disconnect()
-
-    def on_ws_disconnected(self, transport: WSTransport) -> None:
-        self.closed = True
-        self.gen.disconnects += 1
-
-    def send_text(self, data: bytes) -> None:
-        assert self.transport is not None
-        self.transport.send(WSMsgType.TEXT, data)
-
-
-class Run:
-    """The book-keeping of one open-loop run: every message's schedule, receipts and ack."""
-
-    def __init__(self, run_id: int, room_size: int, measure_from: int) -> None:
-        self.run_id = run_id
-        self.room_size = room_size
-        self.measure_from = measure_from  # messages scheduled before this (ns) are warm-up
-        self.t_send: list[int] = []
-        self.room: list[int] = []
-        self.mask: list[int] = []
-        self.count: list[int] = []
-        self.last: list[int] = []
-        self.t_ack: list[int] = []
-        self.lat: list[int] = []  # per delivery, measured window only
-        self.ack_lat: list[int] = []
-        self.send_lag: list[int] = []
-        self.received = 0
-        self.acked = 0
-        self.duplicates = 0
-        self.duplicate_acks = 0
-        self.misrouted = 0
-        self.errors = 0
-        self.error_codes: dict[str, int] = {}
-        self.refused: list[bool] = []
-        self.refused_count = 0
-        self.on_ack_id: Any = None  # callback(message id, ack time) for the persistence poller
-        self.expected = 0  # deliveries, once every message has been sent
-        self.total = 0  # messages, once every message has been sent
-        self.complete = asyncio.Event()
+    id: int
+    target: Target
 
 
 class Generator:
+    """The Node engine as a child process, one JSON command per line (see generator.mjs)."""
+
     def __init__(self) -> None:
-        self.clients: list[Client] = []
-        self.run: Run | None = None
-        self.stale = 0  # frames of an earlier run, arriving after it was closed
-        self.disconnects = 0
-        self.other_frames = 0
-        self.frames = 0
+        self.proc: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._ids = itertools.count(1)
+        self._on_acks: Any = None
         self.connect_retries = 0
+
+    async def _start(self) -> asyncio.subprocess.Process:
+        if self.proc is None:
+            self.proc = await asyncio.create_subprocess_exec(
+                "node", str(ENGINE), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                limit=2**28, start_new_session=True,
+            )  # fmt: skip
+            self._reader = asyncio.create_task(self._read(self.proc))
+        return self.proc
+
+    async def _read(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            message = json.loads(line)
+            if message.get("ev") == "acks":
+                if self._on_acks is not None:
+                    for message_id, acked_at in message["items"]:
+                        self._on_acks(message_id, acked_at)
+                continue
+            future = self._waiting.pop(message["id"], None)
+            if future is not None and not future.done():
+                future.set_result(message)
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(RuntimeError("the generator's engine exited"))
+
+    async def _call(self, cmd: str, **params: Any) -> dict[str, Any]:
+        proc = await self._start()
+        assert proc.stdin is not None
+        command_id = next(self._ids)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[command_id] = future
+        proc.stdin.write(json.dumps({"id": command_id, "cmd": cmd, **params}).encode() + b"\n")
+        await proc.stdin.drain()
+        reply = await future
+        if "error" in reply:
+            raise ConnectionError(reply["error"]) if cmd == "connect" else RuntimeError(reply["error"])
+        return reply
+
+    async def aclose(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        if self._reader is not None:
+            await self._reader
+        self.proc = None
+
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
 
     # --- connections
 
     async def connect(self, targets: list[Target], concurrency: int = 20) -> list[Client]:
-        if len(self.clients) + len(targets) > MAX_CLIENTS:
-            raise ValueError(f"at most {MAX_CLIENTS} sockets")
-        semaphore = asyncio.Semaphore(concurrency)
-
-        async def one(target: Target) -> Client:
-            if not target.url.startswith(f"ws://{HOST}:"):
-                raise ValueError("the generator only targets 127.0.0.1")
-            async with semaphore:
-                for _ in range(3):
-                    client = Client(self, target)
-                    try:
-                        await asyncio.wait_for(
-                            ws_connect(
-                                lambda: client,  # noqa: B023 - used before the next iteration
-                                target.url,
-                                extra_headers=target.headers,
-                                websocket_handshake_timeout=30,
-                            ),
-                            35,
-                        )
-                    except (TimeoutError, OSError, WSError):
-                        pass
-                    if client.transport is not None and not client.closed:
-                        return client
-                    # Refused or closed at once: Daphne drops a handshake its app has not accepted within
-                    # 5 s (websocket_connect_timeout), which a busy server's connect path can exceed.
-                    self.connect_retries += 1
-                    await asyncio.sleep(0.5)
-                raise ConnectionError(f"could not connect {target.url.split('?')[0]} after 3 attempts")
-
-        clients = list(await asyncio.gather(*(one(t) for t in targets)))
-        self.clients.extend(clients)
-        closed = [c for c in clients if c.closed or c.transport is None]
-        if closed:
-            raise ConnectionError(
-                f"{len(closed)} of {len(clients)} sockets were closed by the server at once"
-            )
-        await self.ready(clients)
-        return clients
-
-    async def ready(self, clients: list[Client], limit: float = 60) -> None:
-        """Wait until every socket answers a ping: the server has finished its connect() (groups joined)."""
-        before = [c.pongs for c in clients]
-        for client in clients:
-            # What every Parley client does first (docs/protocol.md): until then a socket holds its
-            # conversations' messages back (up to 2 s). The baseline answers it with an ignored error.
-            client.send_text(b'{"type":"sync","since":{}}')
-            client.send_text(b'{"type":"ping"}')
-        deadline = time.monotonic() + limit
-        while any(c.pongs == b for c, b in zip(clients, before, strict=True)):
-            if time.monotonic() > deadline:
-                missing = sum(c.pongs == b for c, b in zip(clients, before, strict=True))
-                raise TimeoutError(f"{missing} sockets did not answer ping")
-            await asyncio.sleep(0.05)
+        """Open every target's socket and wait until each answers a ping (the server has joined its rooms)."""
+        if not targets:
+            return []
+        protocols = {t.protocol for t in targets}
+        if len(protocols) != 1:
+            raise ValueError("one protocol per connect")
+        reply = await self._call(
+            "connect",
+            protocol=protocols.pop(),
+            targets=[
+                {"url": t.url, "room": t.room, "position": t.position, "headers": t.headers} for t in targets
+            ],
+            concurrency=concurrency,
+        )
+        self.connect_retries += reply["retries"]
+        return [Client(cid, t) for cid, t in zip(reply["clients"], targets, strict=True)]
 
     async def close(self, clients: list[Client]) -> None:
-        for client in clients:
-            if client.transport is not None and not client.closed:
-                client.transport.send_close()
-                client.transport.disconnect()
-        self.clients = [c for c in self.clients if c not in set(clients)]
-        await asyncio.sleep(0.2)
+        await self._call("close", clients=[c.id for c in clients])
 
-    # --- frames
-
-    def on_text(self, client: Client, data: bytes) -> None:
-        self.frames += 1
-        head = data[:32]
-        run = self.run
-        if b"message.new" in head:
-            kind = 1
-        elif b"message.ack" in head:
-            kind = 2
-        elif b"pong" in head:
-            client.pongs += 1
-            return
-        elif b'"error"' in head:
-            if run is not None:
-                self._on_error(run, data)
-            return
-        else:
-            self.other_frames += 1  # presence, typing...: not ours
-            return
-        match = BODY_RE.search(data)
-        if match is None or run is None or int(match[1]) != run.run_id:
-            self.stale += 1
-            return
-        index = int(match[2])
-        now = now_ns()
-        if kind == 1:
-            if run.room[index] != client.target.room:
-                run.misrouted += 1
-                return
-            if run.mask[index] & client.bit:
-                run.duplicates += 1
-                return
-            run.mask[index] |= client.bit
-            run.count[index] += 1
-            run.received += 1
-            run.last[index] = now
-            if run.received == run.expected and run.acked + run.refused_count == run.total:
-                run.complete.set()
-            sent = run.t_send[index]
-            if sent >= run.measure_from:
-                run.lat.append(now - sent)
-        else:
-            if run.t_ack[index]:
-                run.duplicate_acks += 1
-                return
-            run.t_ack[index] = now
-            run.acked += 1
-            if run.received == run.expected and run.acked + run.refused_count == run.total:
-                run.complete.set()
-            sent = run.t_send[index]
-            if sent >= run.measure_from:
-                run.ack_lat.append(now - sent)
-            if run.on_ack_id is not None:
-                id_match = ID_RE.search(data)
-                if id_match is not None:
-                    run.on_ack_id(id_match[1].decode(), now)
-
-    @staticmethod
-    def _on_error(run: Run, data: bytes) -> None:
-        """An error frame answers one of our sends (its `ref` is the client_id, which ends in the index):
-        that message was refused, not sent, so its deliveries are not expected."""
-        match = ERROR_RE.search(data)
-        code = match[1].decode() if match else "?"
-        run.error_codes[code] = run.error_codes.get(code, 0) + 1
-        run.errors += 1
-        if match and match[2]:
-            index = int(match[2], 16)
-            if index < len(run.refused) and not run.refused[index]:
-                run.refused[index] = True
-                run.refused_count += 1
-                run.expected -= run.room_size
+    async def stats(self) -> dict[str, int]:
+        reply = await self._call("stats")
+        return {k: v for k, v in reply.items() if k != "id"}
 
     # --- an open-loop run
 
@@ -275,119 +170,66 @@ class Generator:
         drain: float,
         room_size: int,
         persistence: PersistencePoller | None = None,
+        order: Order = "list",
+        body_size: int = BODY_SIZE,
     ) -> dict[str, Any]:
-        """Send `rate` messages/s for warmup + seconds, round-robin over `senders`, then wait up to `drain`
-        seconds for every delivery; returns the run's figures."""
-        if not 0 < rate <= MAX_RATE or not 0 < warmup + seconds <= MAX_SECONDS:
-            raise ValueError("rate or duration out of bounds")
+        """Send `rate` messages/s for warmup + seconds from `senders` (in their order, round-robin, or each
+        message from a random one), then wait up to `drain` seconds for every delivery; the run's figures."""
         run_id = random.randrange(1, 2**31)  # unique per run: Parley remembers client_ids for 24 h
-        start = now_ns() + 20_000_000
-        interval = 1e9 / rate
-        total = int(rate * (warmup + seconds))
-        run = Run(run_id, room_size, measure_from=start + int(warmup * 1e9))
-        if persistence is not None:
-            run.on_ack_id = persistence.add
-        self.run = run
-        usage0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
-        templates = [
-            (c, f'{{"type":"message.send","conversation":{c.target.room},"body":"b{run_id}:'.encode())
-            for c in senders
-        ]
-        tag_len = len(f"b{run_id}:")
-        sent = 0
-        while sent < total:
-            now = now_ns()
-            due = min(total, int((now - start) / interval) + 1) if now >= start else 0
-            while sent < due:
-                client, prefix = templates[sent % len(templates)]
-                intended = start + int(sent * interval)
-                run.t_send.append(intended)
-                run.room.append(client.target.room)
-                run.mask.append(0)
-                run.count.append(0)
-                run.last.append(0)
-                run.t_ack.append(0)
-                run.refused.append(False)
-                marker = f"{sent}:{intended}:"
-                body = marker + "x" * max(0, BODY_SIZE - tag_len - len(marker))
-                client_id = f"{run_id:08x}-0000-4000-8000-{sent:012x}"
-                client.send_text(prefix + f'{body}","client_id":"{client_id}"}}'.encode())
-                if intended >= run.measure_from:
-                    run.send_lag.append(now_ns() - intended)
-                sent += 1
-            if sent < total:
-                await asyncio.sleep(max(0.0, (start + sent * interval - now_ns()) / 1e9))
-        send_end = time.monotonic()
-        run.expected += total * room_size  # less any refused while sending
-        expected = run.expected
-        run.total = total
-        if run.received == expected and run.acked + run.refused_count == total:
-            run.complete.set()
+        self._on_acks = persistence.add if persistence is not None else None
         try:
-            await asyncio.wait_for(run.complete.wait(), drain)
-        except TimeoutError:
-            pass
-        usage1, wall1 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
-        on_time = run.received
-        await (
-            self.quiesce()
-        )  # a late delivery still counts (and its latency too); only what never came is lost
-        self.run = None
-        cpu = (usage1.ru_utime + usage1.ru_stime) - (usage0.ru_utime + usage0.ru_stime)
-        return _summarise(
-            run,
-            rate=rate,
-            seconds=seconds,
-            total=total,
-            expected=expected,
-            drain_used=wall1 - send_end,
-            generator_cpu=cpu / (wall1 - wall0),
-            late=run.received - on_time,
-        )
-
-    async def quiesce(self, quiet: float = 0.5, limit: float = 15) -> None:
-        """Wait until no frame has arrived for `quiet` seconds (at most `limit`): an overloaded server's
-        backlog drains before the next run starts."""
-        deadline = time.monotonic() + limit
-        last = -1
-        while self.frames != last and time.monotonic() < deadline:
-            last = self.frames
-            await asyncio.sleep(quiet)
+            reply = await self._call(
+                "run", senders=[c.id for c in senders], rate=rate, seconds=seconds, warmup=warmup,
+                drain=drain, room_size=room_size, start=now_ns() + 50_000_000, order=order,
+                run_id=run_id, stream_acks=persistence is not None, body_size=body_size,
+            )  # fmt: skip
+        finally:
+            self._on_acks = None
+        return summarise(reply["result"], rate=rate, seconds=seconds, room_size=room_size)
 
 
-def _pct(values: list[int], q: float) -> float | None:
-    return round(float(np.percentile(np.asarray(values, dtype=np.int64), q)) / 1e6, 2) if values else None
+def _ms(encoded: str) -> array.array[float]:
+    values = array.array("f")
+    values.frombytes(base64.b64decode(encoded))
+    return values
 
 
-def _summarise(run: Run, **figures: Any) -> dict[str, Any]:
-    total, expected, seconds = figures["total"], run.expected, figures["seconds"]
-    measured = [i for i, t in enumerate(run.t_send) if t >= run.measure_from]
-    complete = [run.last[i] - run.t_send[i] for i in measured if run.count[i] == run.room_size]
-    delivered_measured = len(run.lat)
-    lost = expected - run.received
+def _quantiles(values: Sequence[float], names: tuple[str, ...]) -> dict[str, float | None]:
+    """Percentiles with linear interpolation between closest ranks (numpy's default), and the max."""
+    if not values:
+        return dict.fromkeys(names)
+    cuts = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else [values[0]] * 99
+    points = {"p50": cuts[49], "p90": cuts[89], "p99": cuts[98], "max": max(values)}
+    return {name: round(float(points[name]), 2) for name in names}
+
+
+def summarise(raw: dict[str, Any], *, rate: float, seconds: float, room_size: int) -> dict[str, Any]:
+    """The engine's counters and raw latencies (ms) as one run's figures."""
+    arrays = {name: _ms(encoded) for name, encoded in raw["arrays"].items()}
     return {
-        "rate": figures["rate"],
-        "target_deliveries_per_s": figures["rate"] * run.room_size,
+        "rate": rate,
+        "target_deliveries_per_s": rate * room_size,
         "seconds": seconds,
-        "sent": total,
-        "acked": run.acked,
-        "deliveries_expected": expected,
-        "deliveries_received": run.received,
-        "lost": lost,
-        "late": figures["late"],  # received after the drain timeout (they count in latency, not in lost)
-        "duplicates": run.duplicates + run.duplicate_acks,
-        "misrouted": run.misrouted,
-        "errors": run.errors,
-        "error_codes": run.error_codes,
-        "refused": run.refused_count,  # error-answered sends: not sent, so not expected (the retry case)
-        "delivered_per_s": round(delivered_measured / seconds, 1),
-        "latency_ms": {q: _pct(run.lat, v) for q, v in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))},
-        "all_members_ms": {q: _pct(complete, v) for q, v in (("p50", 50), ("p99", 99), ("max", 100))},
-        "ack_ms": {q: _pct(run.ack_lat, v) for q, v in (("p50", 50), ("p99", 99), ("max", 100))},
-        "send_lag_ms": {q: _pct(run.send_lag, v) for q, v in (("p99", 99), ("max", 100))},
-        "generator_cpu": round(figures["generator_cpu"], 3),
-        "drain_s": round(figures["drain_used"], 2),
-        "measured_messages": len(measured),
+        "sent": raw["sent"],
+        "acked": raw["acked"],
+        "deliveries_expected": raw["deliveries_expected"],
+        "deliveries_received": raw["deliveries_received"],
+        "lost": raw["deliveries_expected"] - raw["deliveries_received"],
+        "late": raw["late"],  # received after the drain timeout (they count in latency, not in lost)
+        "duplicates": raw["duplicates"],
+        "misrouted": raw["misrouted"],
+        "errors": raw["errors"],
+        "error_codes": raw["error_codes"],
+        "refused": raw["refused"],  # error-answered sends: not sent, so not expected (the retry case)
+        "delivered_per_s": round(len(arrays["lat"]) / seconds, 1),
+        "latency_ms": _quantiles(arrays["lat"], ("p50", "p90", "p99", "max")),
+        "all_members_ms": _quantiles(arrays["all"], ("p50", "p99", "max")),
+        "ack_ms": _quantiles(arrays["ack"], ("p50", "p99", "max")),
+        "send_lag_ms": _quantiles(arrays["lag"], ("p99", "max")),
+        "generator_cpu": round(raw["cpu_s"] / raw["wall_s"], 3),
+        "generator_cpu_s": round(raw["cpu_s"], 3),
+        "drain_s": round(raw["drain_s"], 2),
+        "measured_messages": raw["measured_messages"],
     }
 
 
@@ -445,8 +287,9 @@ class PersistencePoller:
         self._stop.set()
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 5)
+        lags = [lag / 1e6 for lag in self.lags]
         return {
             "stored": self.stored,
             "not_stored": self.pending(),
-            "lag_ms": {q: _pct(self.lags, v) for q, v in (("p50", 50), ("p99", 99), ("max", 100))},
+            "lag_ms": _quantiles(lags, ("p50", "p99", "max")),
         }

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import uvloop
 
-from bench import loadgen
 from bench.run import Bench, parse_args
 from bench.servers import (
     ROOT,
@@ -76,8 +75,8 @@ async def profile(args: argparse.Namespace, bench_args: argparse.Namespace) -> N
         Parley(1, parley_source(bench_args.parley_ref)) if args.server == "parley" else Baseline(1)
     )
     server.up()
+    bench = Bench(bench_args)
     try:
-        bench = Bench(bench_args)
         if isinstance(server, Parley):
             bench.parley_clients = server.setup_clients(bench_args.clients, bench_args.room_size)["clients"]
         clients = await bench.gen.connect(bench.targets(server, bench_args.clients))
@@ -102,6 +101,7 @@ async def profile(args: argparse.Namespace, bench_args: argparse.Namespace) -> N
             print(summarise(PROFILES / f"{args.server}-{name}.txt"))
         await bench.gen.close(clients)
     finally:
+        await bench.gen.aclose()
         server.down()
         redis.down()
 
@@ -121,5 +121,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    loadgen.now_ns()  # the generator's clock starts at import
     main()

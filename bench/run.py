@@ -1,16 +1,17 @@
-"""`make bench`: Parley against the textbook Channels baseline, back to back, at W = 1 and W = 2 workers.
+"""`make bench`: Parley against Socket.IO (+ redis-adapter) and the textbook Channels chat, back to back, at
+W = 1 and W = 2 workers.
 
-    python -m bench.run                  # the standard set (< 10 minutes), JSON + docs/benchmarks.md + plots
+    python -m bench.run                  # the standard set (~15 minutes), JSON + docs/benchmarks.md + plots
     python -m bench.run --quick          # one repeat, short steps: for development
-    python -m bench.run --workers 1 --repeats 1 --seconds 10 --no-report
+    python -m bench.run --workers 2 --servers parley,socketio --repeats 1 --no-report
 
-For each W both servers are up at once (on their own ports) and every scenario runs baseline then Parley,
-repeat after repeat, so the two see the same machine load. Clients connect straight to the worker ports,
-round-robin, for both servers (nginx is not in the path of either).
+For each W the servers are up at once (on their own ports) and every scenario runs each server in turn,
+repeat after repeat, so they see the same machine load. Clients connect straight to the worker ports,
+round-robin (nginx is not in the path of any).
 
-Scenarios: (a) fixed load, (b) ramp ×1.5 until p99 > 250 ms or any loss/duplicate/error, then one step
-between the last pass and the first failure, (c) RSS per idle connection (W=1), (d) REST latency under (a)
-(Parley only: the baseline has no REST API)."""
+Scenarios: (c) RSS per idle connection, (a) fixed load, (b) ramp: ×2 until p99 > 250 ms or any
+loss/duplicate/error, then two halvings of the gap (geometric), (d) REST latency under (a) (Parley only),
+(e) issue #20's slow readers: one per worker, stalled in a busy room, during a fixed load and a ramp."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import aiohttp
 import psutil
 import uvloop
 
-from bench import loadgen
+from bench import loadgen, slowreader
 from bench.servers import (
     DATABASE_URL,
     PRIVATE_REDIS,
@@ -43,6 +44,7 @@ from bench.servers import (
     CpuWatch,
     Parley,
     Server,
+    SocketIO,
     log,
     parley_source,
     prepare_services,
@@ -58,22 +60,37 @@ def parse_args() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--workers", default="1,2", help="comma-separated W values")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="fixed-load repeats")
+    parser.add_argument("--ramp-repeats", type=int, default=2)
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--room-size", type=int, default=10)
     parser.add_argument("--rate", type=float, default=100.0, help="fixed-load sends/s")
     parser.add_argument("--seconds", type=float, default=6.0, help="fixed-load measured seconds")
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--step-seconds", type=float, default=3.0, help="ramp step measured seconds")
-    parser.add_argument("--ramp-start", type=float, default=50.0)
-    parser.add_argument("--ramp-factor", type=float, default=1.5)
-    parser.add_argument("--ramp-max", type=float, default=3000.0, help="sends/s where the ramp stops anyway")
-    parser.add_argument("--idle", type=int, default=2000, help="idle connections for RSS (W=1); 0 to skip")
+    parser.add_argument("--step-seconds", type=float, default=8.0, help="ramp step measured seconds")
+    parser.add_argument("--step-warmup", type=float, default=1.0, help="ramp step warm-up seconds")
+    parser.add_argument("--ramp-start", type=float, default=200.0)
+    parser.add_argument("--ramp-factor", type=float, default=2.0)
+    parser.add_argument("--ramp-refine", type=int, default=2, help="halvings of the gap after a failure")
+    parser.add_argument("--ramp-max", type=float, default=16000.0, help="sends/s where the ramp stops anyway")
     parser.add_argument(
-        "--budget", type=float, default=540.0, help="seconds; later repeats are skipped past it"
+        "--order",
+        choices=["random", "spread", "list"],
+        default="random",
+        help="who sends each message: random (a random client each time), spread (round-robin, consecutive "
+        "messages in different rooms), list (round-robin in client order: each room's members one after "
+        "another, so rooms get bursts; the order of the runs before 2026-12-02)",
+    )
+    parser.add_argument("--idle", type=int, default=2000, help="idle connections for RSS; 0 to skip")
+    parser.add_argument(
+        "--slow-readers", action=argparse.BooleanOptionalAction, default=True,
+        help="issue #20's scenario: a fixed load and a ramp with one stalled reader per worker",
+    )  # fmt: skip
+    parser.add_argument(
+        "--budget", type=float, default=840.0, help="seconds; later repeats are skipped past it"
     )
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--servers", default="baseline,parley")
+    parser.add_argument("--servers", default="socketio,baseline,parley")
     parser.add_argument("--no-fresh", action="store_true", help="keep the bench database and queues")
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument(
@@ -84,7 +101,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if args.quick:
-        args.repeats, args.seconds, args.step_seconds = 1, 5.0, 3.0
+        args.repeats, args.ramp_repeats, args.seconds, args.step_seconds = 1, 1, 5.0, 3.0
     return args
 
 
@@ -100,24 +117,28 @@ class Bench:
 
     # --- targets
 
-    def targets(self, server: Server, count: int) -> list[loadgen.Target]:
-        ports, size = server.worker_ports(), self.args.room_size
+    def target(self, server: Server, i: int, port: int) -> loadgen.Target:
+        """Client i: room i // room_size, position i % room_size, on the given worker port."""
+        size = self.args.room_size
+        room, position = i // size, i % size
         if isinstance(server, Parley):
-            return [
-                loadgen.Target(
-                    f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/?v=2&token={c['token']}",
-                    c["conversation"],
-                    i % size,
-                    ORIGIN,
-                )
-                for i, c in enumerate(self.parley_clients[:count])
-            ]
-        return [
-            loadgen.Target(
-                f"ws://127.0.0.1:{ports[i % len(ports)]}/ws/?user={i}&room={i // size}", i // size, i % size
-            )
-            for i in range(count)
-        ]
+            client = self.parley_clients[i]
+            url = f"ws://127.0.0.1:{port}/ws/?v=2&token={client['token']}"
+            return loadgen.Target(url, client["conversation"], position, ORIGIN)
+        if server.protocol == "socketio":
+            url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket&user={i}&room={room}"
+            return loadgen.Target(url, room, position, protocol="socketio")
+        return loadgen.Target(f"ws://127.0.0.1:{port}/ws/?user={i}&room={room}", room, position)
+
+    def targets(self, server: Server, count: int) -> list[loadgen.Target]:
+        ports = server.worker_ports()
+        return [self.target(server, i, ports[i % len(ports)]) for i in range(count)]
+
+    def senders(self, clients: list[loadgen.Client]) -> tuple[list[loadgen.Client], loadgen.Order]:
+        """The clients in the order the engine sends from them (--order)."""
+        if self.args.order == "spread":  # position by position: consecutive messages go to different rooms
+            return sorted(clients, key=lambda c: (c.target.position, c.target.room)), "list"
+        return clients, "random" if self.args.order == "random" else "list"
 
     # --- scenarios
 
@@ -163,12 +184,15 @@ class Bench:
         watch = CpuWatch(server)
         watch.start()
         machine0 = psutil.cpu_times()
+        senders, order = self.senders(clients)
         result = await self.gen.run_load(
-            clients, rate=rate, seconds=seconds, warmup=warmup, drain=drain,
-            room_size=self.args.room_size, persistence=poller,
+            senders, rate=rate, seconds=seconds, warmup=warmup, drain=drain,
+            room_size=self.args.room_size, persistence=poller, order=order,
         )  # fmt: skip
-        result["server_cpu"] = watch.stop()
+        cpu_s = watch.stop()
+        result["server_cpu"] = {name: round(s / watch.wall, 3) for name, s in cpu_s.items()}
         result["machine"] = _machine(machine0, psutil.cpu_times(), result)
+        result["cpu_us_per_delivery"] = _cpu_per_delivery(cpu_s, result)
         if poller is not None:
             result["persistence"] = await poller.finish(wait=max(3.0, drain))
         result["generator_limited"] = (
@@ -176,15 +200,20 @@ class Bench:
         )
         return result
 
-    async def fixed(self, server: Server, clients: list[loadgen.Client]) -> dict[str, Any]:
+    async def fixed(
+        self, server: Server, clients: list[loadgen.Client], label: str = "fixed"
+    ) -> dict[str, Any]:
         a = self.args
         result = await self.load(server, clients, a.rate, a.seconds, a.warmup, drain=5)
-        log(f"{server.name} fixed {a.rate:g}/s: {_line(result)}")
+        log(f"{server.name} {label} {a.rate:g}/s: {_line(result)}")
         return result
 
-    async def ramp(self, servers: list[Server], clients: dict[str, list[loadgen.Client]]) -> dict[str, Any]:
-        """(b) for each server: raise the rate ×factor until a step fails, then one step between the last pass
-        and the first failure. The servers take turns at each rate, so they see the same machine load."""
+    async def ramp(
+        self, servers: list[Server], clients: dict[str, list[loadgen.Client]], label: str = "ramp"
+    ) -> dict[str, Any]:
+        """(b) for each server: multiply the rate by `ramp_factor` until a step fails, then halve the gap
+        between the highest pass and the lowest failure `ramp_refine` times (geometrically). The servers
+        take turns at each rate of the first phase, so they see the same machine load."""
         a = self.args
         stored_before = {s.name: s.stored_count() for s in servers if isinstance(s, Parley)}
         steps: dict[str, list[dict[str, Any]]] = {s.name: [] for s in servers}
@@ -194,18 +223,22 @@ class Bench:
         while rate <= a.ramp_max and any(failed[s.name] is None for s in servers):
             for server in servers:
                 if failed[server.name] is None:
-                    if await self.step(server, clients[server.name], rate, steps[server.name]):
+                    if await self.step(server, clients[server.name], rate, steps[server.name], label):
                         passed[server.name] = rate
                     else:
                         failed[server.name] = rate
             rate = round(rate * a.ramp_factor)
         for server in servers:
-            high = failed[server.name]
-            if high is not None:  # one step between the last pass and the first failure
+            for _ in range(a.ramp_refine):
+                high = failed[server.name]
+                if high is None:
+                    break
                 low = passed[server.name] or high / a.ramp_factor**2
-                await self.step(
-                    server, clients[server.name], round(math.sqrt(low * high)), steps[server.name]
-                )
+                middle = round(math.sqrt(low * high))
+                if await self.step(server, clients[server.name], middle, steps[server.name], label):
+                    passed[server.name] = middle
+                else:
+                    failed[server.name] = middle
         out: dict[str, Any] = {}
         for server in servers:
             own = steps[server.name]
@@ -222,12 +255,18 @@ class Bench:
         return out
 
     async def step(
-        self, server: Server, clients: list[loadgen.Client], rate: float, steps: list[dict[str, Any]]
+        self,
+        server: Server,
+        clients: list[loadgen.Client],
+        rate: float,
+        steps: list[dict[str, Any]],
+        label: str = "ramp",
     ) -> bool:
-        step = await self.load(server, clients, rate, self.args.step_seconds, warmup=1.0, drain=3)
+        a = self.args
+        step = await self.load(server, clients, rate, a.step_seconds, warmup=a.step_warmup, drain=3)
         step["pass"] = _passes(step)
         steps.append(step)
-        log(f"{server.name} ramp {rate:g}/s: {_line(step)} {'PASS' if step['pass'] else 'FAIL'}")
+        log(f"{server.name} {label} {rate:g}/s: {_line(step)} {'PASS' if step['pass'] else 'FAIL'}")
         return bool(step["pass"])
 
     async def drained(
@@ -296,35 +335,70 @@ class Bench:
 
     # --- one W
 
+    async def slow_phase(
+        self, servers: list[Server], clients: dict[str, list[loadgen.Client]]
+    ) -> dict[str, dict[str, Any]]:
+        """(e) issue #20: one slow reader per worker, each a second socket of a member of room 0 on that
+        worker, stalled before the measured runs by a burst in room 0 (its members send 1,600 messages of
+        4,000 characters in 4 s, ~7 MB to each slow reader: more than the kernel's 4 MB send buffer and a
+        server's own); then a fixed load and a ramp, with the readers still stalled."""
+        out: dict[str, dict[str, Any]] = {}
+        all_readers: dict[str, list[slowreader.SlowReader]] = {}
+        for server in servers:
+            readers = [
+                slowreader.SlowReader(self.target(server, w % self.args.room_size, port))
+                for w, port in enumerate(server.worker_ports())
+            ]
+            for reader in readers:
+                await asyncio.to_thread(reader.open)
+            room0 = [c for c in clients[server.name] if c.target.room == clients[server.name][0].target.room]
+            prime = await self.gen.run_load(
+                room0, rate=400, seconds=4, warmup=0.01, drain=5, room_size=self.args.room_size,
+                body_size=4000,
+            )  # fmt: skip
+            log(f"{server.name} slow readers primed: {_line_short(prime)}; unread "
+                f"{[r.unread_bytes() for r in readers]} bytes")  # fmt: skip
+            out[server.name] = {
+                "readers": len(readers),
+                "prime": prime,
+                "fixed": await self.fixed(server, clients[server.name], label="fixed+slow"),
+            }
+            all_readers[server.name] = readers
+        ramps = await self.ramp(servers, clients, label="ramp+slow")
+        for server in servers:
+            readers = all_readers[server.name]
+            out[server.name]["ramp"] = ramps[server.name]
+            # Did the server drop them (a keepalive or an outbound limit), or are they still stalled?
+            out[server.name]["readers_at_end"] = [r.state() for r in readers]
+            for reader in readers:
+                reader.close()
+        return out
+
     async def for_workers(self, workers: int, servers: list[Server]) -> dict[str, Any]:
+        a = self.args
         out: dict[str, Any] = {s.name: {"fixed": [], "ramp": []} for s in servers}
         for server in servers:
             server.up()
         try:
             parley = next((s for s in servers if isinstance(s, Parley)), None)
             if parley is not None and not self.parley_clients:
-                needed = max(self.args.clients, self.args.idle)
-                self.parley_clients = parley.setup_clients(needed, self.args.room_size)["clients"]
+                needed = max(a.clients, a.idle)
+                self.parley_clients = parley.setup_clients(needed, a.room_size)["clients"]
             load_clients = {}
-            if workers == 1 and self.args.idle >= self.args.clients:
-                for server in servers:
-                    out[server.name]["idle"], load_clients[server.name] = await self.idle(server)
             for server in servers:
-                if server.name in load_clients:
+                if a.idle >= a.clients:
+                    out[server.name]["idle"], load_clients[server.name] = await self.idle(server)
                     continue
                 started = time.monotonic()
-                load_clients[server.name] = await self.gen.connect(self.targets(server, self.args.clients))
-                log(
-                    f"{server.name}: {self.args.clients} clients connected "
-                    f"in {time.monotonic() - started:.1f}s"
-                )
-            for repeat in range(self.args.repeats):
+                load_clients[server.name] = await self.gen.connect(self.targets(server, a.clients))
+                log(f"{server.name}: {a.clients} clients connected in {time.monotonic() - started:.1f}s")
+            for repeat in range(a.repeats):
                 if repeat and self.over_budget():
                     log("over the time budget: skipping further fixed-load repeats")
                     break
                 for server in servers:
                     out[server.name]["fixed"].append(await self.fixed(server, load_clients[server.name]))
-            for repeat in range(self.args.repeats):
+            for repeat in range(a.ramp_repeats):
                 if repeat and self.over_budget():
                     log("over the time budget: skipping further ramp repeats")
                     break
@@ -333,6 +407,9 @@ class Bench:
                     out[server.name]["ramp"].append(ramps[server.name])
             if parley is not None:
                 out["parley"]["rest"] = await self.rest(parley, load_clients["parley"])
+            if a.slow_readers:
+                for name, slow in (await self.slow_phase(servers, load_clients)).items():
+                    out[name]["slow"] = slow
             for clients in load_clients.values():
                 await self.gen.close(clients)
         finally:
@@ -346,9 +423,10 @@ class Bench:
         redis = BenchRedis()
         redis.up()
         try:
-            async with asyncio.timeout(self.args.budget + 240):
+            async with asyncio.timeout(self.args.budget + 300):
                 return await self.all_runs()
         finally:
+            await self.gen.aclose()
             redis.down()
 
     async def all_runs(self) -> dict[str, Any]:
@@ -359,7 +437,7 @@ class Bench:
         for workers in [int(w) for w in a.workers.split(",")]:
             servers: list[Server] = []
             for name in a.servers.split(","):
-                servers.append(Baseline(workers) if name == "baseline" else Parley(workers, src))
+                servers.append(_server(name, workers, src))
             runs[f"W{workers}"] = await self.for_workers(workers, servers)
         return {
             "meta": _meta(time.monotonic() - self.started),
@@ -372,6 +450,12 @@ class Bench:
 # --- helpers
 
 
+def _server(name: str, workers: int, src: Path) -> Server:
+    if name == "parley":
+        return Parley(workers, src)
+    return {"baseline": Baseline, "socketio": SocketIO}[name](workers)
+
+
 def _dsn() -> str:
     return DATABASE_URL.replace("postgres://", "postgresql://")
 
@@ -382,16 +466,32 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _machine(before: Any, after: Any, result: dict[str, Any]) -> dict[str, float]:
-    """How busy the whole machine was during a run, in cores, and how much of it was not this bench."""
-    busy = (after.user + after.nice + after.system) - (before.user + before.nice + before.system)
+    """How busy the whole machine was during a run, in cores, and how much of it was not this bench.
+    Interrupt time (softirq: loopback TCP's receive path, mostly) is busy time that no process is charged."""
+    cpus = os.cpu_count() or 1
     wall_total = sum(after) - sum(before)
-    cores = (os.cpu_count() or 1) * busy / wall_total if wall_total else 0.0
-    ours = sum(result["server_cpu"].values()) + result["generator_cpu"]
+
+    def cores(*fields: str) -> float:
+        spent = sum(getattr(after, f) - getattr(before, f) for f in fields)
+        return cpus * spent / wall_total if wall_total else 0.0
+
+    busy = cores("user", "nice", "system", "irq", "softirq")
+    interrupts = cores("irq", "softirq")
+    ours = sum(result["server_cpu"].values()) + result["generator_cpu"] + interrupts
     return {
-        "busy_cores": round(cores, 2),
-        "others_cores": round(max(0.0, cores - ours), 2),
+        "busy_cores": round(busy, 2),
+        "interrupt_cores": round(interrupts, 2),
+        "others_cores": round(max(0.0, busy - ours), 2),
         "loadavg_1m": os.getloadavg()[0],
     }
+
+
+def _cpu_per_delivery(cpu_s: dict[str, float], result: dict[str, Any]) -> dict[str, float | None]:
+    """µs of CPU per delivered message, by component, over the whole run (warm-up and drain included, as
+    are their deliveries)."""
+    delivered = result["deliveries_received"]
+    spent = {**cpu_s, "generator": result["generator_cpu_s"]}
+    return {name: round(s * 1e6 / delivered, 1) if delivered else None for name, s in spent.items()}
 
 
 def _passes(step: dict[str, Any]) -> bool:
@@ -420,6 +520,13 @@ def _line(r: dict[str, Any]) -> str:
     )
 
 
+def _line_short(r: dict[str, Any]) -> str:
+    return (
+        f"sent {r['sent']} acked {r['acked']} lost {r['lost']} err {r['errors']} "
+        f"p99 {r['latency_ms']['p99']} ms"
+    )
+
+
 def _meta(elapsed: float) -> dict[str, Any]:
     def cmd(*args: str) -> str:
         try:
@@ -444,17 +551,38 @@ def _med(values: list[float | None]) -> float | None:
     return round(median(present), 2) if present else None
 
 
+RATIO_KEYS = ("max_delivered_per_s", "fixed_p50_ms", "fixed_p99_ms", "idle_kib_per_connection")
+
+
+def _top_step(ramp: dict[str, Any]) -> dict[str, Any] | None:
+    return max((s for s in ramp["steps"] if s["pass"]), key=lambda s: s["rate"], default=None)
+
+
+def _cpu_medians(runs: list[dict[str, Any] | None]) -> dict[str, float | None]:
+    present = [r["cpu_us_per_delivery"] for r in runs if r is not None]
+    names = sorted({name for r in present for name in r})
+    return {name: _med([r.get(name) for r in present]) for name in names}
+
+
+def _slow_summary(slow: dict[str, Any]) -> dict[str, Any]:
+    fixed, ramp = slow["fixed"], slow["ramp"]
+    return {
+        "fixed_p50_ms": fixed["latency_ms"]["p50"],
+        "fixed_p99_ms": fixed["latency_ms"]["p99"],
+        "fixed_lost": fixed["lost"],
+        "fixed_late": fixed["late"],
+        "max_delivered_per_s": ramp["max_sustained_delivered_per_s"],
+    }
+
+
 def summarise(runs: dict[str, Any]) -> dict[str, Any]:
-    """Medians over repeats, and Parley / baseline ratios."""
+    """Medians over repeats; Parley / Socket.IO and Parley / baseline ratios."""
     summary: dict[str, Any] = {}
     for w, by_server in runs.items():
         row: dict[str, Any] = {}
         for name, data in by_server.items():
             fixed, ramps = data.get("fixed", []), data.get("ramp", [])
-            top_steps = [
-                max((s for s in r["steps"] if s["pass"]), key=lambda s: s["rate"], default=None)
-                for r in ramps
-            ]
+            top_steps = [_top_step(r) for r in ramps]
             row[name] = {
                 "max_delivered_per_s": _med([r["max_sustained_delivered_per_s"] for r in ramps]),
                 "max_delivered_each_repeat": [r["max_sustained_delivered_per_s"] for r in ramps],
@@ -463,6 +591,8 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
                 "fixed_ack_p99_ms": _med([f["ack_ms"]["p99"] for f in fixed]),
                 "fixed_lost": sum(f["lost"] for f in fixed),
                 "fixed_duplicates": sum(f["duplicates"] for f in fixed),
+                "cpu_us_per_delivery_fixed": _cpu_medians(fixed),
+                "cpu_us_per_delivery_at_top": _cpu_medians(top_steps),
                 "idle_kib_per_connection": data.get("idle", {}).get("kib_per_connection"),
                 "persistence_lag_p99_ms_fixed": _med(
                     [f.get("persistence", {}).get("lag_ms", {}).get("p99") for f in fixed]
@@ -471,13 +601,14 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
                     [(s or {}).get("persistence", {}).get("lag_ms", {}).get("p99") for s in top_steps]
                 ),
                 "generator_limited_at_top": any(r["generator_limited_at_top"] for r in ramps),
+                "slow_readers": _slow_summary(data["slow"]) if "slow" in data else None,
             }
-        if "baseline" in row and "parley" in row:
-            b, p = row["baseline"], row["parley"]
-            row["ratio"] = {
-                key: round(p[key] / b[key], 2) if p[key] and b[key] else None
-                for key in ("max_delivered_per_s", "fixed_p50_ms", "fixed_p99_ms", "idle_kib_per_connection")
-            }
+        for reference in ("socketio", "baseline"):
+            if reference in row and "parley" in row:
+                ref, p = row[reference], row["parley"]
+                row[f"ratio_to_{reference}"] = {
+                    key: round(p[key] / ref[key], 2) if p[key] and ref[key] else None for key in RATIO_KEYS
+                }
         summary[w] = row
     return summary
 

@@ -1,8 +1,9 @@
-"""Starting, stopping and watching the two servers under test, and the bench's own services set-up.
+"""Starting, stopping and watching the three servers under test, and the bench's own services set-up.
 
 Parley runs as its own stack instance (scripts/stack.sh with STACK_DIR=/tmp/parley-bench, ports 8580-8590,
 database parley_bench, Redis db 11, RabbitMQ vhost parley_bench) so it never collides with the test stack.
-The baseline runs W Daphne processes on 8601.. with Redis db 12."""
+The baseline runs W Daphne processes on 8601.. with Redis db 12; the Socket.IO peer W Node processes on
+8611.. (its adapter's pub/sub channels are its own; pub/sub ignores the db number)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import psutil
 
@@ -23,6 +24,8 @@ DB_NAME = "parley_bench"
 DATABASE_URL = f"postgres://root@127.0.0.1:5432/{DB_NAME}"
 VHOST = "parley_bench"
 BASELINE_PORT = 8601
+SOCKETIO_PORT = 8611
+SOCKETIO_DIR = ROOT / "bench" / "peers" / "socketio"
 # The bench's own Redis (both servers; db 11 for Parley, db 12 for the baseline): the machine's shared
 # Redis is restarted by other people's failover tests, which kills a benchmark half-way.
 # BENCH_REDIS_PORT=6379 uses the shared one instead.
@@ -41,6 +44,11 @@ PARLEY_ENV = {
     "DJANGO_SECRET_KEY": "parley-bench-secret-not-for-production",
     "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
     "LOG_LEVEL": "WARNING",
+    # Lifted for the generator's users (the only users of the bench stack): at the ramp's top a socket sends
+    # up to ~12 messages/s, and the slow-reader scenario primes its room at 40/s per socket. The limiter
+    # still runs on every frame; only its numbers change.
+    "SOCKET_RATE_BURST": "1000",
+    "SOCKET_RATE_PER_SECOND": "1000",
 }
 
 
@@ -132,6 +140,7 @@ def _by_name(name: str) -> list[psutil.Process]:
 class Server:
     name = ""
     workers = 1
+    protocol: Literal["json", "socketio"] = "json"
 
     def up(self) -> None:
         raise NotImplementedError
@@ -152,51 +161,46 @@ class Server:
         """What to watch for CPU: the workers, plus whatever else this server uses."""
         return {
             "workers": [p for pid in self.worker_pids() for p in _procs(pid)],
-            "redis": _by_name("redis-server"),
+            "redis": redis_processes(),
         }
 
     def rss(self) -> int:
         return sum(p.memory_info().rss for pid in self.worker_pids() for p in _procs(pid))
 
 
-class Baseline(Server):
-    name = "baseline"
+class ProcessServer(Server):
+    """W worker processes on consecutive ports from `base_port`, started and stopped by the bench itself."""
+
+    base_port = 0
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.procs: list[subprocess.Popen[bytes]] = []
 
+    def command(self, port: int) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
+
     def worker_ports(self) -> list[int]:
-        return [BASELINE_PORT + i for i in range(self.workers)]
+        return [self.base_port + i for i in range(self.workers)]
 
     def worker_pids(self) -> list[int]:
         return [p.pid for p in self.procs]
 
     def up(self) -> None:
-        logs = BENCH_DIR / "baseline-logs"
+        logs = BENCH_DIR / f"{self.name}-logs"
         logs.mkdir(parents=True, exist_ok=True)
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
-            "PYTHONPATH": str(ROOT),
-            "BASELINE_REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/12",
-        }
         for port in self.worker_ports():
             if _port_open(port):
                 raise RuntimeError(f"127.0.0.1:{port} is already in use")
-            with open(logs / f"daphne-{port}.log", "ab") as out:
+            with open(logs / f"{self.name}-{port}.log", "ab") as out:
                 self.procs.append(
                     subprocess.Popen(
-                        [
-                            str(VENV / "bin/daphne"),
-                            "-b",
-                            "127.0.0.1",
-                            "-p",
-                            str(port),
-                            "bench.baseline.asgi:application",
-                        ],
+                        self.command(port),
                         cwd=ROOT,
-                        env=env,
+                        env=self.environment(),
                         stdout=out,
                         stderr=subprocess.STDOUT,
                         start_new_session=True,
@@ -206,9 +210,9 @@ class Baseline(Server):
         while not all(_port_open(p) for p in self.worker_ports()):
             if time.monotonic() > deadline or any(p.poll() is not None for p in self.procs):
                 self.down()
-                raise RuntimeError(f"baseline did not start; see {logs}")
+                raise RuntimeError(f"{self.name} did not start; see {logs}")
             time.sleep(0.2)
-        log(f"baseline up: W={self.workers} on {self.worker_ports()}")
+        log(f"{self.name} up: W={self.workers} on {self.worker_ports()}")
 
     def down(self) -> None:
         for proc in self.procs:
@@ -221,6 +225,37 @@ class Baseline(Server):
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         self.procs = []
+
+
+class Baseline(ProcessServer):
+    """The textbook Channels chat (bench/baseline): W Daphne processes."""
+
+    name = "baseline"
+    base_port = BASELINE_PORT
+
+    def command(self, port: int) -> list[str]:
+        return [str(VENV / "bin/daphne"), "-b", "127.0.0.1", "-p", str(port),
+                "bench.baseline.asgi:application"]  # fmt: skip
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
+            "PYTHONPATH": str(ROOT),
+            "BASELINE_REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/12",
+        }
+
+
+class SocketIO(ProcessServer):
+    """Socket.IO 4 + @socket.io/redis-adapter (bench/peers/socketio): W Node processes, the bench's Redis."""
+
+    name = "socketio"
+    base_port = SOCKETIO_PORT
+    protocol = "socketio"
+
+    def command(self, port: int) -> list[str]:
+        return ["node", str(SOCKETIO_DIR / "server.mjs"), "--port", str(port),
+                "--redis", f"redis://127.0.0.1:{REDIS_PORT}"]  # fmt: skip
 
 
 def parley_source(ref: str) -> Path:
@@ -258,6 +293,7 @@ class Parley(Server):
         found = super().components()
         found["celery"] = _procs(self._pid("celery"), children=True)
         found["rabbitmq"] = _by_name("beam.smp")
+        found["postgresql"] = _by_name("postgres")  # the machine's: other tenants' queries count too
         return found
 
     def up(self) -> None:
@@ -294,29 +330,32 @@ class Parley(Server):
 
 
 class CpuWatch:
-    """CPU use of each component between start() and stop(), in cores (1.0 = one core busy)."""
+    """CPU seconds of each component between start() and stop(); `wall` is the seconds between the two.
+    Processes are listed again at stop(): one started in between (a PostgreSQL backend, a pool process)
+    counts from its start; one that exited in between loses what it spent after start()."""
 
     def __init__(self, server: Server) -> None:
-        self.components = server.components()
+        self.server = server
 
     @staticmethod
-    def _total(procs: list[psutil.Process]) -> float:
-        total = 0.0
+    def _times(procs: list[psutil.Process]) -> dict[int, float]:
+        spent = {}
         for proc in procs:
             try:
                 times = proc.cpu_times()
-                total += times.user + times.system
+                spent[proc.pid] = times.user + times.system
             except psutil.NoSuchProcess:
                 pass
-        return total
+        return spent
 
     def start(self) -> None:
         self.t0 = time.monotonic()
-        self.before = {name: self._total(procs) for name, procs in self.components.items()}
+        self.before = {name: self._times(procs) for name, procs in self.server.components().items()}
 
     def stop(self) -> dict[str, float]:
-        wall = time.monotonic() - self.t0
-        return {
-            name: round((self._total(procs) - self.before[name]) / wall, 3)
-            for name, procs in self.components.items()
-        }
+        self.wall = time.monotonic() - self.t0
+        out = {}
+        for name, procs in self.server.components().items():
+            before = self.before.get(name, {})
+            out[name] = sum(spent - before.get(pid, 0.0) for pid, spent in self._times(procs).items())
+        return out
