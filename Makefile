@@ -90,7 +90,7 @@ stack-down:
 
 # Benchmarks (bench/README.md): Parley against Socket.IO and the textbook Channels chat, W = 1 and 2,
 # ~15 minutes. Writes bench/results/*.json, docs/benchmarks.md and its plots. BENCH_ARGS="--quick" for a
-# short run, "--no-slow-readers" without issue #20's scenario.
+# short run, "--slow-readers 1,2" for issue #20's scenario at both W (W=2 only by default).
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 	$(PY) -m pip install --quiet -r requirements/bench.txt

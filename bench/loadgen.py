@@ -203,6 +203,15 @@ def _quantiles(values: Sequence[float], names: tuple[str, ...]) -> dict[str, flo
     return {name: round(float(points[name]), 2) for name in names}
 
 
+def _by_second(latencies: Sequence[float], sent_at: Sequence[float], seconds: float) -> list[float | None]:
+    """p99 of the deliveries of the messages scheduled in each second of the measured window: flat when the
+    server keeps up, growing when a queue builds (a rate it cannot sustain, whatever the step's p99 says)."""
+    buckets: list[list[float]] = [[] for _ in range(max(1, round(seconds)))]
+    for latency, sent in zip(latencies, sent_at, strict=True):
+        buckets[min(len(buckets) - 1, int(sent / 1000))].append(latency)
+    return [_quantiles(bucket, ("p99",))["p99"] for bucket in buckets]
+
+
 def summarise(raw: dict[str, Any], *, rate: float, seconds: float, room_size: int) -> dict[str, Any]:
     """The engine's counters and raw latencies (ms) as one run's figures."""
     arrays = {name: _ms(encoded) for name, encoded in raw["arrays"].items()}
@@ -226,6 +235,7 @@ def summarise(raw: dict[str, Any], *, rate: float, seconds: float, room_size: in
         "all_members_ms": _quantiles(arrays["all"], ("p50", "p99", "max")),
         "ack_ms": _quantiles(arrays["ack"], ("p50", "p99", "max")),
         "send_lag_ms": _quantiles(arrays["lag"], ("p99", "max")),
+        "p99_ms_by_second": _by_second(arrays["lat"], arrays["lat_sent"], seconds),
         "generator_cpu": round(raw["cpu_s"] / raw["wall_s"], 3),
         "generator_cpu_s": round(raw["cpu_s"], 3),
         "drain_s": round(raw["drain_s"], 2),

@@ -172,16 +172,20 @@ def _run_row(w: str, name: str, label: str, r: dict[str, Any]) -> str:
     )
 
 
+def _series(values: list[float | None]) -> str:
+    return " ".join(_fmt(round(v) if v is not None else None) for v in values) or "–"
+
+
 def _machine(m: dict[str, Any]) -> str:
     return f"{m.get('busy_cores', '–')} / {m.get('interrupt_cores', '–')} / {m.get('others_cores', '–')}"
 
 
 def ramp_table(result: dict[str, Any]) -> list[str]:
     lines = [
-        "| W | server | repeat | sends/s | deliveries/s | lost | dup | p50 / p99 / max ms | ack p99 ms "
-        "| persistence lag p99 ms | server CPU (cores) | generator CPU | machine busy / interrupts / others "
-        "| step |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| W | server | repeat | sends/s | deliveries/s | lost | dup | p50 / p99 / max ms "
+        "| p99 per second ms | ack p99 ms | persistence lag p99 ms | server CPU (cores) | generator CPU "
+        "| machine busy / interrupts / others | step |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for w, by_server in result["runs"].items():
         for name in SERVERS:
@@ -201,8 +205,8 @@ def ramp_table(result: dict[str, Any]) -> list[str]:
                     lines.append(
                         f"| {w[1:]} | {name} | {i} | {_fmt(s['rate'])} | {_fmt(s['delivered_per_s'])} | "
                         f"{s['lost']} | {s['duplicates']} | {lat['p50']} / {lat['p99']} / {lat['max']} | "
-                        f"{s['ack_ms']['p99']} | {lag} | {cpu} | {gen} | "
-                        f"{_machine(m)} | "
+                        f"{_series(s.get('p99_ms_by_second', []))} | {s['ack_ms']['p99']} | {lag} | "
+                        f"{cpu} | {gen} | {_machine(m)} | "
                         f"{'pass' if s['pass'] else '**fail**'} |"
                     )
                 after = ramp.get("after_run")

@@ -83,9 +83,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--idle", type=int, default=2000, help="idle connections for RSS; 0 to skip")
     parser.add_argument(
-        "--slow-readers", action=argparse.BooleanOptionalAction, default=True,
-        help="issue #20's scenario: a fixed load and a ramp with one stalled reader per worker",
-    )  # fmt: skip
+        "--slow-readers",
+        default="2",
+        help="the W values at which to run issue #20's scenario (a fixed load and a ramp with one stalled "
+        "reader per worker), comma-separated; '' for none",
+    )
     parser.add_argument(
         "--budget", type=float, default=840.0, help="seconds; later repeats are skipped past it"
     )
@@ -209,25 +211,31 @@ class Bench:
         return result
 
     async def ramp(
-        self, servers: list[Server], clients: dict[str, list[loadgen.Client]], label: str = "ramp"
+        self,
+        servers: list[Server],
+        clients: dict[str, list[loadgen.Client]],
+        label: str = "ramp",
+        starts: dict[str, float] | None = None,
     ) -> dict[str, Any]:
-        """(b) for each server: multiply the rate by `ramp_factor` until a step fails, then halve the gap
-        between the highest pass and the lowest failure `ramp_refine` times (geometrically). The servers
-        take turns at each rate of the first phase, so they see the same machine load."""
+        """(b) for each server: multiply the rate by `ramp_factor` from its start (`ramp_start`, or what
+        `starts` says) until a step fails, then halve the gap between the highest pass and the lowest failure
+        `ramp_refine` times (geometrically). The servers take turns step by step, so they see the same
+        machine load."""
         a = self.args
         stored_before = {s.name: s.stored_count() for s in servers if isinstance(s, Parley)}
         steps: dict[str, list[dict[str, Any]]] = {s.name: [] for s in servers}
         passed: dict[str, float | None] = {s.name: None for s in servers}
         failed: dict[str, float | None] = {s.name: None for s in servers}
-        rate = a.ramp_start
-        while rate <= a.ramp_max and any(failed[s.name] is None for s in servers):
-            for server in servers:
-                if failed[server.name] is None:
-                    if await self.step(server, clients[server.name], rate, steps[server.name], label):
-                        passed[server.name] = rate
-                    else:
-                        failed[server.name] = rate
-            rate = round(rate * a.ramp_factor)
+        rate = {s.name: (starts or {}).get(s.name, a.ramp_start) for s in servers}
+        while climbing := [s for s in servers if failed[s.name] is None and rate[s.name] <= a.ramp_max]:
+            for server in climbing:
+                if await self.step(
+                    server, clients[server.name], rate[server.name], steps[server.name], label
+                ):
+                    passed[server.name] = rate[server.name]
+                else:
+                    failed[server.name] = rate[server.name]
+                rate[server.name] = round(rate[server.name] * a.ramp_factor)
         for server in servers:
             for _ in range(a.ramp_refine):
                 high = failed[server.name]
@@ -264,7 +272,7 @@ class Bench:
     ) -> bool:
         a = self.args
         step = await self.load(server, clients, rate, a.step_seconds, warmup=a.step_warmup, drain=3)
-        step["pass"] = _passes(step)
+        step["pass"] = passes(step)
         steps.append(step)
         log(f"{server.name} {label} {rate:g}/s: {_line(step)} {'PASS' if step['pass'] else 'FAIL'}")
         return bool(step["pass"])
@@ -336,7 +344,7 @@ class Bench:
     # --- one W
 
     async def slow_phase(
-        self, servers: list[Server], clients: dict[str, list[loadgen.Client]]
+        self, servers: list[Server], clients: dict[str, list[loadgen.Client]], starts: dict[str, float]
     ) -> dict[str, dict[str, Any]]:
         """(e) issue #20: one slow reader per worker, each a second socket of a member of room 0 on that
         worker, stalled before the measured runs by a burst in room 0 (its members send 1,600 messages of
@@ -364,7 +372,7 @@ class Bench:
                 "fixed": await self.fixed(server, clients[server.name], label="fixed+slow"),
             }
             all_readers[server.name] = readers
-        ramps = await self.ramp(servers, clients, label="ramp+slow")
+        ramps = await self.ramp(servers, clients, label="ramp+slow", starts=starts)
         for server in servers:
             readers = all_readers[server.name]
             out[server.name]["ramp"] = ramps[server.name]
@@ -398,17 +406,21 @@ class Bench:
                     break
                 for server in servers:
                     out[server.name]["fixed"].append(await self.fixed(server, load_clients[server.name]))
+            starts: dict[str, float] = {}
             for repeat in range(a.ramp_repeats):
                 if repeat and self.over_budget():
                     log("over the time budget: skipping further ramp repeats")
                     break
-                ramps = await self.ramp(servers, load_clients)
+                ramps = await self.ramp(servers, load_clients, starts=starts)
                 for server in servers:
                     out[server.name]["ramp"].append(ramps[server.name])
+                    # Later repeats start one factor below this one's top: the steps below are known passes.
+                    top = ramps[server.name]["max_sustained_rate"]
+                    starts[server.name] = max(a.ramp_start, round(top / a.ramp_factor))
             if parley is not None:
                 out["parley"]["rest"] = await self.rest(parley, load_clients["parley"])
-            if a.slow_readers:
-                for name, slow in (await self.slow_phase(servers, load_clients)).items():
+            if str(workers) in a.slow_readers.split(","):
+                for name, slow in (await self.slow_phase(servers, load_clients, starts)).items():
                     out[name]["slow"] = slow
             for clients in load_clients.values():
                 await self.gen.close(clients)
@@ -437,7 +449,7 @@ class Bench:
         for workers in [int(w) for w in a.workers.split(",")]:
             servers: list[Server] = []
             for name in a.servers.split(","):
-                servers.append(_server(name, workers, src))
+                servers.append(make_server(name, workers, src))
             runs[f"W{workers}"] = await self.for_workers(workers, servers)
         return {
             "meta": _meta(time.monotonic() - self.started),
@@ -450,7 +462,7 @@ class Bench:
 # --- helpers
 
 
-def _server(name: str, workers: int, src: Path) -> Server:
+def make_server(name: str, workers: int, src: Path) -> Server:
     if name == "parley":
         return Parley(workers, src)
     return {"baseline": Baseline, "socketio": SocketIO}[name](workers)
@@ -494,7 +506,7 @@ def _cpu_per_delivery(cpu_s: dict[str, float], result: dict[str, Any]) -> dict[s
     return {name: round(s * 1e6 / delivered, 1) if delivered else None for name, s in spent.items()}
 
 
-def _passes(step: dict[str, Any]) -> bool:
+def passes(step: dict[str, Any]) -> bool:
     p99 = step["latency_ms"]["p99"]
     return (
         step["lost"] == 0

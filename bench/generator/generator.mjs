@@ -7,7 +7,8 @@
 //   → {"id": 2, "cmd": "run", "senders": [...], "rate", "seconds", "warmup", "drain", "room_size", "start",
 //      "order": "list" | "random", "stream_acks": false, "body_size": 100}
 //   ← {"ev": "acks", "items": [[message id, ack time], ...]}     while it runs, when stream_acks
-//   ← {"id": 2, "result": {counters, "arrays": {lat, ack, lag, all: base64 float32 ms}, "cpu_s", "wall_s"}}
+//   ← {"id": 2, "result": {counters, "arrays": {lat, lat_sent, ack, lag, all: base64 float32 ms}, "cpu_s",
+//      "wall_s"}}
 //   → {"id": 3, "cmd": "close", "clients": [...]}  ← {"id": 3}
 //
 // Times are CLOCK_MONOTONIC nanoseconds (Python's time.monotonic_ns() on the same machine). Every body is
@@ -267,6 +268,7 @@ class Run {
     this.tAck = new Float64Array(this.total);
     this.refusedBy = new Uint8Array(this.total);
     this.lat = [];
+    this.latSent = []; // each measured delivery's intended send time, from the measured window's start
     this.ackLat = [];
     this.sendLag = [];
     this.sent = 0;
@@ -343,7 +345,10 @@ class Run {
     this.received++;
     this.last[index] = now;
     const sent = this.tSend[index];
-    if (sent >= this.measureFrom) this.lat.push(now - sent);
+    if (sent >= this.measureFrom) {
+      this.lat.push(now - sent);
+      this.latSent.push(sent - this.measureFrom);
+    }
     this.checkComplete();
   }
 
@@ -412,7 +417,13 @@ class Run {
       drain_s: drainUsed,
       cpu_s: cpuS,
       wall_s: wallS,
-      arrays: { lat: ms(this.lat), ack: ms(this.ackLat), lag: ms(this.sendLag), all: ms(complete) },
+      arrays: {
+        lat: ms(this.lat),
+        lat_sent: ms(this.latSent),
+        ack: ms(this.ackLat),
+        lag: ms(this.sendLag),
+        all: ms(complete),
+      },
     };
   }
 }
