@@ -117,7 +117,7 @@ def cpu_table(result: dict[str, Any]) -> list[str]:
 def slow_table(result: dict[str, Any]) -> list[str]:
     lines = [
         "| W | server | fixed-load p50 / p99 without | with slow readers | lost with | ramp max without "
-        "| with slow readers | readers at the end |",
+        "| with slow readers | readers at the end (the server's end of each) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for w, by_server in result["runs"].items():

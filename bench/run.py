@@ -377,7 +377,7 @@ class Bench:
             readers = all_readers[server.name]
             out[server.name]["ramp"] = ramps[server.name]
             # Did the server drop them (a keepalive or an outbound limit), or are they still stalled?
-            out[server.name]["readers_at_end"] = [r.state() for r in readers]
+            out[server.name]["readers_at_end"] = [r.server_state() for r in readers]
             for reader in readers:
                 reader.close()
         return out

@@ -15,11 +15,12 @@ import struct
 import termios
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.loadgen import Target
 
-TCP_STATES = {1: "established", 7: "closed", 8: "close_wait", 4: "fin_wait1", 5: "fin_wait2"}
+TCP_STATES = {1: "established", 4: "fin_wait1", 5: "fin_wait2", 7: "closed", 8: "close_wait", 11: "closing"}
 
 
 def masked_text_frame(payload: bytes) -> bytes:
@@ -31,6 +32,12 @@ def masked_text_frame(payload: bytes) -> bytes:
     else:
         head = struct.pack("!BBH", 0x81, 0x80 | 126, length)
     return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def _proc_address(host: str, port: int) -> str:
+    """An IPv4 address as /proc/net/tcp writes it: the address's bytes in host order, then the port."""
+    packed = socket.inet_aton(host)
+    return f"{struct.unpack('=I', packed)[0]:08X}:{port:04X}"
 
 
 @dataclass
@@ -79,11 +86,26 @@ class SlowReader:
         return data
 
     def state(self) -> str:
-        """Its TCP state from TCP_INFO (reading data would drain it): has the server closed it?"""
+        """Its TCP state from TCP_INFO (reading data would drain it)."""
         if self.sock is None:
             return "not open"
         info = self.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
         return TCP_STATES.get(info[0], f"state {info[0]}")
+
+    def server_state(self) -> str:
+        """The server's end of the connection, from /proc/net/tcp: has the server closed it? A server that
+        closes a stalled socket cannot deliver its FIN behind the unread data, so the reader's own end still
+        looks established; the server's shows fin_wait1, or is gone once the server aborted it."""
+        if self.sock is None:
+            return "not open"
+        host, port = self.sock.getsockname()[:2]
+        peer_host, peer_port = self.sock.getpeername()[:2]
+        wanted = (_proc_address(peer_host, peer_port), _proc_address(host, port))
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if (fields[1], fields[2]) == wanted:
+                return TCP_STATES.get(int(fields[3], 16), f"state {fields[3]}")
+        return "gone"
 
     def unread_bytes(self) -> int:
         """Bytes waiting in its receive buffer (SIOCINQ): how far the server got before the window closed."""
