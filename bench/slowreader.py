@@ -45,6 +45,7 @@ class SlowReader:
     target: Target
     rcvbuf: int = 4096
     sock: socket.socket | None = None
+    ends: tuple[str, str] = ("", "")  # the server's end and its own, as /proc/net/tcp writes them
 
     def open(self, timeout: float = 30) -> None:
         """Handshake, hello, ping; read until the pong; then never read again (blocking: run in a thread)."""
@@ -72,6 +73,7 @@ class SlowReader:
             sock.sendall(masked_text_frame(b'{"type":"ping"}'))
         self._read_until(sock, b"pong", time.monotonic() + timeout, seen)
         self.sock = sock
+        self.ends = (_proc_address(*sock.getpeername()[:2]), _proc_address(*sock.getsockname()[:2]))
 
     @staticmethod
     def _read_until(sock: socket.socket, marker: bytes, deadline: float, seen: bytes = b"") -> bytes:
@@ -98,12 +100,9 @@ class SlowReader:
         looks established; the server's shows fin_wait1, or is gone once the server aborted it."""
         if self.sock is None:
             return "not open"
-        host, port = self.sock.getsockname()[:2]
-        peer_host, peer_port = self.sock.getpeername()[:2]
-        wanted = (_proc_address(peer_host, peer_port), _proc_address(host, port))
         for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
             fields = line.split()
-            if (fields[1], fields[2]) == wanted:
+            if (fields[1], fields[2]) == self.ends:
                 return TCP_STATES.get(int(fields[3], 16), f"state {fields[3]}")
         return "gone"
 
