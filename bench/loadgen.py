@@ -240,6 +240,7 @@ def summarise(raw: dict[str, Any], *, rate: float, seconds: float, room_size: in
         "generator_cpu_s": round(raw["cpu_s"], 3),
         "drain_s": round(raw["drain_s"], 2),
         "measured_messages": raw["measured_messages"],
+        "closed_senders": {"at_start": raw["closed_senders"], "at_end": raw["closed_at_end"]},
     }
 
 

@@ -273,6 +273,7 @@ def plots(result: dict[str, Any]) -> list[str]:
                 ax.plot(x, y, style, marker="o", color=colour, label=f"{LABEL[name]} {q}", markersize=3)
         ax.axhline(250, color="grey", linewidth=0.8, linestyle="--")
         ax.set_yscale("log")
+        ax.set_xscale("log")
         ax.set_xlabel("offered deliveries/s")
         ax.set_ylabel("latency, send → receipt (ms)")
         ax.set_title(f"W = {w[1:]}")

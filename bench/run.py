@@ -446,13 +446,18 @@ class Bench:
         prepare_services(fresh=not a.no_fresh)
         src = parley_source(a.parley_ref) if "parley" in a.servers else ROOT
         runs: dict[str, Any] = {}
+        failures: dict[str, str] = {}
         for workers in [int(w) for w in a.workers.split(",")]:
             servers: list[Server] = []
             for name in a.servers.split(","):
                 servers.append(make_server(name, workers, src))
-            runs[f"W{workers}"] = await self.for_workers(workers, servers)
+            try:
+                runs[f"W{workers}"] = await self.for_workers(workers, servers)
+            except Exception as error:  # one W's failure must not lose the other's figures
+                log(f"W={workers} failed: {error!r}")
+                failures[f"W{workers}"] = repr(error)
         return {
-            "meta": _meta(time.monotonic() - self.started),
+            "meta": {**_meta(time.monotonic() - self.started), "failures": failures},
             "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()},
             "runs": runs,
             "summary": summarise(runs),

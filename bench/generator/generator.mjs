@@ -216,7 +216,10 @@ class Generator {
     }
     if ((params.body_size ?? BODY_SIZE) > MAX_BODY_SIZE) throw new Error("body too large");
     const senders = params.senders.map((id) => this.clients.get(id));
-    if (senders.some((c) => c === undefined || c.closed)) throw new Error("a sender is not connected");
+    if (senders.some((c) => c === undefined)) throw new Error("unknown sender");
+    // A socket the server closed stays in the schedule: its messages are never acked, so the run fails
+    // (and says how many senders it had lost) instead of quietly measuring fewer sockets.
+    const closedSenders = senders.filter((c) => c.closed).length;
     const run = new Run(params, senders.length ? senders[0].adapter : json);
     this.run = run;
     const cpu0 = process.cpuUsage();
@@ -233,7 +236,8 @@ class Generator {
     if (acks) clearInterval(acks);
     run.flushAcks();
     this.run = null;
-    return run.result({ onTime, drainUsed, cpuS: (cpu.user + cpu.system) / 1e6, wallS: wall });
+    const result = run.result({ onTime, drainUsed, cpuS: (cpu.user + cpu.system) / 1e6, wallS: wall });
+    return { ...result, closed_senders: closedSenders, closed_at_end: senders.filter((c) => c.closed).length };
   }
 
   /** Wait until no frame has arrived for `quiet` ms (at most `limit`): an overloaded server's backlog drains
