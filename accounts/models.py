@@ -53,3 +53,28 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class LoginSession(models.Model):
+    """One sign-in: its refresh tokens, through every rotation, and each access token minted from them carry
+    its id (accounts.tokens.SESSION_CLAIM). Ending it refuses them all and closes its sockets (4401)."""
+
+    id = models.CharField(primary_key=True, max_length=64, editable=False)  # the first refresh token's jti
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions"
+    )
+    device = models.CharField(max_length=100, blank=True)  # "Firefox 133 on Linux", from the User-Agent
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()  # the sign-in, then each refresh of its access token
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "ended_at"], name="login_session_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.device or 'session'} of {self.user_id}"
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ended_at is not None

@@ -1,16 +1,21 @@
 """Every read of accounts."""
 
+from datetime import UTC, datetime
+
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.utils.http import urlsafe_base64_decode
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token, UntypedToken
 
 from accounts import tokens
 from accounts.exceptions import AccountSuspended
-from accounts.models import ApiToken, User
-from core.errors import NotFound
+from accounts.models import ApiToken, LoginSession, User
+from core.errors import NotFound, Refused
 
 
 def user_search(*, query: str, ids: list[int] | None = None) -> QuerySet[User]:
@@ -33,6 +38,53 @@ def session_has_ended(token: Token) -> bool:
     """Whether the login session a JWT belongs to was ended by a logout (tokens without one never are)."""
     session_id = token.get(tokens.SESSION_CLAIM)
     return bool(session_id) and bool(cache.get(ended_session_key(str(session_id))))
+
+
+def login_session_list_for_user(*, user: User) -> QuerySet[LoginSession]:
+    """The user's sessions still signed in (not ended, refreshed within a refresh token's lifetime), the most
+    recently seen first."""
+    alive_since = datetime.now(tz=UTC) - jwt_settings.REFRESH_TOKEN_LIFETIME
+    return LoginSession.objects.filter(
+        user=user, ended_at__isnull=True, last_seen_at__gte=alive_since
+    ).order_by("-last_seen_at", "-pk")
+
+
+def login_session_get_for_user(*, user: User, session_id: str) -> LoginSession:
+    session = login_session_list_for_user(user=user).filter(pk=session_id).first()
+    if session is None:
+        raise NotFound("No such session.")
+    return session
+
+
+def login_session_for_refresh(token: Token) -> LoginSession:
+    """The live session a (signed, unexpired) refresh token belongs to; InvalidToken once it has ended."""
+    session = LoginSession.objects.filter(pk=str(token.get(tokens.SESSION_CLAIM, ""))).first()
+    if session is None or session.has_ended:
+        raise InvalidToken("This session has ended; log in again.")
+    return session
+
+
+def users_for_password_reset(*, address: str) -> QuerySet[User]:
+    """The accounts a reset link may be sent to for an address: active people who sign in with a password."""
+    return User.objects.filter(email__iexact=address.strip(), is_active=True, is_bot=False).exclude(
+        password__startswith=UNUSABLE_PASSWORD_PREFIX
+    )
+
+
+def user_for_password_reset_link(*, uid: str, token: str) -> User:
+    """The user a reset link was made for, while it is valid: unused (its token signs the password hash and
+    last login), unexpired (PASSWORD_RESET_TIMEOUT) and not forged."""
+    try:
+        user_id = int(urlsafe_base64_decode(uid).decode())
+    except (ValueError, UnicodeDecodeError):
+        user_id = 0  # no user has it
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise Refused(
+            "invalid_link",
+            "This reset link is invalid: it was used, has expired or was mistyped. Ask for a new one.",
+        )
+    return user
 
 
 def user_may_act(user: User) -> bool:

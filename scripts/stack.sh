@@ -2,7 +2,8 @@
 # The full Parley stack on this machine's services, in the background:
 #   nginx (127.0.0.1:$STACK_PORT) -> $WORKERS web workers (127.0.0.1:8001..800N; uvicorn, or Daphne
 #   with STACK_SERVER=daphne) + one Celery worker (metrics on the port after the last web worker's),
-#   + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set.
+#   + Celery beat (periodic tasks) + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set
+#   + an SMTP server on 127.0.0.1:1025 that logs every email (.stack/logs/mail.log) unless EMAIL_URL is set.
 # PostgreSQL, Redis and RabbitMQ are the machine's own (see `make services`).
 #
 # Usage: scripts/stack.sh up | down | status
@@ -29,6 +30,7 @@ WORKERS="${WORKERS:-2}"
 STACK_PORT="${STACK_PORT:-8080}"
 WORKER_BASE_PORT="${STACK_WORKER_BASE_PORT:-8001}"
 MOTO_PORT="${STACK_MOTO_PORT:-9000}"
+MAIL_PORT="${STACK_MAIL_PORT:-1025}"
 STACK_TIMEOUT="${STACK_TIMEOUT:-60}" # seconds to wait for readiness
 # The web server: uvicorn (uvloop, httptools) by default, ~20 % less CPU per send; Daphne stays supported.
 STACK_SERVER="${STACK_SERVER:-uvicorn}"
@@ -48,7 +50,8 @@ die() {
 set_environment() {
     WORKER_BASE_PORT="${STACK_WORKER_BASE_PORT:-$WORKER_BASE_PORT}"
     MOTO_PORT="${STACK_MOTO_PORT:-$MOTO_PORT}"
-    export STACK_WORKER_BASE_PORT="$WORKER_BASE_PORT" STACK_MOTO_PORT="$MOTO_PORT"
+    MAIL_PORT="${STACK_MAIL_PORT:-$MAIL_PORT}"
+    export STACK_WORKER_BASE_PORT="$WORKER_BASE_PORT" STACK_MOTO_PORT="$MOTO_PORT" STACK_MAIL_PORT="$MAIL_PORT"
     # The Celery worker's metrics exporter (docs/operations.md): by default the port after the workers'.
     export STACK_CELERY_METRICS_PORT="${STACK_CELERY_METRICS_PORT:-$((WORKER_BASE_PORT + WORKERS))}"
     export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-chatproject.settings.base}"
@@ -74,9 +77,15 @@ set_environment() {
         if [[ -z "${S3_ENDPOINT_URL:-}" ]]; then STACK_MOTO=1; else STACK_MOTO=0; fi
     fi
     [[ "$STACK_MOTO" == 1 ]] && export S3_ENDPOINT_URL="${S3_ENDPOINT_URL:-http://127.0.0.1:$MOTO_PORT}"
+    # Email goes to a local SMTP server (aiosmtpd) that logs every message, unless one is set.
+    if [[ -z "${STACK_MAIL:-}" ]]; then
+        if [[ -z "${EMAIL_URL:-}${EMAIL_HOST:-}" ]]; then STACK_MAIL=1; else STACK_MAIL=0; fi
+    fi
+    [[ "$STACK_MAIL" == 1 ]] && export EMAIL_URL="${EMAIL_URL:-smtp://127.0.0.1:$MAIL_PORT}"
+    export EMAIL_URL="${EMAIL_URL:-}" EMAIL_HOST="${EMAIL_HOST:-}"
     export STACK_URL="http://127.0.0.1:$STACK_PORT"
     export STACK_WS_URL="ws://127.0.0.1:$STACK_PORT/ws/"
-    export WORKERS STACK_PORT STACK_MOTO
+    export WORKERS STACK_PORT STACK_MOTO STACK_MAIL
 }
 
 write_env_file() {
@@ -85,9 +94,9 @@ write_env_file() {
     # Single-quoted values: plain for python-dotenv too, and safe for any character in bash.
     for name in DJANGO_SETTINGS_MODULE PARLEY_DATA_DIR DJANGO_DEBUG DJANGO_ALLOWED_HOSTS \
         DJANGO_CSRF_TRUSTED_ORIGINS REFRESH_COOKIE_SECURE DATABASE_URL REDIS_URL CELERY_BROKER_URL \
-        S3_BUCKET S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_ENDPOINT_URL \
+        S3_BUCKET S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_ENDPOINT_URL EMAIL_URL EMAIL_HOST \
         STACK_URL STACK_WS_URL WORKERS STACK_PORT STACK_MOTO STACK_WORKER_BASE_PORT STACK_MOTO_PORT \
-        STACK_CELERY_METRICS_PORT; do
+        STACK_MAIL STACK_MAIL_PORT STACK_CELERY_METRICS_PORT; do
         value="${!name}"
         printf "export %s='%s'\n" "$name" "${value//\'/\'\\\'\'}" >>"$ENV_FILE"
     done
@@ -115,6 +124,8 @@ marker_for() {
     case "$1" in
     web-*) printf 'chatproject.asgi:application' ;; # uvicorn or daphne
     moto) printf 'moto_server' ;;
+    mail) printf 'aiosmtpd' ;;
+    beat) printf 'celery -A chatproject beat' ;;
     *) printf '%s' "$1" ;; # nginx, celery
     esac
 }
@@ -203,6 +214,7 @@ check_ports_free() {
     mapfile -t ports < <(worker_ports)
     ports+=("$STACK_PORT" "$STACK_CELERY_METRICS_PORT")
     [[ "$STACK_MOTO" == 1 ]] && ports+=("$MOTO_PORT")
+    [[ "$STACK_MAIL" == 1 ]] && ports+=("$MAIL_PORT")
     for port in "${ports[@]}"; do
         ! port_in_use "$port" || die "127.0.0.1:$port is already in use by something else"
     done
@@ -244,6 +256,14 @@ start_moto() {
     [[ "$STACK_MOTO" == 1 ]] || return 0
     start_process moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
     wait_until moto http_ok "$S3_ENDPOINT_URL/"
+}
+
+# Prints each message it receives (headers and body) into .stack/logs/mail.log.
+start_mail() {
+    [[ "$STACK_MAIL" == 1 ]] || return 0
+    start_process mail "$VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" \
+        -c aiosmtpd.handlers.Debugging
+    wait_until mail port_in_use "$MAIL_PORT"
 }
 
 ensure_bucket() {
@@ -364,6 +384,11 @@ start_celery() {
         --hostname "stack@%h"
 }
 
+# The periodic tasks (CELERY_BEAT_SCHEDULE); beat's schedule file stays in the run folder.
+start_beat() {
+    start_process beat "$VENV/bin/celery" -A chatproject beat -l info --schedule "$RUN_DIR/celerybeat-schedule"
+}
+
 # --- Status ------------------------------------------------------------------------------------
 
 # Every process `up` starts (moto only when it started one).
@@ -372,7 +397,9 @@ stack_members() {
     echo nginx
     for ((i = 1; i <= WORKERS; i++)); do echo "web-$i"; done
     echo celery
+    echo beat
     [[ "$STACK_MOTO" == 1 ]] && echo moto
+    [[ "$STACK_MAIL" == 1 ]] && echo mail
     return 0
 }
 
@@ -394,6 +421,11 @@ print_summary() {
     done
     printf '  %-9s 127.0.0.1:%s  pid %s\n' nginx "$STACK_PORT" "$(<"$(pid_file nginx)")"
     printf '  %-9s %-15s pid %s  (metrics)\n' celery "127.0.0.1:$STACK_CELERY_METRICS_PORT" "$(<"$(pid_file celery)")"
+    printf '  %-9s %-15s pid %s\n' beat "" "$(<"$(pid_file beat)")"
+    if [[ "$STACK_MAIL" == 1 ]]; then
+        printf '  %-9s 127.0.0.1:%s  pid %s  (emails: %s)\n' \
+            mail "$MAIL_PORT" "$(<"$(pid_file mail)")" "$LOG_DIR/mail.log"
+    fi
     if [[ "$STACK_MOTO" == 1 ]]; then
         printf '  %-9s 127.0.0.1:%s  pid %s\n' moto "$MOTO_PORT" "$(<"$(pid_file moto)")"
     else
@@ -453,10 +485,12 @@ cmd_up() {
     prepare_django
     DEADLINE=$((SECONDS + STACK_TIMEOUT))
     start_moto
+    start_mail
     ensure_bucket
     local i
     for ((i = 1; i <= WORKERS; i++)); do start_worker "$i"; done
     start_celery
+    start_beat
     for ((i = 1; i <= WORKERS; i++)); do wait_worker "$i"; done
     wait_until celery celery_ready
     start_nginx
@@ -475,8 +509,10 @@ stop_all() {
         name="$(basename "$file" .pid)"
         stop_process "$name"
     done
+    stop_process beat
     stop_process celery
     stop_process moto
+    stop_process mail
     for file in "$PID_DIR"/*.pid; do # anything else a future version may have started
         [[ -e "$file" ]] && stop_process "$(basename "$file" .pid)"
     done

@@ -3,7 +3,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from chatproject.celery import app as celery_app
 from core.redis import get_redis
 from realtime.redis_watch import EPOCH_KEY
 from tests.accounts.factories import UserFactory
+from tests.mail import SmtpServer
 
 
 def _clean_redis_keys() -> None:
@@ -169,3 +170,17 @@ def persistence_worker(transactional_db):
             worker.changed.wait(timeout=1)
         worker.wait_idle()
     worker.stop()
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[SmtpServer]:
+    """A real SMTP server Parley's email task sends to; tasks run in-process, as in the embedded mode."""
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager, conf.task_eager_propagates = True, True
+    yield server
+    conf.task_always_eager, conf.task_eager_propagates = saved
+    server.stop()

@@ -84,7 +84,7 @@ def test_web_can_scale_behind_nginx(compose_config):
     assert "server web:8000 resolve" in nginx_conf
 
 
-@pytest.mark.parametrize("service", ["web", "worker"])
+@pytest.mark.parametrize("service", ["web", "worker", "beat"])
 def test_app_services_wait_for_migrations(compose_config, service):
     depends_on = compose_config["services"][service]["depends_on"]
     assert depends_on["migrate"]["condition"] == "service_completed_successfully"

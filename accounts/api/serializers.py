@@ -1,12 +1,18 @@
-from typing import Any
-
 from rest_framework import serializers
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import Token
 
-from accounts import tokens
-from accounts.models import User
+from accounts.models import LoginSession, User
+
+PASSWORD_MAX_LENGTH = 128
+
+
+def password_field(**kwargs: object) -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True,
+        max_length=PASSWORD_MAX_LENGTH,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 USERS_BY_ID_MAX = 20  # the users list's page size: one request names them all
 
@@ -15,17 +21,6 @@ class RegisterInputSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-
-
-class SessionTokenObtainPairSerializer(TokenObtainPairSerializer):
-    """simplejwt's login, its refresh token naming a new session, which its rotations and every access token
-    minted from it carry on (accounts.tokens.SESSION_CLAIM)."""
-
-    @classmethod
-    def get_token(cls, user: Any) -> Token:
-        refresh = super().get_token(user)
-        refresh[tokens.SESSION_CLAIM] = refresh[jwt_settings.JTI_CLAIM]
-        return refresh
 
 
 class PublicUserSerializer(serializers.ModelSerializer):
@@ -125,3 +120,37 @@ class BotSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "display_name", "owner", "date_joined"]
         read_only_fields = fields
+
+
+# --- passwords and sessions
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = password_field()
+    new_password = password_field()
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="From the reset link.")
+    token = serializers.CharField(max_length=128, help_text="From the reset link.")
+    new_password = password_field()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class LoginSessionSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="The session this request was made with.")
+
+    class Meta:
+        model = LoginSession
+        fields = ["id", "device", "ip_address", "created_at", "last_seen_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, session: LoginSession) -> bool:
+        return session.pk == self.context.get("current_session")

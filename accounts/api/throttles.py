@@ -1,4 +1,4 @@
-"""Registration and login throttles, per client IP and per username, kept in the default cache."""
+"""Throttles of the account endpoints (login, registration, passwords), kept in the default cache."""
 
 import hashlib
 
@@ -21,9 +21,37 @@ class AuthUsernameThrottle(SimpleRateThrottle):
         username = request.data.get("username") if isinstance(request.data, dict) else None
         if not isinstance(username, str) or not username:
             return None
-        # Hashed: the key stays short and safe for any cache, and no username is stored in it.
-        digest = hashlib.sha256(username.lower().encode()).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": digest}
+        return self.cache_format % {"scope": self.scope, "ident": _digest(username)}
+
+
+def _digest(value: str) -> str:
+    """Hashed: the key stays short and safe for any cache, and no name or address is stored in it."""
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()
+
+
+class PasswordResetAddressThrottle(SimpleRateThrottle):
+    """Reset emails per address, whoever asks: nobody can flood an inbox."""
+
+    scope = "password_reset_address"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        address = request.data.get("email") if isinstance(request.data, dict) else None
+        if not isinstance(address, str) or not address:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": _digest(address)}
+
+
+class PasswordCheckThrottle(SimpleRateThrottle):
+    """Requests that check the signed-in user's password (change it, turn off 2FA, delete the account), per
+    user: a stolen session cannot guess the password at the API's general rate."""
+
+    scope = "password_check"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": user.pk}
 
 
 AUTH_THROTTLES = [AuthIPThrottle, AuthUsernameThrottle]

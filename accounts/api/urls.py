@@ -1,12 +1,22 @@
 from django.urls import path
 
-from accounts.api import views
+from accounts.api import security, views
 
 urlpatterns = [
     path("auth/register/", views.RegisterApi.as_view(), name="auth-register"),
     path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/password/change/", security.PasswordChangeApi.as_view(), name="auth-password-change"),
+    path("auth/password/reset/", security.PasswordResetApi.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        security.PasswordResetConfirmApi.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path("sessions/", security.LoginSessionListApi.as_view(), name="sessions"),
+    path("sessions/sign-out-everywhere/", security.SignOutEverywhereApi.as_view(), name="sessions-end-all"),
+    path("sessions/<str:session_id>/", security.LoginSessionDetailApi.as_view(), name="session"),
     path("users/me/", views.MeApi.as_view(), name="users-me"),
     path("users/", views.UserListApi.as_view(), name="users-list"),
 ]

@@ -1,20 +1,25 @@
 """Thin views over accounts: registration, JWT tokens (body or HttpOnly cookie), profile, search."""
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
-from accounts import selectors, services
+from accounts import selectors, services, tokens
 from accounts.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateInputSerializer,
@@ -26,7 +31,6 @@ from accounts.api.serializers import (
     PublicUserSerializer,
     RegisteredUserSerializer,
     RegisterInputSerializer,
-    SessionTokenObtainPairSerializer,
     TokenObtainInputSerializer,
     TokenPairSerializer,
     TokenRefreshInputSerializer,
@@ -38,6 +42,26 @@ from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken
 
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
+NO_ACCOUNT = "No active account found with the given credentials"
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address as DRF's throttles see it (its proxy settings apply); None if it is not one."""
+    ident = BaseThrottle().get_ident(request)
+    try:
+        return str(ipaddress.ip_address(ident))
+    except ValueError:
+        return None
+
+
+def site_url(request: Request) -> str:
+    """The address this request came to (Host is checked against ALLOWED_HOSTS), for links in emails."""
+    return request.build_absolute_uri("/")
+
+
+def current_session(request: Request) -> str:
+    """The login session of a request authenticated with a JWT; "" otherwise."""
+    return str(request.auth.get(tokens.SESSION_CLAIM, "")) if isinstance(request.auth, Token) else ""
 
 
 def _token_response(tokens: dict[str, Any], *, use_cookie: bool) -> Response:
@@ -95,14 +119,22 @@ class TokenObtainApi(PublicApi):
 
     @extend_schema(request=TokenObtainInputSerializer, responses={200: TokenPairSerializer})
     def post(self, request: Request) -> Response:
+        """Sign in: a new login session (listed under /sessions/) and its token pair."""
         data = TokenObtainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         credentials = {key: data.validated_data[key] for key in ("username", "password")}
         if selectors.suspended_user_for_credentials(**credentials) is not None:
             raise AccountSuspended()  # only with the right password: no one else learns of the suspension
-        pair = SessionTokenObtainPairSerializer(data=credentials)
-        pair.is_valid(raise_exception=True)  # one 401 body for an unknown user and a wrong password
-        return _token_response(pair.validated_data, use_cookie=data.validated_data["use_cookie"])
+        user = authenticate(request, **credentials)
+        if user is None:  # one 401 body for an unknown user and a wrong password
+            raise AuthenticationFailed(NO_ACCOUNT, code="no_active_account")
+        refresh = services.session_start(
+            user=user,
+            ip_address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        pair = {"access": refresh.access_token, "refresh": refresh}
+        return _token_response(pair, use_cookie=data.validated_data["use_cookie"])
 
 
 class TokenRefreshApi(PublicApi):
@@ -113,9 +145,11 @@ class TokenRefreshApi(PublicApi):
             raise AccountSuspended()
         rotated = TokenRefreshSerializer(data={"refresh": token})
         try:
+            session = selectors.login_session_for_refresh(RefreshToken(token))  # type: ignore[arg-type]
             rotated.is_valid(raise_exception=True)
         except TokenError as error:
             raise InvalidToken(str(error)) from error
+        services.session_seen(session=session, ip_address=client_ip(request))
         return _token_response(rotated.validated_data, use_cookie=from_cookie)
 
 

@@ -178,6 +178,30 @@ if not (VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY):
     VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = _vapid["public"], _vapid["private"]
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@parley.invalid")
 
+# --- Email (docs/accounts.md): rendered from templates and sent by a Celery task (accounts.tasks), never in
+# a request. SMTP when EMAIL_URL (smtp://, smtp+tls://, smtps://) or EMAIL_HOST is set; otherwise, as in the
+# embedded mode, each message is written to DATA_DIR/mail/ and its links printed on the console.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <parley@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+if env.str("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"]
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = (
+        _email["EMAIL_HOST_USER"] or "",
+        _email["EMAIL_HOST_PASSWORD"] or "",
+    )
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _email.get("EMAIL_USE_TLS", False), _email.get("EMAIL_USE_SSL", False)
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "core.mail.DropFolderBackend"
+# The site's address in emails' links (https://chat.example.com); unset = the address the request came to.
+PUBLIC_URL = env.str("PUBLIC_URL", default="").rstrip("/")
+
 # --- Accounts and authentication.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -212,6 +236,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env.str("THROTTLE_AUTH_IP", default="20/min"),
         "auth_username": env.str("THROTTLE_AUTH_USERNAME", default="10/min"),
+        "password_reset_address": env.str("THROTTLE_PASSWORD_RESET_ADDRESS", default="5/hour"),
+        "password_check": env.str("THROTTLE_PASSWORD_CHECK", default="10/hour"),
         "user": env.str("THROTTLE_USER", default="600/min"),
         "user_ip": env.str("THROTTLE_USER_IP", default="1200/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),
@@ -228,6 +254,8 @@ SIMPLE_JWT = {
     "SIGNING_KEY": SECRET_KEY,
 }
 REFRESH_COOKIE_NAME = "parley_refresh"
+# A password reset link works once, for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60)
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=True)
 
 SPECTACULAR_SETTINGS = {

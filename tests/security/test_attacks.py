@@ -18,12 +18,10 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts import services
-from accounts.api.serializers import SessionTokenObtainPairSerializer
 from chatproject.asgi import application
 from files.models import StoredFile
 from messaging.models import Message, Reaction
 from notifications.models import PushSubscription
-from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.files.factories import MessageFactory, StoredFileFactory
 from tests.messaging.conftest import ORIGIN
 
@@ -307,12 +305,9 @@ def _other_user_id(user) -> str:
 
 def _logged_out(user) -> str:
     """An access token whose session has since logged out."""
-    serializer = SessionTokenObtainPairSerializer(
-        data={"username": user.username, "password": DEFAULT_PASSWORD}
-    )
-    serializer.is_valid(raise_exception=True)
-    services.session_end(refresh_token=serializer.validated_data["refresh"])
-    return serializer.validated_data["access"]
+    refresh = services.session_start(user=user, ip_address=None, user_agent="")
+    services.session_end(refresh_token=str(refresh))
+    return str(refresh.access_token)
 
 
 BAD_TOKENS = {

@@ -23,6 +23,7 @@ STACK_ENV = {
     "STACK_PORT": str(slot.port(8180)),
     "STACK_WORKER_BASE_PORT": str(slot.port(8181)),
     "STACK_MOTO_PORT": str(slot.port(8190)),
+    "STACK_MAIL_PORT": str(slot.port(8191)),
     "WORKERS": "2",
     "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{slot.name('parley_stack_test')}",
     "REDIS_URL": slot.redis_url(13),

@@ -1,19 +1,15 @@
-"""Every write to accounts."""
+"""Writes to users: registration, profile, API tokens, bots and suspension."""
 
 from datetime import UTC, datetime
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.crypto import get_random_string
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import selectors, tokens
+from accounts import tokens
 from accounts.models import ApiToken, User
-from realtime import close_codes, fanout
 
 API_TOKENS_MAX_PER_USER = 20
 BOTS_MAX_PER_OWNER = 20
@@ -39,22 +35,6 @@ def user_update_profile(*, user: User, display_name: str) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name"])
     return user
-
-
-def session_end(*, refresh_token: str) -> None:
-    """Log out: blacklist the refresh token, so it can never be used again, and end its session, so the
-    access tokens minted from it stop working now rather than when they expire, and the sockets opened with
-    them close (4401). Raises TokenError if the refresh token is invalid."""
-    refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]
-    refresh.blacklist()
-    if session_id := refresh.get(tokens.SESSION_CLAIM):
-        # No access token of the session outlives this: none can be minted from the blacklisted refresh.
-        lifetime = jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()
-        cache.set(selectors.ended_session_key(session_id), True, timeout=int(lifetime) + 1)
-        user_id = refresh[jwt_settings.USER_ID_CLAIM]
-        fanout.after_commit(
-            fanout.close_user_sockets, int(user_id), close_codes.UNAUTHENTICATED, session=str(session_id)
-        )
 
 
 # --- API tokens and bots

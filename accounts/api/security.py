@@ -1,0 +1,123 @@
+"""Thin views over an account's security: password change and reset, login sessions (docs/accounts.md)."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import selectors, services
+from accounts.api.serializers import (
+    DetailSerializer,
+    LoginSessionSerializer,
+    PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
+)
+from accounts.api.throttles import AuthIPThrottle, PasswordCheckThrottle, PasswordResetAddressThrottle
+from accounts.api.views import (
+    REFRESH_COOKIE_PATH,
+    IntegrationsApi,
+    PublicApi,
+    current_session,
+    site_url,
+)
+from accounts.authentication import request_user
+from core.throttles import UserThrottle
+
+RESET_SENT = (
+    "If an account uses this address, we have sent it a link to choose a new password. "
+    "It works once and expires in {minutes} minutes."
+)
+
+
+class SignedInApi(IntegrationsApi):
+    """For a person signed in with a password (a JWT of a login session), never an API token."""
+
+
+# --- passwords
+
+
+class PasswordChangeApi(SignedInApi):
+    throttle_classes = [UserThrottle, PasswordCheckThrottle]
+
+    @extend_schema(
+        request=PasswordChangeInputSerializer,
+        responses={204: OpenApiResponse(description="Changed; every other session is signed out")},
+    )
+    def post(self, request: Request) -> Response:
+        """Change your password. Every other session ends at once (its sockets close with 4401); this one
+        stays signed in."""
+        data = PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_change(
+            user=request_user(request),
+            **data.validated_data,
+            session_id=current_session(request),
+            site_url=site_url(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetApi(PublicApi):
+    throttle_classes = [AuthIPThrottle, PasswordResetAddressThrottle]
+
+    @extend_schema(request=PasswordResetInputSerializer, responses={202: DetailSerializer})
+    def post(self, request: Request) -> Response:
+        """Ask for a password reset link by email. The answer is the same whether or not an account uses the
+        address, and so is the work done here: the address is looked up by the task that sends the email."""
+        data = PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_ask(address=data.validated_data["email"], site_url=site_url(request))
+        detail = RESET_SENT.format(minutes=settings.PASSWORD_RESET_TIMEOUT // 60)
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(PublicApi):
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(
+        request=PasswordResetConfirmInputSerializer,
+        responses={204: OpenApiResponse(description="Password set; every session is signed out")},
+    )
+    def post(self, request: Request) -> Response:
+        """Choose a new password with the `uid` and `token` of a reset link (the part after `#`). The link
+        then stops working, and every session of the account ends. A used, expired or forged link is refused
+        with 400 `invalid_link`."""
+        data = PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- login sessions
+
+
+class LoginSessionListApi(SignedInApi):
+    @extend_schema(responses={200: LoginSessionSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        """Where you are signed in: one entry per sign-in, with its device, address and last use."""
+        sessions = selectors.login_session_list_for_user(user=request_user(request))
+        context = {"current_session": current_session(request)}
+        return Response(LoginSessionSerializer(sessions, many=True, context=context).data)
+
+
+class LoginSessionDetailApi(SignedInApi):
+    @extend_schema(responses={204: OpenApiResponse(description="Signed out; its sockets closed (4401)")})
+    def delete(self, request: Request, session_id: str) -> Response:
+        """Sign one session out, at once: its tokens are refused and its sockets close."""
+        session = selectors.login_session_get_for_user(user=request_user(request), session_id=session_id)
+        services.login_session_end(session=session)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignOutEverywhereApi(SignedInApi):
+    @extend_schema(
+        request=None, responses={204: OpenApiResponse(description="Every session signed out, this one too")}
+    )
+    def post(self, request: Request) -> Response:
+        """Sign out every session of the account, this one included."""
+        services.login_sessions_end_all(user=request_user(request))
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response.delete_cookie(settings.REFRESH_COOKIE_NAME, path=REFRESH_COOKIE_PATH, samesite="Strict")
+        return response

@@ -1,0 +1,56 @@
+"""Every write to accounts (docs/architecture.md): users, API tokens and bots (`users`), login sessions
+(`sessions`), passwords (`passwords`)."""
+
+from accounts.services.passwords import (
+    password_change,
+    password_reset_ask,
+    password_reset_confirm,
+    password_reset_request,
+)
+from accounts.services.sessions import (
+    describe_device,
+    login_session_end,
+    login_sessions_end_all,
+    session_end,
+    session_seen,
+    session_start,
+)
+from accounts.services.users import (
+    API_TOKENS_MAX_PER_USER,
+    BOTS_MAX_PER_OWNER,
+    api_token_create,
+    api_token_revoke,
+    api_token_touch,
+    bot_create,
+    bot_deactivate,
+    bot_username_for,
+    user_register,
+    user_reinstate,
+    user_suspend,
+    user_update_profile,
+)
+
+__all__ = [
+    "API_TOKENS_MAX_PER_USER",
+    "BOTS_MAX_PER_OWNER",
+    "api_token_create",
+    "api_token_revoke",
+    "api_token_touch",
+    "bot_create",
+    "bot_deactivate",
+    "bot_username_for",
+    "describe_device",
+    "login_session_end",
+    "login_sessions_end_all",
+    "password_change",
+    "password_reset_ask",
+    "password_reset_confirm",
+    "password_reset_request",
+    "session_end",
+    "session_seen",
+    "session_start",
+    "user_register",
+    "user_reinstate",
+    "user_suspend",
+    "user_update_profile",
+]

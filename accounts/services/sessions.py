@@ -1,0 +1,97 @@
+"""Login sessions: starting one (a password sign-in), keeping it seen, and ending one or all of them.
+
+Ending a session is immediate everywhere: its row refuses its refresh tokens, a cache key (kept as long as an
+access token lives) refuses its access tokens with no database query, and its sockets close with 4401 on
+every worker."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth.models import update_last_login
+from django.core.cache import cache
+from django.db import transaction
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from ua_parser import parse as parse_user_agent
+
+from accounts import selectors, tokens
+from accounts.models import LoginSession, User
+from realtime import close_codes, fanout
+
+SEEN_EVERY = timedelta(minutes=1)  # a session's last_seen_at moves at most this often (one UPDATE)
+
+
+def describe_device(user_agent: str) -> str:
+    """ "Firefox 133 on Linux" from a User-Agent header; "" when it names nothing known."""
+    parsed = parse_user_agent(user_agent[:512]) if user_agent else None
+    if parsed is None or parsed.user_agent is None:
+        return ""
+    browser = " ".join(filter(None, (parsed.user_agent.family, parsed.user_agent.major)))
+    return f"{browser} on {parsed.os.family}"[:100] if parsed.os else browser[:100]
+
+
+@transaction.atomic
+def session_start(*, user: User, ip_address: str | None, user_agent: str) -> RefreshToken:
+    """A new login session for a user who has proven who they are; its first refresh token."""
+    refresh = RefreshToken.for_user(user)
+    session_id = str(refresh[jwt_settings.JTI_CLAIM])
+    refresh[tokens.SESSION_CLAIM] = session_id
+    LoginSession.objects.create(
+        id=session_id,
+        user=user,
+        device=describe_device(user_agent),
+        ip_address=ip_address,
+        last_seen_at=datetime.now(tz=UTC),
+    )
+    update_last_login(None, user)  # type: ignore[arg-type]
+    return refresh
+
+
+def session_seen(*, session: LoginSession, ip_address: str | None) -> None:
+    """A refresh of the session's access token: it is in use, from this address."""
+    now = datetime.now(tz=UTC)
+    if now - session.last_seen_at >= SEEN_EVERY or session.ip_address != ip_address:
+        LoginSession.objects.filter(pk=session.pk).update(last_seen_at=now, ip_address=ip_address)
+
+
+def _end(user_id: int, session_ids: list[str]) -> None:
+    if not session_ids:
+        return
+    LoginSession.objects.filter(pk__in=session_ids, ended_at__isnull=True).update(
+        ended_at=datetime.now(tz=UTC)
+    )
+    # No access token of these sessions outlives the key: none can be minted once its row has ended.
+    lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 1
+    ended = {selectors.ended_session_key(session_id): True for session_id in session_ids}
+    cache.set_many(ended, timeout=lifetime)  # now: refusing a little early is the safe side of a rollback
+    for session_id in session_ids:
+        fanout.after_commit(
+            fanout.close_user_sockets, user_id, close_codes.UNAUTHENTICATED, session=session_id
+        )
+
+
+@transaction.atomic
+def session_end(*, refresh_token: str) -> None:
+    """Log out: blacklist the refresh token, so it can never be used again, and end its session, so the
+    access tokens minted from it stop working now rather than when they expire, and the sockets opened with
+    them close (4401). Raises TokenError if the refresh token is invalid."""
+    refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]
+    refresh.blacklist()
+    if session_id := refresh.get(tokens.SESSION_CLAIM):
+        _end(int(refresh[jwt_settings.USER_ID_CLAIM]), [str(session_id)])
+
+
+@transaction.atomic
+def login_session_end(*, session: LoginSession) -> None:
+    """Sign one session out (a device the user no longer trusts)."""
+    _end(session.user_id, [session.pk])
+
+
+@transaction.atomic
+def login_sessions_end_all(*, user: User, keep: str = "") -> int:
+    """Sign out every session of the user but `keep` (the one asking, when it stays signed in). Returns how
+    many were ended."""
+    session_ids = list(
+        selectors.login_session_list_for_user(user=user).exclude(pk=keep).values_list("pk", flat=True)
+    )
+    _end(user.pk, session_ids)
+    return len(session_ids)

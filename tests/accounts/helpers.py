@@ -1,0 +1,34 @@
+"""Signing in as the web app does, for the account tests."""
+
+from rest_framework.test import APIClient
+
+from tests.accounts.factories import DEFAULT_PASSWORD
+
+LOGIN_URL = "/api/v1/auth/token/"
+REFRESH_URL = "/api/v1/auth/token/refresh/"
+ME_URL = "/api/v1/users/me/"
+
+
+def login(
+    user, *, password: str = DEFAULT_PASSWORD, user_agent: str = "", ip: str = "127.0.0.1", **extra
+) -> dict:
+    """A new login session's token pair (the refresh token in the body)."""
+    response = APIClient().post(
+        LOGIN_URL,
+        {"username": user.username, "password": password, **extra},
+        format="json",
+        HTTP_USER_AGENT=user_agent,
+        REMOTE_ADDR=ip,
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def client_for(tokens: dict) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    return client
+
+
+def refresh(tokens: dict) -> int:
+    return APIClient().post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json").status_code
