@@ -2,13 +2,72 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from solo.admin import SingletonModelAdmin
 
-from accounts import services
-from accounts.models import ApiToken, User
+from accounts import selectors, services
+from accounts.models import AccountPolicy, ApiToken, LoginSession, User
+from core.errors import Refused
+
+
+class TwoFactorAdminLoginForm(AdminAuthenticationForm):
+    """The admin's sign-in asks for the two-factor code of those who have it on, and refuses staff the account
+    policy requires it of until they have turned it on in the app."""
+
+    otp = forms.CharField(
+        label="Two-factor code",
+        required=False,
+        max_length=32,
+        help_text="If two-factor authentication is on: the 6-digit code, or a recovery code.",
+    )
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if selectors.staff_must_set_up_two_factor(user):
+            raise ValidationError(
+                "Turn on two-factor authentication in the app (Settings) first.", code="no_2fa"
+            )
+        if selectors.two_factor_device(user=user) is None:
+            return
+        try:
+            services.two_factor_verify(user=user, code=self.cleaned_data.get("otp") or "")
+        except Refused as refused:
+            raise ValidationError(refused.detail, code=refused.code) from refused
+
+
+admin.site.login_form = TwoFactorAdminLoginForm
+admin.site.login_template = "accounts/admin_login.html"
+
+
+@admin.register(AccountPolicy)
+class AccountPolicyAdmin(SingletonModelAdmin):
+    pass
+
+
+@admin.register(LoginSession)
+class LoginSessionAdmin(admin.ModelAdmin):
+    """Who is signed in where; a session ended here is ended everywhere at once, as from the app."""
+
+    list_display = ("user", "device", "ip_address", "created_at", "last_seen_at", "ended_at")
+    list_filter = (("ended_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__username",)
+    readonly_fields = list_display
+    actions = ["end"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Sign the selected sessions out", permissions=["delete"])
+    def end(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
+        for session in queryset.filter(ended_at__isnull=True):
+            services.login_session_end(session=session)
 
 
 @admin.register(User)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from solo.models import SingletonModel
 
 
 class User(AbstractUser):
@@ -78,3 +79,33 @@ class LoginSession(models.Model):
     @property
     def has_ended(self) -> bool:
         return self.ended_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app (a lost phone). Only a SHA-256 is stored: the
+    codes are random, shown once, when made."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"
+
+
+class AccountPolicy(SingletonModel):
+    """The workspace's account rules, edited by admins in the Django admin (docs/accounts.md)."""
+
+    require_two_factor_for_staff = models.BooleanField(
+        default=False,
+        help_text="Staff (moderators, admins) must turn on two-factor authentication before they can use the "
+        "app, the API or the admin.",
+    )
+
+    class Meta:
+        verbose_name = "account policy"
+
+    def __str__(self) -> str:
+        return "Account policy"

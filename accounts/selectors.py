@@ -7,6 +7,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils.http import urlsafe_base64_decode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -14,7 +15,7 @@ from rest_framework_simplejwt.tokens import Token, UntypedToken
 
 from accounts import tokens
 from accounts.exceptions import AccountSuspended
-from accounts.models import ApiToken, LoginSession, User
+from accounts.models import AccountPolicy, ApiToken, LoginSession, RecoveryCode, User
 from core.errors import NotFound, Refused
 
 
@@ -85,6 +86,29 @@ def user_for_password_reset_link(*, uid: str, token: str) -> User:
             "This reset link is invalid: it was used, has expired or was mistyped. Ask for a new one.",
         )
     return user
+
+
+def two_factor_device(*, user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator app: two-factor authentication is on when there is one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def recovery_codes_left(*, user: User) -> int:
+    return RecoveryCode.objects.filter(user=user).count()
+
+
+def account_policy() -> AccountPolicy:
+    """The workspace's account rules (cached: django-solo keeps it in the default cache)."""
+    return AccountPolicy.get_solo()
+
+
+def staff_must_set_up_two_factor(user: User) -> bool:
+    """A staff member the policy requires two-factor authentication of, who has not turned it on."""
+    return (
+        user.is_staff
+        and account_policy().require_two_factor_for_staff
+        and two_factor_device(user=user) is None
+    )
 
 
 def user_may_act(user: User) -> bool:

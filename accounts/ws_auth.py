@@ -27,7 +27,9 @@ def _user_for_jwt(access: AccessToken) -> User | None:
     user = User.objects.select_related("bot_owner").filter(pk=user_id).first()
     if user is not None and user.is_suspended:
         raise AccountSuspended()
-    return user if user is not None and selectors.user_may_act(user) else None
+    if user is None or not selectors.user_may_act(user) or selectors.staff_must_set_up_two_factor(user):
+        return None
+    return user
 
 
 @database_sync_to_async

@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
 
 # The `Error` component (core.schema writes it), for views that name an error answer of their own.
 ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
@@ -41,6 +40,9 @@ REFUSED_STATUS = {
     "not_found": 404,
     "forbidden": 403,
     "rate_limited": 429,
+    "otp_required": 401,  # a sign-in that needs its second factor
+    "otp_invalid": 401,
+    "otp_throttled": 429,
 }
 
 
@@ -79,6 +81,9 @@ def _as_api_exception(exc: Exception) -> Exception:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Imported here: rest_framework.views loads the authentication classes, which import this module.
+    from rest_framework.views import exception_handler
+
     exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):

@@ -1,7 +1,12 @@
-"""Thin views over an account's security: password change and reset, login sessions (docs/accounts.md)."""
+"""Thin views over an account's security: password change and reset, login sessions, two-factor
+authentication (docs/accounts.md)."""
 
+import base64
+
+import qrcode
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from qrcode.image.svg import SvgPathImage
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +18,11 @@ from accounts.api.serializers import (
     PasswordChangeInputSerializer,
     PasswordResetConfirmInputSerializer,
     PasswordResetInputSerializer,
+    RecoveryCodesSerializer,
+    TotpEnrolmentSerializer,
+    TwoFactorCodeInputSerializer,
+    TwoFactorDisableInputSerializer,
+    TwoFactorStatusSerializer,
 )
 from accounts.api.throttles import AuthIPThrottle, PasswordCheckThrottle, PasswordResetAddressThrottle
 from accounts.api.views import (
@@ -32,7 +42,10 @@ RESET_SENT = (
 
 
 class SignedInApi(IntegrationsApi):
-    """For a person signed in with a password (a JWT of a login session), never an API token."""
+    """For a person signed in with a password (a JWT of a login session), never an API token. Open to staff
+    who must still turn on two-factor authentication: this is where they do."""
+
+    open_before_two_factor = True
 
 
 # --- passwords
@@ -121,3 +134,76 @@ class SignOutEverywhereApi(SignedInApi):
         response = Response(status=status.HTTP_204_NO_CONTENT)
         response.delete_cookie(settings.REFRESH_COOKIE_NAME, path=REFRESH_COOKIE_PATH, samesite="Strict")
         return response
+
+
+# --- two-factor authentication
+
+
+def _qr_code(url: str) -> str:
+    svg = qrcode.make(url, image_factory=SvgPathImage, box_size=8, border=2).to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+class TwoFactorApi(SignedInApi):
+    @extend_schema(responses={200: TwoFactorStatusSerializer})
+    def get(self, request: Request) -> Response:
+        user = request_user(request)
+        status_ = {
+            "enabled": selectors.two_factor_device(user=user) is not None,
+            "recovery_codes_left": selectors.recovery_codes_left(user=user),
+            "must_enable": selectors.staff_must_set_up_two_factor(user),
+        }
+        return Response(TwoFactorStatusSerializer(status_).data)
+
+
+class TotpEnrolmentApi(SignedInApi):
+    @extend_schema(request=None, responses={201: TotpEnrolmentSerializer})
+    def post(self, request: Request) -> Response:
+        """Start setting up an authenticator app: scan the QR code (or type the secret), then confirm with a
+        code. Nothing changes until confirmed; starting again replaces an unconfirmed set-up."""
+        device = services.totp_enrolment_start(user=request_user(request))
+        enrolment = {
+            "secret": base64.b32encode(device.bin_key).decode(),
+            "otpauth_url": device.config_url,
+            "qr_code": _qr_code(device.config_url),
+        }
+        return Response(TotpEnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+
+class TotpConfirmApi(SignedInApi):
+    @extend_schema(request=TwoFactorCodeInputSerializer, responses={200: RecoveryCodesSerializer})
+    def post(self, request: Request) -> Response:
+        """Turn two-factor authentication on with the app's current code. Every other session ends (they
+        signed in without a code). Answers with the recovery codes, shown only now."""
+        data = TwoFactorCodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        codes = services.totp_enrolment_confirm(
+            user=request_user(request), code=data.validated_data["code"], session_id=current_session(request)
+        )
+        return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
+
+
+class TwoFactorDisableApi(SignedInApi):
+    throttle_classes = [UserThrottle, PasswordCheckThrottle]
+
+    @extend_schema(
+        request=TwoFactorDisableInputSerializer, responses={204: OpenApiResponse(description="Turned off")}
+    )
+    def post(self, request: Request) -> Response:
+        """Turn two-factor authentication off: your password and a current code (or a recovery code)."""
+        data = TwoFactorDisableInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.two_factor_disable(user=request_user(request), **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RecoveryCodesApi(SignedInApi):
+    @extend_schema(request=TwoFactorCodeInputSerializer, responses={200: RecoveryCodesSerializer})
+    def post(self, request: Request) -> Response:
+        """New recovery codes for a current code; the old ones stop working."""
+        data = TwoFactorCodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        codes = services.recovery_codes_regenerate(
+            user=request_user(request), code=data.validated_data["code"]
+        )
+        return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from accounts import selectors
 from accounts.models import LoginSession, User
 
 PASSWORD_MAX_LENGTH = 128
@@ -43,10 +44,29 @@ class RegisteredUserSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    two_factor_enabled = serializers.SerializerMethodField()
+    two_factor_required = serializers.SerializerMethodField(
+        help_text="Staff must turn two-factor authentication on before using anything else."
+    )
+
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "date_joined"]
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "date_joined",
+            "two_factor_enabled",
+            "two_factor_required",
+        ]
         read_only_fields = fields
+
+    def get_two_factor_enabled(self, user: User) -> bool:
+        return selectors.two_factor_device(user=user) is not None
+
+    def get_two_factor_required(self, user: User) -> bool:
+        return selectors.staff_must_set_up_two_factor(user)
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
@@ -67,6 +87,13 @@ class UserSearchInputSerializer(serializers.Serializer):
 class TokenObtainInputSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="With two-factor authentication on: the app's 6-digit code, or a recovery code.",
+    )
     use_cookie = serializers.BooleanField(
         required=False,
         default=False,
@@ -154,3 +181,34 @@ class LoginSessionSerializer(serializers.ModelSerializer):
 
     def get_current(self, session: LoginSession) -> bool:
         return session.pk == self.context.get("current_session")
+
+
+# --- two-factor authentication
+
+
+class TwoFactorStatusSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    recovery_codes_left = serializers.IntegerField()
+    must_enable = serializers.BooleanField(
+        help_text="The workspace requires it of you (staff) and it is off."
+    )
+
+
+class TotpEnrolmentSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="The key, in base32, for typing into an app by hand.")
+    otpauth_url = serializers.CharField(help_text="The otpauth:// URL the QR code holds.")
+    qr_code = serializers.CharField(help_text="The QR code as an SVG data: URL, for an <img>.")
+
+
+class TwoFactorCodeInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32, help_text="A 6-digit code from the app (or a recovery code).")
+
+
+class TwoFactorDisableInputSerializer(TwoFactorCodeInputSerializer):
+    password = password_field()
+
+
+class RecoveryCodesSerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Shown only now: each works once, instead of a code."
+    )

@@ -17,6 +17,11 @@ urlpatterns = [
     path("sessions/", security.LoginSessionListApi.as_view(), name="sessions"),
     path("sessions/sign-out-everywhere/", security.SignOutEverywhereApi.as_view(), name="sessions-end-all"),
     path("sessions/<str:session_id>/", security.LoginSessionDetailApi.as_view(), name="session"),
+    path("two-factor/", security.TwoFactorApi.as_view(), name="two-factor"),
+    path("two-factor/totp/", security.TotpEnrolmentApi.as_view(), name="two-factor-totp"),
+    path("two-factor/totp/confirm/", security.TotpConfirmApi.as_view(), name="two-factor-totp-confirm"),
+    path("two-factor/disable/", security.TwoFactorDisableApi.as_view(), name="two-factor-disable"),
+    path("two-factor/recovery-codes/", security.RecoveryCodesApi.as_view(), name="two-factor-recovery-codes"),
     path("users/me/", views.MeApi.as_view(), name="users-me"),
     path("users/", views.UserListApi.as_view(), name="users-list"),
 ]

@@ -40,6 +40,7 @@ from accounts.api.throttles import AUTH_THROTTLES
 from accounts.authentication import authenticated_by_api_token, request_user
 from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken
+from accounts.permissions import StaffHasTwoFactor
 
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
 NO_ACCOUNT = "No active account found with the given credentials"
@@ -119,7 +120,9 @@ class TokenObtainApi(PublicApi):
 
     @extend_schema(request=TokenObtainInputSerializer, responses={200: TokenPairSerializer})
     def post(self, request: Request) -> Response:
-        """Sign in: a new login session (listed under /sessions/) and its token pair."""
+        """Sign in: a new login session (listed under /sessions/) and its token pair. With two-factor
+        authentication on, the right password without `otp` gets 401 `otp_required`; send it again with the
+        code (or a recovery code). A wrong code gets 401 `otp_invalid`, too many 429 `otp_throttled`."""
         data = TokenObtainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         credentials = {key: data.validated_data[key] for key in ("username", "password")}
@@ -128,6 +131,8 @@ class TokenObtainApi(PublicApi):
         user = authenticate(request, **credentials)
         if user is None:  # one 401 body for an unknown user and a wrong password
             raise AuthenticationFailed(NO_ACCOUNT, code="no_active_account")
+        # Only now: a wrong password never learns that a code would be asked. No code: 401 otp_required.
+        services.two_factor_verify(user=user, code=data.validated_data["otp"])
         refresh = services.session_start(
             user=user,
             ip_address=client_ip(request),
@@ -173,6 +178,8 @@ class LogoutApi(PublicApi):
 
 
 class MeApi(APIView):
+    open_before_two_factor = True  # accounts.permissions.StaffHasTwoFactor
+
     @extend_schema(responses={200: MeSerializer})
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
@@ -212,7 +219,7 @@ class NotWithApiToken(BasePermission):
 
 
 class IntegrationsApi(APIView):
-    permission_classes = [IsAuthenticated, NotWithApiToken]
+    permission_classes = [IsAuthenticated, StaffHasTwoFactor, NotWithApiToken]
 
 
 def _token_created(token: ApiToken, raw: str) -> Response:

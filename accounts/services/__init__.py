@@ -1,5 +1,5 @@
 """Every write to accounts (docs/architecture.md): users, API tokens and bots (`users`), login sessions
-(`sessions`), passwords (`passwords`)."""
+(`sessions`), passwords (`passwords`), two-factor authentication (`two_factor`)."""
 
 from accounts.services.passwords import (
     password_change,
@@ -14,6 +14,13 @@ from accounts.services.sessions import (
     session_end,
     session_seen,
     session_start,
+)
+from accounts.services.two_factor import (
+    recovery_codes_regenerate,
+    totp_enrolment_confirm,
+    totp_enrolment_start,
+    two_factor_disable,
+    two_factor_verify,
 )
 from accounts.services.users import (
     API_TOKENS_MAX_PER_USER,
@@ -46,9 +53,14 @@ __all__ = [
     "password_reset_ask",
     "password_reset_confirm",
     "password_reset_request",
+    "recovery_codes_regenerate",
     "session_end",
     "session_seen",
     "session_start",
+    "totp_enrolment_confirm",
+    "totp_enrolment_start",
+    "two_factor_disable",
+    "two_factor_verify",
     "user_register",
     "user_reinstate",
     "user_suspend",

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "solo",
     "drf_spectacular",
     "channels",
     "accounts",
@@ -220,7 +223,10 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiTokenAuthentication",
         "accounts.authentication.SuspensionAwareJWTAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.StaffHasTwoFactor",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -254,6 +260,10 @@ SIMPLE_JWT = {
     "SIGNING_KEY": SECRET_KEY,
 }
 REFRESH_COOKIE_NAME = "parley_refresh"
+# The account policy (accounts.models.AccountPolicy, a django-solo singleton) is read from the cache.
+SOLO_CACHE = "default"
+# Two-factor authentication (accounts.services.two_factor): TOTP apps show this name beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Parley")
 # A password reset link works once, for this long.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60)
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=True)

@@ -1,5 +1,9 @@
 """Signing in as the web app does, for the account tests."""
 
+import base64
+import time
+
+from django_otp.oath import TOTP
 from rest_framework.test import APIClient
 
 from tests.accounts.factories import DEFAULT_PASSWORD
@@ -32,3 +36,12 @@ def client_for(tokens: dict) -> APIClient:
 
 def refresh(tokens: dict) -> int:
     return APIClient().post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json").status_code
+
+
+def totp_code(secret: str, *, steps_ahead: int = 0) -> str:
+    """The code an authenticator app holding `secret` (base32) shows now, or `steps_ahead` 30 s periods later.
+    A code is accepted once and only if newer than the last one used, so each sign-in of a test takes the
+    next period's (the server accepts one period of clock drift)."""
+    totp = TOTP(base64.b32decode(secret))
+    totp.time = time.time() + 30 * steps_ahead
+    return f"{totp.token():06d}"
