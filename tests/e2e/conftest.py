@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.live_server import ROOT, embedded_env, free_port, manage, wait_until_up
+from tests.mail import SmtpServer
 
 CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,7 +29,15 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mail_server() -> Iterator[SmtpServer]:
+    """The SMTP server the live server sends its emails to; tests read links off it."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server_url(tmp_path_factory: pytest.TempPathFactory, mail_server: SmtpServer) -> Iterator[str]:
     if not (ROOT / "frontend" / "static" / "frontend" / "index.html").is_file():
         pytest.fail("The web app is not built: run `make web` first.")
     data_dir = tmp_path_factory.mktemp("parley-e2e")
@@ -38,6 +47,7 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         REFRESH_COOKIE_SECURE="false",
         THROTTLE_AUTH_IP="1000/min",
         THROTTLE_AUTH_USERNAME="1000/min",
+        EMAIL_URL=mail_server.url,
     )
     manage(env, "collectstatic", "--noinput", "-v0")
     log = (data_dir / "daphne.log").open("wb")

@@ -4,6 +4,7 @@ import type {
   ChannelSummary,
   Conversation,
   ConversationKind,
+  LoginSession,
   Me,
   Message,
   MessagePage,
@@ -12,6 +13,8 @@ import type {
   PublicUser,
   RegisteredUser,
   StoredFile,
+  TotpEnrolment,
+  TwoFactorStatus,
   UploadTicket,
 } from "./types";
 
@@ -72,7 +75,7 @@ export function endpoints(client: ApiClient = api) {
     // --- accounts
     register: (body: { username: string; email: string; password: string }) =>
       r<RegisteredUser>("auth/register/", { method: "POST", body, auth: false }),
-    logIn: async (body: { username: string; password: string }) => {
+    logIn: async (body: { username: string; password: string; otp?: string }) => {
       const { access } = await r<{ access: string }>("auth/token/", {
         method: "POST",
         body: { ...body, use_cookie: true },
@@ -91,6 +94,30 @@ export function endpoints(client: ApiClient = api) {
       }
     },
     me: () => r<Me>("users/me/"),
+    changePassword: (body: { current_password: string; new_password: string }) =>
+      r<undefined>("auth/password/change/", { method: "POST", body }),
+    askPasswordReset: (email: string) =>
+      r<{ detail: string }>("auth/password/reset/", { method: "POST", body: { email }, auth: false }),
+    resetPassword: (body: { uid: string; token: string; new_password: string }) =>
+      r<undefined>("auth/password/reset/confirm/", { method: "POST", body, auth: false }),
+    sessions: () => r<LoginSession[]>("sessions/"),
+    endSession: (id: string) => r<undefined>(`sessions/${id}/`, { method: "DELETE" }),
+    signOutEverywhere: async () => {
+      try {
+        await r<undefined>("sessions/sign-out-everywhere/", { method: "POST", body: {} });
+      } finally {
+        rememberSession(false);
+        client.setToken(null);
+      }
+    },
+    twoFactor: () => r<TwoFactorStatus>("two-factor/"),
+    startTotp: () => r<TotpEnrolment>("two-factor/totp/", { method: "POST", body: {} }),
+    confirmTotp: (code: string) =>
+      r<{ recovery_codes: string[] }>("two-factor/totp/confirm/", { method: "POST", body: { code } }),
+    disableTwoFactor: (body: { password: string; code: string }) =>
+      r<undefined>("two-factor/disable/", { method: "POST", body }),
+    newRecoveryCodes: (code: string) =>
+      r<{ recovery_codes: string[] }>("two-factor/recovery-codes/", { method: "POST", body: { code } }),
     updateMe: (body: { display_name: string }) => r<Me>("users/me/", { method: "PATCH", body }),
     searchUsers: (search: string) => r<Paginated<PublicUser>>(`users/${q({ search })}`),
     /** Up to 20 people by id (one page). */

@@ -18,6 +18,9 @@ export type StoredFile = Schemas["StoredFile"];
 export type UploadTicket = Schemas["FileUpload"];
 export type NotificationSettings = Schemas["NotificationPreferences"];
 export type ChannelSummary = Schemas["Channel"];
+export type LoginSession = Schemas["LoginSession"];
+export type TwoFactorStatus = Schemas["TwoFactorStatus"];
+export type TotpEnrolment = Schemas["TotpEnrolment"];
 
 /** The socket message object (docs/protocol.md); REST adds `reactions`. */
 export type Message = Omit<Schemas["Message"], "reactions"> & { reactions?: ReactionSummary[] };

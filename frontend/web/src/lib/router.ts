@@ -30,7 +30,10 @@ export type Route =
   | { name: "new-direct" }
   | { name: "new-group" }
   | { name: "channels" }
-  | { name: "settings" };
+  | { name: "settings" }
+  | { name: "security" }
+  | { name: "forgot-password" }
+  | { name: "reset-password" };
 
 export function matchRoute(path: string): Route {
   // /conversations/12 is what push notifications link to (PUSH_CONVERSATION_PATH's default).
@@ -43,6 +46,9 @@ export function matchRoute(path: string): Route {
     "/new/group": { name: "new-group" },
     "/channels": { name: "channels" },
     "/settings": { name: "settings" },
+    "/settings/security": { name: "security" },
+    "/forgot-password": { name: "forgot-password" },
+    "/reset-password": { name: "reset-password" },
   };
   return table[path.replace(/\/$/, "") || "/"] ?? { name: "home" };
 }

@@ -6,7 +6,15 @@ import type { StatusInfo } from "../realtime/socket";
 import { msg } from "../test/fixtures";
 import { ChatStore, sortConversations, type SocketPort } from "./store";
 
-const me: Me = { id: 1, username: "ada", display_name: "Ada", email: "a@x.io", date_joined: "2026-01-01T00:00:00Z" };
+const me: Me = {
+  id: 1,
+  username: "ada",
+  display_name: "Ada",
+  email: "a@x.io",
+  date_joined: "2026-01-01T00:00:00Z",
+  two_factor_enabled: false,
+  two_factor_required: false,
+};
 
 function conversation(id: number, extra: Partial<Conversation> = {}): Conversation {
   return {

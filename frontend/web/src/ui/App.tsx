@@ -4,6 +4,8 @@ import { http, mayHaveSession, rememberedProfile, rememberProfile, rememberSessi
 import type { Me } from "../api/types";
 import { matchRoute, navigate, usePath } from "../lib/router";
 import { AuthScreen } from "./AuthScreen";
+import { ForgotPassword, ResetPassword } from "./PasswordReset";
+import { Security } from "./Security";
 import { preloadConversationView, Shell } from "./Shell";
 
 type Session = { state: "loading" } | { state: "anonymous" } | { state: "signed-in"; me: Me };
@@ -57,11 +59,13 @@ export function App() {
   }, [session]);
 
   const signedIn = session.state === "signed-in";
-  const onAuthRoute = route.name === "login" || route.name === "signup";
+  const onAuthRoute = route.name === "login" || route.name === "signup" || route.name === "forgot-password";
   useEffect(() => {
     if (signedIn && onAuthRoute) navigate("/", { replace: true });
   }, [signedIn, onAuthRoute]);
 
+  // A reset link works whoever is signed in on this browser.
+  if (route.name === "reset-password") return <ResetPassword />;
   if (session.state === "loading") {
     return (
       <div className="splash" role="status">
@@ -69,7 +73,12 @@ export function App() {
       </div>
     );
   }
+  const signOut = () => {
+    setSession({ state: "anonymous" });
+    navigate("/login", { replace: true });
+  };
   if (session.state === "anonymous") {
+    if (route.name === "forgot-password") return <ForgotPassword />;
     return (
       <AuthScreen
         mode={route.name === "signup" ? "signup" : "login"}
@@ -77,14 +86,14 @@ export function App() {
       />
     );
   }
-  return (
-    <Shell
-      me={session.me}
-      setMe={(me) => setSession({ state: "signed-in", me })}
-      onSignedOut={() => {
-        setSession({ state: "anonymous" });
-        navigate("/login", { replace: true });
-      }}
-    />
-  );
+  if (session.me.two_factor_required) {
+    // Staff whom the workspace requires two-factor authentication of: only this screen until it is on.
+    const reload = async () => setSession({ state: "signed-in", me: await http.me() });
+    return (
+      <main className="auth">
+        <Security onSignedOut={signOut} onTwoFactorChange={() => void reload()} />
+      </main>
+    );
+  }
+  return <Shell me={session.me} setMe={(me) => setSession({ state: "signed-in", me })} onSignedOut={signOut} />;
 }

@@ -13,6 +13,7 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
   const [username, setUsername] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
+  const [otp, setOtp] = useState<string | null>(null); // a code field once the server asks for one
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [busy, setBusy] = useState(false);
   const signup = mode === "signup";
@@ -22,16 +23,26 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
     setBusy(true);
     setError(null);
     try {
-      if (signup) await http.register({ username, email, password });
-      await http.logIn({ username, password });
+      if (signup && otp === null) await http.register({ username, email, password });
+      await http.logIn({ username, password, ...(otp !== null && { otp }) });
       onSignedIn(await http.me());
     } catch (e) {
+      if (e instanceof ApiError && e.code === "otp_required") {
+        setOtp(""); // the password was right: now the second factor
+        return;
+      }
       setError(e instanceof Error ? e : new Error("Something went wrong"));
     } finally {
       setBusy(false);
     }
   }
 
+  const link = (event: React.MouseEvent, path: string) => {
+    event.preventDefault();
+    setError(null);
+    setOtp(null);
+    navigate(path);
+  };
   const fieldError = (field: string) => (error instanceof ApiError ? error.fieldMessage(field) : null);
   const field = (name: string, label: string, input: React.ReactNode) => (
     <label className="field">
@@ -90,6 +101,21 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
             aria-invalid={Boolean(fieldError("password"))}
           />,
         )}
+        {otp !== null && (
+          <label className="field">
+            <span>Two-factor code</span>
+            <input
+              name="otp"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              required
+              autoFocus
+              value={otp}
+              onChange={(e) => setOtp(e.target.value)}
+            />
+            <span className="muted">The 6-digit code from your authenticator app, or a recovery code.</span>
+          </label>
+        )}
         {error && !Object.keys(error instanceof ApiError ? error.fields : {}).length && (
           <p className="form-error" role="alert">
             {error.message}
@@ -103,15 +129,18 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
         <button className="primary" type="submit" disabled={busy}>
           {busy ? "Please wait…" : signup ? "Sign up" : "Log in"}
         </button>
+        {!signup && (
+          <p className="auth-switch">
+            <a href="/forgot-password" onClick={(e) => link(e, "/forgot-password")}>
+              Forgot your password?
+            </a>
+          </p>
+        )}
         <p className="auth-switch">
           {signup ? "Already have an account?" : "New to Parley?"}{" "}
           <a
             href={signup ? "/login" : "/signup"}
-            onClick={(e) => {
-              e.preventDefault();
-              setError(null);
-              navigate(signup ? "/login" : "/signup");
-            }}
+            onClick={(e) => link(e, signup ? "/login" : "/signup")}
           >
             {signup ? "Log in" : "Create an account"}
           </a>

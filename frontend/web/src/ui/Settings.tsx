@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import type { NotificationSettings, NotifyLevel } from "../api/types";
 import { enablePush, pushSupported } from "../lib/push";
 import { applyTheme, readThemeChoice, saveThemeChoice, type ThemeChoice } from "../lib/theme";
+import { navigate } from "../lib/router";
 import { BackLink } from "./BackLink";
 import { useApp } from "./context";
 
@@ -117,6 +118,19 @@ export function Settings() {
                 </select>
               </label>
             ))}
+        </div>
+        <div className="stack">
+          <h3>Security</h3>
+          <a
+            className="button"
+            href="/settings/security"
+            onClick={(e) => {
+              e.preventDefault();
+              navigate("/settings/security");
+            }}
+          >
+            Password, sessions and two-factor authentication
+          </a>
         </div>
         <p role="status" className="muted">{saved}</p>
         {error && <p className="form-error" role="alert">{error}</p>}

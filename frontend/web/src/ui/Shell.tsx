@@ -11,7 +11,9 @@ import { ChatStore, sortConversations } from "../state/store";
 import { ChannelBrowser } from "./ChannelBrowser";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { AppContext, type AppServices } from "./context";
+import { BackLink } from "./BackLink";
 import { NewConversation } from "./NewConversation";
+import { Security } from "./Security";
 import { Settings } from "./Settings";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 import { Sidebar } from "./Sidebar";
@@ -123,6 +125,9 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       break;
     case "settings":
       main = <Settings />;
+      break;
+    case "security":
+      main = <Security onSignedOut={onSignedOut} header={<BackLink />} />;
       break;
     default:
       main = (

@@ -1,0 +1,274 @@
+// Settings → Security: change the password, see and sign out sessions, two-factor authentication.
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { ApiError } from "../api/client";
+import { http } from "../api/endpoints";
+import type { LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
+
+const message = (e: unknown) =>
+  e instanceof ApiError ? (Object.values(e.fields).flat()[0] as string | undefined) ?? e.message : String(e);
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  const id = `security-${title.toLowerCase().replace(/\W+/g, "-")}`;
+  return (
+    <section className="stack" aria-labelledby={id}>
+      <h3 id={id}>{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+function Feedback({ ok, error }: { ok: string | null; error: string | null }) {
+  return (
+    <>
+      {ok && (
+        <p role="status" className="muted">
+          {ok}
+        </p>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+function ChangePassword() {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [ok, setOk] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setOk(null);
+    setError(null);
+    try {
+      await http.changePassword({ current_password: current, new_password: next });
+      setCurrent("");
+      setNext("");
+      setOk("Password changed. Every other session was signed out.");
+    } catch (e) {
+      setError(message(e));
+    }
+  }
+
+  return (
+    <Section title="Change password">
+      <form className="stack" onSubmit={submit}>
+        <label className="field">
+          <span>Current password</span>
+          <input name="current_password" type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>New password</span>
+          <input name="new_password" type="password" autoComplete="new-password" required minLength={8} value={next} onChange={(e) => setNext(e.target.value)} />
+        </label>
+        <button type="submit">Change password</button>
+        <Feedback ok={ok} error={error} />
+      </form>
+    </Section>
+  );
+}
+
+function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
+  const [sessions, setSessions] = useState<LoginSession[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => http.sessions().then(setSessions, (e: unknown) => setError(message(e))), []);
+  useEffect(() => void load(), [load]);
+
+  async function end(id: string) {
+    setError(null);
+    try {
+      await http.endSession(id);
+      await load();
+    } catch (e) {
+      setError(message(e));
+    }
+  }
+
+  async function everywhere() {
+    await http.signOutEverywhere().catch(() => undefined);
+    onSignedOut();
+  }
+
+  return (
+    <Section title="Where you're signed in">
+      <ul className="session-list" aria-label="Sessions">
+        {sessions?.map((s) => (
+          <li key={s.id} className="session">
+            <div>
+              <strong>{s.device || "Unknown device"}</strong>
+              {s.current && <span className="badge">This device</span>}
+              <div className="muted">
+                {s.ip_address ?? "unknown address"} · last active {new Date(s.last_seen_at).toLocaleString()}
+              </div>
+            </div>
+            {!s.current && (
+              <button type="button" onClick={() => void end(s.id)} aria-label={`Sign out ${s.device || "session"}`}>
+                Sign out
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="danger" onClick={() => void everywhere()}>
+        Sign out everywhere
+      </button>
+      <Feedback ok={null} error={error} />
+    </Section>
+  );
+}
+
+function RecoveryCodes({ codes }: { codes: string[] }) {
+  return (
+    <div className="stack" role="region" aria-label="Recovery codes">
+      <p>
+        Save these recovery codes somewhere safe. Each works once instead of a code, if you lose your phone. They
+        are shown only now.
+      </p>
+      <ul className="recovery-codes">
+        {codes.map((code) => (
+          <li key={code}>
+            <code>{code}</code>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function TwoFactor({ onChange }: { onChange?: () => void }) {
+  const [status, setStatus] = useState<TwoFactorStatus | null>(null);
+  const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [code, setCode] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [ok, setOk] = useState<string | null>(null);
+  const load = useCallback(() => http.twoFactor().then(setStatus, (e: unknown) => setError(message(e))), []);
+  useEffect(() => void load(), [load]);
+
+  async function act(action: () => Promise<void>) {
+    setError(null);
+    setOk(null);
+    try {
+      await action();
+      setCode("");
+      setPassword("");
+      await load();
+    } catch (e) {
+      setError(message(e));
+    }
+  }
+
+  const codeField = (
+    <label className="field">
+      <span>Code from your app</span>
+      <input name="code" inputMode="numeric" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} />
+    </label>
+  );
+
+  if (!status) return <Section title="Two-factor authentication">{<Feedback ok={null} error={error} />}</Section>;
+  return (
+    <Section title="Two-factor authentication">
+      {status.must_enable && (
+        <p className="form-error" role="alert">
+          Your workspace requires two-factor authentication for staff: turn it on to continue.
+        </p>
+      )}
+      {codes && <RecoveryCodes codes={codes} />}
+      {status.enabled ? (
+        <>
+          <p>
+            On. Sign-ins ask for a code from your authenticator app. Recovery codes left: {status.recovery_codes_left}.
+          </p>
+          <form
+            className="stack"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act(async () => setCodes((await http.newRecoveryCodes(code)).recovery_codes));
+            }}
+          >
+            {codeField}
+            <button type="submit">New recovery codes</button>
+          </form>
+          <form
+            className="stack"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act(async () => {
+                await http.disableTwoFactor({ password, code });
+                setCodes(null);
+                setOk("Two-factor authentication is off.");
+              });
+            }}
+          >
+            <label className="field">
+              <span>Password</span>
+              <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+            </label>
+            {codeField}
+            <button type="submit" className="danger">
+              Turn off
+            </button>
+          </form>
+        </>
+      ) : enrolment ? (
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(async () => {
+              setCodes((await http.confirmTotp(code)).recovery_codes);
+              setEnrolment(null);
+              setOk("Two-factor authentication is on. Every other session was signed out.");
+              onChange?.();
+            });
+          }}
+        >
+          <p>Scan this QR code with your authenticator app, then enter the code it shows.</p>
+          <img className="qr-code" src={enrolment.qr_code} alt="QR code for your authenticator app" width={200} height={200} />
+          <p className="muted">
+            Or type this key: <code data-testid="totp-secret">{enrolment.secret}</code>
+          </p>
+          {codeField}
+          <button type="submit" className="primary">
+            Turn on
+          </button>
+        </form>
+      ) : (
+        <>
+          <p>Off. Add a code from an authenticator app to every sign-in.</p>
+          <button type="button" onClick={() => void act(async () => setEnrolment(await http.startTotp()))}>
+            Set up two-factor authentication
+          </button>
+        </>
+      )}
+      <Feedback ok={ok} error={error} />
+    </Section>
+  );
+}
+
+interface SecurityProps {
+  onSignedOut: () => void;
+  header?: ReactNode;
+  onTwoFactorChange?: () => void;
+}
+
+export function Security({ onSignedOut, header, onTwoFactorChange }: SecurityProps) {
+  return (
+    <section className="panel" aria-labelledby="security-heading">
+      <header className="panel-header">
+        {header}
+        <h2 id="security-heading">Security</h2>
+      </header>
+      <div className="panel-body stack">
+        <TwoFactor onChange={onTwoFactorChange} />
+        <ChangePassword />
+        <Sessions onSignedOut={onSignedOut} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,133 @@
+"""The account's security screens in Chromium: change the password, reset it through the emailed link (read
+off the SMTP server), turn on two-factor authentication and sign in with a code, sign another session out."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.accounts.helpers import totp_code
+from tests.e2e.test_chat_flow import Person
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a long enough passphrase 42"
+NEW_PASSWORD = "a different passphrase 43"
+
+
+def person(browser, live_server_url, name: str) -> Person:
+    return Person(browser.new_context(viewport={"width": 1100, "height": 760}), live_server_url, name)
+
+
+def log_in(someone: Person, password: str = PASSWORD) -> None:
+    page = someone.page
+    page.goto(f"{someone.base_url}/login")
+    page.get_by_label("Username").fill(someone.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def signed_in(someone: Person) -> None:
+    expect(someone.page.get_by_role("navigation", name="Conversations")).to_be_visible()
+
+
+def signed_out(someone: Person) -> None:
+    expect(someone.page.get_by_role("heading", name="Log in")).to_be_visible()
+
+
+def open_security(someone: Person) -> None:
+    someone.page.goto(f"{someone.base_url}/settings/security")
+    expect(someone.page.get_by_role("heading", name="Security")).to_be_visible()
+
+
+def test_changing_the_password_signs_the_other_device_out(browser, live_server_url):
+    # given: Ada signed in on two devices
+    ada = person(browser, live_server_url, "ada")
+    ada.sign_up()
+    phone = Person(browser.new_context(), live_server_url, "phone")
+    phone.username = ada.username
+    log_in(phone)
+    signed_in(phone)
+
+    # when: she changes her password on the first
+    open_security(ada)
+    ada.page.get_by_label("Current password").fill(PASSWORD)
+    ada.page.get_by_role("textbox", name="New password").fill(NEW_PASSWORD)
+    ada.page.get_by_role("button", name="Change password").click()
+
+    # then: this device stays signed in, the other is signed out at once, and the new password works
+    expect(ada.page.get_by_role("status").filter(has_text="Password changed")).to_be_visible()
+    signed_out(phone)
+    log_in(phone, NEW_PASSWORD)
+    signed_in(phone)
+    assert ada.errors == []
+
+
+def test_a_forgotten_password_is_reset_through_the_emailed_link(browser, live_server_url, mail_server):
+    bob = person(browser, live_server_url, "bob")
+    bob.sign_up()
+    bob.context.clear_cookies()
+    page = bob.page
+
+    # when: he asks for a link from the log-in screen
+    page.goto(f"{live_server_url}/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill(f"{bob.username}@example.com")
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("status")).to_contain_text("If an account uses this address")
+
+    # and opens the link from the email the SMTP server received, and chooses a new password
+    [email] = mail_server.wait_for(f"{bob.username}@example.com")
+    [link] = email.links
+    page.goto(link)
+    page.get_by_role("textbox", name="New password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password is set")
+
+    # then: the new password signs him in; the link does not work twice
+    log_in(bob, NEW_PASSWORD)
+    signed_in(bob)
+    page.goto(link)
+    page.get_by_role("textbox", name="New password").fill("yet another passphrase 44")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("alert")).to_contain_text("This reset link is invalid")
+
+
+def test_two_factor_authentication_is_turned_on_and_asked_at_sign_in(browser, live_server_url):
+    cy = person(browser, live_server_url, "cy")
+    cy.sign_up()
+    open_security(cy)
+    page = cy.page
+
+    # when: she scans the QR code (here: reads the key) and confirms with the app's code
+    page.get_by_role("button", name="Set up two-factor authentication").click()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Code from your app").fill(totp_code(secret))
+    page.get_by_role("button", name="Turn on").click()
+
+    # then: recovery codes are shown once, and the next sign-in asks for a code
+    expect(page.get_by_role("region", name="Recovery codes").get_by_role("listitem")).to_have_count(10)
+    cy.context.clear_cookies()
+    log_in(cy)
+    page.get_by_label("Two-factor code").fill(totp_code(secret, steps_ahead=1))
+    page.get_by_role("button", name="Log in").click()
+    signed_in(cy)
+
+
+def test_a_session_is_signed_out_from_the_list(browser, live_server_url):
+    dan = person(browser, live_server_url, "dan")
+    dan.sign_up()
+    laptop = Person(browser.new_context(), live_server_url, "laptop")
+    laptop.username = dan.username
+    log_in(laptop)
+    signed_in(laptop)
+
+    open_security(dan)
+    sessions = dan.page.get_by_role("list", name="Sessions").get_by_role("listitem")
+    expect(sessions).to_have_count(2)
+    expect(sessions.filter(has_text="This device")).to_have_count(1)
+    sessions.filter(has_not_text="This device").get_by_role("button", name=re.compile("Sign out")).click()
+
+    expect(sessions).to_have_count(1)
+    signed_out(laptop)
