@@ -1,5 +1,6 @@
 """Every email accounts sends: rendered here from accounts/templates/accounts/email/, sent by
-accounts.tasks.send_email_task once the transaction commits (a rolled-back change sends nothing)."""
+accounts.tasks.send_email_task once the transaction commits (a rolled-back change sends nothing). Links the
+person asked for go to any address; notices only to a verified one."""
 
 from typing import Any
 
@@ -15,11 +16,11 @@ def site_link(site_url: str, path: str) -> str:
     return f"{(settings.PUBLIC_URL or site_url).rstrip('/')}{path}"
 
 
-def _queue(template: str, *, user: User, context: dict[str, Any]) -> None:
+def _queue(template: str, *, user: User, context: dict[str, Any], to: str = "") -> None:
     from accounts.tasks import send_email_task  # the task module imports the services, which import this
 
     email = mail.render(
-        f"accounts/email/{template}", to=user.email, context={"username": user.username, **context}
+        f"accounts/email/{template}", to=to or user.email, context={"username": user.username, **context}
     )
     transaction.on_commit(lambda: send_email_task.delay(email.as_dict()))
 
@@ -32,4 +33,11 @@ def password_reset(*, user: User, uid: str, token: str, site_url: str) -> None:
 
 
 def password_changed(*, user: User, site_url: str) -> None:
-    _queue("password_changed", user=user, context={"link": site_link(site_url, "/forgot-password")})
+    """A notice: sent only to a verified address (an unverified account gets no email notices)."""
+    if user.email_verified:
+        _queue("password_changed", user=user, context={"link": site_link(site_url, "/forgot-password")})
+
+
+def verify_email(*, user: User, address: str, token: str, site_url: str) -> None:
+    link = site_link(site_url, f"/verify-email#{token}")
+    _queue("verify_email", user=user, to=address, context={"link": link, "address": address})

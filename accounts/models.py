@@ -18,6 +18,8 @@ class User(AbstractUser):
     )
     suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
     suspension_reason = models.TextField(blank=True, editable=False)
+    # When the person proved they read `email` (a link sent to it); None until then, and after a change.
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         permissions = [("suspend_user", "Can suspend and reinstate users")]
@@ -29,6 +31,10 @@ class User(AbstractUser):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_at is not None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class ApiToken(models.Model):
@@ -97,6 +103,14 @@ class RecoveryCode(models.Model):
 
 class AccountPolicy(SingletonModel):
     """The workspace's account rules, edited by admins in the Django admin (docs/accounts.md)."""
+
+    class EmailVerification(models.TextChoices):
+        OPTIONAL = "optional", "optional: unverified accounts may post, but get no email notices"
+        REQUIRED = "required", "required: unverified accounts cannot post"
+
+    email_verification = models.CharField(
+        max_length=8, choices=EmailVerification.choices, default=EmailVerification.OPTIONAL
+    )
 
     require_two_factor_for_staff = models.BooleanField(
         default=False,

@@ -111,6 +111,21 @@ def staff_must_set_up_two_factor(user: User) -> bool:
     )
 
 
+def user_may_post(user: User) -> bool:
+    """Whether the user may send messages: not while the policy requires a verified email and theirs is not
+    (bots have none and are exempt)."""
+    required = account_policy().email_verification == AccountPolicy.EmailVerification.REQUIRED
+    return not required or user.is_bot or user.email_verified
+
+
+def user_check_may_post(user: User) -> None:
+    if not user_may_post(user):
+        raise Refused(
+            "email_unverified",
+            "Verify your email address to post: open the link we emailed you (Settings can send it again).",
+        )
+
+
 def user_may_act(user: User) -> bool:
     """Active, not suspended, and for a bot: its owner too."""
     if not user.is_active:

@@ -43,6 +43,7 @@ REFUSED_STATUS = {
     "otp_required": 401,  # a sign-in that needs its second factor
     "otp_invalid": 401,
     "otp_throttled": 429,
+    "email_unverified": 403,  # the policy requires a verified email to post
 }
 
 

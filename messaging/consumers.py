@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
+from accounts import selectors as account_selectors
 from accounts.models import User
 from core import logcontext, metrics
 from core.errors import NotFound, Refused
@@ -92,6 +93,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.conversations.update(
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
         )
+        # Known at connect; a change (a verified email) closes the socket, which reconnects.
+        self.may_post = await database_sync_to_async(account_selectors.user_may_post)(user)
         await self.accept()
         outbox.start()
         shutdown.register(self)
@@ -173,6 +176,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         reply_to = frames.optional_uuid(frame, "reply_to")
         attachments = frames.uuid_list(frame, "attachments", max_items=10)
         self._require_member(conversation_id)
+        if not self.may_post:
+            account_selectors.user_check_may_post(self.user)  # raises Refused, with its message
 
         async def acknowledge(message: events.MessagePayload, new: bool) -> None:
             self._push(events.message_ack(str(client_id), message))

@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from accounts import selectors, services
 from accounts.api.serializers import (
     DetailSerializer,
+    EmailChangeInputSerializer,
+    EmailVerifyInputSerializer,
     LoginSessionSerializer,
     PasswordChangeInputSerializer,
     PasswordResetConfirmInputSerializer,
@@ -24,7 +26,12 @@ from accounts.api.serializers import (
     TwoFactorDisableInputSerializer,
     TwoFactorStatusSerializer,
 )
-from accounts.api.throttles import AuthIPThrottle, PasswordCheckThrottle, PasswordResetAddressThrottle
+from accounts.api.throttles import (
+    AuthIPThrottle,
+    EmailSendThrottle,
+    PasswordCheckThrottle,
+    PasswordResetAddressThrottle,
+)
 from accounts.api.views import (
     REFRESH_COOKIE_PATH,
     IntegrationsApi,
@@ -207,3 +214,48 @@ class RecoveryCodesApi(SignedInApi):
             user=request_user(request), code=data.validated_data["code"]
         )
         return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
+
+
+# --- email addresses
+
+
+class EmailVerifyApi(PublicApi):
+    throttle_classes = [AuthIPThrottle]
+
+    @extend_schema(
+        request=EmailVerifyInputSerializer, responses={204: OpenApiResponse(description="Verified")}
+    )
+    def post(self, request: Request) -> Response:
+        """Open a verification link (its `token`, after `#`): the address is verified, and a new address
+        replaces the old one. An expired, forged or outdated link gets 400 `invalid_link`."""
+        data = EmailVerifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.email_verify(token=data.validated_data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerificationResendApi(SignedInApi):
+    throttle_classes = [UserThrottle, EmailSendThrottle]
+
+    @extend_schema(request=None, responses={202: DetailSerializer})
+    def post(self, request: Request) -> Response:
+        """Send the verification link again, to the account's address."""
+        user = request_user(request)
+        services.email_verification_resend(user=user, site_url=site_url(request))
+        return Response({"detail": f"We sent a link to {user.email}."}, status=status.HTTP_202_ACCEPTED)
+
+
+class EmailChangeApi(SignedInApi):
+    throttle_classes = [UserThrottle, EmailSendThrottle]
+
+    @extend_schema(request=EmailChangeInputSerializer, responses={202: DetailSerializer})
+    def post(self, request: Request) -> Response:
+        """Use a new email address (your password confirms it): it replaces the current one once the link
+        sent to it is opened."""
+        data = EmailChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.email_change_request(
+            user=request_user(request), **data.validated_data, site_url=site_url(request)
+        )
+        detail = f"We sent a link to {data.validated_data['email']}: open it to use that address."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)

@@ -44,6 +44,10 @@ class RegisteredUserSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    email_verified = serializers.BooleanField(read_only=True)
+    may_post = serializers.SerializerMethodField(
+        help_text="False while the workspace requires a verified email address and yours is not."
+    )
     two_factor_enabled = serializers.SerializerMethodField()
     two_factor_required = serializers.SerializerMethodField(
         help_text="Staff must turn two-factor authentication on before using anything else."
@@ -57,10 +61,15 @@ class MeSerializer(serializers.ModelSerializer):
             "display_name",
             "email",
             "date_joined",
+            "email_verified",
+            "may_post",
             "two_factor_enabled",
             "two_factor_required",
         ]
         read_only_fields = fields
+
+    def get_may_post(self, user: User) -> bool:
+        return selectors.user_may_post(user)
 
     def get_two_factor_enabled(self, user: User) -> bool:
         return selectors.two_factor_device(user=user) is not None
@@ -212,3 +221,15 @@ class RecoveryCodesSerializer(serializers.Serializer):
     recovery_codes = serializers.ListField(
         child=serializers.CharField(), help_text="Shown only now: each works once, instead of a code."
     )
+
+
+# --- email addresses
+
+
+class EmailChangeInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = password_field()
+
+
+class EmailVerifyInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=512, help_text="From the verification link (after `#`).")

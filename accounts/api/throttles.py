@@ -54,4 +54,10 @@ class PasswordCheckThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": user.pk}
 
 
+class EmailSendThrottle(PasswordCheckThrottle):
+    """Verification emails a signed-in user asks for (again, or for a new address): no inbox is flooded."""
+
+    scope = "email_send"
+
+
 AUTH_THROTTLES = [AuthIPThrottle, AuthUsernameThrottle]

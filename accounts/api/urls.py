@@ -14,6 +14,13 @@ urlpatterns = [
         security.PasswordResetConfirmApi.as_view(),
         name="auth-password-reset-confirm",
     ),
+    path("auth/email/verify/", security.EmailVerifyApi.as_view(), name="auth-email-verify"),
+    path("users/me/email/", security.EmailChangeApi.as_view(), name="users-me-email"),
+    path(
+        "users/me/email/verification/",
+        security.EmailVerificationResendApi.as_view(),
+        name="users-me-email-verification",
+    ),
     path("sessions/", security.LoginSessionListApi.as_view(), name="sessions"),
     path("sessions/sign-out-everywhere/", security.SignOutEverywhereApi.as_view(), name="sessions-end-all"),
     path("sessions/<str:session_id>/", security.LoginSessionDetailApi.as_view(), name="session"),

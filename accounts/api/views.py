@@ -111,7 +111,7 @@ class RegisterApi(PublicApi):
     def post(self, request: Request) -> Response:
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        user = services.user_register(**data.validated_data, site_url=site_url(request))
         return Response(RegisteredUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,5 +1,6 @@
 """Every write to accounts (docs/architecture.md): users, API tokens and bots (`users`), login sessions
-(`sessions`), passwords (`passwords`), two-factor authentication (`two_factor`)."""
+(`sessions`), passwords (`passwords`), two-factor authentication (`two_factor`), email verification
+(`verification`)."""
 
 from accounts.services.passwords import (
     password_change,
@@ -36,6 +37,12 @@ from accounts.services.users import (
     user_suspend,
     user_update_profile,
 )
+from accounts.services.verification import (
+    email_change_request,
+    email_verification_resend,
+    email_verification_send,
+    email_verify,
+)
 
 __all__ = [
     "API_TOKENS_MAX_PER_USER",
@@ -47,6 +54,10 @@ __all__ = [
     "bot_deactivate",
     "bot_username_for",
     "describe_device",
+    "email_change_request",
+    "email_verification_resend",
+    "email_verification_send",
+    "email_verify",
     "login_session_end",
     "login_sessions_end_all",
     "password_change",

@@ -10,13 +10,15 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts import tokens
 from accounts.models import ApiToken, User
+from accounts.services.verification import email_verification_send
 
 API_TOKENS_MAX_PER_USER = 20
 BOTS_MAX_PER_OWNER = 20
 
 
 @transaction.atomic
-def user_register(*, username: str, email: str, password: str) -> User:
+def user_register(*, username: str, email: str, password: str, site_url: str) -> User:
+    """A new account; a link to verify its email address is sent to it."""
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "This username is taken."})
     user = User(username=username, email=User.objects.normalize_email(email))
@@ -27,6 +29,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     user.set_password(password)
     user.full_clean()
     user.save()
+    email_verification_send(user=user, site_url=site_url)
     return user
 
 

@@ -244,6 +244,7 @@ REST_FRAMEWORK = {
         "auth_username": env.str("THROTTLE_AUTH_USERNAME", default="10/min"),
         "password_reset_address": env.str("THROTTLE_PASSWORD_RESET_ADDRESS", default="5/hour"),
         "password_check": env.str("THROTTLE_PASSWORD_CHECK", default="10/hour"),
+        "email_send": env.str("THROTTLE_EMAIL_SEND", default="5/hour"),
         "user": env.str("THROTTLE_USER", default="600/min"),
         "user_ip": env.str("THROTTLE_USER_IP", default="1200/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),

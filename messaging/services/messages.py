@@ -10,6 +10,7 @@ from asgiref.sync import async_to_sync
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from accounts import selectors as account_selectors
 from accounts.models import User
 from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
@@ -37,6 +38,7 @@ def message_post(
     """Send from synchronous code (REST, webhooks); the sender's membership is already checked. Raises
     Refused. A retry of a stored message answers with it as it is now, even once Redis forgot the client_id
     (a restart, expiry) and after an edit or a deletion, which the journal's copy would not show."""
+    account_selectors.user_check_may_post(sender)
     stored = selectors.message_stored_by_client_id(sender=sender, client_id=client_id)
     if stored is not None:
         return stored

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import factory
 
 from accounts.models import User
@@ -13,6 +15,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.LazyAttribute(lambda u: u.username.title())
+    email_verified_at = factory.LazyFunction(
+        lambda: datetime.now(tz=UTC)
+    )  # UserFactory(email_verified_at=None)
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation

@@ -100,6 +100,11 @@ export function endpoints(client: ApiClient = api) {
       r<{ detail: string }>("auth/password/reset/", { method: "POST", body: { email }, auth: false }),
     resetPassword: (body: { uid: string; token: string; new_password: string }) =>
       r<undefined>("auth/password/reset/confirm/", { method: "POST", body, auth: false }),
+    verifyEmail: (token: string) =>
+      r<undefined>("auth/email/verify/", { method: "POST", body: { token }, auth: false }),
+    resendVerification: () => r<{ detail: string }>("users/me/email/verification/", { method: "POST", body: {} }),
+    changeEmail: (body: { email: string; password: string }) =>
+      r<{ detail: string }>("users/me/email/", { method: "POST", body }),
     sessions: () => r<LoginSession[]>("sessions/"),
     endSession: (id: string) => r<undefined>(`sessions/${id}/`, { method: "DELETE" }),
     signOutEverywhere: async () => {

@@ -33,7 +33,8 @@ export type Route =
   | { name: "settings" }
   | { name: "security" }
   | { name: "forgot-password" }
-  | { name: "reset-password" };
+  | { name: "reset-password" }
+  | { name: "verify-email" };
 
 export function matchRoute(path: string): Route {
   // /conversations/12 is what push notifications link to (PUSH_CONVERSATION_PATH's default).
@@ -49,6 +50,7 @@ export function matchRoute(path: string): Route {
     "/settings/security": { name: "security" },
     "/forgot-password": { name: "forgot-password" },
     "/reset-password": { name: "reset-password" },
+    "/verify-email": { name: "verify-email" },
   };
   return table[path.replace(/\/$/, "") || "/"] ?? { name: "home" };
 }

@@ -12,6 +12,8 @@ const me: Me = {
   display_name: "Ada",
   email: "a@x.io",
   date_joined: "2026-01-01T00:00:00Z",
+  email_verified: true,
+  may_post: true,
   two_factor_enabled: false,
   two_factor_required: false,
 };

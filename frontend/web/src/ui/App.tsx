@@ -4,7 +4,7 @@ import { http, mayHaveSession, rememberedProfile, rememberProfile, rememberSessi
 import type { Me } from "../api/types";
 import { matchRoute, navigate, usePath } from "../lib/router";
 import { AuthScreen } from "./AuthScreen";
-import { ForgotPassword, ResetPassword } from "./PasswordReset";
+import { ForgotPassword, ResetPassword, VerifyEmail } from "./PasswordReset";
 import { Security } from "./Security";
 import { preloadConversationView, Shell } from "./Shell";
 
@@ -66,6 +66,7 @@ export function App() {
 
   // A reset link works whoever is signed in on this browser.
   if (route.name === "reset-password") return <ResetPassword />;
+  if (route.name === "verify-email") return <VerifyEmail />;
   if (session.state === "loading") {
     return (
       <div className="splash" role="status">

@@ -1,6 +1,6 @@
-// Forgotten passwords: ask for a reset link by email, then choose a new password from the link
-// (/reset-password#<uid>.<token>; the part after # never reaches a server).
-import { useState, type FormEvent, type ReactNode } from "react";
+// The screens emailed links open, and the one that asks for a reset link: /forgot-password,
+// /reset-password#<uid>.<token> and /verify-email#<token> (the part after # never reaches a server).
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 import { http } from "../api/endpoints";
 import { navigate } from "../lib/router";
@@ -130,6 +130,32 @@ export function ResetPassword() {
           </button>
         </>
       )}
+    </AuthCard>
+  );
+}
+
+/** /verify-email#<token>: the link sent to confirm an email address. */
+export function VerifyEmail() {
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => {
+    const token = window.location.hash.replace(/^#/, "");
+    http.verifyEmail(token).then(
+      () => setResult({ ok: true, text: "Your email address is confirmed." }),
+      (e: unknown) => setResult({ ok: false, text: message(e) }),
+    );
+  }, []);
+  return (
+    <AuthCard title="Confirm your email address" onSubmit={(e) => e.preventDefault()}>
+      {result === null ? (
+        <p role="status">Checking the link…</p>
+      ) : (
+        <p role={result.ok ? "status" : "alert"} className={result.ok ? undefined : "form-error"}>
+          {result.text}
+        </p>
+      )}
+      <a className="button" href="/">
+        Open Parley
+      </a>
     </AuthCard>
   );
 }

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from
 import { ApiError } from "../api/client";
 import { http } from "../api/endpoints";
 import type { LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
+import { useApp } from "./context";
 
 const message = (e: unknown) =>
   e instanceof ApiError ? (Object.values(e.fields).flat()[0] as string | undefined) ?? e.message : String(e);
@@ -31,6 +32,56 @@ function Feedback({ ok, error }: { ok: string | null; error: string | null }) {
         </p>
       )}
     </>
+  );
+}
+
+function EmailAddress() {
+  const { me } = useApp();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [ok, setOk] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function run(action: () => Promise<{ detail: string }>) {
+    setOk(null);
+    setError(null);
+    try {
+      setOk((await action()).detail);
+      setPassword("");
+    } catch (e) {
+      setError(message(e));
+    }
+  }
+
+  return (
+    <Section title="Email address">
+      <p>
+        {me.email} — {me.email_verified ? "confirmed" : "not confirmed yet"}
+      </p>
+      {!me.email_verified && (
+        <button type="button" onClick={() => void run(() => http.resendVerification())}>
+          Send the confirmation link again
+        </button>
+      )}
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(() => http.changeEmail({ email, password }));
+        }}
+      >
+        <label className="field">
+          <span>New email address</span>
+          <input name="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Your password</span>
+          <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        <button type="submit">Change email address</button>
+      </form>
+      <Feedback ok={ok} error={error} />
+    </Section>
   );
 }
 
@@ -255,9 +306,11 @@ interface SecurityProps {
   onSignedOut: () => void;
   header?: ReactNode;
   onTwoFactorChange?: () => void;
+  /** The email address section needs the signed-in shell's context. */
+  withEmail?: boolean;
 }
 
-export function Security({ onSignedOut, header, onTwoFactorChange }: SecurityProps) {
+export function Security({ onSignedOut, header, onTwoFactorChange, withEmail = false }: SecurityProps) {
   return (
     <section className="panel" aria-labelledby="security-heading">
       <header className="panel-header">
@@ -267,6 +320,7 @@ export function Security({ onSignedOut, header, onTwoFactorChange }: SecurityPro
       <div className="panel-body stack">
         <TwoFactor onChange={onTwoFactorChange} />
         <ChangePassword />
+        {withEmail && <EmailAddress />}
         <Sessions onSignedOut={onSignedOut} />
       </div>
     </section>

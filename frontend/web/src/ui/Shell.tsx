@@ -127,7 +127,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       main = <Settings />;
       break;
     case "security":
-      main = <Security onSignedOut={onSignedOut} header={<BackLink />} />;
+      main = <Security onSignedOut={onSignedOut} header={<BackLink />} withEmail />;
       break;
     default:
       main = (
@@ -151,6 +151,14 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       </a>
       <div className="app" data-view={inConversation ? "main" : "list"}>
         <ConnectionBanner />
+        {!me.may_post && (
+          <div className="banner-slot" role="note">
+            <div className="banner" data-testid="verify-banner">
+              Confirm your email address to post: we sent a link to {me.email}.{" "}
+              <a href="/settings/security">Settings</a>
+            </div>
+          </div>
+        )}
         <Sidebar activeId={activeId} onShowShortcuts={() => setShowShortcuts(true)} />
         <main className="main" id="main" tabIndex={-1}>
           <Suspense fallback={<p className="panel-body muted">Loading…</p>}>{main}</Suspense>
