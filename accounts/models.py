@@ -123,3 +123,22 @@ class AccountPolicy(SingletonModel):
 
     def __str__(self) -> str:
         return "Account policy"
+
+
+class Block(models.Model):
+    """`blocker` blocked `blocked`: no new direct conversation between them, `blocked` cannot add `blocker` to
+    a group, and their direct conversation carries no more messages, either way."""
+
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block_per_pair"),
+            models.CheckConstraint(condition=~models.Q(blocker=models.F("blocked")), name="no_self_block"),
+        ]
+        indexes = [models.Index(fields=["blocked"], name="block_blocked")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocked {self.blocked_id}"

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils.http import urlsafe_base64_decode
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from redis.exceptions import RedisError
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -15,7 +16,7 @@ from rest_framework_simplejwt.tokens import Token, UntypedToken
 
 from accounts import tokens
 from accounts.exceptions import AccountSuspended
-from accounts.models import AccountPolicy, ApiToken, LoginSession, RecoveryCode, User
+from accounts.models import AccountPolicy, ApiToken, Block, LoginSession, RecoveryCode, User
 from core.errors import NotFound, Refused
 
 
@@ -98,8 +99,12 @@ def recovery_codes_left(*, user: User) -> int:
 
 
 def account_policy() -> AccountPolicy:
-    """The workspace's account rules (cached: django-solo keeps it in the default cache)."""
-    return AccountPolicy.get_solo()
+    """The workspace's account rules, from the cache (django-solo keeps it there); from the database while
+    the cache (Redis) is unreachable."""
+    try:
+        return AccountPolicy.get_solo()
+    except (RedisError, ConnectionError, TimeoutError):
+        return AccountPolicy.objects.filter(pk=AccountPolicy.singleton_instance_id).first() or AccountPolicy()
 
 
 def staff_must_set_up_two_factor(user: User) -> bool:
@@ -124,6 +129,37 @@ def user_check_may_post(user: User) -> None:
             "email_unverified",
             "Verify your email address to post: open the link we emailed you (Settings can send it again).",
         )
+
+
+def block_list_for_user(*, user: User) -> QuerySet[Block]:
+    return Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at", "-pk")
+
+
+def block_get_for_user(*, user: User, blocked_id: int) -> Block:
+    block = (
+        Block.objects.filter(blocker=user, blocked_id=blocked_id).select_related("blocker", "blocked").first()
+    )
+    if block is None:
+        raise NotFound("You have not blocked this person.")
+    return block
+
+
+def has_blocked(*, blocker_id: int, blocked_id: int) -> bool:
+    return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).exists()
+
+
+def blocked_either_way(*, user_id: int, other_id: int) -> bool:
+    return Block.objects.filter(
+        Q(blocker_id=user_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=user_id)
+    ).exists()
+
+
+def user_ids_blocked_either_way(*, user_id: int) -> set[int]:
+    """Everyone the user blocked or was blocked by, in one query."""
+    pairs = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    return {other for pair in pairs for other in pair if other != user_id}
 
 
 def user_may_act(user: User) -> bool:

@@ -44,6 +44,7 @@ REFUSED_STATUS = {
     "otp_invalid": 401,
     "otp_throttled": 429,
     "email_unverified": 403,  # the policy requires a verified email to post
+    "blocked": 403,  # a block between two people stops this
 }
 
 

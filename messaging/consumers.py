@@ -93,8 +93,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.conversations.update(
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
         )
-        # Known at connect; a change (a verified email) closes the socket, which reconnects.
-        self.may_post = await database_sync_to_async(account_selectors.user_may_post)(user)
+        await self._load_account()
         await self.accept()
         outbox.start()
         shutdown.register(self)
@@ -178,6 +177,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self._require_member(conversation_id)
         if not self.may_post:
             account_selectors.user_check_may_post(self.user)  # raises Refused, with its message
+        if conversation_id in self.blocked_conversations:
+            raise Refused("blocked", services.BLOCKED)
 
         async def acknowledge(message: events.MessagePayload, new: bool) -> None:
             self._push(events.message_ack(str(client_id), message))
@@ -289,6 +290,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.stream.in_background(self._change_membership, broadcast)
         elif broadcast.kind is BroadcastKind.CLOSE and broadcast.session in ("", self.scope.get("session")):
             self.stream.in_background(self.close, broadcast.code)
+        elif broadcast.kind is BroadcastKind.ACCOUNT:
+            self.stream.in_background(self._reload_account)
 
     async def on_hub_reconnected(self) -> None:
         """Broadcasts may have been lost while the hub was reconnecting: catch up as a `sync` would. More than
@@ -346,6 +349,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             asyncio.get_running_loop().call_later(CLOSE_GRACE_SECONDS, transport.abort)
         with contextlib.suppress(OSError):  # dropped before the close frame could be queued
             await self.close(code=close_codes.TOO_SLOW)
+
+    async def _load_account(self) -> None:
+        """What this socket's sends check without a query: may the user post, and which direct
+        conversations a block stops. Loaded at connect and again on each `account` broadcast."""
+
+        def load() -> tuple[bool, set[int]]:
+            user = User.objects.get(pk=self.user.pk)
+            blocked = selectors.direct_conversation_ids_blocked(user_id=user.pk)
+            return account_selectors.user_may_post(user), blocked
+
+        self.may_post, self.blocked_conversations = await database_sync_to_async(load)()
+
+    async def _reload_account(self) -> None:
+        await self._load_account()
+        self._push(events.account_changed(may_post=self.may_post))
 
     def _channels(self) -> list[str]:
         return [fanout.user_channel(self.user.pk)] + [

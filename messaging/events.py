@@ -188,6 +188,11 @@ def membership_left_report(*, conversation_id: int, user_id: int) -> dict[str, A
     }
 
 
+def account_changed(*, may_post: bool) -> dict[str, Any]:
+    """To a user's own sockets: their account changed (a verified email, a block), and what it may now do."""
+    return {"type": "account", "may_post": may_post}
+
+
 def error(code: str, detail: str, ref: str | None = None) -> dict[str, Any]:
     return {"type": "error", "code": code, "detail": detail, "ref": ref}
 

@@ -39,6 +39,28 @@ def conversation_ids_for_user(*, user_id: int) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("conversation_id", flat=True))
 
 
+def direct_key(user_id: int, other_id: int) -> str:
+    """The `direct_key` of two people's direct conversation: "lowid:highid"."""
+    return ":".join(str(uid) for uid in sorted((user_id, other_id)))
+
+
+def direct_conversation_ids_blocked(*, user_id: int) -> set[int]:
+    """The user's direct conversations with someone they blocked or who blocked them (two queries)."""
+    others = account_selectors.user_ids_blocked_either_way(user_id=user_id)
+    keys = [direct_key(user_id, other) for other in others]
+    return (
+        set(Conversation.objects.filter(direct_key__in=keys).values_list("pk", flat=True)) if keys else set()
+    )
+
+
+def conversation_is_blocked(*, conversation: Conversation) -> bool:
+    """A direct conversation one of whose two people blocked the other: it carries no more messages."""
+    if conversation.kind != Conversation.Kind.DIRECT or not conversation.direct_key:
+        return False
+    low, high = (int(uid) for uid in conversation.direct_key.split(":"))
+    return account_selectors.blocked_either_way(user_id=low, other_id=high)
+
+
 def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
     """The user's conversations by last activity, with their own membership state and unread count."""
     mine = Membership.objects.filter(user=user, conversation=OuterRef("pk"))

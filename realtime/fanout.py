@@ -70,6 +70,11 @@ async def close_user_sockets(user_id: int, code: int, *, session: str = "") -> N
     )
 
 
+async def account_changed(user_id: int) -> None:
+    """Have every socket of the user reload what it caches of the account (what it may post, and where)."""
+    await get_hub().publish(user_channel(user_id), Broadcast(kind=BroadcastKind.ACCOUNT))
+
+
 def after_commit(coroutine_function: Any, *args: Any, **kwargs: Any) -> None:
     """Run a broadcast from synchronous code once the current transaction has committed."""
     transaction.on_commit(lambda: async_to_sync(coroutine_function)(*args, **kwargs))

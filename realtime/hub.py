@@ -41,6 +41,7 @@ class BroadcastKind(enum.Enum):
     SKIP = "skip"  # seq `seq` will never come: stop waiting for it
     MEMBERSHIP = "membership"  # follow (`added`) or stop following `conversation`, then send `text`
     CLOSE = "close"  # close with `code`: every socket of the user, or only those of login session `session`
+    ACCOUNT = "account"  # the user's account changed (a verified email, a block): reload what is cached of it
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,3 +233,15 @@ class EmailChangeInputSerializer(serializers.Serializer):
 
 class EmailVerifyInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=512, help_text="From the verification link (after `#`).")
+
+
+# --- blocks
+
+
+class BlockInputSerializer(serializers.Serializer):
+    user = serializers.IntegerField(help_text="The id of the person to block.")
+
+
+class BlockSerializer(serializers.Serializer):
+    user = PublicUserSerializer(source="blocked")
+    created_at = serializers.DateTimeField()

@@ -31,6 +31,8 @@ urlpatterns = [
     path("two-factor/recovery-codes/", security.RecoveryCodesApi.as_view(), name="two-factor-recovery-codes"),
     path("users/me/", views.MeApi.as_view(), name="users-me"),
     path("users/", views.UserListApi.as_view(), name="users-list"),
+    path("blocks/", views.BlockListApi.as_view(), name="blocks"),
+    path("blocks/<int:user_id>/", views.BlockDetailApi.as_view(), name="block"),
 ]
 
 urlpatterns += [

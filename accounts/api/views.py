@@ -24,6 +24,8 @@ from accounts.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateInputSerializer,
     ApiTokenSerializer,
+    BlockInputSerializer,
+    BlockSerializer,
     BotCreateInputSerializer,
     BotSerializer,
     MeSerializer,
@@ -303,4 +305,33 @@ class BotTokenDetailApi(IntegrationsApi):
     def delete(self, request: Request, bot_id: int, token_id: int) -> Response:
         bot = selectors.bot_get_for_owner(owner=request_user(request), bot_id=bot_id)
         services.api_token_revoke(token=selectors.api_token_get_for_user(user=bot, token_id=token_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- blocks
+
+
+class BlockListApi(APIView):
+    @extend_schema(responses={200: BlockSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        """The people you have blocked."""
+        return Response(
+            BlockSerializer(selectors.block_list_for_user(user=request_user(request)), many=True).data
+        )
+
+    @extend_schema(request=BlockInputSerializer, responses={201: BlockSerializer})
+    def post(self, request: Request) -> Response:
+        """Block someone: no new direct conversation between you, they cannot add you to groups, and your
+        direct conversation carries no more messages either way. They are not told."""
+        data = BlockInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        block = services.block_create(blocker=request_user(request), blocked_id=data.validated_data["user"])
+        return Response(BlockSerializer(block).data, status=status.HTTP_201_CREATED)
+
+
+class BlockDetailApi(APIView):
+    @extend_schema(responses={204: OpenApiResponse(description="Unblocked")})
+    def delete(self, request: Request, user_id: int) -> Response:
+        block = selectors.block_get_for_user(user=request_user(request), blocked_id=user_id)
+        services.block_delete(block=block)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,8 @@
 """Every write to accounts (docs/architecture.md): users, API tokens and bots (`users`), login sessions
 (`sessions`), passwords (`passwords`), two-factor authentication (`two_factor`), email verification
-(`verification`)."""
+(`verification`), blocks (`blocks`)."""
 
+from accounts.services.blocks import block_create, block_delete
 from accounts.services.passwords import (
     password_change,
     password_reset_ask,
@@ -50,6 +51,8 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "api_token_touch",
+    "block_create",
+    "block_delete",
     "bot_create",
     "bot_deactivate",
     "bot_username_for",

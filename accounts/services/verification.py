@@ -11,7 +11,7 @@ from django.db import transaction
 from accounts import emails
 from accounts.models import User
 from core.errors import Refused
-from realtime import close_codes, fanout
+from realtime import fanout
 
 SALT = "accounts.email-verification"
 LINK_MAX_AGE_SECONDS = 3 * 24 * 60 * 60
@@ -56,6 +56,6 @@ def email_verify(*, token: str) -> User:
         return user
     user.email, user.email_verified_at = claims["e"], datetime.now(tz=UTC)
     user.save(update_fields=["email", "email_verified_at"])
-    # Sockets know what the account may do from when they opened: they reconnect (4401, then refresh).
-    fanout.after_commit(fanout.close_user_sockets, user.pk, close_codes.UNAUTHENTICATED)
+    # Sockets know from when they opened whether the account may post: they reload it.
+    fanout.after_commit(fanout.account_changed, user.pk)
     return user

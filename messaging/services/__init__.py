@@ -11,6 +11,7 @@ from messaging.services.conversations import (
     read_mark,
 )
 from messaging.services.messages import (
+    BLOCKED,
     SentMessage,
     message_delete,
     message_edit,
@@ -22,6 +23,7 @@ from messaging.services.messages import (
 from messaging.services.storage import messages_store
 
 __all__ = [
+    "BLOCKED",
     "SentMessage",
     "channel_join",
     "conversation_create",

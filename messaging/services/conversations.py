@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, When
 
+from accounts import selectors as account_selectors
 from accounts.models import User
+from core.errors import Refused
 from messaging import events, selectors
 from messaging.delivery.eventlog import initialise_counter, is_logged
 from messaging.models import Conversation, ConversationEvent, Membership
@@ -24,6 +26,12 @@ def _active_users(user_ids: list[int]) -> list[User]:
     if len(users) != len(set(user_ids)):
         raise ValidationError({"members": "Unknown user."})
     return users
+
+
+def _check_may_add(actor: User, user: User) -> None:
+    """Nobody adds someone who blocked them to a group or channel."""
+    if account_selectors.has_blocked(blocker_id=user.pk, blocked_id=actor.pk):
+        raise Refused("blocked", f"You can't add {user.public_name} to a conversation.")
 
 
 def _announce_membership(conversation: Conversation, user_id: int, *, added: bool) -> None:
@@ -57,6 +65,8 @@ def conversation_create(
         raise ValidationError({"is_public": "Only channels can be public."})
     if len(others) + 1 > GROUP_MAX_MEMBERS:
         raise ValidationError({"members": f"At most {GROUP_MAX_MEMBERS} members."})
+    for other in others:
+        _check_may_add(creator, other)
     conversation = Conversation.objects.create(
         kind=kind, title=title.strip(), is_public=is_public, created_by=creator
     )
@@ -67,7 +77,9 @@ def conversation_create(
 
 
 def _direct_get_or_create(creator: User, other: User) -> tuple[Conversation, bool]:
-    key = ":".join(str(uid) for uid in sorted((creator.pk, other.pk)))
+    if account_selectors.blocked_either_way(user_id=creator.pk, other_id=other.pk):
+        raise Refused("blocked", "You can't start a conversation with this person.")
+    key = selectors.direct_key(creator.pk, other.pk)
     existing = Conversation.objects.filter(direct_key=key).first()
     if existing is not None:
         return existing, False
@@ -129,6 +141,7 @@ def member_add(*, actor: Membership, user_id: int) -> Membership:
     existing = Membership.objects.filter(user=user, conversation=conversation).first()
     if existing is not None:
         return existing
+    _check_may_add(actor.user, user)
     if conversation.kind == Kind.GROUP and conversation.memberships.count() >= GROUP_MAX_MEMBERS:
         raise ValidationError({"user": f"At most {GROUP_MAX_MEMBERS} members."})
     membership = Membership.objects.create(user=user, conversation=conversation)

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from accounts import selectors as account_selectors
 from accounts.models import User
+from core.errors import Refused
 from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
 from messaging.delivery.send import message_send
@@ -21,6 +22,8 @@ from messaging.services.eventlog import event_record
 from realtime.frames import to_json
 
 Kind = ConversationEvent.Kind
+
+BLOCKED = "Messages can't be delivered in this conversation: one of you has blocked the other."
 
 # What a send answers with: the stored message as it is now, or the message just sent, not stored yet.
 SentMessage = Message | MessagePayload
@@ -40,6 +43,10 @@ def message_post(
     (a restart, expiry) and after an edit or a deletion, which the journal's copy would not show."""
     account_selectors.user_check_may_post(sender)
     stored = selectors.message_stored_by_client_id(sender=sender, client_id=client_id)
+    if stored is None and selectors.conversation_is_blocked(
+        conversation=selectors.conversation_get_for_user(user=sender, conversation_id=conversation_id)
+    ):
+        raise Refused("blocked", BLOCKED)
     if stored is not None:
         return stored
     message, _ = async_to_sync(message_send)(
