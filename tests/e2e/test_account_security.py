@@ -131,3 +131,34 @@ def test_a_session_is_signed_out_from_the_list(browser, live_server_url):
 
     expect(sessions).to_have_count(1)
     signed_out(laptop)
+
+
+def test_blocking_stops_direct_messages_and_is_undone_in_settings(browser, live_server_url):
+    # given: Eve and Fay in a direct conversation
+    eve, fay = person(browser, live_server_url, "eve"), person(browser, live_server_url, "fay")
+    eve.sign_up()
+    fay.sign_up()
+    eve.page.get_by_role("link", name="New message").click()
+    eve.page.get_by_label("Search people").fill(fay.username)
+    eve.page.get_by_role("button", name=re.compile(fay.username)).click()
+    expect(eve.page.get_by_role("heading", name=fay.username)).to_be_visible()
+    eve.send("Hello Fay")
+    fay.page.get_by_role("link", name=re.compile(f"^{eve.username}")).click()
+    expect(fay.messages().last).to_have_text("Hello Fay")
+
+    # when: Fay blocks Eve from the conversation's header
+    fay.page.once("dialog", lambda dialog: dialog.accept())
+    fay.page.get_by_role("button", name="Block").click()
+    expect(fay.page.get_by_role("status").filter(has_text="You blocked")).to_be_visible()
+
+    # then: Eve's next message is not delivered, and she is told so
+    eve.send("Are you there?")
+    expect(eve.page.get_by_role("alert").filter(has_text="Not sent")).to_contain_text("blocked")
+    expect(fay.messages()).to_have_count(1)
+
+    # and Fay unblocks her in Settings → Security, after which messages flow again
+    open_security(fay)
+    blocked = fay.page.get_by_role("list", name="Blocked people").get_by_role("listitem")
+    expect(blocked).to_have_count(1)
+    blocked.get_by_role("button", name="Unblock").click()
+    expect(blocked).to_have_count(0)

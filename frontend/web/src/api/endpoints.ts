@@ -1,6 +1,7 @@
 // Every REST endpoint the app calls, in one place. Paths follow the OpenAPI schema (/api/v1/schema/).
 import { api, type ApiClient } from "./client";
 import type {
+  Block,
   ChannelSummary,
   Conversation,
   ConversationKind,
@@ -124,6 +125,9 @@ export function endpoints(client: ApiClient = api) {
     newRecoveryCodes: (code: string) =>
       r<{ recovery_codes: string[] }>("two-factor/recovery-codes/", { method: "POST", body: { code } }),
     updateMe: (body: { display_name: string }) => r<Me>("users/me/", { method: "PATCH", body }),
+    blocks: () => r<Block[]>("blocks/"),
+    block: (user: number) => r<Block>("blocks/", { method: "POST", body: { user } }),
+    unblock: (user: number) => r<undefined>(`blocks/${user}/`, { method: "DELETE" }),
     searchUsers: (search: string) => r<Paginated<PublicUser>>(`users/${q({ search })}`),
     /** Up to 20 people by id (one page). */
     usersByIds: (ids: number[]) =>

@@ -19,6 +19,7 @@ export type UploadTicket = Schemas["FileUpload"];
 export type NotificationSettings = Schemas["NotificationPreferences"];
 export type ChannelSummary = Schemas["Channel"];
 export type LoginSession = Schemas["LoginSession"];
+export type Block = Schemas["Block"];
 export type TwoFactorStatus = Schemas["TwoFactorStatus"];
 export type TotpEnrolment = Schemas["TotpEnrolment"];
 

@@ -16,6 +16,7 @@ const COMPACT_WITHIN_MS = 5 * 60 * 1000;
 
 export function ConversationView({ id }: { id: number }) {
   const { store, http, me } = useApp();
+  const [blockedNote, setBlockedNote] = useState<string | null>(null);
   const state = useChat();
   const conversation = state.conversations[id];
   const timeline = state.timelines[id];
@@ -183,6 +184,18 @@ export function ConversationView({ id }: { id: number }) {
         >
           <Icon name={conversation.muted ? "bellOff" : "bell"} />
         </button>
+        {peer && (
+          <button
+            type="button"
+            className="link"
+            onClick={() =>
+              window.confirm(`Block ${title}? Neither of you will be able to send messages here; they are not told.`) &&
+              void http.block(peer.id).then(() => setBlockedNote(`You blocked ${title}. Unblock them in Settings → Security.`))
+            }
+          >
+            Block
+          </button>
+        )}
         {conversation.kind !== "direct" && (
           <button
             type="button"
@@ -199,6 +212,11 @@ export function ConversationView({ id }: { id: number }) {
           </button>
         )}
       </header>
+      {blockedNote && (
+        <p className="banner" role="status">
+          {blockedNote}
+        </p>
+      )}
       <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Messages">
         {timeline?.hasMore && timeline.loaded && (
           <button type="button" className="link load-older" onClick={loadOlder} disabled={timeline.loadingOlder}>

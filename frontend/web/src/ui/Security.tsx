@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 import { http } from "../api/endpoints";
-import type { LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
+import type { Block, LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
 import { useApp } from "./context";
 
 const message = (e: unknown) =>
@@ -302,6 +302,30 @@ function TwoFactor({ onChange }: { onChange?: () => void }) {
   );
 }
 
+function BlockedPeople() {
+  const [blocks, setBlocks] = useState<Block[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => http.blocks().then(setBlocks, (e: unknown) => setError(message(e))), []);
+  useEffect(() => void load(), [load]);
+
+  return (
+    <Section title="Blocked people">
+      {blocks?.length === 0 && <p className="muted">You have not blocked anyone.</p>}
+      <ul className="session-list" aria-label="Blocked people">
+        {blocks?.map((b) => (
+          <li key={b.user.id} className="session">
+            <span>{b.user.display_name || b.user.username}</span>
+            <button type="button" onClick={() => void http.unblock(b.user.id).then(load, (e: unknown) => setError(message(e)))}>
+              Unblock
+            </button>
+          </li>
+        ))}
+      </ul>
+      <Feedback ok={null} error={error} />
+    </Section>
+  );
+}
+
 interface SecurityProps {
   onSignedOut: () => void;
   header?: ReactNode;
@@ -322,6 +346,7 @@ export function Security({ onSignedOut, header, onTwoFactorChange, withEmail = f
         <ChangePassword />
         {withEmail && <EmailAddress />}
         <Sessions onSignedOut={onSignedOut} />
+        {withEmail && <BlockedPeople />}
       </div>
     </section>
   );
