@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from solo.admin import SingletonModelAdmin
 
 from accounts import selectors, services
-from accounts.models import AccountPolicy, ApiToken, LoginSession, User
+from accounts.models import AccountPolicy, ApiToken, Invitation, LoginSession, User
 from core.errors import Refused
 
 
@@ -46,6 +46,29 @@ admin.site.login_template = "accounts/admin_login.html"
 @admin.register(AccountPolicy)
 class AccountPolicyAdmin(SingletonModelAdmin):
     pass
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Every invitation link (members' and admins'): who made it, how much it was used; revoke from here.
+    Admins make links in the app (Settings → Invite people), where the link is shown once."""
+
+    list_display = ("id", "created_by", "uses", "max_uses", "created_at", "expires_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("created_by__username",)
+    readonly_fields = list_display
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected invitations", permissions=["delete"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        for invitation in queryset:
+            services.invitation_revoke(invitation=invitation)
 
 
 @admin.register(LoginSession)

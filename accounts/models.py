@@ -108,6 +108,16 @@ class AccountPolicy(SingletonModel):
         OPTIONAL = "optional", "optional: unverified accounts may post, but get no email notices"
         REQUIRED = "required", "required: unverified accounts cannot post"
 
+    class SignUp(models.TextChoices):
+        OPEN = "open", "open: anyone may sign up"
+        INVITE_ONLY = "invite", "invite only: with an invitation link made by a member or an admin"
+
+    sign_up = models.CharField(max_length=8, choices=SignUp.choices, default=SignUp.OPEN)
+    allowed_email_domains = models.TextField(
+        blank=True,
+        help_text="One domain per line (example.com): sign-ups and email changes only with an address at one "
+        "of them. Empty: any address.",
+    )
     email_verification = models.CharField(
         max_length=8, choices=EmailVerification.choices, default=EmailVerification.OPTIONAL
     )
@@ -120,6 +130,12 @@ class AccountPolicy(SingletonModel):
 
     class Meta:
         verbose_name = "account policy"
+
+    @property
+    def email_domains(self) -> list[str]:
+        return [
+            line.strip().lower().lstrip("@") for line in self.allowed_email_domains.split() if line.strip()
+        ]
 
     def __str__(self) -> str:
         return "Account policy"
@@ -142,3 +158,24 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocked {self.blocked_id}"
+
+
+class Invitation(models.Model):
+    """An invitation link, `/signup?invite=iv_<id>_<secret>`: it lets up to `max_uses` people sign up until
+    `expires_at`. Only a SHA-256 of the secret is stored; the link is shown once, when it is made."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations", editable=False
+    )
+    secret_hash = models.CharField(max_length=64, editable=False)
+    max_uses = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_by", "revoked_at"], name="invitation_creator_live")]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} by {self.created_by_id} ({self.uses}/{self.max_uses})"

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.http import urlsafe_base64_decode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from redis.exceptions import RedisError
@@ -16,7 +16,7 @@ from rest_framework_simplejwt.tokens import Token, UntypedToken
 
 from accounts import tokens
 from accounts.exceptions import AccountSuspended
-from accounts.models import AccountPolicy, ApiToken, Block, LoginSession, RecoveryCode, User
+from accounts.models import AccountPolicy, ApiToken, Block, Invitation, LoginSession, RecoveryCode, User
 from core.errors import NotFound, Refused
 
 
@@ -160,6 +160,42 @@ def user_ids_blocked_either_way(*, user_id: int) -> set[int]:
         "blocker_id", "blocked_id"
     )
     return {other for pair in pairs for other in pair if other != user_id}
+
+
+def invitation_list_for_user(*, user: User) -> QuerySet[Invitation]:
+    """The user's invitations still usable: not revoked, unexpired, uses left."""
+    return Invitation.objects.filter(
+        created_by=user, revoked_at__isnull=True, expires_at__gt=datetime.now(tz=UTC), uses__lt=F("max_uses")
+    ).order_by("-created_at", "-pk")
+
+
+def invitation_get_for_user(*, user: User, invitation_id: int) -> Invitation:
+    invitation = invitation_list_for_user(user=user).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    return invitation
+
+
+def invitation_for_link(*, raw: str, lock: bool = False) -> Invitation:
+    """The usable invitation an `iv_<id>_<secret>` link names; Refused for a wrong, revoked, expired or
+    used-up one (all alike)."""
+    parsed = tokens.parse_token(raw.strip(), prefix=tokens.INVITATION_PREFIX)
+    invitations = Invitation.objects.select_for_update() if lock else Invitation.objects.all()
+    invitation = invitations.filter(pk=parsed[0]).first() if parsed else None
+    usable = (
+        invitation is not None
+        and parsed is not None
+        and tokens.secret_matches(parsed[1], invitation.secret_hash)
+        and invitation.revoked_at is None
+        and invitation.expires_at > datetime.now(tz=UTC)
+        and invitation.uses < invitation.max_uses
+    )
+    if not usable or invitation is None:
+        raise Refused(
+            "invalid_invitation",
+            "This invitation link is not valid: it has expired, been used up or revoked. Ask for a new one.",
+        )
+    return invitation
 
 
 def user_may_act(user: User) -> bool:

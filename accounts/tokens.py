@@ -9,6 +9,7 @@ import secrets
 
 API_TOKEN_PREFIX = "pk"  # noqa: S105  (a prefix, not a secret)
 WEBHOOK_PREFIX = "wh"
+INVITATION_PREFIX = "iv"
 # A JWT claim naming the login session: the first refresh token's jti, kept through rotation and copied into
 # every access token minted from it, so that a logout can end all of them (accounts.services.session_end).
 SESSION_CLAIM = "sid"

@@ -45,6 +45,7 @@ REFUSED_STATUS = {
     "otp_throttled": 429,
     "email_unverified": 403,  # the policy requires a verified email to post
     "blocked": 403,  # a block between two people stops this
+    "invitation_required": 403,  # sign-up is by invitation only
 }
 
 

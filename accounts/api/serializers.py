@@ -22,6 +22,13 @@ class RegisterInputSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    invitation = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The `invite` of an invitation link (`iv_…`): required when sign-up is by invitation only.",
+    )
 
 
 class PublicUserSerializer(serializers.ModelSerializer):
@@ -245,3 +252,32 @@ class BlockInputSerializer(serializers.Serializer):
 class BlockSerializer(serializers.Serializer):
     user = PublicUserSerializer(source="blocked")
     created_at = serializers.DateTimeField()
+
+
+# --- joining
+
+
+class SignUpPolicySerializer(serializers.Serializer):
+    sign_up = serializers.ChoiceField(
+        choices=["open", "invite"], help_text="`invite`: an invitation is needed."
+    )
+    allowed_email_domains = serializers.ListField(
+        child=serializers.CharField(), help_text="Addresses must be at one of these; empty: any."
+    )
+
+
+class InvitationCreateInputSerializer(serializers.Serializer):
+    max_uses = serializers.IntegerField(default=1, help_text="How many people may join with it (1-100).")
+    days = serializers.IntegerField(default=7, help_text="Days until it expires (1-30).")
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    max_uses = serializers.IntegerField()
+    uses = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class InvitationCreatedSerializer(InvitationSerializer):
+    link = serializers.CharField(help_text="The invitation link: shown only now.")

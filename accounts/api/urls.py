@@ -4,6 +4,9 @@ from accounts.api import security, views
 
 urlpatterns = [
     path("auth/register/", views.RegisterApi.as_view(), name="auth-register"),
+    path("auth/sign-up-policy/", views.SignUpPolicyApi.as_view(), name="auth-sign-up-policy"),
+    path("invitations/", views.InvitationListApi.as_view(), name="invitations"),
+    path("invitations/<int:invitation_id>/", views.InvitationDetailApi.as_view(), name="invitation"),
     path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutApi.as_view(), name="auth-logout"),

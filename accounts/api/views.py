@@ -19,7 +19,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
-from accounts import selectors, services, tokens
+from accounts import emails, selectors, services, tokens
 from accounts.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateInputSerializer,
@@ -28,11 +28,15 @@ from accounts.api.serializers import (
     BlockSerializer,
     BotCreateInputSerializer,
     BotSerializer,
+    InvitationCreatedSerializer,
+    InvitationCreateInputSerializer,
+    InvitationSerializer,
     MeSerializer,
     MeUpdateInputSerializer,
     PublicUserSerializer,
     RegisteredUserSerializer,
     RegisterInputSerializer,
+    SignUpPolicySerializer,
     TokenObtainInputSerializer,
     TokenPairSerializer,
     TokenRefreshInputSerializer,
@@ -334,4 +338,44 @@ class BlockDetailApi(APIView):
     def delete(self, request: Request, user_id: int) -> Response:
         block = selectors.block_get_for_user(user=request_user(request), blocked_id=user_id)
         services.block_delete(block=block)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- who may join
+
+
+class SignUpPolicyApi(PublicApi):
+    @extend_schema(responses={200: SignUpPolicySerializer})
+    def get(self, request: Request) -> Response:
+        """Whether sign-up needs an invitation, and which email domains it allows (for the sign-up screen)."""
+        policy = selectors.account_policy()
+        body = {"sign_up": policy.sign_up, "allowed_email_domains": policy.email_domains}
+        return Response(SignUpPolicySerializer(body).data)
+
+
+class InvitationListApi(IntegrationsApi):
+    @extend_schema(responses={200: InvitationSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        """Your invitations still usable."""
+        invitations = selectors.invitation_list_for_user(user=request_user(request))
+        return Response(InvitationSerializer(invitations, many=True).data)
+
+    @extend_schema(request=InvitationCreateInputSerializer, responses={201: InvitationCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        """An invitation link for up to `max_uses` people within `days` days; the link is shown only now."""
+        data = InvitationCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation, raw = services.invitation_create(creator=request_user(request), **data.validated_data)
+        link = emails.site_link(site_url(request), f"/signup?invite={raw}")
+        body = {**InvitationSerializer(invitation).data, "link": link}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class InvitationDetailApi(IntegrationsApi):
+    @extend_schema(responses={204: OpenApiResponse(description="Revoked")})
+    def delete(self, request: Request, invitation_id: int) -> Response:
+        invitation = selectors.invitation_get_for_user(
+            user=request_user(request), invitation_id=invitation_id
+        )
+        services.invitation_revoke(invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)

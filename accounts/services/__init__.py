@@ -1,8 +1,9 @@
 """Every write to accounts (docs/architecture.md): users, API tokens and bots (`users`), login sessions
 (`sessions`), passwords (`passwords`), two-factor authentication (`two_factor`), email verification
-(`verification`), blocks (`blocks`)."""
+(`verification`), blocks (`blocks`), who may join (`joining`)."""
 
 from accounts.services.blocks import block_create, block_delete
+from accounts.services.joining import invitation_create, invitation_revoke
 from accounts.services.passwords import (
     password_change,
     password_reset_ask,
@@ -61,6 +62,8 @@ __all__ = [
     "email_verification_resend",
     "email_verification_send",
     "email_verify",
+    "invitation_create",
+    "invitation_revoke",
     "login_session_end",
     "login_sessions_end_all",
     "password_change",

@@ -10,6 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from accounts import tokens
 from accounts.models import ApiToken, User
+from accounts.services.joining import check_email_domain, invitation_spend
 from accounts.services.verification import email_verification_send
 
 API_TOKENS_MAX_PER_USER = 20
@@ -17,8 +18,11 @@ BOTS_MAX_PER_OWNER = 20
 
 
 @transaction.atomic
-def user_register(*, username: str, email: str, password: str, site_url: str) -> User:
-    """A new account; a link to verify its email address is sent to it."""
+def user_register(*, username: str, email: str, password: str, site_url: str, invitation: str = "") -> User:
+    """A new account, as the account policy allows (an invitation, an email domain); a link to verify its
+    email address is sent to it."""
+    check_email_domain(email=email)
+    invitation_spend(raw=invitation)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "This username is taken."})
     user = User(username=username, email=User.objects.normalize_email(email))

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts import emails
 from accounts.models import User
+from accounts.services.joining import check_email_domain
 from core.errors import Refused
 from realtime import fanout
 
@@ -38,6 +39,7 @@ def email_change_request(*, user: User, email: str, password: str, site_url: str
     email = User.objects.normalize_email(email.strip())
     if email.lower() == user.email.lower():
         raise ValidationError({"email": "This is already your email address."})
+    check_email_domain(email=email)
     email_verification_send(user=user, site_url=site_url, address=email)
 
 

@@ -5,6 +5,7 @@ import type {
   ChannelSummary,
   Conversation,
   ConversationKind,
+  Invitation,
   LoginSession,
   Me,
   Message,
@@ -74,7 +75,7 @@ export function endpoints(client: ApiClient = api) {
   const r = client.request.bind(client);
   return {
     // --- accounts
-    register: (body: { username: string; email: string; password: string }) =>
+    register: (body: { username: string; email: string; password: string; invitation?: string }) =>
       r<RegisteredUser>("auth/register/", { method: "POST", body, auth: false }),
     logIn: async (body: { username: string; password: string; otp?: string }) => {
       const { access } = await r<{ access: string }>("auth/token/", {
@@ -125,6 +126,10 @@ export function endpoints(client: ApiClient = api) {
     newRecoveryCodes: (code: string) =>
       r<{ recovery_codes: string[] }>("two-factor/recovery-codes/", { method: "POST", body: { code } }),
     updateMe: (body: { display_name: string }) => r<Me>("users/me/", { method: "PATCH", body }),
+    invitations: () => r<Invitation[]>("invitations/"),
+    invite: (body: { max_uses: number; days: number }) =>
+      r<Invitation & { link: string }>("invitations/", { method: "POST", body }),
+    revokeInvitation: (id: number) => r<undefined>(`invitations/${id}/`, { method: "DELETE" }),
     blocks: () => r<Block[]>("blocks/"),
     block: (user: number) => r<Block>("blocks/", { method: "POST", body: { user } }),
     unblock: (user: number) => r<undefined>(`blocks/${user}/`, { method: "DELETE" }),

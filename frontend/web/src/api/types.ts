@@ -20,6 +20,7 @@ export type NotificationSettings = Schemas["NotificationPreferences"];
 export type ChannelSummary = Schemas["Channel"];
 export type LoginSession = Schemas["LoginSession"];
 export type Block = Schemas["Block"];
+export type Invitation = Schemas["Invitation"];
 export type TwoFactorStatus = Schemas["TwoFactorStatus"];
 export type TotpEnrolment = Schemas["TotpEnrolment"];
 

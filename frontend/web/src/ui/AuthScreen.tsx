@@ -17,13 +17,14 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [busy, setBusy] = useState(false);
   const signup = mode === "signup";
+  const [invitation] = useState(() => new URLSearchParams(window.location.search).get("invite") ?? "");
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      if (signup && otp === null) await http.register({ username, email, password });
+      if (signup && otp === null) await http.register({ username, email, password, invitation });
       await http.logIn({ username, password, ...(otp !== null && { otp }) });
       onSignedIn(await http.me());
     } catch (e) {

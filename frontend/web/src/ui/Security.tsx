@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 import { http } from "../api/endpoints";
-import type { Block, LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
+import type { Block, Invitation, LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
 import { useApp } from "./context";
 
 const message = (e: unknown) =>
@@ -326,6 +326,61 @@ function BlockedPeople() {
   );
 }
 
+function Invitations() {
+  const [invitations, setInvitations] = useState<Invitation[] | null>(null);
+  const [link, setLink] = useState<string | null>(null);
+  const [uses, setUses] = useState(1);
+  const [days, setDays] = useState(7);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => http.invitations().then(setInvitations, (e: unknown) => setError(message(e))), []);
+  useEffect(() => void load(), [load]);
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      setLink((await http.invite({ max_uses: uses, days })).link);
+      await load();
+    } catch (e) {
+      setError(message(e));
+    }
+  }
+
+  return (
+    <Section title="Invite people">
+      <form className="stack" onSubmit={create}>
+        <label className="field">
+          <span>People it admits</span>
+          <input type="number" min={1} max={100} value={uses} onChange={(e) => setUses(Number(e.target.value))} />
+        </label>
+        <label className="field">
+          <span>Days it works</span>
+          <input type="number" min={1} max={30} value={days} onChange={(e) => setDays(Number(e.target.value))} />
+        </label>
+        <button type="submit">Make an invitation link</button>
+      </form>
+      {link && (
+        <p role="status">
+          Share this link (shown only now): <code data-testid="invitation-link">{link}</code>
+        </p>
+      )}
+      <ul className="session-list" aria-label="Invitations">
+        {invitations?.map((i) => (
+          <li key={i.id} className="session">
+            <span>
+              {i.uses} of {i.max_uses} used · expires {new Date(i.expires_at).toLocaleDateString()}
+            </span>
+            <button type="button" onClick={() => void http.revokeInvitation(i.id).then(load)}>
+              Revoke
+            </button>
+          </li>
+        ))}
+      </ul>
+      <Feedback ok={null} error={error} />
+    </Section>
+  );
+}
+
 interface SecurityProps {
   onSignedOut: () => void;
   header?: ReactNode;
@@ -347,6 +402,7 @@ export function Security({ onSignedOut, header, onTwoFactorChange, withEmail = f
         {withEmail && <EmailAddress />}
         <Sessions onSignedOut={onSignedOut} />
         {withEmail && <BlockedPeople />}
+        {withEmail && <Invitations />}
       </div>
     </section>
   );
