@@ -7,10 +7,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from solo.admin import SingletonModelAdmin
 
 from accounts import selectors, services
-from accounts.models import AccountPolicy, ApiToken, Invitation, LoginSession, User
+from accounts.models import AccountPolicy, ApiToken, DataExport, Invitation, LoginSession, User
 from core.errors import Refused
 
 
@@ -71,6 +72,36 @@ class InvitationAdmin(admin.ModelAdmin):
             services.invitation_revoke(invitation=invitation)
 
 
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """Exports people asked for, and those admins started (Users → Export): a download link for an hour."""
+
+    list_display = ("user", "status", "progress", "created_at", "expires_at", "download")
+    readonly_fields = (
+        "user",
+        "status",
+        "progress",
+        "size",
+        "created_at",
+        "finished_at",
+        "expires_at",
+        "download",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="download")
+    def download(self, export: DataExport) -> str:
+        if export.status != DataExport.Status.READY or not export.file_key:
+            return "—"
+        url = f"/api/v1/users/me/export/download/?token={selectors.data_export_link_token(export)}"
+        return format_html('<a href="{}">ZIP</a>', url)
+
+
 @admin.register(LoginSession)
 class LoginSessionAdmin(admin.ModelAdmin):
     """Who is signed in where; a session ended here is ended everywhere at once, as from the app."""
@@ -98,6 +129,23 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Profile", {"fields": ("display_name", "avatar")}))
     list_display = ("username", "display_name", "is_active", "is_staff", "date_joined")
     search_fields = ("username", "display_name", "email")
+    actions = ["export_data", "erase"]
+
+    @admin.action(description="Export the selected users' data (see Data exports)", permissions=["delete"])
+    def export_data(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            try:
+                services.data_export_request(user=user)
+            except Refused as refused:
+                messages.error(request, f"{user}: {refused.detail}")
+        messages.success(request, "The exports are being built: download them from Accounts → Data exports.")
+
+    @admin.action(
+        description="Erase the selected users' personal data (cannot be undone)", permissions=["delete"]
+    )
+    def erase(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        erased = sum(services.user_erase(user=user) for user in queryset if user.pk != request.user.pk)
+        messages.success(request, f"Erased: {erased}.")
 
 
 class ApiTokenAdminForm(forms.ModelForm):

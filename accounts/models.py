@@ -20,6 +20,9 @@ class User(AbstractUser):
     suspension_reason = models.TextField(blank=True, editable=False)
     # When the person proved they read `email` (a link sent to it); None until then, and after a change.
     email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the account's personal data was erased (accounts.services.privacy.user_erase); the row stays,
+    # anonymised, for what still points at it ("Deleted user").
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         permissions = [("suspend_user", "Can suspend and reinstate users")]
@@ -179,3 +182,33 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation {self.pk} by {self.created_by_id} ({self.uses}/{self.max_uses})"
+
+
+class DataExport(models.Model):
+    """A "download my data" ZIP, built by a Celery task (accounts.tasks.build_data_export_task), kept in
+    storage until `expires_at`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        READY = "ready"
+        FAILED = "failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    file_key = models.CharField(max_length=255, blank=True, editable=False)
+    size = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="data_export_user_newest")]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.user_id} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.utils.http import urlsafe_base64_decode
@@ -16,8 +17,20 @@ from rest_framework_simplejwt.tokens import Token, UntypedToken
 
 from accounts import tokens
 from accounts.exceptions import AccountSuspended
-from accounts.models import AccountPolicy, ApiToken, Block, Invitation, LoginSession, RecoveryCode, User
+from accounts.models import (
+    AccountPolicy,
+    ApiToken,
+    Block,
+    DataExport,
+    Invitation,
+    LoginSession,
+    RecoveryCode,
+    User,
+)
 from core.errors import NotFound, Refused
+
+EXPORT_LINK_SALT = "accounts.data-export"
+EXPORT_LINK_SECONDS = 60 * 60  # a download link works for an hour; the export itself for days
 
 
 def user_search(*, query: str, ids: list[int] | None = None) -> QuerySet[User]:
@@ -196,6 +209,32 @@ def invitation_for_link(*, raw: str, lock: bool = False) -> Invitation:
             "This invitation link is not valid: it has expired, been used up or revoked. Ask for a new one.",
         )
     return invitation
+
+
+def data_export_list_for_user(*, user: User) -> QuerySet[DataExport]:
+    return DataExport.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def data_export_latest(*, user: User) -> DataExport | None:
+    return data_export_list_for_user(user=user).first()
+
+
+def data_export_for_download(*, token: str) -> DataExport:
+    """The ready, unexpired export a download link (signed, EXPORT_LINK_SECONDS) names; NotFound otherwise."""
+    try:
+        export_id = signing.loads(token, salt=EXPORT_LINK_SALT, max_age=EXPORT_LINK_SECONDS)
+    except signing.BadSignature:
+        raise NotFound("This download link is invalid or has expired: open it again from Parley.") from None
+    export = DataExport.objects.filter(
+        pk=export_id, status=DataExport.Status.READY, expires_at__gt=datetime.now(tz=UTC)
+    ).first()
+    if export is None or not export.file_key:
+        raise NotFound("This export is no longer available: ask for a new one.")
+    return export
+
+
+def data_export_link_token(export: DataExport) -> str:
+    return signing.dumps(export.pk, salt=EXPORT_LINK_SALT)
 
 
 def user_may_act(user: User) -> bool:

@@ -36,3 +36,18 @@ def send_password_reset_task(address: str, site_url: str) -> None:
     """Look the address up here, not in the request, so the request does the same work (and takes the same
     time) whether or not an account uses it."""
     services.password_reset_request(address=address, site_url=site_url)
+
+
+@shared_task(acks_late=True)
+def build_data_export_task(export_id: int) -> None:
+    """Build a user's data export; a failure marks it failed (the user asks again) rather than retrying."""
+    try:
+        services.data_export_build(export_id=export_id)
+    except Exception:
+        logger.exception("data export %s failed", export_id)
+        services.data_export_fail(export_id=export_id)
+
+
+@shared_task(acks_late=True)
+def purge_expired_data_exports_task() -> int:
+    return services.data_exports_purge_expired()

@@ -46,6 +46,7 @@ REFUSED_STATUS = {
     "email_unverified": 403,  # the policy requires a verified email to post
     "blocked": 403,  # a block between two people stops this
     "invitation_required": 403,  # sign-up is by invitation only
+    "export_in_progress": 409,  # a data export is already being built
 }
 
 

@@ -5,6 +5,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import IO, Any
 from uuid import UUID
 
@@ -142,3 +143,29 @@ def files_purge_stale_uploads(*, older_than: timedelta | None = None, batch: int
         StoredFile.objects.filter(pk=stored.pk, status=StoredFile.Status.PENDING).delete()
         removed += 1
     return removed
+
+
+def files_delete_for_owner(*, owner: User) -> int:
+    """Delete every file of a person (erasure): the rows now, their objects in storage once committed (a
+    rollback keeps both). Returns how many."""
+    stored = list(StoredFile.objects.filter(owner=owner).values_list("storage_key", "thumbnail_key"))
+    StoredFile.objects.filter(owner=owner).delete()
+    for key, thumbnail in stored:
+        transaction.on_commit(partial(_delete_objects, key, thumbnail))
+    return len(stored)
+
+
+def _delete_objects(*keys: str) -> None:
+    for key in keys:
+        file_storage.delete_file(key)
+
+
+def files_delete_unattached(*, file_ids: list[UUID]) -> int:
+    """Of these files, delete those no message carries any more (their messages were deleted): rows now,
+    objects once committed."""
+    orphans = StoredFile.objects.filter(pk__in=file_ids, messages__isnull=True)
+    stored = list(orphans.values_list("storage_key", "thumbnail_key"))
+    orphans.delete()
+    for key, thumbnail in stored:
+        transaction.on_commit(partial(_delete_objects, key, thumbnail))
+    return len(stored)

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from solo.admin import SingletonModelAdmin
 
-from messaging.models import Conversation, Membership, Message, Webhook
+from messaging.models import Conversation, Membership, Message, RetentionPolicy, Webhook
 from messaging.services.webhooks import webhook_revoke
 
 
@@ -20,6 +21,11 @@ class ConversationAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     readonly_fields = ("kind", "direct_key", "created_by", "created_at", "last_activity_at", "last_seq")
     inlines = [MembershipInline]
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(SingletonModelAdmin):
+    pass
 
 
 @admin.register(Message)

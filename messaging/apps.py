@@ -7,4 +7,4 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         # The send path queues the persistence task by name (messaging.delivery.persistence): register it in
         # every process, web workers included, not only where Celery autodiscovers tasks.
-        from messaging import tasks  # noqa: F401
+        from messaging import receivers, tasks  # noqa: F401  (receivers: connects them)

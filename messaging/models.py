@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from solo.models import SingletonModel
 from uuid6 import uuid7
 
 
@@ -22,6 +23,12 @@ class Conversation(models.Model):
     last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Highest seq stored; the embedded mode also allocates seqs from it.
     last_seq = models.BigIntegerField(default=0)
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Delete this conversation's messages older than this many days, instead of the workspace's "
+        "retention (Retention policy). Empty: the workspace's.",
+    )
 
     class Meta:
         constraints = [
@@ -186,3 +193,27 @@ class Webhook(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class RetentionPolicy(SingletonModel):
+    """How long messages are kept, and what becomes of an erased person's messages (docs/accounts.md)."""
+
+    class ErasedMessages(models.TextChoices):
+        EMPTY = "empty", "emptied: they show as deleted messages of “Deleted user”"
+        KEEP = "keep", "kept: their text stays, from “Deleted user”"
+
+    message_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Delete messages older than this many days, with their files (a daily task). Empty: keep "
+        "them forever. A conversation may set its own.",
+    )
+    erased_users_messages = models.CharField(
+        max_length=8, choices=ErasedMessages.choices, default=ErasedMessages.EMPTY
+    )
+
+    class Meta:
+        verbose_name = "retention policy"
+
+    def __str__(self) -> str:
+        return "Retention policy"

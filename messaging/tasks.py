@@ -56,3 +56,11 @@ def persist_messages_task(self: Any, messages: list[MessagePayload]) -> int:
         },
     )
     return stored
+
+
+@shared_task(acks_late=True)
+def purge_expired_messages_task() -> int:
+    """The retention policy's periodic run (CELERY_BEAT_SCHEDULE)."""
+    deleted = services.messages_purge_expired()
+    logger.info("retention: deleted %d messages", deleted, extra={"deleted": deleted})
+    return deleted

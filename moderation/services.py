@@ -12,7 +12,7 @@ from accounts.models import User
 from core.errors import Refused
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
-from messaging.models import Message, MessageRevision
+from messaging.models import Message, MessageRevision, RetentionPolicy
 from moderation.models import AuditEntry, Report
 from realtime import close_codes, fanout
 
@@ -140,3 +140,15 @@ def report_dismiss(*, moderator: User, report: Report, reason: str) -> Report:
 def object_change_record(*, moderator: User, target: models.Model, change: str) -> AuditEntry:
     """An edit made in the admin's change form (e.g. a display name), described by Django's change message."""
     return audit_record(actor=moderator, action=Action.OBJECT_CHANGED, target=target, reason=change)
+
+
+def moderation_data_erase(*, user: User) -> None:
+    """A person is erased: their own reports go; the audit log keeps what was done, by and to "user <id>";
+    reports of their messages lose the text the messages lose (unless the retention policy keeps it)."""
+    Report.objects.filter(reporter=user).delete()
+    AuditEntry.objects.filter(actor=user).update(actor_username=f"user {user.pk}")
+    AuditEntry.objects.filter(target_type="user", target_id=str(user.pk)).update(
+        target_repr=f"user {user.pk}"
+    )
+    if RetentionPolicy.get_solo().erased_users_messages == RetentionPolicy.ErasedMessages.EMPTY:
+        Report.objects.filter(message__sender=user).update(message_body="")

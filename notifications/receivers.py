@@ -8,10 +8,18 @@ from uuid import UUID
 from django.db import transaction
 from django.dispatch import receiver
 
+from accounts.models import User
+from accounts.signals import user_erasing
 from messaging.events import MessagePayload
 from messaging.signals import messages_stored
 from notifications.selectors import anyone_pushable_in
-from notifications.services import push_schedule_for_messages
+from notifications.services import push_data_erase, push_schedule_for_messages
+
+
+@receiver(user_erasing)
+def erase_notifications(sender: Any, user: User, **kwargs: Any) -> None:
+    """Their subscriptions and preferences, and the pushes of their messages (whose payloads name them)."""
+    push_data_erase(user=user)
 
 
 @receiver(messages_stored)

@@ -68,6 +68,14 @@ def push_subscription_delete(*, user: User, subscription_id: int) -> None:
     push_subscription_get_for_user(user=user, subscription_id=subscription_id).delete()
 
 
+def push_data_erase(*, user: User) -> None:
+    """A person is erased: their browsers' subscriptions, their preferences, and the pushes of their messages
+    (each delivery's payload names the sender)."""
+    PushSubscription.objects.filter(user=user).delete()
+    NotificationPreferences.objects.filter(user=user).delete()
+    PushDelivery.objects.filter(message__sender=user).delete()
+
+
 def notification_preferences_update(*, user: User, **levels: str) -> NotificationPreferences:
     preferences = NotificationPreferences.objects.filter(user=user).first() or NotificationPreferences(
         user=user

@@ -173,14 +173,20 @@ def persistence_worker(transactional_db):
 
 
 @pytest.fixture
-def smtp_server(settings) -> Iterator[SmtpServer]:
+def eager_celery() -> Iterator[None]:
+    """Run tasks queued with .delay()/.apply_async() in-process, retries included, without a broker."""
+    conf = celery_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager, conf.task_eager_propagates = True, True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def smtp_server(settings, eager_celery) -> Iterator[SmtpServer]:
     """A real SMTP server Parley's email task sends to; tasks run in-process, as in the embedded mode."""
     server = SmtpServer().start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
     yield server
-    conf.task_always_eager, conf.task_eager_propagates = saved
     server.stop()

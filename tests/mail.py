@@ -73,11 +73,14 @@ class SmtpServer:
     def stop(self) -> None:
         self.controller.stop()
 
-    def wait_for(self, to: str, *, count: int = 1, timeout: float = 30) -> list[ReceivedMail]:
-        """The first `count` messages received for `to`, waiting until they have arrived."""
+    def wait_for(
+        self, to: str, *, count: int = 1, subject: str = "", timeout: float = 30
+    ) -> list[ReceivedMail]:
+        """The first `count` messages received for `to` (with this subject, if given), waiting until they have
+        arrived."""
 
         def for_them() -> list[ReceivedMail]:
-            return [mail for mail in self.received if to in mail.recipients]
+            return [m for m in self.received if to in m.recipients and (not subject or m.subject == subject)]
 
         with self.changed:
             assert self.changed.wait_for(lambda: len(for_them()) >= count, timeout=timeout), (

@@ -5,6 +5,8 @@ import base64
 
 import qrcode
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from qrcode.image.svg import SvgPathImage
 from rest_framework import status
@@ -13,6 +15,9 @@ from rest_framework.response import Response
 
 from accounts import selectors, services
 from accounts.api.serializers import (
+    AccountDeleteInputSerializer,
+    DataExportDownloadInputSerializer,
+    DataExportSerializer,
     DetailSerializer,
     EmailChangeInputSerializer,
     EmailVerifyInputSerializer,
@@ -40,6 +45,7 @@ from accounts.api.views import (
     site_url,
 )
 from accounts.authentication import request_user
+from core.errors import ERROR_SCHEMA_REF
 from core.throttles import UserThrottle
 
 RESET_SENT = (
@@ -259,3 +265,67 @@ class EmailChangeApi(SignedInApi):
         )
         detail = f"We sent a link to {data.validated_data['email']}: open it to use that address."
         return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+# --- export and erasure
+
+
+class DataExportApi(SignedInApi):
+    @extend_schema(responses={200: DataExportSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        """Your data exports, newest first (none before you ask): progress, and once ready a private link."""
+        exports = selectors.data_export_list_for_user(user=request_user(request))
+        return Response(DataExportSerializer(exports, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: DataExportSerializer,
+            409: OpenApiResponse(ERROR_SCHEMA_REF, description="An export is already being built"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Download my data: a ZIP (profile.json, messages.json with each conversation's name, your files) is
+        built in the background; poll GET for its progress. 409 `export_in_progress` while one is built."""
+        export = services.data_export_request(user=request_user(request))
+        return Response(DataExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DataExportDownloadApi(PublicApi):
+    @extend_schema(
+        parameters=[DataExportDownloadInputSerializer],
+        responses={
+            (200, "application/zip"): OpenApiResponse(description="The ZIP"),
+            404: OpenApiResponse(
+                ERROR_SCHEMA_REF, description="The link is invalid or expired, or the ZIP gone"
+            ),
+        },
+    )
+    def get(self, request: Request) -> FileResponse:
+        """The ZIP, for the holder of a link from GET /users/me/export/ (it works for an hour)."""
+        data = DataExportDownloadInputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        export = selectors.data_export_for_download(token=data.validated_data["token"])
+        name = f"parley-data-{export.created_at:%Y-%m-%d}.zip"
+        response = FileResponse(
+            default_storage.open(export.file_key, "rb"), as_attachment=True, filename=name
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class AccountDeleteApi(SignedInApi):
+    throttle_classes = [UserThrottle, PasswordCheckThrottle]
+
+    @extend_schema(
+        request=AccountDeleteInputSerializer, responses={204: OpenApiResponse(description="Erased")}
+    )
+    def post(self, request: Request) -> Response:
+        """Delete your account: your password, and with two-factor authentication a code. Your personal data
+        is erased (docs/accounts.md) and every session ends. It cannot be undone."""
+        data = AccountDeleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_erase_confirmed(user=request_user(request), **data.validated_data)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        response.delete_cookie(settings.REFRESH_COOKIE_NAME, path=REFRESH_COOKIE_PATH, samesite="Strict")
+        return response

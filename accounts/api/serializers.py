@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts import selectors
-from accounts.models import LoginSession, User
+from accounts.models import DataExport, LoginSession, User
 
 PASSWORD_MAX_LENGTH = 128
 
@@ -14,6 +14,7 @@ def password_field(**kwargs: object) -> serializers.CharField:
         style={"input_type": "password"},
         **kwargs,  # type: ignore[arg-type]
     )
+
 
 USERS_BY_ID_MAX = 20  # the users list's page size: one request names them all
 
@@ -281,3 +282,39 @@ class InvitationSerializer(serializers.Serializer):
 
 class InvitationCreatedSerializer(InvitationSerializer):
     link = serializers.CharField(help_text="The invitation link: shown only now.")
+
+
+# --- export and erasure
+
+
+class DataExportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["pending", "running", "ready", "failed"])
+    progress = serializers.IntegerField(help_text="Percent done.")
+    size = serializers.IntegerField(allow_null=True, help_text="Bytes, once ready.")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the ZIP is deleted.")
+    download_url = serializers.SerializerMethodField(
+        help_text="Once ready: a private link to the ZIP, good for an hour (ask again for a new one)."
+    )
+
+    def get_download_url(self, export: DataExport) -> str | None:
+        if export.status != DataExport.Status.READY or not export.file_key:
+            return None
+        token = selectors.data_export_link_token(export)
+        return f"/api/v1/users/me/export/download/?token={token}"
+
+
+class DataExportDownloadInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+
+
+class AccountDeleteInputSerializer(serializers.Serializer):
+    password = password_field()
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="With two-factor authentication on.",
+    )

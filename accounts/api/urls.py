@@ -24,6 +24,11 @@ urlpatterns = [
         security.EmailVerificationResendApi.as_view(),
         name="users-me-email-verification",
     ),
+    path("users/me/export/", security.DataExportApi.as_view(), name="users-me-export"),
+    path(
+        "users/me/export/download/", security.DataExportDownloadApi.as_view(), name="users-me-export-download"
+    ),
+    path("users/me/delete/", security.AccountDeleteApi.as_view(), name="users-me-delete"),
     path("sessions/", security.LoginSessionListApi.as_view(), name="sessions"),
     path("sessions/sign-out-everywhere/", security.SignOutEverywhereApi.as_view(), name="sessions-end-all"),
     path("sessions/<str:session_id>/", security.LoginSessionDetailApi.as_view(), name="session"),

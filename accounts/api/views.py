@@ -47,6 +47,7 @@ from accounts.authentication import authenticated_by_api_token, request_user
 from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken
 from accounts.permissions import StaffHasTwoFactor
+from core.errors import ERROR_SCHEMA_REF
 
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
 NO_ACCOUNT = "No active account found with the given credentials"
@@ -113,7 +114,13 @@ class PublicApi(APIView):
 class RegisterApi(PublicApi):
     throttle_classes = AUTH_THROTTLES
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: RegisteredUserSerializer})
+    @extend_schema(
+        request=RegisterInputSerializer,
+        responses={
+            201: RegisteredUserSerializer,
+            403: OpenApiResponse(ERROR_SCHEMA_REF, description="Sign-up is by invitation only"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,6 +1,6 @@
 """Every write to accounts (docs/architecture.md): users, API tokens and bots (`users`), login sessions
 (`sessions`), passwords (`passwords`), two-factor authentication (`two_factor`), email verification
-(`verification`), blocks (`blocks`), who may join (`joining`)."""
+(`verification`), blocks (`blocks`), who may join (`joining`), export and erasure (`privacy`)."""
 
 from accounts.services.blocks import block_create, block_delete
 from accounts.services.joining import invitation_create, invitation_revoke
@@ -9,6 +9,15 @@ from accounts.services.passwords import (
     password_reset_ask,
     password_reset_confirm,
     password_reset_request,
+)
+from accounts.services.privacy import (
+    ExportArchive,
+    data_export_build,
+    data_export_fail,
+    data_export_request,
+    data_exports_purge_expired,
+    user_erase,
+    user_erase_confirmed,
 )
 from accounts.services.sessions import (
     describe_device,
@@ -47,6 +56,13 @@ from accounts.services.verification import (
 )
 
 __all__ = [
+    "ExportArchive",
+    "data_export_build",
+    "data_export_fail",
+    "data_export_request",
+    "data_exports_purge_expired",
+    "user_erase",
+    "user_erase_confirmed",
     "API_TOKENS_MAX_PER_USER",
     "BOTS_MAX_PER_OWNER",
     "api_token_create",

@@ -21,6 +21,8 @@ BOTS_MAX_PER_OWNER = 20
 def user_register(*, username: str, email: str, password: str, site_url: str, invitation: str = "") -> User:
     """A new account, as the account policy allows (an invitation, an email domain); a link to verify its
     email address is sent to it."""
+    if username.lower().startswith("deleted-"):
+        raise ValidationError({"username": "Usernames starting with deleted- are reserved."})
     check_email_domain(email=email)
     invitation_spend(raw=invitation)
     if User.objects.filter(username__iexact=username).exists():

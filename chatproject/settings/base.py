@@ -353,6 +353,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "files.tasks.purge_stale_uploads_task",
         "schedule": timedelta(hours=1),
     },
+    "messaging-purge-expired-messages": {
+        "task": "messaging.tasks.purge_expired_messages_task",
+        "schedule": timedelta(hours=1),
+    },
+    "accounts-purge-expired-data-exports": {
+        "task": "accounts.tasks.purge_expired_data_exports_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Socket rate limit (issue #8): per connection, a burst of write frames, then a steady rate.

@@ -320,3 +320,13 @@ _redis_journals = PerLoop(RedisJournal)
 
 def get_journal() -> Journal:
     return _redis_journals.get() if redis_enabled() else _database_journal
+
+
+def forget(entries: list[tuple[int, int]]) -> None:
+    """Drop the events of deleted messages, as (conversation, seq), from the recent log, so that no replay
+    shows them."""
+    if redis_enabled() and entries:
+        pipeline = get_redis().pipeline(transaction=False)
+        for conversation_id, seq in entries:
+            pipeline.zremrangebyscore(log_key(conversation_id), seq, seq)
+        pipeline.execute()

@@ -20,6 +20,7 @@ from messaging.services.messages import (
     reaction_add,
     reaction_remove,
 )
+from messaging.services.retention import messages_purge_expired
 from messaging.services.storage import messages_store
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "message_edit",
     "message_post",
     "message_soft_delete",
+    "messages_purge_expired",
     "messages_store",
     "reaction_add",
     "reaction_remove",

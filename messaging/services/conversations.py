@@ -34,7 +34,7 @@ def _check_may_add(actor: User, user: User) -> None:
         raise Refused("blocked", f"You can't add {user.public_name} to a conversation.")
 
 
-def _announce_membership(conversation: Conversation, user_id: int, *, added: bool) -> None:
+def announce_membership(conversation: Conversation, user_id: int, *, added: bool) -> None:
     """An event of the conversation for its members; the user's own sockets hear of it once, on their own
     channel, whether or not they already follow the conversation (and start or stop following it)."""
     text = event_record(
@@ -145,7 +145,7 @@ def member_add(*, actor: Membership, user_id: int) -> Membership:
     if conversation.kind == Kind.GROUP and conversation.memberships.count() >= GROUP_MAX_MEMBERS:
         raise ValidationError({"user": f"At most {GROUP_MAX_MEMBERS} members."})
     membership = Membership.objects.create(user=user, conversation=conversation)
-    _announce_membership(conversation, user.pk, added=True)
+    announce_membership(conversation, user.pk, added=True)
     return membership
 
 
@@ -163,11 +163,11 @@ def member_remove(*, actor: Membership, user_id: int) -> None:
         raise PermissionDenied("Only an owner can remove an owner.")
     target.delete()
     if target.role == Role.OWNER:
-        _keep_an_owner(conversation)
-    _announce_membership(conversation, user_id, added=False)
+        keep_an_owner(conversation)
+    announce_membership(conversation, user_id, added=False)
 
 
-def _keep_an_owner(conversation: Conversation) -> None:
+def keep_an_owner(conversation: Conversation) -> None:
     """A group or channel whose last owner left is handed to its longest-standing admin, else member, so that
     someone can still manage it. The conversation's row lock makes two owners leaving at once wait in turn."""
     Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
@@ -184,7 +184,7 @@ def _keep_an_owner(conversation: Conversation) -> None:
 def channel_join(*, user: User, conversation: Conversation) -> Membership:
     membership, created = Membership.objects.get_or_create(user=user, conversation=conversation)
     if created:
-        _announce_membership(conversation, user.pk, added=True)
+        announce_membership(conversation, user.pk, added=True)
     return membership
 
 

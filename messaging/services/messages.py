@@ -110,10 +110,11 @@ def _record_change(
     earlier frames are rewritten to show it as it is now, so that no replay or retry shows what was edited
     or removed."""
     event_record(conversation=message.conversation, kind=kind, message=message, data=data)
-    transaction.on_commit(partial(_rewrite_logged, message))
+    transaction.on_commit(partial(message_rewrite_logged, message))
 
 
-def _rewrite_logged(message: Message) -> None:
+def message_rewrite_logged(message: Message) -> None:
+    """The journal's copies of a message's frames (its message.new, its edits) show it as it is now."""
     message_frame = to_json(events.message_new(events.message_payload(message)))
     edits = ConversationEvent.objects.filter(message=message, kind=Kind.MESSAGE_UPDATED)
     frames = [(message.seq, message_frame)]

@@ -1,7 +1,10 @@
-"""The account's security screens in Chromium: change the password, reset it through the emailed link (read
-off the SMTP server), turn on two-factor authentication and sign in with a code, sign another session out."""
+"""The account's screens in Chromium: change the password, reset it through the emailed link (read off the
+SMTP server), turn on two-factor authentication and sign in with a code, sign another session out, block
+someone, download one's data, delete the account."""
 
+import json
 import re
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -77,7 +80,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(browser, live_se
     expect(page.get_by_role("status")).to_contain_text("If an account uses this address")
 
     # and opens the link from the email the SMTP server received, and chooses a new password
-    [email] = mail_server.wait_for(f"{bob.username}@example.com")
+    [email] = mail_server.wait_for(f"{bob.username}@example.com", subject="Reset your Parley password")
     [link] = email.links
     page.goto(link)
     page.get_by_role("textbox", name="New password").fill(NEW_PASSWORD)
@@ -162,3 +165,36 @@ def test_blocking_stops_direct_messages_and_is_undone_in_settings(browser, live_
     expect(blocked).to_have_count(1)
     blocked.get_by_role("button", name="Unblock").click()
     expect(blocked).to_have_count(0)
+
+
+def test_my_data_is_downloaded_as_a_zip(browser, live_server_url):
+    gus = person(browser, live_server_url, "gus")
+    gus.sign_up()
+    open_security(gus)
+    page = gus.page
+
+    page.get_by_role("button", name="Download my data").click()
+    ready = page.get_by_role("status").filter(has_text="Your data is ready")
+    expect(ready).to_be_visible()
+    with page.expect_download() as download:
+        ready.get_by_role("link", name="download the ZIP").click()
+
+    path = download.value.path()
+    with zipfile.ZipFile(path) as archive:
+        assert json.loads(archive.read("profile.json"))["username"] == gus.username
+        assert "messages.json" in archive.namelist()
+
+
+def test_deleting_the_account_signs_out_and_the_password_stops_working(browser, live_server_url):
+    hal = person(browser, live_server_url, "hal")
+    hal.sign_up()
+    open_security(hal)
+    page = hal.page
+
+    page.get_by_label("Your password").last.fill(PASSWORD)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete my account").click()
+
+    signed_out(hal)
+    log_in(hal)
+    expect(page.get_by_role("alert")).to_contain_text("No active account")

@@ -3,7 +3,6 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.conf import settings
 
-from chatproject import celery_app
 from realtime.presence import presence_store
 from tests.notifications.fake_push import Browser, FakePushService
 
@@ -25,16 +24,6 @@ def push_service(settings) -> Iterator[FakePushService]:
 def browser(push_service: FakePushService) -> Browser:
     """A browser subscribed with Parley's VAPID public key, as the web app does."""
     return push_service.subscribe(settings.VAPID_PUBLIC_KEY)
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Run tasks queued with .delay()/.apply_async() in-process, retries included, without a broker."""
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.task_eager_propagates
-    conf.task_always_eager, conf.task_eager_propagates = True, True
-    yield
-    conf.task_always_eager, conf.task_eager_propagates = saved
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import type {
   ChannelSummary,
   Conversation,
   ConversationKind,
+  DataExport,
   Invitation,
   LoginSession,
   Me,
@@ -130,6 +131,13 @@ export function endpoints(client: ApiClient = api) {
     invite: (body: { max_uses: number; days: number }) =>
       r<Invitation & { link: string }>("invitations/", { method: "POST", body }),
     revokeInvitation: (id: number) => r<undefined>(`invitations/${id}/`, { method: "DELETE" }),
+    dataExports: () => r<DataExport[]>("users/me/export/"),
+    requestDataExport: () => r<DataExport>("users/me/export/", { method: "POST", body: {} }),
+    deleteAccount: async (body: { password: string; code: string }) => {
+      await r<undefined>("users/me/delete/", { method: "POST", body });
+      rememberSession(false);
+      client.setToken(null);
+    },
     blocks: () => r<Block[]>("blocks/"),
     block: (user: number) => r<Block>("blocks/", { method: "POST", body: { user } }),
     unblock: (user: number) => r<undefined>(`blocks/${user}/`, { method: "DELETE" }),

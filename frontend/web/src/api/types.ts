@@ -21,6 +21,7 @@ export type ChannelSummary = Schemas["Channel"];
 export type LoginSession = Schemas["LoginSession"];
 export type Block = Schemas["Block"];
 export type Invitation = Schemas["Invitation"];
+export type DataExport = Schemas["DataExport"];
 export type TwoFactorStatus = Schemas["TwoFactorStatus"];
 export type TotpEnrolment = Schemas["TotpEnrolment"];
 

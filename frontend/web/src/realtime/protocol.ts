@@ -46,6 +46,7 @@ export type ServerFrame =
     }
   | { type: "sync.done"; conversations: Record<string, number>; more: boolean }
   | { type: "pong" }
+  | { type: "account"; may_post: boolean }
   | { type: "error"; code: string; detail: string; ref: string | null };
 
 export const CLOSE_UNAUTHENTICATED = 4401;

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 import { http } from "../api/endpoints";
-import type { Block, Invitation, LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
+import type { Block, DataExport, Invitation, LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
 import { useApp } from "./context";
 
 const message = (e: unknown) =>
@@ -381,15 +381,107 @@ function Invitations() {
   );
 }
 
+function YourData() {
+  const [exported, setExported] = useState<DataExport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(
+    () =>
+      http.dataExports().then(
+        (exports) => setExported(exports[0] ?? null),
+        (e: unknown) => setError(message(e)),
+      ),
+    [],
+  );
+  useEffect(() => void load(), [load]);
+  const building = exported?.status === "pending" || exported?.status === "running";
+  useEffect(() => {
+    if (!building) return;
+    const timer = setInterval(() => void load(), 1000); // the ZIP is built by a background task
+    return () => clearInterval(timer);
+  }, [building, load]);
+
+  async function start() {
+    setError(null);
+    try {
+      setExported(await http.requestDataExport());
+    } catch (e) {
+      setError(message(e));
+    }
+  }
+
+  return (
+    <Section title="Your data">
+      <p className="muted">A ZIP of your profile, your messages and your files.</p>
+      {building && exported && (
+        <div className="stack">
+          <progress max={100} value={exported.progress} aria-label="Preparing your data" />
+          <p role="status">Preparing your data… {exported.progress}%</p>
+        </div>
+      )}
+      {exported?.status === "ready" && exported.download_url && (
+        <p role="status">
+          Your data is ready: <a href={exported.download_url}>download the ZIP</a> (available until{" "}
+          {exported.expires_at ? new Date(exported.expires_at).toLocaleDateString() : "soon"}).
+        </p>
+      )}
+      {exported?.status === "failed" && <p className="form-error">Preparing your data failed: try again.</p>}
+      <button type="button" onClick={() => void start()} disabled={building}>
+        Download my data
+      </button>
+      <Feedback ok={null} error={error} />
+    </Section>
+  );
+}
+
+function DeleteAccount({ onDeleted }: { onDeleted: () => void }) {
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!window.confirm("Delete your account for good? This cannot be undone.")) return;
+    setError(null);
+    try {
+      await http.deleteAccount({ password, code });
+      onDeleted();
+    } catch (e) {
+      setError(e instanceof ApiError && e.code === "otp_required" ? "Enter a code from your authenticator app." : message(e));
+    }
+  }
+
+  return (
+    <Section title="Delete account">
+      <p className="muted">
+        Your profile, files, sessions and bots go; your messages show as from “Deleted user”. It cannot be undone.
+      </p>
+      <form className="stack" onSubmit={submit}>
+        <label className="field">
+          <span>Your password</span>
+          <input name="delete_password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Two-factor code (if it is on)</span>
+          <input name="delete_code" inputMode="numeric" autoComplete="one-time-code" value={code} onChange={(e) => setCode(e.target.value)} />
+        </label>
+        <button type="submit" className="danger">
+          Delete my account
+        </button>
+      </form>
+      <Feedback ok={null} error={error} />
+    </Section>
+  );
+}
+
 interface SecurityProps {
   onSignedOut: () => void;
   header?: ReactNode;
   onTwoFactorChange?: () => void;
-  /** The email address section needs the signed-in shell's context. */
-  withEmail?: boolean;
+  /** Every section: the ones past the security essentials need the signed-in shell (its context). */
+  full?: boolean;
 }
 
-export function Security({ onSignedOut, header, onTwoFactorChange, withEmail = false }: SecurityProps) {
+export function Security({ onSignedOut, header, onTwoFactorChange, full = false }: SecurityProps) {
   return (
     <section className="panel" aria-labelledby="security-heading">
       <header className="panel-header">
@@ -399,10 +491,12 @@ export function Security({ onSignedOut, header, onTwoFactorChange, withEmail = f
       <div className="panel-body stack">
         <TwoFactor onChange={onTwoFactorChange} />
         <ChangePassword />
-        {withEmail && <EmailAddress />}
+        {full && <EmailAddress />}
         <Sessions onSignedOut={onSignedOut} />
-        {withEmail && <BlockedPeople />}
-        {withEmail && <Invitations />}
+        {full && <BlockedPeople />}
+        {full && <Invitations />}
+        {full && <YourData />}
+        {full && <DeleteAccount onDeleted={onSignedOut} />}
       </div>
     </section>
   );

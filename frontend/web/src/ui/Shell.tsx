@@ -58,6 +58,10 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       const active = store.getState().active;
       if (document.visibilityState === "visible" && active !== null) store.markRead(active);
     };
+    // The account changed (an email confirmed, a block): what it may do is on the profile.
+    const offFrame = socket.onFrame((frame) => {
+      if (frame.type === "account") void http.me().then(setMe, () => undefined);
+    });
     window.addEventListener("offline", offline);
     window.addEventListener("online", online);
     document.addEventListener("visibilitychange", visible);
@@ -65,6 +69,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       window.removeEventListener("offline", offline);
       window.removeEventListener("online", online);
       document.removeEventListener("visibilitychange", visible);
+      offFrame();
       store.stop();
     };
     // `me` changes when the profile is edited; the store keeps the id it started with.
@@ -127,7 +132,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       main = <Settings />;
       break;
     case "security":
-      main = <Security onSignedOut={onSignedOut} header={<BackLink />} withEmail />;
+      main = <Security onSignedOut={onSignedOut} header={<BackLink />} full />;
       break;
     default:
       main = (

@@ -1,0 +1,81 @@
+"""A person's messages in their data export and their erasure (accounts.signals, heard by
+messaging.receivers)."""
+
+from datetime import UTC, datetime
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F
+
+from accounts.models import User
+from messaging import events
+from messaging.delivery.journal import LOG_SIZE
+from messaging.models import Conversation, Membership, Message, MessageRevision, Reaction, RetentionPolicy
+from messaging.services.conversations import announce_membership, keep_an_owner
+from messaging.services.messages import message_rewrite_logged
+
+
+def _conversation_name(conversation: Conversation, user: User) -> str:
+    if conversation.title:
+        return conversation.title
+    others = [m.user.public_name for m in conversation.memberships.all() if m.user_id != user.pk]
+    return f"Direct conversation with {others[0]}" if others else "Direct conversation"
+
+
+def messages_for_export(*, user: User) -> list[dict[str, object]]:
+    """Every message the user sent and did not delete, oldest first, with its conversation's name."""
+    messages = (
+        Message.objects.filter(sender=user, deleted_at__isnull=True)
+        .select_related("conversation")
+        .prefetch_related("attachments", "conversation__memberships__user")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "conversation": {
+                "id": m.conversation_id,
+                "kind": m.conversation.kind,
+                "name": _conversation_name(m.conversation, user),
+            },
+            "seq": m.seq,
+            "sent_at": events.iso(m.created_at),
+            "edited_at": events.iso(m.edited_at),
+            "body": m.body,
+            "attachments": [{"id": str(f.id), "name": f.name} for f in m.attachments.all()],
+        }
+        for m in messages
+    ]
+
+
+def _leave_shared_conversations(user: User) -> None:
+    """Out of every group and channel (an owner handing it on); direct conversations keep "Deleted user"."""
+    memberships = Membership.objects.filter(user=user).exclude(conversation__kind=Conversation.Kind.DIRECT)
+    for membership in memberships.select_related("conversation"):
+        membership.delete()
+        if membership.role == Membership.Role.OWNER:
+            keep_an_owner(membership.conversation)
+        announce_membership(membership.conversation, user.pk, added=False)
+
+
+def _rewrite_recent_log(user_id: int) -> None:
+    """The journal's copies of the user's recent messages (replays, retries) show them as they are now."""
+    # Only the newest events of a conversation are in the log (messaging.delivery.journal).
+    recent = Message.objects.filter(sender_id=user_id, seq__gt=F("conversation__last_seq") - LOG_SIZE)
+    for message in recent.select_related("sender", "conversation").prefetch_related("attachments"):
+        message_rewrite_logged(message)
+
+
+def user_messages_erase(*, user: User) -> None:
+    """Their reactions and the earlier versions of their messages go; the messages become "Deleted user"'s,
+    emptied (the default) or kept, as the retention policy says. Inside the erasure's transaction."""
+    keep = RetentionPolicy.get_solo().erased_users_messages == RetentionPolicy.ErasedMessages.KEEP
+    Reaction.objects.filter(user=user).delete()
+    MessageRevision.objects.filter(message__sender=user).delete()
+    if not keep:
+        Reaction.objects.filter(message__sender=user).delete()
+        Message.attachments.through.objects.filter(message__sender=user).delete()
+        Message.objects.filter(sender=user, deleted_at__isnull=True).update(
+            body="", deleted_at=datetime.now(tz=UTC)
+        )
+    _leave_shared_conversations(user)
+    transaction.on_commit(partial(_rewrite_recent_log, user.pk))

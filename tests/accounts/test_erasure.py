@@ -1,0 +1,179 @@
+"""Deleting an account (GDPR erasure): the password and a second factor confirm it; the account is anonymised
+("Deleted user"), its messages emptied or kept as the retention policy says, its files deleted from storage,
+its sessions, tokens, push subscriptions and bots ended; no row names the person afterwards; doing it twice
+changes nothing. Admins can erase anyone from the Django admin."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import models
+
+from accounts import services
+from accounts.models import ApiToken, LoginSession, User
+from messaging.models import Membership, Message, MessageRevision, Reaction, RetentionPolicy
+from moderation.models import AuditEntry, Report
+from notifications.models import NotificationPreferences, PushSubscription
+from realtime.close_codes import UNAUTHENTICATED
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.accounts.helpers import client_for, login, refresh, totp_code
+from tests.accounts.test_two_factor import enable
+from tests.files.factories import StoredFileFactory, share
+from tests.messaging.conftest import connect  # noqa: F401
+from tests.messaging.factories import MessageFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+URL = "/api/v1/users/me/delete/"
+NAME = "adalovelace1815"
+
+
+def a_full_life():
+    """A person with something in every app: messages, an edit, reactions, a file, a push subscription,
+    preferences, a report, a moderator's audit entry about them, a bot, an API token, two sessions."""
+    ada = UserFactory(username=NAME, email=f"{NAME}@example.com", display_name="Ada Lovelace")
+    bob, moderator = UserFactory(), UserFactory(is_staff=True, is_superuser=True)
+    stored = StoredFileFactory(owner=ada, name=f"{NAME}-notes.txt")
+    default_storage.save(stored.storage_key, ContentFile(b"notes"))
+    message = share(stored, members=[bob])
+    MessageRevision.objects.create(message=message, body=f"first draft by {NAME}", editor=ada)
+    Reaction.objects.create(message=message, user=bob, emoji="👍")
+    theirs = MessageFactory(conversation=message.conversation, sender=bob, body="hi")
+    Reaction.objects.create(message=theirs, user=ada, emoji="🎉")
+    Report.objects.create(message=theirs, reporter=ada, reason="spam", message_body="hi")
+    Report.objects.create(message=message, reporter=bob, reason="rude", message_body=message.body)
+    from moderation.services import audit_record
+
+    audit_record(actor=moderator, action=AuditEntry.Action.OBJECT_CHANGED, target=ada, reason="renamed")
+    PushSubscription.objects.create(
+        user=ada,
+        endpoint="https://fcm.googleapis.com/fcm/send/x",
+        p256dh="k",
+        auth="a",
+        device_name=f"{NAME}'s phone",
+    )
+    NotificationPreferences.objects.create(user=ada)
+    bot = services.bot_create(owner=ada, username=f"{NAME}-bot")
+    services.api_token_create(user=ada, name="script", created_by=ada)
+    session = login(ada)
+    login(ada)
+    return ada, {"bob": bob, "message": message, "stored": stored, "bot": bot, "session": session}
+
+
+def rows_naming(*needles: str) -> list[str]:
+    """Every (model, field) whose text anywhere in the database contains one of `needles`."""
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.CharField | models.TextField | models.JSONField | models.EmailField):
+                for needle in needles:
+                    # A JSON value is searched as its text (PostgreSQL casts it for icontains).
+                    if model._default_manager.filter(**{f"{field.name}__icontains": needle}).exists():
+                        found.append(f"{model._meta.label}.{field.name}")
+    return found
+
+
+def test_erasure_leaves_no_row_that_names_the_person(settings):
+    ada, world = a_full_life()
+    assert rows_naming(NAME)  # the check finds them before
+
+    response = client_for(world["session"]).post(URL, {"password": DEFAULT_PASSWORD}, format="json")
+
+    assert response.status_code == 204
+    assert rows_naming(NAME, "Ada Lovelace") == []
+    ada.refresh_from_db()
+    assert (ada.username, ada.display_name, ada.email, ada.is_active) == (
+        f"deleted-{ada.pk}",
+        "Deleted user",
+        "",
+        False,
+    )
+    assert not ada.has_usable_password()
+    # their messages stay in the conversation as emptied messages of "Deleted user"; files gone from storage
+    message = Message.objects.get(pk=world["message"].pk)
+    assert (message.body, message.deleted_at is not None, message.attachments.count()) == ("", True, 0)
+    assert not default_storage.exists(world["stored"].storage_key)
+    assert not Reaction.objects.filter(message=message).exists()
+    assert Report.objects.get(message=message).message_body == ""
+    # sessions, tokens, subscriptions and bots end; they left their groups
+    assert not LoginSession.objects.filter(user=ada).exists()
+    assert not ApiToken.objects.filter(user__in=[ada, world["bot"]]).exists()
+    assert not PushSubscription.objects.filter(user=ada).exists()
+    assert User.objects.get(pk=world["bot"].pk).is_active is False
+    assert not Membership.objects.filter(user=ada).exists()
+    assert refresh(world["session"]) == 401
+
+
+def test_the_retention_policy_can_keep_an_erased_persons_messages():
+    policy = RetentionPolicy.get_solo()
+    policy.erased_users_messages = RetentionPolicy.ErasedMessages.KEEP
+    policy.save()
+    ada, world = a_full_life()
+
+    services.user_erase(user=ada)
+
+    message = Message.objects.get(pk=world["message"].pk)
+    assert (message.body, message.deleted_at) == (world["message"].body, None)
+    assert message.sender.display_name == "Deleted user"
+
+
+def test_erasing_twice_changes_nothing():
+    ada, _ = a_full_life()
+    assert services.user_erase(user=ada) is True
+    before = User.objects.filter(pk=ada.pk).values().get()
+    assert services.user_erase(user=ada) is False
+    assert User.objects.filter(pk=ada.pk).values().get() == before
+
+
+def test_deleting_needs_the_password_and_with_2fa_a_code():
+    ada = UserFactory()
+    session, secret, _ = enable(ada)
+
+    wrong = client_for(session).post(URL, {"password": "nope"}, format="json")
+    no_code = client_for(session).post(URL, {"password": DEFAULT_PASSWORD}, format="json")
+
+    assert wrong.json()["error"]["fields"] == {"password": ["This is not your password."]}
+    assert (no_code.status_code, no_code.json()["error"]["code"]) == (401, "otp_required")
+    assert User.objects.get(pk=ada.pk).erased_at is None
+    done = client_for(session).post(
+        URL, {"password": DEFAULT_PASSWORD, "code": totp_code(secret, steps_ahead=1)}, format="json"
+    )
+    assert done.status_code == 204
+    assert User.objects.get(pk=ada.pk).erased_at is not None
+
+
+def test_the_freed_name_cannot_be_taken_as_a_deleted_placeholder():
+    from rest_framework.test import APIClient
+
+    body = {"username": "deleted-1", "email": "x@example.com", "password": DEFAULT_PASSWORD}
+    response = APIClient().post("/api/v1/auth/register/", body, format="json")
+    assert response.json()["error"]["fields"]["username"] == [
+        "Usernames starting with deleted- are reserved."
+    ]
+
+
+async def test_erasure_closes_the_persons_sockets(connect):  # noqa: F811
+    ada = await sync_to_async(UserFactory)()
+    session = await sync_to_async(login)(ada)
+    _, token = await sync_to_async(services.api_token_create)(user=ada, name="cli", created_by=ada)
+    app_tab, script_tab = await connect(ada, token=session["access"]), await connect(ada, token=token)
+
+    await sync_to_async(services.user_erase)(user=ada)
+
+    assert await app_tab.close_code() == UNAUTHENTICATED
+    assert await script_tab.close_code() == UNAUTHENTICATED
+
+
+def test_an_admin_erases_anyone_from_the_admin(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    ada, _ = a_full_life()
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/admin/accounts/user/", {"action": "erase", "_selected_action": [ada.pk], "reason": "GDPR request"}
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=ada.pk).erased_at is not None
+    assert rows_naming(NAME) == []
