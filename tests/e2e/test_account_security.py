@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.accounts.helpers import totp_code
+from tests.e2e.axe import axe_violations
 from tests.e2e.test_chat_flow import Person
 
 pytestmark = pytest.mark.e2e
@@ -75,6 +76,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(browser, live_se
     # when: he asks for a link from the log-in screen
     page.goto(f"{live_server_url}/login")
     page.get_by_role("link", name="Forgot your password?").click()
+    assert axe_violations(page) == []
     page.get_by_label("Email").fill(f"{bob.username}@example.com")
     page.get_by_role("button", name="Email me a link").click()
     expect(page.get_by_role("status")).to_contain_text("If an account uses this address")
@@ -83,6 +85,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(browser, live_se
     [email] = mail_server.wait_for(f"{bob.username}@example.com", subject="Reset your Parley password")
     [link] = email.links
     page.goto(link)
+    assert axe_violations(page) == []
     page.get_by_role("textbox", name="New password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Set password").click()
     expect(page.get_by_role("status")).to_contain_text("Your password is set")
@@ -105,6 +108,7 @@ def test_two_factor_authentication_is_turned_on_and_asked_at_sign_in(browser, li
     # when: she scans the QR code (here: reads the key) and confirms with the app's code
     page.get_by_role("button", name="Set up two-factor authentication").click()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    assert axe_violations(page) == []  # the whole Security screen, with the set-up open
     secret = page.get_by_test_id("totp-secret").inner_text()
     page.get_by_label("Code from your app").fill(totp_code(secret))
     page.get_by_role("button", name="Turn on").click()

@@ -12,7 +12,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   const id = `security-${title.toLowerCase().replace(/\W+/g, "-")}`;
   return (
     <section className="stack" aria-labelledby={id}>
-      <h3 id={id}>{title}</h3>
+      <h2 id={id}>{title}</h2>
       {children}
     </section>
   );
@@ -486,7 +486,7 @@ export function Security({ onSignedOut, header, onTwoFactorChange, full = false 
     <section className="panel" aria-labelledby="security-heading">
       <header className="panel-header">
         {header}
-        <h2 id="security-heading">Security</h2>
+        <h1 id="security-heading">Security</h1>
       </header>
       <div className="panel-body stack">
         <TwoFactor onChange={onTwoFactorChange} />

@@ -120,7 +120,7 @@ export function Settings() {
             ))}
         </div>
         <div className="stack">
-          <h3>Security</h3>
+          <h2>Security</h2>
           <a
             className="button"
             href="/settings/security"
