@@ -1,5 +1,7 @@
 // Frames of the WebSocket protocol, version 2 (docs/protocol.md).
-import type { Conversation, Message } from "../api/types";
+import type { Message } from "../api/types";
+
+export const PROTOCOL_VERSION = 2;
 
 export type ClientFrame =
   | {
@@ -18,43 +20,83 @@ export type ClientFrame =
   | { type: "sync"; since: Record<string, number>; complete?: boolean }
   | { type: "ping" };
 
-export type ServerFrame =
-  | { type: "message.ack"; client_id: string; message: Message }
+/** What `membership` and `conversation.updated` say about a conversation. */
+export interface ConversationSummary {
+  id: number;
+  kind: "direct" | "group" | "channel";
+  title: string;
+  is_public: boolean;
+}
+
+/** Every change members see: each has a `seq` in its conversation's one order. */
+export type OrderedEvent =
   | { type: "message.new"; seq: number; message: Message }
   | { type: "message.updated"; seq: number; conversation: number; message: Message }
   | { type: "message.deleted"; seq: number; conversation: number; id: string; by_moderator: boolean }
   | {
       type: "reaction";
       seq: number;
-      message: string;
       conversation: number;
+      message: string;
       user: number;
       emoji: string;
       state: "added" | "removed";
     }
-  | { type: "typing"; conversation: number; user: number; state: "start" | "stop" }
   | { type: "read"; seq: number; conversation: number; user: number; up_to: number }
+  | { type: "membership"; seq: number; conversation: ConversationSummary; user: number; state: "added" | "removed" }
+  | { type: "conversation.updated"; seq: number; conversation: ConversationSummary };
+
+/** `sync` with `complete: true` reports conversations joined or left while away, outside any order. */
+export interface MembershipReport {
+  type: "membership";
+  seq: null;
+  conversation: ConversationSummary;
+  user: number;
+  state: "added" | "removed";
+}
+
+export type ServerFrame =
+  | OrderedEvent
+  | MembershipReport
+  | { type: "message.ack"; client_id: string; message: Message }
+  | { type: "typing"; conversation: number; user: number; state: "start" | "stop" }
   | { type: "presence"; user: number; status: "online" | "offline" }
-  | { type: "conversation.updated"; seq: number; conversation: Partial<Conversation> & { id: number } }
-  | {
-      type: "membership";
-      seq: number | null;
-      // docs/protocol.md says the full conversation; the server may send a summary ({id, kind, title, is_public})
-      conversation: Partial<Conversation> & { id: number };
-      user: number;
-      state: "added" | "removed";
-    }
   | { type: "sync.done"; conversations: Record<string, number>; more: boolean }
   | { type: "pong" }
   | { type: "account"; may_post: boolean }
   | { type: "error"; code: string; detail: string; ref: string | null };
 
+export const ORDERED_TYPES: ReadonlySet<string> = new Set([
+  "message.new",
+  "message.updated",
+  "message.deleted",
+  "reaction",
+  "read",
+  "membership",
+  "conversation.updated",
+]);
+
+export function isOrderedEvent(frame: ServerFrame): frame is OrderedEvent {
+  return ORDERED_TYPES.has(frame.type) && typeof (frame as { seq?: unknown }).seq === "number";
+}
+
+/** The conversation an ordered event belongs to. */
+export function eventConversation(event: OrderedEvent): number {
+  switch (event.type) {
+    case "message.new":
+      return event.message.conversation;
+    case "membership":
+    case "conversation.updated":
+      return event.conversation.id;
+    default:
+      return event.conversation;
+  }
+}
+
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_SUSPENDED = 4403;
+export const CLOSE_UPGRADE_REQUIRED = 4426;
 export const CLOSE_GOING_AWAY = 1001;
-/** The server no longer speaks the protocol version this page asked for: a newer app is deployed. */
-export const CLOSE_UNSUPPORTED_VERSION = 4426;
-export const PROTOCOL_VERSION = 2;
 /** Our own code for a close the client chose (going offline, a dead heartbeat). */
 export const CLOSE_CLIENT = 4000;
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { socketUrl } from "./protocol";
 import { backoffDelay, ChatSocket, type StatusInfo, type WebSocketLike } from "./socket";
 
 class FakeSocket implements WebSocketLike {
@@ -31,15 +32,23 @@ class FakeSocket implements WebSocketLike {
   }
 }
 
-function setup(overrides: { token?: () => Promise<string | null>; refresh?: () => Promise<string | null> } = {}) {
+function setup(
+  overrides: {
+    token?: () => Promise<string | null>;
+    refresh?: () => Promise<string | null>;
+    since?: () => Record<string, number>;
+  } = {},
+) {
   const sockets: FakeSocket[] = [];
   const statuses: StatusInfo[] = [];
   const refreshToken = vi.fn(overrides.refresh ?? (async () => "fresh"));
+  const upgradeRequired = vi.fn();
   const socket = new ChatSocket({
-    url: (token) => `ws://test/ws/?token=${token}`,
+    url: (token) => socketUrl(token, { protocol: "http:", host: "test" }),
     getToken: overrides.token ?? (async () => "tok"),
     refreshToken,
-    since: () => ({ "12": 40 }),
+    since: overrides.since ?? (() => ({ "12": 40 })),
+    upgradeRequired,
     create: (url) => {
       const fake = new FakeSocket(url);
       sockets.push(fake);
@@ -49,7 +58,7 @@ function setup(overrides: { token?: () => Promise<string | null>; refresh?: () =
   });
   socket.onStatus((info) => statuses.push(info));
   const last = () => sockets[sockets.length - 1] as FakeSocket;
-  return { socket, sockets, statuses, refreshToken, last };
+  return { socket, sockets, statuses, refreshToken, upgradeRequired, last };
 }
 
 const flush = () => vi.advanceTimersByTimeAsync(0);
@@ -68,16 +77,74 @@ describe("ChatSocket", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it("connects with the token and sends sync with the last seq per conversation", async () => {
+  it("asks for protocol version 2 and syncs every known conversation's cursor, complete", async () => {
     const { socket, last } = setup();
     socket.start();
     await flush();
-    expect(last().url).toBe("ws://test/ws/?token=tok");
+    expect(last().url).toBe("ws://test/ws/?v=2&token=tok");
     last().open();
-    expect(last().sent).toEqual([{ type: "sync", since: { "12": 40 } }]);
+    expect(last().sent).toEqual([{ type: "sync", since: { "12": 40 }, complete: true }]);
     expect(socket.status.status).toBe("syncing");
-    last().receive({ type: "sync.done", conversations: { "12": 42 } });
+    last().receive({ type: "sync.done", conversations: { "12": 42 }, more: false });
     expect(socket.status.status).toBe("online");
+  });
+
+  it("pages the sync: while sync.done says more, asks again from the cursors the page moved", async () => {
+    const cursors: Record<string, number> = { "12": 40, "13": 7 };
+    const { socket, last } = setup({ since: () => ({ ...cursors }) });
+    socket.onFrame((frame) => {
+      if (frame.type === "sync.done") Object.assign(cursors, frame.conversations); // what the store does
+    });
+    socket.start();
+    await flush();
+    last().open();
+    last().receive({ type: "sync.done", conversations: { "12": 540 }, more: true });
+    expect(socket.status.status).toBe("syncing");
+    last().receive({ type: "sync.done", conversations: { "12": 600, "13": 300 }, more: true });
+    last().receive({ type: "sync.done", conversations: { "13": 350 }, more: false });
+    expect(last().sent).toEqual([
+      { type: "sync", since: { "12": 40, "13": 7 }, complete: true },
+      { type: "sync", since: { "12": 540, "13": 7 }, complete: true },
+      { type: "sync", since: { "12": 600, "13": 300 }, complete: true },
+    ]);
+    expect(socket.status.status).toBe("online");
+  });
+
+  it("asks again, a second later, for a sync refused as rate limited", async () => {
+    const { socket, last } = setup();
+    socket.start();
+    await flush();
+    last().open();
+    last().receive({ type: "error", code: "rate_limited", detail: "slow down", ref: null });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(last().sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(last().sent).toEqual([
+      { type: "sync", since: { "12": 40 }, complete: true },
+      { type: "sync", since: { "12": 40 }, complete: true },
+    ]);
+  });
+
+  it("names at most 1,000 conversations, and then not as the complete list", async () => {
+    const many = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [String(i + 1), 5]));
+    const { socket, last } = setup({ since: () => many });
+    socket.start();
+    await flush();
+    last().open();
+    const [frame] = last().sent as { since: Record<string, number>; complete: boolean }[];
+    expect(Object.keys(frame?.since ?? {})).toHaveLength(1000);
+    expect(frame?.complete).toBe(false);
+  });
+
+  it("reloads for the new version on 4426, and does not reconnect", async () => {
+    const { socket, sockets, last, upgradeRequired } = setup();
+    socket.start();
+    await flush();
+    last().drop(4426);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(upgradeRequired).toHaveBeenCalledOnce();
+    expect(sockets).toHaveLength(1);
+    expect(socket.status.status).toBe("outdated");
   });
 
   it("reconnects with growing delays after drops, and resets them once connected", async () => {
@@ -101,7 +168,7 @@ describe("ChatSocket", () => {
     expect(sockets).toHaveLength(4);
     expect(last().sent).toEqual([]);
     last().open();
-    expect(last().sent).toEqual([{ type: "sync", since: { "12": 40 } }]);
+    expect(last().sent).toEqual([{ type: "sync", since: { "12": 40 }, complete: true }]);
   });
 
   it("refreshes the token on 4401 and reconnects with the new one", async () => {
@@ -111,7 +178,7 @@ describe("ChatSocket", () => {
     last().drop(4401);
     await flush();
     expect(refreshToken).toHaveBeenCalledOnce();
-    expect(last().url).toBe("ws://test/ws/?token=tok"); // getToken is asked again
+    expect(last().url).toBe("ws://test/ws/?v=2&token=tok"); // getToken is asked again
   });
 
   it("stops for good on 4403", async () => {

@@ -1,17 +1,26 @@
-// One WebSocket for all of the user's conversations: reconnects with backoff and jitter, refreshes
-// the token on 4401, stops on 4403, sends `sync` after every (re)connect, and watches a heartbeat.
+// One WebSocket for all of the user's conversations (protocol version 2): reconnects with backoff and
+// jitter, refreshes the token on 4401, stops on 4403, reloads the page on 4426, sends `sync` after every
+// (re)connect and pages it until `sync.done` says there is no more, and watches a heartbeat.
 import {
   CLOSE_CLIENT,
   CLOSE_GOING_AWAY,
   CLOSE_SUSPENDED,
   CLOSE_UNAUTHENTICATED,
-  CLOSE_UNSUPPORTED_VERSION,
+  CLOSE_UPGRADE_REQUIRED,
   parseFrame,
   type ClientFrame,
   type ServerFrame,
 } from "./protocol";
 
-export type SocketStatus = "idle" | "connecting" | "syncing" | "online" | "offline" | "suspended" | "closed";
+export type SocketStatus =
+  | "idle"
+  | "connecting"
+  | "syncing"
+  | "online"
+  | "offline"
+  | "suspended"
+  | "outdated"
+  | "closed";
 
 export interface StatusInfo {
   status: SocketStatus;
@@ -37,8 +46,10 @@ export interface SocketOptions {
   getToken: () => Promise<string | null>;
   /** A new access token, whatever the current one; null when the session is over. */
   refreshToken: () => Promise<string | null>;
-  /** The highest seq seen per conversation, for `sync`. */
+  /** Every known conversation's cursor (the highest seq applied), for `sync`; read again for each page. */
   since: () => Record<string, number>;
+  /** The server refused this client's protocol version (4426): load the new one. */
+  upgradeRequired?: () => void;
   create?: (url: string) => WebSocketLike;
   random?: () => number;
   now?: () => number;
@@ -49,6 +60,10 @@ export interface SocketOptions {
 }
 
 const OPEN = 1;
+/** `sync` names at most this many conversations (docs/protocol.md). */
+export const SYNC_MAX_CONVERSATIONS = 1000;
+/** A `sync` refused as rate limited is asked again after this long. */
+const SYNC_RETRY_MS = 1000;
 
 /** Backoff before try number `attempt` (0-based): base·2^attempt capped at max, then 50–100 %. */
 export function backoffDelay(attempt: number, random: () => number, baseMs = 500, maxMs = 30_000): number {
@@ -56,11 +71,28 @@ export function backoffDelay(attempt: number, random: () => number, baseMs = 500
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+const UPGRADE_RELOAD_KEY = "parley.upgrade-reload";
+
+/** Reload to load the new client, at most once a minute: should the server refuse it too, the page shows
+ * that it is out of date instead of reloading in a loop. */
+export function reloadForUpgrade(): void {
+  try {
+    const last = Number(sessionStorage.getItem(UPGRADE_RELOAD_KEY) ?? 0);
+    if (Date.now() - last < 60_000) return;
+    sessionStorage.setItem(UPGRADE_RELOAD_KEY, String(Date.now()));
+  } catch {
+    // storage disabled: reload anyway
+  }
+  window.location.reload();
+}
+
 export class ChatSocket {
   private ws: WebSocketLike | null = null;
   private attempt = 0;
   private authFailures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private syncRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  private awaitingSync = false;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
@@ -74,6 +106,7 @@ export class ChatSocket {
   constructor(options: SocketOptions) {
     this.opts = {
       create: (url) => new WebSocket(url) as unknown as WebSocketLike,
+      upgradeRequired: reloadForUpgrade,
       random: Math.random,
       now: Date.now,
       baseDelayMs: 500,
@@ -174,8 +207,17 @@ export class ChatSocket {
     if (ws !== this.ws) return;
     this.attempt = 0;
     this.setStatus({ status: "syncing", attempt: 0, retryAt: null });
-    ws.send(JSON.stringify({ type: "sync", since: this.opts.since() } satisfies ClientFrame));
+    this.sendSync();
     this.startHeartbeat();
+  }
+
+  /** Ask for everything after our cursors. `complete` lets the server report conversations joined or left
+   * while away; it needs the whole list, which fits unless the store knows more than the limit. */
+  private sendSync(): void {
+    const cursors = Object.entries(this.opts.since());
+    const complete = cursors.length <= SYNC_MAX_CONVERSATIONS;
+    const since = Object.fromEntries(cursors.slice(0, SYNC_MAX_CONVERSATIONS));
+    this.awaitingSync = this.send({ type: "sync", since, complete });
   }
 
   private handleMessage(ws: WebSocketLike, data: unknown): void {
@@ -183,16 +225,29 @@ export class ChatSocket {
     this.armPongTimeout(false); // any frame proves the connection lives
     const frame = parseFrame(data);
     if (!frame) return;
-    if (frame.type === "sync.done") {
-      this.authFailures = 0;
-      if (frame.more) {
-        // A replay comes in pages: ask for the next before going online.
-        ws.send(JSON.stringify({ type: "sync", since: this.opts.since() } satisfies ClientFrame));
-      } else {
-        this.setStatus({ status: "online", attempt: 0, retryAt: null });
-      }
-    }
     for (const listener of this.frameListeners) listener(frame);
+    // After the listeners: the next page starts from the cursors the last one moved.
+    if (frame.type === "sync.done") this.syncDone(frame.more === true);
+    if (frame.type === "error" && frame.code === "rate_limited" && frame.ref === null) this.syncRefused();
+  }
+
+  private syncDone(more: boolean): void {
+    this.awaitingSync = false;
+    if (more) {
+      this.sendSync();
+      return;
+    }
+    this.authFailures = 0;
+    this.setStatus({ status: "online", attempt: 0, retryAt: null });
+  }
+
+  /** A refusal names no frame but a send's client_id: while a `sync` is unanswered, it may be the one. */
+  private syncRefused(): void {
+    if (!this.awaitingSync || this.syncRetryTimer) return;
+    this.syncRetryTimer = setTimeout(() => {
+      this.syncRetryTimer = null;
+      if (this.awaitingSync) this.sendSync();
+    }, SYNC_RETRY_MS);
   }
 
   private async handleClose(ws: WebSocketLike, code: number, reason: string): Promise<void> {
@@ -200,13 +255,15 @@ export class ChatSocket {
     this.ws = null;
     this.clearTimers();
     if (this.stopped) return;
-    if (code === CLOSE_UNSUPPORTED_VERSION) {
-      window.location.reload(); // a newer app speaks the server's protocol
-      return;
-    }
     if (code === CLOSE_SUSPENDED) {
       this.stopped = true;
       this.setStatus({ status: "suspended", attempt: 0, retryAt: null, reason: reason || "Account suspended" });
+      return;
+    }
+    if (code === CLOSE_UPGRADE_REQUIRED) {
+      this.stopped = true;
+      this.setStatus({ status: "outdated", attempt: 0, retryAt: null, reason: "A new version of Parley is out" });
+      this.opts.upgradeRequired();
       return;
     }
     if (this.browserOffline) {
@@ -274,9 +331,11 @@ export class ChatSocket {
 
   private clearTimers(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.syncRetryTimer) clearTimeout(this.syncRetryTimer);
     if (this.pingTimer) clearInterval(this.pingTimer);
     if (this.pongTimer) clearTimeout(this.pongTimer);
-    this.retryTimer = this.pingTimer = this.pongTimer = null;
+    this.retryTimer = this.syncRetryTimer = this.pingTimer = this.pongTimer = null;
+    this.awaitingSync = false;
   }
 
   private setStatus(info: StatusInfo): void {

@@ -1,5 +1,6 @@
-// Pure timeline logic: dedupe by id, order by seq, and the optimistic send life cycle
-// (pending → acknowledged, or failed → retried with the same client_id).
+// Pure timeline logic: dedupe by id, order by seq, what events said about each message (so that a copy
+// loaded later cannot undo them), and the optimistic send life cycle (pending → acknowledged, or
+// failed → retried with the same client_id).
 import type { Message, ReactionSummary } from "../api/types";
 
 export type SendState = "sent" | "pending" | "failed";
@@ -9,23 +10,65 @@ export interface ChatMessage extends Message {
   error?: string;
 }
 
+/** What events said about one message. History can lag the socket (a message is acknowledged and
+ * broadcast before it is stored), so a copy loaded later is corrected by this before it is shown. */
+export interface MessagePatch {
+  /** The seq of the newest event whose message content is `message` (an edit), 0 when none. */
+  seq: number;
+  message: Message | null;
+  /** Deleted (by its sender, an owner or a moderator): final, whatever else arrives. */
+  deleted: boolean;
+  /** `${user} ${emoji}` → the newest reaction event about it. */
+  reactions: Record<string, { seq: number; on: boolean }>;
+}
+
 export interface Timeline {
   /** Stored messages: unique ids, increasing seq. */
   messages: ChatMessage[];
   /** Local messages not yet acknowledged, in the order they were written. */
   outbox: ChatMessage[];
+  /** Message id → what events said about it (at most PATCH_LIMIT, the oldest forgotten first). */
+  patches: Record<string, MessagePatch>;
   hasMore: boolean;
   loaded: boolean;
   loadingOlder: boolean;
 }
 
+/** A patch outlives its event by this many newer patched messages: enough for any history read that
+ * lags the socket, bounded for a tab left open for days. */
+export const PATCH_LIMIT = 1000;
+/** A conversation whose history was never loaded keeps only its newest live messages (the rest is
+ * loaded from history when it is opened). */
+export const UNLOADED_KEEP = 100;
+
 export const emptyTimeline = (): Timeline => ({
   messages: [],
   outbox: [],
+  patches: {},
   hasMore: true,
   loaded: false,
   loadingOlder: false,
 });
+
+const emptyPatch = (): MessagePatch => ({ seq: 0, message: null, deleted: false, reactions: {} });
+
+/** A copy of the message with what events said about it applied. */
+export function applyPatch<M extends Message>(message: M, patch: MessagePatch | undefined): M {
+  if (!patch) return message.deleted ? erased(message) : message;
+  const content = patch.message && patch.seq > 0 ? { ...patch.message, seq: message.seq } : message;
+  let reactions = message.reactions ?? [];
+  for (const [key, { on }] of Object.entries(patch.reactions)) {
+    const space = key.indexOf(" ");
+    reactions = updateReactions(reactions, Number(key.slice(0, space)), key.slice(space + 1), on ? "added" : "removed");
+  }
+  const patched = { ...message, ...content, reactions };
+  return patch.deleted || content.deleted ? erased(patched) : patched;
+}
+
+/** A deleted message keeps its id and seq; its body, attachments and reactions are gone. */
+function erased<M extends Message>(message: M): M {
+  return { ...message, deleted: true, body: "", attachments: [], reactions: [] };
+}
 
 const asSent = (message: Message, previous?: ChatMessage): ChatMessage => ({
   ...message,
@@ -41,12 +84,45 @@ export function mergeMessages(list: ChatMessage[], incoming: Message[]): ChatMes
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** Stored messages arrive (history, live, replay, ack): merge them and settle their outbox entries. */
+/** Stored messages arrive (history, live, replay, ack): correct them by what events said, merge them and
+ * settle their outbox entries. */
 export function receive(timeline: Timeline, incoming: Message[]): Timeline {
   const settled = new Set(incoming.map((m) => m.client_id));
   const outbox = timeline.outbox.filter((m) => !settled.has(m.client_id));
-  return { ...timeline, messages: mergeMessages(timeline.messages, incoming), outbox };
+  const patched = incoming.map((m) => applyPatch(m, timeline.patches[m.id]));
+  let messages = mergeMessages(timeline.messages, patched);
+  if (!timeline.loaded && messages.length > UNLOADED_KEEP) messages = messages.slice(-UNLOADED_KEEP);
+  return { ...timeline, messages, outbox };
 }
+
+/** Record what an event said about a message, and show it on the copy held, if any. */
+export function patchMessage(timeline: Timeline, id: string, change: (patch: MessagePatch) => MessagePatch): Timeline {
+  const { [id]: previous, ...others } = timeline.patches;
+  const patch = change(previous ?? emptyPatch());
+  const kept = Object.keys(others);
+  // Oldest first (insertion order: message ids are not integer-like keys), the one just touched last.
+  const patches = kept.length >= PATCH_LIMIT ? Object.fromEntries(Object.entries(others).slice(1)) : others;
+  patches[id] = patch;
+  const messages = timeline.messages.map((m) => (m.id === id ? applyPatch(m, patch) : m));
+  return { ...timeline, patches, messages };
+}
+
+/** The message's content as of event `seq` (an edit; a replayed one is the message as it is now). */
+export const contentAt =
+  (seq: number, message: Message) =>
+  (patch: MessagePatch): MessagePatch =>
+    seq > patch.seq ? { ...patch, seq, message } : patch;
+
+export const deletion = (patch: MessagePatch): MessagePatch => ({ ...patch, deleted: true });
+
+export const reactionAt =
+  (seq: number, user: number, emoji: string, on: boolean) =>
+  (patch: MessagePatch): MessagePatch => {
+    const key = `${user} ${emoji}`;
+    const known = patch.reactions[key];
+    if (known && known.seq >= seq) return patch;
+    return { ...patch, reactions: { ...patch.reactions, [key]: { seq, on } } };
+  };
 
 export function addPending(timeline: Timeline, message: ChatMessage): Timeline {
   return { ...timeline, outbox: [...timeline.outbox, { ...message, state: "pending" }] };
@@ -60,24 +136,6 @@ export function setSendState(timeline: Timeline, clientId: string, state: SendSt
   return { ...timeline, outbox };
 }
 
-export function markDeleted(timeline: Timeline, id: string): Timeline {
-  const messages = timeline.messages.map((m) => (m.id === id ? { ...m, deleted: true, body: "", attachments: [] } : m));
-  return { ...timeline, messages };
-}
-
-export function applyReaction(
-  timeline: Timeline,
-  messageId: string,
-  user: number,
-  emoji: string,
-  state: "added" | "removed",
-): Timeline {
-  const messages = timeline.messages.map((m) =>
-    m.id === messageId ? { ...m, reactions: updateReactions(m.reactions ?? [], user, emoji, state) } : m,
-  );
-  return { ...timeline, messages };
-}
-
 export function updateReactions(
   reactions: ReactionSummary[],
   user: number,
@@ -88,6 +146,7 @@ export function updateReactions(
   const users = new Set(existing?.users ?? []);
   if (state === "added") users.add(user);
   else users.delete(user);
+  if (existing && users.size === existing.users.length && users.size === existing.count) return reactions;
   const updated = { emoji, count: users.size, users: [...users] };
   const others = reactions.filter((r) => r.emoji !== emoji);
   if (updated.count === 0) return others;

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Endpoints } from "../api/endpoints";
-import type { Conversation, Me } from "../api/types";
-import type { ClientFrame, ServerFrame } from "../realtime/protocol";
+import type { Conversation, Me, Message } from "../api/types";
+import type { ClientFrame, OrderedEvent, ServerFrame } from "../realtime/protocol";
 import type { StatusInfo } from "../realtime/socket";
-import { msg } from "../test/fixtures";
+import { conversation, msg } from "../test/fixtures";
+import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, sortConversations, type SocketPort } from "./store";
 
 const me: Me = {
@@ -18,50 +19,52 @@ const me: Me = {
   two_factor_required: false,
 };
 
-function conversation(id: number, extra: Partial<Conversation> = {}): Conversation {
-  return {
-    id,
-    kind: "direct",
-    title: "",
-    is_public: false,
-    created_at: "2026-01-01T00:00:00Z",
-    last_activity_at: "2026-01-01T00:00:00Z",
-    last_seq: 0,
-    role: "member",
-    muted: false,
-    last_read_seq: 0,
-    unread_count: 0,
-    last_message: null,
-    members: [],
-    member_count: 2,
-    ...extra,
-  } as Conversation;
-}
-
 class FakeSocket implements SocketPort {
   status: StatusInfo = { status: "idle", attempt: 0, retryAt: null };
   open = true;
   sent: ClientFrame[] = [];
-  private listener: ((frame: ServerFrame) => void) | null = null;
+  private frameListener: ((frame: ServerFrame) => void) | null = null;
+  private statusListener: ((info: StatusInfo) => void) | null = null;
   send(frame: ClientFrame) {
     if (this.open) this.sent.push(frame);
     return this.open;
   }
   onFrame(listener: (frame: ServerFrame) => void) {
-    this.listener = listener;
+    this.frameListener = listener;
     return () => undefined;
   }
-  onStatus() {
+  onStatus(listener: (info: StatusInfo) => void) {
+    this.statusListener = listener;
     return () => undefined;
   }
   start() {}
   stop() {}
   emit(frame: ServerFrame) {
-    this.listener?.(frame);
+    this.frameListener?.(frame);
+  }
+  setStatus(status: StatusInfo["status"]) {
+    this.status = { status, attempt: 0, retryAt: null };
+    this.statusListener?.(this.status);
+  }
+  /** A reconnect: syncing, the replay, then sync.done (as ChatSocket drives it). */
+  resync(events: OrderedEvent[], cursors: Record<string, number>) {
+    this.setStatus("syncing");
+    for (const event of events) this.emit(event);
+    this.emit({ type: "sync.done", conversations: cursors, more: false });
+    this.setStatus("online");
+  }
+  sends() {
+    return this.sent.filter((f) => f.type === "message.send");
   }
 }
 
-async function setup(conversations = [conversation(1, { last_seq: 2 })]) {
+interface Options {
+  conversations?: Conversation[];
+  local?: LocalStore;
+  user?: Me;
+}
+
+async function setup({ conversations = [conversation(1, { last_seq: 2 })], local = memoryStore(), user = me }: Options = {}) {
   const socket = new FakeSocket();
   let n = 0;
   const http = {
@@ -76,24 +79,41 @@ async function setup(conversations = [conversation(1, { last_seq: 2 })]) {
       results: ids.filter((id) => id < 100).map((id) => ({ id, username: `user${id}`, display_name: `User ${id}` })),
     })),
   } as unknown as Endpoints;
-  const store = new ChatStore({ http, socket, uuid: () => `client-${++n}`, isVisible: () => true, ackTimeoutMs: 1000 });
-  await store.start(me);
-  return { store, socket, http };
+  const store = new ChatStore({
+    http,
+    socket,
+    local: Promise.resolve(local),
+    uuid: () => `client-${++n}`,
+    isVisible: () => true,
+    ackTimeoutMs: 1000,
+    resendDelayMs: 300,
+  });
+  await store.start(user);
+  return { store, socket, http, local };
 }
 
-const mine = (seq: number, clientId: string) =>
-  msg(seq, { client_id: clientId, sender: { id: 1, username: "ada", display_name: "Ada" } });
+const mine = (seq: number, clientId: string, extra: Partial<Message> = {}) =>
+  msg(seq, { client_id: clientId, sender: { id: 1, username: "ada", display_name: "Ada" }, ...extra });
+const isNew = (seq: number, extra: Partial<Message> = {}): OrderedEvent => ({
+  type: "message.new",
+  seq,
+  message: msg(seq, extra),
+});
 
 describe("ChatStore", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it("sends sync from the highest seq seen per conversation", async () => {
-    const { store, socket } = await setup([conversation(1, { last_seq: 2 }), conversation(2, { last_seq: 9 })]);
-    socket.emit({ type: "message.new", seq: 5, message: msg(5, { conversation: 2 }) });
+  it("syncs from the REST list's last_seq, then from the highest seq applied or confirmed", async () => {
+    const { store, socket } = await setup({
+      conversations: [conversation(1, { last_seq: 2 }), conversation(2, { last_seq: 9 })],
+    });
     expect(store.since()).toEqual({ "1": 2, "2": 9 });
-    socket.emit({ type: "message.new", seq: 10, message: msg(10, { id: "m10", conversation: 2 }) });
-    expect(store.since()).toEqual({ "1": 2, "2": 10 });
+    socket.emit(isNew(5, { conversation: 2 })); // at or below the cursor: already applied
+    expect(store.since()).toEqual({ "1": 2, "2": 9 });
+    socket.emit(isNew(10, { id: "m10", conversation: 2 }));
+    socket.emit({ type: "sync.done", conversations: { "1": 7 }, more: true });
+    expect(store.since()).toEqual({ "1": 7, "2": 10 });
   });
 
   it("shows a message as pending, then settles it on ack without duplicating message.new", async () => {
@@ -107,32 +127,46 @@ describe("ChatStore", () => {
     const t = store.getState().timelines[1];
     expect(t?.outbox).toEqual([]);
     expect(t?.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(store.getState().conversations[1]).toMatchObject({ last_seq: 3, unread_count: 0 });
   });
 
-  it("marks a send failed on an error frame and retries with the same client_id", async () => {
+  it("sends again shortly, with the same client_id, what the server could not take (unavailable, rate limited)", async () => {
     const { store, socket } = await setup();
-    await store.open(1);
     const clientId = store.send(1, "hello");
     socket.emit({ type: "error", code: "unavailable", detail: "try again", ref: clientId });
-    expect(store.getState().timelines[1]?.outbox[0]).toMatchObject({ state: "failed", error: "try again" });
-    store.retry(1, clientId);
-    const sends = socket.sent.filter((f) => f.type === "message.send");
-    expect(sends).toHaveLength(2);
-    expect(sends[1]).toMatchObject({ client_id: clientId });
+    expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
+    await vi.advanceTimersByTimeAsync(300);
+    socket.emit({ type: "error", code: "rate_limited", detail: "slow down", ref: clientId });
+    await vi.advanceTimersByTimeAsync(300);
+    expect(socket.sends().map((f) => f.type === "message.send" && f.client_id)).toEqual([clientId, clientId, clientId]);
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
   });
 
-  it("marks a send failed when no ack comes, but not on conflict", async () => {
+  it("marks a send the server refused failed, and retries it with the same client_id", async () => {
     const { store, socket } = await setup();
-    await store.open(1);
+    const clientId = store.send(1, "hello");
+    socket.emit({ type: "error", code: "invalid", detail: "body: too long", ref: clientId });
+    expect(store.getState().timelines[1]?.outbox[0]).toMatchObject({ state: "failed", error: "body: too long" });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(socket.sends()).toHaveLength(1); // not by itself
+    store.retry(1, clientId);
+    expect(socket.sends()[1]).toMatchObject({ client_id: clientId });
+    expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
+  });
+
+  it("marks a send failed when no ack comes (conflict waits), and sends it again after a reconnect", async () => {
+    const { store, socket } = await setup();
     const clientId = store.send(1, "hello");
     socket.emit({ type: "error", code: "conflict", detail: "in flight", ref: clientId });
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
     vi.advanceTimersByTime(1000);
-    expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("failed");
+    expect(store.getState().timelines[1]?.outbox[0]).toMatchObject({ state: "failed", error: "No answer from the server" });
+    socket.resync([], { "1": 2 });
+    expect(socket.sends()).toHaveLength(2);
+    expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
   });
 
-  it("keeps a message written offline pending and sends it after the next sync", async () => {
+  it("keeps a message written offline pending and sends it after the sync", async () => {
     const { store, socket } = await setup();
     await store.open(1);
     socket.open = false;
@@ -140,40 +174,156 @@ describe("ChatStore", () => {
     vi.advanceTimersByTime(5000);
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
     socket.open = true;
-    socket.emit({ type: "sync.done", conversations: { "1": 2 }, more: false });
-    expect(socket.sent.filter((f) => f.type === "message.send")).toEqual([
-      expect.objectContaining({ client_id: clientId, body: "offline hello" }),
-    ]);
+    socket.resync([], { "1": 2 });
+    expect(socket.sends()).toEqual([expect.objectContaining({ client_id: clientId, body: "offline hello" })]);
   });
 
-  it("merges replayed messages after a reconnect, in order and without duplicates", async () => {
-    const { store, socket } = await setup();
+  it("brings the outbox back after a reload: pending ones sent again with their client_id, refused ones failed", async () => {
+    const local = memoryStore();
+    const first = await setup({ local });
+    first.socket.open = false;
+    const pending = first.store.send(1, "written offline");
+    const refused = first.store.send(1, "refused");
+    first.socket.emit({ type: "error", code: "forbidden", detail: "Not allowed", ref: refused });
+    const acked = first.store.send(1, "acknowledged");
+    first.socket.emit({ type: "message.ack", client_id: acked, message: mine(3, acked) });
+    await vi.advanceTimersByTimeAsync(0);
+    first.store.stop();
+
+    // the page is loaded again
+    const second = await setup({ local });
+    const outbox = second.store.getState().timelines[1]?.outbox ?? [];
+    expect(outbox.map((m) => [m.client_id, m.body, m.state])).toEqual([
+      [pending, "written offline", "pending"],
+      [refused, "refused", "failed"],
+    ]);
+    expect(outbox[1]?.error).toBe("Not allowed");
+    expect(second.socket.sends()).toEqual([]); // not before the sync
+    second.socket.resync([], { "1": 2 });
+    expect(second.socket.sends()).toEqual([expect.objectContaining({ client_id: pending, body: "written offline" })]);
+
+    // acknowledged at last: gone from storage too
+    second.socket.emit({ type: "message.ack", client_id: pending, message: mine(4, pending) });
+    await vi.advanceTimersByTimeAsync(0);
+    expect((await local.outbox(me.id)).map((r) => r.client_id)).toEqual([refused]);
+    second.store.discard(1, refused);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await local.outbox(me.id)).toEqual([]);
+  });
+
+  it("settles an unsent message that a replay shows stored (sent before a crash), and never sends it again", async () => {
+    const local = memoryStore();
+    const first = await setup({ local });
+    const clientId = first.store.send(1, "sent, ack lost");
+    first.store.stop();
+    const second = await setup({ local });
+    second.socket.resync([{ type: "message.new", seq: 3, message: mine(3, clientId, { body: "sent, ack lost" }) }], { "1": 3 });
+    expect(second.store.getState().timelines[1]?.outbox).toEqual([]);
+    expect(second.socket.sends()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await local.outbox(me.id)).toEqual([]);
+  });
+
+  it("keeps each user's outbox apart", async () => {
+    const local = memoryStore();
+    const ada = await setup({ local });
+    ada.socket.open = false;
+    ada.store.send(1, "Ada's");
+    await vi.advanceTimersByTimeAsync(0);
+    const bob = await setup({ local, user: { ...me, id: 2, username: "bob" } });
+    expect(bob.store.getState().timelines[1]?.outbox ?? []).toEqual([]);
+  });
+
+  it("converges every conversation on a reconnect from the replay, with no history reload", async () => {
+    const { store, socket, http } = await setup({
+      conversations: [
+        conversation(1, { last_seq: 2, last_message: msg(2) }),
+        conversation(2, { last_seq: 5, title: "Old", unread_count: 1, last_read_seq: 4, last_message: msg(5, { conversation: 2 }) }),
+      ],
+    });
     await store.open(1);
-    socket.emit({ type: "sync.done", conversations: { "1": 2 }, more: false });
-    socket.emit({ type: "message.new", seq: 4, message: msg(4) });
-    socket.emit({ type: "message.new", seq: 3, message: msg(3) });
-    socket.emit({ type: "message.new", seq: 4, message: msg(4) });
-    socket.emit({ type: "sync.done", conversations: { "1": 4 }, more: false });
-    expect(store.getState().timelines[1]?.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    const loads = vi.mocked(http.messages).mock.calls.length;
+    socket.resync(
+      [
+        { type: "message.updated", seq: 3, conversation: 1, message: msg(1, { body: "edited" }) },
+        { type: "message.deleted", seq: 4, conversation: 1, id: "m2", by_moderator: true },
+        { type: "conversation.updated", seq: 6, conversation: { id: 2, kind: "group", title: "New", is_public: false } },
+        isNew(7, { conversation: 2 }),
+        { type: "read", seq: 8, conversation: 2, user: 1, up_to: 7 },
+      ],
+      { "1": 4, "2": 8 },
+    );
+    const state = store.getState();
+    expect(state.timelines[1]?.messages.map((m) => [m.body, m.deleted])).toEqual([
+      ["edited", false],
+      ["", true],
+    ]);
+    expect(state.conversations[1]?.last_message).toMatchObject({ id: "m2", deleted: true, body: "" });
+    expect(state.conversations[2]).toMatchObject({ title: "New", unread_count: 0, last_read_seq: 7, last_seq: 8 });
+    expect(vi.mocked(http.messages).mock.calls.length).toBe(loads);
   });
 
   it("counts unread messages in conversations that are not open, and reorders the sidebar", async () => {
-    const { store, socket } = await setup([conversation(1), conversation(2)]);
+    const { store, socket } = await setup({ conversations: [conversation(1), conversation(2)] });
     await store.open(1);
-    socket.emit({ type: "message.new", seq: 1, message: msg(1, { conversation: 2, created_at: "2026-02-01T00:00:00Z" }) });
-    socket.emit({ type: "message.new", seq: 2, message: msg(2, { conversation: 2, created_at: "2026-02-01T00:00:01Z" }) });
+    socket.emit(isNew(1, { conversation: 2, created_at: "2026-02-01T00:00:00Z" }));
+    socket.emit(isNew(2, { conversation: 2, created_at: "2026-02-01T00:00:01Z" }));
     const state = store.getState();
     expect(state.conversations[2]?.unread_count).toBe(2);
     expect(state.conversations[2]?.last_message?.seq).toBe(2);
     expect(sortConversations(state.conversations).map((c) => c.id)).toEqual([2, 1]);
   });
 
-  it("marks the open conversation read as messages arrive", async () => {
+  it("marks the open conversation read as messages arrive, but after a replay only once it is done", async () => {
     const { store, socket } = await setup();
     await store.open(1);
-    socket.emit({ type: "message.new", seq: 3, message: msg(3) });
+    socket.emit(isNew(3));
     expect(socket.sent.at(-1)).toEqual({ type: "read", conversation: 1, seq: 3 });
     expect(store.getState().conversations[1]?.unread_count).toBe(0);
+    socket.sent = [];
+    socket.resync([isNew(4), isNew(5), isNew(6)], { "1": 6 });
+    expect(socket.sent).toEqual([{ type: "read", conversation: 1, seq: 6 }]);
+  });
+
+  it("loads a conversation I joined while away, applies what arrived meanwhile, and syncs it from there", async () => {
+    const { store, socket, http } = await setup();
+    vi.mocked(http.conversation).mockResolvedValueOnce(conversation(9, { last_seq: 20, title: "Design" }));
+    socket.setStatus("syncing");
+    socket.emit({ type: "membership", seq: null, conversation: { id: 9, kind: "group", title: "Design", is_public: false }, user: 1, state: "added" });
+    socket.emit(isNew(20, { conversation: 9, id: "old" })); // before the REST copy was read: in it
+    socket.emit(isNew(21, { conversation: 9, id: "new" }));
+    await vi.advanceTimersByTimeAsync(0);
+    const state = store.getState();
+    expect(state.conversations[9]).toMatchObject({ title: "Design", last_seq: 21, unread_count: 1 });
+    expect(state.timelines[9]?.messages.map((m) => m.id)).toEqual(["new"]);
+    expect(socket.sent).toContainEqual({ type: "sync", since: { "9": 21 } });
+    expect(store.since()).toMatchObject({ "9": 21 });
+  });
+
+  it("drops a conversation I was removed from, and leaves it if it was open", async () => {
+    const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2 }), conversation(2)] });
+    await store.open(1);
+    socket.emit({ type: "membership", seq: 3, conversation: { id: 1, kind: "group", title: "G", is_public: false }, user: 1, state: "removed" });
+    expect(store.getState().conversations[1]).toBeUndefined();
+    expect(store.getState().active).toBeNull();
+    socket.emit({ type: "membership", seq: null, conversation: { id: 2, kind: "group", title: "G", is_public: false }, user: 1, state: "removed" });
+    expect(store.getState().conversations).toEqual({});
+    expect(store.since()).toEqual({});
+  });
+
+  it("asks REST for a new member's name once the sync is done", async () => {
+    const { store, socket, http } = await setup({ conversations: [conversation(1, { last_seq: 2 })] });
+    const fresh = conversation(1, { last_seq: 3, member_count: 3 });
+    fresh.members = [...fresh.members, { id: 7, username: "grace", display_name: "Grace", avatar_url: null, online: true }];
+    vi.mocked(http.conversation).mockResolvedValueOnce(fresh);
+    socket.resync(
+      [{ type: "membership", seq: 3, conversation: { id: 1, kind: "group", title: "G", is_public: false }, user: 7, state: "added" }],
+      { "1": 3 },
+    );
+    expect(http.conversation).toHaveBeenCalledWith(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().conversations[1]?.members.map((m) => m.username)).toEqual(["user1", "user2", "grace"]);
+    expect(store.getState().conversations[1]?.member_count).toBe(3);
   });
 
   it("tracks typing until stop, a message from that user, or expiry", async () => {
@@ -183,46 +333,13 @@ describe("ChatStore", () => {
     vi.advanceTimersByTime(6000);
     expect(store.getState().typing[1]).toEqual({});
     socket.emit({ type: "typing", conversation: 1, user: 2, state: "start" });
-    socket.emit({ type: "message.new", seq: 3, message: msg(3) });
+    socket.emit(isNew(3));
     expect(store.getState().typing[1]).toEqual({});
-  });
-
-  it("applies reactions, edits, deletions, reads, presence and membership", async () => {
-    const { store, socket } = await setup();
-    await store.open(1);
-    socket.emit({ type: "reaction", seq: 3, message: "m1", conversation: 1, user: 2, emoji: "🎉", state: "added" });
-    socket.emit({
-      type: "message.updated",
-      seq: 4,
-      conversation: 1,
-      message: msg(2, { body: "edited", edited_at: "2026-01-02T00:00:00Z" }),
-    });
-    socket.emit({ type: "message.deleted", seq: 5, conversation: 1, id: "m1", by_moderator: false });
-    socket.emit({ type: "read", seq: 6, conversation: 1, user: 2, up_to: 2 });
-    socket.emit({ type: "presence", user: 2, status: "online" });
-    socket.emit({
-      type: "membership",
-      seq: null,
-      conversation: { id: 7, kind: "group", title: "Team" },
-      user: 1,
-      state: "added",
-    });
-    await vi.advanceTimersByTimeAsync(0); // the full conversation is fetched
-    const state = store.getState();
-    const [first, second] = state.timelines[1]?.messages ?? [];
-    expect(first).toMatchObject({ deleted: true, body: "" });
-    expect(first?.reactions).toEqual([{ emoji: "🎉", count: 1, users: [2] }]);
-    expect(second?.body).toBe("edited");
-    expect(state.reads[1]).toEqual({ 2: 2 });
-    expect(state.presence[2]).toBe("online");
-    expect(state.conversations[7]).toBeDefined();
-    socket.emit({ type: "membership", seq: 1, conversation: conversation(7), user: 1, state: "removed" });
-    expect(store.getState().conversations[7]).toBeUndefined();
   });
 
   it("knows senders by name, and fetches the people it cannot name once, in pages of 20", async () => {
     const { store, socket, http } = await setup();
-    socket.emit({ type: "message.new", seq: 3, message: msg(3) });
+    socket.emit(isNew(3));
     expect(store.getState().users[2]?.display_name).toBe("Bob");
     const strangers = Array.from({ length: 25 }, (_, i) => 10 + i);
     store.resolveUsers([2, ...strangers, 500]);
@@ -241,7 +358,7 @@ describe("ChatStore", () => {
     vi.mocked(http.conversations).mockRejectedValueOnce(new TypeError("Failed to fetch"));
     await store.loadConversations();
     expect(store.getState().loadError).toBe("Could not load your conversations.");
-    socket.emit({ type: "sync.done", conversations: {}, more: false });
+    socket.resync([], {});
     await vi.runAllTimersAsync();
     expect(http.conversations).toHaveBeenCalledTimes(2);
     expect(store.getState().loadError).toBeNull();

@@ -1,22 +1,32 @@
 // The app's live state: conversations, timelines, typing, presence and reads, fed by REST and the
-// socket. React reads it with useSyncExternalStore; every update makes a new snapshot.
+// socket, and the outbox and drafts, kept in IndexedDB. React reads it with useSyncExternalStore; every
+// update makes a new snapshot. Events are applied by ./events (pure); this file does the I/O around them.
 import { ApiError } from "../api/client";
 import type { Endpoints } from "../api/endpoints";
 import type { Conversation, Me, Message, UserRef } from "../api/types";
-import type { ClientFrame, ServerFrame } from "../realtime/protocol";
+import {
+  eventConversation,
+  isOrderedEvent,
+  type ClientFrame,
+  type MembershipReport,
+  type OrderedEvent,
+  type ServerFrame,
+} from "../realtime/protocol";
 import type { StatusInfo } from "../realtime/socket";
+import { Drafts } from "./drafts";
+import { applyEvent, withoutConversation, withRefresh, withSnapshot, type Effect, type SyncState } from "./events";
+import { readTo, syncedTo, unreadCount, type Ledger } from "./ledger";
 import {
   addPending,
-  applyReaction,
   emptyTimeline,
   highestSeq,
   lowestSeq,
-  markDeleted,
   receive,
   setSendState,
   type ChatMessage,
   type Timeline,
 } from "./messages";
+import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
 
 export interface SocketPort {
   readonly status: StatusInfo;
@@ -27,15 +37,11 @@ export interface SocketPort {
   stop(): void;
 }
 
-export interface ChatState {
+export interface ChatState extends SyncState {
   me: Me | null;
-  conversations: Record<number, Conversation>;
-  timelines: Record<number, Timeline>;
   /** conversation → user → typing expires at (epoch ms) */
   typing: Record<number, Record<number, number>>;
   presence: Record<number, "online" | "offline">;
-  /** conversation → user → highest seq read */
-  reads: Record<number, Record<number, number>>;
   /** People seen as senders or fetched by id: names for who reacted, in channels too. */
   users: Record<number, UserRef>;
   connection: StatusInfo;
@@ -46,10 +52,13 @@ export interface ChatState {
 export interface StoreDeps {
   http: Endpoints;
   socket: SocketPort;
+  /** Where the outbox and drafts are kept (IndexedDB in the browser). */
+  local?: Promise<LocalStore>;
   uuid?: () => string;
   now?: () => number;
   isVisible?: () => boolean;
   ackTimeoutMs?: number;
+  resendDelayMs?: number;
   typingTtlMs?: number;
 }
 
@@ -60,6 +69,14 @@ export interface SendOptions {
 
 const PAGE = 50;
 const USERS_PER_REQUEST = 20; // the users list's page size
+/** The most conversations `sync` can name (docs/protocol.md): the list is read up to this many. */
+const CONVERSATIONS_MAX = 1000;
+/** Error codes after which the server did not take the message but will (docs/protocol.md): send it again. */
+const TRANSIENT = new Set(["unavailable", "rate_limited"]);
+/** A REST read that lags the events is tried again at most this many times. */
+const REFRESH_TRIES = 3;
+/** The failure recorded when no answer came in time; such a message is sent again after a reconnect. */
+export const NO_ANSWER = "no_answer";
 
 export function sortConversations(conversations: Record<number, Conversation>): Conversation[] {
   return Object.values(conversations).sort(
@@ -71,23 +88,39 @@ export class ChatStore {
   private state: ChatState;
   private readonly listeners = new Set<() => void>();
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** client_id → the code its send failed with (kept in IndexedDB with the record). */
+  private readonly failures = new Map<string, string>();
   private readonly unsubscribe: (() => void)[] = [];
-  private syncedOnce = false;
+  /** Conversations being read from REST → the events that arrived meanwhile. */
+  private readonly loading = new Map<number, OrderedEvent[]>();
+  /** Conversations to read again from REST once the sync is done. */
+  private readonly refreshes = new Set<number>();
+  /** Conversation → how many reads in a row lagged its events. */
+  private readonly staleRefreshes = new Map<number, number>();
   private readonly usersAsked = new Set<number>();
   private readonly deps: Required<StoreDeps>;
+  private listLoaded = false;
+  private stopped = false;
+  private signedIn: (user: number) => void = () => undefined;
+  /** Each conversation's draft; usable at once, kept in IndexedDB once start() says whose they are. */
+  readonly drafts: Drafts;
 
   constructor(deps: StoreDeps) {
     this.deps = {
+      local: Promise.resolve(memoryStore()),
       uuid: () => crypto.randomUUID(),
       now: Date.now,
       isVisible: () => typeof document === "undefined" || document.visibilityState === "visible",
       ackTimeoutMs: 15_000,
+      resendDelayMs: 2_000,
       typingTtlMs: 6_000,
       ...deps,
     };
+    this.drafts = new Drafts(this.deps.local, new Promise((resolve) => (this.signedIn = resolve)));
     this.state = {
       me: null,
       conversations: {},
+      ledgers: {},
       timelines: {},
       typing: {},
       presence: {},
@@ -108,84 +141,113 @@ export class ChatStore {
   };
 
   private set(update: Partial<ChatState>): void {
+    const before = this.state;
     this.state = { ...this.state, ...update };
+    if (update.timelines) this.persistOutboxes(before.timelines, update.timelines);
     for (const listener of this.listeners) listener();
   }
 
-  private setTimeline(id: number, update: (timeline: Timeline) => Timeline): void {
+  private setTimeline(id: number, update: (t: Timeline) => Timeline): void {
     const current = this.state.timelines[id] ?? emptyTimeline();
     this.set({ timelines: { ...this.state.timelines, [id]: update(current) } });
   }
 
-  private setConversation(id: number, update: (c: Conversation) => Conversation): void {
+  private setConversation(id: number, update: (c: Conversation, ledger: Ledger) => [Conversation, Ledger]): void {
     const current = this.state.conversations[id];
-    if (current) this.set({ conversations: { ...this.state.conversations, [id]: update(current) } });
+    const ledger = this.state.ledgers[id];
+    if (!current || !ledger) return;
+    const [conversation, nextLedger] = update(current, ledger);
+    this.set({
+      conversations: { ...this.state.conversations, [id]: conversation },
+      ledgers: { ...this.state.ledgers, [id]: nextLedger },
+    });
   }
 
   // --- life cycle
   async start(me: Me): Promise<void> {
     this.set({ me });
+    this.signedIn(me.id);
     this.unsubscribe.push(
       this.deps.socket.onFrame((frame) => this.handleFrame(frame)),
       this.deps.socket.onStatus((connection) => this.set({ connection })),
     );
-    await this.loadConversations();
-    this.deps.socket.start();
+    await Promise.all([this.restoreOutbox(me), this.loadConversations()]);
+    if (!this.stopped) this.deps.socket.start();
   }
 
   stop(): void {
+    this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     for (const timer of this.ackTimers.values()) clearTimeout(timer);
     this.ackTimers.clear();
+    void this.drafts.flush();
     this.deps.socket.stop();
   }
 
-  /** The highest seq seen per conversation: what `sync` asks the server to continue from. */
+  /** Logging out: forget this user's outbox and drafts on this computer. */
+  async forgetLocal(): Promise<void> {
+    const me = this.state.me;
+    if (me) await (await this.deps.local).forget(me.id).catch(() => undefined);
+  }
+
+  /** Every known conversation's cursor: what `sync` asks the server to continue from. */
   since = (): Record<string, number> => {
     const since: Record<string, number> = {};
-    for (const c of Object.values(this.state.conversations)) {
-      since[String(c.id)] = Math.max(c.last_seq, highestSeq(this.state.timelines[c.id]));
-    }
+    for (const [id, ledger] of Object.entries(this.state.ledgers)) since[id] = ledger.cursor;
     return since;
   };
 
   async loadConversations(): Promise<void> {
     try {
       const all: Conversation[] = [];
-      for (let page = 1; page <= 10; page += 1) {
+      for (let page = 1; all.length < CONVERSATIONS_MAX; page += 1) {
         const result = await this.deps.http.conversations(page);
         all.push(...result.results);
         if (!result.next) break;
       }
-      this.mergeConversations(all);
-      this.set({ loadError: null });
+      let state: SyncState = this.state;
+      for (const fresh of all) if (!(fresh.id in state.ledgers)) state = withSnapshot(state, fresh);
+      this.listLoaded = true;
+      this.set({ ...state, loadError: null });
     } catch (error) {
       this.set({ loadError: error instanceof ApiError ? error.message : "Could not load your conversations." });
     }
   }
 
-  /** Server copies win, except that what we have seen live is never rolled back. */
-  private mergeConversations(list: Conversation[]): void {
-    const conversations: Record<number, Conversation> = {};
-    for (const fresh of list) {
-      const known = this.state.conversations[fresh.id];
-      const newer = known && known.last_seq > fresh.last_seq ? known : null;
-      conversations[fresh.id] = newer
-        ? { ...fresh, last_seq: newer.last_seq, last_message: newer.last_message, last_activity_at: newer.last_activity_at }
-        : fresh;
+  /** A conversation the store did not know (joined, added, or opened by its address): read it from REST,
+   * apply what arrived meanwhile, and `sync` it from there. */
+  async loadConversation(id: number): Promise<void> {
+    if (this.loading.has(id) || id in this.state.ledgers) return;
+    this.loading.set(id, []);
+    try {
+      this.upsertConversation(await this.deps.http.conversation(id));
+    } finally {
+      this.loading.delete(id);
     }
-    this.set({ conversations });
   }
 
-  upsertConversation(conversation: Conversation): void {
-    this.set({ conversations: { ...this.state.conversations, [conversation.id]: conversation } });
+  /** A conversation read from REST (just created, joined, opened by its address, its settings changed). A
+   * new one starts from it and is synced from its `last_seq`, after the events that arrived meanwhile; for
+   * a known one only my settings are taken, the rest is what events said. */
+  upsertConversation(fresh: Conversation): void {
+    const id = fresh.id;
+    if (id in this.state.ledgers) {
+      this.setConversation(id, (c, ledger) => [{ ...c, muted: fresh.muted, role: fresh.role }, ledger]);
+      return;
+    }
+    const waiting = this.loading.get(id) ?? [];
+    this.loading.delete(id);
+    this.set(withSnapshot(this.state, fresh));
+    for (const event of waiting) this.applyOrdered(event);
+    // From the cursor, never from before it: a replay leaves out the edits and deletion of a message whose
+    // message.new it sends, and that message.new would be dropped here as applied.
+    this.deps.socket.send({ type: "sync", since: { [id]: this.state.ledgers[id]?.cursor ?? fresh.last_seq } });
   }
 
+  /** Left, or removed by someone else: the conversation, its timeline, draft and unsent messages go. */
   removeConversation(id: number): void {
-    const conversations = Object.fromEntries(
-      Object.entries(this.state.conversations).filter(([key]) => Number(key) !== id),
-    );
-    this.set({ conversations, active: this.state.active === id ? null : this.state.active });
+    this.drafts.drop(id);
+    this.set({ ...withoutConversation(this.state, id), active: this.state.active === id ? null : this.state.active });
   }
 
   // --- the open conversation
@@ -200,9 +262,8 @@ export class ChatStore {
     const page = await this.deps.http.messages(id, { limit: PAGE });
     this.rememberUsers(page.results.map((m) => m.sender));
     this.setTimeline(id, (t) => ({
-      ...receive(t, page.results),
+      ...receive({ ...t, loaded: true }, page.results),
       hasMore: t.loaded ? t.hasMore : page.has_more,
-      loaded: true,
     }));
   }
 
@@ -221,13 +282,17 @@ export class ChatStore {
     }
   }
 
-  /** Tell the server we read the open conversation up to its newest message. */
+  /** Tell the server we read the conversation up to its newest message (a `read` must name an event's
+   * seq: a message's is one). Not while a sync replays: once it is done. */
   markRead(id: number): void {
     const conversation = this.state.conversations[id];
-    if (!conversation || !this.deps.isVisible()) return;
-    const seq = Math.max(conversation.last_seq, highestSeq(this.state.timelines[id]));
+    if (!conversation || !this.deps.isVisible() || this.state.connection.status === "syncing") return;
+    const seq = Math.max(conversation.last_message?.seq ?? 0, highestSeq(this.state.timelines[id]));
     if (seq <= conversation.last_read_seq && conversation.unread_count === 0) return;
-    this.setConversation(id, (c) => ({ ...c, last_read_seq: Math.max(c.last_read_seq, seq), unread_count: 0 }));
+    this.setConversation(id, (c, ledger) => {
+      const read = readTo(ledger, seq).ledger;
+      return [{ ...c, last_read_seq: read.myRead, unread_count: unreadCount(read) }, read];
+    });
     if (seq > 0 && !this.deps.socket.send({ type: "read", conversation: id, seq })) {
       void this.deps.http.markRead(id, seq).catch(() => undefined);
     }
@@ -260,14 +325,19 @@ export class ChatStore {
 
   /** Send a failed message again, with the same client_id so the server can't store it twice. */
   retry(conversation: number, clientId: string): void {
-    const message = this.state.timelines[conversation]?.outbox.find((m) => m.client_id === clientId);
+    const message = this.outboxEntry(conversation, clientId);
     if (!message) return;
     this.setTimeline(conversation, (t) => setSendState(t, clientId, "pending"));
     this.transmit(message);
   }
 
   discard(conversation: number, clientId: string): void {
+    this.clearAck(clientId);
     this.setTimeline(conversation, (t) => ({ ...t, outbox: t.outbox.filter((m) => m.client_id !== clientId) }));
+  }
+
+  private outboxEntry(conversation: number, clientId: string): ChatMessage | undefined {
+    return this.state.timelines[conversation]?.outbox.find((m) => m.client_id === clientId);
   }
 
   private transmit(message: ChatMessage): void {
@@ -280,23 +350,104 @@ export class ChatStore {
       attachments: message.attachments.map((a) => a.id),
     });
     if (!sent) return; // stays pending; sent again once the socket is back (see onSynced)
-    const previous = this.ackTimers.get(message.client_id);
-    if (previous) clearTimeout(previous);
-    this.ackTimers.set(
-      message.client_id,
-      setTimeout(() => this.fail(message.conversation, message.client_id, "No answer from the server"), this.deps.ackTimeoutMs),
+    this.armAck(message, this.deps.ackTimeoutMs, () =>
+      this.fail(message.conversation, message.client_id, NO_ANSWER, "No answer from the server"),
     );
   }
 
-  private fail(conversation: number, clientId: string, error: string): void {
+  private armAck(message: ChatMessage, delay: number, then: () => void): void {
+    this.clearAck(message.client_id);
+    this.ackTimers.set(
+      message.client_id,
+      setTimeout(() => {
+        this.ackTimers.delete(message.client_id);
+        then();
+      }, delay),
+    );
+  }
+
+  private fail(conversation: number, clientId: string, code: string, detail: string): void {
     this.clearAck(clientId);
-    this.setTimeline(conversation, (t) => setSendState(t, clientId, "failed", error));
+    this.failures.set(clientId, code);
+    this.setTimeline(conversation, (t) => setSendState(t, clientId, "failed", detail));
   }
 
   private clearAck(clientId: string): void {
     const timer = this.ackTimers.get(clientId);
     if (timer) clearTimeout(timer);
     this.ackTimers.delete(clientId);
+  }
+
+  /** The outbox in IndexedDB follows the outboxes in memory: entries added or changed are written, entries
+   * gone (acknowledged, echoed by another tab, found in history, discarded, or of a dropped conversation)
+   * deleted. */
+  private persistOutboxes(before: Record<number, Timeline>, after: Record<number, Timeline>): void {
+    const me = this.state.me;
+    if (!me) return;
+    for (const id of new Set([...Object.keys(before), ...Object.keys(after)].map(Number))) {
+      const old = before[id]?.outbox ?? [];
+      const now = after[id]?.outbox ?? [];
+      if (old === now) continue;
+      const kept = new Set(now.map((m) => m.client_id));
+      for (const m of old) if (!kept.has(m.client_id)) this.dropEntry(me.id, m.client_id);
+      for (const m of now) if (!old.includes(m)) this.persistEntry(id, m.client_id);
+    }
+  }
+
+  private persistEntry(conversation: number, clientId: string): void {
+    const me = this.state.me;
+    const message = this.outboxEntry(conversation, clientId);
+    if (!me || !message) return;
+    const code = this.failures.get(clientId);
+    const record: OutboxRecord = {
+      user: me.id,
+      client_id: clientId,
+      conversation,
+      body: message.body,
+      reply_to: message.reply_to,
+      attachments: message.attachments,
+      created_at: message.created_at,
+      failure: message.state === "failed" && code ? { code, detail: message.error ?? code } : null,
+    };
+    void this.deps.local.then((local) => local.putOutbox(record)).catch(() => undefined);
+  }
+
+  private dropEntry(user: number, clientId: string): void {
+    this.failures.delete(clientId);
+    void this.deps.local.then((local) => local.deleteOutbox(user, clientId)).catch(() => undefined);
+  }
+
+  /** After a reload or a crash: what was sent but never acknowledged is pending again (sent after the first
+   * sync, with the same client_id); what the server refused stays failed, with its reason. */
+  private async restoreOutbox(me: Me): Promise<void> {
+    const records = await this.deps.local.then((local) => local.outbox(me.id)).catch(() => []);
+    if (records.length === 0) return;
+    const timelines = { ...this.state.timelines };
+    for (const record of records) {
+      const retried = !record.failure || record.failure.code === NO_ANSWER;
+      if (record.failure) this.failures.set(record.client_id, record.failure.code);
+      const message: ChatMessage = {
+        id: `local-${record.client_id}`,
+        conversation: record.conversation,
+        seq: Number.MAX_SAFE_INTEGER,
+        sender: { id: me.id, username: me.username, display_name: me.display_name },
+        body: record.body,
+        client_id: record.client_id,
+        reply_to: record.reply_to,
+        created_at: record.created_at,
+        edited_at: null,
+        deleted: false,
+        attachments: record.attachments,
+        reactions: [],
+        state: retried ? "pending" : "failed",
+        error: retried ? undefined : record.failure?.detail,
+      };
+      const timeline = timelines[record.conversation] ?? emptyTimeline();
+      if (!timeline.outbox.some((m) => m.client_id === record.client_id)) {
+        timelines[record.conversation] = { ...timeline, outbox: [...timeline.outbox, message] };
+      }
+    }
+    this.set({ timelines });
   }
 
   // --- other actions
@@ -340,81 +491,132 @@ export class ChatStore {
 
   // --- frames from the server
   handleFrame(frame: ServerFrame): void {
+    if (isOrderedEvent(frame)) {
+      this.applyOrdered(frame);
+      return;
+    }
     switch (frame.type) {
+      case "membership":
+        this.onMembershipReport(frame);
+        break;
       case "message.ack":
         this.clearAck(frame.client_id);
-        this.onMessage(frame.message);
-        break;
-      case "message.new":
-        this.onMessage(frame.message);
-        break;
-      case "message.updated":
-        if (this.state.timelines[frame.message.conversation]) {
-          this.setTimeline(frame.message.conversation, (t) => receive(t, [frame.message]));
-        }
-        this.refreshPreview(frame.message);
-        break;
-      case "message.deleted":
-        this.setTimeline(frame.conversation, (t) => markDeleted(t, frame.id));
-        this.setConversation(frame.conversation, (c) =>
-          c.last_message?.id === frame.id ? { ...c, last_message: { ...c.last_message, deleted: true, body: "" } } : c,
-        );
-        break;
-      case "reaction":
-        this.setTimeline(frame.conversation, (t) => applyReaction(t, frame.message, frame.user, frame.emoji, frame.state));
+        this.setTimeline(frame.message.conversation, (t) => receive(t, [frame.message]));
         break;
       case "typing":
         this.onTyping(frame.conversation, frame.user, frame.state);
         break;
-      case "read":
-        this.onRead(frame.conversation, frame.user, frame.up_to);
-        break;
       case "presence":
         this.set({ presence: { ...this.state.presence, [frame.user]: frame.status } });
         break;
-      case "membership":
-        this.onMembership(frame.conversation, frame.user, frame.state);
-        break;
       case "sync.done":
-        void this.onSynced();
+        this.onSyncDone(frame.conversations, frame.more);
         break;
       case "error":
         this.onError(frame.code, frame.detail, frame.ref);
         break;
-      case "pong":
+    }
+  }
+
+  private applyOrdered(event: OrderedEvent): void {
+    const me = this.state.me;
+    if (!me) return;
+    const waiting = this.loading.get(eventConversation(event));
+    if (waiting) {
+      waiting.push(event);
+      return;
+    }
+    const { state, effects } = applyEvent(this.state, event, me.id);
+    if (state !== this.state) this.set(state);
+    for (const effect of effects) this.run(effect);
+    if (event.type === "message.new") this.onNewMessage(event.message, me.id);
+  }
+
+  private onNewMessage(message: Message, me: number): void {
+    this.rememberUsers([message.sender]);
+    const id = message.conversation;
+    this.clearTyping(id, message.sender.id);
+    if (message.sender.id === me) this.clearAck(message.client_id);
+    else if (this.state.active === id) this.markRead(id);
+  }
+
+  private run(effect: Effect): void {
+    const id = effect.conversation;
+    switch (effect.kind) {
+      case "load":
+        // Before the list is loaded, the list brings it (and a failed load is retried after the sync).
+        if (this.listLoaded) void this.loadConversation(id).catch(() => undefined);
+        break;
+      case "drop":
+        this.removeConversation(id);
+        break;
+      case "refresh":
+        this.refreshes.add(id);
+        if (this.state.connection.status !== "syncing") this.runRefreshes();
         break;
     }
   }
 
-  private onMessage(message: Message): void {
-    this.rememberUsers([message.sender]);
-    const id = message.conversation;
-    const mine = message.sender.id === this.state.me?.id;
-    if (this.state.timelines[id] || mine) this.setTimeline(id, (t) => receive(t, [message]));
-    this.clearTyping(id, message.sender.id);
-    const conversation = this.state.conversations[id];
-    if (!conversation) {
-      void this.deps.http.conversation(id).then((c) => this.upsertConversation(c), () => undefined);
-      return;
-    }
-    if (message.seq <= conversation.last_seq && conversation.last_message?.id !== message.id) return;
-    const reading = this.state.active === id && this.deps.isVisible();
-    const counts = !mine && !reading && message.seq > conversation.last_read_seq;
-    this.setConversation(id, (c) => ({
-      ...c,
-      last_seq: Math.max(c.last_seq, message.seq),
-      last_message: !c.last_message || message.seq >= c.last_message.seq ? message : c.last_message,
-      last_activity_at: message.created_at > c.last_activity_at ? message.created_at : c.last_activity_at,
-      unread_count: counts ? c.unread_count + 1 : c.unread_count,
-      last_read_seq: mine ? Math.max(c.last_read_seq, message.seq) : c.last_read_seq,
-    }));
-    if (reading && !mine) this.markRead(id);
+  /** `sync` with `complete: true` reports conversations joined or left while away. */
+  private onMembershipReport(report: MembershipReport): void {
+    const id = report.conversation.id;
+    if (report.user !== this.state.me?.id) return;
+    if (report.state === "added") this.run({ kind: "load", conversation: id });
+    else if (id in this.state.conversations) this.run({ kind: "drop", conversation: id });
   }
 
-  private refreshPreview(message: Message): void {
-    this.setConversation(message.conversation, (c) =>
-      c.last_message?.id === message.id ? { ...c, last_message: message } : c,
-    );
+  private onSyncDone(cursors: Record<string, number>, more: boolean): void {
+    let ledgers = this.state.ledgers;
+    let conversations = this.state.conversations;
+    for (const [key, cursor] of Object.entries(cursors)) {
+      const id = Number(key);
+      const ledger = ledgers[id];
+      const conversation = conversations[id];
+      if (!ledger || !conversation) continue;
+      const synced = syncedTo(ledger, cursor);
+      ledgers = { ...ledgers, [id]: synced };
+      conversations = { ...conversations, [id]: { ...conversation, last_seq: synced.cursor } };
+    }
+    if (more) {
+      this.set({ ledgers, conversations });
+      return;
+    }
+    // The socket says "online" right after its listeners: the store is caught up already.
+    this.set({ ledgers, conversations, connection: { ...this.state.connection, status: "online" } });
+    this.onSynced();
+  }
+
+  /** After the last page of a sync: send the outbox, then what only REST can tell. */
+  private onSynced(): void {
+    for (const timeline of Object.values(this.state.timelines)) {
+      for (const message of timeline.outbox) {
+        if (message.state === "pending" || this.failures.get(message.client_id) === NO_ANSWER) {
+          this.retry(message.conversation, message.client_id);
+        }
+      }
+    }
+    if (!this.listLoaded || this.state.loadError) void this.loadConversations(); // opened offline
+    this.runRefreshes();
+    const active = this.state.active;
+    if (active !== null) this.markRead(active);
+  }
+
+  private runRefreshes(): void {
+    for (const id of this.refreshes) {
+      this.refreshes.delete(id);
+      void this.deps.http.conversation(id).then((fresh) => this.refreshed(fresh), () => undefined);
+    }
+  }
+
+  private refreshed(fresh: Conversation): void {
+    const { state, current } = withRefresh(this.state, fresh);
+    this.set(state);
+    const tries = (this.staleRefreshes.get(fresh.id) ?? 0) + 1;
+    this.staleRefreshes.set(fresh.id, current ? 0 : tries);
+    // REST lagged the events (history not stored yet): ask again a little later.
+    if (!current && tries < REFRESH_TRIES) {
+      setTimeout(() => this.run({ kind: "refresh", conversation: fresh.id }), this.deps.resendDelayMs);
+    }
   }
 
   private onTyping(conversation: number, user: number, state: "start" | "stop"): void {
@@ -436,52 +638,15 @@ export class ChatStore {
     this.set({ typing: { ...this.state.typing, [conversation]: next } });
   }
 
-  private onRead(conversation: number, user: number, seq: number): void {
-    const reads = this.state.reads[conversation] ?? {};
-    if ((reads[user] ?? 0) >= seq) return;
-    this.set({ reads: { ...this.state.reads, [conversation]: { ...reads, [user]: seq } } });
-    if (user === this.state.me?.id) {
-      this.setConversation(conversation, (c) =>
-        seq >= c.last_seq ? { ...c, last_read_seq: seq, unread_count: 0 } : { ...c, last_read_seq: Math.max(c.last_read_seq, seq) },
-      );
-    }
-  }
-
-  /** The frame may carry only a summary of the conversation: fetch the full one when it is new to us. */
-  private onMembership(conversation: Partial<Conversation> & { id: number }, user: number, state: "added" | "removed"): void {
-    const known = this.state.conversations[conversation.id];
-    if (state === "removed" && user === this.state.me?.id) {
-      this.removeConversation(conversation.id);
-    } else if (known && Array.isArray(conversation.members)) {
-      this.upsertConversation({ ...known, ...conversation });
-    } else {
-      void this.deps.http.conversation(conversation.id).then((full) => this.upsertConversation(full), () => undefined);
-    }
-  }
-
+  /** A refused send: `conflict` (the first is still in flight) waits for its ack; `unavailable` and
+   * `rate_limited` (not taken, take it later) are sent again shortly; anything else failed for good. */
   private onError(code: string, detail: string, ref: string | null): void {
-    if (!ref || code === "conflict") return; // conflict: the first send is still in flight
+    if (!ref || code === "conflict") return;
     for (const timeline of Object.values(this.state.timelines)) {
       const pending = timeline.outbox.find((m) => m.client_id === ref);
-      if (pending) this.fail(pending.conversation, ref, detail || code);
-    }
-  }
-
-  /** After every (re)connect: resend the outbox; after a reconnect also catch up on what sync skips. */
-  private async onSynced(): Promise<void> {
-    for (const timeline of Object.values(this.state.timelines)) {
-      for (const message of timeline.outbox) if (message.state === "pending") this.transmit(message);
-    }
-    const first = !this.syncedOnce;
-    this.syncedOnce = true;
-    // After a reconnect: new conversations and unread counts; after the first connect only if the list
-    // could not be loaded before it (the app was opened offline).
-    if (first && !this.state.loadError) return;
-    await this.loadConversations();
-    const active = this.state.active;
-    if (active !== null && this.state.timelines[active]?.loaded) {
-      await this.loadLatest(active).catch(() => undefined); // edits and deletions aren't replayed
-      this.markRead(active);
+      if (!pending) continue;
+      if (TRANSIENT.has(code)) this.armAck(pending, this.deps.resendDelayMs, () => this.retry(pending.conversation, ref));
+      else this.fail(pending.conversation, ref, code, detail || code);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Message } from "../api/types";
+import type { Conversation, Message, PublicUser } from "../api/types";
 
 export function msg(seq: number, extra: Partial<Message> = {}): Message {
   return {
@@ -13,6 +13,30 @@ export function msg(seq: number, extra: Partial<Message> = {}): Message {
     edited_at: null,
     deleted: false,
     attachments: [],
+    ...extra,
+  };
+}
+
+export function person(id: number): PublicUser {
+  return { id, username: `user${id}`, display_name: `User ${id}`, avatar_url: null, online: false };
+}
+
+export function conversation(id: number, extra: Partial<Conversation> = {}): Conversation {
+  return {
+    id,
+    kind: "group",
+    title: `Group ${id}`,
+    is_public: false,
+    created_at: "2026-01-01T00:00:00Z",
+    last_activity_at: "2026-01-01T00:00:00Z",
+    last_seq: 0,
+    role: "member",
+    muted: false,
+    last_read_seq: 0,
+    unread_count: 0,
+    last_message: null,
+    members: [person(1), person(2)],
+    member_count: 2,
     ...extra,
   };
 }

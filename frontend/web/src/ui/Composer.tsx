@@ -32,7 +32,13 @@ const TYPING_IDLE_MS = 4000;
 
 export function Composer({ conversation, members, replyTo, onCancelReply, uploads }: Props) {
   const { store, me } = useApp();
-  const [text, setText] = useState("");
+  const drafts = store.drafts;
+  // The draft left here (also before a reload) comes back; every change is kept as the new draft.
+  const [text, setShownText] = useState(() => drafts.get(conversation));
+  const setText = (next: string) => {
+    setShownText(next);
+    drafts.set(conversation, next);
+  };
   const [token, setToken] = useState<Token | null>(null);
   // Emoji found for a query (searched asynchronously): shown only while that query is the one typed.
   const [emojiMatches, setEmojiMatches] = useState<{ query: string; found: Suggestion[] }>({ query: "", found: [] });
@@ -100,6 +106,15 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
   };
 
   useEffect(() => () => stopTyping(), []); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    let mounted = true;
+    void drafts.ready().then(() => mounted && setShownText((shown) => shown || drafts.get(conversation)));
+    return () => {
+      mounted = false;
+      void drafts.flush(conversation);
+    };
+  }, [drafts, conversation]);
 
   useEffect(() => {
     if (replyTo) input.current?.focus();

@@ -29,6 +29,9 @@ export function ConnectionBanner() {
     case "suspended":
       text = `Disconnected: ${connection.reason ?? "your account was suspended"}.`;
       break;
+    case "outdated":
+      text = "This version of Parley is out of date: reload the page.";
+      break;
     default:
       text = null;
   }

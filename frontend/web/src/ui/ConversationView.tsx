@@ -63,6 +63,13 @@ export function ConversationView({ id }: { id: number }) {
     store.resolveUsers(reactors.filter((userId) => userId !== me.id && !known.has(userId)));
   }, [timeline?.messages, known, store, me.id]);
 
+  // Removed from it (or left it in another tab) while it is open: leave it.
+  const shown = useRef(false);
+  useEffect(() => {
+    if (conversation) shown.current = true;
+    else if (shown.current) navigate("/", { replace: true });
+  }, [conversation]);
+
   const messages = timeline ? visibleMessages(timeline) : [];
   const lastKey = messages[messages.length - 1]?.client_id;
   const firstKey = messages[0]?.id;

@@ -7,6 +7,7 @@ import { ChatSocket } from "../realtime/socket";
 import { focusComposer } from "../lib/focus";
 import { matchRoute, navigate, usePath } from "../lib/router";
 import { neighbour, shortcutFor } from "../lib/shortcuts";
+import { openLocalStore } from "../state/persist";
 import { ChatStore, sortConversations } from "../state/store";
 import { ChannelBrowser } from "./ChannelBrowser";
 import { ConnectionBanner } from "./ConnectionBanner";
@@ -41,7 +42,7 @@ function createServices(): { store: ChatStore; socket: ChatSocket } {
     refreshToken: () => api.refresh(),
     since: () => holder.store?.since() ?? {},
   });
-  holder.store = new ChatStore({ http, socket });
+  holder.store = new ChatStore({ http, socket, local: openLocalStore() });
   return { store: holder.store, socket };
 }
 
@@ -57,6 +58,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
     const visible = () => {
       const active = store.getState().active;
       if (document.visibilityState === "visible" && active !== null) store.markRead(active);
+      else void store.drafts.flush(); // hidden may be the last the page hears before it is closed
     };
     // The account changed (an email confirmed, a block): what it may do is on the profile.
     const offFrame = socket.onFrame((frame) => {
@@ -106,6 +108,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       setMe,
       logOut: async () => {
         store.stop();
+        await store.forgetLocal();
         await http.logOut().catch(() => undefined);
         onSignedOut();
       },

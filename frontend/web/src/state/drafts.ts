@@ -1,0 +1,69 @@
+// Each conversation's unsent text: kept in memory for the composer, written to IndexedDB shortly after
+// typing stops (and at once when the composer goes away), read back after a reload.
+import type { LocalStore } from "./persist";
+
+/** Typing writes the draft this long after the last keystroke. */
+export const DRAFT_WRITE_DELAY_MS = 250;
+
+export class Drafts {
+  private readonly texts = new Map<number, string>();
+  private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
+  private readonly loaded: Promise<void>;
+  private readonly touched = new Set<number>();
+
+  /** `user` resolves once it is known who is signed in; until then drafts live in memory. */
+  constructor(
+    private readonly local: Promise<LocalStore>,
+    private readonly user: Promise<number>,
+  ) {
+    this.loaded = Promise.all([local, user])
+      .then(([store, id]) => store.drafts(id))
+      .then(
+        (records) => {
+          // What was typed while they loaded wins over what they say.
+          for (const r of records) if (!this.touched.has(r.conversation)) this.texts.set(r.conversation, r.text);
+        },
+        () => undefined,
+      );
+  }
+
+  /** Resolves once the drafts saved before this page load are known. */
+  ready(): Promise<void> {
+    return this.loaded;
+  }
+
+  get(conversation: number): string {
+    return this.texts.get(conversation) ?? "";
+  }
+
+  set(conversation: number, text: string): void {
+    this.touched.add(conversation);
+    if (text) this.texts.set(conversation, text);
+    else this.texts.delete(conversation);
+    const previous = this.timers.get(conversation);
+    if (previous) clearTimeout(previous);
+    this.timers.set(
+      conversation,
+      setTimeout(() => void this.write(conversation), DRAFT_WRITE_DELAY_MS),
+    );
+  }
+
+  /** Write a conversation's pending draft now (the composer is closing, the page is hidden). */
+  async flush(conversation?: number): Promise<void> {
+    const ids = conversation === undefined ? [...this.timers.keys()] : [conversation];
+    await Promise.all(ids.filter((id) => this.timers.has(id)).map((id) => this.write(id)));
+  }
+
+  /** The conversation is gone (the user was removed from it): its draft too. */
+  drop(conversation: number): void {
+    this.set(conversation, "");
+  }
+
+  private async write(conversation: number): Promise<void> {
+    const timer = this.timers.get(conversation);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(conversation);
+    const [store, user] = await Promise.all([this.local, this.user]);
+    await store.putDraft({ user, conversation, text: this.get(conversation) }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,236 @@
+import { describe, expect, it } from "vitest";
+import type { Conversation, Message } from "../api/types";
+import type { OrderedEvent } from "../realtime/protocol";
+import { conversation, msg, person } from "../test/fixtures";
+import { applyEvent, withRefresh, withSnapshot, type Effect, type SyncState } from "./events";
+import { emptyTimeline, receive } from "./messages";
+
+const ME = 1;
+const summary = (c: Conversation, title = c.title) => ({ id: c.id, kind: c.kind, title, is_public: c.is_public });
+
+function known(c: Conversation, history: Message[] | null = null): SyncState {
+  const state = withSnapshot({ conversations: {}, ledgers: {}, timelines: {}, reads: {} }, c);
+  if (!history) return state;
+  return { ...state, timelines: { [c.id]: receive({ ...emptyTimeline(), loaded: true }, history) } };
+}
+
+/** Apply events in order; the state and every effect asked for. */
+function run(state: SyncState, events: OrderedEvent[]): { state: SyncState; effects: Effect[] } {
+  const effects: Effect[] = [];
+  for (const event of events) {
+    const applied = applyEvent(state, event, ME);
+    state = applied.state;
+    effects.push(...applied.effects);
+  }
+  return { state, effects };
+}
+
+const newMessage = (seq: number, extra: Partial<Message> = {}): OrderedEvent => ({
+  type: "message.new",
+  seq,
+  message: msg(seq, extra),
+});
+const mine = { sender: { id: ME, username: "me", display_name: "Me" } };
+const bodies = (state: SyncState) => state.timelines[1]?.messages.map((m) => m.body);
+
+describe("applyEvent", () => {
+  it("applies each seq once: a replay of what was applied changes nothing", () => {
+    const start = known(conversation(1, { last_seq: 10, last_read_seq: 10 }), []);
+    const { state } = run(start, [newMessage(11), newMessage(12), newMessage(11), newMessage(12)]);
+    expect(state.timelines[1]?.messages.map((m) => m.seq)).toEqual([11, 12]);
+    expect(state.conversations[1]).toMatchObject({ unread_count: 2, last_seq: 12 });
+    expect(run(state, [newMessage(12)]).state).toBe(state);
+  });
+
+  it("takes what the REST snapshot reflects (up to its last_seq) as applied", () => {
+    const snapshot = conversation(1, { last_seq: 10, unread_count: 1, last_message: msg(9), last_read_seq: 8 });
+    const { state } = run(known(snapshot), [newMessage(9), newMessage(11)]);
+    expect(state.conversations[1]).toMatchObject({ unread_count: 2, last_seq: 11 });
+  });
+
+  it("applies an event that arrives late, below the cursor, if it was never applied", () => {
+    const { state } = run(known(conversation(1), []), [newMessage(7), newMessage(5)]);
+    expect(state.timelines[1]?.messages.map((m) => m.seq)).toEqual([5, 7]);
+    expect(state.conversations[1]).toMatchObject({ unread_count: 2, last_seq: 7, last_message: { seq: 7 } });
+  });
+
+  it("shows the newest edit, whatever order edits arrive in", () => {
+    const edit = (seq: number, body: string): OrderedEvent => ({
+      type: "message.updated",
+      seq,
+      conversation: 1,
+      message: msg(3, { body, edited_at: "2026-01-02T00:00:00Z" }),
+    });
+    const { state } = run(known(conversation(1), []), [newMessage(3), edit(9, "newest"), edit(6, "older")]);
+    expect(bodies(state)).toEqual(["newest"]);
+    expect(state.conversations[1]?.last_message?.body).toBe("newest");
+  });
+
+  it("erases a deleted message at once, and a history copy read later cannot bring its body back", () => {
+    const reacted = msg(3, { reactions: [{ emoji: "👍", count: 1, users: [2] }], attachments: [] });
+    const start = known(conversation(1, { last_seq: 3, last_message: msg(3) }), [reacted]);
+    const removal: OrderedEvent = { type: "message.deleted", seq: 4, conversation: 1, id: "m3", by_moderator: true };
+    const { state } = run(start, [removal]);
+    expect(state.timelines[1]?.messages[0]).toMatchObject({ deleted: true, body: "", reactions: [] });
+    expect(state.conversations[1]?.last_message).toMatchObject({ deleted: true, body: "" });
+    // history that lags the event (not stored yet) says otherwise: the event wins
+    const timeline = receive(state.timelines[1] ?? emptyTimeline(), [msg(3, { body: "abuse" })]);
+    expect(timeline.messages[0]).toMatchObject({ deleted: true, body: "" });
+  });
+
+  it("keeps each person's newest reaction per emoji, once", () => {
+    const react = (seq: number, user: number, state: "added" | "removed"): OrderedEvent => ({
+      type: "reaction",
+      seq,
+      conversation: 1,
+      message: "m3",
+      user,
+      emoji: "🎉",
+      state,
+    });
+    const start = run(known(conversation(1), []), [newMessage(3)]).state;
+    const { state } = run(start, [react(4, 2, "added"), react(5, 3, "added"), react(6, 2, "removed"), react(4, 2, "added")]);
+    expect(state.timelines[1]?.messages[0]?.reactions).toEqual([{ emoji: "🎉", count: 1, users: [3] }]);
+    // the late one: seq 5 removed arrives after seq 7 added (never applied yet)
+    const late = run(start, [react(7, 2, "added"), react(5, 2, "removed")]).state;
+    expect(late.timelines[1]?.messages[0]?.reactions).toEqual([{ emoji: "🎉", count: 1, users: [2] }]);
+  });
+
+  it("counts others' undeleted messages after my marker as unread, never mine", () => {
+    const start = known(conversation(1), []);
+    const deleted: OrderedEvent = { type: "message.deleted", seq: 5, conversation: 1, id: "m2", by_moderator: false };
+    const { state } = run(start, [newMessage(1), newMessage(2), newMessage(3, mine), deleted, newMessage(4)]);
+    expect(state.conversations[1]?.unread_count).toBe(2);
+    // the deletion first (a late message.new): the same count
+    const reordered = run(start, [deleted, newMessage(1), newMessage(2), newMessage(4), newMessage(3, mine)]).state;
+    expect(reordered.conversations[1]?.unread_count).toBe(2);
+  });
+
+  it("clears unread when my marker passes everything, and asks REST when it stops among the snapshot's", () => {
+    const snapshot = conversation(1, { last_seq: 10, unread_count: 3, last_read_seq: 7, last_message: msg(10) });
+    const readUpTo = (seq: number, upTo: number): OrderedEvent => ({ type: "read", seq, conversation: 1, user: ME, up_to: upTo });
+    const all = run(known(snapshot), [newMessage(11), readUpTo(12, 11)]);
+    expect(all.state.conversations[1]).toMatchObject({ unread_count: 0, last_read_seq: 11 });
+    expect(all.effects).toEqual([]);
+    const partly = run(known(snapshot), [readUpTo(11, 8)]);
+    expect(partly.effects).toEqual([{ kind: "refresh", conversation: 1 }]);
+  });
+
+  it("takes the unread count from a REST copy only if it is as new as the events applied", () => {
+    const snapshot = conversation(1, { last_seq: 10, unread_count: 3, last_read_seq: 7, last_message: msg(10) });
+    const partly = run(known(snapshot), [{ type: "read", seq: 11, conversation: 1, user: ME, up_to: 8 }]).state;
+    const lagging = withRefresh(partly, { ...snapshot, last_seq: 10 });
+    expect(lagging.current).toBe(false);
+    expect(lagging.state.conversations[1]?.unread_count).toBe(3);
+    const fresh = withRefresh(partly, { ...snapshot, last_seq: 11, last_read_seq: 8, unread_count: 2 });
+    expect(fresh.current).toBe(true);
+    expect(fresh.state.conversations[1]).toMatchObject({ unread_count: 2, last_read_seq: 8 });
+  });
+
+  it("uncounts a message the snapshot counted once, when a replay shows it deleted and then deletes it", () => {
+    const snapshot = conversation(1, { last_seq: 10, unread_count: 2, last_read_seq: 8, last_message: msg(10) });
+    const replayed: OrderedEvent = {
+      type: "message.updated",
+      seq: 11,
+      conversation: 1,
+      message: msg(9, { deleted: true, body: "" }), // edited at 11, deleted since: as it is now
+    };
+    const removal: OrderedEvent = { type: "message.deleted", seq: 12, conversation: 1, id: "m9", by_moderator: false };
+    const { state, effects } = run(known(snapshot, [msg(9), msg(10)]), [replayed, removal]);
+    expect(state.conversations[1]?.unread_count).toBe(1);
+    expect(effects).toEqual([]);
+  });
+
+  it("asks REST when a replayed copy shows deleted a message the snapshot may or may not have counted", () => {
+    const snapshot = conversation(1, { last_seq: 10, unread_count: 2, last_read_seq: 7, last_message: msg(10) });
+    const held = known(snapshot, [msg(8), msg(10)]);
+    // A REST copy newer than the cursor (say, after a marker move) moves the snapshot to 12.
+    const rebased = withRefresh(held, { ...snapshot, last_seq: 12 }).state;
+    // message.new of seq 11 was below it: was the message deleted before 12 (not counted) or after?
+    const copy: OrderedEvent = { type: "message.new", seq: 11, message: msg(11, { deleted: true, body: "" }) };
+    expect(run(rebased, [copy]).effects).toEqual([]); // newer than the snapshot's newest message: never counted
+    const edit: OrderedEvent = { type: "message.updated", seq: 11, conversation: 1, message: msg(8, { deleted: true, body: "" }) };
+    expect(run(rebased, [edit]).effects).toEqual([{ kind: "refresh", conversation: 1 }]);
+    // a copy newer than the snapshot: the deletion came after it, so the snapshot counted the message
+    const later: OrderedEvent = { type: "message.updated", seq: 13, conversation: 1, message: msg(8, { deleted: true, body: "" }) };
+    const after = run(rebased, [later]);
+    expect(after.effects).toEqual([]);
+    expect(after.state.conversations[1]?.unread_count).toBe(1);
+  });
+
+  it("records others' read markers, highest first", () => {
+    const read = (seq: number, upTo: number): OrderedEvent => ({ type: "read", seq, conversation: 1, user: 2, up_to: upTo });
+    const { state } = run(known(conversation(1)), [read(5, 4), read(3, 2)]);
+    expect(state.reads[1]).toEqual({ 2: 4 });
+  });
+
+  it("uncounts a deleted message the snapshot counted when its copy is held, else asks REST", () => {
+    const snapshot = conversation(1, { last_seq: 10, unread_count: 2, last_read_seq: 8, last_message: msg(10) });
+    const removal = (id: string): OrderedEvent => ({ type: "message.deleted", seq: 11, conversation: 1, id, by_moderator: true });
+    const held = run(known(snapshot, [msg(9), msg(10)]), [removal("m9")]);
+    expect(held.state.conversations[1]?.unread_count).toBe(1);
+    expect(held.effects).toEqual([]);
+    const unheld = run(known(snapshot), [removal("m9")]);
+    expect(unheld.effects).toEqual([{ kind: "refresh", conversation: 1 }]);
+  });
+
+  it("follows members: a removal at once, an addition with the name known or asked of REST", () => {
+    const group = conversation(1, { members: [person(1), person(2), person(3)], member_count: 3 });
+    const other = conversation(2, { members: [person(1), person(4)] });
+    const start = withSnapshot(known(group), other);
+    const membership = (seq: number, user: number, state: "added" | "removed"): OrderedEvent => ({
+      type: "membership",
+      seq,
+      conversation: summary(group),
+      user,
+      state,
+    });
+    const { state, effects } = run(start, [membership(5, 3, "removed"), membership(6, 4, "added"), membership(7, 5, "added")]);
+    expect(state.conversations[1]?.members.map((m) => m.id)).toEqual([1, 2, 4]);
+    expect(state.conversations[1]?.member_count).toBe(4);
+    expect(effects).toEqual([{ kind: "refresh", conversation: 1 }]); // user 5's name
+  });
+
+  it("counts a channel's members (REST lists none) by the events", () => {
+    const channel = conversation(1, { kind: "channel", members: [], member_count: 40 });
+    const membership = (seq: number, user: number, state: "added" | "removed"): OrderedEvent => ({
+      type: "membership",
+      seq,
+      conversation: summary(channel),
+      user,
+      state,
+    });
+    const events = [membership(3, 7, "added"), membership(4, 8, "removed"), membership(5, 7, "removed"), membership(6, 9, "added"), membership(8, 10, "removed")];
+    const forward = run(known(channel), events);
+    expect(forward.state.conversations[1]?.member_count).toBe(39);
+    expect(forward.effects).toEqual([]);
+    const backward = run(known(channel), [...events].reverse());
+    expect(backward.state.conversations[1]?.member_count).toBe(39);
+  });
+
+  it("drops a conversation I was removed from, and asks to load one I was added to", () => {
+    const group = conversation(1);
+    const removed = run(known(group), [{ type: "membership", seq: 5, conversation: summary(group), user: ME, state: "removed" }]);
+    expect(removed.state.conversations[1]).toBeUndefined();
+    expect(removed.effects).toEqual([{ kind: "drop", conversation: 1 }]);
+    const added = run(known(group), [
+      { type: "membership", seq: 2, conversation: { ...summary(group), id: 9 }, user: ME, state: "added" },
+      newMessage(3, { conversation: 8 }),
+    ]);
+    expect(added.effects).toEqual([
+      { kind: "load", conversation: 9 },
+      { kind: "load", conversation: 8 },
+    ]);
+  });
+
+  it("renames, and an older rename arriving late does not undo a newer one", () => {
+    const group = conversation(1, { title: "Old" });
+    const rename = (seq: number, title: string): OrderedEvent => ({
+      type: "conversation.updated",
+      seq,
+      conversation: summary(group, title),
+    });
+    expect(run(known(group), [rename(4, "New")]).state.conversations[1]?.title).toBe("New");
+    expect(run(known(group), [rename(6, "Newest"), rename(4, "New")]).state.conversations[1]?.title).toBe("Newest");
+  });
+});

@@ -1,0 +1,253 @@
+// Applying a conversation's ordered events (docs/protocol.md) to the store's state: exactly once per seq,
+// whatever mix of live, replayed, repeated and late events arrives, so that after `sync.done` every
+// conversation equals what a fresh page load would show. Pure: what needs the network comes back as effects.
+import type { Conversation, Message, PublicUser } from "../api/types";
+import { eventConversation, type ConversationSummary, type OrderedEvent } from "../realtime/protocol";
+import {
+  changeMember,
+  countUnread,
+  isApplied,
+  markApplied,
+  memberCount,
+  memberNow,
+  readTo,
+  rebaseUnread,
+  snapshotLedger,
+  uncountDeleted,
+  unreadCount,
+  type Deletion,
+  type Ledger,
+} from "./ledger";
+import {
+  applyPatch,
+  contentAt,
+  deletion,
+  emptyTimeline,
+  patchMessage,
+  reactionAt,
+  receive,
+  type Timeline,
+} from "./messages";
+
+export interface SyncState {
+  conversations: Record<number, Conversation>;
+  ledgers: Record<number, Ledger>;
+  timelines: Record<number, Timeline>;
+  /** conversation → user → the seq their read marker is at */
+  reads: Record<number, Record<number, number>>;
+}
+
+/** What the store must fetch or drop: a conversation it does not know (load it from REST, then `sync` it),
+ * one it was removed from (drop it), and one whose member names or unread count only REST can give. */
+export type Effect = { kind: "load" | "drop" | "refresh"; conversation: number };
+
+export interface Applied {
+  state: SyncState;
+  effects: Effect[];
+}
+
+/** Apply one ordered event; an event already applied changes nothing. */
+export function applyEvent(state: SyncState, event: OrderedEvent, me: number): Applied {
+  const id = eventConversation(event);
+  if (event.type === "membership" && event.user === me) return applyOwnMembership(state, id, event.state);
+  const ledger = state.ledgers[id];
+  if (!ledger || !state.conversations[id]) return { state, effects: [{ kind: "load", conversation: id }] };
+  if (isApplied(ledger, event.seq)) return { state, effects: [] };
+  const next = new Change(state, id, markApplied(ledger, event.seq), me);
+  next.apply(event);
+  return next.result();
+}
+
+/** I was added (load it unless known) or removed (drop it, whatever is open). */
+function applyOwnMembership(state: SyncState, id: number, change: "added" | "removed"): Applied {
+  const known = id in state.conversations;
+  if (change === "added") return { state, effects: known ? [] : [{ kind: "load", conversation: id }] };
+  if (!known) return { state, effects: [] };
+  return { state: withoutConversation(state, id), effects: [{ kind: "drop", conversation: id }] };
+}
+
+export function withoutConversation(state: SyncState, id: number): SyncState {
+  const drop = <T>(record: Record<number, T>): Record<number, T> =>
+    Object.fromEntries(Object.entries(record).filter(([key]) => Number(key) !== id));
+  return {
+    conversations: drop(state.conversations),
+    ledgers: drop(state.ledgers),
+    timelines: drop(state.timelines),
+    reads: drop(state.reads),
+  };
+}
+
+/** A conversation read from REST becomes known: its `last_seq` is where its events continue. */
+export function withSnapshot(state: SyncState, conversation: Conversation): SyncState {
+  return {
+    ...state,
+    conversations: { ...state.conversations, [conversation.id]: conversation },
+    ledgers: { ...state.ledgers, [conversation.id]: snapshotLedger(conversation) },
+  };
+}
+
+/** The conversation read again from REST for what events cannot tell: new members' names, the unread
+ * count, my role and settings. Who is a member, and everything else events said, stay as they are.
+ * `current` is false when the copy lags the events applied: its unread count is not used (ask again). */
+export function withRefresh(state: SyncState, fresh: Conversation): { state: SyncState; current: boolean } {
+  const current = state.conversations[fresh.id];
+  const ledger = state.ledgers[fresh.id];
+  if (!current || !ledger) return { state, current: true };
+  const names = new Map(fresh.members.map((m) => [m.id, m]));
+  const listed = new Set(current.members.map((m) => m.id));
+  const joined = Object.keys(ledger.memberChanges)
+    .map(Number)
+    .filter((user) => memberNow(ledger, user) && !listed.has(user))
+    .flatMap((user) => names.get(user) ?? directory(state.conversations).get(user) ?? []);
+  const rebased = rebaseUnread(ledger, fresh);
+  const conversation: Conversation = {
+    ...current,
+    members: current.kind === "channel" ? current.members : [...current.members, ...joined],
+    role: fresh.role,
+    muted: fresh.muted,
+    last_read_seq: rebased.myRead,
+    unread_count: unreadCount(rebased),
+  };
+  return {
+    state: {
+      ...state,
+      conversations: { ...state.conversations, [fresh.id]: conversation },
+      ledgers: { ...state.ledgers, [fresh.id]: rebased },
+    },
+    current: fresh.last_seq >= ledger.cursor,
+  };
+}
+
+/** Every user the store can name, from every conversation's members. */
+export function directory(conversations: Record<number, Conversation>): Map<number, PublicUser> {
+  const users = new Map<number, PublicUser>();
+  for (const conversation of Object.values(conversations)) for (const user of conversation.members) users.set(user.id, user);
+  return users;
+}
+
+/** One event's change to one conversation. */
+class Change {
+  private conversation: Conversation;
+  private timeline: Timeline;
+  private reads: Record<number, number>;
+  private readonly effects: Effect[] = [];
+
+  constructor(
+    private readonly state: SyncState,
+    private readonly id: number,
+    private ledger: Ledger,
+    private readonly me: number,
+  ) {
+    this.conversation = state.conversations[id] as Conversation;
+    this.timeline = state.timelines[id] ?? emptyTimeline();
+    this.reads = state.reads[id] ?? {};
+  }
+
+  apply(event: OrderedEvent): void {
+    switch (event.type) {
+      case "message.new":
+        this.newMessage(event.seq, event.message);
+        break;
+      case "message.updated":
+        this.patch(event.message.id, contentAt(event.seq, event.message));
+        if (event.message.deleted) this.deleted(event.message.id, { seq: event.seq, exact: false }); // replayed as it is now
+        break;
+      case "message.deleted":
+        this.deleted(event.id, { seq: event.seq, exact: true });
+        break;
+      case "reaction":
+        this.patch(event.message, reactionAt(event.seq, event.user, event.emoji, event.state === "added"));
+        break;
+      case "read":
+        this.read(event.user, event.up_to);
+        break;
+      case "membership":
+        this.titled(event.seq, event.conversation);
+        this.member(event.user, event.seq, event.state);
+        break;
+      case "conversation.updated":
+        this.titled(event.seq, event.conversation);
+        break;
+    }
+  }
+
+  result(): Applied {
+    const conversation: Conversation = {
+      ...this.conversation,
+      last_seq: this.ledger.cursor,
+      last_read_seq: this.ledger.myRead,
+      unread_count: unreadCount(this.ledger),
+      member_count: memberCount(this.ledger),
+    };
+    return {
+      state: {
+        conversations: { ...this.state.conversations, [this.id]: conversation },
+        ledgers: { ...this.state.ledgers, [this.id]: this.ledger },
+        timelines: { ...this.state.timelines, [this.id]: this.timeline },
+        reads: { ...this.state.reads, [this.id]: this.reads },
+      },
+      effects: this.effects,
+    };
+  }
+
+  private newMessage(seq: number, message: Message): void {
+    // A replay sends a message as it is now, and may leave out its edits and deletion: remember them, or
+    // a history read that lags would bring the old body back.
+    if (message.edited_at) this.timeline = patchMessage(this.timeline, message.id, contentAt(seq, message));
+    this.timeline = receive(this.timeline, [message]);
+    if (message.deleted) this.deleted(message.id, { seq, exact: false });
+    const shown = applyPatch(message, this.timeline.patches[message.id]);
+    if (shown.sender.id !== this.me && !shown.deleted) this.ledger = countUnread(this.ledger, message.id, message.seq);
+    const c = this.conversation;
+    if (!c.last_message || message.seq >= c.last_message.seq) {
+      this.conversation = {
+        ...c,
+        last_message: shown,
+        last_activity_at: message.created_at > c.last_activity_at ? message.created_at : c.last_activity_at,
+      };
+    }
+  }
+
+  private deleted(id: string, when: Deletion): void {
+    const held = this.timeline.messages.find((m) => m.id === id);
+    const known = held ?? (this.conversation.last_message?.id === id ? this.conversation.last_message : undefined);
+    const sender = known && { seq: known.seq, mine: known.sender.id === this.me };
+    const uncounted = uncountDeleted(this.ledger, id, sender, when);
+    this.ledger = uncounted.ledger;
+    if (!uncounted.exact) this.effects.push({ kind: "refresh", conversation: this.id });
+    this.patch(id, deletion);
+  }
+
+  private patch(id: string, change: Parameters<typeof patchMessage>[2]): void {
+    this.timeline = patchMessage(this.timeline, id, change);
+    const last = this.conversation.last_message;
+    if (last?.id === id) this.conversation = { ...this.conversation, last_message: applyPatch(last, this.timeline.patches[id]) };
+  }
+
+  private read(user: number, upTo: number): void {
+    if ((this.reads[user] ?? 0) < upTo) this.reads = { ...this.reads, [user]: upTo };
+    if (user !== this.me) return;
+    const read = readTo(this.ledger, upTo);
+    this.ledger = read.ledger;
+    if (!read.exact) this.effects.push({ kind: "refresh", conversation: this.id });
+  }
+
+  private titled(seq: number, summary: ConversationSummary): void {
+    if (seq <= this.ledger.metaSeq) return;
+    this.ledger = { ...this.ledger, metaSeq: seq };
+    this.conversation = { ...this.conversation, title: summary.title, is_public: summary.is_public };
+  }
+
+  private member(user: number, seq: number, state: "added" | "removed"): void {
+    this.ledger = changeMember(this.ledger, user, seq, state);
+    const present = memberNow(this.ledger, user);
+    const members = this.conversation.members.filter((m) => m.id !== user);
+    const listed = this.conversation.kind !== "channel"; // REST lists members of direct conversations and groups only
+    if (present && listed) {
+      const known = directory(this.state.conversations).get(user);
+      if (known) members.push(known);
+      else this.effects.push({ kind: "refresh", conversation: this.id });
+    }
+    this.conversation = { ...this.conversation, members };
+  }
+}
