@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+@dataclass
+class LiveServer:
+    """The running server (named parley_server: pytest-django owns the name live_server)."""
+
+    url: str
+    env: dict[str, str]
+
+    def manage(self, *args: str) -> str:
+        """Run manage.py against the live server's data (its database is the server's)."""
+        return manage(self.env, *args)
+
+
 @pytest.fixture(scope="session")
 def mail_server() -> Iterator[SmtpServer]:
     """The SMTP server the live server sends its emails to; tests read links off it."""
@@ -37,7 +50,12 @@ def mail_server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(scope="session")
-def live_server_url(tmp_path_factory: pytest.TempPathFactory, mail_server: SmtpServer) -> Iterator[str]:
+def live_server_url(parley_server: LiveServer) -> str:
+    return parley_server.url
+
+
+@pytest.fixture(scope="session")
+def parley_server(tmp_path_factory: pytest.TempPathFactory, mail_server: SmtpServer) -> Iterator[LiveServer]:
     if not (ROOT / "frontend" / "static" / "frontend" / "index.html").is_file():
         pytest.fail("The web app is not built: run `make web` first.")
     data_dir = tmp_path_factory.mktemp("parley-e2e")
@@ -62,7 +80,7 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory, mail_server: SmtpS
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{url}/healthz", process)
-        yield url
+        yield LiveServer(url, env)
     finally:
         process.terminate()
         try:

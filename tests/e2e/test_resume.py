@@ -1,0 +1,329 @@
+"""Nothing is lost across an absence: a browser that was offline converges on every change made meanwhile,
+drafts stay where they were left, and a message sent offline, or whose acknowledgement was lost, is
+delivered exactly once after a reload (issue #27; docs/web.md, "Resuming")."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
+
+from tests.e2e.api import PASSWORD, Account, log_in, register
+from tests.e2e.conftest import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+
+def open_as(browser: Browser, account: Account) -> Page:
+    page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
+    log_in(page, account)
+    return page
+
+
+def link(page: Page, title: str):
+    """A conversation in the sidebar (its name starts with the title: unread and presence follow)."""
+    return page.get_by_role("navigation", name="Conversations").get_by_role(
+        "link", name=re.compile(f"^{re.escape(title)}")
+    )
+
+
+def composer(page: Page):
+    return page.get_by_role("combobox", name="Message")
+
+
+def send(page: Page, text: str) -> None:
+    composer(page).fill(text)
+    composer(page).press("Enter")
+    expect(message(page, text)).to_have_attribute("data-state", "sent")
+
+
+def message(page: Page, text: str):
+    return page.get_by_test_id("message").filter(
+        has=page.get_by_test_id("message-body").get_by_text(text, exact=True)
+    )
+
+
+def sidebar(page: Page) -> list[tuple[str, str]]:
+    """Each conversation's title and unread badge, as listed."""
+    items = page.get_by_role("navigation", name="Conversations").locator(".conversation-item")
+    return [
+        (
+            item.locator(".conversation-title").inner_text(),
+            " ".join(item.get_by_test_id("unread-badge").all_inner_texts()),
+        )
+        for item in items.all()
+    ]
+
+
+def timeline(page: Page) -> list[str]:
+    """Each message as shown: its text, reactions and send state."""
+    return [
+        " ".join(m.inner_text().split()) + f" [{m.get_attribute('data-state')}]"
+        for m in page.get_by_test_id("message").all()
+    ]
+
+
+def make_moderator(server: LiveServer) -> tuple[str, str]:
+    username = f"mod{uuid.uuid4().hex[:6]}"
+    server.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import Group; from accounts.models import User; "
+        f"u = User.objects.create_user(username='{username}', email='{username}@example.com', "
+        f"password='{PASSWORD}', is_staff=True); u.groups.add(Group.objects.get(name='Moderators'))",
+    )
+    return username, PASSWORD
+
+
+def remove_as_moderator(browser: Browser, server: LiveServer, body: str) -> None:
+    """A moderator removes the message in the admin, as docs/moderation.md describes."""
+    username, password = make_moderator(server)
+    page = browser.new_context().new_page()
+    page.goto(f"{server.url}/admin/login/?next=/admin/messaging/message/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{server.url}/admin/messaging/message/?q={body.replace(' ', '+')}")
+    page.locator("input[name=_selected_action]").check()
+    page.locator("select[name=action]").select_option("remove")
+    page.locator("input[name=reason]").fill("abusive")
+    page.locator("button[name=index]").click()
+    expect(page.get_by_text("Removed: 1.")).to_be_visible()
+    page.context.close()
+
+
+def test_an_offline_browser_converges_on_every_change_without_a_reload(browser, parley_server):
+    # given Ada and Bob in a group Bob owns (with Cy), a direct conversation, and a room Ada will leave
+    url = parley_server.url
+    ada, bob = register(url, "ada", "Ada"), register(url, "bob", "Bob")
+    cy, dan = register(url, "cy", "Cy"), register(url, "dan", "Dan")
+    launch = bob.conversation("group", members=[ada, cy], title="Launch")
+    old_room = bob.conversation("group", members=[ada], title="Old room")
+    direct = bob.conversation("direct", members=[ada])
+    for body in ("to edit", "to delete", "abusive words"):
+        bob.say(launch, body)
+    bob.say(direct, "hello Ada")
+
+    # Ada has read the direct conversation, and has the group open with her own message in it
+    ada_page = open_as(browser, ada)
+    link(ada_page, "Bob").click()
+    expect(message(ada_page, "hello Ada")).to_be_visible()
+    link(ada_page, "Launch").click()
+    send(ada_page, "mine")
+    bob_page = open_as(browser, bob)
+
+    # when Ada goes offline
+    ada_page.context.set_offline(True)
+    expect(ada_page.get_by_test_id("connection-banner")).to_be_visible()
+
+    # and Bob reads (seen), sends, edits, deletes and reacts in the group
+    link(bob_page, "Launch").click()
+    send(bob_page, "while you were away")
+    edited = message(bob_page, "to edit")
+    edited.hover()
+    edited.get_by_role("button", name="Edit").click()
+    bob_page.get_by_label(re.compile("Edit message")).fill("edited while away")
+    bob_page.get_by_label(re.compile("Edit message")).press("Enter")
+    expect(message(bob_page, "edited while away")).to_be_visible()
+    deleted = message(bob_page, "to delete")
+    bob_page.once("dialog", lambda dialog: dialog.accept())
+    deleted.hover()
+    deleted.get_by_role("button", name="Delete").click()
+    expect(message(bob_page, "to delete")).to_have_count(0)
+    hers = message(bob_page, "mine")
+    hers.hover()
+    hers.get_by_role("button", name="Add reaction").click()
+    hers.get_by_role("button", name="React with 🎉").click()
+    expect(hers.get_by_role("button", name=re.compile("🎉 1"))).to_be_visible()
+    # renames it, adds Dan and removes Cy; writes twice to her directly; removes her from a room, adds her
+    # to a new one
+    bob.call("PATCH", f"conversations/{launch}/", {"title": "Launch crew"})
+    bob.call("POST", f"conversations/{launch}/members/", {"user": dan.id})
+    bob.call("DELETE", f"conversations/{launch}/members/{cy.id}/")
+    bob.say(direct, "are you there?")
+    bob.say(direct, "still away?")
+    bob.call("DELETE", f"conversations/{old_room}/members/{ada.id}/")
+    new_room = bob.conversation("group", members=[ada], title="New room")
+    bob.say(new_room, "welcome to the new room")
+    # and a moderator removes the abusive message
+    remove_as_moderator(browser, parley_server, "abusive words")
+    expect(message(ada_page, "abusive words")).to_be_visible()  # Ada has heard of nothing yet
+
+    # then, back online, Ada's page converges without a reload: the open group…
+    ada_page.context.set_offline(False)
+    expect(ada_page.get_by_role("heading", name="Launch crew")).to_be_visible()
+    expect(message(ada_page, "abusive words")).to_have_count(0)
+    expect(ada_page.get_by_text("This message was deleted.")).to_have_count(2)
+    expect(message(ada_page, "edited while away")).to_contain_text("(edited)")
+    expect(message(ada_page, "while you were away")).to_be_visible()
+    expect(message(ada_page, "mine").get_by_role("button", name=re.compile("🎉 1"))).to_be_visible()
+    expect(ada_page.get_by_test_id("seen-by")).to_have_text("Seen by Bob")
+    expect(ada_page.get_by_test_id("conversation-subtitle")).to_contain_text("3 members")
+    expect(ada_page.get_by_test_id("connection-banner")).to_have_count(0)
+    # …the sidebar…
+    expect(link(ada_page, "Old room")).to_have_count(0)
+    expect(link(ada_page, "New room")).to_be_visible()
+    expect(link(ada_page, "Bob").get_by_test_id("unread-badge")).to_have_text("2")
+    expect(link(ada_page, "New room").get_by_test_id("unread-badge")).to_have_text("1")
+    # …and the direct conversation, whose history was loaded before she went offline
+    link(ada_page, "Bob").click()
+    expect(message(ada_page, "still away?")).to_be_visible()
+    expect(ada_page.get_by_test_id("message-body")).to_have_text(
+        ["hello Ada", "are you there?", "still away?"]
+    )
+    expect(link(ada_page, "Bob").get_by_test_id("unread-badge")).to_have_count(0)
+
+    # and what she sees is what a fresh page load shows
+    fresh = open_as(browser, ada)
+    expect(link(fresh, "New room")).to_be_visible()
+    assert sidebar(fresh) == sidebar(ada_page)
+    link(ada_page, "Launch crew").click()
+    link(fresh, "Launch crew").click()
+    expect(message(fresh, "mine")).to_be_visible()
+    expect(message(ada_page, "mine")).to_be_visible()
+    assert timeline(fresh) == timeline(ada_page)
+    for page in (ada_page, bob_page, fresh):
+        page.context.close()
+
+
+def test_a_draft_stays_with_its_conversation_across_switches_and_a_reload(browser, live_server_url):
+    # given Ada in two groups
+    ada, grace = register(live_server_url, "ada", "Ada"), register(live_server_url, "grace", "Grace")
+    ada.conversation("group", members=[grace], title="Drafts one")
+    ada.conversation("group", members=[grace], title="Drafts two")
+    page = open_as(browser, ada)
+
+    # when she starts a message in each, switching between them
+    link(page, "Drafts one").click()
+    composer(page).fill("half a thought")
+    link(page, "Drafts two").click()
+    expect(page.get_by_role("heading", name="Drafts two")).to_be_visible()
+    expect(composer(page)).to_have_value("")
+    composer(page).fill("another thought")
+    link(page, "Drafts one").click()
+
+    # then each draft is where she left it
+    expect(composer(page)).to_have_value("half a thought")
+    link(page, "Drafts two").click()
+    expect(composer(page)).to_have_value("another thought")
+
+    # also after a reload
+    page.reload()
+    expect(composer(page)).to_have_value("another thought")
+    link(page, "Drafts one").click()
+    expect(composer(page)).to_have_value("half a thought")
+
+    # and a sent draft is gone
+    composer(page).press("Enter")
+    expect(message(page, "half a thought")).to_have_attribute("data-state", "sent")
+    page.reload()
+    expect(composer(page)).to_have_value("")
+    page.context.close()
+
+
+def test_a_message_sent_offline_is_delivered_once_after_a_reload(browser, live_server_url):
+    # given Ada and Bob in a direct conversation, both looking at it
+    ada, bob = register(live_server_url, "ada", "Ada"), register(live_server_url, "bob", "Bob")
+    direct = bob.conversation("direct", members=[ada])
+    ada_page, bob_page = open_as(browser, ada), open_as(browser, bob)
+    link(ada_page, "Bob").click()
+    link(bob_page, "Ada").click()
+
+    # when Ada writes while offline, it waits in her outbox
+    ada_page.context.set_offline(True)
+    expect(ada_page.get_by_test_id("connection-banner")).to_be_visible()
+    composer(ada_page).fill("written offline")
+    composer(ada_page).press("Enter")
+    expect(message(ada_page, "written offline")).to_have_attribute("data-state", "pending")
+    expect(message(ada_page, "written offline")).to_contain_text("Sending…")
+
+    # and the page is reloaded before it could go (the network is back, her socket not yet)
+    held = hold_socket(ada_page)
+    ada_page.context.set_offline(False)
+    ada_page.reload()
+    expect(message(ada_page, "written offline")).to_have_attribute("data-state", "pending")
+    expect(message(bob_page, "written offline")).to_have_count(0)
+
+    # then, once the socket is back, it is delivered once: in Bob's browser, in hers and in history
+    held["open"] = True
+    ada_page.get_by_role("button", name="Retry now").click()
+    expect(message(ada_page, "written offline")).to_have_attribute("data-state", "sent")
+    expect(message(bob_page, "written offline")).to_have_count(1)
+    assert bodies(bob, direct).count("written offline") == 1
+    ada_page.reload()
+    expect(message(ada_page, "written offline")).to_have_count(1)
+    expect(message(bob_page, "written offline")).to_have_count(1)
+    for page in (ada_page, bob_page):
+        page.context.close()
+
+
+def test_a_message_whose_ack_was_lost_is_not_delivered_twice_after_a_reload(browser, live_server_url):
+    # given Ada and Bob in a direct conversation
+    ada, bob = register(live_server_url, "ada", "Ada"), register(live_server_url, "bob", "Bob")
+    direct = bob.conversation("direct", members=[ada])
+    ada_page, bob_page = open_as(browser, ada), open_as(browser, bob)
+    link(bob_page, "Ada").click()
+
+    # when Ada's send reaches the server but nothing comes back to her page (the ack is lost)…
+    deaf = deafen_after_send(ada_page)
+    ada_page.reload()
+    link(ada_page, "Bob").click()
+    composer(ada_page).fill("did it go?")
+    composer(ada_page).press("Enter")
+    expect(message(bob_page, "did it go?")).to_have_count(1)
+    expect(message(ada_page, "did it go?")).to_have_attribute("data-state", "pending")
+
+    # …and she reloads the page, which sends its outbox again with the same client_id
+    deaf["on"] = False
+    ada_page.reload()
+
+    # then the message is shown once everywhere, and stored once
+    expect(message(ada_page, "did it go?")).to_have_attribute("data-state", "sent")
+    expect(message(ada_page, "did it go?")).to_have_count(1)
+    expect(message(bob_page, "did it go?")).to_have_count(1)
+    assert bodies(bob, direct).count("did it go?") == 1
+    for page in (ada_page, bob_page):
+        page.context.close()
+
+
+def bodies(account: Account, conversation: int) -> list[str]:
+    return [
+        m["body"] for m in account.call("GET", f"conversations/{conversation}/messages/?limit=100")["results"]
+    ]
+
+
+def hold_socket(page: Page) -> dict[str, bool]:
+    """Refuse the page's socket until `["open"]` is set (the network is back before the server answers)."""
+    state = {"open": False}
+
+    def route(ws: WebSocketRoute) -> None:
+        if state["open"]:
+            ws.connect_to_server()
+        else:
+            ws.close(code=1011)
+
+    page.route_web_socket(re.compile(r"/ws/"), route)
+    return state
+
+
+def deafen_after_send(page: Page) -> dict[str, bool]:
+    """While `["on"]`, once the page has sent a message nothing the server says reaches it."""
+    state = {"on": True, "sent": False}
+
+    def route(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(frame: str | bytes) -> None:
+            if state["on"] and '"message.send"' in str(frame):
+                state["sent"] = True
+            server.send(frame)
+
+        def to_page(frame: str | bytes) -> None:
+            if not (state["on"] and state["sent"]):
+                ws.send(frame)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+
+    page.route_web_socket(re.compile(r"/ws/"), route)
+    return state
