@@ -1,5 +1,6 @@
 // Each conversation's unsent text: kept in memory for the composer, written to IndexedDB shortly after
-// typing stops (and at once when the composer goes away), read back after a reload.
+// typing stops (at once when it is sent or cleared, when the composer goes away and when the page is
+// hidden), read back after a reload.
 import type { LocalStore } from "./persist";
 
 /** Typing writes the draft this long after the last keystroke. */
@@ -46,6 +47,7 @@ export class Drafts {
       conversation,
       setTimeout(() => void this.write(conversation), DRAFT_WRITE_DELAY_MS),
     );
+    if (!text) void this.write(conversation); // sent or cleared: at once, or a reload could bring it back
   }
 
   /** Write a conversation's pending draft now (the composer is closing, the page is hidden). */

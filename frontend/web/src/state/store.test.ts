@@ -364,6 +364,36 @@ describe("ChatStore", () => {
     expect(store.getState().loadError).toBeNull();
   });
 
+  it("opens a conversation offline with what it holds, and loads its history once synced", async () => {
+    const { store, socket, http } = await setup();
+    vi.mocked(http.messages).mockRejectedValueOnce(new TypeError("Failed to fetch"));
+    socket.open = false;
+    store.send(1, "written offline");
+    await store.open(1); // no error: the outbox shows
+    expect(store.getState().timelines[1]).toMatchObject({ loaded: false, outbox: [{ body: "written offline" }] });
+    socket.open = true;
+    socket.resync([], { "1": 2 });
+    await vi.runAllTimersAsync();
+    expect(store.getState().timelines[1]?.loaded).toBe(true);
+    expect(store.getState().timelines[1]?.messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it("reads who is online again after a reconnect: presence is not replayed", async () => {
+    const peer = { id: 2, username: "bob", display_name: "Bob", avatar_url: null, online: false };
+    const { store, socket, http } = await setup({ conversations: [conversation(1, { last_seq: 2, members: [peer] })] });
+    socket.resync([], { "1": 2 }); // the first connect: the list just read is current
+    expect(http.conversations).toHaveBeenCalledTimes(1);
+    vi.mocked(http.conversations).mockResolvedValueOnce({
+      count: 1,
+      next: null,
+      previous: null,
+      results: [conversation(1, { last_seq: 2, members: [{ ...peer, online: true }] })],
+    });
+    socket.resync([], { "1": 2 }); // Bob came online while we were away
+    await vi.runAllTimersAsync();
+    expect(store.getState().presence[2]).toBe("online");
+  });
+
   it("loads older pages before the lowest seq held", async () => {
     const { store, http } = await setup();
     vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(60), msg(59)], has_more: true });

@@ -100,6 +100,7 @@ export class ChatStore {
   private readonly usersAsked = new Set<number>();
   private readonly deps: Required<StoreDeps>;
   private listLoaded = false;
+  private syncedOnce = false;
   private stopped = false;
   private signedIn: (user: number) => void = () => undefined;
   /** Each conversation's draft; usable at once, kept in IndexedDB once start() says whose they are. */
@@ -251,10 +252,19 @@ export class ChatStore {
   }
 
   // --- the open conversation
+  /** Open a conversation. Its history is loaded unless held; offline, what is held shows (the outbox too)
+   * and the history loads once the socket is back. A refusal (not a member) is thrown. */
   async open(id: number | null): Promise<void> {
     this.set({ active: id });
     if (id === null) return;
-    if (!this.state.timelines[id]?.loaded) await this.loadLatest(id);
+    if (!this.state.timelines[id]?.loaded) {
+      try {
+        await this.loadLatest(id);
+      } catch (error) {
+        if (error instanceof ApiError) throw error;
+        return; // no network: see onSynced
+      }
+    }
     this.markRead(id);
   }
 
@@ -596,9 +606,23 @@ export class ChatStore {
       }
     }
     if (!this.listLoaded || this.state.loadError) void this.loadConversations(); // opened offline
+    else if (this.syncedOnce) void this.refreshPresence();
+    this.syncedOnce = true;
     this.runRefreshes();
     const active = this.state.active;
-    if (active !== null) this.markRead(active);
+    if (active === null) return;
+    if (this.state.timelines[active]?.loaded) this.markRead(active);
+    else void this.loadLatest(active).then(() => this.markRead(active), () => undefined); // opened offline
+  }
+
+  /** Presence is not replayed (docs/protocol.md): after a reconnect, who is online is read again from the
+   * first page of the list — the most recently active conversations, the ones on screen. */
+  private async refreshPresence(): Promise<void> {
+    const page = await this.deps.http.conversations(1).catch(() => null);
+    if (!page) return;
+    const presence = { ...this.state.presence };
+    for (const member of page.results.flatMap((c) => c.members)) presence[member.id] = member.online ? "online" : "offline";
+    this.set({ presence });
   }
 
   private runRefreshes(): void {

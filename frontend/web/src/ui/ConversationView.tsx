@@ -22,6 +22,15 @@ export function ConversationView({ id }: { id: number }) {
   const timeline = state.timelines[id];
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Opened without a network (the page was loaded offline): opened again once the socket is back.
+  const [unreachable, setUnreachable] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  const online = state.connection.status === "online";
+  if (unreachable && online) {
+    setUnreachable(false);
+    setError(null);
+    setAttempt(attempt + 1);
+  }
   const [dragging, setDragging] = useState(false);
   const uploads = useUploads();
   const scroller = useRef<HTMLDivElement>(null);
@@ -35,12 +44,16 @@ export function ConversationView({ id }: { id: number }) {
       const known = store.getState().conversations[id];
       await Promise.all([known ? null : http.conversation(id).then((c) => store.upsertConversation(c)), store.open(id)]);
       store.markRead(id); // open() could not, if its messages came before the conversation
-    })().catch((e: unknown) => !cancelled && setError(e instanceof ApiError ? e.message : "Could not open this conversation."));
+    })().catch((e: unknown) => {
+      if (cancelled) return;
+      setUnreachable(!(e instanceof ApiError));
+      setError(e instanceof ApiError ? e.message : "Could not open this conversation: it opens once you are back online.");
+    });
     return () => {
       cancelled = true;
       if (store.getState().active === id) void store.open(null);
     };
-  }, [id, store, http]);
+  }, [id, store, http, attempt]);
 
   // Once it has opened, focus goes into the conversation: the message box with a mouse, else the title
   // (a touch keyboard would cover the messages).

@@ -55,10 +55,12 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
     void store.start(me);
     const offline = () => socket.browserWentOffline();
     const online = () => socket.browserWentOnline();
+    // Hidden (a phone may then kill the page) or unloaded: the draft being typed is written now.
+    const leaving = () => void store.drafts.flush();
     const visible = () => {
       const active = store.getState().active;
       if (document.visibilityState === "visible" && active !== null) store.markRead(active);
-      else void store.drafts.flush(); // hidden may be the last the page hears before it is closed
+      else leaving();
     };
     // The account changed (an email confirmed, a block): what it may do is on the profile.
     const offFrame = socket.onFrame((frame) => {
@@ -66,10 +68,12 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
     });
     window.addEventListener("offline", offline);
     window.addEventListener("online", online);
+    window.addEventListener("pagehide", leaving);
     document.addEventListener("visibilitychange", visible);
     return () => {
       window.removeEventListener("offline", offline);
       window.removeEventListener("online", online);
+      window.removeEventListener("pagehide", leaving);
       document.removeEventListener("visibilitychange", visible);
       offFrame();
       store.stop();
