@@ -28,7 +28,7 @@ def link(page: Page, title: str):
 
 
 def composer(page: Page):
-    return page.get_by_role("combobox", name="Message")
+    return page.get_by_role("textbox", name="Message")
 
 
 def send(page: Page, text: str) -> None:
@@ -56,11 +56,15 @@ def sidebar(page: Page) -> list[tuple[str, str]]:
 
 
 def timeline(page: Page) -> list[str]:
-    """Each message as shown: its text, reactions and send state."""
-    return [
-        " ".join(m.inner_text().split()) + f" [{m.get_attribute('data-state')}]"
-        for m in page.get_by_test_id("message").all()
-    ]
+    """Each message as shown: its text, reactions and send state. Not "Seen by": the REST API gives no
+    member's read marker, so a fresh page load shows it only once a `read` event arrives."""
+    shown = []
+    for m in page.get_by_test_id("message").all():
+        text = m.inner_text()
+        for seen in m.get_by_test_id("seen-by").all_inner_texts():
+            text = text.replace(seen, "")
+        shown.append(" ".join(text.split()) + f" [{m.get_attribute('data-state')}]")
+    return shown
 
 
 def make_moderator(server: LiveServer) -> tuple[str, str]:
@@ -110,6 +114,10 @@ def test_an_offline_browser_converges_on_every_change_without_a_reload(browser, 
     expect(message(ada_page, "hello Ada")).to_be_visible()
     link(ada_page, "Launch").click()
     send(ada_page, "mine")
+    # and a second tab on the room she will be removed from
+    ada_tab = ada_page.context.new_page()
+    ada_tab.goto(f"{url}/c/{old_room}")
+    expect(ada_tab.get_by_role("heading", name="Old room")).to_be_visible()
     bob_page = open_as(browser, bob)
 
     # when Ada goes offline
@@ -160,8 +168,11 @@ def test_an_offline_browser_converges_on_every_change_without_a_reload(browser, 
     expect(ada_page.get_by_test_id("seen-by")).to_have_text("Seen by Bob")
     expect(ada_page.get_by_test_id("conversation-subtitle")).to_contain_text("3 members")
     expect(ada_page.get_by_test_id("connection-banner")).to_have_count(0)
-    # …the sidebar…
+    # …the sidebar, and the other tab, which leaves the room she was removed from…
     expect(link(ada_page, "Old room")).to_have_count(0)
+    expect(ada_tab.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+    expect(link(ada_tab, "Old room")).to_have_count(0)
+    expect(link(ada_tab, "New room")).to_be_visible()
     expect(link(ada_page, "New room")).to_be_visible()
     expect(link(ada_page, "Bob").get_by_test_id("unread-badge")).to_have_text("2")
     expect(link(ada_page, "New room").get_by_test_id("unread-badge")).to_have_text("1")
@@ -222,12 +233,15 @@ def test_a_draft_stays_with_its_conversation_across_switches_and_a_reload(browse
 
 
 def test_a_message_sent_offline_is_delivered_once_after_a_reload(browser, live_server_url):
-    # given Ada and Bob in a direct conversation, both looking at it
+    # given Ada and Bob in a direct conversation, both looking at it (Ada's browser has the app's shell
+    # from its service worker: the app opens offline)
     ada, bob = register(live_server_url, "ada", "Ada"), register(live_server_url, "bob", "Bob")
     direct = bob.conversation("direct", members=[ada])
     ada_page, bob_page = open_as(browser, ada), open_as(browser, bob)
     link(ada_page, "Bob").click()
     link(bob_page, "Ada").click()
+    expect(ada_page.get_by_text("This is the start of Bob.")).to_be_visible()
+    ada_page.wait_for_function("navigator.serviceWorker.controller !== null")
 
     # when Ada writes while offline, it waits in her outbox
     ada_page.context.set_offline(True)
@@ -237,16 +251,13 @@ def test_a_message_sent_offline_is_delivered_once_after_a_reload(browser, live_s
     expect(message(ada_page, "written offline")).to_have_attribute("data-state", "pending")
     expect(message(ada_page, "written offline")).to_contain_text("Sending…")
 
-    # and the page is reloaded before it could go (the network is back, her socket not yet)
-    held = hold_socket(ada_page)
-    ada_page.context.set_offline(False)
+    # and she reloads the page, still offline
     ada_page.reload()
-    expect(message(ada_page, "written offline")).to_have_attribute("data-state", "pending")
+    expect(ada_page.get_by_test_id("connection-banner")).to_be_visible()
     expect(message(bob_page, "written offline")).to_have_count(0)
 
-    # then, once the socket is back, it is delivered once: in Bob's browser, in hers and in history
-    held["open"] = True
-    ada_page.get_by_role("button", name="Retry now").click()
+    # then, back online, it is delivered once: in Bob's browser, in hers and in history
+    ada_page.context.set_offline(False)
     expect(message(ada_page, "written offline")).to_have_attribute("data-state", "sent")
     expect(message(bob_page, "written offline")).to_have_count(1)
     assert bodies(bob, direct).count("written offline") == 1
@@ -290,20 +301,6 @@ def bodies(account: Account, conversation: int) -> list[str]:
     return [
         m["body"] for m in account.call("GET", f"conversations/{conversation}/messages/?limit=100")["results"]
     ]
-
-
-def hold_socket(page: Page) -> dict[str, bool]:
-    """Refuse the page's socket until `["open"]` is set (the network is back before the server answers)."""
-    state = {"open": False}
-
-    def route(ws: WebSocketRoute) -> None:
-        if state["open"]:
-            ws.connect_to_server()
-        else:
-            ws.close(code=1011)
-
-    page.route_web_socket(re.compile(r"/ws/"), route)
-    return state
 
 
 def deafen_after_send(page: Page) -> dict[str, bool]:
