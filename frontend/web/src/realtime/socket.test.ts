@@ -36,7 +36,7 @@ function setup(
   overrides: {
     token?: () => Promise<string | null>;
     refresh?: () => Promise<string | null>;
-    since?: () => Record<string, number>;
+    since?: () => [string, number][];
   } = {},
 ) {
   const sockets: FakeSocket[] = [];
@@ -47,7 +47,7 @@ function setup(
     url: (token) => socketUrl(token, { protocol: "http:", host: "test" }),
     getToken: overrides.token ?? (async () => "tok"),
     refreshToken,
-    since: overrides.since ?? (() => ({ "12": 40 })),
+    since: overrides.since ?? (() => [["12", 40]]),
     upgradeRequired,
     create: (url) => {
       const fake = new FakeSocket(url);
@@ -91,7 +91,7 @@ describe("ChatSocket", () => {
 
   it("pages the sync: while sync.done says more, asks again from the cursors the page moved", async () => {
     const cursors: Record<string, number> = { "12": 40, "13": 7 };
-    const { socket, last } = setup({ since: () => ({ ...cursors }) });
+    const { socket, last } = setup({ since: () => Object.entries(cursors) });
     socket.onFrame((frame) => {
       if (frame.type === "sync.done") Object.assign(cursors, frame.conversations); // what the store does
     });
@@ -125,14 +125,15 @@ describe("ChatSocket", () => {
     ]);
   });
 
-  it("names at most 1,000 conversations, and then not as the complete list", async () => {
-    const many = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [String(i + 1), 5]));
+  it("names at most 1,000 conversations, the first given, and then not as the complete list", async () => {
+    const many = Array.from({ length: 1001 }, (_, i): [string, number] => [String(1001 - i), 5]); // most recent first
     const { socket, last } = setup({ since: () => many });
     socket.start();
     await flush();
     last().open();
     const [frame] = last().sent as { since: Record<string, number>; complete: boolean }[];
     expect(Object.keys(frame?.since ?? {})).toHaveLength(1000);
+    expect(frame?.since).not.toHaveProperty("1");
     expect(frame?.complete).toBe(false);
   });
 

@@ -46,8 +46,9 @@ export interface SocketOptions {
   getToken: () => Promise<string | null>;
   /** A new access token, whatever the current one; null when the session is over. */
   refreshToken: () => Promise<string | null>;
-  /** Every known conversation's cursor (the highest seq applied), for `sync`; read again for each page. */
-  since: () => Record<string, number>;
+  /** Every known conversation's id and cursor (the highest seq applied), the most recently active first,
+   * for `sync`; read again for each page. */
+  since: () => [string, number][];
   /** The server refused this client's protocol version (4426): load the new one. */
   upgradeRequired?: () => void;
   create?: (url: string) => WebSocketLike;
@@ -214,7 +215,7 @@ export class ChatSocket {
   /** Ask for everything after our cursors. `complete` lets the server report conversations joined or left
    * while away; it needs the whole list, which fits unless the store knows more than the limit. */
   private sendSync(): void {
-    const cursors = Object.entries(this.opts.since());
+    const cursors = this.opts.since();
     const complete = cursors.length <= SYNC_MAX_CONVERSATIONS;
     const since = Object.fromEntries(cursors.slice(0, SYNC_MAX_CONVERSATIONS));
     this.awaitingSync = this.send({ type: "sync", since, complete });

@@ -106,14 +106,23 @@ describe("ChatStore", () => {
 
   it("syncs from the REST list's last_seq, then from the highest seq applied or confirmed", async () => {
     const { store, socket } = await setup({
-      conversations: [conversation(1, { last_seq: 2 }), conversation(2, { last_seq: 9 })],
+      conversations: [
+        conversation(1, { last_seq: 2, last_activity_at: "2026-01-01T00:00:05Z" }),
+        conversation(2, { last_seq: 9 }),
+      ],
     });
-    expect(store.since()).toEqual({ "1": 2, "2": 9 });
+    expect(store.since()).toEqual([
+      ["1", 2],
+      ["2", 9],
+    ]);
     socket.emit(isNew(5, { conversation: 2 })); // at or below the cursor: already applied
-    expect(store.since()).toEqual({ "1": 2, "2": 9 });
+    expect(Object.fromEntries(store.since())).toEqual({ "1": 2, "2": 9 });
     socket.emit(isNew(10, { id: "m10", conversation: 2 }));
     socket.emit({ type: "sync.done", conversations: { "1": 7 }, more: true });
-    expect(store.since()).toEqual({ "1": 7, "2": 10 });
+    expect(store.since()).toEqual([
+      ["2", 10], // the most recently active first: `sync` names at most 1,000
+      ["1", 7],
+    ]);
   });
 
   it("shows a message as pending, then settles it on ack without duplicating message.new", async () => {
@@ -297,7 +306,7 @@ describe("ChatStore", () => {
     expect(state.conversations[9]).toMatchObject({ title: "Design", last_seq: 21, unread_count: 1 });
     expect(state.timelines[9]?.messages.map((m) => m.id)).toEqual(["new"]);
     expect(socket.sent).toContainEqual({ type: "sync", since: { "9": 21 } });
-    expect(store.since()).toMatchObject({ "9": 21 });
+    expect(Object.fromEntries(store.since())).toMatchObject({ "9": 21 });
   });
 
   it("drops a conversation I was removed from, and leaves it if it was open", async () => {
@@ -308,7 +317,7 @@ describe("ChatStore", () => {
     expect(store.getState().active).toBeNull();
     socket.emit({ type: "membership", seq: null, conversation: { id: 2, kind: "group", title: "G", is_public: false }, user: 1, state: "removed" });
     expect(store.getState().conversations).toEqual({});
-    expect(store.since()).toEqual({});
+    expect(Object.fromEntries(store.since())).toEqual({});
   });
 
   it("asks REST for a new member's name once the sync is done", async () => {

@@ -191,12 +191,12 @@ export class ChatStore {
     if (me) await (await this.deps.local).forget(me.id).catch(() => undefined);
   }
 
-  /** Every known conversation's cursor: what `sync` asks the server to continue from. */
-  since = (): Record<string, number> => {
-    const since: Record<string, number> = {};
-    for (const [id, ledger] of Object.entries(this.state.ledgers)) since[id] = ledger.cursor;
-    return since;
-  };
+  /** Every known conversation's cursor, the most recently active first: what `sync` continues from. */
+  since = (): [string, number][] =>
+    sortConversations(this.state.conversations).flatMap(({ id }) => {
+      const ledger = this.state.ledgers[id];
+      return ledger ? [[String(id), ledger.cursor] as [string, number]] : [];
+    });
 
   async loadConversations(): Promise<void> {
     try {

@@ -40,7 +40,7 @@ function createServices(): { store: ChatStore; socket: ChatSocket } {
     url: (token) => socketUrl(token),
     getToken: () => api.freshToken(),
     refreshToken: () => api.refresh(),
-    since: () => holder.store?.since() ?? {},
+    since: () => holder.store?.since() ?? [],
   });
   holder.store = new ChatStore({ http, socket, local: openLocalStore() });
   return { store: holder.store, socket };
