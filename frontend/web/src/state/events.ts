@@ -93,12 +93,12 @@ export function withRefresh(state: SyncState, fresh: Conversation): { state: Syn
   const current = state.conversations[fresh.id];
   const ledger = state.ledgers[fresh.id];
   if (!current || !ledger) return { state, current: true };
-  const names = new Map(fresh.members.map((m) => [m.id, m]));
+  const names = directory({ ...state.conversations, [fresh.id]: fresh });
   const listed = new Set(current.members.map((m) => m.id));
   const joined = Object.keys(ledger.memberChanges)
     .map(Number)
     .filter((user) => memberNow(ledger, user) && !listed.has(user))
-    .flatMap((user) => names.get(user) ?? directory(state.conversations).get(user) ?? []);
+    .flatMap((user) => names.get(user) ?? []);
   const rebased = rebaseUnread(ledger, fresh);
   const conversation: Conversation = {
     ...current,

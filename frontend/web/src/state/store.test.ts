@@ -360,17 +360,26 @@ describe("ChatStore", () => {
     expect(store.getState().users[500]).toBeUndefined(); // not found (deactivated): stays unnamed
   });
 
-  it("opened offline, loads the conversation list once the socket has synced", async () => {
+  it("opened offline, loads the conversation list once the socket has synced, and syncs what it brought", async () => {
     const { store, socket, http } = await setup();
     vi.mocked(http.conversations).mockClear();
     // as if the first load had failed: no network when the app opened
     vi.mocked(http.conversations).mockRejectedValueOnce(new TypeError("Failed to fetch"));
     await store.loadConversations();
     expect(store.getState().loadError).toBe("Could not load your conversations.");
+    vi.mocked(http.conversations).mockResolvedValueOnce({
+      count: 2,
+      next: null,
+      previous: null,
+      results: [conversation(1, { last_seq: 2 }), conversation(5, { last_seq: 30 })],
+    });
+    socket.sent = [];
     socket.resync([], {});
     await vi.runAllTimersAsync();
     expect(http.conversations).toHaveBeenCalledTimes(2);
     expect(store.getState().loadError).toBeNull();
+    // events of conversation 5 that came while the list was on its way were not applied: asked again
+    expect(socket.sent).toEqual([{ type: "sync", since: { "5": 30 } }]);
   });
 
   it("opens a conversation offline with what it holds, and loads its history once synced", async () => {

@@ -207,9 +207,14 @@ export class ChatStore {
         if (!result.next) break;
       }
       let state: SyncState = this.state;
-      for (const fresh of all) if (!(fresh.id in state.ledgers)) state = withSnapshot(state, fresh);
+      const added = all.filter((fresh) => !(fresh.id in state.ledgers));
+      for (const fresh of added) state = withSnapshot(state, fresh);
       this.listLoaded = true;
       this.set({ ...state, loadError: null });
+      // Read while the socket was open (the app was opened offline): what arrived while the list was on its
+      // way was not applied, so sync these from their cursors (the first sync after a page load does it).
+      const since = Object.fromEntries(added.map((c) => [c.id, c.last_seq]));
+      if (added.length) this.deps.socket.send({ type: "sync", since });
     } catch (error) {
       this.set({ loadError: error instanceof ApiError ? error.message : "Could not load your conversations." });
     }
