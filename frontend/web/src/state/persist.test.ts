@@ -2,9 +2,8 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it, vi } from "vitest";
 import type { Endpoints } from "../api/endpoints";
-import type { Me } from "../api/types";
 import type { ClientFrame, ServerFrame } from "../realtime/protocol";
-import { conversation } from "../test/fixtures";
+import { conversation, me } from "../test/fixtures";
 import { Drafts, DRAFT_WRITE_DELAY_MS } from "./drafts";
 import { openLocalStore, type OutboxRecord } from "./persist";
 import { ChatStore, type SocketPort } from "./store";
@@ -105,8 +104,6 @@ describe("drafts", () => {
 });
 
 describe("the store's outbox across a reload", () => {
-  const me: Me = { id: 1, username: "ada", display_name: "Ada", email: "a@x.io", date_joined: "2026-01-01T00:00:00Z" };
-
   /** The app in a page: a store on the browser's IndexedDB, its socket open. */
   async function page(name: string) {
     const sent: ClientFrame[] = [];

@@ -3,21 +3,9 @@ import type { Endpoints } from "../api/endpoints";
 import type { Conversation, Me, Message } from "../api/types";
 import type { ClientFrame, OrderedEvent, ServerFrame } from "../realtime/protocol";
 import type { StatusInfo } from "../realtime/socket";
-import { conversation, msg } from "../test/fixtures";
+import { conversation, me, msg } from "../test/fixtures";
 import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, sortConversations, type SocketPort } from "./store";
-
-const me: Me = {
-  id: 1,
-  username: "ada",
-  display_name: "Ada",
-  email: "a@x.io",
-  date_joined: "2026-01-01T00:00:00Z",
-  email_verified: true,
-  may_post: true,
-  two_factor_enabled: false,
-  two_factor_required: false,
-};
 
 class FakeSocket implements SocketPort {
   status: StatusInfo = { status: "idle", attempt: 0, retryAt: null };

@@ -1,4 +1,17 @@
-import type { Conversation, Message, PublicUser } from "../api/types";
+import type { Conversation, Me, Message, PublicUser } from "../api/types";
+
+/** The signed-in user of the store tests. */
+export const me: Me = {
+  id: 1,
+  username: "ada",
+  display_name: "Ada",
+  email: "a@x.io",
+  date_joined: "2026-01-01T00:00:00Z",
+  email_verified: true,
+  may_post: true,
+  two_factor_enabled: false,
+  two_factor_required: false,
+};
 
 export function msg(seq: number, extra: Partial<Message> = {}): Message {
   return {
