@@ -1,12 +1,13 @@
 from django.urls import path
 
+import core.ids  # noqa: F401  (registers the `<id:…>` path converter)
 from accounts.api import security, views
 
 urlpatterns = [
     path("auth/register/", views.RegisterApi.as_view(), name="auth-register"),
     path("auth/sign-up-policy/", views.SignUpPolicyApi.as_view(), name="auth-sign-up-policy"),
     path("invitations/", views.InvitationListApi.as_view(), name="invitations"),
-    path("invitations/<int:invitation_id>/", views.InvitationDetailApi.as_view(), name="invitation"),
+    path("invitations/<id:invitation_id>/", views.InvitationDetailApi.as_view(), name="invitation"),
     path("auth/token/", views.TokenObtainApi.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("auth/logout/", views.LogoutApi.as_view(), name="auth-logout"),
@@ -40,14 +41,14 @@ urlpatterns = [
     path("users/me/", views.MeApi.as_view(), name="users-me"),
     path("users/", views.UserListApi.as_view(), name="users-list"),
     path("blocks/", views.BlockListApi.as_view(), name="blocks"),
-    path("blocks/<int:user_id>/", views.BlockDetailApi.as_view(), name="block"),
+    path("blocks/<id:user_id>/", views.BlockDetailApi.as_view(), name="block"),
 ]
 
 urlpatterns += [
     path("tokens/", views.ApiTokenListApi.as_view(), name="api-tokens"),
-    path("tokens/<int:token_id>/", views.ApiTokenDetailApi.as_view(), name="api-token"),
+    path("tokens/<id:token_id>/", views.ApiTokenDetailApi.as_view(), name="api-token"),
     path("bots/", views.BotListApi.as_view(), name="bots"),
-    path("bots/<int:bot_id>/", views.BotDetailApi.as_view(), name="bot"),
-    path("bots/<int:bot_id>/tokens/", views.BotTokenListApi.as_view(), name="bot-tokens"),
-    path("bots/<int:bot_id>/tokens/<int:token_id>/", views.BotTokenDetailApi.as_view(), name="bot-token"),
+    path("bots/<id:bot_id>/", views.BotDetailApi.as_view(), name="bot"),
+    path("bots/<id:bot_id>/tokens/", views.BotTokenListApi.as_view(), name="bot-tokens"),
+    path("bots/<id:bot_id>/tokens/<id:token_id>/", views.BotTokenDetailApi.as_view(), name="bot-token"),
 ]

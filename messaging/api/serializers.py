@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
+from core.ids import id_field, seq_field
 from files.api.serializers import StoredFileSerializer
 from messaging.events import message_payload
 from messaging.models import Conversation, Membership, Message, Reaction
@@ -15,7 +16,7 @@ from messaging.selectors import HISTORY_MAX_LIMIT
 class ConversationCreateInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Conversation.Kind.choices)
     title = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
-    members = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=500)
+    members = serializers.ListField(child=id_field(), max_length=500)
     is_public = serializers.BooleanField(required=False, default=False)
 
 
@@ -25,12 +26,12 @@ class ConversationUpdateInputSerializer(serializers.Serializer):
 
 
 class MemberAddInputSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1)
+    user = id_field()
 
 
 class HistoryParamsSerializer(serializers.Serializer):
-    before_seq = serializers.IntegerField(min_value=0, required=False)
-    after_seq = serializers.IntegerField(min_value=0, required=False)
+    before_seq = seq_field(required=False)
+    after_seq = seq_field(required=False)
     limit = serializers.IntegerField(min_value=1, max_value=HISTORY_MAX_LIMIT, required=False, default=50)
 
 
@@ -59,9 +60,7 @@ class ReactionInputSerializer(serializers.Serializer):
 
 
 class ReadInputSerializer(serializers.Serializer):
-    seq = serializers.IntegerField(
-        min_value=0, help_text="Read up to this seq: the seq of an event of the conversation (or 0)."
-    )
+    seq = seq_field(help_text="Read up to this seq: the seq of an event of the conversation (or 0).")
 
 
 class SearchParamsSerializer(serializers.Serializer):

@@ -1,36 +1,37 @@
 from django.urls import path
 
+import core.ids  # noqa: F401  (registers the `<id:…>` path converter)
 from messaging.api import views, webhooks
 
 urlpatterns = [
     path("conversations/", views.ConversationListApi.as_view(), name="conversations"),
-    path("conversations/<int:conversation_id>/", views.ConversationDetailApi.as_view(), name="conversation"),
+    path("conversations/<id:conversation_id>/", views.ConversationDetailApi.as_view(), name="conversation"),
     path(
-        "conversations/<int:conversation_id>/members/",
+        "conversations/<id:conversation_id>/members/",
         views.ConversationMembersApi.as_view(),
         name="conversation-members",
     ),
     path(
-        "conversations/<int:conversation_id>/members/<int:user_id>/",
+        "conversations/<id:conversation_id>/members/<id:user_id>/",
         views.ConversationMemberApi.as_view(),
         name="conversation-member",
     ),
     path(
-        "conversations/<int:conversation_id>/join/",
+        "conversations/<id:conversation_id>/join/",
         views.ConversationJoinApi.as_view(),
         name="conversation-join",
     ),
     path(
-        "conversations/<int:conversation_id>/leave/",
+        "conversations/<id:conversation_id>/leave/",
         views.ConversationLeaveApi.as_view(),
         name="conversation-leave",
     ),
     path(
-        "conversations/<int:conversation_id>/read/",
+        "conversations/<id:conversation_id>/read/",
         views.ConversationReadApi.as_view(),
         name="conversation-read",
     ),
-    path("conversations/<int:conversation_id>/messages/", views.MessageListApi.as_view(), name="messages"),
+    path("conversations/<id:conversation_id>/messages/", views.MessageListApi.as_view(), name="messages"),
     path("channels/", views.ChannelListApi.as_view(), name="channels"),
     path("messages/<uuid:message_id>/", views.MessageDetailApi.as_view(), name="message"),
     path(
@@ -42,11 +43,11 @@ urlpatterns = [
 # Incoming webhooks (issue #8).
 urlpatterns += [
     path(
-        "conversations/<int:conversation_id>/webhooks/",
+        "conversations/<id:conversation_id>/webhooks/",
         webhooks.ConversationWebhooksApi.as_view(),
         name="conversation-webhooks",
     ),
-    path("webhooks/<int:webhook_id>/", webhooks.WebhookDetailApi.as_view(), name="webhook"),
-    path("webhooks/<int:webhook_id>/rotate/", webhooks.WebhookRotateApi.as_view(), name="webhook-rotate"),
+    path("webhooks/<id:webhook_id>/", webhooks.WebhookDetailApi.as_view(), name="webhook"),
+    path("webhooks/<id:webhook_id>/rotate/", webhooks.WebhookRotateApi.as_view(), name="webhook-rotate"),
     path("hooks/<str:secret>/", webhooks.HookPostApi.as_view(), name="hook-post"),
 ]

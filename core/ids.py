@@ -1,0 +1,42 @@
+"""Ids and seqs at the boundary (docs/api.md): a number no id or seq column can hold never reaches the
+database, whose integer columns end at 2**63 - 1 (PostgreSQL's bigint, SQLite's INTEGER). SQLite raises on a
+larger one, PostgreSQL compares it to nothing; either way the caller gets the usual answer up front: 404 for a
+path, 400 for a body or query field."""
+
+from typing import Any
+
+from django.urls import register_converter
+from rest_framework import serializers
+
+ID_MAX = 2**63 - 1  # the largest value of a BigAutoField and of a seq (BigIntegerField)
+
+
+class IdConverter:
+    """`<id:name>` in a URL: a positive integer an id column can hold; any other number matches no URL."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= ID_MAX:
+            raise ValueError(f"{value} is not an id")  # Django's URL resolver: this pattern does not match
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+# drf-spectacular's schema for `<id:…>` path parameters (SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"]).
+ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An id in a body or query: 1 … ID_MAX."""
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+def seq_field(**kwargs: Any) -> serializers.IntegerField:
+    """A seq (or 0 for "none yet") in a body or query: 0 … ID_MAX."""
+    return serializers.IntegerField(min_value=0, max_value=ID_MAX, **kwargs)
