@@ -105,9 +105,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.heartbeat = asyncio.create_task(self._keep_presence())
         redis_watch.watch()
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Channels runs the consumer. However it ends (a close, or an exception nothing caught, after which
+        the server drops the connection without a `disconnect`), what the socket held here is let go."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._let_go()
+
     async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "connection_id"):
+        await self._let_go()
+
+    async def _let_go(self) -> None:
+        """Give up the socket's presence, heartbeat, timers and subscriptions; once, however often called."""
+        if not hasattr(self, "connection_id") or getattr(self, "released", False):
             return
+        self.released = True
         metrics.OPEN_SOCKETS.dec()
         shutdown.unregister(self)
         self.heartbeat.cancel()

@@ -28,7 +28,7 @@ def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
         raise Refused("too_large", f"Frames are at most {MAX_FRAME_BYTES} bytes.")
     try:
         frame = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # the decoder recurses per nesting level: any depth is refused
         raise Refused("invalid_json", "The frame is not valid JSON.") from None
     if not isinstance(frame, dict):
         raise Refused("invalid_json", "The frame must be a JSON object.")

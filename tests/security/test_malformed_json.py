@@ -1,0 +1,116 @@
+"""JSON the server cannot or will not parse — nested deeper than the parser recurses, at any size within the
+limits — is a clear refusal: an `invalid_json` error frame on a socket that stays usable, a 400 on REST
+(login included). And whatever way a socket's consumer ends, even by an exception nothing caught, its
+presence, heartbeat and subscriptions go with it: its user goes offline for the others."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from chatproject.asgi import application
+from core import metrics
+from messaging import consumers
+from realtime import fanout
+from realtime.hub import get_hub
+from realtime.presence import online_user_ids
+from tests.messaging.conftest import ORIGIN
+from tests.security.test_attacks import bearer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Under the 64 KiB frame limit, far past the parser's recursion limit: every shape of deep nesting.
+DEEP = [
+    "[" * 5_000 + "]" * 5_000,
+    "[" * 30_000,
+    '{"a":' * 5_000 + "1" + "}" * 5_000,
+    '{"type": "message.send", "body": ' + "[" * 20_000 + "]" * 20_000 + "}",
+    '{"type": "ping", "x": ' + '[{"y":' * 4_000 + "0" + "}]" * 4_000 + "}",
+]
+
+
+@pytest.mark.parametrize("text", DEEP, ids=["array", "unclosed", "object", "in-a-field", "mixed"])
+async def test_deeply_nested_frames_get_invalid_json_and_the_socket_stays_usable(connect, ada, text):
+    tab = await connect(ada)
+    await tab.send(text)
+    error = await tab.receive_type("error")
+    assert (error["code"], error["ref"]) == ("invalid_json", None)
+    await tab.send({"type": "ping"})
+    assert await tab.receive_type("pong") == {"type": "pong"}
+
+
+@pytest.mark.parametrize("text", DEEP[:3], ids=["array", "unclosed", "object"])
+@pytest.mark.parametrize(
+    ("path", "authenticated"),
+    [
+        ("/api/v1/auth/token/", False),
+        ("/api/v1/auth/register/", False),
+        ("/api/v1/auth/token/refresh/", False),
+        ("/api/v1/conversations/", True),
+        ("/api/v1/hooks/wh_1_" + "a" * 43 + "/", False),
+    ],
+)
+def test_deeply_nested_rest_bodies_are_a_400(ada, text, path, authenticated):
+    client = bearer(ada) if authenticated else APIClient()
+    response = client.post(path, text, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def _heartbeats() -> int:
+    return sum("_keep_presence" in repr(task.get_coro()) for task in asyncio.all_tasks())
+
+
+async def test_a_consumer_killed_by_an_unexpected_exception_cleans_up_after_itself(
+    connect, ada, bob, team, monkeypatch
+):
+    # given: ada and bob online in their conversation (ada's socket outside the fixture, which would close it)
+    bob_tab = await connect(bob)
+    sockets_before, heartbeats_before = metrics.OPEN_SOCKETS._value.get(), _heartbeats()
+    token = AccessToken.for_user(ada)
+    ada_socket = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    assert (await ada_socket.connect(timeout=5))[0]
+    assert (await bob_tab.receive_type("presence", skip=()))["status"] == "online"
+
+    # when: a frame makes ada's consumer raise something nothing catches
+    async def explode(consumer, frame):
+        raise RuntimeError("a bug nobody foresaw")
+
+    monkeypatch.setitem(consumers.HANDLERS, "ping", explode)
+    await ada_socket.send_json_to({"type": "ping"})
+    with pytest.raises(RuntimeError, match="nobody foresaw"):
+        await ada_socket.receive_output(timeout=5)
+
+    # then: bob sees her go offline, and nothing of her socket is left on this worker
+    assert await bob_tab.receive_type("presence", skip=()) == {
+        "type": "presence",
+        "user": ada.pk,
+        "status": "offline",
+    }
+    assert await sync_to_async(online_user_ids)([ada.pk, bob.pk]) == {bob.pk}
+    assert metrics.OPEN_SOCKETS._value.get() == sockets_before
+    assert _heartbeats() == heartbeats_before
+    followers = get_hub()._followers
+    assert fanout.user_channel(ada.pk) not in followers
+    assert followers[fanout.conversation_channel(team.pk)] == {bob_tab_consumer(followers, bob)}
+
+
+def bob_tab_consumer(followers, bob):
+    """The one socket left following anything: bob's."""
+    (consumer,) = followers[fanout.user_channel(bob.pk)]
+    return consumer
+
+
+def test_a_deeply_nested_frame_is_refused_by_the_frame_parser_itself():
+    from core.errors import Refused
+    from realtime import frames
+
+    for text in DEEP:
+        with pytest.raises(Refused) as refused:
+            frames.parse(text, None)
+        assert refused.value.code == "invalid_json"
+    assert frames.parse(json.dumps({"type": "ping", "x": [[[[1]]]]}), None)["type"] == "ping"
