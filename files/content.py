@@ -9,6 +9,8 @@ from typing import IO
 import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.text import visible_text
+
 # Bytes read from the start of an object to sniff its type and, usually, an image's dimensions.
 HEAD_BYTES = 64 * 1024
 FALLBACK_TYPE = "application/octet-stream"
@@ -23,10 +25,8 @@ NAME_MAX_LENGTH = 255
 
 def sanitize_name(name: str) -> str:
     """A display name: no directories, no control or bidi-override characters, at most 255 characters."""
-    name = unicodedata.normalize("NFC", name).replace("\\", "/")
-    name = posixpath.basename(name)
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
-    name = " ".join(name.split())
+    name = posixpath.basename(unicodedata.normalize("NFC", name).replace("\\", "/"))
+    name = visible_text(name)
     if len(name) > NAME_MAX_LENGTH:
         stem, dot, ext = name.rpartition(".")
         keep = ext[:16] if dot and stem else ""

@@ -12,6 +12,7 @@ from accounts import tokens
 from accounts.models import ApiToken, User
 from accounts.services.joining import check_email_domain, invitation_spend
 from accounts.services.verification import email_verification_send
+from core.text import visible_text
 
 API_TOKENS_MAX_PER_USER = 20
 BOTS_MAX_PER_OWNER = 20
@@ -40,7 +41,7 @@ def user_register(*, username: str, email: str, password: str, site_url: str, in
 
 
 def user_update_profile(*, user: User, display_name: str) -> User:
-    user.display_name = display_name.strip()
+    user.display_name = visible_text(display_name)
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name"])
     return user
@@ -85,7 +86,7 @@ def bot_create(*, owner: User, username: str, display_name: str = "") -> User:
         raise ValidationError({"username": f"At most {BOTS_MAX_PER_OWNER} bots per person."})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "This username is taken."})
-    bot = User(username=username, display_name=display_name.strip(), is_bot=True, bot_owner=owner)
+    bot = User(username=username, display_name=visible_text(display_name), is_bot=True, bot_owner=owner)
     bot.set_unusable_password()  # a bot signs in only with its API tokens
     bot.full_clean(exclude=["password"])
     bot.save()

@@ -9,6 +9,7 @@ from django.db.models import Case, When
 from accounts import selectors as account_selectors
 from accounts.models import User
 from core.errors import Refused
+from core.text import visible_text
 from messaging import events, selectors
 from messaging.delivery.eventlog import initialise_counter, is_logged
 from messaging.models import Conversation, ConversationEvent, Membership
@@ -59,7 +60,8 @@ def conversation_create(
                 {"members": "A direct conversation has exactly one other member and no title."}
             )
         return _direct_get_or_create(creator, others[0])
-    if not title.strip():
+    title = visible_text(title)
+    if not title:
         raise ValidationError({"title": "A group or channel needs a title."})
     if is_public and kind != Kind.CHANNEL:
         raise ValidationError({"is_public": "Only channels can be public."})
@@ -68,7 +70,7 @@ def conversation_create(
     for other in others:
         _check_may_add(creator, other)
     conversation = Conversation.objects.create(
-        kind=kind, title=title.strip(), is_public=is_public, created_by=creator
+        kind=kind, title=title, is_public=is_public, created_by=creator
     )
     Membership.objects.create(user=creator, conversation=conversation, role=Role.OWNER)
     Membership.objects.bulk_create([Membership(user=u, conversation=conversation) for u in others])
@@ -116,10 +118,11 @@ def conversation_update(
             raise ValidationError({"title": "A direct conversation has no title."})
         if not membership.can_manage:
             raise PermissionDenied("Only owners and admins can rename.")
-        if not title.strip():
+        title = visible_text(title)
+        if not title:
             raise ValidationError({"title": "The title cannot be empty."})
-        if title.strip() != conversation.title:
-            conversation.title = title.strip()
+        if title != conversation.title:
+            conversation.title = title
             conversation.save(update_fields=["title"])
             event_record(conversation=conversation, kind=ConversationEvent.Kind.CONVERSATION_UPDATED)
     if muted is not None:

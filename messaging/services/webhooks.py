@@ -10,6 +10,7 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts import tokens
 from accounts.models import User
+from core.text import visible_text
 from messaging.models import Conversation, Webhook
 from messaging.selectors import conversation_get_for_user
 from messaging.services.conversations import channel_join
@@ -36,7 +37,7 @@ def webhook_create(*, user: User, conversation_id: int, name: str) -> tuple[Webh
     live = Webhook.objects.filter(conversation=conversation, revoked_at__isnull=True)
     if live.count() >= WEBHOOKS_MAX_PER_CONVERSATION:
         raise ValidationError({"name": f"At most {WEBHOOKS_MAX_PER_CONVERSATION} webhooks per conversation."})
-    name = name.strip()
+    name = visible_text(name)
     if not name:
         raise ValidationError({"name": "A webhook needs a name."})
     bot = account_services.bot_create(
