@@ -7,7 +7,8 @@ from solo.models import SingletonModel
 class User(AbstractUser):
     """A Parley user. `display_name` is what other people see; the email stays private.
 
-    A bot (`is_bot`) is a user owned by a human (`bot_owner`); it signs in only with API tokens.
+    A bot (`is_bot`) is a user owned by a human (`bot_owner`); it signs in only with API tokens. A webhook's
+    bot (`is_webhook_bot`) has none: it only posts through its webhook's URL.
     A suspended user has `is_active=False` and `suspended_at` set; reinstating clears both."""
 
     display_name = models.CharField(max_length=64, blank=True)
@@ -16,6 +17,7 @@ class User(AbstractUser):
     bot_owner = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="bots", editable=False
     )
+    is_webhook_bot = models.BooleanField(default=False, editable=False)
     suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
     suspension_reason = models.TextField(blank=True, editable=False)
     # When the person proved they read `email` (a link sent to it); None until then, and after a change.

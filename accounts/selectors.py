@@ -262,6 +262,8 @@ def user_for_api_token(*, raw: str) -> tuple[User, ApiToken]:
     )
     if token is None or parsed is None or not tokens.secret_matches(parsed[1], token.secret_hash):
         raise AuthenticationFailed("Invalid or revoked API token.", code="token_not_valid")
+    if token.user.is_webhook_bot:  # it never has tokens (accounts.services.api_token_create)
+        raise AuthenticationFailed("Invalid or revoked API token.", code="token_not_valid")
     user_check_not_suspended(token.user)
     if not user_may_act(token.user):
         raise AuthenticationFailed("The token's user is inactive.", code="user_inactive")
@@ -296,7 +298,9 @@ def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
 
 
 def bot_list_for_owner(*, owner: User) -> QuerySet[User]:
-    return User.objects.filter(bot_owner=owner, is_bot=True, is_active=True).order_by("username")
+    """The owner's bots; not webhooks' bots, which are managed through their webhooks."""
+    bots = User.objects.filter(bot_owner=owner, is_bot=True, is_webhook_bot=False, is_active=True)
+    return bots.order_by("username")
 
 
 def bot_get_for_owner(*, owner: User, bot_id: int) -> User:

@@ -29,6 +29,12 @@ def format_token(prefix: str, row_id: int, secret: str) -> str:
     return f"{prefix}_{row_id}_{secret}"
 
 
+def api_token_session(token_id: int) -> str:
+    """The session of a socket opened with an API token (a JWT's is its login session's id), so that revoking
+    the token closes those sockets: the token's public prefix, `pk_<id>`."""
+    return f"{API_TOKEN_PREFIX}_{token_id}"
+
+
 def looks_like_api_token(raw: str) -> bool:
     return raw.startswith(f"{API_TOKEN_PREFIX}_")
 

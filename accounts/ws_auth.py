@@ -1,6 +1,7 @@
 """WebSocket authentication: the `token` query parameter — a JWT access token, or an API token (`pk_…`) so
-bots can listen — sets scope["user"], and for a JWT scope["session"] (its login session, so that a logout
-closes the socket). A suspended account sets scope["suspended"]: the socket closes with 4403.
+bots can listen — sets scope["user"], and scope["session"]: a JWT's login session, an API token's `pk_<id>`,
+so that a logout, or revoking the token, closes the socket. A suspended account sets scope["suspended"]:
+the socket closes with 4403.
 """
 
 from typing import Any
@@ -33,18 +34,19 @@ def _user_for_jwt(access: AccessToken) -> User | None:
 
 
 @database_sync_to_async
-def _user_for_api_token(raw: str) -> User | None:
+def _user_for_api_token(raw: str) -> tuple[User | AnonymousUser, str]:
     try:
-        return selectors.user_for_api_token(raw=raw)[0]
+        user, token = selectors.user_for_api_token(raw=raw)
     except AuthenticationFailed:
-        return None
+        return AnonymousUser(), ""
+    return user, tokens.api_token_session(token.pk)
 
 
 async def authenticate(token: str) -> tuple[User | AnonymousUser, str]:
-    """(the user a token belongs to, or AnonymousUser if it is invalid; its login session id, "" for an API
-    token). Raises AccountSuspended."""
+    """(the user a token belongs to, or AnonymousUser if it is invalid; the session it closes with: a JWT's
+    login session id, `pk_<id>` for an API token). Raises AccountSuspended."""
     if tokens.looks_like_api_token(token):
-        return await _user_for_api_token(token) or AnonymousUser(), ""
+        return await _user_for_api_token(token)
     try:
         access = AccessToken(token)  # type: ignore[arg-type]
     except TokenError:

@@ -56,6 +56,8 @@ def api_token_create(*, user: User, name: str, created_by: User) -> tuple[ApiTok
     which is never retrievable again."""
     if user.pk != created_by.pk and user.bot_owner_id != created_by.pk:
         raise PermissionDenied("Only the user or the bot's owner can make its tokens.")
+    if user.is_webhook_bot:
+        raise PermissionDenied("A webhook's bot has no tokens: it posts only through its webhook's URL.")
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= API_TOKENS_MAX_PER_USER:
         raise ValidationError({"name": f"At most {API_TOKENS_MAX_PER_USER} tokens; revoke one first."})
     secret = tokens.new_secret()
@@ -66,9 +68,14 @@ def api_token_create(*, user: User, name: str, created_by: User) -> tuple[ApiTok
 
 
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Refuse the token from now on, and close the sockets opened with it, on every worker (4401)."""
     if token.revoked_at is None:
         token.revoked_at = datetime.now(tz=UTC)
         token.save(update_fields=["revoked_at"])
+        session = tokens.api_token_session(token.pk)
+        fanout.after_commit(
+            fanout.close_user_sockets, token.user_id, close_codes.UNAUTHENTICATED, session=session
+        )
     return token
 
 
@@ -79,14 +86,21 @@ def api_token_touch(*, token: ApiToken, now: datetime) -> None:
 
 
 @transaction.atomic
-def bot_create(*, owner: User, username: str, display_name: str = "") -> User:
+def bot_create(*, owner: User, username: str, display_name: str = "", for_webhook: bool = False) -> User:
+    """A bot `owner` owns; `for_webhook`: one that only posts through its webhook (messaging), no tokens."""
     if owner.is_bot:
         raise PermissionDenied("A bot cannot own bots.")
     if owner.bots.filter(is_active=True).count() >= BOTS_MAX_PER_OWNER:
         raise ValidationError({"username": f"At most {BOTS_MAX_PER_OWNER} bots per person."})
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "This username is taken."})
-    bot = User(username=username, display_name=visible_text(display_name), is_bot=True, bot_owner=owner)
+    bot = User(
+        username=username,
+        display_name=visible_text(display_name),
+        is_bot=True,
+        bot_owner=owner,
+        is_webhook_bot=for_webhook,
+    )
     bot.set_unusable_password()  # a bot signs in only with its API tokens
     bot.full_clean(exclude=["password"])
     bot.save()
@@ -101,10 +115,12 @@ def bot_username_for(*, name: str) -> str:
 
 @transaction.atomic
 def bot_deactivate(*, bot: User) -> User:
-    """Retire a bot: it can no longer sign in, and its tokens are revoked. Its messages stay."""
+    """Retire a bot: it can no longer sign in, its tokens are revoked and its open sockets close, on every
+    worker (4401). Its messages stay."""
     bot.is_active = False
     bot.save(update_fields=["is_active"])
     ApiToken.objects.filter(user=bot, revoked_at__isnull=True).update(revoked_at=datetime.now(tz=UTC))
+    fanout.after_commit(fanout.close_user_sockets, bot.pk, close_codes.UNAUTHENTICATED)
     return bot
 
 

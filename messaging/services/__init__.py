@@ -2,7 +2,6 @@
 sent, storage of acknowledged messages, and incoming webhooks. The send itself is messaging.delivery.send."""
 
 from messaging.services.conversations import (
-    channel_join,
     conversation_create,
     conversation_leave,
     conversation_update,
@@ -10,6 +9,7 @@ from messaging.services.conversations import (
     member_remove,
     read_mark,
 )
+from messaging.services.memberships import channel_join
 from messaging.services.messages import (
     BLOCKED,
     SentMessage,

@@ -12,8 +12,10 @@ from core.errors import Refused
 from core.text import visible_text
 from messaging import events, selectors
 from messaging.delivery.eventlog import initialise_counter, is_logged
-from messaging.models import Conversation, ConversationEvent, Membership
+from messaging.models import Conversation, ConversationEvent, Membership, Webhook
 from messaging.services.eventlog import event_record
+from messaging.services.memberships import membership_announce, membership_end
+from messaging.services.webhooks import webhook_revoke
 from realtime import fanout
 from realtime.frames import to_json
 
@@ -33,19 +35,6 @@ def _check_may_add(actor: User, user: User) -> None:
     """Nobody adds someone who blocked them to a group or channel."""
     if account_selectors.has_blocked(blocker_id=user.pk, blocked_id=actor.pk):
         raise Refused("blocked", f"You can't add {user.public_name} to a conversation.")
-
-
-def announce_membership(conversation: Conversation, user_id: int, *, added: bool) -> None:
-    """An event of the conversation for its members; the user's own sockets hear of it once, on their own
-    channel, whether or not they already follow the conversation (and start or stop following it)."""
-    text = event_record(
-        conversation=conversation,
-        kind=ConversationEvent.Kind.MEMBERSHIP,
-        user_id=user_id,
-        data={"state": "added" if added else "removed"},
-        exclude_user=user_id,
-    )
-    fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, text, added=added)
 
 
 @transaction.atomic
@@ -148,7 +137,7 @@ def member_add(*, actor: Membership, user_id: int) -> Membership:
     if conversation.kind == Kind.GROUP and conversation.memberships.count() >= GROUP_MAX_MEMBERS:
         raise ValidationError({"user": f"At most {GROUP_MAX_MEMBERS} members."})
     membership = Membership.objects.create(user=user, conversation=conversation)
-    announce_membership(conversation, user.pk, added=True)
+    membership_announce(conversation, user.pk, added=True)
     return membership
 
 
@@ -167,7 +156,24 @@ def member_remove(*, actor: Membership, user_id: int) -> None:
     target.delete()
     if target.role == Role.OWNER:
         keep_an_owner(conversation)
-    announce_membership(conversation, user_id, added=False)
+    membership_announce(conversation, user_id, added=False)
+    _take_away_what_they_brought(conversation, user_id)
+
+
+def _take_away_what_they_brought(conversation: Conversation, user_id: int) -> None:
+    """A member who goes (removed, or leaving) must not keep reading or posting through what they own: the
+    webhooks they made here are revoked, which retires their bots (tokens refused, sockets closed, 4401), and
+    their own bots leave the conversation. Retired rather than handed over: they still know the secret URL."""
+    made_here = Webhook.objects.filter(
+        conversation=conversation, created_by_id=user_id, revoked_at__isnull=True
+    )
+    for webhook in made_here.select_related("bot"):
+        webhook_revoke(webhook=webhook)
+    their_bots = Membership.objects.filter(
+        conversation=conversation, user__bot_owner_id=user_id, user__is_webhook_bot=False
+    ).select_related("conversation")
+    for membership in their_bots:
+        membership_end(membership=membership)
 
 
 def keep_an_owner(conversation: Conversation) -> None:
@@ -181,14 +187,6 @@ def keep_an_owner(conversation: Conversation) -> None:
     if successor is not None:
         successor.role = Role.OWNER
         successor.save(update_fields=["role"])
-
-
-@transaction.atomic
-def channel_join(*, user: User, conversation: Conversation) -> Membership:
-    membership, created = Membership.objects.get_or_create(user=user, conversation=conversation)
-    if created:
-        announce_membership(conversation, user.pk, added=True)
-    return membership
 
 
 def conversation_leave(*, membership: Membership) -> None:

@@ -11,7 +11,8 @@ from accounts.models import User
 from messaging import events
 from messaging.delivery.journal import LOG_SIZE
 from messaging.models import Conversation, Membership, Message, MessageRevision, Reaction, RetentionPolicy
-from messaging.services.conversations import announce_membership, keep_an_owner
+from messaging.services.conversations import keep_an_owner
+from messaging.services.memberships import membership_announce
 from messaging.services.messages import message_rewrite_logged
 
 
@@ -54,7 +55,7 @@ def _leave_shared_conversations(user: User) -> None:
         membership.delete()
         if membership.role == Membership.Role.OWNER:
             keep_an_owner(membership.conversation)
-        announce_membership(membership.conversation, user.pk, added=False)
+        membership_announce(membership.conversation, user.pk, added=False)
 
 
 def _rewrite_recent_log(user_id: int) -> None:

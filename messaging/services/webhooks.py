@@ -1,5 +1,6 @@
 """Incoming webhooks: create, rotate, revoke, and post through them. A webhook posts as a bot of its own,
-owned by the member who made it, through the same durable send path as sockets and the REST API."""
+owned by the owner or admin who made it, through the same durable send path as sockets and the REST API.
+The bot has no tokens, and goes with its maker: messaging.services.conversations.member_remove."""
 
 from datetime import UTC, datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -12,8 +13,8 @@ from accounts import tokens
 from accounts.models import User
 from core.text import visible_text
 from messaging.models import Conversation, Webhook
-from messaging.selectors import conversation_get_for_user
-from messaging.services.conversations import channel_join
+from messaging.selectors import membership_get
+from messaging.services.memberships import channel_join
 from messaging.services.messages import SentMessage, message_post
 
 WEBHOOKS_MAX_PER_CONVERSATION = 20
@@ -27,13 +28,16 @@ def _secret_for(webhook: Webhook) -> str:
 
 @transaction.atomic
 def webhook_create(*, user: User, conversation_id: int, name: str) -> tuple[Webhook, str]:
-    """A webhook for a conversation the user is in, and its bot (a member from now on). Returns (it, its
-    secret), which is shown this once."""
-    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    """A webhook for a conversation the user owns or administers, and its bot, which the user owns (a member
+    until the webhook is revoked or the user leaves). Returns (it, its secret), which is shown this once."""
+    membership = membership_get(user=user, conversation_id=conversation_id)
+    conversation = membership.conversation
     if user.is_bot:
         raise PermissionDenied("A bot cannot make webhooks.")
     if conversation.kind == Conversation.Kind.DIRECT:
         raise ValidationError({"conversation": "A direct conversation cannot have webhooks."})
+    if not membership.can_manage:
+        raise PermissionDenied("Only the conversation's owners and admins can make webhooks.")
     live = Webhook.objects.filter(conversation=conversation, revoked_at__isnull=True)
     if live.count() >= WEBHOOKS_MAX_PER_CONVERSATION:
         raise ValidationError({"name": f"At most {WEBHOOKS_MAX_PER_CONVERSATION} webhooks per conversation."})
@@ -41,7 +45,7 @@ def webhook_create(*, user: User, conversation_id: int, name: str) -> tuple[Webh
     if not name:
         raise ValidationError({"name": "A webhook needs a name."})
     bot = account_services.bot_create(
-        owner=user, username=account_services.bot_username_for(name=name), display_name=name
+        owner=user, username=account_services.bot_username_for(name=name), display_name=name, for_webhook=True
     )
     channel_join(user=bot, conversation=conversation)  # a plain member; announced to the others
     webhook = Webhook(conversation=conversation, bot=bot, name=name, created_by=user)

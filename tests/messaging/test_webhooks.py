@@ -1,5 +1,5 @@
-"""Incoming webhooks: a member makes one for a conversation and gets a secret URL; posting to it sends as the
-webhook's bot through the durable send path; the secret can be rotated and revoked."""
+"""Incoming webhooks: an owner or admin makes one for a conversation and gets a secret URL; posting to it
+sends as the webhook's bot through the durable send path; the secret can be rotated and revoked."""
 
 import uuid
 
@@ -32,20 +32,20 @@ def post(url: str, text: str = "build green", **headers):
 @pytest.fixture
 def team(ada, bob):
     conversation = make_conversation(ada, bob, title="Team")
-    conversation.memberships.filter(user=bob).update(role=Membership.Role.MEMBER)
+    conversation.memberships.filter(user=bob).update(role=Membership.Role.ADMIN)
     initialise_counter(conversation.pk)
     return conversation
 
 
 @pytest.fixture
 def hook(bob, team):
-    """A webhook made by bob, a plain member: (its JSON, its URL)."""
+    """A webhook made by bob, an admin of the group: (its JSON, its URL)."""
     created = as_user(bob).post(hooks_url(team), {"name": "CI"}, format="json")
     assert created.status_code == 201
     return created.json(), created.json()["url"]
 
 
-def test_a_member_makes_a_webhook_and_its_url_posts_as_its_bot(bob, team, hook):
+def test_an_admin_makes_a_webhook_and_its_url_posts_as_its_bot(bob, team, hook):
     # given
     webhook, url = hook
     assert url == f"http://testserver/api/v1/hooks/{webhook['secret']}/"
@@ -93,9 +93,10 @@ def test_refusals(ada, bob, team, hook):
     outsider = UserFactory()
     carol = UserFactory()
     Membership.objects.create(user=carol, conversation=team)
-    # only members see and make webhooks; a non-member's answer is a plain 404
+    # only members see webhooks, only owners and admins make them; a non-member's answer is a plain 404
     assert as_user(outsider).get(hooks_url(team)).status_code == 404
     assert as_user(outsider).post(hooks_url(team), {"name": "x"}, format="json").status_code == 404
+    assert as_user(carol).post(hooks_url(team), {"name": "x"}, format="json").status_code == 403
     # a plain member who did not make it cannot rotate or revoke it
     assert as_user(carol).post(f"/api/v1/webhooks/{webhook['id']}/rotate/").status_code == 403
     assert as_user(carol).delete(f"/api/v1/webhooks/{webhook['id']}/").status_code == 403
