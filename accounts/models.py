@@ -1,7 +1,20 @@
+from typing import Any, ClassVar
+
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from solo.models import SingletonModel
+
+from accounts import usernames
+
+
+class LookalikeAwareUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """The account named exactly so, else the one whose name looks the same (case, width, look-alike
+        letters: accounts.usernames), as login finds it."""
+        exact = self.filter(username=username).first()
+        return exact if exact is not None else self.get(username_key=usernames.lookalike_key(username or ""))
 
 
 class User(AbstractUser):
@@ -18,6 +31,9 @@ class User(AbstractUser):
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="bots", editable=False
     )
     is_webhook_bot = models.BooleanField(default=False, editable=False)
+    # accounts.usernames.lookalike_key(username): at most one account per look; kept by save(). Accounts that
+    # already looked alike when it came in (migration 0004) keep their names, with `#<id>` after their key.
+    username_key = models.CharField(max_length=600, unique=True, editable=False)
     suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
     suspension_reason = models.TextField(blank=True, editable=False)
     # When the person proved they read `email` (a link sent to it); None until then, and after a change.
@@ -26,8 +42,24 @@ class User(AbstractUser):
     # anonymised, for what still points at it ("Deleted user").
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    objects: ClassVar[LookalikeAwareUserManager] = LookalikeAwareUserManager()
+
     class Meta(AbstractUser.Meta):
         permissions = [("suspend_user", "Can suspend and reinstate users")]
+
+    def clean(self) -> None:
+        """Django's (the username in NFKC), then: one script per name, no name that looks like another's."""
+        super().clean()
+        usernames.check_scripts(self.username)
+        taken = User.objects.filter(username_key=usernames.lookalike_key(self.username)).exclude(pk=self.pk)
+        if taken.exists():
+            raise ValidationError({"username": "This username is taken, or looks like one that is."})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        key = usernames.lookalike_key(self.username)
+        if not self.username_key.startswith(f"{key}#"):  # `<key>#<id>`: a look-alike from before (0004)
+            self.username_key = key
+        super().save(*args, **kwargs)
 
     @property
     def public_name(self) -> str:

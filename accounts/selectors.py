@@ -273,8 +273,11 @@ def user_for_api_token(*, raw: str) -> tuple[User, ApiToken]:
 def suspended_user_for_credentials(*, username: str, password: str) -> User | None:
     """The suspended user these credentials belong to (the password must match), so a login can say why it is
     refused; None for any other case, which gets the usual answer."""
-    user = User.objects.filter(username=username, suspended_at__isnull=False).first()
-    return user if user is not None and user.check_password(password) else None
+    try:
+        user = User.objects.get_by_natural_key(username)  # as the login finds it
+    except User.DoesNotExist:
+        return None
+    return user if user.is_suspended and user.check_password(password) else None
 
 
 def suspended_user_for_refresh_token(*, token: str) -> User | None:

@@ -61,6 +61,8 @@ set_environment() {
     # before stop_process escalates to SIGKILL (STOP_TIMEOUT).
     export PARLEY_DRAIN_SECONDS="${PARLEY_DRAIN_SECONDS:-5}"
     export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+    # nginx, in front of the workers: the only proxy whose X-Forwarded-For is believed (core/client_ip.py).
+    export TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}"
     export DJANGO_CSRF_TRUSTED_ORIGINS="${DJANGO_CSRF_TRUSTED_ORIGINS:-http://127.0.0.1:$STACK_PORT,http://localhost:$STACK_PORT}"
     # nginx serves plain HTTP here, so a Secure refresh cookie would never come back from a client.
     export REFRESH_COOKIE_SECURE="${REFRESH_COOKIE_SECURE:-false}"
@@ -92,7 +94,7 @@ write_env_file() {
     local name value
     : >"$ENV_FILE"
     # Single-quoted values: plain for python-dotenv too, and safe for any character in bash.
-    for name in DJANGO_SETTINGS_MODULE PARLEY_DATA_DIR DJANGO_DEBUG DJANGO_ALLOWED_HOSTS \
+    for name in DJANGO_SETTINGS_MODULE PARLEY_DATA_DIR DJANGO_DEBUG DJANGO_ALLOWED_HOSTS TRUSTED_PROXIES \
         DJANGO_CSRF_TRUSTED_ORIGINS REFRESH_COOKIE_SECURE DATABASE_URL REDIS_URL CELERY_BROKER_URL \
         S3_BUCKET S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_ENDPOINT_URL EMAIL_URL EMAIL_HOST \
         STACK_URL STACK_WS_URL WORKERS STACK_PORT STACK_MOTO STACK_WORKER_BASE_PORT STACK_MOTO_PORT \
@@ -288,15 +290,15 @@ PY
 start_worker() {
     local index="$1" port
     port="$(worker_port "$index")"
-    # uvicorn: every deployment's options (scripts/web-server); it believes X-Forwarded-For from 127.0.0.1,
-    # which is nginx here. Daphne: --proxy-headers does the same.
+    # uvicorn: every deployment's options (scripts/web-server). Neither server rewrites the client address:
+    # the application believes nginx's X-Forwarded-For because TRUSTED_PROXIES names 127.0.0.1.
     case "$STACK_SERVER" in
     uvicorn)
         UVICORN="$VENV/bin/uvicorn" start_process "web-$index" "$ROOT/scripts/web-server" --host 127.0.0.1 \
             --port "$port"
         ;;
     daphne)
-        start_process "web-$index" "$VENV/bin/daphne" --proxy-headers -b 127.0.0.1 -p "$port" \
+        start_process "web-$index" "$VENV/bin/daphne" -b 127.0.0.1 -p "$port" \
             chatproject.asgi:application
         ;;
     *) die "STACK_SERVER must be uvicorn or daphne, not '$STACK_SERVER'" ;;
@@ -355,7 +357,8 @@ $upstreams    }
             proxy_set_header Connection \$connection_upgrade;
             proxy_set_header Host \$http_host;
             proxy_set_header X-Real-IP \$remote_addr;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            # The edge: what a client wrote in X-Forwarded-For is dropped, only the address nginx saw goes on.
+            proxy_set_header X-Forwarded-For \$remote_addr;
             proxy_set_header X-Forwarded-Proto \$scheme;
             # An idle chat socket must not be cut after nginx's default 60 s.
             proxy_read_timeout 1h;

@@ -1,53 +1,61 @@
-"""Throttles of the account endpoints (login, registration, passwords), kept in the default cache."""
+"""Throttles of the account endpoints (login, registration, passwords), per client address (core.client_ip)
+and per account, kept in the default cache. The admin's login uses the login ones too (accounts.admin_site)."""
 
 import hashlib
+from typing import TYPE_CHECKING
 
-from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
+from accounts import usernames
+from core.throttles import ClientRateThrottle
+
+if TYPE_CHECKING:  # rest_framework.views imports the throttle classes named in settings: no cycle at run time
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
-class AuthIPThrottle(SimpleRateThrottle):
+class AuthIPThrottle(ClientRateThrottle):
     scope = "auth_ip"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str:
+    def get_cache_key(self, request: "Request", view: "APIView | None") -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class AuthUsernameThrottle(SimpleRateThrottle):
+class AuthUsernameThrottle(ClientRateThrottle):
+    """Per account, however its name is spelt: keyed as login finds the account (accounts.usernames), so that
+    padding, re-casing or look-alike letters all count against the one name."""
+
     scope = "auth_username"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        username = request.data.get("username") if isinstance(request.data, dict) else None
-        if not isinstance(username, str) or not username:
+    def get_cache_key(self, request: "Request", view: "APIView | None") -> str | None:
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if not isinstance(username, str) or not username.strip():
             return None
-        return self.cache_format % {"scope": self.scope, "ident": _digest(username)}
+        return self.cache_format % {"scope": self.scope, "ident": _digest(usernames.lookalike_key(username))}
 
 
 def _digest(value: str) -> str:
     """Hashed: the key stays short and safe for any cache, and no name or address is stored in it."""
-    return hashlib.sha256(value.strip().lower().encode()).hexdigest()
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
-class PasswordResetAddressThrottle(SimpleRateThrottle):
+class PasswordResetAddressThrottle(ClientRateThrottle):
     """Reset emails per address, whoever asks: nobody can flood an inbox."""
 
     scope = "password_reset_address"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
         address = request.data.get("email") if isinstance(request.data, dict) else None
         if not isinstance(address, str) or not address:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": _digest(address)}
+        return self.cache_format % {"scope": self.scope, "ident": _digest(address.strip().lower())}
 
 
-class PasswordCheckThrottle(SimpleRateThrottle):
+class PasswordCheckThrottle(ClientRateThrottle):
     """Requests that check the signed-in user's password (change it, turn off 2FA, delete the account), per
     user: a stolen session cannot guess the password at the API's general rate."""
 
     scope = "password_check"
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
         user = request.user
         if not (user and user.is_authenticated):
             return None

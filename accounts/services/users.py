@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -26,18 +26,25 @@ def user_register(*, username: str, email: str, password: str, site_url: str, in
         raise ValidationError({"username": "Usernames starting with deleted- are reserved."})
     check_email_domain(email=email)
     invitation_spend(raw=invitation)
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "This username is taken."})
     user = User(username=username, email=User.objects.normalize_email(email))
+    user.full_clean(exclude=["password"])  # the name first: one script, and not taken or looking like one
     try:
         validate_password(password, user=user)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from error
     user.set_password(password)
-    user.full_clean()
-    user.save()
+    _save_new_account(user)
     email_verification_send(user=user, site_url=site_url)
     return user
+
+
+def _save_new_account(user: User) -> None:
+    """Save a new user or bot; a look-alike of a name registered meanwhile is refused as a taken one."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise ValidationError({"username": "This username is taken, or looks like one that is."}) from error
 
 
 def user_update_profile(*, user: User, display_name: str) -> User:
@@ -92,8 +99,6 @@ def bot_create(*, owner: User, username: str, display_name: str = "", for_webhoo
         raise PermissionDenied("A bot cannot own bots.")
     if owner.bots.filter(is_active=True).count() >= BOTS_MAX_PER_OWNER:
         raise ValidationError({"username": f"At most {BOTS_MAX_PER_OWNER} bots per person."})
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "This username is taken."})
     bot = User(
         username=username,
         display_name=visible_text(display_name),
@@ -103,7 +108,7 @@ def bot_create(*, owner: User, username: str, display_name: str = "", for_webhoo
     )
     bot.set_unusable_password()  # a bot signs in only with its API tokens
     bot.full_clean(exclude=["password"])
-    bot.save()
+    _save_new_account(bot)
     return bot
 
 

@@ -17,12 +17,15 @@ DATA_DIR = Path(env.str("PARLEY_DATA_DIR", default=str(BASE_DIR / "data")))
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or read_or_create_secret_key(DATA_DIR)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# Addresses or networks of our own reverse proxies (nginx, the ingress): only what they append to
+# X-Forwarded-For is believed (core.client_ip). Empty: the connecting peer is the client, whatever it claims.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
     "operations",  # before the admin: its templates add the status page to the admin's index
-    "django.contrib.admin",
+    "accounts.apps.ParleyAdminConfig",  # django.contrib.admin, its login rate-limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -233,6 +236,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
+    # Client addresses come from core.client_ip (TRUSTED_PROXIES), never from DRF's own reading of the header.
+    "NUM_PROXIES": 0,
     # Rate limits, documented in docs/api.md. Counted in the cache (Redis whenever REDIS_URL is set).
     "DEFAULT_THROTTLE_CLASSES": [
         "core.throttles.UserThrottle",

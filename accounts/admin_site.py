@@ -1,0 +1,35 @@
+"""The Django admin's site, whose login is rate-limited like the API's (accounts.api.throttles): per client
+address and per account name. Moderators' accounts are the most valuable ones to guess. The admin's default
+site (accounts.apps.ParleyAdminConfig installs django.contrib.admin with it): `admin.site` is this one."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+
+from accounts.api.throttles import AUTH_THROTTLES
+
+
+class ParleyAdminSite(admin.AdminSite):
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if request.method == "POST" and (wait := _login_wait(request)) is not None:
+            # The same answer whether or not the account exists, as a failed login's is.
+            response = HttpResponse(
+                "Too many login attempts. Try again later.\n", status=429, content_type="text/plain"
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        return super().login(request, extra_context)
+
+
+def _login_wait(request: HttpRequest) -> int | None:
+    """Seconds to wait if this login attempt is over a limit (every attempt counts), else None."""
+    form = Request(request, parsers=[FormParser(), MultiPartParser()])
+    waits = []
+    for throttle_class in AUTH_THROTTLES:
+        throttle = throttle_class()
+        if not throttle.allow_request(form, None):  # type: ignore[arg-type]
+            waits.append(int(throttle.wait() or 1))
+    return max(waits, default=None)
