@@ -4,8 +4,10 @@ generated secrets, all kept under PARLEY_DATA_DIR. Each integration switches on 
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from kombu import Queue
 
 from .embedded import read_or_create_secret_key, read_or_create_vapid_keys
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "solo",
     "drf_spectacular",
+    "csp",  # django-csp's checks of CONTENT_SECURITY_POLICY
     "channels",
     "accounts",
     "messaging",
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "core.logcontext.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY, below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,6 +179,46 @@ STORAGES = {
 # hash. Anything else (the manifest, icons) keeps WhiteNoise's short max-age.
 WHITENOISE_IMMUTABLE_FILE_TEST = rf"^{STATIC_URL}(?:frontend/assets/|.+\.[0-9a-f]{{12}}\.\w+$)"
 FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Where browsers upload to and download from with presigned URLs (docs/files.md): the bucket's public address.
+_S3_BROWSER_ENDPOINT = S3_PUBLIC_ENDPOINT_URL or env.str("S3_ENDPOINT_URL", default="")
+if not S3_BUCKET:  # files on local disk, served by Parley itself
+    S3_BROWSER_ORIGINS: list[str] = []
+elif _S3_BROWSER_ENDPOINT:
+    S3_BROWSER_ORIGINS = [_origin(_S3_BROWSER_ENDPOINT)]
+else:  # AWS, path-style addressing
+    S3_BROWSER_ORIGINS = [
+        "https://s3.amazonaws.com",
+        f"https://s3.{env.str('S3_REGION', default='us-east-1')}.amazonaws.com",
+    ]
+
+# --- Content-Security-Policy (django-csp), on every response: scripts only from our own files (the Vite build
+# has no inline script), nothing framed, no plugins, no <base>; the socket and the bucket are the only other
+# places the page may talk to. The API docs widen it for their CDN (chatproject.urls).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: the favicon; blob: attachments the app fetched with its token; the bucket: presigned downloads
+        "img-src": [SELF, "data:", "blob:", *S3_BROWSER_ORIGINS],
+        "media-src": [SELF, "blob:", *S3_BROWSER_ORIGINS],
+        "connect-src": [SELF, *S3_BROWSER_ORIGINS],  # 'self' includes ws(s):// to this host (CSP 3)
+        "font-src": [SELF],
+        "worker-src": [SELF],  # the service worker (/sw.js)
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Web push: VAPID keys from the environment, else generated once into the data folder.
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")

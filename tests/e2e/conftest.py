@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,6 +91,34 @@ def parley_server(tmp_path_factory: pytest.TempPathFactory, mail_server: SmtpSer
         log.close()
 
 
+# Every page reports what its Content-Security-Policy refused, as Chromium also logs it on the console.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) =>
+  console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));
+"""
+
+
+class CspWatchedBrowser:
+    """The browser, whose every context records Content-Security-Policy violations in `csp_violations`."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -98,5 +127,17 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield CspWatchedBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Any end-to-end test fails on a Content-Security-Policy violation in any of its pages."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    watched: CspWatchedBrowser = request.getfixturevalue("browser")
+    watched.csp_violations.clear()
+    yield
+    assert watched.csp_violations == [], "the Content-Security-Policy refused something the app does"

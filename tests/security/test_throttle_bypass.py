@@ -26,9 +26,9 @@ IP_LIMIT, USERNAME_LIMIT = 20, 10  # THROTTLE_AUTH_IP, THROTTLE_AUTH_USERNAME de
 
 
 def login(username: str, *, ip: str = "203.0.113.9", forwarded: str | None = None) -> int:
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    meta: dict[str, str] = {"REMOTE_ADDR": ip, **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}
     body = {"username": username, "password": "wrong guess"}
-    return APIClient().post(LOGIN, body, format="json", REMOTE_ADDR=ip, **headers).status_code
+    return APIClient().post(LOGIN, body, format="json", **meta).status_code  # type: ignore[arg-type]
 
 
 # --- X-Forwarded-For
@@ -154,8 +154,9 @@ def test_the_admin_login_is_limited_per_account_however_spelt():
 
 
 def _error_text(response) -> str:
-    html = response.content.decode()
-    return re.sub(r"\s+", " ", re.search(r'<p class="errornote">(.*?)</p>', html, re.S).group(1)).strip()
+    note = re.search(r'<p class="errornote">(.*?)</p>', response.content.decode(), re.S)
+    assert note is not None
+    return re.sub(r"\s+", " ", note.group(1)).strip()
 
 
 def test_the_admin_login_fails_the_same_way_for_any_account():
