@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -17,7 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import selectors, tokens
 from accounts.exceptions import AccountSuspended
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 
 @database_sync_to_async
@@ -53,6 +54,20 @@ async def authenticate(token: str) -> tuple[User | AnonymousUser, str]:
         return AnonymousUser(), ""
     user = await _user_for_jwt(access)
     return user or AnonymousUser(), str(access.get(tokens.SESSION_CLAIM, ""))
+
+
+@database_sync_to_async
+def still_valid(*, user_id: int, session: str) -> bool:
+    """Whether a socket's credential still holds: its API token unrevoked, or its login session not ended, and
+    its user able to act. A socket checks once it follows its user's channel, since a revocation published
+    while it was connecting (after the token was checked, before it listened) would pass it by."""
+    user = User.objects.select_related("bot_owner").filter(pk=user_id).first()
+    if user is None or not selectors.user_may_act(user):
+        return False
+    if session.startswith(f"{tokens.API_TOKEN_PREFIX}_"):
+        token_id = session.removeprefix(f"{tokens.API_TOKEN_PREFIX}_")
+        return ApiToken.objects.filter(pk=int(token_id), user=user, revoked_at__isnull=True).exists()
+    return not (session and cache.get(selectors.ended_session_key(session)))
 
 
 class JWTAuthMiddleware(BaseMiddleware):

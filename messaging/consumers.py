@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from accounts import selectors as account_selectors
+from accounts import ws_auth
 from accounts.models import User
 from core import logcontext, metrics
 from core.errors import NotFound, Refused
@@ -104,6 +105,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._announce_presence(online=True)
         self.heartbeat = asyncio.create_task(self._keep_presence())
         redis_watch.watch()
+        if not await ws_auth.still_valid(user_id=user.pk, session=self.scope.get("session", "")):
+            await self.close(code=close_codes.UNAUTHENTICATED)  # revoked while it connected
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Channels runs the consumer. However it ends (a close, or an exception nothing caught, after which

@@ -4,11 +4,15 @@ Before, the revoked token was refused for REST and new sockets while an open soc
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.models import ApiToken
+from chatproject.asgi import application
+from messaging import selectors as messaging_selectors
 from realtime.close_codes import UNAUTHENTICATED
+from tests.messaging.conftest import ORIGIN
 from tests.security.test_attacks import bearer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,3 +68,24 @@ async def test_revoking_a_bots_token_closes_the_sockets_opened_with_it(connect, 
 
     assert response.status_code == 204
     assert await tab.close_code() == UNAUTHENTICATED
+
+
+async def test_a_token_revoked_while_its_socket_connects_still_closes_it(ada, team, monkeypatch):
+    # given: a token revoked at the worst moment, after the socket's token was checked but before the socket
+    # listens for closes (the revocation's close goes out to nobody)
+    _, raw = await sync_to_async(services.api_token_create)(user=ada, name="script", created_by=ada)
+    load_memberships = messaging_selectors.conversation_ids_for_user
+
+    def revoke_meanwhile(*, user_id):
+        services.api_token_revoke(token=ApiToken.objects.get(user=ada))
+        return load_memberships(user_id=user_id)
+
+    monkeypatch.setattr(messaging_selectors, "conversation_ids_for_user", revoke_meanwhile)
+
+    # when: the socket finishes connecting
+    socket = WebsocketCommunicator(application, f"/ws/?token={raw}", headers=[ORIGIN])
+    connected, _ = await socket.connect(timeout=5)
+
+    # then: it checks its credential once it listens, and closes
+    assert connected
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": UNAUTHENTICATED}
