@@ -72,7 +72,7 @@ async def test_a_consumer_killed_by_an_unexpected_exception_cleans_up_after_itse
     bob_tab = await connect(bob)
     sockets_before, heartbeats_before = metrics.OPEN_SOCKETS._value.get(), _heartbeats()
     token = AccessToken.for_user(ada)
-    ada_socket = WebsocketCommunicator(application, f"/ws/?token={token}", headers=[ORIGIN])
+    ada_socket = WebsocketCommunicator(application, f"/ws/?v=2&token={token}", headers=[ORIGIN])
     assert (await ada_socket.connect(timeout=5))[0]
     assert (await bob_tab.receive_type("presence", skip=()))["status"] == "online"
 

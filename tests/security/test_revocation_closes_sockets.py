@@ -83,7 +83,7 @@ async def test_a_token_revoked_while_its_socket_connects_still_closes_it(ada, te
     monkeypatch.setattr(messaging_selectors, "conversation_ids_for_user", revoke_meanwhile)
 
     # when: the socket finishes connecting
-    socket = WebsocketCommunicator(application, f"/ws/?token={raw}", headers=[ORIGIN])
+    socket = WebsocketCommunicator(application, f"/ws/?v=2&token={raw}", headers=[ORIGIN])
     connected, _ = await socket.connect(timeout=5)
 
     # then: it checks its credential once it listens, and closes

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import ApiToken, User
-from messaging.delivery.journal import initialise_counter
+from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Membership, Webhook
 from realtime.close_codes import UNAUTHENTICATED
 from tests.accounts.factories import UserFactory
@@ -86,7 +86,7 @@ def test_a_token_minted_for_a_webhooks_bot_before_the_fix_is_revoked_and_refused
     assert bearer(token=raw).get(f"/api/v1/conversations/{group.pk}/messages/").status_code == 200
 
     # when: the migration runs
-    _run_migration("messaging", "0003_webhook_bots_have_no_tokens")
+    _run_migration("messaging", "0004_webhook_bots_have_no_tokens")
 
     # then: the bot is marked and the token is dead
     bot.refresh_from_db()

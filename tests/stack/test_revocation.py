@@ -17,7 +17,7 @@ CLOSE_TIMEOUT = 10
 
 
 async def open_socket(url: str, token: str) -> websockets.ClientConnection:
-    ws = await websockets.connect(f"{url}?token={token}", origin=ORIGIN, open_timeout=10)
+    ws = await websockets.connect(f"{url}?v=2&token={token}", origin=ORIGIN, open_timeout=10)
     await ws.send(json.dumps({"type": "sync", "since": {}}))
     while json.loads(await ws.recv())["type"] != "sync.done":
         pass

@@ -1277,6 +1277,7 @@ export interface components {
             online: boolean;
         };
         MemberAddInputRequest: {
+            /** Format: int64 */
             user: number;
         };
         /**
@@ -1480,7 +1481,10 @@ export interface components {
             users: number[];
         };
         ReadInputRequest: {
-            /** @description Read up to this seq: the seq of an event of the conversation (or 0). */
+            /**
+             * Format: int64
+             * @description Read up to this seq: the seq of an event of the conversation (or 0).
+             */
             seq: number;
         };
         RecoveryCodes: {

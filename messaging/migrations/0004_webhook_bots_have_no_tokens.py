@@ -17,7 +17,7 @@ def mark_webhook_bots(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_webhook_bots"),
-        ("messaging", "0002_message_revisions_webhooks"),
+        ("messaging", "0003_conversation_events"),
     ]
 
     operations = [migrations.RunPython(mark_webhook_bots, migrations.RunPython.noop)]
