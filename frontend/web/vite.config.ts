@@ -11,11 +11,13 @@ const backend = process.env.PARLEY_BACKEND ?? "http://127.0.0.1:8000";
 const base = "/static/frontend/";
 
 /**
- * Opening the app on a conversation (a link, a notification) needs the conversation screen's chunk: a
- * line in index.html asks for it at once, alongside the main script, instead of after it has run. Other
- * screens do not load it.
+ * Opening the app on a conversation (a link, a notification) needs the conversation screen's chunk: index.html
+ * asks for it at once, alongside the main script, instead of after it has run. Other screens do not load it.
+ * The asking is public/preload-conversation.js, a file (the Content-Security-Policy allows no inline script,
+ * docs/web.md); this plugin names the chunk and the route for it in a <meta> it reads.
  */
 const CONVERSATION_PATH = /^\/(?:c|conversations)\/\d+\/?$/; // src/lib/router.ts's conversation route
+const PRELOAD_SCRIPT = "preload-conversation.js"; // in public/: copied beside index.html, and precached
 
 function preloadConversationScreen(): Plugin {
   return {
@@ -28,9 +30,14 @@ function preloadConversationScreen(): Plugin {
           (file) => file.type === "chunk" && file.facadeModuleId?.endsWith("/src/ui/ConversationView.tsx"),
         );
         if (!chunk) throw new Error("no ConversationView chunk to preload");
-        const href = JSON.stringify(base + chunk.fileName);
-        const preload = `Object.assign(document.head.appendChild(document.createElement("link")), { rel: "modulepreload", href: ${href} })`;
-        return [{ tag: "script", children: `if (${CONVERSATION_PATH}.test(location.pathname)) ${preload};`, injectTo: "head" }];
+        return [
+          {
+            tag: "meta",
+            attrs: { name: "parley-conversation-chunk", content: base + chunk.fileName, "data-path": CONVERSATION_PATH.source },
+            injectTo: "head",
+          },
+          { tag: "script", attrs: { src: base + PRELOAD_SCRIPT }, injectTo: "head" },
+        ];
       },
     },
   };
@@ -68,7 +75,7 @@ export default defineConfig({
         // The shell and every chunk (so a conversation opens offline too); not the 440 KB emoji data,
         // which the picker keeps in IndexedDB once loaded.
         // The manifest and its icons are added by the plugin.
-        globPatterns: ["index.html", "assets/*.{js,css}"],
+        globPatterns: ["index.html", PRELOAD_SCRIPT, "assets/*.{js,css}"],
         rollupFormat: "iife",
       },
     }),

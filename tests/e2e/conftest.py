@@ -93,8 +93,11 @@ def parley_server(tmp_path_factory: pytest.TempPathFactory, mail_server: SmtpSer
 
 # Every page reports what its Content-Security-Policy refused, as Chromium also logs it on the console.
 REPORT_CSP_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) =>
-  console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective);
+  console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`);
+});
 """
 
 

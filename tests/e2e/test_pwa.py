@@ -31,7 +31,9 @@ def profile(tmp_path) -> Iterator[BrowserContext]:
 
 def controlled(page: Page) -> None:
     """Wait until the service worker has installed (the shell is cached) and controls the page."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null"
+    )  # a function: CSP refuses eval
 
 
 def test_chromium_finds_the_app_installable(profile, live_server_url):
