@@ -1,5 +1,6 @@
-"""Throttles of the account endpoints (login, registration, passwords), per client address (core.client_ip)
-and per account, kept in the default cache. The admin's login uses the login ones too (accounts.admin_site)."""
+"""Throttles of the account endpoints (login, registration, passwords), per client address
+(core.client_ip) and per account, kept in the default cache. The admin's login uses the login ones too
+(accounts.admin_site)."""
 
 import hashlib
 from typing import TYPE_CHECKING

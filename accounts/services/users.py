@@ -13,6 +13,7 @@ from accounts.models import ApiToken, User
 from accounts.services.joining import check_email_domain, invitation_spend
 from accounts.services.verification import email_verification_send
 from core.text import visible_text
+from realtime import close_codes, fanout
 
 API_TOKENS_MAX_PER_USER = 20
 BOTS_MAX_PER_OWNER = 20

@@ -90,7 +90,7 @@ def test_accounts_that_already_looked_alike_keep_their_names_and_logins(alice):
     User.objects.filter(pk=alice.pk).update(username_key="before-alice")
 
     # when: the migration gives every account its key
-    _run_migration("accounts", "0004_username_key")
+    _run_migration("accounts", "0010_username_key")
 
     # then: each still logs in by its exact name, the oldest keeps the look, and nobody new can take it
     assert login("alice") == login("ALICE") == login("\u0430lice") == 200

@@ -86,7 +86,7 @@ def test_a_token_minted_for_a_webhooks_bot_before_the_fix_is_revoked_and_refused
     assert bearer(token=raw).get(f"/api/v1/conversations/{group.pk}/messages/").status_code == 200
 
     # when: the migration runs
-    _run_migration("messaging", "0004_webhook_bots_have_no_tokens")
+    _run_migration("messaging", "0005_webhook_bots_have_no_tokens")
 
     # then: the bot is marked and the token is dead
     bot.refresh_from_db()

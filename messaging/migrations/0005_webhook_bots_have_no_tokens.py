@@ -16,8 +16,8 @@ def mark_webhook_bots(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_webhook_bots"),
-        ("messaging", "0003_conversation_events"),
+        ("accounts", "0009_webhook_bots"),
+        ("messaging", "0004_retention"),
     ]
 
     operations = [migrations.RunPython(mark_webhook_bots, migrations.RunPython.noop)]

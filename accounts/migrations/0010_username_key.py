@@ -21,7 +21,7 @@ def fill_keys(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_webhook_bots"),
+        ("accounts", "0009_webhook_bots"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_bots_api_tokens_suspension"),
+        ("accounts", "0008_data_export_erasure"),
     ]
 
     operations = [
