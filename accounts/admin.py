@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from solo.admin import SingletonModelAdmin
 
 from accounts import selectors, services
@@ -129,7 +130,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Profile", {"fields": ("display_name", "avatar")}))
     list_display = ("username", "display_name", "is_active", "is_staff", "date_joined")
     search_fields = ("username", "display_name", "email")
-    actions = ["export_data", "erase"]
+    actions = ["export_data", "erase", "reset_two_factor"]
 
     @admin.action(description="Export the selected users' data (see Data exports)", permissions=["delete"])
     def export_data(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -146,6 +147,15 @@ class UserAdmin(DjangoUserAdmin):
     def erase(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         erased = sum(services.user_erase(user=user) for user in queryset if user.pk != request.user.pk)
         messages.success(request, f"Erased: {erased}.")
+
+    @admin.action(
+        description="Remove the selected users' two-factor authentication (a lost device)",
+        permissions=["change"],
+    )
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            services.two_factor_reset(user=user)
+        messages.success(request, f"Two-factor authentication removed for {queryset.count()} user(s).")
 
 
 class ApiTokenAdminForm(forms.ModelForm):
@@ -184,3 +194,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
             services.api_token_revoke(token=token)
+
+
+# django-otp's own admin for TOTP devices shows any user's secret as a QR code: nobody needs that. People
+# manage their second factor in the app; staff remove it for someone who lost it (reset_two_factor above).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

@@ -108,7 +108,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
     action_form = ReasonActionForm
-    actions = ["suspend", "reinstate", "export_data", "erase"]
+    actions = [*UserAdmin.actions, "suspend", "reinstate"]
     list_display = (  # type: ignore[assignment]
         "username",
         "display_name",

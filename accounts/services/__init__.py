@@ -32,6 +32,7 @@ from accounts.services.two_factor import (
     totp_enrolment_confirm,
     totp_enrolment_start,
     two_factor_disable,
+    two_factor_reset,
     two_factor_verify,
 )
 from accounts.services.users import (
@@ -93,6 +94,7 @@ __all__ = [
     "totp_enrolment_confirm",
     "totp_enrolment_start",
     "two_factor_disable",
+    "two_factor_reset",
     "two_factor_verify",
     "user_register",
     "user_reinstate",

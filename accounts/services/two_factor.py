@@ -96,9 +96,15 @@ def two_factor_disable(*, user: User, password: str, code: str) -> None:
     if not user.check_password(password):
         raise ValidationError({"password": "This is not your password."})
     two_factor_verify(user=user, code=code)
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        RecoveryCode.objects.filter(user=user).delete()
+    two_factor_reset(user=user)
+
+
+@transaction.atomic
+def two_factor_reset(*, user: User) -> None:
+    """Remove someone's second factor (an admin's action, for a user who lost their device and codes): they
+    sign in with their password alone until they set it up again."""
+    TOTPDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
 
 
 def recovery_codes_regenerate(*, user: User, code: str) -> list[str]:

@@ -235,3 +235,26 @@ def test_the_policy_keeps_staff_without_it_out_of_the_admin(client):
 
     assert "Turn on two-factor authentication" in refused.content.decode()
     assert client.get("/admin/").status_code == 302
+
+
+def test_an_admin_removes_the_second_factor_of_someone_who_lost_it(client, user):
+    # given a user with 2FA on, who lost their device and their recovery codes
+    enable(user)
+    assert sign_in(user).json()["error"]["code"] == "otp_required"
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    # when an admin removes it
+    response = client.post(
+        "/admin/accounts/user/", {"action": "reset_two_factor", "_selected_action": [user.pk]}
+    )
+    # then they sign in with their password alone
+    assert response.status_code == 302
+    answer = sign_in(user)
+    assert answer.status_code == 200, answer.json()
+
+
+def test_the_admin_shows_nobody_a_users_authenticator_secret(client, user):
+    enable(user)
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
