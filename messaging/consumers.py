@@ -32,10 +32,11 @@ from messaging.models import Message, Reaction
 from realtime import close_codes, fanout, frames, redis_watch, shutdown
 from realtime.hub import Broadcast, BroadcastKind, Hub, get_hub
 from realtime.outbox import Outbox
-from realtime.presence import HEARTBEAT_SECONDS, presence_store
+from realtime.presence import heartbeat, presence_store
 from realtime.ratelimit import BUCKET_OF_FRAME, TokenBucket
 from realtime.stream import REPLAY_PAGE, SocketStream
 from realtime.transport import transport_of
+from realtime.uvicorn_ws import frame_writer_of
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             max_bytes=settings.SOCKET_OUTBOX_MAX_BYTES,
             max_age=settings.SOCKET_OUTBOX_MAX_AGE_SECONDS,
             on_overflow=self._too_slow,
+            frames=frame_writer_of(self.scope),
         )
         self.stream = SocketStream(
             outbox, fetch=get_journal().replay, follows=self.conversations.__contains__
@@ -96,14 +98,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
         await self._load_account()
         await self.accept()
-        outbox.start()
         shutdown.register(self)
         self.hub = get_hub()
         await self.hub.follow(self._channels(), self)
         await self._start_after_baselines(list(self.conversations))
         if await sync_to_async(presence_store().connect, thread_sensitive=False)(user.pk, self.connection_id):
             await self._announce_presence(online=True)
-        self.heartbeat = asyncio.create_task(self._keep_presence())
+        heartbeat().keep(user.pk, self.connection_id)
         redis_watch.watch()
         if not await ws_auth.still_valid(user_id=user.pk, session=self.scope.get("session", "")):
             await self.close(code=close_codes.UNAUTHENTICATED)  # revoked while it connected
@@ -126,7 +127,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.released = True
         metrics.OPEN_SOCKETS.dec()
         shutdown.unregister(self)
-        self.heartbeat.cancel()
+        heartbeat().drop(self.connection_id)
         self.stream.close()
         await self.hub.unfollow(self._channels(), self)
         if await sync_to_async(presence_store().disconnect, thread_sensitive=False)(
@@ -325,9 +326,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if conversation_id not in self.conversations or broadcast.exclude_user == self.user.pk:
             return
         if broadcast.seq is None:
-            self.stream.send(broadcast.text)
+            self.stream.send(broadcast.out)
         else:
-            self.stream.deliver(conversation_id, broadcast.seq, broadcast.text)
+            self.stream.deliver(conversation_id, broadcast.seq, broadcast.out)
 
     async def _change_membership(self, broadcast: Broadcast) -> None:
         conversation_id = broadcast.conversation
@@ -339,13 +340,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.conversations.discard(conversation_id)
             self.stream.forget(conversation_id)
             await self.hub.unfollow([fanout.conversation_channel(conversation_id)], self)
-        self.stream.send(broadcast.text)
+        self.stream.send(broadcast.out)
 
     # --- helpers
 
     def _push(self, frame: dict[str, Any]) -> None:
         """A frame of this socket's own (ack, error, pong, sync.done), after everything queued before it."""
-        self.stream.send(frames.to_json(frame))
+        self.stream.send(frames.OutFrame(frames.to_json(frame)))
 
     async def _send_text(self, text: str) -> None:
         """The socket's writer (realtime.outbox) sends through here, one frame at a time."""
@@ -394,15 +395,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         payload = events.presence(user_id=self.user.pk, online=online)
         for conversation_id in self.conversations:
             await fanout.to_conversation(conversation_id, payload, exclude_user=self.user.pk)
-
-    async def _keep_presence(self) -> None:
-        refresh = sync_to_async(presence_store().refresh, thread_sensitive=False)
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            try:
-                await refresh(self.user.pk, self.connection_id)
-            except Exception:  # Redis restarting: the next beat tries again
-                logger.warning("presence heartbeat failed for user %s", self.user.pk)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -18,6 +18,32 @@ def to_json(payload: Mapping[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
+class OutFrame:
+    """A frame on its way to sockets: its text, and its WebSocket encoding, made once however many sockets
+    it goes to (realtime.uvicorn_ws writes those bytes as they are)."""
+
+    __slots__ = ("_wire", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._wire: bytes | None = None
+
+    @property
+    def wire(self) -> bytes:
+        """The whole text frame as a server sends it (final, unmasked, uncompressed; RFC 6455 5.2)."""
+        if self._wire is None:
+            payload = self.text.encode()
+            length = len(payload)
+            if length < 126:
+                header = bytes((0x81, length))
+            elif length < 65536:
+                header = bytes((0x81, 126)) + length.to_bytes(2, "big")
+            else:
+                header = bytes((0x81, 127)) + length.to_bytes(8, "big")
+            self._wire = header + payload
+        return self._wire
+
+
 def invalid(detail: str) -> Refused:
     return Refused("invalid", detail)
 

@@ -18,7 +18,7 @@ import enum
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -28,6 +28,7 @@ from redis.exceptions import RedisError
 from core import metrics
 from core.per_loop import PerLoop
 from core.redis import get_async_redis, redis_enabled
+from realtime.frames import OutFrame
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,11 @@ class Broadcast:
     code: int = 0
     sent_at: float | None = None
     session: str = ""
+    # The frame every local socket is sent, encoded for the wire at most once (not part of the value).
+    out: OutFrame = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "out", OutFrame(self.text))
 
     def encode(self) -> bytes:
         """A JSON header line, then the already-serialised text as is (never serialised twice)."""

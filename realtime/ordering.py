@@ -8,6 +8,9 @@ up after its seq was skipped is delivered late, out of order, rather than lost."
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")  # what is delivered: a frame
 
 GAP_TIMEOUT_SECONDS = 1.0
 FIRST_SYNC_WAIT_SECONDS = 2.0  # how long a new socket holds ordered events for the client's first sync
@@ -15,9 +18,9 @@ SKIPPED_RANGES_KEPT = 16  # per conversation: a message later than this many ski
 
 
 @dataclass
-class ConversationOrder:
+class ConversationOrder(Generic[T]):
     next_seq: int | None = None  # None until the first event or a baseline
-    held: dict[int, str | None] = field(default_factory=dict)
+    held: dict[int, T | None] = field(default_factory=dict)
     settled_through: int = 0  # every seq up to here that exists was offered: a missing one will never come
     # (first, last) seqs given up on without being seen: one of them may still arrive, late
     skipped: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=SKIPPED_RANGES_KEPT))
@@ -32,11 +35,11 @@ class ConversationOrder:
         return False
 
 
-class SeqOrderer:
+class SeqOrderer(Generic[T]):
     def __init__(self) -> None:
-        self._conversations: dict[int, ConversationOrder] = {}
+        self._conversations: dict[int, ConversationOrder[T]] = {}
 
-    def _order(self, conversation_id: int) -> ConversationOrder:
+    def _order(self, conversation_id: int) -> ConversationOrder[T]:
         return self._conversations.setdefault(conversation_id, ConversationOrder())
 
     def start_after(self, conversation_id: int, seq: int) -> None:
@@ -48,7 +51,7 @@ class SeqOrderer:
     def forget(self, conversation_id: int) -> None:
         self._conversations.pop(conversation_id, None)
 
-    def offer(self, conversation_id: int, seq: int, text: str | None) -> list[str]:
+    def offer(self, conversation_id: int, seq: int, text: T | None) -> list[T]:
         """Take one event (or a skip, `text=None`); return what can now be delivered, in order."""
         order = self._order(conversation_id)
         if order.next_seq is None:
@@ -61,15 +64,15 @@ class SeqOrderer:
             order.held[seq] = text
         return self._release(order)
 
-    def settle(self, conversation_id: int, *, through: int) -> list[str]:
+    def settle(self, conversation_id: int, *, through: int) -> list[T]:
         """Every event up to `through` that exists has been offered (a replay from settled storage): stop
         waiting for the seqs it lacks, at once, and deliver what was held behind them."""
         order = self._order(conversation_id)
         order.settled_through = max(order.settled_through, through)
         return self._release(order) if order.next_seq is not None else []
 
-    def _release(self, order: ConversationOrder) -> list[str]:
-        ready: list[str] = []
+    def _release(self, order: ConversationOrder[T]) -> list[T]:
+        ready: list[T] = []
         assert order.next_seq is not None  # noqa: S101 - set by every caller
         while True:
             if order.next_seq in order.held:
@@ -90,7 +93,7 @@ class SeqOrderer:
             return None
         return order.next_seq, min(order.held)
 
-    def skip_gap(self, conversation_id: int, *, up_to: int) -> list[str]:
+    def skip_gap(self, conversation_id: int, *, up_to: int) -> list[T]:
         """Give up on the seqs still missing below `up_to` (the gap that timed out; a newer gap keeps its
         own timer) and deliver what was held behind them."""
         order = self._order(conversation_id)

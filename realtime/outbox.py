@@ -1,10 +1,12 @@
-"""One socket's outbound frames: whoever has a frame for the socket puts it here and never waits; the socket's
-own writer sends them, in order, at the pace its client reads.
+"""One socket's outbound frames: whoever has a frame for the socket puts it here and never waits; what the
+client cannot take yet waits in this socket's own queue, sent by its own writer at the pace the client reads.
 
 A worker hands every broadcast to all of its sockets from one reader (realtime.hub). If handing one to a
 socket awaited that socket's `send`, a client that stops reading would stall every other socket on the
-worker: uvicorn's `send` waits while the connection's buffer is full. Here putting a frame costs an append,
-and only this socket's writer waits.
+worker: uvicorn's `send` waits while the connection's buffer is full. Here putting a frame costs an append
+— or, where the server lets frames be written as encoded (realtime.uvicorn_ws) and the connection can take
+them, the write itself, with no coroutine, encoded once for every socket. Only a socket that has something
+queued has a writer task.
 
 What a socket has not taken yet is bounded, in size and in age (SOCKET_OUTBOX_MAX_BYTES,
 SOCKET_OUTBOX_MAX_AGE_SECONDS): its queued frames (counted in characters: the frames' text is shared with
@@ -19,7 +21,8 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from realtime.transport import Transport
+from realtime.frames import OutFrame
+from realtime.transport import FrameWriter, Transport
 
 logger = logging.getLogger(__name__)
 
@@ -42,54 +45,60 @@ class Outbox:
         max_bytes: int,
         max_age: float,
         on_overflow: Callable[[str], None],
+        frames: FrameWriter | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        """`on_overflow(reason)` is called once, with "bytes" or "age", when the client has fallen too far
-        behind; nothing is sent after that. `clock` (seconds) defaults to the event loop's."""
+        """`send(text)` is the ASGI way to send a frame; `frames`, where the server offers it, writes encoded
+        frames directly. `on_overflow(reason)` is called once, with "bytes" or "age", when the client has
+        fallen too far behind; nothing is sent after that. `clock` (seconds) defaults to the event loop's."""
         self._send = send
-        self._transport = transport
+        self._frames = frames
+        self._transport: Transport | None = frames or transport
         self._max_bytes = max_bytes
         self._max_age = max_age
         self._on_overflow = on_overflow
-        self._queue: deque[tuple[str, int, float]] = deque()  # (text, size, when it was queued)
+        self._queue: deque[tuple[OutFrame, int, float]] = deque()  # (frame, size, when it was queued)
         self._queued_bytes = 0
         # Frames handed to the server that the client may not have taken yet: (bytes written up to the end
         # of the frame, when it was queued). What the server still buffers tells how far the client got.
         self._written: deque[tuple[int, float]] = deque()
         self._total_written = 0
         self._clock = clock or asyncio.get_running_loop().time
-        self._ready = asyncio.Event()
         self._sent = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._stopped = False
         self.overflowed = False
 
     @property
     def max_bytes(self) -> int:
         return self._max_bytes
 
-    def start(self) -> None:
-        self._writer = asyncio.get_running_loop().create_task(self._write_all(), name="socket-writer")
-
     def stop(self) -> None:
         """Stop sending and drop what is queued (the socket is going away)."""
+        self._stopped = True
         if self._writer is not None:
             self._writer.cancel()
         self._queue.clear()
         self._queued_bytes = 0
 
-    def put(self, text: str) -> None:
-        """Queue a frame; never waits. Frames leave in the order they were put."""
-        if self.overflowed:
+    def put(self, frame: OutFrame) -> None:
+        """Send a frame, or queue it; never waits. Frames leave in the order they were put."""
+        if self.overflowed or self._stopped:
             return
         now = self._clock()
-        size = frame_size(text)
+        size = frame_size(frame.text)
         reason = self._over_limit(now, size)
         if reason is not None:
             self._overflow(reason)
             return
-        self._queue.append((text, size, now))
+        if self._writer is None and self._frames is not None and self._writable_now():
+            self._hand_over(size, now)
+            self._frames.write(frame.wire)
+            return
+        self._queue.append((frame, size, now))
         self._queued_bytes += size
-        self._ready.set()
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_queued(), name="socket-writer")
 
     async def room(self) -> None:
         """Until what the client has not taken is at most half the limit. A replay waits here between chunks:
@@ -104,6 +113,10 @@ class Outbox:
     def pending_bytes(self) -> int:
         """What the client has not taken yet: queued here and buffered by the server."""
         return self._queued_bytes + (self._transport.buffered_bytes() if self._transport else 0)
+
+    def _writable_now(self) -> bool:
+        assert self._frames is not None  # noqa: S101 - checked by the caller
+        return self._frames.can_write() and not self._frames.paused()
 
     def _over_limit(self, now: float, incoming: int) -> str | None:
         buffered = self._transport.buffered_bytes() if self._transport else 0
@@ -124,25 +137,40 @@ class Outbox:
             return self._written[0][1]
         return self._queue[0][2] if self._queue else None
 
+    def _hand_over(self, size: int, queued_at: float) -> None:
+        """Account for a frame leaving for the server's buffer."""
+        self._total_written += size
+        if self._transport is not None:
+            self._written.append((self._total_written, queued_at))
+
     def _overflow(self, reason: str) -> None:
         self.overflowed = True
         self.stop()
         self._written.clear()
         self._on_overflow(reason)
 
-    async def _write_all(self) -> None:
-        while True:
-            while not self._queue:
-                self._ready.clear()
-                await self._ready.wait()
-            text, size, queued_at = self._queue.popleft()
-            self._queued_bytes -= size
-            self._total_written += size
-            if self._transport is not None:
-                self._written.append((self._total_written, queued_at))
-            try:
-                await self._send(text)
-            except Exception:  # the connection is gone: its disconnect handler cleans up
-                logger.debug("socket writer stopped", exc_info=True)
-                return
-            self._sent.set()
+    async def _write_queued(self) -> None:
+        """Send what is queued, in order, then end: an idle socket has no writer task."""
+        try:
+            while self._queue:
+                frame, size, queued_at = self._queue[0]
+                if self._frames is not None and self._frames.can_write():
+                    while self._frames.paused() and not self._stopped:
+                        await self._frames.resumed()
+                    if self._stopped:
+                        return
+                    self._take(size, queued_at)
+                    self._frames.write(frame.wire)
+                else:
+                    self._take(size, queued_at)
+                    await self._send(frame.text)
+                self._sent.set()
+        except Exception:  # the connection is gone: its disconnect handler cleans up
+            logger.debug("socket writer stopped", exc_info=True)
+        finally:
+            self._writer = None
+
+    def _take(self, size: int, queued_at: float) -> None:
+        self._queue.popleft()
+        self._queued_bytes -= size
+        self._hand_over(size, queued_at)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from realtime.frames import OutFrame
 from realtime.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
 from realtime.outbox import Outbox
 
@@ -47,31 +48,31 @@ class SocketStream:
         self.outbox = outbox
         self._fetch = fetch
         self._follows = follows
-        self._orderer = SeqOrderer()
+        self._orderer: SeqOrderer[OutFrame] = SeqOrderer()
         self._gap_timers: dict[int, asyncio.TimerHandle] = {}
         self._background: set[asyncio.Task[None]] = set()
-        self._before_first_sync: list[tuple[int, int, str | None]] | None = []
+        self._before_first_sync: list[tuple[int, int, OutFrame | None]] | None = []
         self._first_sync_timer = asyncio.get_running_loop().call_later(
             FIRST_SYNC_WAIT_SECONDS, self.end_first_sync_wait
         )
 
-    def send(self, text: str) -> None:
+    def send(self, frame: OutFrame) -> None:
         """A frame that needs no ordering."""
-        self.outbox.put(text)
+        self.outbox.put(frame)
 
-    def deliver(self, conversation_id: int, seq: int, text: str | None) -> None:
-        """An ordered event (or, with `text=None`, word that `seq` will never come)."""
+    def deliver(self, conversation_id: int, seq: int, frame: OutFrame | None) -> None:
+        """An ordered event (or, with `frame=None`, word that `seq` will never come)."""
         if self._before_first_sync is not None:
-            self._before_first_sync.append((conversation_id, seq, text))
+            self._before_first_sync.append((conversation_id, seq, frame))
         else:
-            self._release(conversation_id, seq, text)
+            self._release(conversation_id, seq, frame)
 
     def end_first_sync_wait(self) -> None:
         held, self._before_first_sync = self._before_first_sync, None
         self._first_sync_timer.cancel()
-        for conversation_id, seq, text in held or []:
+        for conversation_id, seq, frame in held or []:
             if self._follows(conversation_id):
-                self._release(conversation_id, seq, text)
+                self._release(conversation_id, seq, frame)
 
     @property
     def waiting_for_first_sync(self) -> bool:
@@ -95,13 +96,13 @@ class SocketStream:
         page = await self._fetch(conversation_id, after_seq, before_seq, limit)
         chunk = 0
         for seq, text in page.frames:
-            self._release(conversation_id, seq, text)
+            self._release(conversation_id, seq, OutFrame(text) if text is not None else None)
             chunk += len(text or "")
             if chunk >= self.outbox.max_bytes // 4:
                 await self.outbox.room()
                 chunk = 0
-        for text in self._orderer.settle(conversation_id, through=page.settled_through):
-            self.outbox.put(text)
+        for frame in self._orderer.settle(conversation_id, through=page.settled_through):
+            self.outbox.put(frame)
         return page
 
     def in_background(self, coroutine_function: Callable[..., Awaitable[Any]], *args: Any) -> None:
@@ -118,8 +119,8 @@ class SocketStream:
             task.cancel()
         self.outbox.stop()
 
-    def _release(self, conversation_id: int, seq: int, text: str | None) -> None:
-        for ready in self._orderer.offer(conversation_id, seq, text):
+    def _release(self, conversation_id: int, seq: int, frame: OutFrame | None) -> None:
+        for ready in self._orderer.offer(conversation_id, seq, frame):
             self.outbox.put(ready)
         if self._orderer.gap(conversation_id) and conversation_id not in self._gap_timers:
             self._gap_timers[conversation_id] = asyncio.get_running_loop().call_later(
@@ -137,5 +138,5 @@ class SocketStream:
         if page.more:  # a long way behind: fill the next page at once, at the client's pace
             self.in_background(self._fill_gap, conversation_id)
             return
-        for text in self._orderer.skip_gap(conversation_id, up_to=first_held):
-            self.outbox.put(text)
+        for frame in self._orderer.skip_gap(conversation_id, up_to=first_held):
+            self.outbox.put(frame)

@@ -25,6 +25,20 @@ class Transport(Protocol):
         """Drop the connection now, discarding what is buffered (the client sees 1006)."""
 
 
+class FrameWriter(Transport, Protocol):
+    """A server that lets frames encoded once be written as they are (realtime.uvicorn_ws)."""
+
+    def can_write(self) -> bool:
+        """Open, and framed as written (no compression negotiated)."""
+
+    def paused(self) -> bool:
+        """The connection's buffer is full: wait for `resumed` before writing."""
+
+    async def resumed(self) -> None: ...
+
+    def write(self, wire: bytes) -> None: ...
+
+
 class _AsyncioTransport:
     """uvicorn: an asyncio transport."""
 

@@ -206,7 +206,12 @@ def test_web_server_script_passes_shellcheck():
 
 def test_web_server_script_holds_the_options_every_deployment_relies_on():
     options = WEB_SERVER.read_text()
-    for needed in ("--no-proxy-headers", "--lifespan on", "--ws-max-size 1048576", "--ws websockets-sansio"):
+    for needed in (
+        "--no-proxy-headers",
+        "--lifespan on",
+        "--ws-max-size 1048576",
+        "--ws realtime.uvicorn_ws:",
+    ):
         assert needed in options
 
 

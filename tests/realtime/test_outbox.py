@@ -5,6 +5,7 @@ import asyncio
 
 import pytest
 
+from realtime.frames import OutFrame
 from realtime.outbox import Outbox, frame_size
 
 
@@ -50,7 +51,6 @@ def outbox_for(client: Client, *, max_bytes: int = 10_000, max_age: float = 10.0
         on_overflow=overflows.append,
         clock=clock,
     )
-    outbox.start()
     return outbox, overflows
 
 
@@ -67,8 +67,8 @@ async def test_a_client_that_stops_reading_holds_up_no_other_socket():
     healthy_box, _ = outbox_for(healthy)
     # when every broadcast is handed to both, as the hub does
     for n in range(50):
-        stalled_box.put(f"frame {n}")
-        healthy_box.put(f"frame {n}")
+        stalled_box.put(OutFrame(f"frame {n}"))
+        healthy_box.put(OutFrame(f"frame {n}"))
     await asyncio.wait_for(drained(healthy_box, healthy, 50), timeout=5)
     # then the healthy socket got everything, in order, while the other still waits
     assert healthy.received == [f"frame {n}" for n in range(50)]
@@ -88,10 +88,10 @@ async def test_a_client_too_far_behind_in_bytes_is_given_up_once():
     frame = "x" * 996  # 1,000 bytes with its header
     # when frames keep coming
     for _ in range(6):
-        outbox.put(frame)
+        outbox.put(OutFrame(frame))
     assert overflows == []  # 4,000 + 6,000: at the limit, not past it
-    outbox.put(frame)
-    outbox.put(frame)
+    outbox.put(OutFrame(frame))
+    outbox.put(OutFrame(frame))
     # then it is given up on once, and nothing more is sent even when it reads again
     assert overflows == ["bytes"]
     client.reading.set()
@@ -105,13 +105,13 @@ async def test_a_client_too_far_behind_in_time_is_given_up():
     # given a stalled client and a quiet conversation (few bytes)
     clock, client = Clock(), Client(reading=False)
     outbox, overflows = outbox_for(client, max_age=10.0, clock=clock)
-    outbox.put("first")
+    outbox.put(OutFrame("first"))
     # when the oldest frame it has not taken waits past the age limit
     clock.now = 9.5
-    outbox.put("second")
+    outbox.put(OutFrame("second"))
     assert overflows == []
     clock.now = 10.5
-    outbox.put("third")
+    outbox.put(OutFrame("third"))
     # then
     assert overflows == ["age"]
     outbox.stop()
@@ -124,7 +124,7 @@ async def test_a_client_that_keeps_up_is_never_given_up_however_long_it_lives():
     # when it lives for a long time, the server always holding the frame last written
     for n in range(100):
         clock.now = n
-        outbox.put(f"frame {n}")
+        outbox.put(OutFrame(f"frame {n}"))
         await drained(outbox, client, n + 1)
         client.buffered = frame_size(f"frame {n}")
     # then
@@ -136,12 +136,12 @@ async def test_what_the_server_buffers_counts_toward_the_age():
     # given a client that stopped taking bytes: everything written so far stays in the server's buffer
     clock, client = Clock(), Client()
     outbox, overflows = outbox_for(client, max_age=10.0, clock=clock)
-    outbox.put("one")
+    outbox.put(OutFrame("one"))
     await drained(outbox, client, 1)
     client.buffered = frame_size("one")
     # when the frame still buffered outlives the limit (Daphne's send never waits: nothing queues here)
     clock.now = 11
-    outbox.put("two")
+    outbox.put(OutFrame("two"))
     # then
     assert overflows == ["age"]
     outbox.stop()
@@ -150,3 +150,81 @@ async def test_what_the_server_buffers_counts_toward_the_age():
 @pytest.mark.parametrize(("length", "header"), [(0, 2), (125, 2), (126, 4), (65_535, 4), (65_536, 10)])
 def test_frame_size_counts_the_websocket_header(length, header):
     assert frame_size("x" * length) == length + header
+
+
+class Connection:
+    """A connection whose server writes encoded frames as they are (realtime.uvicorn_ws), in memory."""
+
+    def __init__(self, *, compressed: bool = False) -> None:
+        self.wire: list[bytes] = []
+        self.sent_through_asgi: list[str] = []
+        self.compressed = compressed
+        self.writable = asyncio.Event()
+        self.writable.set()
+
+    def can_write(self) -> bool:
+        return not self.compressed
+
+    def paused(self) -> bool:
+        return not self.writable.is_set()
+
+    async def resumed(self) -> None:
+        await self.writable.wait()
+
+    def write(self, wire: bytes) -> None:
+        self.wire.append(wire)
+
+    def buffered_bytes(self) -> int:
+        return 0
+
+    def abort(self) -> None:
+        raise AssertionError("the outbox never drops a connection itself")
+
+    async def send(self, text: str) -> None:
+        self.sent_through_asgi.append(text)
+
+
+def fast_outbox(connection: Connection) -> Outbox:
+    return Outbox(
+        connection.send,
+        transport=None,
+        max_bytes=10_000,
+        max_age=10.0,
+        on_overflow=lambda reason: None,
+        frames=connection,
+    )
+
+
+async def test_a_connection_that_takes_frames_gets_them_written_at_once_encoded_once():
+    connection, frame = Connection(), OutFrame('{"type":"pong"}')
+    outbox = fast_outbox(connection)
+    outbox.put(frame)
+    assert connection.wire == [frame.wire]  # no task, no await: written as it was put
+    assert connection.sent_through_asgi == []
+
+
+async def test_a_paused_connection_gets_what_waited_in_order_before_anything_newer():
+    # given a connection whose buffer is full
+    connection = Connection()
+    outbox = fast_outbox(connection)
+    connection.writable.clear()
+    for n in range(3):
+        outbox.put(OutFrame(f"frame {n}"))
+    assert connection.wire == []
+    # when it drains, and a new frame comes meanwhile
+    connection.writable.set()
+    outbox.put(OutFrame("frame 3"))
+    await asyncio.wait_for(outbox.room(), 5)
+    while outbox._writer is not None:
+        await asyncio.wait_for(asyncio.shield(outbox._writer), 5)
+    # then
+    assert connection.wire == [OutFrame(f"frame {n}").wire for n in range(4)]
+
+
+async def test_a_compressed_connection_is_sent_through_asgi():
+    connection = Connection(compressed=True)
+    outbox = fast_outbox(connection)
+    outbox.put(OutFrame("hello"))
+    assert outbox._writer is not None
+    await asyncio.wait_for(outbox._writer, 5)
+    assert (connection.wire, connection.sent_through_asgi) == ([], ["hello"])

@@ -7,6 +7,7 @@ import asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from realtime.frames import OutFrame
 from realtime.outbox import Outbox
 from realtime.stream import Replay, SocketStream
 
@@ -54,12 +55,11 @@ async def run(messages: list[int], operations: list[Operation], delays: list[int
         return Replay(found[:limit], settled_through=after, more=len(found) > limit)
 
     outbox = Outbox(slow_send, transport=None, max_bytes=10**9, max_age=10**9, on_overflow=print)
-    outbox.start()
     stream = SocketStream(outbox, fetch=journal, follows=lambda conversation_id: True)
     stream.start_after(CONVERSATION, 0)
     for kind, seq in operations:
         if kind == "broadcast":
-            stream.deliver(CONVERSATION, seq, str(seq))
+            stream.deliver(CONVERSATION, seq, OutFrame(str(seq)))
         elif kind == "skip":
             stream.deliver(CONVERSATION, seq, None)
         elif kind == "replay":  # the hub reconnected: catch up from what was delivered
