@@ -2,6 +2,7 @@
 
     python -m bench.profile --server parley --rate 100 --seconds 15 [--parley-ref HEAD]
     python -m bench.profile --server baseline --rate 100 --seconds 15
+    python -m bench.profile --server parley --connect --seconds 30 --clients 500
 
 Brings the server up at W=1 (private Redis, as `make bench`), connects the clients, starts `py-spy record`
 on the worker (and, for Parley, on the Celery worker and its pool) for the length of an open-loop run, then
@@ -79,6 +80,14 @@ async def profile(args: argparse.Namespace, bench_args: argparse.Namespace) -> N
     try:
         if isinstance(server, Parley):
             bench.parley_clients = server.setup_clients(bench_args.clients, bench_args.room_size)["clients"]
+        if args.connect:
+            spy = record(server.worker_pids()[0], args.seconds, PROFILES / f"{args.server}-connect.txt")
+            await asyncio.sleep(0.5)
+            clients = await bench.gen.connect(bench.targets(server, bench_args.clients))
+            spy.wait(timeout=args.seconds + 60)
+            print(summarise(PROFILES / f"{args.server}-connect.txt"))
+            await bench.gen.close(clients)
+            return
         clients = await bench.gen.connect(bench.targets(server, bench_args.clients))
         await bench.gen.run_load(clients, rate=args.rate, seconds=3, warmup=1, drain=3, room_size=10)
         spies = [
@@ -113,6 +122,7 @@ def main() -> None:
     parser.add_argument("--server", choices=["parley", "baseline"], default="parley")
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--connect", action="store_true", help="profile the clients' connecting instead")
     args, rest = parser.parse_known_args()
     import sys
 

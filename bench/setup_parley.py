@@ -33,6 +33,7 @@ def _ensure(count: int, room_size: int) -> list[dict]:
     from django.db import transaction
     from rest_framework_simplejwt.tokens import AccessToken
 
+    from accounts import usernames
     from accounts.models import User
     from messaging.delivery.eventlog import initialise_counter
     from messaging.models import Conversation, Membership
@@ -41,7 +42,10 @@ def _ensure(count: int, room_size: int) -> list[dict]:
     with transaction.atomic():
         existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
         new = [
-            User(username=name, display_name=f"Bench {name[5:]}") for name in names if name not in existing
+            # bulk_create skips save(), which fills in the look-alike key
+            User(username=name, username_key=usernames.lookalike_key(name), display_name=f"Bench {name[5:]}")
+            for name in names
+            if name not in existing
         ]
         for user in new:
             user.set_unusable_password()  # socket tokens only: nobody logs in as a bench user
