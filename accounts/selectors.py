@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.utils.http import urlsafe_base64_decode
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +26,7 @@ from accounts.models import (
     RecoveryCode,
     User,
 )
+from core.cache import shared_cache
 from core.errors import NotFound, Refused
 
 EXPORT_LINK_SALT = "accounts.data-export"
@@ -52,7 +52,7 @@ def ended_session_key(session_id: str) -> str:
 def session_has_ended(token: Token) -> bool:
     """Whether the login session a JWT belongs to was ended by a logout (tokens without one never are)."""
     session_id = token.get(tokens.SESSION_CLAIM)
-    return bool(session_id) and bool(cache.get(ended_session_key(str(session_id))))
+    return bool(session_id) and bool(shared_cache().get(ended_session_key(str(session_id))))
 
 
 def login_session_list_for_user(*, user: User) -> QuerySet[LoginSession]:
@@ -112,10 +112,10 @@ def recovery_codes_left(*, user: User) -> int:
 
 
 def account_policy() -> AccountPolicy:
-    """The workspace's account rules, from the cache (django-solo keeps it there); from the database while
-    the cache (Redis) is unreachable."""
+    """The workspace's account rules, from the cache (django-solo keeps it there, and refills it on a miss);
+    from the database while the cache (Redis) is unreachable."""
     try:
-        return AccountPolicy.get_solo()
+        return shared_cache().get(AccountPolicy.get_cache_key()) or AccountPolicy.get_solo()
     except (RedisError, ConnectionError, TimeoutError):
         return AccountPolicy.objects.filter(pk=AccountPolicy.singleton_instance_id).first() or AccountPolicy()
 

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -19,6 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts import selectors, tokens
 from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken, User
+from core.cache import shared_cache
 
 
 @database_sync_to_async
@@ -67,7 +67,7 @@ def still_valid(*, user_id: int, session: str) -> bool:
     if session.startswith(f"{tokens.API_TOKEN_PREFIX}_"):
         token_id = session.removeprefix(f"{tokens.API_TOKEN_PREFIX}_")
         return ApiToken.objects.filter(pk=int(token_id), user=user, revoked_at__isnull=True).exists()
-    return not (session and cache.get(selectors.ended_session_key(session)))
+    return not (session and shared_cache().get(selectors.ended_session_key(session)))
 
 
 class JWTAuthMiddleware(BaseMiddleware):

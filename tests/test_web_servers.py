@@ -139,9 +139,7 @@ def test_oversized_frames_get_an_error_or_a_1009_close(server, access_token):
         assert '"pong"' in str(ws.recv(timeout=5))
 
         with pytest.raises(ConnectionClosed) as closed:
-            # the server may close while the frame is still being sent (it reads the length first)
-            ws.send("x" * (1024 * 1024 + 1))
-            _receive_until_closed(ws)
+            _send_until_closed(ws, "x" * (1024 * 1024 + 1))
     # uvicorn closes with 1009; autobahn, under Daphne, drops the connection without a close frame (1006)
     expected_code = {"uvicorn": 1009, "daphne": None}[server.name]
     assert (closed.value.rcvd and closed.value.rcvd.code) == expected_code
@@ -164,6 +162,13 @@ def _sigterm_and_expect_going_away(process: subprocess.Popen, sockets: list) -> 
         assert closed.value.rcvd.code == close_codes.GOING_AWAY
     assert process.wait(timeout=EXIT_WITHIN_SECONDS) == 0
     assert time.monotonic() - sent_at < EXIT_WITHIN_SECONDS
+
+
+def _send_until_closed(ws: Any, text: str) -> None:
+    """Send a frame the server refuses: it may close while the frame is still being sent (it reads the length
+    first), or after."""
+    ws.send(text)
+    _receive_until_closed(ws)
 
 
 def _receive_until_closed(ws: Any) -> None:
