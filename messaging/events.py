@@ -23,6 +23,15 @@ class SenderPayload(TypedDict):
     display_name: str
 
 
+class ForwardPayload(TypedDict):
+    """Where a forwarded message came from. `message` and `conversation` are null for a reader who may not
+    see the original (messaging.selectors.forwards_visible_to): then it is only "forwarded"."""
+
+    message: str | None
+    conversation: int | None
+    sender_name: str
+
+
 class MessagePayload(TypedDict):
     id: str
     conversation: int
@@ -35,6 +44,7 @@ class MessagePayload(TypedDict):
     edited_at: str | None
     deleted: bool
     attachments: list[AttachmentPayload]
+    forwarded_from: ForwardPayload | None
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -55,6 +65,7 @@ def new_message_payload(
     reply_to: UUID | str | None = None,
     attachments: list[AttachmentPayload] | None = None,
     created_at: datetime | None = None,
+    forwarded_from: ForwardPayload | None = None,
 ) -> MessagePayload:
     """A message being sent: its id (a UUIDv7) and time are made now, before it is stored."""
     return {
@@ -69,6 +80,7 @@ def new_message_payload(
         "edited_at": None,
         "deleted": False,
         "attachments": attachments or [],
+        "forwarded_from": forwarded_from,
     }
 
 
@@ -87,6 +99,18 @@ def message_payload(message: Message) -> MessagePayload:
         "edited_at": iso(message.edited_at),
         "deleted": deleted,
         "attachments": [] if deleted else [attachment_payload(f) for f in message.attachments.all()],
+        "forwarded_from": message.forwarded_from,
+    }
+
+
+def forward_payload(message: Message) -> ForwardPayload:
+    """The `forwarded_from` of a forward of `message`: it links to `message`, and names the author of what
+    is forwarded (the original's author, when `message` is itself a forward)."""
+    origin = message.forwarded_from
+    return {
+        "message": str(message.id),
+        "conversation": message.conversation_id,
+        "sender_name": origin["sender_name"] if origin else message.sender.public_name,
     }
 
 
@@ -146,6 +170,18 @@ def _conversation_updated(event: ConversationEvent) -> dict[str, Any]:
     return {"conversation": conversation_summary(event.conversation)}
 
 
+def _pin(event: ConversationEvent) -> dict[str, Any]:
+    """A pin names the message as it is now (the pinned list shows it); an unpin only its id."""
+    pinned = event.message if event.data["state"] == "pinned" else None
+    return {
+        "conversation": event.conversation_id,
+        "message": message_payload(pinned) if pinned is not None else None,
+        "message_id": str(event.message_id),
+        "user": event.user_id,
+        "state": event.data["state"],
+    }
+
+
 _RENDERERS = {
     ConversationEvent.Kind.MESSAGE_UPDATED: _message_updated,
     ConversationEvent.Kind.MESSAGE_DELETED: _message_deleted,
@@ -153,6 +189,7 @@ _RENDERERS = {
     ConversationEvent.Kind.READ: _read,
     ConversationEvent.Kind.MEMBERSHIP: _membership,
     ConversationEvent.Kind.CONVERSATION_UPDATED: _conversation_updated,
+    ConversationEvent.Kind.PIN: _pin,
 }
 
 
@@ -204,4 +241,5 @@ def conversation_summary(conversation: Conversation) -> dict[str, Any]:
         "kind": conversation.kind,
         "title": conversation.title,
         "is_public": conversation.is_public,
+        "pin_policy": conversation.pin_policy,
     }

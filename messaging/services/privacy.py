@@ -10,7 +10,15 @@ from django.db.models import F
 from accounts.models import User
 from messaging import events
 from messaging.delivery.journal import LOG_SIZE
-from messaging.models import Conversation, Membership, Message, MessageRevision, Reaction, RetentionPolicy
+from messaging.models import (
+    Conversation,
+    Membership,
+    Message,
+    MessageRevision,
+    Pin,
+    Reaction,
+    RetentionPolicy,
+)
 from messaging.services.conversations import keep_an_owner
 from messaging.services.memberships import membership_announce
 from messaging.services.messages import message_rewrite_logged
@@ -74,6 +82,7 @@ def user_messages_erase(*, user: User) -> None:
     MessageRevision.objects.filter(message__sender=user).delete()
     if not keep:
         Reaction.objects.filter(message__sender=user).delete()
+        Pin.objects.filter(message__sender=user).delete()  # an emptied message is a deleted one: unpinned
         Message.attachments.through.objects.filter(message__sender=user).delete()
         Message.objects.filter(sender=user, deleted_at__isnull=True).update(
             body="", deleted_at=datetime.now(tz=UTC)
