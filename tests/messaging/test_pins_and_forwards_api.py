@@ -87,7 +87,9 @@ def test_an_outsider_sees_no_pins_and_cannot_pin_as_if_nothing_were_there(as_use
 
 def test_when_only_admins_may_pin_a_member_is_refused_with_the_standard_error(as_user, ada, bob, team, note):
     # given the owner lets only owners and admins pin
-    response = as_user(ada).patch(f"/api/v1/conversations/{team.pk}/", {"pin_policy": "admins"}, format="json")
+    response = as_user(ada).patch(
+        f"/api/v1/conversations/{team.pk}/", {"pin_policy": "admins"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["pin_policy"] == "admins"
     # when bob, a plain member, pins
@@ -102,7 +104,9 @@ def test_when_only_admins_may_pin_a_member_is_refused_with_the_standard_error(as
 
 
 def test_only_owners_and_admins_choose_who_may_pin(as_user, ada, bob, team):
-    response = as_user(bob).patch(f"/api/v1/conversations/{team.pk}/", {"pin_policy": "admins"}, format="json")
+    response = as_user(bob).patch(
+        f"/api/v1/conversations/{team.pk}/", {"pin_policy": "admins"}, format="json"
+    )
     assert response.status_code == 403
     bad = as_user(ada).patch(f"/api/v1/conversations/{team.pk}/", {"pin_policy": "everyone"}, format="json")
     assert bad.status_code == 400
@@ -111,7 +115,9 @@ def test_only_owners_and_admins_choose_who_may_pin(as_user, ada, bob, team):
     assert team.pin_policy == "members"
 
 
-def test_deleting_a_pinned_message_unpins_it_and_a_deleted_one_cannot_be_pinned(as_user, ada, bob, team, note):
+def test_deleting_a_pinned_message_unpins_it_and_a_deleted_one_cannot_be_pinned(
+    as_user, ada, bob, team, note
+):
     as_user(bob).put(pin_url(note.pk))
     # when
     assert as_user(ada).delete(f"/api/v1/messages/{note.pk}/").status_code == 204
@@ -125,7 +131,9 @@ def test_deleting_a_pinned_message_unpins_it_and_a_deleted_one_cannot_be_pinned(
 # --- forwards
 
 
-def test_a_forward_is_sent_into_the_other_conversation_naming_its_original(as_user, ada, bob, team, side, note):
+def test_a_forward_is_sent_into_the_other_conversation_naming_its_original(
+    as_user, ada, bob, team, side, note
+):
     # when bob forwards ada's message from the team to the side conversation
     response = forward(as_user(bob), note.pk, side.pk)
     # then
