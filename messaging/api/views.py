@@ -234,7 +234,7 @@ class MessageReactionsApi(APIView):
 
 PIN_RULES = (
     "Who may pin and unpin is the conversation's `pin_policy`: every member, or only owners and admins (403 "
-    "`forbidden` otherwise). Members hear of it as a `pin` event (docs/protocol.md)."
+    "otherwise). Members hear of it as a `pin` event (docs/protocol.md)."
 )
 
 
