@@ -91,7 +91,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             frames=frame_writer_of(self.scope),
         )
         self.stream = SocketStream(
-            outbox, fetch=get_journal().replay, follows=self.conversations.__contains__
+            outbox,
+            fetch=get_journal().replay,
+            follows=self.conversations.__contains__,
+            present=self._for_this_reader,
         )
         self.conversations.update(
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
@@ -363,6 +366,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.stream.send(broadcast.out)
 
     # --- helpers
+
+    def _for_this_reader(self, frame: frames.OutFrame) -> frames.OutFrame:
+        """A forward links back only for a member of the original's conversation (docs/protocol.md); every
+        other frame goes on as the one shared, encoded-once frame."""
+        text = events.frame_for_reader(frame.text, may_see=self.conversations.__contains__)
+        return frame if text is frame.text else frames.OutFrame(text)
 
     def _push(self, frame: dict[str, Any]) -> None:
         """A frame of this socket's own (ack, error, pong, sync.done), after everything queued before it."""

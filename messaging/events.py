@@ -4,6 +4,8 @@ The message object (docs/protocol.md) has one owner: `MessagePayload` and its tw
 being sent (not stored yet) and one from a stored row. The send path, the persistence task, history, `sync`,
 the REST serializer and every event use them."""
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 from uuid import UUID
@@ -13,6 +15,7 @@ from uuid6 import uuid7
 from accounts.models import User
 from files.events import AttachmentPayload, attachment_payload
 from messaging.models import Conversation, ConversationEvent, Message
+from realtime.frames import to_json
 
 MESSAGE_NEW = "message.new"
 
@@ -25,7 +28,7 @@ class SenderPayload(TypedDict):
 
 class ForwardPayload(TypedDict):
     """Where a forwarded message came from. `message` and `conversation` are null for a reader who may not
-    see the original (messaging.selectors.forwards_visible_to): then it is only "forwarded"."""
+    see the original (forward_for_reader): then it is only "forwarded"."""
 
     message: str | None
     conversation: int | None
@@ -101,6 +104,35 @@ def message_payload(message: Message) -> MessagePayload:
         "attachments": [] if deleted else [attachment_payload(f) for f in message.attachments.all()],
         "forwarded_from": message.forwarded_from,
     }
+
+
+def forward_for_reader(forward: ForwardPayload, *, may_see: Callable[[int], bool]) -> ForwardPayload:
+    """A forward's origin as one reader gets it: the link back (the original's id and conversation) only if
+    they may see the original's conversation; its author's name either way."""
+    if forward["conversation"] is None or may_see(forward["conversation"]):
+        return forward
+    return {**forward, "message": None, "conversation": None}
+
+
+# JSON escapes every quote inside a string, so this appears in a frame's text only as a forward's own key.
+FORWARD_MARK = '"forwarded_from":{'
+
+
+def frame_for_reader(text: str, *, may_see: Callable[[int], bool]) -> str:
+    """A frame as one socket's reader gets it: a forward it carries (message.new, message.updated, pin,
+    message.ack) links back only where `may_see`. Every other frame is returned as it is, after one
+    substring search."""
+    if FORWARD_MARK not in text:
+        return text
+    frame = json.loads(text)
+    message = frame.get("message")
+    forward = message.get("forwarded_from") if isinstance(message, dict) else None
+    if not forward:
+        return text
+    shown = forward_for_reader(forward, may_see=may_see)
+    if shown is forward:
+        return text
+    return to_json({**frame, "message": {**message, "forwarded_from": shown}})
 
 
 def forward_payload(message: Message) -> ForwardPayload:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from accounts.api.serializers import PublicUserSerializer
 from core.ids import id_field, seq_field
 from files.api.serializers import StoredFileSerializer
-from messaging.events import message_payload
+from messaging.events import forward_for_reader, message_payload
 from messaging.models import Conversation, Membership, Message, Reaction
 from messaging.selectors import HISTORY_MAX_LIMIT
 
@@ -135,9 +135,11 @@ class MessageSerializer(serializers.Serializer):
         ):  # a just-sent message (its sender sees its origin), not stored: no reactions
             return {**instance, "reactions": []}
         payload = message_payload(instance)
-        forward = payload["forwarded_from"]
-        if forward is not None and forward["conversation"] not in self.context.get("visible_origins", ()):
-            payload["forwarded_from"] = {**forward, "message": None, "conversation": None}
+        if payload["forwarded_from"] is not None:
+            visible = self.context.get("visible_origins", set())
+            payload["forwarded_from"] = forward_for_reader(
+                payload["forwarded_from"], may_see=visible.__contains__
+            )
         return {**payload, "reactions": _reaction_summary(instance)}
 
 

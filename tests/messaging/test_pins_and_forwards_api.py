@@ -2,12 +2,15 @@
 conversation's pins are for its members only, deleting a message unpins it; a forward is sent through the
 normal send path and links back to its original only for readers who may see it."""
 
+import json
 import uuid
 
 import pytest
 
 from messaging.delivery.eventlog import initialise_counter
+from messaging.events import frame_for_reader, message_new, new_message_payload, sender_payload
 from messaging.models import ConversationEvent, Message, Pin
+from realtime.frames import to_json
 from tests.messaging.factories import make_conversation, store_message
 from tests.messaging.test_messages_api import history, persist
 
@@ -203,3 +206,27 @@ def test_a_deleted_message_cannot_be_forwarded(as_user, ada, bob, side, note):
     response = forward(as_user(bob), note.pk, side.pk)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
+
+
+def test_only_a_frame_carrying_a_forward_is_rewritten_for_its_reader(ada, team):
+    sent = new_message_payload(
+        sender=sender_payload(ada),
+        conversation_id=team.pk,
+        seq=1,
+        body='"forwarded_from":{',
+        client_id=uuid.uuid4(),
+    )
+    plain = to_json(message_new(sent))
+    assert (
+        frame_for_reader(plain, may_see=lambda conversation: False) is plain
+    )  # words in a body are not a forward
+    origin = {"message": str(uuid.uuid4()), "conversation": 7, "sender_name": "Ada"}
+    forward = to_json(message_new({**sent, "forwarded_from": origin}))
+    assert frame_for_reader(forward, may_see=lambda conversation: conversation == 7) is forward
+    hidden = json.loads(frame_for_reader(forward, may_see=lambda conversation: False))
+    assert hidden["message"]["forwarded_from"] == {
+        "message": None,
+        "conversation": None,
+        "sender_name": "Ada",
+    }
+    assert hidden["message"]["body"] == sent["body"]

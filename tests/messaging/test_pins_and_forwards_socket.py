@@ -94,17 +94,24 @@ async def test_a_forward_is_acknowledged_and_reaches_the_target_conversation(
     connect, ada, bob, cy, team, side
 ):
     note = await stored_note(team, ada)
-    bob_tab, cy_tab = await connect(bob), await connect(cy)
+    bob_tab, bob_other_tab, cy_tab = await connect(bob), await connect(bob), await connect(cy)
     frame = {"type": "message.forward", "message": str(note.pk), "conversation": side.pk}
     frame["client_id"] = str(uuid.uuid4())
     # when bob forwards ada's message from the team to the side conversation
     await bob_tab.send(frame)
-    # then his socket gets the ack, and cy the message, carrying what was forwarded and from whom
+    # then his socket gets the ack, and every member the message, carrying what was forwarded and from whom
     acked = (await bob_tab.ack_for(frame["client_id"]))["message"]
+    assert (acked["conversation"], acked["body"], acked["sender"]["id"]) == (side.pk, "the plan", bob.pk)
+    origin = {"message": str(note.pk), "conversation": team.pk, "sender_name": ada.public_name}
+    assert acked["forwarded_from"] == origin
+    assert (await bob_other_tab.receive_type("message.new"))["message"] == acked
+    # and cy, who is not in the team, gets no link back to it, live or replayed
+    hidden = {**origin, "message": None, "conversation": None}
     seen = (await cy_tab.receive_type("message.new"))["message"]
-    assert seen == acked
-    assert (seen["conversation"], seen["body"], seen["sender"]["id"]) == (side.pk, "the plan", bob.pk)
-    assert seen["forwarded_from"]["sender_name"] == ada.public_name
+    assert seen == {**acked, "forwarded_from": hidden}
+    cy_later = await connect(cy, sync=False)
+    await cy_later.send({"type": "sync", "since": {str(side.pk): 0}})
+    assert (await cy_later.receive_type("message.new"))["message"]["forwarded_from"] == hidden
     # and a retry is the same message, not a second one
     await bob_tab.send(frame)
     assert (await bob_tab.ack_for(frame["client_id"]))["message"]["id"] == acked["id"]
