@@ -132,13 +132,14 @@ def _record_change(
 
 
 def message_rewrite_logged(message: Message) -> None:
-    """The journal's copies of a message's frames (its message.new, its edits) show it as it is now."""
+    """The journal's copies of a message's frames (its message.new, its edits, its pins) show it as it is
+    now."""
     message_frame = to_json(events.message_new(events.message_payload(message)))
-    edits = ConversationEvent.objects.filter(message=message, kind=Kind.MESSAGE_UPDATED)
+    showing_it = ConversationEvent.objects.filter(message=message, kind__in=(Kind.MESSAGE_UPDATED, Kind.PIN))
     frames = [(message.seq, message_frame)]
-    for edit in edits:
-        edit.message = message  # as it is now
-        frames.append((edit.seq, to_json(events.event_frame(edit))))
+    for event in showing_it:
+        event.message = message  # as it is now
+        frames.append((event.seq, to_json(events.event_frame(event))))
     rewrite_logged(
         message.conversation_id,
         frames,

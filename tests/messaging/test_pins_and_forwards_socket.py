@@ -78,6 +78,20 @@ async def test_pins_made_while_away_are_replayed_by_sync(connect, ada, bob, team
     assert done["conversations"] == {str(team.pk): frames[-1]["seq"]}
 
 
+async def test_a_pinned_message_removed_since_never_shows_its_words_in_a_replay(connect, ada, bob, team):
+    note = await database_sync_to_async(store_message)(team, ada, 1, "secret plans")
+    await database_sync_to_async(services.message_pin)(user=ada, message_id=note.pk)
+    # when a moderator removes it (which unpins it), and bob replays from before the pin
+    await database_sync_to_async(services.message_soft_delete)(message=note, by_moderator=True)
+    bob_tab = await connect(bob, sync=False)
+    frames, _ = await replay(bob_tab, {team.pk: 1})
+    # then the recent log's copy of the pin shows it as it is now
+    assert "secret" not in str(frames)
+    assert [f["type"] for f in frames] == ["pin", "message.deleted"]
+    assert frames[0]["message"]["deleted"] is True
+    assert not await team.pins.aexists()
+
+
 async def test_a_member_refused_by_the_pin_policy_gets_a_forbidden_error(connect, ada, bob, team):
     note = await stored_note(team, ada)
     await Conversation.objects.filter(pk=team.pk).aupdate(pin_policy="admins")
