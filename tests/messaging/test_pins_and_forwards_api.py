@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from accounts import services as account_services
 from messaging.delivery.eventlog import initialise_counter
 from messaging.events import frame_for_reader, message_new, new_message_payload, sender_payload
 from messaging.models import ConversationEvent, Message, Pin
@@ -230,3 +231,29 @@ def test_only_a_frame_carrying_a_forward_is_rewritten_for_its_reader(ada, team):
         "sender_name": "Ada",
     }
     assert hidden["message"]["body"] == sent["body"]
+
+
+def test_an_erased_persons_name_leaves_the_forwards_of_their_messages(
+    as_user, ada, bob, cy, team, side, note
+):
+    # given bob forwarded ada's message, cy forwarded that onwards, and cy forwarded bob's own words
+    first = forward(as_user(bob), note.pk, side.pk).json()
+    persist(first)
+    third = make_conversation(cy, ada, title="Third")
+    initialise_counter(third.pk)
+    onwards = forward(as_user(cy), first["id"], third.pk).json()
+    persist(onwards)
+    bobs = store_message(side, bob, 10, "bob's own words")
+    mine = forward(as_user(cy), bobs.pk, third.pk).json()
+    persist(mine)
+    # when ada's account is erased
+    account_services.user_erase(user=ada)
+    # then no forward names her; a forward of someone else's words still names them
+    names = dict(
+        Message.objects.filter(forwarded_from__isnull=False).values_list("pk", "forwarded_from__sender_name")
+    )
+    assert names == {
+        uuid.UUID(first["id"]): "Deleted user",
+        uuid.UUID(onwards["id"]): "Deleted user",
+        uuid.UUID(mine["id"]): bob.public_name,
+    }
