@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
@@ -91,7 +91,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             frames=frame_writer_of(self.scope),
         )
         self.stream = SocketStream(
-            outbox, fetch=get_journal().replay, follows=self.conversations.__contains__
+            outbox,
+            fetch=get_journal().replay,
+            follows=self.conversations.__contains__,
+            present=self._for_this_reader,
         )
         self.conversations.update(
             await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
@@ -185,32 +188,47 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             raise NotFound()
 
     async def on_send(self, frame: dict[str, Any]) -> None:
-        started = time.perf_counter()
         client_id = frames.uuid(frame, "client_id")
         conversation_id = frames.integer(frame, "conversation")
         body = frames.text(frame, "body", max_length=Message.BODY_MAX_LENGTH)
         reply_to = frames.optional_uuid(frame, "reply_to")
         attachments = frames.uuid_list(frame, "attachments", max_items=10)
+        await self._send(conversation_id, client_id, body=body, reply_to=reply_to, attachment_ids=attachments)
+
+    async def on_forward(self, frame: dict[str, Any]) -> None:
+        """A copy of a message this user may see, sent into another of their conversations like a message."""
+        client_id = frames.uuid(frame, "client_id")
+        conversation_id = frames.integer(frame, "conversation")
+        message_id = frames.uuid(frame, "message")
+        self._require_member(conversation_id)
+        original = await database_sync_to_async(selectors.message_to_forward)(
+            user=self.user, message_id=message_id
+        )
+        await self._send(
+            conversation_id, client_id, body=original.body, forwarded_from=events.forward_payload(original)
+        )
+
+    async def _send(self, conversation_id: int, client_id: UUID, **message: Any) -> None:
+        """Send through the durable path and acknowledge it here; `message`: the rest of message_send's."""
+        started = time.perf_counter()
         self._require_member(conversation_id)
         if not self.may_post:
             account_selectors.user_check_may_post(self.user)  # raises Refused, with its message
         if conversation_id in self.blocked_conversations:
             raise Refused("blocked", services.BLOCKED)
 
-        async def acknowledge(message: events.MessagePayload, new: bool) -> None:
-            self._push(events.message_ack(str(client_id), message))
+        async def acknowledge(sent: events.MessagePayload, new: bool) -> None:
+            self._push(events.message_ack(str(client_id), sent))
             metrics.observe_ack(new=new, started=started)
-            logger.info("message acked", extra={"message_id": message["id"], "new": new})
+            logger.info("message acked", extra={"message_id": sent["id"], "new": new})
 
         with logcontext.bound(trace=logcontext.new_id()):  # follows this send through Celery to its pushes
             await message_send(
                 sender=self.sender,
                 conversation_id=conversation_id,
-                body=body,
                 client_id=client_id,
-                reply_to=reply_to,
-                attachment_ids=attachments,
                 acknowledge=acknowledge,
+                **message,
             )
 
     async def on_edit(self, frame: dict[str, Any]) -> None:
@@ -227,6 +245,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         emoji = frames.text(frame, "emoji", max_length=Reaction.EMOJI_MAX_LENGTH)
         service = services.reaction_add if frame["type"] == "reaction.add" else services.reaction_remove
         await database_sync_to_async(service)(user=self.user, message_id=message_id, emoji=emoji)
+
+    async def on_pin(self, frame: dict[str, Any]) -> None:
+        message_id = frames.uuid(frame, "message")
+        service = services.message_pin if frame["type"] == "message.pin" else services.message_unpin
+        await database_sync_to_async(service)(user=self.user, message_id=message_id)
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         conversation_id = frames.integer(frame, "conversation")
@@ -344,6 +367,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # --- helpers
 
+    def _for_this_reader(self, frame: frames.OutFrame) -> frames.OutFrame:
+        """A forward links back only for a member of the original's conversation (docs/protocol.md); every
+        other frame goes on as the one shared, encoded-once frame."""
+        text = events.frame_for_reader(frame.text, may_see=self.conversations.__contains__)
+        return frame if text is frame.text else frames.OutFrame(text)
+
     def _push(self, frame: dict[str, Any]) -> None:
         """A frame of this socket's own (ack, error, pong, sync.done), after everything queued before it."""
         self.stream.send(frames.OutFrame(frames.to_json(frame)))
@@ -403,6 +432,9 @@ HANDLERS: dict[str, Handler] = {
     "message.delete": ChatConsumer.on_delete,
     "reaction.add": ChatConsumer.on_reaction,
     "reaction.remove": ChatConsumer.on_reaction,
+    "message.forward": ChatConsumer.on_forward,
+    "message.pin": ChatConsumer.on_pin,
+    "message.unpin": ChatConsumer.on_pin,
     "typing": ChatConsumer.on_typing,
     "read": ChatConsumer.on_read,
     "sync": ChatConsumer.on_sync,

@@ -4,6 +4,8 @@ The message object (docs/protocol.md) has one owner: `MessagePayload` and its tw
 being sent (not stored yet) and one from a stored row. The send path, the persistence task, history, `sync`,
 the REST serializer and every event use them."""
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 from uuid import UUID
@@ -13,6 +15,7 @@ from uuid6 import uuid7
 from accounts.models import User
 from files.events import AttachmentPayload, attachment_payload
 from messaging.models import Conversation, ConversationEvent, Message
+from realtime.frames import to_json
 
 MESSAGE_NEW = "message.new"
 
@@ -21,6 +24,15 @@ class SenderPayload(TypedDict):
     id: int
     username: str
     display_name: str
+
+
+class ForwardPayload(TypedDict):
+    """Where a forwarded message came from. `message` and `conversation` are null for a reader who may not
+    see the original (forward_for_reader): then it is only "forwarded"."""
+
+    message: str | None
+    conversation: int | None
+    sender_name: str
 
 
 class MessagePayload(TypedDict):
@@ -35,6 +47,7 @@ class MessagePayload(TypedDict):
     edited_at: str | None
     deleted: bool
     attachments: list[AttachmentPayload]
+    forwarded_from: ForwardPayload | None
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -55,6 +68,7 @@ def new_message_payload(
     reply_to: UUID | str | None = None,
     attachments: list[AttachmentPayload] | None = None,
     created_at: datetime | None = None,
+    forwarded_from: ForwardPayload | None = None,
 ) -> MessagePayload:
     """A message being sent: its id (a UUIDv7) and time are made now, before it is stored."""
     return {
@@ -69,6 +83,7 @@ def new_message_payload(
         "edited_at": None,
         "deleted": False,
         "attachments": attachments or [],
+        "forwarded_from": forwarded_from,
     }
 
 
@@ -87,6 +102,47 @@ def message_payload(message: Message) -> MessagePayload:
         "edited_at": iso(message.edited_at),
         "deleted": deleted,
         "attachments": [] if deleted else [attachment_payload(f) for f in message.attachments.all()],
+        "forwarded_from": message.forwarded_from,
+    }
+
+
+def forward_for_reader(forward: ForwardPayload, *, may_see: Callable[[int], bool]) -> ForwardPayload:
+    """A forward's origin as one reader gets it: the link back (the original's id and conversation) only if
+    they may see the original's conversation; its author's name either way."""
+    if forward["conversation"] is None or may_see(forward["conversation"]):
+        return forward
+    return {**forward, "message": None, "conversation": None}
+
+
+# JSON escapes every quote inside a string, so this appears in a frame's text only as a forward's own key.
+FORWARD_MARK = '"forwarded_from":{'
+
+
+def frame_for_reader(text: str, *, may_see: Callable[[int], bool]) -> str:
+    """A frame as one socket's reader gets it: a forward it carries (message.new, message.updated, pin,
+    message.ack) links back only where `may_see`. Every other frame is returned as it is, after one
+    substring search."""
+    if FORWARD_MARK not in text:
+        return text
+    frame = json.loads(text)
+    message = frame.get("message")
+    forward = message.get("forwarded_from") if isinstance(message, dict) else None
+    if not forward:
+        return text
+    shown = forward_for_reader(forward, may_see=may_see)
+    if shown is forward:
+        return text
+    return to_json({**frame, "message": {**message, "forwarded_from": shown}})
+
+
+def forward_payload(message: Message) -> ForwardPayload:
+    """The `forwarded_from` of a forward of `message`: it links to `message`, and names the author of what
+    is forwarded (the original's author, when `message` is itself a forward)."""
+    origin = message.forwarded_from
+    return {
+        "message": str(message.id),
+        "conversation": message.conversation_id,
+        "sender_name": origin["sender_name"] if origin else message.sender.public_name,
     }
 
 
@@ -146,6 +202,18 @@ def _conversation_updated(event: ConversationEvent) -> dict[str, Any]:
     return {"conversation": conversation_summary(event.conversation)}
 
 
+def _pin(event: ConversationEvent) -> dict[str, Any]:
+    """A pin names the message as it is now (the pinned list shows it); an unpin only its id."""
+    pinned = event.message if event.data["state"] == "pinned" else None
+    return {
+        "conversation": event.conversation_id,
+        "message": message_payload(pinned) if pinned is not None else None,
+        "message_id": str(event.message_id),
+        "user": event.user_id,
+        "state": event.data["state"],
+    }
+
+
 _RENDERERS = {
     ConversationEvent.Kind.MESSAGE_UPDATED: _message_updated,
     ConversationEvent.Kind.MESSAGE_DELETED: _message_deleted,
@@ -153,6 +221,7 @@ _RENDERERS = {
     ConversationEvent.Kind.READ: _read,
     ConversationEvent.Kind.MEMBERSHIP: _membership,
     ConversationEvent.Kind.CONVERSATION_UPDATED: _conversation_updated,
+    ConversationEvent.Kind.PIN: _pin,
 }
 
 
@@ -204,4 +273,5 @@ def conversation_summary(conversation: Conversation) -> dict[str, Any]:
         "kind": conversation.kind,
         "title": conversation.title,
         "is_public": conversation.is_public,
+        "pin_policy": conversation.pin_policy,
     }

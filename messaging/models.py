@@ -11,6 +11,10 @@ class Conversation(models.Model):
         GROUP = "group"
         CHANNEL = "channel"
 
+    class PinPolicy(models.TextChoices):
+        MEMBERS = "members", "every member"
+        ADMINS = "admins", "owners and admins"
+
     kind = models.CharField(max_length=8, choices=Kind.choices)
     title = models.CharField(max_length=100, blank=True)
     is_public = models.BooleanField(default=False)
@@ -28,6 +32,12 @@ class Conversation(models.Model):
         blank=True,
         help_text="Delete this conversation's messages older than this many days, instead of the workspace's "
         "retention (Retention policy). Empty: the workspace's.",
+    )
+    pin_policy = models.CharField(
+        max_length=8,
+        choices=PinPolicy.choices,
+        default=PinPolicy.MEMBERS,
+        help_text="Who may pin and unpin messages (owners and admins set it).",
     )
 
     class Meta:
@@ -67,6 +77,11 @@ class Membership(models.Model):
     def can_manage(self) -> bool:
         return self.role in (self.Role.OWNER, self.Role.ADMIN)
 
+    @property
+    def can_pin(self) -> bool:
+        policy = self.conversation.pin_policy
+        return policy == Conversation.PinPolicy.MEMBERS or self.can_manage
+
 
 class Message(models.Model):
     BODY_MAX_LENGTH = 10_000
@@ -84,6 +99,8 @@ class Message(models.Model):
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # A forward's origin: {"message", "conversation", "sender_name"} (messaging.events.ForwardPayload).
+    forwarded_from = models.JSONField(null=True, blank=True)
     attachments = models.ManyToManyField("files.StoredFile", blank=True, related_name="messages")
 
     class Meta:
@@ -119,6 +136,25 @@ class Reaction(models.Model):
         return f"{self.emoji} by {self.user_id}"
 
 
+class Pin(models.Model):
+    """A message pinned in its conversation (at most once); it goes when the message is deleted."""
+
+    MAX_PER_CONVERSATION = 50
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="pins")
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="pin")
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    pinned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "pinned_at"], name="pins_by_conversation")]
+
+    def __str__(self) -> str:
+        return f"pin of {self.message_id}"
+
+
 class MessageRevision(models.Model):
     """A message's body as it was before one edit (or a moderator's removal), kept for moderators."""
 
@@ -149,13 +185,14 @@ class ConversationEvent(models.Model):
         READ = "read"
         MEMBERSHIP = "membership"
         CONVERSATION_UPDATED = "conversation.updated"
+        PIN = "pin"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     seq = models.BigIntegerField()
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    # The message it is about (edits, deletions, reactions).
+    # The message it is about (edits, deletions, reactions, pins).
     message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    # Who reacted, read, joined or left.
+    # Who reacted, read, joined, left, pinned or unpinned.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

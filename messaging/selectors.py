@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -16,7 +16,7 @@ from accounts import tokens
 from accounts.models import User
 from core.errors import NotFound
 from messaging.events import MessagePayload, event_frame, message_new, message_payload
-from messaging.models import Conversation, ConversationEvent, Membership, Message, Reaction, Webhook
+from messaging.models import Conversation, ConversationEvent, Membership, Message, Pin, Reaction, Webhook
 from realtime.frames import to_json
 
 HISTORY_MAX_LIMIT = 100
@@ -165,6 +165,35 @@ def message_get_for_user(*, user: User, message_id: UUID) -> Message:
     return message
 
 
+def message_to_forward(*, user: User, message_id: UUID) -> Message:
+    """A message the user may see and forward (not a deleted one); NotFound if they may not see it."""
+    message = message_get_for_user(user=user, message_id=message_id)
+    if message.is_deleted:
+        raise ValidationError({"message": "The message was deleted."})
+    return message
+
+
+def forward_origins_visible(*, user: User, messages: list[Message]) -> set[int]:
+    """The conversations that forwards among `messages` came from and that `user` is a member of: a reader
+    sees a forward's link back only into these (one query, and none when no message is a forward)."""
+    origins = {m.forwarded_from["conversation"] for m in messages if m.forwarded_from}
+    if not origins:
+        return set()
+    mine = Membership.objects.filter(user=user, conversation_id__in=origins)
+    return set(mine.values_list("conversation_id", flat=True))
+
+
+def pins_for_user(*, user: User, conversation_id: int) -> list[Pin]:
+    """A conversation's pinned messages, newest pin first; NotFound unless the user is a member."""
+    membership_get(user=user, conversation_id=conversation_id)
+    return list(
+        Pin.objects.filter(conversation_id=conversation_id)
+        .select_related("pinned_by")
+        .prefetch_related(Prefetch("message", queryset=_with_details(Message.objects.all())))
+        .order_by("-pinned_at", "-pk")
+    )
+
+
 def message_history(
     *, user: User, conversation_id: int, before_seq: int | None, after_seq: int | None, limit: int
 ) -> tuple[list[Message], bool]:
@@ -256,8 +285,8 @@ def _shown_otherwise(event: ConversationEvent, shown_whole: set[Any]) -> bool:
     Kind = ConversationEvent.Kind
     if event.kind in (Kind.MESSAGE_UPDATED, Kind.MESSAGE_DELETED):
         return event.message_id in shown_whole  # its message.new shows the message as it is now
-    if event.kind == Kind.REACTION:
-        return event.message is not None and event.message.is_deleted  # deleting drops reactions
+    if event.kind in (Kind.REACTION, Kind.PIN):
+        return event.message is not None and event.message.is_deleted  # deleting drops reactions and pins
     return False
 
 
@@ -268,6 +297,8 @@ def _subject(event: ConversationEvent) -> tuple[Any, ...] | None:
         return ("message", event.message_id)
     if event.kind == Kind.REACTION:
         return ("reaction", event.message_id, event.user_id, event.data.get("emoji"))
+    if event.kind == Kind.PIN:
+        return ("pin", event.message_id)
     if event.kind == Kind.READ:
         return ("read", event.user_id)
     if event.kind == Kind.CONVERSATION_UPDATED:

@@ -9,7 +9,16 @@ from django.conf import settings
 # and reads, in a separate, larger one, so they never starve sends; `sync`, whose replay costs the server
 # far more than the frame, in a third. `ping` is not counted.
 WRITE_FRAMES = frozenset(
-    {"message.send", "message.edit", "message.delete", "reaction.add", "reaction.remove"}
+    {
+        "message.send",
+        "message.edit",
+        "message.delete",
+        "reaction.add",
+        "reaction.remove",
+        "message.forward",
+        "message.pin",
+        "message.unpin",
+    }
 )
 SIGNAL_FRAMES = frozenset({"typing", "read"})
 SYNC_FRAMES = frozenset({"sync"})

@@ -42,10 +42,20 @@ Fetch = Callable[[int, int, int | None, int], Awaitable[Replay]]
 
 
 class SocketStream:
-    def __init__(self, outbox: Outbox, *, fetch: Fetch, follows: Callable[[int], bool]) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        *,
+        fetch: Fetch,
+        follows: Callable[[int], bool],
+        present: Callable[[OutFrame], OutFrame] | None = None,
+    ) -> None:
         """`follows(conversation)`: whether the socket still belongs to a conversation (events of one it has
-        left are dropped)."""
+        left are dropped). `present(frame)`: a frame as this socket's reader may see it, for the rare frame
+        whose content depends on who reads it (the caller's to keep cheap: it sees every frame, and returns
+        the shared frame itself when it is unchanged)."""
         self.outbox = outbox
+        self._present = present
         self._fetch = fetch
         self._follows = follows
         self._orderer: SeqOrderer[OutFrame] = SeqOrderer()
@@ -58,7 +68,7 @@ class SocketStream:
 
     def send(self, frame: OutFrame) -> None:
         """A frame that needs no ordering."""
-        self.outbox.put(frame)
+        self._put(frame)
 
     def deliver(self, conversation_id: int, seq: int, frame: OutFrame | None) -> None:
         """An ordered event (or, with `frame=None`, word that `seq` will never come)."""
@@ -102,7 +112,7 @@ class SocketStream:
                 await self.outbox.room()
                 chunk = 0
         for frame in self._orderer.settle(conversation_id, through=page.settled_through):
-            self.outbox.put(frame)
+            self._put(frame)
         return page
 
     def in_background(self, coroutine_function: Callable[..., Awaitable[Any]], *args: Any) -> None:
@@ -119,9 +129,12 @@ class SocketStream:
             task.cancel()
         self.outbox.stop()
 
+    def _put(self, frame: OutFrame) -> None:
+        self.outbox.put(self._present(frame) if self._present else frame)
+
     def _release(self, conversation_id: int, seq: int, frame: OutFrame | None) -> None:
         for ready in self._orderer.offer(conversation_id, seq, frame):
-            self.outbox.put(ready)
+            self._put(ready)
         if self._orderer.gap(conversation_id) and conversation_id not in self._gap_timers:
             self._gap_timers[conversation_id] = asyncio.get_running_loop().call_later(
                 GAP_TIMEOUT_SECONDS, self.in_background, self._fill_gap, conversation_id
@@ -139,4 +152,4 @@ class SocketStream:
             self.in_background(self._fill_gap, conversation_id)
             return
         for frame in self._orderer.skip_gap(conversation_id, up_to=first_held):
-            self.outbox.put(frame)
+            self._put(frame)

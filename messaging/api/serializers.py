@@ -6,7 +6,7 @@ from rest_framework import serializers
 from accounts.api.serializers import PublicUserSerializer
 from core.ids import id_field, seq_field
 from files.api.serializers import StoredFileSerializer
-from messaging.events import message_payload
+from messaging.events import forward_for_reader, message_payload
 from messaging.models import Conversation, Membership, Message, Reaction
 from messaging.selectors import HISTORY_MAX_LIMIT
 
@@ -23,6 +23,12 @@ class ConversationCreateInputSerializer(serializers.Serializer):
 class ConversationUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=100, required=False)
     muted = serializers.BooleanField(required=False, help_text="Your own setting: no push notifications.")
+    pin_policy = serializers.ChoiceField(
+        choices=Conversation.PinPolicy.choices,
+        required=False,
+        help_text="Who may pin and unpin messages: every member, or only owners and admins (whom only they "
+        "may set; not in direct conversations).",
+    )
 
 
 class MemberAddInputSerializer(serializers.Serializer):
@@ -49,6 +55,13 @@ class MessageSendInputSerializer(serializers.Serializer):
         if not body.strip():
             raise serializers.ValidationError("The message cannot be empty.")
         return body
+
+
+class ForwardInputSerializer(serializers.Serializer):
+    conversation = id_field(help_text="The conversation to forward into; you must be a member.")
+    client_id = serializers.UUIDField(
+        help_text="Your idempotency key for the forward: the same value again returns the same message."
+    )
 
 
 class MessageEditInputSerializer(serializers.Serializer):
@@ -86,9 +99,21 @@ class ReactionSummarySerializer(serializers.Serializer):
     users = serializers.ListField(child=serializers.IntegerField())
 
 
+class ForwardSerializer(serializers.Serializer):
+    message = serializers.UUIDField(
+        allow_null=True, help_text="The original; null when you may not see it (then it is only “forwarded”)."
+    )
+    conversation = serializers.IntegerField(
+        allow_null=True, help_text="The original's conversation, or null."
+    )
+    sender_name = serializers.CharField(help_text="The name of the original's author.")
+
+
 class MessageSerializer(serializers.Serializer):
     """The protocol's message object (messaging.events.MessagePayload, built there) plus a summary of
-    reactions. The fields document it for OpenAPI; `to_representation` returns the payload itself."""
+    reactions. The fields document it for OpenAPI; `to_representation` returns the payload itself. A forward
+    links back to its original only for a reader who may see it: the context's `visible_origins`
+    (messaging.selectors.forward_origins_visible) names the conversations they may; without it, none."""
 
     id = serializers.UUIDField()
     conversation = serializers.IntegerField()
@@ -102,11 +127,20 @@ class MessageSerializer(serializers.Serializer):
     deleted = serializers.BooleanField()
     attachments = StoredFileSerializer(many=True)
     reactions = ReactionSummarySerializer(many=True)
+    forwarded_from = ForwardSerializer(allow_null=True, help_text="Where a forwarded message came from.")
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        if isinstance(instance, dict):  # a just-sent message, not stored yet: no reactions
+        if isinstance(
+            instance, dict
+        ):  # a just-sent message (its sender sees its origin), not stored: no reactions
             return {**instance, "reactions": []}
-        return {**message_payload(instance), "reactions": _reaction_summary(instance)}
+        payload = message_payload(instance)
+        if payload["forwarded_from"] is not None:
+            visible = self.context.get("visible_origins", set())
+            payload["forwarded_from"] = forward_for_reader(
+                payload["forwarded_from"], may_see=visible.__contains__
+            )
+        return {**payload, "reactions": _reaction_summary(instance)}
 
 
 def _reaction_summary(message: Message) -> list[dict[str, Any]]:
@@ -114,6 +148,12 @@ def _reaction_summary(message: Message) -> list[dict[str, Any]]:
     for reaction in message.reactions.all():
         by_emoji.setdefault(reaction.emoji, []).append(reaction.user_id)
     return [{"emoji": emoji, "count": len(users), "users": users} for emoji, users in by_emoji.items()]
+
+
+class PinSerializer(serializers.Serializer):
+    message = MessageSerializer()
+    pinned_by = PublicUserSerializer(allow_null=True, help_text="Null once their account is gone.")
+    pinned_at = serializers.DateTimeField()
 
 
 class HistoryPageSerializer(serializers.Serializer):
@@ -151,6 +191,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "kind",
             "title",
             "is_public",
+            "pin_policy",
             "created_at",
             "last_activity_at",
             "last_seq",
@@ -179,7 +220,7 @@ class ConversationSerializer(serializers.ModelSerializer):
     @extend_schema_field(MessageSerializer(allow_null=True))
     def get_last_message(self, conversation: Conversation) -> dict[str, Any] | None:
         message = self.context.get("last_messages", {}).get(conversation.pk)
-        return MessageSerializer(message).data if message else None
+        return MessageSerializer(message, context=self.context).data if message else None
 
 
 class ChannelSerializer(serializers.ModelSerializer):

@@ -32,11 +32,18 @@ urlpatterns = [
         name="conversation-read",
     ),
     path("conversations/<id:conversation_id>/messages/", views.MessageListApi.as_view(), name="messages"),
+    path(
+        "conversations/<id:conversation_id>/pins/",
+        views.ConversationPinsApi.as_view(),
+        name="conversation-pins",
+    ),
     path("channels/", views.ChannelListApi.as_view(), name="channels"),
     path("messages/<uuid:message_id>/", views.MessageDetailApi.as_view(), name="message"),
     path(
         "messages/<uuid:message_id>/reactions/", views.MessageReactionsApi.as_view(), name="message-reactions"
     ),
+    path("messages/<uuid:message_id>/pin/", views.MessagePinApi.as_view(), name="message-pin"),
+    path("messages/<uuid:message_id>/forward/", views.MessageForwardApi.as_view(), name="message-forward"),
     path("search/messages/", views.MessageSearchApi.as_view(), name="message-search"),
 ]
 

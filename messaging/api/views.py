@@ -19,17 +19,19 @@ from messaging.api.serializers import (
     ConversationCreateInputSerializer,
     ConversationSerializer,
     ConversationUpdateInputSerializer,
+    ForwardInputSerializer,
     HistoryPageSerializer,
     HistoryParamsSerializer,
     MemberAddInputSerializer,
     MessageEditInputSerializer,
     MessageSendInputSerializer,
     MessageSerializer,
+    PinSerializer,
     ReactionInputSerializer,
     ReadInputSerializer,
     SearchParamsSerializer,
 )
-from messaging.models import Conversation
+from messaging.models import Conversation, Message
 from realtime.presence import online_user_ids
 
 NO_CONTENT = {204: OpenApiResponse(description="Done")}
@@ -41,15 +43,30 @@ def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
     return cast(dict[str, Any], serializer.validated_data)
 
 
-def _conversations_context(conversations: list[Conversation]) -> dict[str, Any]:
+def _reader_context(user: User, messages: list[Message]) -> dict[str, Any]:
+    """What the message serializer needs to show `user` the links back of the forwards among `messages`."""
+    return {"visible_origins": selectors.forward_origins_visible(user=user, messages=messages)}
+
+
+def _message_response(user: User, message_id: UUID) -> Response:
+    message = selectors.message_get_for_user(user=user, message_id=message_id)
+    return Response(MessageSerializer(message, context=_reader_context(user, [message])).data)
+
+
+def _conversations_context(user: User, conversations: list[Conversation]) -> dict[str, Any]:
     """What the conversation serializer needs beyond the rows: last messages and who is online now."""
     member_ids = {m.user_id for c in conversations for m in c.memberships.all()}
-    return {"last_messages": selectors.last_messages(conversations), "online": online_user_ids(member_ids)}
+    last_messages = selectors.last_messages(conversations)
+    return {
+        "last_messages": last_messages,
+        "online": online_user_ids(member_ids),
+        **_reader_context(user, list(last_messages.values())),
+    }
 
 
 def _conversation_response(user: User, conversation_id: int, status_code: int = 200) -> Response:
     conversation = selectors.conversation_with_state_for_user(user=user, conversation_id=conversation_id)
-    context = _conversations_context([conversation])
+    context = _conversations_context(user, [conversation])
     return Response(ConversationSerializer(conversation, context=context).data, status=status_code)
 
 
@@ -61,7 +78,8 @@ class ConversationListApi(ListAPIView):
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         page = args[0] if args else []
-        kwargs["context"] = {**self.get_serializer_context(), **_conversations_context(list(page))}
+        context = _conversations_context(request_user(self.request), list(page))
+        kwargs["context"] = {**self.get_serializer_context(), **context}
         return ConversationSerializer(*args, **kwargs)
 
     @extend_schema(
@@ -166,7 +184,10 @@ class MessageListApi(APIView):
             after_seq=params.get("after_seq"),
             limit=params["limit"],
         )
-        return Response({"results": MessageSerializer(page, many=True).data, "has_more": has_more})
+        context = _reader_context(request_user(request), page)
+        return Response(
+            {"results": MessageSerializer(page, many=True, context=context).data, "has_more": has_more}
+        )
 
     @extend_schema(request=MessageSendInputSerializer, responses={202: MessageSerializer})
     def post(self, request: Request, conversation_id: int) -> Response:
@@ -189,8 +210,7 @@ class MessageDetailApi(APIView):
     def patch(self, request: Request, message_id: UUID) -> Response:
         body = _valid(MessageEditInputSerializer, request.data)["body"]
         services.message_edit(user=request_user(request), message_id=message_id, body=body)
-        message = selectors.message_get_for_user(user=request_user(request), message_id=message_id)
-        return Response(MessageSerializer(message).data)
+        return _message_response(request_user(request), message_id)
 
     @extend_schema(responses=NO_CONTENT)
     def delete(self, request: Request, message_id: UUID) -> Response:
@@ -203,14 +223,67 @@ class MessageReactionsApi(APIView):
     def post(self, request: Request, message_id: UUID) -> Response:
         emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
         services.reaction_add(user=request_user(request), message_id=message_id, emoji=emoji)
-        message = selectors.message_get_for_user(user=request_user(request), message_id=message_id)
-        return Response(MessageSerializer(message).data)
+        return _message_response(request_user(request), message_id)
 
     @extend_schema(request=ReactionInputSerializer, responses=NO_CONTENT)
     def delete(self, request: Request, message_id: UUID) -> Response:
         emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
         services.reaction_remove(user=request_user(request), message_id=message_id, emoji=emoji)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+PIN_RULES = (
+    "Who may pin and unpin is the conversation's `pin_policy`: every member, or only owners and admins (403 "
+    "otherwise). Members hear of it as a `pin` event (docs/protocol.md)."
+)
+
+
+class ConversationPinsApi(APIView):
+    @extend_schema(responses={200: PinSerializer(many=True)}, description="Newest pin first.")
+    def get(self, request: Request, conversation_id: int) -> Response:
+        user = request_user(request)
+        pins = selectors.pins_for_user(user=user, conversation_id=conversation_id)
+        context = _reader_context(user, [pin.message for pin in pins])
+        return Response(PinSerializer(pins, many=True, context=context).data)
+
+
+class MessagePinApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: PinSerializer},
+        description="Pin the message; pinning it again changes nothing. " + PIN_RULES,
+    )
+    def put(self, request: Request, message_id: UUID) -> Response:
+        user = request_user(request)
+        pin = services.message_pin(user=user, message_id=message_id)
+        return Response(PinSerializer(pin, context=_reader_context(user, [pin.message])).data)
+
+    @extend_schema(responses=NO_CONTENT, description="Unpin the message. " + PIN_RULES)
+    def delete(self, request: Request, message_id: UUID) -> Response:
+        services.message_unpin(user=request_user(request), message_id=message_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageForwardApi(APIView):
+    @extend_schema(
+        request=ForwardInputSerializer,
+        responses={202: MessageSerializer},
+        description="Send a copy of the message into another conversation of yours, through the same "
+        "durable path as a send; its `forwarded_from` names the original. You must see the message and be a "
+        "member of the conversation (404 otherwise).",
+    )
+    def post(self, request: Request, message_id: UUID) -> Response:
+        data = _valid(ForwardInputSerializer, request.data)
+        user = request_user(request)
+        message = services.message_forward(
+            user=user,
+            message_id=message_id,
+            conversation_id=data["conversation"],
+            client_id=data["client_id"],
+        )
+        stored = [message] if isinstance(message, Message) else []
+        serializer = MessageSerializer(message, context=_reader_context(user, stored))
+        return Response(serializer.data, status=status.HTTP_202_ACCEPTED)
 
 
 class MessageSearchApi(ListAPIView):

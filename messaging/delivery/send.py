@@ -26,7 +26,7 @@ from files.selectors import files_for_attachment
 from messaging import events, selectors
 from messaging.delivery.journal import Reservation, get_journal
 from messaging.delivery.publisher import publisher_for_running_loop, waiting_for_storage
-from messaging.events import MessagePayload, SenderPayload
+from messaging.events import ForwardPayload, MessagePayload, SenderPayload
 from realtime import fanout
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ async def message_send(
     reply_to: UUID | None = None,
     attachment_ids: list[UUID] | None = None,
     acknowledge: Acknowledge | None = None,
+    forwarded_from: ForwardPayload | None = None,
 ) -> tuple[MessagePayload, bool]:
     """Send as `sender` (a sender payload; membership already checked). Returns (message, newly sent)."""
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
@@ -70,6 +71,7 @@ async def message_send(
         client_id=client_id,
         reply_to=reply_to,
         attachments=attachments,
+        forwarded_from=forwarded_from,
     )
     await _make_durable(message)
     MESSAGE_SENDS.labels("new").inc()

@@ -1,5 +1,6 @@
 """Every write of messaging (docs/architecture.md): conversations and memberships, messages after they are
-sent, storage of acknowledged messages, and incoming webhooks. The send itself is messaging.delivery.send."""
+sent (edits, reactions, pins, forwards), storage of acknowledged messages, and incoming webhooks. The send
+itself is messaging.delivery.send."""
 
 from messaging.services.conversations import (
     conversation_create,
@@ -15,11 +16,13 @@ from messaging.services.messages import (
     SentMessage,
     message_delete,
     message_edit,
+    message_forward,
     message_post,
     message_soft_delete,
     reaction_add,
     reaction_remove,
 )
+from messaging.services.pins import message_pin, message_unpin
 from messaging.services.retention import messages_purge_expired
 from messaging.services.storage import messages_store
 
@@ -34,8 +37,11 @@ __all__ = [
     "member_remove",
     "message_delete",
     "message_edit",
+    "message_forward",
+    "message_pin",
     "message_post",
     "message_soft_delete",
+    "message_unpin",
     "messages_purge_expired",
     "messages_store",
     "reaction_add",

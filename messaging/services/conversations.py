@@ -99,9 +99,15 @@ def _after_create(conversation: Conversation, member_ids: list[int]) -> None:
 
 @transaction.atomic
 def conversation_update(
-    *, membership: Membership, title: str | None = None, muted: bool | None = None
+    *,
+    membership: Membership,
+    title: str | None = None,
+    muted: bool | None = None,
+    pin_policy: str | None = None,
 ) -> Conversation:
+    """Rename, or set who may pin (owners and admins; members hear of it), or mute (one's own setting)."""
     conversation = membership.conversation
+    changed: list[str] = []
     if title is not None:
         if conversation.kind == Kind.DIRECT:
             raise ValidationError({"title": "A direct conversation has no title."})
@@ -112,8 +118,18 @@ def conversation_update(
             raise ValidationError({"title": "The title cannot be empty."})
         if title != conversation.title:
             conversation.title = title
-            conversation.save(update_fields=["title"])
-            event_record(conversation=conversation, kind=ConversationEvent.Kind.CONVERSATION_UPDATED)
+            changed.append("title")
+    if pin_policy is not None:
+        if conversation.kind == Kind.DIRECT:
+            raise ValidationError({"pin_policy": "Both people in a direct conversation may pin."})
+        if not membership.can_manage:
+            raise PermissionDenied("Only owners and admins can choose who may pin.")
+        if pin_policy != conversation.pin_policy:
+            conversation.pin_policy = pin_policy
+            changed.append("pin_policy")
+    if changed:
+        conversation.save(update_fields=changed)
+        event_record(conversation=conversation, kind=ConversationEvent.Kind.CONVERSATION_UPDATED)
     if muted is not None:
         membership.muted = muted
         membership.save(update_fields=["muted"])

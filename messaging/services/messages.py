@@ -1,5 +1,5 @@
-"""Writes to messages once they exist: edits, deletions and reactions (the send itself is
-messaging.delivery.send, and `message_post` its synchronous front for REST and webhooks)."""
+"""Writes to messages once they exist: edits, deletions, reactions and forwards (the send itself is
+messaging.delivery.send, and `message_post` its synchronous front for REST, webhooks and forwards)."""
 
 from datetime import UTC, datetime
 from functools import partial
@@ -16,8 +16,8 @@ from core.errors import Refused
 from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
 from messaging.delivery.send import message_send
-from messaging.events import MessagePayload
-from messaging.models import ConversationEvent, Message, MessageRevision, Reaction
+from messaging.events import ForwardPayload, MessagePayload
+from messaging.models import ConversationEvent, Message, MessageRevision, Pin, Reaction
 from messaging.services.eventlog import event_record
 from realtime.frames import to_json
 
@@ -37,6 +37,7 @@ def message_post(
     client_id: UUID,
     reply_to: UUID | None = None,
     attachment_ids: list[UUID] | None = None,
+    forwarded_from: ForwardPayload | None = None,
 ) -> SentMessage:
     """Send from synchronous code (REST, webhooks); the sender's membership is already checked. Raises
     Refused. A retry of a stored message answers with it as it is now, even once Redis forgot the client_id
@@ -56,8 +57,24 @@ def message_post(
         client_id=client_id,
         reply_to=reply_to,
         attachment_ids=attachment_ids,
+        forwarded_from=forwarded_from,
     )
     return message
+
+
+def message_forward(*, user: User, message_id: UUID, conversation_id: int, client_id: UUID) -> SentMessage:
+    """Send a copy of a message the user may see into another conversation of theirs, naming where it came
+    from; through the normal send path, so the same client_id again returns the same forward. NotFound for a
+    message or conversation the user may not see; Refused as message_post."""
+    original = selectors.message_to_forward(user=user, message_id=message_id)
+    selectors.membership_get(user=user, conversation_id=conversation_id)
+    return message_post(
+        sender=user,
+        conversation_id=conversation_id,
+        body=original.body,
+        client_id=client_id,
+        forwarded_from=events.forward_payload(original),
+    )
 
 
 @transaction.atomic
@@ -99,6 +116,7 @@ def message_soft_delete(*, message: Message, by_moderator: bool = False) -> Mess
     message.body = ""
     message.save(update_fields=["deleted_at", "body"])
     message.reactions.all().delete()
+    Pin.objects.filter(message=message).delete()  # the message.deleted event tells members it is unpinned
     _record_change(message, Kind.MESSAGE_DELETED, data={"by_moderator": by_moderator})
     return message
 
@@ -114,13 +132,14 @@ def _record_change(
 
 
 def message_rewrite_logged(message: Message) -> None:
-    """The journal's copies of a message's frames (its message.new, its edits) show it as it is now."""
+    """The journal's copies of a message's frames (its message.new, its edits, its pins) show it as it is
+    now."""
     message_frame = to_json(events.message_new(events.message_payload(message)))
-    edits = ConversationEvent.objects.filter(message=message, kind=Kind.MESSAGE_UPDATED)
+    showing_it = ConversationEvent.objects.filter(message=message, kind__in=(Kind.MESSAGE_UPDATED, Kind.PIN))
     frames = [(message.seq, message_frame)]
-    for edit in edits:
-        edit.message = message  # as it is now
-        frames.append((edit.seq, to_json(events.event_frame(edit))))
+    for event in showing_it:
+        event.message = message  # as it is now
+        frames.append((event.seq, to_json(events.event_frame(event))))
     rewrite_logged(
         message.conversation_id,
         frames,

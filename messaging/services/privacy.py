@@ -3,14 +3,24 @@ messaging.receivers)."""
 
 from datetime import UTC, datetime
 from functools import partial
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import F
 
 from accounts.models import User
+from accounts.services.privacy import ERASED_NAME
 from messaging import events
 from messaging.delivery.journal import LOG_SIZE
-from messaging.models import Conversation, Membership, Message, MessageRevision, Reaction, RetentionPolicy
+from messaging.models import (
+    Conversation,
+    Membership,
+    Message,
+    MessageRevision,
+    Pin,
+    Reaction,
+    RetentionPolicy,
+)
 from messaging.services.conversations import keep_an_owner
 from messaging.services.memberships import membership_announce
 from messaging.services.messages import message_rewrite_logged
@@ -66,17 +76,52 @@ def _rewrite_recent_log(user_id: int) -> None:
         message_rewrite_logged(message)
 
 
+FORWARDS_BATCH = 1000
+
+
+def _unname_forwards_of(user: User) -> list[Message]:
+    """Forwards of the user's messages, and forwards of those, name "Deleted user" as the author; returns
+    them. Their own forwards name someone else, and chains from those are left as they are."""
+    renamed: list[Message] = []
+    originals = [
+        str(pk)
+        for pk in Message.objects.filter(sender=user, forwarded_from__isnull=True).values_list(
+            "pk", flat=True
+        )
+    ]
+    while originals:
+        batch, originals = originals[:FORWARDS_BATCH], originals[FORWARDS_BATCH:]
+        forwards = list(Message.objects.filter(forwarded_from__message__in=batch))
+        for forward in forwards:
+            forward.forwarded_from = {**(forward.forwarded_from or {}), "sender_name": ERASED_NAME}
+        Message.objects.bulk_update(forwards, ["forwarded_from"])
+        renamed += forwards
+        originals += [str(forward.pk) for forward in forwards]  # forwarded onwards: the same author
+    return renamed
+
+
+def _rewrite_logged_forwards(forward_ids: list[UUID]) -> None:
+    forwards = Message.objects.filter(pk__in=forward_ids).select_related("sender", "conversation")
+    for forward in forwards.prefetch_related("attachments"):
+        message_rewrite_logged(forward)
+
+
 def user_messages_erase(*, user: User) -> None:
     """Their reactions and the earlier versions of their messages go; the messages become "Deleted user"'s,
-    emptied (the default) or kept, as the retention policy says. Inside the erasure's transaction."""
+    emptied (the default) or kept, as the retention policy says, and so does their name on forwards of them.
+    Inside the erasure's transaction."""
     keep = RetentionPolicy.get_solo().erased_users_messages == RetentionPolicy.ErasedMessages.KEEP
     Reaction.objects.filter(user=user).delete()
     MessageRevision.objects.filter(message__sender=user).delete()
     if not keep:
         Reaction.objects.filter(message__sender=user).delete()
+        Pin.objects.filter(message__sender=user).delete()  # an emptied message is a deleted one: unpinned
         Message.attachments.through.objects.filter(message__sender=user).delete()
         Message.objects.filter(sender=user, deleted_at__isnull=True).update(
             body="", deleted_at=datetime.now(tz=UTC)
         )
+    forward_ids = [forward.pk for forward in _unname_forwards_of(user)]
     _leave_shared_conversations(user)
     transaction.on_commit(partial(_rewrite_recent_log, user.pk))
+    if forward_ids:
+        transaction.on_commit(partial(_rewrite_logged_forwards, forward_ids))

@@ -86,6 +86,7 @@ def _row(message: MessagePayload) -> Message:
         body=message["body"],
         client_id=message["client_id"],
         reply_to_id=message["reply_to"],
+        forwarded_from=message.get("forwarded_from"),  # absent from payloads queued before forwards existed
         created_at=datetime.fromisoformat(message["created_at"]),
     )
 

@@ -13,6 +13,8 @@ import type {
   MessagePage,
   NotificationSettings,
   Paginated,
+  Pin,
+  PinPolicy,
   PublicUser,
   RegisteredUser,
   StoredFile,
@@ -155,7 +157,7 @@ export function endpoints(client: ApiClient = api) {
       members: number[];
       is_public?: boolean;
     }) => r<Conversation>("conversations/", { method: "POST", body }),
-    updateConversation: (id: number, body: { title?: string; muted?: boolean }) =>
+    updateConversation: (id: number, body: { title?: string; muted?: boolean; pin_policy?: PinPolicy }) =>
       r<Conversation>(`conversations/${id}/`, { method: "PATCH", body }),
     addMember: (id: number, user: number) =>
       r<undefined>(`conversations/${id}/members/`, { method: "POST", body: { user } }),
@@ -178,6 +180,11 @@ export function endpoints(client: ApiClient = api) {
       r<undefined>(`messages/${id}/reactions/`, { method: "POST", body: { emoji } }),
     removeReaction: (id: string, emoji: string) =>
       r<undefined>(`messages/${id}/reactions/`, { method: "DELETE", body: { emoji } }),
+    pins: (id: number) => r<Pin[]>(`conversations/${id}/pins/`),
+    pin: (id: string) => r<Pin>(`messages/${id}/pin/`, { method: "PUT", body: {} }),
+    unpin: (id: string) => r<undefined>(`messages/${id}/pin/`, { method: "DELETE" }),
+    forward: (id: string, body: { conversation: number; client_id: string }) =>
+      r<Message>(`messages/${id}/forward/`, { method: "POST", body }),
     markRead: (id: number, seq: number) => r<undefined>(`conversations/${id}/read/`, { method: "POST", body: { seq } }),
 
     // --- files

@@ -24,9 +24,18 @@ export type Invitation = Schemas["Invitation"];
 export type DataExport = Schemas["DataExport"];
 export type TwoFactorStatus = Schemas["TwoFactorStatus"];
 export type TotpEnrolment = Schemas["TotpEnrolment"];
+export type Forward = Schemas["Forward"];
+export type PinPolicy = Schemas["PinPolicyEnum"];
 
-/** The socket message object (docs/protocol.md); REST adds `reactions`. */
-export type Message = Omit<Schemas["Message"], "reactions"> & { reactions?: ReactionSummary[] };
+/** The socket message object (docs/protocol.md); REST adds `reactions`. A message made here (pending) or kept
+ * from before forwards existed has no `forwarded_from`. */
+export type Message = Omit<Schemas["Message"], "reactions" | "forwarded_from"> & {
+  reactions?: ReactionSummary[];
+  forwarded_from?: Schemas["Forward"] | null;
+};
+
+/** A pinned message, as the pinned list shows it. */
+export type Pin = Omit<Schemas["Pin"], "message"> & { message: Message };
 
 export interface MessagePage {
   results: Message[];

@@ -26,6 +26,7 @@ export interface ConversationSummary {
   kind: "direct" | "group" | "channel";
   title: string;
   is_public: boolean;
+  pin_policy?: "members" | "admins";
 }
 
 /** Every change members see: each has a `seq` in its conversation's one order. */
@@ -44,7 +45,19 @@ export type OrderedEvent =
     }
   | { type: "read"; seq: number; conversation: number; user: number; up_to: number }
   | { type: "membership"; seq: number; conversation: ConversationSummary; user: number; state: "added" | "removed" }
-  | { type: "conversation.updated"; seq: number; conversation: ConversationSummary };
+  | { type: "conversation.updated"; seq: number; conversation: ConversationSummary }
+  | PinEvent;
+
+/** A message pinned (with the message as it is now) or unpinned (its id only). */
+export interface PinEvent {
+  type: "pin";
+  seq: number;
+  conversation: number;
+  message: Message | null;
+  message_id: string;
+  user: number;
+  state: "pinned" | "unpinned";
+}
 
 /** `sync` with `complete: true` reports conversations joined or left while away, outside any order. */
 export interface MembershipReport {
@@ -74,6 +87,7 @@ export const ORDERED_TYPES: ReadonlySet<string> = new Set([
   "read",
   "membership",
   "conversation.updated",
+  "pin",
 ]);
 
 export function isOrderedEvent(frame: ServerFrame): frame is OrderedEvent {

@@ -168,6 +168,8 @@ class Change {
       case "conversation.updated":
         this.titled(event.seq, event.conversation);
         break;
+      case "pin": // the pinned list is the store's (./pins); here it only takes its place in the order
+        break;
     }
   }
 
@@ -235,7 +237,8 @@ class Change {
   private titled(seq: number, summary: ConversationSummary): void {
     if (seq <= this.ledger.metaSeq) return;
     this.ledger = { ...this.ledger, metaSeq: seq };
-    this.conversation = { ...this.conversation, title: summary.title, is_public: summary.is_public };
+    const { title, is_public, pin_policy = this.conversation.pin_policy } = summary;
+    this.conversation = { ...this.conversation, title, is_public, pin_policy };
   }
 
   private member(user: number, seq: number, state: "added" | "removed"): void {

@@ -411,4 +411,30 @@ describe("ChatStore", () => {
     expect(t?.messages.map((m) => m.seq)).toEqual([57, 58, 59, 60]);
     expect(t?.hasMore).toBe(false);
   });
+
+  it("keeps the pinned list live: pins and unpins, edits and deletions, each event once", async () => {
+    const { store, socket, http } = await setup({ conversations: [conversation(1, { last_seq: 2 })] });
+    (http as unknown as { pins: unknown }).pins = vi.fn(async () => [
+      { message: msg(1), pinned_by: null, pinned_at: "2026-01-01T00:00:00Z" },
+    ]);
+    await store.loadPins(1);
+    const pinned = (seq: number): OrderedEvent => ({
+      type: "pin",
+      seq,
+      conversation: 1,
+      message: msg(2),
+      message_id: "m2",
+      user: 2,
+      state: "pinned",
+    });
+    socket.emit(pinned(3));
+    socket.emit(pinned(3)); // the same event again (a replay): listed once
+    const ids = () => store.getState().pins[1]?.map((p) => p.message.id);
+    expect(ids()).toEqual(["m2", "m1"]);
+    socket.emit({ type: "message.updated", seq: 4, conversation: 1, message: msg(2, { body: "edited" }) });
+    expect(store.getState().pins[1]?.[0]?.message.body).toBe("edited");
+    socket.emit({ type: "message.deleted", seq: 5, conversation: 1, id: "m1", by_moderator: false });
+    socket.emit({ type: "pin", seq: 6, conversation: 1, message: null, message_id: "m2", user: 1, state: "unpinned" });
+    expect(ids()).toEqual([]);
+  });
 });

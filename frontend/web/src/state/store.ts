@@ -27,6 +27,7 @@ import {
   type Timeline,
 } from "./messages";
 import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
+import { applyPin, fromRest, withMessage, withoutMessage, type Pinned } from "./pins";
 
 export interface SocketPort {
   readonly status: StatusInfo;
@@ -44,6 +45,8 @@ export interface ChatState extends SyncState {
   presence: Record<number, "online" | "offline">;
   /** People seen as senders or fetched by id: names for who reacted, in channels too. */
   users: Record<number, UserRef>;
+  /** conversation → its pinned messages, newest pin first (read when the conversation is opened) */
+  pins: Record<number, Pinned[]>;
   connection: StatusInfo;
   active: number | null;
   loadError: string | null;
@@ -127,6 +130,7 @@ export class ChatStore {
       presence: {},
       reads: {},
       users: {},
+      pins: {},
       connection: deps.socket.status,
       active: null,
       loadError: null,
@@ -500,6 +504,22 @@ export class ChatStore {
     if (news.length) this.set({ users: { ...known, ...Object.fromEntries(news.map((u) => [u.id, u])) } });
   }
 
+  /** Read a conversation's pinned list; `pin` events keep it current from then on. */
+  async loadPins(id: number): Promise<void> {
+    const pins = await this.deps.http.pins(id);
+    this.set({ pins: { ...this.state.pins, [id]: fromRest(pins) } });
+  }
+
+  /** Pin or unpin; the list changes with the `pin` event every member gets. Rejects with the refusal. */
+  async setPinned(messageId: string, pinned: boolean): Promise<void> {
+    await (pinned ? this.deps.http.pin(messageId) : this.deps.http.unpin(messageId));
+  }
+
+  /** Forward a message into another conversation of mine (sent, and acknowledged, like a message). */
+  async forward(messageId: string, conversation: number): Promise<Message> {
+    return this.deps.http.forward(messageId, { conversation, client_id: this.deps.uuid() });
+  }
+
   typing(conversation: number, state: "start" | "stop"): void {
     this.deps.socket.send({ type: "typing", conversation, state });
   }
@@ -542,9 +562,24 @@ export class ChatStore {
       return;
     }
     const { state, effects } = applyEvent(this.state, event, me.id);
-    if (state !== this.state) this.set(state);
+    if (state !== this.state) {
+      this.set(state);
+      this.updatePins(event);
+    }
     for (const effect of effects) this.run(effect);
     if (event.type === "message.new") this.onNewMessage(event.message, me.id);
+  }
+
+  /** A newly applied event's change to the conversation's pinned list, once that list is loaded. */
+  private updatePins(event: OrderedEvent): void {
+    const id = eventConversation(event);
+    const list = this.state.pins[id];
+    if (!list) return;
+    let next = list;
+    if (event.type === "pin") next = applyPin(list, event);
+    else if (event.type === "message.deleted") next = withoutMessage(list, event.id);
+    else if (event.type === "message.updated") next = withMessage(list, event.message);
+    if (next !== list) this.set({ pins: { ...this.state.pins, [id]: next } });
   }
 
   private onNewMessage(message: Message, me: number): void {

@@ -4,10 +4,14 @@ import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName } from "../lib/names";
 import { navigate } from "../lib/router";
 import { visibleMessages, type ChatMessage } from "../state/messages";
+import { mayPin, originalPath, type Pinned } from "../state/pins";
+import { sortConversations } from "../state/store";
 import { BackLink } from "./BackLink";
 import { Composer } from "./Composer";
 import { useApp, useChat } from "./context";
+import { ForwardDialog } from "./ForwardDialog";
 import { MessageItem } from "./MessageItem";
+import { PinnedDialog } from "./PinnedDialog";
 import { Icon } from "./Icon";
 import { useUploads } from "./useUploads";
 
@@ -22,6 +26,10 @@ export function ConversationView({ id }: { id: number }) {
   const timeline = state.timelines[id];
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [showPins, setShowPins] = useState(false);
+  const [forwarding, setForwarding] = useState<ChatMessage | null>(null);
+  const pins = state.pins[id];
   // Opened without a network (the page was loaded offline): opened again once the socket is back.
   const [unreachable, setUnreachable] = useState(false);
   const [attempt, setAttempt] = useState(0);
@@ -54,6 +62,10 @@ export function ConversationView({ id }: { id: number }) {
       if (store.getState().active === id) void store.open(null);
     };
   }, [id, store, http, attempt]);
+
+  useEffect(() => {
+    store.loadPins(id).catch(() => undefined); // the header shows no count until it can be read
+  }, [id, store, attempt]);
 
   // Once it has opened, focus goes into the conversation: the message box with a mouse, else the title
   // (a touch keyboard would cover the messages).
@@ -120,6 +132,18 @@ export function ConversationView({ id }: { id: number }) {
   const onReact = useCallback((m: ChatMessage, emoji: string) => store.react(m, emoji), [store]);
   const onRetry = useCallback((m: ChatMessage) => store.retry(m.conversation, m.client_id), [store]);
   const onDiscard = useCallback((m: ChatMessage) => store.discard(m.conversation, m.client_id), [store]);
+  const onPin = useCallback(
+    (m: ChatMessage, pinned: boolean) => {
+      setActionError(null);
+      store.setPinned(m.id, pinned).catch((e: unknown) => {
+        setActionError(e instanceof ApiError ? e.message : "Could not change the pin; try again.");
+      });
+    },
+    [store],
+  );
+  const onUnpin = useCallback((pinned: Pinned) => store.setPinned(pinned.message.id, false), [store]);
+  const onForward = useCallback((m: ChatMessage) => setForwarding(m), []);
+  const pinnedIds = useMemo(() => new Set(pins?.map((pinned) => pinned.message.id)), [pins]);
 
   if (error) {
     return (
@@ -159,6 +183,8 @@ export function ConversationView({ id }: { id: number }) {
   }
 
   const byId = new Map(timeline?.messages.map((m) => [m.id, m]));
+  const mayPinHere = mayPin(conversation);
+  const isMine = (conversationId: number) => conversationId in state.conversations;
   const subtitle =
     conversation.kind === "direct"
       ? peerStatus === "online"
@@ -195,6 +221,9 @@ export function ConversationView({ id }: { id: number }) {
             {peerStatus && <span className={`dot presence-${peerStatus}`} aria-hidden="true" />} {subtitle}
           </span>
         </div>
+        <button type="button" className="link pins-button" aria-haspopup="dialog" onClick={() => setShowPins(true)}>
+          <Icon name="pin" size={16} /> Pinned{pins ? ` (${pins.length})` : ""}
+        </button>
         <button
           type="button"
           className="icon"
@@ -232,6 +261,11 @@ export function ConversationView({ id }: { id: number }) {
           </button>
         )}
       </header>
+      {actionError && (
+        <p className="banner" role="alert">
+          {actionError}
+        </p>
+      )}
       {blockedNote && (
         <p className="banner" role="status">
           {blockedNote}
@@ -263,6 +297,11 @@ export function ConversationView({ id }: { id: number }) {
                 nameOf={nameOf}
                 compact={compact}
                 seenBy={m === myLast ? seenBy : null}
+                pinned={pinnedIds.has(m.id)}
+                mayPin={mayPinHere}
+                original={m.forwarded_from ? originalPath(m.forwarded_from, isMine) : null}
+                onPin={onPin}
+                onForward={onForward}
                 onReply={onReply}
                 onEdit={onEdit}
                 onDelete={onDelete}
@@ -285,6 +324,18 @@ export function ConversationView({ id }: { id: number }) {
         onCancelReply={() => setReplyTo(null)}
         uploads={uploads}
       />
+      {showPins && (
+        <PinnedDialog pins={pins} mayUnpin={mayPinHere} onUnpin={onUnpin} onClose={() => setShowPins(false)} />
+      )}
+      {forwarding && (
+        <ForwardDialog
+          message={forwarding}
+          conversations={sortConversations(state.conversations)}
+          me={me}
+          onForward={(target) => store.forward(forwarding.id, target.id)}
+          onClose={() => setForwarding(null)}
+        />
+      )}
       {dragging && <div className="drop-hint" aria-hidden="true">Drop files to attach</div>}
     </section>
   );

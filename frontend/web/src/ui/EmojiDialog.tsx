@@ -2,8 +2,9 @@
 // the picker nor its data is part of the first screen.
 import Picker from "emoji-picker-element/picker";
 import type { EmojiClickEvent } from "emoji-picker-element/shared";
-import { useEffect, useRef, type MouseEvent } from "react";
+import { useEffect, useRef } from "react";
 import { EMOJI_DATA_URL, normalizeEmoji } from "../lib/emoji";
+import { onBackdrop } from "./Dialog";
 import { Icon } from "./Icon";
 
 interface Props {
@@ -13,13 +14,6 @@ interface Props {
   quickLabel?: (emoji: string) => string;
   onPick: (emoji: string) => void;
   onClose: () => void;
-}
-
-/** A click on a modal dialog's backdrop reaches the dialog itself, outside its box. */
-function onBackdrop(event: MouseEvent<HTMLDialogElement>): boolean {
-  const box = event.currentTarget.getBoundingClientRect();
-  const outside = event.clientX < box.left || event.clientX > box.right || event.clientY < box.top || event.clientY > box.bottom;
-  return event.target === event.currentTarget && outside;
 }
 
 export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, onPick, onClose }: Props) {

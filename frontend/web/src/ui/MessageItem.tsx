@@ -3,6 +3,7 @@ import { displayName, formatTime, peopleList } from "../lib/names";
 import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
 import type { ChatMessage } from "../state/messages";
+import { navigate } from "../lib/router";
 import { Icon } from "./Icon";
 import { Attachments } from "./Attachments";
 
@@ -18,6 +19,13 @@ interface Props {
   nameOf: (userId: number) => string;
   compact: boolean;
   seenBy: string | null;
+  pinned: boolean;
+  /** The conversation's pin policy lets me pin and unpin. */
+  mayPin: boolean;
+  /** Where a forward's link back leads, when I may see its original. */
+  original: string | null;
+  onPin: (m: ChatMessage, pinned: boolean) => void;
+  onForward: (m: ChatMessage) => void;
   onReply: (m: ChatMessage) => void;
   onEdit: (m: ChatMessage, body: string) => void;
   onDelete: (m: ChatMessage) => void;
@@ -27,7 +35,7 @@ interface Props {
 }
 
 export const MessageItem = memo(function MessageItem(props: Props) {
-  const { message: m, parent, meId, nameOf, compact, seenBy } = props;
+  const { message: m, parent, meId, nameOf, compact, seenBy, pinned, mayPin, original } = props;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const [picking, setPicking] = useState(false);
@@ -75,6 +83,30 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             "Reply to an earlier message"
           )}
         </blockquote>
+      )}
+      {m.forwarded_from && !m.deleted && (
+        <p className="forwarded muted" data-testid="forwarded">
+          <Icon name="forward" size={14} /> Forwarded from {m.forwarded_from.sender_name}
+          {original && (
+            <>
+              {" · "}
+              <a
+                href={original}
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate(original);
+                }}
+              >
+                View original
+              </a>
+            </>
+          )}
+        </p>
+      )}
+      {pinned && !m.deleted && (
+        <p className="pinned-mark muted">
+          <Icon name="pin" size={14} /> Pinned
+        </p>
       )}
       {m.deleted ? (
         <p className="muted deleted">This message was deleted.</p>
@@ -149,6 +181,19 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           >
             <Icon name="smile" />
           </button>
+          <button type="button" className="icon" aria-label="Forward" aria-haspopup="dialog" onClick={() => props.onForward(m)}>
+            <Icon name="forward" />
+          </button>
+          {mayPin && (
+            <button
+              type="button"
+              className="icon"
+              aria-label={pinned ? "Unpin message" : "Pin message"}
+              onClick={() => props.onPin(m, !pinned)}
+            >
+              <Icon name="pin" />
+            </button>
+          )}
           {mine && (
             <button
               type="button"

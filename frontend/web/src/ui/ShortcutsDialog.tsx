@@ -17,7 +17,7 @@ const MESSAGE_BOX: Row[] = [
   [[":"], "Emoji by short name, e.g. :tada: — pick with ↑ ↓ and Enter or Tab"],
 ];
 const MESSAGES: Row[] = [
-  [["Tab"], "From the message list into a message's Reply, Add reaction, Edit and Delete buttons"],
+  [["Tab"], "From the message list into a message's Reply, Add reaction, Forward, Pin, Edit and Delete buttons"],
   [["↑ ↓"], "Scroll the focused message list (Page Up, Page Down, Home, End too)"],
 ];
 
