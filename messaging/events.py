@@ -23,6 +23,22 @@ class SenderPayload(TypedDict):
     display_name: str
 
 
+class PreviewImagePayload(TypedDict):
+    url: str  # Parley's own URL for the copy it made; never the remote one
+    width: int
+    height: int
+
+
+class LinkPreviewPayload(TypedDict):
+    """A URL of the body, unfurled by the previews app (docs/protocol.md, "Link previews")."""
+
+    url: str
+    title: str
+    description: str
+    site_name: str
+    image: PreviewImagePayload | None
+
+
 class MessagePayload(TypedDict):
     id: str
     conversation: int
@@ -35,6 +51,7 @@ class MessagePayload(TypedDict):
     edited_at: str | None
     deleted: bool
     attachments: list[AttachmentPayload]
+    previews: list[LinkPreviewPayload]
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -69,6 +86,7 @@ def new_message_payload(
         "edited_at": None,
         "deleted": False,
         "attachments": attachments or [],
+        "previews": [],  # added once the message is stored and its URLs unfurled
     }
 
 
@@ -87,6 +105,7 @@ def message_payload(message: Message) -> MessagePayload:
         "edited_at": iso(message.edited_at),
         "deleted": deleted,
         "attachments": [] if deleted else [attachment_payload(f) for f in message.attachments.all()],
+        "previews": [] if deleted else message.previews,
     }
 
 

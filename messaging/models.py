@@ -85,6 +85,8 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     attachments = models.ManyToManyField("files.StoredFile", blank=True, related_name="messages")
+    # Link previews of the URLs in the body (messaging.events.LinkPreviewPayload), added once unfurled.
+    previews = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
