@@ -19,7 +19,8 @@ def page(title: str, description: str = "", image: str = "", extra_head: str = "
         tags += f'<meta property="og:description" content="{description}">'
     if image:
         tags += f'<meta property="og:image" content="{image}">'
-    return f"<!doctype html><html><head><title>ignored</title>{tags}{extra_head}</head><body>x</body></html>".encode()
+    head = f"<title>ignored</title>{tags}{extra_head}"
+    return f"<!doctype html><html><head>{head}</head><body>x</body></html>".encode()
 
 
 def png(width: int = 640, height: int = 480) -> bytes:

@@ -47,7 +47,7 @@ def test_by_default_the_running_local_site_is_refused_without_a_request(site: Si
 
 
 @pytest.mark.parametrize(
-    "address, public",
+    ("address", "public"),
     [
         ("93.184.215.14", True),
         ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", True),
@@ -63,7 +63,7 @@ def test_public_addresses(address, public):
 
 
 @pytest.mark.parametrize(
-    "url, reason",
+    ("url", "reason"),
     [
         ("ftp://127.0.0.1/file", "scheme"),
         ("file:///etc/passwd", "scheme"),
