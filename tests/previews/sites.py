@@ -12,14 +12,14 @@ from PIL import Image
 Route = Callable[["_Handler"], None]
 
 
-def page(title: str, description: str = "", image: str = "", extra_head: str = "") -> bytes:
+def page(title: str, description: str = "", image: str = "") -> bytes:
     """An HTML page describing itself with Open Graph tags."""
     tags = f'<meta property="og:title" content="{title}">'
     if description:
         tags += f'<meta property="og:description" content="{description}">'
     if image:
         tags += f'<meta property="og:image" content="{image}">'
-    head = f"<title>ignored</title>{tags}{extra_head}"
+    head = f"<title>ignored</title>{tags}"
     return f"<!doctype html><html><head>{head}</head><body>x</body></html>".encode()
 
 

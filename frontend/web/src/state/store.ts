@@ -330,6 +330,7 @@ export class ChatStore {
       edited_at: null,
       deleted: false,
       attachments: options.attachments ?? [],
+      previews: [],
       reactions: [],
       state: "pending",
     };
@@ -453,6 +454,7 @@ export class ChatStore {
         edited_at: null,
         deleted: false,
         attachments: record.attachments,
+        previews: [],
         reactions: [],
         state: retried ? "pending" : "failed",
         error: retried ? undefined : record.failure?.detail,
