@@ -1,16 +1,20 @@
 """What previews does when messaging tells it something (messaging.signals)."""
 
+import logging
+import threading
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.dispatch import receiver
 
 from messaging.events import MessagePayload
 from messaging.signals import messages_stored
 from previews.tasks import unfurl_message_task
 from previews.urls import urls_in
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(messages_stored)
@@ -20,4 +24,22 @@ def unfurl_links(sender: Any, messages: list[MessagePayload], **kwargs: Any) -> 
         return
     for message in messages:
         if urls_in(message["body"]):
-            transaction.on_commit(partial(unfurl_message_task.delay, message["id"]))
+            transaction.on_commit(partial(_queue, message["id"]))
+
+
+def _queue(message_id: str) -> None:
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        unfurl_message_task.delay(message_id)
+        return
+    # Embedded mode: Celery would run the task in place, holding up the send — and every database call of
+    # the process, which share one thread — for as long as the site takes to answer. It runs beside instead.
+    threading.Thread(target=_unfurl_beside, args=(message_id,), name="link-preview", daemon=True).start()
+
+
+def _unfurl_beside(message_id: str) -> None:
+    try:
+        unfurl_message_task(message_id)
+    except Exception:
+        logger.exception("link preview failed", extra={"message_id": message_id})
+    finally:
+        connections.close_all()
