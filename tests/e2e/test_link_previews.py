@@ -57,5 +57,7 @@ def test_a_link_unfurls_into_an_accessible_preview_card(browser, live_server_url
     assert not [r for r in requested if r.startswith(site.origin)]
     # and the card is accessible: a link named by its text, the image decorative
     assert axe_violations(reader) == []
+    reader.emulate_media(color_scheme="dark")
+    assert axe_violations(reader) == []
     shot(reader, "link-preview")
     context.close()
