@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from core import metrics
 from files import content
 from files import storage as file_storage
 from messaging import services as messaging_services
@@ -73,11 +74,13 @@ def _fill(preview: LinkPreview, url: str) -> None:
         page = fetcher.fetch(url, accept=PAGE_TYPES, max_bytes=settings.PREVIEW_MAX_PAGE_BYTES)
     except fetcher.FetchRefused as refusal:
         logger.info("link preview refused", extra={"url": url, "reason": str(refusal)})
+        metrics.LINK_PREVIEW_FETCHES.labels(outcome="refused").inc()
         preview.found, preview.title, preview.description, preview.site_name = False, "", "", ""
         preview.image_key, preview.image_width, preview.image_height = "", None, None
         return
     summary = html.summarise(html.decode(page.body, page.charset), base_url=page.url)
     preview.found = bool(summary.title or summary.description)
+    metrics.LINK_PREVIEW_FETCHES.labels(outcome="found" if preview.found else "nothing").inc()
     preview.title, preview.description, preview.site_name = (
         summary.title,
         summary.description,

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from kombu import Queue
+from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from chatproject.celery import app as celery_app
@@ -61,15 +62,18 @@ def test_a_message_with_a_link_shows_its_preview_to_members(
 
 def test_each_url_is_fetched_once_while_its_preview_is_fresh(allow_site: Site, ada, team, settings):
     url = allow_site.serve("/news", page("News"))
+    found_before, refused_before = fetches("found"), fetches("refused")
     for _ in range(2):
         message_unfurl(message_id=store_message(team, ada, seq=Message.objects.count() + 1, body=url).id)
     assert allow_site.hits == {"/news": 1}
+    assert fetches("found") == found_before + 1
     assert Message.objects.filter(previews__0__title="News").count() == 2
     # failures are cached too: a dead link is not asked again for every message naming it
     missing = allow_site.url("/gone")
     assert not link_preview_get(missing).found
     assert not link_preview_get(missing).found
     assert allow_site.hits["/gone"] == 1
+    assert fetches("refused") == refused_before + 1
     # once stale, fetched again
     settings.PREVIEW_CACHE_SECONDS = 0
     assert link_preview_get(url).title == "News"
@@ -151,3 +155,7 @@ def queued(queue_name: str) -> int:
         queue = Queue(queue_name, durable=True).bind(connection.default_channel)
         declared: Any = queue.queue_declare(passive=True)
         return int(declared.message_count)
+
+
+def fetches(outcome: str) -> float:
+    return REGISTRY.get_sample_value("parley_link_preview_fetches_total", {"outcome": outcome}) or 0.0
