@@ -4,13 +4,14 @@ import logging
 import threading
 from functools import partial
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.dispatch import receiver
 
 from messaging.events import MessagePayload
-from messaging.signals import messages_stored
+from messaging.signals import message_edited, messages_stored
 from previews.tasks import unfurl_message_task
 from previews.urls import urls_in
 
@@ -25,6 +26,13 @@ def unfurl_links(sender: Any, messages: list[MessagePayload], **kwargs: Any) -> 
     for message in messages:
         if urls_in(message["body"]):
             transaction.on_commit(partial(_queue, message["id"]))
+
+
+@receiver(message_edited)
+def unfurl_edited_links(sender: Any, message_id: UUID, body: str, **kwargs: Any) -> None:
+    """An edit may bring new links: unfurl the message again (the links it kept come from the cache)."""
+    if settings.PREVIEWS_ENABLED and urls_in(body):
+        transaction.on_commit(partial(_queue, str(message_id)))
 
 
 def _queue(message_id: str) -> None:

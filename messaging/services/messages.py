@@ -19,6 +19,7 @@ from messaging.delivery.send import message_send
 from messaging.events import LinkPreviewPayload, MessagePayload
 from messaging.models import ConversationEvent, Message, MessageRevision, Reaction
 from messaging.services.eventlog import event_record
+from messaging.signals import message_edited
 from realtime.frames import to_json
 
 Kind = ConversationEvent.Kind
@@ -78,6 +79,7 @@ def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
     message.previews = [p for p in message.previews if p["url"] in new_body]
     message.save(update_fields=["body", "edited_at", "previews"])
     _record_change(message, Kind.MESSAGE_UPDATED)
+    message_edited.send(sender=Message, message_id=message.id, body=new_body)
     return message
 
 

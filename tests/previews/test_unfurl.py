@@ -125,6 +125,18 @@ def test_an_edit_drops_the_previews_of_links_it_removes(allow_site: Site, ada, t
     assert [p["title"] for p in message.previews] == ["Two"]
 
 
+def test_an_edit_that_adds_a_link_unfurls_it(allow_site: Site, ada, team, django_capture_on_commit_callbacks):
+    message = store_message(team, ada, body="no link yet")
+    url = allow_site.serve("/later", page("Later"))
+    with django_capture_on_commit_callbacks(execute=True):
+        message_edit(user=ada, message_id=message.id, body=f"now: {url}")
+    task = take_queued_task("celery")
+    assert task.headers["argsrepr"] == repr((str(message.id),))
+    unfurl_message_task(str(message.id))
+    message.refresh_from_db()
+    assert [p["title"] for p in message.previews] == ["Later"]
+
+
 def test_links_in_code_are_not_unfurled_and_few_are(allow_site: Site, ada, team, settings):
     settings.PREVIEW_MAX_PER_MESSAGE = 2
     urls = [allow_site.serve(f"/p{n}", page(f"P{n}")) for n in range(4)]
