@@ -35,10 +35,33 @@ def message_unfurl(*, message_id: UUID) -> bool:
     )
     if body is None:
         return False
-    previews = [preview_payload(p) for p in map(link_preview_get, urls_in(body)) if p.found]
-    if not previews:
+    found = [preview for preview in map(link_preview_get, urls_in(body)) if preview.found]
+    if not found:
         return False
+    through = LinkPreview.messages.through
+    through.objects.bulk_create(
+        [through(linkpreview_id=preview.pk, message_id=message_id) for preview in found],
+        ignore_conflicts=True,
+    )
+    previews = [preview_payload(preview) for preview in found]
     return messaging_services.message_previews_set(message_id=message_id, body=body, previews=previews)
+
+
+def link_previews_purge_stale(*, batch: int = 1000) -> int:
+    """Remove previews (rows and images) not fetched for PREVIEW_KEEP_DAYS that no message still shows:
+    the cache would otherwise keep every URL ever posted. Returns how many went."""
+    cutoff = datetime.now(tz=UTC) - timedelta(days=settings.PREVIEW_KEEP_DAYS)
+    shown = LinkPreview.messages.through.objects.filter(message__deleted_at__isnull=True)
+    stale = (
+        LinkPreview.objects.filter(fetched_at__lt=cutoff)
+        .exclude(pk__in=shown.values("linkpreview_id"))
+        .values_list("pk", "image_key")[:batch]
+    )
+    rows = list(stale)
+    LinkPreview.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    for _, image_key in rows:
+        file_storage.delete_file(image_key)
+    return len(rows)
 
 
 def link_preview_get(url: str) -> LinkPreview:

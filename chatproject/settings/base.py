@@ -415,6 +415,8 @@ PREVIEW_MAX_IMAGE_BYTES = env.int("PREVIEW_MAX_IMAGE_BYTES", default=5 * 1024 * 
 # A URL's preview (or its failure) is reused for this long before it is fetched again.
 PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=24 * 60 * 60)
 PREVIEW_FAILURE_CACHE_SECONDS = env.int("PREVIEW_FAILURE_CACHE_SECONDS", default=60 * 60)
+# A preview no message shows any more is removed (with its image) once not fetched for this many days.
+PREVIEW_KEEP_DAYS = env.int("PREVIEW_KEEP_DAYS", default=30)
 # TESTS ONLY: hosts (as written in the URL) whose addresses are not checked, so that tests can unfurl their
 # own servers on 127.0.0.1. Never set in production: it reopens exactly what the fetcher closes.
 PREVIEW_ALLOWED_TEST_HOSTS = env.list("PREVIEW_ALLOWED_TEST_HOSTS", default=[])
@@ -425,6 +427,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "messaging-purge-expired-messages": {
         "task": "messaging.tasks.purge_expired_messages_task",
+        "schedule": timedelta(hours=1),
+    },
+    "previews-purge-stale-link-previews": {
+        "task": "previews.tasks.purge_stale_link_previews_task",
         "schedule": timedelta(hours=1),
     },
     "accounts-purge-expired-data-exports": {

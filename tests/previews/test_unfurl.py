@@ -3,18 +3,21 @@ the image), the per-URL cache, the task queued when a message with a link is sto
 member would notice as no preview at all."""
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from kombu import Queue
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from chatproject.celery import app as celery_app
 from messaging.models import ConversationEvent, Message
-from messaging.services import message_edit, messages_store
+from messaging.services import message_delete, message_edit, messages_store
 from previews.models import LinkPreview
-from previews.services import link_preview_get, message_unfurl
+from previews.services import link_preview_get, link_previews_purge_stale, message_unfurl
 from previews.tasks import unfurl_message_task
 from tests.conftest import take_queued_task
 from tests.messaging.factories import acknowledged_payload, store_message
@@ -171,3 +174,27 @@ def queued(queue_name: str) -> int:
 
 def fetches(outcome: str) -> float:
     return REGISTRY.get_sample_value("parley_link_preview_fetches_total", {"outcome": outcome}) or 0.0
+
+
+def test_stale_previews_no_message_shows_are_purged_with_their_images(
+    allow_site: Site, ada, team, media, settings
+):
+    allow_site.serve("/pic.png", png(), "image/png")
+    shown, unshown, deleted = (
+        allow_site.serve(f"/{name}", page(name, image="/pic.png")) for name in ("shown", "unshown", "deleted")
+    )
+    message_unfurl(message_id=store_message(team, ada, seq=1, body=shown).id)
+    link_preview_get(unshown)  # fetched, but the message naming it was never unfurled
+    gone = store_message(team, ada, seq=2, body=deleted)
+    message_unfurl(message_id=gone.id)
+    message_delete(user=ada, message_id=gone.id)
+    images = dict(LinkPreview.objects.values_list("title", "image_key"))
+    # while fresh, nothing goes
+    assert link_previews_purge_stale() == 0
+    # once not fetched for PREVIEW_KEEP_DAYS, only what no remaining message shows goes, its image with it
+    LinkPreview.objects.update(fetched_at=timezone.now() - timedelta(days=settings.PREVIEW_KEEP_DAYS + 1))
+    assert link_previews_purge_stale() == 2
+    assert list(LinkPreview.objects.values_list("title", flat=True)) == ["shown"]
+    assert default_storage.exists(images["shown"])
+    assert not default_storage.exists(images["unshown"])
+    assert not default_storage.exists(images["deleted"])
