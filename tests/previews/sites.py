@@ -1,12 +1,19 @@
 """A real web site on 127.0.0.1 for the preview fetcher to unfurl: pages, images, redirects, a huge page
 and one that never answers, each a route of a threaded HTTP server started by the test."""
 
+import datetime
 import io
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from PIL import Image
 
 Route = Callable[["_Handler"], None]
@@ -34,13 +41,15 @@ class Site:
     """The server and what it was asked: `hits` counts requests per path."""
 
     server: ThreadingHTTPServer
+    scheme: str = "http"
+    host: str = "127.0.0.1"
     routes: dict[str, Route] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)  # lets a hanging route finish
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{self.scheme}://{self.host}:{self.server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.origin + path
@@ -112,11 +121,44 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def start_site() -> Site:
+def start_site(*, tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Site:
+    """The site on 127.0.0.1; with `tls`, over HTTPS, named `host` in its URLs."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
-    site = Site(server)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    site = Site(server, scheme="https" if tls else "http", host=host)
     handler = type("Handler", (_Handler,), {"site": site})
     server.RequestHandlerClass = handler
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return site
+
+
+def certificate(name: str, directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context with a self-signed certificate for `name`, and the certificate's file, which a
+    client must trust (SSL_CERT_FILE) to accept it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(tz=datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / f"{name}.crt", directory / f"{name}.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context, cert_file

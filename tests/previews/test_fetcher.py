@@ -7,7 +7,7 @@ import pytest
 
 from previews.fetcher import FetchRefused, fetch, is_public_address
 from previews.services import IMAGE_TYPES, PAGE_TYPES
-from tests.previews.sites import Site, page, png
+from tests.previews.sites import Site, certificate, page, png, start_site
 
 
 def fetch_page(url: str, max_bytes: int = 100_000):
@@ -146,3 +146,24 @@ def test_only_the_accepted_types_are_fetched(allow_site: Site):
 def test_error_statuses_are_refused(allow_site: Site):
     with pytest.raises(FetchRefused, match="HTTP 404"):
         fetch_page(allow_site.url("/missing"))
+
+
+@pytest.mark.parametrize(("certified", "works"), [("localhost", True), ("elsewhere.test", False)])
+def test_https_connects_to_the_checked_address_and_verifies_the_name(
+    certified, works, settings, tmp_path, monkeypatch
+):
+    """The connection goes to the address the fetcher checked, yet TLS checks the certificate against the
+    URL's name (sent in SNI), not that address: a certificate for another name is refused."""
+    tls, cert_file = certificate(certified, tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    settings.PREVIEW_ALLOWED_TEST_HOSTS = ["localhost"]
+    secure = start_site(tls=tls, host="localhost")
+    try:
+        url = secure.serve("/", page("Secure"))
+        if works:
+            assert b'content="Secure"' in fetch_page(url).body
+        else:
+            with pytest.raises(FetchRefused, match="certificate|hostname"):
+                fetch_page(url)
+    finally:
+        secure.stop()
