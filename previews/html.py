@@ -1,6 +1,7 @@
 """What a page says about itself (title, description, image), read from its HTML with the standard
 library's parser: Open Graph first, then the plain <title> and description."""
 
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -92,7 +93,14 @@ def summarise(html: str, *, base_url: str) -> PageSummary:
     )
 
 
+# <meta charset="…"> or <meta http-equiv="Content-Type" content="…; charset=…">, near the top of a page.
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9._-]+)""", re.IGNORECASE)
+
+
 def decode(body: bytes, charset: str | None) -> str:
+    """The page's text, in the charset its header names, else its <meta>, else UTF-8."""
+    if charset is None and (declared := META_CHARSET.search(body[:2048])):
+        charset = declared.group(1).decode("ascii")
     try:
         return body.decode(charset or "utf-8", errors="replace")
     except LookupError:  # a charset Python does not know

@@ -140,6 +140,13 @@ def test_an_edit_that_adds_a_link_unfurls_it(allow_site: Site, ada, team, django
     assert [p["title"] for p in message.previews] == ["Later"]
 
 
+def test_a_page_in_another_charset_reads_right(allow_site: Site, ada, team):
+    latin = '<html><head><meta charset="iso-8859-1"><title>Caf\u00e9 cr\u00e8me</title></head></html>'
+    url = allow_site.serve("/cafe", latin.encode("latin-1"), "text/html")
+    message_unfurl(message_id=store_message(team, ada, body=url).id)
+    assert Message.objects.get().previews[0]["title"] == "Caf\u00e9 cr\u00e8me"
+
+
 def test_links_in_code_are_not_unfurled_and_few_are(allow_site: Site, ada, team, settings):
     settings.PREVIEW_MAX_PER_MESSAGE = 2
     urls = [allow_site.serve(f"/p{n}", page(f"P{n}")) for n in range(4)]
