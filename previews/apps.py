@@ -5,4 +5,4 @@ class PreviewsConfig(AppConfig):
     name = "previews"
 
     def ready(self) -> None:
-        from previews import receivers  # noqa: F401  (connects them)
+        from previews import checks, receivers  # noqa: F401  (registers and connects them)

@@ -4,6 +4,7 @@ test, and everything it refuses — above all, by default, every address that is
 import time
 
 import pytest
+from django.core.checks import run_checks
 
 from previews.fetcher import FetchRefused, fetch, is_public_address
 from previews.services import IMAGE_TYPES, PAGE_TYPES
@@ -37,6 +38,12 @@ def test_by_default_no_address_off_the_public_internet_is_fetched(url, settings)
     assert settings.PREVIEW_ALLOWED_TEST_HOSTS == []
     with pytest.raises(FetchRefused, match="non-public address"):
         fetch_page(url)
+
+
+def test_the_allow_list_is_flagged_by_the_system_checks(settings):
+    assert not [m for m in run_checks() if m.id == "previews.W001"]
+    settings.PREVIEW_ALLOWED_TEST_HOSTS = ["127.0.0.1"]
+    assert [m.id for m in run_checks() if m.id.startswith("previews.")] == ["previews.W001"]
 
 
 def test_by_default_the_running_local_site_is_refused_without_a_request(site: Site):
