@@ -12,6 +12,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("notifications.api.urls")),
     path("", include("messaging.api.urls")),
     path("", include("files.api.urls")),
+    path("", include("previews.api.urls")),
     path("", include("moderation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -69,6 +69,11 @@ DEAD_LETTERED = Counter(
     "Messages parked on the dead-letter queue, by reason: unstorable or retries_exhausted.",
     ["reason"],
 )
+LINK_PREVIEW_FETCHES = Counter(
+    "parley_link_preview_fetches",
+    "Link preview fetches (cache misses) by outcome: found, nothing (no title or description), refused.",
+    ["outcome"],
+)
 PUSH_DELIVERIES = Counter(
     "parley_push_deliveries",
     "Web push attempts by outcome: sent, gone, failed, retry, busy, done, gave_up.",

@@ -35,6 +35,22 @@ class ForwardPayload(TypedDict):
     sender_name: str
 
 
+class PreviewImagePayload(TypedDict):
+    url: str  # Parley's own URL for the copy it made; never the remote one
+    width: int
+    height: int
+
+
+class LinkPreviewPayload(TypedDict):
+    """A URL of the body, unfurled by the previews app (docs/protocol.md, "Link previews")."""
+
+    url: str
+    title: str
+    description: str
+    site_name: str
+    image: PreviewImagePayload | None
+
+
 class MessagePayload(TypedDict):
     id: str
     conversation: int
@@ -48,6 +64,7 @@ class MessagePayload(TypedDict):
     deleted: bool
     attachments: list[AttachmentPayload]
     forwarded_from: ForwardPayload | None
+    previews: list[LinkPreviewPayload]
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -84,6 +101,7 @@ def new_message_payload(
         "deleted": False,
         "attachments": attachments or [],
         "forwarded_from": forwarded_from,
+        "previews": [],  # added once the message is stored and its URLs unfurled
     }
 
 
@@ -103,6 +121,7 @@ def message_payload(message: Message) -> MessagePayload:
         "deleted": deleted,
         "attachments": [] if deleted else [attachment_payload(f) for f in message.attachments.all()],
         "forwarded_from": message.forwarded_from,
+        "previews": [] if deleted else message.previews,
     }
 
 

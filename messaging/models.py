@@ -102,6 +102,8 @@ class Message(models.Model):
     # A forward's origin: {"message", "conversation", "sender_name"} (messaging.events.ForwardPayload).
     forwarded_from = models.JSONField(null=True, blank=True)
     attachments = models.ManyToManyField("files.StoredFile", blank=True, related_name="messages")
+    # Link previews of the URLs in the body (messaging.events.LinkPreviewPayload), added once unfurled.
+    previews = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

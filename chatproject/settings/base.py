@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "messaging",
     "files",
     "notifications",
+    "previews",
     "moderation",
     "frontend",
     "django_prometheus",  # HTTP and database metrics (issue #10, docs/operations.md)
@@ -401,6 +402,24 @@ CELERY_TASK_ROUTES = {
 FILES_UPLOAD_URL_EXPIRE_SECONDS = env.int("FILES_UPLOAD_URL_EXPIRE_SECONDS", default=600)
 FILES_DOWNLOAD_URL_EXPIRE_SECONDS = env.int("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", default=300)
 FILES_PENDING_MAX_AGE = timedelta(days=1)  # uploads never completed are removed after this
+# --- Link previews (previews app): URLs in messages unfurled by a Celery task through an SSRF-safe fetcher
+# (docs/architecture.md, "Link previews").
+PREVIEWS_ENABLED = env.bool("PREVIEWS_ENABLED", default=True)
+PREVIEW_MAX_PER_MESSAGE = env.int("PREVIEW_MAX_PER_MESSAGE", default=3)
+PREVIEW_CONNECT_TIMEOUT_SECONDS = env.float("PREVIEW_CONNECT_TIMEOUT_SECONDS", default=3.0)
+PREVIEW_READ_TIMEOUT_SECONDS = env.float("PREVIEW_READ_TIMEOUT_SECONDS", default=5.0)
+PREVIEW_TOTAL_TIMEOUT_SECONDS = env.float("PREVIEW_TOTAL_TIMEOUT_SECONDS", default=8.0)  # redirects included
+PREVIEW_MAX_REDIRECTS = env.int("PREVIEW_MAX_REDIRECTS", default=3)
+PREVIEW_MAX_PAGE_BYTES = env.int("PREVIEW_MAX_PAGE_BYTES", default=1024 * 1024)
+PREVIEW_MAX_IMAGE_BYTES = env.int("PREVIEW_MAX_IMAGE_BYTES", default=5 * 1024 * 1024)
+# A URL's preview (or its failure) is reused for this long before it is fetched again.
+PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=24 * 60 * 60)
+PREVIEW_FAILURE_CACHE_SECONDS = env.int("PREVIEW_FAILURE_CACHE_SECONDS", default=60 * 60)
+# A preview no message shows any more is removed (with its image) once not fetched for this many days.
+PREVIEW_KEEP_DAYS = env.int("PREVIEW_KEEP_DAYS", default=30)
+# TESTS ONLY: hosts (as written in the URL) whose addresses are not checked, so that tests can unfurl their
+# own servers on 127.0.0.1. Never set in production: it reopens exactly what the fetcher closes.
+PREVIEW_ALLOWED_TEST_HOSTS = env.list("PREVIEW_ALLOWED_TEST_HOSTS", default=[])
 CELERY_BEAT_SCHEDULE = {
     "files-purge-stale-uploads": {
         "task": "files.tasks.purge_stale_uploads_task",
@@ -408,6 +427,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "messaging-purge-expired-messages": {
         "task": "messaging.tasks.purge_expired_messages_task",
+        "schedule": timedelta(hours=1),
+    },
+    "previews-purge-stale-link-previews": {
+        "task": "previews.tasks.purge_stale_link_previews_task",
         "schedule": timedelta(hours=1),
     },
     "accounts-purge-expired-data-exports": {

@@ -109,6 +109,20 @@ class ForwardSerializer(serializers.Serializer):
     sender_name = serializers.CharField(help_text="The name of the original's author.")
 
 
+class PreviewImageSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Parley's copy of the page's image (a path of this API)")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
+class LinkPreviewSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    site_name = serializers.CharField()
+    image = PreviewImageSerializer(allow_null=True)
+
+
 class MessageSerializer(serializers.Serializer):
     """The protocol's message object (messaging.events.MessagePayload, built there) plus a summary of
     reactions. The fields document it for OpenAPI; `to_representation` returns the payload itself. A forward
@@ -126,6 +140,7 @@ class MessageSerializer(serializers.Serializer):
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted = serializers.BooleanField()
     attachments = StoredFileSerializer(many=True)
+    previews = LinkPreviewSerializer(many=True)
     reactions = ReactionSummarySerializer(many=True)
     forwarded_from = ForwardSerializer(allow_null=True, help_text="Where a forwarded message came from.")
 

@@ -16,9 +16,10 @@ from core.errors import Refused
 from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
 from messaging.delivery.send import message_send
-from messaging.events import ForwardPayload, MessagePayload
+from messaging.events import ForwardPayload, LinkPreviewPayload, MessagePayload
 from messaging.models import ConversationEvent, Message, MessageRevision, Pin, Reaction
 from messaging.services.eventlog import event_record
+from messaging.signals import message_edited
 from realtime.frames import to_json
 
 Kind = ConversationEvent.Kind
@@ -91,9 +92,26 @@ def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
     MessageRevision.objects.create(message=message, body=message.body, editor=user)  # for moderators
     message.body = new_body
     message.edited_at = datetime.now(tz=UTC)
-    message.save(update_fields=["body", "edited_at"])
+    # A preview stays only while its URL does: an edit never shows a link the body no longer has.
+    message.previews = [p for p in message.previews if p["url"] in new_body]
+    message.save(update_fields=["body", "edited_at", "previews"])
     _record_change(message, Kind.MESSAGE_UPDATED)
+    message_edited.send(sender=Message, message_id=message.id, body=new_body)
     return message
+
+
+@transaction.atomic
+def message_previews_set(*, message_id: UUID, body: str, previews: list[LinkPreviewPayload]) -> bool:
+    """Show the link previews made from `body` under the message, for every member, live and on sync.
+    Nothing changes if the message was deleted or edited since (its body is no longer `body`), or already
+    shows them. Returns whether it changed."""
+    message = Message.objects.select_for_update().filter(pk=message_id).select_related("conversation").first()
+    if message is None or message.is_deleted or message.body != body or message.previews == previews:
+        return False
+    message.previews = previews
+    message.save(update_fields=["previews"])
+    _record_change(message, Kind.MESSAGE_UPDATED)
+    return True
 
 
 @transaction.atomic

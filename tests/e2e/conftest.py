@@ -67,6 +67,7 @@ def parley_server(tmp_path_factory: pytest.TempPathFactory, mail_server: SmtpSer
         THROTTLE_AUTH_IP="1000/min",
         THROTTLE_AUTH_USERNAME="1000/min",
         EMAIL_URL=mail_server.url,
+        PREVIEW_ALLOWED_TEST_HOSTS="127.0.0.1",  # the link preview test's own site (test_link_previews.py)
     )
     manage(env, "collectstatic", "--noinput", "-v0")
     log = (data_dir / "daphne.log").open("wb")

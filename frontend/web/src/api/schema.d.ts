@@ -677,6 +677,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/previews/{preview_id}/image/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Parley's copy of a link preview's image (its URL is in the preview; the page's own is never used). */
+        get: operations["v1_previews_image_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/push/key/": {
         parameters: {
             query?: never;
@@ -1318,6 +1335,14 @@ export interface components {
          * @enum {string}
          */
         KindEnum: "direct" | "group" | "channel";
+        LinkPreview: {
+            /** Format: uri */
+            url: string;
+            title: string;
+            description: string;
+            site_name: string;
+            image: components["schemas"]["PreviewImage"] | null;
+        };
         LoginSession: {
             readonly id: string;
             readonly device: string;
@@ -1385,6 +1410,7 @@ export interface components {
             edited_at: string | null;
             deleted: boolean;
             attachments: components["schemas"]["StoredFile"][];
+            previews: components["schemas"]["LinkPreview"][];
             reactions: components["schemas"]["ReactionSummary"][];
             /** @description Where a forwarded message came from. */
             forwarded_from: components["schemas"]["Forward"] | null;
@@ -1544,6 +1570,12 @@ export interface components {
          * @enum {string}
          */
         PinPolicyEnum: "members" | "admins";
+        PreviewImage: {
+            /** @description Parley's copy of the page's image (a path of this API) */
+            url: string;
+            width: number;
+            height: number;
+        };
         /** @description What anyone may see of a user: never the email, never the password hash. */
         PublicUser: {
             readonly id: number;
@@ -7067,6 +7099,96 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "throttled",
+                     *         "detail": "Request was throttled.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    v1_previews_image_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preview_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Embedded mode: the bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description S3: redirect to a presigned GET valid for a few minutes */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "detail": "Authentication credentials were not provided.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (or the account is suspended: code `account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "permission_denied",
+                     *         "detail": "You do not have permission to perform this action.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such file, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Rate limited: retry after `Retry-After` seconds */
             429: {

@@ -13,6 +13,7 @@ export type ConversationKind = Schemas["KindEnum"];
 export type NotifyLevel = Schemas["NotificationPreferences"]["direct"];
 export type UserRef = Schemas["Sender"];
 export type Attachment = Schemas["StoredFile"];
+export type LinkPreview = Schemas["LinkPreview"];
 export type ReactionSummary = Schemas["ReactionSummary"];
 export type StoredFile = Schemas["StoredFile"];
 export type UploadTicket = Schemas["FileUpload"];

@@ -216,6 +216,7 @@ function payload(m: StoredMessage): Message {
     edited_at: m.edited_at,
     deleted: m.deleted,
     attachments: [],
+    previews: [],
   };
 }
 

@@ -66,6 +66,15 @@ describe("applyEvent", () => {
     expect(state.conversations[1]?.last_message?.body).toBe("newest");
   });
 
+  it("shows link previews when they arrive, without marking the message edited, and a later deletion drops them", () => {
+    const preview = { url: "https://example.com/", title: "Example", description: "", site_name: "", image: null };
+    const unfurled: OrderedEvent = { type: "message.updated", seq: 4, conversation: 1, message: msg(3, { previews: [preview] }) };
+    const { state } = run(known(conversation(1), []), [newMessage(3), unfurled]);
+    expect(state.timelines[1]?.messages[0]).toMatchObject({ previews: [preview], edited_at: null, body: "message 3" });
+    const removal: OrderedEvent = { type: "message.deleted", seq: 5, conversation: 1, id: "m3", by_moderator: false };
+    expect(run(state, [removal]).state.timelines[1]?.messages[0]).toMatchObject({ deleted: true, previews: [] });
+  });
+
   it("erases a deleted message at once, and a history copy read later cannot bring its body back", () => {
     const reacted = msg(3, { reactions: [{ emoji: "👍", count: 1, users: [2] }], attachments: [] });
     const start = known(conversation(1, { last_seq: 3, last_message: msg(3) }), [reacted]);

@@ -67,7 +67,7 @@ export function applyPatch<M extends Message>(message: M, patch: MessagePatch | 
 
 /** A deleted message keeps its id and seq; its body, attachments and reactions are gone. */
 function erased<M extends Message>(message: M): M {
-  return { ...message, deleted: true, body: "", attachments: [], reactions: [] };
+  return { ...message, deleted: true, body: "", attachments: [], previews: [], reactions: [] };
 }
 
 const asSent = (message: Message, previous?: ChatMessage): ChatMessage => ({

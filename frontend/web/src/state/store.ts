@@ -334,6 +334,7 @@ export class ChatStore {
       edited_at: null,
       deleted: false,
       attachments: options.attachments ?? [],
+      previews: [],
       reactions: [],
       state: "pending",
     };
@@ -457,6 +458,7 @@ export class ChatStore {
         edited_at: null,
         deleted: false,
         attachments: record.attachments,
+        previews: [],
         reactions: [],
         state: retried ? "pending" : "failed",
         error: retried ? undefined : record.failure?.detail,

@@ -26,6 +26,7 @@ export function msg(seq: number, extra: Partial<Message> = {}): Message {
     edited_at: null,
     deleted: false,
     attachments: [],
+    previews: [],
     ...extra,
   };
 }

@@ -6,6 +6,7 @@ import type { ChatMessage } from "../state/messages";
 import { navigate } from "../lib/router";
 import { Icon } from "./Icon";
 import { Attachments } from "./Attachments";
+import { LinkPreviews } from "./LinkPreviews";
 
 const EmojiDialog = lazy(() => import("./EmojiDialog"));
 
@@ -125,6 +126,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       )}
       {m.edited_at && !m.deleted && <span className="muted edited"> (edited)</span>}
       {!m.deleted && <Attachments items={m.attachments} />}
+      {!m.deleted && <LinkPreviews items={m.previews} />}
       {m.state === "pending" && <span className="send-state muted">Sending…</span>}
       {m.state === "failed" && (
         <span className="send-state failed" role="alert">
