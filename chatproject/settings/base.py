@@ -100,7 +100,19 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
 # --- Redis: fan-out between workers (realtime.hub: pub/sub, not a Channels layer), seqs and the recent
 # log, cache (throttles) and presence; in-process stand-ins without it.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+# Redis Cluster (docs/scaling.md): REDIS_CLUSTER_URLS=redis://host:port,... (some or all of its nodes), or
+# REDIS_URL=redis+cluster://host:port,host:port. REDIS_URL then names the first node, for what only needs
+# to know that Redis is there (core.redis.redis_enabled) and the pub/sub namespace (database 0).
+REDIS_CLUSTER_URLS = env.list("REDIS_CLUSTER_URLS", default=[])
+if REDIS_URL.startswith("redis+cluster://"):
+    REDIS_CLUSTER_URLS = [
+        f"redis://{node}" for node in REDIS_URL.removeprefix("redis+cluster://").split("/")[0].split(",")
+    ]
+if REDIS_CLUSTER_URLS:
+    REDIS_URL = REDIS_CLUSTER_URLS[0]
+if REDIS_CLUSTER_URLS:
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisClusterCache", "LOCATION": REDIS_CLUSTER_URLS}}
+elif REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
