@@ -10,6 +10,8 @@ import environ
 from csp.constants import NONE, SELF
 from kombu import Queue
 
+from core.queues import typed_queue
+
 from .embedded import read_or_create_secret_key, read_or_create_vapid_keys
 
 env = environ.Env()
@@ -136,15 +138,22 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SERIALIZER = "json"
 # Durable queues (Celery publishes persistent messages by default). A persistence task rejected for good is
 # dead-lettered by RabbitMQ to "persistence.dead", which no worker consumes: operators re-queue from there.
+# The persistence and push queues are quorum queues (RABBITMQ_QUEUE_TYPE; "classic" is the old kind): on a
+# RabbitMQ cluster a quorum queue keeps every confirmed message through the loss of a minority of nodes; on
+# one node it works as before. A quorum queue is bound to a topic exchange of its own name, so that Celery's
+# countdowns use RabbitMQ's native delayed delivery (quorum queues have no global QoS to hold them in a
+# worker). A queue declared earlier with the other type is converted, messages kept, by
+# `manage.py convert_queues` (docs/operations.md; scripts/stack.sh runs it before starting the stack).
+RABBITMQ_QUEUE_TYPE = env.str("RABBITMQ_QUEUE_TYPE", default="quorum")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue("celery", durable=True),
-    Queue(
+    typed_queue(
         "persistence",
-        durable=True,
-        queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "persistence.dead"},
+        RABBITMQ_QUEUE_TYPE,
+        {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "persistence.dead"},
     ),
-    Queue("push", durable=True),
+    typed_queue("push", RABBITMQ_QUEUE_TYPE),
 )
 CELERY_DEAD_LETTER_QUEUE = "persistence.dead"
 # Once a web worker's event loop sends this many messages per second, it queues at most one persistence task

@@ -1,0 +1,40 @@
+"""The delivery promise on a Redis Cluster: the full stack (2 web workers, Celery on RabbitMQ) runs on a
+6-node cluster, and the master that holds a conversation's journal and channel is killed (SIGKILL) while its
+members talk. Its replica is promoted; sockets on the lost shard resubscribe and catch up; sends during the
+failover fail loudly and succeed on retry; every acknowledged message is delivered to every member exactly
+once, in order, and stored exactly once — including those acknowledged only to the lost master, since the
+durable acknowledgement is RabbitMQ's."""
+
+import asyncio
+
+import pytest
+
+from tests.cluster.conftest import cluster_worker_ws
+from tests.cluster.redis_cluster import RedisCluster
+from tests.stack.client import ChatClient
+from tests.stack.test_delivery import stream_through_fault
+
+pytestmark = [pytest.mark.stack, pytest.mark.cluster]
+
+
+def journal_master(redis_cluster: RedisCluster, conversation_id: int) -> int:
+    return redis_cluster.master_of(f"seq:{{conv:{conversation_id}}}")
+
+
+async def test_killing_the_master_of_a_conversation_loses_nothing(cluster_stack, redis_cluster):
+    clients = [ChatClient(cluster_worker_ws(1 + n % 2), cluster_stack.user()) for n in range(4)]
+    killed: list[int] = []
+
+    async def kill_master(acked):
+        conversation = acked[0]["conversation"]
+        port = journal_master(redis_cluster, conversation)
+        masters_before = redis_cluster.masters()
+        await asyncio.to_thread(redis_cluster.kill, port)
+        killed.append(port)
+        await asyncio.to_thread(redis_cluster.wait_until_ok, without=port)  # its replica took over
+        assert journal_master(redis_cluster, conversation) not in masters_before
+        await asyncio.to_thread(redis_cluster.start_node, port)  # back, as a replica of the new master
+        await asyncio.to_thread(redis_cluster.wait_until_ok)
+
+    acked = await stream_through_fault(cluster_stack, clients, kill_master)
+    assert killed and len({m["seq"] for m in acked}) == len(acked)
