@@ -59,6 +59,8 @@ def convert(connection: Connection, queue: Queue) -> int:
         queue.bind(channel).declare()
         _move_all(channel, holding.bind(channel), queue.name)
         holding.bind(channel).delete()
+        if holding.exchange.name:
+            holding.exchange.bind(channel).delete()
     return moved
 
 
@@ -90,7 +92,11 @@ def _move_all(channel: Any, source: Queue, target: str) -> int:
             content_encoding=message.content_encoding,
             delivery_mode=2,
             retry=False,
-            **{k: v for k, v in (message.properties or {}).items() if k in ("correlation_id", "reply_to", "priority")},
+            **{
+                k: v
+                for k, v in (message.properties or {}).items()
+                if k in ("correlation_id", "reply_to", "priority")
+            },
         )
         message.ack()
         moved += 1

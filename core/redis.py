@@ -60,7 +60,9 @@ def pubsub_namespace(url: str) -> str:
 def get_redis() -> redis.Redis:
     if cluster_enabled():
         return cast(redis.Redis, new_cluster_client())
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=SOCKET_TIMEOUT_SECONDS, health_check_interval=30)
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=SOCKET_TIMEOUT_SECONDS, health_check_interval=30
+    )
 
 
 def new_cluster_client() -> redis.cluster.RedisCluster:
@@ -85,7 +87,9 @@ def new_async_cluster_client(**options: object) -> aiocluster.RedisCluster:
 def _credentials() -> dict[str, str]:
     """The first URL's user name and password, for every node."""
     parts = urlsplit(settings.REDIS_CLUSTER_URLS[0])
-    return {key: value for key, value in (("username", parts.username), ("password", parts.password)) if value}
+    return {
+        key: value for key, value in (("username", parts.username), ("password", parts.password)) if value
+    }
 
 
 def _new_async_client() -> aioredis.Redis:

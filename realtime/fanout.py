@@ -1,8 +1,8 @@
 """Broadcast to sockets through the hub (realtime.hub). Channels: `conv.<id>` reaches every socket of a
 conversation's members, `user.<id>` every socket of one user, both prefixed with the Redis database's
 namespace (core.redis.pubsub_namespace). On a Redis Cluster a conversation's channel carries its hash tag
-(`conv.{conv:<id>}`): its broadcasts go to the shard that holds its journal. Each event is serialised to text once, here, not per
-recipient."""
+(`conv.{conv:<id>}`): its broadcasts go to the shard that holds its journal. Each event is serialised to
+text once, here, not per recipient."""
 
 import time
 from typing import Any

@@ -31,6 +31,8 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 from django.conf import settings
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from core import metrics
@@ -308,18 +310,22 @@ class ClusterHub(RedisHub):
         await self._cluster.initialize()  # once: the client keeps its slot map, refreshed on MOVED
         for channel in channels:
             node = self._cluster.get_node_from_key(channel)
-            link = self._links.get(node.name)
-            if link is None:
-                client = aioredis.Redis(host=node.host, port=node.port, health_check_interval=30)
-                link = self._links[node.name] = _ShardLink(client.pubsub(), set())
-            await link.pubsub.ssubscribe(channel)
+            link = self._links.get(node.name) or _ShardLink(self._node_pubsub(node.host, node.port), set())
+            await link.pubsub.ssubscribe(channel)  # a node that is down raises: the link is not kept
+            self._links[node.name] = link
             link.channels.add(channel)
             if link.reader is None or link.reader.done():
                 link.reader = asyncio.create_task(self._read_link(node.name, link), name="hub-shard-reader")
 
+    @staticmethod
+    def _node_pubsub(host: str, port: int) -> PubSub:
+        # No retries of its own: a node that went away is the hub's to handle (its channels move).
+        client = aioredis.Redis(host=host, port=port, health_check_interval=30, retry=Retry(NoBackoff(), 0))
+        return client.pubsub()
+
     async def _unsubscribe(self, channels: list[str]) -> None:
         async with self._commands:
-            for link in self._links.values():
+            for link in list(self._links.values()):
                 mine = [channel for channel in channels if channel in link.channels]
                 link.channels.difference_update(mine)
                 try:

@@ -98,6 +98,23 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends."
 )
+# Read replicas (core.db_router): history, search and list reads go to one of them, unless the user wrote in
+# the last few seconds; everything else goes to the primary.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    DATABASES[f"replica{_number}"] = {
+        **env.db_url_config(_url),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},  # tests have one database; tests/test_db_router.py says why
+    }
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django_prometheus.middleware.PrometheusAfterMiddleware"),
+        "core.db_router.PinAfterWriteMiddleware",
+    )
 
 # --- Redis: fan-out between workers (realtime.hub: pub/sub, not a Channels layer), seqs and the recent
 # log, cache (throttles) and presence; in-process stand-ins without it.

@@ -80,7 +80,9 @@ class RedisCluster:
         for port in self.ports:
             pid_file = self.directory / str(port) / "redis.pid"
             if pid_file.exists():
-                subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True, timeout=10)
+                subprocess.run(
+                    ["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True, timeout=10
+                )
 
     def kill(self, port: int) -> None:
         """SIGKILL a node: no goodbye to the cluster, as when a machine dies."""
@@ -90,27 +92,46 @@ class RedisCluster:
     def client(self, port: int) -> redis.Redis:
         return redis.Redis(port=port, socket_timeout=5)
 
-    def masters(self) -> list[int]:
-        """The ports of the masters that are up, by asking a node that is."""
+    def live_client(self, *, without: int | None = None) -> redis.Redis:
+        """A client of a node that answers (not `without`)."""
         for port in self.ports:
+            if port == without:
+                continue
+            client = self.client(port)
             try:
-                nodes = self.client(port).execute_command("CLUSTER NODES")
+                client.ping()
             except redis.RedisError:
                 continue
-            return sorted(
-                int(address.rsplit(":", 1)[1])
-                for address, node in nodes.items()
-                if "master" in node["flags"] and "fail" not in node["flags"]
-            )
+            return client
         raise AssertionError("no cluster node answers")
 
-    def master_of(self, key: str) -> int:
-        node = self.client(self.masters()[0])
+    def masters(self) -> list[int]:
+        """The ports of the masters not known to have failed."""
+        nodes = self.live_client().execute_command("CLUSTER NODES")
+        return sorted(
+            int(address.rsplit(":", 1)[1])
+            for address, node in nodes.items()
+            if "master" in node["flags"] and "fail" not in node["flags"]
+        )
+
+    def master_of(self, key: str, *, without: int | None = None) -> int:
+        """The port of the master that serves `key`'s slot, as a live node (not `without`) sees it."""
+        node = self.live_client(without=without)
         node_slot = int(node.execute_command("CLUSTER KEYSLOT", key))
         for entry in node.execute_command("CLUSTER SLOTS"):
             if int(entry[0]) <= node_slot <= int(entry[1]):
                 return int(entry[2][1])
         raise AssertionError(f"no master serves {key}")
+
+    def wait_for_failover(self, key: str, killed: int) -> int:
+        """Until a replica serves `key`'s slot in place of the killed master, and the cluster is ok again;
+        returns the new master's port."""
+        deadline = time.monotonic() + READY_SECONDS
+        while (master := self.master_of(key, without=killed)) == killed:
+            assert time.monotonic() < deadline, "no replica was promoted"
+            time.sleep(0.05)
+        self.wait_until_ok(without=killed)
+        return master
 
     def wait_until_ok(self, *, without: int | None = None) -> None:
         """Until every node up (all but `without`) says the cluster is ok: every slot served."""

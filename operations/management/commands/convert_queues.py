@@ -11,7 +11,9 @@ from operations.broker import broker_connection
 
 
 class Command(BaseCommand):
-    help = "Declare the task queues as configured, converting classic ones to quorum (or back), messages kept."
+    help = (
+        "Declare the task queues as configured, converting classic ones to quorum (or back), messages kept."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.CELERY_TASK_ALWAYS_EAGER:
