@@ -151,10 +151,12 @@ end
     return check + script
 
 
-# Cluster only: a new conversation's counter, under this master's replication id.
+# Cluster only: a counter (KEYS[1]) starts at ARGV[1] under this master's replication id (KEYS[2]); a lost
+# one also marks its conversation recovering (KEYS[3]) for ARGV[2] seconds.
 INITIALISE_SCRIPT = """
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 redis.call('SET', KEYS[2], string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)'))
+if KEYS[3] then redis.call('SET', KEYS[3], 1, 'EX', ARGV[2], 'NX') end
 """
 
 RELEASE_SCRIPT = """
@@ -300,11 +302,12 @@ def initialise_lost_counter(conversation_id: int) -> None:
     """A conversation's counter is gone (Redis restarted empty): restart it above everything stored, and
     look client_ids up in storage for a while (RECOVERY_SECONDS)."""
     stored = selectors.conversation_last_seq(conversation_id=conversation_id)
-    pipe = get_redis().pipeline(transaction=False)
     if cluster_enabled():
-        pipe.eval(INITIALISE_SCRIPT, 2, *counter_keys(conversation_id), stored + SEQ_RESUME_GAP)
-    else:
-        pipe.set(seq_key(conversation_id), stored + SEQ_RESUME_GAP, nx=True)
+        keys = [*counter_keys(conversation_id), recovering_key(conversation_id)]
+        get_redis().eval(INITIALISE_SCRIPT, 3, *keys, stored + SEQ_RESUME_GAP, RECOVERY_SECONDS)
+        return
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.set(seq_key(conversation_id), stored + SEQ_RESUME_GAP, nx=True)
     pipe.set(recovering_key(conversation_id), 1, ex=RECOVERY_SECONDS, nx=True)
     pipe.execute()
 
