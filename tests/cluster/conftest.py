@@ -28,6 +28,11 @@ def cluster_worker_ws(index: int) -> str:
     return f"ws://127.0.0.1:{int(CLUSTER_STACK_ENV['STACK_WORKER_BASE_PORT']) + index - 1}/ws/"
 
 
+def cluster_stack_command(*args: str) -> None:
+    """scripts/stack.sh for the cluster stack (its REDIS_URL names the test cluster)."""
+    stack_command(*args, env={**CLUSTER_STACK_ENV, "REDIS_URL": RedisCluster().url})
+
+
 @pytest.fixture(scope="session")
 def redis_cluster() -> Iterator[RedisCluster]:
     cluster = RedisCluster()
@@ -40,12 +45,15 @@ def redis_cluster() -> Iterator[RedisCluster]:
 
 @pytest.fixture(scope="session")
 def cluster_stack(redis_cluster: RedisCluster) -> Iterator[Stack]:
-    env = {**CLUSTER_STACK_ENV, "REDIS_URL": redis_cluster.url}
     ensure_vhost(CLUSTER_VHOST)
-    stack_command("down", env=env)
-    stack_command("up", env=env)
+    cluster_stack_command("down")
+    cluster_stack_command("up")
     try:
         with requests.Session() as http:
-            yield Stack(http, url=f"http://127.0.0.1:{env['STACK_PORT']}", database_url=env["DATABASE_URL"])
+            url, database_url = (
+                f"http://127.0.0.1:{CLUSTER_STACK_ENV['STACK_PORT']}",
+                CLUSTER_STACK_ENV["DATABASE_URL"],
+            )
+            yield Stack(http, url=url, database_url=database_url)
     finally:
-        stack_command("down", env=env)
+        cluster_stack_command("down")
