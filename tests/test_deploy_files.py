@@ -253,3 +253,30 @@ def test_every_deployment_starts_web_workers_through_the_script(compose_config):
     for text in (COMPOSE_FILE.read_text(), DOCKERFILE.read_text(), STACK_SCRIPT.read_text()):
         assert "uvicorn chatproject" not in text
         assert '"uvicorn", "chatproject' not in text
+
+
+# --- Clustered engines (docker/k8s/cluster): operators' resources and Helm values, checked offline
+
+
+def _cluster_file(name: str) -> dict:
+    return yaml.safe_load((K8S_DIR / "cluster" / name).read_text())
+
+
+def test_k8s_redis_cluster_has_three_masters_each_with_a_replica():
+    values = _cluster_file("redis-cluster.values.yaml")
+    assert values["cluster"]["nodes"] == 6
+    assert values["cluster"]["replicas"] == 1
+
+
+def test_k8s_rabbitmq_cluster_has_three_nodes_for_quorum_queues():
+    resource = _cluster_file("rabbitmq-cluster.yaml")
+    assert resource["kind"] == "RabbitmqCluster"
+    assert resource["spec"]["replicas"] == 3
+    assert "quorum_queue.initial_cluster_size = 3" in resource["spec"]["rabbitmq"]["additionalConfig"]
+
+
+def test_k8s_postgres_cluster_has_streaming_replicas():
+    resource = _cluster_file("postgres-cluster.yaml")
+    assert resource["kind"] == "Cluster"
+    assert resource["apiVersion"].startswith("postgresql.cnpg.io/")
+    assert resource["spec"]["instances"] >= 2
