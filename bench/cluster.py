@@ -25,6 +25,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
@@ -57,12 +58,13 @@ async def _subscribe_and_count(variant, ports, expected, ready, counts) -> None:
     if variant == "cluster-sharded":  # one connection per master that serves a channel, as ClusterHub
         cluster = AsyncCluster(startup_nodes=[ClusterNode("127.0.0.1", p) for p in ports])
         await cluster.initialize()
-        by_node: dict[tuple[str, int], list[str]] = {}
+        by_node: dict[tuple[str, int | str], list[str]] = {}
         for name in channels:
             node = cluster.get_node_from_key(name)
+            assert node is not None, f"no node serves {name}"
             by_node.setdefault((node.host, node.port), []).append(name)
         for (host, port), names in by_node.items():
-            pubsub = aioredis.Redis(host=host, port=port).pubsub()
+            pubsub = aioredis.Redis(host=host, port=int(port)).pubsub()
             for name in names:
                 await pubsub.ssubscribe(name)
             pubsubs.append(pubsub)
@@ -90,6 +92,7 @@ async def _subscribe_and_count(variant, ports, expected, ready, counts) -> None:
 
 
 async def publish(variant: str, ports: list[int], messages: int) -> None:
+    client: Any
     if variant == "single":
         client = aioredis.Redis(port=ports[0])
         send: Callable = lambda pipe, name: pipe.publish(name, PAYLOAD)  # noqa: E731

@@ -91,12 +91,8 @@ def _move_all(channel: Any, source: Queue, target: str) -> int:
             content_type=message.content_type,
             content_encoding=message.content_encoding,
             delivery_mode=2,
+            correlation_id=(message.properties or {}).get("correlation_id"),
             retry=False,
-            **{
-                k: v
-                for k, v in (message.properties or {}).items()
-                if k in ("correlation_id", "reply_to", "priority")
-            },
         )
         message.ack()
         moved += 1

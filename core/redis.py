@@ -7,7 +7,7 @@ hash tag, `conversation_tag`, so one conversation's scripts and pipelines stay o
 
 from functools import cache
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import redis
 import redis.asyncio as aioredis
@@ -71,7 +71,8 @@ def new_cluster_client() -> redis.cluster.RedisCluster:
         startup_nodes=nodes,
         socket_timeout=SOCKET_TIMEOUT_SECONDS,
         socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-        **_credentials(),
+        username=_first_url().username,
+        password=_first_url().password,
     )
 
 
@@ -79,27 +80,28 @@ def get_async_redis() -> aioredis.Redis:
     return _async_clients.get()
 
 
-def new_async_cluster_client(**options: object) -> aiocluster.RedisCluster:
+def new_async_cluster_client(
+    *, max_connections: int = 100, socket_timeout: float = SOCKET_TIMEOUT_SECONDS
+) -> aiocluster.RedisCluster:
     nodes = [aiocluster.ClusterNode(host, port) for host, port in cluster_nodes()]
-    return aiocluster.RedisCluster(startup_nodes=nodes, **_credentials(), **options)  # type: ignore[arg-type]
+    return aiocluster.RedisCluster(
+        startup_nodes=nodes,
+        max_connections=max_connections,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        username=_first_url().username,
+        password=_first_url().password,
+    )
 
 
-def _credentials() -> dict[str, str]:
-    """The first URL's user name and password, for every node."""
-    parts = urlsplit(settings.REDIS_CLUSTER_URLS[0])
-    return {
-        key: value for key, value in (("username", parts.username), ("password", parts.password)) if value
-    }
+def _first_url() -> SplitResult:
+    """The first node's URL: its user name and password are every node's."""
+    return urlsplit(settings.REDIS_CLUSTER_URLS[0])
 
 
 def _new_async_client() -> aioredis.Redis:
     if cluster_enabled():
-        client = new_async_cluster_client(
-            max_connections=ASYNC_POOL_SIZE,
-            socket_timeout=SOCKET_TIMEOUT_SECONDS,
-            socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-        )
-        return cast(aioredis.Redis, client)
+        return cast(aioredis.Redis, new_async_cluster_client(max_connections=ASYNC_POOL_SIZE))
     # Blocking: a burst (hundreds of sockets connecting or leaving at once) waits for a free connection
     # instead of failing with MaxConnectionsError, as redis-py's default pool does past its limit.
     pool = aioredis.BlockingConnectionPool.from_url(

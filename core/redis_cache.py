@@ -15,13 +15,16 @@ class RedisClusterCacheClient(RedisCacheClient):
 
     def get_many(self, keys: Any) -> dict[Any, Any]:
         values = get_redis().mget_nonatomic(list(keys))  # type: ignore[attr-defined]
-        return {k: self._serializer.loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
+        return {k: self._serializer_().loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
 
-    def set_many(self, data: dict[Any, Any], timeout: int | None) -> None:
+    def set_many(self, data: Any, timeout: Any) -> None:
         pipeline = get_redis().pipeline(transaction=False)
         for key, value in data.items():
-            pipeline.set(key, self._serializer.dumps(value), ex=timeout)
+            pipeline.set(key, self._serializer_().dumps(value), ex=timeout)
         pipeline.execute()
+
+    def _serializer_(self) -> Any:
+        return self._serializer  # type: ignore[attr-defined]  # Django's, set in __init__ (not in the stubs)
 
 
 class RedisClusterCache(RedisCache):

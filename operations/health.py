@@ -26,7 +26,7 @@ def _check_database() -> None:
 def _check_redis() -> None:
     """Fan-out, seqs and the journal live there (embedded mode has none: nothing to reach)."""
     if cluster_enabled():  # every slot served: each shard's master answers
-        get_redis().ping(target_nodes="primaries")  # type: ignore[call-arg]
+        get_redis().ping(target_nodes="primaries")
     elif settings.REDIS_URL:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=CHECK_TIMEOUT_SECONDS)
         with client:

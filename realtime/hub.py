@@ -310,6 +310,8 @@ class ClusterHub(RedisHub):
         await self._cluster.initialize()  # once: the client keeps its slot map, refreshed on MOVED
         for channel in channels:
             node = self._cluster.get_node_from_key(channel)
+            if node is None:  # the cluster serves no node for its slot right now (a failover)
+                raise RedisError(f"no node serves {channel}")
             link = self._links.get(node.name) or _ShardLink(self._node_pubsub(node.host, node.port), set())
             await link.pubsub.ssubscribe(channel)  # a node that is down raises: the link is not kept
             self._links[node.name] = link
@@ -318,9 +320,11 @@ class ClusterHub(RedisHub):
                 link.reader = asyncio.create_task(self._read_link(node.name, link), name="hub-shard-reader")
 
     @staticmethod
-    def _node_pubsub(host: str, port: int) -> PubSub:
+    def _node_pubsub(host: str, port: int | str) -> PubSub:
         # No retries of its own: a node that went away is the hub's to handle (its channels move).
-        client = aioredis.Redis(host=host, port=port, health_check_interval=30, retry=Retry(NoBackoff(), 0))
+        client = aioredis.Redis(
+            host=host, port=int(port), health_check_interval=30, retry=Retry(NoBackoff(), 0)
+        )
         return client.pubsub()
 
     async def _unsubscribe(self, channels: list[str]) -> None:

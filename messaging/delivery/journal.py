@@ -134,7 +134,7 @@ return {1, redis.call('INCR', KEYS[2])}
 """
 
 
-def counter_checked(script: str, seq: str) -> str:
+def counter_checked(script: str, seq: int) -> str:
     """On a cluster, `script` preceded by the failover check of its counter (KEYS index `seq`), whose writer
     key is the script's last key: a counter last written under another replication id (its master failed
     and a replica that may lack the latest increments took over) is dropped, so that it is initialised

@@ -27,7 +27,7 @@ def publish(connection, name: str, bodies: list[str]) -> None:
         producer.publish(body, exchange="", routing_key=name, delivery_mode=2, retry=False)
 
 
-def drain(connection, queue: Queue) -> list[str]:
+def drain(connection, queue: Queue) -> list:
     bound, bodies = queue.bind(connection.default_channel), []
     while (message := bound.get(no_ack=True, accept=None)) is not None:
         bodies.append(message.body.decode() if isinstance(message.body, bytes) else message.body)
