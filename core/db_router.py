@@ -25,7 +25,8 @@ _replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
 
 
 def replica_aliases() -> list[str]:
-    return [alias for alias in settings.DATABASES if alias.startswith("replica")]
+    aliases: list[str] = settings.DATABASE_REPLICAS
+    return aliases
 
 
 class ReplicaRouter:

@@ -101,8 +101,9 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
 # Read replicas (core.db_router): history, search and list reads go to one of them, unless the user wrote in
 # the last few seconds; everything else goes to the primary.
 DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
-for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
-    DATABASES[f"replica{_number}"] = {
+DATABASE_REPLICAS = [f"replica{number}" for number in range(1, len(DATABASE_REPLICA_URLS) + 1)]
+for _alias, _url in zip(DATABASE_REPLICAS, DATABASE_REPLICA_URLS, strict=True):
+    DATABASES[_alias] = {
         **env.db_url_config(_url),
         "ENGINE": DATABASES["default"]["ENGINE"],
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLI
 @pytest.fixture
 def replica(settings):
     """The router and its middleware, as DATABASE_REPLICA_URLS installs them."""
+    settings.DATABASE_REPLICAS = [REPLICA]
     settings.DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "core.db_router.PinAfterWriteMiddleware"]
     return connections[REPLICA]
