@@ -287,6 +287,7 @@ class ClusterHub(RedisHub):
         self._cluster = new_async_cluster_client(socket_timeout=5)
         self._links: dict[str, _ShardLink] = {}
         self._commands = asyncio.Lock()  # subscription changes, one at a time (see RedisHub)
+        self._moving: set[asyncio.Task[None]] = set()
 
     async def publish(self, channel: str, broadcast: Broadcast) -> None:
         await get_async_redis().spublish(channel, broadcast.encode())
@@ -294,8 +295,13 @@ class ClusterHub(RedisHub):
     async def _subscribe(self, new: list[str], wanted: list[str]) -> None:
         if new:
             self._expect_confirmations(new)
-            async with self._commands:
-                await self._subscribe_on_owners(new)
+            try:
+                async with self._commands:
+                    await self._subscribe_on_owners(new)
+            except (RedisError, OSError):  # a master this worker knew is gone: find where they are served now
+                moving = asyncio.get_running_loop().create_task(self._move(new))
+                self._moving.add(moving)  # a task nothing refers to may be collected before it ends
+                moving.add_done_callback(self._moving.discard)
         pending = [self._confirmations[c] for c in wanted if c in self._confirmations]
         if not pending:
             return
