@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv migrate run demo test lint format services system-deps stack stack-down clean bench lighthouse
+.PHONY: help venv migrate run demo test test-cluster lint format services system-deps stack stack-down clean bench lighthouse
 
 help:
 	@echo "make run | demo | test | lint | stack | stack-down | lighthouse"
@@ -81,6 +81,11 @@ format: $(STAMP)
 test: $(STAMP) system-deps services lint web
 	cd $(WEB) && npm run check
 	$(VENV)/bin/pytest
+
+# tests/cluster alone (`make test` runs it too): a 6-node Redis Cluster from redis-server, the stack on it,
+# a master killed and the Celery worker killed mid-stream (~3 minutes).
+test-cluster: $(STAMP) system-deps services web
+	$(VENV)/bin/pytest tests/cluster
 
 stack: $(STAMP) system-deps web
 	scripts/stack.sh up

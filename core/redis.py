@@ -1,21 +1,51 @@
 """Shared Redis clients for the full-stack mode (REDIS_URL). One pool per process, or per event loop
-for the asyncio client, since redis.asyncio connections belong to the loop that opened them."""
+for the asyncio client, since redis.asyncio connections belong to the loop that opened them.
+
+With REDIS_CLUSTER_URLS (or a redis+cluster:// REDIS_URL) the clients are redis-py's cluster clients,
+typed as the single-server ones: every command Parley sends works on both (per-conversation keys share a
+hash tag, `conversation_tag`, so one conversation's scripts and pipelines stay on one slot)."""
 
 from functools import cache
+from typing import cast
+from urllib.parse import SplitResult, urlsplit
 
 import redis
 import redis.asyncio as aioredis
+import redis.asyncio.cluster as aiocluster
+import redis.cluster
 from django.conf import settings
 from redis.connection import parse_url
 
 from core.per_loop import PerLoop
 
-ASYNC_POOL_SIZE = 200  # connections per worker process
+ASYNC_POOL_SIZE = 200  # connections per worker process (per node, on a cluster)
 ASYNC_POOL_WAIT_SECONDS = 5
+SOCKET_TIMEOUT_SECONDS = 5
 
 
 def redis_enabled() -> bool:
     return bool(settings.REDIS_URL)
+
+
+def cluster_enabled() -> bool:
+    return bool(settings.REDIS_CLUSTER_URLS)
+
+
+def cluster_nodes() -> list[tuple[str, int]]:
+    """The cluster's startup nodes, (host, port), as configured."""
+    nodes = []
+    for url in settings.REDIS_CLUSTER_URLS:
+        parts = urlsplit(url)
+        nodes.append((parts.hostname or "127.0.0.1", parts.port or 6379))
+    return nodes
+
+
+def conversation_tag(conversation_id: int) -> str:
+    """What names a conversation in its Redis keys and channel. On a cluster, a hash tag: every key of the
+    conversation (seq counter, recent log, idempotency records) and its pub/sub channel hash to one slot,
+    so its Lua scripts and pipelines run on one shard and its broadcasts go to that shard alone. A single
+    server keeps the plain id (the keys' names are unchanged)."""
+    return f"{{conv:{conversation_id}}}" if cluster_enabled() else str(conversation_id)
 
 
 @cache
@@ -28,21 +58,57 @@ def pubsub_namespace(url: str) -> str:
 
 @cache
 def get_redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, health_check_interval=30)
+    if cluster_enabled():
+        return cast(redis.Redis, new_cluster_client())
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=SOCKET_TIMEOUT_SECONDS, health_check_interval=30
+    )
+
+
+def new_cluster_client() -> redis.cluster.RedisCluster:
+    nodes = [redis.cluster.ClusterNode(host, port) for host, port in cluster_nodes()]
+    return redis.cluster.RedisCluster(
+        startup_nodes=nodes,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        username=_first_url().username,
+        password=_first_url().password,
+    )
 
 
 def get_async_redis() -> aioredis.Redis:
     return _async_clients.get()
 
 
+def new_async_cluster_client(
+    *, max_connections: int = 100, socket_timeout: float = SOCKET_TIMEOUT_SECONDS
+) -> aiocluster.RedisCluster:
+    nodes = [aiocluster.ClusterNode(host, port) for host, port in cluster_nodes()]
+    return aiocluster.RedisCluster(
+        startup_nodes=nodes,
+        max_connections=max_connections,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        username=_first_url().username,
+        password=_first_url().password,
+    )
+
+
+def _first_url() -> SplitResult:
+    """The first node's URL: its user name and password are every node's."""
+    return urlsplit(settings.REDIS_CLUSTER_URLS[0])
+
+
 def _new_async_client() -> aioredis.Redis:
+    if cluster_enabled():
+        return cast(aioredis.Redis, new_async_cluster_client(max_connections=ASYNC_POOL_SIZE))
     # Blocking: a burst (hundreds of sockets connecting or leaving at once) waits for a free connection
     # instead of failing with MaxConnectionsError, as redis-py's default pool does past its limit.
     pool = aioredis.BlockingConnectionPool.from_url(
         settings.REDIS_URL,
         max_connections=ASYNC_POOL_SIZE,
         timeout=ASYNC_POOL_WAIT_SECONDS,
-        socket_timeout=5,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
         health_check_interval=30,
     )
     return aioredis.Redis(connection_pool=pool)

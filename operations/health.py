@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from kombu import Connection
 
+from core.redis import cluster_enabled, get_redis
 from realtime import shutdown
 
 CHECK_TIMEOUT_SECONDS = 2
@@ -24,7 +25,9 @@ def _check_database() -> None:
 
 def _check_redis() -> None:
     """Fan-out, seqs and the journal live there (embedded mode has none: nothing to reach)."""
-    if settings.REDIS_URL:
+    if cluster_enabled():  # every slot served: each shard's master answers
+        get_redis().ping(target_nodes="primaries")
+    elif settings.REDIS_URL:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=CHECK_TIMEOUT_SECONDS)
         with client:
             client.ping()

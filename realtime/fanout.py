@@ -1,7 +1,8 @@
 """Broadcast to sockets through the hub (realtime.hub). Channels: `conv.<id>` reaches every socket of a
 conversation's members, `user.<id>` every socket of one user, both prefixed with the Redis database's
-namespace (core.redis.pubsub_namespace). Each event is serialised to text once, here, not per
-recipient."""
+namespace (core.redis.pubsub_namespace). On a Redis Cluster a conversation's channel carries its hash tag
+(`conv.{conv:<id>}`): its broadcasts go to the shard that holds its journal. Each event is serialised to
+text once, here, not per recipient."""
 
 import time
 from typing import Any
@@ -10,13 +11,13 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
 
-from core.redis import pubsub_namespace
+from core.redis import conversation_tag, pubsub_namespace
 from realtime.frames import to_json
 from realtime.hub import Broadcast, BroadcastKind, get_hub
 
 
 def conversation_channel(conversation_id: int) -> str:
-    return f"{pubsub_namespace(settings.REDIS_URL)}conv.{conversation_id}"
+    return f"{pubsub_namespace(settings.REDIS_URL)}conv.{conversation_tag(conversation_id)}"
 
 
 def user_channel(user_id: int) -> str:

@@ -9,7 +9,14 @@ hands the same `Broadcast` to its sockets, in publish order, without Redis round
 Pub/sub keeps nothing: a message published while a worker's connection is down is lost to that worker. When
 the connection comes back, redis-py resubscribes, and every socket here is told to catch up from the journal
 (`Listener.on_hub_reconnected`), as a client's `sync` would. Embedded mode (no REDIS_URL: one process) uses
-`LocalHub`, which hands broadcasts straight to the sockets."""
+`LocalHub`, which hands broadcasts straight to the sockets.
+
+On a Redis Cluster (`ClusterHub`) the same runs over sharded pub/sub (SPUBLISH/SSUBSCRIBE): a channel lives
+on the shard of its hash slot (a conversation's, on the shard of its journal), so a broadcast reaches that
+shard and its subscribers only, not every node as classic pub/sub would. A worker keeps one subscription
+connection per master it needs. When a master fails, its connection breaks: the channels it carried are
+subscribed again on whichever node serves their slots once the cluster has promoted a replica, and the
+sockets that follow them catch up from the journal, as after a reconnect."""
 
 from __future__ import annotations
 
@@ -23,11 +30,14 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from django.conf import settings
+from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from core import metrics
 from core.per_loop import PerLoop
-from core.redis import get_async_redis, redis_enabled
+from core.redis import cluster_enabled, get_async_redis, new_async_cluster_client, redis_enabled
 from realtime.frames import OutFrame
 
 logger = logging.getLogger(__name__)
@@ -87,11 +97,16 @@ class CanPublish(Protocol):
 
     def publish(self, channel: str, message: bytes) -> Any: ...
 
+    def spublish(self, shard_channel: str, message: bytes) -> Any: ...
+
 
 def queue_publish(pipe: CanPublish, channel: str, broadcast: Broadcast) -> None:
-    """Add a broadcast's PUBLISH to a pipeline that carries other commands (the journal's commit): the hub's
-    wire format stays the hub's."""
-    pipe.publish(channel, broadcast.encode())
+    """Add a broadcast's PUBLISH (SPUBLISH on a cluster) to a pipeline that carries other commands (the
+    journal's commit): the hub's wire format stays the hub's."""
+    if cluster_enabled():
+        pipe.spublish(channel, broadcast.encode())
+    else:
+        pipe.publish(channel, broadcast.encode())
 
 
 class Listener(Protocol):
@@ -215,14 +230,17 @@ class RedisHub(Hub):
     async def _on_reconnect(self, connection: Any) -> None:
         # redis-py has just sent the resubscription; its confirmations are read later, by our reader.
         resubscribed = self._expect_confirmations(self._followers)
-        asyncio.get_running_loop().create_task(self._catch_up_after_reconnect(resubscribed))
+        asyncio.get_running_loop().create_task(self._catch_up_after_reconnect(resubscribed, self._followers))
 
-    async def _catch_up_after_reconnect(self, resubscribed: list[asyncio.Future[None]]) -> None:
+    async def _catch_up_after_reconnect(
+        self, resubscribed: list[asyncio.Future[None]], channels: Iterable[str]
+    ) -> None:
+        """Once the resubscription is confirmed, every socket that follows one of `channels` catches up."""
         try:
             await asyncio.wait_for(asyncio.gather(*resubscribed), SUBSCRIBE_TIMEOUT_SECONDS)
         except TimeoutError:
             logger.warning("resubscription not confirmed; catching up anyway")
-        listeners = {listener for followers in self._followers.values() for listener in followers}
+        listeners = {listener for channel in channels for listener in self._followers.get(channel, ())}
         logger.warning("Redis pub/sub reconnected: %d sockets catch up from the journal", len(listeners))
         for listener in listeners:
             try:
@@ -243,18 +261,139 @@ class RedisHub(Hub):
 
     def _take(self, message: dict[str, Any]) -> None:
         channel = message["channel"].decode()
-        if message["type"] == "message":
+        if message["type"] in ("message", "smessage"):
             self._hand_out(channel, Broadcast.decode(message["data"]))
-        elif message["type"] == "subscribe":
+        elif message["type"] in ("subscribe", "ssubscribe"):
             confirmation = self._confirmations.pop(channel, None)
             if confirmation is not None and not confirmation.done():
                 confirmation.set_result(None)
 
 
+@dataclass
+class _ShardLink:
+    """The subscription connection to one cluster node, and its reader."""
+
+    pubsub: PubSub
+    channels: set[str]
+    reader: asyncio.Task[None] | None = None
+
+
+class ClusterHub(RedisHub):
+    """Redis Cluster: sharded pub/sub, one subscription connection per master that serves a channel here."""
+
+    def __init__(self) -> None:
+        Hub.__init__(self)
+        self._confirmations = {}
+        self._cluster = new_async_cluster_client(socket_timeout=5)
+        self._links: dict[str, _ShardLink] = {}
+        self._commands = asyncio.Lock()  # subscription changes, one at a time (see RedisHub)
+        self._moving: set[asyncio.Task[None]] = set()
+
+    async def publish(self, channel: str, broadcast: Broadcast) -> None:
+        await get_async_redis().spublish(channel, broadcast.encode())
+
+    async def _subscribe(self, new: list[str], wanted: list[str]) -> None:
+        if new:
+            self._expect_confirmations(new)
+            try:
+                async with self._commands:
+                    await self._subscribe_on_owners(new)
+            except (RedisError, OSError):  # a master this worker knew is gone: find where they are served now
+                moving = asyncio.get_running_loop().create_task(self._move(new))
+                self._moving.add(moving)  # a task nothing refers to may be collected before it ends
+                moving.add_done_callback(self._moving.discard)
+        pending = [self._confirmations[c] for c in wanted if c in self._confirmations]
+        if not pending:
+            return
+        try:
+            await asyncio.wait_for(asyncio.gather(*pending), SUBSCRIBE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            logger.warning("subscription to %d shard channels not confirmed in time", len(pending))
+
+    async def _subscribe_on_owners(self, channels: list[str]) -> None:
+        """SSUBSCRIBE each channel on the master that serves its slot (one command per channel: a command's
+        channels must share a slot)."""
+        await self._cluster.initialize()  # once: the client keeps its slot map, refreshed on MOVED
+        for channel in channels:
+            node = self._cluster.get_node_from_key(channel)
+            if node is None:  # the cluster serves no node for its slot right now (a failover)
+                raise RedisError(f"no node serves {channel}")
+            link = self._links.get(node.name) or _ShardLink(self._node_pubsub(node.host, node.port), set())
+            await link.pubsub.ssubscribe(channel)  # a node that is down raises: the link is not kept
+            self._links[node.name] = link
+            link.channels.add(channel)
+            if link.reader is None or link.reader.done():
+                link.reader = asyncio.create_task(self._read_link(node.name, link), name="hub-shard-reader")
+
+    @staticmethod
+    def _node_pubsub(host: str, port: int | str) -> PubSub:
+        # No retries of its own: a node that went away is the hub's to handle (its channels move).
+        client = aioredis.Redis(
+            host=host, port=int(port), health_check_interval=30, retry=Retry(NoBackoff(), 0)
+        )
+        return client.pubsub()
+
+    async def _unsubscribe(self, channels: list[str]) -> None:
+        async with self._commands:
+            for link in list(self._links.values()):
+                mine = [channel for channel in channels if channel in link.channels]
+                link.channels.difference_update(mine)
+                try:
+                    for channel in mine:
+                        await link.pubsub.sunsubscribe(channel)
+                except (RedisError, OSError):  # the node is failing: its link is being replaced anyway
+                    logger.warning("could not unsubscribe from %d shard channels", len(mine))
+
+    async def _read_link(self, name: str, link: _ShardLink) -> None:
+        while link.channels or link.pubsub.subscribed:
+            try:
+                message = await link.pubsub.get_message(timeout=READ_TIMEOUT_SECONDS)
+            except (RedisError, OSError):
+                logger.warning("Redis Cluster node %s lost: moving its %d channels", name, len(link.channels))
+                await self._move_channels_of(name, link)
+                return
+            if message is None:
+                continue
+            if message["type"] == "sunsubscribe" and message["channel"].decode() in link.channels:
+                # The node no longer serves the channel's slot (a failover or a resharding moved it).
+                link.channels.discard(message["channel"].decode())
+                await self._move([message["channel"].decode()])
+            else:
+                self._take(message)
+
+    async def _move_channels_of(self, name: str, link: _ShardLink) -> None:
+        """The node is gone: drop its link, subscribe its channels wherever they are served now."""
+        self._links.pop(name, None)
+        try:
+            await link.pubsub.aclose()
+        except (RedisError, OSError):
+            pass
+        await self._move(sorted(link.channels))
+
+    async def _move(self, channels: list[str]) -> None:
+        """Subscribe `channels` again, retrying until the cluster serves their slots (a replica is promoted
+        within the cluster's node timeout), then let their sockets catch up on what they missed."""
+        while True:
+            followed = [channel for channel in channels if channel in self._followers]
+            resubscribed = self._expect_confirmations(followed)
+            try:
+                async with self._commands:
+                    await self._cluster.nodes_manager.initialize()
+                    await self._subscribe_on_owners(followed)
+                break
+            except (RedisError, OSError) as error:
+                logger.warning("shard channels not served yet (%r); retrying", error)
+                await asyncio.sleep(RETRY_SECONDS)
+        await self._catch_up_after_reconnect(resubscribed, followed)
+
+
 _redis_hubs = PerLoop(RedisHub)
+_cluster_hubs = PerLoop(ClusterHub)
 _local_hub = LocalHub()
 
 
 def get_hub() -> Hub:
     """This event loop's hub (redis-py connections belong to the loop that opened them)."""
-    return _redis_hubs.get() if redis_enabled() else _local_hub
+    if not redis_enabled():
+        return _local_hub
+    return _cluster_hubs.get() if cluster_enabled() else _redis_hubs.get()

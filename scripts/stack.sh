@@ -248,8 +248,9 @@ PY
 }
 
 prepare_django() {
-    log "migrate and collectstatic (log: $LOG_DIR/setup.log)"
+    log "migrate, convert_queues and collectstatic (log: $LOG_DIR/setup.log)"
     { "$VENV/bin/python" manage.py migrate --noinput &&
+        "$VENV/bin/python" manage.py convert_queues &&
         "$VENV/bin/python" manage.py collectstatic --noinput; } >>"$LOG_DIR/setup.log" 2>&1 ||
         die "Django set-up failed; see $LOG_DIR/setup.log"
 }

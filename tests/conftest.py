@@ -12,6 +12,7 @@ from kombu import Message, Queue
 from rest_framework.test import APIClient
 
 from chatproject.celery import app as celery_app
+from core.queues import convert
 from core.redis import get_redis
 from realtime.redis_watch import EPOCH_KEY
 from tests.accounts.factories import UserFactory
@@ -38,9 +39,11 @@ def _clean_redis():
 
 @pytest.fixture(autouse=True)
 def _empty_task_queues():
-    """Tasks published by one test must not be run by a later test's worker against other rows."""
+    """Tasks published by one test must not be run by a later test's worker against other rows. A queue left
+    by an older checkout with another type (classic, where quorum is now declared) is converted first."""
     with celery_app.connection_for_write() as connection:
         for queue in celery_app.conf.task_queues:
+            convert(connection, queue)
             bound = queue.bind(connection.default_channel)
             bound.declare()
             bound.purge()

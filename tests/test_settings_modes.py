@@ -106,3 +106,46 @@ def test_check_deploy_is_clean_with_the_documented_production_variables(tmp_path
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+CLUSTERED_PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "redis": settings.REDIS_URL,
+    "cluster": settings.REDIS_CLUSTER_URLS,
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "replicas": {alias: settings.DATABASES[alias]["HOST"] for alias in settings.DATABASE_REPLICAS},
+    "routers": settings.DATABASE_ROUTERS,
+    "pin": "core.db_router.PinAfterWriteMiddleware" in settings.MIDDLEWARE,
+}))
+"""
+
+
+def test_clustered_engines_are_named_by_their_variables(tmp_path):
+    env = {
+        **PRODUCTION_ENV,
+        "REDIS_URL": "redis+cluster://redis-a:6379,redis-b:6380",
+        "DATABASE_REPLICA_URLS": "postgres://parley@replica-1:5432/parley,postgres://parley@replica-2:5432/parley",
+    }
+    result = run_python(["-c", CLUSTERED_PROBE], "chatproject.settings.production", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["cluster"] == ["redis://redis-a:6379", "redis://redis-b:6380"]
+    assert found["redis"] == "redis://redis-a:6379"  # Redis is there: the full-stack code paths run
+    assert found["cache"] == "core.redis_cache.RedisClusterCache"
+    assert found["replicas"] == {"replica1": "replica-1", "replica2": "replica-2"}
+    assert found["routers"] == ["core.db_router.ReplicaRouter"]
+    assert found["pin"] is True
+
+
+def test_one_redis_and_no_replica_stay_as_they_were(tmp_path):
+    result = run_python(["-c", CLUSTERED_PROBE], "chatproject.settings.production", PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["cluster"] == []
+    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["replicas"] == {}
+    assert found["routers"] == []
+    assert found["pin"] is False

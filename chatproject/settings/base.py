@@ -10,6 +10,8 @@ import environ
 from csp.constants import NONE, SELF
 from kombu import Queue
 
+from core.queues import typed_queue
+
 from .embedded import read_or_create_secret_key, read_or_create_vapid_keys
 
 env = environ.Env()
@@ -97,11 +99,41 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends."
 )
+# Read replicas (core.db_router): history, search and list reads go to one of them, unless the user wrote in
+# the last few seconds; everything else goes to the primary.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICAS = [f"replica{number}" for number in range(1, len(DATABASE_REPLICA_URLS) + 1)]
+for _alias, _url in zip(DATABASE_REPLICAS, DATABASE_REPLICA_URLS, strict=True):
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},  # tests have one database; tests/test_db_router.py says why
+    }
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django_prometheus.middleware.PrometheusAfterMiddleware"),
+        "core.db_router.PinAfterWriteMiddleware",
+    )
 
 # --- Redis: fan-out between workers (realtime.hub: pub/sub, not a Channels layer), seqs and the recent
 # log, cache (throttles) and presence; in-process stand-ins without it.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+# Redis Cluster (docs/scaling.md): REDIS_CLUSTER_URLS=redis://host:port,... (some or all of its nodes), or
+# REDIS_URL=redis+cluster://host:port,host:port. REDIS_URL then names the first node, for what only needs
+# to know that Redis is there (core.redis.redis_enabled) and the pub/sub namespace (database 0).
+REDIS_CLUSTER_URLS = env.list("REDIS_CLUSTER_URLS", default=[])
+if REDIS_URL.startswith("redis+cluster://"):
+    REDIS_CLUSTER_URLS = [
+        f"redis://{node}" for node in REDIS_URL.removeprefix("redis+cluster://").split("/")[0].split(",")
+    ]
+if REDIS_CLUSTER_URLS:
+    REDIS_URL = REDIS_CLUSTER_URLS[0]
+if REDIS_CLUSTER_URLS:
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisClusterCache", "LOCATION": REDIS_CLUSTER_URLS}}
+elif REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -125,15 +157,22 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SERIALIZER = "json"
 # Durable queues (Celery publishes persistent messages by default). A persistence task rejected for good is
 # dead-lettered by RabbitMQ to "persistence.dead", which no worker consumes: operators re-queue from there.
+# The persistence and push queues are quorum queues (RABBITMQ_QUEUE_TYPE; "classic" is the old kind): on a
+# RabbitMQ cluster a quorum queue keeps every confirmed message through the loss of a minority of nodes; on
+# one node it works as before. A quorum queue is bound to a topic exchange of its own name, so that Celery's
+# countdowns use RabbitMQ's native delayed delivery (quorum queues have no global QoS to hold them in a
+# worker). A queue declared earlier with the other type is converted, messages kept, by
+# `manage.py convert_queues` (docs/operations.md; scripts/stack.sh runs it before starting the stack).
+RABBITMQ_QUEUE_TYPE = env.str("RABBITMQ_QUEUE_TYPE", default="quorum")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue("celery", durable=True),
-    Queue(
+    typed_queue(
         "persistence",
-        durable=True,
-        queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "persistence.dead"},
+        RABBITMQ_QUEUE_TYPE,
+        {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "persistence.dead"},
     ),
-    Queue("push", durable=True),
+    typed_queue("push", RABBITMQ_QUEUE_TYPE),
 )
 CELERY_DEAD_LETTER_QUEUE = "persistence.dead"
 # Once a web worker's event loop sends this many messages per second, it queues at most one persistence task

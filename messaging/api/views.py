@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_user
 from accounts.models import User
+from core.db_router import ReplicaReadsMixin
 from messaging import selectors, services
 from messaging.api.serializers import (
     ChannelSearchParamsSerializer,
@@ -70,7 +71,7 @@ def _conversation_response(user: User, conversation_id: int, status_code: int = 
     return Response(ConversationSerializer(conversation, context=context).data, status=status_code)
 
 
-class ConversationListApi(ListAPIView):
+class ConversationListApi(ReplicaReadsMixin, ListAPIView):
     serializer_class = ConversationSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -161,7 +162,7 @@ class ConversationReadApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ChannelListApi(ListAPIView):
+class ChannelListApi(ReplicaReadsMixin, ListAPIView):
     serializer_class = ChannelSerializer
 
     @extend_schema(parameters=[ChannelSearchParamsSerializer])
@@ -173,7 +174,7 @@ class ChannelListApi(ListAPIView):
         return selectors.channel_list_public(user=request_user(self.request), search=search)
 
 
-class MessageListApi(APIView):
+class MessageListApi(ReplicaReadsMixin, APIView):
     @extend_schema(parameters=[HistoryParamsSerializer], responses={200: HistoryPageSerializer})
     def get(self, request: Request, conversation_id: int) -> Response:
         params = _valid(HistoryParamsSerializer, request.query_params)
@@ -286,7 +287,7 @@ class MessageForwardApi(APIView):
         return Response(serializer.data, status=status.HTTP_202_ACCEPTED)
 
 
-class MessageSearchApi(ListAPIView):
+class MessageSearchApi(ReplicaReadsMixin, ListAPIView):
     serializer_class = MessageSerializer
 
     @extend_schema(parameters=[SearchParamsSerializer])

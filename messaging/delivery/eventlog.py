@@ -11,9 +11,12 @@ import time
 
 from asgiref.sync import async_to_sync
 
-from core.redis import get_redis, redis_enabled
+from core.redis import cluster_enabled, get_redis, redis_enabled
 from messaging.delivery.journal import (
+    INITIALISE_SCRIPT,
     allocate_stored_seq,
+    counter_checked,
+    counter_keys,
     idem_key,
     initialise_lost_counter,
     log_event,
@@ -47,10 +50,11 @@ def allocate_seq(conversation_id: int) -> int:
     """The conversation's next seq, shared with its messages."""
     if not redis_enabled():
         return allocate_stored_seq(conversation_id)
-    seq = get_redis().eval(ALLOCATE_SCRIPT, 1, seq_key(conversation_id))
+    script, keys = counter_checked(ALLOCATE_SCRIPT, seq=1), counter_keys(conversation_id)
+    seq = get_redis().eval(script, len(keys), *keys)
     if seq is None:
         initialise_lost_counter(conversation_id)
-        seq = get_redis().eval(ALLOCATE_SCRIPT, 1, seq_key(conversation_id))
+        seq = get_redis().eval(script, len(keys), *keys)
     return int(seq)
 
 
@@ -81,7 +85,7 @@ def rewrite_logged(
     show now, and its idempotency record, so that no replay or retry shows what was edited or removed."""
     if redis_enabled():
         arguments = [value for seq, text in frames for value in (seq, text)] + [message_frame]
-        keys = [log_key(conversation_id), idem_key(sender_id, client_id)]
+        keys = [log_key(conversation_id), idem_key(conversation_id, sender_id, client_id)]
         get_redis().eval(REWRITE_SCRIPT, 2, *keys, *arguments)
 
 
@@ -92,7 +96,9 @@ def is_logged(conversation_id: int, seq: int) -> bool:
 
 def initialise_counter(conversation_id: int) -> None:
     """A new conversation's counter starts at 0 (called after the conversation is committed)."""
-    if redis_enabled():
+    if cluster_enabled():
+        get_redis().eval(INITIALISE_SCRIPT, 2, *counter_keys(conversation_id), 0)
+    elif redis_enabled():
         get_redis().set(seq_key(conversation_id), 0, nx=True)
 
 

@@ -4,7 +4,12 @@ Every event of a conversation — a message, or a change members see (messaging.
 the next `seq` of its conversation and is logged by it. Full-stack mode keeps this in Redis, shared by every
 worker: `seq:<conversation>` (INCR), `idem:<sender>:<client id>` (the acknowledged message's frame, or
 "pending" while it is being made durable) and `log:<conversation>` (a sorted set of the latest events'
-frames by seq, which covers messages acknowledged but not yet written to PostgreSQL). Older events are
+frames by seq, which covers messages acknowledged but not yet written to PostgreSQL). On a Redis Cluster
+every key of a conversation carries its hash tag (core.redis.conversation_tag), the idempotency records
+too (`idem:{conv:<id>}:<sender>:<client id>`), so each conversation's scripts and pipelines run on one
+shard; and each counter remembers the replication id of the master that last counted (`writer:`): after a
+failover the promoted replica may lack its old master's last increments, so a counter written under another
+replication id is treated as lost, exactly as after a restart (initialise_lost_counter). Older events are
 replayed from storage (messaging.selectors.events_between). The embedded mode has one process and writes
 each message before acknowledging it, so the database serves."""
 
@@ -21,7 +26,7 @@ from django.db.models import F
 from redis.asyncio.client import Pipeline
 
 from core.per_loop import PerLoop
-from core.redis import get_async_redis, get_redis, redis_enabled
+from core.redis import cluster_enabled, conversation_tag, get_async_redis, get_redis, redis_enabled
 from messaging import events, selectors
 from messaging.delivery.broker import LONGEST_SEND_SECONDS
 from messaging.delivery.coalesce import Coalescer
@@ -69,7 +74,7 @@ class Journal(Protocol):
 
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None: ...
 
-    async def release(self, *, sender_id: int, client_id: UUID | str) -> None: ...
+    async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None: ...
 
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
@@ -78,20 +83,33 @@ class Journal(Protocol):
     async def last_seqs(self, conversation_ids: list[int]) -> dict[int, int]: ...
 
 
-def idem_key(sender_id: int, client_id: UUID | str) -> str:
+def idem_key(conversation_id: int, sender_id: int, client_id: UUID | str) -> str:
+    if cluster_enabled():  # in the conversation's slot, for the reservation script
+        return f"idem:{conversation_tag(conversation_id)}:{sender_id}:{client_id}"
     return f"idem:{sender_id}:{client_id}"
 
 
 def seq_key(conversation_id: int) -> str:
-    return f"seq:{conversation_id}"
+    return f"seq:{conversation_tag(conversation_id)}"
 
 
 def log_key(conversation_id: int) -> str:
-    return f"log:{conversation_id}"
+    return f"log:{conversation_tag(conversation_id)}"
 
 
 def recovering_key(conversation_id: int) -> str:
-    return f"recovering:{conversation_id}"
+    return f"recovering:{conversation_tag(conversation_id)}"
+
+
+def writer_key(conversation_id: int) -> str:
+    """Cluster only: the replication id of the master that last counted the conversation's seqs."""
+    return f"writer:{conversation_tag(conversation_id)}"
+
+
+def counter_keys(conversation_id: int) -> list[str]:
+    """The keys a counting script takes, after its own: the counter, and on a cluster its writer."""
+    keys = [seq_key(conversation_id)]
+    return [*keys, writer_key(conversation_id)] if cluster_enabled() else keys
 
 
 def message_of(frame_text: str | bytes) -> MessagePayload:
@@ -115,6 +133,32 @@ redis.call('SET', KEYS[1], 'pending', 'EX', ARGV[1])
 return {1, redis.call('INCR', KEYS[2])}
 """
 
+
+def counter_checked(script: str, seq: int) -> str:
+    """On a cluster, `script` preceded by the failover check of its counter (KEYS index `seq`), whose writer
+    key is the script's last key: a counter last written under another replication id (its master failed
+    and a replica that may lack the latest increments took over) is dropped, so that it is initialised
+    again above everything stored. The single-server scripts stay as they are."""
+    if not cluster_enabled():
+        return script
+    check = f"""
+local replid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+if redis.call('GET', KEYS[#KEYS]) ~= replid then
+  redis.call('DEL', KEYS[{seq}])
+  redis.call('SET', KEYS[#KEYS], replid)
+end
+"""
+    return check + script
+
+
+# Cluster only: a counter (KEYS[1]) starts at ARGV[1] under this master's replication id (KEYS[2]); a lost
+# one also marks its conversation recovering (KEYS[3]) for ARGV[2] seconds.
+INITIALISE_SCRIPT = """
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+redis.call('SET', KEYS[2], string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)'))
+if KEYS[3] then redis.call('SET', KEYS[3], 1, 'EX', ARGV[2], 'NX') end
+"""
+
 RELEASE_SCRIPT = """
 if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
 """
@@ -134,7 +178,12 @@ class RedisJournal:
         self, *, sender_id: int, client_id: UUID, conversation_id: int, checked_storage: bool = False
     ) -> Reservation:
         """`checked_storage`: the caller looked the client_id up in storage already (see Reservation)."""
-        keys = [idem_key(sender_id, client_id), seq_key(conversation_id), recovering_key(conversation_id)]
+        keys = [
+            idem_key(conversation_id, sender_id, client_id),
+            seq_key(conversation_id),
+            recovering_key(conversation_id),
+            *counter_keys(conversation_id)[1:],
+        ]
         result = await self._reserves.submit((keys, not checked_storage))
         if result[0] == 3:
             await database_sync_to_async(initialise_lost_counter)(conversation_id)
@@ -157,8 +206,8 @@ class RedisJournal:
         hub's PUBLISH), in that order, so a socket that hears of the message can already replay it."""
         await self._commits.submit((message, then_publish))
 
-    async def release(self, *, sender_id: int, client_id: UUID | str) -> None:
-        await get_async_redis().eval(RELEASE_SCRIPT, 1, idem_key(sender_id, client_id))
+    async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:
+        await get_async_redis().eval(RELEASE_SCRIPT, 1, idem_key(conversation_id, sender_id, client_id))
 
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
@@ -210,9 +259,10 @@ def _text(entry: bytes | str) -> str:
 
 
 async def _reserve_batch(requests: list[tuple[list[str], bool]]) -> list[list[Any] | Exception]:
+    script = counter_checked(RESERVE_SCRIPT, seq=2)
     async with get_async_redis().pipeline(transaction=False) as pipe:
         for keys, check_recovery in requests:
-            pipe.eval(RESERVE_SCRIPT, 3, *keys, PENDING_TTL_SECONDS, "1" if check_recovery else "0")
+            pipe.eval(script, len(keys), *keys, PENDING_TTL_SECONDS, "1" if check_recovery else "0")
         return await pipe.execute(raise_on_error=False)
 
 
@@ -234,7 +284,8 @@ def _queue_commit(pipe: Pipeline, message: MessagePayload, then_publish: Publish
     queued_before = len(pipe)
     text = then_publish[1].text if then_publish is not None else to_json(events.message_new(message))
     log_event(pipe, message["conversation"], message["seq"], text)
-    pipe.set(idem_key(message["sender"]["id"], message["client_id"]), text, ex=IDEMPOTENCY_TTL_SECONDS)
+    idem = idem_key(message["conversation"], message["sender"]["id"], message["client_id"])
+    pipe.set(idem, text, ex=IDEMPOTENCY_TTL_SECONDS)
     if then_publish is not None:
         queue_publish(pipe, *then_publish)
     return len(pipe) - queued_before
@@ -251,6 +302,10 @@ def initialise_lost_counter(conversation_id: int) -> None:
     """A conversation's counter is gone (Redis restarted empty): restart it above everything stored, and
     look client_ids up in storage for a while (RECOVERY_SECONDS)."""
     stored = selectors.conversation_last_seq(conversation_id=conversation_id)
+    if cluster_enabled():
+        keys = [*counter_keys(conversation_id), recovering_key(conversation_id)]
+        get_redis().eval(INITIALISE_SCRIPT, 3, *keys, stored + SEQ_RESUME_GAP, RECOVERY_SECONDS)
+        return
     pipe = get_redis().pipeline(transaction=False)
     pipe.set(seq_key(conversation_id), stored + SEQ_RESUME_GAP, nx=True)
     pipe.set(recovering_key(conversation_id), 1, ex=RECOVERY_SECONDS, nx=True)
@@ -286,7 +341,7 @@ class DatabaseJournal:
         if then_publish is not None:
             await get_hub().publish(*then_publish)
 
-    async def release(self, *, sender_id: int, client_id: UUID | str) -> None:
+    async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:
         self._in_flight.discard((sender_id, str(client_id)))
 
     async def replay(

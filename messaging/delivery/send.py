@@ -120,7 +120,11 @@ async def _make_durable(message: MessagePayload) -> None:
 async def _abandon(message: MessagePayload) -> None:
     """Free the client_id for a retry and tell receivers not to wait for the allocated seq."""
     try:
-        await get_journal().release(sender_id=message["sender"]["id"], client_id=message["client_id"])
+        await get_journal().release(
+            conversation_id=message["conversation"],
+            sender_id=message["sender"]["id"],
+            client_id=message["client_id"],
+        )
         await fanout.skip_seq(message["conversation"], message["seq"])
     except Exception:  # Redis is down too: the pending marker expires by itself, receivers time out the gap
         logger.warning("could not release seq %s of conversation %s", message["seq"], message["conversation"])

@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 
 from core import logcontext
 from messaging.delivery.broker import CLIENT_PROPERTIES, BrokerPublisher
@@ -67,9 +68,7 @@ def test_the_worker_stores_what_the_event_loop_published(ada, team, persistence_
 
 
 async def test_a_connection_the_broker_dropped_is_reopened_for_the_next_publish(ada, team):
-    publisher = BrokerPublisher(
-        "amqp://guest:guest@127.0.0.1:5672//"  # the test settings' CELERY_BROKER_URL, as aiormq reads it
-    )
+    publisher = BrokerPublisher(settings.CELERY_BROKER_URL)  # this test slot's vhost, as aiormq reads it
     await publisher.publish(persistence_task_message([acknowledged_payload(team, ada, seq=1, age=NOW)]))
 
     # when: the broker closes the connection between two sends

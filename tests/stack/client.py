@@ -41,8 +41,11 @@ class ChatClient:
         self._synced = asyncio.Event()
 
     async def start(self) -> None:
+        """Returns once the server has answered the first sync: its socket follows the user's conversations
+        (an event sent before that may be counted as already seen, and this client syncs from nothing)."""
         self._runner = asyncio.create_task(self._run())
         await asyncio.wait_for(self._connected.wait(), 15)
+        await asyncio.wait_for(self._synced.wait(), 15)
 
     async def stop(self) -> None:
         self._closing = True
