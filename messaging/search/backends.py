@@ -202,7 +202,7 @@ def _marked(raw: str) -> str:
 
 
 def _db_id(message_id: UUID) -> Any:
-    return Message._meta.pk.get_db_prep_value(message_id, connection)  # type: ignore[union-attr]
+    return Message._meta.pk.get_db_prep_value(message_id, connection)
 
 
 def _db_time(moment: datetime) -> Any:
