@@ -32,7 +32,13 @@ function Link({ to, className, children, label, current }: {
 
 export { Link };
 
-export function Sidebar({ activeId, onShowShortcuts }: { activeId: number | null; onShowShortcuts: () => void }) {
+interface SidebarProps {
+  activeId: number | null;
+  onShowShortcuts: () => void;
+  onShowSearch: () => void;
+}
+
+export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProps) {
   const { me } = useApp();
   const { conversations, presence, loadError } = useChat();
   const list = sortConversations(conversations);
@@ -41,6 +47,9 @@ export function Sidebar({ activeId, onShowShortcuts }: { activeId: number | null
     <nav className="sidebar" aria-label="Conversations">
       <header className="sidebar-header">
         <span className="brand">Parley</span>
+        <button type="button" className="icon" aria-label="Search messages" aria-keyshortcuts="Control+K Meta+K" onClick={onShowSearch}>
+          <Icon name="search" size={20} />
+        </button>
         <button type="button" className="icon" aria-label="Keyboard shortcuts" onClick={onShowShortcuts}>
           <Icon name="help" size={20} />
         </button>
