@@ -162,6 +162,7 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
       <p className="muted search-status" role="status">
         {status}
       </p>
+      {groups.length > 0 && (
       <div id="search-results" role="listbox" aria-label="Messages found" className="search-results">
         {groups.map((group) => (
           <div key={group.conversation.id} role="group" aria-labelledby={`search-group-${group.conversation.id}`}>
@@ -190,6 +191,7 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
           </div>
         ))}
       </div>
+      )}
       {results?.cursor && (
         <button type="button" className="link" onClick={loadMore}>
           More results
