@@ -252,14 +252,14 @@ def message_search(
         for title in query.conversations:
             named |= Q(title__iexact=title)
         conversations = conversations.filter(named)
-    conversations_sql, conversations_params = conversations.values("pk").query.sql_with_params()
+    conversation_ids = tuple(conversations.values_list("pk", flat=True))
     senders = None
     if query.senders:
         named = Q()
         for username in query.senders:
             named |= Q(username__iexact=username)
         senders = tuple(User.objects.filter(named).values_list("pk", flat=True))
-    scope = search_backends.Scope(conversations_sql, conversations_params, senders)
+    scope = search_backends.Scope(conversation_ids, senders)
     hits = search_backends.search_page(query=query, scope=scope, after=after, limit=limit + 1)
     page = hits[:limit]
     messages = _with_details(Message.objects.filter(pk__in=[hit.message_id for hit in page]))

@@ -34,10 +34,10 @@ SEARCH_CONFIG_NAME = re.compile(r"^[a-z_]+$")
 
 @dataclass(frozen=True)
 class Scope:
-    """What a search may see: conversations by SQL (the membership gate), and the filters resolved to ids."""
+    """What a search may see: the conversations the membership gate let through (as ids, so that PostgreSQL
+    can intersect the text index's bitmap with the conversation index's), and the senders asked for."""
 
-    conversations_sql: str
-    conversations_params: tuple[Any, ...]
+    conversation_ids: tuple[int, ...]
     sender_ids: tuple[int, ...] | None  # None: anyone; () matches nobody
 
 
@@ -78,7 +78,7 @@ def search_page(
     *, query: ParsedQuery, scope: Scope, after: tuple[float, UUID] | None, limit: int
 ) -> list[Hit]:
     """Up to `limit` hits, best first (newest first among equals), after the cursor `after`."""
-    if scope.sender_ids == ():
+    if not scope.conversation_ids or scope.sender_ids == ():
         return []
     where, params = _filters(query, scope)
     page = Page(" AND ".join(where), params, limit)
@@ -104,8 +104,12 @@ class Page:
 
 
 def _filters(query: ParsedQuery, scope: Scope) -> tuple[list[str], list[Any]]:
-    where = ["m.deleted_at IS NULL", f"m.conversation_id IN ({scope.conversations_sql})"]
-    params: list[Any] = list(scope.conversations_params)
+    if connection.vendor == "postgresql":
+        where = ["m.deleted_at IS NULL", "m.conversation_id = ANY(%s)"]
+        params: list[Any] = [list(scope.conversation_ids)]
+    else:  # one parameter however many conversations (SQLite limits their number)
+        where = ["m.deleted_at IS NULL", "m.conversation_id IN (SELECT value FROM json_each(%s))"]
+        params = [json.dumps(scope.conversation_ids)]
     if scope.sender_ids is not None:
         where.append(f"m.sender_id IN ({', '.join(['%s'] * len(scope.sender_ids))})")
         params += scope.sender_ids

@@ -248,7 +248,7 @@ def test_search_is_a_fixed_number_of_queries(as_user, ada, team, django_assert_n
         message = store_message(team, ada, seq, f"standup notes {seq}")
         message.attachments.add(StoredFileFactory(owner=ada))
         Reaction.objects.create(message=message, user=ada, emoji="👍")
-    with django_assert_num_queries(4):  # hits, messages, attachments, reactions
+    with django_assert_num_queries(5):  # conversations, hits, messages, attachments, reactions
         results = as_user(ada).get(SEARCH_URL, {"q": "standup"}).json()["results"]
     assert len(results) == 7
 
