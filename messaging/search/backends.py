@@ -83,7 +83,8 @@ def search_page(
     where, params = _filters(query, scope)
     page = Page(" AND ".join(where), params, limit)
     if after is not None:
-        page = Page(page.where, params, limit, "WHERE score < %s OR (score = %s AND id < %s)")
+        real = "::real" if connection.vendor == "postgresql" else ""  # ts_rank's type: compared exactly
+        page = Page(page.where, params, limit, f"WHERE score < %s{real} OR (score = %s{real} AND id < %s)")
         page.after_params.extend([after[0], after[0], _db_id(after[1])])
     if not query.has_text:
         return _plain_page(page)
@@ -134,7 +135,7 @@ def _postgresql_page(query: ParsedQuery, page: Page) -> list[Hit]:
                 SELECT m.id, ts_rank(m.search_vector, q.query) AS score
                 FROM messaging_message m, q
                 WHERE m.search_vector @@ q.query AND {page.where}
-            ) matches {page.after.replace("%s", "%s::real", 2)}
+            ) matches {page.after}
             ORDER BY score DESC, id DESC LIMIT %s
         )
         SELECT page.id, page.score, ts_headline(

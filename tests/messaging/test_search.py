@@ -225,6 +225,19 @@ def test_pages_follow_the_cursor_without_repeats(as_user, ada, team):
 
 
 @pytest.mark.django_db
+def test_filters_alone_page_newest_first(as_user, ada, team):
+    for seq in range(1, 4):
+        store_message(team, ada, seq, f"note {seq}")
+    first = as_user(ada).get(SEARCH_URL, {"q": "from:@ada", "limit": 2}).json()
+    second = (
+        as_user(ada).get(SEARCH_URL, {"q": "from:@ada", "limit": 2, "cursor": first["next_cursor"]}).json()
+    )
+    assert [hit["message"]["seq"] for hit in first["results"] + second["results"]] == [3, 2, 1]
+    assert second["next_cursor"] is None
+    assert first["results"][0]["snippet"] == "note 3"
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "params",
     [
