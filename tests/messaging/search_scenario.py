@@ -6,8 +6,10 @@ import json
 import sys
 import uuid
 from datetime import UTC, datetime
+from typing import cast
 
 from accounts.models import User
+from files.models import StoredFile
 from messaging import selectors
 from messaging.models import Conversation, Membership, Message
 from tests.accounts.factories import UserFactory
@@ -54,7 +56,7 @@ def _conversation(*members: User, title: str, kind: str = "group", public: bool 
 
 def build() -> User:
     """The scenario; returns ada, whose searches EXPECTED lists."""
-    ada, bob, eve = (UserFactory(username=name) for name in ("ada", "bob", "eve"))
+    ada, bob, eve = (cast(User, UserFactory(username=name)) for name in ("ada", "bob", "eve"))
     team = _conversation(ada, bob, title="Team")
     bodies = [
         (ada, "I was running late, x < y & z", LATER),
@@ -67,7 +69,9 @@ def build() -> User:
     ]
     for seq, (sender, body, at) in enumerate(bodies, start=1):
         _message(team, sender, seq, body, at)
-    _message(team, ada, 8, "deploy screenshot").attachments.add(StoredFileFactory(owner=ada))
+    _message(team, ada, 8, "deploy screenshot").attachments.add(
+        cast(StoredFile, StoredFileFactory(owner=ada))
+    )
     removed = _message(team, bob, 9, "removed deploy news")
     removed.body, removed.deleted_at = "", LATER  # as message_soft_delete leaves it
     removed.save()
