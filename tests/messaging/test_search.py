@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from messaging.models import Reaction
 from messaging.search.query import ParsedQuery, QueryError, Term, fts5_match, parse, websearch_text
+from moderation import services as moderation_services
+from tests.accounts.factories import UserFactory
 from tests.files.factories import StoredFileFactory
 from tests.messaging import search_scenario
 from tests.messaging.factories import make_conversation, store_message
@@ -197,6 +199,15 @@ def test_a_removed_member_and_a_deleted_or_removed_message_never_hit(as_user, ad
     as_user(ada).delete(f"/api/v1/conversations/{team.pk}/members/{bob.pk}/")
     assert bodies(as_user(bob).get(SEARCH_URL, {"q": "roadmap"})) == []
     assert kept.pk
+
+
+@pytest.mark.django_db
+def test_a_message_a_moderator_removed_never_hits(as_user, ada, bob, team):
+    message = store_message(team, bob, 1, "buy cheap pills")
+    moderator = UserFactory(username="mod", is_staff=True, is_superuser=True)
+    moderation_services.message_remove(moderator=moderator, message=message, reason="spam")
+    assert bodies(as_user(ada).get(SEARCH_URL, {"q": "pills"})) == []
+    assert bodies(as_user(ada).get(SEARCH_URL, {"q": "from:@bob"})) == []
 
 
 @pytest.mark.django_db
