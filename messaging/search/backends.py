@@ -126,28 +126,32 @@ def _filters(query: ParsedQuery, scope: Scope) -> tuple[list[str], list[Any]]:
 
 
 def _postgresql_page(query: ParsedQuery, page: Page) -> list[Hit]:
-    """Matches through the GIN index, ranked by ts_rank; ts_headline only for the page's rows."""
+    """Matches through the GIN index, ranked by ts_rank; ts_headline only for the page's rows. The tsquery is
+    written out where it is used, not bound once in a CTE: PostgreSQL folds it to a constant at planning and
+    estimates from the column's statistics how many rows it matches (a CTE hides it, and a rare word is then
+    planned as a common one)."""
     config = search_config()
+    tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
+    text = [config, websearch_text(query)]
     sql = f"""
-        WITH q AS (SELECT websearch_to_tsquery(%s::regconfig, %s) AS query),
-        page AS (
+        WITH page AS (
             SELECT id, score FROM (
-                SELECT m.id, ts_rank(m.search_vector, q.query) AS score
-                FROM messaging_message m, q
-                WHERE m.search_vector @@ q.query AND {page.where}
+                SELECT m.id, ts_rank(m.search_vector, {tsquery}) AS score
+                FROM messaging_message m
+                WHERE m.search_vector @@ {tsquery} AND {page.where}
             ) matches {page.after}
             ORDER BY score DESC, id DESC LIMIT %s
         )
         SELECT page.id, page.score, ts_headline(
-            %s::regconfig, translate(m.body, %s, ''), q.query,
+            %s::regconfig, translate(m.body, %s, ''), {tsquery},
             'StartSel=' || %s || ', StopSel=' || %s
                 || ', MaxFragments=2, MaxWords={SNIPPET_WORDS}, MinWords=8'
         )
-        FROM page JOIN messaging_message m ON m.id = page.id CROSS JOIN q
+        FROM page JOIN messaging_message m ON m.id = page.id
         ORDER BY page.score DESC, page.id DESC
     """
-    params = [config, websearch_text(query), *page.params, *page.after_params, page.limit]
-    params += [config, MARK_START + MARK_STOP, MARK_START, MARK_STOP]
+    params = [*text, *text, *page.params, *page.after_params, page.limit]
+    params += [config, MARK_START + MARK_STOP, *text, MARK_START, MARK_STOP]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [Hit(UUID(str(row[0])), float(row[1]), _marked(row[2])) for row in cursor.fetchall()]
