@@ -6,7 +6,7 @@ import type { StatusInfo } from "../realtime/socket";
 import { conversation, me, msg } from "../test/fixtures";
 import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, sortConversations, type SocketPort } from "./store";
-import { visibleMessages } from "./messages";
+import { emptyTimeline, visibleMessages } from "./messages";
 
 class FakeSocket implements SocketPort {
   status: StatusInfo = { status: "idle", attempt: 0, retryAt: null };
@@ -446,14 +446,15 @@ describe("ChatStore", () => {
     expect(http.messages).toHaveBeenLastCalledWith(1, { around: 11, limit: 50 });
     socket.emit(isNew(91)); // arrives live while the history is open far back
     await vi.runAllTimersAsync();
-    const held = store.getState().timelines[1]!;
+    const timeline = () => store.getState().timelines[1] ?? emptyTimeline();
+    const held = timeline();
     expect(visibleMessages(held).map((m) => m.seq)).toEqual([10, 11, 12]);
     expect(held.newerAfter).toBe(12);
 
     vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(13), msg(90)], has_more: false });
     await store.loadNewer(1);
     expect(http.messages).toHaveBeenLastCalledWith(1, { after_seq: 12, limit: 50 });
-    const met = store.getState().timelines[1]!;
+    const met = timeline();
     expect(met.newerAfter).toBeNull();
     expect(visibleMessages(met).map((m) => m.seq)).toEqual([10, 11, 12, 13, 90, 91]);
 

@@ -47,11 +47,11 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProp
     <nav className="sidebar" aria-label="Conversations">
       <header className="sidebar-header">
         <span className="brand">Parley</span>
-        <button type="button" className="icon" aria-label="Search messages" aria-keyshortcuts="Control+K Meta+K" onClick={onShowSearch}>
-          <Icon name="search" size={20} />
-        </button>
         <button type="button" className="icon" aria-label="Keyboard shortcuts" onClick={onShowShortcuts}>
           <Icon name="help" size={20} />
+        </button>
+        <button type="button" className="icon" aria-label="Search messages" aria-keyshortcuts="Control+K Meta+K" onClick={onShowSearch}>
+          <Icon name="search" size={20} />
         </button>
         <Link to="/settings" className="me-link" label={`Settings for ${displayName(me)}`}>
           <Avatar name={displayName(me)} />
