@@ -99,7 +99,7 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
 )
 
 # Message search (docs/search.md): PostgreSQL's text search configuration, for stemming and stop words. The
-# stored index is built in it by migration: after changing it, rebuild (migrate messaging 0005, then again).
+# stored index is built in it by migration: after changing it, rebuild (migrate messaging 0007, then again).
 SEARCH_CONFIG = env.str("SEARCH_CONFIG", default="english")
 
 # --- Redis: fan-out between workers (realtime.hub: pub/sub, not a Channels layer), seqs and the recent

@@ -2,7 +2,7 @@
 index, and SQLite's FTS5 table with the porter tokenizer (embedded mode). Both rank best first, page by the
 same opaque cursor, and return snippets in one shape: the message's text escaped, with our own <mark>s only.
 
-The index itself is built by migration 0006: on PostgreSQL a generated column `search_vector` (in the
+The index itself is built by migration 0008: on PostgreSQL a generated column `search_vector` (in the
 `SEARCH_CONFIG` text search configuration) with a GIN index; on SQLite the FTS5 table and the triggers that
 keep it (`sqlite_index_ensure`, also run after every migrate, since SQLite's table rebuilds drop triggers)."""
 
