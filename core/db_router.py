@@ -76,8 +76,9 @@ def end_replica_reads(token: Token[bool] | None) -> None:
         _replica_reads.reset(token)
 
 
+# For DRF views that read history, search or lists: their reads may go to a replica (see the module). A
+# comment, not a docstring: drf-spectacular would show a docstring as each view's description.
 class ReplicaReadsMixin:
-    """For DRF views that read history, search or lists: their reads may go to a replica (see the module)."""
 
     _replica_token: Token[bool] | None = None
 

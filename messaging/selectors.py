@@ -1,11 +1,11 @@
 """Every read of conversations and messages, each behind its membership gate: what a user may not see is
 indistinguishable from what does not exist (NotFound)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -17,9 +17,12 @@ from accounts.models import User
 from core.errors import NotFound
 from messaging.events import MessagePayload, event_frame, message_new, message_payload
 from messaging.models import Conversation, ConversationEvent, Membership, Message, Pin, Reaction, Webhook
+from messaging.search import backends as search_backends
+from messaging.search import query as search_query
 from realtime.frames import to_json
 
 HISTORY_MAX_LIMIT = 100
+SEARCH_MAX_LIMIT = 50
 
 
 def membership_get(*, user: User, conversation_id: int) -> Membership:
@@ -210,15 +213,61 @@ def message_history(
     return page[:limit], len(page) > limit
 
 
-def message_search(*, user: User, query: str) -> QuerySet[Message]:
-    messages = Message.objects.filter(conversation__memberships__user=user, deleted_at__isnull=True)
-    if connection.vendor == "postgresql":
-        messages = messages.annotate(search=SearchVector("body", config="simple")).filter(
-            search=SearchQuery(query, config="simple", search_type="websearch")
-        )
-    else:
-        messages = messages.filter(body__icontains=query)
-    return _with_details(messages.order_by("-created_at"))
+def message_window(
+    *, user: User, conversation_id: int, around_seq: int, limit: int
+) -> tuple[list[Message], bool, bool]:
+    """A page of history around `around_seq` (half before it; it and the rest after), newest first, to open
+    a conversation at a message. Returns (page, has_older, has_newer)."""
+    membership_get(user=user, conversation_id=conversation_id)
+    messages = Message.objects.filter(conversation_id=conversation_id)
+    before, rest = limit // 2, limit - limit // 2
+    older = list(_with_details(messages.filter(seq__lt=around_seq).order_by("-seq"))[: before + 1])
+    newer = list(_with_details(messages.filter(seq__gte=around_seq).order_by("seq"))[: rest + 1])
+    return [*reversed(newer[:rest]), *older[:before]], len(older) > before, len(newer) > rest
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[tuple[Message, str]]  # each message with its snippet (escaped HTML, our <mark>s only)
+    next_cursor: str | None
+
+
+def message_search(
+    *, user: User, text: str, include_public: bool, cursor: str | None, limit: int
+) -> SearchPage:
+    """Messages matching `text` (messaging.search.query) in the user's conversations, and in public channels
+    if asked, best first; deleted and removed messages never match. ValidationError for a query that does
+    not parse."""
+    try:
+        query = search_query.parse(text)
+        after = search_backends.cursor_decode(cursor) if cursor else None
+    except search_query.QueryError as error:
+        raise ValidationError({"q": str(error)}) from None
+    visible = Q(pk__in=Membership.objects.filter(user=user).values("conversation_id"))
+    if include_public:
+        visible |= Q(kind=Conversation.Kind.CHANNEL, is_public=True)
+    conversations = Conversation.objects.filter(visible)
+    if query.conversations:
+        named = Q()
+        for title in query.conversations:
+            named |= Q(title__iexact=title)
+        conversations = conversations.filter(named)
+    conversation_ids = tuple(conversations.values_list("pk", flat=True))
+    senders = None
+    if query.senders:
+        named = Q()
+        for username in query.senders:
+            named |= Q(username__iexact=username)
+        senders = tuple(User.objects.filter(named).values_list("pk", flat=True))
+    scope = search_backends.Scope(conversation_ids, senders)
+    hits = search_backends.search_page(query=query, scope=scope, after=after, limit=limit + 1)
+    page = hits[:limit]
+    messages = _with_details(Message.objects.filter(pk__in=[hit.message_id for hit in page]))
+    by_id = {message.pk: message for message in messages.select_related("conversation")}
+    return SearchPage(
+        hits=[(by_id[hit.message_id], hit.snippet) for hit in page if hit.message_id in by_id],
+        next_cursor=search_backends.cursor_encode(page[-1]) if len(hits) > limit else None,
+    )
 
 
 def message_stored_by_client_id(*, sender: User, client_id: UUID) -> Message | None:

@@ -118,6 +118,10 @@ if DATABASE_REPLICA_URLS:
         "core.db_router.PinAfterWriteMiddleware",
     )
 
+# Message search (docs/search.md): PostgreSQL's text search configuration, for stemming and stop words. The
+# stored index is built in it by migration: after changing it, rebuild (migrate messaging 0007, then again).
+SEARCH_CONFIG = env.str("SEARCH_CONFIG", default="english")
+
 # --- Redis: fan-out between workers (realtime.hub: pub/sub, not a Channels layer), seqs and the recent
 # log, cache (throttles) and presence; in-process stand-ins without it.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -8,7 +8,7 @@ from core.ids import id_field, seq_field
 from files.api.serializers import StoredFileSerializer
 from messaging.events import forward_for_reader, message_payload
 from messaging.models import Conversation, Membership, Message, Reaction
-from messaging.selectors import HISTORY_MAX_LIMIT
+from messaging.selectors import HISTORY_MAX_LIMIT, SEARCH_MAX_LIMIT
 
 # --- input
 
@@ -38,7 +38,17 @@ class MemberAddInputSerializer(serializers.Serializer):
 class HistoryParamsSerializer(serializers.Serializer):
     before_seq = seq_field(required=False)
     after_seq = seq_field(required=False)
+    around = seq_field(
+        required=False,
+        help_text="Open the history at this seq: about half the page before it, it and the rest after "
+        "(not with before_seq or after_seq). The page says has_more (older) and has_more_newer.",
+    )
     limit = serializers.IntegerField(min_value=1, max_value=HISTORY_MAX_LIMIT, required=False, default=50)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "around" in attrs and ("before_seq" in attrs or "after_seq" in attrs):
+            raise serializers.ValidationError("around cannot be combined with before_seq or after_seq.")
+        return attrs
 
 
 class MessageSendInputSerializer(serializers.Serializer):
@@ -77,7 +87,16 @@ class ReadInputSerializer(serializers.Serializer):
 
 
 class SearchParamsSerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=200)
+    q = serializers.CharField(
+        max_length=200,
+        help_text='Words (stemmed: "run" finds "running"), "quoted phrases", OR, -excluded, and the filters '
+        "from:@user, in:#channel, has:file, before:YYYY-MM-DD, after:YYYY-MM-DD (days in UTC).",
+    )
+    public = serializers.BooleanField(
+        required=False, default=False, help_text="Search public channels you are not in, too."
+    )
+    cursor = serializers.CharField(max_length=200, required=False, help_text="next_cursor of the last page.")
+    limit = serializers.IntegerField(min_value=1, max_value=SEARCH_MAX_LIMIT, required=False, default=20)
 
 
 class ChannelSearchParamsSerializer(serializers.Serializer):
@@ -173,7 +192,27 @@ class PinSerializer(serializers.Serializer):
 
 class HistoryPageSerializer(serializers.Serializer):
     results = MessageSerializer(many=True)
-    has_more = serializers.BooleanField()
+    has_more = serializers.BooleanField(help_text="Older messages exist (newer, after after_seq).")
+    has_more_newer = serializers.BooleanField(required=False, help_text="With around: newer messages exist.")
+
+
+class SearchConversationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Conversation.Kind.choices)
+    title = serializers.CharField()
+
+
+class SearchHitSerializer(serializers.Serializer):
+    message = MessageSerializer()
+    conversation = SearchConversationSerializer()
+    snippet = serializers.CharField(
+        help_text="The matching part of the text as HTML: escaped, with <mark> around matched words only."
+    )
+
+
+class SearchPageSerializer(serializers.Serializer):
+    results = SearchHitSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
 
 
 class MemberSerializer(PublicUserSerializer):

@@ -30,6 +30,7 @@ from messaging.api.serializers import (
     PinSerializer,
     ReactionInputSerializer,
     ReadInputSerializer,
+    SearchPageSerializer,
     SearchParamsSerializer,
 )
 from messaging.models import Conversation, Message
@@ -178,6 +179,16 @@ class MessageListApi(ReplicaReadsMixin, APIView):
     @extend_schema(parameters=[HistoryParamsSerializer], responses={200: HistoryPageSerializer})
     def get(self, request: Request, conversation_id: int) -> Response:
         params = _valid(HistoryParamsSerializer, request.query_params)
+        if "around" in params:
+            window, has_older, has_newer = selectors.message_window(
+                user=request_user(request),
+                conversation_id=conversation_id,
+                around_seq=params["around"],
+                limit=params["limit"],
+            )
+            context = _reader_context(request_user(request), window)
+            results = MessageSerializer(window, many=True, context=context).data
+            return Response({"results": results, "has_more": has_older, "has_more_newer": has_newer})
         page, has_more = selectors.message_history(
             user=request_user(request),
             conversation_id=conversation_id,
@@ -287,13 +298,29 @@ class MessageForwardApi(APIView):
         return Response(serializer.data, status=status.HTTP_202_ACCEPTED)
 
 
-class MessageSearchApi(ReplicaReadsMixin, ListAPIView):
-    serializer_class = MessageSerializer
-
-    @extend_schema(parameters=[SearchParamsSerializer])
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        query = _valid(SearchParamsSerializer, self.request.query_params)["q"]
-        return selectors.message_search(user=request_user(self.request), query=query)
+class MessageSearchApi(ReplicaReadsMixin, APIView):
+    @extend_schema(parameters=[SearchParamsSerializer], responses={200: SearchPageSerializer})
+    def get(self, request: Request) -> Response:
+        params = _valid(SearchParamsSerializer, request.query_params)
+        user = request_user(request)
+        page = selectors.message_search(
+            user=user,
+            text=params["q"],
+            include_public=params["public"],
+            cursor=params.get("cursor"),
+            limit=params["limit"],
+        )
+        context = _reader_context(user, [message for message, _ in page.hits])
+        results = [
+            {
+                "message": MessageSerializer(message, context=context).data,
+                "conversation": {
+                    "id": message.conversation.pk,
+                    "kind": message.conversation.kind,
+                    "title": message.conversation.title,
+                },
+                "snippet": snippet,
+            }
+            for message, snippet in page.hits
+        ]
+        return Response({"results": results, "next_cursor": page.next_cursor})

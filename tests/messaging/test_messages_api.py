@@ -403,48 +403,6 @@ def test_a_removed_member_loses_the_history(as_user, ada, bob, team, stored):
     assert as_user(bob).delete(message_url(stored[1].id)).status_code == 404
 
 
-# --- search
-
-
-def test_search_finds_words_in_my_conversations_only(as_user, ada, bob, eve, team):
-    # given
-    store_message(team, ada, 1, "The deploy is on Friday")
-    store_message(team, bob, 2, "lunch?")
-    elsewhere = make_conversation(eve, title="Eve's")
-    store_message(elsewhere, eve, 1, "secret deploy plans")
-    # when
-    found = as_user(bob).get(SEARCH_URL, {"q": "DEPLOY"}).json()["results"]
-    # then
-    assert [m["body"] for m in found] == ["The deploy is on Friday"]
-    assert as_user(eve).get(SEARCH_URL, {"q": "friday"}).json()["results"] == []
-
-
-def test_search_understands_phrases_and_exclusions(as_user, ada, team):
-    store_message(team, ada, 1, "release notes for friday")
-    store_message(team, ada, 2, "release party")
-    results = as_user(ada).get(SEARCH_URL, {"q": "release -party"}).json()["results"]
-    assert [m["seq"] for m in results] == [1]
-    results = as_user(ada).get(SEARCH_URL, {"q": '"notes for"'}).json()["results"]
-    assert [m["seq"] for m in results] == [1]
-
-
-@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x" * 201}])
-def test_search_needs_a_query(as_user, ada, params):
-    response = as_user(ada).get(SEARCH_URL, params)
-    assert response.status_code == 400
-    assert "q" in response.json()["error"]["fields"]
-
-
-def test_search_is_a_fixed_number_of_queries(as_user, ada, team, django_assert_num_queries):
-    for seq in range(1, 8):
-        message = store_message(team, ada, seq, f"standup notes {seq}")
-        message.attachments.add(StoredFileFactory(owner=ada))
-        Reaction.objects.create(message=message, user=ada, emoji="👍")
-    with django_assert_num_queries(4):  # count, page, attachments, reactions
-        results = as_user(ada).get(SEARCH_URL, {"q": "standup"}).json()["results"]
-    assert len(results) == 7
-
-
 # --- the API description
 
 

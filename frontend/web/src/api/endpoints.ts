@@ -17,6 +17,7 @@ import type {
   PinPolicy,
   PublicUser,
   RegisteredUser,
+  SearchPage,
   StoredFile,
   TotpEnrolment,
   TwoFactorStatus,
@@ -168,8 +169,10 @@ export function endpoints(client: ApiClient = api) {
     channels: (search = "") => r<Paginated<ChannelSummary>>(`channels/${q({ search: search || undefined })}`),
 
     // --- messages
-    messages: (id: number, params: { before_seq?: number; after_seq?: number; limit?: number }) =>
+    messages: (id: number, params: { before_seq?: number; after_seq?: number; around?: number; limit?: number }) =>
       r<MessagePage>(`conversations/${id}/messages/${q(params)}`),
+    searchMessages: (params: { q: string; public?: boolean; cursor?: string }) =>
+      r<SearchPage>(`search/messages/${q({ ...params, public: params.public ? "true" : undefined })}`),
     postMessage: (
       id: number,
       body: { body: string; client_id: string; reply_to?: string | null; attachments?: string[] },

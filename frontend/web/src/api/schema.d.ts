@@ -750,7 +750,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["v1_search_messages_list"];
+        get: operations["v1_search_messages_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1294,7 +1294,10 @@ export interface components {
         };
         HistoryPage: {
             results: components["schemas"]["Message"][];
+            /** @description Older messages exist (newer, after after_seq). */
             has_more: boolean;
+            /** @description With around: newer messages exist. */
+            has_more_newer?: boolean;
         };
         Invitation: {
             id: number;
@@ -1474,21 +1477,6 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Conversation"][];
         };
-        PaginatedMessageList: {
-            /** @example 123 */
-            count: number;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=4
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=2
-             */
-            previous?: string | null;
-            results: components["schemas"]["Message"][];
-        };
         PaginatedPublicUserList: {
             /** @example 123 */
             count: number;
@@ -1665,6 +1653,21 @@ export interface components {
          * @enum {string}
          */
         ReportStatusEnum: "open" | "resolved";
+        SearchConversation: {
+            id: number;
+            kind: components["schemas"]["KindEnum"];
+            title: string;
+        };
+        SearchHit: {
+            message: components["schemas"]["Message"];
+            conversation: components["schemas"]["SearchConversation"];
+            /** @description The matching part of the text as HTML: escaped, with <mark> around matched words only. */
+            snippet: string;
+        };
+        SearchPage: {
+            results: components["schemas"]["SearchHit"][];
+            next_cursor: string | null;
+        };
         Sender: {
             id: number;
             username: string;
@@ -4579,6 +4582,8 @@ export interface operations {
         parameters: {
             query?: {
                 after_seq?: number;
+                /** @description Open the history at this seq: about half the page before it, it and the rest after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. */
+                around?: number;
                 before_seq?: number;
                 limit?: number;
             };
@@ -7594,11 +7599,15 @@ export interface operations {
             };
         };
     };
-    v1_search_messages_list: {
+    v1_search_messages_retrieve: {
         parameters: {
             query: {
-                /** @description A page number within the paginated result set. */
-                page?: number;
+                /** @description next_cursor of the last page. */
+                cursor?: string;
+                limit?: number;
+                /** @description Search public channels you are not in, too. */
+                public?: boolean;
+                /** @description Words (stemmed: "run" finds "running"), "quoted phrases", OR, -excluded, and the filters from:@user, in:#channel, has:file, before:YYYY-MM-DD, after:YYYY-MM-DD (days in UTC). */
                 q: string;
             };
             header?: never;
@@ -7612,7 +7621,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedMessageList"];
+                    "application/json": components["schemas"]["SearchPage"];
                 };
             };
             /** @description The request is invalid: see `error.fields` */
@@ -7666,24 +7675,6 @@ export interface operations {
                      *       "error": {
                      *         "code": "permission_denied",
                      *         "detail": "You do not have permission to perform this action.",
-                     *         "fields": {}
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such object, or not one you may see */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "detail": "Not found.",
                      *         "fields": {}
                      *       }
                      *     }

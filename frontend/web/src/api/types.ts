@@ -41,6 +41,15 @@ export type Pin = Omit<Schemas["Pin"], "message"> & { message: Message };
 export interface MessagePage {
   results: Message[];
   has_more: boolean;
+  /** Only for a page opened `around` a seq: newer messages exist. */
+  has_more_newer?: boolean;
+}
+
+/** One search hit: the message, its conversation, and `snippet`, HTML with <mark>s (see lib/snippet). */
+export type SearchHit = Omit<Schemas["SearchHit"], "message"> & { message: Message };
+export interface SearchPage {
+  results: SearchHit[];
+  next_cursor: string | null;
 }
 
 export type Conversation = Omit<

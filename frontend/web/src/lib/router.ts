@@ -12,15 +12,22 @@ export function navigate(path: string, { replace = false } = {}): void {
   notify();
 }
 
+const subscribe = (listener: () => void) => {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+};
+
 export function usePath(): string {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => window.location.pathname,
-  );
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
+
+/** A query parameter of the current address (`?m=12` opens a conversation at message 12). */
+export function useQueryParam(name: string): string | null {
+  return useSyncExternalStore(subscribe, () => new URLSearchParams(window.location.search).get(name));
+}
+
+/** The address that opens conversation `id`, at the message `seq` if given. */
+export const conversationPath = (id: number, seq?: number): string => `/c/${id}${seq === undefined ? "" : `?m=${seq}`}`;
 
 export type Route =
   | { name: "home" }

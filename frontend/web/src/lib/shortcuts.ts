@@ -1,6 +1,11 @@
 // The app's keyboard shortcuts: one table read by the key handler and by the help dialog. Each needs a
 // modifier, so none fires while someone types (WCAG 2.1.4, character key shortcuts).
-export type ShortcutAction = "focus-composer" | "previous-conversation" | "next-conversation" | "show-shortcuts";
+export type ShortcutAction =
+  | "search"
+  | "focus-composer"
+  | "previous-conversation"
+  | "next-conversation"
+  | "show-shortcuts";
 
 type KeyLike = Pick<KeyboardEvent, "key" | "code" | "altKey" | "ctrlKey" | "metaKey" | "shiftKey">;
 
@@ -15,6 +20,12 @@ const only = (e: KeyLike, mods: { alt?: boolean; shift?: boolean; ctrlOrMeta?: b
   e.altKey === !!mods.alt && e.shiftKey === !!mods.shift && (e.ctrlKey || e.metaKey) === !!mods.ctrlOrMeta;
 
 export const SHORTCUTS: Shortcut[] = [
+  {
+    action: "search",
+    keys: ["Ctrl", "K"],
+    description: "Search messages (⌘ K on a Mac)",
+    matches: (e) => only(e, { ctrlOrMeta: true }) && e.key.toLowerCase() === "k",
+  },
   {
     action: "focus-composer",
     keys: ["Alt", "Shift", "M"],

@@ -32,6 +32,10 @@ export interface Timeline {
   hasMore: boolean;
   loaded: boolean;
   loadingOlder: boolean;
+  /** Opened at a message, not at the end: the held history stops at this seq and newer messages load
+   * from it; messages the socket brings meanwhile wait, hidden, until the gap is filled. */
+  newerAfter: number | null;
+  loadingNewer: boolean;
 }
 
 /** A patch outlives its event by this many newer patched messages: enough for any history read that
@@ -48,6 +52,8 @@ export const emptyTimeline = (): Timeline => ({
   hasMore: true,
   loaded: false,
   loadingOlder: false,
+  newerAfter: null,
+  loadingNewer: false,
 });
 
 const emptyPatch = (): MessagePatch => ({ seq: 0, message: null, deleted: false, reactions: {} });
@@ -164,5 +170,7 @@ export function lowestSeq(timeline: Timeline | undefined): number | undefined {
 
 /** Everything to show, stored messages first, then the outbox. */
 export function visibleMessages(timeline: Timeline): ChatMessage[] {
+  const { newerAfter } = timeline;
+  if (newerAfter !== null) return timeline.messages.filter((m) => m.seq <= newerAfter);
   return timeline.outbox.length ? [...timeline.messages, ...timeline.outbox] : timeline.messages;
 }

@@ -6,6 +6,7 @@ import type { StatusInfo } from "../realtime/socket";
 import { conversation, me, msg } from "../test/fixtures";
 import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, sortConversations, type SocketPort } from "./store";
+import { emptyTimeline, visibleMessages } from "./messages";
 
 class FakeSocket implements SocketPort {
   status: StatusInfo = { status: "idle", attempt: 0, retryAt: null };
@@ -436,5 +437,28 @@ describe("ChatStore", () => {
     socket.emit({ type: "message.deleted", seq: 5, conversation: 1, id: "m1", by_moderator: false });
     socket.emit({ type: "pin", seq: 6, conversation: 1, message: null, message_id: "m2", user: 1, state: "unpinned" });
     expect(ids()).toEqual([]);
+  });
+
+  it("opens at a message and holds back live ones until newer pages meet them", async () => {
+    const { store, http, socket } = await setup({ conversations: [conversation(1, { last_seq: 90 })] });
+    vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(12), msg(11), msg(10)], has_more: true, has_more_newer: true });
+    await store.openAt(1, 11);
+    expect(http.messages).toHaveBeenLastCalledWith(1, { around: 11, limit: 50 });
+    socket.emit(isNew(91)); // arrives live while the history is open far back
+    await vi.runAllTimersAsync();
+    const timeline = () => store.getState().timelines[1] ?? emptyTimeline();
+    const held = timeline();
+    expect(visibleMessages(held).map((m) => m.seq)).toEqual([10, 11, 12]);
+    expect(held.newerAfter).toBe(12);
+
+    vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(13), msg(90)], has_more: false });
+    await store.loadNewer(1);
+    expect(http.messages).toHaveBeenLastCalledWith(1, { after_seq: 12, limit: 50 });
+    const met = timeline();
+    expect(met.newerAfter).toBeNull();
+    expect(visibleMessages(met).map((m) => m.seq)).toEqual([10, 11, 12, 13, 90, 91]);
+
+    await store.openAt(1, 11); // held already: nothing is fetched
+    expect(http.messages).toHaveBeenCalledTimes(2);
   });
 });

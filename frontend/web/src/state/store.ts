@@ -266,15 +266,54 @@ export class ChatStore {
   async open(id: number | null): Promise<void> {
     this.set({ active: id });
     if (id === null) return;
-    if (!this.state.timelines[id]?.loaded) {
+    const timeline = this.state.timelines[id];
+    if (!timeline?.loaded || timeline.newerAfter !== null) {
       try {
-        await this.loadLatest(id);
+        await (timeline?.newerAfter != null ? this.showLatest(id) : this.loadLatest(id));
       } catch (error) {
         if (error instanceof ApiError) throw error;
         return; // no network: see onSynced
       }
     }
     this.markRead(id);
+  }
+
+  /** Open a conversation at a message (a search hit): the history around it, unless it is held already.
+   * Nothing is marked read: the newest messages may not have been seen. */
+  async openAt(id: number, seq: number): Promise<void> {
+    this.set({ active: id });
+    const held = this.state.timelines[id];
+    const lowest = lowestSeq(held);
+    if (held?.loaded && lowest !== undefined && lowest <= seq && (held.newerAfter ?? Infinity) >= seq) return;
+    const page = await this.deps.http.messages(id, { around: seq, limit: PAGE });
+    this.rememberUsers(page.results.map((m) => m.sender));
+    this.setTimeline(id, (t) => {
+      const opened = receive({ ...emptyTimeline(), outbox: t.outbox, patches: t.patches, loaded: true }, page.results);
+      return { ...opened, hasMore: page.has_more, newerAfter: page.has_more_newer ? highestSeq(opened) : null };
+    });
+  }
+
+  /** After openAt: the next page of newer messages, until the history meets the present. */
+  async loadNewer(id: number): Promise<void> {
+    const timeline = this.state.timelines[id];
+    if (!timeline || timeline.newerAfter === null || timeline.loadingNewer) return;
+    const after = timeline.newerAfter;
+    this.setTimeline(id, (t) => ({ ...t, loadingNewer: true }));
+    try {
+      const page = await this.deps.http.messages(id, { after_seq: after, limit: PAGE });
+      this.rememberUsers(page.results.map((m) => m.sender));
+      const top = Math.max(after, ...page.results.map((m) => m.seq));
+      this.setTimeline(id, (t) => ({ ...receive(t, page.results), newerAfter: page.has_more ? top : null, loadingNewer: false }));
+      if (!page.has_more) this.markRead(id);
+    } catch {
+      this.setTimeline(id, (t) => ({ ...t, loadingNewer: false }));
+    }
+  }
+
+  /** Leave a history opened at a message for the newest messages. */
+  async showLatest(id: number): Promise<void> {
+    this.setTimeline(id, (t) => ({ ...emptyTimeline(), outbox: t.outbox, patches: t.patches }));
+    await this.loadLatest(id);
   }
 
   async loadLatest(id: number): Promise<void> {
@@ -322,6 +361,7 @@ export class ChatStore {
     const me = this.state.me;
     const clientId = this.deps.uuid();
     if (!me) return clientId;
+    if (this.state.timelines[conversation]?.newerAfter != null) void this.showLatest(conversation).catch(() => undefined);
     const message: ChatMessage = {
       id: `local-${clientId}`,
       conversation,

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import { ApiError } from "../api/client";
 import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName } from "../lib/names";
-import { navigate } from "../lib/router";
+import { navigate, useQueryParam } from "../lib/router";
 import { visibleMessages, type ChatMessage } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
 import { sortConversations } from "../state/store";
@@ -44,14 +44,20 @@ export function ConversationView({ id }: { id: number }) {
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const anchor = useRef<{ height: number; top: number } | null>(null);
+  // `?m=<seq>`: opened at a message (a search hit), shown highlighted; scrolled to once it is shown.
+  const focusSeq = Number(useQueryParam("m")) || null;
+  const scrolledTo = useRef<number | null>(null);
 
   useEffect(() => {
     let cancelled = false;
     (async () => {
       // The conversation (when the list has not brought it yet) and its messages, at the same time.
       const known = store.getState().conversations[id];
-      await Promise.all([known ? null : http.conversation(id).then((c) => store.upsertConversation(c)), store.open(id)]);
-      store.markRead(id); // open() could not, if its messages came before the conversation
+      const history = focusSeq === null ? store.open(id) : store.openAt(id, focusSeq);
+      stick.current = focusSeq === null;
+      scrolledTo.current = null;
+      await Promise.all([known ? null : http.conversation(id).then((c) => store.upsertConversation(c)), history]);
+      if (focusSeq === null) store.markRead(id); // open() could not, if its messages came before the conversation
     })().catch((e: unknown) => {
       if (cancelled) return;
       setUnreachable(!(e instanceof ApiError));
@@ -61,7 +67,7 @@ export function ConversationView({ id }: { id: number }) {
       cancelled = true;
       if (store.getState().active === id) void store.open(null);
     };
-  }, [id, store, http, attempt]);
+  }, [id, focusSeq, store, http, attempt]);
 
   useEffect(() => {
     store.loadPins(id).catch(() => undefined); // the header shows no count until it can be read
@@ -111,6 +117,13 @@ export function ConversationView({ id }: { id: number }) {
     }
   }, [messages.length, lastKey, firstKey]);
 
+  const focusShown = focusSeq !== null && messages.some((m) => m.seq === focusSeq);
+  useLayoutEffect(() => {
+    if (!focusShown || scrolledTo.current === focusSeq) return;
+    scrolledTo.current = focusSeq;
+    scroller.current?.querySelector(`[data-seq="${focusSeq}"]`)?.scrollIntoView({ block: "center" });
+  }, [focusShown, focusSeq]);
+
   const loadOlder = useCallback(() => {
     const el = scroller.current;
     if (el) anchor.current = { height: el.scrollHeight, top: el.scrollTop };
@@ -119,11 +132,15 @@ export function ConversationView({ id }: { id: number }) {
     });
   }, [id, store]);
 
+  const loadNewer = useCallback(() => void store.loadNewer(id), [id, store]);
+
   function onScroll() {
     const el = scroller.current;
     if (!el) return;
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+    stick.current = fromBottom < 80 && timeline?.newerAfter === null;
     if (el.scrollTop < 150 && timeline?.hasMore && !timeline.loadingOlder) loadOlder();
+    if (fromBottom < 150 && timeline?.newerAfter !== null && !timeline?.loadingNewer) loadNewer();
   }
 
   const onReply = useCallback((m: ChatMessage) => setReplyTo(m), []);
@@ -296,6 +313,7 @@ export function ConversationView({ id }: { id: number }) {
                 meId={me.id}
                 nameOf={nameOf}
                 compact={compact}
+                highlighted={m.seq === focusSeq}
                 seenBy={m === myLast ? seenBy : null}
                 pinned={pinnedIds.has(m.id)}
                 mayPin={mayPinHere}
@@ -312,6 +330,11 @@ export function ConversationView({ id }: { id: number }) {
             );
           })}
         </ol>
+        {timeline && timeline.newerAfter !== null && (
+          <button type="button" className="link load-newer" onClick={loadNewer} disabled={timeline.loadingNewer}>
+            {timeline.loadingNewer ? "Loading…" : "Load newer messages"}
+          </button>
+        )}
       </div>
       <div className="typing" aria-live="polite" data-testid="typing-indicator">
         {typingUsers.length === 1 && `${typingUsers[0]} is typing…`}

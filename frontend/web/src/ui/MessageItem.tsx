@@ -19,6 +19,8 @@ interface Props {
   /** A member's name for "who reacted"; stable while the names it knows stay the same. */
   nameOf: (userId: number) => string;
   compact: boolean;
+  /** Opened from a search hit: shown marked. */
+  highlighted?: boolean;
   seenBy: string | null;
   pinned: boolean;
   /** The conversation's pin policy lets me pin and unpin. */
@@ -36,7 +38,7 @@ interface Props {
 }
 
 export const MessageItem = memo(function MessageItem(props: Props) {
-  const { message: m, parent, meId, nameOf, compact, seenBy, pinned, mayPin, original } = props;
+  const { message: m, parent, meId, nameOf, compact, highlighted, seenBy, pinned, mayPin, original } = props;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const [picking, setPicking] = useState(false);
@@ -60,7 +62,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
 
   return (
     <li
-      className={`message${mine ? " mine" : ""}${compact ? " compact" : ""} state-${m.state}`}
+      className={`message${mine ? " mine" : ""}${compact ? " compact" : ""}${highlighted ? " highlighted" : ""} state-${m.state}`}
       data-testid="message"
       data-state={m.state}
       data-seq={stored ? m.seq : undefined}

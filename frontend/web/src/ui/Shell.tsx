@@ -16,6 +16,7 @@ import { BackLink } from "./BackLink";
 import { NewConversation } from "./NewConversation";
 import { Security } from "./Security";
 import { Settings } from "./Settings";
+import { SearchDialog } from "./SearchDialog";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 import { Sidebar } from "./Sidebar";
 
@@ -83,6 +84,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
   }, [store, socket]);
 
   const [showShortcuts, setShowShortcuts] = useState(false);
+  const [showSearch, setShowSearch] = useState(false);
   const activeId = route.name === "conversation" ? route.id : null;
 
   useEffect(() => {
@@ -91,6 +93,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       if (!action) return;
       event.preventDefault();
       if (action === "show-shortcuts") setShowShortcuts(true);
+      else if (action === "search") setShowSearch(true);
       else if (action === "focus-composer") focusComposer();
       else {
         const order = sortConversations(store.getState().conversations).map((c) => c.id);
@@ -171,12 +174,13 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
             </div>
           </div>
         )}
-        <Sidebar activeId={activeId} onShowShortcuts={() => setShowShortcuts(true)} />
+        <Sidebar activeId={activeId} onShowShortcuts={() => setShowShortcuts(true)} onShowSearch={() => setShowSearch(true)} />
         <main className="main" id="main" tabIndex={-1}>
           <Suspense fallback={<p className="panel-body muted">Loading…</p>}>{main}</Suspense>
         </main>
       </div>
       <ShortcutsDialog open={showShortcuts} onClose={() => setShowShortcuts(false)} />
+      <SearchDialog open={showSearch} onClose={() => setShowSearch(false)} />
     </AppContext.Provider>
   );
 }

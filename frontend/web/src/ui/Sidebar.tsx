@@ -32,7 +32,13 @@ function Link({ to, className, children, label, current }: {
 
 export { Link };
 
-export function Sidebar({ activeId, onShowShortcuts }: { activeId: number | null; onShowShortcuts: () => void }) {
+interface SidebarProps {
+  activeId: number | null;
+  onShowShortcuts: () => void;
+  onShowSearch: () => void;
+}
+
+export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProps) {
   const { me } = useApp();
   const { conversations, presence, loadError } = useChat();
   const list = sortConversations(conversations);
@@ -43,6 +49,9 @@ export function Sidebar({ activeId, onShowShortcuts }: { activeId: number | null
         <span className="brand">Parley</span>
         <button type="button" className="icon" aria-label="Keyboard shortcuts" onClick={onShowShortcuts}>
           <Icon name="help" size={20} />
+        </button>
+        <button type="button" className="icon" aria-label="Search messages" aria-keyshortcuts="Control+K Meta+K" onClick={onShowSearch}>
+          <Icon name="search" size={20} />
         </button>
         <Link to="/settings" className="me-link" label={`Settings for ${displayName(me)}`}>
           <Avatar name={displayName(me)} />
