@@ -2,6 +2,7 @@ import { conversationTitle, directPeer, displayName, formatTime } from "../lib/n
 import { plainPreview } from "../lib/preview";
 import { navigate } from "../lib/router";
 import { sortConversations } from "../state/store";
+import { unreadThreadsIn } from "../state/threads";
 import { Avatar } from "./Avatar";
 import { useApp, useChat } from "./context";
 import { Icon } from "./Icon";
@@ -34,7 +35,7 @@ export { Link };
 
 export function Sidebar({ activeId, onShowShortcuts }: { activeId: number | null; onShowShortcuts: () => void }) {
   const { me } = useApp();
-  const { conversations, presence, loadError } = useChat();
+  const { conversations, presence, loadError, followed } = useChat();
   const list = sortConversations(conversations);
 
   return (
@@ -67,6 +68,7 @@ export function Sidebar({ activeId, onShowShortcuts }: { activeId: number | null
               }`
             : "No messages yet";
           const unread = c.unread_count > 0 && !c.muted;
+          const unreadThreads = unreadThreadsIn(followed, c.id);
           return (
             <li key={c.id}>
               <Link
@@ -93,6 +95,17 @@ export function Sidebar({ activeId, onShowShortcuts }: { activeId: number | null
                           {c.unread_count > 99 ? "99+" : c.unread_count}
                         </span>
                         <span className="visually-hidden"> unread</span>
+                      </>
+                    )}
+                    {unreadThreads > 0 && (
+                      <>
+                        <span className="visually-hidden">, </span>
+                        <span className="thread-marker" data-testid="unread-threads-marker">
+                          <Icon name="thread" size={14} />
+                          <span className="visually-hidden">
+                            {unreadThreads} {unreadThreads === 1 ? "thread" : "threads"} with unread replies
+                          </span>
+                        </span>
                       </>
                     )}
                   </span>
