@@ -79,7 +79,6 @@ def end_replica_reads(token: Token[bool] | None) -> None:
 # For DRF views that read history, search or lists: their reads may go to a replica (see the module). A
 # comment, not a docstring: drf-spectacular would show a docstring as each view's description.
 class ReplicaReadsMixin:
-
     _replica_token: Token[bool] | None = None
 
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:

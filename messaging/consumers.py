@@ -192,8 +192,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = frames.integer(frame, "conversation")
         body = frames.text(frame, "body", max_length=Message.BODY_MAX_LENGTH)
         reply_to = frames.optional_uuid(frame, "reply_to")
+        thread_root = frames.optional_uuid(frame, "thread_root")
         attachments = frames.uuid_list(frame, "attachments", max_items=10)
-        await self._send(conversation_id, client_id, body=body, reply_to=reply_to, attachment_ids=attachments)
+        await self._send(
+            conversation_id,
+            client_id,
+            body=body,
+            reply_to=reply_to,
+            thread_root=thread_root,
+            attachment_ids=attachments,
+        )
 
     async def on_forward(self, frame: dict[str, Any]) -> None:
         """A copy of a message this user may see, sent into another of their conversations like a message."""

@@ -51,6 +51,13 @@ class LinkPreviewPayload(TypedDict):
     image: PreviewImagePayload | None
 
 
+class ThreadSummary(TypedDict):
+    reply_count: int
+    last_reply_at: str | None
+    last_reply_seq: int
+    participants: list[int]  # user ids, the latest replier first (at most THREAD_PARTICIPANTS_SHOWN)
+
+
 class MessagePayload(TypedDict):
     id: str
     conversation: int
@@ -59,6 +66,8 @@ class MessagePayload(TypedDict):
     body: str
     client_id: str
     reply_to: str | None
+    thread_root: str | None
+    thread: ThreadSummary | None
     created_at: str
     edited_at: str | None
     deleted: bool
@@ -83,6 +92,7 @@ def new_message_payload(
     body: str,
     client_id: UUID | str,
     reply_to: UUID | str | None = None,
+    thread_root: UUID | str | None = None,
     attachments: list[AttachmentPayload] | None = None,
     created_at: datetime | None = None,
     forwarded_from: ForwardPayload | None = None,
@@ -96,6 +106,8 @@ def new_message_payload(
         "body": body,
         "client_id": str(client_id),
         "reply_to": str(reply_to) if reply_to else None,
+        "thread_root": str(thread_root) if thread_root else None,
+        "thread": None,
         "created_at": iso(created_at or datetime.now(tz=UTC)) or "",
         "edited_at": None,
         "deleted": False,
@@ -116,6 +128,8 @@ def message_payload(message: Message) -> MessagePayload:
         "body": "" if deleted else message.body,
         "client_id": str(message.client_id),
         "reply_to": str(message.reply_to_id) if message.reply_to_id else None,
+        "thread_root": str(message.thread_root_id) if message.thread_root_id else None,
+        "thread": thread_summary(message),
         "created_at": iso(message.created_at) or "",
         "edited_at": iso(message.edited_at),
         "deleted": deleted,
@@ -162,6 +176,18 @@ def forward_payload(message: Message) -> ForwardPayload:
         "message": str(message.id),
         "conversation": message.conversation_id,
         "sender_name": origin["sender_name"] if origin else message.sender.public_name,
+    }
+
+
+def thread_summary(root: Message) -> ThreadSummary | None:
+    """A root's thread as the main timeline shows it; None for a message nobody replied to in a thread."""
+    if not root.reply_count:
+        return None
+    return {
+        "reply_count": root.reply_count,
+        "last_reply_at": iso(root.last_reply_at),
+        "last_reply_seq": root.last_reply_seq,
+        "participants": list(root.thread_participants),
     }
 
 
@@ -233,6 +259,15 @@ def _pin(event: ConversationEvent) -> dict[str, Any]:
     }
 
 
+def _thread_updated(event: ConversationEvent) -> dict[str, Any]:
+    assert event.message is not None  # noqa: S101 - the thread's root
+    return {
+        "conversation": event.conversation_id,
+        "root": str(event.message_id),
+        "thread": thread_summary(event.message),
+    }
+
+
 _RENDERERS = {
     ConversationEvent.Kind.MESSAGE_UPDATED: _message_updated,
     ConversationEvent.Kind.MESSAGE_DELETED: _message_deleted,
@@ -241,6 +276,7 @@ _RENDERERS = {
     ConversationEvent.Kind.MEMBERSHIP: _membership,
     ConversationEvent.Kind.CONVERSATION_UPDATED: _conversation_updated,
     ConversationEvent.Kind.PIN: _pin,
+    ConversationEvent.Kind.THREAD_UPDATED: _thread_updated,
 }
 
 

@@ -96,6 +96,17 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
     )
+    # A reply in a thread names the thread's root, a message of the main timeline of the same conversation.
+    # No database constraint, like reply_to: the root may still be in flight when a reply is stored.
+    thread_root = models.ForeignKey(
+        "self", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    # A root's thread summary, recomputed from its replies whenever replies are stored or deleted
+    # (messaging.services.threads): the main timeline shows it without counting anything.
+    reply_count = models.PositiveIntegerField(default=0)
+    last_reply_at = models.DateTimeField(null=True, blank=True)
+    last_reply_seq = models.BigIntegerField(default=0)
+    thread_participants = models.JSONField(default=list, blank=True)  # user ids, latest replier first
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -109,6 +120,11 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="one_seq_per_conversation"),
             models.UniqueConstraint(fields=["sender", "client_id"], name="one_message_per_client_id"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["thread_root", "seq"], name="thread_replies", condition=Q(thread_root__isnull=False)
+            )
         ]
         ordering = ["conversation", "seq"]
         permissions = [("remove_message", "Can remove messages as a moderator")]
@@ -188,11 +204,12 @@ class ConversationEvent(models.Model):
         MEMBERSHIP = "membership"
         CONVERSATION_UPDATED = "conversation.updated"
         PIN = "pin"
+        THREAD_UPDATED = "thread.updated"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     seq = models.BigIntegerField()
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    # The message it is about (edits, deletions, reactions, pins).
+    # The message it is about (edits, deletions, reactions, pins; a thread's root).
     message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     # Who reacted, read, joined, left, pinned or unpinned.
     user = models.ForeignKey(
@@ -209,6 +226,24 @@ class ConversationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id}#{self.seq} {self.kind}"
+
+
+class ThreadFollow(models.Model):
+    """A user's relation to a thread: whether they follow it and how far they have read it. `following` is
+    None until decided: replying (or being the root's sender) makes it True, unless the user unfollowed the
+    thread (False), which replying again does not undo."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    root = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="thread_follows")
+    following = models.BooleanField(null=True, default=True)
+    last_read_seq = models.BigIntegerField(default=0)  # the seq of the newest reply read
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "root"], name="one_thread_follow_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'follows' if self.following else 'left'} thread {self.root_id}"
 
 
 class Webhook(models.Model):

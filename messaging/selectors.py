@@ -16,7 +16,16 @@ from accounts import tokens
 from accounts.models import User
 from core.errors import NotFound
 from messaging.events import MessagePayload, event_frame, message_new, message_payload
-from messaging.models import Conversation, ConversationEvent, Membership, Message, Pin, Reaction, Webhook
+from messaging.models import (
+    Conversation,
+    ConversationEvent,
+    Membership,
+    Message,
+    Pin,
+    Reaction,
+    ThreadFollow,
+    Webhook,
+)
 from messaging.search import backends as search_backends
 from messaging.search import query as search_query
 from realtime.frames import to_json
@@ -69,7 +78,10 @@ def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
     mine = Membership.objects.filter(user=user, conversation=OuterRef("pk"))
     unread = (
         Message.objects.filter(
-            conversation=OuterRef("pk"), seq__gt=OuterRef("my_last_read_seq"), deleted_at__isnull=True
+            conversation=OuterRef("pk"),
+            seq__gt=OuterRef("my_last_read_seq"),
+            deleted_at__isnull=True,
+            thread_root__isnull=True,  # a thread's replies are counted by the thread (threads_followed)
         )
         .exclude(sender=user)
         .order_by()
@@ -117,15 +129,16 @@ def conversation_with_state_for_user(*, user: User, conversation_id: int) -> Con
 
 
 def last_messages(conversations: list[Conversation]) -> dict[int, Message]:
-    """The newest message of each conversation, in one query."""
+    """The newest message of each conversation's main timeline (not a reply in a thread), in one query."""
     ids = [c.pk for c in conversations]
-    newest = Message.objects.filter(conversation_id__in=ids).order_by("conversation_id", "-seq")
+    main_timeline = Message.objects.filter(thread_root__isnull=True)
+    newest = main_timeline.filter(conversation_id__in=ids).order_by("conversation_id", "-seq")
     if connection.vendor == "postgresql":
         rows = newest.distinct("conversation_id")
     else:  # SQLite has no DISTINCT ON; the embedded mode's lists are small
-        rows = Message.objects.filter(
+        rows = main_timeline.filter(
             pk__in=Subquery(
-                Message.objects.filter(conversation_id=OuterRef("conversation_id"))
+                main_timeline.filter(conversation_id=OuterRef("conversation_id"))
                 .order_by("-seq")
                 .values("pk")[:1]
             ),
@@ -200,9 +213,16 @@ def pins_for_user(*, user: User, conversation_id: int) -> list[Pin]:
 def message_history(
     *, user: User, conversation_id: int, before_seq: int | None, after_seq: int | None, limit: int
 ) -> tuple[list[Message], bool]:
-    """A page of history by seq: newest first, or oldest first after `after_seq`. Returns (page, has_more)."""
+    """A page of the main timeline by seq (replies in threads are in their thread's history): newest first,
+    or oldest first after `after_seq`. Returns (page, has_more)."""
     membership_get(user=user, conversation_id=conversation_id)
-    messages = Message.objects.filter(conversation_id=conversation_id)
+    messages = Message.objects.filter(conversation_id=conversation_id, thread_root__isnull=True)
+    return _page(messages, before_seq=before_seq, after_seq=after_seq, limit=limit)
+
+
+def _page(
+    messages: QuerySet[Message], *, before_seq: int | None, after_seq: int | None, limit: int
+) -> tuple[list[Message], bool]:
     if after_seq is not None:
         messages = messages.filter(seq__gt=after_seq).order_by("seq")
     else:
@@ -270,6 +290,65 @@ def message_search(
     )
 
 
+# --- threads
+
+
+def thread_root_state(*, message_id: UUID) -> tuple[int, bool] | None:
+    """(conversation, is itself a reply) of a stored message, for the send path's root check (no gate: the
+    sender's membership of the conversation is checked already)."""
+    row = Message.objects.filter(pk=message_id).values_list("conversation_id", "thread_root_id").first()
+    return None if row is None else (row[0], row[1] is not None)
+
+
+def thread_root_get_for_user(*, user: User, root_id: UUID) -> Message:
+    """A message that can have a thread (one of the main timeline), of a conversation the user is in."""
+    root = message_get_for_user(user=user, message_id=root_id)
+    if root.thread_root_id is not None:
+        raise NotFound("No such thread.")
+    return root
+
+
+def thread_history(
+    *, user: User, root_id: UUID, before_seq: int | None, after_seq: int | None, limit: int
+) -> tuple[Message, list[Message], bool]:
+    """A thread's root and a page of its replies by seq (newest first, or oldest first after `after_seq`).
+    Returns (root, page, has_more)."""
+    root = thread_root_get_for_user(user=user, root_id=root_id)
+    replies = Message.objects.filter(conversation_id=root.conversation_id, thread_root=root)
+    return root, *_page(replies, before_seq=before_seq, after_seq=after_seq, limit=limit)
+
+
+def thread_follow_get(*, user: User, root: Message) -> ThreadFollow | None:
+    return ThreadFollow.objects.filter(user=user, root=root).first()
+
+
+def threads_followed(*, user: User) -> QuerySet[ThreadFollow]:
+    """The threads the user follows in conversations they are still in, the most recently replied first,
+    each with `unread_count`: replies by others after the user's thread read marker, not deleted."""
+    unread = (
+        Message.objects.filter(
+            thread_root=OuterRef("root"), seq__gt=OuterRef("last_read_seq"), deleted_at__isnull=True
+        )
+        .exclude(sender=user)
+        .order_by()
+        .values("thread_root")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        ThreadFollow.objects.filter(
+            user=user, following=True, root__conversation__memberships__user=user, root__reply_count__gt=0
+        )
+        .annotate(unread_count=Coalesce(Subquery(unread), 0))
+        .select_related("root__sender")
+        .prefetch_related(
+            "root__attachments",
+            Prefetch("root__reactions", queryset=Reaction.objects.order_by("created_at", "pk")),
+        )
+        .order_by("-root__last_reply_at", "-pk")
+    )
+
+
 def message_stored_by_client_id(*, sender: User, client_id: UUID) -> Message | None:
     """The stored message `sender` made with `client_id`, as it is now (edited, deleted), if any."""
     return _with_details(Message.objects.filter(sender=sender, client_id=client_id)).first()
@@ -332,7 +411,7 @@ def _superseded(page: list[Message | ConversationEvent]) -> set[int]:
 
 def _shown_otherwise(event: ConversationEvent, shown_whole: set[Any]) -> bool:
     Kind = ConversationEvent.Kind
-    if event.kind in (Kind.MESSAGE_UPDATED, Kind.MESSAGE_DELETED):
+    if event.kind in (Kind.MESSAGE_UPDATED, Kind.MESSAGE_DELETED, Kind.THREAD_UPDATED):
         return event.message_id in shown_whole  # its message.new shows the message as it is now
     if event.kind in (Kind.REACTION, Kind.PIN):
         return event.message is not None and event.message.is_deleted  # deleting drops reactions and pins
@@ -352,6 +431,8 @@ def _subject(event: ConversationEvent) -> tuple[Any, ...] | None:
         return ("read", event.user_id)
     if event.kind == Kind.CONVERSATION_UPDATED:
         return ("conversation",)
+    if event.kind == Kind.THREAD_UPDATED:
+        return ("thread", event.message_id)
     return None
 
 

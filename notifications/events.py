@@ -26,6 +26,8 @@ def _conversation_name(conversation: Conversation) -> str:
 def message_payload(message: Message) -> PushPayload:
     conversation, sender = message.conversation, message.sender
     title = sender.public_name
+    if message.thread_root_id is not None:
+        title = f"{title} replied in a thread"
     if conversation.kind != Conversation.Kind.DIRECT:
         title = f"{title} in {_conversation_name(conversation)}"
     text = message.body.strip()
@@ -35,5 +37,12 @@ def message_payload(message: Message) -> PushPayload:
         "title": title,
         "body": text or ATTACHMENT_TEXT,
         "url": settings.PUSH_CONVERSATION_PATH.format(conversation_id=conversation.pk),
-        "tag": f"conversation-{conversation.pk}",  # one notification per conversation on screen
+        "tag": _tag(message),
     }
+
+
+def _tag(message: Message) -> str:
+    """One notification on screen per conversation, and per thread for replies in threads."""
+    if message.thread_root_id is not None:
+        return f"thread-{message.thread_root_id}"
+    return f"conversation-{message.conversation_id}"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from core import logcontext
 from core.db import insert_new
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Message, ThreadFollow
 from notifications.events import message_payload
 from notifications.mentions import mentioned_usernames
 from notifications.models import (
@@ -132,31 +132,62 @@ def _members_with_subscriptions(messages: list[Message]) -> dict[int, list[_Memb
 
 
 def _chosen(
-    message: Message, members: list[_Member], preferences: dict[int, NotificationPreferences]
+    message: Message,
+    members: list[_Member],
+    preferences: dict[int, NotificationPreferences],
+    followers: dict[int, int] | None = None,
 ) -> dict[int, bool]:
     """{user id: mentioned?} of the members whose preference asks for this message, not yet read, but the
-    sender."""
+    sender. A reply in a thread (`followers`: its thread's followers and their thread read markers) is for
+    the thread's followers, unless their preference is none, and for others only if it mentions them."""
     mentioned = mentioned_usernames(message.body)
     kind = message.conversation.kind
     chosen: dict[int, bool] = {}
     for member in members:
-        if member.user_id == message.sender_id or member.last_read_seq >= message.seq:
+        last_read = member.last_read_seq if followers is None else followers.get(member.user_id, 0)
+        if member.user_id == message.sender_id or last_read >= message.seq:
             continue
         level = preferences.get(member.user_id, NotificationPreferences()).level_for(kind)
         is_mentioned = member.username.lower() in mentioned
-        if level == NotificationLevel.ALL or (level == NotificationLevel.MENTIONS and is_mentioned):
+        if followers is not None and member.user_id in followers and level != NotificationLevel.NONE:
+            chosen[member.user_id] = is_mentioned
+        elif level == NotificationLevel.ALL and followers is None:
+            chosen[member.user_id] = is_mentioned
+        elif level != NotificationLevel.NONE and is_mentioned:
             chosen[member.user_id] = is_mentioned
     return chosen
 
 
+def _thread_followers(messages: list[Message]) -> dict[UUID, dict[int, int]]:
+    """{root id: {follower: their thread read marker}} of the threads these messages reply in (one query, none
+    for a batch without replies in threads)."""
+    roots = {message.thread_root_id for message in messages if message.thread_root_id is not None}
+    followers: dict[UUID, dict[int, int]] = {root: {} for root in roots}
+    if roots:
+        rows = ThreadFollow.objects.filter(root_id__in=roots, following=True)
+        for root_id, user_id, last_read_seq in rows.values_list("root_id", "user_id", "last_read_seq"):
+            followers[root_id][user_id] = last_read_seq
+    return followers
+
+
 def _recipients(messages: list[Message]) -> dict[UUID, dict[int, bool]]:
     """{message id: {user id: mentioned?}} of the members to push each message: not the sender, not muted,
-    not already read, allowed by their preference for this kind of conversation, and with no socket open
-    anywhere. Two queries and one Redis round trip, whatever the number of messages and members."""
+    not already read, allowed by their preference for this kind of conversation (for a reply in a thread:
+    following the thread), and with no socket open anywhere. Two queries (three with replies in threads)
+    and one Redis round trip, whatever the number of messages and members."""
     members = _members_with_subscriptions(messages)
     user_ids = {member.user_id for conversation in members.values() for member in conversation}
     preferences = {p.user_id: p for p in NotificationPreferences.objects.filter(user_id__in=user_ids)}
-    chosen = {m.pk: _chosen(m, members.get(m.conversation_id, []), preferences) for m in messages}
+    followers = _thread_followers(messages)
+    chosen = {
+        m.pk: _chosen(
+            m,
+            members.get(m.conversation_id, []),
+            preferences,
+            followers[m.thread_root_id] if m.thread_root_id is not None else None,
+        )
+        for m in messages
+    }
     wanted = set().union(*chosen.values())
     online = online_user_ids(wanted) if wanted else set()
     return {

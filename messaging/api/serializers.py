@@ -57,6 +57,12 @@ class MessageSendInputSerializer(serializers.Serializer):
         help_text="Your idempotency key: the same value again returns the same message."
     )
     reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
+    thread_root = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Reply in this message's thread: a message of the main timeline of this conversation.",
+    )
     attachments = serializers.ListField(
         child=serializers.UUIDField(), max_length=10, required=False, default=list
     )
@@ -142,6 +148,15 @@ class LinkPreviewSerializer(serializers.Serializer):
     image = PreviewImageSerializer(allow_null=True)
 
 
+class ThreadSummarySerializer(serializers.Serializer):
+    reply_count = serializers.IntegerField()
+    last_reply_at = serializers.DateTimeField(allow_null=True)
+    last_reply_seq = serializers.IntegerField()
+    participants = serializers.ListField(
+        child=serializers.IntegerField(), help_text="User ids of the latest repliers, the latest first."
+    )
+
+
 class MessageSerializer(serializers.Serializer):
     """The protocol's message object (messaging.events.MessagePayload, built there) plus a summary of
     reactions. The fields document it for OpenAPI; `to_representation` returns the payload itself. A forward
@@ -155,6 +170,12 @@ class MessageSerializer(serializers.Serializer):
     body = serializers.CharField()
     client_id = serializers.UUIDField()
     reply_to = serializers.UUIDField(allow_null=True)
+    thread_root = serializers.UUIDField(
+        allow_null=True, help_text="The root of the thread this message replies in; null: the main timeline."
+    )
+    thread = ThreadSummarySerializer(
+        allow_null=True, help_text="The message's thread, if anyone replied in one; null otherwise."
+    )
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted = serializers.BooleanField()
@@ -213,6 +234,33 @@ class SearchHitSerializer(serializers.Serializer):
 class SearchPageSerializer(serializers.Serializer):
     results = SearchHitSerializer(many=True)
     next_cursor = serializers.CharField(allow_null=True)
+
+
+class ThreadPageSerializer(serializers.Serializer):
+    root = MessageSerializer()
+    results = MessageSerializer(many=True)
+    has_more = serializers.BooleanField()
+    following = serializers.BooleanField(
+        allow_null=True, help_text="Whether you follow the thread; null: not decided (replying follows it)."
+    )
+    last_read_seq = serializers.IntegerField(help_text="Your read marker in this thread.")
+
+
+class ThreadReadInputSerializer(serializers.Serializer):
+    seq = seq_field(help_text="Read the thread up to this seq: a reply's seq (or 0).")
+
+
+class FollowedThreadSerializer(serializers.Serializer):
+    root = MessageSerializer(help_text="The thread's root, with its summary.")
+    unread_count = serializers.IntegerField(help_text="Replies by others after your read marker.")
+    last_read_seq = serializers.IntegerField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "root": MessageSerializer(instance.root, context=self.context).data,
+            "unread_count": instance.unread_count,
+            "last_read_seq": instance.last_read_seq,
+        }
 
 
 class MemberSerializer(PublicUserSerializer):

@@ -45,6 +45,10 @@ urlpatterns = [
     path("messages/<uuid:message_id>/pin/", views.MessagePinApi.as_view(), name="message-pin"),
     path("messages/<uuid:message_id>/forward/", views.MessageForwardApi.as_view(), name="message-forward"),
     path("search/messages/", views.MessageSearchApi.as_view(), name="message-search"),
+    path("messages/<uuid:message_id>/thread/", views.ThreadApi.as_view(), name="thread"),
+    path("messages/<uuid:message_id>/thread/follow/", views.ThreadFollowApi.as_view(), name="thread-follow"),
+    path("messages/<uuid:message_id>/thread/read/", views.ThreadReadApi.as_view(), name="thread-read"),
+    path("threads/", views.FollowedThreadListApi.as_view(), name="threads"),
 ]
 
 # Incoming webhooks (issue #8).

@@ -20,6 +20,7 @@ from messaging.api.serializers import (
     ConversationCreateInputSerializer,
     ConversationSerializer,
     ConversationUpdateInputSerializer,
+    FollowedThreadSerializer,
     ForwardInputSerializer,
     HistoryPageSerializer,
     HistoryParamsSerializer,
@@ -32,6 +33,8 @@ from messaging.api.serializers import (
     ReadInputSerializer,
     SearchPageSerializer,
     SearchParamsSerializer,
+    ThreadPageSerializer,
+    ThreadReadInputSerializer,
 )
 from messaging.models import Conversation, Message
 from realtime.presence import online_user_ids
@@ -212,6 +215,7 @@ class MessageListApi(ReplicaReadsMixin, APIView):
             body=data["body"],
             client_id=data["client_id"],
             reply_to=data["reply_to"],
+            thread_root=data["thread_root"],
             attachment_ids=data["attachments"],
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
@@ -324,3 +328,71 @@ class MessageSearchApi(ReplicaReadsMixin, APIView):
             for message, snippet in page.hits
         ]
         return Response({"results": results, "next_cursor": page.next_cursor})
+
+
+class ThreadApi(APIView):
+    @extend_schema(
+        parameters=[HistoryParamsSerializer],
+        responses={200: ThreadPageSerializer},
+        description="A thread: its root and a page of its replies by seq (newest first, or oldest first "
+        "after `after_seq`), with your follow state and read marker. 404 for a message you cannot see or "
+        "that is itself a reply.",
+    )
+    def get(self, request: Request, message_id: UUID) -> Response:
+        user = request_user(request)
+        params = _valid(HistoryParamsSerializer, request.query_params)
+        root, page, has_more = selectors.thread_history(
+            user=user,
+            root_id=message_id,
+            before_seq=params.get("before_seq"),
+            after_seq=params.get("after_seq"),
+            limit=params["limit"],
+        )
+        follow = selectors.thread_follow_get(user=user, root=root)
+        context = _reader_context(user, [root, *page])
+        return Response(
+            {
+                "root": MessageSerializer(root, context=context).data,
+                "results": MessageSerializer(page, many=True, context=context).data,
+                "has_more": has_more,
+                "following": follow.following if follow else None,
+                "last_read_seq": follow.last_read_seq if follow else 0,
+            }
+        )
+
+
+class ThreadFollowApi(APIView):
+    @extend_schema(request=None, responses=NO_CONTENT, description="Follow the thread: replies notify you.")
+    def put(self, request: Request, message_id: UUID) -> Response:
+        services.thread_follow_set(user=request_user(request), root_id=message_id, following=True)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses=NO_CONTENT, description="Unfollow the thread; replying in it again does not follow it."
+    )
+    def delete(self, request: Request, message_id: UUID) -> Response:
+        services.thread_follow_set(user=request_user(request), root_id=message_id, following=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ThreadReadApi(APIView):
+    @extend_schema(request=ThreadReadInputSerializer, responses=NO_CONTENT)
+    def post(self, request: Request, message_id: UUID) -> Response:
+        seq = _valid(ThreadReadInputSerializer, request.data)["seq"]
+        services.thread_read_mark(user=request_user(request), root_id=message_id, seq=seq)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FollowedThreadListApi(ListAPIView):
+    """The threads you follow, the most recently replied first, each with its unread count."""
+
+    serializer_class = FollowedThreadSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.threads_followed(user=request_user(self.request))
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        follows = list(args[0]) if args else []
+        reader = _reader_context(request_user(self.request), [follow.root for follow in follows])
+        kwargs["context"] = {**self.get_serializer_context(), **reader}
+        return FollowedThreadSerializer(*args, **kwargs)

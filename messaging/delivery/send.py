@@ -26,6 +26,7 @@ from files.selectors import files_for_attachment
 from messaging import events, selectors
 from messaging.delivery.journal import Reservation, get_journal
 from messaging.delivery.publisher import publisher_for_running_loop, waiting_for_storage
+from messaging.delivery.threads import thread_root_check
 from messaging.events import ForwardPayload, MessagePayload, SenderPayload
 from realtime import fanout
 
@@ -45,11 +46,15 @@ async def message_send(
     body: str,
     client_id: UUID,
     reply_to: UUID | None = None,
+    thread_root: UUID | None = None,
     attachment_ids: list[UUID] | None = None,
     acknowledge: Acknowledge | None = None,
     forwarded_from: ForwardPayload | None = None,
 ) -> tuple[MessagePayload, bool]:
-    """Send as `sender` (a sender payload; membership already checked). Returns (message, newly sent)."""
+    """Send as `sender` (a sender payload; membership already checked), into the main timeline or, with
+    `thread_root`, into that message's thread. Returns (message, newly sent)."""
+    if thread_root is not None:
+        await thread_root_check(conversation_id=conversation_id, root_id=thread_root)
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
     try:
         reservation = await _reserve(sender["id"], client_id, conversation_id)
@@ -70,6 +75,7 @@ async def message_send(
         body=body,
         client_id=client_id,
         reply_to=reply_to,
+        thread_root=thread_root,
         attachments=attachments,
         forwarded_from=forwarded_from,
     )

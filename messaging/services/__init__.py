@@ -26,6 +26,7 @@ from messaging.services.messages import (
 from messaging.services.pins import message_pin, message_unpin
 from messaging.services.retention import messages_purge_expired
 from messaging.services.storage import messages_store
+from messaging.services.threads import thread_follow_set, thread_read_mark, threads_refresh
 
 __all__ = [
     "BLOCKED",
@@ -49,4 +50,7 @@ __all__ = [
     "reaction_add",
     "reaction_remove",
     "read_mark",
+    "thread_follow_set",
+    "thread_read_mark",
+    "threads_refresh",
 ]

@@ -19,6 +19,7 @@ from messaging.delivery.send import message_send
 from messaging.events import ForwardPayload, LinkPreviewPayload, MessagePayload
 from messaging.models import ConversationEvent, Message, MessageRevision, Pin, Reaction
 from messaging.services.eventlog import event_record
+from messaging.services.threads import threads_refresh
 from messaging.signals import message_edited
 from realtime.frames import to_json
 
@@ -37,6 +38,7 @@ def message_post(
     body: str,
     client_id: UUID,
     reply_to: UUID | None = None,
+    thread_root: UUID | None = None,
     attachment_ids: list[UUID] | None = None,
     forwarded_from: ForwardPayload | None = None,
 ) -> SentMessage:
@@ -57,6 +59,7 @@ def message_post(
         body=body,
         client_id=client_id,
         reply_to=reply_to,
+        thread_root=thread_root,
         attachment_ids=attachment_ids,
         forwarded_from=forwarded_from,
     )
@@ -136,6 +139,8 @@ def message_soft_delete(*, message: Message, by_moderator: bool = False) -> Mess
     message.reactions.all().delete()
     Pin.objects.filter(message=message).delete()  # the message.deleted event tells members it is unpinned
     _record_change(message, Kind.MESSAGE_DELETED, data={"by_moderator": by_moderator})
+    if message.thread_root_id is not None:  # the thread's summary no longer counts it
+        threads_refresh(root_ids=[message.thread_root_id])
     return message
 
 

@@ -20,10 +20,12 @@ from messaging.models import (
     Pin,
     Reaction,
     RetentionPolicy,
+    ThreadFollow,
 )
 from messaging.services.conversations import keep_an_owner
 from messaging.services.memberships import membership_announce
 from messaging.services.messages import message_rewrite_logged
+from messaging.services.threads import threads_refresh
 
 
 def _conversation_name(conversation: Conversation, user: User) -> str:
@@ -113,13 +115,17 @@ def user_messages_erase(*, user: User) -> None:
     keep = RetentionPolicy.get_solo().erased_users_messages == RetentionPolicy.ErasedMessages.KEEP
     Reaction.objects.filter(user=user).delete()
     MessageRevision.objects.filter(message__sender=user).delete()
+    ThreadFollow.objects.filter(user=user).delete()
     if not keep:
         Reaction.objects.filter(message__sender=user).delete()
         Pin.objects.filter(message__sender=user).delete()  # an emptied message is a deleted one: unpinned
         Message.attachments.through.objects.filter(message__sender=user).delete()
+        replies = Message.objects.filter(sender=user, thread_root__isnull=False)
+        replied_in = set(replies.values_list("thread_root_id", flat=True))
         Message.objects.filter(sender=user, deleted_at__isnull=True).update(
             body="", deleted_at=datetime.now(tz=UTC)
         )
+        threads_refresh(root_ids=replied_in)  # their emptied replies no longer count
     forward_ids = [forward.pk for forward in _unname_forwards_of(user)]
     _leave_shared_conversations(user)
     transaction.on_commit(partial(_rewrite_recent_log, user.pk))

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from core.db import insert_new
 from messaging.events import MessagePayload
 from messaging.models import Conversation, Message
+from messaging.services.threads import threads_refresh
 from messaging.signals import messages_stored
 
 
@@ -23,6 +24,11 @@ def messages_store(*, messages: list[MessagePayload]) -> tuple[int, list[Message
     except IntegrityError:
         # One bad row (e.g. its conversation was deleted) must not hold back the rest: go one by one.
         new, unstorable = _insert_one_by_one(messages)
+    # Every stored reply's thread, not only the new ones': a batch redelivered after its summaries failed
+    # (the rows committed, the task retried) recomputes them. Unchanged summaries make no event.
+    unstorable_ids = {m["id"] for m in unstorable}
+    stored = [m for m in messages if m["id"] not in unstorable_ids]
+    threads_refresh(root_ids={root for m in stored if (root := m.get("thread_root"))})
     if new:
         messages_stored.send(sender=Message, messages=new)
     return len(new), unstorable
@@ -87,6 +93,7 @@ def _row(message: MessagePayload) -> Message:
         client_id=message["client_id"],
         reply_to_id=message["reply_to"],
         forwarded_from=message.get("forwarded_from"),  # absent from payloads queued before forwards existed
+        thread_root_id=message.get("thread_root"),  # .get: a task queued before threads existed has none
         created_at=datetime.fromisoformat(message["created_at"]),
     )
 

@@ -25,10 +25,9 @@ class Account:
         body = {"kind": kind, "members": [m.id for m in members], "title": title, "is_public": public}
         return self.call("POST", "conversations/", body)["id"]
 
-    def say(self, conversation: int, body: str) -> str:
-        sent = self.call(
-            "POST", f"conversations/{conversation}/messages/", {"body": body, "client_id": str(uuid.uuid4())}
-        )
+    def say(self, conversation: int, body: str, *, thread_root: str | None = None) -> str:
+        message = {"body": body, "client_id": str(uuid.uuid4()), "thread_root": thread_root}
+        sent = self.call("POST", f"conversations/{conversation}/messages/", message)
         return sent["id"]
 
 

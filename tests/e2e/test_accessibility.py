@@ -14,12 +14,14 @@ PHONE = {"viewport": {"width": 390, "height": 800}, "is_mobile": True, "has_touc
 
 @pytest.fixture(scope="module")
 def people(live_server_url: str) -> tuple[Account, int]:
-    """Ada, in a group with Grace where something was said (Markdown, a reply, a reaction), and a channel."""
+    """Ada, in a group with Grace where something was said (Markdown, a reply in a thread, a reaction), and a
+    channel."""
     ada = register(live_server_url, "ada", "Ada Lovelace")
     grace = register(live_server_url, "grace", "Grace Hopper")
     group = ada.conversation("group", members=[grace], title="Launch team")
     first = ada.say(group, "Did the **engine** notes land? See `section G`.")
     grace.call("POST", f"messages/{first}/reactions/", {"emoji": "🎉"})
+    grace.say(group, "The **notes** are in the shared drive.", thread_root=first)
     grace.say(group, "They did — and https://example.com has the rest.")
     ada.conversation("channel", members=[], title="general", public=True)
     return ada, group
@@ -60,6 +62,11 @@ def test_every_screen_passes_axe(browser, live_server_url, people, theme, device
     page.keyboard.press("Control+Slash")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     found["keyboard help"] = axe_violations(page)
+    page.keyboard.press("Escape")
+    # and a thread, open beside the conversation (over it on a phone)
+    page.get_by_test_id("thread-summary").click()
+    expect(page.get_by_role("complementary", name="Thread").get_by_test_id("message-body")).to_be_visible()
+    found["thread"] = axe_violations(page)
     context.close()
 
     assert {screen: v for screen, v in found.items() if v} == {}

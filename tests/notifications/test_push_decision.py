@@ -4,12 +4,13 @@ read back decrypted, as the recipient's browser would read it."""
 import threading
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils.timezone import now
 
 from core import logcontext
 from files.models import StoredFile
-from messaging.models import Conversation, Membership, Message
+from messaging.models import Conversation, Membership, Message, ThreadFollow
 from notifications import services
 from notifications.models import NotificationPreferences, PushDecision, PushDelivery
 from notifications.tasks import deliver_push_task, send_messages_push_task
@@ -270,3 +271,28 @@ def test_deciding_a_batch_costs_the_same_queries_whatever_its_size(
     with django_assert_num_queries(9):
         deliveries = services.messages_push_decide(message_ids=[m.pk for m in messages])
     assert sum(len(ids) for ids in deliveries.values()) == size
+
+
+def test_a_reply_in_a_thread_is_pushed_to_its_followers_only(
+    conversation, sender, away, browser, push_service
+):
+    root = send(conversation, sender, body="Which logo?")
+    assert len(push_service.attempts(browser)) == 1  # grace is pushed the root, as any message
+    bystander = MembershipFactory(conversation=conversation, user=UserFactory(username="cy"))
+    other_browser = push_service.subscribe(settings.VAPID_PUBLIC_KEY)
+    PushSubscriptionFactory(user=bystander.user, browser=other_browser)
+
+    # a reply: grace does not follow the thread, so she is not pushed it, and neither is cy
+    send(conversation, sender, body="The blue one", thread_root=root)
+    assert len(push_service.attempts(browser)) == 1
+    assert push_service.attempts(other_browser) == []
+
+    # once grace follows it she is, with a push of the thread's own
+    ThreadFollow.objects.create(user=away.user, root=root, following=True)
+    send(conversation, sender, body="Or the red one", thread_root=root)
+    push = push_service.attempts(browser)[-1]
+    assert push.payload["title"] == "Ada Lovelace replied in a thread in Design"
+    assert push.payload["tag"] == f"thread-{root.pk}"
+    # and a reply that mentions cy reaches him though he does not follow it
+    send(conversation, sender, body="@cy what do you think?", thread_root=root)
+    assert [p.payload["body"] for p in push_service.attempts(other_browser)] == ["@cy what do you think?"]

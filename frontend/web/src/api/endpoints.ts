@@ -4,6 +4,7 @@ import type {
   Block,
   ChannelSummary,
   Conversation,
+  FollowedThread,
   ConversationKind,
   DataExport,
   Invitation,
@@ -19,6 +20,7 @@ import type {
   RegisteredUser,
   SearchPage,
   StoredFile,
+  ThreadPage,
   TotpEnrolment,
   TwoFactorStatus,
   UploadTicket,
@@ -175,7 +177,13 @@ export function endpoints(client: ApiClient = api) {
       r<SearchPage>(`search/messages/${q({ ...params, public: params.public ? "true" : undefined })}`),
     postMessage: (
       id: number,
-      body: { body: string; client_id: string; reply_to?: string | null; attachments?: string[] },
+      body: {
+        body: string;
+        client_id: string;
+        reply_to?: string | null;
+        thread_root?: string | null;
+        attachments?: string[];
+      },
     ) => r<Message>(`conversations/${id}/messages/`, { method: "POST", body }),
     editMessage: (id: string, body: string) => r<Message>(`messages/${id}/`, { method: "PATCH", body: { body } }),
     deleteMessage: (id: string) => r<undefined>(`messages/${id}/`, { method: "DELETE" }),
@@ -189,6 +197,15 @@ export function endpoints(client: ApiClient = api) {
     forward: (id: string, body: { conversation: number; client_id: string }) =>
       r<Message>(`messages/${id}/forward/`, { method: "POST", body }),
     markRead: (id: number, seq: number) => r<undefined>(`conversations/${id}/read/`, { method: "POST", body: { seq } }),
+
+    // --- threads
+    thread: (root: string, params: { before_seq?: number; after_seq?: number; limit?: number }) =>
+      r<ThreadPage>(`messages/${root}/thread/${q(params)}`),
+    followThread: (root: string, following: boolean) =>
+      r<undefined>(`messages/${root}/thread/follow/`, { method: following ? "PUT" : "DELETE" }),
+    markThreadRead: (root: string, seq: number) =>
+      r<undefined>(`messages/${root}/thread/read/`, { method: "POST", body: { seq } }),
+    followedThreads: () => r<Paginated<FollowedThread>>("threads/"),
 
     // --- files
     createUpload: (body: { name: string; size: number; content_type: string }) =>

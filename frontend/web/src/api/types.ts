@@ -52,6 +52,14 @@ export interface SearchPage {
   next_cursor: string | null;
 }
 
+export type ThreadSummary = Schemas["ThreadSummary"];
+
+/** A thread: its root and a page of its replies, with my follow state and read marker in it. */
+export type ThreadPage = Omit<Schemas["ThreadPage"], "root" | "results"> & { root: Message; results: Message[] };
+
+/** A thread I follow, with how many replies by others I have not read. */
+export type FollowedThread = Omit<Schemas["FollowedThread"], "root"> & { root: Message };
+
 export type Conversation = Omit<
   Schemas["Conversation"],
   "title" | "is_public" | "last_seq" | "last_message" | "members"

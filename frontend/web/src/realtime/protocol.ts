@@ -1,5 +1,5 @@
 // Frames of the WebSocket protocol, version 2 (docs/protocol.md).
-import type { Message } from "../api/types";
+import type { Message, ThreadSummary } from "../api/types";
 
 export const PROTOCOL_VERSION = 2;
 
@@ -10,6 +10,8 @@ export type ClientFrame =
       body: string;
       client_id: string;
       reply_to?: string | null;
+      /** Reply in this message's thread instead of the main timeline. */
+      thread_root?: string | null;
       attachments?: string[];
     }
   | { type: "message.edit"; message: string; body: string }
@@ -46,7 +48,8 @@ export type OrderedEvent =
   | { type: "read"; seq: number; conversation: number; user: number; up_to: number }
   | { type: "membership"; seq: number; conversation: ConversationSummary; user: number; state: "added" | "removed" }
   | { type: "conversation.updated"; seq: number; conversation: ConversationSummary }
-  | PinEvent;
+  | PinEvent
+  | { type: "thread.updated"; seq: number; conversation: number; root: string; thread: ThreadSummary | null };
 
 /** A message pinned (with the message as it is now) or unpinned (its id only). */
 export interface PinEvent {
@@ -88,6 +91,7 @@ export const ORDERED_TYPES: ReadonlySet<string> = new Set([
   "membership",
   "conversation.updated",
   "pin",
+  "thread.updated",
 ]);
 
 export function isOrderedEvent(frame: ServerFrame): frame is OrderedEvent {

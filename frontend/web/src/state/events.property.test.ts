@@ -212,6 +212,8 @@ function payload(m: StoredMessage): Message {
     body: m.deleted ? "" : m.body,
     client_id: `c-${m.id}`,
     reply_to: null,
+    thread_root: null,
+    thread: null,
     created_at: `2026-01-01T00:00:${String(m.seq % 60).padStart(2, "0")}Z`,
     edited_at: m.edited_at,
     deleted: m.deleted,

@@ -26,6 +26,7 @@ import {
   patchMessage,
   reactionAt,
   receive,
+  threadAt,
   type Timeline,
 } from "./messages";
 
@@ -170,6 +171,9 @@ class Change {
         break;
       case "pin": // the pinned list is the store's (./pins); here it only takes its place in the order
         break;
+      case "thread.updated":
+        this.patch(event.root, threadAt(event.seq, event.thread));
+        break;
     }
   }
 
@@ -198,6 +202,8 @@ class Change {
     if (message.edited_at) this.timeline = patchMessage(this.timeline, message.id, contentAt(seq, message));
     this.timeline = receive(this.timeline, [message]);
     if (message.deleted) this.deleted(message.id, { seq, exact: false });
+    // A reply in a thread is counted, and shown, by its thread, not by the main timeline.
+    if (message.thread_root) return;
     const shown = applyPatch(message, this.timeline.patches[message.id]);
     if (shown.sender.id !== this.me && !shown.deleted) this.ledger = countUnread(this.ledger, message.id, message.seq);
     const c = this.conversation;
@@ -212,6 +218,10 @@ class Change {
 
   private deleted(id: string, when: Deletion): void {
     const held = this.timeline.messages.find((m) => m.id === id);
+    if (held?.thread_root) {
+      this.patch(id, deletion); // its thread counts it, not the conversation's unread count
+      return;
+    }
     const known = held ?? (this.conversation.last_message?.id === id ? this.conversation.last_message : undefined);
     const sender = known && { seq: known.seq, mine: known.sender.id === this.me };
     const uncounted = uncountDeleted(this.ledger, id, sender, when);

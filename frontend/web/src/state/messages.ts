@@ -1,7 +1,7 @@
 // Pure timeline logic: dedupe by id, order by seq, what events said about each message (so that a copy
 // loaded later cannot undo them), and the optimistic send life cycle (pending → acknowledged, or
 // failed → retried with the same client_id).
-import type { Message, ReactionSummary } from "../api/types";
+import type { Message, ReactionSummary, ThreadSummary } from "../api/types";
 
 export type SendState = "sent" | "pending" | "failed";
 
@@ -20,6 +20,8 @@ export interface MessagePatch {
   deleted: boolean;
   /** `${user} ${emoji}` → the newest reaction event about it. */
   reactions: Record<string, { seq: number; on: boolean }>;
+  /** The newest `thread.updated` about it (a root): its thread's summary as of that event. */
+  thread?: { seq: number; summary: ThreadSummary | null };
 }
 
 export interface Timeline {
@@ -67,7 +69,8 @@ export function applyPatch<M extends Message>(message: M, patch: MessagePatch | 
     const space = key.indexOf(" ");
     reactions = updateReactions(reactions, Number(key.slice(0, space)), key.slice(space + 1), on ? "added" : "removed");
   }
-  const patched = { ...message, ...content, reactions };
+  const thread = patch.thread ? patch.thread.summary : (content.thread ?? message.thread);
+  const patched = { ...message, ...content, reactions, thread };
   return patch.deleted || content.deleted ? erased(patched) : patched;
 }
 
@@ -130,6 +133,12 @@ export const reactionAt =
     return { ...patch, reactions: { ...patch.reactions, [key]: { seq, on } } };
   };
 
+/** A root's thread summary as of event `seq` (a replayed one is the summary as it is now). */
+export const threadAt =
+  (seq: number, summary: ThreadSummary | null) =>
+  (patch: MessagePatch): MessagePatch =>
+    patch.thread && patch.thread.seq >= seq ? patch : { ...patch, thread: { seq, summary } };
+
 export function addPending(timeline: Timeline, message: ChatMessage): Timeline {
   return { ...timeline, outbox: [...timeline.outbox, { ...message, state: "pending" }] };
 }
@@ -164,8 +173,10 @@ export function highestSeq(timeline: Timeline | undefined): number {
   return last?.seq ?? 0;
 }
 
+/** Where the main timeline's history continues back from: its oldest message held (a thread's replies,
+ * loaded with their thread, may be older and do not count). */
 export function lowestSeq(timeline: Timeline | undefined): number | undefined {
-  return timeline?.messages[0]?.seq;
+  return timeline?.messages.find((m) => !m.thread_root)?.seq;
 }
 
 /** Everything to show, stored messages first, then the outbox. */
@@ -173,4 +184,20 @@ export function visibleMessages(timeline: Timeline): ChatMessage[] {
   const { newerAfter } = timeline;
   if (newerAfter !== null) return timeline.messages.filter((m) => m.seq <= newerAfter);
   return timeline.outbox.length ? [...timeline.messages, ...timeline.outbox] : timeline.messages;
+}
+
+/** The main timeline: a conversation's messages but the replies in threads (they show in their thread). */
+export function mainTimeline(timeline: Timeline): ChatMessage[] {
+  return visibleMessages(timeline).filter((m) => !m.thread_root);
+}
+
+/** One thread's replies, stored ones by seq, then its unsent ones. */
+export function threadReplies(timeline: Timeline, root: string): ChatMessage[] {
+  return visibleMessages(timeline).filter((m) => m.thread_root === root);
+}
+
+/** The seq of a thread's newest stored reply held, 0 when none. */
+export function newestReplySeq(timeline: Timeline | undefined, root: string): number {
+  const replies = timeline?.messages.filter((m) => m.thread_root === root) ?? [];
+  return replies[replies.length - 1]?.seq ?? 0;
 }

@@ -10,6 +10,8 @@ export interface OutboxRecord {
   conversation: number;
   body: string;
   reply_to: string | null;
+  /** The thread it replies in (absent in records kept before threads existed). */
+  thread_root?: string | null;
   attachments: Attachment[];
   created_at: string;
   /** Set once the send failed for good (see docs/web.md); pending records are sent again on load. */

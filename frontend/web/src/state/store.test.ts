@@ -61,6 +61,9 @@ async function setup({ conversations = [conversation(1, { last_seq: 2 })], local
     messages: vi.fn(async () => ({ results: [msg(2), msg(1)], has_more: false })),
     conversation: vi.fn(async (id: number) => conversation(id)),
     markRead: vi.fn(async () => undefined),
+    followedThreads: vi.fn(async () => ({ count: 0, next: null, previous: null, results: [] })),
+    thread: vi.fn(async () => ({ root: msg(2), results: [], has_more: false, following: null, last_read_seq: 0 })),
+    markThreadRead: vi.fn(async () => undefined),
     usersByIds: vi.fn(async (ids: number[]) => ({
       count: ids.length,
       next: null,
@@ -460,5 +463,47 @@ describe("ChatStore", () => {
 
     await store.openAt(1, 11); // held already: nothing is fetched
     expect(http.messages).toHaveBeenCalledTimes(2);
+  });
+
+  it("opens a thread, replies in it and marks it read, leaving the main timeline alone", async () => {
+    const { store, socket, http } = await setup();
+    await store.open(1);
+    const root = msg(2);
+    vi.mocked(http.thread).mockResolvedValueOnce({
+      root: { ...root, thread: { reply_count: 1, last_reply_at: root.created_at, last_reply_seq: 3, participants: [2] } },
+      results: [msg(3, { thread_root: root.id })],
+      has_more: false,
+      following: true,
+      last_read_seq: 0,
+    });
+    await store.openThread(root);
+    expect(http.markThreadRead).toHaveBeenLastCalledWith(root.id, 3);
+    const clientId = store.send(1, "me too", { threadRoot: root.id });
+    expect(socket.sent.at(-1)).toMatchObject({ type: "message.send", client_id: clientId, thread_root: root.id });
+    socket.emit({ type: "message.new", seq: 4, message: msg(4, { thread_root: root.id }) });
+    expect(http.markThreadRead).toHaveBeenLastCalledWith(root.id, 4); // read as it arrives, the thread being open
+    expect(store.getState().conversations[1]?.unread_count).toBe(0);
+    expect(store.getState().thread).toMatchObject({ following: true, lastRead: 4 });
+  });
+
+  it("reads the threads I follow again, once, when replies come to a thread of mine", async () => {
+    const { store, socket, http } = await setup();
+    await store.open(1);
+    const root = mine(2, "c2", { id: "m2" });
+    socket.emit({ type: "message.new", seq: 3, message: root });
+    vi.mocked(http.followedThreads).mockClear();
+    vi.mocked(http.followedThreads).mockResolvedValue({
+      count: 1,
+      next: null,
+      previous: null,
+      results: [{ root: { ...root, thread: null }, unread_count: 2, last_read_seq: 0 }],
+    });
+    const summary = (n: number) => ({ reply_count: n, last_reply_at: root.created_at, last_reply_seq: 3 + n, participants: [2] });
+    socket.emit({ type: "thread.updated", seq: 5, conversation: 1, root: "m2", thread: summary(1) });
+    socket.emit({ type: "thread.updated", seq: 7, conversation: 1, root: "m2", thread: summary(2) });
+    await vi.advanceTimersByTimeAsync(600);
+    expect(http.followedThreads).toHaveBeenCalledTimes(1);
+    expect(store.getState().followed.m2?.unread_count).toBe(2);
+    expect(store.getState().timelines[1]?.messages.find((m) => m.id === "m2")?.thread).toEqual(summary(2));
   });
 });

@@ -3,7 +3,7 @@
 // update makes a new snapshot. Events are applied by ./events (pure); this file does the I/O around them.
 import { ApiError } from "../api/client";
 import type { Endpoints } from "../api/endpoints";
-import type { Conversation, Me, Message, UserRef } from "../api/types";
+import type { Conversation, Me, Message, ThreadPage, UserRef } from "../api/types";
 import {
   eventConversation,
   isOrderedEvent,
@@ -21,6 +21,7 @@ import {
   emptyTimeline,
   highestSeq,
   lowestSeq,
+  newestReplySeq,
   receive,
   setSendState,
   type ChatMessage,
@@ -28,6 +29,7 @@ import {
 } from "./messages";
 import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
 import { applyPin, fromRest, withMessage, withoutMessage, type Pinned } from "./pins";
+import { followedFrom, threadChangeConcernsMe, withThreadRead, type Followed } from "./threads";
 
 export interface SocketPort {
   readonly status: StatusInfo;
@@ -50,6 +52,20 @@ export interface ChatState extends SyncState {
   connection: StatusInfo;
   active: number | null;
   loadError: string | null;
+  /** The thread open beside the conversation: its root and what its REST read said. */
+  thread: OpenThread | null;
+  /** The threads I follow, by root id, with their unread counts. */
+  followed: Followed;
+}
+
+export interface OpenThread {
+  conversation: number;
+  root: Message;
+  following: boolean | null;
+  lastRead: number;
+  loaded: boolean;
+  hasMore: boolean;
+  error: string | null;
 }
 
 export interface StoreDeps {
@@ -67,10 +83,14 @@ export interface StoreDeps {
 
 export interface SendOptions {
   replyTo?: string | null;
+  /** Reply in this message's thread. */
+  threadRoot?: string | null;
   attachments?: Message["attachments"];
 }
 
 const PAGE = 50;
+/** Summaries of threads I follow arrive in bursts (every reply's): the list is read again once they settle. */
+const FOLLOWED_RELOAD_MS = 500;
 const USERS_PER_REQUEST = 20; // the users list's page size
 /** The most conversations `sync` can name (docs/protocol.md): the list is read up to this many. */
 const CONVERSATIONS_MAX = 1000;
@@ -102,6 +122,7 @@ export class ChatStore {
   private readonly staleRefreshes = new Map<number, number>();
   private readonly usersAsked = new Set<number>();
   private readonly deps: Required<StoreDeps>;
+  private followedReload: ReturnType<typeof setTimeout> | null = null;
   private listLoaded = false;
   private syncedOnce = false;
   private stopped = false;
@@ -134,6 +155,8 @@ export class ChatStore {
       connection: deps.socket.status,
       active: null,
       loadError: null,
+      thread: null,
+      followed: {},
     };
   }
 
@@ -176,7 +199,7 @@ export class ChatStore {
       this.deps.socket.onFrame((frame) => this.handleFrame(frame)),
       this.deps.socket.onStatus((connection) => this.set({ connection })),
     );
-    await Promise.all([this.restoreOutbox(me), this.loadConversations()]);
+    await Promise.all([this.restoreOutbox(me), this.loadConversations(), this.loadFollowedThreads()]);
     if (!this.stopped) this.deps.socket.start();
   }
 
@@ -185,6 +208,7 @@ export class ChatStore {
     for (const off of this.unsubscribe.splice(0)) off();
     for (const timer of this.ackTimers.values()) clearTimeout(timer);
     this.ackTimers.clear();
+    if (this.followedReload) clearTimeout(this.followedReload);
     void this.drafts.flush();
     this.deps.socket.stop();
   }
@@ -356,6 +380,111 @@ export class ChatStore {
     }
   }
 
+  // --- threads
+  /** Open a message's thread beside its conversation: its root and newest replies are read, and it is
+   * marked read. */
+  async openThread(root: Message): Promise<void> {
+    this.set({
+      thread: { conversation: root.conversation, root, following: null, lastRead: 0, loaded: false, hasMore: false, error: null },
+    });
+    try {
+      const page = await this.deps.http.thread(root.id, { limit: PAGE });
+      if (this.state.thread?.root.id !== root.id) return;
+      this.showThreadPage(page);
+      this.markThreadRead();
+    } catch (error) {
+      if (this.state.thread?.root.id !== root.id) return;
+      const detail = error instanceof ApiError ? error.message : "Could not load this thread.";
+      this.set({ thread: { ...this.state.thread, error: detail } });
+    }
+  }
+
+  closeThread(): void {
+    this.set({ thread: null });
+  }
+
+  async loadOlderReplies(): Promise<void> {
+    const open = this.state.thread;
+    if (!open?.hasMore) return;
+    const replies = this.state.timelines[open.conversation]?.messages.filter((m) => m.thread_root === open.root.id);
+    const before = replies?.[0]?.seq;
+    const page = await this.deps.http.thread(open.root.id, { limit: PAGE, before_seq: before });
+    if (this.state.thread?.root.id === open.root.id) this.showThreadPage(page);
+  }
+
+  private showThreadPage(page: ThreadPage): void {
+    const open = this.state.thread;
+    if (!open) return;
+    this.rememberUsers([page.root.sender, ...page.results.map((m) => m.sender)]);
+    this.setTimeline(open.conversation, (t) => receive(t, page.results));
+    this.set({
+      thread: {
+        ...open,
+        root: page.root,
+        following: page.following ?? null,
+        lastRead: Math.max(open.lastRead, page.last_read_seq),
+        loaded: true,
+        hasMore: page.has_more,
+      },
+    });
+  }
+
+  /** Tell the server I read the open thread up to its newest reply held. */
+  markThreadRead(): void {
+    const open = this.state.thread;
+    if (!open?.loaded || !this.deps.isVisible()) return;
+    const seq = newestReplySeq(this.state.timelines[open.conversation], open.root.id);
+    const unread = this.state.followed[open.root.id]?.unread_count ?? 0;
+    if (seq <= open.lastRead && unread === 0) return;
+    this.set({
+      thread: { ...open, lastRead: Math.max(open.lastRead, seq) },
+      followed: withThreadRead(this.state.followed, open.root.id, seq),
+    });
+    if (seq > 0) void this.deps.http.markThreadRead(open.root.id, seq).catch(() => undefined);
+  }
+
+  async followThread(following: boolean): Promise<void> {
+    const open = this.state.thread;
+    if (!open) return;
+    await this.deps.http.followThread(open.root.id, following);
+    if (this.state.thread?.root.id === open.root.id) this.set({ thread: { ...this.state.thread, following } });
+    await this.loadFollowedThreads();
+  }
+
+  async loadFollowedThreads(): Promise<void> {
+    const page = await this.deps.http.followedThreads().catch(() => null);
+    if (!page) return;
+    this.rememberUsers(page.results.map((t) => t.root.sender));
+    const open = this.state.thread;
+    let followed = followedFrom(page.results);
+    // What this tab read meanwhile stays read.
+    if (open) followed = withThreadRead(followed, open.root.id, open.lastRead);
+    this.set({ followed });
+  }
+
+  private onThreadUpdated(root: string, summary: Message["thread"]): void {
+    const me = this.state.me;
+    if (!me) return;
+    const open = this.state.thread;
+    if (open?.root.id === root) {
+      // Taking part follows a thread one has not decided about (docs/api.md, "Threads").
+      const joined = !!summary && (summary.participants.includes(me.id) || open.root.sender.id === me.id);
+      const following = open.following === null && joined ? true : open.following;
+      this.set({ thread: { ...open, root: { ...open.root, thread: summary }, following } });
+      this.markThreadRead();
+    }
+    const held = Object.values(this.state.timelines)
+      .flatMap((t) => t.messages)
+      .find((m) => m.id === root);
+    const rootIsMine = held?.sender.id === me.id || this.state.followed[root]?.root.sender.id === me.id;
+    if (!threadChangeConcernsMe(this.state.followed, { root, summary, rootIsMine }, me.id)) return;
+    if (this.followedReload) clearTimeout(this.followedReload);
+    this.followedReload = setTimeout(() => {
+      this.followedReload = null;
+      void this.loadFollowedThreads();
+    }, FOLLOWED_RELOAD_MS);
+  }
+
   // --- sending
   send(conversation: number, body: string, options: SendOptions = {}): string {
     const me = this.state.me;
@@ -370,6 +499,8 @@ export class ChatStore {
       body,
       client_id: clientId,
       reply_to: options.replyTo ?? null,
+      thread_root: options.threadRoot ?? null,
+      thread: null,
       created_at: new Date(this.deps.now()).toISOString(),
       edited_at: null,
       deleted: false,
@@ -407,6 +538,7 @@ export class ChatStore {
       body: message.body,
       client_id: message.client_id,
       reply_to: message.reply_to,
+      ...(message.thread_root ? { thread_root: message.thread_root } : {}),
       attachments: message.attachments.map((a) => a.id),
     });
     if (!sent) return; // stays pending; sent again once the socket is back (see onSynced)
@@ -465,6 +597,7 @@ export class ChatStore {
       conversation,
       body: message.body,
       reply_to: message.reply_to,
+      thread_root: message.thread_root,
       attachments: message.attachments,
       created_at: message.created_at,
       failure: message.state === "failed" && code ? { code, detail: message.error ?? code } : null,
@@ -494,6 +627,8 @@ export class ChatStore {
         body: record.body,
         client_id: record.client_id,
         reply_to: record.reply_to,
+        thread_root: record.thread_root ?? null,
+        thread: null,
         created_at: record.created_at,
         edited_at: null,
         deleted: false,
@@ -610,6 +745,7 @@ export class ChatStore {
     }
     for (const effect of effects) this.run(effect);
     if (event.type === "message.new") this.onNewMessage(event.message, me.id);
+    if (event.type === "thread.updated") this.onThreadUpdated(event.root, event.thread);
   }
 
   /** A newly applied event's change to the conversation's pinned list, once that list is loaded. */
@@ -629,7 +765,9 @@ export class ChatStore {
     const id = message.conversation;
     this.clearTyping(id, message.sender.id);
     if (message.sender.id === me) this.clearAck(message.client_id);
-    else if (this.state.active === id) this.markRead(id);
+    else if (message.thread_root) {
+      if (this.state.thread?.root.id === message.thread_root) this.markThreadRead();
+    } else if (this.state.active === id) this.markRead(id);
   }
 
   private run(effect: Effect): void {
@@ -689,6 +827,7 @@ export class ChatStore {
     }
     if (!this.listLoaded || this.state.loadError) void this.loadConversations(); // opened offline
     else if (this.syncedOnce) void this.refreshPresence();
+    if (this.syncedOnce) void this.loadFollowedThreads(); // replies may have come while away
     this.syncedOnce = true;
     this.runRefreshes();
     const active = this.state.active;

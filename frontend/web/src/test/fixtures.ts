@@ -22,6 +22,8 @@ export function msg(seq: number, extra: Partial<Message> = {}): Message {
     body: `message ${seq}`,
     client_id: `c${seq}`,
     reply_to: null,
+    thread_root: null,
+    thread: null,
     created_at: `2026-01-01T00:00:${String(seq).padStart(2, "0")}Z`,
     edited_at: null,
     deleted: false,

@@ -3,15 +3,17 @@ import { ApiError } from "../api/client";
 import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName } from "../lib/names";
 import { navigate, useQueryParam } from "../lib/router";
-import { visibleMessages, type ChatMessage } from "../state/messages";
+import { mainTimeline, type ChatMessage } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
 import { sortConversations } from "../state/store";
+import { unreadThreadsIn } from "../state/threads";
 import { BackLink } from "./BackLink";
 import { Composer } from "./Composer";
 import { useApp, useChat } from "./context";
 import { ForwardDialog } from "./ForwardDialog";
 import { MessageItem } from "./MessageItem";
 import { PinnedDialog } from "./PinnedDialog";
+import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
 import { useUploads } from "./useUploads";
 
@@ -66,6 +68,7 @@ export function ConversationView({ id }: { id: number }) {
     return () => {
       cancelled = true;
       if (store.getState().active === id) void store.open(null);
+      if (store.getState().thread?.conversation === id) store.closeThread();
     };
   }, [id, focusSeq, store, http, attempt]);
 
@@ -91,7 +94,8 @@ export function ConversationView({ id }: { id: number }) {
   const nameOf = useCallback((userId: number) => known.get(userId) ?? "someone", [known]);
   useEffect(() => {
     const reactors = timeline?.messages.flatMap((m) => m.reactions?.flatMap((r) => r.users) ?? []) ?? [];
-    store.resolveUsers(reactors.filter((userId) => userId !== me.id && !known.has(userId)));
+    const repliers = timeline?.messages.flatMap((m) => m.thread?.participants ?? []) ?? [];
+    store.resolveUsers([...reactors, ...repliers].filter((userId) => userId !== me.id && !known.has(userId)));
   }, [timeline?.messages, known, store, me.id]);
 
   // Removed from it (or left it in another tab) while it is open: leave it.
@@ -101,7 +105,7 @@ export function ConversationView({ id }: { id: number }) {
     else if (shown.current) navigate("/", { replace: true });
   }, [conversation]);
 
-  const messages = timeline ? visibleMessages(timeline) : [];
+  const messages = timeline ? mainTimeline(timeline) : [];
   const lastKey = messages[messages.length - 1]?.client_id;
   const firstKey = messages[0]?.id;
 
@@ -144,6 +148,7 @@ export function ConversationView({ id }: { id: number }) {
   }
 
   const onReply = useCallback((m: ChatMessage) => setReplyTo(m), []);
+  const onOpenThread = useCallback((m: ChatMessage) => void store.openThread(m), [store]);
   const onEdit = useCallback((m: ChatMessage, body: string) => store.edit(m.id, body), [store]);
   const onDelete = useCallback((m: ChatMessage) => store.remove(m.id), [store]);
   const onReact = useCallback((m: ChatMessage, emoji: string) => store.react(m, emoji), [store]);
@@ -189,7 +194,7 @@ export function ConversationView({ id }: { id: number }) {
 
   // "Seen by" under my newest stored message.
   const showSeen = conversation.kind === "direct" || (conversation.kind === "group" && conversation.member_count <= SMALL_GROUP);
-  const myLast = [...(timeline?.messages ?? [])].reverse().find((m) => m.sender.id === me.id && !m.deleted);
+  const myLast = [...(timeline?.messages ?? [])].reverse().find((m) => m.sender.id === me.id && !m.deleted && !m.thread_root);
   let seenBy: string | null = null;
   if (showSeen && myLast) {
     const reads = state.reads[id] ?? {};
@@ -215,151 +220,170 @@ export function ConversationView({ id }: { id: number }) {
     if (e.dataTransfer.files.length) uploads.add([...e.dataTransfer.files]);
   };
 
+  const unreadThreads = unreadThreadsIn(state.followed, id);
+  const firstUnreadThread = Object.values(state.followed).find((t) => t.root.conversation === id && t.unread_count > 0);
+  const openThread = state.thread?.conversation === id ? state.thread : null;
+
   return (
-    <section
-      className={`conversation${dragging ? " dragging" : ""}`}
-      aria-labelledby="conversation-title"
-      onDragOver={(e) => {
-        if ([...e.dataTransfer.types].includes("Files")) {
-          e.preventDefault();
-          setDragging(true);
-        }
-      }}
-      onDragLeave={(e) => {
-        if (e.currentTarget === e.target) setDragging(false);
-      }}
-      onDrop={onDrop}
-    >
-      <header className="panel-header">
-        <BackLink />
-        <div className="conversation-heading">
-          <h1 id="conversation-title" tabIndex={-1}>{title}</h1>
-          <span className="muted" data-testid="conversation-subtitle">
-            {peerStatus && <span className={`dot presence-${peerStatus}`} aria-hidden="true" />} {subtitle}
-          </span>
+    <div className={`conversation-split${openThread ? " with-thread" : ""}`}>
+      <section
+        className={`conversation${dragging ? " dragging" : ""}`}
+        aria-labelledby="conversation-title"
+        onDragOver={(e) => {
+          if ([...e.dataTransfer.types].includes("Files")) {
+            e.preventDefault();
+            setDragging(true);
+          }
+        }}
+        onDragLeave={(e) => {
+          if (e.currentTarget === e.target) setDragging(false);
+        }}
+        onDrop={onDrop}
+      >
+        <header className="panel-header">
+          <BackLink />
+          <div className="conversation-heading">
+            <h1 id="conversation-title" tabIndex={-1}>{title}</h1>
+            <span className="muted" data-testid="conversation-subtitle">
+              {peerStatus && <span className={`dot presence-${peerStatus}`} aria-hidden="true" />} {subtitle}
+            </span>
+          </div>
+          {unreadThreads > 0 && firstUnreadThread && (
+            <button
+              type="button"
+              className="link unread-threads"
+              data-testid="unread-threads"
+              onClick={() => void store.openThread(firstUnreadThread.root)}
+            >
+              <span className="badge">{unreadThreads}</span> unread {unreadThreads === 1 ? "thread" : "threads"}
+            </button>
+          )}
+          <button type="button" className="link pins-button" aria-haspopup="dialog" onClick={() => setShowPins(true)}>
+            <Icon name="pin" size={16} /> Pinned{pins ? ` (${pins.length})` : ""}
+          </button>
+          <button
+            type="button"
+            className="icon"
+            aria-pressed={conversation.muted}
+            aria-label={conversation.muted ? "Unmute conversation" : "Mute conversation"}
+            onClick={() => void http.updateConversation(id, { muted: !conversation.muted }).then((c) => store.upsertConversation(c))}
+          >
+            <Icon name={conversation.muted ? "bellOff" : "bell"} />
+          </button>
+          {peer && (
+            <button
+              type="button"
+              className="link"
+              onClick={() =>
+                window.confirm(`Block ${title}? Neither of you will be able to send messages here; they are not told.`) &&
+                void http.block(peer.id).then(() => setBlockedNote(`You blocked ${title}. Unblock them in Settings → Security.`))
+              }
+            >
+              Block
+            </button>
+          )}
+          {conversation.kind !== "direct" && (
+            <button
+              type="button"
+              className="link"
+              onClick={() =>
+                window.confirm(`Leave ${title}?`) &&
+                void http.leave(id).then(() => {
+                  store.removeConversation(id);
+                  navigate("/");
+                })
+              }
+            >
+              Leave
+            </button>
+          )}
+        </header>
+        {actionError && (
+          <p className="banner" role="alert">
+            {actionError}
+          </p>
+        )}
+        {blockedNote && (
+          <p className="banner" role="status">
+            {blockedNote}
+          </p>
+        )}
+        <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Messages">
+          {timeline?.hasMore && timeline.loaded && (
+            <button type="button" className="link load-older" onClick={loadOlder} disabled={timeline.loadingOlder}>
+              {timeline.loadingOlder ? "Loading…" : "Load older messages"}
+            </button>
+          )}
+          {timeline?.loaded && !timeline.hasMore && <p className="muted timeline-start">This is the start of {title}.</p>}
+          {!timeline?.loaded && <p className="muted" role="status">Loading messages…</p>}
+          <ol className="messages" aria-live="polite" aria-relevant="additions">
+            {messages.map((m, index) => {
+              const previous = messages[index - 1];
+              const compact =
+                !!previous &&
+                !m.reply_to &&
+                previous.sender.id === m.sender.id &&
+                !previous.deleted &&
+                Date.parse(m.created_at) - Date.parse(previous.created_at) < COMPACT_WITHIN_MS;
+              return (
+                <MessageItem
+                  key={m.client_id || m.id}
+                  message={m}
+                  parent={m.reply_to ? byId.get(m.reply_to) : undefined}
+                  meId={me.id}
+                  nameOf={nameOf}
+                  compact={compact}
+                  highlighted={m.seq === focusSeq}
+                  seenBy={m === myLast ? seenBy : null}
+                  pinned={pinnedIds.has(m.id)}
+                  mayPin={mayPinHere}
+                  original={m.forwarded_from ? originalPath(m.forwarded_from, isMine) : null}
+                  onPin={onPin}
+                  onForward={onForward}
+                  onReply={onReply}
+                  onOpenThread={m.state === "sent" ? onOpenThread : undefined}
+                  threadUnread={state.followed[m.id]?.unread_count ?? 0}
+                  onEdit={onEdit}
+                  onDelete={onDelete}
+                  onReact={onReact}
+                  onRetry={onRetry}
+                  onDiscard={onDiscard}
+                />
+              );
+            })}
+          </ol>
+          {timeline && timeline.newerAfter !== null && (
+            <button type="button" className="link load-newer" onClick={loadNewer} disabled={timeline.loadingNewer}>
+              {timeline.loadingNewer ? "Loading…" : "Load newer messages"}
+            </button>
+          )}
         </div>
-        <button type="button" className="link pins-button" aria-haspopup="dialog" onClick={() => setShowPins(true)}>
-          <Icon name="pin" size={16} /> Pinned{pins ? ` (${pins.length})` : ""}
-        </button>
-        <button
-          type="button"
-          className="icon"
-          aria-pressed={conversation.muted}
-          aria-label={conversation.muted ? "Unmute conversation" : "Mute conversation"}
-          onClick={() => void http.updateConversation(id, { muted: !conversation.muted }).then((c) => store.upsertConversation(c))}
-        >
-          <Icon name={conversation.muted ? "bellOff" : "bell"} />
-        </button>
-        {peer && (
-          <button
-            type="button"
-            className="link"
-            onClick={() =>
-              window.confirm(`Block ${title}? Neither of you will be able to send messages here; they are not told.`) &&
-              void http.block(peer.id).then(() => setBlockedNote(`You blocked ${title}. Unblock them in Settings → Security.`))
-            }
-          >
-            Block
-          </button>
-        )}
-        {conversation.kind !== "direct" && (
-          <button
-            type="button"
-            className="link"
-            onClick={() =>
-              window.confirm(`Leave ${title}?`) &&
-              void http.leave(id).then(() => {
-                store.removeConversation(id);
-                navigate("/");
-              })
-            }
-          >
-            Leave
-          </button>
-        )}
-      </header>
-      {actionError && (
-        <p className="banner" role="alert">
-          {actionError}
-        </p>
-      )}
-      {blockedNote && (
-        <p className="banner" role="status">
-          {blockedNote}
-        </p>
-      )}
-      <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Messages">
-        {timeline?.hasMore && timeline.loaded && (
-          <button type="button" className="link load-older" onClick={loadOlder} disabled={timeline.loadingOlder}>
-            {timeline.loadingOlder ? "Loading…" : "Load older messages"}
-          </button>
-        )}
-        {timeline?.loaded && !timeline.hasMore && <p className="muted timeline-start">This is the start of {title}.</p>}
-        {!timeline?.loaded && <p className="muted" role="status">Loading messages…</p>}
-        <ol className="messages" aria-live="polite" aria-relevant="additions">
-          {messages.map((m, index) => {
-            const previous = messages[index - 1];
-            const compact =
-              !!previous &&
-              !m.reply_to &&
-              previous.sender.id === m.sender.id &&
-              !previous.deleted &&
-              Date.parse(m.created_at) - Date.parse(previous.created_at) < COMPACT_WITHIN_MS;
-            return (
-              <MessageItem
-                key={m.client_id || m.id}
-                message={m}
-                parent={m.reply_to ? byId.get(m.reply_to) : undefined}
-                meId={me.id}
-                nameOf={nameOf}
-                compact={compact}
-                highlighted={m.seq === focusSeq}
-                seenBy={m === myLast ? seenBy : null}
-                pinned={pinnedIds.has(m.id)}
-                mayPin={mayPinHere}
-                original={m.forwarded_from ? originalPath(m.forwarded_from, isMine) : null}
-                onPin={onPin}
-                onForward={onForward}
-                onReply={onReply}
-                onEdit={onEdit}
-                onDelete={onDelete}
-                onReact={onReact}
-                onRetry={onRetry}
-                onDiscard={onDiscard}
-              />
-            );
-          })}
-        </ol>
-        {timeline && timeline.newerAfter !== null && (
-          <button type="button" className="link load-newer" onClick={loadNewer} disabled={timeline.loadingNewer}>
-            {timeline.loadingNewer ? "Loading…" : "Load newer messages"}
-          </button>
-        )}
-      </div>
-      <div className="typing" aria-live="polite" data-testid="typing-indicator">
-        {typingUsers.length === 1 && `${typingUsers[0]} is typing…`}
-        {typingUsers.length > 1 && `${typingUsers.join(", ")} are typing…`}
-      </div>
-      <Composer
-        conversation={id}
-        members={conversation.members}
-        replyTo={replyTo}
-        onCancelReply={() => setReplyTo(null)}
-        uploads={uploads}
-      />
-      {showPins && (
-        <PinnedDialog pins={pins} mayUnpin={mayPinHere} onUnpin={onUnpin} onClose={() => setShowPins(false)} />
-      )}
-      {forwarding && (
-        <ForwardDialog
-          message={forwarding}
-          conversations={sortConversations(state.conversations)}
-          me={me}
-          onForward={(target) => store.forward(forwarding.id, target.id)}
-          onClose={() => setForwarding(null)}
+        <div className="typing" aria-live="polite" data-testid="typing-indicator">
+          {typingUsers.length === 1 && `${typingUsers[0]} is typing…`}
+          {typingUsers.length > 1 && `${typingUsers.join(", ")} are typing…`}
+        </div>
+        <Composer
+          conversation={id}
+          members={conversation.members}
+          replyTo={replyTo}
+          onCancelReply={() => setReplyTo(null)}
+          uploads={uploads}
         />
-      )}
-      {dragging && <div className="drop-hint" aria-hidden="true">Drop files to attach</div>}
-    </section>
+        {showPins && (
+          <PinnedDialog pins={pins} mayUnpin={mayPinHere} onUnpin={onUnpin} onClose={() => setShowPins(false)} />
+        )}
+        {forwarding && (
+          <ForwardDialog
+            message={forwarding}
+            conversations={sortConversations(state.conversations)}
+            me={me}
+            onForward={(target) => store.forward(forwarding.id, target.id)}
+            onClose={() => setForwarding(null)}
+          />
+        )}
+        {dragging && <div className="drop-hint" aria-hidden="true">Drop files to attach</div>}
+      </section>
+      {openThread && <ThreadPanel thread={openThread} nameOf={nameOf} />}
+    </div>
   );
 }

@@ -4,6 +4,7 @@ import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
 import type { ChatMessage } from "../state/messages";
 import { navigate } from "../lib/router";
+import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
 import { Attachments } from "./Attachments";
 import { LinkPreviews } from "./LinkPreviews";
@@ -23,13 +24,19 @@ interface Props {
   highlighted?: boolean;
   seenBy: string | null;
   pinned: boolean;
-  /** The conversation's pin policy lets me pin and unpin. */
+  /** The conversation's pin policy lets me pin and unpin (with `onPin`). */
   mayPin: boolean;
   /** Where a forward's link back leads, when I may see its original. */
   original: string | null;
-  onPin: (m: ChatMessage, pinned: boolean) => void;
-  onForward: (m: ChatMessage) => void;
-  onReply: (m: ChatMessage) => void;
+  /** Pinning and forwarding; absent where they are not offered (in a thread). */
+  onPin?: (m: ChatMessage, pinned: boolean) => void;
+  onForward?: (m: ChatMessage) => void;
+  /** Quote it in a reply; absent where quoting is not offered (in a thread). */
+  onReply?: (m: ChatMessage) => void;
+  /** Open its thread; absent for a reply in a thread (threads do not nest). */
+  onOpenThread?: (m: ChatMessage) => void;
+  /** Replies in its thread I have not read (a thread I follow). */
+  threadUnread?: number;
   onEdit: (m: ChatMessage, body: string) => void;
   onDelete: (m: ChatMessage) => void;
   onReact: (m: ChatMessage, emoji: string) => void;
@@ -165,6 +172,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           })}
         </div>
       )}
+      {m.thread && m.thread.reply_count > 0 && props.onOpenThread && (
+        <ThreadSummary message={m} unread={props.threadUnread ?? 0} nameOf={nameOf} onOpen={props.onOpenThread} />
+      )}
       {seenBy && (
         <div className="seen muted" data-testid="seen-by">
           {seenBy}
@@ -172,9 +182,16 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       )}
       {stored && !m.deleted && !editing && (
         <div className="message-actions" role="toolbar" aria-label="Message actions">
-          <button type="button" className="icon" aria-label="Reply" onClick={() => props.onReply(m)}>
-            <Icon name="reply" />
-          </button>
+          {props.onReply && (
+            <button type="button" className="icon" aria-label="Reply" onClick={() => props.onReply?.(m)}>
+              <Icon name="reply" />
+            </button>
+          )}
+          {props.onOpenThread && (
+            <button type="button" className="icon" aria-label="Open thread" onClick={() => props.onOpenThread?.(m)}>
+              <Icon name="thread" />
+            </button>
+          )}
           <button
             ref={reactButton}
             type="button"
@@ -185,15 +202,17 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           >
             <Icon name="smile" />
           </button>
-          <button type="button" className="icon" aria-label="Forward" aria-haspopup="dialog" onClick={() => props.onForward(m)}>
-            <Icon name="forward" />
-          </button>
-          {mayPin && (
+          {props.onForward && (
+            <button type="button" className="icon" aria-label="Forward" aria-haspopup="dialog" onClick={() => props.onForward?.(m)}>
+              <Icon name="forward" />
+            </button>
+          )}
+          {mayPin && props.onPin && (
             <button
               type="button"
               className="icon"
               aria-label={pinned ? "Unpin message" : "Pin message"}
-              onClick={() => props.onPin(m, !pinned)}
+              onClick={() => props.onPin?.(m, !pinned)}
             >
               <Icon name="pin" />
             </button>
@@ -240,3 +259,40 @@ export const MessageItem = memo(function MessageItem(props: Props) {
     </li>
   );
 });
+
+const AVATARS_SHOWN = 3;
+
+/** Under a thread's root: how many replies, who replied (the latest first), when, and what I have not read. */
+function ThreadSummary(props: {
+  message: ChatMessage;
+  unread: number;
+  nameOf: (userId: number) => string;
+  onOpen: (m: ChatMessage) => void;
+}) {
+  const { message, unread, nameOf } = props;
+  const thread = message.thread;
+  if (!thread) return null;
+  const count = thread.reply_count;
+  return (
+    <button type="button" className="thread-summary link" data-testid="thread-summary" onClick={() => props.onOpen(message)}>
+      <span className="thread-avatars">
+        {thread.participants.slice(0, AVATARS_SHOWN).map((id) => (
+          <Avatar key={id} name={nameOf(id)} />
+        ))}
+      </span>
+      <span className="thread-count">
+        {count} {count === 1 ? "reply" : "replies"}
+      </span>
+      {unread > 0 && (
+        <span className="badge" data-testid="thread-unread">
+          {unread} new
+        </span>
+      )}
+      {thread.last_reply_at && (
+        <span className="muted thread-last">
+          Last reply <time dateTime={thread.last_reply_at}>{formatTime(thread.last_reply_at)}</time>
+        </span>
+      )}
+    </button>
+  );
+}

@@ -2,6 +2,7 @@ import { conversationTitle, directPeer, displayName, formatTime } from "../lib/n
 import { plainPreview } from "../lib/preview";
 import { navigate } from "../lib/router";
 import { sortConversations } from "../state/store";
+import { unreadThreadsIn } from "../state/threads";
 import { Avatar } from "./Avatar";
 import { useApp, useChat } from "./context";
 import { Icon } from "./Icon";
@@ -40,7 +41,7 @@ interface SidebarProps {
 
 export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProps) {
   const { me } = useApp();
-  const { conversations, presence, loadError } = useChat();
+  const { conversations, presence, loadError, followed } = useChat();
   const list = sortConversations(conversations);
 
   return (
@@ -76,6 +77,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProp
               }`
             : "No messages yet";
           const unread = c.unread_count > 0 && !c.muted;
+          const unreadThreads = unreadThreadsIn(followed, c.id);
           return (
             <li key={c.id}>
               <Link
@@ -102,6 +104,17 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProp
                           {c.unread_count > 99 ? "99+" : c.unread_count}
                         </span>
                         <span className="visually-hidden"> unread</span>
+                      </>
+                    )}
+                    {unreadThreads > 0 && (
+                      <>
+                        <span className="visually-hidden">, </span>
+                        <span className="thread-marker" data-testid="unread-threads-marker">
+                          <Icon name="thread" size={14} />
+                          <span className="visually-hidden">
+                            {unreadThreads} {unreadThreads === 1 ? "thread" : "threads"} with unread replies
+                          </span>
+                        </span>
                       </>
                     )}
                   </span>

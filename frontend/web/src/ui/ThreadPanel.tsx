@@ -1,0 +1,163 @@
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { displayName, formatTime } from "../lib/names";
+import { renderMarkdown } from "../lib/markdown";
+import { threadReplies, type ChatMessage } from "../state/messages";
+import type { OpenThread } from "../state/store";
+import { useApp, useChat } from "./context";
+import { Icon } from "./Icon";
+import { MessageItem } from "./MessageItem";
+
+interface Props {
+  thread: OpenThread;
+  nameOf: (userId: number) => string;
+}
+
+/** A thread beside its conversation: the root, its replies (in seq order, unsent ones last) and a box to
+ * reply in it. Escape or the close button closes it. */
+export function ThreadPanel({ thread, nameOf }: Props) {
+  const { store, me } = useApp();
+  const state = useChat();
+  const timeline = state.timelines[thread.conversation];
+  const replies = timeline ? threadReplies(timeline, thread.root.id) : [];
+  // The root as events left it (edited, deleted), else as the thread's read brought it.
+  const root = timeline?.messages.find((m) => m.id === thread.root.id) ?? thread.root;
+  const heading = useRef<HTMLHeadingElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  useEffect(() => heading.current?.focus(), [thread.root.id]);
+  useEffect(() => {
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [replies.length]);
+
+  const onEdit = useCallback((m: ChatMessage, body: string) => store.edit(m.id, body), [store]);
+  const onDelete = useCallback((m: ChatMessage) => store.remove(m.id), [store]);
+  const onReact = useCallback((m: ChatMessage, emoji: string) => store.react(m, emoji), [store]);
+  const onRetry = useCallback((m: ChatMessage) => store.retry(m.conversation, m.client_id), [store]);
+  const onDiscard = useCallback((m: ChatMessage) => store.discard(m.conversation, m.client_id), [store]);
+  const close = () => {
+    store.closeThread();
+    document.getElementById("conversation-title")?.focus();
+  };
+
+  const count = root.thread?.reply_count ?? replies.filter((m) => m.state === "sent" && !m.deleted).length;
+  return (
+    <aside
+      className="thread-panel"
+      aria-labelledby="thread-title"
+      data-testid="thread-panel"
+      onKeyDown={(e) => {
+        // Not from a text box: Escape there cancels an edit, or is typed on the way to closing.
+        if (e.key === "Escape" && (e.target as HTMLElement).tagName !== "TEXTAREA") close();
+      }}
+    >
+      <header className="panel-header">
+        <h2 id="thread-title" ref={heading} tabIndex={-1}>
+          Thread
+        </h2>
+        <button
+          type="button"
+          className="link"
+          aria-pressed={thread.following === true}
+          onClick={() => void store.followThread(thread.following !== true).catch(() => undefined)}
+        >
+          {thread.following ? "Following" : "Follow"}
+        </button>
+        <button type="button" className="icon" aria-label="Close thread" onClick={close}>
+          <Icon name="close" />
+        </button>
+      </header>
+      <div className="thread-body" ref={scroller} role="region" aria-label="Thread replies" tabIndex={0}>
+        <article className="thread-root" aria-label={`Thread started by ${displayName(root.sender)}`}>
+          <div className="message-meta">
+            <strong>{root.sender.id === me.id ? "You" : displayName(root.sender)}</strong>{" "}
+            <time dateTime={root.created_at} className="muted">
+              {formatTime(root.created_at)}
+            </time>
+          </div>
+          {root.deleted ? (
+            <p className="muted deleted">This message was deleted.</p>
+          ) : (
+            // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs.
+            <div className="message-body" dangerouslySetInnerHTML={{ __html: renderMarkdown(root.body) }} />
+          )}
+        </article>
+        <p className="muted thread-replies-count" data-testid="thread-reply-count">
+          {count} {count === 1 ? "reply" : "replies"}
+        </p>
+        {thread.error && (
+          <p className="form-error" role="alert">
+            {thread.error}
+          </p>
+        )}
+        {!thread.loaded && !thread.error && (
+          <p className="muted" role="status">
+            Loading replies…
+          </p>
+        )}
+        {thread.hasMore && (
+          <button type="button" className="link load-older" onClick={() => void store.loadOlderReplies().catch(() => undefined)}>
+            Load older replies
+          </button>
+        )}
+        <ol className="messages" aria-live="polite" aria-relevant="additions" aria-label="Replies">
+          {replies.map((m) => (
+            <MessageItem
+              key={m.client_id || m.id}
+              message={m}
+              parent={undefined}
+              meId={me.id}
+              nameOf={nameOf}
+              compact={false}
+              seenBy={null}
+              pinned={false}
+              mayPin={false}
+              original={null}
+              onEdit={onEdit}
+              onDelete={onDelete}
+              onReact={onReact}
+              onRetry={onRetry}
+              onDiscard={onDiscard}
+            />
+          ))}
+        </ol>
+      </div>
+      <ThreadComposer conversation={thread.conversation} root={thread.root.id} />
+    </aside>
+  );
+}
+
+function ThreadComposer({ conversation, root }: { conversation: number; root: string }) {
+  const { store } = useApp();
+  const [text, setText] = useState("");
+  const send = () => {
+    const body = text.trim();
+    if (!body) return;
+    store.send(conversation, body, { threadRoot: root });
+    setText("");
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  };
+  return (
+    <div className="composer thread-composer">
+      <div className="composer-row">
+        <textarea
+          className="composer-input"
+          aria-label="Reply in thread"
+          placeholder="Reply in thread…"
+          rows={1}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        <button type="button" className="primary send" onClick={send}>
+          Send to thread
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+"""Threads through the UI: replying in a thread, the root's summary and unread marker in the main timeline,
+the thread panel beside the conversation (live for both sides, and without an axe violation)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.api import log_in, register
+from tests.e2e.axe import axe_violations
+from tests.e2e.test_chat_flow import shot
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+def test_a_thread_beside_the_conversation(browser, live_server_url):
+    # given Ada's question in a group with Grace, each of them on the group's page
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = ada.conversation("group", members=[grace], title="Lunch club")
+    ada.say(group, "Lunch plans?")
+    pages = {}
+    for account in (ada, grace):
+        page = browser.new_context(**DESKTOP).new_page()
+        log_in(page, account)
+        page.goto(f"{live_server_url}/c/{group}")
+        expect(page.get_by_test_id("message-body").last).to_have_text("Lunch plans?")
+        pages[account.username] = page
+    ada_page, grace_page = pages[ada.username], pages[grace.username]
+
+    # when Grace replies in the question's thread
+    root = grace_page.get_by_test_id("message").first
+    root.hover()
+    root.get_by_role("button", name="Open thread").click()
+    panel = grace_page.get_by_role("complementary", name="Thread")
+    expect(panel.get_by_text("Lunch plans?")).to_be_visible()
+    panel.get_by_role("textbox", name="Reply in thread").fill("Tacos at noon")
+    panel.get_by_role("textbox", name="Reply in thread").press("Enter")
+    expect(panel.get_by_test_id("message").last).to_have_attribute("data-state", "sent")
+    expect(panel.get_by_role("button", name="Following")).to_have_attribute("aria-pressed", "true")
+
+    # then the reply stays out of the main timelines, and Ada's shows the thread with its unread reply
+    expect(grace_page.get_by_role("region", name="Messages").get_by_test_id("message")).to_have_count(1)
+    summary = ada_page.get_by_test_id("thread-summary")
+    expect(summary).to_contain_text("1 reply")
+    expect(summary).to_contain_text("Last reply")
+    expect(summary.get_by_test_id("thread-unread")).to_have_text("1 new")
+    expect(ada_page.get_by_test_id("unread-threads")).to_contain_text("1 unread thread")
+    expect(ada_page.get_by_test_id("unread-threads-marker")).to_be_attached()
+    expect(ada_page.get_by_role("region", name="Messages").get_by_test_id("message")).to_have_count(1)
+    unread_violations = axe_violations(ada_page)
+
+    # when Ada opens the thread, the reply is there and nothing in it is unread any more
+    summary.click()
+    ada_panel = ada_page.get_by_role("complementary", name="Thread")
+    expect(ada_panel.get_by_test_id("message-body")).to_have_text(["Tacos at noon"])
+    expect(ada_page.get_by_test_id("thread-unread")).to_have_count(0)
+    expect(ada_page.get_by_test_id("unread-threads")).to_have_count(0)
+    panel_violations = axe_violations(ada_page)
+    shot(ada_page, "thread")
+
+    # and her answer in the thread reaches Grace's open panel live, and both roots count two replies
+    ada_panel.get_by_role("textbox", name="Reply in thread").fill("See you there")
+    ada_panel.get_by_role("button", name="Send to thread").click()
+    expect(panel.get_by_test_id("message-body")).to_have_text(["Tacos at noon", "See you there"])
+    for page in (ada_page, grace_page):
+        expect(page.get_by_test_id("thread-summary")).to_contain_text("2 replies")
+        expect(page.get_by_test_id("thread-reply-count")).to_have_text("2 replies")
+
+    # and closing the panel gives the conversation its whole width back
+    panel.get_by_role("button", name="Close thread").click()
+    expect(grace_page.get_by_role("complementary", name="Thread")).to_have_count(0)
+    expect(grace_page.get_by_test_id("thread-summary")).to_contain_text(re.compile(r"2 replies"))
+
+    assert unread_violations == []
+    assert panel_violations == []
