@@ -37,8 +37,19 @@ def _clean_redis():
     _clean_redis_keys()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _broker_answers() -> None:
+    """A broker that accepts connections but no longer answers would fail every test, one connection
+    timeout at a time, until the run's time is up: stop at once and say why instead."""
+    try:
+        with celery_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=15)
+    except Exception as error:  # noqa: BLE001  (any failure means the same: no broker to test against)
+        pytest.exit(f"RabbitMQ does not answer ({error}); `make services` restarts it", returncode=3)
+
+
 @pytest.fixture(autouse=True)
-def _empty_task_queues():
+def _empty_task_queues(_broker_answers: None):
     """Tasks published by one test must not be run by a later test's worker against other rows. A queue left
     by an older checkout with another type (classic, where quorum is now declared) is converted first."""
     with celery_app.connection_for_write() as connection:
