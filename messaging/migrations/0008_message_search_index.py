@@ -8,10 +8,7 @@ from messaging.search import backends
 
 
 def index_create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        backends.postgresql_index_create(schema_editor.connection)
-    else:
-        backends.sqlite_index_ensure(schema_editor.connection)
+    backends.index_create(schema_editor.connection)
 
 
 def index_drop(apps, schema_editor):

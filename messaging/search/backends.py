@@ -282,6 +282,13 @@ def postgresql_index_create(database: BaseDatabaseWrapper) -> None:
         cursor.execute("ALTER TABLE messaging_message ALTER COLUMN search_vector SET STATISTICS 1000")
 
 
+def index_create(database: BaseDatabaseWrapper) -> None:
+    if database.vendor == "postgresql":
+        postgresql_index_create(database)
+    else:
+        sqlite_index_ensure(database)
+
+
 def index_drop(database: BaseDatabaseWrapper) -> None:
     with database.cursor() as cursor:
         if database.vendor == "postgresql":

@@ -8,9 +8,11 @@ import sqlite3
 import subprocess
 import sys
 from datetime import date
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
@@ -289,6 +291,18 @@ def test_the_index_is_used(ada, team):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "messaging_message_search" in plan
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: the rows are committed before the rebuild
+def test_the_index_is_rebuilt_in_a_new_search_config(as_user, ada, team, settings):
+    """Stemming comes from the configuration the column was built in: after SEARCH_CONFIG changes to
+    'simple' (no stemming), only `search_reindex` makes the exact word findable and the stem not."""
+    store_message(team, ada, 1, "The deploys are on Friday")
+    settings.SEARCH_CONFIG = "simple"
+    assert bodies(as_user(ada).get(SEARCH_URL, {"q": "deploys"})) == []  # still the english column
+    call_command("search_reindex", stdout=StringIO())
+    assert bodies(as_user(ada).get(SEARCH_URL, {"q": "deploys"})) == ["The deploys are on Friday"]
+    assert bodies(as_user(ada).get(SEARCH_URL, {"q": "deploy"})) == []
 
 
 # --- history around a message
