@@ -134,24 +134,24 @@ class RedisCluster:
         return master
 
     def wait_until_ok(self, *, without: int | None = None) -> None:
-        """Until every node up (all but `without`) says the cluster is ok: every slot served."""
+        """Until every node up (all but `without`) says the cluster is ok (every slot served) and every
+        replica has synced with its master: a replica that never has refuses to be promoted ("disconnected
+        from master for longer than allowed"), so a master killed before that would stay down."""
         deadline = time.monotonic() + READY_SECONDS
-        while True:
-            states = []
-            for port in self.ports:
-                if port == without:
-                    continue
-                try:
-                    info = self.client(port).execute_command("CLUSTER INFO")
-                except redis.RedisError:
-                    states.append(False)
-                    continue
-                states.append(info["cluster_state"] == "ok")
-            if all(states):
-                return
+        while not all(self._node_ready(port) for port in self.ports if port != without):
             if time.monotonic() > deadline:
                 raise AssertionError("the Redis Cluster did not become ok")
             time.sleep(0.1)
+
+    def _node_ready(self, port: int) -> bool:
+        client = self.client(port)
+        try:
+            cluster_ok = client.execute_command("CLUSTER INFO")["cluster_state"] == "ok"
+            replication = client.info("replication")
+        except redis.RedisError:
+            return False
+        synced = replication["role"] == "master" or replication.get("master_link_status") == "up"
+        return cluster_ok and synced
 
     def _wait_for_ping(self, port: int) -> None:
         deadline = time.monotonic() + READY_SECONDS
