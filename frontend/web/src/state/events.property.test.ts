@@ -430,5 +430,6 @@ describe("event application (property)", () => {
       }),
       { numRuns: 3000 },
     );
-  });
+    // 3,000 generated histories take ~0.8 s alone; a machine busy with the Python suite can take several times that.
+  }, 30_000);
 });
