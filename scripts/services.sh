@@ -7,26 +7,26 @@ set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-wait_for_port() {  # name port seconds
-  local deadline=$((SECONDS + $3))
-  until port_open "$2"; do
+port_free() { ! port_open "$1"; }
+
+wait_until() {  # seconds what command...: retry the command until it succeeds, for at most that long
+  local deadline=$((SECONDS + $1)) what=$2
+  shift 2
+  until "$@"; do
     if ((SECONDS >= deadline)); then
-      echo "error: $1 did not come up on 127.0.0.1:$2 within $3 s" >&2
+      echo "error: $what" >&2
       return 1
     fi
     sleep 0.5
   done
 }
 
+wait_for_port() {  # name port seconds
+  wait_until "$3" "$1 did not come up on 127.0.0.1:$2 within $3 s" port_open "$2"
+}
+
 wait_for_port_free() {  # name port seconds
-  local deadline=$((SECONDS + $3))
-  while port_open "$2"; do
-    if ((SECONDS >= deadline)); then
-      echo "error: $1 still holds 127.0.0.1:$2 after $3 s" >&2
-      return 1
-    fi
-    sleep 0.5
-  done
+  wait_until "$3" "$1 still holds 127.0.0.1:$2 after $3 s" port_free "$2"
 }
 
 missing() {  # name hint
