@@ -1,9 +1,12 @@
 """The socket send path resolves mentions from each worker's directory of a conversation's members
 (messaging.delivery.mentions): a query when it loads, none per message after."""
 
+from typing import cast
+
 import pytest
 from channels.db import database_sync_to_async
 
+from accounts.models import User
 from core.errors import Refused
 from messaging.delivery import mentions
 from messaging.delivery.mentions import MentionDirectories
@@ -39,7 +42,7 @@ async def test_a_member_who_just_joined_is_found_by_reloading_on_a_miss(ada, tea
 
     @database_sync_to_async
     def join() -> int:
-        newcomer = UserFactory(username="dora")
+        newcomer = cast(User, UserFactory(username="dora"))
         Membership.objects.create(user=newcomer, conversation=team)
         return newcomer.pk
 
