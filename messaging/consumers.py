@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from redis.exceptions import RedisError
 
 from accounts import selectors as account_selectors
 from accounts import ws_auth
@@ -340,9 +341,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.looking = looking
         heartbeat().set_looking(self.connection_id, looking)
-        change = await sync_to_async(presence_store().set_looking, thread_sensitive=False)(
-            self.user.pk, self.connection_id, looking
-        )
+        try:
+            change = await sync_to_async(presence_store().set_looking, thread_sensitive=False)(
+                self.user.pk, self.connection_id, looking
+            )
+        except (RedisError, OSError):  # Redis restarting: the heartbeat writes it again (or it expires) soon
+            logger.warning("presence not updated for an activity frame")
+            return
         await self._announce_presence(change)
 
     async def on_ping(self, frame: dict[str, Any]) -> None:

@@ -1,13 +1,18 @@
 """Who a stored message mentions (Mention rows): written by the persistence task, off the send path, and again
-when a message is edited. The send path only resolved the body (messaging.selectors.mentions_resolve)."""
+when a message is edited. The send path only resolved the body (messaging.delivery.mentions, selectors)."""
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
+from redis.exceptions import RedisError
+
 from messaging.models import Membership, Mention
 from realtime.presence import looking_user_ids
+
+logger = logging.getLogger(__name__)
 
 
 def mentions_record(*, messages: Sequence[Mapping[str, Any]]) -> None:
@@ -23,7 +28,7 @@ def mentions_record(*, messages: Sequence[Mapping[str, Any]]) -> None:
     for conversation_id, user_id in rows.values_list("conversation_id", "user_id"):
         members[conversation_id].add(user_id)
     here = [m for m in mentioning if m.get("mentions_here") and not m.get("mentions_all")]
-    present = looking_user_ids(set().union(*(members[m["conversation"]] for m in here))) if here else set()
+    present = _present(set().union(*(members[m["conversation"]] for m in here))) if here else set()
     mentions = []
     for message in mentioning:
         everyone = members[message["conversation"]]
@@ -44,3 +49,13 @@ def mentions_record(*, messages: Sequence[Mapping[str, Any]]) -> None:
             for user_id in sorted(mentioned)
         ]
     Mention.objects.bulk_create(mentions, ignore_conflicts=True)
+
+
+def _present(user_ids: set[int]) -> set[int]:
+    """Who is looking now. Storage must not fail for want of Redis (it is restarting: messages are stored
+    regardless), so then @here mentions nobody but those named."""
+    try:
+        return looking_user_ids(user_ids)
+    except (RedisError, OSError):
+        logger.warning("presence unavailable: @here mentions nobody in this batch")
+        return set()
