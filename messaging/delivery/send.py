@@ -1,6 +1,8 @@
 """`message_send`: the one send path for sockets, the REST API and webhooks.
 
 Order of events, each step only after the previous succeeded:
+0. a body that mentions someone ("@…") is resolved against the members, and a refused @all/@here stops the
+   send here (the worker's cached directory of the members: messaging.delivery.mentions);
 1. reserve: a repeated client_id returns the original message; otherwise a fresh seq is allocated;
 2. publish the persistence task to RabbitMQ and wait for the broker's confirm (durable queue, persistent
    message);
@@ -25,6 +27,7 @@ from files.events import AttachmentPayload, attachment_payload
 from files.selectors import files_for_attachment
 from messaging import events, selectors
 from messaging.delivery.journal import Reservation, get_journal
+from messaging.delivery.mentions import mention_directories
 from messaging.delivery.publisher import publisher_for_running_loop, waiting_for_storage
 from messaging.delivery.threads import thread_root_check
 from messaging.events import ForwardPayload, MessagePayload, SenderPayload
@@ -50,12 +53,16 @@ async def message_send(
     attachment_ids: list[UUID] | None = None,
     acknowledge: Acknowledge | None = None,
     forwarded_from: ForwardPayload | None = None,
+    mentions: events.MentionsPayload | None = None,
 ) -> tuple[MessagePayload, bool]:
     """Send as `sender` (a sender payload; membership already checked), into the main timeline or, with
-    `thread_root`, into that message's thread. Returns (message, newly sent)."""
+    `thread_root`, into that message's thread. `mentions`: the body's, if the (synchronous) caller resolved
+    them already. Returns (message, newly sent)."""
     if thread_root is not None:
         await thread_root_check(conversation_id=conversation_id, root_id=thread_root)
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
+    if mentions is None:
+        mentions = await _mentions(sender["id"], conversation_id, body)
     try:
         reservation = await _reserve(sender["id"], client_id, conversation_id)
     except (RedisError, OSError) as error:  # Redis restarting: nothing was reserved, a retry is safe
@@ -78,6 +85,7 @@ async def message_send(
         thread_root=thread_root,
         attachments=attachments,
         forwarded_from=forwarded_from,
+        mentions=mentions,
     )
     await _make_durable(message)
     MESSAGE_SENDS.labels("new").inc()
@@ -146,6 +154,14 @@ async def _announce(message: MessagePayload) -> None:
         await get_journal().commit(message, then_publish=announcement)
     except Exception:
         logger.exception("message %s is durable but could not be broadcast", message["id"])
+
+
+async def _mentions(sender_id: int, conversation_id: int, body: str) -> events.MentionsPayload:
+    """Whom the body mentions (raises Refused("mention_not_allowed")), from this worker's directory of the
+    conversation's members (messaging.delivery.mentions): no query per message."""
+    return await mention_directories().resolve(
+        sender_id=sender_id, conversation_id=conversation_id, body=body
+    )
 
 
 async def _attachments(owner_id: int, file_ids: list[UUID]) -> list[AttachmentPayload]:
