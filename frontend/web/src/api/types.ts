@@ -6,7 +6,8 @@ import type { components } from "./schema";
 type Schemas = components["schemas"];
 
 export type Me = Schemas["Me"];
-export type PublicUser = Schemas["PublicUser"] & { online?: boolean };
+/** `status` is a conversation member's presence, with idle (docs/api.md); `online` says online-or-idle. */
+export type PublicUser = Schemas["PublicUser"] & { online?: boolean; status?: "online" | "idle" | "offline" };
 export type RegisteredUser = Schemas["RegisteredUser"];
 export type Paginated<T> = { count: number; next?: string | null; previous?: string | null; results: T[] };
 export type ConversationKind = Schemas["KindEnum"];

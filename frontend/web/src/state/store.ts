@@ -10,9 +10,11 @@ import {
   type ClientFrame,
   type MembershipReport,
   type OrderedEvent,
+  type PresenceStatus,
   type ServerFrame,
 } from "../realtime/protocol";
 import type { StatusInfo } from "../realtime/socket";
+import { memberStatus } from "../lib/names";
 import { Drafts } from "./drafts";
 import { applyEvent, withoutConversation, withRefresh, withSnapshot, type Effect, type SyncState } from "./events";
 import { readTo, syncedTo, unreadCount, type Ledger } from "./ledger";
@@ -44,7 +46,7 @@ export interface ChatState extends SyncState {
   me: Me | null;
   /** conversation → user → typing expires at (epoch ms) */
   typing: Record<number, Record<number, number>>;
-  presence: Record<number, "online" | "offline">;
+  presence: Record<number, PresenceStatus>;
   /** People seen as senders or fetched by id: names for who reacted, in channels too. */
   users: Record<number, UserRef>;
   /** conversation → its pinned messages, newest pin first (read when the conversation is opened) */
@@ -842,7 +844,7 @@ export class ChatStore {
     const page = await this.deps.http.conversations(1).catch(() => null);
     if (!page) return;
     const presence = { ...this.state.presence };
-    for (const member of page.results.flatMap((c) => c.members)) presence[member.id] = member.online ? "online" : "offline";
+    for (const member of page.results.flatMap((c) => c.members)) presence[member.id] = memberStatus(member);
     this.set({ presence });
   }
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { ApiError } from "../api/client";
 import { finePointer, focusComposer } from "../lib/focus";
-import { conversationTitle, directPeer, displayName } from "../lib/names";
+import { conversationTitle, directPeer, displayName, memberStatus, presenceLabel } from "../lib/names";
 import { navigate, useQueryParam } from "../lib/router";
 import { mainTimeline, type ChatMessage } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
@@ -182,7 +182,7 @@ export function ConversationView({ id }: { id: number }) {
 
   const title = conversationTitle(conversation, me);
   const peer = conversation.kind === "direct" ? directPeer(conversation, me) : undefined;
-  const peerStatus = peer ? (state.presence[peer.id] ?? (peer.online ? "online" : "offline")) : undefined;
+  const peerStatus = peer ? (state.presence[peer.id] ?? memberStatus(peer)) : undefined;
   const memberName = (userId: number) => {
     const member = conversation.members.find((m) => m.id === userId);
     return member ? displayName(member) : "Someone";
@@ -209,9 +209,7 @@ export function ConversationView({ id }: { id: number }) {
   const isMine = (conversationId: number) => conversationId in state.conversations;
   const subtitle =
     conversation.kind === "direct"
-      ? peerStatus === "online"
-        ? "Online"
-        : "Offline"
+      ? presenceLabel(peerStatus ?? "offline")
       : `${conversation.member_count} member${conversation.member_count === 1 ? "" : "s"}`;
 
   const onDrop = (e: DragEvent) => {

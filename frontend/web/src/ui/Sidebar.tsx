@@ -1,4 +1,4 @@
-import { conversationTitle, directPeer, displayName, formatTime } from "../lib/names";
+import { conversationTitle, directPeer, displayName, formatTime, memberStatus } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import { navigate } from "../lib/router";
 import { sortConversations } from "../state/store";
@@ -69,7 +69,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProp
         {list.map((c) => {
           const title = conversationTitle(c, me);
           const peer = c.kind === "direct" ? directPeer(c, me) : undefined;
-          const status = peer ? (presence[peer.id] ?? (peer.online ? "online" : "offline")) : undefined;
+          const status = peer ? (presence[peer.id] ?? memberStatus(peer)) : undefined;
           const last = c.last_message;
           const preview = last
             ? `${last.sender.id === me.id ? "You: " : c.kind === "direct" ? "" : `${displayName(last.sender)}: `}${
