@@ -29,12 +29,25 @@ export type TotpEnrolment = Schemas["TotpEnrolment"];
 export type Forward = Schemas["Forward"];
 export type PinPolicy = Schemas["PinPolicyEnum"];
 
+/** A conversation's notification level for me: `default` follows my setting for its kind (NotifyLevel). */
+export type NotificationLevel = "default" | "all" | "mentions" | "none";
+/** Who may write @all and @here in a conversation. */
+export type AllMentionPolicy = "anyone" | "admins";
+
+/** What a message's body mentions, as the server parsed it (docs/protocol.md). */
+export interface MessageMentions {
+  /** The ids of the members named with @username. */
+  mentions?: number[];
+  mentions_here?: boolean;
+  mentions_all?: boolean;
+}
+
 /** The socket message object (docs/protocol.md); REST adds `reactions`. A message made here (pending) or kept
- * from before forwards existed has no `forwarded_from`. */
-export type Message = Omit<Schemas["Message"], "reactions" | "forwarded_from"> & {
+ * from before forwards (or mentions) existed has no `forwarded_from` (or mentions). */
+export type Message = Omit<Schemas["Message"], "reactions" | "forwarded_from" | keyof MessageMentions> & {
   reactions?: ReactionSummary[];
   forwarded_from?: Schemas["Forward"] | null;
-};
+} & MessageMentions;
 
 /** A pinned message, as the pinned list shows it. */
 export type Pin = Omit<Schemas["Pin"], "message"> & { message: Message };
@@ -63,13 +76,18 @@ export type FollowedThread = Omit<Schemas["FollowedThread"], "root"> & { root: M
 
 export type Conversation = Omit<
   Schemas["Conversation"],
-  "title" | "is_public" | "last_seq" | "last_message" | "members"
+  "title" | "is_public" | "last_seq" | "last_message" | "members" | "notification_level" | "unread_mentions" | "all_mention_policy"
 > & {
   title: string;
   is_public: boolean;
   last_seq: number;
   last_message: Message | null;
   members: PublicUser[];
+  /** Mine: absent from a server before notification levels (read as `default`). */
+  notification_level?: NotificationLevel;
+  /** Unread messages that mention me (by name, @here or @all). */
+  unread_mentions?: number;
+  all_mention_policy?: AllMentionPolicy;
 };
 
 export interface ApiErrorBody {

@@ -34,6 +34,7 @@ export interface ConversationSummary {
   title: string;
   is_public: boolean;
   pin_policy?: "members" | "admins";
+  all_mention_policy?: "anyone" | "admins";
 }
 
 /** Every change members see: each has a `seq` in its conversation's one order. */

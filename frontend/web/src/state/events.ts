@@ -5,11 +5,13 @@ import type { Conversation, Message, PublicUser } from "../api/types";
 import { eventConversation, type ConversationSummary, type OrderedEvent } from "../realtime/protocol";
 import {
   changeMember,
+  countMention,
   countUnread,
   isApplied,
   markApplied,
   memberCount,
   memberNow,
+  mentionCount,
   readTo,
   rebaseUnread,
   snapshotLedger,
@@ -106,8 +108,11 @@ export function withRefresh(state: SyncState, fresh: Conversation): { state: Syn
     members: current.kind === "channel" ? current.members : [...current.members, ...joined],
     role: fresh.role,
     muted: fresh.muted,
+    notification_level: fresh.notification_level,
+    all_mention_policy: fresh.all_mention_policy,
     last_read_seq: rebased.myRead,
     unread_count: unreadCount(rebased),
+    unread_mentions: mentionCount(rebased),
   };
   return {
     state: {
@@ -117,6 +122,11 @@ export function withRefresh(state: SyncState, fresh: Conversation): { state: Syn
     },
     current: fresh.last_seq >= ledger.cursor,
   };
+}
+
+/** Whether a message calls on me: by name, or @here/@all (what the server counts in `unread_mentions`). */
+export function mentionsMe(message: Pick<Message, "mentions" | "mentions_here" | "mentions_all">, me: number): boolean {
+  return !!(message.mentions?.includes(me) || message.mentions_all || message.mentions_here);
 }
 
 /** Every user the store can name, from every conversation's members. */
@@ -183,6 +193,7 @@ class Change {
       last_seq: this.ledger.cursor,
       last_read_seq: this.ledger.myRead,
       unread_count: unreadCount(this.ledger),
+      unread_mentions: mentionCount(this.ledger),
       member_count: memberCount(this.ledger),
     };
     return {
@@ -205,7 +216,10 @@ class Change {
     // A reply in a thread is counted, and shown, by its thread, not by the main timeline.
     if (message.thread_root) return;
     const shown = applyPatch(message, this.timeline.patches[message.id]);
-    if (shown.sender.id !== this.me && !shown.deleted) this.ledger = countUnread(this.ledger, message.id, message.seq);
+    if (shown.sender.id !== this.me && !shown.deleted) {
+      this.ledger = countUnread(this.ledger, message.id, message.seq);
+      if (mentionsMe(shown, this.me)) this.ledger = countMention(this.ledger, message.id, message.seq);
+    }
     const c = this.conversation;
     if (!c.last_message || message.seq >= c.last_message.seq) {
       this.conversation = {
@@ -248,7 +262,8 @@ class Change {
     if (seq <= this.ledger.metaSeq) return;
     this.ledger = { ...this.ledger, metaSeq: seq };
     const { title, is_public, pin_policy = this.conversation.pin_policy } = summary;
-    this.conversation = { ...this.conversation, title, is_public, pin_policy };
+    const { all_mention_policy = this.conversation.all_mention_policy } = summary;
+    this.conversation = { ...this.conversation, title, is_public, pin_policy, all_mention_policy };
   }
 
   private member(user: number, seq: number, state: "added" | "removed"): void {

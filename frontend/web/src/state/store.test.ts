@@ -64,6 +64,7 @@ async function setup({ conversations = [conversation(1, { last_seq: 2 })], local
     followedThreads: vi.fn(async () => ({ count: 0, next: null, previous: null, results: [] })),
     thread: vi.fn(async () => ({ root: msg(2), results: [], has_more: false, following: null, last_read_seq: 0 })),
     markThreadRead: vi.fn(async () => undefined),
+    notificationSettings: vi.fn(async () => ({ direct: "all", group: "all", channel: "mentions" })),
     usersByIds: vi.fn(async (ids: number[]) => ({
       count: ids.length,
       next: null,
@@ -505,5 +506,32 @@ describe("ChatStore", () => {
     expect(http.followedThreads).toHaveBeenCalledTimes(1);
     expect(store.getState().followed.m2?.unread_count).toBe(2);
     expect(store.getState().timelines[1]?.messages.find((m) => m.id === "m2")?.thread).toEqual(summary(2));
+  });
+
+  it("counts unread mentions of me apart from unread messages, live, and clears them when read", async () => {
+    const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2, unread_mentions: 1, unread_count: 1, last_message: msg(2) })] });
+    socket.setStatus("online");
+    socket.emit(isNew(3)); // unread, no mention
+    socket.emit(isNew(4, { mentions: [me.id] }));
+    socket.emit(isNew(5, { mentions: [99] })); // someone else
+    socket.emit(isNew(6, { mentions_all: true }));
+    socket.emit(isNew(7, { mentions: [me.id], sender: { id: me.id, username: me.username, display_name: "" } })); // mine
+    socket.emit(isNew(4, { mentions: [me.id] })); // the same event again
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 5, unread_mentions: 3 });
+    socket.emit({ type: "message.deleted", seq: 8, conversation: 1, id: "m6", by_moderator: false });
+    expect(store.getState().conversations[1]?.unread_mentions).toBe(2);
+    socket.emit({ type: "read", seq: 9, conversation: 1, user: me.id, up_to: 7 }); // read in another tab
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 0, unread_mentions: 0 });
+  });
+
+  it("hands live messages of others to arrival listeners once, not a sync's replay", async () => {
+    const { socket, store } = await setup();
+    const arrived: string[] = [];
+    store.onArrival((m) => arrived.push(m.id));
+    socket.resync([isNew(3)], { "1": 3 }); // replayed while catching up
+    socket.emit(isNew(4));
+    socket.emit(isNew(4)); // a duplicate
+    socket.emit(isNew(5, { sender: { id: me.id, username: me.username, display_name: "" } }));
+    expect(arrived).toEqual(["m4"]);
   });
 });

@@ -3,7 +3,7 @@
 // update makes a new snapshot. Events are applied by ./events (pure); this file does the I/O around them.
 import { ApiError } from "../api/client";
 import type { Endpoints } from "../api/endpoints";
-import type { Conversation, Me, Message, ThreadPage, UserRef } from "../api/types";
+import type { Conversation, Me, Message, NotificationSettings, ThreadPage, UserRef } from "../api/types";
 import {
   eventConversation,
   isOrderedEvent,
@@ -17,7 +17,7 @@ import type { StatusInfo } from "../realtime/socket";
 import { memberStatus } from "../lib/names";
 import { Drafts } from "./drafts";
 import { applyEvent, withoutConversation, withRefresh, withSnapshot, type Effect, type SyncState } from "./events";
-import { readTo, syncedTo, unreadCount, type Ledger } from "./ledger";
+import { mentionCount, readTo, syncedTo, unreadCount, type Ledger } from "./ledger";
 import {
   addPending,
   emptyTimeline,
@@ -58,6 +58,8 @@ export interface ChatState extends SyncState {
   thread: OpenThread | null;
   /** The threads I follow, by root id, with their unread counts. */
   followed: Followed;
+  /** My notification level per kind of conversation (what a conversation's `default` means); null until read. */
+  prefs: NotificationSettings | null;
 }
 
 export interface OpenThread {
@@ -112,6 +114,7 @@ export function sortConversations(conversations: Record<number, Conversation>): 
 export class ChatStore {
   private state: ChatState;
   private readonly listeners = new Set<() => void>();
+  private readonly arrivals = new Set<(message: Message) => void>();
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** client_id → the code its send failed with (kept in IndexedDB with the record). */
   private readonly failures = new Map<string, string>();
@@ -159,6 +162,7 @@ export class ChatStore {
       loadError: null,
       thread: null,
       followed: {},
+      prefs: null,
     };
   }
 
@@ -193,6 +197,13 @@ export class ChatStore {
     });
   }
 
+  /** Messages as they arrive live, once each: not what a sync replays, not my own echo, not REST pages. For
+   * desktop notifications (../lib/attention decides which deserve one). */
+  onArrival(listener: (message: Message) => void): () => void {
+    this.arrivals.add(listener);
+    return () => this.arrivals.delete(listener);
+  }
+
   // --- life cycle
   async start(me: Me): Promise<void> {
     this.set({ me });
@@ -201,7 +212,7 @@ export class ChatStore {
       this.deps.socket.onFrame((frame) => this.handleFrame(frame)),
       this.deps.socket.onStatus((connection) => this.set({ connection })),
     );
-    await Promise.all([this.restoreOutbox(me), this.loadConversations(), this.loadFollowedThreads()]);
+    await Promise.all([this.restoreOutbox(me), this.loadConversations(), this.loadFollowedThreads(), this.loadPrefs()]);
     if (!this.stopped) this.deps.socket.start();
   }
 
@@ -268,7 +279,8 @@ export class ChatStore {
   upsertConversation(fresh: Conversation): void {
     const id = fresh.id;
     if (id in this.state.ledgers) {
-      this.setConversation(id, (c, ledger) => [{ ...c, muted: fresh.muted, role: fresh.role }, ledger]);
+      const { muted, role, notification_level, all_mention_policy } = fresh;
+      this.setConversation(id, (c, ledger) => [{ ...c, muted, role, notification_level, all_mention_policy }, ledger]);
       return;
     }
     const waiting = this.loading.get(id) ?? [];
@@ -372,10 +384,10 @@ export class ChatStore {
     const conversation = this.state.conversations[id];
     if (!conversation || !this.deps.isVisible() || this.state.connection.status === "syncing") return;
     const seq = Math.max(conversation.last_message?.seq ?? 0, highestSeq(this.state.timelines[id]));
-    if (seq <= conversation.last_read_seq && conversation.unread_count === 0) return;
+    if (seq <= conversation.last_read_seq && conversation.unread_count === 0 && !conversation.unread_mentions) return;
     this.setConversation(id, (c, ledger) => {
       const read = readTo(ledger, seq).ledger;
-      return [{ ...c, last_read_seq: read.myRead, unread_count: unreadCount(read) }, read];
+      return [{ ...c, last_read_seq: read.myRead, unread_count: unreadCount(read), unread_mentions: mentionCount(read) }, read];
     });
     if (seq > 0 && !this.deps.socket.send({ type: "read", conversation: id, seq })) {
       void this.deps.http.markRead(id, seq).catch(() => undefined);
@@ -648,6 +660,16 @@ export class ChatStore {
     this.set({ timelines });
   }
 
+  // --- notification settings
+  async loadPrefs(): Promise<void> {
+    const prefs = await this.deps.http.notificationSettings().catch(() => null);
+    if (prefs) this.set({ prefs });
+  }
+
+  async updatePrefs(change: Partial<NotificationSettings>): Promise<void> {
+    this.set({ prefs: await this.deps.http.updateNotificationSettings(change) });
+  }
+
   // --- other actions
   edit(messageId: string, body: string): void {
     this.deps.socket.send({ type: "message.edit", message: messageId, body });
@@ -741,12 +763,17 @@ export class ChatStore {
       return;
     }
     const { state, effects } = applyEvent(this.state, event, me.id);
-    if (state !== this.state) {
+    const fresh = state !== this.state;
+    if (fresh) {
       this.set(state);
       this.updatePins(event);
     }
     for (const effect of effects) this.run(effect);
-    if (event.type === "message.new") this.onNewMessage(event.message, me.id);
+    if (event.type === "message.new") {
+      this.onNewMessage(event.message, me.id);
+      const live = this.state.connection.status === "online";
+      if (fresh && live && event.message.sender.id !== me.id) for (const listener of this.arrivals) listener(event.message);
+    }
     if (event.type === "thread.updated") this.onThreadUpdated(event.root, event.thread);
   }
 
