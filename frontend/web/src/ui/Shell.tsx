@@ -10,6 +10,7 @@ import { matchRoute, navigate, usePath } from "../lib/router";
 import { neighbour, shortcutFor } from "../lib/shortcuts";
 import { openLocalStore } from "../state/persist";
 import { ChatStore, sortConversations } from "../state/store";
+import { AttentionEffects, NotificationsBanner } from "./Attention";
 import { ChannelBrowser } from "./ChannelBrowser";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { AppContext, type AppServices } from "./context";
@@ -180,11 +181,17 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
             </div>
           </div>
         )}
-        <Sidebar activeId={activeId} onShowShortcuts={() => setShowShortcuts(true)} onShowSearch={() => setShowSearch(true)} />
+        <Sidebar
+          activeId={activeId}
+          onShowShortcuts={() => setShowShortcuts(true)}
+          onShowSearch={() => setShowSearch(true)}
+          offer={<NotificationsBanner />}
+        />
         <main className="main" id="main" tabIndex={-1}>
           <Suspense fallback={<p className="panel-body muted">Loading…</p>}>{main}</Suspense>
         </main>
       </div>
+      <AttentionEffects />
       <ShortcutsDialog open={showShortcuts} onClose={() => setShowShortcuts(false)} />
       <SearchDialog open={showSearch} onClose={() => setShowSearch(false)} />
     </AppContext.Provider>

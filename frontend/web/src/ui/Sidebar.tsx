@@ -37,9 +37,11 @@ interface SidebarProps {
   activeId: number | null;
   onShowShortcuts: () => void;
   onShowSearch: () => void;
+  /** Shown under the actions: the offer to turn notifications on. */
+  offer?: React.ReactNode;
 }
 
-export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProps) {
+export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer }: SidebarProps) {
   const { me } = useApp();
   const { conversations, presence, loadError, followed } = useChat();
   const list = sortConversations(conversations);
@@ -63,6 +65,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProp
         <Link to="/new/group" className="button">New group</Link>
         <Link to="/channels" className="button">Channels</Link>
       </div>
+      {offer}
       {loadError && <p className="form-error" role="alert">{loadError}</p>}
       <ul className="conversation-list">
         {list.length === 0 && !loadError && <li className="muted empty-list">No conversations yet.</li>}
