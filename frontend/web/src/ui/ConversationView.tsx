@@ -329,6 +329,7 @@ export function ConversationView({ id }: { id: number }) {
                   message={m}
                   parent={m.reply_to ? byId.get(m.reply_to) : undefined}
                   meId={me.id}
+                  meUsername={me.username}
                   nameOf={nameOf}
                   compact={compact}
                   highlighted={m.seq === focusSeq}
