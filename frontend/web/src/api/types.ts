@@ -66,6 +66,16 @@ export interface SearchPage {
   next_cursor: string | null;
 }
 
+/** A message that mentions me, with its conversation (GET /api/v1/mentions/, newest first). */
+export interface MentionItem {
+  message: Message;
+  conversation: SearchHit["conversation"];
+}
+export interface MentionsPage {
+  results: MentionItem[];
+  next_cursor: string | null;
+}
+
 export type ThreadSummary = Schemas["ThreadSummary"];
 
 /** A thread: its root and a page of its replies, with my follow state and read marker in it. */

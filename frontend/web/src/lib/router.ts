@@ -37,6 +37,7 @@ export type Route =
   | { name: "new-direct" }
   | { name: "new-group" }
   | { name: "channels" }
+  | { name: "mentions" }
   | { name: "settings" }
   | { name: "security" }
   | { name: "forgot-password" }
@@ -53,6 +54,7 @@ export function matchRoute(path: string): Route {
     "/new/direct": { name: "new-direct" },
     "/new/group": { name: "new-group" },
     "/channels": { name: "channels" },
+    "/mentions": { name: "mentions" },
     "/settings": { name: "settings" },
     "/settings/security": { name: "security" },
     "/forgot-password": { name: "forgot-password" },

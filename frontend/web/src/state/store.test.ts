@@ -156,6 +156,16 @@ describe("ChatStore", () => {
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
   });
 
+  it("says plainly why a send with @all was refused, where only admins may use it", async () => {
+    const { store, socket } = await setup();
+    const clientId = store.send(1, "@all lunch?");
+    socket.emit({ type: "error", code: "mention_not_allowed", detail: "mention_not_allowed", ref: clientId });
+    expect(store.getState().timelines[1]?.outbox[0]).toMatchObject({
+      state: "failed",
+      error: "only owners and admins may use @all or @here in this conversation",
+    });
+  });
+
   it("marks a send failed when no ack comes (conflict waits), and sends it again after a reconnect", async () => {
     const { store, socket } = await setup();
     const clientId = store.send(1, "hello");

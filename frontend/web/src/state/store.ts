@@ -100,6 +100,10 @@ const USERS_PER_REQUEST = 20; // the users list's page size
 const CONVERSATIONS_MAX = 1000;
 /** Error codes after which the server did not take the message but will (docs/protocol.md): send it again. */
 const TRANSIENT = new Set(["unavailable", "rate_limited"]);
+/** Refusals whose reason is better put in the app's words than the server's. */
+const REFUSALS: Record<string, string> = {
+  mention_not_allowed: "only owners and admins may use @all or @here in this conversation",
+};
 /** A REST read that lags the events is tried again at most this many times. */
 const REFRESH_TRIES = 3;
 /** The failure recorded when no answer came in time; such a message is sent again after a reconnect. */
@@ -920,7 +924,7 @@ export class ChatStore {
       const pending = timeline.outbox.find((m) => m.client_id === ref);
       if (!pending) continue;
       if (TRANSIENT.has(code)) this.armAck(pending, this.deps.resendDelayMs, () => this.retry(pending.conversation, ref));
-      else this.fail(pending.conversation, ref, code, detail || code);
+      else this.fail(pending.conversation, ref, code, REFUSALS[code] ?? (detail || code));
     }
   }
 }

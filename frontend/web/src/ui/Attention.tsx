@@ -52,7 +52,7 @@ export function AttentionEffects() {
           focused: document.hasFocus(),
         });
         if (!alert) return;
-        const where = conversation.kind === "direct" ? "" : ` in ${conversation.kind === "channel" ? "#" : ""}${conversationTitle(conversation, me)}`;
+        const where = conversation.kind === "direct" ? "" : ` in ${conversationTitle(conversation, me)}`;
         showDesktopAlert(
           {
             title: `${displayName(message.sender)}${where}`,

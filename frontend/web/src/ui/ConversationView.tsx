@@ -9,6 +9,7 @@ import { sortConversations } from "../state/store";
 import { unreadThreadsIn } from "../state/threads";
 import { BackLink } from "./BackLink";
 import { Composer } from "./Composer";
+import { ConversationNotifications, levelOf } from "./ConversationNotifications";
 import { useApp, useChat } from "./context";
 import { ForwardDialog } from "./ForwardDialog";
 import { MessageItem } from "./MessageItem";
@@ -17,6 +18,7 @@ import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
 import { useUploads } from "./useUploads";
 
+const LEVEL_LABELS = { default: "default", all: "all messages", mentions: "mentions only", none: "muted" } as const;
 const SMALL_GROUP = 8; // "seen by" is shown in direct messages and groups up to this size
 const COMPACT_WITHIN_MS = 5 * 60 * 1000;
 
@@ -30,6 +32,7 @@ export function ConversationView({ id }: { id: number }) {
   const [error, setError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [showPins, setShowPins] = useState(false);
+  const [showNotifications, setShowNotifications] = useState(false);
   const [forwarding, setForwarding] = useState<ChatMessage | null>(null);
   const pins = state.pins[id];
   // Opened without a network (the page was loaded offline): opened again once the socket is back.
@@ -181,6 +184,7 @@ export function ConversationView({ id }: { id: number }) {
   if (!conversation) return <p className="panel-body muted" role="status">Loading…</p>;
 
   const title = conversationTitle(conversation, me);
+  const notifyLevel = levelOf(conversation);
   const peer = conversation.kind === "direct" ? directPeer(conversation, me) : undefined;
   const peerStatus = peer ? (state.presence[peer.id] ?? memberStatus(peer)) : undefined;
   const memberName = (userId: number) => {
@@ -262,11 +266,13 @@ export function ConversationView({ id }: { id: number }) {
           <button
             type="button"
             className="icon"
-            aria-pressed={conversation.muted}
-            aria-label={conversation.muted ? "Unmute conversation" : "Mute conversation"}
-            onClick={() => void http.updateConversation(id, { muted: !conversation.muted }).then((c) => store.upsertConversation(c))}
+            aria-expanded={showNotifications}
+            aria-controls="conversation-notifications"
+            aria-label={`Notification settings (${LEVEL_LABELS[notifyLevel]})`}
+            title={`Notifications: ${LEVEL_LABELS[notifyLevel]}`}
+            onClick={() => setShowNotifications(!showNotifications)}
           >
-            <Icon name={conversation.muted ? "bellOff" : "bell"} />
+            <Icon name={notifyLevel === "none" ? "bellOff" : "bell"} />
           </button>
           {peer && (
             <button
@@ -296,6 +302,7 @@ export function ConversationView({ id }: { id: number }) {
             </button>
           )}
         </header>
+        {showNotifications && <ConversationNotifications conversation={conversation} id="conversation-notifications" />}
         {actionError && (
           <p className="banner" role="alert">
             {actionError}

@@ -15,6 +15,7 @@ import { ChannelBrowser } from "./ChannelBrowser";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { AppContext, type AppServices } from "./context";
 import { BackLink } from "./BackLink";
+import { MentionsView } from "./MentionsView";
 import { NewConversation } from "./NewConversation";
 import { Security } from "./Security";
 import { Settings } from "./Settings";
@@ -145,6 +146,9 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
     case "channels":
       main = <ChannelBrowser />;
       break;
+    case "mentions":
+      main = <MentionsView />;
+      break;
     case "settings":
       main = <Settings />;
       break;
@@ -186,6 +190,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
           onShowShortcuts={() => setShowShortcuts(true)}
           onShowSearch={() => setShowSearch(true)}
           offer={<NotificationsBanner />}
+          currentPath={route.name === "mentions" ? "/mentions" : undefined}
         />
         <main className="main" id="main" tabIndex={-1}>
           <Suspense fallback={<p className="panel-body muted">Loading…</p>}>{main}</Suspense>

@@ -1,3 +1,4 @@
+import { effectiveLevel } from "../lib/attention";
 import { conversationTitle, directPeer, displayName, formatTime, memberStatus } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import { navigate } from "../lib/router";
@@ -39,11 +40,13 @@ interface SidebarProps {
   onShowSearch: () => void;
   /** Shown under the actions: the offer to turn notifications on. */
   offer?: React.ReactNode;
+  /** The address shown in the main panel, to mark its link current. */
+  currentPath?: string;
 }
 
-export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer }: SidebarProps) {
+export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, currentPath }: SidebarProps) {
   const { me } = useApp();
-  const { conversations, presence, loadError, followed } = useChat();
+  const { conversations, presence, loadError, followed, prefs } = useChat();
   const list = sortConversations(conversations);
 
   return (
@@ -64,6 +67,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer }: Side
         <Link to="/new/direct" className="button">New message</Link>
         <Link to="/new/group" className="button">New group</Link>
         <Link to="/channels" className="button">Channels</Link>
+        <Link to="/mentions" className="button" current={currentPath === "/mentions"}>Mentions</Link>
       </div>
       {offer}
       {loadError && <p className="form-error" role="alert">{loadError}</p>}
@@ -79,7 +83,10 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer }: Side
                 last.deleted ? "Message deleted" : plainPreview(last.body, 60) || (last.attachments.length ? "Attachment" : "")
               }`
             : "No messages yet";
-          const unread = c.unread_count > 0 && !c.muted;
+          // Where nothing notifies (muted, level none) the counts are left out; mentions are counted apart.
+          const level = effectiveLevel(c, prefs);
+          const unread = c.unread_count > 0 && level !== "none";
+          const mentions = level === "none" ? 0 : (c.unread_mentions ?? 0);
           const unreadThreads = unreadThreadsIn(followed, c.id);
           return (
             <li key={c.id}>
@@ -107,6 +114,15 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer }: Side
                           {c.unread_count > 99 ? "99+" : c.unread_count}
                         </span>
                         <span className="visually-hidden"> unread</span>
+                      </>
+                    )}
+                    {mentions > 0 && (
+                      <>
+                        <span className="visually-hidden">, </span>
+                        <span className="badge mention-badge" data-testid="mention-badge">
+                          @{mentions > 99 ? "99+" : mentions}
+                        </span>
+                        <span className="visually-hidden">{mentions === 1 ? " mention" : " mentions"}</span>
                       </>
                     )}
                     {unreadThreads > 0 && (
