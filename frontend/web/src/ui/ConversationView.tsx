@@ -371,6 +371,10 @@ export function ConversationView({ id }: { id: number }) {
         <Composer
           conversation={id}
           members={conversation.members}
+          broadcast={
+            conversation.kind !== "direct" &&
+            (conversation.all_mention_policy !== "admins" || conversation.role === "owner" || conversation.role === "admin")
+          }
           replyTo={replyTo}
           onCancelReply={() => setReplyTo(null)}
           uploads={uploads}
