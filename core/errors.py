@@ -45,6 +45,7 @@ REFUSED_STATUS = {
     "otp_throttled": 429,
     "email_unverified": 403,  # the policy requires a verified email to post
     "blocked": 403,  # a block between two people stops this
+    "mention_not_allowed": 403,  # @all or @here where the conversation allows them only to admins
     "invitation_required": 403,  # sign-up is by invitation only
     "export_in_progress": 409,  # a data export is already being built
 }

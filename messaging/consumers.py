@@ -32,7 +32,7 @@ from messaging.models import Message, Reaction
 from realtime import close_codes, fanout, frames, redis_watch, shutdown
 from realtime.hub import Broadcast, BroadcastKind, Hub, get_hub
 from realtime.outbox import Outbox
-from realtime.presence import heartbeat, presence_store
+from realtime.presence import StatusChange, heartbeat, presence_store
 from realtime.ratelimit import BUCKET_OF_FRAME, TokenBucket
 from realtime.stream import REPLAY_PAGE, SocketStream
 from realtime.transport import transport_of
@@ -44,6 +44,7 @@ SYNC_MAX_CONVERSATIONS = 1000
 # A too-slow socket gets this long to read up to its close frame (at most what its buffers held when it was
 # given up on) before it is dropped: a dead client's buffers are freed then.
 CLOSE_GRACE_SECONDS = 10.0
+ACTIVITY_MAX_IDLE_SECONDS = 86400  # an `activity` frame's idle_seconds: 0 to a day
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
 
 
@@ -105,8 +106,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.hub = get_hub()
         await self.hub.follow(self._channels(), self)
         await self._start_after_baselines(list(self.conversations))
-        if await sync_to_async(presence_store().connect, thread_sensitive=False)(user.pk, self.connection_id):
-            await self._announce_presence(online=True)
+        self.looking = True  # until the client says otherwise (older clients never do)
+        change = await sync_to_async(presence_store().connect, thread_sensitive=False)(
+            user.pk, self.connection_id
+        )
+        await self._announce_presence(change)
         heartbeat().keep(user.pk, self.connection_id)
         redis_watch.watch()
         if not await ws_auth.still_valid(user_id=user.pk, session=self.scope.get("session", "")):
@@ -133,10 +137,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         heartbeat().drop(self.connection_id)
         self.stream.close()
         await self.hub.unfollow(self._channels(), self)
-        if await sync_to_async(presence_store().disconnect, thread_sensitive=False)(
+        change = await sync_to_async(presence_store().disconnect, thread_sensitive=False)(
             self.user.pk, self.connection_id
-        ):
-            await self._announce_presence(online=False)
+        )
+        await self._announce_presence(change)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, without the hop to the database thread it makes before *every* ASGI message to
@@ -323,6 +327,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         for conversation_id in sorted(known - self.conversations):
             self._push(events.membership_left_report(conversation_id=conversation_id, user_id=self.user.pk))
 
+    async def on_activity(self, frame: dict[str, Any]) -> None:
+        """The page reports whether it is visible and focused, and how long since its user's last input: the
+        socket is *looking* when all three say so, and only a looking socket makes its user present (no web
+        push) and `online` to others (docs/protocol.md, "Presence"). One Redis round trip, and only when
+        looking changes."""
+        visible = frames.flag(frame, "visible")
+        focused = frames.flag(frame, "focused")
+        idle_seconds = frames.integer(frame, "idle_seconds", maximum=ACTIVITY_MAX_IDLE_SECONDS)
+        looking = visible and focused and idle_seconds < settings.PRESENCE_IDLE_SECONDS
+        if looking == self.looking:
+            return
+        self.looking = looking
+        heartbeat().set_looking(self.connection_id, looking)
+        change = await sync_to_async(presence_store().set_looking, thread_sensitive=False)(
+            self.user.pk, self.connection_id, looking
+        )
+        await self._announce_presence(change)
+
     async def on_ping(self, frame: dict[str, Any]) -> None:
         self._push({"type": "pong"})
 
@@ -428,8 +450,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         for conversation_id, seq in (await get_journal().last_seqs(conversation_ids)).items():
             self.stream.start_after(conversation_id, seq)
 
-    async def _announce_presence(self, *, online: bool) -> None:
-        payload = events.presence(user_id=self.user.pk, online=online)
+    async def _announce_presence(self, change: StatusChange) -> None:
+        """Tell the user's conversations when their status (online, idle, offline) changed."""
+        if not change.changed:
+            return
+        payload = events.presence(user_id=self.user.pk, status=change.after)
         for conversation_id in self.conversations:
             await fanout.to_conversation(conversation_id, payload, exclude_user=self.user.pk)
 
@@ -446,5 +471,6 @@ HANDLERS: dict[str, Handler] = {
     "typing": ChatConsumer.on_typing,
     "read": ChatConsumer.on_read,
     "sync": ChatConsumer.on_sync,
+    "activity": ChatConsumer.on_activity,
     "ping": ChatConsumer.on_ping,
 }

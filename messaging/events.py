@@ -74,6 +74,20 @@ class MessagePayload(TypedDict):
     attachments: list[AttachmentPayload]
     forwarded_from: ForwardPayload | None
     previews: list[LinkPreviewPayload]
+    mentions: list[int]  # members named by @username (user ids), as resolved at send (or edit) time
+    mentions_here: bool  # says @here (groups and channels)
+    mentions_all: bool  # says @all (groups and channels)
+
+
+class MentionsPayload(TypedDict):
+    """What the send path resolved of a body's mentions (messaging.delivery.mentions)."""
+
+    mentions: list[int]
+    mentions_here: bool
+    mentions_all: bool
+
+
+NO_MENTIONS: MentionsPayload = {"mentions": [], "mentions_here": False, "mentions_all": False}
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -96,6 +110,7 @@ def new_message_payload(
     attachments: list[AttachmentPayload] | None = None,
     created_at: datetime | None = None,
     forwarded_from: ForwardPayload | None = None,
+    mentions: MentionsPayload = NO_MENTIONS,
 ) -> MessagePayload:
     """A message being sent: its id (a UUIDv7) and time are made now, before it is stored."""
     return {
@@ -114,6 +129,9 @@ def new_message_payload(
         "attachments": attachments or [],
         "forwarded_from": forwarded_from,
         "previews": [],  # added once the message is stored and its URLs unfurled
+        "mentions": list(mentions["mentions"]),
+        "mentions_here": mentions["mentions_here"],
+        "mentions_all": mentions["mentions_all"],
     }
 
 
@@ -136,6 +154,9 @@ def message_payload(message: Message) -> MessagePayload:
         "attachments": [] if deleted else [attachment_payload(f) for f in message.attachments.all()],
         "forwarded_from": message.forwarded_from,
         "previews": [] if deleted else message.previews,
+        "mentions": [] if deleted else list(message.mentions),
+        "mentions_here": not deleted and message.mentions_here,
+        "mentions_all": not deleted and message.mentions_all,
     }
 
 
@@ -284,8 +305,9 @@ def typing(*, conversation_id: int, user_id: int, state: str) -> dict[str, Any]:
     return {"type": "typing", "conversation": conversation_id, "user": user_id, "state": state}
 
 
-def presence(*, user_id: int, online: bool) -> dict[str, Any]:
-    return {"type": "presence", "user": user_id, "status": "online" if online else "offline"}
+def presence(*, user_id: int, status: str) -> dict[str, Any]:
+    """`status`: online (some socket of theirs is looking), idle (connected, none looking) or offline."""
+    return {"type": "presence", "user": user_id, "status": status}
 
 
 def membership_report(*, conversation: Conversation, user_id: int, added: bool) -> dict[str, Any]:
@@ -329,4 +351,5 @@ def conversation_summary(conversation: Conversation) -> dict[str, Any]:
         "title": conversation.title,
         "is_public": conversation.is_public,
         "pin_policy": conversation.pin_policy,
+        "all_mention_policy": conversation.all_mention_policy,
     }

@@ -15,6 +15,10 @@ class Conversation(models.Model):
         MEMBERS = "members", "every member"
         ADMINS = "admins", "owners and admins"
 
+    class AllMentionPolicy(models.TextChoices):
+        ANYONE = "anyone", "every member"
+        ADMINS = "admins", "owners and admins"
+
     kind = models.CharField(max_length=8, choices=Kind.choices)
     title = models.CharField(max_length=100, blank=True)
     is_public = models.BooleanField(default=False)
@@ -39,6 +43,13 @@ class Conversation(models.Model):
         default=PinPolicy.MEMBERS,
         help_text="Who may pin and unpin messages (owners and admins set it).",
     )
+    # Who may write @all and @here (groups and channels; channels start at "admins", groups at "anyone").
+    all_mention_policy = models.CharField(
+        max_length=8,
+        choices=AllMentionPolicy.choices,
+        default=AllMentionPolicy.ANYONE,
+        help_text="Who may use @all and @here (owners and admins set it).",
+    )
 
     class Meta:
         constraints = [
@@ -58,12 +69,21 @@ class Membership(models.Model):
         ADMIN = "admin"
         MEMBER = "member"
 
+    class NotificationLevel(models.TextChoices):
+        DEFAULT = "default", "the user's level for this kind of conversation"
+        ALL = "all"
+        MENTIONS = "mentions"
+        NONE = "none"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
     last_read_seq = models.BigIntegerField(default=0)
-    muted = models.BooleanField(default=False)
+    # The member's own notification level here; "none" is what the API's `muted` stands for.
+    notification_level = models.CharField(
+        max_length=8, choices=NotificationLevel.choices, default=NotificationLevel.DEFAULT
+    )
 
     class Meta:
         constraints = [
@@ -81,6 +101,16 @@ class Membership(models.Model):
     def can_pin(self) -> bool:
         policy = self.conversation.pin_policy
         return policy == Conversation.PinPolicy.MEMBERS or self.can_manage
+
+    @property
+    def muted(self) -> bool:
+        return self.notification_level == self.NotificationLevel.NONE
+
+    @property
+    def may_mention_all(self) -> bool:
+        """May write @all and @here here (only groups and channels have them)."""
+        policy = self.conversation.all_mention_policy
+        return policy == Conversation.AllMentionPolicy.ANYONE or self.can_manage
 
 
 class Message(models.Model):
@@ -115,6 +145,11 @@ class Message(models.Model):
     attachments = models.ManyToManyField("files.StoredFile", blank=True, related_name="messages")
     # Link previews of the URLs in the body (messaging.events.LinkPreviewPayload), added once unfurled.
     previews = models.JSONField(default=list, blank=True)
+    # Whom the body mentions, as resolved when it was sent or last edited (docs/protocol.md, "Mentions"): the
+    # members named by @username (user ids), and whether it says @here or @all. Who was notified is Mention.
+    mentions = models.JSONField(default=list, blank=True)
+    mentions_here = models.BooleanField(default=False)
+    mentions_all = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -135,6 +170,27 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class Mention(models.Model):
+    """A member a message mentions: named by @username, or a member when it said @all, or a member present
+    when it said @here. Written by the persistence task (and again on an edit); the Mentions view and the
+    unread mention counts read it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mention_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField()  # the message's, for unread counts without a join
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="one_mention_per_user")]
+        indexes = [
+            models.Index(fields=["user", "conversation", "seq"], name="mentions_unread"),
+            models.Index(fields=["user", "-message"], name="mentions_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.message_id}"
 
 
 class Reaction(models.Model):

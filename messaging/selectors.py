@@ -9,17 +9,26 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 from accounts import selectors as account_selectors
 from accounts import tokens
 from accounts.models import User
-from core.errors import NotFound
-from messaging.events import MessagePayload, event_frame, message_new, message_payload
+from core.errors import NotFound, Refused
+from messaging.events import (
+    NO_MENTIONS,
+    MentionsPayload,
+    MessagePayload,
+    event_frame,
+    message_new,
+    message_payload,
+)
+from messaging.mentions import ALL, HERE, mentioned_usernames
 from messaging.models import (
     Conversation,
     ConversationEvent,
     Membership,
+    Mention,
     Message,
     Pin,
     Reaction,
@@ -32,6 +41,8 @@ from realtime.frames import to_json
 
 HISTORY_MAX_LIMIT = 100
 SEARCH_MAX_LIMIT = 50
+MENTIONS_MAX_LIMIT = 100
+MENTION_NOT_ALLOWED = "Only owners and admins may use @all and @here in this conversation."
 
 
 def membership_get(*, user: User, conversation_id: int) -> Membership:
@@ -73,8 +84,59 @@ def conversation_is_blocked(*, conversation: Conversation) -> bool:
     return account_selectors.blocked_either_way(user_id=low, other_id=high)
 
 
+def mentions_resolve(*, sender_id: int, conversation_id: int, body: str) -> MentionsPayload:
+    """Whom `body` mentions in this conversation: the members its @usernames name, and whether it says @here
+    or @all (groups and channels only, where they are words, not usernames). Raises
+    Refused("mention_not_allowed") when the sender may not use @all/@here there (all_mention_policy). No
+    query for a body without a mention; two for one with."""
+    names = mentioned_usernames(body)
+    if not names:
+        return NO_MENTIONS
+    sender = Membership.objects.select_related("conversation").get(
+        user_id=sender_id, conversation_id=conversation_id
+    )
+    groupwide = sender.conversation.kind != Conversation.Kind.DIRECT
+    here, everyone = groupwide and HERE in names, groupwide and ALL in names
+    if (here or everyone) and not sender.may_mention_all:
+        raise Refused("mention_not_allowed", MENTION_NOT_ALLOWED)
+    if groupwide:
+        names -= {HERE, ALL}
+    named = (
+        Membership.objects.filter(conversation_id=conversation_id)
+        .annotate(name=Lower("user__username"))
+        .filter(name__in=names)
+        .values_list("user_id", flat=True)
+        if names
+        else []
+    )
+    return {"mentions": sorted(set(named)), "mentions_here": here, "mentions_all": everyone}
+
+
+def mentions_list_for_user(
+    *, user: User, before: UUID | None = None, limit: int = 50
+) -> tuple[list[Message], UUID | None]:
+    """The messages mentioning `user` (by name, @all or @here), newest first, in conversations they are still
+    a member of, never a deleted one; and the cursor of the next page (None at the end)."""
+    rows = Mention.objects.filter(
+        user=user,
+        message__deleted_at__isnull=True,
+        conversation__memberships__user=user,
+    )
+    if before is not None:
+        rows = rows.filter(message_id__lt=before)
+    ids = list(rows.order_by("-message_id").values_list("message_id", flat=True)[: limit + 1])
+    more = len(ids) > limit
+    ids = ids[:limit]
+    messages = {
+        m.pk: m for m in _with_details(Message.objects.filter(pk__in=ids)).select_related("conversation")
+    }
+    page = [messages[message_id] for message_id in ids if message_id in messages]
+    return page, (ids[-1] if more else None)
+
+
 def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
-    """The user's conversations by last activity, with their own membership state and unread count."""
+    """The user's conversations by last activity, with their own membership state, unread count and unread
+    mention count."""
     mine = Membership.objects.filter(user=user, conversation=OuterRef("pk"))
     unread = (
         Message.objects.filter(
@@ -93,10 +155,14 @@ def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
         Conversation.objects.filter(Exists(mine))
         .annotate(
             my_role=Subquery(mine.values("role")[:1]),
-            my_muted=Subquery(mine.values("muted")[:1]),
+            my_notification_level=Subquery(mine.values("notification_level")[:1]),
             my_last_read_seq=Subquery(mine.values("last_read_seq")[:1]),
         )
-        .annotate(unread_count=Coalesce(Subquery(unread), 0), member_count=_member_count())
+        .annotate(
+            unread_count=Coalesce(Subquery(unread), 0),
+            unread_mentions=Coalesce(Subquery(_unread_mentions(user)), 0),
+            member_count=_member_count(),
+        )
         .prefetch_related(
             Prefetch(
                 "memberships",  # members are listed for direct conversations and groups, not for channels
@@ -106,6 +172,22 @@ def conversation_list_for_user(*, user: User) -> QuerySet[Conversation]:
             )
         )
         .order_by("-last_activity_at", "-pk")
+    )
+
+
+def _unread_mentions(user: User) -> QuerySet[Any]:
+    """How many messages after the user's read marker mention them, not counting deleted ones."""
+    return (
+        Mention.objects.filter(
+            user=user,
+            conversation=OuterRef("pk"),
+            seq__gt=OuterRef("my_last_read_seq"),
+            message__deleted_at__isnull=True,
+        )
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
 
 

@@ -11,21 +11,21 @@ from notifications.models import NotificationPreferences, PushSubscription
 
 
 def push_subscribed_memberships(*, conversation_ids: Collection[int]) -> QuerySet[Membership]:
-    """Memberships in these conversations of active users who did not mute them and have at least one push
-    subscription: everyone who could be pushed a message there (one row per subscription: use distinct())."""
+    """Memberships in these conversations of active users whose level there is not `none` (muted) and who
+    have at least one push subscription: everyone who could be pushed a message there (one row per
+    subscription: use distinct())."""
     return Membership.objects.filter(
         conversation_id__in=conversation_ids,
-        muted=False,
         user__is_active=True,
         user__push_subscriptions__isnull=False,
-    )
+    ).exclude(notification_level=Membership.NotificationLevel.NONE)
 
 
 # Hand-written: the persistence task asks this of every batch, and building the joined query through the ORM
 # was a third of the task's CPU (docs/benchmarks.md). The rule of push_subscribed_memberships, portable SQL.
 ANYONE_PUSHABLE_SQL = """
 SELECT 1 FROM {membership} m JOIN {user} u ON u.id = m.user_id
-WHERE m.conversation_id IN ({ids}) AND m.muted = %s AND u.is_active = %s
+WHERE m.conversation_id IN ({ids}) AND m.notification_level <> %s AND u.is_active = %s
     AND EXISTS (SELECT 1 FROM {subscription} s WHERE s.user_id = m.user_id)
 LIMIT 1
 """
@@ -43,7 +43,7 @@ def anyone_pushable_in(*, conversation_ids: Collection[int]) -> bool:
         ids=", ".join(["%s"] * len(ids)),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, False, True])
+        cursor.execute(sql, [*ids, Membership.NotificationLevel.NONE, True])
         return cursor.fetchone() is not None
 
 

@@ -16,9 +16,8 @@ from django.utils import timezone
 from accounts.models import User
 from core import logcontext
 from core.db import insert_new
-from messaging.models import Conversation, Message, ThreadFollow
+from messaging.models import Conversation, Membership, Mention, Message, ThreadFollow
 from notifications.events import message_payload
-from notifications.mentions import mentioned_usernames
 from notifications.models import (
     NotificationLevel,
     NotificationPreferences,
@@ -29,7 +28,7 @@ from notifications.models import (
 from notifications.selectors import push_subscribed_memberships, push_subscription_get_for_user
 from notifications.validators import validate_auth, validate_endpoint, validate_p256dh
 from notifications.webpush import send_push
-from realtime.presence import online_user_ids
+from realtime.presence import looking_user_ids
 
 logger = logging.getLogger(__name__)
 
@@ -114,41 +113,58 @@ def push_schedule_for_messages(message_ids: Collection[UUID]) -> None:
 @dataclass(frozen=True)
 class _Member:
     user_id: int
-    username: str
     last_read_seq: int
+    level: str  # their level in this conversation (Membership.NotificationLevel), maybe "default"
 
 
 def _members_with_subscriptions(messages: list[Message]) -> dict[int, list[_Member]]:
-    """{conversation id: its active, unmuted members with at least one subscription}, in one query."""
+    """{conversation id: its active members, not at level none there, with at least one subscription}, in
+    one query."""
     rows = (
         push_subscribed_memberships(conversation_ids={message.conversation_id for message in messages})
-        .values_list("conversation_id", "user_id", "user__username", "last_read_seq")
+        .values_list("conversation_id", "user_id", "last_read_seq", "notification_level")
         .distinct()
     )
     members: dict[int, list[_Member]] = defaultdict(list)
-    for conversation_id, user_id, username, last_read_seq in rows:
-        members[conversation_id].append(_Member(user_id, username, last_read_seq))
+    for conversation_id, user_id, last_read_seq, level in rows:
+        members[conversation_id].append(_Member(user_id, last_read_seq, level))
     return members
+
+
+def _mentioned(messages: list[Message]) -> dict[UUID, set[int]]:
+    """{message id: the users it mentions (Mention rows: by name, @all, @here)}, in one query; none for a
+    batch whose bodies mention nobody."""
+    mentioned: dict[UUID, set[int]] = defaultdict(set)
+    ids = [m.pk for m in messages if m.mentions or m.mentions_here or m.mentions_all]
+    if ids:
+        for message_id, user_id in Mention.objects.filter(message_id__in=ids).values_list(
+            "message_id", "user_id"
+        ):
+            mentioned[message_id].add(user_id)
+    return mentioned
 
 
 def _chosen(
     message: Message,
     members: list[_Member],
     preferences: dict[int, NotificationPreferences],
+    mentioned: set[int],
     followers: dict[int, int] | None = None,
 ) -> dict[int, bool]:
-    """{user id: mentioned?} of the members whose preference asks for this message, not yet read, but the
-    sender. A reply in a thread (`followers`: its thread's followers and their thread read markers) is for
-    the thread's followers, unless their preference is none, and for others only if it mentions them."""
-    mentioned = mentioned_usernames(message.body)
+    """{user id: mentioned?} of the members whose level asks for this message, not yet read, but the sender.
+    The level is the member's own in this conversation, or (`default`) their preference for its kind. A
+    reply in a thread (`followers`: its thread's followers and their thread read markers) is for the
+    thread's followers, unless their level is none, and for others only if it mentions them."""
     kind = message.conversation.kind
     chosen: dict[int, bool] = {}
     for member in members:
         last_read = member.last_read_seq if followers is None else followers.get(member.user_id, 0)
         if member.user_id == message.sender_id or last_read >= message.seq:
             continue
-        level = preferences.get(member.user_id, NotificationPreferences()).level_for(kind)
-        is_mentioned = member.username.lower() in mentioned
+        level = member.level
+        if level == Membership.NotificationLevel.DEFAULT:
+            level = preferences.get(member.user_id, NotificationPreferences()).level_for(kind)
+        is_mentioned = member.user_id in mentioned
         if followers is not None and member.user_id in followers and level != NotificationLevel.NONE:
             chosen[member.user_id] = is_mentioned
         elif level == NotificationLevel.ALL and followers is None:
@@ -171,27 +187,30 @@ def _thread_followers(messages: list[Message]) -> dict[UUID, dict[int, int]]:
 
 
 def _recipients(messages: list[Message]) -> dict[UUID, dict[int, bool]]:
-    """{message id: {user id: mentioned?}} of the members to push each message: not the sender, not muted,
-    not already read, allowed by their preference for this kind of conversation (for a reply in a thread:
-    following the thread), and with no socket open anywhere. Two queries (three with replies in threads)
-    and one Redis round trip, whatever the number of messages and members."""
+    """{message id: {user id: mentioned?}} of the members to push each message: not the sender, not
+    already read, allowed by their level (the conversation's own, else their preference for its kind; for a
+    reply in a thread: following the thread), and away: no socket of theirs looking, anywhere (present
+    means looking: realtime.presence). Two queries (one more with replies in threads, one more with
+    mentions) and one Redis round trip, whatever the number of messages and members."""
     members = _members_with_subscriptions(messages)
     user_ids = {member.user_id for conversation in members.values() for member in conversation}
     preferences = {p.user_id: p for p in NotificationPreferences.objects.filter(user_id__in=user_ids)}
     followers = _thread_followers(messages)
+    mentioned = _mentioned(messages) if user_ids else {}
     chosen = {
         m.pk: _chosen(
             m,
             members.get(m.conversation_id, []),
             preferences,
+            mentioned.get(m.pk, set()),
             followers[m.thread_root_id] if m.thread_root_id is not None else None,
         )
         for m in messages
     }
     wanted = set().union(*chosen.values())
-    online = online_user_ids(wanted) if wanted else set()
+    present = looking_user_ids(wanted) if wanted else set()
     return {
-        pk: {u: is_mentioned for u, is_mentioned in users.items() if u not in online}
+        pk: {u: is_mentioned for u, is_mentioned in users.items() if u not in present}
         for pk, users in chosen.items()
     }
 

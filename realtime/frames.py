@@ -66,9 +66,11 @@ def ref_of(frame: dict[str, Any]) -> str | None:
     return client_id if isinstance(client_id, str) and len(client_id) <= 64 else None
 
 
-def integer(frame: dict[str, Any], name: str, *, minimum: int = 0) -> int:
+def integer(frame: dict[str, Any], name: str, *, minimum: int = 0, maximum: int = 2**63 - 1) -> int:
     value = frame.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value < 2**63:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        if maximum < 2**63 - 1:
+            raise invalid(f"`{name}` must be an integer from {minimum} to {maximum}.")
         raise invalid(f"`{name}` must be an integer ≥ {minimum}.")
     return value
 
@@ -123,6 +125,14 @@ def asks_for_current_version(query_string: bytes) -> bool:
 def boolean(frame: dict[str, Any], name: str) -> bool:
     """An optional boolean field (absent: false)."""
     value = frame.get(name, False)
+    if not isinstance(value, bool):
+        raise invalid(f"`{name}` must be true or false.")
+    return value
+
+
+def flag(frame: dict[str, Any], name: str) -> bool:
+    """A required boolean field."""
+    value = frame.get(name)
     if not isinstance(value, bool):
         raise invalid(f"`{name}` must be true or false.")
     return value

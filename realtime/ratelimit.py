@@ -5,9 +5,9 @@ import time
 
 from django.conf import settings
 
-# Frames that write, counted in one bucket; `typing` and `read`, which a client sends as the person types
-# and reads, in a separate, larger one, so they never starve sends; `sync`, whose replay costs the server
-# far more than the frame, in a third. `ping` is not counted.
+# Frames that write, counted in one bucket; `typing`, `read` and `activity`, which a client sends as the
+# person types, reads and comes and goes, in a separate, larger one, so they never starve sends; `sync`,
+# whose replay costs the server far more than the frame, in a third. `ping` is not counted.
 WRITE_FRAMES = frozenset(
     {
         "message.send",
@@ -20,7 +20,7 @@ WRITE_FRAMES = frozenset(
         "message.unpin",
     }
 )
-SIGNAL_FRAMES = frozenset({"typing", "read"})
+SIGNAL_FRAMES = frozenset({"typing", "read", "activity"})
 SYNC_FRAMES = frozenset({"sync"})
 BUCKET_OF_FRAME = (
     dict.fromkeys(WRITE_FRAMES, "writes")

@@ -410,6 +410,9 @@ CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 CELERY_METRICS_ADDRESS = env.str("CELERY_METRICS_ADDRESS", default="127.0.0.1")
 
 # --- Push notifications (notifications app). Sent only by Celery workers, on the "push" queue.
+# A socket whose user has not touched the page for this many seconds (its `activity` frame) is not looking:
+# its user is away (pushed) unless another socket of theirs is looking, and `idle` to others.
+PRESENCE_IDLE_SECONDS = env.int("PRESENCE_IDLE_SECONDS", default=300)
 # Seconds between a message being stored and the push decision; a message read meanwhile is not pushed.
 PUSH_DELAY_SECONDS = env.int("PUSH_DELAY_SECONDS", default=3)
 # How long a push service keeps an undelivered notification (the TTL header).

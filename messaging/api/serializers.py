@@ -8,7 +8,7 @@ from core.ids import id_field, seq_field
 from files.api.serializers import StoredFileSerializer
 from messaging.events import forward_for_reader, message_payload
 from messaging.models import Conversation, Membership, Message, Reaction
-from messaging.selectors import HISTORY_MAX_LIMIT, SEARCH_MAX_LIMIT
+from messaging.selectors import HISTORY_MAX_LIMIT, MENTIONS_MAX_LIMIT, SEARCH_MAX_LIMIT
 
 # --- input
 
@@ -22,7 +22,23 @@ class ConversationCreateInputSerializer(serializers.Serializer):
 
 class ConversationUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=100, required=False)
-    muted = serializers.BooleanField(required=False, help_text="Your own setting: no push notifications.")
+    notification_level = serializers.ChoiceField(
+        choices=Membership.NotificationLevel.values,
+        required=False,
+        help_text="Your own setting: which messages here notify you. `default`: your level for this kind of "
+        "conversation (users/me/notifications/); `all`; `mentions` (messages mentioning you); `none`.",
+    )
+    muted = serializers.BooleanField(
+        required=False,
+        help_text="The older name of notification_level `none`: true sets it, false turns `none` back into "
+        "`default`. notification_level wins if both are given.",
+    )
+    all_mention_policy = serializers.ChoiceField(
+        choices=Conversation.AllMentionPolicy.choices,
+        required=False,
+        help_text="Who may use @all and @here: every member, or only owners and admins (whom only they may "
+        "set; not in direct conversations).",
+    )
     pin_policy = serializers.ChoiceField(
         choices=Conversation.PinPolicy.choices,
         required=False,
@@ -183,6 +199,12 @@ class MessageSerializer(serializers.Serializer):
     previews = LinkPreviewSerializer(many=True)
     reactions = ReactionSummarySerializer(many=True)
     forwarded_from = ForwardSerializer(allow_null=True, help_text="Where a forwarded message came from.")
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="User ids of the members the body names by @username (as resolved when sent or edited).",
+    )
+    mentions_here = serializers.BooleanField(help_text="The body says @here (groups and channels).")
+    mentions_all = serializers.BooleanField(help_text="The body says @all (groups and channels).")
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         if isinstance(
@@ -246,6 +268,21 @@ class ThreadPageSerializer(serializers.Serializer):
     last_read_seq = serializers.IntegerField(help_text="Your read marker in this thread.")
 
 
+class MentionsParamsSerializer(serializers.Serializer):
+    cursor = serializers.UUIDField(required=False, help_text="next_cursor of the last page.")
+    limit = serializers.IntegerField(min_value=1, max_value=MENTIONS_MAX_LIMIT, required=False, default=50)
+
+
+class MentionSerializer(serializers.Serializer):
+    message = MessageSerializer(help_text="Its `conversation` and `seq` open it: messages/?around=<seq>.")
+    conversation = SearchConversationSerializer()
+
+
+class MentionsPageSerializer(serializers.Serializer):
+    results = MentionSerializer(many=True)
+    next_cursor = serializers.UUIDField(allow_null=True)
+
+
 class ThreadReadInputSerializer(serializers.Serializer):
     seq = seq_field(help_text="Read the thread up to this seq: a reply's seq (or 0).")
 
@@ -265,16 +302,32 @@ class FollowedThreadSerializer(serializers.Serializer):
 
 class MemberSerializer(PublicUserSerializer):
     online = serializers.BooleanField(help_text="Has an open socket on any worker right now.")
+    status = serializers.ChoiceField(
+        choices=["online", "idle", "offline"],
+        help_text="online: some page of theirs is visible, focused and in use; idle: connected, none is; "
+        "offline: no socket. Changes arrive as `presence` frames.",
+    )
 
     class Meta(PublicUserSerializer.Meta):
-        fields = [*PublicUserSerializer.Meta.fields, "online"]
+        fields = [*PublicUserSerializer.Meta.fields, "online", "status"]
 
 
 class ConversationSerializer(serializers.ModelSerializer):
     """A conversation as the requesting member sees it: their role, read marker and unread count included."""
 
     role = serializers.CharField(source="my_role", read_only=True)
-    muted = serializers.BooleanField(source="my_muted", read_only=True)
+    notification_level = serializers.ChoiceField(
+        source="my_notification_level",
+        choices=Membership.NotificationLevel.values,
+        read_only=True,
+        help_text="Your own notification level here (`default`: your level for this kind of conversation).",
+    )
+    muted = serializers.SerializerMethodField(
+        help_text="notification_level is `none` (kept for older clients)."
+    )
+    unread_mentions = serializers.SerializerMethodField(
+        help_text="Messages after your read marker that mention you (by name, @all or @here), not deleted."
+    )
     last_read_seq = serializers.IntegerField(source="my_last_read_seq", read_only=True)
     last_seq = serializers.IntegerField(
         read_only=True,
@@ -298,9 +351,12 @@ class ConversationSerializer(serializers.ModelSerializer):
             "last_activity_at",
             "last_seq",
             "role",
+            "all_mention_policy",
+            "notification_level",
             "muted",
             "last_read_seq",
             "unread_count",
+            "unread_mentions",
             "last_message",
             "members",
             "member_count",
@@ -309,15 +365,25 @@ class ConversationSerializer(serializers.ModelSerializer):
     def get_unread_count(self, conversation: Conversation) -> int:
         return getattr(conversation, "unread_count", None) or 0
 
+    def get_muted(self, conversation: Conversation) -> bool:
+        return getattr(conversation, "my_notification_level", None) == Membership.NotificationLevel.NONE
+
+    def get_unread_mentions(self, conversation: Conversation) -> int:
+        return getattr(conversation, "unread_mentions", None) or 0
+
     @extend_schema_field(MemberSerializer(many=True))
     def get_members(self, conversation: Conversation) -> list[dict[str, Any]]:
         """Members of direct conversations and groups; channels only give their count."""
         if conversation.kind == Conversation.Kind.CHANNEL:
             return []
         memberships: list[Membership] = list(conversation.memberships.all())
-        online = self.context.get("online", set())
+        statuses = self.context.get("statuses", {})
         members = PublicUserSerializer([m.user for m in memberships], many=True).data
-        return [{**member, "online": member["id"] in online} for member in members]
+        return [
+            {**member, "online": status != "offline", "status": status}
+            for member in members
+            for status in (statuses.get(member["id"], "offline"),)
+        ]
 
     @extend_schema_field(MessageSerializer(allow_null=True))
     def get_last_message(self, conversation: Conversation) -> dict[str, Any] | None:

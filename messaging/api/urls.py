@@ -49,6 +49,7 @@ urlpatterns = [
     path("messages/<uuid:message_id>/thread/follow/", views.ThreadFollowApi.as_view(), name="thread-follow"),
     path("messages/<uuid:message_id>/thread/read/", views.ThreadReadApi.as_view(), name="thread-read"),
     path("threads/", views.FollowedThreadListApi.as_view(), name="threads"),
+    path("mentions/", views.MentionListApi.as_view(), name="mentions"),
 ]
 
 # Incoming webhooks (issue #8).

@@ -25,6 +25,8 @@ from messaging.api.serializers import (
     HistoryPageSerializer,
     HistoryParamsSerializer,
     MemberAddInputSerializer,
+    MentionsPageSerializer,
+    MentionsParamsSerializer,
     MessageEditInputSerializer,
     MessageSendInputSerializer,
     MessageSerializer,
@@ -37,7 +39,7 @@ from messaging.api.serializers import (
     ThreadReadInputSerializer,
 )
 from messaging.models import Conversation, Message
-from realtime.presence import online_user_ids
+from realtime.presence import statuses
 
 NO_CONTENT = {204: OpenApiResponse(description="Done")}
 
@@ -59,12 +61,12 @@ def _message_response(user: User, message_id: UUID) -> Response:
 
 
 def _conversations_context(user: User, conversations: list[Conversation]) -> dict[str, Any]:
-    """What the conversation serializer needs beyond the rows: last messages and who is online now."""
+    """What the conversation serializer needs beyond the rows: last messages and members' status now."""
     member_ids = {m.user_id for c in conversations for m in c.memberships.all()}
     last_messages = selectors.last_messages(conversations)
     return {
         "last_messages": last_messages,
-        "online": online_user_ids(member_ids),
+        "statuses": statuses(member_ids),
         **_reader_context(user, list(last_messages.values())),
     }
 
@@ -328,6 +330,35 @@ class MessageSearchApi(ReplicaReadsMixin, APIView):
             for message, snippet in page.hits
         ]
         return Response({"results": results, "next_cursor": page.next_cursor})
+
+
+class MentionListApi(ReplicaReadsMixin, APIView):
+    @extend_schema(
+        parameters=[MentionsParamsSerializer],
+        responses={200: MentionsPageSerializer},
+        description="Messages that mention you (by @username, @all, or @here while you were present), newest "
+        "first, in conversations you are still a member of; never a deleted message. Each names its "
+        "conversation and seq: open it with messages/?around=<seq>.",
+    )
+    def get(self, request: Request) -> Response:
+        params = _valid(MentionsParamsSerializer, request.query_params)
+        user = request_user(request)
+        page, next_cursor = selectors.mentions_list_for_user(
+            user=user, before=params.get("cursor"), limit=params["limit"]
+        )
+        context = _reader_context(user, page)
+        results = [
+            {
+                "message": MessageSerializer(message, context=context).data,
+                "conversation": {
+                    "id": message.conversation.pk,
+                    "kind": message.conversation.kind,
+                    "title": message.conversation.title,
+                },
+            }
+            for message in page
+        ]
+        return Response({"results": results, "next_cursor": next_cursor})
 
 
 class ThreadApi(APIView):

@@ -1,6 +1,8 @@
 """`message_send`: the one send path for sockets, the REST API and webhooks.
 
 Order of events, each step only after the previous succeeded:
+0. a body that mentions someone ("@…") is resolved against the members, and a refused @all/@here stops the
+   send here (messaging.selectors.mentions_resolve; a body without one costs nothing);
 1. reserve: a repeated client_id returns the original message; otherwise a fresh seq is allocated;
 2. publish the persistence task to RabbitMQ and wait for the broker's confirm (durable queue, persistent
    message);
@@ -28,6 +30,7 @@ from messaging.delivery.journal import Reservation, get_journal
 from messaging.delivery.publisher import publisher_for_running_loop, waiting_for_storage
 from messaging.delivery.threads import thread_root_check
 from messaging.events import ForwardPayload, MessagePayload, SenderPayload
+from messaging.mentions import may_mention
 from realtime import fanout
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ async def message_send(
     if thread_root is not None:
         await thread_root_check(conversation_id=conversation_id, root_id=thread_root)
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
+    mentions = await _mentions(sender["id"], conversation_id, body)
     try:
         reservation = await _reserve(sender["id"], client_id, conversation_id)
     except (RedisError, OSError) as error:  # Redis restarting: nothing was reserved, a retry is safe
@@ -78,6 +82,7 @@ async def message_send(
         thread_root=thread_root,
         attachments=attachments,
         forwarded_from=forwarded_from,
+        mentions=mentions,
     )
     await _make_durable(message)
     MESSAGE_SENDS.labels("new").inc()
@@ -146,6 +151,16 @@ async def _announce(message: MessagePayload) -> None:
         await get_journal().commit(message, then_publish=announcement)
     except Exception:
         logger.exception("message %s is durable but could not be broadcast", message["id"])
+
+
+async def _mentions(sender_id: int, conversation_id: int, body: str) -> events.MentionsPayload:
+    """Whom the body mentions (raises Refused("mention_not_allowed")). A body without an "@…" costs nothing;
+    one with costs a query, on the database thread, before anything is reserved."""
+    if not may_mention(body):
+        return events.NO_MENTIONS
+    return await database_sync_to_async(selectors.mentions_resolve)(
+        sender_id=sender_id, conversation_id=conversation_id, body=body
+    )
 
 
 async def _attachments(owner_id: int, file_ids: list[UUID]) -> list[AttachmentPayload]:

@@ -58,8 +58,16 @@ def conversation_create(
         raise ValidationError({"members": f"At most {GROUP_MAX_MEMBERS} members."})
     for other in others:
         _check_may_add(creator, other)
+    # In a channel only owners and admins may write @all and @here until they say otherwise.
+    all_mention_policy = (
+        Conversation.AllMentionPolicy.ADMINS if kind == Kind.CHANNEL else Conversation.AllMentionPolicy.ANYONE
+    )
     conversation = Conversation.objects.create(
-        kind=kind, title=title, is_public=is_public, created_by=creator
+        kind=kind,
+        title=title,
+        is_public=is_public,
+        created_by=creator,
+        all_mention_policy=all_mention_policy,
     )
     Membership.objects.create(user=creator, conversation=conversation, role=Role.OWNER)
     Membership.objects.bulk_create([Membership(user=u, conversation=conversation) for u in others])
@@ -103,9 +111,13 @@ def conversation_update(
     membership: Membership,
     title: str | None = None,
     muted: bool | None = None,
+    notification_level: str | None = None,
     pin_policy: str | None = None,
+    all_mention_policy: str | None = None,
 ) -> Conversation:
-    """Rename, or set who may pin (owners and admins; members hear of it), or mute (one's own setting)."""
+    """Rename, or set who may pin or write @all/@here (owners and admins; members hear of it), or one's own
+    notification level. `muted` is the older name of level "none": true sets it, false turns a "none" back
+    into "default" (docs/notifications.md)."""
     conversation = membership.conversation
     changed: list[str] = []
     if title is not None:
@@ -127,13 +139,35 @@ def conversation_update(
         if pin_policy != conversation.pin_policy:
             conversation.pin_policy = pin_policy
             changed.append("pin_policy")
+    if all_mention_policy is not None:
+        if conversation.kind == Kind.DIRECT:
+            raise ValidationError({"all_mention_policy": "A direct conversation has no @all or @here."})
+        if not membership.can_manage:
+            raise PermissionDenied("Only owners and admins can choose who may use @all and @here.")
+        if all_mention_policy != conversation.all_mention_policy:
+            conversation.all_mention_policy = all_mention_policy
+            changed.append("all_mention_policy")
     if changed:
         conversation.save(update_fields=changed)
         event_record(conversation=conversation, kind=ConversationEvent.Kind.CONVERSATION_UPDATED)
-    if muted is not None:
-        membership.muted = muted
-        membership.save(update_fields=["muted"])
+    level = _level_asked(membership, muted=muted, notification_level=notification_level)
+    if level is not None and level != membership.notification_level:
+        membership.notification_level = level
+        membership.save(update_fields=["notification_level"])
     return conversation
+
+
+def _level_asked(membership: Membership, *, muted: bool | None, notification_level: str | None) -> str | None:
+    """The level a PATCH asks for: `notification_level` wins over the older `muted` if both are given."""
+    if notification_level is not None:
+        if notification_level not in Membership.NotificationLevel.values:
+            raise ValidationError({"notification_level": "Unknown notification level."})
+        return notification_level
+    if muted is True:
+        return Membership.NotificationLevel.NONE
+    if muted is False and membership.muted:
+        return Membership.NotificationLevel.DEFAULT
+    return None
 
 
 @transaction.atomic

@@ -17,8 +17,9 @@ from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
 from messaging.delivery.send import message_send
 from messaging.events import ForwardPayload, LinkPreviewPayload, MessagePayload
-from messaging.models import ConversationEvent, Message, MessageRevision, Pin, Reaction
+from messaging.models import ConversationEvent, Mention, Message, MessageRevision, Pin, Reaction
 from messaging.services.eventlog import event_record
+from messaging.services.mentions import mentions_record
 from messaging.services.threads import threads_refresh
 from messaging.signals import message_edited
 from realtime.frames import to_json
@@ -92,12 +93,22 @@ def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
     new_body = _clean_body(body)
     if new_body == message.body:
         return message
+    # An edit may mention others, or use @all/@here only where the sender may (else Refused, nothing changes).
+    mentions = selectors.mentions_resolve(
+        sender_id=user.pk, conversation_id=message.conversation_id, body=new_body
+    )
     MessageRevision.objects.create(message=message, body=message.body, editor=user)  # for moderators
     message.body = new_body
     message.edited_at = datetime.now(tz=UTC)
     # A preview stays only while its URL does: an edit never shows a link the body no longer has.
     message.previews = [p for p in message.previews if p["url"] in new_body]
-    message.save(update_fields=["body", "edited_at", "previews"])
+    message.mentions = mentions["mentions"]
+    message.mentions_here = mentions["mentions_here"]
+    message.mentions_all = mentions["mentions_all"]
+    message.save(update_fields=["body", "edited_at", "previews", "mentions", "mentions_here", "mentions_all"])
+    Mention.objects.filter(message=message).delete()
+    stored = {"id": message.pk, "conversation": message.conversation_id, "seq": message.seq}
+    mentions_record(messages=[{**stored, "sender": {"id": user.pk}, **mentions}])
     _record_change(message, Kind.MESSAGE_UPDATED)
     message_edited.send(sender=Message, message_id=message.id, body=new_body)
     return message

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from core.db import insert_new
 from messaging.events import MessagePayload
 from messaging.models import Conversation, Message
+from messaging.services.mentions import mentions_record
 from messaging.services.threads import threads_refresh
 from messaging.signals import messages_stored
 
@@ -56,6 +57,7 @@ def _insert(messages: list[MessagePayload]) -> list[MessagePayload]:
     _keep_replies_inside_their_conversation(new)
     _link_attachments(new)
     _advance_conversations(new)
+    mentions_record(messages=new)
     return new
 
 
@@ -95,6 +97,10 @@ def _row(message: MessagePayload) -> Message:
         forwarded_from=message.get("forwarded_from"),  # absent from payloads queued before forwards existed
         thread_root_id=message.get("thread_root"),  # .get: a task queued before threads existed has none
         created_at=datetime.fromisoformat(message["created_at"]),
+        # .get: a task queued before mentions existed has none
+        mentions=message.get("mentions") or [],
+        mentions_here=bool(message.get("mentions_here")),
+        mentions_all=bool(message.get("mentions_all")),
     )
 
 

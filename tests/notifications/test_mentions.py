@@ -1,6 +1,6 @@
 import pytest
 
-from notifications.mentions import mentioned_usernames
+from messaging.mentions import mentioned_usernames
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ from django.utils.timezone import now
 
 from core import logcontext
 from files.models import StoredFile
+from messaging import selectors
 from messaging.models import Conversation, Membership, Message, ThreadFollow
+from messaging.services.mentions import mentions_record
 from notifications import services
 from notifications.models import NotificationPreferences, PushDecision, PushDelivery
 from notifications.tasks import deliver_push_task, send_messages_push_task
@@ -42,10 +44,24 @@ def away(conversation, browser):
 
 
 def send(conversation, sender, body="Hello there", **fields):
-    """What the persistence path does: store the message, then decide its pushes."""
+    """What the send and persistence paths do: resolve the body's mentions, store the message with them and
+    its Mention rows, then decide its pushes."""
+    mentions = selectors.mentions_resolve(sender_id=sender.pk, conversation_id=conversation.pk, body=body)
     message = MessageFactory(
-        conversation=conversation, sender=sender, body=body, seq=conversation.last_seq + 1, **fields
+        conversation=conversation,
+        sender=sender,
+        body=body,
+        seq=conversation.last_seq + 1,
+        **mentions,
+        **fields,
     )
+    stored = {
+        "id": message.pk,
+        "conversation": conversation.pk,
+        "seq": message.seq,
+        "sender": {"id": sender.pk},
+    }
+    mentions_record(messages=[{**stored, **mentions}])
     conversation.last_seq = message.seq
     conversation.save(update_fields=["last_seq"])
     send_messages_push_task([str(message.pk)])
@@ -150,7 +166,7 @@ def test_the_sender_gets_no_push(conversation, sender, away, browser, push_servi
 
 
 def test_a_muted_conversation_pushes_nothing(conversation, sender, away, browser, push_service):
-    Membership.objects.filter(pk=away.pk).update(muted=True)
+    Membership.objects.filter(pk=away.pk).update(notification_level="none")
 
     send(conversation, sender)
 

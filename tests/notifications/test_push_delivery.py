@@ -161,7 +161,8 @@ def test_a_stored_batch_nobody_could_be_pushed_for_schedules_no_decision(
     # given: the one subscriber muted the conversation, or was deactivated; or nobody has a subscription
     sender = MembershipFactory().user
     conversation = sender.memberships.get().conversation
-    member = MembershipFactory(conversation=conversation, muted=subscriber == "muted the conversation")
+    muted = subscriber == "muted the conversation"
+    member = MembershipFactory(conversation=conversation, notification_level="none" if muted else "default")
     if subscriber != "none":
         PushSubscriptionFactory(user=member.user, browser=browser)
     if subscriber == "deactivated":

@@ -593,6 +593,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mentions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Messages that mention you (by @username, @all, or @here while you were present), newest first, in conversations you are still a member of; never a deleted message. Each names its conversation and seq: open it with messages/?around=<seq>. */
+        get: operations["v1_mentions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages/{message_id}/": {
         parameters: {
             query?: never;
@@ -1193,6 +1210,12 @@ export interface components {
              */
             code: string;
         };
+        /**
+         * @description * `anyone` - every member
+         *     * `admins` - owners and admins
+         * @enum {string}
+         */
+        AllMentionPolicyEnum: "anyone" | "admins";
         ApiToken: {
             id: number;
             name: string;
@@ -1272,9 +1295,28 @@ export interface components {
             /** @description The seq of the conversation's newest stored event (message or change): where a client that loaded it now starts its `sync` cursor (docs/protocol.md). */
             readonly last_seq: number;
             readonly role: string;
+            /**
+             * @description Who may use @all and @here (owners and admins set it).
+             *
+             *     * `anyone` - every member
+             *     * `admins` - owners and admins
+             */
+            all_mention_policy?: components["schemas"]["AllMentionPolicyEnum"];
+            /**
+             * @description Your own notification level here (`default`: your level for this kind of conversation).
+             *
+             *     * `default` - default
+             *     * `all` - all
+             *     * `mentions` - mentions
+             *     * `none` - none
+             */
+            readonly notification_level: components["schemas"]["NotificationLevelEnum"];
+            /** @description notification_level is `none` (kept for older clients). */
             readonly muted: boolean;
             readonly last_read_seq: number;
             readonly unread_count: number;
+            /** @description Messages after your read marker that mention you (by name, @all or @here), not deleted. */
+            readonly unread_mentions: number;
             readonly last_message: components["schemas"]["Message"] | null;
             readonly members: components["schemas"]["Member"][];
             readonly member_count: number;
@@ -1460,10 +1502,35 @@ export interface components {
             readonly avatar_url: string | null;
             /** @description Has an open socket on any worker right now. */
             online: boolean;
+            /**
+             * @description online: some page of theirs is visible, focused and in use; idle: connected, none is; offline: no socket. Changes arrive as `presence` frames.
+             *
+             *     * `online` - online
+             *     * `idle` - idle
+             *     * `offline` - offline
+             */
+            status: components["schemas"]["MemberStatusEnum"];
         };
         MemberAddInputRequest: {
             /** Format: int64 */
             user: number;
+        };
+        /**
+         * @description * `online` - online
+         *     * `idle` - idle
+         *     * `offline` - offline
+         * @enum {string}
+         */
+        MemberStatusEnum: "online" | "idle" | "offline";
+        Mention: {
+            /** @description Its `conversation` and `seq` open it: messages/?around=<seq>. */
+            message: components["schemas"]["Message"];
+            conversation: components["schemas"]["SearchConversation"];
+        };
+        MentionsPage: {
+            results: components["schemas"]["Mention"][];
+            /** Format: uuid */
+            next_cursor: string | null;
         };
         /**
          * @description The protocol's message object (messaging.events.MessagePayload, built there) plus a summary of
@@ -1499,6 +1566,12 @@ export interface components {
             reactions: components["schemas"]["ReactionSummary"][];
             /** @description Where a forwarded message came from. */
             forwarded_from: components["schemas"]["Forward"] | null;
+            /** @description User ids of the members the body names by @username (as resolved when sent or edited). */
+            mentions: number[];
+            /** @description The body says @here (groups and channels). */
+            mentions_here: boolean;
+            /** @description The body says @all (groups and channels). */
+            mentions_all: boolean;
         };
         MessageSendInputRequest: {
             body: string;
@@ -1523,12 +1596,13 @@ export interface components {
          */
         MethodEnum: "POST" | "PUT";
         /**
-         * @description * `all` - All
-         *     * `mentions` - Mentions
-         *     * `none` - None
+         * @description * `default` - default
+         *     * `all` - all
+         *     * `mentions` - mentions
+         *     * `none` - none
          * @enum {string}
          */
-        NotificationLevelEnum: "all" | "mentions" | "none";
+        NotificationLevelEnum: "default" | "all" | "mentions" | "none";
         NotificationPreferences: {
             readonly direct: components["schemas"]["NotificationLevelEnum"];
             readonly group: components["schemas"]["NotificationLevelEnum"];
@@ -1626,8 +1700,24 @@ export interface components {
         };
         PatchedConversationUpdateInputRequest: {
             title?: string;
-            /** @description Your own setting: no push notifications. */
+            /**
+             * @description Your own setting: which messages here notify you. `default`: your level for this kind of conversation (users/me/notifications/); `all`; `mentions` (messages mentioning you); `none`.
+             *
+             *     * `default` - default
+             *     * `all` - all
+             *     * `mentions` - mentions
+             *     * `none` - none
+             */
+            notification_level?: components["schemas"]["NotificationLevelEnum"];
+            /** @description The older name of notification_level `none`: true sets it, false turns `none` back into `default`. notification_level wins if both are given. */
             muted?: boolean;
+            /**
+             * @description Who may use @all and @here: every member, or only owners and admins (whom only they may set; not in direct conversations).
+             *
+             *     * `anyone` - every member
+             *     * `admins` - owners and admins
+             */
+            all_mention_policy?: components["schemas"]["AllMentionPolicyEnum"];
             /**
              * @description Who may pin and unpin messages: every member, or only owners and admins (whom only they may set; not in direct conversations).
              *
@@ -6266,6 +6356,107 @@ export interface operations {
                      *       "error": {
                      *         "code": "not_found",
                      *         "detail": "Not found.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "throttled",
+                     *         "detail": "Request was throttled.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    v1_mentions_retrieve: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the last page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentionsPage"];
+                };
+            };
+            /** @description The request is invalid: see `error.fields` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid",
+                     *         "detail": "This field is required.",
+                     *         "fields": {
+                     *           "body": [
+                     *             "This field is required."
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "detail": "Authentication credentials were not provided.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (or the account is suspended: code `account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "permission_denied",
+                     *         "detail": "You do not have permission to perform this action.",
                      *         "fields": {}
                      *       }
                      *     }

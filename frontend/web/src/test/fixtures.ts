@@ -29,6 +29,9 @@ export function msg(seq: number, extra: Partial<Message> = {}): Message {
     deleted: false,
     attachments: [],
     previews: [],
+    mentions: [],
+    mentions_here: false,
+    mentions_all: false,
     ...extra,
   };
 }
@@ -47,9 +50,12 @@ export function conversation(id: number, extra: Partial<Conversation> = {}): Con
     last_activity_at: "2026-01-01T00:00:00Z",
     last_seq: 0,
     role: "member",
+    all_mention_policy: "anyone",
+    notification_level: "default",
     muted: false,
     last_read_seq: 0,
     unread_count: 0,
+    unread_mentions: 0,
     last_message: null,
     members: [person(1), person(2)],
     member_count: 2,

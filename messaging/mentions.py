@@ -1,4 +1,4 @@
-"""@username mentions in a message body."""
+"""@username, @here and @all in a message body (the send path resolves them: messaging.delivery.send)."""
 
 import re
 
@@ -18,3 +18,13 @@ def mentioned_usernames(body: str) -> set[str]:
         if stripped := name.rstrip(_TRAILING):
             names.add(stripped)
     return names
+
+
+# In groups and channels these address members rather than one person (docs/protocol.md, "Mentions").
+HERE = "here"
+ALL = "all"
+
+
+def may_mention(body: str) -> bool:
+    """Whether a body could mention anyone at all: the send path resolves mentions only then."""
+    return "@" in body and bool(_MENTION.search(body))
