@@ -11,14 +11,16 @@ export type PublicUser = Schemas["PublicUser"] & { online?: boolean; status?: "o
 export type RegisteredUser = Schemas["RegisteredUser"];
 export type Paginated<T> = { count: number; next?: string | null; previous?: string | null; results: T[] };
 export type ConversationKind = Schemas["KindEnum"];
-export type NotifyLevel = Schemas["NotificationPreferences"]["direct"];
+/** My level for a kind of conversation (users/me/notifications/). The schema shares its enum with a
+ * conversation's level, whose `default` these never are. */
+export type NotifyLevel = Exclude<Schemas["NotificationPreferences"]["direct"], "default">;
 export type UserRef = Schemas["Sender"];
 export type Attachment = Schemas["StoredFile"];
 export type LinkPreview = Schemas["LinkPreview"];
 export type ReactionSummary = Schemas["ReactionSummary"];
 export type StoredFile = Schemas["StoredFile"];
 export type UploadTicket = Schemas["FileUpload"];
-export type NotificationSettings = Schemas["NotificationPreferences"];
+export type NotificationSettings = Record<keyof Schemas["NotificationPreferences"], NotifyLevel>;
 export type ChannelSummary = Schemas["Channel"];
 export type LoginSession = Schemas["LoginSession"];
 export type Block = Schemas["Block"];
@@ -30,9 +32,9 @@ export type Forward = Schemas["Forward"];
 export type PinPolicy = Schemas["PinPolicyEnum"];
 
 /** A conversation's notification level for me: `default` follows my setting for its kind (NotifyLevel). */
-export type NotificationLevel = "default" | "all" | "mentions" | "none";
+export type NotificationLevel = Schemas["NotificationLevelEnum"];
 /** Who may write @all and @here in a conversation. */
-export type AllMentionPolicy = "anyone" | "admins";
+export type AllMentionPolicy = Schemas["AllMentionPolicyEnum"];
 
 /** What a message's body mentions, as the server parsed it (docs/protocol.md). */
 export interface MessageMentions {
@@ -67,10 +69,7 @@ export interface SearchPage {
 }
 
 /** A message that mentions me, with its conversation (GET /api/v1/mentions/, newest first). */
-export interface MentionItem {
-  message: Message;
-  conversation: SearchHit["conversation"];
-}
+export type MentionItem = Omit<Schemas["Mention"], "message"> & { message: Message };
 export interface MentionsPage {
   results: MentionItem[];
   next_cursor: string | null;

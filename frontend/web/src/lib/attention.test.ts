@@ -75,12 +75,12 @@ describe("whether a message gets a desktop notification", () => {
     expect(shouldAlert(msg(5), context({ visible: true, focused: false, active: 1 }))).toBe(true);
   });
 
-  it("honours the level: mentions only alerts when I am mentioned (by name, @here, @all); none and muted never", () => {
+  it("honours the level: mentions only alerts when I am named or @all is used; none and muted never", () => {
     const channel = conversation(1, { kind: "channel" });
     expect(shouldAlert(msg(5), context({ conversation: channel }))).toBe(false);
     expect(shouldAlert(msg(5, { mentions: [1] }), context({ conversation: channel }))).toBe(true);
     expect(shouldAlert(msg(5, { mentions: [3] }), context({ conversation: channel }))).toBe(false);
-    expect(shouldAlert(msg(5, { mentions_here: true }), context({ conversation: channel }))).toBe(true);
+    expect(shouldAlert(msg(5, { mentions_here: true }), context({ conversation: channel }))).toBe(false); // not looking: not "here"
     expect(shouldAlert(msg(5, { mentions_all: true }), context({ conversation: channel }))).toBe(true);
     const none = conversation(1, { notification_level: "none" });
     expect(shouldAlert(msg(5, { mentions: [1] }), context({ conversation: none }))).toBe(false);

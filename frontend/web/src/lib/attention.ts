@@ -76,15 +76,17 @@ export interface AlertContext {
 /**
  * Whether a new message deserves a desktop notification (and the sound): never my own, never one I am looking
  * at (its conversation on screen, the page visible and focused), never while the page is visible and focused
- * at all (the sidebar shows it), and only as the conversation's level allows. A reply in a thread alerts only
- * when it mentions me.
+ * at all (the sidebar shows it), and only as the conversation's level allows: at `mentions`, a message naming
+ * me or saying @all (an @here calls only on those looking, and this page is not). A reply in a thread alerts
+ * only when it mentions me.
  */
 export function shouldAlert(message: Message, context: AlertContext): boolean {
   if (message.sender.id === context.me || message.deleted) return false;
   if (context.visible && context.focused) return false;
   const level = effectiveLevel(context.conversation, context.prefs);
   if (level === "none") return false;
-  const mentioned = mentionsMe(message, context.me);
+  // Not looking (or there is no alert): an @here does not call on me, as the server counts it.
+  const mentioned = mentionsMe(message, context.me, false);
   if (message.thread_root) return mentioned;
   return level === "all" || mentioned;
 }

@@ -49,14 +49,16 @@ export interface Applied {
   effects: Effect[];
 }
 
-/** Apply one ordered event; an event already applied changes nothing. */
-export function applyEvent(state: SyncState, event: OrderedEvent, me: number): Applied {
+/** Apply one ordered event; an event already applied changes nothing. `present`: I am looking at a page of
+ * Parley as it arrives (live, visible, focused), so an @here in it counts as mentioning me, as the server
+ * counts it (docs/protocol.md, "Mentions"); a replay's @here never does. */
+export function applyEvent(state: SyncState, event: OrderedEvent, me: number, present = false): Applied {
   const id = eventConversation(event);
   if (event.type === "membership" && event.user === me) return applyOwnMembership(state, id, event.state);
   const ledger = state.ledgers[id];
   if (!ledger || !state.conversations[id]) return { state, effects: [{ kind: "load", conversation: id }] };
   if (isApplied(ledger, event.seq)) return { state, effects: [] };
-  const next = new Change(state, id, markApplied(ledger, event.seq), me);
+  const next = new Change(state, id, markApplied(ledger, event.seq), me, present);
   next.apply(event);
   return next.result();
 }
@@ -124,9 +126,14 @@ export function withRefresh(state: SyncState, fresh: Conversation): { state: Syn
   };
 }
 
-/** Whether a message calls on me: by name, or @here/@all (what the server counts in `unread_mentions`). */
-export function mentionsMe(message: Pick<Message, "mentions" | "mentions_here" | "mentions_all">, me: number): boolean {
-  return !!(message.mentions?.includes(me) || message.mentions_all || message.mentions_here);
+/** Whether a message calls on me: by name, @all, or @here while I am present (what the server counts in
+ * `unread_mentions`: docs/protocol.md, "Mentions"). */
+export function mentionsMe(
+  message: Pick<Message, "mentions" | "mentions_here" | "mentions_all">,
+  me: number,
+  present = false,
+): boolean {
+  return !!(message.mentions?.includes(me) || message.mentions_all || (present && message.mentions_here));
 }
 
 /** Every user the store can name, from every conversation's members. */
@@ -148,6 +155,7 @@ class Change {
     private readonly id: number,
     private ledger: Ledger,
     private readonly me: number,
+    private readonly present: boolean,
   ) {
     this.conversation = state.conversations[id] as Conversation;
     this.timeline = state.timelines[id] ?? emptyTimeline();
@@ -218,7 +226,7 @@ class Change {
     const shown = applyPatch(message, this.timeline.patches[message.id]);
     if (shown.sender.id !== this.me && !shown.deleted) {
       this.ledger = countUnread(this.ledger, message.id, message.seq);
-      if (mentionsMe(shown, this.me)) this.ledger = countMention(this.ledger, message.id, message.seq);
+      if (mentionsMe(shown, this.me, this.present)) this.ledger = countMention(this.ledger, message.id, message.seq);
     }
     const c = this.conversation;
     if (!c.last_message || message.seq >= c.last_message.seq) {

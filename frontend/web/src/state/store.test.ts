@@ -51,9 +51,11 @@ interface Options {
   conversations?: Conversation[];
   local?: LocalStore;
   user?: Me;
+  /** The page is visible and focused. */
+  looking?: boolean;
 }
 
-async function setup({ conversations = [conversation(1, { last_seq: 2 })], local = memoryStore(), user = me }: Options = {}) {
+async function setup({ conversations = [conversation(1, { last_seq: 2 })], local = memoryStore(), user = me, looking = true }: Options = {}) {
   const socket = new FakeSocket();
   let n = 0;
   const http = {
@@ -78,6 +80,7 @@ async function setup({ conversations = [conversation(1, { last_seq: 2 })], local
     local: Promise.resolve(local),
     uuid: () => `client-${++n}`,
     isVisible: () => true,
+    isLooking: () => looking,
     ackTimeoutMs: 1000,
     resendDelayMs: 300,
   });
@@ -525,13 +528,22 @@ describe("ChatStore", () => {
     socket.emit(isNew(4, { mentions: [me.id] }));
     socket.emit(isNew(5, { mentions: [99] })); // someone else
     socket.emit(isNew(6, { mentions_all: true }));
+    socket.emit(isNew(10, { id: "m10", mentions_here: true, seq: 10 })); // @here while I look: me too
     socket.emit(isNew(7, { mentions: [me.id], sender: { id: me.id, username: me.username, display_name: "" } })); // mine
     socket.emit(isNew(4, { mentions: [me.id] })); // the same event again
-    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 5, unread_mentions: 3 });
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 6, unread_mentions: 4 });
     socket.emit({ type: "message.deleted", seq: 8, conversation: 1, id: "m6", by_moderator: false });
-    expect(store.getState().conversations[1]?.unread_mentions).toBe(2);
-    socket.emit({ type: "read", seq: 9, conversation: 1, user: me.id, up_to: 7 }); // read in another tab
+    expect(store.getState().conversations[1]?.unread_mentions).toBe(3);
+    socket.emit({ type: "read", seq: 11, conversation: 1, user: me.id, up_to: 10 }); // read in another tab
     expect(store.getState().conversations[1]).toMatchObject({ unread_count: 0, unread_mentions: 0 });
+  });
+
+  it("does not count an @here that came while I was not looking, nor one replayed by a sync", async () => {
+    const { store, socket } = await setup({ looking: false });
+    socket.setStatus("online");
+    socket.emit(isNew(3, { mentions_here: true }));
+    socket.resync([isNew(4, { mentions_here: true })], { "1": 4 });
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 2, unread_mentions: 0 });
   });
 
   it("hands live messages of others to arrival listeners once, not a sync's replay", async () => {

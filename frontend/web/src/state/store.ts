@@ -80,6 +80,8 @@ export interface StoreDeps {
   uuid?: () => string;
   now?: () => number;
   isVisible?: () => boolean;
+  /** Visible and focused: a @here arriving now mentions me. */
+  isLooking?: () => boolean;
   ackTimeoutMs?: number;
   resendDelayMs?: number;
   typingTtlMs?: number;
@@ -145,6 +147,7 @@ export class ChatStore {
       uuid: () => crypto.randomUUID(),
       now: Date.now,
       isVisible: () => typeof document === "undefined" || document.visibilityState === "visible",
+      isLooking: () => typeof document === "undefined" || (document.visibilityState === "visible" && document.hasFocus()),
       ackTimeoutMs: 15_000,
       resendDelayMs: 2_000,
       typingTtlMs: 6_000,
@@ -772,7 +775,8 @@ export class ChatStore {
       waiting.push(event);
       return;
     }
-    const { state, effects } = applyEvent(this.state, event, me.id);
+    const present = this.state.connection.status === "online" && this.deps.isLooking();
+    const { state, effects } = applyEvent(this.state, event, me.id, present);
     const fresh = state !== this.state;
     if (fresh) {
       this.set(state);
