@@ -1,7 +1,7 @@
 // Desktop notifications from the open page (the Notification API), the optional sound, and asking for the
 // permission — only ever from a control the person pressed (Settings, the banner), never on load.
 import type { Endpoints } from "../api/endpoints";
-import { enablePush, pushSupported } from "./push";
+import { pushSupported, subscribePush } from "./push";
 
 export type Permission = NotificationPermission | "unsupported";
 
@@ -12,11 +12,12 @@ export function notificationPermission(): Permission {
 }
 
 /** Ask for the permission (call from a click), then subscribe this browser to web push as well when it can, so
- * that messages reach it with no tab open; a push subscription that fails leaves desktop notifications on. */
+ * that messages reach it with no tab open. The subscription goes on in the background: desktop notifications
+ * are on once the permission is, whether or not a push service answers. */
 export async function turnOnNotifications(http: Endpoints): Promise<Permission> {
   if (!notificationsSupported()) return "unsupported";
   const permission = await Notification.requestPermission();
-  if (permission === "granted" && pushSupported()) await enablePush(http).catch(() => undefined);
+  if (permission === "granted" && pushSupported()) void subscribePush(http).catch(() => undefined);
   return permission;
 }
 

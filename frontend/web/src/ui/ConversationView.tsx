@@ -124,7 +124,9 @@ export function ConversationView({ id }: { id: number }) {
     }
   }, [messages.length, lastKey, firstKey]);
 
-  const focusShown = focusSeq !== null && messages.some((m) => m.seq === focusSeq);
+  // Once the history around it is loaded: a message that came live before (a mention, a notification) may be
+  // held already, in a timeline that the loaded page then replaces.
+  const focusShown = focusSeq !== null && !!timeline?.loaded && messages.some((m) => m.seq === focusSeq);
   useLayoutEffect(() => {
     if (!focusShown || scrolledTo.current === focusSeq) return;
     scrolledTo.current = focusSeq;
