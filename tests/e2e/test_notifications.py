@@ -208,3 +208,29 @@ def test_at_all_refused_where_only_admins_may_use_it(browser, live_server_url):
     expect(failed).to_have_attribute("data-state", "failed")
     expect(failed.get_by_role("alert")).to_contain_text("only owners and admins may use @all or @here in this conversation")
     assert axe_violations(page) == []
+
+
+def test_a_mention_in_a_thread_opens_the_thread(browser, live_server_url):
+    # given Grace's reply in a thread of their group, naming Ada
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = grace.conversation("group", members=[ada], title="Launch")
+    root = grace.say(group, "Countdown plan")
+    grace.say(group, f"@{ada.username} T-minus ten is yours", thread_root=root)
+    page = browser.new_context(**DESKTOP).new_page()
+    log_in(page, ada)
+
+    # then the mention is counted beside the conversation, and listed as in a thread
+    link = page.get_by_role("link", name=re.compile("^Launch"))
+    expect(link.get_by_test_id("mention-badge")).to_have_text("@1")
+    page.get_by_role("link", name="Mentions", exact=True).click()
+    item = page.get_by_role("list", name="Messages that mention you").get_by_role("link")
+    expect(item).to_contain_text("in a thread in Launch")
+
+    # and it opens the conversation with that thread beside it
+    item.click()
+    expect(page).to_have_url(re.compile(rf"/c/{group}\?thread="))
+    panel = page.get_by_role("complementary", name="Thread")
+    expect(panel.get_by_test_id("message-body")).to_have_text([f"@{ada.username} T-minus ten is yours"])
+    expect(panel.locator(".mention-me")).to_have_text(f"@{ada.username}")
+    assert axe_violations(page) == []

@@ -29,6 +29,13 @@ export function useQueryParam(name: string): string | null {
 /** The address that opens conversation `id`, at the message `seq` if given. */
 export const conversationPath = (id: number, seq?: number): string => `/c/${id}${seq === undefined ? "" : `?m=${seq}`}`;
 
+/** The address that shows a message: the conversation at it, or for a reply in a thread, the conversation with
+ * that thread open beside it (`?thread=<root id>`). */
+export const messagePath = (message: { conversation: number; seq: number; thread_root?: string | null }): string =>
+  message.thread_root
+    ? `/c/${message.conversation}?thread=${encodeURIComponent(message.thread_root)}`
+    : conversationPath(message.conversation, message.seq);
+
 export type Route =
   | { name: "home" }
   | { name: "login" }

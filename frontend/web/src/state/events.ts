@@ -7,6 +7,7 @@ import {
   changeMember,
   countMention,
   countUnread,
+  uncountMention,
   isApplied,
   markApplied,
   memberCount,
@@ -221,13 +222,15 @@ class Change {
     if (message.edited_at) this.timeline = patchMessage(this.timeline, message.id, contentAt(seq, message));
     this.timeline = receive(this.timeline, [message]);
     if (message.deleted) this.deleted(message.id, { seq, exact: false });
-    // A reply in a thread is counted, and shown, by its thread, not by the main timeline.
-    if (message.thread_root) return;
     const shown = applyPatch(message, this.timeline.patches[message.id]);
-    if (shown.sender.id !== this.me && !shown.deleted) {
-      this.ledger = countUnread(this.ledger, message.id, message.seq);
-      if (mentionsMe(shown, this.me, this.present)) this.ledger = countMention(this.ledger, message.id, message.seq);
+    // A mention counts wherever it is, a reply in a thread too (the server counts every message after the
+    // conversation's read marker that mentions me).
+    if (shown.sender.id !== this.me && !shown.deleted && mentionsMe(shown, this.me, this.present)) {
+      this.ledger = countMention(this.ledger, message.id, message.seq);
     }
+    // A reply in a thread is counted as unread, and shown, by its thread, not by the main timeline.
+    if (message.thread_root) return;
+    if (shown.sender.id !== this.me && !shown.deleted) this.ledger = countUnread(this.ledger, message.id, message.seq);
     const c = this.conversation;
     if (!c.last_message || message.seq >= c.last_message.seq) {
       this.conversation = {
@@ -241,7 +244,8 @@ class Change {
   private deleted(id: string, when: Deletion): void {
     const held = this.timeline.messages.find((m) => m.id === id);
     if (held?.thread_root) {
-      this.patch(id, deletion); // its thread counts it, not the conversation's unread count
+      this.ledger = uncountMention(this.ledger, id); // its thread counts it, not the conversation's unread count
+      this.patch(id, deletion);
       return;
     }
     const known = held ?? (this.conversation.last_message?.id === id ? this.conversation.last_message : undefined);

@@ -103,6 +103,12 @@ export function countMention(ledger: Ledger, id: string, seq: number): Ledger {
   return { ...ledger, mentions: { ...ledger.mentions, [id]: seq } };
 }
 
+/** A message that mentioned me is gone (deleted). */
+export function uncountMention(ledger: Ledger, id: string): Ledger {
+  if (!(id in ledger.mentions)) return ledger;
+  return { ...ledger, mentions: Object.fromEntries(Object.entries(ledger.mentions).filter(([key]) => key !== id)) };
+}
+
 /** Another member's message newer than the snapshot: unread until the marker passes it. */
 export function countUnread(ledger: Ledger, id: string, seq: number): Ledger {
   if (seq <= ledger.snapshotMessageSeq || seq <= ledger.myRead || id in ledger.unread) return ledger;
@@ -140,10 +146,7 @@ export function uncountDeleted(
   when: Deletion,
 ): { ledger: Ledger; exact: boolean } {
   if (when.exact && when.seq <= ledger.snapshotSeq) return { ledger, exact: true };
-  if (id in ledger.mentions) {
-    const mentions = Object.fromEntries(Object.entries(ledger.mentions).filter(([key]) => key !== id));
-    ledger = { ...ledger, mentions };
-  }
+  ledger = uncountMention(ledger, id);
   if (id in ledger.unread) {
     const unread = Object.fromEntries(Object.entries(ledger.unread).filter(([key]) => key !== id));
     return { ledger: { ...ledger, unread }, exact: true };

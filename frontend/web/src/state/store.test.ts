@@ -534,7 +534,9 @@ describe("ChatStore", () => {
     expect(store.getState().conversations[1]).toMatchObject({ unread_count: 6, unread_mentions: 4 });
     socket.emit({ type: "message.deleted", seq: 8, conversation: 1, id: "m6", by_moderator: false });
     expect(store.getState().conversations[1]?.unread_mentions).toBe(3);
-    socket.emit({ type: "read", seq: 11, conversation: 1, user: me.id, up_to: 10 }); // read in another tab
+    socket.emit(isNew(11, { thread_root: "m3", mentions: [me.id] })); // in a thread: a mention, not unread here
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 5, unread_mentions: 4 });
+    socket.emit({ type: "read", seq: 12, conversation: 1, user: me.id, up_to: 11 }); // read in another tab
     expect(store.getState().conversations[1]).toMatchObject({ unread_count: 0, unread_mentions: 0 });
   });
 

@@ -420,6 +420,22 @@ export class ChatStore {
     }
   }
 
+  /** Open a thread known only by its root's id (a mention or a notification of a reply in it). */
+  async openThreadById(rootId: string): Promise<void> {
+    if (this.state.thread?.root.id === rootId) return;
+    try {
+      const page = await this.deps.http.thread(rootId, { limit: PAGE });
+      const root = page.root;
+      this.set({
+        thread: { conversation: root.conversation, root, following: null, lastRead: 0, loaded: false, hasMore: false, error: null },
+      });
+      this.showThreadPage(page);
+      this.markThreadRead();
+    } catch {
+      // gone, or no longer mine: the conversation shows without it
+    }
+  }
+
   closeThread(): void {
     this.set({ thread: null });
   }

@@ -13,7 +13,7 @@ import {
 } from "../lib/desktop";
 import { conversationTitle, displayName } from "../lib/names";
 import { plainPreview } from "../lib/preview";
-import { conversationPath, navigate } from "../lib/router";
+import { messagePath, navigate } from "../lib/router";
 import { useApp, useChat } from "./context";
 
 /** Keeps the title and the icon's badge in step with the conversations; alerts on arrivals. Renders nothing. */
@@ -58,7 +58,7 @@ export function AttentionEffects() {
             title: `${displayName(message.sender)}${where}`,
             body: plainPreview(message.body, 120) || (message.attachments.length ? "sent an attachment" : ""),
             tag: `conversation-${conversation.id}`,
-            path: conversationPath(conversation.id, message.seq),
+            path: messagePath(message),
           },
           (path) => navigate(path),
         );

@@ -51,6 +51,8 @@ export function ConversationView({ id }: { id: number }) {
   const anchor = useRef<{ height: number; top: number } | null>(null);
   // `?m=<seq>`: opened at a message (a search hit), shown highlighted; scrolled to once it is shown.
   const focusSeq = Number(useQueryParam("m")) || null;
+  // `?thread=<root id>`: opened at a reply in a thread (a mention, a notification): that thread beside it.
+  const threadParam = useQueryParam("thread");
   const scrolledTo = useRef<number | null>(null);
 
   useEffect(() => {
@@ -74,6 +76,10 @@ export function ConversationView({ id }: { id: number }) {
       if (store.getState().thread?.conversation === id) store.closeThread();
     };
   }, [id, focusSeq, store, http, attempt]);
+
+  useEffect(() => {
+    if (threadParam) void store.openThreadById(threadParam);
+  }, [threadParam, store]);
 
   useEffect(() => {
     store.loadPins(id).catch(() => undefined); // the header shows no count until it can be read

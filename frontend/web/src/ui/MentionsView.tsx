@@ -5,7 +5,7 @@ import { ApiError } from "../api/client";
 import type { MentionItem } from "../api/types";
 import { conversationTitle, displayName, formatTime } from "../lib/names";
 import { plainPreview } from "../lib/preview";
-import { conversationPath } from "../lib/router";
+import { messagePath } from "../lib/router";
 import { BackLink } from "./BackLink";
 import { useApp, useChat } from "./context";
 import { Link } from "./Sidebar";
@@ -74,9 +74,12 @@ export function MentionsView() {
           <ul className="mention-list" aria-label="Messages that mention you">
             {loaded.items.map(({ message, conversation }) => (
               <li key={message.id}>
-                <Link to={conversationPath(conversation.id, message.seq)} className="mention-item">
+                <Link to={messagePath(message)} className="mention-item">
                   <span className="mention-item-meta">
-                    <strong>{displayName(message.sender)}</strong> <span className="muted">in {titleOf(conversation)}</span>{" "}
+                    <strong>{displayName(message.sender)}</strong>{" "}
+                    <span className="muted">
+                      {message.thread_root ? "in a thread in" : "in"} {titleOf(conversation)}
+                    </span>{" "}
                     <time dateTime={message.created_at} className="muted">
                       {formatTime(message.created_at)}
                     </time>
