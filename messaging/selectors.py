@@ -92,9 +92,13 @@ def mentions_resolve(*, sender_id: int, conversation_id: int, body: str) -> Ment
     names = mentioned_usernames(body)
     if not names:
         return NO_MENTIONS
-    sender = Membership.objects.select_related("conversation").get(
-        user_id=sender_id, conversation_id=conversation_id
+    sender = (
+        Membership.objects.select_related("conversation")
+        .filter(user_id=sender_id, conversation_id=conversation_id)
+        .first()
     )
+    if sender is None:  # removed while sending
+        raise NotFound("No such conversation.")
     groupwide = sender.conversation.kind != Conversation.Kind.DIRECT
     here, everyone = groupwide and HERE in names, groupwide and ALL in names
     if (here or everyone) and not sender.may_mention_all:

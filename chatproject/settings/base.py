@@ -488,7 +488,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Socket rate limit (issue #8): per connection, a burst of write frames, then a steady rate.
 SOCKET_RATE_BURST = env.int("SOCKET_RATE_BURST", default=20)
 SOCKET_RATE_PER_SECOND = env.float("SOCKET_RATE_PER_SECOND", default=5.0)
-SOCKET_SIGNAL_RATE_BURST = env.int("SOCKET_SIGNAL_RATE_BURST", default=60)  # typing and read frames
+SOCKET_SIGNAL_RATE_BURST = env.int("SOCKET_SIGNAL_RATE_BURST", default=60)  # typing, read, activity
 SOCKET_SIGNAL_RATE_PER_SECOND = env.float("SOCKET_SIGNAL_RATE_PER_SECOND", default=10.0)
 SOCKET_SYNC_RATE_BURST = env.int("SOCKET_SYNC_RATE_BURST", default=20)  # sync frames (each a page of replay)
 SOCKET_SYNC_RATE_PER_SECOND = env.float("SOCKET_SYNC_RATE_PER_SECOND", default=2.0)

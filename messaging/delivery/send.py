@@ -53,13 +53,16 @@ async def message_send(
     attachment_ids: list[UUID] | None = None,
     acknowledge: Acknowledge | None = None,
     forwarded_from: ForwardPayload | None = None,
+    mentions: events.MentionsPayload | None = None,
 ) -> tuple[MessagePayload, bool]:
     """Send as `sender` (a sender payload; membership already checked), into the main timeline or, with
-    `thread_root`, into that message's thread. Returns (message, newly sent)."""
+    `thread_root`, into that message's thread. `mentions`: the body's, if the (synchronous) caller resolved
+    them already. Returns (message, newly sent)."""
     if thread_root is not None:
         await thread_root_check(conversation_id=conversation_id, root_id=thread_root)
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
-    mentions = await _mentions(sender["id"], conversation_id, body)
+    if mentions is None:
+        mentions = await _mentions(sender["id"], conversation_id, body)
     try:
         reservation = await _reserve(sender["id"], client_id, conversation_id)
     except (RedisError, OSError) as error:  # Redis restarting: nothing was reserved, a retry is safe

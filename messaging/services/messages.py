@@ -54,6 +54,8 @@ def message_post(
         raise Refused("blocked", BLOCKED)
     if stored is not None:
         return stored
+    # Resolved here, on this thread, rather than by message_send on the database thread.
+    mentions = selectors.mentions_resolve(sender_id=sender.pk, conversation_id=conversation_id, body=body)
     message, _ = async_to_sync(message_send)(
         sender=events.sender_payload(sender),
         conversation_id=conversation_id,
@@ -63,6 +65,7 @@ def message_post(
         thread_root=thread_root,
         attachment_ids=attachment_ids,
         forwarded_from=forwarded_from,
+        mentions=mentions,
     )
     return message
 

@@ -16,6 +16,7 @@ from messaging.services.mentions import mentions_record
 from notifications import services
 from notifications.models import NotificationPreferences, PushDecision, PushDelivery
 from notifications.tasks import deliver_push_task, send_messages_push_task
+from realtime.presence import presence_store
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import ConversationFactory, MembershipFactory, MessageFactory
 from tests.notifications.factories import PushSubscriptionFactory
@@ -152,6 +153,37 @@ def test_an_online_member_gets_no_push(conversation, sender, away, browser, push
     online(away.user_id)
 
     send(conversation, sender)
+
+    assert push_service.attempts(browser) == []
+
+
+def test_a_member_whose_only_page_is_hidden_is_away_and_pushed(
+    conversation, sender, away, browser, push_service
+):
+    # given: grace's one tab is open but hidden (its `activity` frame said so)
+    store = presence_store()
+    store.connect(away.user_id, "tab")
+    store.set_looking(away.user_id, "tab", False)
+    try:
+        send(conversation, sender)
+    finally:
+        store.disconnect(away.user_id, "tab")
+
+    assert len(push_service.attempts(browser)) == 1
+
+
+def test_one_looking_page_among_hidden_ones_keeps_a_member_present(
+    conversation, sender, away, browser, push_service
+):
+    store = presence_store()
+    for tab in ("hidden", "looking"):
+        store.connect(away.user_id, tab)
+    store.set_looking(away.user_id, "hidden", False)
+    try:
+        send(conversation, sender)
+    finally:
+        for tab in ("hidden", "looking"):
+            store.disconnect(away.user_id, tab)
 
     assert push_service.attempts(browser) == []
 
@@ -312,3 +344,41 @@ def test_a_reply_in_a_thread_is_pushed_to_its_followers_only(
     # and a reply that mentions cy reaches him though he does not follow it
     send(conversation, sender, body="@cy what do you think?", thread_root=root)
     assert [p.payload["body"] for p in push_service.attempts(other_browser)] == ["@cy what do you think?"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "preference", "level", "body", "pushes"),
+    [
+        # the conversation's own level overrides the preference for its kind, both ways
+        ("group", "all", "mentions", "hi", 0),
+        ("group", "all", "mentions", "hi @grace", 1),
+        ("channel", "mentions", "all", "hi", 1),
+        ("group", "all", "none", "hi @grace", 0),
+        # default: the preference for its kind
+        ("group", "mentions", "default", "hi", 0),
+        ("group", "all", "default", "hi", 1),
+    ],
+)
+def test_the_conversation_level_decides_before_the_preference(
+    conversation, sender, away, browser, push_service, kind, preference, level, body, pushes
+):
+    Conversation.objects.filter(pk=conversation.pk).update(kind=kind)
+    conversation.refresh_from_db()
+    NotificationPreferences.objects.create(user=away.user, **{kind: preference})
+    Membership.objects.filter(pk=away.pk).update(notification_level=level)
+
+    send(conversation, sender, body=body)
+
+    assert len(push_service.received(browser)) == pushes
+
+
+@pytest.mark.parametrize(("body", "pushes"), [("@all lunch", 1), ("@here lunch", 0), ("lunch", 0)])
+def test_all_reaches_a_member_at_level_mentions_and_here_only_those_present(
+    conversation, sender, away, browser, push_service, body, pushes
+):
+    # given: grace hears only of mentions here, and is away (so not mentioned by @here)
+    Membership.objects.filter(pk=away.pk).update(notification_level="mentions")
+
+    send(conversation, sender, body=body)
+
+    assert len(push_service.received(browser)) == pushes

@@ -39,6 +39,7 @@ class ChatClient:
         self._closing = False
         self._runner: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
+        self._pongs: list[asyncio.Future[None]] = []
 
     async def start(self) -> None:
         """Returns once the server has answered the first sync: its socket follows the user's conversations
@@ -94,6 +95,10 @@ class ChatClient:
             self.errors.append(frame)
             if frame.get("ref"):
                 self._resolve(frame["ref"], frame)
+        elif kind == "pong" and self._pongs:
+            pong = self._pongs.pop(0)
+            if not pong.done():
+                pong.set_result(None)
         elif kind == "sync.done":
             if frame["more"]:  # a replay comes in pages: ask for the next
                 asyncio.get_running_loop().create_task(self._sync_again(frame["conversations"]))
@@ -119,6 +124,19 @@ class ChatClient:
             if not future.done():
                 future.set_exception(SendFailed("connection lost"))
         self._pending.clear()
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        """Send any frame on the current connection (no retry)."""
+        await asyncio.wait_for(self._connected.wait(), 15)
+        await self._ws.send(json.dumps(frame))
+
+    async def roundtrip(self) -> None:
+        """Ping and wait for the pong: the server handles a socket's frames in order, so every frame sent
+        before has taken effect."""
+        pong: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pongs.append(pong)
+        await self.send_frame({"type": "ping"})
+        await asyncio.wait_for(pong, ACK_TIMEOUT)
 
     async def send_once(self, conversation_id: int, body: str, client_id: str) -> dict[str, Any]:
         await asyncio.wait_for(self._connected.wait(), 15)

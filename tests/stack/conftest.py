@@ -35,6 +35,10 @@ STACK_ENV = {
     "THROTTLE_AUTH_USERNAME": "100000/min",
     "SOCKET_RATE_BURST": "100000",
     "SOCKET_RATE_PER_SECOND": "100000",
+    # Web push to the tests' fake push service (tests/notifications/fake_push.py) on 127.0.0.1, at once.
+    "PUSH_ALLOW_HTTP_ENDPOINTS": "true",
+    "PUSH_ENDPOINT_HOST_SUFFIXES": "127.0.0.1",
+    "PUSH_DELAY_SECONDS": "0",
 }
 LOG_DIR = Path(STACK_ENV["STACK_DIR"]) / "logs"
 # JSON log lines at INFO or DEBUG; anything else (warnings, errors, tracebacks, plain output) is news.
@@ -80,6 +84,15 @@ class Stack:
     def post(self, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return self.http.post(self.url + path, headers=headers, timeout=10, **kwargs)
+
+    def get(self, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.http.get(self.url + path, headers=headers, timeout=10, **kwargs)
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of the stack's PostgreSQL."""
+        with psycopg.connect(self.database_url.replace("postgres://", "postgresql://")) as db:
+            return db.execute(sql, params).fetchall()
 
     def user(self) -> StackUser:
         username = f"u{uuid.uuid4().hex[:12]}"
