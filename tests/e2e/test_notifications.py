@@ -153,6 +153,7 @@ def test_a_desktop_notification_while_hidden_opens_the_message(browser, live_ser
     expect(page).to_have_url(re.compile(rf"/c/{group}\?m={seq}$"))
     expect(page.locator(".message.highlighted")).to_contain_text("The forecast is in")
     assert page.evaluate("() => window.__notifications[0].closed") is True
+    expect(page).to_have_title("Parley")  # the newest message is on screen: read
 
     # and while she looks at the page, nothing more is notified
     grace.say(group, "Thanks!")

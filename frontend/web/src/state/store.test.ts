@@ -479,6 +479,20 @@ describe("ChatStore", () => {
     expect(http.messages).toHaveBeenCalledTimes(2);
   });
 
+  it("marks a conversation opened at a message read only when the page shown reaches the newest", async () => {
+    const { store, http, socket } = await setup({
+      conversations: [conversation(1, { last_seq: 40, unread_count: 3, last_read_seq: 37, last_message: msg(40) })],
+    });
+    socket.setStatus("online");
+    vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(39), msg(38)], has_more: true, has_more_newer: true });
+    await store.openAt(1, 38);
+    expect(store.getState().conversations[1]?.unread_count).toBe(3); // 39 and 40 not shown: not read
+    vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(40), msg(39)], has_more: true, has_more_newer: false });
+    await store.openAt(1, 40); // a notification of the newest
+    expect(store.getState().conversations[1]?.unread_count).toBe(0);
+    expect(socket.sent.at(-1)).toEqual({ type: "read", conversation: 1, seq: 40 });
+  });
+
   it("opens a thread, replies in it and marks it read, leaving the main timeline alone", async () => {
     const { store, socket, http } = await setup();
     await store.open(1);

@@ -323,19 +323,25 @@ export class ChatStore {
     this.markRead(id);
   }
 
-  /** Open a conversation at a message (a search hit): the history around it, unless it is held already.
-   * Nothing is marked read: the newest messages may not have been seen. */
+  /** Open a conversation at a message (a search hit, a mention, a notification): the history around it, unless
+   * it is held already. It is marked read only when what is shown reaches the newest message (a notification's
+   * is the newest, typically), as loadNewer does once it meets the present; otherwise the newest messages may
+   * not have been seen. */
   async openAt(id: number, seq: number): Promise<void> {
     this.set({ active: id });
     const held = this.state.timelines[id];
     const lowest = lowestSeq(held);
-    if (held?.loaded && lowest !== undefined && lowest <= seq && (held.newerAfter ?? Infinity) >= seq) return;
+    if (held?.loaded && lowest !== undefined && lowest <= seq && (held.newerAfter ?? Infinity) >= seq) {
+      if (held.newerAfter === null) this.markRead(id);
+      return;
+    }
     const page = await this.deps.http.messages(id, { around: seq, limit: PAGE });
     this.rememberUsers(page.results.map((m) => m.sender));
     this.setTimeline(id, (t) => {
       const opened = receive({ ...emptyTimeline(), outbox: t.outbox, patches: t.patches, loaded: true }, page.results);
       return { ...opened, hasMore: page.has_more, newerAfter: page.has_more_newer ? highestSeq(opened) : null };
     });
+    if (!page.has_more_newer) this.markRead(id);
   }
 
   /** After openAt: the next page of newer messages, until the history meets the present. */
