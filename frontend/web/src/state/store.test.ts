@@ -572,4 +572,17 @@ describe("ChatStore", () => {
     socket.emit(isNew(5, { sender: { id: me.id, username: me.username, display_name: "" } }));
     expect(arrived).toEqual(["m4"]);
   });
+
+  it("hands on the first message of a conversation it did not know once that conversation is loaded", async () => {
+    const { socket, store, http } = await setup();
+    socket.setStatus("online");
+    const arrived: string[] = [];
+    store.onArrival((m) => arrived.push(`${m.conversation}:${m.id}`));
+    vi.mocked(http.conversation).mockResolvedValueOnce(conversation(9, { last_seq: 1, kind: "direct" }));
+    socket.emit(isNew(1, { id: "hello", conversation: 9 })); // someone new writes to me
+    expect(arrived).toEqual([]);
+    await vi.runAllTimersAsync();
+    expect(store.getState().conversations[9]).toBeDefined();
+    expect(arrived).toEqual(["9:hello"]);
+  });
 });

@@ -121,6 +121,9 @@ export class ChatStore {
   private state: ChatState;
   private readonly listeners = new Set<() => void>();
   private readonly arrivals = new Set<(message: Message) => void>();
+  /** Live messages of conversations the store did not know yet (the first of a new one): handed to the arrival
+   * listeners once the conversation is loaded. */
+  private readonly unheralded = new Map<number, Message[]>();
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** client_id → the code its send failed with (kept in IndexedDB with the record). */
   private readonly failures = new Map<string, string>();
@@ -211,6 +214,10 @@ export class ChatStore {
     return () => this.arrivals.delete(listener);
   }
 
+  private announce(message: Message): void {
+    for (const listener of this.arrivals) listener(message);
+  }
+
   // --- life cycle
   async start(me: Me): Promise<void> {
     this.set({ me });
@@ -293,6 +300,9 @@ export class ChatStore {
     const waiting = this.loading.get(id) ?? [];
     this.loading.delete(id);
     this.set(withSnapshot(this.state, fresh));
+    const first = this.unheralded.get(id) ?? [];
+    this.unheralded.delete(id);
+    for (const message of first) this.announce(message);
     for (const event of waiting) this.applyOrdered(event);
     // From the cursor, never from before it: a replay leaves out the edits and deletion of a message whose
     // message.new it sends, and that message.new would be dropped here as applied.
@@ -797,7 +807,12 @@ export class ChatStore {
       waiting.push(event);
       return;
     }
-    const present = this.state.connection.status === "online" && this.deps.isLooking();
+    const live = this.state.connection.status === "online";
+    const present = live && this.deps.isLooking();
+    const id = eventConversation(event);
+    if (event.type === "message.new" && live && !(id in this.state.ledgers) && event.message.sender.id !== me.id) {
+      this.unheralded.set(id, [...(this.unheralded.get(id) ?? []), event.message].slice(-5));
+    }
     const { state, effects } = applyEvent(this.state, event, me.id, present);
     const fresh = state !== this.state;
     if (fresh) {
@@ -807,8 +822,7 @@ export class ChatStore {
     for (const effect of effects) this.run(effect);
     if (event.type === "message.new") {
       this.onNewMessage(event.message, me.id);
-      const live = this.state.connection.status === "online";
-      if (fresh && live && event.message.sender.id !== me.id) for (const listener of this.arrivals) listener(event.message);
+      if (fresh && live && event.message.sender.id !== me.id) this.announce(event.message);
     }
     if (event.type === "thread.updated") this.onThreadUpdated(event.root, event.thread);
   }
