@@ -14,8 +14,8 @@ PHONE = {"viewport": {"width": 390, "height": 800}, "is_mobile": True, "has_touc
 
 @pytest.fixture(scope="module")
 def people(live_server_url: str) -> tuple[Account, int]:
-    """Ada, in a group with Grace where something was said (Markdown, a reply in a thread, a reaction, a mention
-    of Ada), and a channel."""
+    """Ada, in a group with Grace where something was said (Markdown, a reply in a thread, a reaction, a
+    mention of Ada), and a channel."""
     ada = register(live_server_url, "ada", "Ada Lovelace")
     grace = register(live_server_url, "grace", "Grace Hopper")
     group = ada.conversation("group", members=[grace], title="Launch team")

@@ -1,6 +1,6 @@
-"""Never missing a message (issue #25 items 2 and 3) in Chromium: the unread count in the tab's title and on its
-icon, a desktop notification while the page is hidden (the permission granted in the browser context) whose
-click opens the message, the mentions badge, and the Mentions view that jumps to a message."""
+"""Never missing a message (issue #25 items 2 and 3) in Chromium: the unread count in the tab's title and on
+its icon, a desktop notification while the page is hidden (the permission granted in the browser context)
+whose click opens the message, the mentions badge, and the Mentions view that jumps to a message."""
 
 import re
 from typing import Any
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.api import log_in, register
+from tests.e2e.api import Account, log_in, register
 from tests.e2e.axe import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -53,9 +53,15 @@ SHOW = """() => {
 }"""
 
 
+def read_all(account: Account, conversation: int) -> None:
+    last = account.call("GET", f"conversations/{conversation}/")["last_seq"]
+    account.call("POST", f"conversations/{conversation}/read/", {"seq": last})
+
+
 def notifications(page: Any) -> list[dict[str, Any]]:
     return page.evaluate(
-        "() => window.__notifications.map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url}))"
+        "() => window.__notifications.map(n => "
+        "({title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url}))"
     )
 
 
@@ -66,7 +72,7 @@ def test_title_icon_mentions_badge_and_the_mentions_view(browser, live_server_ur
     group = grace.conversation("group", members=[ada], title="Launch")
     for n in range(60):
         grace.say(group, f"status note {n}")
-    ada.call("POST", f"conversations/{group}/read/", {"seq": grace.call("GET", f"conversations/{group}/")["last_seq"]})
+    read_all(ada, group)
     page = browser.new_context(**DESKTOP).new_page()
     log_in(page, ada)
     expect(page).to_have_title("Parley")
@@ -121,7 +127,7 @@ def test_a_desktop_notification_while_hidden_opens_the_message(browser, live_ser
     quiet = grace.conversation("group", members=[ada], title="Chatter")
     for n in range(60):
         grace.say(group, f"status note {n}")
-    ada.call("POST", f"conversations/{group}/read/", {"seq": grace.call("GET", f"conversations/{group}/")["last_seq"]})
+    read_all(ada, group)
     ada.call("PATCH", f"conversations/{quiet}/", {"notification_level": "none"})
     context = browser.new_context(**DESKTOP)
     context.grant_permissions(["notifications"], origin=live_server_url)
@@ -130,7 +136,7 @@ def test_a_desktop_notification_while_hidden_opens_the_message(browser, live_ser
     log_in(page, ada)
     expect(page.get_by_test_id("notifications-banner")).to_have_count(0)  # granted already: nothing to offer
 
-    # when the tab is hidden and messages come: one in the conversation set to nothing, one of her own, then Grace's
+    # when the tab is hidden and messages come: one where she set nothing, one of her own, then Grace's
     page.evaluate(HIDE)
     grace.say(quiet, "nobody needs to hear this")
     ada.say(group, "I am stepping out")
@@ -141,7 +147,12 @@ def test_a_desktop_notification_while_hidden_opens_the_message(browser, live_ser
     seq = grace.call("GET", f"conversations/{group}/")["last_seq"]
     shown = notifications(page)
     assert shown == [
-        {"title": "Grace Hopper in Launch", "body": "The forecast is in", "tag": f"conversation-{group}", "url": f"/c/{group}?m={seq}"}
+        {
+            "title": "Grace Hopper in Launch",
+            "body": "The forecast is in",
+            "tag": f"conversation-{group}",
+            "url": f"/c/{group}?m={seq}",
+        }
     ]
     expect(page).to_have_title("(1) Parley")  # Chatter counts nothing
 
@@ -181,7 +192,8 @@ def test_notifications_are_offered_from_a_visible_control_never_on_load(browser,
     assert page.evaluate("() => window.__asked") == 1
 
     page.get_by_role("link", name=re.compile("^Settings for")).click()
-    expect(page.get_by_test_id("notifications-state")).to_have_text("Desktop notifications are on for this browser.")
+    state = page.get_by_test_id("notifications-state")
+    expect(state).to_have_text("Desktop notifications are on for this browser.")
     sound = page.get_by_role("checkbox", name="Play a sound with each notification")
     expect(sound).not_to_be_checked()
     sound.check()
@@ -207,7 +219,9 @@ def test_at_all_refused_where_only_admins_may_use_it(browser, live_server_url):
     # then the message is not sent, and the reason says why
     failed = page.get_by_test_id("message").last
     expect(failed).to_have_attribute("data-state", "failed")
-    expect(failed.get_by_role("alert")).to_contain_text("only owners and admins may use @all or @here in this conversation")
+    expect(failed.get_by_role("alert")).to_contain_text(
+        "only owners and admins may use @all or @here in this conversation"
+    )
     assert axe_violations(page) == []
 
 
@@ -235,3 +249,40 @@ def test_a_mention_in_a_thread_opens_the_thread(browser, live_server_url):
     expect(panel.get_by_test_id("message-body")).to_have_text([f"@{ada.username} T-minus ten is yours"])
     expect(panel.locator(".mention-me")).to_have_text(f"@{ada.username}")
     assert axe_violations(page) == []
+
+
+def test_a_conversation_set_to_mentions_only_counts_only_mentions(browser, live_server_url):
+    # given Ada in a group with Grace, the group open
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = grace.conversation("group", members=[ada], title="Launch")
+    grace.conversation("group", members=[ada], title="Elsewhere")
+    page = browser.new_context(**DESKTOP).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+
+    # when she sets it to mentions only, from the keyboard, through its bell
+    bell = page.get_by_role("button", name="Notification settings (default)")
+    bell.focus()
+    page.keyboard.press("Enter")
+    panel = page.get_by_test_id("conversation-notifications")
+    expect(panel.get_by_role("radio", name="My setting for groups (all messages)")).to_be_checked()
+    choice = panel.get_by_role("radio", name=re.compile("^Only messages that mention me"))
+    choice.focus()
+    page.keyboard.press("Space")
+    expect(panel.get_by_role("status")).to_have_text("Notification level saved.")
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+    expect(panel).to_have_count(0)
+    expect(page.get_by_role("button", name="Notification settings (mentions only)")).to_be_focused()
+
+    # then, looking at another conversation, a plain message there counts for nothing, a mention counts
+    page.get_by_role("link", name=re.compile("^Elsewhere")).click()
+    expect(page.get_by_role("heading", name="Elsewhere")).to_be_visible()
+    grace.say(group, "Plain news")
+    launch = page.get_by_role("link", name=re.compile("^Launch"))
+    expect(launch.get_by_test_id("unread-badge")).to_have_text("1")
+    expect(page).to_have_title("Parley")
+    grace.say(group, f"@{ada.username} over to you")
+    expect(launch.get_by_test_id("mention-badge")).to_have_text("@1")
+    expect(page).to_have_title("(1) Parley")

@@ -17,7 +17,14 @@ const LEVELS: { value: NotificationLevel; label: string }[] = [
 export const levelOf = (conversation: Conversation): NotificationLevel =>
   conversation.notification_level ?? (conversation.muted ? "none" : "default");
 
-export function ConversationNotifications({ conversation, id }: { conversation: Conversation; id: string }) {
+interface Props {
+  conversation: Conversation;
+  id: string;
+  /** Esc: close the panel (focus goes back to its bell). */
+  onClose: () => void;
+}
+
+export function ConversationNotifications({ conversation, id, onClose }: Props) {
   const { http, store } = useApp();
   const { prefs } = useChat();
   const [status, setStatus] = useState<string | null>(null);
@@ -38,7 +45,16 @@ export function ConversationNotifications({ conversation, id }: { conversation: 
   }
 
   return (
-    <div className="conversation-notifications stack" id={id} data-testid="conversation-notifications">
+    <div
+      className="conversation-notifications stack"
+      id={id}
+      data-testid="conversation-notifications"
+      onKeyDown={(e) => {
+        if (e.key !== "Escape") return;
+        e.stopPropagation();
+        onClose();
+      }}
+    >
       <fieldset className="choices stack">
         <legend>Notify me here about</legend>
         <label className="choice">

@@ -33,6 +33,7 @@ export function ConversationView({ id }: { id: number }) {
   const [actionError, setActionError] = useState<string | null>(null);
   const [showPins, setShowPins] = useState(false);
   const [showNotifications, setShowNotifications] = useState(false);
+  const bell = useRef<HTMLButtonElement>(null);
   const [forwarding, setForwarding] = useState<ChatMessage | null>(null);
   const pins = state.pins[id];
   // Opened without a network (the page was loaded offline): opened again once the socket is back.
@@ -276,6 +277,7 @@ export function ConversationView({ id }: { id: number }) {
             className="icon"
             aria-expanded={showNotifications}
             aria-controls="conversation-notifications"
+            ref={bell}
             aria-label={`Notification settings (${LEVEL_LABELS[notifyLevel]})`}
             title={`Notifications: ${LEVEL_LABELS[notifyLevel]}`}
             onClick={() => setShowNotifications(!showNotifications)}
@@ -310,7 +312,16 @@ export function ConversationView({ id }: { id: number }) {
             </button>
           )}
         </header>
-        {showNotifications && <ConversationNotifications conversation={conversation} id="conversation-notifications" />}
+        {showNotifications && (
+          <ConversationNotifications
+            conversation={conversation}
+            id="conversation-notifications"
+            onClose={() => {
+              setShowNotifications(false);
+              bell.current?.focus();
+            }}
+          />
+        )}
         {actionError && (
           <p className="banner" role="alert">
             {actionError}
