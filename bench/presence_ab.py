@@ -17,7 +17,8 @@ is `parley_presence_bench`, dropped and recreated by the real migrations):
    (a quarter looking, a quarter with a hidden page, half offline: B pushes the hidden quarter too, and
    writes their delivery rows);
 3. what an `activity` frame that changes looking costs its socket (one Redis round trip), beside a connect.
-The send path itself (socket frame → ack → fan-out) does no presence work in either rule: it is not run here.
+The send path itself (socket frame → ack → fan-out) does no presence work in either rule. What mentions add to
+a send is timed apart (4.): the check every body pays, and the one query a body with an "@…" pays.
 Prints medians (µs) and the ratio B/A."""
 
 import argparse
@@ -66,6 +67,7 @@ def main() -> None:
         results["decision_same_outcome"] = _ab_decision(same, args.rounds)
         results["decision"] = _ab_decision(mixed[: args.members], args.rounds)
         results["activity"] = _activity_cost(people[0], args.rounds)
+        results["send_path"] = _send_path_mentions(same, args.rounds)
     finally:
         _leave(people)
     _print(results)
@@ -199,6 +201,27 @@ def _activity_cost(user_id: int, rounds: int) -> dict[str, float]:
         store.disconnect(user_id, "bench-activity")
 
 
+def _send_path_mentions(people: list[int], rounds: int) -> dict[str, float]:
+    """What mentions add to a send before it is reserved: A, the check of a body without "@" (every plain
+    send); B, resolving a body that names a member (one query)."""
+    from messaging.models import Conversation
+    from messaging.selectors import mentions_resolve
+
+    conversation = Conversation.objects.filter(title="bench").order_by("pk").first()
+    assert conversation is not None  # noqa: S101 - made by the decision A/B
+    plain = "Shall we ship the new logo today, or wait for the review on Monday?"
+    naming = f"Shall we ship it today, @p{500 + 2}?"
+    sender = people[0]
+
+    def check() -> None:
+        mentions_resolve(sender_id=sender, conversation_id=conversation.pk, body=plain)
+
+    def resolve() -> None:
+        mentions_resolve(sender_id=sender, conversation_id=conversation.pk, body=naming)
+
+    return _ab(check, resolve, rounds)
+
+
 def _print(results: dict[str, Any]) -> None:
     print(f"rounds: {results['rounds']} (A and B alternately), medians in µs")
     print("| what | A: open sockets | B: looking sockets | B/A |")
@@ -213,6 +236,11 @@ def _print(results: dict[str, Any]) -> None:
         )
         print(_row(label, decision))
     print(_row("A: a socket's connect; B: its activity frame flipping looking", results["activity"]))
+    print(
+        _row(
+            "send path: A, a body without @ checked; B, a body naming a member resolved", results["send_path"]
+        )
+    )
 
 
 def _row(label: str, figures: dict[str, float]) -> str:

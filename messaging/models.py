@@ -93,9 +93,11 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} in {self.conversation_id} ({self.role})"
 
+    MANAGING_ROLES = (Role.OWNER, Role.ADMIN)
+
     @property
     def can_manage(self) -> bool:
-        return self.role in (self.Role.OWNER, self.Role.ADMIN)
+        return self.role in self.MANAGING_ROLES
 
     @property
     def can_pin(self) -> bool:

@@ -246,3 +246,21 @@ def test_muted_is_level_none_under_its_older_name(as_user, bob, team):
     )
     assert both.json()["notification_level"] == "mentions"
     assert Membership.objects.get(user=bob, conversation=team).notification_level == "mentions"
+
+
+def test_resolving_costs_a_send_no_query_without_an_at_and_one_with(
+    ada, bob, team, django_assert_num_queries
+):
+    from messaging.selectors import mentions_resolve
+
+    with django_assert_num_queries(0):
+        assert (
+            mentions_resolve(sender_id=ada.pk, conversation_id=team.pk, body="mail ada@example.com")[
+                "mentions"
+            ]
+            == []
+        )
+    with django_assert_num_queries(1):
+        assert mentions_resolve(sender_id=ada.pk, conversation_id=team.pk, body="@bob @all")["mentions"] == [
+            bob.pk
+        ]
