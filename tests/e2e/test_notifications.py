@@ -91,10 +91,11 @@ def test_title_icon_mentions_badge_and_the_mentions_view(browser, live_server_ur
     expect(link.get_by_test_id("unread-badge")).to_have_text("12")
     expect(link.get_by_test_id("mention-badge")).to_have_text("@1")
     expect(link).to_contain_text("1 mention")
+    expect(page.get_by_test_id("mentions-total")).to_have_text("1")
     assert axe_violations(page) == []
 
     # when Ada opens her mentions
-    page.get_by_role("link", name="Mentions", exact=True).click()
+    page.get_by_role("link", name=re.compile(r"^Mentions\b")).click()
     mentions = page.get_by_role("list", name="Messages that mention you")
     item = mentions.get_by_role("link")
     expect(item).to_have_count(1)
@@ -238,7 +239,7 @@ def test_a_mention_in_a_thread_opens_the_thread(browser, live_server_url):
     # then the mention is counted beside the conversation, and listed as in a thread
     link = page.get_by_role("link", name=re.compile("^Launch"))
     expect(link.get_by_test_id("mention-badge")).to_have_text("@1")
-    page.get_by_role("link", name="Mentions", exact=True).click()
+    page.get_by_role("link", name=re.compile(r"^Mentions\b")).click()
     item = page.get_by_role("list", name="Messages that mention you").get_by_role("link")
     expect(item).to_contain_text("in a thread in Launch")
 

@@ -48,6 +48,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, curren
   const { me } = useApp();
   const { conversations, presence, loadError, followed, prefs } = useChat();
   const list = sortConversations(conversations);
+  const mentionTotal = list.reduce((sum, c) => sum + (effectiveLevel(c, prefs) === "none" ? 0 : (c.unread_mentions ?? 0)), 0);
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -67,7 +68,16 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, curren
         <Link to="/new/direct" className="button">New message</Link>
         <Link to="/new/group" className="button">New group</Link>
         <Link to="/channels" className="button">Channels</Link>
-        <Link to="/mentions" className="button" current={currentPath === "/mentions"}>Mentions</Link>
+        <Link to="/mentions" className="button mentions-link" current={currentPath === "/mentions"}>
+          Mentions
+          {mentionTotal > 0 && (
+            <>
+              {" "}
+              <span className="badge" data-testid="mentions-total">{mentionTotal > 99 ? "99+" : mentionTotal}</span>
+              <span className="visually-hidden"> unread</span>
+            </>
+          )}
+        </Link>
       </div>
       {offer}
       {loadError && <p className="form-error" role="alert">{loadError}</p>}
