@@ -18,7 +18,8 @@ is `parley_presence_bench`, dropped and recreated by the real migrations):
    writes their delivery rows);
 3. what an `activity` frame that changes looking costs its socket (one Redis round trip), beside a connect.
 The send path itself (socket frame → ack → fan-out) does no presence work in either rule. What mentions add to
-a send is timed apart (4.): the check every body pays, and the one query a body with an "@…" pays.
+a send is timed apart (4.): from the socket worker's directory of the members (no query once loaded), its
+load, and the REST path's targeted query.
 Prints medians (µs) and the ratio B/A."""
 
 import argparse
@@ -70,9 +71,9 @@ def main() -> None:
         results["send_path"] = _send_path_mentions(same, args.rounds)
     finally:
         _leave(people)
-    _print(results)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
+    _print(results)
 
 
 def _people(count: int) -> list[int]:
@@ -201,25 +202,58 @@ def _activity_cost(user_id: int, rounds: int) -> dict[str, float]:
         store.disconnect(user_id, "bench-activity")
 
 
-def _send_path_mentions(people: list[int], rounds: int) -> dict[str, float]:
-    """What mentions add to a send before it is reserved: A, the check of a body without "@" (every plain
-    send); B, resolving a body that names a member (one query)."""
+def _send_path_mentions(people: list[int], rounds: int) -> dict[str, dict[str, float]]:
+    """What mentions add to a send before it is reserved (medians and p95s, µs): on the socket path, from the
+    worker's directory (messaging.delivery.mentions) for a body without "@" and for one naming a member; the
+    directory's load (one query, all members); and the REST path's targeted query."""
+    import asyncio
+
+    from messaging.delivery.mentions import MentionDirectories
     from messaging.models import Conversation
-    from messaging.selectors import mentions_resolve
+    from messaging.selectors import mention_directory, mentions_resolve
 
     conversation = Conversation.objects.filter(title="bench").order_by("pk").first()
     assert conversation is not None  # noqa: S101 - made by the decision A/B
     plain = "Shall we ship the new logo today, or wait for the review on Monday?"
     naming = f"Shall we ship it today, @p{500 + 2}?"
     sender = people[0]
+    directories = MentionDirectories()
 
-    def check() -> None:
-        mentions_resolve(sender_id=sender, conversation_id=conversation.pk, body=plain)
+    async def socket_path(body: str) -> list[float]:
+        await directories.resolve(sender_id=sender, conversation_id=conversation.pk, body=naming)  # load
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            await directories.resolve(sender_id=sender, conversation_id=conversation.pk, body=body)
+            times.append((time.perf_counter() - started) * 1e6)
+        return times
 
-    def resolve() -> None:
-        mentions_resolve(sender_id=sender, conversation_id=conversation.pk, body=naming)
+    def timed(run: Callable[[], object]) -> list[float]:
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - started) * 1e6)
+        return times
 
-    return _ab(check, resolve, rounds)
+    figures = {
+        "socket, a body without @": asyncio.run(socket_path(plain)),
+        "socket, a body naming a member (directory loaded)": asyncio.run(socket_path(naming)),
+        "the directory's load (one query, 50 members)": timed(
+            lambda: mention_directory(conversation_id=conversation.pk)
+        ),
+        "REST, a body naming a member (one targeted query)": timed(
+            lambda: mentions_resolve(sender_id=sender, conversation_id=conversation.pk, body=naming)
+        ),
+    }
+    assert directories.loads <= 2  # noqa: S101 - the socket path loaded once per run, not per message
+    return {
+        what: {
+            "median_us": round(statistics.median(times), 1),
+            "p95_us": round(statistics.quantiles(times, n=20)[-1], 1),
+        }
+        for what, times in figures.items()
+    }
 
 
 def _print(results: dict[str, Any]) -> None:
@@ -236,11 +270,9 @@ def _print(results: dict[str, Any]) -> None:
         )
         print(_row(label, decision))
     print(_row("A: a socket's connect; B: its activity frame flipping looking", results["activity"]))
-    print(
-        _row(
-            "send path: A, a body without @ checked; B, a body naming a member resolved", results["send_path"]
-        )
-    )
+    print("\n| a send's mention step | median µs | p95 µs |\n|---|---|---|")
+    for what, figures in results["send_path"].items():
+        print(f"| {what} | {figures['median_us']} | {figures['p95_us']} |")
 
 
 def _row(label: str, figures: dict[str, float]) -> str:

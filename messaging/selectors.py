@@ -84,46 +84,84 @@ def conversation_is_blocked(*, conversation: Conversation) -> bool:
     return account_selectors.blocked_either_way(user_id=low, other_id=high)
 
 
-# Hand-written, like notifications' ANYONE_PUSHABLE_SQL: a send that mentions someone runs it before it is
-# reserved, and the ORM's version (an annotation, an OR, a join) cost 2.5 ms where this costs 0.5
-# (docs/benchmarks.md, "Present means looking"). Portable SQL: the sender's row, and the named members'.
+# Hand-written, like notifications' ANYONE_PUSHABLE_SQL: the ORM's version of the targeted query (an
+# annotation, an OR, a join) cost 2.5 ms where this costs 0.5 (docs/benchmarks.md, "Present means looking").
+# Portable SQL: a conversation's members (or only the sender and the members named) by lower-cased username.
 MENTIONS_SQL = """
 SELECT m.user_id, m.role, LOWER(u.username), c.kind, c.all_mention_policy
 FROM {membership} m JOIN {user} u ON u.id = m.user_id JOIN {conversation} c ON c.id = m.conversation_id
-WHERE m.conversation_id = %s AND (m.user_id = %s OR LOWER(u.username) IN ({names}))
+WHERE m.conversation_id = %s{only}
 """
+MENTIONS_ONLY_SQL = " AND (m.user_id = %s OR LOWER(u.username) IN ({names}))"
 
 
-def mentions_resolve(*, sender_id: int, conversation_id: int, body: str) -> MentionsPayload:
-    """Whom `body` mentions in this conversation: the members its @usernames name, and whether it says @here
-    or @all (groups and channels only, where they are words, not usernames). Raises
-    Refused("mention_not_allowed") when the sender may not use @all/@here there (all_mention_policy). No
-    query for a body without a mention; one (the sender's membership and the named members') for one with."""
-    names = mentioned_usernames(body)
-    if not names:
-        return NO_MENTIONS
+@dataclass(frozen=True)
+class MentionDirectory:
+    """What resolving mentions needs of a conversation: its kind and all_mention_policy, its members by
+    lower-cased username, and which of them are owners or admins."""
+
+    kind: str
+    policy: str
+    by_name: dict[str, int]
+    members: frozenset[int]
+    managers: frozenset[int]
+
+
+def mention_directory(
+    *, conversation_id: int, sender_id: int | None = None, names: set[str] | None = None
+) -> MentionDirectory:
+    """Every member of the conversation (the socket's cache: messaging.delivery.mentions), or with
+    `sender_id` and `names` only the sender and the members so named. One query."""
+    only, params = "", list[int | str]([conversation_id])
+    if sender_id is not None and names:
+        only = MENTIONS_ONLY_SQL.format(names=", ".join(["%s"] * len(names)))
+        params += [sender_id, *sorted(names)]
     sql = MENTIONS_SQL.format(
         membership=Membership._meta.db_table,
         user=User._meta.db_table,
         conversation=Conversation._meta.db_table,
-        names=", ".join(["%s"] * len(names)),
+        only=only,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [conversation_id, sender_id, *sorted(names)])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    sender = next((row for row in rows if row[0] == sender_id), None)
-    if sender is None:  # removed while sending
+    kind, policy = (rows[0][3], rows[0][4]) if rows else ("", "")
+    return MentionDirectory(
+        kind=kind,
+        policy=policy,
+        by_name={name: user_id for user_id, _, name, _, _ in rows},
+        members=frozenset(row[0] for row in rows),
+        managers=frozenset(row[0] for row in rows if row[1] in Membership.MANAGING_ROLES),
+    )
+
+
+def mentions_in(directory: MentionDirectory, *, sender_id: int, names: set[str]) -> MentionsPayload:
+    """Whom `names` (a body's mentioned_usernames) mention there: the members named, and @here / @all (groups
+    and channels only, where they are words, not usernames). Raises Refused("mention_not_allowed") when
+    the sender may not use @all/@here there (all_mention_policy), NotFound when they are not a member."""
+    if sender_id not in directory.members:  # removed while sending
         raise NotFound("No such conversation.")
-    _, role, _, kind, policy = sender
-    groupwide = kind != Conversation.Kind.DIRECT
+    groupwide = directory.kind != Conversation.Kind.DIRECT
     here, everyone = groupwide and HERE in names, groupwide and ALL in names
-    may_mention_all = policy == Conversation.AllMentionPolicy.ANYONE or role in Membership.MANAGING_ROLES
+    may_mention_all = (
+        directory.policy == Conversation.AllMentionPolicy.ANYONE or sender_id in directory.managers
+    )
     if (here or everyone) and not may_mention_all:
         raise Refused("mention_not_allowed", MENTION_NOT_ALLOWED)
     if groupwide:
-        names -= {HERE, ALL}
-    named = {user_id for user_id, _, name, _, _ in rows if name in names}
+        names = names - {HERE, ALL}
+    named = {directory.by_name[name] for name in names if name in directory.by_name}
     return {"mentions": sorted(named), "mentions_here": here, "mentions_all": everyone}
+
+
+def mentions_resolve(*, sender_id: int, conversation_id: int, body: str) -> MentionsPayload:
+    """Whom `body` mentions in this conversation, from the database (REST and webhook sends, edits): no query
+    for a body without a mention, one for a body with. See mentions_in."""
+    names = mentioned_usernames(body)
+    if not names:
+        return NO_MENTIONS
+    directory = mention_directory(conversation_id=conversation_id, sender_id=sender_id, names=names)
+    return mentions_in(directory, sender_id=sender_id, names=names)
 
 
 def mentions_list_for_user(

@@ -2,7 +2,7 @@
 
 Order of events, each step only after the previous succeeded:
 0. a body that mentions someone ("@…") is resolved against the members, and a refused @all/@here stops the
-   send here (messaging.selectors.mentions_resolve; a body without one costs nothing);
+   send here (the worker's cached directory of the members: messaging.delivery.mentions);
 1. reserve: a repeated client_id returns the original message; otherwise a fresh seq is allocated;
 2. publish the persistence task to RabbitMQ and wait for the broker's confirm (durable queue, persistent
    message);
@@ -27,10 +27,10 @@ from files.events import AttachmentPayload, attachment_payload
 from files.selectors import files_for_attachment
 from messaging import events, selectors
 from messaging.delivery.journal import Reservation, get_journal
+from messaging.delivery.mentions import mention_directories
 from messaging.delivery.publisher import publisher_for_running_loop, waiting_for_storage
 from messaging.delivery.threads import thread_root_check
 from messaging.events import ForwardPayload, MessagePayload, SenderPayload
-from messaging.mentions import may_mention
 from realtime import fanout
 
 logger = logging.getLogger(__name__)
@@ -157,11 +157,9 @@ async def _announce(message: MessagePayload) -> None:
 
 
 async def _mentions(sender_id: int, conversation_id: int, body: str) -> events.MentionsPayload:
-    """Whom the body mentions (raises Refused("mention_not_allowed")). A body without an "@…" costs nothing;
-    one with costs a query, on the database thread, before anything is reserved."""
-    if not may_mention(body):
-        return events.NO_MENTIONS
-    return await database_sync_to_async(selectors.mentions_resolve)(
+    """Whom the body mentions (raises Refused("mention_not_allowed")), from this worker's directory of the
+    conversation's members (messaging.delivery.mentions): no query per message."""
+    return await mention_directories().resolve(
         sender_id=sender_id, conversation_id=conversation_id, body=body
     )
 
