@@ -14,15 +14,15 @@ PHONE = {"viewport": {"width": 390, "height": 800}, "is_mobile": True, "has_touc
 
 @pytest.fixture(scope="module")
 def people(live_server_url: str) -> tuple[Account, int]:
-    """Ada, in a group with Grace where something was said (Markdown, a reply in a thread, a reaction), and a
-    channel."""
+    """Ada, in a group with Grace where something was said (Markdown, a reply in a thread, a reaction, a
+    mention of Ada), and a channel."""
     ada = register(live_server_url, "ada", "Ada Lovelace")
     grace = register(live_server_url, "grace", "Grace Hopper")
     group = ada.conversation("group", members=[grace], title="Launch team")
     first = ada.say(group, "Did the **engine** notes land? See `section G`.")
     grace.call("POST", f"messages/{first}/reactions/", {"emoji": "🎉"})
     grace.say(group, "The **notes** are in the shared drive.", thread_root=first)
-    grace.say(group, "They did — and https://example.com has the rest.")
+    grace.say(group, f"@{ada.username} they did — and https://example.com has the rest.")
     ada.conversation("channel", members=[], title="general", public=True)
     return ada, group
 
@@ -35,6 +35,7 @@ def screens(page: Page, base_url: str, group: int):
     yield "new message", "/new/direct", page.get_by_label("Search people")
     yield "new group", "/new/group", page.get_by_label("Group name")
     yield "channels", "/channels", page.get_by_role("button", name="Open")
+    yield "mentions", "/mentions", page.get_by_role("list", name="Messages that mention you")
 
 
 @pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -67,6 +68,11 @@ def test_every_screen_passes_axe(browser, live_server_url, people, theme, device
     page.get_by_test_id("thread-summary").click()
     expect(page.get_by_role("complementary", name="Thread").get_by_test_id("message-body")).to_be_visible()
     found["thread"] = axe_violations(page)
+    page.get_by_role("button", name="Close thread").click()
+    # and the conversation's notification settings (Ada owns the group: the @all policy shows too)
+    page.get_by_role("button", name="Notification settings (default)").click()
+    expect(page.get_by_role("group", name="Who may use @all and @here")).to_be_visible()
+    found["notification settings"] = axe_violations(page)
     context.close()
 
     assert {screen: v for screen, v in found.items() if v} == {}

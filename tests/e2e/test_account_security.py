@@ -111,7 +111,7 @@ def test_two_factor_authentication_is_turned_on_and_asked_at_sign_in(browser, li
     assert axe_violations(page) == []  # the whole Security screen, with the set-up open
     secret = page.get_by_test_id("totp-secret").inner_text()
     page.get_by_label("Code from your app").fill(totp_code(secret))
-    page.get_by_role("button", name="Turn on").click()
+    page.get_by_role("button", name="Turn on", exact=True).click()
 
     # then: recovery codes are shown once, and the next sign-in asks for a code
     expect(page.get_by_role("region", name="Recovery codes").get_by_role("listitem")).to_have_count(10)

@@ -105,6 +105,7 @@ def test_the_service_worker_shows_a_push(profile, live_server_url):
         "body": "We ship today",
         "url": "/conversations/7",
         "tag": "c-7",
+        "seq": 12,
     }
     push = {
         "origin": live_server_url,
@@ -120,13 +121,13 @@ def test_the_service_worker_shows_a_push(profile, live_server_url):
         if shown:
             break
 
-    # then the worker shows it, with the conversation to open on a click
+    # then the worker shows it, with the conversation to open on a click, at the message
     assert shown == [
         {
             "title": "Ada in Launch team",
             "body": "We ship today",
             "tag": "c-7",
-            "url": f"{live_server_url}/conversations/7",
+            "url": f"{live_server_url}/conversations/7?m=12",
         }
     ]
 

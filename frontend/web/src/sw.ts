@@ -2,12 +2,13 @@
 // Parley's service worker, served at /sw.js so that it controls the whole origin (frontend/views.py).
 // - The app shell: the build's files are precached (Workbox, the list injected at build time), and every
 //   navigation to a client route is answered with the cached index.html, so the app opens offline.
-// - Web Push: shows a push's {title, body, url, tag} (docs/notifications.md) and opens its conversation
-//   on click.
+// - Web Push: shows a push's {title, body, url, tag, seq} (docs/notifications.md) and, on click, opens its
+//   conversation at that message (`?m=<seq>`, the jump search uses).
 // Nothing else is intercepted: the API, the socket, uploads and downloads go to the network untouched,
 // and no sync or message handler is claimed here (room for a later offline outbox).
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from "workbox-precaching";
 import { NavigationRoute, registerRoute } from "workbox-routing";
+import { pushTarget, type PushData } from "./lib/pushTarget";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -28,13 +29,6 @@ precacheAndRoute(
 );
 registerRoute(new NavigationRoute(createHandlerBoundToURL(SHELL), { denylist: SERVER_PATHS }));
 
-interface PushData {
-  title?: string;
-  body?: string;
-  url?: string;
-  tag?: string;
-}
-
 self.addEventListener("push", (event) => {
   let data: PushData;
   try {
@@ -42,7 +36,7 @@ self.addEventListener("push", (event) => {
   } catch {
     data = { body: event.data?.text() ?? "" };
   }
-  const url = new URL(data.url || "/", self.location.origin).href;
+  const url = pushTarget(data, self.location.origin);
   event.waitUntil(
     self.registration.showNotification(data.title || "Parley", {
       body: data.body || "",

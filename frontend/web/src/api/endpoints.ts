@@ -1,6 +1,7 @@
 // Every REST endpoint the app calls, in one place. Paths follow the OpenAPI schema (/api/v1/schema/).
 import { api, type ApiClient } from "./client";
 import type {
+  AllMentionPolicy,
   Block,
   ChannelSummary,
   Conversation,
@@ -12,12 +13,14 @@ import type {
   Me,
   Message,
   MessagePage,
+  NotificationLevel,
   NotificationSettings,
   Paginated,
   Pin,
   PinPolicy,
   PublicUser,
   RegisteredUser,
+  MentionsPage,
   SearchPage,
   StoredFile,
   ThreadPage,
@@ -160,7 +163,16 @@ export function endpoints(client: ApiClient = api) {
       members: number[];
       is_public?: boolean;
     }) => r<Conversation>("conversations/", { method: "POST", body }),
-    updateConversation: (id: number, body: { title?: string; muted?: boolean; pin_policy?: PinPolicy }) =>
+    updateConversation: (
+      id: number,
+      body: {
+        title?: string;
+        muted?: boolean;
+        pin_policy?: PinPolicy;
+        notification_level?: NotificationLevel;
+        all_mention_policy?: AllMentionPolicy;
+      },
+    ) =>
       r<Conversation>(`conversations/${id}/`, { method: "PATCH", body }),
     addMember: (id: number, user: number) =>
       r<undefined>(`conversations/${id}/members/`, { method: "POST", body: { user } }),
@@ -173,6 +185,7 @@ export function endpoints(client: ApiClient = api) {
     // --- messages
     messages: (id: number, params: { before_seq?: number; after_seq?: number; around?: number; limit?: number }) =>
       r<MessagePage>(`conversations/${id}/messages/${q(params)}`),
+    mentions: (params: { cursor?: string; limit?: number } = {}) => r<MentionsPage>(`mentions/${q(params)}`),
     searchMessages: (params: { q: string; public?: boolean; cursor?: string }) =>
       r<SearchPage>(`search/messages/${q({ ...params, public: params.public ? "true" : undefined })}`),
     postMessage: (

@@ -6,18 +6,21 @@ import type { components } from "./schema";
 type Schemas = components["schemas"];
 
 export type Me = Schemas["Me"];
-export type PublicUser = Schemas["PublicUser"] & { online?: boolean };
+/** `status` is a conversation member's presence, with idle (docs/api.md); `online` says online-or-idle. */
+export type PublicUser = Schemas["PublicUser"] & { online?: boolean; status?: "online" | "idle" | "offline" };
 export type RegisteredUser = Schemas["RegisteredUser"];
 export type Paginated<T> = { count: number; next?: string | null; previous?: string | null; results: T[] };
 export type ConversationKind = Schemas["KindEnum"];
-export type NotifyLevel = Schemas["NotificationPreferences"]["direct"];
+/** My level for a kind of conversation (users/me/notifications/). The schema shares its enum with a
+ * conversation's level, whose `default` these never are. */
+export type NotifyLevel = Exclude<Schemas["NotificationPreferences"]["direct"], "default">;
 export type UserRef = Schemas["Sender"];
 export type Attachment = Schemas["StoredFile"];
 export type LinkPreview = Schemas["LinkPreview"];
 export type ReactionSummary = Schemas["ReactionSummary"];
 export type StoredFile = Schemas["StoredFile"];
 export type UploadTicket = Schemas["FileUpload"];
-export type NotificationSettings = Schemas["NotificationPreferences"];
+export type NotificationSettings = Record<keyof Schemas["NotificationPreferences"], NotifyLevel>;
 export type ChannelSummary = Schemas["Channel"];
 export type LoginSession = Schemas["LoginSession"];
 export type Block = Schemas["Block"];
@@ -28,12 +31,25 @@ export type TotpEnrolment = Schemas["TotpEnrolment"];
 export type Forward = Schemas["Forward"];
 export type PinPolicy = Schemas["PinPolicyEnum"];
 
+/** A conversation's notification level for me: `default` follows my setting for its kind (NotifyLevel). */
+export type NotificationLevel = Schemas["NotificationLevelEnum"];
+/** Who may write @all and @here in a conversation. */
+export type AllMentionPolicy = Schemas["AllMentionPolicyEnum"];
+
+/** What a message's body mentions, as the server parsed it (docs/protocol.md). */
+export interface MessageMentions {
+  /** The ids of the members named with @username. */
+  mentions?: number[];
+  mentions_here?: boolean;
+  mentions_all?: boolean;
+}
+
 /** The socket message object (docs/protocol.md); REST adds `reactions`. A message made here (pending) or kept
- * from before forwards existed has no `forwarded_from`. */
-export type Message = Omit<Schemas["Message"], "reactions" | "forwarded_from"> & {
+ * from before forwards (or mentions) existed has no `forwarded_from` (or mentions). */
+export type Message = Omit<Schemas["Message"], "reactions" | "forwarded_from" | keyof MessageMentions> & {
   reactions?: ReactionSummary[];
   forwarded_from?: Schemas["Forward"] | null;
-};
+} & MessageMentions;
 
 /** A pinned message, as the pinned list shows it. */
 export type Pin = Omit<Schemas["Pin"], "message"> & { message: Message };
@@ -52,6 +68,13 @@ export interface SearchPage {
   next_cursor: string | null;
 }
 
+/** A message that mentions me, with its conversation (GET /api/v1/mentions/, newest first). */
+export type MentionItem = Omit<Schemas["Mention"], "message"> & { message: Message };
+export interface MentionsPage {
+  results: MentionItem[];
+  next_cursor: string | null;
+}
+
 export type ThreadSummary = Schemas["ThreadSummary"];
 
 /** A thread: its root and a page of its replies, with my follow state and read marker in it. */
@@ -62,13 +85,18 @@ export type FollowedThread = Omit<Schemas["FollowedThread"], "root"> & { root: M
 
 export type Conversation = Omit<
   Schemas["Conversation"],
-  "title" | "is_public" | "last_seq" | "last_message" | "members"
+  "title" | "is_public" | "last_seq" | "last_message" | "members" | "notification_level" | "unread_mentions" | "all_mention_policy"
 > & {
   title: string;
   is_public: boolean;
   last_seq: number;
   last_message: Message | null;
   members: PublicUser[];
+  /** Mine: absent from a server before notification levels (read as `default`). */
+  notification_level?: NotificationLevel;
+  /** Unread messages that mention me (by name, @here or @all). */
+  unread_mentions?: number;
+  all_mention_policy?: AllMentionPolicy;
 };
 
 export interface ApiErrorBody {

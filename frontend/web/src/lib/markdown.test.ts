@@ -33,6 +33,16 @@ describe("renderMarkdown", () => {
     expect(html).toContain('<span class="mention" data-username="ada">@ada</span>');
     expect(html).not.toContain('data-username="example.com"');
   });
+
+  it("marks the reader's own mentions more strongly, whatever the case, and @here/@all only where they counted", () => {
+    const html = renderMarkdown("@Ada and @bob, @here", { me: "ada" });
+    expect(html).toContain('<span class="mention mention-me" data-username="Ada">@Ada</span>');
+    expect(html).toContain('<span class="mention" data-username="bob">@bob</span>');
+    expect(html).toContain('<span class="mention" data-username="here">@here</span>');
+    const broadcast = renderMarkdown("@all: release at noon", { me: "ada", broadcast: true });
+    expect(broadcast).toContain('<span class="mention mention-me" data-username="all">@all</span>');
+    expect(renderMarkdown("`@ada` in code", { me: "ada" })).not.toContain("mention");
+  });
 });
 
 describe("plainPreview", () => {

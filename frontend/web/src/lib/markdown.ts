@@ -1,6 +1,7 @@
 // Markdown to safe HTML. markdown-it with html:false escapes every tag in the source, and its link
 // validation refuses javascript:, vbscript:, file: and data: URLs; images are off (no tracking
-// pixels), links open in a new tab without an opener, and @mentions become plain spans.
+// pixels), links open in a new tab without an opener, and @mentions become spans: `mention`, and also
+// `mention-me` where they call on the reader (their @username, or @here/@all where the server counted those).
 import MarkdownIt from "markdown-it";
 import type { StateInline } from "markdown-it";
 
@@ -16,7 +17,10 @@ md.inline.ruler.after("emphasis", "mention", (state: StateInline, silent: boolea
   if (!match?.[1]) return false;
   if (!silent) {
     const open = state.push("mention_open", "span", 1);
-    open.attrSet("class", "mention");
+    const env = (state.env ?? {}) as MentionEnv;
+    const name = match[1].toLowerCase();
+    const me = name === env.me?.toLowerCase() || (env.broadcast === true && (name === "here" || name === "all"));
+    open.attrSet("class", me ? "mention mention-me" : "mention");
     open.attrSet("data-username", match[1]);
     const text = state.push("text", "", 0);
     text.content = match[0];
@@ -37,6 +41,12 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
 
-export function renderMarkdown(source: string): string {
-  return md.render(source);
+/** Who reads: their username, and whether the message's @here/@all counted (its `mentions_here`/`mentions_all`). */
+export interface MentionEnv {
+  me?: string;
+  broadcast?: boolean;
+}
+
+export function renderMarkdown(source: string, reader: MentionEnv = {}): string {
+  return md.render(source, { ...reader });
 }

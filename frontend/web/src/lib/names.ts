@@ -44,3 +44,12 @@ export function peopleList(ids: number[], meId: number, nameOf: (id: number) => 
   if (names.length <= 1) return names[0] ?? "";
   return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
+
+/** A member's presence as the REST list gives it: `status` (with idle) where the server says it. */
+export function memberStatus(user: PublicUser): "online" | "idle" | "offline" {
+  return user.status ?? (user.online ? "online" : "offline");
+}
+
+/** How a presence reads, for the sighted (a subtitle) and screen readers alike. */
+export const presenceLabel = (status: "online" | "idle" | "offline"): string =>
+  status === "online" ? "Online" : status === "idle" ? "Idle" : "Offline";

@@ -10,6 +10,12 @@ export async function enablePush(http: Endpoints): Promise<"granted" | "denied" 
   if (!pushSupported()) return "unsupported";
   const permission = await Notification.requestPermission();
   if (permission !== "granted") return "denied";
+  await subscribePush(http);
+  return "granted";
+}
+
+/** With the permission granted: subscribe this browser and hand the subscription to the server. */
+export async function subscribePush(http: Endpoints): Promise<void> {
   const registration = await registerServiceWorker();
   await navigator.serviceWorker.ready;
   const { public_key } = await http.pushKey();
@@ -25,7 +31,6 @@ export async function enablePush(http: Endpoints): Promise<"granted" | "denied" 
     keys: { p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "" },
     device_name: navigator.userAgent.slice(0, 100),
   });
-  return "granted";
 }
 
 export function base64UrlToBytes(value: string): Uint8Array<ArrayBuffer> {

@@ -29,6 +29,13 @@ export function useQueryParam(name: string): string | null {
 /** The address that opens conversation `id`, at the message `seq` if given. */
 export const conversationPath = (id: number, seq?: number): string => `/c/${id}${seq === undefined ? "" : `?m=${seq}`}`;
 
+/** The address that shows a message: the conversation at it, or for a reply in a thread, the conversation with
+ * that thread open beside it (`?thread=<root id>`). */
+export const messagePath = (message: { conversation: number; seq: number; thread_root?: string | null }): string =>
+  message.thread_root
+    ? `/c/${message.conversation}?thread=${encodeURIComponent(message.thread_root)}`
+    : conversationPath(message.conversation, message.seq);
+
 export type Route =
   | { name: "home" }
   | { name: "login" }
@@ -37,6 +44,7 @@ export type Route =
   | { name: "new-direct" }
   | { name: "new-group" }
   | { name: "channels" }
+  | { name: "mentions" }
   | { name: "settings" }
   | { name: "security" }
   | { name: "forgot-password" }
@@ -53,6 +61,7 @@ export function matchRoute(path: string): Route {
     "/new/direct": { name: "new-direct" },
     "/new/group": { name: "new-group" },
     "/channels": { name: "channels" },
+    "/mentions": { name: "mentions" },
     "/settings": { name: "settings" },
     "/settings/security": { name: "security" },
     "/forgot-password": { name: "forgot-password" },

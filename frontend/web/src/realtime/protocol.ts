@@ -20,7 +20,12 @@ export type ClientFrame =
   | { type: "typing"; conversation: number; state: "start" | "stop" }
   | { type: "read"; conversation: number; seq: number }
   | { type: "sync"; since: Record<string, number>; complete?: boolean }
+  /** Whether this page is looked at (./activity): after every (re)connect and on every change. */
+  | { type: "activity"; visible: boolean; focused: boolean; idle_seconds: number }
   | { type: "ping" };
+
+/** `idle`: connected, but no socket of theirs is visible and active (docs/protocol.md, "presence"). */
+export type PresenceStatus = "online" | "idle" | "offline";
 
 /** What `membership` and `conversation.updated` say about a conversation. */
 export interface ConversationSummary {
@@ -29,6 +34,7 @@ export interface ConversationSummary {
   title: string;
   is_public: boolean;
   pin_policy?: "members" | "admins";
+  all_mention_policy?: "anyone" | "admins";
 }
 
 /** Every change members see: each has a `seq` in its conversation's one order. */
@@ -76,7 +82,7 @@ export type ServerFrame =
   | MembershipReport
   | { type: "message.ack"; client_id: string; message: Message }
   | { type: "typing"; conversation: number; user: number; state: "start" | "stop" }
-  | { type: "presence"; user: number; status: "online" | "offline" }
+  | { type: "presence"; user: number; status: PresenceStatus }
   | { type: "sync.done"; conversations: Record<string, number>; more: boolean }
   | { type: "pong" }
   | { type: "account"; may_post: boolean }

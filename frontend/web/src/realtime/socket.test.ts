@@ -89,6 +89,22 @@ describe("ChatSocket", () => {
     expect(socket.status.status).toBe("online");
   });
 
+  it("tells open-listeners of every (re)connect, after the sync, so they can send this page's activity", async () => {
+    const { socket, last } = setup();
+    socket.onOpen(() => socket.send({ type: "activity", visible: true, focused: false, idle_seconds: 4 }));
+    socket.start();
+    await flush();
+    last().open();
+    expect(last().sent).toEqual([
+      { type: "sync", since: { "12": 40 }, complete: true },
+      { type: "activity", visible: true, focused: false, idle_seconds: 4 },
+    ]);
+    last().drop(1006);
+    await vi.advanceTimersByTimeAsync(1000);
+    last().open();
+    expect(last().sent.map((f) => (f as { type: string }).type)).toEqual(["sync", "activity"]);
+  });
+
   it("pages the sync: while sync.done says more, asks again from the cursors the page moved", async () => {
     const cursors: Record<string, number> = { "12": 40, "13": 7 };
     const { socket, last } = setup({ since: () => Object.entries(cursors) });

@@ -102,6 +102,7 @@ export class ChatSocket {
   private info: StatusInfo = { status: "idle", attempt: 0, retryAt: null };
   private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly statusListeners = new Set<(info: StatusInfo) => void>();
+  private readonly openListeners = new Set<() => void>();
   private readonly opts: Required<SocketOptions>;
 
   constructor(options: SocketOptions) {
@@ -134,6 +135,13 @@ export class ChatSocket {
   onStatus(listener: (info: StatusInfo) => void): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
+  }
+
+  /** Called on every (re)connect, once the socket is open and `sync` is sent: what the server must be told
+   * afresh on each connection (this page's activity) is sent from here. */
+  onOpen(listener: () => void): () => void {
+    this.openListeners.add(listener);
+    return () => this.openListeners.delete(listener);
   }
 
   start(): void {
@@ -210,6 +218,7 @@ export class ChatSocket {
     this.setStatus({ status: "syncing", attempt: 0, retryAt: null });
     this.sendSync();
     this.startHeartbeat();
+    for (const listener of this.openListeners) listener();
   }
 
   /** Ask for everything after our cursors. `complete` lets the server report conversations joined or left

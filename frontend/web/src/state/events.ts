@@ -5,11 +5,14 @@ import type { Conversation, Message, PublicUser } from "../api/types";
 import { eventConversation, type ConversationSummary, type OrderedEvent } from "../realtime/protocol";
 import {
   changeMember,
+  countMention,
   countUnread,
+  uncountMention,
   isApplied,
   markApplied,
   memberCount,
   memberNow,
+  mentionCount,
   readTo,
   rebaseUnread,
   snapshotLedger,
@@ -47,14 +50,16 @@ export interface Applied {
   effects: Effect[];
 }
 
-/** Apply one ordered event; an event already applied changes nothing. */
-export function applyEvent(state: SyncState, event: OrderedEvent, me: number): Applied {
+/** Apply one ordered event; an event already applied changes nothing. `present`: I am looking at a page of
+ * Parley as it arrives (live, visible, focused), so an @here in it counts as mentioning me, as the server
+ * counts it (docs/protocol.md, "Mentions"); a replay's @here never does. */
+export function applyEvent(state: SyncState, event: OrderedEvent, me: number, present = false): Applied {
   const id = eventConversation(event);
   if (event.type === "membership" && event.user === me) return applyOwnMembership(state, id, event.state);
   const ledger = state.ledgers[id];
   if (!ledger || !state.conversations[id]) return { state, effects: [{ kind: "load", conversation: id }] };
   if (isApplied(ledger, event.seq)) return { state, effects: [] };
-  const next = new Change(state, id, markApplied(ledger, event.seq), me);
+  const next = new Change(state, id, markApplied(ledger, event.seq), me, present);
   next.apply(event);
   return next.result();
 }
@@ -106,8 +111,11 @@ export function withRefresh(state: SyncState, fresh: Conversation): { state: Syn
     members: current.kind === "channel" ? current.members : [...current.members, ...joined],
     role: fresh.role,
     muted: fresh.muted,
+    notification_level: fresh.notification_level,
+    all_mention_policy: fresh.all_mention_policy,
     last_read_seq: rebased.myRead,
     unread_count: unreadCount(rebased),
+    unread_mentions: mentionCount(rebased),
   };
   return {
     state: {
@@ -117,6 +125,16 @@ export function withRefresh(state: SyncState, fresh: Conversation): { state: Syn
     },
     current: fresh.last_seq >= ledger.cursor,
   };
+}
+
+/** Whether a message calls on me: by name, @all, or @here while I am present (what the server counts in
+ * `unread_mentions`: docs/protocol.md, "Mentions"). */
+export function mentionsMe(
+  message: Pick<Message, "mentions" | "mentions_here" | "mentions_all">,
+  me: number,
+  present = false,
+): boolean {
+  return !!(message.mentions?.includes(me) || message.mentions_all || (present && message.mentions_here));
 }
 
 /** Every user the store can name, from every conversation's members. */
@@ -138,6 +156,7 @@ class Change {
     private readonly id: number,
     private ledger: Ledger,
     private readonly me: number,
+    private readonly present: boolean,
   ) {
     this.conversation = state.conversations[id] as Conversation;
     this.timeline = state.timelines[id] ?? emptyTimeline();
@@ -183,6 +202,7 @@ class Change {
       last_seq: this.ledger.cursor,
       last_read_seq: this.ledger.myRead,
       unread_count: unreadCount(this.ledger),
+      unread_mentions: mentionCount(this.ledger),
       member_count: memberCount(this.ledger),
     };
     return {
@@ -202,9 +222,14 @@ class Change {
     if (message.edited_at) this.timeline = patchMessage(this.timeline, message.id, contentAt(seq, message));
     this.timeline = receive(this.timeline, [message]);
     if (message.deleted) this.deleted(message.id, { seq, exact: false });
-    // A reply in a thread is counted, and shown, by its thread, not by the main timeline.
-    if (message.thread_root) return;
     const shown = applyPatch(message, this.timeline.patches[message.id]);
+    // A mention counts wherever it is, a reply in a thread too (the server counts every message after the
+    // conversation's read marker that mentions me).
+    if (shown.sender.id !== this.me && !shown.deleted && mentionsMe(shown, this.me, this.present)) {
+      this.ledger = countMention(this.ledger, message.id, message.seq);
+    }
+    // A reply in a thread is counted as unread, and shown, by its thread, not by the main timeline.
+    if (message.thread_root) return;
     if (shown.sender.id !== this.me && !shown.deleted) this.ledger = countUnread(this.ledger, message.id, message.seq);
     const c = this.conversation;
     if (!c.last_message || message.seq >= c.last_message.seq) {
@@ -219,7 +244,8 @@ class Change {
   private deleted(id: string, when: Deletion): void {
     const held = this.timeline.messages.find((m) => m.id === id);
     if (held?.thread_root) {
-      this.patch(id, deletion); // its thread counts it, not the conversation's unread count
+      this.ledger = uncountMention(this.ledger, id); // its thread counts it, not the conversation's unread count
+      this.patch(id, deletion);
       return;
     }
     const known = held ?? (this.conversation.last_message?.id === id ? this.conversation.last_message : undefined);
@@ -248,7 +274,8 @@ class Change {
     if (seq <= this.ledger.metaSeq) return;
     this.ledger = { ...this.ledger, metaSeq: seq };
     const { title, is_public, pin_policy = this.conversation.pin_policy } = summary;
-    this.conversation = { ...this.conversation, title, is_public, pin_policy };
+    const { all_mention_policy = this.conversation.all_mention_policy } = summary;
+    this.conversation = { ...this.conversation, title, is_public, pin_policy, all_mention_policy };
   }
 
   private member(user: number, seq: number, state: "added" | "removed"): void {

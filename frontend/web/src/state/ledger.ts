@@ -29,6 +29,9 @@ export interface Ledger {
   snapshotMemberCount: number;
   /** Others' messages newer than the snapshot, not deleted, not read yet: id → seq. */
   unread: Record<string, number>;
+  /** The snapshot's count of unread messages mentioning me, and such messages since: id → seq. */
+  snapshotMentions: number;
+  mentions: Record<string, number>;
   /** Messages the snapshot counted as unread whose deletion has been taken off its count. */
   uncounted: string[];
   /** My read marker. */
@@ -52,6 +55,8 @@ export function snapshotLedger(conversation: Conversation): Ledger {
     snapshotUnread: conversation.unread_count,
     snapshotMemberCount: conversation.member_count,
     unread: {},
+    snapshotMentions: conversation.unread_mentions ?? 0,
+    mentions: {},
     uncounted: [],
     myRead: conversation.last_read_seq,
     metaSeq: conversation.last_seq,
@@ -86,6 +91,24 @@ export function unreadCount(ledger: Ledger): number {
   return fromSnapshot + Object.keys(ledger.unread).length;
 }
 
+/** Unread messages that mention me: the snapshot's until the marker passes its newest message, and those since. */
+export function mentionCount(ledger: Ledger): number {
+  const fromSnapshot = ledger.myRead >= ledger.snapshotMessageSeq ? 0 : ledger.snapshotMentions;
+  return fromSnapshot + Object.keys(ledger.mentions).length;
+}
+
+/** Another member's message newer than the snapshot that mentions me: counted until the marker passes it. */
+export function countMention(ledger: Ledger, id: string, seq: number): Ledger {
+  if (seq <= ledger.snapshotMessageSeq || seq <= ledger.myRead || id in ledger.mentions) return ledger;
+  return { ...ledger, mentions: { ...ledger.mentions, [id]: seq } };
+}
+
+/** A message that mentioned me is gone (deleted). */
+export function uncountMention(ledger: Ledger, id: string): Ledger {
+  if (!(id in ledger.mentions)) return ledger;
+  return { ...ledger, mentions: Object.fromEntries(Object.entries(ledger.mentions).filter(([key]) => key !== id)) };
+}
+
 /** Another member's message newer than the snapshot: unread until the marker passes it. */
 export function countUnread(ledger: Ledger, id: string, seq: number): Ledger {
   if (seq <= ledger.snapshotMessageSeq || seq <= ledger.myRead || id in ledger.unread) return ledger;
@@ -97,8 +120,9 @@ export function countUnread(ledger: Ledger, id: string, seq: number): Ledger {
 export function readTo(ledger: Ledger, upTo: number): { ledger: Ledger; exact: boolean } {
   if (upTo <= ledger.myRead) return { ledger, exact: true };
   const unread = Object.fromEntries(Object.entries(ledger.unread).filter(([, seq]) => seq > upTo));
-  const exact = upTo >= ledger.snapshotMessageSeq || ledger.snapshotUnread === 0;
-  return { ledger: { ...ledger, myRead: upTo, unread }, exact };
+  const mentions = Object.fromEntries(Object.entries(ledger.mentions).filter(([, seq]) => seq > upTo));
+  const exact = upTo >= ledger.snapshotMessageSeq || (ledger.snapshotUnread === 0 && ledger.snapshotMentions === 0);
+  return { ledger: { ...ledger, myRead: upTo, unread, mentions }, exact };
 }
 
 /**
@@ -122,6 +146,7 @@ export function uncountDeleted(
   when: Deletion,
 ): { ledger: Ledger; exact: boolean } {
   if (when.exact && when.seq <= ledger.snapshotSeq) return { ledger, exact: true };
+  ledger = uncountMention(ledger, id);
   if (id in ledger.unread) {
     const unread = Object.fromEntries(Object.entries(ledger.unread).filter(([key]) => key !== id));
     return { ledger: { ...ledger, unread }, exact: true };
@@ -179,13 +204,18 @@ export function rebaseUnread(ledger: Ledger, fresh: Conversation): Ledger {
   const unread = Object.fromEntries(
     Object.entries(ledger.unread).filter(([, seq]) => seq > freshMessageSeq && seq > myRead),
   );
+  const mentions = Object.fromEntries(
+    Object.entries(ledger.mentions).filter(([, seq]) => seq > freshMessageSeq && seq > myRead),
+  );
   return {
     ...ledger,
     snapshotSeq: fresh.last_seq,
     snapshotMessageSeq: freshMessageSeq,
     snapshotUnread: fresh.unread_count,
+    snapshotMentions: fresh.unread_mentions ?? 0,
     myRead,
     unread,
+    mentions,
     uncounted: [],
   };
 }

@@ -119,6 +119,7 @@ describe("the store's outbox across a reload", () => {
     const http = {
       conversations: vi.fn(async () => ({ count: 1, next: null, results: [conversation(4, { last_seq: 3 })] })),
       followedThreads: vi.fn(async () => ({ count: 0, next: null, results: [] })),
+      notificationSettings: vi.fn(async () => ({ direct: "all", group: "all", channel: "mentions" })),
     } as unknown as Endpoints;
     const store = new ChatStore({ http, socket, local: openLocalStore(name) });
     await store.start(me);

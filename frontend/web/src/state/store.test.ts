@@ -51,9 +51,11 @@ interface Options {
   conversations?: Conversation[];
   local?: LocalStore;
   user?: Me;
+  /** The page is visible and focused. */
+  looking?: boolean;
 }
 
-async function setup({ conversations = [conversation(1, { last_seq: 2 })], local = memoryStore(), user = me }: Options = {}) {
+async function setup({ conversations = [conversation(1, { last_seq: 2 })], local = memoryStore(), user = me, looking = true }: Options = {}) {
   const socket = new FakeSocket();
   let n = 0;
   const http = {
@@ -64,6 +66,7 @@ async function setup({ conversations = [conversation(1, { last_seq: 2 })], local
     followedThreads: vi.fn(async () => ({ count: 0, next: null, previous: null, results: [] })),
     thread: vi.fn(async () => ({ root: msg(2), results: [], has_more: false, following: null, last_read_seq: 0 })),
     markThreadRead: vi.fn(async () => undefined),
+    notificationSettings: vi.fn(async () => ({ direct: "all", group: "all", channel: "mentions" })),
     usersByIds: vi.fn(async (ids: number[]) => ({
       count: ids.length,
       next: null,
@@ -77,6 +80,7 @@ async function setup({ conversations = [conversation(1, { last_seq: 2 })], local
     local: Promise.resolve(local),
     uuid: () => `client-${++n}`,
     isVisible: () => true,
+    isLooking: () => looking,
     ackTimeoutMs: 1000,
     resendDelayMs: 300,
   });
@@ -153,6 +157,16 @@ describe("ChatStore", () => {
     store.retry(1, clientId);
     expect(socket.sends()[1]).toMatchObject({ client_id: clientId });
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
+  });
+
+  it("says plainly why a send with @all was refused, where only admins may use it", async () => {
+    const { store, socket } = await setup();
+    const clientId = store.send(1, "@all lunch?");
+    socket.emit({ type: "error", code: "mention_not_allowed", detail: "mention_not_allowed", ref: clientId });
+    expect(store.getState().timelines[1]?.outbox[0]).toMatchObject({
+      state: "failed",
+      error: "only owners and admins may use @all or @here in this conversation",
+    });
   });
 
   it("marks a send failed when no ack comes (conflict waits), and sends it again after a reconnect", async () => {
@@ -465,6 +479,20 @@ describe("ChatStore", () => {
     expect(http.messages).toHaveBeenCalledTimes(2);
   });
 
+  it("marks a conversation opened at a message read only when the page shown reaches the newest", async () => {
+    const { store, http, socket } = await setup({
+      conversations: [conversation(1, { last_seq: 40, unread_count: 3, last_read_seq: 37, last_message: msg(40) })],
+    });
+    socket.setStatus("online");
+    vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(39), msg(38)], has_more: true, has_more_newer: true });
+    await store.openAt(1, 38);
+    expect(store.getState().conversations[1]?.unread_count).toBe(3); // 39 and 40 not shown: not read
+    vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(40), msg(39)], has_more: true, has_more_newer: false });
+    await store.openAt(1, 40); // a notification of the newest
+    expect(store.getState().conversations[1]?.unread_count).toBe(0);
+    expect(socket.sent.at(-1)).toEqual({ type: "read", conversation: 1, seq: 40 });
+  });
+
   it("opens a thread, replies in it and marks it read, leaving the main timeline alone", async () => {
     const { store, socket, http } = await setup();
     await store.open(1);
@@ -505,5 +533,56 @@ describe("ChatStore", () => {
     expect(http.followedThreads).toHaveBeenCalledTimes(1);
     expect(store.getState().followed.m2?.unread_count).toBe(2);
     expect(store.getState().timelines[1]?.messages.find((m) => m.id === "m2")?.thread).toEqual(summary(2));
+  });
+
+  it("counts unread mentions of me apart from unread messages, live, and clears them when read", async () => {
+    const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2, unread_mentions: 1, unread_count: 1, last_message: msg(2) })] });
+    socket.setStatus("online");
+    socket.emit(isNew(3)); // unread, no mention
+    socket.emit(isNew(4, { mentions: [me.id] }));
+    socket.emit(isNew(5, { mentions: [99] })); // someone else
+    socket.emit(isNew(6, { mentions_all: true }));
+    socket.emit(isNew(10, { id: "m10", mentions_here: true, seq: 10 })); // @here while I look: me too
+    socket.emit(isNew(7, { mentions: [me.id], sender: { id: me.id, username: me.username, display_name: "" } })); // mine
+    socket.emit(isNew(4, { mentions: [me.id] })); // the same event again
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 6, unread_mentions: 4 });
+    socket.emit({ type: "message.deleted", seq: 8, conversation: 1, id: "m6", by_moderator: false });
+    expect(store.getState().conversations[1]?.unread_mentions).toBe(3);
+    socket.emit(isNew(11, { thread_root: "m3", mentions: [me.id] })); // in a thread: a mention, not unread here
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 5, unread_mentions: 4 });
+    socket.emit({ type: "read", seq: 12, conversation: 1, user: me.id, up_to: 11 }); // read in another tab
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 0, unread_mentions: 0 });
+  });
+
+  it("does not count an @here that came while I was not looking, nor one replayed by a sync", async () => {
+    const { store, socket } = await setup({ looking: false });
+    socket.setStatus("online");
+    socket.emit(isNew(3, { mentions_here: true }));
+    socket.resync([isNew(4, { mentions_here: true })], { "1": 4 });
+    expect(store.getState().conversations[1]).toMatchObject({ unread_count: 2, unread_mentions: 0 });
+  });
+
+  it("hands live messages of others to arrival listeners once, not a sync's replay", async () => {
+    const { socket, store } = await setup();
+    const arrived: string[] = [];
+    store.onArrival((m) => arrived.push(m.id));
+    socket.resync([isNew(3)], { "1": 3 }); // replayed while catching up
+    socket.emit(isNew(4));
+    socket.emit(isNew(4)); // a duplicate
+    socket.emit(isNew(5, { sender: { id: me.id, username: me.username, display_name: "" } }));
+    expect(arrived).toEqual(["m4"]);
+  });
+
+  it("hands on the first message of a conversation it did not know once that conversation is loaded", async () => {
+    const { socket, store, http } = await setup();
+    socket.setStatus("online");
+    const arrived: string[] = [];
+    store.onArrival((m) => arrived.push(`${m.conversation}:${m.id}`));
+    vi.mocked(http.conversation).mockResolvedValueOnce(conversation(9, { last_seq: 1, kind: "direct" }));
+    socket.emit(isNew(1, { id: "hello", conversation: 9 })); // someone new writes to me
+    expect(arrived).toEqual([]);
+    await vi.runAllTimersAsync();
+    expect(store.getState().conversations[9]).toBeDefined();
+    expect(arrived).toEqual(["9:hello"]);
   });
 });

@@ -3,19 +3,21 @@
 // update makes a new snapshot. Events are applied by ./events (pure); this file does the I/O around them.
 import { ApiError } from "../api/client";
 import type { Endpoints } from "../api/endpoints";
-import type { Conversation, Me, Message, ThreadPage, UserRef } from "../api/types";
+import type { Conversation, Me, Message, NotificationSettings, ThreadPage, UserRef } from "../api/types";
 import {
   eventConversation,
   isOrderedEvent,
   type ClientFrame,
   type MembershipReport,
   type OrderedEvent,
+  type PresenceStatus,
   type ServerFrame,
 } from "../realtime/protocol";
 import type { StatusInfo } from "../realtime/socket";
+import { memberStatus } from "../lib/names";
 import { Drafts } from "./drafts";
 import { applyEvent, withoutConversation, withRefresh, withSnapshot, type Effect, type SyncState } from "./events";
-import { readTo, syncedTo, unreadCount, type Ledger } from "./ledger";
+import { mentionCount, readTo, syncedTo, unreadCount, type Ledger } from "./ledger";
 import {
   addPending,
   emptyTimeline,
@@ -44,7 +46,7 @@ export interface ChatState extends SyncState {
   me: Me | null;
   /** conversation → user → typing expires at (epoch ms) */
   typing: Record<number, Record<number, number>>;
-  presence: Record<number, "online" | "offline">;
+  presence: Record<number, PresenceStatus>;
   /** People seen as senders or fetched by id: names for who reacted, in channels too. */
   users: Record<number, UserRef>;
   /** conversation → its pinned messages, newest pin first (read when the conversation is opened) */
@@ -56,6 +58,8 @@ export interface ChatState extends SyncState {
   thread: OpenThread | null;
   /** The threads I follow, by root id, with their unread counts. */
   followed: Followed;
+  /** My notification level per kind of conversation (what a conversation's `default` means); null until read. */
+  prefs: NotificationSettings | null;
 }
 
 export interface OpenThread {
@@ -76,6 +80,8 @@ export interface StoreDeps {
   uuid?: () => string;
   now?: () => number;
   isVisible?: () => boolean;
+  /** Visible and focused: a @here arriving now mentions me. */
+  isLooking?: () => boolean;
   ackTimeoutMs?: number;
   resendDelayMs?: number;
   typingTtlMs?: number;
@@ -96,6 +102,10 @@ const USERS_PER_REQUEST = 20; // the users list's page size
 const CONVERSATIONS_MAX = 1000;
 /** Error codes after which the server did not take the message but will (docs/protocol.md): send it again. */
 const TRANSIENT = new Set(["unavailable", "rate_limited"]);
+/** Refusals whose reason is better put in the app's words than the server's. */
+const REFUSALS: Record<string, string> = {
+  mention_not_allowed: "only owners and admins may use @all or @here in this conversation",
+};
 /** A REST read that lags the events is tried again at most this many times. */
 const REFRESH_TRIES = 3;
 /** The failure recorded when no answer came in time; such a message is sent again after a reconnect. */
@@ -110,6 +120,10 @@ export function sortConversations(conversations: Record<number, Conversation>): 
 export class ChatStore {
   private state: ChatState;
   private readonly listeners = new Set<() => void>();
+  private readonly arrivals = new Set<(message: Message) => void>();
+  /** Live messages of conversations the store did not know yet (the first of a new one): handed to the arrival
+   * listeners once the conversation is loaded. */
+  private readonly unheralded = new Map<number, Message[]>();
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** client_id → the code its send failed with (kept in IndexedDB with the record). */
   private readonly failures = new Map<string, string>();
@@ -136,6 +150,7 @@ export class ChatStore {
       uuid: () => crypto.randomUUID(),
       now: Date.now,
       isVisible: () => typeof document === "undefined" || document.visibilityState === "visible",
+      isLooking: () => typeof document === "undefined" || (document.visibilityState === "visible" && document.hasFocus()),
       ackTimeoutMs: 15_000,
       resendDelayMs: 2_000,
       typingTtlMs: 6_000,
@@ -157,6 +172,7 @@ export class ChatStore {
       loadError: null,
       thread: null,
       followed: {},
+      prefs: null,
     };
   }
 
@@ -191,6 +207,17 @@ export class ChatStore {
     });
   }
 
+  /** Messages as they arrive live, once each: not what a sync replays, not my own echo, not REST pages. For
+   * desktop notifications (../lib/attention decides which deserve one). */
+  onArrival(listener: (message: Message) => void): () => void {
+    this.arrivals.add(listener);
+    return () => this.arrivals.delete(listener);
+  }
+
+  private announce(message: Message): void {
+    for (const listener of this.arrivals) listener(message);
+  }
+
   // --- life cycle
   async start(me: Me): Promise<void> {
     this.set({ me });
@@ -199,7 +226,7 @@ export class ChatStore {
       this.deps.socket.onFrame((frame) => this.handleFrame(frame)),
       this.deps.socket.onStatus((connection) => this.set({ connection })),
     );
-    await Promise.all([this.restoreOutbox(me), this.loadConversations(), this.loadFollowedThreads()]);
+    await Promise.all([this.restoreOutbox(me), this.loadConversations(), this.loadFollowedThreads(), this.loadPrefs()]);
     if (!this.stopped) this.deps.socket.start();
   }
 
@@ -266,12 +293,16 @@ export class ChatStore {
   upsertConversation(fresh: Conversation): void {
     const id = fresh.id;
     if (id in this.state.ledgers) {
-      this.setConversation(id, (c, ledger) => [{ ...c, muted: fresh.muted, role: fresh.role }, ledger]);
+      const { muted, role, notification_level, all_mention_policy } = fresh;
+      this.setConversation(id, (c, ledger) => [{ ...c, muted, role, notification_level, all_mention_policy }, ledger]);
       return;
     }
     const waiting = this.loading.get(id) ?? [];
     this.loading.delete(id);
     this.set(withSnapshot(this.state, fresh));
+    const first = this.unheralded.get(id) ?? [];
+    this.unheralded.delete(id);
+    for (const message of first) this.announce(message);
     for (const event of waiting) this.applyOrdered(event);
     // From the cursor, never from before it: a replay leaves out the edits and deletion of a message whose
     // message.new it sends, and that message.new would be dropped here as applied.
@@ -302,19 +333,25 @@ export class ChatStore {
     this.markRead(id);
   }
 
-  /** Open a conversation at a message (a search hit): the history around it, unless it is held already.
-   * Nothing is marked read: the newest messages may not have been seen. */
+  /** Open a conversation at a message (a search hit, a mention, a notification): the history around it, unless
+   * it is held already. It is marked read only when what is shown reaches the newest message (a notification's
+   * is the newest, typically), as loadNewer does once it meets the present; otherwise the newest messages may
+   * not have been seen. */
   async openAt(id: number, seq: number): Promise<void> {
     this.set({ active: id });
     const held = this.state.timelines[id];
     const lowest = lowestSeq(held);
-    if (held?.loaded && lowest !== undefined && lowest <= seq && (held.newerAfter ?? Infinity) >= seq) return;
+    if (held?.loaded && lowest !== undefined && lowest <= seq && (held.newerAfter ?? Infinity) >= seq) {
+      if (held.newerAfter === null) this.markRead(id);
+      return;
+    }
     const page = await this.deps.http.messages(id, { around: seq, limit: PAGE });
     this.rememberUsers(page.results.map((m) => m.sender));
     this.setTimeline(id, (t) => {
       const opened = receive({ ...emptyTimeline(), outbox: t.outbox, patches: t.patches, loaded: true }, page.results);
       return { ...opened, hasMore: page.has_more, newerAfter: page.has_more_newer ? highestSeq(opened) : null };
     });
+    if (!page.has_more_newer) this.markRead(id);
   }
 
   /** After openAt: the next page of newer messages, until the history meets the present. */
@@ -370,10 +407,10 @@ export class ChatStore {
     const conversation = this.state.conversations[id];
     if (!conversation || !this.deps.isVisible() || this.state.connection.status === "syncing") return;
     const seq = Math.max(conversation.last_message?.seq ?? 0, highestSeq(this.state.timelines[id]));
-    if (seq <= conversation.last_read_seq && conversation.unread_count === 0) return;
+    if (seq <= conversation.last_read_seq && conversation.unread_count === 0 && !conversation.unread_mentions) return;
     this.setConversation(id, (c, ledger) => {
       const read = readTo(ledger, seq).ledger;
-      return [{ ...c, last_read_seq: read.myRead, unread_count: unreadCount(read) }, read];
+      return [{ ...c, last_read_seq: read.myRead, unread_count: unreadCount(read), unread_mentions: mentionCount(read) }, read];
     });
     if (seq > 0 && !this.deps.socket.send({ type: "read", conversation: id, seq })) {
       void this.deps.http.markRead(id, seq).catch(() => undefined);
@@ -396,6 +433,22 @@ export class ChatStore {
       if (this.state.thread?.root.id !== root.id) return;
       const detail = error instanceof ApiError ? error.message : "Could not load this thread.";
       this.set({ thread: { ...this.state.thread, error: detail } });
+    }
+  }
+
+  /** Open a thread known only by its root's id (a mention or a notification of a reply in it). */
+  async openThreadById(rootId: string): Promise<void> {
+    if (this.state.thread?.root.id === rootId) return;
+    try {
+      const page = await this.deps.http.thread(rootId, { limit: PAGE });
+      const root = page.root;
+      this.set({
+        thread: { conversation: root.conversation, root, following: null, lastRead: 0, loaded: false, hasMore: false, error: null },
+      });
+      this.showThreadPage(page);
+      this.markThreadRead();
+    } catch {
+      // gone, or no longer mine: the conversation shows without it
     }
   }
 
@@ -652,6 +705,16 @@ export class ChatStore {
     this.set({ timelines });
   }
 
+  // --- notification settings
+  async loadPrefs(): Promise<void> {
+    const prefs = await this.deps.http.notificationSettings().catch(() => null);
+    if (prefs) this.set({ prefs });
+  }
+
+  async updatePrefs(change: Partial<NotificationSettings>): Promise<void> {
+    this.set({ prefs: await this.deps.http.updateNotificationSettings(change) });
+  }
+
   // --- other actions
   edit(messageId: string, body: string): void {
     this.deps.socket.send({ type: "message.edit", message: messageId, body });
@@ -744,13 +807,23 @@ export class ChatStore {
       waiting.push(event);
       return;
     }
-    const { state, effects } = applyEvent(this.state, event, me.id);
-    if (state !== this.state) {
+    const live = this.state.connection.status === "online";
+    const present = live && this.deps.isLooking();
+    const id = eventConversation(event);
+    if (event.type === "message.new" && live && !(id in this.state.ledgers) && event.message.sender.id !== me.id) {
+      this.unheralded.set(id, [...(this.unheralded.get(id) ?? []), event.message].slice(-5));
+    }
+    const { state, effects } = applyEvent(this.state, event, me.id, present);
+    const fresh = state !== this.state;
+    if (fresh) {
       this.set(state);
       this.updatePins(event);
     }
     for (const effect of effects) this.run(effect);
-    if (event.type === "message.new") this.onNewMessage(event.message, me.id);
+    if (event.type === "message.new") {
+      this.onNewMessage(event.message, me.id);
+      if (fresh && live && event.message.sender.id !== me.id) this.announce(event.message);
+    }
     if (event.type === "thread.updated") this.onThreadUpdated(event.root, event.thread);
   }
 
@@ -848,7 +921,7 @@ export class ChatStore {
     const page = await this.deps.http.conversations(1).catch(() => null);
     if (!page) return;
     const presence = { ...this.state.presence };
-    for (const member of page.results.flatMap((c) => c.members)) presence[member.id] = member.online ? "online" : "offline";
+    for (const member of page.results.flatMap((c) => c.members)) presence[member.id] = memberStatus(member);
     this.set({ presence });
   }
 
@@ -897,7 +970,7 @@ export class ChatStore {
       const pending = timeline.outbox.find((m) => m.client_id === ref);
       if (!pending) continue;
       if (TRANSIENT.has(code)) this.armAck(pending, this.deps.resendDelayMs, () => this.retry(pending.conversation, ref));
-      else this.fail(pending.conversation, ref, code, detail || code);
+      else this.fail(pending.conversation, ref, code, REFUSALS[code] ?? (detail || code));
     }
   }
 }

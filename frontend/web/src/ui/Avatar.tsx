@@ -1,8 +1,9 @@
 import { initials } from "../lib/names";
+import type { PresenceStatus } from "../realtime/protocol";
 
 interface Props {
   name: string;
-  presence?: "online" | "offline" | undefined;
+  presence?: PresenceStatus | undefined;
 }
 
 export function Avatar({ name, presence }: Props) {

@@ -22,6 +22,8 @@ interface Suggestion {
 interface Props {
   conversation: number;
   members: PublicUser[];
+  /** @here and @all may be offered: a group or channel whose policy lets me use them. */
+  broadcast?: boolean;
   replyTo: ChatMessage | null;
   onCancelReply: () => void;
   uploads: ReturnType<typeof useUploads>;
@@ -30,7 +32,12 @@ interface Props {
 const TYPING_REPEAT_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 
-export function Composer({ conversation, members, replyTo, onCancelReply, uploads }: Props) {
+const BROADCASTS = [
+  { name: "here", help: "notify the members who are here now" },
+  { name: "all", help: "notify every member" },
+];
+
+export function Composer({ conversation, members, broadcast = false, replyTo, onCancelReply, uploads }: Props) {
   const { store, me } = useApp();
   const drafts = store.drafts;
   // The draft left here (also before a reload) comes back; every change is kept as the new draft.
@@ -52,19 +59,32 @@ export function Composer({ conversation, members, replyTo, onCancelReply, upload
   const emojiQuery = token?.kind === "emoji" ? token.query : null;
   const suggestions: Suggestion[] =
     mentionQuery !== null
-      ? members
-          .filter((m) => m.id !== me.id)
-          .filter((m) => m.username.toLowerCase().startsWith(mentionQuery) || displayName(m).toLowerCase().startsWith(mentionQuery))
-          .slice(0, 6)
-          .map((user) => ({
-            key: `user-${user.id}`,
-            insert: `@${user.username} `,
-            label: (
-              <>
-                <strong>{displayName(user)}</strong> <span className="muted">@{user.username}</span>
-              </>
-            ),
-          }))
+      ? [
+          ...members
+            .filter((m) => m.id !== me.id)
+            .filter((m) => m.username.toLowerCase().startsWith(mentionQuery) || displayName(m).toLowerCase().startsWith(mentionQuery))
+            .slice(0, 6)
+            .map((user) => ({
+              key: `user-${user.id}`,
+              insert: `@${user.username} `,
+              label: (
+                <>
+                  <strong>{displayName(user)}</strong> <span className="muted">@{user.username}</span>
+                </>
+              ),
+            })),
+          ...(broadcast ? BROADCASTS : [])
+            .filter((b) => mentionQuery.length > 0 && b.name.startsWith(mentionQuery))
+            .map((b) => ({
+              key: `broadcast-${b.name}`,
+              insert: `@${b.name} `,
+              label: (
+                <>
+                  <strong>@{b.name}</strong> <span className="muted">{b.help}</span>
+                </>
+              ),
+            })),
+        ]
       : emojiQuery !== null && emojiMatches.query === emojiQuery
         ? emojiMatches.found
         : [];

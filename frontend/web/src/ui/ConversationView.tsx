@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { ApiError } from "../api/client";
 import { finePointer, focusComposer } from "../lib/focus";
-import { conversationTitle, directPeer, displayName } from "../lib/names";
+import { conversationTitle, directPeer, displayName, memberStatus, presenceLabel } from "../lib/names";
 import { navigate, useQueryParam } from "../lib/router";
 import { mainTimeline, type ChatMessage } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
@@ -9,6 +9,7 @@ import { sortConversations } from "../state/store";
 import { unreadThreadsIn } from "../state/threads";
 import { BackLink } from "./BackLink";
 import { Composer } from "./Composer";
+import { ConversationNotifications, levelOf } from "./ConversationNotifications";
 import { useApp, useChat } from "./context";
 import { ForwardDialog } from "./ForwardDialog";
 import { MessageItem } from "./MessageItem";
@@ -17,6 +18,7 @@ import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
 import { useUploads } from "./useUploads";
 
+const LEVEL_LABELS = { default: "default", all: "all messages", mentions: "mentions only", none: "muted" } as const;
 const SMALL_GROUP = 8; // "seen by" is shown in direct messages and groups up to this size
 const COMPACT_WITHIN_MS = 5 * 60 * 1000;
 
@@ -30,6 +32,8 @@ export function ConversationView({ id }: { id: number }) {
   const [error, setError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [showPins, setShowPins] = useState(false);
+  const [showNotifications, setShowNotifications] = useState(false);
+  const bell = useRef<HTMLButtonElement>(null);
   const [forwarding, setForwarding] = useState<ChatMessage | null>(null);
   const pins = state.pins[id];
   // Opened without a network (the page was loaded offline): opened again once the socket is back.
@@ -48,6 +52,8 @@ export function ConversationView({ id }: { id: number }) {
   const anchor = useRef<{ height: number; top: number } | null>(null);
   // `?m=<seq>`: opened at a message (a search hit), shown highlighted; scrolled to once it is shown.
   const focusSeq = Number(useQueryParam("m")) || null;
+  // `?thread=<root id>`: opened at a reply in a thread (a mention, a notification): that thread beside it.
+  const threadParam = useQueryParam("thread");
   const scrolledTo = useRef<number | null>(null);
 
   useEffect(() => {
@@ -71,6 +77,10 @@ export function ConversationView({ id }: { id: number }) {
       if (store.getState().thread?.conversation === id) store.closeThread();
     };
   }, [id, focusSeq, store, http, attempt]);
+
+  useEffect(() => {
+    if (threadParam) void store.openThreadById(threadParam);
+  }, [threadParam, store]);
 
   useEffect(() => {
     store.loadPins(id).catch(() => undefined); // the header shows no count until it can be read
@@ -121,7 +131,9 @@ export function ConversationView({ id }: { id: number }) {
     }
   }, [messages.length, lastKey, firstKey]);
 
-  const focusShown = focusSeq !== null && messages.some((m) => m.seq === focusSeq);
+  // Once the history around it is loaded: a message that came live before (a mention, a notification) may be
+  // held already, in a timeline that the loaded page then replaces.
+  const focusShown = focusSeq !== null && !!timeline?.loaded && messages.some((m) => m.seq === focusSeq);
   useLayoutEffect(() => {
     if (!focusShown || scrolledTo.current === focusSeq) return;
     scrolledTo.current = focusSeq;
@@ -181,8 +193,9 @@ export function ConversationView({ id }: { id: number }) {
   if (!conversation) return <p className="panel-body muted" role="status">Loading…</p>;
 
   const title = conversationTitle(conversation, me);
+  const notifyLevel = levelOf(conversation);
   const peer = conversation.kind === "direct" ? directPeer(conversation, me) : undefined;
-  const peerStatus = peer ? (state.presence[peer.id] ?? (peer.online ? "online" : "offline")) : undefined;
+  const peerStatus = peer ? (state.presence[peer.id] ?? memberStatus(peer)) : undefined;
   const memberName = (userId: number) => {
     const member = conversation.members.find((m) => m.id === userId);
     return member ? displayName(member) : "Someone";
@@ -209,9 +222,7 @@ export function ConversationView({ id }: { id: number }) {
   const isMine = (conversationId: number) => conversationId in state.conversations;
   const subtitle =
     conversation.kind === "direct"
-      ? peerStatus === "online"
-        ? "Online"
-        : "Offline"
+      ? presenceLabel(peerStatus ?? "offline")
       : `${conversation.member_count} member${conversation.member_count === 1 ? "" : "s"}`;
 
   const onDrop = (e: DragEvent) => {
@@ -264,11 +275,14 @@ export function ConversationView({ id }: { id: number }) {
           <button
             type="button"
             className="icon"
-            aria-pressed={conversation.muted}
-            aria-label={conversation.muted ? "Unmute conversation" : "Mute conversation"}
-            onClick={() => void http.updateConversation(id, { muted: !conversation.muted }).then((c) => store.upsertConversation(c))}
+            aria-expanded={showNotifications}
+            aria-controls="conversation-notifications"
+            ref={bell}
+            aria-label={`Notification settings (${LEVEL_LABELS[notifyLevel]})`}
+            title={`Notifications: ${LEVEL_LABELS[notifyLevel]}`}
+            onClick={() => setShowNotifications(!showNotifications)}
           >
-            <Icon name={conversation.muted ? "bellOff" : "bell"} />
+            <Icon name={notifyLevel === "none" ? "bellOff" : "bell"} />
           </button>
           {peer && (
             <button
@@ -298,6 +312,16 @@ export function ConversationView({ id }: { id: number }) {
             </button>
           )}
         </header>
+        {showNotifications && (
+          <ConversationNotifications
+            conversation={conversation}
+            id="conversation-notifications"
+            onClose={() => {
+              setShowNotifications(false);
+              bell.current?.focus();
+            }}
+          />
+        )}
         {actionError && (
           <p className="banner" role="alert">
             {actionError}
@@ -331,6 +355,7 @@ export function ConversationView({ id }: { id: number }) {
                   message={m}
                   parent={m.reply_to ? byId.get(m.reply_to) : undefined}
                   meId={me.id}
+                  meUsername={me.username}
                   nameOf={nameOf}
                   compact={compact}
                   highlighted={m.seq === focusSeq}
@@ -365,6 +390,10 @@ export function ConversationView({ id }: { id: number }) {
         <Composer
           conversation={id}
           members={conversation.members}
+          broadcast={
+            conversation.kind !== "direct" &&
+            (conversation.all_mention_policy !== "admins" || conversation.role === "owner" || conversation.role === "admin")
+          }
           replyTo={replyTo}
           onCancelReply={() => setReplyTo(null)}
           uploads={uploads}

@@ -1,7 +1,8 @@
-import { lazy, memo, Suspense, useRef, useState, type KeyboardEvent } from "react";
+import { lazy, memo, Suspense, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { displayName, formatTime, peopleList } from "../lib/names";
 import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
+import { mentionsMe } from "../state/events";
 import type { ChatMessage } from "../state/messages";
 import { navigate } from "../lib/router";
 import { Avatar } from "./Avatar";
@@ -17,6 +18,8 @@ interface Props {
   message: ChatMessage;
   parent: ChatMessage | undefined;
   meId: number;
+  /** My username: my mentions are marked more strongly. */
+  meUsername: string;
   /** A member's name for "who reacted"; stable while the names it knows stay the same. */
   nameOf: (userId: number) => string;
   compact: boolean;
@@ -45,7 +48,7 @@ interface Props {
 }
 
 export const MessageItem = memo(function MessageItem(props: Props) {
-  const { message: m, parent, meId, nameOf, compact, highlighted, seenBy, pinned, mayPin, original } = props;
+  const { message: m, parent, meId, meUsername, nameOf, compact, highlighted, seenBy, pinned, mayPin, original } = props;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const [picking, setPicking] = useState(false);
@@ -56,7 +59,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   };
   const mine = m.sender.id === meId;
   const stored = m.state === "sent";
-  const html = m.deleted ? "" : renderMarkdown(m.body);
+  const broadcast = !!(m.mentions_all || m.mentions_here);
+  const html = useMemo(
+    () => (m.deleted ? "" : renderMarkdown(m.body, { me: meUsername, broadcast })),
+    [m.deleted, m.body, meUsername, broadcast],
+  );
+  const callsMe = !mine && !m.deleted && mentionsMe(m, meId);
 
   const saveOnKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === "Escape") setEditing(false);
@@ -69,7 +77,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
 
   return (
     <li
-      className={`message${mine ? " mine" : ""}${compact ? " compact" : ""}${highlighted ? " highlighted" : ""} state-${m.state}`}
+      className={`message${mine ? " mine" : ""}${compact ? " compact" : ""}${highlighted ? " highlighted" : ""}${callsMe ? " mentions-me" : ""} state-${m.state}`}
       data-testid="message"
       data-state={m.state}
       data-seq={stored ? m.seq : undefined}
@@ -133,6 +141,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
         // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs.
         <div className="message-body" data-testid="message-body" dangerouslySetInnerHTML={{ __html: html }} />
       )}
+      {callsMe && !editing && <span className="visually-hidden">(mentions you)</span>}
       {m.edited_at && !m.deleted && <span className="muted edited"> (edited)</span>}
       {!m.deleted && <Attachments items={m.attachments} />}
       {!m.deleted && <LinkPreviews items={m.previews} />}

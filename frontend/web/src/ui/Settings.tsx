@@ -1,10 +1,10 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { NotificationSettings, NotifyLevel } from "../api/types";
-import { enablePush, pushSupported } from "../lib/push";
+import { notificationPermission, setSoundOn, soundOn, turnOnNotifications, type Permission } from "../lib/desktop";
 import { applyTheme, readThemeChoice, saveThemeChoice, type ThemeChoice } from "../lib/theme";
 import { navigate } from "../lib/router";
 import { BackLink } from "./BackLink";
-import { useApp } from "./context";
+import { useApp, useChat } from "./context";
 
 const THEMES: { value: ThemeChoice; label: string }[] = [
   { value: "system", label: "Match the system" },
@@ -19,19 +19,14 @@ const LEVELS: { value: NotifyLevel; label: string }[] = [
 ];
 
 export function Settings() {
-  const { http, me, setMe, logOut } = useApp();
+  const { http, store, me, setMe, logOut } = useApp();
+  const { prefs } = useChat();
   const [name, setName] = useState(me.display_name);
   const [saved, setSaved] = useState<string | null>(null);
-  const [prefs, setPrefs] = useState<NotificationSettings | null>(null);
-  const [push, setPush] = useState<string>(() =>
-    !pushSupported() ? "unsupported" : Notification.permission === "granted" ? "granted" : "off",
-  );
+  const [permission, setPermission] = useState<Permission>(notificationPermission);
+  const [sound, setSound] = useState(soundOn);
   const [error, setError] = useState<string | null>(null);
   const [theme, setTheme] = useState(readThemeChoice);
-
-  useEffect(() => {
-    http.notificationSettings().then(setPrefs, () => setPrefs(null));
-  }, [http]);
 
   async function saveProfile(event: FormEvent) {
     event.preventDefault();
@@ -45,7 +40,7 @@ export function Settings() {
 
   async function setLevel(kind: keyof NotificationSettings, level: NotifyLevel) {
     try {
-      setPrefs(await http.updateNotificationSettings({ [kind]: level }));
+      await store.updatePrefs({ [kind]: level });
       setSaved("Notification settings saved.");
     } catch (e) {
       setError(e instanceof Error ? e.message : "Could not save");
@@ -58,13 +53,18 @@ export function Settings() {
     applyTheme(choice);
   }
 
-  async function turnOnPush() {
+  async function turnOn() {
     setError(null);
     try {
-      setPush(await enablePush(http));
+      setPermission(await turnOnNotifications(http));
     } catch (e) {
       setError(e instanceof Error ? e.message : "Could not enable notifications");
     }
+  }
+
+  function chooseSound(on: boolean) {
+    setSound(on);
+    setSoundOn(on);
   }
 
   return (
@@ -96,15 +96,28 @@ export function Settings() {
         </fieldset>
         <div className="stack">
           <h2>Notifications</h2>
-          {push === "granted" ? (
-            <p>Notifications are on for this browser.</p>
-          ) : push === "unsupported" ? (
-            <p className="muted">This browser cannot show push notifications.</p>
+          {permission === "granted" ? (
+            <p data-testid="notifications-state">Desktop notifications are on for this browser.</p>
+          ) : permission === "unsupported" ? (
+            <p className="muted">This browser cannot show notifications.</p>
+          ) : permission === "denied" ? (
+            <p data-testid="notifications-state">
+              Notifications are blocked for Parley in this browser: allow them in the site&apos;s settings (the icon
+              beside the address).
+            </p>
           ) : (
-            <button type="button" onClick={() => void turnOnPush()}>
-              {push === "denied" ? "Notifications blocked — try again" : "Enable notifications"}
+            <button type="button" onClick={() => void turnOn()}>
+              Enable notifications
             </button>
           )}
+          <label className="choice">
+            <input type="checkbox" checked={sound} onChange={(e) => chooseSound(e.target.checked)} />
+            Play a sound with each notification
+          </label>
+          <p className="muted">
+            Which messages notify you, per kind of conversation; a conversation&apos;s own level (its bell menu)
+            comes first, and muting it silences it.
+          </p>
           {prefs &&
             (["direct", "group", "channel"] as const).map((kind) => (
               <label className="field" key={kind}>

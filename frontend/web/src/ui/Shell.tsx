@@ -3,16 +3,19 @@ import { api } from "../api/client";
 import { http } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { socketUrl } from "../realtime/protocol";
+import { ActivityReporter } from "../realtime/activity";
 import { ChatSocket } from "../realtime/socket";
 import { focusComposer } from "../lib/focus";
 import { matchRoute, navigate, usePath } from "../lib/router";
 import { neighbour, shortcutFor } from "../lib/shortcuts";
 import { openLocalStore } from "../state/persist";
 import { ChatStore, sortConversations } from "../state/store";
+import { AttentionEffects, NotificationsBanner } from "./Attention";
 import { ChannelBrowser } from "./ChannelBrowser";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { AppContext, type AppServices } from "./context";
 import { BackLink } from "./BackLink";
+import { MentionsView } from "./MentionsView";
 import { NewConversation } from "./NewConversation";
 import { Security } from "./Security";
 import { Settings } from "./Settings";
@@ -35,7 +38,7 @@ interface Props {
   onSignedOut: () => void;
 }
 
-function createServices(): { store: ChatStore; socket: ChatSocket } {
+function createServices(): { store: ChatStore; socket: ChatSocket; activity: ActivityReporter } {
   const holder: { store?: ChatStore } = {};
   const socket = new ChatSocket({
     url: (token) => socketUrl(token),
@@ -44,16 +47,20 @@ function createServices(): { store: ChatStore; socket: ChatSocket } {
     since: () => holder.store?.since() ?? [],
   });
   holder.store = new ChatStore({ http, socket, local: openLocalStore() });
-  return { store: holder.store, socket };
+  // Whether this page is looked at, told to the server on every connection and every change.
+  const activity = new ActivityReporter({ send: (frame) => socket.send(frame) });
+  socket.onOpen(() => activity.connected());
+  return { store: holder.store, socket, activity };
 }
 
 export function Shell({ me, setMe, onSignedOut }: Props) {
   const route = matchRoute(usePath());
-  const [{ store, socket }] = useState(createServices);
+  const [{ store, socket, activity }] = useState(createServices);
 
   useEffect(() => {
     if (!navigator.onLine) socket.browserWentOffline(); // opened offline: say so, and wait for the network
     void store.start(me);
+    activity.start();
     const offline = () => socket.browserWentOffline();
     const online = () => socket.browserWentOnline();
     // Hidden (a phone may then kill the page) or unloaded: the draft being typed is written now.
@@ -77,11 +84,12 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       window.removeEventListener("pagehide", leaving);
       document.removeEventListener("visibilitychange", visible);
       offFrame();
+      activity.stop();
       store.stop();
     };
     // `me` changes when the profile is edited; the store keeps the id it started with.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [store, socket]);
+  }, [store, socket, activity]);
 
   const [showShortcuts, setShowShortcuts] = useState(false);
   const [showSearch, setShowSearch] = useState(false);
@@ -138,6 +146,9 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
     case "channels":
       main = <ChannelBrowser />;
       break;
+    case "mentions":
+      main = <MentionsView />;
+      break;
     case "settings":
       main = <Settings />;
       break;
@@ -174,11 +185,18 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
             </div>
           </div>
         )}
-        <Sidebar activeId={activeId} onShowShortcuts={() => setShowShortcuts(true)} onShowSearch={() => setShowSearch(true)} />
+        <Sidebar
+          activeId={activeId}
+          onShowShortcuts={() => setShowShortcuts(true)}
+          onShowSearch={() => setShowSearch(true)}
+          offer={<NotificationsBanner />}
+          currentPath={route.name === "mentions" ? "/mentions" : undefined}
+        />
         <main className="main" id="main" tabIndex={-1}>
           <Suspense fallback={<p className="panel-body muted">Loading…</p>}>{main}</Suspense>
         </main>
       </div>
+      <AttentionEffects />
       <ShortcutsDialog open={showShortcuts} onClose={() => setShowShortcuts(false)} />
       <SearchDialog open={showSearch} onClose={() => setShowSearch(false)} />
     </AppContext.Provider>

@@ -16,6 +16,11 @@ const MESSAGE_BOX: Row[] = [
   [["@"], "Mention someone: type a few letters, pick with ↑ ↓ and Enter or Tab"],
   [[":"], "Emoji by short name, e.g. :tada: — pick with ↑ ↓ and Enter or Tab"],
 ];
+const MENTIONS: Row[] = [
+  [["@name"], "Mention someone: it is marked for them, counted on the @ badge beside the conversation, and listed under Mentions"],
+  [["@here"], "In a group or channel: mention the members looking at Parley right now"],
+  [["@all"], "In a group or channel: mention every member (in channels only owners and admins, unless they allow everyone)"],
+];
 const MESSAGES: Row[] = [
   [["Tab"], "From the message list into a message's Reply, Add reaction, Forward, Pin, Edit and Delete buttons"],
   [["↑ ↓"], "Scroll the focused message list (Page Up, Page Down, Home, End too)"],
@@ -72,6 +77,16 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
       <Section title="Anywhere" rows={[...SHORTCUTS.map((s): Row => [s.keys, s.description]), ...EVERYWHERE]} />
       <Section title="In the message box" rows={MESSAGE_BOX} />
       <Section title="In a conversation" rows={MESSAGES} />
+      <Section title="Mentions" rows={MENTIONS} />
+      <section>
+        <h3>Notifications</h3>
+        <p>
+          The tab&apos;s title and icon count what waits for you. With notifications turned on (Settings, or the offer
+          in the sidebar), a message that comes while Parley is in the background shows on your desktop, with a sound
+          if you choose; clicking it opens the message. The bell in a conversation sets what notifies you there: all
+          messages, mentions only, or nothing.
+        </p>
+      </section>
     </dialog>
   );
 }

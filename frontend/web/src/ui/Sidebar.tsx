@@ -1,4 +1,5 @@
-import { conversationTitle, directPeer, displayName, formatTime } from "../lib/names";
+import { effectiveLevel } from "../lib/attention";
+import { conversationTitle, directPeer, displayName, formatTime, memberStatus } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import { navigate } from "../lib/router";
 import { sortConversations } from "../state/store";
@@ -37,12 +38,17 @@ interface SidebarProps {
   activeId: number | null;
   onShowShortcuts: () => void;
   onShowSearch: () => void;
+  /** Shown under the actions: the offer to turn notifications on. */
+  offer?: React.ReactNode;
+  /** The address shown in the main panel, to mark its link current. */
+  currentPath?: string;
 }
 
-export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProps) {
+export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, currentPath }: SidebarProps) {
   const { me } = useApp();
-  const { conversations, presence, loadError, followed } = useChat();
+  const { conversations, presence, loadError, followed, prefs } = useChat();
   const list = sortConversations(conversations);
+  const mentionTotal = list.reduce((sum, c) => sum + (effectiveLevel(c, prefs) === "none" ? 0 : (c.unread_mentions ?? 0)), 0);
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -62,21 +68,35 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProp
         <Link to="/new/direct" className="button">New message</Link>
         <Link to="/new/group" className="button">New group</Link>
         <Link to="/channels" className="button">Channels</Link>
+        <Link to="/mentions" className="button mentions-link" current={currentPath === "/mentions"}>
+          Mentions
+          {mentionTotal > 0 && (
+            <>
+              {" "}
+              <span className="badge" data-testid="mentions-total">{mentionTotal > 99 ? "99+" : mentionTotal}</span>
+              <span className="visually-hidden"> unread</span>
+            </>
+          )}
+        </Link>
       </div>
+      {offer}
       {loadError && <p className="form-error" role="alert">{loadError}</p>}
       <ul className="conversation-list">
         {list.length === 0 && !loadError && <li className="muted empty-list">No conversations yet.</li>}
         {list.map((c) => {
           const title = conversationTitle(c, me);
           const peer = c.kind === "direct" ? directPeer(c, me) : undefined;
-          const status = peer ? (presence[peer.id] ?? (peer.online ? "online" : "offline")) : undefined;
+          const status = peer ? (presence[peer.id] ?? memberStatus(peer)) : undefined;
           const last = c.last_message;
           const preview = last
             ? `${last.sender.id === me.id ? "You: " : c.kind === "direct" ? "" : `${displayName(last.sender)}: `}${
                 last.deleted ? "Message deleted" : plainPreview(last.body, 60) || (last.attachments.length ? "Attachment" : "")
               }`
             : "No messages yet";
-          const unread = c.unread_count > 0 && !c.muted;
+          // Where nothing notifies (muted, level none) the counts are left out; mentions are counted apart.
+          const level = effectiveLevel(c, prefs);
+          const unread = c.unread_count > 0 && level !== "none";
+          const mentions = level === "none" ? 0 : (c.unread_mentions ?? 0);
           const unreadThreads = unreadThreadsIn(followed, c.id);
           return (
             <li key={c.id}>
@@ -104,6 +124,15 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch }: SidebarProp
                           {c.unread_count > 99 ? "99+" : c.unread_count}
                         </span>
                         <span className="visually-hidden"> unread</span>
+                      </>
+                    )}
+                    {mentions > 0 && (
+                      <>
+                        <span className="visually-hidden">, </span>
+                        <span className="badge mention-badge" data-testid="mention-badge">
+                          @{mentions > 99 ? "99+" : mentions}
+                        </span>
+                        <span className="visually-hidden">{mentions === 1 ? " mention" : " mentions"}</span>
                       </>
                     )}
                     {unreadThreads > 0 && (

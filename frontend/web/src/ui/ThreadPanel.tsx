@@ -79,7 +79,7 @@ export function ThreadPanel({ thread, nameOf }: Props) {
             <p className="muted deleted">This message was deleted.</p>
           ) : (
             // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs.
-            <div className="message-body" dangerouslySetInnerHTML={{ __html: renderMarkdown(root.body) }} />
+            <div className="message-body" dangerouslySetInnerHTML={{ __html: renderMarkdown(root.body, { me: me.username, broadcast: !!(root.mentions_all || root.mentions_here) }) }} />
           )}
         </article>
         <p className="muted thread-replies-count" data-testid="thread-reply-count">
@@ -107,6 +107,7 @@ export function ThreadPanel({ thread, nameOf }: Props) {
               message={m}
               parent={undefined}
               meId={me.id}
+              meUsername={me.username}
               nameOf={nameOf}
               compact={false}
               seenBy={null}
