@@ -15,6 +15,7 @@ class PushPayload(TypedDict):
     body: str
     url: str
     tag: str
+    seq: int  # the message's place in its conversation: a click opens the conversation there
 
 
 def _conversation_name(conversation: Conversation) -> str:
@@ -38,6 +39,7 @@ def message_payload(message: Message) -> PushPayload:
         "body": text or ATTACHMENT_TEXT,
         "url": settings.PUSH_CONVERSATION_PATH.format(conversation_id=conversation.pk),
         "tag": _tag(message),
+        "seq": message.seq,
     }
 
 

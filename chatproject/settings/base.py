@@ -438,6 +438,8 @@ PUSH_CONVERSATION_PATH = env.str("PUSH_CONVERSATION_PATH", default="/conversatio
 # One schema enum for the all|mentions|none levels the preferences use for each conversation kind.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "NotificationLevelEnum": "notifications.models.NotificationLevel",
+    # A conversation's own level adds "default" (the user's level for its kind): a schema of its own.
+    "ConversationNotificationLevelEnum": "messaging.models.Membership.NotificationLevel",
 }
 CELERY_TASK_ROUTES = {
     "messaging.persist_messages": {"queue": "persistence"},

@@ -23,7 +23,7 @@ class ConversationCreateInputSerializer(serializers.Serializer):
 class ConversationUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=100, required=False)
     notification_level = serializers.ChoiceField(
-        choices=Membership.NotificationLevel.values,
+        choices=Membership.NotificationLevel.choices,
         required=False,
         help_text="Your own setting: which messages here notify you. `default`: your level for this kind of "
         "conversation (users/me/notifications/); `all`; `mentions` (messages mentioning you); `none`.",
@@ -318,7 +318,7 @@ class ConversationSerializer(serializers.ModelSerializer):
     role = serializers.CharField(source="my_role", read_only=True)
     notification_level = serializers.ChoiceField(
         source="my_notification_level",
-        choices=Membership.NotificationLevel.values,
+        choices=Membership.NotificationLevel.choices,
         read_only=True,
         help_text="Your own notification level here (`default`: your level for this kind of conversation).",
     )

@@ -78,6 +78,7 @@ def test_an_away_member_gets_one_push_with_the_message(conversation, sender, awa
         "body": "Shall we ship the *new* logo today?",
         "url": f"/conversations/{conversation.pk}",
         "tag": f"conversation-{conversation.pk}",
+        "seq": 1,
     }
     assert push.headers["ttl"] == str(12 * 3600)
     assert push.headers["urgency"] == "normal"

@@ -1305,12 +1305,12 @@ export interface components {
             /**
              * @description Your own notification level here (`default`: your level for this kind of conversation).
              *
-             *     * `default` - default
-             *     * `all` - all
-             *     * `mentions` - mentions
-             *     * `none` - none
+             *     * `default` - the user's level for this kind of conversation
+             *     * `all` - All
+             *     * `mentions` - Mentions
+             *     * `none` - None
              */
-            readonly notification_level: components["schemas"]["NotificationLevelEnum"];
+            readonly notification_level: components["schemas"]["ConversationNotificationLevelEnum"];
             /** @description notification_level is `none` (kept for older clients). */
             readonly muted: boolean;
             readonly last_read_seq: number;
@@ -1329,6 +1329,14 @@ export interface components {
             /** @default false */
             is_public: boolean;
         };
+        /**
+         * @description * `default` - the user's level for this kind of conversation
+         *     * `all` - All
+         *     * `mentions` - Mentions
+         *     * `none` - None
+         * @enum {string}
+         */
+        ConversationNotificationLevelEnum: "default" | "all" | "mentions" | "none";
         DataExport: {
             id: number;
             status: components["schemas"]["DataExportStatusEnum"];
@@ -1596,13 +1604,12 @@ export interface components {
          */
         MethodEnum: "POST" | "PUT";
         /**
-         * @description * `default` - default
-         *     * `all` - all
-         *     * `mentions` - mentions
-         *     * `none` - none
+         * @description * `all` - All
+         *     * `mentions` - Mentions
+         *     * `none` - None
          * @enum {string}
          */
-        NotificationLevelEnum: "default" | "all" | "mentions" | "none";
+        NotificationLevelEnum: "all" | "mentions" | "none";
         NotificationPreferences: {
             readonly direct: components["schemas"]["NotificationLevelEnum"];
             readonly group: components["schemas"]["NotificationLevelEnum"];
@@ -1703,12 +1710,12 @@ export interface components {
             /**
              * @description Your own setting: which messages here notify you. `default`: your level for this kind of conversation (users/me/notifications/); `all`; `mentions` (messages mentioning you); `none`.
              *
-             *     * `default` - default
-             *     * `all` - all
-             *     * `mentions` - mentions
-             *     * `none` - none
+             *     * `default` - the user's level for this kind of conversation
+             *     * `all` - All
+             *     * `mentions` - Mentions
+             *     * `none` - None
              */
-            notification_level?: components["schemas"]["NotificationLevelEnum"];
+            notification_level?: components["schemas"]["ConversationNotificationLevelEnum"];
             /** @description The older name of notification_level `none`: true sets it, false turns `none` back into `default`. notification_level wins if both are given. */
             muted?: boolean;
             /**

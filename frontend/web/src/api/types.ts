@@ -11,9 +11,8 @@ export type PublicUser = Schemas["PublicUser"] & { online?: boolean; status?: "o
 export type RegisteredUser = Schemas["RegisteredUser"];
 export type Paginated<T> = { count: number; next?: string | null; previous?: string | null; results: T[] };
 export type ConversationKind = Schemas["KindEnum"];
-/** My level for a kind of conversation (users/me/notifications/). The schema shares its enum with a
- * conversation's level, whose `default` these never are. */
-export type NotifyLevel = Exclude<Schemas["NotificationPreferences"]["direct"], "default">;
+/** My level for a kind of conversation (users/me/notifications/). */
+export type NotifyLevel = Schemas["NotificationLevelEnum"];
 export type UserRef = Schemas["Sender"];
 export type Attachment = Schemas["StoredFile"];
 export type LinkPreview = Schemas["LinkPreview"];
@@ -32,7 +31,7 @@ export type Forward = Schemas["Forward"];
 export type PinPolicy = Schemas["PinPolicyEnum"];
 
 /** A conversation's notification level for me: `default` follows my setting for its kind (NotifyLevel). */
-export type NotificationLevel = Schemas["NotificationLevelEnum"];
+export type NotificationLevel = Schemas["ConversationNotificationLevelEnum"];
 /** Who may write @all and @here in a conversation. */
 export type AllMentionPolicy = Schemas["AllMentionPolicyEnum"];
 
