@@ -9,7 +9,7 @@ import requests
 
 from tests import slot
 from tests.cluster.redis_cluster import RedisCluster
-from tests.stack.conftest import ROOT, STACK_ENV, Stack, ensure_vhost, stack_command
+from tests.stack.conftest import ROOT, STACK_ENV, Stack, own_vhost, stack_command
 
 CLUSTER_VHOST = slot.name("parley_cluster_test")
 CLUSTER_STACK_ENV = {
@@ -45,15 +45,15 @@ def redis_cluster() -> Iterator[RedisCluster]:
 
 @pytest.fixture(scope="session")
 def cluster_stack(redis_cluster: RedisCluster) -> Iterator[Stack]:
-    ensure_vhost(CLUSTER_VHOST)
-    cluster_stack_command("down")
-    cluster_stack_command("up")
-    try:
-        with requests.Session() as http:
-            url, database_url = (
-                f"http://127.0.0.1:{CLUSTER_STACK_ENV['STACK_PORT']}",
-                CLUSTER_STACK_ENV["DATABASE_URL"],
-            )
-            yield Stack(http, url=url, database_url=database_url)
-    finally:
+    with own_vhost(CLUSTER_VHOST):
         cluster_stack_command("down")
+        cluster_stack_command("up")
+        try:
+            with requests.Session() as http:
+                url, database_url = (
+                    f"http://127.0.0.1:{CLUSTER_STACK_ENV['STACK_PORT']}",
+                    CLUSTER_STACK_ENV["DATABASE_URL"],
+                )
+                yield Stack(http, url=url, database_url=database_url)
+        finally:
+            cluster_stack_command("down")

@@ -7,6 +7,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,14 +59,22 @@ def stack_command(*args: str, env: dict[str, str] = STACK_ENV) -> None:
     subprocess.run(["scripts/stack.sh", *args], cwd=ROOT, env={**inherited, **env}, check=True, timeout=180)
 
 
-def ensure_vhost(name: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=False, capture_output=True, timeout=60)
-    subprocess.run(
-        ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+@contextmanager
+def own_vhost(name: str) -> Iterator[None]:
+    """A RabbitMQ vhost for one stack, new and empty, deleted after it. Each vhost's Celery workers declare
+    ~30 quorum queues (28 of them Celery's native delayed delivery), which RabbitMQ recovers one by one at
+    every start: vhosts left behind run after run made a restart take many minutes and wedged the broker."""
+    _rabbitmqctl("delete_vhost", name, check=False)  # what an interrupted run left
+    _rabbitmqctl("add_vhost", name)
+    _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    try:
+        yield
+    finally:
+        _rabbitmqctl("delete_vhost", name)
+
+
+def _rabbitmqctl(*args: str, check: bool = True) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True, timeout=120)
 
 
 @dataclass
@@ -135,14 +144,14 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    ensure_vhost(VHOST)
-    stack_command("down")
-    stack_command("up")
-    try:
-        with requests.Session() as http:
-            yield Stack(http)
-    finally:
+    with own_vhost(VHOST):
         stack_command("down")
+        stack_command("up")
+        try:
+            with requests.Session() as http:
+                yield Stack(http)
+        finally:
+            stack_command("down")
 
 
 def log_sizes() -> dict[Path, int]:

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests import slot
 from tests.conftest import wait_until
 from tests.notifications.fake_push import Browser, FakePushService
-from tests.stack.conftest import ensure_vhost, stack_command
+from tests.stack.conftest import own_vhost, stack_command
 
 pytestmark = pytest.mark.stack
 
@@ -87,33 +87,33 @@ def _register(http: requests.Session) -> Member:
 
 @pytest.fixture(scope="module")
 def scene() -> Iterator[Scene]:
-    ensure_vhost(slot.name("parley_metrics"))
-    stack_command("down", env=STACK_ENV)
-    stack_command("up", env=STACK_ENV)
-    push = FakePushService().start()
-    try:
-        with requests.Session() as http:
-            ada, bob = _register(http), _register(http)
-            answer = http.post(
-                f"{NGINX}/api/v1/conversations/",
-                headers={"Authorization": f"Bearer {ada.token}"},
-                json={"kind": "group", "title": "metrics", "members": [bob.id]},
-                timeout=10,
-            )
-            assert answer.status_code == 201, answer.text
-            vapid_key = http.get(f"{NGINX}/api/v1/push/key/", timeout=10).json()["public_key"]
-            browser = push.subscribe(vapid_key)
-            subscribed = http.post(
-                f"{NGINX}/api/v1/push/subscriptions/",
-                headers={"Authorization": f"Bearer {bob.token}"},
-                json=browser.subscription_json(),
-                timeout=10,
-            )
-            assert subscribed.status_code in (200, 201), subscribed.text
-            yield Scene(http, ada, bob, answer.json()["id"], push, browser)
-    finally:
-        push.stop()
+    with own_vhost(slot.name("parley_metrics")):
         stack_command("down", env=STACK_ENV)
+        stack_command("up", env=STACK_ENV)
+        push = FakePushService().start()
+        try:
+            with requests.Session() as http:
+                ada, bob = _register(http), _register(http)
+                answer = http.post(
+                    f"{NGINX}/api/v1/conversations/",
+                    headers={"Authorization": f"Bearer {ada.token}"},
+                    json={"kind": "group", "title": "metrics", "members": [bob.id]},
+                    timeout=10,
+                )
+                assert answer.status_code == 201, answer.text
+                vapid_key = http.get(f"{NGINX}/api/v1/push/key/", timeout=10).json()["public_key"]
+                browser = push.subscribe(vapid_key)
+                subscribed = http.post(
+                    f"{NGINX}/api/v1/push/subscriptions/",
+                    headers={"Authorization": f"Bearer {bob.token}"},
+                    json=browser.subscription_json(),
+                    timeout=10,
+                )
+                assert subscribed.status_code in (200, 201), subscribed.text
+                yield Scene(http, ada, bob, answer.json()["id"], push, browser)
+        finally:
+            push.stop()
+            stack_command("down", env=STACK_ENV)
 
 
 # --- Scraping

@@ -29,7 +29,7 @@ from websockets.uri import parse_uri
 
 from tests import slot
 from tests.stack.client import ChatClient, wait_until
-from tests.stack.conftest import Stack, StackUser, ensure_vhost, stack_command
+from tests.stack.conftest import Stack, StackUser, own_vhost, stack_command
 
 pytestmark = pytest.mark.stack
 
@@ -88,15 +88,15 @@ def slow_stack(request) -> Iterator[SlowStack]:
         "SOCKET_OUTBOX_MAX_BYTES": str(MAX_BYTES),
         "SOCKET_OUTBOX_MAX_AGE_SECONDS": str(MAX_AGE),
     }
-    ensure_vhost(name)
-    stack_command("down", env=env)
-    stack_command("up", env=env)
-    try:
-        with requests.Session() as http:
-            url = f"http://127.0.0.1:{env['STACK_PORT']}"
-            yield SlowStack(server, env, Stack(http, url=url, database_url=env["DATABASE_URL"]))
-    finally:
+    with own_vhost(name):
         stack_command("down", env=env)
+        stack_command("up", env=env)
+        try:
+            with requests.Session() as http:
+                url = f"http://127.0.0.1:{env['STACK_PORT']}"
+                yield SlowStack(server, env, Stack(http, url=url, database_url=env["DATABASE_URL"]))
+        finally:
+            stack_command("down", env=env)
 
 
 @dataclass
