@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
@@ -70,16 +69,28 @@ def still_valid(*, user_id: int, session: str) -> bool:
     return not (session and shared_cache().get(selectors.ended_session_key(session)))
 
 
-class JWTAuthMiddleware(BaseMiddleware):
+class JWTAuthMiddleware:
+    """Sets scope["user"], ["session"] and ["suspended"] from the `token` query parameter. Its frame stays
+    suspended as long as the socket is open, so it keeps nothing but the scope it was given: the token and
+    the parsed query are let go before the socket runs (docs/benchmarks.md, "Idle socket memory")."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        token = (params.get("token") or [""])[0]
-        user: User | AnonymousUser = AnonymousUser()
-        session, suspended = "", False
-        if token:
-            try:
-                user, session = await authenticate(token)
-            except AccountSuspended:
-                suspended = True
-        scope = {**scope, "user": user, "session": session, "suspended": suspended}
-        return await super().__call__(scope, receive, send)
+        return await self.inner(await _authenticated(scope), receive, send)
+
+
+async def _authenticated(scope: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `scope` with the token's user (AnonymousUser if it has none, or is invalid), its session,
+    and whether the account is suspended."""
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    token = (params.get("token") or [""])[0]
+    user: User | AnonymousUser = AnonymousUser()
+    session, suspended = "", False
+    if token:
+        try:
+            user, session = await authenticate(token)
+        except AccountSuspended:
+            suspended = True
+    return {**scope, "user": user, "session": session, "suspended": suspended}

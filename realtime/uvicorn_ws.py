@@ -8,10 +8,16 @@ without a coroutine, while the connection can take them. scripts/web-server sele
 negotiated compression, keeps to plain ASGI `send`.
 
 It offers the application the `parley.frames` scope extension, `{"writer": …}`: an object with
-`can_write`, `paused`, `resumed`, `write`, `buffered_bytes` and `abort` (realtime.transport.FrameWriter)."""
+`can_write`, `paused`, `resumed`, `write`, `buffered_bytes` and `abort` (realtime.transport.FrameWriter).
+
+It also keeps an idle connection small (docs/benchmarks.md, "Idle socket memory"): the handshake's request
+and response are let go once the socket is open, and the queue of incoming messages and the "writable" flag
+are lighter than asyncio's Queue and Event, whose deques are made at once, for every connection."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -22,9 +28,95 @@ EXTENSION = "parley.frames"
 
 
 class FramesProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = Inbox()  # type: ignore[assignment]
+        self.writable = Flag()  # type: ignore[assignment]
+        self.writable.set()
+
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)  # builds the scope; the application starts on the next loop turn
-        self.scope["extensions"][EXTENSION] = {"writer": FrameWriter(self)}
+        self.request = None  # the scope has what the application needs of it
+        if self.response.status_code == 101:
+            self.scope["extensions"][EXTENSION] = {"writer": FrameWriter(self)}
+
+    def start_keepalive(self) -> None:
+        """Called once the application's `websocket.accept` has sent the handshake's response."""
+        self.response = None  # type: ignore[assignment]
+        super().start_keepalive()
+
+
+class Inbox:
+    """What uvicorn's protocol uses of an asyncio.Queue (`put_nowait`, `get`, `empty`, `qsize`), for its one
+    reader, the application's `receive`: nothing is kept while nothing is queued. Unbounded, as uvicorn's
+    queue is (it stops reading from the connection while a message waits)."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque[Any] | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def qsize(self) -> int:
+        return len(self._items) if self._items else 0
+
+
+class Flag:
+    """asyncio.Event's `set`, `clear`, `is_set` and `wait`, with its waiters made only when one waits."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
 
 
 class FrameWriter:

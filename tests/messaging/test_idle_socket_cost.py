@@ -1,6 +1,8 @@
 """What an idle socket keeps: no Redis connection of its own. A worker's sockets share its few connections to
 Redis; Django would otherwise give each socket's context its own cache client (core.cache)."""
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -29,3 +31,22 @@ async def test_idle_sockets_share_the_workers_redis_connections(connect):
         await connect(user)
 
     assert await database_sync_to_async(redis_clients)() - before < SOCKETS // 4
+
+
+async def test_an_idle_socket_waits_for_its_next_frame_without_a_task_of_its_own(connect):
+    """An open socket is one coroutine, the server's (here the test communicator's), waiting in `receive`:
+    no task per socket beside it (Channels' own loop keeps one, and the last message it handled), no writer
+    task, no follow-up left over from its connect and first sync."""
+    users = await database_sync_to_async(lambda: [UserFactory() for _ in range(SOCKETS)])()
+    await database_sync_to_async(make_conversation)(*users)
+    first = await connect(users[0])  # the worker's own tasks (the hub's reader, the heartbeat) run from here on
+    await first.send({"type": "ping"})
+    await first.receive_type("pong")
+    before = len(asyncio.all_tasks())
+
+    for user in users[1:]:
+        client = await connect(user)
+        await client.send({"type": "ping"})
+        await client.receive_type("pong")
+
+    assert len(asyncio.all_tasks()) - before == SOCKETS - 1  # each socket's own: the one the server runs it in
