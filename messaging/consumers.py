@@ -76,7 +76,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # A kind's bucket is made full at the first frame it counts, as full as it would be had it been made
         # now: nothing is spent before (an idle socket keeps no bucket it never used).
         self.rate_limits: dict[str, TokenBucket] = {}
-        self.synced: set[int] = set()  # conversations this socket has replayed from the client's cursor
+        self.synced: set[int] | None = None  # conversations this socket has replayed from the client's cursor
         self.sender = events.sender_payload(user)
         self.connection_id = uuid4().hex
         logcontext.bind(connection_id=self.connection_id, user_id=user.pk)  # on this socket's log lines
@@ -322,6 +322,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Where this socket's replay of a conversation starts: the client's cursor the first time (before
         it, the socket only has its baseline from connecting); after that never back past what the socket
         already sent, which the client may not have read yet."""
+        if self.synced is None:
+            self.synced = set()
         if conversation_id not in self.synced:
             self.synced.add(conversation_id)
             self.stream.start_after(conversation_id, cursor)
@@ -429,7 +431,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             blocked = selectors.direct_conversation_ids_blocked(user_id=user.pk)
             return account_selectors.user_may_post(user), blocked
 
-        self.may_post, self.blocked_conversations = await database_sync_to_async(load)()
+        may_post, blocked = await database_sync_to_async(load)()
+        self.may_post, self.blocked_conversations = may_post, frozenset(blocked)  # most: the one empty frozenset
 
     async def _reload_account(self) -> None:
         await self._load_account()

@@ -36,7 +36,11 @@ class FramesProtocol(WebSocketsSansIOProtocol):
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)  # builds the scope; the application starts on the next loop turn
-        self.request = None  # the scope has what the application needs of it
+        # The scope has what the application needs of the request. websockets' parser keeps the request for
+        # as long as the connection lives (a local of its generator): its headers and path are let go here.
+        self.request = None
+        event.headers.clear()
+        event.path = ""
         if self.response.status_code == 101:
             self.scope["extensions"][EXTENSION] = {"writer": FrameWriter(self)}
 
