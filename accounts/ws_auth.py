@@ -78,10 +78,10 @@ class JWTAuthMiddleware:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        return await self.inner(await _authenticated(scope), receive, send)
+        return await self.inner(await authenticated(scope), receive, send)
 
 
-async def _authenticated(scope: dict[str, Any]) -> dict[str, Any]:
+async def authenticated(scope: dict[str, Any]) -> dict[str, Any]:
     """A copy of `scope` with the token's user (AnonymousUser if it has none, or is invalid), its session,
     and whether the account is suspended."""
     params = parse_qs(scope.get("query_string", b"").decode("latin-1"))

@@ -167,7 +167,8 @@ class Worker:
         path = f"{self.dump_prefix}.{self.dumps}"
         self.dumps += 1
         self.process.send_signal(signal.SIGUSR2)
-        while not Path(path + ".done").exists():
+        done = Path(path + ".done")
+        while not await asyncio.to_thread(done.exists):  # noqa: ASYNC110 - another process's file
             await asyncio.sleep(0.2)
         return path
 
@@ -214,7 +215,9 @@ async def close_sockets(sockets: list[Any]) -> None:
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
 
 
-async def measure(port: int, env: dict[str, str], clients: list[dict[str, Any]], settle: float) -> dict[str, Any]:
+async def measure(
+    port: int, env: dict[str, str], clients: list[dict[str, Any]], settle: float
+) -> dict[str, Any]:
     worker = Worker(port, env)
     try:
         await worker.started()
@@ -265,7 +268,7 @@ def report_attribution(first: str, second: str, sockets: int, top: int = 45) -> 
     after = tracemalloc.Snapshot.load(second + ".trace")
     before = tracemalloc.Snapshot(traces=[], traceback_limit=after.traceback_limit)  # tracing started then
     total = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-    print(f"\ntracemalloc: {total / sockets / 1024:.1f} KiB of Python allocations per socket ({sockets} sockets)")
+    print(f"\ntracemalloc: {total / sockets / 1024:.1f} KiB of Python allocations per socket ({sockets})")
 
     print(f"\nby allocating line (top {top}), bytes per socket:")
     for stat in after.compare_to(before, "lineno")[:top]:
@@ -317,7 +320,7 @@ def _by_own_frame(snapshot: tracemalloc.Snapshot) -> dict[str, int]:
 
 async def run(args: argparse.Namespace) -> None:
     data_dir = Path(args.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - before anything runs
     env = environment(args.port, data_dir)
     clients = prepare(env, args.sockets, data_dir)[: args.sockets]
     results = []
@@ -330,7 +333,7 @@ async def run(args: argparse.Namespace) -> None:
             values = [r[key] for r in results]
             log(f"median {key}: {statistics.median(values):.1f} (runs: {values})")
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        Path(args.json).write_text(json.dumps(results, indent=2))  # noqa: ASYNC240 - nothing else runs
     if args.attribute:
         await attribute(args.port, env, clients, args.settle)
 
@@ -339,13 +342,15 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
         serve(sys.argv[2:])
         return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     slot = int(os.environ.get("PARLEY_TEST_SLOT", "0") or 0)
     parser.add_argument("--sockets", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--settle", type=float, default=3.0, help="seconds before reading RSS")
     parser.add_argument("--port", type=int, default=8700 + 10 * slot)
-    parser.add_argument("--data-dir", default=f"/tmp/parley-idle-memory-{slot}")
+    parser.add_argument("--data-dir", default=f"{tempfile.gettempdir()}/parley-idle-memory-{slot}")
     parser.add_argument("--attribute", action="store_true", help="one more run under tracemalloc")
     parser.add_argument("--json", help="write the repeats' figures here")
     asyncio.run(run(parser.parse_args()))

@@ -46,6 +46,7 @@ SYNC_MAX_CONVERSATIONS = 1000
 # given up on) before it is dropped: a dead client's buffers are freed then.
 CLOSE_GRACE_SECONDS = 10.0
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
+NO_CONVERSATIONS: frozenset[int] = frozenset()  # shared by every socket whose user blocks nobody
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -432,7 +433,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return account_selectors.user_may_post(user), blocked
 
         may_post, blocked = await database_sync_to_async(load)()
-        self.may_post, self.blocked_conversations = may_post, frozenset(blocked)  # most: the one empty frozenset
+        self.may_post, self.blocked_conversations = (
+            may_post,
+            frozenset(blocked) if blocked else NO_CONVERSATIONS,
+        )
 
     async def _reload_account(self) -> None:
         await self._load_account()

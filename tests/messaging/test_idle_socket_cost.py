@@ -39,7 +39,7 @@ async def test_an_idle_socket_waits_for_its_next_frame_without_a_task_of_its_own
     task, no follow-up left over from its connect and first sync."""
     users = await database_sync_to_async(lambda: [UserFactory() for _ in range(SOCKETS)])()
     await database_sync_to_async(make_conversation)(*users)
-    first = await connect(users[0])  # the worker's own tasks (the hub's reader, the heartbeat) run from here on
+    first = await connect(users[0])  # the worker's own tasks (the hub's reader, the heartbeat) run from here
     await first.send({"type": "ping"})
     await first.receive_type("pong")
     before = len(asyncio.all_tasks())
@@ -49,4 +49,4 @@ async def test_an_idle_socket_waits_for_its_next_frame_without_a_task_of_its_own
         await client.send({"type": "ping"})
         await client.receive_type("pong")
 
-    assert len(asyncio.all_tasks()) - before == SOCKETS - 1  # each socket's own: the one the server runs it in
+    assert len(asyncio.all_tasks()) - before == SOCKETS - 1  # each socket's one: the server runs it in it
