@@ -1,7 +1,7 @@
-"""WebSocket authentication: the `token` query parameter — a JWT access token, or an API token (`pk_…`) so
-bots can listen — sets scope["user"], and scope["session"]: a JWT's login session, an API token's `pk_<id>`,
-so that a logout, or revoking the token, closes the socket. A suspended account sets scope["suspended"]:
-the socket closes with 4403.
+"""WebSocket authentication, called by chatproject.asgi.WebSocketEntry: the `token` query parameter (a JWT
+access token, or an API token `pk_…` so that bots can listen) sets scope["user"], and scope["session"]: a
+JWT's login session, an API token's `pk_<id>`, so that a logout, or revoking the token, closes the socket.
+A suspended account sets scope["suspended"]: the socket closes with 4403.
 """
 
 from typing import Any
@@ -67,18 +67,6 @@ def still_valid(*, user_id: int, session: str) -> bool:
         token_id = session.removeprefix(f"{tokens.API_TOKEN_PREFIX}_")
         return ApiToken.objects.filter(pk=int(token_id), user=user, revoked_at__isnull=True).exists()
     return not (session and shared_cache().get(selectors.ended_session_key(session)))
-
-
-class JWTAuthMiddleware:
-    """Sets scope["user"], ["session"] and ["suspended"] from the `token` query parameter. Its frame stays
-    suspended as long as the socket is open, so it keeps nothing but the scope it was given: the token and
-    the parsed query are let go before the socket runs (docs/benchmarks.md, "Idle socket memory")."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        return await self.inner(await authenticated(scope), receive, send)
 
 
 async def authenticated(scope: dict[str, Any]) -> dict[str, Any]:
