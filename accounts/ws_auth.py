@@ -1,14 +1,13 @@
-"""WebSocket authentication: the `token` query parameter — a JWT access token, or an API token (`pk_…`) so
-bots can listen — sets scope["user"], and scope["session"]: a JWT's login session, an API token's `pk_<id>`,
-so that a logout, or revoking the token, closes the socket. A suspended account sets scope["suspended"]:
-the socket closes with 4403.
+"""WebSocket authentication, called by chatproject.asgi.WebSocketEntry: the `token` query parameter (a JWT
+access token, or an API token `pk_…` so that bots can listen) sets scope["user"], and scope["session"]: a
+JWT's login session, an API token's `pk_<id>`, so that a logout, or revoking the token, closes the socket.
+A suspended account sets scope["suspended"]: the socket closes with 4403.
 """
 
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
@@ -70,16 +69,16 @@ def still_valid(*, user_id: int, session: str) -> bool:
     return not (session and shared_cache().get(selectors.ended_session_key(session)))
 
 
-class JWTAuthMiddleware(BaseMiddleware):
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        token = (params.get("token") or [""])[0]
-        user: User | AnonymousUser = AnonymousUser()
-        session, suspended = "", False
-        if token:
-            try:
-                user, session = await authenticate(token)
-            except AccountSuspended:
-                suspended = True
-        scope = {**scope, "user": user, "session": session, "suspended": suspended}
-        return await super().__call__(scope, receive, send)
+async def authenticated(scope: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `scope` with the token's user (AnonymousUser if it has none, or is invalid), its session,
+    and whether the account is suspended."""
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    token = (params.get("token") or [""])[0]
+    user: User | AnonymousUser = AnonymousUser()
+    session, suspended = "", False
+    if token:
+        try:
+            user, session = await authenticate(token)
+        except AccountSuspended:
+            suspended = True
+    return {**scope, "user": user, "session": session, "suspended": suspended}

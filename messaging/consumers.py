@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -47,6 +48,7 @@ SYNC_MAX_CONVERSATIONS = 1000
 CLOSE_GRACE_SECONDS = 10.0
 ACTIVITY_MAX_IDLE_SECONDS = 86400  # an `activity` frame's idle_seconds: 0 to a day
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
+NO_CONVERSATIONS: frozenset[int] = frozenset()  # shared by every socket whose user blocks nobody
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
@@ -74,12 +76,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=close_codes.UNSUPPORTED_VERSION)
             return
         self.user = user
-        self.rate_limits = {
-            "writes": TokenBucket.for_writes(),
-            "signals": TokenBucket.for_signals(),
-            "syncs": TokenBucket.for_syncs(),
-        }
-        self.synced: set[int] = set()  # conversations this socket has replayed from the client's cursor
+        # A kind's bucket is made full at the first frame it counts, as full as it would be had it been made
+        # now: nothing is spent before (an idle socket keeps no bucket it never used).
+        self.rate_limits: dict[str, TokenBucket] = {}
+        self.synced: set[int] | None = None  # conversations this socket has replayed from the client's cursor
         self.sender = events.sender_payload(user)
         self.connection_id = uuid4().hex
         logcontext.bind(connection_id=self.connection_id, user_id=user.pk)  # on this socket's log lines
@@ -118,10 +118,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=close_codes.UNAUTHENTICATED)  # revoked while it connected
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Channels runs the consumer. However it ends (a close, or an exception nothing caught, after which
-        the server drops the connection without a `disconnect`), what the socket held here is let go."""
+        """Run the socket: its ASGI messages, one after another. However it ends (a close, or an exception
+        nothing caught, after which the server drops the connection without a `disconnect`), what the socket
+        held here is let go.
+
+        Channels' own loop (AsyncConsumer.__call__) is for consumers on a channel layer, which this one is
+        not: it awaits each message in a task of its own, beside the socket's, and keeps the last one (its
+        task, its coroutine, the message) until the next. An idle socket waits here instead, in the
+        server's `receive`, holding nothing of the messages it has handled (tests/messaging/
+        test_idle_socket_cost.py; docs/benchmarks.md, "Idle socket memory")."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
         finally:
             await self._let_go()
 
@@ -178,9 +191,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     def _spend_rate_limit(self, frame_type: str) -> None:
         kind = BUCKET_OF_FRAME.get(frame_type)
-        if kind is not None and not self.rate_limits[kind].take():
-            wait = self.rate_limits[kind].retry_after()
-            raise Refused("rate_limited", f"Too many frames; retry in {wait:.1f} s.")
+        if kind is None:
+            return
+        bucket = self.rate_limits.get(kind)
+        if bucket is None:
+            bucket = self.rate_limits[kind] = TokenBucket.for_kind(kind)
+        if not bucket.take():
+            raise Refused("rate_limited", f"Too many frames; retry in {bucket.retry_after():.1f} s.")
 
     async def send_error(self, code: str, detail: str, ref: str | None) -> None:
         metrics.ERROR_FRAMES.labels(code).inc()
@@ -311,6 +328,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Where this socket's replay of a conversation starts: the client's cursor the first time (before
         it, the socket only has its baseline from connecting); after that never back past what the socket
         already sent, which the client may not have read yet."""
+        if self.synced is None:
+            self.synced = set()
         if conversation_id not in self.synced:
             self.synced.add(conversation_id)
             self.stream.start_after(conversation_id, cursor)
@@ -440,7 +459,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             blocked = selectors.direct_conversation_ids_blocked(user_id=user.pk)
             return account_selectors.user_may_post(user), blocked
 
-        self.may_post, self.blocked_conversations = await database_sync_to_async(load)()
+        may_post, blocked = await database_sync_to_async(load)()
+        self.may_post, self.blocked_conversations = (
+            may_post,
+            frozenset(blocked) if blocked else NO_CONVERSATIONS,
+        )
 
     async def _reload_account(self) -> None:
         await self._load_account()

@@ -17,16 +17,26 @@ FIRST_SYNC_WAIT_SECONDS = 2.0  # how long a new socket holds ordered events for 
 SKIPPED_RANGES_KEPT = 16  # per conversation: a message later than this many skipped gaps is dropped
 
 
-@dataclass
+@dataclass(slots=True)
 class ConversationOrder(Generic[T]):
+    """One conversation's order on one socket: a socket has one per conversation of its user, so what an
+    idle one holds is kept small (no gap skipped yet: no `skipped` deque)."""
+
     next_seq: int | None = None  # None until the first event or a baseline
     held: dict[int, T | None] = field(default_factory=dict)
     settled_through: int = 0  # every seq up to here that exists was offered: a missing one will never come
     # (first, last) seqs given up on without being seen: one of them may still arrive, late
-    skipped: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=SKIPPED_RANGES_KEPT))
+    skipped: deque[tuple[int, int]] | None = None
+
+    def skip(self, first: int, last: int) -> None:
+        if self.skipped is None:
+            self.skipped = deque(maxlen=SKIPPED_RANGES_KEPT)
+        self.skipped.append((first, last))
 
     def take_late(self, seq: int) -> bool:
         """Whether `seq` was skipped unseen; if so, it no longer is (a second copy is a duplicate)."""
+        if self.skipped is None:
+            return False
         for index, (first, last) in enumerate(self.skipped):
             if first <= seq <= last:
                 del self.skipped[index]
@@ -99,7 +109,7 @@ class SeqOrderer(Generic[T]):
         order = self._order(conversation_id)
         if order.held and order.next_seq is not None and order.next_seq < up_to:
             resume_at = min(min(order.held), up_to)
-            order.skipped.append((order.next_seq, resume_at - 1))
+            order.skip(order.next_seq, resume_at - 1)
             order.next_seq = resume_at
         return self._release(order)
 

@@ -57,14 +57,18 @@ class Outbox:
         self._max_bytes = max_bytes
         self._max_age = max_age
         self._on_overflow = on_overflow
-        self._queue: deque[tuple[OutFrame, int, float]] = deque()  # (frame, size, when it was queued)
+        # What an idle socket holds is kept small (docs/benchmarks.md, "Idle socket memory"): the queue, the
+        # record of what the server buffers and the event are made when first needed, and a socket that
+        # sends straight through (the client keeps up) may never need them.
+        self._queue: deque[tuple[OutFrame, int, float]] | None = None  # (frame, size, when it was queued)
         self._queued_bytes = 0
         # Frames handed to the server that the client may not have taken yet: (bytes written up to the end
-        # of the frame, when it was queued). What the server still buffers tells how far the client got.
-        self._written: deque[tuple[int, float]] = deque()
+        # of the frame, when it was queued). What the server still buffers tells how far the client got;
+        # None while it buffers nothing.
+        self._written: deque[tuple[int, float]] | None = None
         self._total_written = 0
         self._clock = clock or asyncio.get_running_loop().time
-        self._sent = asyncio.Event()
+        self._sent: asyncio.Event | None = None  # set when a queued frame leaves; made by `room`
         self._writer: asyncio.Task[None] | None = None
         self._stopped = False
         self.overflowed = False
@@ -78,7 +82,7 @@ class Outbox:
         self._stopped = True
         if self._writer is not None:
             self._writer.cancel()
-        self._queue.clear()
+        self._queue = None
         self._queued_bytes = 0
 
     def put(self, frame: OutFrame) -> None:
@@ -92,9 +96,15 @@ class Outbox:
             self._overflow(reason)
             return
         if self._writer is None and self._frames is not None and self._writable_now():
-            self._hand_over(size, now)
             self._frames.write(frame.wire)
+            self._total_written += size
+            if self._frames.buffered_bytes():  # the client has not taken all of it yet: remember when
+                self._remember_written(now)
+            else:  # taken, and everything before it
+                self._written = None
             return
+        if self._queue is None:
+            self._queue = deque()
         self._queue.append((frame, size, now))
         self._queued_bytes += size
         if self._writer is None:
@@ -104,6 +114,8 @@ class Outbox:
         """Until what the client has not taken is at most half the limit. A replay waits here between chunks:
         catching up, however much there is to catch up on, is not falling behind."""
         while not self.overflowed and self.pending_bytes() > self._max_bytes // 2:
+            if self._sent is None:
+                self._sent = asyncio.Event()
             self._sent.clear()
             try:
                 await asyncio.wait_for(self._sent.wait(), ROOM_POLL_SECONDS)
@@ -135,18 +147,24 @@ class Outbox:
             self._written.popleft()
         if self._written:
             return self._written[0][1]
+        self._written = None
         return self._queue[0][2] if self._queue else None
 
     def _hand_over(self, size: int, queued_at: float) -> None:
         """Account for a frame leaving for the server's buffer."""
         self._total_written += size
         if self._transport is not None:
-            self._written.append((self._total_written, queued_at))
+            self._remember_written(queued_at)
+
+    def _remember_written(self, queued_at: float) -> None:
+        if self._written is None:
+            self._written = deque()
+        self._written.append((self._total_written, queued_at))
 
     def _overflow(self, reason: str) -> None:
         self.overflowed = True
         self.stop()
-        self._written.clear()
+        self._written = None
         self._on_overflow(reason)
 
     async def _write_queued(self) -> None:
@@ -164,13 +182,17 @@ class Outbox:
                 else:
                     self._take(size, queued_at)
                     await self._send(frame.text)
-                self._sent.set()
+                if self._sent is not None:
+                    self._sent.set()
         except Exception:  # the connection is gone: its disconnect handler cleans up
             logger.debug("socket writer stopped", exc_info=True)
         finally:
             self._writer = None
+            if not self._queue:
+                self._queue = None
 
     def _take(self, size: int, queued_at: float) -> None:
+        assert self._queue is not None  # noqa: S101 - called for a frame at its head
         self._queue.popleft()
         self._queued_bytes -= size
         self._hand_over(size, queued_at)

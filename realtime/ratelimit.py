@@ -30,11 +30,18 @@ BUCKET_OF_FRAME = (
 
 
 class TokenBucket:
+    __slots__ = ("capacity", "rate", "tokens", "updated")
+
     def __init__(self, *, burst: int, per_second: float) -> None:
         self.capacity = float(burst)
         self.rate = per_second
         self.tokens = float(burst)
         self.updated = time.monotonic()
+
+    @classmethod
+    def for_kind(cls, kind: str) -> "TokenBucket":
+        """A full bucket for a kind of BUCKET_OF_FRAME."""
+        return {"writes": cls.for_writes, "signals": cls.for_signals, "syncs": cls.for_syncs}[kind]()
 
     @classmethod
     def for_writes(cls) -> "TokenBucket":

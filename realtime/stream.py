@@ -60,9 +60,9 @@ class SocketStream:
         self._follows = follows
         self._orderer: SeqOrderer[OutFrame] = SeqOrderer()
         self._gap_timers: dict[int, asyncio.TimerHandle] = {}
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] | None = None  # made for the first follow-up
         self._before_first_sync: list[tuple[int, int, OutFrame | None]] | None = []
-        self._first_sync_timer = asyncio.get_running_loop().call_later(
+        self._first_sync_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
             FIRST_SYNC_WAIT_SECONDS, self.end_first_sync_wait
         )
 
@@ -79,7 +79,9 @@ class SocketStream:
 
     def end_first_sync_wait(self) -> None:
         held, self._before_first_sync = self._before_first_sync, None
-        self._first_sync_timer.cancel()
+        if self._first_sync_timer is not None:
+            self._first_sync_timer.cancel()
+            self._first_sync_timer = None
         for conversation_id, seq, frame in held or []:
             if self._follows(conversation_id):
                 self._release(conversation_id, seq, frame)
@@ -118,14 +120,17 @@ class SocketStream:
     def in_background(self, coroutine_function: Callable[..., Awaitable[Any]], *args: Any) -> None:
         """Run a follow-up as a task of this socket (cancelled when it closes)."""
         task = asyncio.ensure_future(coroutine_function(*args))
+        if self._background is None:
+            self._background = set()
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     def close(self) -> None:
-        self._first_sync_timer.cancel()
+        if self._first_sync_timer is not None:
+            self._first_sync_timer.cancel()
         for timer in self._gap_timers.values():
             timer.cancel()
-        for task in self._background:
+        for task in self._background or ():
             task.cancel()
         self.outbox.stop()
 

@@ -1,5 +1,11 @@
-"""What an idle socket keeps: no Redis connection of its own. A worker's sockets share its few connections to
-Redis; Django would otherwise give each socket's context its own cache client (core.cache)."""
+"""What an idle socket keeps: no Redis connection of its own (a worker's sockets share its few connections to
+Redis; Django would otherwise give each socket's context its own cache client, core.cache), no task of its
+own, and a shallow stack of coroutines (docs/benchmarks.md, "Idle socket memory")."""
+
+import asyncio
+import collections
+import gc
+import types
 
 import pytest
 from channels.db import database_sync_to_async
@@ -29,3 +35,54 @@ async def test_idle_sockets_share_the_workers_redis_connections(connect):
         await connect(user)
 
     assert await database_sync_to_async(redis_clients)() - before < SOCKETS // 4
+
+
+async def test_an_idle_socket_waits_for_its_next_frame_without_a_task_of_its_own(connect):
+    """An open socket is one coroutine, the server's (here the test communicator's), waiting in `receive`:
+    no task per socket beside it (Channels' own loop keeps one, and the last message it handled), no writer
+    task, no follow-up left over from its connect and first sync."""
+    users = await database_sync_to_async(lambda: [UserFactory() for _ in range(SOCKETS)])()
+    await database_sync_to_async(make_conversation)(*users)
+    first = await connect(users[0])  # the worker's own tasks (the hub's reader, the heartbeat) run from here
+    await first.send({"type": "ping"})
+    await first.receive_type("pong")
+    before = len(asyncio.all_tasks())
+
+    for user in users[1:]:
+        client = await connect(user)
+        await client.send({"type": "ping"})
+        await client.receive_type("pong")
+
+    assert len(asyncio.all_tasks()) - before == SOCKETS - 1  # each socket's one: the server runs it in it
+
+
+def coroutines() -> collections.Counter[str]:
+    return collections.Counter(
+        # type(), not isinstance(), which asks lazy objects (Django's) for __class__ and sets them up
+        obj.__qualname__
+        for obj in gc.get_objects()
+        if type(obj) is types.CoroutineType
+    )
+
+
+async def test_an_idle_socket_is_one_shallow_stack_of_coroutines(connect):
+    """What stays suspended for as long as a socket is open: the server's call into the application, the way
+    in (origin, token, route: one coroutine, not a middleware each, each with its own copy of the scope), the
+    consumer, and its wait for the next frame — nothing per frame it has handled."""
+    users = await database_sync_to_async(lambda: [UserFactory() for _ in range(SOCKETS)])()
+    await database_sync_to_async(make_conversation)(*users)
+    first = await connect(users[0])
+    await first.send({"type": "ping"})
+    await first.receive_type("pong")
+    before = coroutines()
+
+    for user in users[1:]:
+        client = await connect(user)
+        await client.send({"type": "ping"})
+        await client.receive_type("pong")
+
+    after = coroutines()
+    after.subtract(before)
+    per_socket = {name: count / (SOCKETS - 1) for name, count in after.items() if count}
+    # ProtocolTypeRouter, WebSocketEntry, the consumer's app and loop, the test communicator's `receive`
+    assert sum(per_socket.values()) <= 5, per_socket
