@@ -124,6 +124,20 @@ def _people_and_conversations(rng: random.Random) -> None:
     Membership.objects.bulk_create(memberships, ignore_conflicts=True)
 
 
+def _column_defaults() -> dict[str, Any]:
+    """The other NOT NULL columns, by their model defaults (COPY bypasses the ORM's defaults)."""
+    from django.db.models import JSONField
+
+    from messaging.models import Message
+
+    given = {"id", "conversation_id", "sender_id", "seq", "body", "client_id", "created_at"}
+    return {
+        field.column: json.dumps(field.get_default()) if isinstance(field, JSONField) else field.get_default()
+        for field in Message._meta.concrete_fields
+        if field.column not in given and not field.null and field.has_default()
+    }
+
+
 def _load_messages(rng: random.Random, vocabulary: list[str], count: int) -> dict[str, Any]:
     from django.db import connection
 
@@ -141,12 +155,11 @@ def _load_messages(rng: random.Random, vocabulary: list[str], count: int) -> dic
     copied = time.perf_counter()
     seqs = dict.fromkeys(conversation_ids, 0)
     raw = connection.connection
+    defaults = _column_defaults()
+    columns = ", ".join(["id", "conversation_id", "sender_id", "seq", "body", "client_id", "created_at", *defaults])
     with (
         raw.cursor() as cursor,
-        cursor.copy(
-            "COPY messaging_message (id, conversation_id, sender_id, seq, body, client_id, created_at) "
-            "FROM STDIN"
-        ) as copy,
+        cursor.copy(f"COPY messaging_message ({columns}) FROM STDIN") as copy,
     ):
         for n in range(count):
             conversation_id = conversation_ids[n % len(conversation_ids)]
@@ -162,6 +175,7 @@ def _load_messages(rng: random.Random, vocabulary: list[str], count: int) -> dic
                     " ".join(words),
                     uuid.uuid4(),
                     at,
+                    *defaults.values(),
                 )
             )
     raw.commit()
