@@ -43,7 +43,8 @@ PARLEY_ENV = {
     "JWT_ACCESS_MINUTES": "600",
     "DJANGO_SECRET_KEY": "parley-bench-secret-not-for-production",
     "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
-    "LOG_LEVEL": "WARNING",
+    # The deployment default (docker/k8s/configmap.yaml, .env.example); BENCH_LOG_LEVEL to compare.
+    "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
     # Lifted for the generator's users (the only users of the bench stack): at the ramp's top a socket sends
     # up to ~12 messages/s, and the slow-reader scenario primes its room at 40/s per socket. The limiter
     # still runs on every frame; only its numbers change.
