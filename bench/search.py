@@ -124,17 +124,19 @@ def _people_and_conversations(rng: random.Random) -> None:
     Membership.objects.bulk_create(memberships, ignore_conflicts=True)
 
 
+COPIED_COLUMNS = ("id", "conversation_id", "sender_id", "seq", "body", "client_id", "created_at")
+
+
 def _column_defaults() -> dict[str, Any]:
     """The other NOT NULL columns, by their model defaults (COPY bypasses the ORM's defaults)."""
     from django.db.models import JSONField
 
     from messaging.models import Message
 
-    given = {"id", "conversation_id", "sender_id", "seq", "body", "client_id", "created_at"}
     return {
         field.column: json.dumps(field.get_default()) if isinstance(field, JSONField) else field.get_default()
         for field in Message._meta.concrete_fields
-        if field.column not in given and not field.null and field.has_default()
+        if field.column not in COPIED_COLUMNS and not field.null and field.has_default()
     }
 
 
@@ -156,7 +158,7 @@ def _load_messages(rng: random.Random, vocabulary: list[str], count: int) -> dic
     seqs = dict.fromkeys(conversation_ids, 0)
     raw = connection.connection
     defaults = _column_defaults()
-    columns = ", ".join(["id", "conversation_id", "sender_id", "seq", "body", "client_id", "created_at", *defaults])
+    columns = ", ".join([*COPIED_COLUMNS, *defaults])
     with (
         raw.cursor() as cursor,
         cursor.copy(f"COPY messaging_message ({columns}) FROM STDIN") as copy,
