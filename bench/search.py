@@ -133,11 +133,13 @@ def _column_defaults() -> dict[str, Any]:
 
     from messaging.models import Message
 
-    return {
-        field.column: json.dumps(field.get_default()) if isinstance(field, JSONField) else field.get_default()
+    defaults = {
+        field.attname: field.get_default()
         for field in Message._meta.concrete_fields
-        if field.column not in COPIED_COLUMNS and not field.null and field.has_default()
+        if field.attname not in COPIED_COLUMNS and not field.null and field.has_default()
     }
+    json_columns = {field.attname for field in Message._meta.concrete_fields if isinstance(field, JSONField)}
+    return {name: json.dumps(value) if name in json_columns else value for name, value in defaults.items()}
 
 
 def _load_messages(rng: random.Random, vocabulary: list[str], count: int) -> dict[str, Any]:
