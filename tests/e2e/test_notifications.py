@@ -35,6 +35,26 @@ RECORD_NOTIFICATIONS = """
 })();
 """
 
+# The page's socket, watched for the end of its first sync: from then on every message arrives live (what a
+# sync replays is never notified), so a test can hide the page and know that what comes next is news.
+RECORD_SYNCED = """
+(() => {
+  const Real = window.WebSocket;
+  window.__synced = false;
+  window.WebSocket = class extends Real {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        try {
+          const frame = JSON.parse(event.data);
+          if (frame.type === "sync.done" && !frame.more) window.__synced = true;
+        } catch (error) { /* not a frame of ours */ }
+      });
+    }
+  };
+})();
+"""
+
 # The browser hides the tab (another tab in front, the window minimised): what the page then sees.
 HIDE = """() => {
   Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
@@ -133,9 +153,11 @@ def test_a_desktop_notification_while_hidden_opens_the_message(browser, live_ser
     context = browser.new_context(**DESKTOP)
     context.grant_permissions(["notifications"], origin=live_server_url)
     context.add_init_script(RECORD_NOTIFICATIONS)
+    context.add_init_script(RECORD_SYNCED)
     page = context.new_page()
     log_in(page, ada)
     expect(page.get_by_test_id("notifications-banner")).to_have_count(0)  # granted already: nothing to offer
+    page.wait_for_function("() => window.__synced")
 
     # when the tab is hidden and messages come: one where she set nothing, one of her own, then Grace's
     page.evaluate(HIDE)
