@@ -11,6 +11,7 @@ sorted sets per user, scored by expiry time); the embedded mode in process memor
 import asyncio
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -71,7 +72,23 @@ class PresenceStore(Protocol):
         """How many users are online (for operators; reads every presence key)."""
 
 
-class RedisPresence:
+class SocketTransitions(ABC):
+    """A socket's three changes of state, each one call of the store's `_change`."""
+
+    @abstractmethod
+    def _change(self, user_id: int, connection_id: str, *, open_: bool, looking: bool) -> StatusChange: ...
+
+    def connect(self, user_id: int, connection_id: str) -> StatusChange:
+        return self._change(user_id, connection_id, open_=True, looking=True)
+
+    def set_looking(self, user_id: int, connection_id: str, looking: bool) -> StatusChange:
+        return self._change(user_id, connection_id, open_=True, looking=looking)
+
+    def disconnect(self, user_id: int, connection_id: str) -> StatusChange:
+        return self._change(user_id, connection_id, open_=False, looking=False)
+
+
+class RedisPresence(SocketTransitions):
     @staticmethod
     def _key(user_id: int) -> str:
         return f"presence:{user_id}"
@@ -106,15 +123,6 @@ class RedisPresence:
         return StatusChange(
             status_of(sockets_before, looking_before), status_of(sockets_after, looking_after)
         )
-
-    def connect(self, user_id: int, connection_id: str) -> StatusChange:
-        return self._change(user_id, connection_id, open_=True, looking=True)
-
-    def set_looking(self, user_id: int, connection_id: str, looking: bool) -> StatusChange:
-        return self._change(user_id, connection_id, open_=True, looking=looking)
-
-    def disconnect(self, user_id: int, connection_id: str) -> StatusChange:
-        return self._change(user_id, connection_id, open_=False, looking=False)
 
     def refresh(self, user_id: int, connection_id: str, looking: bool = True) -> None:
         pipe = get_redis().pipeline()
@@ -171,7 +179,7 @@ def _queue_refresh(pipe: Any, user_id: int, connection_id: str, looking: bool, n
         pipe.expire(looking_key, PRESENCE_TTL_SECONDS)
 
 
-class MemoryPresence:
+class MemoryPresence(SocketTransitions):
     def __init__(self) -> None:
         self._expiry: dict[int, dict[str, float]] = {}
         self._looking: dict[int, dict[str, float]] = {}
@@ -204,15 +212,6 @@ class MemoryPresence:
         else:
             self._live_looking(user_id).pop(connection_id, None)
         return StatusChange(before, self._status(user_id))
-
-    def connect(self, user_id: int, connection_id: str) -> StatusChange:
-        return self._change(user_id, connection_id, open_=True, looking=True)
-
-    def set_looking(self, user_id: int, connection_id: str, looking: bool) -> StatusChange:
-        return self._change(user_id, connection_id, open_=True, looking=looking)
-
-    def disconnect(self, user_id: int, connection_id: str) -> StatusChange:
-        return self._change(user_id, connection_id, open_=False, looking=False)
 
     def refresh(self, user_id: int, connection_id: str, looking: bool = True) -> None:
         expiry = time.time() + PRESENCE_TTL_SECONDS

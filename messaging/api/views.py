@@ -60,6 +60,15 @@ def _message_response(user: User, message_id: UUID) -> Response:
     return Response(MessageSerializer(message, context=_reader_context(user, [message])).data)
 
 
+def _message_in_conversation(message: Message, context: dict[str, Any]) -> dict[str, Any]:
+    """A hit of a cross-conversation list (search, mentions): the message and where it was said."""
+    conversation = message.conversation
+    return {
+        "message": MessageSerializer(message, context=context).data,
+        "conversation": {"id": conversation.pk, "kind": conversation.kind, "title": conversation.title},
+    }
+
+
 def _conversations_context(user: User, conversations: list[Conversation]) -> dict[str, Any]:
     """What the conversation serializer needs beyond the rows: last messages and members' status now."""
     member_ids = {m.user_id for c in conversations for m in c.memberships.all()}
@@ -318,15 +327,7 @@ class MessageSearchApi(ReplicaReadsMixin, APIView):
         )
         context = _reader_context(user, [message for message, _ in page.hits])
         results = [
-            {
-                "message": MessageSerializer(message, context=context).data,
-                "conversation": {
-                    "id": message.conversation.pk,
-                    "kind": message.conversation.kind,
-                    "title": message.conversation.title,
-                },
-                "snippet": snippet,
-            }
+            {**_message_in_conversation(message, context), "snippet": snippet}
             for message, snippet in page.hits
         ]
         return Response({"results": results, "next_cursor": page.next_cursor})
@@ -347,17 +348,7 @@ class MentionListApi(ReplicaReadsMixin, APIView):
             user=user, before=params.get("cursor"), limit=params["limit"]
         )
         context = _reader_context(user, page)
-        results = [
-            {
-                "message": MessageSerializer(message, context=context).data,
-                "conversation": {
-                    "id": message.conversation.pk,
-                    "kind": message.conversation.kind,
-                    "title": message.conversation.title,
-                },
-            }
-            for message in page
-        ]
+        results = [_message_in_conversation(message, context) for message in page]
         return Response({"results": results, "next_cursor": next_cursor})
 
 

@@ -119,42 +119,53 @@ def conversation_update(
     notification level. `muted` is the older name of level "none": true sets it, false turns a "none" back
     into "default" (docs/notifications.md)."""
     conversation = membership.conversation
-    changed: list[str] = []
-    if title is not None:
-        if conversation.kind == Kind.DIRECT:
-            raise ValidationError({"title": "A direct conversation has no title."})
-        if not membership.can_manage:
-            raise PermissionDenied("Only owners and admins can rename.")
-        title = visible_text(title)
-        if not title:
-            raise ValidationError({"title": "The title cannot be empty."})
-        if title != conversation.title:
-            conversation.title = title
-            changed.append("title")
-    if pin_policy is not None:
-        if conversation.kind == Kind.DIRECT:
-            raise ValidationError({"pin_policy": "Both people in a direct conversation may pin."})
-        if not membership.can_manage:
-            raise PermissionDenied("Only owners and admins can choose who may pin.")
-        if pin_policy != conversation.pin_policy:
-            conversation.pin_policy = pin_policy
-            changed.append("pin_policy")
-    if all_mention_policy is not None:
-        if conversation.kind == Kind.DIRECT:
-            raise ValidationError({"all_mention_policy": "A direct conversation has no @all or @here."})
-        if not membership.can_manage:
-            raise PermissionDenied("Only owners and admins can choose who may use @all and @here.")
-        if all_mention_policy != conversation.all_mention_policy:
-            conversation.all_mention_policy = all_mention_policy
-            changed.append("all_mention_policy")
-    if changed:
-        conversation.save(update_fields=changed)
+    asked = {"title": title, "pin_policy": pin_policy, "all_mention_policy": all_mention_policy}
+    changes = _managed_changes(
+        membership, {field: value for field, value in asked.items() if value is not None}
+    )
+    if changes:
+        for field, value in changes.items():
+            setattr(conversation, field, value)
+        conversation.save(update_fields=list(changes))
         event_record(conversation=conversation, kind=ConversationEvent.Kind.CONVERSATION_UPDATED)
     level = _level_asked(membership, muted=muted, notification_level=notification_level)
     if level is not None and level != membership.notification_level:
         membership.notification_level = level
         membership.save(update_fields=["notification_level"])
     return conversation
+
+
+# The settings owners and admins manage, and what a direct conversation and a plain member are told.
+MANAGED_SETTINGS = {
+    "title": ("A direct conversation has no title.", "Only owners and admins can rename."),
+    "pin_policy": (
+        "Both people in a direct conversation may pin.",
+        "Only owners and admins can choose who may pin.",
+    ),
+    "all_mention_policy": (
+        "A direct conversation has no @all or @here.",
+        "Only owners and admins can choose who may use @all and @here.",
+    ),
+}
+
+
+def _managed_changes(membership: Membership, asked: dict[str, str]) -> dict[str, str]:
+    """The managed settings a PATCH changes (field → new value), each checked before any is applied."""
+    conversation = membership.conversation
+    changes: dict[str, str] = {}
+    for field, value in asked.items():
+        direct_refusal, member_refusal = MANAGED_SETTINGS[field]
+        if conversation.kind == Kind.DIRECT:
+            raise ValidationError({field: direct_refusal})
+        if not membership.can_manage:
+            raise PermissionDenied(member_refusal)
+        if field == "title":
+            value = visible_text(value)
+            if not value:
+                raise ValidationError({"title": "The title cannot be empty."})
+        if value != getattr(conversation, field):
+            changes[field] = value
+    return changes
 
 
 def _level_asked(membership: Membership, *, muted: bool | None, notification_level: str | None) -> str | None:
