@@ -263,8 +263,26 @@ def conversation_with_state_for_user(*, user: User, conversation_id: int) -> Con
 
 
 def last_messages(conversations: list[Conversation]) -> dict[int, Message]:
-    """The newest message of each conversation's main timeline (not a reply in a thread), in one query."""
-    ids = [c.pk for c in conversations]
+    """The newest message of each conversation's main timeline (not a reply in a thread) as of the rows
+    given, in one query. A message stored since a row was read (past its `last_seq`) is not its last message:
+    the row's unread count did not count it either, and the client's sync from `last_seq` brings it."""
+    newest = _newest_in_main_timelines([c.pk for c in conversations])
+    for conversation in conversations:
+        message = newest.get(conversation.pk)
+        if message is not None and message.seq > conversation.last_seq:  # rare: stored between two queries
+            older = _with_details(
+                Message.objects.filter(
+                    conversation_id=conversation.pk, thread_root__isnull=True, seq__lte=conversation.last_seq
+                ).order_by("-seq")
+            ).first()
+            if older is None:
+                del newest[conversation.pk]
+            else:
+                newest[conversation.pk] = older
+    return newest
+
+
+def _newest_in_main_timelines(ids: list[int]) -> dict[int, Message]:
     main_timeline = Message.objects.filter(thread_root__isnull=True)
     newest = main_timeline.filter(conversation_id__in=ids).order_by("conversation_id", "-seq")
     if connection.vendor == "postgresql":

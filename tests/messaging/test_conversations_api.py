@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from messaging import selectors
 from messaging.models import Conversation, Membership, Reaction
 from tests.accounts.factories import UserFactory
 from tests.files.factories import StoredFileFactory
@@ -77,6 +78,24 @@ def test_the_list_needs_authentication(api_client):
     response = api_client.get(CONVERSATIONS_URL)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_message_stored_while_the_list_was_read_is_left_to_sync_not_lost_from_the_unread_count(ada, bob):
+    # given Ada has read everything in a group
+    group = make_conversation(bob, ada, title="Launch")
+    store_message(group, bob, 1, "read already")
+    Membership.objects.filter(user=ada, conversation=group).update(last_read_seq=1)
+
+    # when a message is stored between the list's query (counts) and the one for last messages
+    rows = list(selectors.conversation_list_for_user(user=ada))
+    store_message(group, bob, 2, "news")
+    last = selectors.last_messages(rows)
+
+    # then the row and its last message agree: unread 0 as of seq 1, so that the sync from last_seq (1)
+    # counts "news" as new. Had the last message been "news", the client would count it nowhere.
+    (row,) = rows
+    assert (row.last_seq, row.unread_count) == (1, 0)
+    assert last[group.pk].body == "read already"
 
 
 # --- creating
