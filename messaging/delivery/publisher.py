@@ -5,14 +5,11 @@ so one task per message would spend the machine on Celery. Instead, each event l
 accumulated while the previous confirm was awaited, as one task. At low load a batch is one message,
 published at once. Once messages arrive at PERSISTENCE_BATCH_ABOVE_PER_SECOND or more, a loop publishes at
 most one task per PERSISTENCE_BATCH_INTERVAL_MS: a message waits up to the interval and batches grow
-(docs/benchmarks.md measured the trade). A loop's own rate cannot see the other workers', so it batches too
-while Celery is behind: the persistence queue had tasks waiting for a worker when last looked (BacklogWatch).
-The batching is messaging.delivery.coalesce's, with the interval and
+(docs/benchmarks.md measured the trade). The batching is messaging.delivery.coalesce's, with the interval and
 a wait limit added. The publish itself runs on the loop (messaging.delivery.broker);
 embedded mode has no broker and stores the batch in a thread."""
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -34,8 +31,6 @@ from messaging.delivery.persistence import (
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 500
-BACKLOG_LOOK_SECONDS = 1.0  # at most one look at the persistence queue per loop and period
-BACKLOG_HOLD_SECONDS = 10.0  # a backlog seen keeps batching on this long: no flapping as it drains
 
 PublishBatch = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
@@ -58,39 +53,6 @@ class ArrivalRate:
         return max(self._count, self._previous_count) >= per_second
 
 
-class BacklogWatch:
-    """Is Celery behind? True for BACKLOG_HOLD_SECONDS after a look found tasks in the persistence queue
-    waiting for a worker (ready, beyond what the workers prefetched). A look happens in the background, at
-    most once per BACKLOG_LOOK_SECONDS and only when asked: no send waits for it."""
-
-    def __init__(self, count_waiting: Callable[[], Awaitable[int]]) -> None:
-        self._count_waiting = count_waiting
-        self._looked_at = -BACKLOG_LOOK_SECONDS
-        self._backlog_seen_at = -BACKLOG_HOLD_SECONDS
-        self._looking: asyncio.Task[None] | None = None
-
-    def backlogged(self) -> bool:
-        now = asyncio.get_running_loop().time()
-        if now - self._looked_at >= BACKLOG_LOOK_SECONDS and (self._looking is None or self._looking.done()):
-            self._looked_at = now
-            self._looking = asyncio.create_task(self.look(), context=contextvars.Context())
-        return now - self._backlog_seen_at < BACKLOG_HOLD_SECONDS
-
-    async def look(self) -> None:
-        """Look at the queue now (backlogged() does, in the background)."""
-        try:
-            waiting = await self._count_waiting()
-        except Exception as error:  # the broker is unreachable: the publishes say so to their senders
-            logger.debug("could not look at the persistence queue: %r", error)
-            return
-        if waiting:
-            self._backlog_seen_at = asyncio.get_running_loop().time()
-
-
-def never_backlogged() -> bool:
-    return False
-
-
 class WaitedTooLong(Exception):
     """The broker was too slow with the batches before this message's: it was never published."""
 
@@ -102,19 +64,16 @@ class BatchPublisher(Coalescer[dict[str, Any], None]):
         *,
         min_interval: float = 0,
         busy_rate: float = 0,
-        backlogged: Callable[[], bool] = never_backlogged,
         wait_limit: float | None = None,
     ) -> None:
-        """`min_interval`: while messages arrive at `busy_rate` per second or more, or `backlogged()` says
-        the consumers are behind, publish at most one task per interval, so that batches grow; otherwise
-        publish at once. `wait_limit`: a message that
+        """`min_interval`: while messages arrive at `busy_rate` per second or more, publish at most one task
+        per interval, so that batches grow; below that rate, publish at once. `wait_limit`: a message that
         waited longer for its turn (the broker is slow or down) fails unpublished, so that no send outlasts
         its pending client_id (messaging.delivery.broker.LONGEST_SEND_SECONDS)."""
         super().__init__(self._publish, max_batch=MAX_BATCH)
         self._publish_batch = publish_batch
         self._min_interval = min_interval
         self._busy_rate = busy_rate
-        self._backlogged = backlogged
         self._wait_limit = wait_limit
         self._arrivals = ArrivalRate()
         self._last_publish = -min_interval
@@ -129,7 +88,7 @@ class BatchPublisher(Coalescer[dict[str, Any], None]):
         # behind it.
         loop = asyncio.get_running_loop()
         wait = self._last_publish + self._min_interval - loop.time()
-        if wait > 0 and (self._arrivals.at_least(self._busy_rate) or self._backlogged()):
+        if wait > 0 and self._arrivals.at_least(self._busy_rate):
             await asyncio.sleep(wait)
         self._last_publish = loop.time()
 
@@ -183,10 +142,6 @@ async def waiting_for_storage() -> int:
     each message before acknowledging it)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return 0
-    return await waiting_in_persistence_queue()
-
-
-async def waiting_in_persistence_queue() -> int:
     return await _brokers.get().waiting_in(persistence_queue())
 
 
@@ -206,7 +161,6 @@ def _new_publisher() -> BatchPublisher:
         broker_publish_batch,
         min_interval=settings.PERSISTENCE_BATCH_INTERVAL_MS / 1000,
         busy_rate=settings.PERSISTENCE_BATCH_ABOVE_PER_SECOND,
-        backlogged=BacklogWatch(waiting_in_persistence_queue).backlogged,
         wait_limit=QUEUE_WAIT_LIMIT_SECONDS,
     )
 

@@ -3,28 +3,21 @@ message is published at once when the worker is quiet, and under load the messag
 task. The publish function here records batches; tests/messaging/test_broker.py covers the real broker."""
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
-from messaging.delivery import publisher as publisher_module
-from messaging.delivery.publisher import BacklogWatch, BatchPublisher, WaitedTooLong, never_backlogged
+from messaging.delivery.publisher import BatchPublisher, WaitedTooLong
 
 INTERVAL = 0.5
 
 
-def recording_publisher(
-    *, busy_rate: float = 0, backlogged: Callable[[], bool] = never_backlogged
-) -> tuple[BatchPublisher, list[list[str]]]:
+def recording_publisher(*, busy_rate: float = 0) -> tuple[BatchPublisher, list[list[str]]]:
     batches: list[list[str]] = []
 
     async def publish_batch(messages: list[dict]) -> None:
         batches.append([m["id"] for m in messages])
 
-    publisher = BatchPublisher(
-        publish_batch, min_interval=INTERVAL, busy_rate=busy_rate, backlogged=backlogged
-    )
-    return publisher, batches
+    return BatchPublisher(publish_batch, min_interval=INTERVAL, busy_rate=busy_rate), batches
 
 
 async def test_a_message_to_a_quiet_worker_is_published_at_once():
@@ -59,44 +52,6 @@ async def test_below_the_busy_rate_nothing_waits_for_the_interval():
 
     assert batches == [["a"], ["b"], ["c"]]
     assert loop.time() - started < INTERVAL
-
-
-async def test_below_the_busy_rate_messages_still_share_tasks_while_the_consumers_are_behind():
-    # given: a worker sending slowly, in an installation whose Celery workers have a backlog
-    publisher, batches = recording_publisher(busy_rate=100, backlogged=lambda: True)
-    await publisher.publish({"id": "first"})
-
-    # when: the next messages come sooner than the interval
-    await asyncio.gather(*(publisher.publish({"id": name}) for name in ("a", "b")))
-
-    # then: they waited for the interval and went out as one task
-    assert batches == [["first"], ["a", "b"]]
-
-
-async def test_a_backlog_is_seen_in_the_background_and_remembered_while_it_drains(monkeypatch):
-    waiting = [3]  # tasks ready in the queue, beyond what the workers prefetched
-    looks = 0
-
-    async def count_waiting() -> int:
-        nonlocal looks
-        looks += 1
-        return waiting[0]
-
-    monkeypatch.setattr(publisher_module, "BACKLOG_LOOK_SECONDS", 0.0)
-    watch = BacklogWatch(count_waiting)
-
-    # the first question starts a look and does not wait for it
-    assert watch.backlogged() is False
-    await asyncio.sleep(0)  # the look runs
-    assert watch.backlogged() is True
-
-    # drained: still batching for the hold period, so that batching does not flap
-    waiting[0] = 0
-    await asyncio.sleep(0)
-    assert watch.backlogged() is True
-    monkeypatch.setattr(publisher_module, "BACKLOG_HOLD_SECONDS", 0.0)
-    assert watch.backlogged() is False
-    assert looks >= 2
 
 
 async def test_a_failed_publish_fails_every_send_of_its_batch_and_not_the_next():

@@ -12,7 +12,7 @@ from django.conf import settings
 from core import logcontext
 from messaging.delivery.broker import CLIENT_PROPERTIES, BrokerPublisher
 from messaging.delivery.persistence import persistence_task_message
-from messaging.delivery.publisher import BacklogWatch, broker_publish_batch, waiting_in_persistence_queue
+from messaging.delivery.publisher import broker_publish_batch
 from messaging.models import Message
 from tests.conftest import queued_for_persistence, take_queued_task, wait_until
 from tests.messaging.factories import acknowledged_payload
@@ -65,19 +65,6 @@ def test_the_worker_stores_what_the_event_loop_published(ada, team, persistence_
     wait_until(lambda: Message.objects.exists(), "the worker to store the message")
     assert queued_for_persistence() == 0
     assert list(Message.objects.values_list("id", flat=True)) == [uuid.UUID(message["id"])]
-
-
-async def test_tasks_waiting_for_a_worker_are_seen_as_a_backlog(ada, team):
-    watch = BacklogWatch(waiting_in_persistence_queue)
-    await watch.look()
-    assert watch.backlogged() is False  # an empty queue
-
-    # when: a task is queued and no worker consumes
-    await broker_publish_batch([acknowledged_payload(team, ada, seq=1, age=NOW)])
-    await watch.look()
-
-    # then: the publishers batch until Celery catches up
-    assert watch.backlogged() is True
 
 
 async def test_a_connection_the_broker_dropped_is_reopened_for_the_next_publish(ada, team):
