@@ -129,17 +129,20 @@ COPIED_COLUMNS = ("id", "conversation_id", "sender_id", "seq", "body", "client_i
 
 def _column_defaults() -> dict[str, Any]:
     """The other NOT NULL columns, by their model defaults (COPY bypasses the ORM's defaults)."""
-    from django.db.models import JSONField
-
     from messaging.models import Message
 
-    defaults = {
-        field.attname: field.get_default()
+    return {
+        field.attname: _copy_value(field)
         for field in Message._meta.concrete_fields
         if field.attname not in COPIED_COLUMNS and not field.null and field.has_default()
     }
-    json_columns = {field.attname for field in Message._meta.concrete_fields if isinstance(field, JSONField)}
-    return {name: json.dumps(value) if name in json_columns else value for name, value in defaults.items()}
+
+
+def _copy_value(field: Any) -> Any:
+    from django.db.models import JSONField
+
+    default = field.get_default()
+    return json.dumps(default) if isinstance(field, JSONField) else default
 
 
 def _load_messages(rng: random.Random, vocabulary: list[str], count: int) -> dict[str, Any]:

@@ -106,6 +106,15 @@ class MentionDirectory:
     members: frozenset[int]
     managers: frozenset[int]
 
+    @property
+    def words(self) -> frozenset[str]:
+        """@here and @all in groups and channels, where they are words, not usernames; none in a direct."""
+        return NO_WORDS if self.kind == Conversation.Kind.DIRECT else GROUPWIDE_WORDS
+
+
+GROUPWIDE_WORDS = frozenset({HERE, ALL})
+NO_WORDS: frozenset[str] = frozenset()
+
 
 def mention_directory(
     *, conversation_id: int, sender_id: int | None = None, names: set[str] | None = None
@@ -141,16 +150,14 @@ def mentions_in(directory: MentionDirectory, *, sender_id: int, names: set[str])
     the sender may not use @all/@here there (all_mention_policy), NotFound when they are not a member."""
     if sender_id not in directory.members:  # removed while sending
         raise NotFound("No such conversation.")
-    groupwide = directory.kind != Conversation.Kind.DIRECT
-    here, everyone = groupwide and HERE in names, groupwide and ALL in names
+    words = names & directory.words
+    here, everyone = HERE in words, ALL in words
     may_mention_all = (
         directory.policy == Conversation.AllMentionPolicy.ANYONE or sender_id in directory.managers
     )
     if (here or everyone) and not may_mention_all:
         raise Refused("mention_not_allowed", MENTION_NOT_ALLOWED)
-    if groupwide:
-        names = names - {HERE, ALL}
-    named = {directory.by_name[name] for name in names if name in directory.by_name}
+    named = {directory.by_name[name] for name in names - words if name in directory.by_name}
     return {"mentions": sorted(named), "mentions_here": here, "mentions_all": everyone}
 
 

@@ -18,8 +18,7 @@ from channels.db import database_sync_to_async
 
 from messaging import selectors
 from messaging.events import NO_MENTIONS, MentionsPayload
-from messaging.mentions import ALL, HERE, may_mention, mentioned_usernames
-from messaging.models import Conversation
+from messaging.mentions import may_mention, mentioned_usernames
 from messaging.selectors import MentionDirectory
 
 DIRECTORY_TTL_SECONDS = 10.0
@@ -68,8 +67,9 @@ class MentionDirectories:
 
 
 def _knows(directory: MentionDirectory, sender_id: int, names: set[str]) -> bool:
-    words = {HERE, ALL} if directory.kind != Conversation.Kind.DIRECT else set()
-    return sender_id in directory.members and all(n in directory.by_name or n in words for n in names)
+    return sender_id in directory.members and all(
+        n in directory.by_name or n in directory.words for n in names
+    )
 
 
 _directories = MentionDirectories()
