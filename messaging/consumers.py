@@ -43,9 +43,6 @@ from realtime.uvicorn_ws import frame_writer_of
 logger = logging.getLogger(__name__)
 
 SYNC_MAX_CONVERSATIONS = 1000
-# A too-slow socket gets this long to read up to its close frame (at most what its buffers held when it was
-# given up on) before it is dropped: a dead client's buffers are freed then.
-CLOSE_GRACE_SECONDS = 10.0
 ACTIVITY_MAX_IDLE_SECONDS = 86400  # an `activity` frame's idle_seconds: 0 to a day
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
 NO_CONVERSATIONS: frozenset[int] = frozenset()  # shared by every socket whose user blocks nobody
@@ -446,7 +443,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         CLOSE_GRACE_SECONDS have passed (it sees 1006), which frees what the server still buffers for it."""
         transport = transport_of(self.base_send)
         if transport is not None:
-            asyncio.get_running_loop().call_later(CLOSE_GRACE_SECONDS, transport.abort)
+            asyncio.get_running_loop().call_later(close_codes.CLOSE_GRACE_SECONDS, transport.abort)
         with contextlib.suppress(OSError):  # dropped before the close frame could be queued
             await self.close(code=close_codes.TOO_SLOW)
 

@@ -110,16 +110,20 @@ _daphne_close_every_socket: Callable[[int], None] | None = None
 _closing: "weakref.WeakSet[Any]" = weakref.WeakSet()  # sockets already asked to close through ASGI
 
 
-def _daphne_closer() -> Callable[[int], None] | None:
-    """Close every open WebSocket of this process's Daphne server (found once, at start-up)."""
+def _daphne_server() -> Any | None:
+    """This process's Daphne server (found once, at start-up), or None if there is not exactly one."""
     from daphne.server import Server
-    from daphne.ws_protocol import WebSocketProtocol
 
     servers = [obj for obj in gc.get_objects() if isinstance(obj, Server)]
     if len(servers) != 1:
         logger.warning("found %d Daphne servers: sockets are closed through ASGI", len(servers))
         return None
-    server = servers[0]
+    return servers[0]
+
+
+def _daphne_closer(server: Any) -> Callable[[int], None]:
+    """Close every open WebSocket of `server`."""
+    from daphne.ws_protocol import WebSocketProtocol
 
     def close_all(code: int) -> None:
         for protocol in list(server.connections):
@@ -131,7 +135,12 @@ def _daphne_closer() -> Callable[[int], None] | None:
 
 def _install_under_daphne(reactor: Any) -> None:
     global _daphne_close_every_socket
-    _daphne_close_every_socket = _daphne_closer()
+    server = _daphne_server()
+    if server is not None:
+        _daphne_close_every_socket = _daphne_closer(server)
+        # Daphne leaves autobahn's 1 s close-handshake timeout, which would drop a slow client (1006) before
+        # it reads its 4408; sockets opened from now on get CLOSE_GRACE_SECONDS, as under uvicorn.
+        server.ws_factory.setProtocolOptions(closeHandshakeTimeout=close_codes.CLOSE_GRACE_SECONDS)
     _take_over_sigterm(stop=reactor.stop)
 
 
