@@ -2,7 +2,7 @@
 backoff, dead-lettered when hopeless. The task's message is built by messaging.delivery.persistence."""
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError, Reject
@@ -11,6 +11,7 @@ from django.db import DatabaseError
 from core import logcontext, metrics
 from messaging import services
 from messaging.delivery.persistence import PERSIST_MESSAGES_TASK, dead_letter
+from messaging.delivery.waiting import MAX_MESSAGES, Waiting, take_waiting
 from messaging.events import MessagePayload
 
 logger = logging.getLogger(__name__)
@@ -26,18 +27,52 @@ MAX_RETRIES = 8
     max_retries=MAX_RETRIES,
 )
 def persist_messages_task(self: Any, messages: list[MessagePayload]) -> int:
-    """Store a batch of acknowledged messages; a repeated batch writes nothing new."""
+    """Store a batch of acknowledged messages, with those of the tasks waiting behind it
+    (messaging.delivery.waiting); a repeated batch writes nothing new."""
+    if not self.request.is_eager:
+        waiting = take_waiting(room=MAX_MESSAGES - len(messages))
+        if waiting.taken:
+            stored = _store_with_waiting(messages, waiting)
+            if stored is not None:
+                return stored
     try:
-        stored, unstorable = services.messages_store(messages=messages)
+        return _store(messages, tasks=1)
     except DatabaseError as error:
-        try:
-            if self.request.retries < MAX_RETRIES:
-                metrics.PERSISTENCE_RETRIES.inc()
-            raise self.retry(exc=error, countdown=min(2**self.request.retries, 60))
-        except MaxRetriesExceededError:
-            logger.error("dead-lettering %d messages after %d retries: %r", len(messages), MAX_RETRIES, error)
-            metrics.DEAD_LETTERED.labels("retries_exhausted").inc(len(messages))
-            raise Reject(str(error), requeue=False) from error
+        _retry_or_dead_letter(self, messages, error)
+
+
+def _store_with_waiting(messages: list[MessagePayload], waiting: Waiting) -> int | None:
+    """Store this task's messages and the waiting tasks' in one transaction; None if the database refused
+    them: the waiting tasks go back to the queue, each retried on its own, so that one message the database
+    refuses cannot take others' retries with it."""
+    try:
+        with logcontext.bound(traces={**(logcontext.get("traces") or {}), **waiting.traces}):
+            stored = _store(unique(messages + waiting.messages), tasks=1 + len(waiting.taken))
+    except DatabaseError as error:
+        logger.warning("storing %d waiting tasks with this one failed: %r", len(waiting.taken), error)
+        waiting.give_back()
+        return None
+    except BaseException:
+        waiting.give_back()
+        raise
+    waiting.acknowledge()
+    return stored
+
+
+def _retry_or_dead_letter(task: Any, messages: list[MessagePayload], error: DatabaseError) -> NoReturn:
+    """Retry this task's own messages with backoff; past MAX_RETRIES, reject them to the dead-letter queue."""
+    try:
+        if task.request.retries < MAX_RETRIES:
+            metrics.PERSISTENCE_RETRIES.inc()
+        raise task.retry(exc=error, countdown=min(2**task.request.retries, 60))
+    except MaxRetriesExceededError:
+        logger.error("dead-lettering %d messages after %d retries: %r", len(messages), MAX_RETRIES, error)
+        metrics.DEAD_LETTERED.labels("retries_exhausted").inc(len(messages))
+        raise Reject(str(error), requeue=False) from error
+
+
+def _store(messages: list[MessagePayload], *, tasks: int) -> int:
+    stored, unstorable = services.messages_store(messages=messages)
     if unstorable:
         logger.error(
             "dead-lettering %d unstorable messages: %s", len(unstorable), [m["id"] for m in unstorable]
@@ -51,11 +86,17 @@ def persist_messages_task(self: Any, messages: list[MessagePayload]) -> int:
         extra={
             "batch_size": len(messages),
             "stored": stored,
+            "tasks": tasks,
             "message_ids": [m["id"] for m in messages],
             "traces": [traces[m["id"]] for m in messages if m["id"] in traces],
         },
     )
     return stored
+
+
+def unique(messages: list[MessagePayload]) -> list[MessagePayload]:
+    """One of each message (a task redelivered while another held its copy brings it twice)."""
+    return list({m["id"]: m for m in messages}.values())
 
 
 @shared_task(acks_late=True)

@@ -86,6 +86,7 @@ class WorkerProcess:
         )
         self.ready = threading.Event()
         self.busy = 0  # tasks received and not yet finished
+        self.finished = 0  # tasks run to an outcome
         self.changed = threading.Condition()
         threading.Thread(target=self._follow_log, daemon=True).start()
 
@@ -99,6 +100,7 @@ class WorkerProcess:
                     self.busy += 1
                 elif any(outcome in line for outcome in ("] succeeded", "] raised", "] retry", "] rejected")):
                     self.busy -= 1
+                    self.finished += 1
                 self.changed.notify_all()
 
     def wait_idle(self, timeout: float = 30) -> None:

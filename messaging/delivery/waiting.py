@@ -1,0 +1,133 @@
+"""Consumer-side batching: a running persistence task also stores the tasks waiting behind it.
+
+Web workers publish one task per event loop and broker confirm (messaging.delivery.publisher): at low rates
+one message each, and at W workers W times as many tasks. Celery spends ~2.8 ms of CPU per task whatever its
+size (docs/benchmarks.md), so once tasks queue faster than the pool stores them, the backlog grows on
+Celery's cost, not on PostgreSQL's. Here a task, before storing, takes what waits on the persistence queue
+(basic.get, unacknowledged) and stores those messages with its own in one transaction. It acknowledges them
+once stored, or gives them back to the queue (each is retried on its own) if the store failed. A pool
+process that dies holding them leaves them unacknowledged, so RabbitMQ redelivers them, and storing is
+idempotent. With nothing waiting, a task pays one basic.get."""
+
+import contextlib
+import functools
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import current_app
+from kombu import Connection, Message
+
+from core import logcontext
+from messaging.delivery.persistence import PERSIST_MESSAGES_TASK, persistence_queue
+from messaging.events import MessagePayload
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGES = 500  # one transaction's worth, as the publisher's MAX_BATCH
+# After a batch was given back, this process takes none for a while: while the database refuses writes, tasks
+# would otherwise hand each other's messages back and forth.
+PAUSE_AFTER_GIVING_BACK_SECONDS = 10.0
+
+
+@dataclass
+class Waiting:
+    """Tasks taken off the queue, unacknowledged: their messages and those messages' traces."""
+
+    messages: list[MessagePayload] = field(default_factory=list)
+    traces: dict[str, str] = field(default_factory=dict)
+    taken: list[Message] = field(default_factory=list)
+
+    def acknowledge(self) -> None:
+        """Their messages are stored: remove the tasks from the queue."""
+        self._settle(lambda message: message.ack())
+
+    def give_back(self) -> None:
+        """Their messages were not stored: back to the queue, each to run as its own task."""
+        self._settle(lambda message: message.reject(requeue=True))
+        _Connection.pause(PAUSE_AFTER_GIVING_BACK_SECONDS)
+
+    def _settle(self, settle: Any) -> None:
+        # A connection lost meanwhile has already given them back (a stored batch comes again: idempotent).
+        with contextlib.suppress(*_Connection.errors()):
+            for message in self.taken:
+                settle(message)
+        self.taken = []
+
+
+def take_waiting(*, room: int) -> Waiting:
+    """Persistence tasks waiting on the queue, whole, with at most `room` messages in all."""
+    waiting = Waiting()
+    if _Connection.paused():
+        return waiting
+    try:
+        queue = persistence_queue().bind(_Connection.channel())
+        while len(waiting.messages) < room:
+            message = queue.get(no_ack=False, accept=["json"])
+            if message is None:
+                break
+            messages = _persisted_messages(message)
+            if messages is None or len(waiting.messages) + len(messages) > room:
+                message.reject(requeue=True)  # another task's turn
+                break
+            waiting.taken.append(message)
+            waiting.messages += messages
+            waiting.traces.update(_traces_of(message))
+    except _Connection.errors() as error:
+        logger.warning("could not take waiting persistence tasks: %r", error)
+        _Connection.forget()
+    return waiting
+
+
+def _persisted_messages(message: Message) -> list[MessagePayload] | None:
+    """The messages of a persistence task (protocol 2: [args, kwargs, embed]), or None for anything else."""
+    if message.headers.get("task") != PERSIST_MESSAGES_TASK:
+        return None
+    args, _kwargs, _embed = message.decode()
+    messages: list[MessagePayload] = args[0]
+    return messages
+
+
+def _traces_of(message: Message) -> dict[str, str]:
+    traces = message.headers.get(logcontext.TRACES_HEADER)
+    return traces if isinstance(traces, dict) else {}
+
+
+class _Connection:
+    """This process's connection for taking tasks (a prefork pool process opens its own after the fork), and
+    whether it takes any now."""
+
+    _connection: Connection | None = None
+    _pid = 0
+    _resume_at = 0.0
+
+    @classmethod
+    def pause(cls, seconds: float) -> None:
+        cls._resume_at = time.monotonic() + seconds
+
+    @classmethod
+    def paused(cls) -> bool:
+        return time.monotonic() < cls._resume_at
+
+    @classmethod
+    def channel(cls) -> Any:
+        if cls._connection is None or cls._pid != os.getpid():
+            # No heartbeats: nothing would send them between tasks. A connection the broker dropped fails
+            # its next basic.get and is opened again for the task after.
+            cls._connection, cls._pid = current_app.connection_for_read(heartbeat=0), os.getpid()
+        return cls._connection.default_channel
+
+    @classmethod
+    def forget(cls) -> None:
+        if cls._connection is not None:
+            with contextlib.suppress(*cls.errors()):
+                cls._connection.release()
+        cls._connection = None
+
+    @staticmethod
+    @functools.cache
+    def errors() -> tuple[type[BaseException], ...]:
+        transport = current_app.connection_for_read().transport
+        return (*transport.connection_errors, *transport.channel_errors)
