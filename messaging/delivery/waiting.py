@@ -13,7 +13,9 @@ import contextlib
 import functools
 import logging
 import os
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,29 +43,34 @@ class Waiting:
     taken: list[Message] = field(default_factory=list)
 
     def acknowledge(self) -> None:
-        """Their messages are stored: remove the tasks from the queue."""
-        self._settle(lambda message: message.ack())
+        """Their messages are stored: remove the tasks from the queue, with one ack for all (this channel
+        holds no other unacknowledged message)."""
+        self._settle(lambda: self.taken[-1].ack(multiple=True))
 
     def give_back(self) -> None:
         """Their messages were not stored: back to the queue, each to run as its own task."""
-        self._settle(lambda message: message.reject(requeue=True))
-        _Connection.pause(PAUSE_AFTER_GIVING_BACK_SECONDS)
+        self._settle(self._reject_each)
+        _taker.pause(PAUSE_AFTER_GIVING_BACK_SECONDS)
 
-    def _settle(self, settle: Any) -> None:
+    def _reject_each(self) -> None:
+        for message in self.taken:
+            message.reject(requeue=True)
+
+    def _settle(self, settle: Callable[[], None]) -> None:
         # A connection lost meanwhile has already given them back (a stored batch comes again: idempotent).
-        with contextlib.suppress(*_Connection.errors()):
-            for message in self.taken:
-                settle(message)
+        if self.taken:
+            with contextlib.suppress(*_broker_errors()):
+                settle()
         self.taken = []
 
 
 def take_waiting(*, room: int) -> Waiting:
     """Persistence tasks waiting on the queue, whole, with at most `room` messages in all."""
     waiting = Waiting()
-    if _Connection.paused():
+    if _taker.paused():
         return waiting
     try:
-        queue = persistence_queue().bind(_Connection.channel())
+        queue = persistence_queue().bind(_taker.channel())
         while len(waiting.messages) < room:
             message = queue.get(no_ack=False, accept=["json"])
             if message is None:
@@ -75,9 +82,9 @@ def take_waiting(*, room: int) -> Waiting:
             waiting.taken.append(message)
             waiting.messages += messages
             waiting.traces.update(_traces_of(message))
-    except _Connection.errors() as error:
+    except _broker_errors() as error:
         logger.warning("could not take waiting persistence tasks: %r", error)
-        _Connection.forget()
+        _taker.forget()
     return waiting
 
 
@@ -95,39 +102,39 @@ def _traces_of(message: Message) -> dict[str, str]:
     return traces if isinstance(traces, dict) else {}
 
 
-class _Connection:
-    """This process's connection for taking tasks (a prefork pool process opens its own after the fork), and
-    whether it takes any now."""
+class _Taker(threading.local):
+    """Each pool process's (or pool thread's) own connection for taking tasks, opened after the fork, and
+    whether it takes any now. One task at a time uses it, so its channel holds only that task's messages."""
 
-    _connection: Connection | None = None
-    _pid = 0
-    _resume_at = 0.0
+    def __init__(self) -> None:
+        self.connection: Connection | None = None
+        self.pid = 0
+        self.resume_at = 0.0
 
-    @classmethod
-    def pause(cls, seconds: float) -> None:
-        cls._resume_at = time.monotonic() + seconds
+    def pause(self, seconds: float) -> None:
+        self.resume_at = time.monotonic() + seconds
 
-    @classmethod
-    def paused(cls) -> bool:
-        return time.monotonic() < cls._resume_at
+    def paused(self) -> bool:
+        return time.monotonic() < self.resume_at
 
-    @classmethod
-    def channel(cls) -> Any:
-        if cls._connection is None or cls._pid != os.getpid():
+    def channel(self) -> Any:
+        if self.connection is None or self.pid != os.getpid():
             # No heartbeats: nothing would send them between tasks. A connection the broker dropped fails
             # its next basic.get and is opened again for the task after.
-            cls._connection, cls._pid = current_app.connection_for_read(heartbeat=0), os.getpid()
-        return cls._connection.default_channel
+            self.connection, self.pid = current_app.connection_for_read(heartbeat=0), os.getpid()
+        return self.connection.default_channel
 
-    @classmethod
-    def forget(cls) -> None:
-        if cls._connection is not None:
-            with contextlib.suppress(*cls.errors()):
-                cls._connection.release()
-        cls._connection = None
+    def forget(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(*_broker_errors()):
+                self.connection.release()
+        self.connection = None
 
-    @staticmethod
-    @functools.cache
-    def errors() -> tuple[type[BaseException], ...]:
-        transport = current_app.connection_for_read().transport
-        return (*transport.connection_errors, *transport.channel_errors)
+
+@functools.cache
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    transport = current_app.connection_for_read().transport
+    return (*transport.connection_errors, *transport.channel_errors)
+
+
+_taker = _Taker()

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _taking_not_paused(monkeypatch):
     """A test that gives tasks back pauses this process's taking (PAUSE_AFTER_GIVING_BACK_SECONDS): not the
     next test's; and what a failed test left unacknowledged goes back to the queue, to be purged."""
-    monkeypatch.setattr(waiting._Connection, "_resume_at", 0.0)
+    monkeypatch.setattr(waiting._taker, "resume_at", 0.0)
     yield
-    waiting._Connection.forget()
+    waiting._taker.forget()
 
 
 def queue_tasks(team, sender, seqs, **fields) -> list[MessagePayload]:
@@ -73,7 +73,7 @@ def test_tasks_taken_are_acknowledged_only_once_settled(ada, team):
     assert queued_for_persistence() == 3
 
     # acknowledged, they are gone
-    waiting._Connection._resume_at = 0.0  # (the give-back paused taking)
+    waiting._taker.resume_at = 0.0  # (the give-back paused taking)
     taken = waiting.take_waiting(room=10)
     assert len(taken.messages) == 3
     taken.acknowledge()
@@ -95,7 +95,7 @@ def test_a_message_the_database_refuses_takes_no_waiting_task_with_it(ada, team)
     assert queued_for_persistence() == 3
 
     # and a healthy task is stored whatever waits behind it
-    waiting._Connection._resume_at = 0.0
+    waiting._taker.resume_at = 0.0
     persist_messages_task.apply_async(args=([refused],))
     own = acknowledged_payload(team, ada, seq=5)
     persist_messages_task.run([own])
