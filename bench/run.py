@@ -48,6 +48,7 @@ from bench.servers import (
     log,
     parley_source,
     prepare_services,
+    release_services,
 )
 
 RESULTS = ROOT / "bench" / "results"
@@ -456,6 +457,8 @@ class Bench:
             except Exception as error:  # one W's failure must not lose the other's figures
                 log(f"W={workers} failed: {error!r}")
                 failures[f"W{workers}"] = repr(error)
+        if not a.no_fresh:  # --no-fresh keeps it for the next run
+            release_services()
         return {
             "meta": {**_meta(time.monotonic() - self.started), "failures": failures},
             "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()},

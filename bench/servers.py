@@ -83,6 +83,11 @@ def prepare_services(fresh: bool) -> None:
         redis.Redis(host="127.0.0.1", port=REDIS_PORT, db=db).flushdb()
 
 
+def release_services() -> None:
+    """Delete the bench's vhost: its ~30 quorum queues slow every later RabbitMQ start (docs/scaling.md)."""
+    _run(["rabbitmqctl", "delete_vhost", VHOST], check=False)
+
+
 class BenchRedis:
     """A private redis-server for the run (no persistence), or nothing when the shared one is used."""
 
