@@ -47,7 +47,7 @@ def _store_with_waiting(messages: list[MessagePayload], waiting: Waiting) -> int
     refuses cannot take others' retries with it."""
     try:
         with logcontext.bound(traces={**(logcontext.get("traces") or {}), **waiting.traces}):
-            stored = _store(unique(messages + waiting.messages), tasks=1 + len(waiting.taken))
+            stored = _store(_unique(messages + waiting.messages), tasks=1 + len(waiting.taken))
     except DatabaseError as error:
         logger.warning("storing %d waiting tasks with this one failed: %r", len(waiting.taken), error)
         waiting.give_back()
@@ -94,7 +94,7 @@ def _store(messages: list[MessagePayload], *, tasks: int) -> int:
     return stored
 
 
-def unique(messages: list[MessagePayload]) -> list[MessagePayload]:
+def _unique(messages: list[MessagePayload]) -> list[MessagePayload]:
     """One of each message (a task redelivered while another held its copy brings it twice)."""
     return list({m["id"]: m for m in messages}.values())
 

@@ -116,7 +116,11 @@ def _daphne_server() -> Any | None:
 
     servers = [obj for obj in gc.get_objects() if isinstance(obj, Server)]
     if len(servers) != 1:
-        logger.warning("found %d Daphne servers: sockets are closed through ASGI", len(servers))
+        logger.warning(
+            "found %d Daphne servers: sockets are closed through ASGI, and a too-slow client is dropped "
+            "after autobahn's 1 s close-handshake timeout",
+            len(servers),
+        )
         return None
     return servers[0]
 
