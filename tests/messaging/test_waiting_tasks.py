@@ -68,9 +68,9 @@ def test_tasks_taken_are_acknowledged_only_once_settled(ada, team):
     assert [m["seq"] for m in taken.messages] == [1, 2]
     assert queued_for_persistence() == 1
 
-    # given back, they are queued again
+    # given back, they are queued again (a reject is not confirmed: the broker requeues them soon after)
     taken.give_back()
-    assert queued_for_persistence() == 3
+    wait_until(lambda: queued_for_persistence() == 3, "the given-back tasks to be queued again")
 
     # acknowledged, they are gone
     waiting._taker.resume_at = 0.0  # (the give-back paused taking)
@@ -92,7 +92,7 @@ def test_a_message_the_database_refuses_takes_no_waiting_task_with_it(ada, team)
 
     # then: nothing was stored, and the healthy tasks are back on the queue, to run on their own
     assert stored_ids() == set()
-    assert queued_for_persistence() == 3
+    wait_until(lambda: queued_for_persistence() == 3, "the healthy tasks to be queued again")
 
     # and a healthy task is stored whatever waits behind it
     waiting._taker.resume_at = 0.0
@@ -101,4 +101,4 @@ def test_a_message_the_database_refuses_takes_no_waiting_task_with_it(ada, team)
     persist_messages_task.run([own])
     assert uuid.UUID(own["id"]) in stored_ids()
     assert uuid.UUID(refused["id"]) not in stored_ids()
-    assert queued_for_persistence() == 4
+    wait_until(lambda: queued_for_persistence() == 4, "the waiting tasks to be queued again")
