@@ -76,11 +76,14 @@ class Broadcast:
 
     def encode(self) -> bytes:
         """A JSON header line, then the already-serialised text as is (never serialised twice)."""
+        return self.header_line() + self.text.encode()
+
+    def header_line(self) -> bytes:
         header: dict[str, Any] = {
             k: v for k in _HEADER_FIELDS if (v := getattr(self, k)) not in (None, False, 0, "")
         }
         header["kind"] = self.kind.value
-        return json.dumps(header, separators=(",", ":")).encode() + b"\n" + self.text.encode()
+        return json.dumps(header, separators=(",", ":")).encode() + b"\n"
 
     @classmethod
     def decode(cls, data: bytes) -> Broadcast:
@@ -92,21 +95,11 @@ class Broadcast:
 _HEADER_FIELDS = ("conversation", "seq", "exclude_user", "added", "code", "sent_at", "session")
 
 
-class CanPublish(Protocol):
-    """A Redis pipeline, synchronous or asyncio."""
-
-    def publish(self, channel: str, message: bytes) -> Any: ...
-
-    def spublish(self, shard_channel: str, message: bytes) -> Any: ...
-
-
-def queue_publish(pipe: CanPublish, channel: str, broadcast: Broadcast) -> None:
-    """Add a broadcast's PUBLISH (SPUBLISH on a cluster) to a pipeline that carries other commands (the
-    journal's commit): the hub's wire format stays the hub's."""
-    if cluster_enabled():
-        pipe.spublish(channel, broadcast.encode())
-    else:
-        pipe.publish(channel, broadcast.encode())
+def script_publish_arguments(channel: str, broadcast: Broadcast) -> list[str | bytes]:
+    """What a Lua script that also logs the broadcast's text needs to publish it: the command (SPUBLISH on a
+    cluster), the channel and the header line, to which the script appends the text it was given anyway
+    (`redis.call(command, channel, header .. text)`): the hub's wire format stays the hub's."""
+    return ["SPUBLISH" if cluster_enabled() else "PUBLISH", channel, broadcast.header_line()]
 
 
 class Listener(Protocol):

@@ -17,15 +17,15 @@ from messaging.delivery.journal import (
     allocate_stored_seq,
     counter_checked,
     counter_keys,
+    eval_log,
     idem_key,
     initialise_lost_counter,
-    log_event,
     log_key,
     seq_key,
 )
 from messaging.models import Conversation
 from realtime import fanout
-from realtime.hub import Broadcast, BroadcastKind, queue_publish
+from realtime.hub import Broadcast, BroadcastKind
 
 # Returns the next seq, or nothing when the conversation's counter must first be initialised.
 ALLOCATE_SCRIPT = """
@@ -72,10 +72,7 @@ def publish_event(conversation_id: int, seq: int, text: str, *, exclude_user: in
     if not redis_enabled():
         async_to_sync(fanout.publish)(channel, broadcast)
         return
-    pipe = get_redis().pipeline(transaction=False)
-    log_event(pipe, conversation_id, seq, text)
-    queue_publish(pipe, channel, broadcast)
-    pipe.execute()
+    eval_log(get_redis(), conversation_id, seq, text, publish=(channel, broadcast))
 
 
 def rewrite_logged(

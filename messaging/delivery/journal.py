@@ -33,7 +33,7 @@ from messaging.delivery.coalesce import Coalescer
 from messaging.events import MessagePayload
 from messaging.models import Conversation
 from realtime.frames import to_json
-from realtime.hub import Broadcast, get_hub, queue_publish
+from realtime.hub import Broadcast, get_hub, script_publish_arguments
 from realtime.stream import REPLAY_PAGE, Replay
 
 LOG_SIZE = 1000  # events kept per conversation for replay; older ones are replayed from the database
@@ -159,6 +159,18 @@ redis.call('SET', KEYS[2], string.match(redis.call('INFO', 'replication'), 'mast
 if KEYS[3] then redis.call('SET', KEYS[3], 1, 'EX', ARGV[2], 'NX') end
 """
 
+# Logs an event's frame (ARGV[2]) at its seq (ARGV[1]) in its conversation's recent log (KEYS[1]), keeping
+# the newest entries (ARGV[3]: the rank below which to trim); with KEYS[2], keeps it as that client_id's
+# message for ARGV[4] seconds; with ARGV[5..7] (realtime.hub.script_publish_arguments), then publishes it.
+# One command where there were four: a worker's CPU goes to each command it packs and each reply it parses
+# far more than Redis's to running them (docs/benchmarks.md), and the frame crosses the wire once.
+LOG_SCRIPT = """
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, ARGV[3])
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4]) end
+if ARGV[5] then redis.call(ARGV[5], ARGV[6], ARGV[7] .. ARGV[2]) end
+"""
+
 RELEASE_SCRIPT = """
 if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
 """
@@ -267,35 +279,31 @@ async def _reserve_batch(requests: list[tuple[list[str], bool]]) -> list[list[An
 
 
 async def _commit_batch(commits: list[Commit]) -> list[None | Exception]:
-    """Every commit's commands in one pipeline, in commit order; a commit fails if one of its commands did."""
+    """Every commit in one pipeline, in commit order."""
     async with get_async_redis().pipeline(transaction=False) as pipe:
-        command_counts = [_queue_commit(pipe, message, then_publish) for message, then_publish in commits]
-        replies = iter(await pipe.execute(raise_on_error=False))
-    outcomes: list[None | Exception] = []
-    for count in command_counts:
-        own = [next(replies) for _ in range(count)]
-        outcomes.append(next((reply for reply in own if isinstance(reply, Exception)), None))
-    return outcomes
+        for message, then_publish in commits:
+            _queue_commit(pipe, message, then_publish)
+        return cast(list[None | Exception], await pipe.execute(raise_on_error=False))
 
 
-def _queue_commit(pipe: Pipeline, message: MessagePayload, then_publish: Published | None) -> int:
-    """Queue one commit's commands; returns how many. The log and the idempotency record keep the very text
-    that is broadcast (the message.new frame), serialised once."""
-    queued_before = len(pipe)
+def _queue_commit(pipe: Pipeline, message: MessagePayload, then_publish: Published | None) -> None:
+    """The log and the idempotency record keep the very text that is broadcast (the message.new frame),
+    serialised once."""
     text = then_publish[1].text if then_publish is not None else to_json(events.message_new(message))
-    log_event(pipe, message["conversation"], message["seq"], text)
     idem = idem_key(message["conversation"], message["sender"]["id"], message["client_id"])
-    pipe.set(idem, text, ex=IDEMPOTENCY_TTL_SECONDS)
-    if then_publish is not None:
-        queue_publish(pipe, *then_publish)
-    return len(pipe) - queued_before
+    eval_log(pipe, message["conversation"], message["seq"], text, idem=idem, publish=then_publish)
 
 
-def log_event(pipe: Any, conversation_id: int, seq: int, text: str) -> None:
-    """Queue an event's entry in its conversation's recent log (a sync or an async pipeline)."""
-    log = log_key(conversation_id)
-    pipe.zadd(log, {text: seq})
-    pipe.zremrangebyrank(log, 0, -LOG_SIZE - 1)
+def eval_log(
+    redis: Any, conversation_id: int, seq: int, text: str, *, idem: str = "", publish: Published | None = None
+) -> Any:
+    """Log an event's frame in its conversation's recent log, then (optionally) keep it as the idempotency
+    record `idem` and publish `publish`, whose broadcast carries `text` (LOG_SCRIPT): run on a synchronous
+    client, or queued on a pipeline."""
+    keys = [log_key(conversation_id), *([idem] if idem else [])]
+    published = script_publish_arguments(*publish) if publish is not None else []
+    arguments = [seq, text, -LOG_SIZE - 1, IDEMPOTENCY_TTL_SECONDS, *published]
+    return redis.eval(LOG_SCRIPT, len(keys), *keys, *arguments)
 
 
 def initialise_lost_counter(conversation_id: int) -> None:
