@@ -15,7 +15,9 @@ each message before acknowledging it, so the database serves."""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -176,15 +178,16 @@ if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
 """
 
 
-Commit = tuple[MessagePayload, Published | None]
+# Queues one command on a pipeline: a request to the journal's shared round trips.
+QueueCommand = Callable[[Pipeline], object]
 
 
 class RedisJournal:
-    """One per event loop: concurrent sends share their Redis round trips (messaging.delivery.coalesce)."""
+    """One per event loop: concurrent sends share their Redis round trips (messaging.delivery.coalesce),
+    reserves and commits alike — while one pipeline is in flight, both queue for the next."""
 
     def __init__(self) -> None:
-        self._reserves: Coalescer[tuple[list[str], bool], list[Any]] = Coalescer(_reserve_batch)
-        self._commits: Coalescer[Commit, None] = Coalescer(_commit_batch)
+        self._round_trips: Coalescer[QueueCommand, Any] = Coalescer(_run_in_one_pipeline)
 
     async def reserve(
         self, *, sender_id: int, client_id: UUID, conversation_id: int, checked_storage: bool = False
@@ -196,10 +199,15 @@ class RedisJournal:
             recovering_key(conversation_id),
             *counter_keys(conversation_id)[1:],
         ]
-        result = await self._reserves.submit((keys, not checked_storage))
+        script, check_recovery = counter_checked(RESERVE_SCRIPT, seq=2), "0" if checked_storage else "1"
+
+        def queue_reserve(pipe: Pipeline) -> object:
+            return pipe.eval(script, len(keys), *keys, PENDING_TTL_SECONDS, check_recovery)
+
+        result = await self._round_trips.submit(queue_reserve)
         if result[0] == 3:
             await database_sync_to_async(initialise_lost_counter)(conversation_id)
-            result = await self._reserves.submit((keys, not checked_storage))
+            result = await self._round_trips.submit(queue_reserve)
         outcome = result[0]
         if outcome == 0:
             return Reservation(existing=message_of(result[1]))
@@ -216,7 +224,8 @@ class RedisJournal:
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None:
         """Log the message for replay, remember it for its client_id, then publish `then_publish` (the
         hub's PUBLISH), in that order, so a socket that hears of the message can already replay it."""
-        await self._commits.submit((message, then_publish))
+        queue_commit = functools.partial(_queue_commit, message=message, publish=then_publish)
+        await self._round_trips.submit(queue_commit)
 
     async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:
         await get_async_redis().eval(RELEASE_SCRIPT, 1, idem_key(conversation_id, sender_id, client_id))
@@ -270,28 +279,20 @@ def _text(entry: bytes | str) -> str:
     return entry.decode() if isinstance(entry, bytes) else entry
 
 
-async def _reserve_batch(requests: list[tuple[list[str], bool]]) -> list[list[Any] | Exception]:
-    script = counter_checked(RESERVE_SCRIPT, seq=2)
+async def _run_in_one_pipeline(requests: list[QueueCommand]) -> list[Any]:
+    """Every request's command in one pipeline, in order; each gets its reply, or the error it failed with."""
     async with get_async_redis().pipeline(transaction=False) as pipe:
-        for keys, check_recovery in requests:
-            pipe.eval(script, len(keys), *keys, PENDING_TTL_SECONDS, "1" if check_recovery else "0")
+        for queue_command in requests:
+            queue_command(pipe)
         return await pipe.execute(raise_on_error=False)
 
 
-async def _commit_batch(commits: list[Commit]) -> list[None | Exception]:
-    """Every commit in one pipeline, in commit order."""
-    async with get_async_redis().pipeline(transaction=False) as pipe:
-        for message, then_publish in commits:
-            _queue_commit(pipe, message, then_publish)
-        return cast(list[None | Exception], await pipe.execute(raise_on_error=False))
-
-
-def _queue_commit(pipe: Pipeline, message: MessagePayload, then_publish: Published | None) -> None:
+def _queue_commit(pipe: Pipeline, *, message: MessagePayload, publish: Published | None) -> object:
     """The log and the idempotency record keep the very text that is broadcast (the message.new frame),
     serialised once."""
-    text = then_publish[1].text if then_publish is not None else to_json(events.message_new(message))
+    text = publish[1].text if publish is not None else to_json(events.message_new(message))
     idem = idem_key(message["conversation"], message["sender"]["id"], message["client_id"])
-    eval_log(pipe, message["conversation"], message["seq"], text, idem=idem, publish=then_publish)
+    return eval_log(pipe, message["conversation"], message["seq"], text, idem=idem, publish=publish)
 
 
 def eval_log(

@@ -166,3 +166,30 @@ async def test_concurrent_commits_are_each_replayable_and_broadcast_in_commit_or
 
 def frame_of(message) -> str:
     return to_json(events.message_new(message))
+
+
+@with_database
+async def test_reserves_and_commits_made_at_once_each_get_their_own_outcome_in_order(ada, team):
+    journal = get_journal()
+    client_ids = [uuid.uuid4() for _ in range(3)]
+    reserved = [
+        await journal.reserve(sender_id=ada.pk, client_id=client_id, conversation_id=team.pk)
+        for client_id in client_ids[:2]
+    ]
+    earlier, sent = (
+        message(team.pk, r.seq or 0, ada.pk, client_id)
+        for r, client_id in zip(reserved, client_ids, strict=False)
+    )
+
+    # when: two messages are committed while the second one's client retries it and sends the next, at once
+    _, _, retry, new = await asyncio.gather(
+        journal.commit(earlier),
+        journal.commit(sent),
+        journal.reserve(sender_id=ada.pk, client_id=client_ids[1], conversation_id=team.pk),
+        journal.reserve(sender_id=ada.pk, client_id=client_ids[2], conversation_id=team.pk),
+    )
+
+    # then: the retry, made after the commit, gets the committed message (not "still being sent"), and the
+    # new send the next seq
+    assert retry.existing == sent
+    assert new.seq == sent["seq"] + 1
