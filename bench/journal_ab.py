@@ -1,0 +1,151 @@
+"""A web worker's CPU per send in the journal's Redis path, for two versions of Parley, interleaved round by
+round (A first in even rounds, B first in odd ones) so that whatever else the machine does weighs on both.
+
+    .venv/bin/python -m bench.journal_ab --base HEAD~1 [--ref ''] [--rounds 4] [--concurrency 50] \
+        [--sends 10000]
+
+Each version (`--ref ''` is the work tree; otherwise a `git archive` export of the ref) runs in its own Python
+process against the bench's private Redis: `--concurrency` sends at a time, each a reserve and then a commit
+with its `message.new` broadcast, as messaging.delivery.send does between the socket frame and the ack's
+fan-out (without the broker publish in between, which is not the journal's), over 50 conversations. The
+process's CPU time over `--sends` sends, after a warm-up, divided by the sends: µs of CPU per send, medians
+over the rounds, and the ratio of the two."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+CONVERSATIONS = 50
+REDIS_DB = 13
+
+
+def child(concurrency: int, sends: int) -> None:
+    """Runs inside the measured tree (its modules first on PYTHONPATH); prints one JSON line."""
+    import django
+
+    django.setup()
+    import redis
+    import uvloop
+
+    from messaging import events
+    from messaging.delivery.journal import get_journal, seq_key
+    from realtime import fanout
+
+    async def one_send(conversation: int) -> None:
+        journal, client_id = get_journal(), uuid.uuid4()
+        reservation = await journal.reserve(sender_id=1, client_id=client_id, conversation_id=conversation)
+        message: Any = {
+            "id": str(uuid.uuid4()), "conversation": conversation, "seq": reservation.seq,
+            "sender": {"id": 1, "username": "ada"}, "body": "x" * 100, "client_id": str(client_id),
+            "created_at": "2026-12-03T14:00:00Z",
+        }  # fmt: skip
+        announcement = fanout.conversation_event(
+            conversation, events.message_new(message), seq=message["seq"]
+        )
+        await journal.commit(message, then_publish=announcement)
+
+    async def run(count: int) -> None:
+        left = count
+
+        async def sender() -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                await one_send(1 + left % CONVERSATIONS)
+
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    client.flushdb()
+    for conversation in range(1, CONVERSATIONS + 1):
+        client.set(seq_key(conversation), 0)
+    uvloop.run(run(500))  # warm-up: connections, code paths
+    cpu, wall = time.process_time(), time.perf_counter()
+    uvloop.run(run(sends))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    client.flushdb()
+    print(json.dumps({"cpu_us_per_send": 1e6 * cpu / sends, "sends_per_s": sends / wall}))
+
+
+def measure(tree: Path, redis_url: str, args: argparse.Namespace) -> dict[str, float]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
+        "DJANGO_SECRET_KEY": "journal-ab-not-secret",
+        "PARLEY_DATA_DIR": str(tree / ".journal-ab-data"),
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    # -P: not this directory first on sys.path (bench/profile.py would shadow the standard library's).
+    command = [sys.executable, "-P", __file__, "--child", "--concurrency", str(args.concurrency),
+               "--sends", str(args.sends)]  # fmt: skip
+    output = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=True).stdout
+    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def export(ref: str, into: Path) -> Path:
+    from bench.servers import ROOT
+
+    if not ref:
+        return ROOT
+    subprocess.run(["rm", "-rf", str(into)], check=True)
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--base", default="HEAD~1", help="version A (a git ref)")
+    parser.add_argument("--ref", default="", help="version B: a git ref, or '' for the work tree")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--sends", type=int, default=10_000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.concurrency, args.sends)
+        return
+
+    from bench.servers import BENCH_DIR, REDIS_PORT, BenchRedis, log
+
+    trees = {
+        "A": export(args.base, BENCH_DIR / "journal-ab-a"),
+        "B": export(args.ref, BENCH_DIR / "journal-ab-b"),
+    }
+    redis = BenchRedis()
+    redis.up()
+    results: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
+    try:
+        for round_number in range(args.rounds):
+            for name in ("A", "B") if round_number % 2 == 0 else ("B", "A"):
+                result = measure(trees[name], f"redis://127.0.0.1:{REDIS_PORT}/{REDIS_DB}", args)
+                results[name].append(result)
+                log(f"round {round_number + 1} {name}: {result['cpu_us_per_send']:.1f} µs CPU per send, "
+                    f"{result['sends_per_s']:.0f} sends/s")  # fmt: skip
+    finally:
+        redis.down()
+    medians = {name: statistics.median(r["cpu_us_per_send"] for r in runs) for name, runs in results.items()}
+    print(f"A ({args.base}): {medians['A']:.1f} µs CPU per send; B ({args.ref or 'work tree'}): "
+          f"{medians['B']:.1f} µs; B/A {medians['B'] / medians['A']:.2f}× "
+          f"(medians of {args.rounds} rounds, concurrency {args.concurrency}, "
+          f"{args.sends} sends each)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
