@@ -29,8 +29,10 @@ class Conversation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    # Highest seq stored; the embedded mode also allocates seqs from it.
+    # Highest seq stored (a message or an event): where a client that loads the conversation starts its sync.
     last_seq = models.BigIntegerField(default=0)
+    # The embedded mode's counter (full-stack counts in Redis): the highest seq handed out, stored or not yet.
+    seq_counter = models.BigIntegerField(default=0, editable=False)
     retention_days = models.PositiveIntegerField(
         null=True,
         blank=True,

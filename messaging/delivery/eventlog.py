@@ -102,4 +102,4 @@ def initialise_counter(conversation_id: int) -> None:
 def newest_seq(conversation: Conversation) -> int:
     """The highest seq given out in a conversation so far (its event may still be in flight)."""
     counter = get_redis().get(seq_key(conversation.pk)) if redis_enabled() else None
-    return max(int(counter or 0), conversation.last_seq)
+    return max(int(counter or 0), conversation.last_seq, conversation.seq_counter)

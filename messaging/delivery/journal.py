@@ -25,6 +25,7 @@ from uuid import UUID
 from channels.db import database_sync_to_async
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from redis.asyncio.client import Pipeline
 
 from core.per_loop import PerLoop
@@ -370,10 +371,13 @@ class DatabaseJournal:
 
 
 def allocate_stored_seq(conversation_id: int) -> int:
-    """Embedded mode's counter: the conversation's row."""
+    """Embedded mode's counter: the conversation's row. It is not `last_seq`, which moves only once the seq's
+    message or event is stored: a client that loaded the conversation in between would start its sync past
+    a message still on its way, and skip it when it came."""
     with transaction.atomic():
-        Conversation.objects.filter(pk=conversation_id).update(last_seq=F("last_seq") + 1)
-        return Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation_id)
+        next_seq = Greatest(F("seq_counter"), F("last_seq")) + 1
+        Conversation.objects.filter(pk=conversation_id).update(seq_counter=next_seq)
+        return Conversation.objects.values_list("seq_counter", flat=True).get(pk=conversation_id)
 
 
 _database_journal = DatabaseJournal()
