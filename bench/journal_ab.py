@@ -95,18 +95,6 @@ def measure(tree: Path, redis_url: str, args: argparse.Namespace) -> dict[str, f
     return result
 
 
-def export(ref: str, into: Path) -> Path:
-    from bench.servers import ROOT
-
-    if not ref:
-        return ROOT
-    subprocess.run(["rm", "-rf", str(into)], check=True)
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -122,11 +110,11 @@ def main() -> None:
         child(args.concurrency, args.sends)
         return
 
-    from bench.servers import BENCH_DIR, REDIS_PORT, BenchRedis, log
+    from bench.servers import BENCH_DIR, REDIS_PORT, BenchRedis, log, parley_source
 
     trees = {
-        "A": export(args.base, BENCH_DIR / "journal-ab-a"),
-        "B": export(args.ref, BENCH_DIR / "journal-ab-b"),
+        "A": parley_source(args.base, BENCH_DIR / "journal-ab-a"),
+        "B": parley_source(args.ref, BENCH_DIR / "journal-ab-b"),
     }
     redis = BenchRedis()
     redis.up()

@@ -264,12 +264,11 @@ class SocketIO(ProcessServer):
                 "--redis", f"redis://127.0.0.1:{REDIS_PORT}"]  # fmt: skip
 
 
-def parley_source(ref: str) -> Path:
-    """The Parley tree to run: the work tree itself (""), or a clean export of a git ref (e.g. HEAD) — for
-    measuring a known commit while the work tree is mid-edit. Exporting touches no git state."""
+def parley_source(ref: str, src: Path = BENCH_DIR / "src") -> Path:
+    """The Parley tree to run: the work tree itself (""), or a clean export of a git ref (e.g. HEAD) into
+    `src` — for measuring a known commit while the work tree is mid-edit. Exporting touches no git state."""
     if not ref:
         return ROOT
-    src = BENCH_DIR / "src"
     subprocess.run(["rm", "-rf", str(src)], check=True)
     src.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
