@@ -1,11 +1,12 @@
 """The socket's wire format (docs/protocol.md): serialising server frames, and parsing and validating client
 frames. Hand-written rather than DRF serializers: this runs once per frame on the hot path."""
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
+
+import orjson
 
 from core.errors import Refused
 
@@ -14,8 +15,9 @@ PROTOCOL_VERSION = "2"  # what a socket must ask for (`?v=2`, docs/protocol.md)
 
 
 def to_json(payload: Mapping[str, Any]) -> str:
-    """A server frame's text: compact, UTF-8 as is. Done once per broadcast, never per recipient."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    """A server frame's text: compact, UTF-8 as is. Done once per broadcast, never per recipient; orjson
+    takes ~1/5 of the standard library's time for these small objects (docs/benchmarks.md)."""
+    return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 class OutFrame:
@@ -53,8 +55,8 @@ def parse(text: str | None, data: bytes | None) -> dict[str, Any]:
     if len(raw) > MAX_FRAME_BYTES or len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
         raise Refused("too_large", f"Frames are at most {MAX_FRAME_BYTES} bytes.")
     try:
-        frame = json.loads(raw)
-    except (ValueError, RecursionError):  # the decoder recurses per nesting level: any depth is refused
+        frame = orjson.loads(raw)  # refuses what no JSON encoder makes: NaN, lone surrogates, depth > 1024
+    except orjson.JSONDecodeError:
         raise Refused("invalid_json", "The frame is not valid JSON.") from None
     if not isinstance(frame, dict):
         raise Refused("invalid_json", "The frame must be a JSON object.")

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
 import redis.asyncio as aioredis
 from django.conf import settings
 from redis.asyncio.client import PubSub
@@ -83,12 +83,12 @@ class Broadcast:
             k: v for k in _HEADER_FIELDS if (v := getattr(self, k)) not in (None, False, 0, "")
         }
         header["kind"] = self.kind.value
-        return json.dumps(header, separators=(",", ":")).encode() + b"\n"
+        return orjson.dumps(header) + b"\n"
 
     @classmethod
     def decode(cls, data: bytes) -> Broadcast:
         header_line, _, text = data.partition(b"\n")
-        header = json.loads(header_line)
+        header = orjson.loads(header_line)
         return cls(kind=BroadcastKind(header.pop("kind")), text=text.decode(), **header)
 
 
