@@ -5,7 +5,7 @@ With REDIS_CLUSTER_URLS (or a redis+cluster:// REDIS_URL) the clients are redis-
 typed as the single-server ones: every command Parley sends works on both (per-conversation keys share a
 hash tag, `conversation_tag`, so one conversation's scripts and pipelines stay on one slot)."""
 
-from functools import cache
+from functools import cache, partial
 from typing import cast
 from urllib.parse import SplitResult, urlsplit
 
@@ -81,7 +81,7 @@ def get_async_redis() -> aioredis.Redis:
 
 
 def new_async_cluster_client(
-    *, max_connections: int = 100, socket_timeout: float = SOCKET_TIMEOUT_SECONDS
+    *, max_connections: int = 100, socket_timeout: float | None = SOCKET_TIMEOUT_SECONDS
 ) -> aiocluster.RedisCluster:
     nodes = [aiocluster.ClusterNode(host, port) for host, port in cluster_nodes()]
     return aiocluster.RedisCluster(
@@ -99,19 +99,30 @@ def _first_url() -> SplitResult:
     return urlsplit(settings.REDIS_CLUSTER_URLS[0])
 
 
-def _new_async_client() -> aioredis.Redis:
+def get_async_redis_for_round_trips() -> aioredis.Redis:
+    """A client whose replies have no deadline each, for a caller that sets one deadline around a whole round
+    trip (a pipeline of many commands): with a socket timeout, redis-py enters and leaves an asyncio timeout
+    for every reply it reads, about a fifth of a pipeline's client-side time."""
+    return _round_trip_clients.get()
+
+
+def _new_async_client(*, socket_timeout: float | None = SOCKET_TIMEOUT_SECONDS) -> aioredis.Redis:
     if cluster_enabled():
-        return cast(aioredis.Redis, new_async_cluster_client(max_connections=ASYNC_POOL_SIZE))
+        return cast(
+            aioredis.Redis,
+            new_async_cluster_client(max_connections=ASYNC_POOL_SIZE, socket_timeout=socket_timeout),
+        )
     # Blocking: a burst (hundreds of sockets connecting or leaving at once) waits for a free connection
     # instead of failing with MaxConnectionsError, as redis-py's default pool does past its limit.
     pool = aioredis.BlockingConnectionPool.from_url(
         settings.REDIS_URL,
         max_connections=ASYNC_POOL_SIZE,
         timeout=ASYNC_POOL_WAIT_SECONDS,
-        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_timeout=socket_timeout,
         health_check_interval=30,
     )
     return aioredis.Redis(connection_pool=pool)
 
 
 _async_clients = PerLoop(_new_async_client)
+_round_trip_clients = PerLoop(partial(_new_async_client, socket_timeout=None))

@@ -15,6 +15,7 @@ each message before acknowledging it, so the database serves."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from collections.abc import Callable
@@ -29,7 +30,15 @@ from django.db.models.functions import Greatest
 from redis.asyncio.client import Pipeline
 
 from core.per_loop import PerLoop
-from core.redis import cluster_enabled, conversation_tag, get_async_redis, get_redis, redis_enabled
+from core.redis import (
+    SOCKET_TIMEOUT_SECONDS,
+    cluster_enabled,
+    conversation_tag,
+    get_async_redis,
+    get_async_redis_for_round_trips,
+    get_redis,
+    redis_enabled,
+)
 from messaging import events, selectors
 from messaging.delivery.broker import LONGEST_SEND_SECONDS
 from messaging.delivery.coalesce import Coalescer
@@ -281,8 +290,12 @@ def _text(entry: bytes | str) -> str:
 
 
 async def _run_in_one_pipeline(requests: list[QueueCommand]) -> list[Any]:
-    """Every request's command in one pipeline, in order; each gets its reply, or the error it failed with."""
-    async with get_async_redis().pipeline(transaction=False) as pipe:
+    """Every request's command in one pipeline, in order; each gets its reply, or the error it failed with.
+    One deadline for the whole round trip (a late reply drops the connection, as a socket timeout would)."""
+    async with (
+        asyncio.timeout(SOCKET_TIMEOUT_SECONDS),
+        get_async_redis_for_round_trips().pipeline(transaction=False) as pipe,
+    ):
         for queue_command in requests:
             queue_command(pipe)
         return await pipe.execute(raise_on_error=False)

@@ -10,6 +10,7 @@ from redis.asyncio.client import PubSub
 
 from core.redis import get_async_redis
 from messaging import events
+from messaging.delivery import journal as journal_module
 from messaging.delivery.coalesce import Coalescer
 from messaging.delivery.journal import get_journal
 from realtime.frames import to_json
@@ -193,3 +194,26 @@ async def test_reserves_and_commits_made_at_once_each_get_their_own_outcome_in_o
     # new send the next seq
     assert retry.existing == sent
     assert new.seq == sent["seq"] + 1
+
+
+@with_database
+async def test_a_round_trip_redis_does_not_answer_fails_at_its_deadline_and_the_next_one_works(
+    ada, team, monkeypatch
+):
+    monkeypatch.setattr(journal_module, "SOCKET_TIMEOUT_SECONDS", 0.2)
+    journal = get_journal()
+    redis = get_async_redis()
+    await redis.client_pause(5000, all=False)  # Redis holds every write (a reserve is one) for 5 s
+    try:
+        # when: a send reserves its seq while Redis does not answer
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimeoutError):
+            await journal.reserve(sender_id=ada.pk, client_id=uuid.uuid4(), conversation_id=team.pk)
+        waited = asyncio.get_running_loop().time() - started
+    finally:
+        await redis.execute_command("CLIENT UNPAUSE")
+
+    # then: it failed at the round trip's deadline, not when Redis answered; once Redis answers, sends work
+    assert waited < 2
+    reservation = await journal.reserve(sender_id=ada.pk, client_id=uuid.uuid4(), conversation_id=team.pk)
+    assert reservation.seq is not None
