@@ -50,7 +50,10 @@ class SeqOrderer(Generic[T]):
         self._conversations: dict[int, ConversationOrder[T]] = {}
 
     def _order(self, conversation_id: int) -> ConversationOrder[T]:
-        return self._conversations.setdefault(conversation_id, ConversationOrder())
+        order = self._conversations.get(conversation_id)
+        if order is None:  # not setdefault: it would build an order (and its dict) on every event
+            order = self._conversations[conversation_id] = ConversationOrder()
+        return order
 
     def start_after(self, conversation_id: int, seq: int) -> None:
         """Deliver from seq+1 on; anything at or below `seq` counts as already delivered."""
@@ -66,6 +69,9 @@ class SeqOrderer(Generic[T]):
         order = self._order(conversation_id)
         if order.next_seq is None:
             order.next_seq = seq
+        if seq == order.next_seq and not order.held and text is not None and seq >= order.settled_through:
+            order.next_seq = seq + 1  # the usual case, in order with nothing waiting: what _release would do
+            return [text]
         if seq < order.next_seq:
             if text is not None and order.take_late(seq):
                 return [text]
