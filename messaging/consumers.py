@@ -10,7 +10,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from asgiref.sync import sync_to_async
@@ -45,11 +45,12 @@ logger = logging.getLogger(__name__)
 SYNC_MAX_CONVERSATIONS = 1000
 ACTIVITY_MAX_IDLE_SECONDS = 86400  # an `activity` frame's idle_seconds: 0 to a day
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
+T = TypeVar("T")
 NO_CONVERSATIONS: frozenset[int] = frozenset()  # shared by every socket whose user blocks nobody
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
-    user: User
+    user_id: int
     hub: Hub
     stream: SocketStream
 
@@ -72,7 +73,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=close_codes.UNSUPPORTED_VERSION)
             return
-        self.user = user
+        # The socket keeps the user's id, not the User: writes load it in the database thread (one query by
+        # primary key), and an idle socket does not hold a model instance (docs/benchmarks.md).
+        self.user_id = user.pk
+        del self.scope["user"]
         # A kind's bucket is made full at the first frame it counts, as full as it would be had it been made
         # now: nothing is spent before (an idle socket keeps no bucket it never used).
         self.rate_limits: dict[str, TokenBucket] = {}
@@ -149,7 +153,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.stream.close()
         await self.hub.unfollow(self._channels(), self)
         change = await sync_to_async(presence_store().disconnect, thread_sensitive=False)(
-            self.user.pk, self.connection_id
+            self.user_id, self.connection_id
         )
         await self._announce_presence(change)
 
@@ -228,9 +232,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = frames.integer(frame, "conversation")
         message_id = frames.uuid(frame, "message")
         self._require_member(conversation_id)
-        original = await database_sync_to_async(selectors.message_to_forward)(
-            user=self.user, message_id=message_id
-        )
+        original = await self._as_user(selectors.message_to_forward, message_id=message_id)
         await self._send(
             conversation_id, client_id, body=original.body, forwarded_from=events.forward_payload(original)
         )
@@ -240,7 +242,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         started = time.perf_counter()
         self._require_member(conversation_id)
         if not self.may_post:
-            account_selectors.user_check_may_post(self.user)  # raises Refused, with its message
+            await self._as_user(account_selectors.user_check_may_post)  # raises Refused, with its message
         if conversation_id in self.blocked_conversations:
             raise Refused("blocked", services.BLOCKED)
 
@@ -261,40 +263,40 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def on_edit(self, frame: dict[str, Any]) -> None:
         message_id = frames.uuid(frame, "message")
         body = frames.text(frame, "body", max_length=Message.BODY_MAX_LENGTH)
-        await database_sync_to_async(services.message_edit)(user=self.user, message_id=message_id, body=body)
+        await self._as_user(services.message_edit, message_id=message_id, body=body)
 
     async def on_delete(self, frame: dict[str, Any]) -> None:
         message_id = frames.uuid(frame, "message")
-        await database_sync_to_async(services.message_delete)(user=self.user, message_id=message_id)
+        await self._as_user(services.message_delete, message_id=message_id)
 
     async def on_reaction(self, frame: dict[str, Any]) -> None:
         message_id = frames.uuid(frame, "message")
         emoji = frames.text(frame, "emoji", max_length=Reaction.EMOJI_MAX_LENGTH)
         service = services.reaction_add if frame["type"] == "reaction.add" else services.reaction_remove
-        await database_sync_to_async(service)(user=self.user, message_id=message_id, emoji=emoji)
+        await self._as_user(service, message_id=message_id, emoji=emoji)
 
     async def on_pin(self, frame: dict[str, Any]) -> None:
         message_id = frames.uuid(frame, "message")
         service = services.message_pin if frame["type"] == "message.pin" else services.message_unpin
-        await database_sync_to_async(service)(user=self.user, message_id=message_id)
+        await self._as_user(service, message_id=message_id)
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
         conversation_id = frames.integer(frame, "conversation")
         state = frames.choice(frame, "state", ("start", "stop"))
         self._require_member(conversation_id)
-        payload = events.typing(conversation_id=conversation_id, user_id=self.user.pk, state=state)
-        await fanout.to_conversation(conversation_id, payload, exclude_user=self.user.pk)
+        payload = events.typing(conversation_id=conversation_id, user_id=self.user_id, state=state)
+        await fanout.to_conversation(conversation_id, payload, exclude_user=self.user_id)
 
     async def on_read(self, frame: dict[str, Any]) -> None:
         conversation_id = frames.integer(frame, "conversation")
         seq = frames.integer(frame, "seq")
         self._require_member(conversation_id)
 
-        def mark() -> None:
-            membership = selectors.membership_get(user=self.user, conversation_id=conversation_id)
+        def mark(*, user: User) -> None:
+            membership = selectors.membership_get(user=user, conversation_id=conversation_id)
             services.read_mark(membership=membership, seq=seq)
 
-        await database_sync_to_async(mark)()
+        await self._as_user(mark)
 
     async def on_sync(self, frame: dict[str, Any]) -> None:
         """Replay every event after each cursor, at most a page (REPLAY_PAGE) per frame in all; `more` asks
@@ -340,9 +342,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         away. A conversation left is named by its id only (the client may have made it up)."""
         joined = await database_sync_to_async(selectors.conversations_by_id)(ids=self.conversations - known)
         for conversation in joined:
-            self._push(events.membership_report(conversation=conversation, user_id=self.user.pk, added=True))
+            self._push(events.membership_report(conversation=conversation, user_id=self.user_id, added=True))
         for conversation_id in sorted(known - self.conversations):
-            self._push(events.membership_left_report(conversation_id=conversation_id, user_id=self.user.pk))
+            self._push(events.membership_left_report(conversation_id=conversation_id, user_id=self.user_id))
 
     async def on_activity(self, frame: dict[str, Any]) -> None:
         """The page reports whether it is visible and focused, and how long since its user's last input: the
@@ -359,7 +361,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         heartbeat().set_looking(self.connection_id, looking)
         try:
             change = await sync_to_async(presence_store().set_looking, thread_sensitive=False)(
-                self.user.pk, self.connection_id, looking
+                self.user_id, self.connection_id, looking
             )
         except (RedisError, OSError):  # Redis restarting: the heartbeat writes it again (or it expires) soon
             logger.warning("presence not updated for an activity frame")
@@ -397,7 +399,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     def _on_event(self, broadcast: Broadcast) -> None:
         conversation_id = broadcast.conversation
-        if conversation_id not in self.conversations or broadcast.exclude_user == self.user.pk:
+        if conversation_id not in self.conversations or broadcast.exclude_user == self.user_id:
             return
         if broadcast.seq is None:
             self.stream.send(broadcast.out)
@@ -417,6 +419,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.stream.send(broadcast.out)
 
     # --- helpers
+
+    def _as_user(self, service: Callable[..., T], /, **arguments: Any) -> Awaitable[T]:
+        """`service(user=…, **arguments)` in the database thread, as this socket's user, loaded there."""
+
+        def run() -> T:
+            return service(user=User.objects.get(pk=self.user_id), **arguments)
+
+        return database_sync_to_async(run)()
 
     def _for_this_reader(self, frame: frames.OutFrame) -> frames.OutFrame:
         """A forward links back only for a member of the original's conversation (docs/protocol.md); every
@@ -452,7 +462,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conversations a block stops. Loaded at connect and again on each `account` broadcast."""
 
         def load() -> tuple[bool, set[int]]:
-            user = User.objects.get(pk=self.user.pk)
+            user = User.objects.get(pk=self.user_id)
             blocked = selectors.direct_conversation_ids_blocked(user_id=user.pk)
             return account_selectors.user_may_post(user), blocked
 
@@ -467,7 +477,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self._push(events.account_changed(may_post=self.may_post))
 
     def _channels(self) -> list[str]:
-        return [fanout.user_channel(self.user.pk)] + [
+        return [fanout.user_channel(self.user_id)] + [
             fanout.conversation_channel(conversation_id) for conversation_id in self.conversations
         ]
 
@@ -479,9 +489,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Tell the user's conversations when their status (online, idle, offline) changed."""
         if not change.changed:
             return
-        payload = events.presence(user_id=self.user.pk, status=change.after)
+        payload = events.presence(user_id=self.user_id, status=change.after)
         for conversation_id in self.conversations:
-            await fanout.to_conversation(conversation_id, payload, exclude_user=self.user.pk)
+            await fanout.to_conversation(conversation_id, payload, exclude_user=self.user_id)
 
 
 HANDLERS: dict[str, Handler] = {

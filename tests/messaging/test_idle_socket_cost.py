@@ -10,6 +10,7 @@ import types
 import pytest
 from channels.db import database_sync_to_async
 
+from accounts.models import User
 from core.redis import get_redis
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
@@ -86,3 +87,28 @@ async def test_an_idle_socket_is_one_shallow_stack_of_coroutines(connect):
     per_socket = {name: count / (SOCKETS - 1) for name, count in after.items() if count}
     # ProtocolTypeRouter, WebSocketEntry, the consumer's app and loop, the test communicator's `receive`
     assert sum(per_socket.values()) <= 5, per_socket
+
+
+
+def users_in_memory() -> int:
+    return sum(1 for obj in gc.get_objects() if type(obj) is User)
+
+
+async def test_an_idle_socket_keeps_no_user_instance(connect):
+    """A socket keeps its user's id (and the sender payload it sends with), not the User instance its token
+    was checked with (~1.5 KiB with its model state): a write loads the user where it runs."""
+    users = await database_sync_to_async(lambda: [UserFactory() for _ in range(SOCKETS)])()
+    await database_sync_to_async(make_conversation)(*users)
+    first = await connect(users[0])
+    await first.send({"type": "ping"})
+    await first.receive_type("pong")
+    gc.collect()
+    before = users_in_memory()  # the test's own, and whatever the worker keeps once
+
+    for user in users[1:]:
+        client = await connect(user)
+        await client.send({"type": "ping"})
+        await client.receive_type("pong")
+    gc.collect()
+
+    assert users_in_memory() == before
