@@ -43,6 +43,23 @@ async def test_deeply_nested_frames_get_invalid_json_and_the_socket_stays_usable
     assert await tab.receive_type("pong") == {"type": "pong"}
 
 
+# What no JSON encoder writes: refused as a whole, so nothing of it reaches a message or a row.
+UNWRITABLE = [
+    '{"type": "message.send", "conversation": 1, "body": "lone \\ud800 surrogate", "client_id": "x"}',
+    '{"type": "ping", "x": NaN}',
+    '{"type": "ping", "x": 1e400}',
+]
+
+
+@pytest.mark.parametrize("text", UNWRITABLE, ids=["lone-surrogate", "nan", "infinite"])
+async def test_json_no_encoder_writes_gets_invalid_json_and_the_socket_stays_usable(connect, ada, text):
+    tab = await connect(ada)
+    await tab.send(text)
+    error = await tab.receive_type("error")
+    assert (error["code"], error["ref"]) == ("invalid_json", None)
+    await tab.send({"type": "ping"})
+    assert await tab.receive_type("pong") == {"type": "pong"}
+
 @pytest.mark.parametrize("text", DEEP[:3], ids=["array", "unclosed", "object"])
 @pytest.mark.parametrize(
     ("path", "authenticated"),
