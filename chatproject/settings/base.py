@@ -2,6 +2,7 @@
 SQLite, fan-out inside the one process (realtime.hub.LocalHub), eager Celery, files on local disk and
 generated secrets, all kept under PARLEY_DATA_DIR. Each integration switches on when its variable is set."""
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -400,6 +401,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+# Log records skip what no line prints (the logging HOWTO's "Optimization"): the caller's file and line (a
+# stack walk), the thread, the multiprocessing process name. A socket worker logs a line per acknowledged
+# send: 17.5 -> 14 us a line.
+logging._srcfile = None
+logging.logThreads = False
+logging.logMultiprocessing = False
 # /metrics answers clients connecting directly from these addresses or networks, or holding the token
 # (`Authorization: Bearer <METRICS_TOKEN>`); empty token = allow-list only.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
