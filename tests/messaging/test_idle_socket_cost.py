@@ -89,7 +89,6 @@ async def test_an_idle_socket_is_one_shallow_stack_of_coroutines(connect):
     assert sum(per_socket.values()) <= 5, per_socket
 
 
-
 def users_in_memory() -> int:
     return sum(1 for obj in gc.get_objects() if type(obj) is User)
 

@@ -60,6 +60,7 @@ async def test_json_no_encoder_writes_gets_invalid_json_and_the_socket_stays_usa
     await tab.send({"type": "ping"})
     assert await tab.receive_type("pong") == {"type": "pong"}
 
+
 @pytest.mark.parametrize("text", DEEP[:3], ids=["array", "unclosed", "object"])
 @pytest.mark.parametrize(
     ("path", "authenticated"),
