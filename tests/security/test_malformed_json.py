@@ -1,7 +1,8 @@
 """JSON the server cannot or will not parse — nested deeper than the parser recurses, at any size within the
-limits, or holding what no encoder writes (NaN, Infinity, a lone surrogate) — is a clear refusal: an `invalid_json` error frame on a socket that stays usable, a 400 on REST
-(login included). And whatever way a socket's consumer ends, even by an exception nothing caught, its
-presence, heartbeat and subscriptions go with it: its user goes offline for the others."""
+limits, or holding what no encoder writes (NaN, Infinity, a lone surrogate) — is a clear refusal: an
+`invalid_json` error frame on a socket that stays usable, a 400 on REST (login included). And whatever way a
+socket's consumer ends, even by an exception nothing caught, its presence, heartbeat and subscriptions go
+with it: its user goes offline for the others."""
 
 import asyncio
 import json
