@@ -461,12 +461,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """What this socket's sends check without a query: may the user post, and which direct
         conversations a block stops. Loaded at connect and again on each `account` broadcast."""
 
-        def load() -> tuple[bool, set[int]]:
-            user = User.objects.get(pk=self.user_id)
+        def load(*, user: User) -> tuple[bool, set[int]]:
             blocked = selectors.direct_conversation_ids_blocked(user_id=user.pk)
             return account_selectors.user_may_post(user), blocked
 
-        may_post, blocked = await database_sync_to_async(load)()
+        may_post, blocked = await self._as_user(load)
         self.may_post, self.blocked_conversations = (
             may_post,
             frozenset(blocked) if blocked else NO_CONVERSATIONS,
