@@ -211,7 +211,7 @@ async def test_a_round_trip_redis_does_not_answer_fails_at_its_deadline_and_the_
             await journal.reserve(sender_id=ada.pk, client_id=uuid.uuid4(), conversation_id=team.pk)
         waited = asyncio.get_running_loop().time() - started
     finally:
-        await redis.execute_command("CLIENT UNPAUSE")
+        await redis.client_unpause()
 
     # then: it failed at the round trip's deadline, not when Redis answered; once Redis answers, sends work
     assert waited < 2
