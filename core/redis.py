@@ -6,7 +6,7 @@ typed as the single-server ones: every command Parley sends works on both (per-c
 hash tag, `conversation_tag`, so one conversation's scripts and pipelines stay on one slot)."""
 
 from functools import cache, partial
-from typing import cast
+from typing import Any, cast
 from urllib.parse import SplitResult, urlsplit
 
 import redis
@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 import redis.asyncio.cluster as aiocluster
 import redis.cluster
 from django.conf import settings
-from redis.connection import parse_url
+from redis.connection import HiredisRespSerializer, parse_url
 
 from core.per_loop import PerLoop
 
@@ -121,7 +121,27 @@ def _new_async_client(*, socket_timeout: float | None = SOCKET_TIMEOUT_SECONDS) 
         socket_timeout=socket_timeout,
         health_check_interval=30,
     )
+    pool.connection_class = packing_commands_in_c(pool.connection_class)  # chosen by the URL's scheme
     return aioredis.Redis(connection_pool=pool)
+
+
+class _CommandsPackedInC:
+    """redis-py's synchronous connections pack commands with hiredis's C packer; its asyncio connections
+    still pack them in Python (redis/redis-py#4176), at ~3.5× the CPU for a journal commit (19 → 5 µs).
+    Mixed into an asyncio connection class, it packs them as the synchronous ones do: the same bytes, and
+    the same DataError for an argument Redis cannot take."""
+
+    _packer = HiredisRespSerializer()
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        return self._packer.pack(*args)
+
+
+def packing_commands_in_c(
+    connection_class: type[aioredis.connection.AbstractConnection],
+) -> type[aioredis.connection.AbstractConnection]:
+    """`connection_class` (TCP, TLS or Unix socket) with its commands packed by hiredis."""
+    return type(connection_class.__name__, (_CommandsPackedInC, connection_class), {})
 
 
 _async_clients = PerLoop(_new_async_client)

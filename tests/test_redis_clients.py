@@ -1,0 +1,49 @@
+"""The web workers' asyncio Redis clients (core.redis), against the real Redis: commands packed by hiredis
+(redis-py's asyncio connections would pack them in Python) reach Redis as redis-py's own packer writes
+them."""
+
+import pytest
+from redis.asyncio.connection import Connection
+from redis.exceptions import DataError
+
+from core.redis import get_async_redis, get_async_redis_for_round_trips
+from messaging.delivery.journal import LOG_SCRIPT
+
+COMMIT = ("EVAL", LOG_SCRIPT, 1, "log:test", 7, '{"body":"héllo ✓"}', -1001, 60, "PUBLISH", "conv.t", b"{}\n")
+
+
+async def test_a_command_is_packed_as_redis_pys_own_packer_packs_it():
+    client = get_async_redis_for_round_trips()
+    connection = client.connection_pool.make_connection()
+
+    assert b"".join(connection.pack_command(*COMMIT)) == b"".join(Connection().pack_command(*COMMIT))
+    assert type(connection).pack_command is not Connection.pack_command
+
+
+@pytest.mark.parametrize("get_client", [get_async_redis, get_async_redis_for_round_trips])
+async def test_values_of_every_kind_reach_redis_and_come_back_unchanged(get_client):
+    redis = get_client()
+    values = {"text": "héllo ✓ 😀", "bytes": b"\x00\xff", "int": -12, "big": 2**70, "float": 0.1}
+    async with redis.pipeline(transaction=False) as pipe:
+        for name, value in values.items():
+            pipe.set(f"packing:{name}", value, ex=60)
+            pipe.get(f"packing:{name}")
+        replies = await pipe.execute()
+
+    assert replies[1::2] == [
+        b"h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80",
+        b"\x00\xff",
+        b"-12",
+        b"1180591620717411303424",
+        b"0.1",
+    ]
+
+
+async def test_an_argument_redis_cannot_take_is_refused_before_anything_is_sent():
+    redis = get_async_redis_for_round_trips()
+
+    with pytest.raises(DataError):
+        await redis.set("packing:none", None)
+
+    assert await redis.exists("packing:none") == 0
+    assert await redis.ping()
