@@ -2,14 +2,16 @@
 round (A first in even rounds, B first in odd ones) so that whatever else the machine does weighs on both.
 
     .venv/bin/python -m bench.journal_ab --base HEAD~1 [--ref ''] [--rounds 4] [--concurrency 50] \
-        [--sends 10000]
+        [--sends 10000] [--hub]
 
 Each version (`--ref ''` is the work tree; otherwise a `git archive` export of the ref) runs in its own Python
 process against the bench's private Redis: `--concurrency` sends at a time, each a reserve and then a commit
 with its `message.new` broadcast, as messaging.delivery.send does between the socket frame and the ack's
-fan-out (without the broker publish in between, which is not the journal's), over 50 conversations. The
-process's CPU time over `--sends` sends, after a warm-up, divided by the sends: µs of CPU per send, medians
-over the rounds, and the ratio of the two."""
+fan-out (without the broker publish in between, which is not the journal's), over 50 conversations. With
+`--hub`, the process also follows the 50 conversations through realtime.hub, as a worker with a socket in
+each, and counts a send once the hub has read its broadcast back and handed it out. The process's CPU time
+over `--sends` sends, after a warm-up, divided by the sends: µs of CPU per send, medians over the rounds,
+the ratio of the two medians, and the median of each round's own ratio (its two runs back to back)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ CONVERSATIONS = 50
 REDIS_DB = 13
 
 
-def child(concurrency: int, sends: int) -> None:
+def child(concurrency: int, sends: int, follow: bool) -> None:
     """Runs inside the measured tree (its modules first on PYTHONPATH); prints one JSON line."""
     import django
 
@@ -40,6 +42,22 @@ def child(concurrency: int, sends: int) -> None:
     from messaging import events
     from messaging.delivery.journal import get_journal, seq_key
     from realtime import fanout
+    from realtime.hub import Broadcast, get_hub
+
+    class Follower:
+        """A socket in every conversation: counts the broadcasts the hub hands it."""
+
+        def __init__(self, expected: int) -> None:
+            self.expected = expected
+            self.all_arrived = asyncio.Event()
+
+        def on_broadcast(self, broadcast: Broadcast) -> None:
+            self.expected -= 1
+            if self.expected == 0:
+                self.all_arrived.set()
+
+        async def on_hub_reconnected(self) -> None:
+            raise RuntimeError("the hub reconnected during the run")
 
     async def one_send(conversation: int) -> None:
         journal, client_id = get_journal(), uuid.uuid4()
@@ -63,7 +81,15 @@ def child(concurrency: int, sends: int) -> None:
                 left -= 1
                 await one_send(1 + left % CONVERSATIONS)
 
+        if not follow:
+            await asyncio.gather(*(sender() for _ in range(concurrency)))
+            return
+        follower = Follower(count)
+        channels = [fanout.conversation_channel(c) for c in range(1, CONVERSATIONS + 1)]
+        await get_hub().follow(channels, follower)
         await asyncio.gather(*(sender() for _ in range(concurrency)))
+        await asyncio.wait_for(follower.all_arrived.wait(), 30)
+        await get_hub().unfollow(channels, follower)
 
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     client.flushdb()
@@ -89,7 +115,7 @@ def measure(tree: Path, redis_url: str, args: argparse.Namespace) -> dict[str, f
     }
     # -P: not this directory first on sys.path (bench/profile.py would shadow the standard library's).
     command = [sys.executable, "-P", __file__, "--child", "--concurrency", str(args.concurrency),
-               "--sends", str(args.sends)]  # fmt: skip
+               "--sends", str(args.sends), *(["--hub"] if args.hub else [])]  # fmt: skip
     output = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=True).stdout
     result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
     return result
@@ -104,10 +130,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--sends", type=int, default=10_000)
+    parser.add_argument("--hub", action="store_true", help="also read every broadcast back through the hub")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.concurrency, args.sends)
+        child(args.concurrency, args.sends, args.hub)
         return
 
     from bench.servers import BENCH_DIR, REDIS_PORT, BenchRedis, log, parley_source
@@ -129,10 +156,14 @@ def main() -> None:
     finally:
         redis.down()
     medians = {name: statistics.median(r["cpu_us_per_send"] for r in runs) for name, runs in results.items()}
+    # The machine's speed drifts between rounds: each round's two runs, back to back, make the fairer ratio.
+    paired = statistics.median(
+        b["cpu_us_per_send"] / a["cpu_us_per_send"] for a, b in zip(results["A"], results["B"], strict=True)
+    )
     print(f"A ({args.base}): {medians['A']:.1f} µs CPU per send; B ({args.ref or 'work tree'}): "
-          f"{medians['B']:.1f} µs; B/A {medians['B'] / medians['A']:.2f}× "
+          f"{medians['B']:.1f} µs; B/A {medians['B'] / medians['A']:.2f}×, within rounds {paired:.2f}× "
           f"(medians of {args.rounds} rounds, concurrency {args.concurrency}, "
-          f"{args.sends} sends each)")  # fmt: skip
+          f"{args.sends} sends each{', read back through the hub' if args.hub else ''})")  # fmt: skip
 
 
 if __name__ == "__main__":
