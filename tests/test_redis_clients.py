@@ -9,6 +9,10 @@ from redis.exceptions import DataError
 from core.redis import get_async_redis, get_async_redis_for_round_trips
 from messaging.delivery.journal import LOG_SCRIPT
 
+# A loop of their own, so their pools' connections are their own: earlier tests restart Redis, and a pooled
+# connection from before a restart fails its next command (the application answers that send `unavailable`).
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
 COMMIT = ("EVAL", LOG_SCRIPT, 1, "log:test", 7, '{"body":"héllo ✓"}', -1001, 60, "PUBLISH", "conv.t", b"{}\n")
 
 
