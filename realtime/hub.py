@@ -352,7 +352,9 @@ class ClusterHub(RedisHub):
                 logger.warning("Redis Cluster node %s lost: moving its %d channels", name, len(link.channels))
                 await self._move_channels_of(name, link)
                 return
-            message = await self._take(link.pubsub, response) if response is not None else None
+            if response is None:
+                continue
+            message = await self._take(link.pubsub, response)
             if message is not None and message["type"] == "sunsubscribe":
                 channel = message["channel"].decode()
                 if channel in link.channels:
