@@ -77,6 +77,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         # primary key), and an idle socket does not hold a model instance (docs/benchmarks.md).
         self.user_id = user.pk
         del self.scope["user"]
+        self.scope["query_string"] = b""  # its token and version are read: not kept for the socket's life
         # A kind's bucket is made full at the first frame it counts, as full as it would be had it been made
         # now: nothing is spent before (an idle socket keeps no bucket it never used).
         self.rate_limits: dict[str, TokenBucket] = {}

@@ -58,10 +58,12 @@ class FramesProtocol(WebSocketsSansIOProtocol):
     def start_keepalive(self) -> None:
         """Called once the application's `websocket.accept` has sent the handshake's response."""
         self.response = None  # type: ignore[assignment]
-        # The application has read what it needs of the request's headers (origin, token) before accepting.
-        # Every copy of the scope shares this list, so emptied here it is let go for the connection's life
-        # (~1 KiB per idle socket with a bench client's few headers; a browser's, with cookies, more).
+        # The application has read what it needs of the request (origin, token, version) before accepting.
+        # Every copy of the scope shares the headers' list, so emptied here it is let go for the connection's
+        # life (~1 KiB per idle socket with a bench client's few headers; a browser's, with cookies, more).
+        # The query string may hold a token: not kept either (the consumer drops its own copy too).
         self.scope["headers"].clear()  # type: ignore[attr-defined]
+        self.scope["query_string"] = b""
         super().start_keepalive()
 
     def schedule_ping(self) -> None:

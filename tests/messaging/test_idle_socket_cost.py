@@ -1,6 +1,6 @@
 """What an idle socket keeps: no Redis connection of its own (a worker's sockets share its few connections to
 Redis; Django would otherwise give each socket's context its own cache client, core.cache), no task of its
-own, and a shallow stack of coroutines (docs/benchmarks.md, "Idle socket memory")."""
+own, a shallow stack of coroutines and no copy of its token (docs/benchmarks.md, "Idle socket memory")."""
 
 import asyncio
 import collections
@@ -9,9 +9,11 @@ import types
 
 import pytest
 from channels.db import database_sync_to_async
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from core.redis import get_redis
+from messaging.consumers import ChatConsumer
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 
@@ -120,3 +122,19 @@ async def test_an_idle_socket_keeps_no_user_instance(connect):
     gc.collect()
 
     assert users_in_memory() == before
+
+
+async def test_an_open_socket_keeps_no_copy_of_its_token(connect):
+    """The token in the socket's URL is read once, when it connects: the socket does not keep it (nor the
+    memory it takes) for its life."""
+    user = await database_sync_to_async(UserFactory)()
+    await database_sync_to_async(make_conversation)(user)
+    token = str(await database_sync_to_async(AccessToken.for_user)(user))
+    client = await connect(user, token=token)
+    await client.send({"type": "ping"})
+    await client.receive_type("pong")
+
+    consumers = [obj for obj in gc.get_objects() if type(obj) is ChatConsumer]
+
+    assert consumers
+    assert all(token.encode() not in consumer.scope["query_string"] for consumer in consumers)

@@ -1,7 +1,7 @@
 """The lighter parts realtime.uvicorn_ws gives every uvicorn connection in place of asyncio's
 (docs/benchmarks.md, "Idle socket memory"): an incoming queue, a "writable" flag, and the worker's one timer
 for every socket's keepalive. Each keeps the behaviour uvicorn relies on. And a connection lets the request's
-headers go once the application has accepted."""
+headers and query string go once the application has accepted."""
 
 import asyncio
 import contextlib
@@ -74,17 +74,17 @@ async def test_a_timer_set_by_a_running_timer_runs_too():
     assert timers.pending() == 0
 
 
-async def test_a_connection_keeps_the_requests_headers_only_until_the_application_accepts():
+async def test_a_connection_keeps_the_requests_headers_and_query_only_until_the_application_accepts():
     # given a uvicorn server with Parley's protocol, and an application that looks at its scope's headers
-    # when the socket connects and again once it has accepted
-    seen: dict[str, list[tuple[bytes, bytes]]] = {}
+    # and query string when the socket connects and again once it has accepted
+    seen: dict[str, Any] = {}
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         assert (await receive())["type"] == "websocket.connect"
-        seen["connecting"] = list(scope["headers"])
+        seen["connecting"] = list(scope["headers"]), scope["query_string"]
         await send({"type": "websocket.accept"})
         await receive()  # the client's first frame
-        seen["accepted"] = list(scope["headers"])
+        seen["accepted"] = list(scope["headers"]), scope["query_string"]
         await send({"type": "websocket.close"})
 
     config = uvicorn.Config(app, port=0, ws=FramesProtocol, lifespan="off", log_level="warning")
@@ -96,13 +96,15 @@ async def test_a_connection_keeps_the_requests_headers_only_until_the_applicatio
     try:
         # when a client connects with headers, then sends a frame
         async with websockets.connect(
-            f"ws://127.0.0.1:{port}/", additional_headers={"X-Client": "parley-test"}
+            f"ws://127.0.0.1:{port}/?token=secret", additional_headers={"X-Client": "parley-test"}
         ) as client:
             await client.send("hello")
             with contextlib.suppress(websockets.ConnectionClosed):
                 await client.recv()
     finally:
         await asyncio.wait_for(server.shutdown(), 10)
-    # then the application read them while connecting, and the connection holds none after
-    assert (b"x-client", b"parley-test") in seen["connecting"]
-    assert seen["accepted"] == []
+    # then the application read them while connecting, and the connection holds neither after
+    headers, query = seen["connecting"]
+    assert (b"x-client", b"parley-test") in headers
+    assert query == b"token=secret"
+    assert seen["accepted"] == ([], b"")
