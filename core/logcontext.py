@@ -105,6 +105,17 @@ class JsonFormatter(OrjsonFormatter):
         return log_data
 
 
+class SocketPathOnly(logging.Filter):
+    """uvicorn logs each socket's handshake ('<client> - "WebSocket <path>" [accepted]', or its status) with
+    the URL's query string, which carries the socket's token (docs/protocol.md): its lines keep the path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 2 and str(record.msg).startswith('%s - "WebSocket %s"'):
+            record.args = (args[0], str(args[1]).partition("?")[0], *args[2:])
+        return True
+
+
 # --- HTTP requests
 
 

@@ -328,7 +328,10 @@ events {
 }
 
 http {
-    access_log $LOG_DIR/nginx-access.log;
+    # The path, not the request line: a socket's URL carries its token in the query string.
+    log_format parley '\$remote_addr - \$remote_user [\$time_local] "\$request_method \$uri \$server_protocol" '
+                      '\$status \$body_bytes_sent "\$http_referer" "\$http_user_agent"';
+    access_log $LOG_DIR/nginx-access.log parley;
     client_body_temp_path $NGINX_DIR/client_body;
     proxy_temp_path $NGINX_DIR/proxy;
     fastcgi_temp_path $NGINX_DIR/fastcgi;

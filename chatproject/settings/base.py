@@ -391,7 +391,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "core.logcontext.ContextFilter"}},
+    "filters": {
+        "context": {"()": "core.logcontext.ContextFilter"},
+        "socket_path_only": {"()": "core.logcontext.SocketPathOnly"},
+    },
     "formatters": {
         "json": {"()": "core.logcontext.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
@@ -400,6 +403,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # uvicorn's own lines (its handler and format): a socket's handshake without its token.
+    "loggers": {"uvicorn.error": {"filters": ["socket_path_only"]}},
 }
 # Log records skip what no line prints (the logging HOWTO's "Optimization"): the caller's file and line (a
 # stack walk), the thread, the multiprocessing process name. A socket worker logs a line per acknowledged

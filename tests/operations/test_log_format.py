@@ -67,6 +67,22 @@ def test_secrets_bodies_and_task_arguments_are_left_out():
     assert line["data"] == {"id": "task-1", "name": "messaging.persist_messages"}
 
 
+def test_a_sockets_handshake_is_logged_without_its_token(caplog):
+    # uvicorn logs each socket's handshake itself, with the URL's query string (where the token is)
+    with caplog.at_level(logging.INFO, logger="uvicorn.error"):
+        logging.getLogger("uvicorn.error").info(
+            '%s - "WebSocket %s" [accepted]', "127.0.0.1:5555", "/ws/?v=2&token=abc.def.ghi"
+        )
+        logging.getLogger("uvicorn.error").info(
+            '%s - "WebSocket %s" %d', "127.0.0.1:5556", "/ws/?token=x", 403
+        )
+
+    assert caplog.messages == [
+        '127.0.0.1:5555 - "WebSocket /ws/" [accepted]',
+        '127.0.0.1:5556 - "WebSocket /ws/" 403',
+    ]
+
+
 def test_every_response_names_its_request_id(client, db):
     given = client.get("/healthz", HTTP_X_REQUEST_ID="req-42")
     made = client.get("/healthz")

@@ -268,6 +268,29 @@ def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
         assert BODY not in path.read_text(), path
 
 
+async def open_and_close_socket(url: str) -> None:
+    async with websockets.connect(url, origin="http://127.0.0.1", open_timeout=10) as socket:  # type: ignore[arg-type]
+        await socket.send(json.dumps({"type": "ping"}))
+        while json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] != "pong":
+            pass
+
+
+def test_no_log_keeps_a_sockets_token(scene):
+    # when ada opens a socket through nginx and one straight to a web worker, with her token in the URL
+    token = scene.ada.token
+    asyncio.run(open_and_close_socket(f"ws://127.0.0.1:{STACK_ENV['STACK_PORT']}/ws/?v=2&token={token}"))
+    asyncio.run(open_and_close_socket(f"ws://127.0.0.1:{slot.port(8381)}/ws/?v=2&token={token}"))
+
+    # then nginx and the worker logged both handshakes, by path, and no log of any process holds the token
+    access_log = LOGS / "nginx-access.log"
+    wait_until(lambda: '"GET /ws/ HTTP/1.1" 101' in access_log.read_text(), "nginx's line for the socket")
+    assert any(
+        '"WebSocket /ws/" [accepted]' in line for line in (LOGS / "web-1.log").read_text().splitlines()
+    )
+    for path in LOGS.glob("*.log"):
+        assert token not in path.read_text(), path
+
+
 def test_metrics_refuse_an_outsider(scene):
     # through nginx (a forwarded request) without the token: refused, and nothing leaks
     refused = requests.get(f"{NGINX}/metrics", timeout=10)
