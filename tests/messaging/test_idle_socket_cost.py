@@ -125,8 +125,8 @@ async def test_an_idle_socket_keeps_no_user_instance(connect):
 
 
 async def test_an_open_socket_keeps_no_copy_of_its_token(connect):
-    """The token in the socket's URL is read once, when it connects: the socket does not keep it (nor the
-    memory it takes) for its life."""
+    """The token in the socket's URL is read once, when it connects: the socket does not keep it for its
+    life."""
     user = await database_sync_to_async(UserFactory)()
     await database_sync_to_async(make_conversation)(user)
     token = str(await database_sync_to_async(AccessToken.for_user)(user))
