@@ -141,6 +141,15 @@ def celery_value(name: str, **labels: str) -> float:
     return scrape(CELERY_EXPORTER).get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+async def next_frame(socket: Any, kind: str) -> dict[str, Any]:
+    """The socket's next frame of this type (an error frame fails the test)."""
+    while True:
+        frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert frame["type"] != "error", frame
+        if frame["type"] == kind:
+            return frame
+
+
 async def send_one(scene: Scene, worker: int) -> dict[str, Any]:
     """ada sends one message through a socket on the given web worker, as the web app does (sync first);
     returns the acked message once its echo has come back too."""
@@ -148,16 +157,8 @@ async def send_one(scene: Scene, worker: int) -> dict[str, Any]:
     url = f"ws://127.0.0.1:{port}/ws/?v=2&token={scene.ada.token}"
     client_id = str(uuid.uuid4())
     async with websockets.connect(url, origin="http://127.0.0.1", open_timeout=10) as socket:  # type: ignore[arg-type]
-
-        async def next_frame(kind: str) -> dict[str, Any]:
-            while True:
-                frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
-                assert frame["type"] != "error", frame
-                if frame["type"] == kind:
-                    return frame
-
         await socket.send(json.dumps({"type": "sync", "since": {}}))
-        await next_frame("sync.done")
+        await next_frame(socket, "sync.done")
         frame = {
             "type": "message.send",
             "conversation": scene.conversation,
@@ -165,8 +166,8 @@ async def send_one(scene: Scene, worker: int) -> dict[str, Any]:
             "client_id": client_id,
         }
         await socket.send(json.dumps(frame))
-        ack = await next_frame("message.ack")
-        echo = await next_frame("message.new")
+        ack = await next_frame(socket, "message.ack")
+        echo = await next_frame(socket, "message.new")
         assert echo["message"]["id"] == ack["message"]["id"]
         return ack["message"]
 
@@ -271,15 +272,15 @@ def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
 async def open_and_close_socket(url: str) -> None:
     async with websockets.connect(url, origin="http://127.0.0.1", open_timeout=10) as socket:  # type: ignore[arg-type]
         await socket.send(json.dumps({"type": "ping"}))
-        while json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] != "pong":
-            pass
+        await next_frame(socket, "pong")
 
 
 def test_no_log_keeps_a_sockets_token(scene):
     # when ada opens a socket through nginx and one straight to a web worker, with her token in the URL
     token = scene.ada.token
     asyncio.run(open_and_close_socket(f"ws://127.0.0.1:{STACK_ENV['STACK_PORT']}/ws/?v=2&token={token}"))
-    asyncio.run(open_and_close_socket(f"ws://127.0.0.1:{slot.port(8381)}/ws/?v=2&token={token}"))
+    worker_port = STACK_ENV["STACK_WORKER_BASE_PORT"]
+    asyncio.run(open_and_close_socket(f"ws://127.0.0.1:{worker_port}/ws/?v=2&token={token}"))
 
     # then nginx and the worker logged both handshakes, by path, and no log of any process holds the token
     access_log = LOGS / "nginx-access.log"
