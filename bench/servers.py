@@ -296,7 +296,12 @@ class Parley(Server):
 
     def components(self) -> dict[str, list[psutil.Process]]:
         found = super().components()
-        found["celery"] = _procs(self._pid("celery"), children=True)
+        found["celery"] = [
+            process
+            for name in ("celery", "persistence")  # a ref from before 2026-12-04 runs one Celery worker
+            if (BENCH_DIR / "pids" / f"{name}.pid").exists()
+            for process in _procs(self._pid(name), children=True)
+        ]
         found["rabbitmq"] = _by_name("beam.smp")
         found["postgresql"] = _by_name("postgres")  # the machine's: other tenants' queries count too
         return found

@@ -4,13 +4,13 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.concurrency import get_implementation
 from celery.signals import (
     task_postrun,
     task_prerun,
     worker_init,
     worker_process_init,
     worker_process_shutdown,
-    worker_ready,
 )
 from kombu import Queue
 
@@ -24,14 +24,21 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@worker_ready.connect
-def declare_dead_letter_queue(sender: Any = None, **kwargs: Any) -> None:
-    """The dead-letter queue must exist before the first rejection, but no worker may consume it, so it is
-    declared here instead of in CELERY_TASK_QUEUES."""
+@worker_init.connect
+def declare_what_workers_rely_on(**kwargs: Any) -> None:
+    """Before a worker consumes, whichever queues it consumes (a worker of its own consumes the persistence
+    queue, docs/operations.md):
+    - the dead-letter queue, which must exist before the first rejection but which no worker may consume, so
+      it is not in CELERY_TASK_QUEUES;
+    - every task queue: each worker binds them all to Celery's delayed-delivery exchanges (quorum queues'
+      countdowns), those it does not consume too, and a worker started before a queue's consumer had
+      declared it would log that delayed delivery is unavailable."""
     from django.conf import settings
 
     with app.connection_for_write() as connection:
-        Queue(settings.CELERY_DEAD_LETTER_QUEUE, durable=True).bind(connection.default_channel).declare()
+        channel = connection.default_channel
+        for queue in [Queue(settings.CELERY_DEAD_LETTER_QUEUE, durable=True), *app.amqp.queues.values()]:
+            queue.bind(channel).declare()
 
 
 @worker_process_init.connect
@@ -55,14 +62,19 @@ def close_old_database_connections(task: Any = None, **kwargs: Any) -> None:
 
 
 @worker_init.connect
-def start_metrics_exporter(**kwargs: Any) -> None:
+def start_metrics_exporter(sender: Any = None, **kwargs: Any) -> None:
     from django.conf import settings
 
     if settings.CELERY_METRICS_PORT:
+        # Imported here, not in web workers: it loads billiard's pool.
+        from celery.concurrency.prefork import TaskPool as PreforkPool
+
         from operations import monitoring
 
         monitoring.start_celery_exporter(
-            address=settings.CELERY_METRICS_ADDRESS, port=settings.CELERY_METRICS_PORT
+            address=settings.CELERY_METRICS_ADDRESS,
+            port=settings.CELERY_METRICS_PORT,
+            pool_forks=issubclass(get_implementation(sender.pool_cls), PreforkPool),
         )
 
 

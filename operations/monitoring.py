@@ -140,13 +140,16 @@ def _wsgi_name(header: str) -> str:
 
 
 def start_celery_exporter(
-    *, address: str, port: int, environ: Mapping[str, str] = os.environ
+    *, address: str, port: int, pool_forks: bool = True, environ: Mapping[str, str] = os.environ
 ) -> ThreadingWSGIServer:
-    """Serve the worker's metrics on address:port from a daemon thread of the worker's main process."""
+    """Serve the worker's metrics on address:port from a daemon thread of the worker's main process.
+    `pool_forks`: the worker runs its tasks in child processes (the prefork pool), whose values only
+    PROMETHEUS_MULTIPROC_DIR brings here."""
     if environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = process_registry()
     else:
         registry = REGISTRY
+    if pool_forks and registry is REGISTRY:
         logger.warning(
             "metrics: PROMETHEUS_MULTIPROC_DIR is not set, so only the main process's metrics are served; "
             "with the prefork pool set it (docs/operations.md)"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The full Parley stack on this machine's services, in the background:
 #   nginx (127.0.0.1:$STACK_PORT) -> $WORKERS web workers (127.0.0.1:8001..800N; uvicorn, or Daphne
-#   with STACK_SERVER=daphne) + one Celery worker (metrics on the port after the last web worker's),
-#   + Celery beat (periodic tasks) + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set
+#   with STACK_SERVER=daphne) + one Celery worker for the persistence queue (one pool thread) and one
+#   for every other queue (metrics on the two ports after the last web worker's), + Celery beat (periodic tasks) + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set
 #   + an SMTP server on 127.0.0.1:1025 that logs every email (.stack/logs/mail.log) unless EMAIL_URL is set.
 # PostgreSQL, Redis and RabbitMQ are the machine's own (see `make services`).
 #
 # Usage: scripts/stack.sh up | down | status
 #        scripts/stack.sh stop-worker N | start-worker N | restart-worker N | kill-worker N
-#        scripts/stack.sh kill-celery | start-celery
+#        scripts/stack.sh kill-celery | start-celery    (both Celery workers)
 #
 # Everything the stack writes lives in .stack/ at the repo root: pids/ (one pid file per process,
 # each the leader of its own process group), logs/, nginx/ (config, temp paths, nginx's pid file),
@@ -34,7 +34,9 @@ MAIL_PORT="${STACK_MAIL_PORT:-1025}"
 STACK_TIMEOUT="${STACK_TIMEOUT:-60}" # seconds to wait for readiness
 # The web server: uvicorn (uvloop, httptools) by default, ~20 % less CPU per send; Daphne stays supported.
 STACK_SERVER="${STACK_SERVER:-uvicorn}"
-# Celery pool processes: persistence tasks mostly wait on PostgreSQL round trips, so more than the cores.
+# Pool processes of the Celery worker for every queue but persistence's (pushes, previews, housekeeping: they
+# mostly wait on the network, so more than the cores). The persistence worker runs one pool thread
+# (docs/operations.md says why).
 STACK_CELERY_CONCURRENCY="${STACK_CELERY_CONCURRENCY:-4}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-15}"   # seconds between SIGTERM and SIGKILL
 
@@ -52,8 +54,9 @@ set_environment() {
     MOTO_PORT="${STACK_MOTO_PORT:-$MOTO_PORT}"
     MAIL_PORT="${STACK_MAIL_PORT:-$MAIL_PORT}"
     export STACK_WORKER_BASE_PORT="$WORKER_BASE_PORT" STACK_MOTO_PORT="$MOTO_PORT" STACK_MAIL_PORT="$MAIL_PORT"
-    # The Celery worker's metrics exporter (docs/operations.md): by default the port after the workers'.
+    # The Celery workers' metrics exporters (docs/operations.md): by default the two ports after the workers'.
     export STACK_CELERY_METRICS_PORT="${STACK_CELERY_METRICS_PORT:-$((WORKER_BASE_PORT + WORKERS))}"
+    export STACK_PERSISTENCE_METRICS_PORT="${STACK_PERSISTENCE_METRICS_PORT:-$((STACK_CELERY_METRICS_PORT + 1))}"
     export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-chatproject.settings.base}"
     export PARLEY_DATA_DIR="${PARLEY_DATA_DIR:-$RUN_DIR/data}"
     export DJANGO_DEBUG="${DJANGO_DEBUG:-false}"
@@ -98,7 +101,7 @@ write_env_file() {
         DJANGO_CSRF_TRUSTED_ORIGINS REFRESH_COOKIE_SECURE DATABASE_URL REDIS_URL CELERY_BROKER_URL \
         S3_BUCKET S3_REGION S3_ACCESS_KEY_ID S3_SECRET_ACCESS_KEY S3_ENDPOINT_URL EMAIL_URL EMAIL_HOST \
         STACK_URL STACK_WS_URL WORKERS STACK_PORT STACK_MOTO STACK_WORKER_BASE_PORT STACK_MOTO_PORT \
-        STACK_MAIL STACK_MAIL_PORT STACK_CELERY_METRICS_PORT; do
+        STACK_MAIL STACK_MAIL_PORT STACK_CELERY_METRICS_PORT STACK_PERSISTENCE_METRICS_PORT; do
         value="${!name}"
         printf "export %s='%s'\n" "$name" "${value//\'/\'\\\'\'}" >>"$ENV_FILE"
     done
@@ -128,6 +131,7 @@ marker_for() {
     moto) printf 'moto_server' ;;
     mail) printf 'aiosmtpd' ;;
     beat) printf 'celery -A chatproject beat' ;;
+    persistence) printf 'persistence@' ;; # its --hostname
     *) printf '%s' "$1" ;; # nginx, celery
     esac
 }
@@ -192,9 +196,10 @@ wait_until() {
 
 http_ok() { curl --silent --fail --max-time 3 --output /dev/null "$1"; }
 
-# The Celery worker has declared its queues and consumes (whatever LOG_LEVEL hides from its log).
+# Both Celery workers have declared their queues and consume (whatever LOG_LEVEL hides from their logs).
 celery_ready() {
-    "$VENV/bin/celery" -A chatproject inspect ping -d "stack@$(hostname)" --timeout 2 >/dev/null 2>&1
+    "$VENV/bin/celery" -A chatproject inspect ping -d "stack@$(hostname),persistence@$(hostname)" --timeout 2 2>/dev/null |
+        grep -c ': OK' | grep -qx 2
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -214,7 +219,7 @@ nginx_bin() { command -v nginx || printf '/usr/sbin/nginx'; }
 check_ports_free() {
     local port ports
     mapfile -t ports < <(worker_ports)
-    ports+=("$STACK_PORT" "$STACK_CELERY_METRICS_PORT")
+    ports+=("$STACK_PORT" "$STACK_CELERY_METRICS_PORT" "$STACK_PERSISTENCE_METRICS_PORT")
     [[ "$STACK_MOTO" == 1 ]] && ports+=("$MOTO_PORT")
     [[ "$STACK_MAIL" == 1 ]] && ports+=("$MAIL_PORT")
     for port in "${ports[@]}"; do
@@ -380,15 +385,18 @@ start_nginx() {
     start_process nginx "${nginx_cmd[@]}"
 }
 
+# Two Celery workers: one for every queue but persistence's, one for persistence's alone.
 start_celery() {
     # Prefork pool: its processes share their metrics through files in an emptied folder, for this
-    # worker only (the Daphne workers serve their own); the exporter sums them (docs/operations.md).
+    # worker only (the web workers serve their own); the exporter sums them (docs/operations.md).
     local metrics_dir="$RUN_DIR/celery-metrics"
     rm -rf "$metrics_dir" && mkdir -p "$metrics_dir"
     # main() runs everything from the repo root, so `-A chatproject` imports.
     PROMETHEUS_MULTIPROC_DIR="$metrics_dir" CELERY_METRICS_PORT="$STACK_CELERY_METRICS_PORT" \
         start_process celery "$VENV/bin/celery" -A chatproject worker -l info --concurrency "$STACK_CELERY_CONCURRENCY" \
-        --hostname "stack@%h"
+        --exclude-queues persistence --hostname "stack@%h"
+    CELERY="$VENV/bin/celery" CELERY_METRICS_PORT="$STACK_PERSISTENCE_METRICS_PORT" \
+        start_process persistence "$ROOT/scripts/persistence-worker"
 }
 
 # The periodic tasks (CELERY_BEAT_SCHEDULE); beat's schedule file stays in the run folder.
@@ -404,6 +412,7 @@ stack_members() {
     echo nginx
     for ((i = 1; i <= WORKERS; i++)); do echo "web-$i"; done
     echo celery
+    echo persistence
     echo beat
     [[ "$STACK_MOTO" == 1 ]] && echo moto
     [[ "$STACK_MAIL" == 1 ]] && echo mail
@@ -424,17 +433,19 @@ print_summary() {
     printf 'Parley stack at %s (WebSockets: %s)\n' "$STACK_URL" "$STACK_WS_URL"
     for ((i = 1; i <= WORKERS; i++)); do
         name="web-$i"
-        printf '  %-9s 127.0.0.1:%s  pid %s\n' "$name" "$(worker_port "$i")" "$(<"$(pid_file "$name")")"
+        printf '  %-11s 127.0.0.1:%s  pid %s\n' "$name" "$(worker_port "$i")" "$(<"$(pid_file "$name")")"
     done
-    printf '  %-9s 127.0.0.1:%s  pid %s\n' nginx "$STACK_PORT" "$(<"$(pid_file nginx)")"
-    printf '  %-9s %-15s pid %s  (metrics)\n' celery "127.0.0.1:$STACK_CELERY_METRICS_PORT" "$(<"$(pid_file celery)")"
-    printf '  %-9s %-15s pid %s\n' beat "" "$(<"$(pid_file beat)")"
+    printf '  %-11s 127.0.0.1:%s  pid %s\n' nginx "$STACK_PORT" "$(<"$(pid_file nginx)")"
+    printf '  %-11s %-15s pid %s  (metrics)\n' celery "127.0.0.1:$STACK_CELERY_METRICS_PORT" "$(<"$(pid_file celery)")"
+    printf '  %-11s %-15s pid %s  (metrics)\n' persistence "127.0.0.1:$STACK_PERSISTENCE_METRICS_PORT" \
+        "$(<"$(pid_file persistence)")"
+    printf '  %-11s %-15s pid %s\n' beat "" "$(<"$(pid_file beat)")"
     if [[ "$STACK_MAIL" == 1 ]]; then
-        printf '  %-9s 127.0.0.1:%s  pid %s  (emails: %s)\n' \
+        printf '  %-11s 127.0.0.1:%s  pid %s  (emails: %s)\n' \
             mail "$MAIL_PORT" "$(<"$(pid_file mail)")" "$LOG_DIR/mail.log"
     fi
     if [[ "$STACK_MOTO" == 1 ]]; then
-        printf '  %-9s 127.0.0.1:%s  pid %s\n' moto "$MOTO_PORT" "$(<"$(pid_file moto)")"
+        printf '  %-11s 127.0.0.1:%s  pid %s\n' moto "$MOTO_PORT" "$(<"$(pid_file moto)")"
     else
         printf '  S3 at %s (not started here)\n' "$S3_ENDPOINT_URL"
     fi
@@ -518,6 +529,7 @@ stop_all() {
     done
     stop_process beat
     stop_process celery
+    stop_process persistence
     stop_process moto
     stop_process mail
     for file in "$PID_DIR"/*.pid; do # anything else a future version may have started
@@ -545,9 +557,9 @@ cmd_status() {
     set_environment
     for name in $(stack_members); do
         if is_running "$name"; then
-            printf '  %-9s up    pid %s\n' "$name" "$(<"$(pid_file "$name")")"
+            printf '  %-11s up    pid %s\n' "$name" "$(<"$(pid_file "$name")")"
         else
-            printf '  %-9s down\n' "$name"
+            printf '  %-11s down\n' "$name"
         fi
     done
     if http_ok "$STACK_URL/readyz"; then echo "readyz: ok"; else echo "readyz: failing"; fi
@@ -582,14 +594,17 @@ cmd_celery() {
     load_env_file
     set_environment
     case "$1" in
-    kill-celery) # an abrupt crash: its unacknowledged tasks go back to RabbitMQ
-        is_running celery && kill -KILL -- "-$(<"$(pid_file celery)")"
-        rm -f "$(pid_file celery)"
+    kill-celery) # an abrupt crash of both workers: their unacknowledged tasks go back to RabbitMQ
+        local name
+        for name in celery persistence; do
+            is_running "$name" && kill -KILL -- "-$(<"$(pid_file "$name")")"
+            rm -f "$(pid_file "$name")"
+        done
         ;;
     start-celery)
-        is_running celery && die "celery is already running"
+        is_running celery || is_running persistence && die "a Celery worker is already running"
         start_celery
-        log "celery pid $(<"$(pid_file celery)")"
+        log "celery pid $(<"$(pid_file celery)"), persistence pid $(<"$(pid_file persistence)")"
         ;;
     esac
 }

@@ -4,6 +4,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from core.redis import get_redis
 from realtime.redis_watch import EPOCH_KEY
 from tests.accounts.factories import UserFactory
 from tests.mail import SmtpServer
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _clean_redis_keys() -> None:
@@ -116,33 +119,21 @@ class WorkerProcess:
 
 
 def start_persistence_worker() -> WorkerProcess:
-    """A worker process storing into the test database. (An in-thread worker takes 10 s to notice it should
-    stop; a process stops at once.) One pool thread, not the solo pool: with Celery 5.7 a solo worker's late
-    ack waits for its event loop's next wake-up, up to 10 s, and tasks queue up behind it."""
+    """A worker process storing into the test database, started as every deployment starts one
+    (scripts/persistence-worker: the persistence queue, one pool thread). An in-thread worker would take 10 s
+    to notice it should stop; a process stops at once."""
     database = settings.DATABASES["default"]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "chatproject.settings.test",
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "CELERY": str(Path(sys.executable).with_name("celery")),
     }
     command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "chatproject",
-        "worker",
-        "-Q",
-        "persistence",
-        "-P",
-        "threads",
-        "-c",
-        "1",
+        str(ROOT / "scripts" / "persistence-worker"),
         "--without-heartbeat",
         "--without-mingle",
         "--without-gossip",
-        "-l",
-        "info",
     ]
     worker = WorkerProcess(command, env)
     assert worker.ready.wait(timeout=60), "the Celery worker did not start"

@@ -58,7 +58,7 @@ def test_compose_file_is_valid():
     result = _compose_config(COMPOSE_FILE)
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
-    expected = "postgres redis rabbitmq minio createbucket nginx web worker migrate".split()
+    expected = "postgres redis rabbitmq minio createbucket nginx web worker persistence migrate".split()
     assert set(expected) <= set(services)
 
 
@@ -109,7 +109,7 @@ def test_web_can_scale_behind_nginx(compose_config):
     assert "server web:8000 resolve" in nginx_conf
 
 
-@pytest.mark.parametrize("service", ["web", "worker", "beat"])
+@pytest.mark.parametrize("service", ["web", "worker", "persistence", "beat"])
 def test_app_services_wait_for_migrations(compose_config, service):
     depends_on = compose_config["services"][service]["depends_on"]
     assert depends_on["migrate"]["condition"] == "service_completed_successfully"
@@ -171,6 +171,7 @@ def test_k8s_has_every_part():
     assert {
         ("Deployment", "parley-web"),
         ("Deployment", "parley-worker"),
+        ("Deployment", "parley-persistence"),
         ("Service", "parley-web"),
         ("HorizontalPodAutoscaler", "parley-web"),
         ("Ingress", "parley"),
@@ -190,7 +191,7 @@ def test_k8s_web_probes_readyz_and_healthz_with_an_allowed_host():
         assert headers["Host"] in allowed  # else Django answers 400 and the pod is never ready
 
 
-@pytest.mark.parametrize("deployment", ["parley-web", "parley-worker"])
+@pytest.mark.parametrize("deployment", ["parley-web", "parley-worker", "parley-persistence"])
 def test_k8s_pods_request_resources_and_read_their_settings(deployment):
     container = _container("Deployment", deployment)
     assert {"cpu", "memory"} <= set(container["resources"]["requests"])
@@ -253,6 +254,41 @@ def test_every_deployment_starts_web_workers_through_the_script(compose_config):
     for text in (COMPOSE_FILE.read_text(), DOCKERFILE.read_text(), STACK_SCRIPT.read_text()):
         assert "uvicorn chatproject" not in text
         assert '"uvicorn", "chatproject' not in text
+
+
+# --- The persistence queue has workers of its own, started through scripts/persistence-worker only.
+
+PERSISTENCE_WORKER = ROOT / "scripts" / "persistence-worker"
+
+
+def test_persistence_worker_script_passes_shellcheck():
+    subprocess.run(["shellcheck", str(PERSISTENCE_WORKER)], check=True, timeout=60)
+
+
+def test_the_persistence_worker_runs_one_task_at_a_time_on_its_queue_alone():
+    options = PERSISTENCE_WORKER.read_text()
+    for needed in ("--queues persistence", "--pool threads --concurrency 1", "--hostname 'persistence@%h'"):
+        assert needed in options
+
+
+def test_every_deployment_runs_persistence_workers_and_keeps_the_others_off_their_queue(compose_config):
+    """Compose, Kubernetes and the stack script start persistence workers through the script, and every other
+    Celery worker excludes the persistence queue: no push or preview task can hold up storage."""
+    services = compose_config["services"]
+    persistence_starts = {
+        "compose": services["persistence"]["command"],
+        "k8s": _container("Deployment", "parley-persistence")["command"],
+    }
+    assert persistence_starts == {name: ["scripts/persistence-worker"] for name in persistence_starts}
+    other_starts = {
+        "compose": services["worker"]["command"],
+        "k8s": _container("Deployment", "parley-worker")["command"],
+    }
+    for command in other_starts.values():
+        assert command[command.index("--exclude-queues") + 1] == "persistence"
+    stack = STACK_SCRIPT.read_text()
+    assert '"$ROOT/scripts/persistence-worker"' in stack
+    assert "--exclude-queues persistence" in stack
 
 
 # --- Clustered engines (docker/k8s/cluster): operators' resources and Helm values, checked offline

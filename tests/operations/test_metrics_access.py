@@ -101,3 +101,19 @@ def test_the_celery_exporter_is_guarded_the_same_way(settings):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize(("pool_forks", "warned"), [(True, True), (False, False)])
+def test_a_worker_without_a_shared_metrics_folder_is_warned_only_if_its_pool_forks(
+    caplog, pool_forks, warned
+):
+    # given a worker started without PROMETHEUS_MULTIPROC_DIR: prefork (its tasks' values would be lost) or a
+    # one-process pool such as the persistence worker's threads (nothing is lost)
+    with caplog.at_level("WARNING", logger=monitoring.__name__):
+        server = monitoring.start_celery_exporter(
+            address="127.0.0.1", port=free_port(), pool_forks=pool_forks, environ={}
+        )
+    server.shutdown()
+    server.server_close()
+    # then the operator reads a warning only where values would be missing
+    assert any("PROMETHEUS_MULTIPROC_DIR" in r.getMessage() for r in caplog.records) is warned

@@ -38,10 +38,14 @@ def test_the_monitoring_profile_adds_prometheus_and_grafana():
     )
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
-    assert {"prometheus", "grafana", "web", "worker"} <= set(services)
+    assert {"prometheus", "grafana", "web", "worker", "persistence"} <= set(services)
     worker_env = services["worker"]["environment"]
     assert worker_env["CELERY_METRICS_PORT"] == "9808"
-    assert worker_env["PROMETHEUS_MULTIPROC_DIR"]
+    assert worker_env["PROMETHEUS_MULTIPROC_DIR"]  # prefork: the pool processes share their values
+    assert services["persistence"]["environment"]["CELERY_METRICS_PORT"] == "9808"  # one process: no folder
+    scrape_configs = yaml.safe_load((DOCKER / "prometheus" / "prometheus.yml").read_text())["scrape_configs"]
+    [celery_job] = [job for job in scrape_configs if job["job_name"] == "parley-worker"]
+    assert {"worker", "persistence"} <= set(celery_job["dns_sd_configs"][0]["names"])
     assert "METRICS_TOKEN" in services["web"]["environment"]
 
 

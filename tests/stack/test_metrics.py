@@ -1,6 +1,6 @@
-"""Operators' view of a running stack (docs/operations.md): the metrics of every web worker and of the Celery
-worker move when a message is sent, acked, stored and pushed; the JSON log lines of one send share its trace
-across processes; /metrics refuses outsiders.
+"""Operators' view of a running stack (docs/operations.md): the metrics of every web worker and of the two
+Celery workers (persistence's and the rest's) move when a message is sent, acked, stored and pushed; the JSON
+log lines of one send share its trace across processes; /metrics refuses outsiders.
 
 This module runs its own stack (ports 8380-8390, its own database, Redis db and RabbitMQ vhost), so it
 never disturbs the shared stack fixture of tests/stack/conftest.py."""
@@ -33,6 +33,7 @@ STACK_ENV = {
     "STACK_WORKER_BASE_PORT": str(slot.port(8381)),
     "STACK_MOTO_PORT": str(slot.port(8390)),
     "STACK_CELERY_METRICS_PORT": str(slot.port(8389)),
+    "STACK_PERSISTENCE_METRICS_PORT": str(slot.port(8388)),
     "WORKERS": "2",
     "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{slot.name('parley_stack_metrics')}",
     "REDIS_URL": slot.redis_url(9),
@@ -49,6 +50,7 @@ STACK_ENV = {
 NGINX = f"http://127.0.0.1:{STACK_ENV['STACK_PORT']}"
 WORKERS = [f"http://127.0.0.1:{slot.port(8381 + i)}" for i in range(2)]
 CELERY_EXPORTER = f"http://127.0.0.1:{STACK_ENV['STACK_CELERY_METRICS_PORT']}/metrics"
+PERSISTENCE_EXPORTER = f"http://127.0.0.1:{STACK_ENV['STACK_PERSISTENCE_METRICS_PORT']}/metrics"
 LOGS = Path(STACK_ENV["STACK_DIR"]) / "logs"
 BODY = "stack metrics: the body never reaches a log"
 
@@ -137,8 +139,8 @@ def web_total(name: str, **labels: str) -> float:
     return sum(scrape(f"{worker}/metrics").get(key, 0.0) for worker in WORKERS)
 
 
-def celery_value(name: str, **labels: str) -> float:
-    return scrape(CELERY_EXPORTER).get((name, tuple(sorted(labels.items()))), 0.0)
+def exported_value(exporter: str, name: str, **labels: str) -> float:
+    return scrape(exporter).get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 async def next_frame(socket: Any, kind: str) -> dict[str, Any]:
@@ -181,11 +183,11 @@ WEB = {
     "ack_latency": ("parley_ack_latency_seconds_count", {}),
     "fanout_latency": ("parley_fanout_latency_seconds_count", {}),
 }
-CELERY = {
-    "stored": ("parley_messages_stored_total", {}),
-    "lag": ("parley_persistence_lag_seconds_count", {}),
-    "batches": ("parley_persistence_batch_size_count", {}),
-    "pushed": ("parley_push_deliveries_total", {"outcome": "sent"}),
+CELERY = {  # figure: (exporter, metric, labels)
+    "stored": (PERSISTENCE_EXPORTER, "parley_messages_stored_total", {}),
+    "lag": (PERSISTENCE_EXPORTER, "parley_persistence_lag_seconds_count", {}),
+    "batches": (PERSISTENCE_EXPORTER, "parley_persistence_batch_size_count", {}),
+    "pushed": (CELERY_EXPORTER, "parley_push_deliveries_total", {"outcome": "sent"}),
 }
 
 
@@ -194,7 +196,7 @@ def web_figures() -> dict[str, float]:
 
 
 def celery_figures() -> dict[str, float]:
-    return {key: celery_value(name, **labels) for key, (name, labels) in CELERY.items()}
+    return {key: exported_value(exporter, name, **labels) for key, (exporter, name, labels) in CELERY.items()}
 
 
 def test_metrics_move_when_a_message_is_sent_acked_stored_and_pushed(scene):
@@ -208,7 +210,7 @@ def test_metrics_move_when_a_message_is_sent_acked_stored_and_pushed(scene):
     # then: the web workers counted the send, its ack and its fan-out at once
     web_delta = {key: value - web_before[key] for key, value in web_figures().items()}
     assert web_delta == {"sent": 1, "acked": 1, "ack_latency": 1, "fanout_latency": 1}  # the echo to ada
-    # and the Celery worker its storage and push, as they happen
+    # and the Celery workers its storage and push, as they happen
     wait_until(lambda: len(scene.push.received(scene.bob_browser)) > pushes_before, "bob's push")
     wait_until(lambda: celery_figures()["pushed"] > celery_before["pushed"], "the exporter to count the push")
     celery_delta = {key: value - celery_before[key] for key, value in celery_figures().items()}
@@ -257,9 +259,10 @@ def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
             for line in _log_lines(logs)
         )
 
-    # and the same trace is on the enqueue, the persistence task and the push tasks in the Celery worker
+    # and the same trace is on the enqueue, the persistence task (in the persistence worker) and the push
+    # tasks (in the other Celery worker)
     wait_until(lambda: found("web-1", "persistence batch queued", single=False), "the queued line")
-    wait_until(lambda: found("celery", "persistence batch stored", single=False), "the stored line")
+    wait_until(lambda: found("persistence", "persistence batch stored", single=False), "the stored line")
     wait_until(
         lambda: found("celery", "push decided", single=False), "the push-decided line"
     )  # one per batch

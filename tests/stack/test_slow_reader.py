@@ -75,6 +75,7 @@ def slow_stack(request) -> Iterator[SlowStack]:
         "STACK_WORKER_BASE_PORT": str(base + 1),
         "STACK_MOTO_PORT": str(base + 10),
         "STACK_CELERY_METRICS_PORT": str(base + 9),
+        "STACK_PERSISTENCE_METRICS_PORT": str(base + 8),
         "WORKERS": "2",
         "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{name}",
         "REDIS_URL": slot.redis_url(10 if server == "uvicorn" else 11),
