@@ -7,10 +7,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv migrate run demo test test-cluster lint format services system-deps stack stack-down clean bench lighthouse
+.PHONY: help venv migrate run demo test test-cluster lint format services system-deps stack stack-down clean bench lighthouse screenshots
 
 help:
-	@echo "make run | demo | test | lint | stack | stack-down | lighthouse"
+	@echo "make run | demo | test | lint | stack | stack-down | lighthouse | screenshots"
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) is required"; exit 1; }
@@ -86,6 +86,10 @@ test: $(STAMP) system-deps services lint web
 # a master killed and the Celery worker killed mid-stream (~3 minutes).
 test-cluster: $(STAMP) system-deps services web
 	$(VENV)/bin/pytest tests/cluster
+
+# docs/screenshots, retaken by the browser tests (a plain `make test` writes its screenshots to a temporary folder).
+screenshots: $(STAMP) system-deps services web
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest tests/e2e
 
 stack: $(STAMP) system-deps web
 	scripts/stack.sh up
