@@ -13,6 +13,8 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -112,6 +114,9 @@ class FakePushService:
         self._browsers: dict[str, Browser] = {}
         self._answers: dict[str, deque[int]] = defaultdict(deque)
         self._condition = threading.Condition()
+        self._answering = threading.Event()
+        self._answering.set()
+        self.held = 0  # requests waiting, unanswered, for `stalled` to end
         self.pushes: list[Push] = []
         self.rejections: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -147,6 +152,19 @@ class FakePushService:
         with self._condition:
             return [p for p in self.pushes if p.endpoint == browser.endpoint]
 
+    @contextmanager
+    def stalled(self) -> Iterator[None]:
+        """A push service that stops answering: every request is held, unanswered, until the block ends."""
+        self._answering.clear()
+        try:
+            yield
+        finally:
+            self._answering.set()
+
+    def wait_for_held(self, count: int, timeout: float = 5.0) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: self.held >= count, timeout)
+
     def wait_for_attempts(self, count: int, timeout: float = 5.0) -> bool:
         with self._condition:
             return self._condition.wait_for(lambda: len(self.pushes) + len(self.rejections) >= count, timeout)
@@ -179,6 +197,16 @@ class FakePushService:
             self._condition.notify_all()
         return status
 
+    def _hold_while_stalled(self) -> None:
+        if self._answering.is_set():
+            return
+        with self._condition:
+            self.held += 1
+            self._condition.notify_all()
+        self._answering.wait()
+        with self._condition:
+            self.held -= 1
+
     def _reject(self, reason: str) -> None:
         with self._condition:
             self.rejections.append(reason)
@@ -190,6 +218,7 @@ class FakePushService:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                service._hold_while_stalled()
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 try:
                     status = service._receive(self.path, headers, body)

@@ -34,6 +34,7 @@ STACK_ENV = {
     "STACK_MOTO_PORT": str(slot.port(8390)),
     "STACK_CELERY_METRICS_PORT": str(slot.port(8389)),
     "STACK_PERSISTENCE_METRICS_PORT": str(slot.port(8388)),
+    "STACK_CELERY_CONCURRENCY": "4",  # the other Celery worker's pool processes (CELERY_POOL below)
     "WORKERS": "2",
     "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{slot.name('parley_stack_metrics')}",
     "REDIS_URL": slot.redis_url(9),
@@ -46,12 +47,14 @@ STACK_ENV = {
     "PUSH_ALLOW_HTTP_ENDPOINTS": "true",
     "PUSH_ENDPOINT_HOST_SUFFIXES": "127.0.0.1",
     "PUSH_DELAY_SECONDS": "0",
+    "PUSH_REQUEST_TIMEOUT_SECONDS": "30",  # a push held by a stalled service stays held while a test looks
 }
 NGINX = f"http://127.0.0.1:{STACK_ENV['STACK_PORT']}"
 WORKERS = [f"http://127.0.0.1:{slot.port(8381 + i)}" for i in range(2)]
 CELERY_EXPORTER = f"http://127.0.0.1:{STACK_ENV['STACK_CELERY_METRICS_PORT']}/metrics"
 PERSISTENCE_EXPORTER = f"http://127.0.0.1:{STACK_ENV['STACK_PERSISTENCE_METRICS_PORT']}/metrics"
 LOGS = Path(STACK_ENV["STACK_DIR"]) / "logs"
+CELERY_POOL = int(STACK_ENV["STACK_CELERY_CONCURRENCY"])
 BODY = "stack metrics: the body never reaches a log"
 
 
@@ -322,3 +325,27 @@ def test_metrics_refuse_an_outsider(scene):
         requests.get(CELERY_EXPORTER, headers={"X-Forwarded-For": "198.51.100.7"}, timeout=10).status_code
         == 403
     )
+
+
+def test_a_push_service_that_stops_answering_holds_up_no_message_being_stored(scene):
+    # given: bob's push service stops answering, and ada's messages leave a push to bob hanging in each of
+    # the Celery worker's pool processes
+    stored_before, attempts_before = celery_figures()["stored"], len(scene.push.pushes)
+    with scene.push.stalled():
+        for _ in range(CELERY_POOL):
+            asyncio.run(send_one(scene, worker=1))
+        assert scene.push.wait_for_held(CELERY_POOL, timeout=15), "a push hanging in every pool process"
+
+        # when ada sends one more message
+        asyncio.run(send_one(scene, worker=2))
+
+        # then it is stored while those pushes still hang: storage has a worker of its own, and history and
+        # search show the message at once
+        wait_until(
+            lambda: celery_figures()["stored"] >= stored_before + CELERY_POOL + 1,
+            "every message to be stored",
+            timeout=5,
+        )
+        assert scene.push.held == CELERY_POOL
+    # and once the push service answers again, bob gets every push
+    assert scene.push.wait_for_attempts(attempts_before + CELERY_POOL + 1, timeout=15)
