@@ -5,7 +5,8 @@
     python -m bench.profile --server parley --connect --seconds 30 --clients 500
 
 Brings the server up at W=1 (private Redis, as `make bench`), connects the clients, starts `py-spy record`
-on the worker (and, for Parley, on the Celery worker and its pool) for the length of an open-loop run, then
+on the worker (and, for Parley, on its two Celery workers: persistence's, and the rest's with its pool) for
+the length of an open-loop run, then
 prints the top frames by own time and by inclusive time. Raw collapsed stacks are kept under
 bench/results/profiles/ (load them in speedscope or inferno to see flame graphs)."""
 
@@ -30,6 +31,7 @@ from bench.servers import (
     log,
     parley_source,
     prepare_services,
+    release_services,
 )
 
 PROFILES = ROOT / "bench" / "results" / "profiles"
@@ -94,8 +96,9 @@ async def profile(args: argparse.Namespace, bench_args: argparse.Namespace) -> N
             (record(server.worker_pids()[0], args.seconds, PROFILES / f"{args.server}-worker.txt"), "worker")
         ]
         if isinstance(server, Parley):
-            celery = int((Path(server.env["STACK_DIR"]) / "pids" / "celery.pid").read_text())
-            spies.append((record(celery, args.seconds, PROFILES / "parley-celery.txt", True), "celery"))
+            for name in ("persistence", "celery"):
+                pid = int((Path(server.env["STACK_DIR"]) / "pids" / f"{name}.pid").read_text())
+                spies.append((record(pid, args.seconds, PROFILES / f"parley-{name}.txt", True), name))
         await asyncio.sleep(0.5)
         result = await bench.gen.run_load(
             clients, rate=args.rate, seconds=args.seconds - 2, warmup=1, drain=3, room_size=10
@@ -113,6 +116,7 @@ async def profile(args: argparse.Namespace, bench_args: argparse.Namespace) -> N
         await bench.gen.aclose()
         server.down()
         redis.down()
+        release_services()
 
 
 def main() -> None:
