@@ -26,8 +26,8 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 def declare_what_workers_rely_on(**kwargs: Any) -> None:
-    """Before a worker consumes, whichever queues it consumes (a worker of its own consumes the persistence
-    queue, docs/operations.md):
+    """Declared by every worker before it consumes, whatever queues it consumes itself (the persistence queue
+    has workers of its own, docs/operations.md):
     - the dead-letter queue, which must exist before the first rejection but which no worker may consume, so
       it is not in CELERY_TASK_QUEUES;
     - every task queue: each worker binds them all to Celery's delayed-delivery exchanges (quorum queues'

@@ -2,7 +2,8 @@
 # The full Parley stack on this machine's services, in the background:
 #   nginx (127.0.0.1:$STACK_PORT) -> $WORKERS web workers (127.0.0.1:8001..800N; uvicorn, or Daphne
 #   with STACK_SERVER=daphne) + one Celery worker for the persistence queue (one pool thread) and one
-#   for every other queue (metrics on the two ports after the last web worker's), + Celery beat (periodic tasks) + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set
+#   for every other queue (metrics on the two ports after the last web worker's) + Celery beat
+#   (periodic tasks) + a moto S3 server on 127.0.0.1:9000 unless S3_ENDPOINT_URL is set
 #   + an SMTP server on 127.0.0.1:1025 that logs every email (.stack/logs/mail.log) unless EMAIL_URL is set.
 # PostgreSQL, Redis and RabbitMQ are the machine's own (see `make services`).
 #
@@ -602,7 +603,7 @@ cmd_celery() {
         done
         ;;
     start-celery)
-        is_running celery || is_running persistence && die "a Celery worker is already running"
+        if is_running celery || is_running persistence; then die "a Celery worker is already running"; fi
         start_celery
         log "celery pid $(<"$(pid_file celery)"), persistence pid $(<"$(pid_file persistence)")"
         ;;
@@ -618,7 +619,7 @@ main() {
     stop-worker | start-worker | restart-worker | kill-worker) cmd_worker "$1" "${2:-}" ;;
     kill-celery | start-celery) cmd_celery "$1" ;;
     *)
-        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
     esac
