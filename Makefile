@@ -83,7 +83,7 @@ test: $(STAMP) system-deps services lint web
 	$(VENV)/bin/pytest
 
 # tests/cluster alone (`make test` runs it too): a 6-node Redis Cluster from redis-server, the stack on it,
-# a master killed and the Celery worker killed mid-stream (~3 minutes).
+# a master killed and the Celery workers killed mid-stream (~3 minutes).
 test-cluster: $(STAMP) system-deps services web
 	$(VENV)/bin/pytest tests/cluster
 

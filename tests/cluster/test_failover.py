@@ -47,9 +47,9 @@ def queue_types(vhost: str) -> dict[str, str]:
     return dict(line.split("\t") for line in listed.stdout.splitlines()[1:] if "\t" in line)
 
 
-async def test_killing_the_celery_worker_loses_nothing_on_quorum_queues(cluster_stack):
-    """The persistence and push queues are quorum queues (on this machine's single-node broker): a worker
-    killed with tasks unacknowledged has them redelivered, and every acknowledged message is stored once."""
+async def test_killing_the_celery_workers_loses_nothing_on_quorum_queues(cluster_stack):
+    """The persistence and push queues are quorum queues (on this machine's single-node broker): workers
+    killed with tasks unacknowledged have them redelivered, and every acknowledged message is stored once."""
     types = queue_types(CLUSTER_VHOST)
     assert types["persistence"] == "quorum"
     assert types["push"] == "quorum"

@@ -107,7 +107,7 @@ async def test_killing_a_web_worker_loses_nothing(stack):
     await stream_through_fault(stack, clients, kill_worker)
 
 
-async def test_killing_the_celery_worker_loses_nothing(stack):
+async def test_killing_the_celery_workers_loses_nothing(stack):
     async def kill_celery(acked):
         await asyncio.to_thread(stack_command, "kill-celery")
         await wait_until(lambda: len(acked) >= 60)  # acknowledged while nothing stores them
