@@ -1,12 +1,12 @@
 """Profile a server under the fixed load with py-spy: where does a worker (and Celery) spend its time?
 
-    python -m bench.profile --server parley --rate 100 --seconds 15 [--parley-ref HEAD]
+    python -m bench.profile --server parley --rate 100 --seconds 15 [--workers 2] [--parley-ref HEAD]
     python -m bench.profile --server baseline --rate 100 --seconds 15
     python -m bench.profile --server parley --connect --seconds 30 --clients 500
 
-Brings the server up at W=1 (private Redis, as `make bench`), connects the clients, starts `py-spy record`
-on the worker (and, for Parley, on its two Celery workers: persistence's, and the rest's with its pool) for
-the length of an open-loop run, then
+Brings the server up at W=1 or --workers (private Redis, as `make bench`), connects the clients, starts
+`py-spy record` on the first web worker (and, for Parley, on its two Celery workers: persistence's, and the
+rest's with its pool) for the length of an open-loop run, then
 prints the top frames by own time and by inclusive time. Raw collapsed stacks are kept under
 bench/results/profiles/ (load them in speedscope or inferno to see flame graphs)."""
 
@@ -75,7 +75,9 @@ async def profile(args: argparse.Namespace, bench_args: argparse.Namespace) -> N
     redis.up()
     prepare_services(fresh=True)  # stored seqs must match the private Redis's empty counters
     server: Server = (
-        Parley(1, parley_source(bench_args.parley_ref)) if args.server == "parley" else Baseline(1)
+        Parley(args.workers, parley_source(bench_args.parley_ref))
+        if args.server == "parley"
+        else Baseline(args.workers)
     )
     server.up()
     bench = Bench(bench_args)
@@ -126,6 +128,7 @@ def main() -> None:
     parser.add_argument("--server", choices=["parley", "baseline"], default="parley")
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=1, help="W; the first web worker is profiled")
     parser.add_argument("--connect", action="store_true", help="profile the clients' connecting instead")
     args, rest = parser.parse_known_args()
     import sys
