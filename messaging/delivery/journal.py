@@ -192,12 +192,17 @@ if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
 QueueCommand = Callable[[Pipeline], object]
 
 
+ReplayRange = tuple[int, int, int | None, int]  # (conversation, after seq, before seq or None, limit)
+
+
 class RedisJournal:
     """One per event loop: concurrent sends share their Redis round trips (messaging.delivery.coalesce),
-    reserves and commits alike — while one pipeline is in flight, both queue for the next."""
+    reserves and commits alike — while one pipeline is in flight, both queue for the next. Concurrent
+    replays of the same range share one fetch."""
 
     def __init__(self) -> None:
         self._round_trips: Coalescer[QueueCommand, Any] = Coalescer(_run_in_one_pipeline)
+        self._replays: dict[ReplayRange, asyncio.Future[Replay]] = {}
 
     async def reserve(
         self, *, sender_id: int, client_id: UUID, conversation_id: int, checked_storage: bool = False
@@ -243,7 +248,28 @@ class RedisJournal:
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
     ) -> Replay:
-        """The log's events in the range, after what storage holds from before the log's oldest entry."""
+        """The log's events in the range, after what storage holds from before the log's oldest entry.
+
+        Every socket of a conversation on this worker sees the same gap at the same moment (they hear the
+        same broadcasts in the same order), and each fills it once the gap has lasted GAP_TIMEOUT_SECONDS:
+        one fetch answers them all, instead of a Redis round trip and a storage query each — which, on an
+        overloaded worker whose gaps all time out, made it slower still (docs/benchmarks.md). Only a fetch in
+        flight is shared: a later request fetches afresh."""
+        key = (conversation_id, after_seq, before_seq, limit)
+        fetch = self._replays.get(key)
+        if fetch is None:
+            fetch = self._replays[key] = asyncio.ensure_future(self._fetch_replay(*key))
+            fetch.add_done_callback(functools.partial(self._replay_done, key))
+        return await asyncio.shield(fetch)  # a socket closing stops waiting; the fetch goes on for the others
+
+    def _replay_done(self, key: ReplayRange, fetch: asyncio.Future[Replay]) -> None:
+        del self._replays[key]
+        if not fetch.cancelled():
+            fetch.exception()  # retrieved here: every socket that still waits has it raised too
+
+    async def _fetch_replay(
+        self, conversation_id: int, after_seq: int, before_seq: int | None, limit: int
+    ) -> Replay:
         upper = "+inf" if before_seq is None else f"({before_seq}"
         log = log_key(conversation_id)
         async with get_async_redis().pipeline(transaction=False) as pipe:

@@ -217,3 +217,29 @@ async def test_a_round_trip_redis_does_not_answer_fails_at_its_deadline_and_the_
     assert waited < 2
     reservation = await journal.reserve(sender_id=ada.pk, client_id=uuid.uuid4(), conversation_id=team.pk)
     assert reservation.seq is not None
+
+
+async def commit_all(journal, messages: list[dict]) -> None:
+    await asyncio.gather(*(journal.commit(m) for m in messages))
+
+
+@with_database
+async def test_sockets_filling_the_same_gap_at_once_share_one_fetch(ada, team):
+    # given: the log holds seqs 1, 2, 4 and 5 of a conversation, and 3 is missing (its send still on its way)
+    journal = get_journal()
+    await commit_all(journal, [message(team.pk, seq, ada.pk, uuid.uuid4()) for seq in (1, 2, 4, 5)])
+
+    # when: ten sockets of this worker, holding 4 behind the gap, ask for it at once (a gap timer each)
+    fills = [asyncio.ensure_future(journal.replay(team.pk, after_seq=2, before_seq=4)) for _ in range(10)]
+    await asyncio.sleep(0)  # every request is made while the first fetch is in flight
+    fills[0].cancel()  # and one socket closes meanwhile
+    replays = await asyncio.gather(*fills[1:])
+
+    # then: one fetch (the log, then storage) answered the other nine, with what is there: nothing yet
+    assert all(replay is replays[0] for replay in replays)
+    assert (replays[0].frames, replays[0].settled_through) == ([], 2)
+    assert fills[0].cancelled()
+    # and a socket asking again later fetches afresh: what was fetched is not kept
+    await commit_all(journal, [message(team.pk, 3, ada.pk, uuid.uuid4())])
+    later = await journal.replay(team.pk, after_seq=2, before_seq=4)
+    assert [seq for seq, _ in later.frames] == [3]
