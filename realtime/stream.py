@@ -13,6 +13,7 @@ it in that order — whatever the server's `send` does while the client reads sl
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,8 @@ from typing import Any
 from realtime.frames import OutFrame
 from realtime.ordering import FIRST_SYNC_WAIT_SECONDS, GAP_TIMEOUT_SECONDS, SeqOrderer
 from realtime.outbox import Outbox
+
+logger = logging.getLogger(__name__)
 
 REPLAY_PAGE = 500  # events per replay at most: a `sync` frame, a gap fill, a catch-up (docs/protocol.md)
 
@@ -140,6 +143,10 @@ class SocketStream:
     def _release(self, conversation_id: int, seq: int, frame: OutFrame | None) -> None:
         for ready in self._orderer.offer(conversation_id, seq, frame):
             self._put(ready)
+        self._time_gap(conversation_id)
+
+    def _time_gap(self, conversation_id: int) -> None:
+        """Fill the conversation's gap, if it has one, once it has lasted GAP_TIMEOUT_SECONDS."""
         if self._orderer.gap(conversation_id) and conversation_id not in self._gap_timers:
             self._gap_timers[conversation_id] = asyncio.get_running_loop().call_later(
                 GAP_TIMEOUT_SECONDS, self.in_background, self._fill_gap, conversation_id
@@ -152,7 +159,13 @@ class SocketStream:
         if gap is None or not self._follows(conversation_id):
             return
         first_missing, first_held = gap
-        page = await self.replay(conversation_id, after_seq=first_missing - 1, before_seq=first_held)
+        try:
+            page = await self.replay(conversation_id, after_seq=first_missing - 1, before_seq=first_held)
+        except Exception:  # the journal failing (Redis failing over, storage restarting), whatever it
+            # raised: try again later, rather than hold what waits behind the gap until another broadcast
+            logger.warning("gap in conversation %s not filled; retrying", conversation_id, exc_info=True)
+            self._time_gap(conversation_id)
+            return
         if page.more:  # a long way behind: fill the next page at once, at the client's pace
             self.in_background(self._fill_gap, conversation_id)
             return
