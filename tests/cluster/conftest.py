@@ -3,13 +3,14 @@
 vhost and stack directory. Started once per run of tests/cluster."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests import slot
 from tests.cluster.redis_cluster import RedisCluster
-from tests.stack.conftest import ROOT, STACK_ENV, Stack, own_vhost, stack_command
+from tests.stack.conftest import ROOT, STACK_ENV, Stack, call_reporting_stack_logs, own_vhost, stack_command
 
 CLUSTER_VHOST = slot.name("parley_cluster_test")
 CLUSTER_STACK_ENV = {
@@ -57,3 +58,8 @@ def cluster_stack(redis_cluster: RedisCluster) -> Iterator[Stack]:
                 yield Stack(http, url=url, database_url=database_url)
         finally:
             cluster_stack_command("down")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    return (yield from call_reporting_stack_logs(item, Path(CLUSTER_STACK_ENV["STACK_DIR"]) / "logs"))

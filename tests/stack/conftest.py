@@ -154,14 +154,14 @@ def stack() -> Iterator[Stack]:
             stack_command("down")
 
 
-def log_sizes() -> dict[Path, int]:
-    return {path: path.stat().st_size for path in LOG_DIR.glob("*.log")}
+def log_sizes(log_dir: Path = LOG_DIR) -> dict[Path, int]:
+    return {path: path.stat().st_size for path in log_dir.glob("*.log")}
 
 
-def notable_log_lines(since: dict[Path, int], limit: int = 200) -> str:
+def notable_log_lines(since: dict[Path, int], log_dir: Path = LOG_DIR, limit: int = 200) -> str:
     """What the stack's processes logged above INFO since `since`, per process."""
     out: list[str] = []
-    for path, size in sorted(log_sizes().items()):
+    for path, size in sorted(log_sizes(log_dir).items()):
         if path.name.endswith("-access.log"):  # one line per request
             continue
         with path.open(errors="replace") as log:
@@ -172,12 +172,17 @@ def notable_log_lines(since: dict[Path, int], limit: int = 200) -> str:
     return "\n".join(out) or "(nothing above INFO)"
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """A failed stack test carries what the stack logged above INFO while it ran: CI keeps no stack logs."""
-    before = log_sizes()
+def call_reporting_stack_logs(item: pytest.Item, log_dir: Path) -> Iterator[None]:
+    """A test's call (a pytest_runtest_call wrapper's body) that, if it fails, carries what the stack in
+    `log_dir` logged above INFO while it ran: CI keeps no stack logs."""
+    before = log_sizes(log_dir)
     try:
         return (yield)
     except BaseException:
-        item.add_report_section("call", "stack logs", notable_log_lines(before))
+        item.add_report_section("call", "stack logs", notable_log_lines(before, log_dir))
         raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    return (yield from call_reporting_stack_logs(item, LOG_DIR))
