@@ -39,9 +39,11 @@ async def check_delivered_and_stored(stack, clients, acked, conversation_id) -> 
             await wait_until(lambda c=client: ids <= {m["id"] for m in c.received}, within=30)
         except AssertionError:
             missing = sorted(m["seq"] for m in acked if m["id"] not in {r["id"] for r in client.received})
+            others = sorted(r["seq"] for r in client.received if r["seq"] in missing)
             raise AssertionError(
                 f"acknowledged seqs {missing} never reached {client.user.username} on {client.url} "
-                f"({client.reconnects} reconnects)"
+                f"({client.reconnects} reconnects; other messages received at seqs {others}; last seqs "
+                f"received {[r['seq'] for r in client.received[-5:]]})"
             ) from None
         assert_exactly_once_in_order(client, acked, conversation_id)
     await wait_until(lambda: len(stack.stored(list(ids))) == len(ids), within=60)
