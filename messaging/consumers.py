@@ -110,10 +110,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.hub.follow(self._channels(), self)
         await self._start_after_baselines(list(self.conversations))
         self.looking = True  # until the client says otherwise (older clients never do)
-        change = await sync_to_async(presence_store().connect, thread_sensitive=False)(
-            user.pk, self.connection_id
-        )
-        await self._announce_presence(change)
+        await self._change_presence(presence_store().connect, user.pk, self.connection_id)
         heartbeat().keep(user.pk, self.connection_id)
         redis_watch.watch()
         if not await ws_auth.still_valid(user_id=user.pk, session=self.scope.get("session", "")):
@@ -153,10 +150,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         heartbeat().drop(self.connection_id)
         self.stream.close()
         await self.hub.unfollow(self._channels(), self)
-        change = await sync_to_async(presence_store().disconnect, thread_sensitive=False)(
-            self.user_id, self.connection_id
-        )
-        await self._announce_presence(change)
+        await self._change_presence(presence_store().disconnect, self.user_id, self.connection_id)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, without the hop to the database thread it makes before *every* ASGI message to
@@ -360,14 +354,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.looking = looking
         heartbeat().set_looking(self.connection_id, looking)
-        try:
-            change = await sync_to_async(presence_store().set_looking, thread_sensitive=False)(
-                self.user_id, self.connection_id, looking
-            )
-        except (RedisError, OSError):  # Redis restarting: the heartbeat writes it again (or it expires) soon
-            logger.warning("presence not updated for an activity frame")
-            return
-        await self._announce_presence(change)
+        await self._change_presence(presence_store().set_looking, self.user_id, self.connection_id, looking)
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         self._push({"type": "pong"})
@@ -484,6 +471,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def _start_after_baselines(self, conversation_ids: list[int]) -> None:
         for conversation_id, seq in (await get_journal().last_seqs(conversation_ids)).items():
             self.stream.start_after(conversation_id, seq)
+
+    async def _change_presence(self, transition: Callable[..., StatusChange], *args: Any) -> None:
+        """Record a change of this socket's presence (one Redis round trip) and announce what it changed.
+        Redis failing or slow (restarting, a socket timeout) costs the socket nothing: the worker's heartbeat
+        writes the entry again within HEARTBEAT_SECONDS, or it expires."""
+        try:
+            change = await sync_to_async(transition, thread_sensitive=False)(*args)
+        except (RedisError, OSError):
+            logger.warning("presence not updated (%s)", transition.__name__)
+            return
+        await self._announce_presence(change)
 
     async def _announce_presence(self, change: StatusChange) -> None:
         """Tell the user's conversations when their status (online, idle, offline) changed."""

@@ -8,7 +8,8 @@ import pytest
 from channels.db import database_sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
-from core.redis import get_redis
+from core import redis as core_redis
+from core.redis import get_async_redis, get_redis
 from messaging import services
 from messaging.models import Membership, Message
 from tests.messaging.factories import make_conversation
@@ -113,6 +114,35 @@ async def test_a_second_tab_does_not_announce_presence_again(connect, ada, bob, 
     second = await connect(ada)
     await second.close()
     assert await bob_tab.nothing_more()  # ada still has a tab open
+
+
+@pytest.fixture
+def redis_giving_up_quickly(monkeypatch):
+    """The synchronous Redis client (presence's) with a 0.2 s socket timeout, for a test where Redis holds
+    writes: a round trip that waits that long fails as it would after the usual 5 s."""
+    monkeypatch.setattr(core_redis, "SOCKET_TIMEOUT_SECONDS", 0.2)
+    get_redis.cache_clear()
+    yield
+    get_redis.cache_clear()
+
+
+async def test_a_socket_opens_and_works_while_redis_does_not_answer_presence_writes(
+    connect, ada, team, redis_giving_up_quickly
+):
+    # given: a first socket has filled the caches a connect reads (the account policy), as on any busy
+    # worker; then Redis holds every write (a presence entry is one) for longer than the client waits
+    await (await connect(ada, sync=False)).close()
+    redis = get_async_redis()
+    await redis.client_pause(2000, all=False)
+    try:
+        # when: Ada opens a socket meanwhile
+        ada_tab = await connect(ada, sync=False)
+
+        # then: her socket is open and answers; her presence is written again by the next heartbeat
+        await ada_tab.send({"type": "ping"})
+        assert await ada_tab.receive_type("pong") == {"type": "pong"}
+    finally:
+        await redis.client_unpause()
 
 
 async def test_invalid_and_expired_tokens_close_with_4401(connect, ada):
