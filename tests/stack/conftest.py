@@ -154,11 +154,11 @@ def stack() -> Iterator[Stack]:
             stack_command("down")
 
 
-def log_sizes(log_dir: Path = LOG_DIR) -> dict[Path, int]:
+def log_sizes(log_dir: Path) -> dict[Path, int]:
     return {path: path.stat().st_size for path in log_dir.glob("*.log")}
 
 
-def notable_log_lines(since: dict[Path, int], log_dir: Path = LOG_DIR, limit: int = 200) -> str:
+def notable_log_lines(since: dict[Path, int], log_dir: Path, limit: int = 200) -> str:
     """What the stack's processes logged above INFO since `since`, per process."""
     out: list[str] = []
     for path, size in sorted(log_sizes(log_dir).items()):
