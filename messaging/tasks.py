@@ -11,7 +11,7 @@ from django.db import DatabaseError
 from core import logcontext, metrics
 from messaging import services
 from messaging.delivery.persistence import PERSIST_MESSAGES_TASK, dead_letter
-from messaging.delivery.waiting import MAX_MESSAGES, Waiting, take_waiting
+from messaging.delivery.waiting import MAX_MESSAGES, Waiting, let_more_gather, take_waiting
 from messaging.events import MessagePayload
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ def persist_messages_task(self: Any, messages: list[MessagePayload]) -> int:
     """Store a batch of acknowledged messages, with those of the tasks waiting behind it
     (messaging.delivery.waiting); a repeated batch writes nothing new."""
     if not self.request.is_eager:
+        let_more_gather(messages)
         waiting = take_waiting(room=MAX_MESSAGES - len(messages))
         if waiting.taken:
             stored = _store_with_waiting(messages, waiting)

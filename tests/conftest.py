@@ -118,13 +118,15 @@ class WorkerProcess:
         self.process.wait(timeout=30)
 
 
-def start_persistence_worker() -> WorkerProcess:
+def start_persistence_worker(**settings_env: str) -> WorkerProcess:
     """A worker process storing into the test database, started as every deployment starts one
-    (scripts/persistence-worker: the persistence queue, one pool thread). An in-thread worker would take 10 s
-    to notice it should stop; a process stops at once."""
+    (scripts/persistence-worker: the persistence queue, one pool thread), with `settings_env` as environment
+    variables (settings). An in-thread worker would take 10 s to notice it should stop; a process stops at
+    once."""
     database = settings.DATABASES["default"]
     env = {
         **os.environ,
+        **settings_env,
         "DJANGO_SETTINGS_MODULE": "chatproject.settings.test",
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "CELERY": str(Path(sys.executable).with_name("celery")),

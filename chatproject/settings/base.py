@@ -185,6 +185,10 @@ CELERY_DEAD_LETTER_QUEUE = "persistence.dead"
 # ack, and Celery stores batches instead of single messages. Below that rate nothing waits.
 PERSISTENCE_BATCH_ABOVE_PER_SECOND = env.int("PERSISTENCE_BATCH_ABOVE_PER_SECOND", default=120)
 PERSISTENCE_BATCH_INTERVAL_MS = env.int("PERSISTENCE_BATCH_INTERVAL_MS", default=20)
+# A persistence task first waits until its oldest message is this old, and takes the tasks queued meanwhile
+# with it (messaging.delivery.waiting): below the queue's capacity Celery then stores a few messages per task
+# instead of one, for half its CPU, and each message is stored up to this much later. 0: no wait.
+PERSISTENCE_GATHER_MS = env.int("PERSISTENCE_GATHER_MS", default=40)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 

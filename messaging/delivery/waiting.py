@@ -7,7 +7,12 @@ Celery's cost, not on PostgreSQL's. Here a task, before storing, takes what wait
 (basic.get, unacknowledged) and stores those messages with its own in one transaction. It acknowledges them
 once stored, or gives them back to the queue (each is retried on its own) if the store failed. A pool
 process that dies holding them leaves them unacknowledged, so RabbitMQ redelivers them, and storing is
-idempotent. With nothing waiting, a task pays one basic.get."""
+idempotent. With nothing waiting, a task pays one basic.get.
+
+Below the queue's capacity nothing waits, so each message was a task of its own; so a task first lets the
+messages behind it gather: it waits until its oldest message is PERSISTENCE_GATHER_MS old (by the sender's
+clock; never longer than the window, whatever the clocks say). A backlog's messages are older than that and
+wait for nothing."""
 
 import contextlib
 import functools
@@ -17,9 +22,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from kombu import Connection, Message
 
 from core import logcontext
@@ -62,6 +69,17 @@ class Waiting:
             with contextlib.suppress(*_broker_errors()):
                 settle()
         self.taken = []
+
+
+def let_more_gather(messages: list[MessagePayload]) -> None:
+    """Wait until the oldest of `messages` is PERSISTENCE_GATHER_MS old, so that the tasks published meanwhile
+    are taken with them."""
+    window = settings.PERSISTENCE_GATHER_MS / 1000
+    if window <= 0 or not messages:
+        return
+    oldest = min(datetime.fromisoformat(m["created_at"]) for m in messages)
+    age = (datetime.now(tz=UTC) - oldest).total_seconds()
+    time.sleep(min(max(window - age, 0.0), window))
 
 
 def take_waiting(*, room: int) -> Waiting:

@@ -2,7 +2,9 @@
 persistence task stores the tasks queued behind it in its own transaction, acknowledges them only once they
 are stored, and gives them back, each to run on its own, when the database refused the batch."""
 
+import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError
@@ -102,3 +104,45 @@ def test_a_message_the_database_refuses_takes_no_waiting_task_with_it(ada, team)
     assert uuid.UUID(own["id"]) in stored_ids()
     assert uuid.UUID(refused["id"]) not in stored_ids()
     wait_until(lambda: queued_for_persistence() == 4, "the waiting tasks to be queued again")
+
+
+def publish_steadily(team, sender, seqs, *, every_seconds: float) -> list[MessagePayload]:
+    """One task per message, published at a steady pace (as web workers do below the batching rate)."""
+    messages = []
+    for seq in seqs:
+        message = acknowledged_payload(team, sender, seq=seq)
+        persist_messages_task.apply_async(args=([message],))
+        messages.append(message)
+        time.sleep(every_seconds)  # the pace of the sends, not a wait for an outcome
+    return messages
+
+
+def test_messages_arriving_one_by_one_are_stored_together_within_the_gathering_window(ada, team):
+    # given: a worker whose tasks wait until their oldest message is 0.5 s old
+    worker = start_persistence_worker(PERSISTENCE_GATHER_MS="500")
+    try:
+        # when: eight messages come in 30 ms apart, each its own task
+        sent = publish_steadily(team, ada, range(1, 9), every_seconds=0.03)
+
+        # then: all are stored, by one or two tasks instead of eight
+        wait_until(lambda: len(stored_ids()) == 8, "the messages to be stored")
+        worker.wait_idle()
+        assert stored_ids() == ids(sent)
+        assert worker.finished <= 2, worker.finished
+    finally:
+        worker.stop()
+
+
+def test_a_message_older_than_the_window_is_stored_without_waiting(ada, team):
+    # given: a worker with a gathering window far longer than the test's patience
+    worker = start_persistence_worker(PERSISTENCE_GATHER_MS="60000")
+    try:
+        # when: a message acknowledged a minute and a half ago is queued (the worker was down, say)
+        late = acknowledged_payload(team, ada, seq=1, age=timedelta(seconds=90))
+        persist_messages_task.apply_async(args=([late],))
+
+        # then: it is stored at once, not a minute later
+        wait_until(lambda: stored_ids() == ids([late]), "the late message to be stored", timeout=5)
+        worker.wait_idle()
+    finally:
+        worker.stop()
