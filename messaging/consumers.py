@@ -376,14 +376,25 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_hub_reconnected(self) -> None:
         """Broadcasts may have been lost while the hub was reconnecting: catch up as a `sync` would. More than
-        a page behind, the client is better placed to page through it: it is told to reconnect and sync."""
+        a page behind, or with the journal failing (Redis failing over still), the client is better placed to
+        do it: it is told to reconnect and sync, not left behind until its next broadcast shows a gap."""
         if self.stream.waiting_for_first_sync:
             return  # the client's first sync will replay everything
+        try:
+            caught_up = await self._catch_up()
+        except Exception:  # whatever failed, this socket may miss messages: its client's sync will not
+            logger.warning("catch-up after a pub/sub reconnect failed: closing for a sync", exc_info=True)
+            caught_up = False
+        if not caught_up:
+            await self.close(code=close_codes.SERVICE_RESTART)
+
+    async def _catch_up(self) -> bool:
+        """Replay what the journal holds past what this socket delivered; False if a page was not enough."""
         for conversation_id in list(self.conversations):
             after_seq = self.stream.last_delivered(conversation_id)
             if (await self.stream.replay(conversation_id, after_seq=after_seq)).more:
-                await self.close(code=close_codes.SERVICE_RESTART)
-                return
+                return False
+        return True
 
     def _on_event(self, broadcast: Broadcast) -> None:
         conversation_id = broadcast.conversation

@@ -1,5 +1,6 @@
 """The hub (realtime.hub): one Redis pub/sub connection per worker carries every broadcast to its sockets."""
 
+import asyncio
 import uuid
 
 import pytest
@@ -8,9 +9,9 @@ from django.test import override_settings
 
 from core.redis import get_async_redis, get_redis
 from messaging import events
-from messaging.delivery.journal import get_journal
+from messaging.delivery.journal import RedisJournal, get_journal
 from messaging.events import MessagePayload, new_message_payload
-from realtime import fanout
+from realtime import close_codes, fanout
 from realtime.hub import Broadcast, BroadcastKind
 from tests.messaging.test_socket_events import send_and_ack
 
@@ -54,6 +55,35 @@ async def test_sockets_catch_up_on_what_was_sent_while_pubsub_was_reconnecting(c
     await send_and_ack(ada_tab, team.pk, "after")
     assert (await bob_tab.receive_type("message.new"))["message"]["body"] == "after"
     assert await bob_tab.nothing_more()
+
+
+async def test_a_socket_that_cannot_catch_up_after_a_reconnect_is_told_to_reconnect_and_sync(
+    connect, ada, bob, team, monkeypatch
+):
+    # given: the journal will fail the next time a socket asks it what it missed (Redis failing over still)
+    replay, failing = RedisJournal.replay, asyncio.Event()
+
+    async def replay_failing_when_told(journal, *args, **kwargs):
+        if failing.is_set():
+            failing.clear()
+            raise ConnectionError("the shard holding the log is failing over")
+        return await replay(journal, *args, **kwargs)
+
+    monkeypatch.setattr(RedisJournal, "replay", replay_failing_when_told)
+    bob_tab = await connect(bob)
+    missed = await acknowledged_without_broadcast(ada, team, "while reconnecting")
+
+    # when: the worker's pub/sub connection drops and comes back, and bob's catch-up fails
+    failing.set()
+    assert await database_sync_to_async(get_redis().client_kill_filter)(_type="pubsub") >= 1
+
+    # then: bob's socket is closed with 1012 rather than left behind, and his client's sync gets the message
+    assert await bob_tab.close_code() == close_codes.SERVICE_RESTART
+    assert not failing.is_set()
+    again = await connect(bob, sync=False)
+    await again.send({"type": "sync", "since": {str(team.pk): missed["seq"] - 1}})
+    synced = (await again.receive_type("message.new"))["message"]
+    assert (synced["body"], synced["seq"]) == ("while reconnecting", missed["seq"])
 
 
 async def test_a_worker_subscribes_once_per_conversation_however_many_sockets_follow_it(
