@@ -305,8 +305,8 @@ start_worker() {
             --port "$port"
         ;;
     daphne)
-        start_process "web-$index" "$VENV/bin/daphne" -b 127.0.0.1 -p "$port" \
-            chatproject.asgi:application
+        DATABASE_POOL="${DATABASE_POOL:-true}" start_process "web-$index" "$VENV/bin/daphne" -b 127.0.0.1 \
+            -p "$port" chatproject.asgi:application # pooled, as scripts/web-server's
         ;;
     *) die "STACK_SERVER must be uvicorn or daphne, not '$STACK_SERVER'" ;;
     esac

@@ -96,6 +96,18 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / '
 # Reused connections: a Celery task or request opening its own costs more than the work it does.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Web workers pool their PostgreSQL connections (scripts/web-server turns this on): under ASGI, Django runs
+# each request's database code in a thread of its own, so a connection kept for CONN_MAX_AGE served one
+# request and the next one opened another (a PostgreSQL backend started per REST request). The pool is the
+# process's, shared by those threads and by the sockets' database thread.
+DATABASE_POOL = env.bool("DATABASE_POOL", default=False)
+if DATABASE_POOL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": 10,  # a request waits this long for a connection, then fails
+    }
 # The same backends, counting queries, errors and connections for /metrics (django-prometheus).
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends."
