@@ -82,7 +82,7 @@ def test_full_stack_variables_switch_every_integration_on(tmp_path):
     )
     assert found["db"] == "django_prometheus.db.backends.postgresql"
     assert found["redis"] == "redis://cache.internal:6379/0"
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "core.redis_cache.ProcessRedisCache"
     assert found["eager"] is False
     assert found["storage"] == "storages.backends.s3.S3Storage"
     assert found["vapid_public"] == "pub"
@@ -145,7 +145,7 @@ def test_one_redis_and_no_replica_stay_as_they_were(tmp_path):
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert found["cluster"] == []
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "core.redis_cache.ProcessRedisCache"
     assert found["replicas"] == {}
     assert found["routers"] == []
     assert found["pin"] is False

@@ -151,7 +151,7 @@ if REDIS_CLUSTER_URLS:
 if REDIS_CLUSTER_URLS:
     CACHES = {"default": {"BACKEND": "core.redis_cache.RedisClusterCache", "LOCATION": REDIS_CLUSTER_URLS}}
 elif REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.redis_cache.ProcessRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
