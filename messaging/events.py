@@ -151,7 +151,7 @@ def message_payload(message: Message) -> MessagePayload:
         "created_at": iso(message.created_at) or "",
         "edited_at": iso(message.edited_at),
         "deleted": deleted,
-        "attachments": [] if deleted else [attachment_payload(f) for f in message.attachments.all()],
+        "attachments": [] if deleted else [attachment_payload(f) for f in message.attachment_files()],
         "forwarded_from": message.forwarded_from,
         "previews": [] if deleted else message.previews,
         "mentions": [] if deleted else list(message.mentions),

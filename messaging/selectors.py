@@ -25,6 +25,8 @@ from messaging.events import (
 )
 from messaging.mentions import ALL, HERE, mentioned_usernames
 from messaging.models import (
+    PREFETCHED_ATTACHMENTS,
+    PREFETCHED_REACTIONS,
     Conversation,
     ConversationEvent,
     Membership,
@@ -325,7 +327,8 @@ def public_channel_get(*, conversation_id: int) -> Conversation:
 
 def _with_details(messages: QuerySet[Message]) -> QuerySet[Message]:
     return messages.select_related("sender").prefetch_related(
-        "attachments", Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "pk"))
+        Prefetch("attachments", to_attr=PREFETCHED_ATTACHMENTS),
+        Prefetch("reactions", Reaction.objects.order_by("created_at", "pk"), to_attr=PREFETCHED_REACTIONS),
     )
 
 

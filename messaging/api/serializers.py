@@ -222,7 +222,7 @@ class MessageSerializer(serializers.Serializer):
 
 def _reaction_summary(message: Message) -> list[dict[str, Any]]:
     by_emoji: dict[str, list[int]] = {}
-    for reaction in message.reactions.all():
+    for reaction in message.reaction_list():
         by_emoji.setdefault(reaction.emoji, []).append(reaction.user_id)
     return [{"emoji": emoji, "count": len(users), "users": users} for emoji, users in by_emoji.items()]
 
