@@ -100,10 +100,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             follows=self.conversations.__contains__,
             present=self._for_this_reader,
         )
-        self.conversations.update(
-            await database_sync_to_async(selectors.conversation_ids_for_user)(user_id=user.pk)
-        )
-        await self._load_account()
+        conversations, (self.may_post, self.blocked_conversations) = await database_sync_to_async(
+            _starting_state
+        )(user)
+        self.conversations.update(conversations)
         await self.accept()
         shutdown.register(self)
         self.hub = get_hub()
@@ -456,22 +456,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         with contextlib.suppress(OSError):  # dropped before the close frame could be queued
             await self.close(code=close_codes.TOO_SLOW)
 
-    async def _load_account(self) -> None:
-        """What this socket's sends check without a query: may the user post, and which direct
-        conversations a block stops. Loaded at connect and again on each `account` broadcast."""
-
-        def load(*, user: User) -> tuple[bool, set[int]]:
-            blocked = selectors.direct_conversation_ids_blocked(user_id=user.pk)
-            return account_selectors.user_may_post(user), blocked
-
-        may_post, blocked = await self._as_user(load)
-        self.may_post, self.blocked_conversations = (
-            may_post,
-            frozenset(blocked) if blocked else NO_CONVERSATIONS,
-        )
-
     async def _reload_account(self) -> None:
-        await self._load_account()
+        """The user's account changed (an `account` broadcast): load what the socket keeps of it again."""
+        self.may_post, self.blocked_conversations = await self._as_user(_account_state)
         self._push(events.account_changed(may_post=self.may_post))
 
     def _channels(self) -> list[str]:
@@ -518,3 +505,16 @@ HANDLERS: dict[str, Handler] = {
     "activity": ChatConsumer.on_activity,
     "ping": ChatConsumer.on_ping,
 }
+
+
+def _account_state(*, user: User) -> tuple[bool, frozenset[int]]:
+    """What a socket's sends check without a query: may the user post, and which direct conversations a
+    block stops."""
+    blocked = selectors.direct_conversation_ids_blocked(user_id=user.pk)
+    return account_selectors.user_may_post(user), frozenset(blocked) if blocked else NO_CONVERSATIONS
+
+
+def _starting_state(user: User) -> tuple[list[int], tuple[bool, frozenset[int]]]:
+    """A new socket's conversations and account state, in one trip to the database thread, of the user its
+    token was checked against a moment before (not loaded again)."""
+    return selectors.conversation_ids_for_user(user_id=user.pk), _account_state(user=user)
