@@ -1,70 +1,107 @@
-"""The CPU a history page and a conversation list cost a web worker, against the form they replaced.
+"""What a history page and a conversation list cost, in a web worker's CPU and in latency, for two versions
+of Parley, interleaved round by round (A first in even rounds, B first in odd ones) so that whatever else the
+machine does weighs on both.
 
-    .venv/bin/python -m bench.rest_cost [--rounds 8] [--requests 25] [--out bench/results/rest-cost-….json]
+    .venv/bin/python -m bench.rest_cost --base HEAD~1 [--ref ''] [--rounds 6] [--requests 25] \
+        [--out bench/results/rest-cost-….json]
 
 It builds its own database, `parley_rest_bench` (dropped and recreated; the server is the one DATABASE_URL
 names, default the machine's), by the real migrations: 10 people in 5 group conversations of 60 messages
-each, every third message with a reaction and every fifth with an attachment. One member asks for a
-history page (`GET /api/v1/conversations/<id>/messages/`, 50 messages) and for the conversation list
-(`GET /api/v1/conversations/`), in process through Django's handler and middleware (no server, no
-network), with the REST rate limits lifted for this client only. CPU is the process's (time.process_time,
-PostgreSQL's own not counted), per request, over `--requests` requests a round; the current form and the
-baseline alternate for `--rounds` rounds, and the medians and their ratio are printed.
+each, every third message with a reaction and every fifth with an attachment, and two of them
+`--long-messages` more (100,000 by default: a team's busy channel after a year), which the reader has read;
+then ANALYZE, as autovacuum would have by the time anyone reads them. Each version (`--ref ''` is
+the work tree; otherwise a `git archive` export of the ref) runs in its own Python process: one member asks
+for a history page (`GET /api/v1/conversations/<id>/messages/`, 50 messages) and for the conversation list
+(`GET /api/v1/conversations/`) `--requests` times each, in process through Django's handler and middleware
+(no server, no network), with the REST rate limits lifted for this client only. Per request: the process's
+CPU (time.process_time: the web worker's share; PostgreSQL's own is not in it) and the wall time (the
+request's latency, PostgreSQL's work included), medians over the rounds, the ratio of the two medians, the
+median of each round's own ratio (its two runs back to back), and whether the two versions answered the
+same JSON."""
 
-The baseline: a page's attachments and reactions prefetched into Django's related managers, as before
-2026-12-04, instead of into plain lists (messaging.models.PREFETCHED_ATTACHMENTS). Both forms must answer
-the same JSON, which the run checks."""
+from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import django
 import psycopg
 
 DATABASE = "parley_rest_bench"
-PEOPLE, CONVERSATIONS, MESSAGES = 10, 5, 60
+PEOPLE, CONVERSATIONS, MESSAGES, LONG_CONVERSATIONS = 10, 5, 60, 2
+KINDS = ("history", "conversation_list")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=25, help="per form and round")
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/parley").rsplit("/", 1)[0]
+def child(reader_id: int, conversation_id: int, requests: int) -> None:
+    """Runs inside the measured tree (its modules first on PYTHONPATH); prints one JSON line."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import override_settings
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.models import User
+
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(User.objects.get(pk=reader_id))}")
+    paths = {
+        "history": f"/api/v1/conversations/{conversation_id}/messages/",
+        "conversation_list": "/api/v1/conversations/",
+    }
+    result: dict[str, Any] = {}
+    with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}):
+        for kind, path in paths.items():
+            response = client.get(path)  # the warm-up, and the answer compared between versions
+            assert response.status_code == 200, response.content  # noqa: S101
+            result[f"{kind}_answer"] = hashlib.sha256(response.content).hexdigest()
+            cpu, wall = time.process_time(), time.perf_counter()
+            for _ in range(requests):
+                client.get(path)
+            result[f"{kind}_cpu_ms"] = (time.process_time() - cpu) * 1000 / requests
+            result[f"{kind}_wall_ms"] = (time.perf_counter() - wall) * 1000 / requests
+    print(json.dumps(result))
+
+
+def build_database(server: str, long_messages: int) -> tuple[int, int]:
+    """The database both versions read: (the reader's id, the conversation whose history is read)."""
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {DATABASE}")
-    os.environ["DATABASE_URL"] = f"{server}/{DATABASE}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings.base")
+    import django
+
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    result = measure(*_people_and_messages(), rounds=args.rounds, requests=args.requests)
-    print(json.dumps(result, indent=2))
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+    reader_and_conversation = _people_and_messages(long_messages)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return reader_and_conversation
 
 
-def _people_and_messages() -> tuple[Any, int]:
+def _people_and_messages(long_messages: int) -> tuple[int, int]:
     from accounts.models import User
     from files.models import StoredFile
     from messaging.models import Conversation, Membership, Message, Reaction
 
     people = [User.objects.create_user(username=f"person{i}", password=None) for i in range(PEOPLE)]
-    first = None
+    conversations = []
     for c in range(CONVERSATIONS):
         conversation = Conversation.objects.create(kind="group", title=f"Room {c}", created_by=people[0])
-        first = first or conversation.pk
+        conversations.append(conversation)
         for person in people:
             Membership.objects.create(user=person, conversation=conversation)
         for seq in range(1, MESSAGES + 1):
@@ -89,60 +126,112 @@ def _people_and_messages() -> tuple[Any, int]:
                 )
                 message.attachments.add(attached)
         Conversation.objects.filter(pk=conversation.pk).update(last_seq=MESSAGES)
-    assert first is not None  # noqa: S101 - CONVERSATIONS > 0
-    return people[0], first
+    for conversation in conversations[1 : 1 + LONG_CONVERSATIONS]:
+        _add_messages(conversation, people[1], after_seq=MESSAGES, count=long_messages)
+        # The reader keeps up with them: an unread count costs a row per unread message, by design.
+        Membership.objects.filter(user=people[0], conversation=conversation).update(
+            last_read_seq=MESSAGES + long_messages
+        )
+    return people[0].pk, conversations[0].pk
 
 
-def _into_managers(messages: Any) -> Any:
-    """The baseline: attachments and reactions prefetched into the related managers."""
-    from django.db.models import Prefetch
+def _add_messages(conversation: Any, sender: Any, *, after_seq: int, count: int) -> None:
+    from messaging.models import Conversation, Message
 
-    from messaging.models import Reaction
+    batch = 5000
+    for first in range(after_seq + 1, after_seq + count + 1, batch):
+        Message.objects.bulk_create(
+            Message(
+                conversation=conversation,
+                sender=sender,
+                seq=seq,
+                body="y" * 100,
+                client_id=uuid.uuid4(),
+                created_at=datetime.now(tz=UTC),
+            )  # fmt: skip
+            for seq in range(first, min(first + batch, after_seq + count + 1))
+        )
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=after_seq + count)
 
-    return messages.select_related("sender").prefetch_related(
-        "attachments", Prefetch("reactions", queryset=Reaction.objects.order_by("created_at", "pk"))
-    )
 
-
-def measure(reader: Any, conversation_id: int, *, rounds: int, requests: int) -> dict[str, Any]:
-    from django.test import override_settings
-    from rest_framework.test import APIClient
-    from rest_framework_simplejwt.tokens import AccessToken
-
-    from messaging import selectors
-
-    client = APIClient(HTTP_HOST="127.0.0.1")
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(reader)}")
-    forms: dict[str, Callable[..., Any]] = {"lists": selectors._with_details, "managers": _into_managers}
-    paths = {
-        "history": f"/api/v1/conversations/{conversation_id}/messages/",
-        "conversation_list": "/api/v1/conversations/",
+def measure(tree: Path, database_url: str, reader: int, conversation: int, requests: int) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
+        "DATABASE_URL": database_url,
+        "PARLEY_DATA_DIR": str(tree / ".rest-cost-data"),
+        "LOG_LEVEL": "WARNING",
     }
-    unthrottled = {**django.conf.settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
-    result: dict[str, Any] = {"rounds": rounds, "requests_per_round": requests}
-    with override_settings(REST_FRAMEWORK=unthrottled):
-        for kind, path in paths.items():
-            cpu_ms: dict[str, list[float]] = {form: [] for form in forms}
-            answers = {}
-            for _ in range(rounds):
-                for form, with_details in forms.items():
-                    selectors._with_details = with_details
-                    response = client.get(path)
-                    assert response.status_code == 200, response.content  # noqa: S101
-                    answers[form] = response.json()
-                    started = time.process_time()
-                    for _ in range(requests):
-                        client.get(path)
-                    cpu_ms[form].append((time.process_time() - started) * 1000 / requests)
-            selectors._with_details = forms["lists"]
-            assert answers["lists"] == answers["managers"], f"{kind}: the two forms answer differently"  # noqa: S101
-            medians = {form: round(statistics.median(values), 2) for form, values in cpu_ms.items()}
-            result[kind] = {
-                "cpu_ms_per_request_median": medians,
-                "ratio": round(medians["lists"] / medians["managers"], 2),
-                "cpu_ms_per_round": {form: [round(v, 2) for v in values] for form, values in cpu_ms.items()},
-            }
+    # -P: not this directory first on sys.path (bench/profile.py would shadow the standard library's).
+    command = [sys.executable, "-P", __file__, "--child", "--reader", str(reader),
+               "--conversation", str(conversation), "--requests", str(requests)]  # fmt: skip
+    output = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=True).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--base", default="HEAD~1", help="version A (a git ref)")
+    parser.add_argument("--ref", default="", help="version B: a git ref, or '' for the work tree")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--requests", type=int, default=25, help="of each kind, per version and round")
+    parser.add_argument("--long-messages", type=int, default=100_000, help="in two of the conversations")
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--reader", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--conversation", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.reader, args.conversation, args.requests)
+        return
+
+    from bench.servers import BENCH_DIR, log, parley_source
+
+    server = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/parley").rsplit("/", 1)[0]
+    database_url = f"{server}/{DATABASE}"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings.base")
+    reader, conversation = build_database(server, args.long_messages)
+    trees = {
+        "A": parley_source(args.base, BENCH_DIR / "rest-cost-a"),
+        "B": parley_source(args.ref, BENCH_DIR / "rest-cost-b"),
+    }
+    runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
+    for round_number in range(args.rounds):
+        for name in ("A", "B") if round_number % 2 == 0 else ("B", "A"):
+            run = measure(trees[name], database_url, reader, conversation, args.requests)
+            runs[name].append(run)
+            figures = ", ".join(
+                f"{kind} {run[f'{kind}_cpu_ms']:.1f} ms of CPU ({run[f'{kind}_wall_ms']:.1f} ms wall)"
+                for kind in KINDS
+            )
+            log(f"round {round_number + 1} {name}: {figures} per request")
+    result: dict[str, Any] = {
+        "base": args.base,
+        "ref": args.ref or "work tree",
+        "rounds": args.rounds,
+        "requests_per_run": args.requests,
+        "long_messages": args.long_messages,
+    }
+    for kind in KINDS:
+        result[kind] = {"same_answer": runs["A"][0][f"{kind}_answer"] == runs["B"][0][f"{kind}_answer"]}
+        for figure in ("cpu_ms", "wall_ms"):
+            medians = {name: statistics.median(r[f"{kind}_{figure}"] for r in runs[name]) for name in runs}
+            key = f"{kind}_{figure}"
+            paired = statistics.median(b[key] / a[key] for a, b in zip(runs["A"], runs["B"], strict=True))
+            result[kind][figure] = {
+                "per_request_median": {name: round(value, 2) for name, value in medians.items()},
+                "ratio_b_to_a": round(medians["B"] / medians["A"], 2),
+                "ratio_within_rounds": round(paired, 2),
+                "per_run": {name: [round(run[f"{kind}_{figure}"], 2) for run in runs[name]] for name in runs},
+            }
+    print(json.dumps(result, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

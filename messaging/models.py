@@ -124,7 +124,7 @@ class Membership(models.Model):
 
 # Where messaging.selectors puts a page's attachments and reactions (Prefetch(to_attr=…)): plain lists.
 # Django's prefetch into the related managers builds two querysets per message, a third of a history page's
-# CPU (docs/benchmarks.md, "REST requests' own CPU").
+# CPU (docs/benchmarks.md, "REST requests: their CPU and their latency").
 PREFETCHED_ATTACHMENTS = "prefetched_attachments"
 PREFETCHED_REACTIONS = "prefetched_reactions"
 
