@@ -5,19 +5,19 @@ machine does weighs on both.
     .venv/bin/python -m bench.rest_cost --base HEAD~1 [--ref ''] [--rounds 6] [--requests 25] \
         [--out bench/results/rest-cost-….json]
 
-It builds its own database, `parley_rest_bench` (dropped and recreated; the server is the one DATABASE_URL
-names, default the machine's), by the real migrations: 10 people in 5 group conversations of 60 messages
-each, every third message with a reaction and every fifth with an attachment, and two of them
-`--long-messages` more (100,000 by default: a team's busy channel after a year), which the reader has read;
-then ANALYZE, as autovacuum would have by the time anyone reads them. Each version (`--ref ''` is
-the work tree; otherwise a `git archive` export of the ref) runs in its own Python process: one member asks
-for a history page (`GET /api/v1/conversations/<id>/messages/`, 50 messages) and for the conversation list
-(`GET /api/v1/conversations/`) `--requests` times each, in process through Django's handler and middleware
-(no server, no network), with the REST rate limits lifted for this client only. Per request: the process's
-CPU (time.process_time: the web worker's share; PostgreSQL's own is not in it) and the wall time (the
-request's latency, PostgreSQL's work included), medians over the rounds, the ratio of the two medians, the
-median of each round's own ratio (its two runs back to back), and whether the two versions answered the
-same JSON."""
+Each version (`--ref ''` is the work tree; otherwise a `git archive` export of the ref) builds a database of
+its own, `parley_rest_bench_a` / `_b` (dropped and recreated; the server is the one DATABASE_URL names,
+default the machine's), by its own migrations (a change may change the schema): 10 people in 5 group
+conversations of 60 messages each, every third message with a reaction and every fifth with an attachment,
+and two of them `--long-messages` more (100,000 by default: a team's busy channel after a year), which the
+reader has read; then ANALYZE, as autovacuum would have by the time anyone reads them. Then, in a Python
+process of its own, one member asks for a history page (`GET /api/v1/conversations/<id>/messages/`, 50
+messages) and for the conversation list (`GET /api/v1/conversations/`) `--requests` times each, in process
+through Django's handler and middleware (no server, no network), with the REST rate limits lifted for this
+client only. Per request: the process's CPU (time.process_time: the web worker's share; PostgreSQL's own is
+not in it) and the wall time (the request's latency, PostgreSQL's work included), medians over the rounds,
+the ratio of the two medians, the median of each round's own ratio (its two runs back to back), and whether
+the two versions answered the same JSON."""
 
 from __future__ import annotations
 
@@ -25,12 +25,13 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ import psycopg
 DATABASE = "parley_rest_bench"
 PEOPLE, CONVERSATIONS, MESSAGES, LONG_CONVERSATIONS = 10, 5, 60, 2
 KINDS = ("history", "conversation_list")
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 def child(reader_id: int, conversation_id: int, requests: int) -> None:
@@ -73,30 +75,30 @@ def child(reader_id: int, conversation_id: int, requests: int) -> None:
     print(json.dumps(result))
 
 
-def build_database(server: str, long_messages: int) -> tuple[int, int]:
-    """The database both versions read: (the reader's id, the conversation whose history is read)."""
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
+def build(long_messages: int) -> None:
+    """Runs inside a measured tree, on its own database: its migrations, the data, ANALYZE (as autovacuum
+    would have by the time anyone reads them); prints the reader's id and the conversation whose history
+    is read."""
     import django
 
     django.setup()
     from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    reader_and_conversation = _people_and_messages(long_messages)
     from django.db import connection
 
+    call_command("migrate", verbosity=0)
+    reader, conversation = _people_and_messages(long_messages)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return reader_and_conversation
+    print(json.dumps({"reader": reader, "conversation": conversation}))
 
 
 def _people_and_messages(long_messages: int) -> tuple[int, int]:
+    """The same rows in every version's database, ids and times included, so that answers compare."""
     from accounts.models import User
     from files.models import StoredFile
     from messaging.models import Conversation, Membership, Message, Reaction
 
+    ids = random.Random(0)
     people = [User.objects.create_user(username=f"person{i}", password=None) for i in range(PEOPLE)]
     conversations = []
     for c in range(CONVERSATIONS):
@@ -105,18 +107,12 @@ def _people_and_messages(long_messages: int) -> tuple[int, int]:
         for person in people:
             Membership.objects.create(user=person, conversation=conversation)
         for seq in range(1, MESSAGES + 1):
-            message = Message.objects.create(
-                conversation=conversation,
-                sender=people[seq % PEOPLE],
-                seq=seq,
-                body="x" * 100,
-                client_id=uuid.uuid4(),
-                created_at=datetime.now(tz=UTC),
-            )
+            message = Message.objects.create(**_message(conversation, people[seq % PEOPLE], seq, ids))
             if seq % 3 == 0:
                 Reaction.objects.create(message=message, user=people[(seq + 1) % PEOPLE], emoji="👍")
             if seq % 5 == 0:
                 attached = StoredFile.objects.create(
+                    id=_uuid(ids),
                     owner=message.sender,
                     name="notes.txt",
                     content_type="text/plain",
@@ -125,50 +121,79 @@ def _people_and_messages(long_messages: int) -> tuple[int, int]:
                     status=StoredFile.Status.READY,
                 )
                 message.attachments.add(attached)
-        Conversation.objects.filter(pk=conversation.pk).update(last_seq=MESSAGES)
+        _set_last(conversation, MESSAGES)
     for conversation in conversations[1 : 1 + LONG_CONVERSATIONS]:
-        _add_messages(conversation, people[1], after_seq=MESSAGES, count=long_messages)
+        for first in range(MESSAGES + 1, MESSAGES + long_messages + 1, 5000):
+            last = min(first + 5000, MESSAGES + long_messages + 1)
+            Message.objects.bulk_create(
+                Message(**_message(conversation, people[1], seq, ids)) for seq in range(first, last)
+            )
+        _set_last(conversation, MESSAGES + long_messages)
         # The reader keeps up with them: an unread count costs a row per unread message, by design.
         Membership.objects.filter(user=people[0], conversation=conversation).update(
             last_read_seq=MESSAGES + long_messages
         )
-    return people[0].pk, conversations[0].pk
+    return int(people[0].pk), int(conversations[0].pk)
 
 
-def _add_messages(conversation: Any, sender: Any, *, after_seq: int, count: int) -> None:
-    from messaging.models import Conversation, Message
-
-    batch = 5000
-    for first in range(after_seq + 1, after_seq + count + 1, batch):
-        Message.objects.bulk_create(
-            Message(
-                conversation=conversation,
-                sender=sender,
-                seq=seq,
-                body="y" * 100,
-                client_id=uuid.uuid4(),
-                created_at=datetime.now(tz=UTC),
-            )  # fmt: skip
-            for seq in range(first, min(first + batch, after_seq + count + 1))
-        )
-    Conversation.objects.filter(pk=conversation.pk).update(last_seq=after_seq + count)
-
-
-def measure(tree: Path, database_url: str, reader: int, conversation: int, requests: int) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(tree),
-        "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
-        "DATABASE_URL": database_url,
-        "PARLEY_DATA_DIR": str(tree / ".rest-cost-data"),
-        "LOG_LEVEL": "WARNING",
+def _message(conversation: Any, sender: Any, seq: int, ids: random.Random) -> dict[str, Any]:
+    return {
+        "id": _uuid(ids),
+        "conversation": conversation,
+        "sender": sender,
+        "seq": seq,
+        "body": "x" * 100,
+        "client_id": _uuid(ids),
+        "created_at": START + timedelta(seconds=seq),
     }
-    # -P: not this directory first on sys.path (bench/profile.py would shadow the standard library's).
-    command = [sys.executable, "-P", __file__, "--child", "--reader", str(reader),
-               "--conversation", str(conversation), "--requests", str(requests)]  # fmt: skip
-    output = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=True).stdout
-    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
-    return result
+
+
+def _set_last(conversation: Any, seq: int) -> None:
+    from messaging.models import Conversation
+
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_seq=seq, created_at=START, last_activity_at=START + timedelta(seconds=seq)
+    )
+
+
+def _uuid(ids: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=ids.getrandbits(128), version=4)
+
+
+class Version:
+    """One version's tree and database (each migrated by its own tree: a change may change the schema)."""
+
+    def __init__(self, tree: Path, database_url: str) -> None:
+        self.tree = tree
+        self.database_url = database_url
+        self.reader = self.conversation = 0
+
+    def build(self, long_messages: int) -> None:
+        server, name = self.database_url.rsplit("/", 1)
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name}")
+        built = self._run("--build", "--long-messages", str(long_messages))
+        self.reader, self.conversation = built["reader"], built["conversation"]
+
+    def measure(self, requests: int) -> dict[str, Any]:
+        return self._run("--child", "--reader", str(self.reader), "--conversation", str(self.conversation),
+                         "--requests", str(requests))  # fmt: skip
+
+    def _run(self, *arguments: str) -> dict[str, Any]:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(self.tree),
+            "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
+            "DATABASE_URL": self.database_url,
+            "PARLEY_DATA_DIR": str(self.tree / ".rest-cost-data"),
+            "LOG_LEVEL": "WARNING",
+        }
+        # -P: not this directory first on sys.path (bench/profile.py would shadow the standard library's).
+        command = [sys.executable, "-P", __file__, *arguments]
+        output = subprocess.run(command, env=env, cwd=self.tree, capture_output=True, text=True, check=True)
+        result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+        return result
 
 
 def main() -> None:
@@ -182,28 +207,30 @@ def main() -> None:
     parser.add_argument("--long-messages", type=int, default=100_000, help="in two of the conversations")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--reader", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--conversation", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.reader, args.conversation, args.requests)
         return
+    if args.build:
+        build(args.long_messages)
+        return
 
     from bench.servers import BENCH_DIR, log, parley_source
 
     server = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/parley").rsplit("/", 1)[0]
-    database_url = f"{server}/{DATABASE}"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings.base")
-    reader, conversation = build_database(server, args.long_messages)
-    trees = {
-        "A": parley_source(args.base, BENCH_DIR / "rest-cost-a"),
-        "B": parley_source(args.ref, BENCH_DIR / "rest-cost-b"),
+    versions = {
+        "A": Version(parley_source(args.base, BENCH_DIR / "rest-cost-a"), f"{server}/{DATABASE}_a"),
+        "B": Version(parley_source(args.ref, BENCH_DIR / "rest-cost-b"), f"{server}/{DATABASE}_b"),
     }
+    for version in versions.values():
+        version.build(args.long_messages)
     runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
     for round_number in range(args.rounds):
         for name in ("A", "B") if round_number % 2 == 0 else ("B", "A"):
-            run = measure(trees[name], database_url, reader, conversation, args.requests)
+            run = versions[name].measure(args.requests)
             runs[name].append(run)
             figures = ", ".join(
                 f"{kind} {run[f'{kind}_cpu_ms']:.1f} ms of CPU ({run[f'{kind}_wall_ms']:.1f} ms wall)"

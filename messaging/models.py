@@ -133,7 +133,12 @@ class Message(models.Model):
     BODY_MAX_LENGTH = 10_000
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: one_seq_per_conversation's (conversation, seq) serves every lookup by conversation.
+    # With both, PostgreSQL may count a conversation's unread messages (seq > the read marker, a value it only
+    # learns while running) through this one, reading the whole conversation (docs/benchmarks.md).
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages")
     seq = models.BigIntegerField()
     body = models.TextField(max_length=BODY_MAX_LENGTH)
