@@ -20,8 +20,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -103,22 +101,18 @@ def child(concurrency: int, sends: int, follow: bool) -> None:
     print(json.dumps({"cpu_us_per_send": 1e6 * cpu / sends, "sends_per_s": sends / wall}))
 
 
-def measure(tree: Path, redis_url: str, args: argparse.Namespace) -> dict[str, float]:
+def measure(tree: Path, redis_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    from bench.servers import run_in_tree  # not in a child: an older tree's bench/ may lack it
+
     env = {
-        **os.environ,
-        "PYTHONPATH": str(tree),
         "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
         "DJANGO_SECRET_KEY": "journal-ab-not-secret",
         "PARLEY_DATA_DIR": str(tree / ".journal-ab-data"),
         "REDIS_URL": redis_url,
         "LOG_LEVEL": "WARNING",
     }
-    # -P: not this directory first on sys.path (bench/profile.py would shadow the standard library's).
-    command = [sys.executable, "-P", __file__, "--child", "--concurrency", str(args.concurrency),
-               "--sends", str(args.sends), *(["--hub"] if args.hub else [])]  # fmt: skip
-    output = subprocess.run(command, env=env, cwd=tree, capture_output=True, text=True, check=True).stdout
-    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
-    return result
+    arguments = ["--child", "--concurrency", str(args.concurrency), "--sends", str(args.sends)]
+    return run_in_tree(__file__, tree, [*arguments, *(["--hub"] if args.hub else [])], env)
 
 
 def main() -> None:

@@ -27,8 +27,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -182,18 +180,14 @@ class Version:
 
     def _run(self, *arguments: str) -> dict[str, Any]:
         env = {
-            **os.environ,
-            "PYTHONPATH": str(self.tree),
             "DJANGO_SETTINGS_MODULE": "chatproject.settings.base",
             "DATABASE_URL": self.database_url,
             "PARLEY_DATA_DIR": str(self.tree / ".rest-cost-data"),
             "LOG_LEVEL": "WARNING",
         }
-        # -P: not this directory first on sys.path (bench/profile.py would shadow the standard library's).
-        command = [sys.executable, "-P", __file__, *arguments]
-        output = subprocess.run(command, env=env, cwd=self.tree, capture_output=True, text=True, check=True)
-        result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
-        return result
+        from bench.servers import run_in_tree  # not in a child: an older tree's bench/ may lack it
+
+        return run_in_tree(__file__, self.tree, list(arguments), env)
 
 
 def main() -> None:
@@ -218,7 +212,7 @@ def main() -> None:
         build(args.long_messages)
         return
 
-    from bench.servers import BENCH_DIR, log, parley_source
+    from bench.servers import BENCH_DIR, log, parley_source  # the parent's: a child's tree may be older
 
     server = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/parley").rsplit("/", 1)[0]
     versions = {

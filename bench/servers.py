@@ -7,10 +7,12 @@ The baseline runs W Daphne processes on 8601.. with Redis db 12; the Socket.IO p
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -275,6 +277,19 @@ def parley_source(ref: str, src: Path = BENCH_DIR / "src") -> Path:
     subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
     log(f"parley source: {ref} ({_run(['git', 'rev-parse', '--short', ref]).strip()}) exported to {src}")
     return src
+
+
+def run_in_tree(script: str, tree: Path, arguments: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run a bench script's child mode in `tree` (its modules first on PYTHONPATH); its last line, as JSON."""
+    # -P: not the script's directory first on sys.path (bench/profile.py would shadow the standard library's).
+    command = [sys.executable, "-P", script, *arguments]
+    child = subprocess.run(
+        command, env={**os.environ, **env, "PYTHONPATH": str(tree)}, cwd=tree, capture_output=True, text=True
+    )
+    if child.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed ({child.returncode}):\n{child.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    return result
 
 
 class Parley(Server):
