@@ -241,14 +241,14 @@ def main() -> None:
     for kind in KINDS:
         result[kind] = {"same_answer": runs["A"][0][f"{kind}_answer"] == runs["B"][0][f"{kind}_answer"]}
         for figure in ("cpu_ms", "wall_ms"):
-            medians = {name: statistics.median(r[f"{kind}_{figure}"] for r in runs[name]) for name in runs}
             key = f"{kind}_{figure}"
+            medians = {name: statistics.median(run[key] for run in runs[name]) for name in runs}
             paired = statistics.median(b[key] / a[key] for a, b in zip(runs["A"], runs["B"], strict=True))
             result[kind][figure] = {
                 "per_request_median": {name: round(value, 2) for name, value in medians.items()},
                 "ratio_b_to_a": round(medians["B"] / medians["A"], 2),
                 "ratio_within_rounds": round(paired, 2),
-                "per_run": {name: [round(run[f"{kind}_{figure}"], 2) for run in runs[name]] for name in runs},
+                "per_run": {name: [round(run[key], 2) for run in runs[name]] for name in runs},
             }
     print(json.dumps(result, indent=2))
     if args.out:
