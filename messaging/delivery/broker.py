@@ -18,6 +18,7 @@ from typing import Any
 import aiormq
 import orjson
 from aiormq.abc import AbstractChannel, AbstractConnection
+from aiormq.connection import TCPTransportFactory, TLSTransportFactory, TransportFactory
 from kombu import Queue
 from pamqp import commands as spec
 from pamqp.common import FieldTable
@@ -27,18 +28,22 @@ logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 2  # connecting and declaring the queue; a sender learns this fast that it is down
 CONFIRM_TIMEOUT_SECONDS = 5
+# Closing waits for the broker to read what is buffered and answer close-ok; one that stopped reading would
+# keep it waiting for minutes (aiormq's heartbeat grace), so the connection is dropped after this.
+CLOSE_TIMEOUT_SECONDS = 1
 # A publish that failed this fast met a connection the broker had dropped (it restarted since): it is tried
 # once more on a new one. One that failed slower met a broker that is down: a second try would only wait.
 RETRY_IF_FAILED_WITHIN_SECONDS = 1
 QUEUE_WAIT_LIMIT_SECONDS = 2  # a message still waiting for its batch's publish after this is not published
-# The longest a send waits for the broker's answer: the wait for its batch, a quick failure, and one whole
-# attempt. The journal keeps a send's client_id pending for longer than this, so that a retry meanwhile is
-# told `conflict` and cannot become a second message.
+# The longest a send waits for the broker's answer: the wait for its batch, a quick failure and its close,
+# and one whole attempt with its close. The journal keeps a send's client_id pending for longer than this,
+# so that a retry meanwhile is told `conflict` and cannot become a second message.
 LONGEST_SEND_SECONDS = (
     QUEUE_WAIT_LIMIT_SECONDS
     + RETRY_IF_FAILED_WITHIN_SECONDS
     + CONNECT_TIMEOUT_SECONDS
     + CONFIRM_TIMEOUT_SECONDS
+    + 2 * CLOSE_TIMEOUT_SECONDS
 )
 # How this connection shows in RabbitMQ's management UI and `rabbitmqctl list_connections client_properties`.
 CLIENT_PROPERTIES: FieldTable = {"connection_name": f"parley web worker {os.getpid()}"}
@@ -71,6 +76,20 @@ class PublishRefused(Exception):
     """The broker answered the publish with a nack (or returned it): the task is not queued."""
 
 
+class TransportKeeper(TransportFactory):
+    """Opens a connection as aiormq would (TCP or TLS) and keeps its transport, so that a connection
+    whose close hangs can be dropped (aiormq offers no abort)."""
+
+    def __init__(self, *, tls: bool) -> None:
+        self._opener = TLSTransportFactory() if tls else TCPTransportFactory()
+        self.transport: asyncio.WriteTransport | None = None
+
+    async def create(self, url: URL, **kwargs: Any) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await self._opener.create(url, **kwargs)
+        self.transport = writer.transport
+        return reader, writer
+
+
 class BrokerPublisher:
     """One connection and one confirm channel, opened on first use and after any failure. Not shared
     between event loops (messaging.delivery.publisher keeps one per loop)."""
@@ -78,6 +97,7 @@ class BrokerPublisher:
     def __init__(self, url: str) -> None:
         self._url = url
         self._connection: AbstractConnection | None = None
+        self._keeper: TransportKeeper | None = None
         self._channel: AbstractChannel | None = None
         self._declared: set[str] = set()
 
@@ -119,7 +139,10 @@ class BrokerPublisher:
         async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
             if self._channel is None or self._channel.is_closed:
                 await self.close()
-                self._connection = await aiormq.connect(self._url, client_properties=CLIENT_PROPERTIES)
+                self._keeper = TransportKeeper(tls=URL(self._url).scheme == "amqps")
+                self._connection = await aiormq.connect(
+                    self._url, client_properties=CLIENT_PROPERTIES, transport_factory=self._keeper
+                )
                 self._channel = await self._connection.channel(publisher_confirms=True)
                 self._declared.clear()
             if queue.name not in self._declared:
@@ -142,12 +165,25 @@ class BrokerPublisher:
         return int(declared.message_count or 0)
 
     async def close(self) -> None:
+        """Close the connection, or drop it if the broker does not take the close in time: a publish that
+        failed on a silent broker must not wait on it again, nor the publishes behind it."""
         connection, self._connection, self._channel = self._connection, None, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except Exception:  # already broken: nothing left to close cleanly
-                logger.debug("broker connection closed with an error", exc_info=True)
+        keeper, self._keeper = self._keeper, None
+        if connection is None:
+            return
+        closing = asyncio.ensure_future(connection.close())
+        closing.add_done_callback(_log_close_error)
+        try:
+            await asyncio.wait([closing], timeout=CLOSE_TIMEOUT_SECONDS)
+        finally:  # timed out, or this publish was cancelled: the close is not waited for
+            if not closing.done() and keeper is not None and keeper.transport is not None:
+                keeper.transport.abort()  # what the broker has not read is dropped; aiormq's close ends
+
+
+def _log_close_error(closing: asyncio.Future[None]) -> None:
+    """A connection already broken has nothing to close cleanly: its error is only worth a debug line."""
+    if not closing.cancelled() and closing.exception() is not None:
+        logger.debug("broker connection closed with an error", exc_info=closing.exception())
 
 
 def aiormq_url(*, hostname: str, port: int, userid: str, password: str, virtual_host: str, ssl: bool) -> str:

@@ -2,15 +2,17 @@
 an ordinary Celery task, and a connection the broker dropped is reopened without failing a send."""
 
 import asyncio
+import socket
 import subprocess
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from yarl import URL
 
 from core import logcontext
-from messaging.delivery.broker import CLIENT_PROPERTIES, BrokerPublisher
+from messaging.delivery.broker import CLIENT_PROPERTIES, LONGEST_SEND_SECONDS, BrokerPublisher
 from messaging.delivery.persistence import persistence_task_message
 from messaging.delivery.publisher import broker_publish_batch
 from messaging.models import Message
@@ -107,3 +109,73 @@ async def test_a_broker_that_accepts_but_never_answers_is_not_tried_twice():
     assert connections == 1
     server.close()
     await server.wait_closed()
+
+
+class SilencingRelay:
+    """A TCP relay to RabbitMQ whose open connections can be silenced: a broker (or the network to it) that
+    stops reading and answering while the connection stays open. Connections made afterwards are relayed."""
+
+    def __init__(self, broker_port: int) -> None:
+        self._broker_port = broker_port
+        self._pumps: list[asyncio.Task[None]] = []
+        self._writers: list[asyncio.StreamWriter] = []
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def silence(self) -> None:
+        for pump in self._pumps:
+            pump.cancel()
+
+    def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        self.silence()
+        for writer in self._writers:
+            writer.transport.abort()
+
+    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        # A small receive buffer: once silent, the publisher's writes back up after a few KiB, not MiBs.
+        client_writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        broker_reader, broker_writer = await asyncio.open_connection("127.0.0.1", self._broker_port)
+        self._writers += [client_writer, broker_writer]
+        self._pumps += [
+            asyncio.ensure_future(self._pump(client_reader, broker_writer)),
+            asyncio.ensure_future(self._pump(broker_reader, client_writer)),
+        ]
+
+    @staticmethod
+    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+
+
+async def test_a_broker_gone_silent_fails_the_publish_in_time_and_the_next_one_gets_a_new_connection(
+    ada, team
+):
+    """Closing a connection waits for the broker to read what is buffered, which a silent broker never
+    does: the publish must still fail within a send's longest wait, and the next one not wait behind it."""
+    broker_url = URL(settings.CELERY_BROKER_URL)  # this test slot's vhost
+    relay = SilencingRelay(broker_url.port or 5672)
+    publisher = BrokerPublisher(str(broker_url.with_port(await relay.start())))
+    await publisher.publish(persistence_task_message([acknowledged_payload(team, ada, seq=1, age=NOW)]))
+
+    # when: the connection goes silent under a batch too large for the buffers between them
+    relay.silence()
+    large = [
+        {**acknowledged_payload(team, ada, seq=seq, age=NOW), "body": "x" * 60_000} for seq in range(2, 80)
+    ]
+    publishing = asyncio.ensure_future(publisher.publish(persistence_task_message(large)))
+    await asyncio.wait([publishing], timeout=LONGEST_SEND_SECONDS)
+
+    # then: the sender has its failure, and the next publish is queued through a connection of its own
+    assert publishing.done(), "the publish still waits for the silent broker"
+    assert isinstance(publishing.exception(), TimeoutError)
+    async with asyncio.timeout(LONGEST_SEND_SECONDS):
+        await publisher.publish(persistence_task_message([acknowledged_payload(team, ada, seq=80, age=NOW)]))
+    assert queued_for_persistence() == 2
+    await publisher.close()
+    relay.stop()
