@@ -17,14 +17,13 @@ from core.queues import convert
 from core.redis import get_redis
 from realtime.redis_watch import EPOCH_KEY
 from tests.accounts.factories import UserFactory
-from tests.hang_guard import HangGuard
 from tests.mail import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(HangGuard(), "hang_guard")
+    config.pluginmanager.import_plugin("tests.hang_guard")
 
 
 def _clean_redis_keys() -> None:

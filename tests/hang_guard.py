@@ -4,7 +4,9 @@ Once a test has failed, pytest-timeout stops timing the rest of it (its `pytest_
 cancels the timer, as pytest's own faulthandler_timeout does), so a teardown that then hangs — a task on the
 session's event loop that never finishes, which the last test's teardown waits for — stalled the whole run
 until CI's limit, printing nothing. Each phase of a test (set-up, call, teardown) here gets
-HUNG_PHASE_SECONDS; past it every thread's stack is printed and the run exits with status 1."""
+HUNG_PHASE_SECONDS; past it every thread's stack is printed and the run exits with status 1.
+
+A plugin (tests/conftest.py loads it; `-p tests.hang_guard` elsewhere)."""
 
 import faulthandler
 import os
@@ -12,7 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 
-HUNG_PHASE_SECONDS = 600  # twice pytest-timeout's limit: it fires first whenever it is still watching
+# Twice pytest-timeout's limit: it fires first whenever it is still watching. The variable is for the guard's
+# own test, which cannot wait ten minutes.
+HUNG_PHASE_SECONDS = float(os.environ.get("PARLEY_HUNG_PHASE_SECONDS", 600))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(HangGuard(), "hang_guard")
 
 
 class HangGuard:
