@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import django
-import psycopg
+
+from bench.servers import postgres_server, recreate_database
 
 DATABASE = "parley_presence_bench"
 
@@ -44,10 +45,8 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=50)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/parley").rsplit("/", 1)[0]
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
+    server = postgres_server()
+    recreate_database(server, DATABASE)
     os.environ["DATABASE_URL"] = f"{server}/{DATABASE}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings.base")
     django.setup()

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import statistics
 import time
@@ -32,8 +31,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import psycopg
 
 DATABASE = "parley_rest_bench"
 PEOPLE, CONVERSATIONS, MESSAGES, LONG_CONVERSATIONS = 10, 5, 60, 2
@@ -167,10 +164,9 @@ class Version:
         self.reader = self.conversation = 0
 
     def build(self, long_messages: int) -> None:
-        server, name = self.database_url.rsplit("/", 1)
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {name}")
+        from bench.servers import recreate_database  # the parent's: a child's tree may be older
+
+        recreate_database(*self.database_url.rsplit("/", 1))
         built = self._run("--build", "--long-messages", str(long_messages))
         self.reader, self.conversation = built["reader"], built["conversation"]
 
@@ -212,9 +208,9 @@ def main() -> None:
         build(args.long_messages)
         return
 
-    from bench.servers import BENCH_DIR, log, parley_source  # the parent's: a child's tree may be older
+    from bench.servers import BENCH_DIR, log, parley_source, postgres_server  # the parent's: see Version
 
-    server = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/parley").rsplit("/", 1)[0]
+    server = postgres_server()
     versions = {
         "A": Version(parley_source(args.base, BENCH_DIR / "rest-cost-a"), f"{server}/{DATABASE}_a"),
         "B": Version(parley_source(args.ref, BENCH_DIR / "rest-cost-b"), f"{server}/{DATABASE}_b"),

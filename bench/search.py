@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import django
-import psycopg
+
+from bench.servers import postgres_server, recreate_database
 
 DATABASE = "parley_search_bench"
 PEOPLE, CONVERSATIONS, MEMBERS, SEARCHER_IN = 1_000, 500, 10, 50
@@ -52,9 +53,9 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/parley").rsplit("/", 1)[0]
+    server = postgres_server()
     if not args.reuse:
-        _recreate(server)
+        recreate_database(server, DATABASE)
     os.environ["DATABASE_URL"] = f"{server}/{DATABASE}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings.base")
     django.setup()
@@ -86,12 +87,6 @@ def main() -> None:
     print(json.dumps(results, indent=2))
     out = args.out or Path("bench/results") / f"search-{datetime.now(tz=UTC):%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2))
-
-
-def _recreate(server: str) -> None:
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
 
 
 def _vocabulary(rng: random.Random) -> list[str]:

@@ -279,6 +279,21 @@ def parley_source(ref: str, src: Path = BENCH_DIR / "src") -> Path:
     return src
 
 
+def postgres_server() -> str:
+    """The PostgreSQL server a bench builds its own databases on: DATABASE_URL's (else the machine's), without
+    its database name."""
+    return os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/parley").rsplit("/", 1)[0]
+
+
+def recreate_database(server: str, name: str) -> None:
+    """An empty database `name` on `server`, whatever it held (its sessions are ended first)."""
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
+
+
 def run_in_tree(script: str, tree: Path, arguments: list[str], env: dict[str, str]) -> dict[str, Any]:
     """Run a bench script's child mode in `tree` (its modules first on PYTHONPATH); its last line, as JSON."""
     # -P: not the script's directory first on sys.path (bench/profile.py would shadow the standard library's).
