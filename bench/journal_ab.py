@@ -5,13 +5,14 @@ round (A first in even rounds, B first in odd ones) so that whatever else the ma
         [--sends 10000] [--hub]
 
 Each version (`--ref ''` is the work tree; otherwise a `git archive` export of the ref) runs in its own Python
-process against the bench's private Redis: `--concurrency` sends at a time, each a reserve and then a commit
-with its `message.new` broadcast, as messaging.delivery.send does between the socket frame and the ack's
-fan-out (without the broker publish in between, which is not the journal's), over 50 conversations. With
-`--hub`, the process also follows the 50 conversations through realtime.hub, as a worker with a socket in
-each, and counts a send once the hub has read its broadcast back and handed it out. The process's CPU time
-over `--sends` sends, after a warm-up, divided by the sends: µs of CPU per send, medians over the rounds,
-the ratio of the two medians, and the median of each round's own ratio (its two runs back to back)."""
+process against the bench's private Redis: `--concurrency` sends at a time, each a reserve, its message
+built, and a commit with its `message.new` broadcast, as messaging.delivery.send does between the socket
+frame and the ack's fan-out (without the broker publish in between, which is not the journal's), over 50
+conversations. With `--hub`, the process also follows the 50 conversations through realtime.hub, as a
+worker with a socket in each, and counts a send once the hub has read its broadcast back and handed it out.
+The process's CPU time over `--sends` sends, after a warm-up, divided by the sends: µs of CPU per send,
+medians over the rounds, the ratio of the two medians, and the median of each round's own ratio (its two
+runs back to back)."""
 
 from __future__ import annotations
 
@@ -60,11 +61,17 @@ def child(concurrency: int, sends: int, follow: bool) -> None:
     async def one_send(conversation: int) -> None:
         journal, client_id = get_journal(), uuid.uuid4()
         reservation = await journal.reserve(sender_id=1, client_id=client_id, conversation_id=conversation)
-        message: Any = {
-            "id": str(uuid.uuid4()), "conversation": conversation, "seq": reservation.seq,
-            "sender": {"id": 1, "username": "ada"}, "body": "x" * 100, "client_id": str(client_id),
-            "created_at": "2026-12-03T14:00:00Z",
-        }  # fmt: skip
+        # Built as message_send builds it: with the reservation's id, in versions whose reservation has one.
+        attempt = getattr(reservation, "attempt", None)
+        assert reservation.seq is not None  # a fresh client_id each time
+        message = events.new_message_payload(
+            sender={"id": 1, "username": "ada", "display_name": "Ada"},
+            conversation_id=conversation,
+            seq=reservation.seq,
+            body="x" * 100,
+            client_id=client_id,
+            **({"message_id": attempt.message_id} if attempt is not None else {}),
+        )
         announcement = fanout.conversation_event(
             conversation, events.message_new(message), seq=message["seq"]
         )
