@@ -94,6 +94,11 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
+def uuid7_time(uuid7_text: str) -> datetime:
+    """The moment a UUIDv7 was made (to the millisecond): its first 48 bits."""
+    return datetime.fromtimestamp(int(uuid7_text[:8] + uuid7_text[9:13], 16) / 1000, tz=UTC)
+
+
 def sender_payload(user: User) -> SenderPayload:
     return {"id": user.pk, "username": user.username, "display_name": user.display_name}
 
@@ -111,10 +116,13 @@ def new_message_payload(
     created_at: datetime | None = None,
     forwarded_from: ForwardPayload | None = None,
     mentions: MentionsPayload = NO_MENTIONS,
+    message_id: str | None = None,
 ) -> MessagePayload:
-    """A message being sent: its id (a UUIDv7) and time are made now, before it is stored."""
+    """A message being sent, before it is stored: its id (a UUIDv7) made now unless given, its time the id's
+    unless given."""
+    message_id = message_id or str(uuid7())
     return {
-        "id": str(uuid7()),
+        "id": message_id,
         "conversation": conversation_id,
         "seq": seq,
         "sender": sender,
@@ -123,7 +131,7 @@ def new_message_payload(
         "reply_to": str(reply_to) if reply_to else None,
         "thread_root": str(thread_root) if thread_root else None,
         "thread": None,
-        "created_at": iso(created_at or datetime.now(tz=UTC)) or "",
+        "created_at": iso(created_at or uuid7_time(message_id)) or "",
         "edited_at": None,
         "deleted": False,
         "attachments": attachments or [],

@@ -73,7 +73,12 @@ class TaskMessage:
 
 
 class PublishRefused(Exception):
-    """The broker answered the publish with a nack (or returned it): the task is not queued."""
+    """The broker answered the publish with a nack (or returned it)."""
+
+
+class NotPublished(Exception):
+    """Nothing of the task reached the broker: it is certainly not queued. Any other failure leaves that open
+    (a connection lost, or a confirm that never came, after the publish was written)."""
 
 
 class TransportKeeper(TransportFactory):
@@ -102,9 +107,10 @@ class BrokerPublisher:
         self._declared: set[str] = set()
 
     async def publish(self, task: TaskMessage) -> None:
-        """Return once the broker has confirmed the task as queued; raise otherwise. A connection found
-        dead (the broker restarted since the last publish) is reopened once, as kombu's retry did: a task
-        published twice is harmless (the persistence task is idempotent)."""
+        """Return once the broker has confirmed the task as queued; raise otherwise, NotPublished if the
+        task certainly is not queued. A connection found dead (the broker restarted since the last publish)
+        is reopened once, as kombu's retry did: a task published twice is harmless (the persistence task is
+        idempotent)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
@@ -116,12 +122,19 @@ class BrokerPublisher:
                 raise
             logger.warning("reconnecting to the broker after %r", error)
             await self.close()
-            await self._publish_once(task)
+            try:
+                await self._publish_once(task)
+            except NotPublished:
+                if isinstance(error, NotPublished):
+                    raise
+                raise error from None  # the first attempt may have queued it: its failure is the answer
 
     async def _publish_once(self, task: TaskMessage) -> None:
+        written = False
         try:
             channel = await self._open_channel(task.queue)
             body, properties = task.amqp_body_and_properties()
+            written = True
             confirmation = await channel.basic_publish(
                 body,
                 routing_key=task.queue.name,
@@ -129,8 +142,10 @@ class BrokerPublisher:
                 mandatory=True,  # an unroutable task raises (PublishError) instead of vanishing
                 timeout=CONFIRM_TIMEOUT_SECONDS,
             )
-        except BaseException:
+        except BaseException as error:
             await self.close()  # whatever state the channel is in, the next publish starts afresh
+            if not written and isinstance(error, Exception):
+                raise NotPublished(f"the broker could not be reached: {error!r}") from error
             raise
         if not isinstance(confirmation, spec.Basic.Ack):
             raise PublishRefused(f"the broker answered {confirmation!r}")

@@ -4,14 +4,16 @@ Every event of a conversation — a message, or a change members see (messaging.
 the next `seq` of its conversation and is logged by it. Full-stack mode keeps this in Redis, shared by every
 worker: `seq:<conversation>` (INCR), `idem:<sender>:<client id>` (the acknowledged message's frame, or
 "pending" while it is being made durable) and `log:<conversation>` (a sorted set of the latest events'
-frames by seq, which covers messages acknowledged but not yet written to PostgreSQL). On a Redis Cluster
-every key of a conversation carries its hash tag (core.redis.conversation_tag), the idempotency records
-too (`idem:{conv:<id>}:<sender>:<client id>`), so each conversation's scripts and pipelines run on one
-shard; and each counter remembers the replication id of the master that last counted (`writer:`): after a
-failover the promoted replica may lack its old master's last increments, so a counter written under another
-replication id is treated as lost, exactly as after a restart (initialise_lost_counter). Older events are
-replayed from storage (messaging.selectors.events_between). The embedded mode has one process and writes
-each message before acknowledging it, so the database serves."""
+frames by seq, which covers messages acknowledged but not yet written to PostgreSQL). A pending record also
+keeps the seq and id (a UUIDv7, which holds its time) its message was given, so that a send whose outcome
+is unknown (the broker lost the connection before confirming; the worker died) is retried as the very same
+message. On a Redis Cluster every key of a conversation carries its hash tag (core.redis.conversation_tag),
+the idempotency records too (`idem:{conv:<id>}:<sender>:<client id>`), so each conversation's scripts and
+pipelines run on one shard; and each counter remembers the replication id of the master that last counted
+(`writer:`): after a failover the promoted replica may lack its old master's last increments, so a counter
+written under another replication id is treated as lost, exactly as after a restart
+(initialise_lost_counter). Older events are replayed from storage (messaging.selectors.events_between). The
+embedded mode has one process and writes each message before acknowledging it, so the database serves."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from redis.asyncio.client import Pipeline
+from uuid6 import uuid7
 
 from core.per_loop import PerLoop
 from core.redis import (
@@ -50,9 +53,9 @@ from realtime.stream import REPLAY_PAGE, Replay
 
 LOG_SIZE = 1000  # events kept per conversation for replay; older ones are replayed from the database
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-# A send's client_id stays "pending" this long: longer than any send can wait for the broker, so a retry
-# meanwhile is told `conflict`; a send whose worker died before the confirm frees its client_id after it.
-PENDING_TTL_SECONDS = LONGEST_SEND_SECONDS + 5
+# A send holds its client_id this long: longer than any send can wait for the broker, so a retry meanwhile
+# is told `conflict`; after it (the send's worker died), a retry sends the same message again.
+PENDING_SECONDS = LONGEST_SEND_SECONDS + 5
 # When a counter is lost (Redis restarted empty), restart it this far above the highest stored seq, so
 # that acknowledged messages still queued for storage keep the lower seqs: seq increases, with a gap.
 SEQ_RESUME_GAP = 1_000_000
@@ -67,14 +70,34 @@ Frame = tuple[int, str | None]  # (seq, frame text, or None: nothing to send at 
 
 
 @dataclass(frozen=True)
-class Reservation:
-    """A fresh seq for a new message, or the acknowledged message this client_id already made; neither while
-    the same client_id is being sent right now. `recovering`: Redis lost its records of this conversation a
-    short while ago, so a client_id it does not know must be looked up in storage before it is sent."""
+class Attempt:
+    """What a client_id's message is from its first send on: its seq and id (a UUIDv7: its time too)."""
 
-    seq: int | None = None
+    seq: int
+    message_id: str
+
+    @classmethod
+    def decode(cls, text: str | bytes) -> Attempt:
+        seq, message_id = _text(text).split(":")
+        return cls(int(seq), message_id)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What to send (`attempt`), or the acknowledged message this client_id already made (`existing`);
+    neither while the same client_id is being sent right now. `retried`: an earlier send of this client_id
+    may have reached the broker (its outcome was unknown, or its worker died), so `attempt` is that send's
+    message and the seq is not the newest. `recovering`: Redis lost its records of this conversation a short
+    while ago, so a client_id it does not know must be looked up in storage before it is sent."""
+
+    attempt: Attempt | None = None
     existing: MessagePayload | None = None
     recovering: bool = False
+    retried: bool = False
+
+    @property
+    def seq(self) -> int | None:
+        return self.attempt.seq if self.attempt is not None else None
 
 
 class Journal(Protocol):
@@ -87,6 +110,8 @@ class Journal(Protocol):
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None: ...
 
     async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None: ...
+
+    async def hold(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None: ...
 
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
@@ -132,17 +157,28 @@ def message_of(frame_text: str | bytes) -> MessagePayload:
 
 # Returns {0, frame} for a repeated client_id, {1, seq} for a fresh seq, {2} while the same client_id is in
 # flight, {3} when the conversation's counter must first be initialised, {4} when the client_id is unknown
-# but the conversation's records were lost a short while ago (look in storage first).
-RESERVE_SCRIPT = """
+# but the conversation's records were lost a short while ago (look in storage first), {5, attempt} when an
+# earlier send of it may have reached the broker. While a send is in flight (until its deadline, ARGV[1]
+# seconds on), its client_id's record (KEYS[1], kept as long as an acknowledged one's) is
+# "pending:<deadline>:<attempt>", the attempt being "<seq>:<id>" (ARGV[3]: the new message's id).
+RESERVE_SCRIPT = f"""
+local function pending(attempt)
+  return 'pending:' .. (redis.call('TIME')[1] + ARGV[1]) .. ':' .. attempt
+end
 local existing = redis.call('GET', KEYS[1])
 if existing then
-  if existing == 'pending' then return {2} end
-  return {0, existing}
+  if existing == 'pending' then return {{2}} end  -- a worker of the release before this one is sending it
+  local deadline, attempt = string.match(existing, '^pending:(%d+):(.+)$')
+  if not deadline then return {{0, existing}} end
+  if tonumber(deadline) > tonumber(redis.call('TIME')[1]) then return {{2}} end
+  redis.call('SET', KEYS[1], pending(attempt), 'EX', {IDEMPOTENCY_TTL_SECONDS})
+  return {{5, attempt}}
 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return {3} end
-if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return {4} end
-redis.call('SET', KEYS[1], 'pending', 'EX', ARGV[1])
-return {1, redis.call('INCR', KEYS[2])}
+if redis.call('EXISTS', KEYS[2]) == 0 then return {{3}} end
+if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return {{4}} end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], pending(seq .. ':' .. ARGV[3]), 'EX', {IDEMPOTENCY_TTL_SECONDS})
+return {{1, seq}}
 """
 
 
@@ -184,7 +220,15 @@ if ARGV[5] then redis.call(ARGV[5], ARGV[6], ARGV[7] .. ARGV[2]) end
 """
 
 RELEASE_SCRIPT = """
-if redis.call('GET', KEYS[1]) == 'pending' then redis.call('DEL', KEYS[1]) end
+local existing = redis.call('GET', KEYS[1])
+if existing and string.sub(existing, 1, 7) == 'pending' then redis.call('DEL', KEYS[1]) end
+"""
+
+# The send's outcome is unknown: its deadline passes at once, so that a retry sends its message again.
+HOLD_SCRIPT = """
+local existing = redis.call('GET', KEYS[1])
+local attempt = existing and string.match(existing, '^pending:%d+:(.+)$')
+if attempt then redis.call('SET', KEYS[1], 'pending:0:' .. attempt, 'KEEPTTL') end
 """
 
 
@@ -215,9 +259,10 @@ class RedisJournal:
             *counter_keys(conversation_id)[1:],
         ]
         script, check_recovery = counter_checked(RESERVE_SCRIPT, seq=2), "0" if checked_storage else "1"
+        message_id = str(uuid7())
 
         def queue_reserve(pipe: Pipeline) -> object:
-            return pipe.eval(script, len(keys), *keys, PENDING_TTL_SECONDS, check_recovery)
+            return pipe.eval(script, len(keys), *keys, PENDING_SECONDS, check_recovery, message_id)
 
         result = await self._round_trips.submit(queue_reserve)
         if result[0] == 3:
@@ -230,7 +275,9 @@ class RedisJournal:
             return Reservation()
         if outcome == 4:
             return Reservation(recovering=True)
-        return Reservation(seq=int(result[1]))
+        if outcome == 5:
+            return Reservation(attempt=Attempt.decode(result[1]), retried=True)
+        return Reservation(attempt=Attempt(int(result[1]), message_id))
 
     async def end_recovery(self, conversation_id: int) -> None:
         """Storage holds everything acknowledged before the conversation's records were lost."""
@@ -243,7 +290,12 @@ class RedisJournal:
         await self._round_trips.submit(queue_commit)
 
     async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:
+        """The send failed before anything reached the broker: a retry is a new send."""
         await get_async_redis().eval(RELEASE_SCRIPT, 1, idem_key(conversation_id, sender_id, client_id))
+
+    async def hold(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:
+        """The send failed and the broker may have its message: a retry, at once, sends that message again."""
+        await get_async_redis().eval(HOLD_SCRIPT, 1, idem_key(conversation_id, sender_id, client_id))
 
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE
@@ -383,7 +435,8 @@ class DatabaseJournal:
         if existing is not None:
             return Reservation(existing=existing)
         self._in_flight.add(key)
-        return Reservation(seq=await database_sync_to_async(allocate_stored_seq)(conversation_id))
+        seq = await database_sync_to_async(allocate_stored_seq)(conversation_id)
+        return Reservation(attempt=Attempt(seq, str(uuid7())))
 
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None:
         self._in_flight.discard((message["sender"]["id"], message["client_id"]))
@@ -392,6 +445,10 @@ class DatabaseJournal:
 
     async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:
         self._in_flight.discard((sender_id, str(client_id)))
+
+    async def hold(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:
+        """Storage, looked up first by a retry, knows whether the message was stored."""
+        await self.release(conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
 
     async def replay(
         self, conversation_id: int, after_seq: int, before_seq: int | None = None, limit: int = REPLAY_PAGE

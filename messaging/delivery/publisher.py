@@ -19,7 +19,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from core.per_loop import PerLoop
-from messaging.delivery.broker import QUEUE_WAIT_LIMIT_SECONDS, BrokerPublisher, aiormq_url
+from messaging.delivery.broker import QUEUE_WAIT_LIMIT_SECONDS, BrokerPublisher, NotPublished, aiormq_url
 from messaging.delivery.coalesce import Coalescer, Pending, settle
 from messaging.delivery.persistence import (
     log_persistence_queued,
@@ -53,7 +53,7 @@ class ArrivalRate:
         return max(self._count, self._previous_count) >= per_second
 
 
-class WaitedTooLong(Exception):
+class WaitedTooLong(NotPublished):
     """The broker was too slow with the batches before this message's: it was never published."""
 
 

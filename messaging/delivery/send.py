@@ -8,7 +8,9 @@ Order of events, each step only after the previous succeeded:
    message);
 3. acknowledge it to the sender (a socket's `acknowledge` callback), then log it for replay, remember it for
    its client_id and broadcast `message.new` (one Redis round trip), and return it.
-If step 2 fails nothing is broadcast and the caller gets Refused("unavailable"): retrying is safe. Acking
+If step 2 fails nothing is broadcast and the caller gets Refused("unavailable"): retrying is safe. If the
+broker may have the message (the failure came after the publish was written), the retry publishes that same
+message (id and seq) again, which storage takes once; otherwise the retry is a new send. Acking
 before broadcasting keeps the protocol's promise that a sending socket sees its ack before its message.new."""
 
 import logging
@@ -26,6 +28,7 @@ from core.metrics import MESSAGE_SENDS
 from files.events import AttachmentPayload, attachment_payload
 from files.selectors import files_for_attachment
 from messaging import events, selectors
+from messaging.delivery.broker import NotPublished
 from messaging.delivery.journal import Reservation, get_journal
 from messaging.delivery.mentions import mention_directories
 from messaging.delivery.publisher import publisher_for_running_loop, waiting_for_storage
@@ -72,13 +75,15 @@ async def message_send(
         if acknowledge is not None:
             await acknowledge(reservation.existing, False)
         return reservation.existing, False
-    if reservation.seq is None:
+    attempt = reservation.attempt
+    if attempt is None:
         MESSAGE_SENDS.labels("conflict").inc()
         raise Refused("conflict", "A message with this client_id is still being sent.")
     message = events.new_message_payload(
         sender=sender,
         conversation_id=conversation_id,
-        seq=reservation.seq,
+        seq=attempt.seq,
+        message_id=attempt.message_id,
         body=body,
         client_id=client_id,
         reply_to=reply_to,
@@ -87,7 +92,7 @@ async def message_send(
         forwarded_from=forwarded_from,
         mentions=mentions,
     )
-    await _make_durable(message)
+    await _make_durable(message, retried=reservation.retried)
     MESSAGE_SENDS.labels("new").inc()
     try:
         if acknowledge is not None:
@@ -120,28 +125,32 @@ async def _reserve(sender_id: int, client_id: UUID, conversation_id: int) -> Res
     )
 
 
-async def _make_durable(message: MessagePayload) -> None:
+async def _make_durable(message: MessagePayload, *, retried: bool) -> None:
+    """`retried`: an earlier send of this message may have reached the broker."""
     try:
         # The copy carries the send's trace id to the task's headers (delivery.persistence), never to clients.
         traced: dict[str, Any] = {**message, "trace": logcontext.get("trace")}
         await publisher_for_running_loop().publish(traced)
     except Exception as error:
         MESSAGE_SENDS.labels("unavailable").inc()
-        await _abandon(message)
+        await _after_failure(message, maybe_queued=retried or not isinstance(error, NotPublished))
         raise Refused("unavailable", RETRY_LATER) from error
 
 
-async def _abandon(message: MessagePayload) -> None:
-    """Free the client_id for a retry and tell receivers not to wait for the allocated seq."""
+async def _after_failure(message: MessagePayload, *, maybe_queued: bool) -> None:
+    """If the broker may have queued the message, its retry sends it again as it is, and its seq is kept (a
+    receiver waits a moment, then fills the gap from storage, which may have it). Otherwise no copy exists:
+    the client_id is freed for a new send, and receivers are told not to wait for the seq."""
+    journal, conversation_id = get_journal(), message["conversation"]
+    send = {"conversation_id": conversation_id, "sender_id": message["sender"]["id"]}
     try:
-        await get_journal().release(
-            conversation_id=message["conversation"],
-            sender_id=message["sender"]["id"],
-            client_id=message["client_id"],
-        )
-        await fanout.skip_seq(message["conversation"], message["seq"])
-    except Exception:  # Redis is down too: the pending marker expires by itself, receivers time out the gap
-        logger.warning("could not release seq %s of conversation %s", message["seq"], message["conversation"])
+        if maybe_queued:
+            await journal.hold(**send, client_id=message["client_id"])
+        else:
+            await journal.release(**send, client_id=message["client_id"])
+            await fanout.skip_seq(conversation_id, message["seq"])
+    except Exception:  # Redis is down too: the client_id's deadline passes, receivers time out the gap
+        logger.warning("could not settle seq %s of conversation %s", message["seq"], conversation_id)
 
 
 async def _announce(message: MessagePayload) -> None:

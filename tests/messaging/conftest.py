@@ -7,9 +7,13 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from chatproject.asgi import application
+from core.per_loop import PerLoop
+from messaging.delivery import publisher
+from messaging.delivery.broker import BrokerPublisher
 from messaging.delivery.eventlog import initialise_counter
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
+from tests.messaging.relay import SilencingRelay, broker_url
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 FRAME_TIMEOUT = 5
@@ -124,3 +128,21 @@ def team(ada, bob):
     conversation = make_conversation(ada, bob, title="Team")
     initialise_counter(conversation.pk)
     return conversation
+
+
+@pytest.fixture
+async def relay() -> AsyncIterator[SilencingRelay]:
+    relay = SilencingRelay(broker_url().port or 5672)
+    await relay.start()
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture
+async def sends_through_relay(relay: SilencingRelay, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """Every send of this test publishes through `relay`."""
+    url = str(broker_url().with_port(relay.port))
+    brokers = PerLoop(lambda: BrokerPublisher(url))
+    monkeypatch.setattr(publisher, "_brokers", brokers)
+    yield
+    await brokers.get().close()

@@ -1,23 +1,24 @@
 """The web workers' asyncio publisher (messaging.delivery.broker) against the real RabbitMQ: what it queues is
-an ordinary Celery task, and a connection the broker dropped is reopened without failing a send."""
+an ordinary Celery task, a connection the broker dropped is reopened without failing a send, and a failure
+says whether the broker may have the task."""
 
 import asyncio
-import socket
 import subprocess
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from yarl import URL
 
 from core import logcontext
-from messaging.delivery.broker import CLIENT_PROPERTIES, LONGEST_SEND_SECONDS, BrokerPublisher
+from messaging.delivery import broker
+from messaging.delivery.broker import CLIENT_PROPERTIES, LONGEST_SEND_SECONDS, BrokerPublisher, NotPublished
 from messaging.delivery.persistence import persistence_task_message
 from messaging.delivery.publisher import broker_publish_batch
 from messaging.models import Message
 from tests.conftest import queued_for_persistence, take_queued_task, wait_until
 from tests.messaging.factories import acknowledged_payload
+from tests.messaging.relay import broker_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOW = timedelta(0)
@@ -82,10 +83,10 @@ async def test_a_connection_the_broker_dropped_is_reopened_for_the_next_publish(
     await publisher.close()
 
 
-async def test_an_unreachable_broker_fails_the_publish_quickly():
+async def test_an_unreachable_broker_fails_the_publish_quickly_and_certainly_unpublished():
     publisher = BrokerPublisher("amqp://guest:guest@127.0.0.1:1//")
     task = persistence_task_message([])
-    with pytest.raises(OSError, match="Connect call failed"):
+    with pytest.raises(NotPublished, match="Connect call failed"):
         async with asyncio.timeout(10):
             await publisher.publish(task)
 
@@ -104,63 +105,19 @@ async def test_a_broker_that_accepts_but_never_answers_is_not_tried_twice():
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     publisher = BrokerPublisher(f"amqp://guest:guest@127.0.0.1:{port}//")
-    with pytest.raises(TimeoutError):
+    with pytest.raises(NotPublished, match="TimeoutError"):
         await publisher.publish(persistence_task_message([]))
     assert connections == 1
     server.close()
     await server.wait_closed()
 
 
-class SilencingRelay:
-    """A TCP relay to RabbitMQ whose open connections can be silenced: a broker (or the network to it) that
-    stops reading and answering while the connection stays open. Connections made afterwards are relayed."""
-
-    def __init__(self, broker_port: int) -> None:
-        self._broker_port = broker_port
-        self._pumps: list[asyncio.Task[None]] = []
-        self._writers: list[asyncio.StreamWriter] = []
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
-        return int(self._server.sockets[0].getsockname()[1])
-
-    def silence(self) -> None:
-        for pump in self._pumps:
-            pump.cancel()
-
-    def stop(self) -> None:
-        assert self._server is not None
-        self._server.close()
-        self.silence()
-        for writer in self._writers:
-            writer.transport.abort()
-
-    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        # A small receive buffer: once silent, the publisher's writes back up after a few KiB, not MiBs.
-        client_writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        broker_reader, broker_writer = await asyncio.open_connection("127.0.0.1", self._broker_port)
-        self._writers += [client_writer, broker_writer]
-        self._pumps += [
-            asyncio.ensure_future(self._pump(client_reader, broker_writer)),
-            asyncio.ensure_future(self._pump(broker_reader, client_writer)),
-        ]
-
-    @staticmethod
-    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-
-
 async def test_a_broker_gone_silent_fails_the_publish_in_time_and_the_next_one_gets_a_new_connection(
-    ada, team
+    ada, team, relay
 ):
     """Closing a connection waits for the broker to read what is buffered, which a silent broker never
     does: the publish must still fail within a send's longest wait, and the next one not wait behind it."""
-    broker_url = URL(settings.CELERY_BROKER_URL)  # this test slot's vhost
-    relay = SilencingRelay(broker_url.port or 5672)
-    publisher = BrokerPublisher(str(broker_url.with_port(await relay.start())))
+    publisher = BrokerPublisher(str(broker_url().with_port(relay.port)))
     await publisher.publish(persistence_task_message([acknowledged_payload(team, ada, seq=1, age=NOW)]))
 
     # when: the connection goes silent under a batch too large for the buffers between them
@@ -178,4 +135,21 @@ async def test_a_broker_gone_silent_fails_the_publish_in_time_and_the_next_one_g
         await publisher.publish(persistence_task_message([acknowledged_payload(team, ada, seq=80, age=NOW)]))
     assert queued_for_persistence() == 2
     await publisher.close()
-    relay.stop()
+
+
+async def test_a_publish_whose_confirm_was_lost_fails_without_claiming_it_is_unqueued(
+    ada, team, relay, monkeypatch
+):
+    monkeypatch.setattr(broker, "CONFIRM_TIMEOUT_SECONDS", 1)
+    publisher = BrokerPublisher(str(broker_url().with_port(relay.port)))
+    await publisher.publish(persistence_task_message([acknowledged_payload(team, ada, seq=1, age=NOW)]))
+
+    # when: the broker's answers stop coming while what is sent still reaches it
+    relay.silence(replies_only=True)
+    with pytest.raises(TimeoutError) as failure:
+        await publisher.publish(persistence_task_message([acknowledged_payload(team, ada, seq=2, age=NOW)]))
+
+    # then: the task is queued though its publish failed, and the failure does not say it is not
+    assert not isinstance(failure.value, NotPublished)
+    assert queued_for_persistence() == 2
+    await publisher.close()
