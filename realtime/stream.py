@@ -62,7 +62,8 @@ class SocketStream:
         self._fetch = fetch
         self._follows = follows
         self._orderer: SeqOrderer[OutFrame] = SeqOrderer()
-        self._gap_timers: dict[int, asyncio.TimerHandle] = {}
+        # conversation -> the first seq missing in its gap, and the timer that fills that gap
+        self._gap_timers: dict[int, tuple[int, asyncio.TimerHandle]] = {}
         self._background: set[asyncio.Task[Any]] | None = None  # made for the first follow-up
         self._before_first_sync: list[tuple[int, int, OutFrame | None]] | None = []
         self._first_sync_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
@@ -131,7 +132,7 @@ class SocketStream:
     def close(self) -> None:
         if self._first_sync_timer is not None:
             self._first_sync_timer.cancel()
-        for timer in self._gap_timers.values():
+        for _, timer in self._gap_timers.values():
             timer.cancel()
         for task in self._background or ():
             task.cancel()
@@ -146,15 +147,32 @@ class SocketStream:
         self._time_gap(conversation_id)
 
     def _time_gap(self, conversation_id: int) -> None:
-        """Fill the conversation's gap, if it has one, once it has lasted GAP_TIMEOUT_SECONDS."""
-        if self._orderer.gap(conversation_id) and conversation_id not in self._gap_timers:
-            self._gap_timers[conversation_id] = asyncio.get_running_loop().call_later(
-                GAP_TIMEOUT_SECONDS, self.in_background, self._fill_gap, conversation_id
+        """Fill the conversation's gap, if it has one, once it has lasted GAP_TIMEOUT_SECONDS. A gap that
+        closes takes its timer with it: under load, with several workers, seqs arrive a little out of order
+        all the time, and a timer left from a gap that closed would give up at once on the next one, whose
+        message is only on its way (delivering it late, out of order, after a needless fetch)."""
+        gap = self._orderer.gap(conversation_id)
+        timed = self._gap_timers.get(conversation_id)
+        if timed is not None:
+            if gap is not None and gap[0] == timed[0]:
+                return
+            timed[1].cancel()
+            del self._gap_timers[conversation_id]
+        if gap is not None:
+            timer = asyncio.get_running_loop().call_later(
+                GAP_TIMEOUT_SECONDS, self.in_background, self._gap_timed_out, conversation_id, gap[0]
             )
+            self._gap_timers[conversation_id] = (gap[0], timer)
+
+    async def _gap_timed_out(self, conversation_id: int, first_missing: int) -> None:
+        timed = self._gap_timers.get(conversation_id)
+        if timed is None or timed[0] != first_missing:  # closed meanwhile; a newer gap has its own timer
+            return
+        del self._gap_timers[conversation_id]
+        await self._fill_gap(conversation_id)
 
     async def _fill_gap(self, conversation_id: int) -> None:
         """A gap outlived GAP_TIMEOUT_SECONDS: fetch what storage has, then stop waiting for the rest."""
-        self._gap_timers.pop(conversation_id, None)
         gap = self._orderer.gap(conversation_id)
         if gap is None or not self._follows(conversation_id):
             return

@@ -46,3 +46,42 @@ async def test_a_gap_whose_fill_fails_is_filled_again_without_another_broadcast(
     assert received == ["1", "2", "3"]
     assert fetches == [(1, 3), (1, 3)]
     stream.close()
+
+
+async def test_a_gap_gets_its_whole_wait_although_an_earlier_one_that_closed_had_started_the_clock(
+    monkeypatch,
+):
+    """Under load, with several workers, seqs arrive a little out of order all the time: a gap that opens
+    just after another closed must not be given up on at the first one's deadline (its message delivered
+    late and out of order), but only once it has itself lasted GAP_TIMEOUT_SECONDS."""
+    monkeypatch.setattr(stream_module, "GAP_TIMEOUT_SECONDS", 0.4)
+    loop = asyncio.get_running_loop()
+    received: list[str] = []
+    fetches: list[tuple[int, int | None, float]] = []
+    all_five = asyncio.Event()
+
+    async def send(text: str) -> None:
+        received.append(text)
+        if len(received) == 5:
+            all_five.set()
+
+    async def journal(conversation: int, after: int, before: int | None, limit: int) -> Replay:
+        fetches.append((after, before, loop.time()))
+        return Replay([(4, "4")], settled_through=4)
+
+    outbox = Outbox(send, transport=None, max_bytes=10**6, max_age=10**6, on_overflow=print)
+    stream = SocketStream(outbox, fetch=journal, follows=lambda conversation_id: True)
+    stream.end_first_sync_wait()
+    stream.start_after(CONVERSATION, 0)
+    stream.deliver(CONVERSATION, 1, OutFrame("1"))
+    stream.deliver(CONVERSATION, 3, OutFrame("3"))  # 2 is on its way
+    await asyncio.sleep(0.2)  # for half the wait
+    stream.deliver(CONVERSATION, 2, OutFrame("2"))  # and arrives
+    stream.deliver(CONVERSATION, 5, OutFrame("5"))  # now 4 is on its way
+    second_gap_opened = loop.time()
+
+    await asyncio.wait_for(all_five.wait(), 5)
+    assert received == ["1", "2", "3", "4", "5"]
+    assert [(after, before) for after, before, _ in fetches] == [(3, 5)]
+    assert fetches[0][2] - second_gap_opened >= 0.4
+    stream.close()
