@@ -9,7 +9,7 @@ import pytest
 from realtime import stream as stream_module
 from realtime.frames import OutFrame
 from realtime.outbox import Outbox
-from realtime.stream import Replay, SocketStream
+from realtime.stream import Fetch, Replay, SocketStream
 
 CONVERSATION = 7
 
@@ -19,15 +19,32 @@ def short_gap_timeout(monkeypatch):
     monkeypatch.setattr(stream_module, "GAP_TIMEOUT_SECONDS", 0.01)
 
 
-async def test_a_gap_whose_fill_fails_is_filled_again_without_another_broadcast(short_gap_timeout):
-    received: list[str] = []
-    all_three = asyncio.Event()
-    fetches: list[tuple[int, int | None]] = []
+class Received:
+    """What the socket's client got; `all_arrived` is set once `count` frames have come."""
 
-    async def send(text: str) -> None:
-        received.append(text)
-        if len(received) == 3:
-            all_three.set()
+    def __init__(self, count: int) -> None:
+        self.texts: list[str] = []
+        self.all_arrived = asyncio.Event()
+        self._count = count
+
+    async def send(self, text: str) -> None:
+        self.texts.append(text)
+        if len(self.texts) == self._count:
+            self.all_arrived.set()
+
+
+def started_stream(received: Received, fetch: Fetch) -> SocketStream:
+    """A socket past its first sync, following CONVERSATION from its start."""
+    outbox = Outbox(received.send, transport=None, max_bytes=10**6, max_age=10**6, on_overflow=print)
+    stream = SocketStream(outbox, fetch=fetch, follows=lambda conversation_id: True)
+    stream.end_first_sync_wait()
+    stream.start_after(CONVERSATION, 0)
+    return stream
+
+
+async def test_a_gap_whose_fill_fails_is_filled_again_without_another_broadcast(short_gap_timeout):
+    received = Received(3)
+    fetches: list[tuple[int, int | None]] = []
 
     async def journal_failing_once(conversation: int, after: int, before: int | None, limit: int) -> Replay:
         fetches.append((after, before))
@@ -35,15 +52,12 @@ async def test_a_gap_whose_fill_fails_is_filled_again_without_another_broadcast(
             raise ConnectionError("the shard holding the log is failing over")
         return Replay([(2, "2")], settled_through=2)
 
-    outbox = Outbox(send, transport=None, max_bytes=10**6, max_age=10**6, on_overflow=print)
-    stream = SocketStream(outbox, fetch=journal_failing_once, follows=lambda conversation_id: True)
-    stream.end_first_sync_wait()
-    stream.start_after(CONVERSATION, 0)
+    stream = started_stream(received, journal_failing_once)
     stream.deliver(CONVERSATION, 1, OutFrame("1"))
     stream.deliver(CONVERSATION, 3, OutFrame("3"))  # 2 is missing; nothing is broadcast after this
 
-    await asyncio.wait_for(all_three.wait(), 5)
-    assert received == ["1", "2", "3"]
+    await asyncio.wait_for(received.all_arrived.wait(), 5)
+    assert received.texts == ["1", "2", "3"]
     assert fetches == [(1, 3), (1, 3)]
     stream.close()
 
@@ -56,23 +70,14 @@ async def test_a_gap_gets_its_whole_wait_although_an_earlier_one_that_closed_had
     late and out of order), but only once it has itself lasted GAP_TIMEOUT_SECONDS."""
     monkeypatch.setattr(stream_module, "GAP_TIMEOUT_SECONDS", 0.4)
     loop = asyncio.get_running_loop()
-    received: list[str] = []
+    received = Received(5)
     fetches: list[tuple[int, int | None, float]] = []
-    all_five = asyncio.Event()
-
-    async def send(text: str) -> None:
-        received.append(text)
-        if len(received) == 5:
-            all_five.set()
 
     async def journal(conversation: int, after: int, before: int | None, limit: int) -> Replay:
         fetches.append((after, before, loop.time()))
         return Replay([(4, "4")], settled_through=4)
 
-    outbox = Outbox(send, transport=None, max_bytes=10**6, max_age=10**6, on_overflow=print)
-    stream = SocketStream(outbox, fetch=journal, follows=lambda conversation_id: True)
-    stream.end_first_sync_wait()
-    stream.start_after(CONVERSATION, 0)
+    stream = started_stream(received, journal)
     stream.deliver(CONVERSATION, 1, OutFrame("1"))
     stream.deliver(CONVERSATION, 3, OutFrame("3"))  # 2 is on its way
     await asyncio.sleep(0.2)  # for half the wait
@@ -80,8 +85,8 @@ async def test_a_gap_gets_its_whole_wait_although_an_earlier_one_that_closed_had
     stream.deliver(CONVERSATION, 5, OutFrame("5"))  # now 4 is on its way
     second_gap_opened = loop.time()
 
-    await asyncio.wait_for(all_five.wait(), 5)
-    assert received == ["1", "2", "3", "4", "5"]
+    await asyncio.wait_for(received.all_arrived.wait(), 5)
+    assert received.texts == ["1", "2", "3", "4", "5"]
     assert [(after, before) for after, before, _ in fetches] == [(3, 5)]
     assert fetches[0][2] - second_gap_opened >= 0.4
     stream.close()
