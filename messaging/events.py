@@ -95,7 +95,8 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def uuid7_time(uuid7_text: str) -> datetime:
-    """The moment a UUIDv7 was made (to the millisecond): its first 48 bits."""
+    """The moment a UUIDv7 was made (to the millisecond): its first 48 bits. What uuid6.UUID(text).time
+    reads, without building the UUID (0.6 against 3.9 µs, once per send)."""
     return datetime.fromtimestamp(int(uuid7_text[:8] + uuid7_text[9:13], 16) / 1000, tz=UTC)
 
 

@@ -138,11 +138,17 @@ async def relay() -> AsyncIterator[SilencingRelay]:
     relay.stop()
 
 
+def publish_to(monkeypatch: pytest.MonkeyPatch, url: str) -> PerLoop[BrokerPublisher]:
+    """Every send of this test (until undone) publishes to `url`, on a connection of its own; the caller
+    closes it."""
+    brokers = PerLoop(lambda: BrokerPublisher(url))
+    monkeypatch.setattr(publisher, "_brokers", brokers)
+    return brokers
+
+
 @pytest.fixture
 async def sends_through_relay(relay: SilencingRelay, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
     """Every send of this test publishes through `relay`."""
-    url = str(broker_url().with_port(relay.port))
-    brokers = PerLoop(lambda: BrokerPublisher(url))
-    monkeypatch.setattr(publisher, "_brokers", brokers)
+    brokers = publish_to(monkeypatch, str(broker_url().with_port(relay.port)))
     yield
     await brokers.get().close()

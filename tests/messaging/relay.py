@@ -20,10 +20,9 @@ class SilencingRelay:
         self._server: asyncio.Server | None = None
         self.port = 0
 
-    async def start(self) -> int:
+    async def start(self) -> None:
         self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
         self.port = int(self._server.sockets[0].getsockname()[1])
-        return self.port
 
     def silence(self, *, replies_only: bool = False) -> None:
         """`replies_only`: the broker still gets what is sent (a publish is queued), its answers are lost."""

@@ -6,14 +6,13 @@ reached the broker is sent afresh."""
 import pytest
 from channels.db import database_sync_to_async
 
-from core.per_loop import PerLoop
 from core.redis import get_async_redis
 from messaging.delivery import broker, journal, publisher
-from messaging.delivery.broker import BrokerPublisher
 from messaging.delivery.journal import get_journal, idem_key
 from messaging.delivery.publisher import broker_publish_batch
 from messaging.events import new_message_payload, sender_payload
 from messaging.models import Message
+from tests.messaging.conftest import publish_to
 from tests.messaging.test_socket_events import send_and_ack, send_frame, wait_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,8 +97,7 @@ async def test_a_send_refused_before_reaching_the_broker_is_sent_afresh(
     reachable = publisher._brokers
 
     # when: the broker cannot be reached, and then can
-    unreachable = PerLoop(lambda: BrokerPublisher("amqp://guest:guest@127.0.0.1:1//"))
-    monkeypatch.setattr(publisher, "_brokers", unreachable)
+    unreachable = publish_to(monkeypatch, "amqp://guest:guest@127.0.0.1:1//")
     frame = send_frame(team.pk, "retried")
     await ada_tab.send(frame)
     assert (await ada_tab.ack_for(frame["client_id"]))["code"] == "unavailable"
