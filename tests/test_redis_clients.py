@@ -1,12 +1,15 @@
 """The web workers' asyncio Redis clients (core.redis), against the real Redis: commands packed by hiredis
 (redis-py's asyncio connections would pack them in Python) reach Redis as redis-py's own packer writes
-them."""
+them; the journal's round trips (RoundTrips) keep each reply with its command, whatever became of the last
+round trip."""
 
 import pytest
 from redis.asyncio.connection import Connection
-from redis.exceptions import DataError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import DataError, ResponseError
 
-from core.redis import get_async_redis, get_async_redis_for_round_trips
+import core.redis
+from core.redis import RoundTrips, get_async_redis, get_async_redis_for_round_trips, get_redis
 from messaging.delivery.journal import LOG_SCRIPT
 
 # A loop of their own, so their pools' connections are their own: earlier tests restart Redis, and a pooled
@@ -51,3 +54,38 @@ async def test_an_argument_redis_cannot_take_is_refused_before_anything_is_sent(
 
     assert await redis.exists("packing:none") == 0
     assert await redis.ping()
+
+
+async def test_a_round_trip_answers_each_command_and_an_error_reply_fails_only_its_own():
+    replies = await RoundTrips().run(
+        [("SET", "trips:a", "1", "EX", 60), ("INCR", "trips:no-number"), ("SET", "trips:no-number", "x"),
+         ("INCR", "trips:no-number"), ("GET", "trips:a")]
+    )  # fmt: skip
+
+    assert replies[0] == b"OK"
+    assert isinstance(replies[3], ResponseError)
+    assert replies[4] == b"1"
+
+
+async def test_a_round_trip_past_its_deadline_leaves_no_reply_for_the_next(monkeypatch):
+    trips = RoundTrips()
+    await trips.run([("SET", "trips:a", "first", "EX", 60)])
+    monkeypatch.setattr(core.redis, "SOCKET_TIMEOUT_SECONDS", 0.2)
+
+    with pytest.raises(TimeoutError):  # BLPOP answers (nil) after 1 s, long after the deadline
+        await trips.run([("BLPOP", "trips:empty", 1)])
+    monkeypatch.setattr(core.redis, "SOCKET_TIMEOUT_SECONDS", 5)
+
+    assert await trips.run([("GET", "trips:a")]) == [b"first"]
+
+
+async def test_a_round_trip_whose_connection_was_killed_fails_and_the_next_reconnects():
+    trips = RoundTrips()
+    await trips.run([("CLIENT", "SETNAME", "round-trips")])
+    [ours] = [client for client in get_redis().client_list() if client["name"] == "round-trips"]
+    get_redis().client_kill(ours["addr"])
+
+    with pytest.raises((RedisConnectionError, OSError)):
+        await trips.run([("PING",)])
+
+    assert await trips.run([("PING",)]) == [b"PONG"]

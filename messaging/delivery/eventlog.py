@@ -17,9 +17,9 @@ from messaging.delivery.journal import (
     allocate_stored_seq,
     counter_checked,
     counter_keys,
-    eval_log,
     idem_key,
     initialise_lost_counter,
+    log_command,
     log_key,
     seq_key,
 )
@@ -72,7 +72,7 @@ def publish_event(conversation_id: int, seq: int, text: str, *, exclude_user: in
     if not redis_enabled():
         async_to_sync(fanout.publish)(channel, broadcast)
         return
-    eval_log(get_redis(), conversation_id, seq, text, publish=(channel, broadcast))
+    get_redis().execute_command(*log_command(conversation_id, seq, text, publish=(channel, broadcast)))
 
 
 def rewrite_logged(

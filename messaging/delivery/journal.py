@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -29,16 +28,15 @@ from channels.db import database_sync_to_async
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
-from redis.asyncio.client import Pipeline
 from uuid6 import uuid7
 
 from core.per_loop import PerLoop
 from core.redis import (
-    SOCKET_TIMEOUT_SECONDS,
+    Command,
+    RoundTrips,
     cluster_enabled,
     conversation_tag,
     get_async_redis,
-    get_async_redis_for_round_trips,
     get_redis,
     redis_enabled,
 )
@@ -232,10 +230,6 @@ if attempt then redis.call('SET', KEYS[1], 'pending:0:' .. attempt, 'KEEPTTL') e
 """
 
 
-# Queues one command on a pipeline: a request to the journal's shared round trips.
-QueueCommand = Callable[[Pipeline], object]
-
-
 ReplayRange = tuple[int, int, int | None, int]  # (conversation, after seq, before seq or None, limit)
 
 
@@ -245,7 +239,7 @@ class RedisJournal:
     replays of the same range share one fetch."""
 
     def __init__(self) -> None:
-        self._round_trips: Coalescer[QueueCommand, Any] = Coalescer(_run_in_one_pipeline)
+        self._round_trips: Coalescer[Command, Any] = Coalescer(RoundTrips().run)
         self._replays: dict[ReplayRange, asyncio.Future[Replay]] = {}
 
     async def reserve(
@@ -260,14 +254,11 @@ class RedisJournal:
         ]
         script, check_recovery = counter_checked(RESERVE_SCRIPT, seq=2), "0" if checked_storage else "1"
         message_id = str(uuid7())
-
-        def queue_reserve(pipe: Pipeline) -> object:
-            return pipe.eval(script, len(keys), *keys, PENDING_SECONDS, check_recovery, message_id)
-
-        result = await self._round_trips.submit(queue_reserve)
+        reserve = ("EVAL", script, len(keys), *keys, PENDING_SECONDS, check_recovery, message_id)
+        result = await self._round_trips.submit(reserve)
         if result[0] == 3:
             await database_sync_to_async(initialise_lost_counter)(conversation_id)
-            result = await self._round_trips.submit(queue_reserve)
+            result = await self._round_trips.submit(reserve)
         outcome = result[0]
         if outcome == 0:
             return Reservation(existing=message_of(result[1]))
@@ -286,8 +277,7 @@ class RedisJournal:
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None:
         """Log the message for replay, remember it for its client_id, then publish `then_publish` (the
         hub's PUBLISH), in that order, so a socket that hears of the message can already replay it."""
-        queue_commit = functools.partial(_queue_commit, message=message, publish=then_publish)
-        await self._round_trips.submit(queue_commit)
+        await self._round_trips.submit(_commit_command(message, publish=then_publish))
 
     async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:
         """The send failed before anything reached the broker: a retry is a new send."""
@@ -367,36 +357,23 @@ def _text(entry: bytes | str) -> str:
     return entry.decode() if isinstance(entry, bytes) else entry
 
 
-async def _run_in_one_pipeline(requests: list[QueueCommand]) -> list[Any]:
-    """Every request's command in one pipeline, in order; each gets its reply, or the error it failed with.
-    One deadline for the whole round trip (a late reply drops the connection, as a socket timeout would)."""
-    async with (
-        asyncio.timeout(SOCKET_TIMEOUT_SECONDS),
-        get_async_redis_for_round_trips().pipeline(transaction=False) as pipe,
-    ):
-        for queue_command in requests:
-            queue_command(pipe)
-        return await pipe.execute(raise_on_error=False)
-
-
-def _queue_commit(pipe: Pipeline, *, message: MessagePayload, publish: Published | None) -> object:
+def _commit_command(message: MessagePayload, *, publish: Published | None) -> Command:
     """The log and the idempotency record keep the very text that is broadcast (the message.new frame),
     serialised once."""
     text = publish[1].text if publish is not None else to_json(events.message_new(message))
     idem = idem_key(message["conversation"], message["sender"]["id"], message["client_id"])
-    return eval_log(pipe, message["conversation"], message["seq"], text, idem=idem, publish=publish)
+    return log_command(message["conversation"], message["seq"], text, idem=idem, publish=publish)
 
 
-def eval_log(
-    redis: Any, conversation_id: int, seq: int, text: str, *, idem: str = "", publish: Published | None = None
-) -> Any:
+def log_command(
+    conversation_id: int, seq: int, text: str, *, idem: str = "", publish: Published | None = None
+) -> Command:
     """Log an event's frame in its conversation's recent log, then (optionally) keep it as the idempotency
-    record `idem` and publish `publish`, whose broadcast carries `text` (LOG_SCRIPT): run on a synchronous
-    client, or queued on a pipeline."""
+    record `idem` and publish `publish`, whose broadcast carries `text` (LOG_SCRIPT)."""
     keys = [log_key(conversation_id), *([idem] if idem else [])]
     published = script_publish_arguments(*publish) if publish is not None else []
     arguments = [seq, text, -LOG_SIZE - 1, IDEMPOTENCY_TTL_SECONDS, *published]
-    return redis.eval(LOG_SCRIPT, len(keys), *keys, *arguments)
+    return ("EVAL", LOG_SCRIPT, len(keys), *keys, *arguments)
 
 
 def initialise_lost_counter(conversation_id: int) -> None:

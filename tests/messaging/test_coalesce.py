@@ -8,9 +8,9 @@ import uuid
 import pytest
 from redis.asyncio.client import PubSub
 
+import core.redis
 from core.redis import get_async_redis
 from messaging import events
-from messaging.delivery import journal as journal_module
 from messaging.delivery.coalesce import Coalescer
 from messaging.delivery.journal import get_journal
 from realtime.frames import to_json
@@ -200,7 +200,7 @@ async def test_reserves_and_commits_made_at_once_each_get_their_own_outcome_in_o
 async def test_a_round_trip_redis_does_not_answer_fails_at_its_deadline_and_the_next_one_works(
     ada, team, monkeypatch
 ):
-    monkeypatch.setattr(journal_module, "SOCKET_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(core.redis, "SOCKET_TIMEOUT_SECONDS", 0.2)
     journal = get_journal()
     redis = get_async_redis()
     await redis.client_pause(5000, all=False)  # Redis holds every write (a reserve is one) for 5 s
