@@ -12,7 +12,7 @@ from messaging import events
 from messaging.delivery.journal import RedisJournal, get_journal
 from messaging.events import MessagePayload, new_message_payload
 from realtime import close_codes, fanout
-from realtime.hub import Broadcast, BroadcastKind
+from realtime.hub import Broadcast, BroadcastKind, _hiredis_reader, get_hub
 from tests.messaging.test_socket_events import send_and_ack
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,3 +126,64 @@ def test_a_broadcast_survives_the_wire_unchanged():
     assert Broadcast.decode(broadcast.encode()) == broadcast
     skip = Broadcast(kind=BroadcastKind.SKIP, conversation=7, seq=4)
     assert Broadcast.decode(skip.encode()) == skip
+
+
+class Recorder:
+    """A socket of the hub's that records the seqs it is handed, and says when it has `expected` of them."""
+
+    def __init__(self, expected: int) -> None:
+        self.seqs: list[int | None] = []
+        self.expected = expected
+        self.complete = asyncio.Event()
+
+    def on_broadcast(self, broadcast: Broadcast) -> None:
+        self.seqs.append(broadcast.seq)
+        if len(self.seqs) >= self.expected:
+            self.complete.set()
+
+    async def on_hub_reconnected(self) -> None:
+        pass
+
+
+async def published_at_once(channel: str, seqs: range, *, first: tuple[str, ...] = ()) -> None:
+    """Publish a broadcast per seq in one round trip, so that the worker reads many of them at a time; with
+    `first`, a command the hub's own subscription is sent just before, behind a PING (so that its reply is
+    read with the PING's, as one read brings several replies under load)."""
+    if first:
+        connection = get_hub()._pubsub.connection  # type: ignore[attr-defined]
+        await connection.send_packed_command(connection.pack_commands([("PING",), first]))
+    async with get_async_redis().pipeline(transaction=False) as pipe:
+        for seq in seqs:
+            pipe.publish(
+                channel, Broadcast(kind=BroadcastKind.EVENT, conversation=1, seq=seq, text="{}").encode()
+            )
+        await pipe.execute()
+
+
+async def test_broadcasts_read_many_at_a_time_reach_the_sockets_each_once_in_publish_order():
+    channel, recorder = fanout.conversation_channel(10_001), Recorder(expected=500)
+    await get_hub().follow([channel], recorder)
+    try:
+        await published_at_once(channel, range(1, 501))
+        await asyncio.wait_for(recorder.complete.wait(), 5)
+    finally:
+        await get_hub().unfollow([channel], recorder)
+
+    assert recorder.seqs == list(range(1, 501))
+    # those already read are taken from redis-py's hiredis reader: a redis-py that no longer has one there
+    # would cost every broadcast twice the CPU again (realtime.hub.next_replies)
+    assert _hiredis_reader(get_hub()._pubsub) is not None
+
+
+async def test_an_error_reply_on_the_subscription_costs_the_sockets_no_broadcast():
+    channel, recorder = fanout.conversation_channel(10_002), Recorder(expected=100)
+    await get_hub().follow([channel], recorder)
+    try:
+        # when: Redis answers the subscription with an error (a command it does not know), among broadcasts
+        await published_at_once(channel, range(1, 51), first=("NO-SUCH-COMMAND",))
+        await published_at_once(channel, range(51, 101))
+        await asyncio.wait_for(recorder.complete.wait(), 5)
+    finally:
+        await get_hub().unfollow([channel], recorder)
+
+    assert recorder.seqs == list(range(1, 101))
