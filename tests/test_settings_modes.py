@@ -53,7 +53,7 @@ def probe(settings_module: str, extra_env: dict[str, str], data_dir: Path) -> di
 
 def test_embedded_default_needs_no_service(tmp_path):
     found = probe("chatproject.settings.base", {}, tmp_path)
-    assert found["db"] == "django_prometheus.db.backends.sqlite3"
+    assert found["db"] == "core.db_backends.sqlite3"
     assert found["redis"] == ""  # fan-out, seqs and presence stay in-process
     assert found["eager"] is True
     assert found["storage"] == "django.core.files.storage.FileSystemStorage"
@@ -80,7 +80,7 @@ def test_full_stack_variables_switch_every_integration_on(tmp_path):
         },
         tmp_path,
     )
-    assert found["db"] == "django_prometheus.db.backends.postgresql"
+    assert found["db"] == "core.db_backends.postgresql"
     assert found["redis"] == "redis://cache.internal:6379/0"
     assert found["cache"] == "core.redis_cache.ProcessRedisCache"
     assert found["eager"] is False

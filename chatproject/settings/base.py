@@ -108,9 +108,10 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": 10,  # a request waits this long for a connection, then fails
     }
-# The same backends, counting queries, errors and connections for /metrics (django-prometheus).
+# The same backends, counting queries, errors and connections for /metrics (django-prometheus's, through
+# core.db_backends).
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
-    "django.db.backends.", "django_prometheus.db.backends."
+    "django.db.backends.", "core.db_backends."
 )
 # Read replicas (core.db_router): history, search and list reads go to one of them, unless the user wrote in
 # the last few seconds; everything else goes to the primary.
