@@ -237,6 +237,7 @@ def test_web_server_script_holds_the_options_every_deployment_relies_on():
         "--lifespan on",
         "--ws-max-size 1048576",
         "--ws realtime.uvicorn_ws:",
+        "--http realtime.uvicorn_http:",
     ):
         assert needed in options
 
