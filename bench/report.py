@@ -218,9 +218,15 @@ def ramp_table(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _samples(idle: dict[str, Any]) -> str:
+    """Each sample's KiB per connection, when the figure is a median of several (runs since 2026-12-05)."""
+    samples = idle.get("samples", [])
+    return f" ({', '.join(str(s['kib_per_connection']) for s in samples)})" if len(samples) > 1 else ""
+
+
 def other_tables(result: dict[str, Any]) -> list[str]:
     lines = [
-        "| W | server | connections | RSS before → after (MiB) | KiB per connection | connects/s |",
+        "| W | server | connections | RSS before → after (MiB) | KiB per connection (samples) | connects/s |",
         "|---|---|---|---|---|---|",
     ]
     for w, by_server in result["runs"].items():
@@ -229,7 +235,8 @@ def other_tables(result: dict[str, Any]) -> list[str]:
             if idle:
                 lines.append(
                     f"| {w[1:]} | {name} | {idle['connections']} | {idle['rss_before_mib']} → "
-                    f"{idle['rss_after_mib']} | {idle['kib_per_connection']} | {idle['connects_per_s']} |"
+                    f"{idle['rss_after_mib']} | {idle['kib_per_connection']}{_samples(idle)} | "
+                    f"{idle['connects_per_s']} |"
                 )
     lines += [
         "",

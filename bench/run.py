@@ -84,6 +84,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--idle", type=int, default=2000, help="idle connections for RSS; 0 to skip")
     parser.add_argument(
+        "--idle-repeats",
+        type=int,
+        default=2,
+        help="samples of (c), each on a freshly started server (RSS keeps the connects' high-water mark)",
+    )
+    parser.add_argument(
         "--slow-readers",
         default="2",
         help="the W values at which to run issue #20's scenario (a fixed load and a ramp with one stalled "
@@ -171,6 +177,21 @@ class Bench:
             "connects_per_s": round(len(clients) / connect_s, 1),
             "connect_retries": self.gen.connect_retries,
         }, clients[: self.args.clients]
+
+    async def idle_samples(self, server: Server) -> tuple[dict[str, Any], list[loadgen.Client]]:
+        """(c) `--idle-repeats` times, each on a fresh start of the server: the medians of the samples'
+        figures, and the samples; the last sample's clients stay open."""
+        samples: list[dict[str, Any]] = []
+        clients: list[loadgen.Client] = []
+        for repeat in range(max(self.args.idle_repeats, 1)):
+            if repeat:
+                await self.gen.close(clients)
+                server.down()
+                server.up()
+            sample, clients = await self.idle(server)
+            samples.append(sample)
+        medians = {key: round(median(sample[key] for sample in samples), 1) for key in samples[0]}
+        return {**medians, "samples": samples}, clients
 
     async def load(
         self,
@@ -396,7 +417,7 @@ class Bench:
             load_clients = {}
             for server in servers:
                 if a.idle >= a.clients:
-                    out[server.name]["idle"], load_clients[server.name] = await self.idle(server)
+                    out[server.name]["idle"], load_clients[server.name] = await self.idle_samples(server)
                     continue
                 started = time.monotonic()
                 load_clients[server.name] = await self.gen.connect(self.targets(server, a.clients))
