@@ -96,7 +96,7 @@ def parse_args() -> argparse.Namespace:
         "reader per worker), comma-separated; '' for none",
     )
     parser.add_argument(
-        "--budget", type=float, default=900.0, help="seconds; later repeats are skipped past it"
+        "--budget", type=float, default=1200.0, help="seconds; later repeats are skipped past it"
     )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--servers", default="socketio,baseline,parley")
