@@ -190,8 +190,9 @@ class Bench:
                 server.up()
             sample, clients = await self.idle(server)
             samples.append(sample)
-        medians = {key: round(median(sample[key] for sample in samples), 1) for key in samples[0]}
-        return {**medians, "samples": samples}, clients
+        figures = [key for key in samples[0] if key != "connections"]
+        medians = {key: round(median(sample[key] for sample in samples), 1) for key in figures}
+        return {"connections": samples[-1]["connections"], **medians, "samples": samples}, clients
 
     async def load(
         self,

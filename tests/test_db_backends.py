@@ -1,6 +1,6 @@
 """Parley's database backends (core.db_backends): django-prometheus's, counting every query for /metrics,
 with one cursor class per database. django-prometheus makes a new one on every connect (PostgreSQL: each
-checkout from a web worker's pool) or cursor (SQLite): ~2 KiB of objects in reference cycles each, left
+checkout from a web worker's pool) or cursor (SQLite): ~3 KiB of objects in reference cycles each, left
 behind for the garbage collector."""
 
 from collections.abc import Iterator
