@@ -3,17 +3,15 @@ garbage collector, which a web worker runs seldom (core.gc_tuning): connect stor
 (docs/benchmarks.md, "Idle socket memory"). uvicorn's own protocol is the control: if it ever lets go by
 itself, its case fails and realtime.uvicorn_http can go."""
 
-import asyncio
 import gc
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from realtime.uvicorn_http import HttpProtocol
-from realtime.uvicorn_ws import FramesProtocol
+from tests.realtime.uvicorn_server import serving
 
 
 def protocols_alive(kind: type) -> int:
@@ -29,22 +27,16 @@ async def test_an_upgraded_connection_frees_its_http_protocol_at_once(http, left
         await send({"type": "websocket.send", "text": (await receive())["text"]})
         await receive()
 
-    config = uvicorn.Config(app, port=0, http=http, ws=FramesProtocol, lifespan="off", log_level="warning")
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    await server.startup()
-    port = server.servers[0].sockets[0].getsockname()[1]
-    gc.collect()
-    gc.disable()  # what is not freed by reference counting stays where gc.get_objects() sees it
-    alive_before = protocols_alive(http)
-    try:
-        # when a client connects, and its socket is open and in use
-        async with websockets.connect(f"ws://127.0.0.1:{port}/") as client:
-            await client.send("hello")
-            assert await client.recv() == "hello"
-            # then the protocol that read its handshake is gone, unless uvicorn's own kept itself alive
-            assert protocols_alive(http) - alive_before == left_to_the_collector
-    finally:
-        gc.enable()
-        await asyncio.wait_for(server.shutdown(), 10)
+    async with serving(app, http=http) as port:
+        gc.collect()
+        gc.disable()  # what is not freed by reference counting stays where gc.get_objects() sees it
+        alive_before = protocols_alive(http)
+        try:
+            # when a client connects, and its socket is open and in use
+            async with websockets.connect(f"ws://127.0.0.1:{port}/") as client:
+                await client.send("hello")
+                assert await client.recv() == "hello"
+                # then the protocol that read its handshake is gone, unless uvicorn's own kept itself alive
+                assert protocols_alive(http) - alive_before == left_to_the_collector
+        finally:
+            gc.enable()

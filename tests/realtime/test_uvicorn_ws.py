@@ -7,10 +7,10 @@ import asyncio
 import contextlib
 from typing import Any
 
-import uvicorn
 import websockets
 
-from realtime.uvicorn_ws import Flag, FramesProtocol, Inbox, Timers
+from realtime.uvicorn_ws import Flag, Inbox, Timers
+from tests.realtime.uvicorn_server import serving
 
 
 async def test_the_inbox_hands_messages_over_in_order_and_a_waiting_reader_gets_the_next_one():
@@ -87,13 +87,7 @@ async def test_a_connection_keeps_the_requests_headers_and_query_only_until_the_
         seen["accepted"] = list(scope["headers"]), scope["query_string"]
         await send({"type": "websocket.close"})
 
-    config = uvicorn.Config(app, port=0, ws=FramesProtocol, lifespan="off", log_level="warning")
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    await server.startup()
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with serving(app) as port:
         # when a client connects with headers, then sends a frame
         async with websockets.connect(
             f"ws://127.0.0.1:{port}/?token=secret", additional_headers={"X-Client": "parley-test"}
@@ -101,8 +95,6 @@ async def test_a_connection_keeps_the_requests_headers_and_query_only_until_the_
             await client.send("hello")
             with contextlib.suppress(websockets.ConnectionClosed):
                 await client.recv()
-    finally:
-        await asyncio.wait_for(server.shutdown(), 10)
     # then the application read them while connecting, and the connection holds neither after
     headers, query = seen["connecting"]
     assert (b"x-client", b"parley-test") in headers

@@ -10,6 +10,6 @@ from core.db_backends import counting_cursor_class
 
 class DatabaseWrapper(counted.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
-        params = base.DatabaseWrapper.get_connection_params(self)
+        params = base.DatabaseWrapper.get_connection_params(self)  # not django-prometheus's: it makes a class
         params["cursor_factory"] = counting_cursor_class(params["cursor_factory"], self.alias, self.vendor)
         return params
