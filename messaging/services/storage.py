@@ -1,12 +1,12 @@
 """Storing acknowledged messages (the persistence task's work): a batch at a time, exactly once."""
 
-from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
-from core.db import insert_new
+from core.db import insert_new_rows
 from messaging.events import MessagePayload
 from messaging.models import Conversation, Message
 from messaging.services.mentions import mentions_record
@@ -51,7 +51,7 @@ def _insert(messages: list[MessagePayload]) -> list[MessagePayload]:
     """Store what is new of `messages` and return it. Rows go in (conversation, seq) order, so that two tasks
     inserting the same messages (a redelivered batch) wait for each other instead of deadlocking."""
     in_order = sorted(messages, key=lambda m: (m["conversation"], m["seq"]))
-    new_ids = set(insert_new([_row(m) for m in in_order]))
+    new_ids = set(insert_new_rows(Message, [_row(m) for m in in_order]))
     _refuse_lost([m for m in messages if UUID(m["id"]) not in new_ids])
     new = [m for m in messages if UUID(m["id"]) in new_ids]
     _keep_replies_inside_their_conversation(new)
@@ -85,23 +85,24 @@ def _refuse_lost(skipped: list[MessagePayload]) -> None:
         raise IntegrityError("a message's seq is held by another message")
 
 
-def _row(message: MessagePayload) -> Message:
-    return Message(
-        id=message["id"],
-        conversation_id=message["conversation"],
-        sender_id=message["sender"]["id"],
-        seq=message["seq"],
-        body=message["body"],
-        client_id=message["client_id"],
-        reply_to_id=message["reply_to"],
-        forwarded_from=message.get("forwarded_from"),  # absent from payloads queued before forwards existed
-        thread_root_id=message.get("thread_root"),  # .get: a task queued before threads existed has none
-        created_at=datetime.fromisoformat(message["created_at"]),
-        # .get: a task queued before mentions existed has none
-        mentions=message.get("mentions") or [],
-        mentions_here=bool(message.get("mentions_here")),
-        mentions_all=bool(message.get("mentions_all")),
-    )
+def _row(message: MessagePayload) -> dict[str, Any]:
+    """The message's columns, the rest left to their defaults (no replies, previews or thread yet)."""
+    return {
+        "id": message["id"],
+        "conversation_id": message["conversation"],
+        "sender_id": message["sender"]["id"],
+        "seq": message["seq"],
+        "body": message["body"],
+        "client_id": message["client_id"],
+        "reply_to_id": message["reply_to"],
+        # .get: tasks queued before forwards, threads and mentions existed have none of them
+        "forwarded_from": message.get("forwarded_from"),
+        "thread_root_id": message.get("thread_root"),
+        "created_at": message["created_at"],
+        "mentions": message.get("mentions") or [],
+        "mentions_here": bool(message.get("mentions_here")),
+        "mentions_all": bool(message.get("mentions_all")),
+    }
 
 
 def _keep_replies_inside_their_conversation(messages: list[MessagePayload]) -> None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from uuid6 import uuid7
 
 from messaging import services
-from messaging.events import MessagePayload, iso
+from messaging.events import MessagePayload, iso, message_payload
 from messaging.models import Conversation, Membership, Message
 from messaging.services import conversations
 from tests.accounts.factories import UserFactory
@@ -39,6 +39,38 @@ def test_a_batch_stored_twice_is_stored_once(ada, team):
     # then
     assert (first, again) == ((2, []), (0, []))
     assert list(Message.objects.values_list("seq", "body")) == [(1, "one"), (2, "two")]
+
+
+def test_a_stored_message_reads_back_as_it_was_acknowledged_whatever_its_text(ada, bob, team):
+    # given: bodies a column of text in an array must keep as they are, and every optional field set or not
+    bodies = ['say "hi", {x}', "back\\slash 'quoted' NULL", "line\nbreak\ttab", "ñ 🎉 ∑", " "]
+    root = payload(team, ada, 1, bodies[0])
+    forward = {"message": str(uuid7()), "conversation": team.pk, "sender_name": 'Bob "B"'}
+    batch = [
+        root,
+        payload(team, bob, 2, bodies[1], reply_to=root["id"], mentions=[ada.pk], mentions_here=True),
+        payload(team, ada, 3, bodies[2], thread_root=root["id"], forwarded_from=forward, mentions_all=True),
+        payload(team, bob, 4, bodies[3]),
+        payload(team, ada, 5, bodies[4]),
+    ]
+    # when
+    assert services.messages_store(messages=batch) == (5, [])
+    # then: what a client loading the conversation gets is what the sender's ack said, field by field
+    stored = {str(m.pk): m for m in Message.objects.select_related("sender")}
+    for sent in batch:
+        message = stored[sent["id"]]
+        read_back = message_payload(message)
+        for field in ("body", "client_id", "reply_to", "thread_root", "created_at", "forwarded_from", "seq"):
+            assert read_back[field] == sent[field], field
+        assert (read_back["mentions"], read_back["mentions_here"], read_back["mentions_all"]) == (
+            sent["mentions"],
+            sent["mentions_here"],
+            sent["mentions_all"],
+        )
+        assert (message.sender_id, message.previews) == (sent["sender"]["id"], [])
+    # and the thread its reply started is counted on its root
+    assert (stored[root["id"]].reply_count, stored[root["id"]].thread_participants) == (1, [ada.pk])
+    assert {m.reply_count for m in stored.values() if str(m.pk) != root["id"]} == {0}
 
 
 def test_a_resend_under_a_new_id_but_the_same_client_id_is_not_a_second_message(ada, team):
