@@ -213,9 +213,16 @@ def ramp_table(result: dict[str, Any]) -> list[str]:
                 if after:
                     lines.append(
                         f"| {w[1:]} | {name} | {i} | after the ramp: {after['acked']} acked, "
-                        f"{after['stored']} stored; queues {after['queues']} | | | | | | | | | | |"
+                        f"{after['stored']} stored; {_waiting(after['queues'])} | | | | | | | | | | |"
                     )
     return lines
+
+
+def _waiting(queues: dict[str, int]) -> str:
+    """What the queues still held: the persistence queue always, the others (Celery's ~30 delayed-delivery
+    queues, pidboxes, events) only when not empty."""
+    held = {name: count for name, count in queues.items() if count or name == "persistence"}
+    return "messages in queues: " + ", ".join(f"{name} {count}" for name, count in sorted(held.items()))
 
 
 def _samples(idle: dict[str, Any]) -> str:
