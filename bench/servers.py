@@ -68,8 +68,13 @@ def _run(cmd: list[str], env: dict[str, str] | None = None, check: bool = True, 
     return result.stdout
 
 
+ADMIN_DATABASE_URL = "postgres://root@127.0.0.1:5432/postgres"
+
+
 def prepare_services(fresh: bool) -> None:
-    """The bench's own vhost (idempotent); with `fresh`, an empty database, Redis dbs and queues."""
+    """The bench's own vhost (idempotent); with `fresh`, an empty database, Redis dbs and queues; PostgreSQL's
+    autovacuum on for the run, as a deployment has it (this machine's PostgreSQL runs without)."""
+    _autovacuum_for_the_run()
     if fresh:
         _run(["rabbitmqctl", "delete_vhost", VHOST], check=False)
     _run(["rabbitmqctl", "add_vhost", VHOST], check=False)  # fails harmlessly when it exists
@@ -79,15 +84,45 @@ def prepare_services(fresh: bool) -> None:
     import psycopg
     import redis
 
-    with psycopg.connect("postgres://root@127.0.0.1:5432/postgres", autocommit=True) as conn:
+    with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     for db in (11, 12):  # the bench's own Redis databases only
         redis.Redis(host="127.0.0.1", port=REDIS_PORT, db=db).flushdb()
 
 
 def release_services() -> None:
-    """Delete the bench's vhost: its ~30 quorum queues slow every later RabbitMQ start (docs/scaling.md)."""
+    """Delete the bench's vhost: its ~30 quorum queues slow every later RabbitMQ start (docs/scaling.md). Give
+    PostgreSQL back its own autovacuum setting."""
     _run(["rabbitmqctl", "delete_vhost", VHOST], check=False)
+    if _autovacuum_switched_on:
+        _set_autovacuum("ALTER SYSTEM RESET autovacuum")
+        _autovacuum_switched_on.clear()
+
+
+# Set while this process has switched autovacuum on (ALTER SYSTEM outlives it): release_services undoes it.
+_autovacuum_switched_on: list[bool] = []
+
+
+def _autovacuum_for_the_run() -> None:
+    """Without autovacuum nothing is analysed: the bench's freshly filled tables keep no statistics, and
+    PostgreSQL plans the persistence task's queries blind (its look for push subscribers compared every
+    membership with every user: ~40 % of PostgreSQL's CPU per stored message, docs/benchmarks.md), and the
+    tables it updates all the time are never vacuumed."""
+    import psycopg
+
+    with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as conn:
+        row = conn.execute("SHOW autovacuum").fetchone()
+    if row and row[0] == "off" and not _autovacuum_switched_on:
+        _set_autovacuum("ALTER SYSTEM SET autovacuum = on")
+        _autovacuum_switched_on.append(True)
+
+
+def _set_autovacuum(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as conn:
+        conn.execute(statement)
+        conn.execute("SELECT pg_reload_conf()")
 
 
 class BenchRedis:
@@ -350,7 +385,16 @@ class Parley(Server):
         _run([str(VENV / "bin/python"), str(ROOT / "bench" / "setup_parley.py"), "--users", str(users),
               "--room-size", str(room_size), "--out", str(out)],
              env={**self.env, "PYTHONPATH": str(self.src)}, cwd=self.src)  # fmt: skip
+        self._analyze()
         return json.loads(out.read_text())
+
+    def _analyze(self) -> None:
+        """Statistics for the tables just filled, as a deployment's autovacuum keeps them: it would have
+        analysed them long before a load, and its first look here comes only after a minute."""
+        import psycopg
+
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            conn.execute("ANALYZE")
 
     def queue_depth(self) -> dict[str, int]:
         out = _run(["rabbitmqctl", "-q", "list_queues", "-p", VHOST, "name", "messages"], check=False)

@@ -22,7 +22,7 @@ from typing import Any
 import uvloop
 
 from bench import run
-from bench.servers import ROOT, BenchRedis, Parley, Server, log, prepare_services
+from bench.servers import ROOT, BenchRedis, Parley, Server, log, prepare_services, release_services
 
 VARIANTS = {  # name: (measured seconds, warm-up seconds, order)
     "3s-list": (3.0, 1.0, "list"),
@@ -131,6 +131,7 @@ async def main_async(args: argparse.Namespace, names: list[str], holds: str, rep
     finally:
         await bench.gen.aclose()
         redis.down()
+        release_services()
 
 
 def main() -> None:
