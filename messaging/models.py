@@ -139,18 +139,35 @@ class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages")
+    # No index of its own either: one_message_per_client_id's (sender, client_id) serves lookups by sender.
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages", db_index=False
+    )
     seq = models.BigIntegerField()
     body = models.TextField(max_length=BODY_MAX_LENGTH)
     client_id = models.UUIDField()
-    # No database constraint: a reply may be stored before its parent, which is still in flight.
+    # No database constraint: a reply may be stored before its parent, which is still in flight. No index:
+    # nothing looks messages up by what they reply to, and every stored message would pay for one.
     reply_to = models.ForeignKey(
-        "self", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+        "self",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     # A reply in a thread names the thread's root, a message of the main timeline of the same conversation.
-    # No database constraint, like reply_to: the root may still be in flight when a reply is stored.
+    # No database constraint, like reply_to: the root may still be in flight when a reply is stored. Its
+    # lookups use thread_replies (below), which leaves out the main timeline's messages.
     thread_root = models.ForeignKey(
-        "self", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+        "self",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     # A root's thread summary, recomputed from its replies whenever replies are stored or deleted
     # (messaging.services.threads): the main timeline shows it without counting anything.
