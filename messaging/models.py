@@ -129,6 +129,20 @@ PREFETCHED_ATTACHMENTS = "prefetched_attachments"
 PREFETCHED_REACTIONS = "prefetched_reactions"
 
 
+def message_reference() -> "models.ForeignKey[Message | None, Message | None]":
+    """Another message, named by id without a database constraint: it may still be in flight when the message
+    naming it is stored. No index of its own (each field says why)."""
+    return models.ForeignKey(
+        "self",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
 class Message(models.Model):
     BODY_MAX_LENGTH = 10_000
 
@@ -146,29 +160,12 @@ class Message(models.Model):
     seq = models.BigIntegerField()
     body = models.TextField(max_length=BODY_MAX_LENGTH)
     client_id = models.UUIDField()
-    # No database constraint: a reply may be stored before its parent, which is still in flight. No index:
-    # nothing looks messages up by what they reply to, and every stored message would pay for one.
-    reply_to = models.ForeignKey(
-        "self",
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    # A reply names its parent. No index: nothing looks messages up by what they reply to, and every stored
+    # message would pay for one.
+    reply_to = message_reference()
     # A reply in a thread names the thread's root, a message of the main timeline of the same conversation.
-    # No database constraint, like reply_to: the root may still be in flight when a reply is stored. Its
-    # lookups use thread_replies (below), which leaves out the main timeline's messages.
-    thread_root = models.ForeignKey(
-        "self",
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    # Its lookups use thread_replies (below), which leaves out the main timeline's messages.
+    thread_root = message_reference()
     # A root's thread summary, recomputed from its replies whenever replies are stored or deleted
     # (messaging.services.threads): the main timeline shows it without counting anything.
     reply_count = models.PositiveIntegerField(default=0)
