@@ -48,11 +48,6 @@ def _never_failed(result: dict[str, Any], w: str, name: str) -> bool:
     return bool(ramps) and all(ramp.get("stopped_by") == "ramp_max" for ramp in ramps)
 
 
-def _bound(at_least: str) -> str:
-    """Parley's ratio to a top that is a lower bound is an upper bound."""
-    return "≤ " if at_least else ""
-
-
 def _stack_cpu(figures: dict[str, float | None]) -> float | None:
     """The servers' whole stack: every component but the generator."""
     parts = [v for k, v in figures.items() if k != "generator" and v is not None]
@@ -71,7 +66,7 @@ def headline(result: dict[str, Any]) -> list[str]:
     for w, row in result["summary"].items():
         if "parley" not in row:
             continue
-        p, s, b = row["parley"], row.get("socketio", {}), row.get("baseline", {})
+        p = row["parley"]
         n = w[1:]
         for key, label, unit in (
             ("max_delivered_per_s", "max sustained deliveries/s (ramp)", ""),
@@ -79,16 +74,20 @@ def headline(result: dict[str, Any]) -> list[str]:
             ("fixed_p99_ms", "p99 latency at fixed load", " ms"),
             ("idle_kib_per_connection", "RSS per idle connection", " KiB"),
         ):
-            # A reference whose every ramp reached --ramp-max without failing has a higher top than measured.
-            at_least = {
-                name: "≥ " if key == "max_delivered_per_s" and _never_failed(result, w, name) else ""
+            # A reference whose every ramp reached --ramp-max without failing has a higher top than measured,
+            # so its figure is a lower bound and Parley's ratio to it an upper bound.
+            bounded = {
+                name: key == "max_delivered_per_s" and _never_failed(result, w, name)
                 for name in ("socketio", "baseline")
             }
+            ratio = {name: ("≤ " if bounded[name] else "") + _ratio(row, name, key) for name in bounded}
+            value = {
+                name: ("≥ " if bounded[name] else "") + _fmt(row.get(name, {}).get(key), unit)
+                for name in bounded
+            }
             lines.append(
-                f"| {n} | {label} | {_bound(at_least['socketio'])}{_ratio(row, 'socketio', key)} | "
-                f"{_bound(at_least['baseline'])}{_ratio(row, 'baseline', key)} | {_fmt(p.get(key), unit)} | "
-                f"{at_least['socketio']}{_fmt(s.get(key), unit)} | "
-                f"{at_least['baseline']}{_fmt(b.get(key), unit)} |"
+                f"| {n} | {label} | {ratio['socketio']} | {ratio['baseline']} | {_fmt(p.get(key), unit)} | "
+                f"{value['socketio']} | {value['baseline']} |"
             )
         top = {name: row.get(name, {}).get("cpu_us_per_delivery_at_top", {}) for name in SERVERS}
         web = {name: top[name].get("workers") for name in SERVERS}
