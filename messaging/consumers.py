@@ -430,6 +430,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     def _for_this_reader(self, frame: frames.OutFrame) -> frames.OutFrame:
         """A forward links back only for a member of the original's conversation (docs/protocol.md); every
         other frame goes on as the one shared, encoded-once frame."""
+        if events.FORWARD_MARK not in frame.text:  # checked here first: this runs for every delivery
+            return frame
         text = events.frame_for_reader(frame.text, may_see=self.conversations.__contains__)
         return frame if text is frame.text else frames.OutFrame(text)
 

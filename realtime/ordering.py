@@ -64,6 +64,15 @@ class SeqOrderer(Generic[T]):
     def forget(self, conversation_id: int) -> None:
         self._conversations.pop(conversation_id, None)
 
+    def take_next(self, conversation_id: int, seq: int) -> bool:
+        """Whether `seq` is the very next event, with nothing held: if so, it counts as delivered (the
+        caller sends it). Otherwise nothing changes, and the event goes to `offer`."""
+        order = self._conversations.get(conversation_id)
+        if order is None or seq != order.next_seq or order.held or seq < order.settled_through:
+            return False
+        order.next_seq = seq + 1
+        return True
+
     def offer(self, conversation_id: int, seq: int, text: T | None) -> list[T]:
         """Take one event (or a skip, `text=None`); return what can now be delivered, in order."""
         order = self._order(conversation_id)

@@ -89,8 +89,18 @@ class Outbox:
         """Send a frame, or queue it; never waits. Frames leave in the order they were put."""
         if self.overflowed or self._stopped:
             return
-        now = self._clock()
         size = frame_size(frame.text)
+        frames = self._frames
+        if self._queue is None and frames is not None and size <= self._max_bytes and frames.idle():
+            # The usual case, once per socket of every broadcast: nothing of this socket's waits, here or in
+            # the server, so nothing is over a limit and the frame goes straight out.
+            self._written = None  # the client has taken every frame before this one
+            frames.write(frame.wire)
+            self._total_written += size
+            if frames.buffered_bytes():  # the client has not taken all of it yet: remember when
+                self._remember_written(self._clock())
+            return
+        now = self._clock()
         reason = self._over_limit(now, size)
         if reason is not None:
             self._overflow(reason)

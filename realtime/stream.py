@@ -78,6 +78,8 @@ class SocketStream:
         """An ordered event (or, with `frame=None`, word that `seq` will never come)."""
         if self._before_first_sync is not None:
             self._before_first_sync.append((conversation_id, seq, frame))
+        elif frame is not None and not self._gap_timers and self._orderer.take_next(conversation_id, seq):
+            self._put(frame)  # in order, no gap anywhere: nothing to hold or to time
         else:
             self._release(conversation_id, seq, frame)
 

@@ -34,6 +34,9 @@ class FrameWriter(Transport, Protocol):
     def paused(self) -> bool:
         """The connection's buffer is full: wait for `resumed` before writing."""
 
+    def idle(self) -> bool:
+        """Writable, not paused, and holding nothing unsent: a frame written now is next on the wire."""
+
     async def resumed(self) -> None: ...
 
     def write(self, wire: bytes) -> None: ...

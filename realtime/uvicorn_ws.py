@@ -8,7 +8,8 @@ without a coroutine, while the connection can take them. scripts/web-server sele
 negotiated compression, keeps to plain ASGI `send`.
 
 It offers the application the `parley.frames` scope extension, `{"writer": …}`: an object with
-`can_write`, `paused`, `resumed`, `write`, `buffered_bytes` and `abort` (realtime.transport.FrameWriter).
+`can_write`, `paused`, `idle`, `resumed`, `write`, `buffered_bytes` and `abort`
+(realtime.transport.FrameWriter).
 
 It also keeps an idle connection small (docs/benchmarks.md, "Idle socket memory"): the handshake's request
 and response are let go once the socket is open; the queue of incoming messages and the "writable" flag
@@ -234,6 +235,12 @@ class FrameWriter:
     def paused(self) -> bool:
         """The connection's buffer is full (its client reads slowly): wait for `resumed`."""
         return not self._protocol.writable.is_set()
+
+    def idle(self) -> bool:
+        protocol = self._protocol
+        return (
+            not protocol.transport.get_write_buffer_size() and protocol.writable.is_set() and self.can_write()
+        )
 
     async def resumed(self) -> None:
         await self._protocol.writable.wait()  # set again when the buffer drains, or the connection is lost

@@ -161,6 +161,8 @@ class Connection:
         self.compressed = compressed
         self.writable = asyncio.Event()
         self.writable.set()
+        self.holding = False  # the client stopped taking bytes: whatever is written stays in the buffer
+        self.buffered = 0
 
     def can_write(self) -> bool:
         return not self.compressed
@@ -168,14 +170,19 @@ class Connection:
     def paused(self) -> bool:
         return not self.writable.is_set()
 
+    def idle(self) -> bool:
+        return self.can_write() and not self.paused() and not self.buffered
+
     async def resumed(self) -> None:
         await self.writable.wait()
 
     def write(self, wire: bytes) -> None:
         self.wire.append(wire)
+        if self.holding:
+            self.buffered += len(wire)
 
     def buffered_bytes(self) -> int:
-        return 0
+        return self.buffered
 
     def abort(self) -> None:
         raise AssertionError("the outbox never drops a connection itself")
@@ -184,14 +191,15 @@ class Connection:
         self.sent_through_asgi.append(text)
 
 
-def fast_outbox(connection: Connection) -> Outbox:
+def fast_outbox(connection: Connection, *, overflows: list[str] | None = None, clock=None) -> Outbox:
     return Outbox(
         connection.send,
         transport=None,
         max_bytes=10_000,
         max_age=10.0,
-        on_overflow=lambda reason: None,
+        on_overflow=(overflows if overflows is not None else []).append,
         frames=connection,
+        clock=clock,
     )
 
 
@@ -228,3 +236,25 @@ async def test_a_compressed_connection_is_sent_through_asgi():
     assert outbox._writer is not None
     await asyncio.wait_for(outbox._writer, 5)
     assert (connection.wire, connection.sent_through_asgi) == ([], ["hello"])
+
+
+async def test_a_frame_written_straight_out_counts_toward_the_age_while_the_server_holds_it():
+    # given a connection that took everything so far, then a client that stops reading
+    clock, connection, overflows = Clock(), Connection(), []
+    outbox = fast_outbox(connection, overflows=overflows, clock=clock)
+    outbox.put(OutFrame("taken"))
+    connection.holding = True
+    outbox.put(OutFrame("held"))  # written at once: the connection held nothing
+    # when the frame the server still holds outlives the limit
+    clock.now = 11
+    outbox.put(OutFrame("late"))
+    # then the client is given up on, and nothing after the held frame was written
+    assert overflows == ["age"]
+    assert connection.wire == [OutFrame("taken").wire, OutFrame("held").wire]
+
+
+async def test_a_frame_over_the_limit_is_never_written_even_to_a_connection_that_holds_nothing():
+    connection, overflows = Connection(), []
+    outbox = fast_outbox(connection, overflows=overflows)
+    outbox.put(OutFrame("x" * 10_000))  # 10,004 bytes with its header: over the 10,000 limit
+    assert (overflows, connection.wire) == (["bytes"], [])
