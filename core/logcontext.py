@@ -7,13 +7,13 @@ it travels in Celery message headers: `parley_trace` for a task about one send, 
 ({message id: trace}) for a persistence batch of many."""
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from types import MappingProxyType
 from typing import Any
-from uuid import uuid4
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
@@ -33,7 +33,9 @@ _context: ContextVar[Mapping[str, Any]] = ContextVar("parley_log_context", defau
 
 
 def new_id() -> str:
-    return uuid4().hex[:16]
+    """16 hex digits, made once per message sent: os.urandom's, without a UUID around them (0.5 against
+    2.2 µs)."""
+    return os.urandom(8).hex()
 
 
 def bind(**values: Any) -> Token[Mapping[str, Any]]:
