@@ -61,6 +61,11 @@ SEQ_RESUME_GAP = 1_000_000
 # looked up in storage: it may be the retry of a message acknowledged before Redis lost its records.
 RECOVERY_SECONDS = 3600
 PENDING = b"pending"
+# While an event loop sends its journal more than BUSY_COMMANDS_PER_SECOND commands (a reserve and a commit
+# per message), its round trips go at most one per ROUND_TRIP_INTERVAL_SECONDS, so that each carries more
+# of them (messaging.delivery.coalesce); below it, each goes at once.
+ROUND_TRIP_INTERVAL_SECONDS = 0.002
+BUSY_COMMANDS_PER_SECOND = 1000
 
 
 Published = tuple[str, Broadcast]  # a hub channel and what to publish on it
@@ -239,7 +244,9 @@ class RedisJournal:
     replays of the same range share one fetch."""
 
     def __init__(self) -> None:
-        self._round_trips: Coalescer[Command, Any] = Coalescer(RoundTrips().run)
+        self._round_trips: Coalescer[Command, Any] = Coalescer(
+            RoundTrips().run, min_interval=ROUND_TRIP_INTERVAL_SECONDS, busy_rate=BUSY_COMMANDS_PER_SECOND
+        )
         self._replays: dict[ReplayRange, asyncio.Future[Replay]] = {}
 
     async def reserve(

@@ -5,11 +5,10 @@ so one task per message would spend the machine on Celery. Instead, each event l
 accumulated while the previous confirm was awaited, as one task. At low load a batch is one message,
 published at once. Once messages arrive at PERSISTENCE_BATCH_ABOVE_PER_SECOND or more, a loop publishes at
 most one task per PERSISTENCE_BATCH_INTERVAL_MS: a message waits up to the interval and batches grow
-(docs/benchmarks.md measured the trade). The batching is messaging.delivery.coalesce's, with the interval and
-a wait limit added. The publish itself runs on the loop (messaging.delivery.broker);
+(docs/benchmarks.md measured the trade). The batching and its pacing are messaging.delivery.coalesce's,
+with a wait limit added. The publish itself runs on the loop (messaging.delivery.broker);
 embedded mode has no broker and stores the batch in a thread."""
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,24 +34,6 @@ MAX_BATCH = 500
 PublishBatch = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
-class ArrivalRate:
-    """Messages per second, counted over the current and the previous whole second."""
-
-    def __init__(self) -> None:
-        self._window_start = 0.0
-        self._count = 0
-        self._previous_count = 0
-
-    def note(self, now: float) -> None:
-        if now - self._window_start >= 1:
-            self._previous_count = self._count if now - self._window_start < 2 else 0
-            self._window_start, self._count = now, 0
-        self._count += 1
-
-    def at_least(self, per_second: float) -> bool:
-        return max(self._count, self._previous_count) >= per_second
-
-
 class WaitedTooLong(NotPublished):
     """The broker was too slow with the batches before this message's: it was never published."""
 
@@ -70,34 +51,20 @@ class BatchPublisher(Coalescer[dict[str, Any], None]):
         per interval, so that batches grow; below that rate, publish at once. `wait_limit`: a message that
         waited longer for its turn (the broker is slow or down) fails unpublished, so that no send outlasts
         its pending client_id (messaging.delivery.broker.LONGEST_SEND_SECONDS)."""
-        super().__init__(self._publish, max_batch=MAX_BATCH)
+        super().__init__(self._publish, max_batch=MAX_BATCH, min_interval=min_interval, busy_rate=busy_rate)
         self._publish_batch = publish_batch
-        self._min_interval = min_interval
-        self._busy_rate = busy_rate
         self._wait_limit = wait_limit
-        self._arrivals = ArrivalRate()
-        self._last_publish = -min_interval
 
     async def publish(self, message: dict[str, Any]) -> None:
         """Return once the broker has confirmed the message; raise if it could not."""
-        self._arrivals.note(asyncio.get_running_loop().time())
         await self.submit(message)
-
-    async def _before_batch(self) -> None:
-        # Busy: at most one task per interval; a message arriving sooner waits for the rest of it, with those
-        # behind it.
-        loop = asyncio.get_running_loop()
-        wait = self._last_publish + self._min_interval - loop.time()
-        if wait > 0 and self._arrivals.at_least(self._busy_rate):
-            await asyncio.sleep(wait)
-        self._last_publish = loop.time()
 
     def _admit(self, batch: list[Pending[dict[str, Any], None]]) -> list[Pending[dict[str, Any], None]]:
         if self._wait_limit is None:
             return batch
         in_time = []
         for pending in batch:
-            waited = self._last_publish - pending.at
+            waited = self._last_batch - pending.at
             if waited > self._wait_limit:
                 settle(pending, WaitedTooLong(f"not published: waited {waited:.1f} s for the broker"))
             else:

@@ -95,6 +95,26 @@ async def test_a_failed_round_trip_fails_every_request_of_its_batch_and_not_the_
     assert attempts == [["a", "b"], ["c"]]
 
 
+async def test_a_busy_paced_coalescer_lets_the_requests_of_one_interval_share_a_batch():
+    batches: list[list[str]] = []
+
+    async def run_batch(items: list[str]) -> list[str]:
+        batches.append(items)
+        return items
+
+    coalescer: Coalescer[str, str] = Coalescer(run_batch, min_interval=0.5, busy_rate=2)
+    assert await coalescer.submit("a") == "a"  # the first this second: quiet, so it went at once
+
+    # when: a second request makes it busy, and a third comes while the second waits out a's interval
+    second = asyncio.ensure_future(coalescer.submit("b"))
+    await asyncio.sleep(0.05)
+    third = asyncio.ensure_future(coalescer.submit("c"))
+
+    # then: the two share one batch (unpaced, each would have gone on its own)
+    assert await asyncio.gather(second, third) == ["b", "c"]
+    assert batches == [["a"], ["b", "c"]]
+
+
 with_database = pytest.mark.django_db(transaction=True)
 
 
