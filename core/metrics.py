@@ -30,6 +30,9 @@ MESSAGE_SENDS = Counter(
 MESSAGE_ACKS = Counter(
     "parley_message_acks", "message.ack frames sent, by outcome: new or duplicate.", ["outcome"]
 )
+# Each labelled series of the send path, made once (labels() takes a lock and a look-up: ~0.9 µs a send).
+SENDS_NEW = MESSAGE_SENDS.labels("new")
+ACKS_BY_NEW = {True: MESSAGE_ACKS.labels("new"), False: MESSAGE_ACKS.labels("duplicate")}
 ACK_LATENCY = Histogram(
     "parley_ack_latency_seconds",
     "From a message.send frame's arrival to its message.ack (includes the broker confirm).",
@@ -86,7 +89,7 @@ DEAD_LETTERS_REQUEUED = Counter(
 
 def observe_ack(*, new: bool, started: float) -> None:
     """`started` is the time.perf_counter() of the frame's arrival."""
-    MESSAGE_ACKS.labels("new" if new else "duplicate").inc()
+    ACKS_BY_NEW[new].inc()
     ACK_LATENCY.observe(time.perf_counter() - started)
 
 

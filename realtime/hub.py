@@ -90,9 +90,11 @@ class Broadcast:
     def decode(cls, data: bytes) -> Broadcast:
         header_line, _, text = data.partition(b"\n")
         header = orjson.loads(header_line)
-        return cls(kind=BroadcastKind(header.pop("kind")), text=text.decode(), **header)
+        return cls(kind=_KIND_OF_VALUE[header.pop("kind")], text=text.decode(), **header)
 
 
+# What BroadcastKind(value) finds, without the enum's call (once per broadcast on every worker).
+_KIND_OF_VALUE = {kind.value: kind for kind in BroadcastKind}
 _BROADCAST_TYPES = (b"message", b"smessage")  # a pub/sub reply carrying a published message
 _HEADER_FIELDS = ("conversation", "seq", "exclude_user", "added", "code", "sent_at", "session")
 

@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 from accounts.models import User
 from core import logcontext
 from core.errors import Refused
-from core.metrics import MESSAGE_SENDS
+from core.metrics import MESSAGE_SENDS, SENDS_NEW
 from files.events import AttachmentPayload, attachment_payload
 from files.selectors import files_for_attachment
 from messaging import events, selectors
@@ -93,7 +93,7 @@ async def message_send(
         mentions=mentions,
     )
     await _make_durable(message, retried=reservation.retried)
-    MESSAGE_SENDS.labels("new").inc()
+    SENDS_NEW.inc()
     try:
         if acknowledge is not None:
             await acknowledge(message, True)
