@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from "react";
+import { flushSync } from "react-dom";
 import type { PublicUser } from "../api/types";
 import { closedShortcodeAt, replaceRange, tokenAt, type Token } from "../lib/completion";
 import { COMPOSER_ID } from "../lib/focus";
@@ -165,16 +166,18 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
     stopTyping();
   }
 
-  /** Replace [start, caret) with `insert` and put the caret after it. */
+  /** Replace [start, caret) with `insert` and put the caret after it, in one go: the text is rendered at
+   * once (flushSync) and the caret placed right after, so a key typed straight after picking lands after
+   * the insert (placed a frame later, the caret went back behind what was typed meanwhile). */
   function insertAt(start: number, insert: string, base = text) {
     const caret = input.current?.selectionStart ?? base.length;
     const next = replaceRange(base, start, caret, insert);
-    setText(next.text);
-    setToken(null);
-    requestAnimationFrame(() => {
-      input.current?.setSelectionRange(next.caret, next.caret);
-      input.current?.focus();
+    flushSync(() => {
+      setText(next.text);
+      setToken(null);
     });
+    input.current?.setSelectionRange(next.caret, next.caret);
+    input.current?.focus();
   }
 
   function pick(suggestion: Suggestion) {
