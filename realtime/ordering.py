@@ -78,9 +78,8 @@ class SeqOrderer(Generic[T]):
         order = self._order(conversation_id)
         if order.next_seq is None:
             order.next_seq = seq
-        if seq == order.next_seq and not order.held and text is not None and seq >= order.settled_through:
-            order.next_seq = seq + 1  # the usual case, in order with nothing waiting: what _release would do
-            return [text]
+        if text is not None and self.take_next(conversation_id, seq):
+            return [text]  # the usual case, in order with nothing waiting: what _release would do
         if seq < order.next_seq:
             if text is not None and order.take_late(seq):
                 return [text]
