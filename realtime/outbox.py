@@ -94,11 +94,7 @@ class Outbox:
         if self._queue is None and frames is not None and size <= self._max_bytes and frames.idle():
             # The usual case, once per socket of every broadcast: nothing of this socket's waits, here or in
             # the server, so nothing is over a limit and the frame goes straight out.
-            self._written = None  # the client has taken every frame before this one
-            frames.write(frame.wire)
-            self._total_written += size
-            if frames.buffered_bytes():  # the client has not taken all of it yet: remember when
-                self._remember_written(self._clock())
+            self._write_now(frame, size)
             return
         now = self._clock()
         reason = self._over_limit(now, size)
@@ -106,12 +102,7 @@ class Outbox:
             self._overflow(reason)
             return
         if self._writer is None and self._frames is not None and self._writable_now():
-            self._frames.write(frame.wire)
-            self._total_written += size
-            if self._frames.buffered_bytes():  # the client has not taken all of it yet: remember when
-                self._remember_written(now)
-            else:  # taken, and everything before it
-                self._written = None
+            self._write_now(frame, size, now)
             return
         if self._queue is None:
             self._queue = deque()
@@ -135,6 +126,16 @@ class Outbox:
     def pending_bytes(self) -> int:
         """What the client has not taken yet: queued here and buffered by the server."""
         return self._queued_bytes + (self._transport.buffered_bytes() if self._transport else 0)
+
+    def _write_now(self, frame: OutFrame, size: int, now: float | None = None) -> None:
+        """Hand the frame to the server's buffer at once; `now`: the clock's reading, if already taken."""
+        assert self._frames is not None  # noqa: S101 - checked by the caller
+        self._frames.write(frame.wire)
+        self._total_written += size
+        if self._frames.buffered_bytes():  # the client has not taken all of it yet: remember when
+            self._remember_written(self._clock() if now is None else now)
+        else:  # taken, and everything before it
+            self._written = None
 
     def _writable_now(self) -> bool:
         assert self._frames is not None  # noqa: S101 - checked by the caller
