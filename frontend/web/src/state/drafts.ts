@@ -1,6 +1,6 @@
 // Each conversation's unsent text: kept in memory for the composer, written to IndexedDB shortly after
-// typing stops (at once when it is sent or cleared, when the composer goes away and when the page is
-// hidden), read back after a reload.
+// typing stops (at once when it is cleared, when the composer goes away and when the page is hidden; when
+// it is sent, by the write that puts the message in the outbox), read back after a reload.
 import type { LocalStore } from "./persist";
 
 /** Typing writes the draft this long after the last keystroke. */
@@ -39,15 +39,25 @@ export class Drafts {
 
   set(conversation: number, text: string): void {
     this.touched.add(conversation);
-    if (text) this.texts.set(conversation, text);
-    else this.texts.delete(conversation);
-    const previous = this.timers.get(conversation);
-    if (previous) clearTimeout(previous);
-    this.timers.set(
-      conversation,
-      setTimeout(() => void this.write(conversation), DRAFT_WRITE_DELAY_MS),
-    );
-    if (!text) void this.write(conversation); // sent or cleared: at once, or a reload could bring it back
+    this.cancelWrite(conversation);
+    if (text) {
+      this.texts.set(conversation, text);
+      this.timers.set(
+        conversation,
+        setTimeout(() => void this.write(conversation), DRAFT_WRITE_DELAY_MS),
+      );
+    } else {
+      this.texts.delete(conversation);
+      void this.write(conversation); // cleared: at once, or a reload could bring it back
+    }
+  }
+
+  /** The draft is being sent: gone from here now, and from IndexedDB by the write that puts the message in
+   * the outbox (`LocalStore.putOutbox`'s `clearDraft`), so that a reload finds it in one place or the other. */
+  sent(conversation: number): void {
+    this.touched.add(conversation);
+    this.texts.delete(conversation);
+    this.cancelWrite(conversation);
   }
 
   /** Write a conversation's pending draft now (the composer is closing, the page is hidden). */
@@ -61,10 +71,13 @@ export class Drafts {
     this.set(conversation, "");
   }
 
-  private async write(conversation: number): Promise<void> {
-    const timer = this.timers.get(conversation);
-    if (timer) clearTimeout(timer);
+  private cancelWrite(conversation: number): void {
+    clearTimeout(this.timers.get(conversation));
     this.timers.delete(conversation);
+  }
+
+  private async write(conversation: number): Promise<void> {
+    this.cancelWrite(conversation);
     const [store, user] = await Promise.all([this.local, this.user]);
     await store.putDraft({ user, conversation, text: this.get(conversation) }).catch(() => undefined);
   }

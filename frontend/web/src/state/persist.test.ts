@@ -46,6 +46,19 @@ describe("the outbox in IndexedDB", () => {
     expect((await after.outbox(2)).map((r) => r.client_id)).toEqual(["c"]);
   });
 
+  it("takes a sent draft out in the same write that keeps the message", async () => {
+    const name = freshName();
+    const before = await openLocalStore(name);
+    await before.putDraft({ user: 1, conversation: 4, text: "body of a" });
+    await before.putDraft({ user: 1, conversation: 5, text: "elsewhere" });
+    await before.putOutbox(record(1, "a", "2026-01-01T00:00:01Z"), { clearDraft: true });
+    await before.putOutbox({ ...record(1, "b", "2026-01-01T00:00:02Z"), conversation: 5 });
+
+    const after = await openLocalStore(name);
+    expect((await after.outbox(1)).map((r) => r.client_id)).toEqual(["a", "b"]);
+    expect((await after.drafts(1)).map((r) => [r.conversation, r.text])).toEqual([[5, "elsewhere"]]);
+  });
+
   it("forgets one user's outbox and drafts, and only theirs", async () => {
     const local = await openLocalStore(freshName());
     await local.putOutbox(record(1, "a", "2026-01-01T00:00:01Z"));

@@ -26,7 +26,9 @@ export interface DraftRecord {
 
 export interface LocalStore {
   outbox(user: number): Promise<OutboxRecord[]>;
-  putOutbox(record: OutboxRecord): Promise<void>;
+  /** Resolves once the record is on disk. `clearDraft`: the message was its conversation's draft, which the
+   * same write deletes (after a crash, the text is either still the draft or in the outbox, never both). */
+  putOutbox(record: OutboxRecord, options?: { clearDraft?: boolean }): Promise<void>;
   deleteOutbox(user: number, clientId: string): Promise<void>;
   drafts(user: number): Promise<DraftRecord[]>;
   /** An empty text deletes the draft. */
@@ -59,7 +61,14 @@ export async function openLocalStore(name = DB_NAME): Promise<LocalStore> {
   return {
     outbox: async (user) =>
       (await db.getAllFromIndex("outbox", "user", user)).sort((a, b) => a.created_at.localeCompare(b.created_at)),
-    putOutbox: async (record) => void (await db.put("outbox", record)),
+    putOutbox: async (record, { clearDraft = false } = {}) => {
+      const tx = db.transaction(["outbox", "drafts"], "readwrite");
+      await Promise.all([
+        tx.objectStore("outbox").put(record),
+        clearDraft && tx.objectStore("drafts").delete([record.user, record.conversation]),
+        tx.done, // committed, not only requested: a reload straight after may abort what is not
+      ]);
+    },
     deleteOutbox: (user, clientId) => db.delete("outbox", [user, clientId]),
     drafts: (user) => db.getAllFromIndex("drafts", "user", user),
     putDraft: async (record) => {
@@ -83,7 +92,10 @@ export function memoryStore(): LocalStore {
   const drafts = new Map<string, DraftRecord>();
   return {
     outbox: async (user) => [...outbox.values()].filter((r) => r.user === user),
-    putOutbox: async (record) => void outbox.set(`${record.user} ${record.client_id}`, record),
+    putOutbox: async (record, { clearDraft = false } = {}) => {
+      outbox.set(`${record.user} ${record.client_id}`, record);
+      if (clearDraft) drafts.delete(`${record.user} ${record.conversation}`);
+    },
     deleteOutbox: async (user, clientId) => void outbox.delete(`${user} ${clientId}`),
     drafts: async (user) => [...drafts.values()].filter((r) => r.user === user),
     putDraft: async (record) => {

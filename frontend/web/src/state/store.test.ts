@@ -4,6 +4,7 @@ import type { Conversation, Me, Message } from "../api/types";
 import type { ClientFrame, OrderedEvent, ServerFrame } from "../realtime/protocol";
 import type { StatusInfo } from "../realtime/socket";
 import { conversation, me, msg } from "../test/fixtures";
+import { DRAFT_WRITE_DELAY_MS } from "./drafts";
 import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, sortConversations, type SocketPort } from "./store";
 import { emptyTimeline, visibleMessages } from "./messages";
@@ -88,6 +89,9 @@ async function setup({ conversations = [conversation(1, { last_seq: 2 })], local
   return { store, socket, http, local };
 }
 
+/** A send goes on the socket once its outbox record is written (a write of its own): let it finish. */
+const written = () => vi.advanceTimersByTimeAsync(0);
+
 const mine = (seq: number, clientId: string, extra: Partial<Message> = {}) =>
   msg(seq, { client_id: clientId, sender: { id: 1, username: "ada", display_name: "Ada" }, ...extra });
 const isNew = (seq: number, extra: Partial<Message> = {}): OrderedEvent => ({
@@ -125,6 +129,7 @@ describe("ChatStore", () => {
     const { store, socket } = await setup();
     await store.open(1);
     const clientId = store.send(1, "hello");
+    await written();
     expect(socket.sent.at(-1)).toMatchObject({ type: "message.send", client_id: clientId, body: "hello" });
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
     socket.emit({ type: "message.ack", client_id: clientId, message: mine(3, clientId) });
@@ -135,9 +140,38 @@ describe("ChatStore", () => {
     expect(store.getState().conversations[1]).toMatchObject({ last_seq: 3, unread_count: 0 });
   });
 
+  it("puts a message on the socket once the outbox on disk holds it, and takes its draft out in that write", async () => {
+    const local = memoryStore();
+    let finishWrite: () => void = () => undefined;
+    const slowDisk: LocalStore = {
+      ...local,
+      putOutbox: (record, options) =>
+        new Promise((resolve) => (finishWrite = () => resolve(local.putOutbox(record, options)))),
+    };
+    const { store, socket } = await setup({ local: slowDisk });
+    store.drafts.set(1, "hello");
+    await vi.advanceTimersByTimeAsync(DRAFT_WRITE_DELAY_MS);
+    const texts = async () => (await local.drafts(me.id)).map((d) => d.text);
+    expect(await texts()).toEqual(["hello"]);
+
+    const clientId = store.send(1, "hello", { fromDraft: true });
+    await written();
+    expect(store.drafts.get(1)).toBe("");
+    // a reload now would find the draft and nothing sent
+    expect(socket.sends()).toEqual([]);
+    expect(await texts()).toEqual(["hello"]);
+
+    finishWrite();
+    await written();
+    expect(socket.sends()).toEqual([expect.objectContaining({ client_id: clientId, body: "hello" })]);
+    expect(await texts()).toEqual([]);
+    expect((await local.outbox(me.id)).map((r) => r.body)).toEqual(["hello"]);
+  });
+
   it("sends again shortly, with the same client_id, what the server could not take (unavailable, rate limited)", async () => {
     const { store, socket } = await setup();
     const clientId = store.send(1, "hello");
+    await written();
     socket.emit({ type: "error", code: "unavailable", detail: "try again", ref: clientId });
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
     await vi.advanceTimersByTimeAsync(300);
@@ -150,6 +184,7 @@ describe("ChatStore", () => {
   it("marks a send the server refused failed, and retries it with the same client_id", async () => {
     const { store, socket } = await setup();
     const clientId = store.send(1, "hello");
+    await written();
     socket.emit({ type: "error", code: "invalid", detail: "body: too long", ref: clientId });
     expect(store.getState().timelines[1]?.outbox[0]).toMatchObject({ state: "failed", error: "body: too long" });
     await vi.advanceTimersByTimeAsync(5000);
@@ -162,6 +197,7 @@ describe("ChatStore", () => {
   it("says plainly why a send with @all was refused, where only admins may use it", async () => {
     const { store, socket } = await setup();
     const clientId = store.send(1, "@all lunch?");
+    await written();
     socket.emit({ type: "error", code: "mention_not_allowed", detail: "mention_not_allowed", ref: clientId });
     expect(store.getState().timelines[1]?.outbox[0]).toMatchObject({
       state: "failed",
@@ -172,6 +208,7 @@ describe("ChatStore", () => {
   it("marks a send failed when no ack comes (conflict waits), and sends it again after a reconnect", async () => {
     const { store, socket } = await setup();
     const clientId = store.send(1, "hello");
+    await written();
     socket.emit({ type: "error", code: "conflict", detail: "in flight", ref: clientId });
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
     vi.advanceTimersByTime(1000);
@@ -507,6 +544,7 @@ describe("ChatStore", () => {
     await store.openThread(root);
     expect(http.markThreadRead).toHaveBeenLastCalledWith(root.id, 3);
     const clientId = store.send(1, "me too", { threadRoot: root.id });
+    await written();
     expect(socket.sent.at(-1)).toMatchObject({ type: "message.send", client_id: clientId, thread_root: root.id });
     socket.emit({ type: "message.new", seq: 4, message: msg(4, { thread_root: root.id }) });
     expect(http.markThreadRead).toHaveBeenLastCalledWith(root.id, 4); // read as it arrives, the thread being open

@@ -92,6 +92,8 @@ export interface SendOptions {
   /** Reply in this message's thread. */
   threadRoot?: string | null;
   attachments?: Message["attachments"];
+  /** The body is the conversation's draft: the write that puts the message in the outbox deletes it. */
+  fromDraft?: boolean;
 }
 
 const PAGE = 50;
@@ -127,6 +129,10 @@ export class ChatStore {
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** client_id → the code its send failed with (kept in IndexedDB with the record). */
   private readonly failures = new Map<string, string>();
+  /** client_ids of messages sent from their conversation's draft, until their outbox record is written. */
+  private readonly fromDrafts = new Set<string>();
+  /** The outbox's latest write to IndexedDB. Its writes commit in order: once it is done, every earlier one is. */
+  private outboxWritten: Promise<void> = Promise.resolve();
   private readonly unsubscribe: (() => void)[] = [];
   /** Conversations being read from REST → the events that arrived meanwhile. */
   private readonly loading = new Map<number, OrderedEvent[]>();
@@ -565,9 +571,21 @@ export class ChatStore {
       reactions: [],
       state: "pending",
     };
+    if (options.fromDraft) {
+      this.drafts.sent(conversation);
+      this.fromDrafts.add(clientId);
+    }
     this.setTimeline(conversation, (t) => addPending(t, message));
-    this.transmit(message);
+    void this.outboxWritten.then(() => this.transmitKept(conversation, clientId));
     return clientId;
+  }
+
+  /** A new message goes on the socket once the outbox on disk holds it: a reload or a crash before then finds
+   * it there (or still the draft), never acknowledged and gone. Not if it was discarded or a reconnect sent it
+   * meanwhile. */
+  private transmitKept(conversation: number, clientId: string): void {
+    const message = this.outboxEntry(conversation, clientId);
+    if (message?.state === "pending" && !this.ackTimers.has(clientId)) this.transmit(message);
   }
 
   /** Send a failed message again, with the same client_id so the server can't store it twice. */
@@ -658,7 +676,8 @@ export class ChatStore {
       created_at: message.created_at,
       failure: message.state === "failed" && code ? { code, detail: message.error ?? code } : null,
     };
-    void this.deps.local.then((local) => local.putOutbox(record)).catch(() => undefined);
+    const clearDraft = this.fromDrafts.delete(clientId);
+    this.outboxWritten = this.deps.local.then((local) => local.putOutbox(record, { clearDraft })).catch(() => undefined);
   }
 
   private dropEntry(user: number, clientId: string): void {

@@ -158,8 +158,9 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
     store.send(conversation, body || attachments.map((a) => `📎 ${a.name}`).join("\n"), {
       replyTo: replyTo?.id ?? null,
       attachments,
+      fromDraft: true,
     });
-    setText("");
+    setShownText(""); // the store took the draft
     setToken(null);
     uploads.clear();
     onCancelReply();
