@@ -6,6 +6,7 @@ typed as the single-server ones: every command Parley sends works on both (per-c
 hash tag, `conversation_tag`, so one conversation's scripts and pipelines stay on one slot)."""
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from functools import cache, partial
 from typing import Any, cast
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from redis.connection import HiredisRespSerializer, parse_url
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 
 from core.per_loop import PerLoop
 
@@ -153,10 +154,17 @@ class RoundTrips:
     redis-py's pipeline spends twice the CPU on the same round trip — checking a connection out of the pool
     and back in, a retry wrapper (that retries nothing here), a command stack, a callback per reply: 122
     against 60 µs for three journal commits here (docs/benchmarks.md, "What changed"). On a cluster, where
-    commands go to their slots' nodes, the round trip is redis-py's cluster pipeline."""
+    commands go to their slots' nodes, the round trip is redis-py's cluster pipeline.
+
+    A Lua script (EVAL) goes by its digest (EVALSHA): with its text, Redis reads and hashes the script at
+    every call. A script is loaded in the round trip that first uses it, ahead of its commands; one the
+    server lost since (a restart, a failover, SCRIPT FLUSH) is loaded again and its commands run again in a
+    second round trip (the batch's other commands have run: a commit published after a later one is put
+    back in order by its receivers, as any gap is)."""
 
     def __init__(self) -> None:
         self._connection: aioredis.connection.AbstractConnection | None = None
+        self._loaded: set[str] = set()  # the scripts the connection's server holds
 
     async def run(self, commands: Sequence[Command]) -> list[Any]:
         """Each command's reply, or the ResponseError Redis answered it with. Raises if the round trip failed
@@ -170,8 +178,40 @@ class RoundTrips:
             # A write or read that fails or is cancelled drops the connection (redis-py's own rule): a reply
             # still on its way is never read as the next round trip's.
             connection = self._connection
-            await connection.send_packed_command(connection.pack_commands(commands))
-            return [await _reply(connection) for _ in commands]
+            replies = await self._round_trip(connection, commands)
+            lost = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+            if lost:
+                self._loaded.clear()
+                again = await self._round_trip(connection, [commands[i] for i in lost])
+                for i, reply in zip(lost, again, strict=True):
+                    replies[i] = reply
+            return replies
+
+    async def _round_trip(
+        self, connection: aioredis.connection.AbstractConnection, commands: Sequence[Command]
+    ) -> list[Any]:
+        loads: list[Command] = []
+        sent = [self._by_digest(command, loads) for command in commands]
+        await connection.send_packed_command(connection.pack_commands([*loads, *sent]))
+        for _ in loads:
+            await _reply(connection)  # its digest; a script that does not compile fails its commands
+        return [await _reply(connection) for _ in sent]
+
+    def _by_digest(self, command: Command, loads: list[Command]) -> Command:
+        """`command`, a script by its digest; its load added to `loads` if the server may lack it."""
+        if command[0] != "EVAL":
+            return command
+        script = command[1]
+        if script not in self._loaded:
+            self._loaded.add(script)
+            loads.append(("SCRIPT", "LOAD", script))
+        return ("EVALSHA", script_digest(script), *command[2:])
+
+
+@cache
+def script_digest(script: str) -> str:
+    """The SHA1 digest Redis names a script by."""
+    return hashlib.sha1(script.encode(), usedforsecurity=False).hexdigest()
 
 
 async def _reply(connection: aioredis.connection.AbstractConnection) -> Any:

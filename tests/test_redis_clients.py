@@ -88,3 +88,25 @@ async def test_a_round_trip_whose_connection_was_killed_fails_and_the_next_recon
         await trips.run([("PING",)])
 
     assert await trips.run([("PING",)]) == [b"PONG"]
+
+
+def script_calls() -> dict[str, int]:
+    """How often Redis ran a script given its text (EVAL) and given its digest (EVALSHA)."""
+    stats = get_redis().info("commandstats")
+    return {name: stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("eval", "evalsha")}
+
+
+async def test_a_script_goes_by_its_digest_and_is_loaded_again_wherever_the_server_lost_it():
+    trips = RoundTrips()
+    echo = "return 'echo ' .. ARGV[1]"
+    before = script_calls()
+
+    assert await trips.run([("EVAL", echo, 0, "a"), ("EVAL", echo, 0, "b")]) == [b"echo a", b"echo b"]
+    assert await trips.run([("EVAL", echo, 0, "c")]) == [b"echo c"]
+    assert script_calls() == {"eval": before["eval"], "evalsha": before["evalsha"] + 3}
+
+    # its server lost its scripts (a restart, a failover, a SCRIPT FLUSH): the command runs all the same
+    get_redis().script_flush()
+    assert await trips.run([("GET", "trips:none"), ("EVAL", echo, 0, "d")]) == [None, b"echo d"]
+
+    assert script_calls()["eval"] == before["eval"]
