@@ -37,9 +37,14 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value:,}{unit}" if isinstance(value, int | float) else str(value)
 
 
+def _times(ratio: float) -> str:
+    """A ratio in bold; below 1 to three decimals, so that 0.348 does not read as a target's 0.35."""
+    return f"**{ratio:.3f}×**" if ratio < 1 else f"**{ratio:.2f}×**"
+
+
 def _ratio(row: dict[str, Any], reference: str, key: str) -> str:
     ratio = row.get(f"ratio_to_{reference}", {}).get(key)
-    return f"**{ratio:.2f}×**" if ratio is not None else "–"
+    return _times(ratio) if ratio is not None else "–"
 
 
 def _never_failed(result: dict[str, Any], w: str, name: str) -> bool:
@@ -55,7 +60,7 @@ def _stack_cpu(figures: dict[str, float | None]) -> float | None:
 
 
 def _ratio_of(p: float | None, ref: float | None) -> str:
-    return f"**{p / ref:.2f}×**" if p and ref else "–"
+    return _times(p / ref) if p and ref else "–"
 
 
 def headline(result: dict[str, Any]) -> list[str]:

@@ -649,7 +649,7 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
             if reference in row and "parley" in row:
                 ref, p = row[reference], row["parley"]
                 row[f"ratio_to_{reference}"] = {
-                    key: round(p[key] / ref[key], 2) if p[key] and ref[key] else None for key in RATIO_KEYS
+                    key: round(p[key] / ref[key], 3) if p[key] and ref[key] else None for key in RATIO_KEYS
                 }
         summary[w] = row
     return summary
