@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from bench.report import headline
-from bench.run import summarise
+from bench.summary import summarise
 
 RUN = Path(__file__).resolve().parents[2] / "bench" / "results" / "bench-20261205-095652.json"
 
