@@ -250,6 +250,7 @@ def test_a_message_sent_offline_is_delivered_once_after_a_reload(browser, live_s
     composer(ada_page).press("Enter")
     expect(message(ada_page, "written offline")).to_have_attribute("data-state", "pending")
     expect(message(ada_page, "written offline")).to_contain_text("Sending…")
+    wait_until_kept_in_outbox(ada_page, "written offline")
 
     # and she reloads the page, still offline
     ada_page.reload()
@@ -295,6 +296,40 @@ def test_a_message_whose_ack_was_lost_is_not_delivered_twice_after_a_reload(brow
     assert bodies(bob, direct).count("did it go?") == 1
     for page in (ada_page, bob_page):
         page.context.close()
+
+
+# The app shows a message as sending at once and keeps it in IndexedDB's outbox a moment later (docs/web.md);
+# a reload in between would find nothing to send again, as a browser closed at that instant would. The page
+# looks in its outbox until the message is there (true) or 10 s have passed (false).
+KEPT_IN_OUTBOX = """async (body) => {
+    const kept = async () => {
+        const db = await new Promise((resolve, reject) => {
+            const opening = indexedDB.open("parley");
+            opening.onsuccess = () => resolve(opening.result);
+            opening.onerror = () => reject(opening.error);
+        });
+        try {
+            const records = await new Promise((resolve, reject) => {
+                const reading = db.transaction("outbox").objectStore("outbox").getAll();
+                reading.onsuccess = () => resolve(reading.result);
+                reading.onerror = () => reject(reading.error);
+            });
+            return records.some((record) => record.body === body);
+        } finally {
+            db.close();
+        }
+    };
+    const deadline = Date.now() + 10000;
+    while (!(await kept())) {
+        if (Date.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return true;
+}"""
+
+
+def wait_until_kept_in_outbox(page: Page, body: str) -> None:
+    assert page.evaluate(KEPT_IN_OUTBOX, body), f"{body!r} never reached the outbox"
 
 
 def bodies(account: Account, conversation: int) -> list[str]:
