@@ -416,18 +416,21 @@ class Parley(Server):
 class CpuWatch:
     """CPU seconds of each component between start() and stop(); `wall` is the seconds between the two.
     Processes are listed again at stop(): one started in between (a PostgreSQL backend, a pool process)
-    counts from its start; one that exited in between loses what it spent after start()."""
+    counts from its start. One that exited in between counts whole once its parent has reaped it, through
+    the parent's children times: a PostgreSQL backend that Celery's worker replaced mid-step (its connection
+    recycled) took its CPU out of the step before 2026-12-05."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
 
     @staticmethod
     def _times(procs: list[psutil.Process]) -> dict[int, float]:
+        """Each process's own CPU seconds and those of its children it has reaped."""
         spent = {}
         for proc in procs:
             try:
                 times = proc.cpu_times()
-                spent[proc.pid] = times.user + times.system
+                spent[proc.pid] = times.user + times.system + times.children_user + times.children_system
             except psutil.NoSuchProcess:
                 pass
         return spent
@@ -438,8 +441,7 @@ class CpuWatch:
 
     def stop(self) -> dict[str, float]:
         self.wall = time.monotonic() - self.t0
-        out = {}
-        for name, procs in self.server.components().items():
-            before = self.before.get(name, {})
-            out[name] = sum(spent - before.get(pid, 0.0) for pid, spent in self._times(procs).items())
-        return out
+        return {
+            name: sum(self._times(procs).values()) - sum(self.before.get(name, {}).values())
+            for name, procs in self.server.components().items()
+        }
