@@ -194,7 +194,7 @@ def _ms(encoded: str) -> array.array[float]:
     return values
 
 
-def _quantiles(values: Sequence[float], names: tuple[str, ...]) -> dict[str, float | None]:
+def quantiles(values: Sequence[float], names: tuple[str, ...]) -> dict[str, float | None]:
     """Percentiles with linear interpolation between closest ranks (numpy's default), and the max."""
     if not values:
         return dict.fromkeys(names)
@@ -209,7 +209,7 @@ def _by_second(latencies: Sequence[float], sent_at: Sequence[float], seconds: fl
     buckets: list[list[float]] = [[] for _ in range(max(1, round(seconds)))]
     for latency, sent in zip(latencies, sent_at, strict=True):
         buckets[min(len(buckets) - 1, int(sent / 1000))].append(latency)
-    return [_quantiles(bucket, ("p99",))["p99"] for bucket in buckets]
+    return [quantiles(bucket, ("p99",))["p99"] for bucket in buckets]
 
 
 def summarise(raw: dict[str, Any], *, rate: float, seconds: float, room_size: int) -> dict[str, Any]:
@@ -231,10 +231,10 @@ def summarise(raw: dict[str, Any], *, rate: float, seconds: float, room_size: in
         "error_codes": raw["error_codes"],
         "refused": raw["refused"],  # error-answered sends: not sent, so not expected (the retry case)
         "delivered_per_s": round(len(arrays["lat"]) / seconds, 1),
-        "latency_ms": _quantiles(arrays["lat"], ("p50", "p90", "p99", "max")),
-        "all_members_ms": _quantiles(arrays["all"], ("p50", "p99", "max")),
-        "ack_ms": _quantiles(arrays["ack"], ("p50", "p99", "max")),
-        "send_lag_ms": _quantiles(arrays["lag"], ("p99", "max")),
+        "latency_ms": quantiles(arrays["lat"], ("p50", "p90", "p99", "max")),
+        "all_members_ms": quantiles(arrays["all"], ("p50", "p99", "max")),
+        "ack_ms": quantiles(arrays["ack"], ("p50", "p99", "max")),
+        "send_lag_ms": quantiles(arrays["lag"], ("p99", "max")),
         "p99_ms_by_second": _by_second(arrays["lat"], arrays["lat_sent"], seconds),
         "generator_cpu": round(raw["cpu_s"] / raw["wall_s"], 3),
         "generator_cpu_s": round(raw["cpu_s"], 3),
@@ -302,5 +302,5 @@ class PersistencePoller:
         return {
             "stored": self.stored,
             "not_stored": self.pending(),
-            "lag_ms": _quantiles(lags, ("p50", "p99", "max")),
+            "lag_ms": quantiles(lags, ("p50", "p99", "max")),
         }
