@@ -237,6 +237,16 @@ def data_export_link_token(export: DataExport) -> str:
     return signing.dumps(export.pk, salt=EXPORT_LINK_SALT)
 
 
+def user_by_id(*, user_id: int) -> User | None:
+    """The user, or None. Its bot owner, if any, loads when asked for: a socket's connect reads its user
+    twice, and the owner's join (with ordering by id) more than doubled the cost of building each query (~0.9
+    against ~0.4 ms of CPU here; docs/benchmarks.md, "Connecting")."""
+    try:
+        return User.objects.get(pk=user_id)
+    except User.DoesNotExist:
+        return None
+
+
 def user_may_act(user: User) -> bool:
     """Active, not suspended, and for a bot: its owner too."""
     if not user.is_active:

@@ -24,8 +24,7 @@ from core.cache import shared_cache
 def _user_for_jwt(access: AccessToken) -> User | None:
     if selectors.session_has_ended(access):
         return None
-    user_id = access.get(jwt_settings.USER_ID_CLAIM)
-    user = User.objects.select_related("bot_owner").filter(pk=user_id).first()
+    user = selectors.user_by_id(user_id=access.get(jwt_settings.USER_ID_CLAIM))
     if user is not None and user.is_suspended:
         raise AccountSuspended()
     if user is None or not selectors.user_may_act(user) or selectors.staff_must_set_up_two_factor(user):
@@ -60,7 +59,7 @@ def still_valid(*, user_id: int, session: str) -> bool:
     """Whether a socket's credential still holds: its API token unrevoked, or its login session not ended, and
     its user able to act. A socket checks once it follows its user's channel, since a revocation published
     while it was connecting (after the token was checked, before it listened) would pass it by."""
-    user = User.objects.select_related("bot_owner").filter(pk=user_id).first()
+    user = selectors.user_by_id(user_id=user_id)
     if user is None or not selectors.user_may_act(user):
         return False
     if session.startswith(f"{tokens.API_TOKEN_PREFIX}_"):

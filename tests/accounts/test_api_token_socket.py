@@ -4,8 +4,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth.models import AnonymousUser
 
-from accounts import services
-from accounts.ws_auth import authenticate
+from accounts import services, tokens
+from accounts.ws_auth import authenticate, still_valid
 from tests.accounts.factories import UserFactory
 from tests.messaging.conftest import connect  # noqa: F401
 
@@ -40,3 +40,16 @@ def revoked(bot_token):
 def test_a_revoked_api_token_does_not_authenticate_a_socket(revoked):
     # (an anonymous scope is closed with 4401, as tests/messaging/test_socket_events.py shows)
     assert isinstance(async_to_sync(authenticate)(revoked)[0], AnonymousUser)
+
+
+def test_a_bots_socket_stops_being_valid_once_its_owner_is_deactivated(bot_token, owner):
+    # The check a socket makes once it listens (a revocation meanwhile would pass it by) reads the bot's owner
+    # when the bot is one: it is not loaded with every user.
+    bot, (token, _) = bot_token
+    session = tokens.api_token_session(token.pk)
+    assert async_to_sync(still_valid)(user_id=bot.pk, session=session)
+
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+
+    assert not async_to_sync(still_valid)(user_id=bot.pk, session=session)
