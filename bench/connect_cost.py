@@ -22,15 +22,7 @@ import psutil
 import uvloop
 
 from bench.run import Bench, parse_args
-from bench.servers import (
-    BENCH_DIR,
-    BenchRedis,
-    Parley,
-    log,
-    parley_source,
-    prepare_services,
-    release_services,
-)
+from bench.servers import BenchRedis, Parley, ab_sources, alternating, log, prepare_services, release_services
 
 STORMS_PER_STACK = 2
 
@@ -85,17 +77,13 @@ def main() -> None:
     args, rest = parser.parse_known_args()
     sys.argv = [sys.argv[0], *rest]
     bench_args = parse_args()
-    trees = {
-        "A": parley_source(args.base, BENCH_DIR / "connect-cost-a"),
-        "B": parley_source(args.ref, BENCH_DIR / "connect-cost-b"),
-    }
+    trees = ab_sources(args.base, args.ref, "connect-cost")
     results: dict[str, list[tuple[float, float]]] = {"A": [], "B": []}
-    for round_number in range(args.rounds):
-        for name in ("A", "B") if round_number % 2 == 0 else ("B", "A"):
-            measured = uvloop.run(storms(trees[name], bench_args, args.clients))
-            results[name] += measured
-            storms_read = [f"{cpu:.2f} ms CPU per connect, {rate:.0f} connects/s" for cpu, rate in measured]
-            log(f"round {round_number + 1} {name}: " + "; ".join(storms_read))
+    for round_number, name in alternating(args.rounds):
+        measured = uvloop.run(storms(trees[name], bench_args, args.clients))
+        results[name] += measured
+        storms_read = [f"{cpu:.2f} ms CPU per connect, {rate:.0f} connects/s" for cpu, rate in measured]
+        log(f"round {round_number} {name}: " + "; ".join(storms_read))
     cpu = {name: statistics.median(c for c, _ in runs) for name, runs in results.items()}
     rate = {name: statistics.median(r for _, r in runs) for name, runs in results.items()}
     print(f"A ({args.base}): {cpu['A']:.2f} ms CPU per connect, {rate['A']:.0f} connects/s; "

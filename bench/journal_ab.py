@@ -138,22 +138,18 @@ def main() -> None:
         child(args.concurrency, args.sends, args.hub)
         return
 
-    from bench.servers import BENCH_DIR, REDIS_PORT, BenchRedis, log, parley_source
+    from bench.servers import REDIS_PORT, BenchRedis, ab_sources, alternating, log
 
-    trees = {
-        "A": parley_source(args.base, BENCH_DIR / "journal-ab-a"),
-        "B": parley_source(args.ref, BENCH_DIR / "journal-ab-b"),
-    }
+    trees = ab_sources(args.base, args.ref, "journal-ab")
     redis = BenchRedis()
     redis.up()
     results: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
     try:
-        for round_number in range(args.rounds):
-            for name in ("A", "B") if round_number % 2 == 0 else ("B", "A"):
-                result = measure(trees[name], f"redis://127.0.0.1:{REDIS_PORT}/{REDIS_DB}", args)
-                results[name].append(result)
-                log(f"round {round_number + 1} {name}: {result['cpu_us_per_send']:.1f} µs CPU per send, "
-                    f"{result['sends_per_s']:.0f} sends/s")  # fmt: skip
+        for round_number, name in alternating(args.rounds):
+            result = measure(trees[name], f"redis://127.0.0.1:{REDIS_PORT}/{REDIS_DB}", args)
+            results[name].append(result)
+            log(f"round {round_number} {name}: {result['cpu_us_per_send']:.1f} µs CPU per send, "
+                f"{result['sends_per_s']:.0f} sends/s")  # fmt: skip
     finally:
         redis.down()
     medians = {name: statistics.median(r["cpu_us_per_send"] for r in runs) for name, runs in results.items()}

@@ -208,25 +208,24 @@ def main() -> None:
         build(args.long_messages)
         return
 
-    from bench.servers import BENCH_DIR, log, parley_source, postgres_server  # the parent's: see Version
+    from bench.servers import ab_sources, alternating, log, postgres_server  # the parent's: see Version
 
     server = postgres_server()
     versions = {
-        "A": Version(parley_source(args.base, BENCH_DIR / "rest-cost-a"), f"{server}/{DATABASE}_a"),
-        "B": Version(parley_source(args.ref, BENCH_DIR / "rest-cost-b"), f"{server}/{DATABASE}_b"),
+        name: Version(tree, f"{server}/{DATABASE}_{name.lower()}")
+        for name, tree in ab_sources(args.base, args.ref, "rest-cost").items()
     }
     for version in versions.values():
         version.build(args.long_messages)
     runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
-    for round_number in range(args.rounds):
-        for name in ("A", "B") if round_number % 2 == 0 else ("B", "A"):
-            run = versions[name].measure(args.requests)
-            runs[name].append(run)
-            figures = ", ".join(
-                f"{kind} {run[f'{kind}_cpu_ms']:.1f} ms of CPU ({run[f'{kind}_wall_ms']:.1f} ms wall)"
-                for kind in KINDS
-            )
-            log(f"round {round_number + 1} {name}: {figures} per request")
+    for round_number, name in alternating(args.rounds):
+        run = versions[name].measure(args.requests)
+        runs[name].append(run)
+        figures = ", ".join(
+            f"{kind} {run[f'{kind}_cpu_ms']:.1f} ms of CPU ({run[f'{kind}_wall_ms']:.1f} ms wall)"
+            for kind in KINDS
+        )
+        log(f"round {round_number} {name}: {figures} per request")
     result: dict[str, Any] = {
         "base": args.base,
         "ref": args.ref or "work tree",

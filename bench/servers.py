@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -312,6 +313,23 @@ def parley_source(ref: str, src: Path = BENCH_DIR / "src") -> Path:
     subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
     log(f"parley source: {ref} ({_run(['git', 'rev-parse', '--short', ref]).strip()}) exported to {src}")
     return src
+
+
+def ab_sources(base: str, ref: str, name: str) -> dict[str, Path]:
+    """An A/B bench's two versions: A the ref `base`, B the ref `ref` ('' for the work tree), each exported
+    (parley_source) to a folder of its own, BENCH_DIR/<name>-a and -b."""
+    return {
+        "A": parley_source(base, BENCH_DIR / f"{name}-a"),
+        "B": parley_source(ref, BENCH_DIR / f"{name}-b"),
+    }
+
+
+def alternating(rounds: int) -> Iterator[tuple[int, str]]:
+    """(round from 1, version) in an A/B bench's order: A first in odd rounds, B first in even ones, so that
+    whatever else the machine does weighs on both."""
+    for index in range(rounds):
+        for name in ("A", "B") if index % 2 == 0 else ("B", "A"):
+            yield index + 1, name
 
 
 def postgres_server() -> str:
