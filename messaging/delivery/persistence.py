@@ -3,7 +3,8 @@ messages (messaging.tasks.persist_messages_task runs it; messaging.services stor
 
 The web workers' publisher sends it on the event loop (messaging.delivery.broker) and logs it once the broker
 has confirmed it. Embedded mode runs the task in place through Celery's eager mode. Each message's "trace"
-(added by the send path to its copy) moves into the task's headers, never into stored rows."""
+(added by the send path to its copy) moves into the task's headers, and its "connection" (the sending socket)
+into the batch's log line only: neither reaches a stored row."""
 
 import logging
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 PERSIST_MESSAGES_TASK = "messaging.persist_messages"
 
-Batch = list[dict[str, Any]]  # message payloads, each with its send's "trace" until it is queued
+Batch = list[dict[str, Any]]  # message payloads, each with its send's "trace" and "connection" until queued
 
 
 def persistence_task_message(messages: Batch) -> TaskMessage:
@@ -39,15 +40,21 @@ def persistence_queue() -> Queue:
     return queue
 
 
-def log_persistence_queued(messages: Batch, task: TaskMessage) -> None:
-    _log_queued(messages, task.headers[logcontext.TRACES_HEADER])
+def pop_connections(messages: Batch) -> list[str | None]:
+    """The socket each message was sent from (None for the REST API and webhooks), taken out of the copies
+    before they are queued: Celery has no use for it; the batch's log line has."""
+    return [m.pop("connection", None) for m in messages]
+
+
+def log_persistence_queued(messages: Batch, task: TaskMessage, connections: list[str | None]) -> None:
+    _log_queued(messages, task.headers[logcontext.TRACES_HEADER], connections)
 
 
 def store_in_place(messages: Batch) -> None:
     """Embedded mode: Celery runs the task here and now, so the batch is stored before the send is acked."""
-    traces = _pop_traces(messages)
+    connections, traces = pop_connections(messages), _pop_traces(messages)
     _persist_task().apply_async(args=(messages,), retry=False, **_task_options(messages, traces))
-    _log_queued(messages, traces)
+    _log_queued(messages, traces, connections)
 
 
 def dead_letter(messages: Sequence[Mapping[str, Any]]) -> None:
@@ -78,12 +85,16 @@ def _pop_traces(messages: Batch) -> dict[str, str]:
     return {m["id"]: trace for m in messages if (trace := m.pop("trace", None))}
 
 
-def _log_queued(messages: Batch, traces: dict[str, str]) -> None:
+def _log_queued(messages: Batch, traces: dict[str, str], connections: list[str | None]) -> None:
+    """The one line per batch that says its messages are durable: which (`message_ids`), from which send
+    (`traces`) and from which socket (`connection_ids`), each list in the same order."""
+    message_ids = [m["id"] for m in messages]
     logger.info(
         "persistence batch queued",
         extra={
             "batch_size": len(messages),
-            "message_ids": [m["id"] for m in messages],
-            "traces": list(traces.values()),
+            "message_ids": message_ids,
+            "traces": [traces.get(message_id) for message_id in message_ids],
+            "connection_ids": connections,
         },
     )

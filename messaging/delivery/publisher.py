@@ -24,6 +24,7 @@ from messaging.delivery.persistence import (
     log_persistence_queued,
     persistence_queue,
     persistence_task_message,
+    pop_connections,
     store_in_place,
 )
 
@@ -99,9 +100,10 @@ _brokers = PerLoop(_new_broker)
 
 
 async def broker_publish_batch(messages: list[dict[str, Any]]) -> None:
+    connections = pop_connections(messages)
     task = persistence_task_message(messages)
     await _brokers.get().publish(task)
-    log_persistence_queued(messages, task)
+    log_persistence_queued(messages, task, connections)
 
 
 async def waiting_for_storage() -> int:

@@ -128,8 +128,14 @@ async def _reserve(sender_id: int, client_id: UUID, conversation_id: int) -> Res
 async def _make_durable(message: MessagePayload, *, retried: bool) -> None:
     """`retried`: an earlier send of this message may have reached the broker."""
     try:
-        # The copy carries the send's trace id to the task's headers (delivery.persistence), never to clients.
-        traced: dict[str, Any] = {**message, "trace": logcontext.get("trace")}
+        # The copy carries the send's trace id to the task's headers and its socket to the batch's log line
+        # (delivery.persistence), never to clients.
+        context = logcontext.current()
+        traced: dict[str, Any] = {
+            **message,
+            "trace": context.get("trace"),
+            "connection": context.get("connection_id"),
+        }
         await publisher_for_running_loop().publish(traced)
     except Exception as error:
         MESSAGE_SENDS.labels("unavailable").inc()

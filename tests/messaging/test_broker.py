@@ -41,15 +41,16 @@ def close_our_broker_connections() -> int:
 
 
 async def test_a_batch_is_queued_as_the_celery_task_it_would_have_been(ada, team):
-    # given: two acknowledged messages, one carrying its send's trace
+    # given: two acknowledged messages, one carrying its send's trace and socket
     first, second = (
         acknowledged_payload(team, ada, seq=1, age=NOW),
         acknowledged_payload(team, ada, seq=2, age=NOW),
     )
     # when
-    await broker_publish_batch([{**first, "trace": "trace-1"}, second])
+    await broker_publish_batch([{**first, "trace": "trace-1", "connection": "socket-1"}, second])
 
-    # then: a persistent Celery task on the persistence queue, traces in a header, no body in its repr
+    # then: a persistent Celery task on the persistence queue, traces in a header, no body in its repr, and
+    # the messages as they are stored (no trace, no socket)
     task = take_queued_task("persistence")
     assert task.headers["task"] == "messaging.persist_messages"
     assert task.headers[logcontext.TRACES_HEADER] == {first["id"]: "trace-1"}

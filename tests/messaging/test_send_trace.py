@@ -43,14 +43,38 @@ async def test_the_lines_of_one_send_share_its_trace(connect, ada, bob, team, lo
     await ada_tab.send(frame)
     message = (await ada_tab.ack_for(frame["client_id"]))["message"]
 
-    # then: the socket worker's lines carry the connection id and the send's trace
-    [acked] = [line for line in log_lines() if line["message"] == "message acked"]
-    trace = acked["trace"]
-    assert acked["connection_id"]
-    assert acked["message_id"] == message["id"]
+    # then: the socket worker's one line for it, its batch's, names the message, its send's trace and socket
     [queued] = [line for line in log_lines() if line["message"] == "persistence batch queued"]
-    assert queued["traces"] == [trace]
     assert queued["message_ids"] == [message["id"]]
+    [trace] = queued["traces"]
+    assert trace
+    [connection] = queued["connection_ids"]
+    assert connection
+    # and no line per message: the ack is logged at DEBUG only
+    assert not [line for line in log_lines() if line["message"] == "message acked"]
+
+
+async def test_a_batch_line_tells_which_socket_sent_which_message(connect, ada, team, log_lines):
+    # given: ada has two tabs open
+    first_tab, second_tab = await connect(ada), await connect(ada)
+    sent = []
+
+    # when: each tab sends a message, and the first tab another
+    for tab in (first_tab, second_tab, first_tab):
+        client_id = str(uuid.uuid4())
+        frame = {"type": "message.send", "conversation": team.pk, "body": "hi", "client_id": client_id}
+        await tab.send(frame)
+        sent.append((await tab.ack_for(frame["client_id"]))["message"]["id"])
+
+    # then: the batch lines pair each message with the socket it came from
+    socket_of = {
+        message_id: connection
+        for line in log_lines()
+        if line["message"] == "persistence batch queued"
+        for message_id, connection in zip(line["message_ids"], line["connection_ids"], strict=True)
+    }
+    assert socket_of[sent[0]] == socket_of[sent[2]] != socket_of[sent[1]]
+    assert None not in socket_of.values()
 
 
 def test_the_trace_goes_from_the_persistence_task_to_the_push_tasks(ada, bob, team, log_lines, settings):

@@ -246,14 +246,24 @@ def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
     # when
     message = asyncio.run(send_one(scene, worker=1))
 
-    # then: the socket worker logged the ack with the send's trace and its connection
-    [acked] = [
-        line
-        for line in _log_lines("web-1")
-        if line["message"] == "message acked" and line.get("message_id") == message["id"]
-    ]
-    trace = acked["trace"]
-    assert acked["connection_id"]
+    # then: the socket worker logged the message's batch with the send's trace and its socket
+    def queued_line() -> dict[str, Any] | None:
+        lines = _log_lines("web-1")
+        return next(
+            (
+                line
+                for line in lines
+                if line["message"] == "persistence batch queued" and message["id"] in line["message_ids"]
+            ),
+            None,
+        )
+
+    wait_until(lambda: queued_line() is not None, "the queued line")
+    queued = queued_line()
+    assert queued is not None
+    index = queued["message_ids"].index(message["id"])
+    trace = queued["traces"][index]
+    assert queued["connection_ids"][index]
 
     def found(logs: str, text: str, *, single: bool) -> bool:
         return any(
@@ -262,9 +272,8 @@ def test_the_log_lines_of_one_send_share_its_trace_across_processes(scene):
             for line in _log_lines(logs)
         )
 
-    # and the same trace is on the enqueue, the persistence task (in the persistence worker) and the push
-    # tasks (in the other Celery worker)
-    wait_until(lambda: found("web-1", "persistence batch queued", single=False), "the queued line")
+    # and the same trace is on the persistence task (in the persistence worker) and the push tasks (in the
+    # other Celery worker)
     wait_until(lambda: found("persistence", "persistence batch stored", single=False), "the stored line")
     wait_until(
         lambda: found("celery", "push decided", single=False), "the push-decided line"
