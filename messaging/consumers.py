@@ -244,7 +244,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         async def acknowledge(sent: events.MessagePayload, new: bool) -> None:
             self._push(events.message_ack(str(client_id), sent))
             metrics.observe_ack(new=new, started=started)
-            # DEBUG: a line per message cost a busy worker ~5 % of its time; the batch's line (INFO) has the
+            # DEBUG: a line per message cost a busy worker ~8 % of its CPU; the batch's line (INFO) has the
             # message's id, trace and socket (docs/operations.md, "Following one message").
             logger.debug("message acked", extra={"message_id": sent["id"], "new": new})
 
