@@ -1,0 +1,41 @@
+"""On a phone, every screen fits the screen's width, whatever people wrote."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.api import log_in, register
+
+pytestmark = pytest.mark.e2e
+
+LONG_LINK = "https://example.com/" + "a" * 160  # one word: no line break fits inside it
+
+
+def overflow(page: Page) -> int:
+    """How far the page is wider than the screen (it scrolls sideways by that much), in CSS pixels."""
+    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+def test_a_long_last_message_keeps_the_conversation_list_within_a_phone_screen(browser, live_server_url):
+    # given a group whose last message is one long link, as its preview in the list shows
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    grace.say(group, f"The notes: {LONG_LINK}")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+
+    # when Ada opens Parley on a 360 px phone
+    log_in(page, ada)
+    expect(page.get_by_role("link", name="Launch team")).to_be_visible()
+
+    # then the list fits the screen: nothing scrolls sideways and the header's buttons are on screen
+    assert overflow(page) == 0
+    for control in ("Search messages", "Keyboard shortcuts"):
+        expect(page.get_by_role("button", name=control)).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("link", name="Mentions")).to_be_in_viewport(ratio=1)
+    # and so does the conversation, the link wrapped inside it
+    page.get_by_role("link", name="Launch team").tap()
+    expect(page.get_by_test_id("message-body").last).to_contain_text(LONG_LINK)
+    assert overflow(page) == 0
+    expect(page.get_by_role("button", name="Send")).to_be_in_viewport(ratio=1)
+    context.close()
