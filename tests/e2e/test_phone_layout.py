@@ -1,4 +1,4 @@
-"""On a phone, every screen fits the screen's width, whatever people wrote."""
+"""On a phone or a tablet, every screen fits the screen's width, whatever people wrote."""
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -38,4 +38,39 @@ def test_a_long_last_message_keeps_the_conversation_list_within_a_phone_screen(b
     expect(page.get_by_test_id("message-body").last).to_contain_text(LONG_LINK)
     assert overflow(page) == 0
     expect(page.get_by_role("button", name="Send")).to_be_in_viewport(ratio=1)
+    context.close()
+
+
+def test_on_a_tablet_a_thread_opens_over_the_conversation_with_room_to_reply(browser, live_server_url):
+    # given a group with a message, on a 768 px tablet held upright (the list takes a third of it)
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    grace.say(group, "Did the engine notes land?")
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
+    page = context.new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+
+    # when Ada opens the message's thread
+    message = page.get_by_test_id("message").last
+    message.hover()
+    message.get_by_role("button", name="Open thread").click()
+    thread = page.get_by_role("complementary", name="Thread")
+    expect(thread).to_be_visible()
+
+    # then it takes the conversation's whole width, as on a phone, and its reply box has room to write in
+    # (beside the conversation, both were squeezed: the box was ~50 px wide, a letter or three per line)
+    conversation_area = page.get_by_role("main").bounding_box()
+    panel = thread.bounding_box()
+    reply_box = thread.get_by_role("textbox").bounding_box()
+    assert conversation_area
+    assert panel
+    assert reply_box
+    assert panel["width"] >= conversation_area["width"] - 1
+    assert reply_box["width"] >= panel["width"] / 2
+    assert overflow(page) == 0
+    thread.get_by_role("textbox").fill("They did")
+    thread.get_by_role("textbox").press("Enter")
+    expect(thread.get_by_test_id("message-body").last).to_have_text("They did")
     context.close()
