@@ -38,6 +38,10 @@ def test_a_long_last_message_keeps_the_conversation_list_within_a_phone_screen(b
     expect(page.get_by_test_id("message-body").last).to_contain_text(LONG_LINK)
     assert overflow(page) == 0
     expect(page.get_by_role("button", name="Send")).to_be_in_viewport(ratio=1)
+    # its title whole, the header's pins button an icon with its name kept for screen readers
+    title = page.get_by_role("heading", name="Launch team", level=1)
+    assert title.evaluate("h => h.scrollWidth <= h.clientWidth")
+    expect(page.get_by_role("button", name="Pinned (0)")).to_be_in_viewport(ratio=1)
     context.close()
 
 

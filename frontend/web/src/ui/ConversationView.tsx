@@ -270,7 +270,7 @@ export function ConversationView({ id }: { id: number }) {
             </button>
           )}
           <button type="button" className="link pins-button" aria-haspopup="dialog" onClick={() => setShowPins(true)}>
-            <Icon name="pin" size={16} /> Pinned{pins ? ` (${pins.length})` : ""}
+            <Icon name="pin" size={16} /> <span className="pins-label">Pinned{pins ? ` (${pins.length})` : ""}</span>
           </button>
           <button
             type="button"
