@@ -5,12 +5,16 @@ every conversation it knows hears of those it joined or left; a retry of a messa
 Redis lost its data is recognised from storage."""
 
 import asyncio
+import re
+from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts import services as account_services
 from chatproject.asgi import application
 from core.redis import get_redis
 from messaging import services
@@ -19,7 +23,7 @@ from messaging.models import Membership, Message
 from realtime.redis_watch import EPOCH_KEY
 from tests.accounts.factories import UserFactory
 from tests.conftest import start_persistence_worker
-from tests.messaging.conftest import FRAME_TIMEOUT, ORIGIN
+from tests.messaging.conftest import FRAME_TIMEOUT, ORIGIN, Client
 from tests.messaging.factories import make_conversation, store_message
 from tests.messaging.test_socket_events import forget_recent_log, send_and_ack, send_frame, wait_stored
 
@@ -221,6 +225,30 @@ async def test_a_socket_that_does_not_ask_for_version_2_is_closed_with_4426(bob)
     assert connected
     assert (await communicator.receive_output(timeout=FRAME_TIMEOUT))["code"] == 4426
     await communicator.wait()
+
+
+async def test_the_api_guides_socket_address_opens_a_live_socket(bob, team):
+    # given the socket address docs/api.md's first five minutes give an integrator, with Bob's API token
+    guide = (Path(django_settings.BASE_DIR) / "docs" / "api.md").read_text()
+    address = re.search(r'"wss://chat\.example\.com(/ws/\?[^"]+)"', guide)
+    assert address
+    _, token = await database_sync_to_async(account_services.api_token_create)(
+        user=bob, name="my-script", created_by=bob
+    )
+    communicator = WebsocketCommunicator(
+        application, address.group(1).replace("$TOKEN", token), headers=[ORIGIN]
+    )
+    connected, _ = await communicator.connect(timeout=FRAME_TIMEOUT)
+    assert connected
+
+    # when the script syncs, as the guide says
+    tab = Client(communicator)
+    await tab.send({"type": "sync", "since": {str(team.pk): 0}})
+
+    # then the socket stays open and answers for Bob's conversation (not closed as a version 1 client, 4426)
+    done = await tab.receive_type("sync.done")
+    assert str(team.pk) in done["conversations"]
+    await tab.close()
 
 
 async def test_sync_frames_are_rate_limited(connect, bob, team, settings):
