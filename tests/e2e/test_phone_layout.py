@@ -77,4 +77,12 @@ def test_on_a_tablet_a_thread_opens_over_the_conversation_with_room_to_reply(bro
     thread.get_by_role("textbox").fill("They did")
     thread.get_by_role("textbox").press("Enter")
     expect(thread.get_by_test_id("message-body").last).to_have_text("They did")
+
+    # and turned sideways (1024 px, a small laptop's width too) the thread sits beside the conversation
+    page.set_viewport_size({"width": 1024, "height": 768})
+    conversation_area = page.get_by_role("main").bounding_box()
+    panel = thread.bounding_box()
+    assert conversation_area
+    assert panel
+    assert panel["x"] > conversation_area["x"] + conversation_area["width"] / 2
     context.close()
