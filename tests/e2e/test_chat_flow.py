@@ -157,3 +157,30 @@ def test_two_people_chat_live_through_reload_and_outage(browser, live_server_url
     assert bob.errors == []
     ada.context.close()
     bob.context.close()
+
+
+def test_a_burst_of_messages_past_the_rate_limit_arrives_in_the_order_typed(browser, live_server_url):
+    # given Ada and Bob in a direct conversation, and the socket limit (a burst of 20 sends, then 5 a second)
+    ada = Person(browser.new_context(viewport={"width": 1280, "height": 800}), live_server_url, "ada")
+    bob = Person(browser.new_context(viewport={"width": 1280, "height": 800}), live_server_url, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    ada.page.get_by_role("link", name="New message").click()
+    ada.page.get_by_label("Search people").fill(bob.username)
+    ada.page.get_by_role("button", name=re.compile(bob.username)).click()
+    expect(ada.page.get_by_role("heading", name=bob.username)).to_be_visible()
+
+    # when Ada sends 50 messages as fast as she can press Enter (~1.5 s here: those past the limit are refused
+    # for a moment, and sent again)
+    typed = [f"line {n}" for n in range(50)]
+    for text in typed:
+        ada.send(text)
+
+    # then every one is sent once, and both see them in the order she typed them, after a reload too
+    expect(ada.page.locator("[data-testid=message][data-state=sent]")).to_have_count(50, timeout=30_000)
+    expect(ada.messages()).to_have_text(typed)
+    bob.page.get_by_role("link", name=re.compile(f"^{ada.username}")).click()
+    expect(bob.messages()).to_have_text(typed)
+    bob.page.reload()
+    expect(bob.messages()).to_have_text(typed)
+    assert ada.errors == []

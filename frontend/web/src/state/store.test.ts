@@ -181,6 +181,36 @@ describe("ChatStore", () => {
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
   });
 
+  it("sends a conversation's messages one at a time, so one the server takes later is not overtaken", async () => {
+    const { store, socket } = await setup();
+    await store.open(1);
+    const first = store.send(1, "one");
+    const second = store.send(1, "two");
+    const third = store.send(1, "three");
+    const other = store.send(2, "elsewhere");
+    await written();
+    const sent = () => socket.sends().map((f) => f.type === "message.send" && f.client_id);
+    expect(sent()).toEqual([first, other]); // each conversation's first; the others wait their turn
+    socket.emit({ type: "error", code: "rate_limited", detail: "slow down", ref: first });
+    await vi.advanceTimersByTimeAsync(299);
+    expect(sent()).toEqual([first, other]); // "two" does not go ahead of it
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent()).toEqual([first, other, first]);
+    socket.emit({ type: "message.ack", client_id: first, message: mine(3, first, { body: "one" }) });
+    expect(sent()).toEqual([first, other, first, second]);
+    socket.emit({ type: "error", code: "invalid", detail: "body: too long", ref: second });
+    expect(sent()).toEqual([first, other, first, second, third]); // refused for good: the next one goes
+    socket.emit({ type: "message.ack", client_id: third, message: mine(4, third, { body: "three" }) });
+    const shown = visibleMessages(store.getState().timelines[1] ?? emptyTimeline());
+    expect(shown.map((m) => [m.body, m.state])).toEqual([
+      ["message 1", "sent"],
+      ["message 2", "sent"],
+      ["one", "sent"],
+      ["three", "sent"],
+      ["two", "failed"],
+    ]);
+  });
+
   it("marks a send the server refused failed, and retries it with the same client_id", async () => {
     const { store, socket } = await setup();
     const clientId = store.send(1, "hello");
@@ -223,7 +253,7 @@ describe("ChatStore", () => {
     await store.open(1);
     socket.open = false;
     const clientId = store.send(1, "offline hello");
-    vi.advanceTimersByTime(5000);
+    await vi.advanceTimersByTimeAsync(5000);
     expect(store.getState().timelines[1]?.outbox[0]?.state).toBe("pending");
     socket.open = true;
     socket.resync([], { "1": 2 });

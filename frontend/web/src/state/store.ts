@@ -126,7 +126,11 @@ export class ChatStore {
   /** Live messages of conversations the store did not know yet (the first of a new one): handed to the arrival
    * listeners once the conversation is loaded. */
   private readonly unheralded = new Map<number, Message[]>();
+  /** client_id → the timer of its send on its way (waiting for its ack, or to be sent again): one per
+   * conversation at most (sendNext). */
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** client_ids whose outbox record IndexedDB holds: only those go on the socket. */
+  private readonly onDisk = new Set<string>();
   /** client_id → the code its send failed with (kept in IndexedDB with the record). */
   private readonly failures = new Map<string, string>();
   /** client_ids of messages sent from their conversation's draft, until their outbox record is written. */
@@ -576,29 +580,40 @@ export class ChatStore {
       this.fromDrafts.add(clientId);
     }
     this.setTimeline(conversation, (t) => addPending(t, message));
-    void this.outboxWritten.then(() => this.transmitKept(conversation, clientId));
+    void this.outboxWritten.then(() => this.kept(conversation, clientId));
     return clientId;
   }
 
-  /** A new message goes on the socket once the outbox on disk holds it: a reload or a crash before then finds
-   * it there (or still the draft), never acknowledged and gone. Not if it was discarded or a reconnect sent it
-   * meanwhile. */
-  private transmitKept(conversation: number, clientId: string): void {
-    const message = this.outboxEntry(conversation, clientId);
-    if (message?.state === "pending" && !this.ackTimers.has(clientId)) this.transmit(message);
+  /** A new message may go on the socket once the outbox on disk holds it: a reload or a crash before then
+   * finds it there (or still the draft), never acknowledged and gone. */
+  private kept(conversation: number, clientId: string): void {
+    if (!this.outboxEntry(conversation, clientId)) return; // discarded meanwhile
+    this.onDisk.add(clientId);
+    this.sendNext(conversation);
   }
 
-  /** Send a failed message again, with the same client_id so the server can't store it twice. */
+  /** A conversation's messages go on the socket one at a time, in the order they were written, each once the
+   * one before it is settled (acknowledged, or refused for good): sent together, one the server asked for
+   * again later (rate_limited, unavailable) was overtaken by those behind it, and stored after them. */
+  private sendNext(conversation: number): void {
+    const outbox = this.state.timelines[conversation]?.outbox ?? [];
+    if (outbox.some((m) => this.ackTimers.has(m.client_id))) return; // one on its way already
+    const next = outbox.find((m) => m.state === "pending");
+    if (next && this.onDisk.has(next.client_id)) this.transmit(next);
+  }
+
+  /** Send a failed message again, with the same client_id so the server can't store it twice; after any
+   * message of its conversation still on its way. */
   retry(conversation: number, clientId: string): void {
-    const message = this.outboxEntry(conversation, clientId);
-    if (!message) return;
+    if (!this.outboxEntry(conversation, clientId)) return;
     this.setTimeline(conversation, (t) => setSendState(t, clientId, "pending"));
-    this.transmit(message);
+    this.sendNext(conversation);
   }
 
   discard(conversation: number, clientId: string): void {
     this.clearAck(clientId);
     this.setTimeline(conversation, (t) => ({ ...t, outbox: t.outbox.filter((m) => m.client_id !== clientId) }));
+    this.sendNext(conversation);
   }
 
   private outboxEntry(conversation: number, clientId: string): ChatMessage | undefined {
@@ -636,6 +651,7 @@ export class ChatStore {
     this.clearAck(clientId);
     this.failures.set(clientId, code);
     this.setTimeline(conversation, (t) => setSendState(t, clientId, "failed", detail));
+    this.sendNext(conversation);
   }
 
   private clearAck(clientId: string): void {
@@ -655,8 +671,10 @@ export class ChatStore {
       const now = after[id]?.outbox ?? [];
       if (old === now) continue;
       const kept = new Set(now.map((m) => m.client_id));
-      for (const m of old) if (!kept.has(m.client_id)) this.dropEntry(me.id, m.client_id);
+      const gone = old.filter((m) => !kept.has(m.client_id));
+      for (const m of gone) this.dropEntry(me.id, m.client_id);
       for (const m of now) if (!old.includes(m)) this.persistEntry(id, m.client_id);
+      if (gone.length > 0) this.sendNext(id); // acknowledged, echoed or found in history: the next one's turn
     }
   }
 
@@ -681,6 +699,8 @@ export class ChatStore {
   }
 
   private dropEntry(user: number, clientId: string): void {
+    this.clearAck(clientId);
+    this.onDisk.delete(clientId);
     this.failures.delete(clientId);
     void this.deps.local.then((local) => local.deleteOutbox(user, clientId)).catch(() => undefined);
   }
@@ -717,6 +737,7 @@ export class ChatStore {
         error: retried ? undefined : record.failure?.detail,
       };
       const timeline = timelines[record.conversation] ?? emptyTimeline();
+      this.onDisk.add(record.client_id);
       if (!timeline.outbox.some((m) => m.client_id === record.client_id)) {
         timelines[record.conversation] = { ...timeline, outbox: [...timeline.outbox, message] };
       }
@@ -914,14 +935,17 @@ export class ChatStore {
     this.onSynced();
   }
 
-  /** After the last page of a sync: send the outbox, then what only REST can tell. */
+  /** After the last page of a sync: send the outbox again (what was on its way went with the old socket),
+   * then what only REST can tell. */
   private onSynced(): void {
-    for (const timeline of Object.values(this.state.timelines)) {
+    for (const [id, timeline] of Object.entries(this.state.timelines)) {
       for (const message of timeline.outbox) {
         if (message.state === "pending" || this.failures.get(message.client_id) === NO_ANSWER) {
-          this.retry(message.conversation, message.client_id);
+          this.clearAck(message.client_id);
+          this.setTimeline(message.conversation, (t) => setSendState(t, message.client_id, "pending"));
         }
       }
+      this.sendNext(Number(id));
     }
     if (!this.listLoaded || this.state.loadError) void this.loadConversations(); // opened offline
     else if (this.syncedOnce) void this.refreshPresence();
