@@ -184,3 +184,39 @@ def test_a_burst_of_messages_past_the_rate_limit_arrives_in_the_order_typed(brow
     bob.page.reload()
     expect(bob.messages()).to_have_text(typed)
     assert ada.errors == []
+
+
+def test_an_edit_made_offline_says_it_was_not_saved(browser, live_server_url):
+    # given Ada in a conversation with one message of hers
+    ada = Person(browser.new_context(viewport={"width": 1280, "height": 800}), live_server_url, "ada")
+    bob = Person(browser.new_context(viewport={"width": 1280, "height": 800}), live_server_url, "bob")
+    ada.sign_up()
+    bob.sign_up()
+    ada.page.get_by_role("link", name="New message").click()
+    ada.page.get_by_label("Search people").fill(bob.username)
+    ada.page.get_by_role("button", name=re.compile(bob.username)).click()
+    ada.send("See you at 10")
+    message = ada.page.get_by_test_id("message").last
+    expect(message).to_have_attribute("data-state", "sent")
+
+    # when she edits it while offline
+    ada.context.set_offline(True)
+    expect(ada.page.get_by_test_id("connection-banner")).to_be_visible()
+    message.hover()
+    message.get_by_role("button", name="Edit").click()
+    editor = ada.page.get_by_label(re.compile("Edit message"))
+    editor.fill("See you at 11")
+    editor.press("Enter")
+
+    # then she is told it was not saved, and the message still says what it said
+    expect(ada.page.get_by_role("alert")).to_have_text(re.compile("Not changed: you are offline"))
+    expect(ada.messages().last).to_have_text("See you at 10")
+    # and once back online the same edit goes through, and the notice goes
+    ada.context.set_offline(False)
+    expect(ada.page.get_by_test_id("connection-banner")).to_have_count(0)
+    message.hover()
+    message.get_by_role("button", name="Edit").click()
+    editor.fill("See you at 11")
+    editor.press("Enter")
+    expect(ada.messages().last).to_have_text("See you at 11")
+    expect(ada.page.get_by_role("alert")).to_have_count(0)

@@ -192,9 +192,11 @@ async def test_edit_delete_and_reactions_reach_members_and_not_outsiders(
     assert updated["message"]["body"] == "final"
     assert updated["message"]["edited_at"]
     assert updated["seq"] == message["seq"] + 1
-    # someone else's message cannot be edited
-    await bob_tab.send({"type": "message.edit", "message": message["id"], "body": "hijack"})
-    assert (await bob_tab.receive_type("error"))["code"] == "forbidden"
+    # someone else's message cannot be edited; the refusal names the frame's client_id, its ref
+    ref = str(uuid.uuid4())
+    await bob_tab.send({"type": "message.edit", "message": message["id"], "body": "hijack", "client_id": ref})
+    refusal = await bob_tab.receive_type("error")
+    assert (refusal["code"], refusal["ref"]) == ("forbidden", ref)
     # reactions
     await bob_tab.send({"type": "reaction.add", "message": message["id"], "emoji": "🎉"})
     assert await ada_tab.receive_type("reaction", skip=("presence", "message.new", "message.updated")) == {

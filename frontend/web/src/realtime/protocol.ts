@@ -14,9 +14,10 @@ export type ClientFrame =
       thread_root?: string | null;
       attachments?: string[];
     }
-  | { type: "message.edit"; message: string; body: string }
-  | { type: "message.delete"; message: string }
-  | { type: "reaction.add" | "reaction.remove"; message: string; emoji: string }
+  /** Changes to a message; `client_id` is only a ref, for an `error` to name (docs/protocol.md, "Errors"). */
+  | { type: "message.edit"; message: string; body: string; client_id?: string }
+  | { type: "message.delete"; message: string; client_id?: string }
+  | { type: "reaction.add" | "reaction.remove"; message: string; emoji: string; client_id?: string }
   | { type: "typing"; conversation: number; state: "start" | "stop" }
   | { type: "read"; conversation: number; seq: number }
   | { type: "sync"; since: Record<string, number>; complete?: boolean }

@@ -211,6 +211,30 @@ describe("ChatStore", () => {
     ]);
   });
 
+  it("tells who edits, deletes or reacts why the server refused it, and at once when offline", async () => {
+    const { store, socket } = await setup();
+    await store.open(1);
+    const edit = store.edit("m2", "hijack");
+    const frame = socket.sent.at(-1);
+    expect(frame).toMatchObject({ type: "message.edit", message: "m2", body: "hijack" });
+    const ref = frame && "client_id" in frame ? frame.client_id : undefined;
+    socket.emit({ type: "error", code: "forbidden", detail: "You can only edit your own messages.", ref: ref ?? null });
+    await expect(edit).rejects.toThrow("You can only edit your own messages.");
+
+    const reaction = store.react({ ...msg(2), state: "sent" }, "🎉");
+    const reactionFrame = socket.sent.at(-1);
+    const reactionRef = reactionFrame && "client_id" in reactionFrame ? reactionFrame.client_id : undefined;
+    socket.emit({ type: "error", code: "rate_limited", detail: "Too many frames; retry in 0.2 s.", ref: reactionRef ?? null });
+    await expect(reaction).rejects.toThrow("too many changes at once");
+
+    const accepted = store.remove("m1");
+    await vi.advanceTimersByTimeAsync(1000); // no refusal within the ack's time
+    await expect(accepted).resolves.toBeUndefined();
+
+    socket.open = false;
+    await expect(store.remove("m1")).rejects.toThrow("you are offline");
+  });
+
   it("marks a send the server refused failed, and retries it with the same client_id", async () => {
     const { store, socket } = await setup();
     const clientId = store.send(1, "hello");

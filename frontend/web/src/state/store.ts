@@ -108,6 +108,13 @@ const TRANSIENT = new Set(["unavailable", "rate_limited"]);
 const REFUSALS: Record<string, string> = {
   mention_not_allowed: "only owners and admins may use @all or @here in this conversation",
 };
+/** What an edit, a deletion or a reaction the server refused says, where its `detail` is not for people. */
+const ACTION_REFUSALS: Record<string, string> = {
+  rate_limited: "Not changed: too many changes at once. Wait a moment, then try again.",
+};
+const OFFLINE_ACTION = "Not changed: you are offline. Try again once connected.";
+
+type ActionFrame = Extract<ClientFrame, { type: "message.edit" | "message.delete" | "reaction.add" | "reaction.remove" }>;
 /** A REST read that lags the events is tried again at most this many times. */
 const REFRESH_TRIES = 3;
 /** The failure recorded when no answer came in time; such a message is sent again after a reconnect. */
@@ -131,6 +138,8 @@ export class ChatStore {
   private readonly ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** client_ids whose outbox record IndexedDB holds: only those go on the socket. */
   private readonly onDisk = new Set<string>();
+  /** Edits, deletions and reactions on their way, by the ref they were sent with → how to report a refusal. */
+  private readonly actions = new Map<string, (refusal: Error) => void>();
   /** client_id → the code its send failed with (kept in IndexedDB with the record). */
   private readonly failures = new Map<string, string>();
   /** client_ids of messages sent from their conversation's draft, until their outbox record is written. */
@@ -756,19 +765,41 @@ export class ChatStore {
   }
 
   // --- other actions
-  edit(messageId: string, body: string): void {
-    this.deps.socket.send({ type: "message.edit", message: messageId, body });
+  edit(messageId: string, body: string): Promise<void> {
+    return this.act({ type: "message.edit", message: messageId, body });
   }
 
-  remove(messageId: string): void {
-    this.deps.socket.send({ type: "message.delete", message: messageId });
+  remove(messageId: string): Promise<void> {
+    return this.act({ type: "message.delete", message: messageId });
   }
 
-  react(message: ChatMessage, emoji: string): void {
+  react(message: ChatMessage, emoji: string): Promise<void> {
     const me = this.state.me;
-    if (!me) return;
+    if (!me) return Promise.resolve();
     const mine = message.reactions?.some((r) => r.emoji === emoji && r.users.includes(me.id));
-    this.deps.socket.send({ type: mine ? "reaction.remove" : "reaction.add", message: message.id, emoji });
+    return this.act({ type: mine ? "reaction.remove" : "reaction.add", message: message.id, emoji });
+  }
+
+  /** An edit, a deletion or a reaction, sent with a ref so that a refusal names it; what it changes arrives
+   * as an event, for everyone. Rejected with the reason when the server refuses it, or at once when the
+   * socket is not open (it is not kept to be sent later); resolved once no refusal came in the ack's time. */
+  private act(frame: ActionFrame): Promise<void> {
+    const ref = this.deps.uuid();
+    return new Promise((resolve, reject) => {
+      if (!this.deps.socket.send({ ...frame, client_id: ref })) {
+        reject(new Error(OFFLINE_ACTION));
+        return;
+      }
+      const settled = setTimeout(() => {
+        this.actions.delete(ref);
+        resolve();
+      }, this.deps.ackTimeoutMs);
+      this.actions.set(ref, (refusal) => {
+        clearTimeout(settled);
+        this.actions.delete(ref);
+        reject(refusal);
+      });
+    });
   }
 
   /** Fetch the people in `ids` not known yet (once per session each), so that they can be named. */
@@ -1005,10 +1036,17 @@ export class ChatStore {
     this.set({ typing: { ...this.state.typing, [conversation]: next } });
   }
 
-  /** A refused send: `conflict` (the first is still in flight) waits for its ack; `unavailable` and
-   * `rate_limited` (not taken, take it later) are sent again shortly; anything else failed for good. */
+  /** A refused edit, deletion or reaction: its caller hears why. A refused send: `conflict` (the first is still
+   * in flight) waits for its ack; `unavailable` and `rate_limited` (not taken, take it later) are sent again
+   * shortly; anything else failed for good. */
   private onError(code: string, detail: string, ref: string | null): void {
-    if (!ref || code === "conflict") return;
+    if (!ref) return;
+    const refuse = this.actions.get(ref);
+    if (refuse) {
+      refuse(new Error(ACTION_REFUSALS[code] ?? detail));
+      return;
+    }
+    if (code === "conflict") return;
     for (const timeline of Object.values(this.state.timelines)) {
       const pending = timeline.outbox.find((m) => m.client_id === ref);
       if (!pending) continue;

@@ -16,6 +16,7 @@ import { MessageItem } from "./MessageItem";
 import { PinnedDialog } from "./PinnedDialog";
 import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
+import { useMessageActions } from "./useMessageActions";
 import { useUploads } from "./useUploads";
 
 const LEVEL_LABELS = { default: "default", all: "all messages", mentions: "mentions only", none: "muted" } as const;
@@ -161,11 +162,7 @@ export function ConversationView({ id }: { id: number }) {
 
   const onReply = useCallback((m: ChatMessage) => setReplyTo(m), []);
   const onOpenThread = useCallback((m: ChatMessage) => void store.openThread(m), [store]);
-  const onEdit = useCallback((m: ChatMessage, body: string) => store.edit(m.id, body), [store]);
-  const onDelete = useCallback((m: ChatMessage) => store.remove(m.id), [store]);
-  const onReact = useCallback((m: ChatMessage, emoji: string) => store.react(m, emoji), [store]);
-  const onRetry = useCallback((m: ChatMessage) => store.retry(m.conversation, m.client_id), [store]);
-  const onDiscard = useCallback((m: ChatMessage) => store.discard(m.conversation, m.client_id), [store]);
+  const actions = useMessageActions(setActionError);
   const onPin = useCallback(
     (m: ChatMessage, pinned: boolean) => {
       setActionError(null);
@@ -368,11 +365,7 @@ export function ConversationView({ id }: { id: number }) {
                   onReply={onReply}
                   onOpenThread={m.state === "sent" ? onOpenThread : undefined}
                   threadUnread={state.followed[m.id]?.unread_count ?? 0}
-                  onEdit={onEdit}
-                  onDelete={onDelete}
-                  onReact={onReact}
-                  onRetry={onRetry}
-                  onDiscard={onDiscard}
+                  {...actions}
                 />
               );
             })}

@@ -1,11 +1,12 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { displayName, formatTime } from "../lib/names";
 import { renderMarkdown } from "../lib/markdown";
-import { threadReplies, type ChatMessage } from "../state/messages";
+import { threadReplies } from "../state/messages";
 import type { OpenThread } from "../state/store";
 import { useApp, useChat } from "./context";
 import { Icon } from "./Icon";
 import { MessageItem } from "./MessageItem";
+import { useMessageActions } from "./useMessageActions";
 
 interface Props {
   thread: OpenThread;
@@ -30,11 +31,8 @@ export function ThreadPanel({ thread, nameOf }: Props) {
     if (el) el.scrollTop = el.scrollHeight;
   }, [replies.length]);
 
-  const onEdit = useCallback((m: ChatMessage, body: string) => store.edit(m.id, body), [store]);
-  const onDelete = useCallback((m: ChatMessage) => store.remove(m.id), [store]);
-  const onReact = useCallback((m: ChatMessage, emoji: string) => store.react(m, emoji), [store]);
-  const onRetry = useCallback((m: ChatMessage) => store.retry(m.conversation, m.client_id), [store]);
-  const onDiscard = useCallback((m: ChatMessage) => store.discard(m.conversation, m.client_id), [store]);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const actions = useMessageActions(setActionError);
   const close = () => {
     store.closeThread();
     document.getElementById("conversation-title")?.focus();
@@ -85,9 +83,9 @@ export function ThreadPanel({ thread, nameOf }: Props) {
         <p className="muted thread-replies-count" data-testid="thread-reply-count">
           {count} {count === 1 ? "reply" : "replies"}
         </p>
-        {thread.error && (
+        {(thread.error || actionError) && (
           <p className="form-error" role="alert">
-            {thread.error}
+            {thread.error || actionError}
           </p>
         )}
         {!thread.loaded && !thread.error && (
@@ -114,11 +112,7 @@ export function ThreadPanel({ thread, nameOf }: Props) {
               pinned={false}
               mayPin={false}
               original={null}
-              onEdit={onEdit}
-              onDelete={onDelete}
-              onReact={onReact}
-              onRetry={onRetry}
-              onDiscard={onDiscard}
+              {...actions}
             />
           ))}
         </ol>
