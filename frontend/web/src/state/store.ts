@@ -589,13 +589,13 @@ export class ChatStore {
       this.fromDrafts.add(clientId);
     }
     this.setTimeline(conversation, (t) => addPending(t, message));
-    void this.outboxWritten.then(() => this.kept(conversation, clientId));
+    void this.outboxWritten.then(() => this.onceOnDisk(conversation, clientId));
     return clientId;
   }
 
   /** A new message may go on the socket once the outbox on disk holds it: a reload or a crash before then
    * finds it there (or still the draft), never acknowledged and gone. */
-  private kept(conversation: number, clientId: string): void {
+  private onceOnDisk(conversation: number, clientId: string): void {
     if (!this.outboxEntry(conversation, clientId)) return; // discarded meanwhile
     this.onDisk.add(clientId);
     this.sendNext(conversation);
