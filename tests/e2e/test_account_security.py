@@ -138,6 +138,12 @@ def test_a_session_is_signed_out_from_the_list(browser, live_server_url):
 
     expect(sessions).to_have_count(1)
     signed_out(laptop)
+    expect(laptop.page.get_by_role("status")).to_contain_text("You were signed out: your session ended")
+    # and logging out oneself says nothing of the kind
+    dan.page.goto(f"{live_server_url}/settings")
+    dan.page.get_by_role("button", name="Log out").click()
+    signed_out(dan)
+    expect(dan.page.get_by_text("You were signed out")).to_have_count(0)
 
 
 def test_blocking_stops_direct_messages_and_is_undone_in_settings(browser, live_server_url):
@@ -200,5 +206,6 @@ def test_deleting_the_account_signs_out_and_the_password_stops_working(browser, 
     page.get_by_role("button", name="Delete my account").click()
 
     signed_out(hal)
+    expect(page.get_by_text("You were signed out")).to_have_count(0)  # it was Hal's own doing
     log_in(hal)
     expect(page.get_by_role("alert")).to_contain_text("No active account")

@@ -8,7 +8,8 @@ import { ForgotPassword, ResetPassword, VerifyEmail } from "./PasswordReset";
 import { Security } from "./Security";
 import { preloadConversationView, Shell } from "./Shell";
 
-type Session = { state: "loading" } | { state: "anonymous" } | { state: "signed-in"; me: Me };
+/** `ended`: the session was ended from elsewhere (not by signing out here): the login screen says so. */
+type Session = { state: "loading" } | { state: "anonymous"; ended?: boolean } | { state: "signed-in"; me: Me };
 
 export function App() {
   const route = matchRoute(usePath());
@@ -42,7 +43,8 @@ export function App() {
     }
     resume().catch(() => settle({ state: "anonymous" }));
     const off = api.onTokenChange((token) => {
-      if (!token) setSession({ state: "anonymous" });
+      // Signing out here clears the token too; its onSignedOut then replaces this state, without the notice.
+      if (!token) setSession((current) => ({ state: "anonymous", ended: current.state === "signed-in" }));
       else if (unconfirmed) {
         unconfirmed = false;
         http.me().then((me) => settle({ state: "signed-in", me }), () => undefined);
@@ -84,6 +86,7 @@ export function App() {
       <AuthScreen
         mode={route.name === "signup" ? "signup" : "login"}
         onSignedIn={(me) => setSession({ state: "signed-in", me })}
+        ended={session.ended}
       />
     );
   }

@@ -7,9 +7,12 @@ import { navigate } from "../lib/router";
 interface Props {
   mode: "login" | "signup";
   onSignedIn: (me: Me) => void;
+  /** The session ended without this person signing out here (signed out from another device, a password
+   * changed, the account suspended): say so above the form. */
+  ended?: boolean;
 }
 
-export function AuthScreen({ mode, onSignedIn }: Props) {
+export function AuthScreen({ mode, onSignedIn, ended = false }: Props) {
   const [username, setUsername] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -62,6 +65,12 @@ export function AuthScreen({ mode, onSignedIn }: Props) {
       <form className="auth-card" onSubmit={submit} aria-labelledby="auth-title">
         <h1 className="brand">Parley</h1>
         <h2 id="auth-title">{signup ? "Create your account" : "Log in"}</h2>
+        {ended && !signup && (
+          <p className="muted" role="status">
+            You were signed out: your session ended (signed out from another device, a password change, or it
+            expired). Log in again to go on.
+          </p>
+        )}
         {field(
           "username",
           "Username",
