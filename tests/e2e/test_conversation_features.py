@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.api import log_in, register
 from tests.e2e.test_chat_flow import Person, shot
 
 pytestmark = pytest.mark.e2e
@@ -87,3 +88,43 @@ def test_group_conversation_features(browser, live_server_url):
     for person in (ada, bob, cy):
         assert person.errors == []
         person.context.close()
+
+
+def message_below_the_line(page) -> str:
+    """The text of the message right after the "New messages" line."""
+    return str(page.get_by_test_id("new-messages").evaluate("line => line.nextElementSibling.innerText"))
+
+
+def test_a_conversation_opens_at_the_messages_new_to_me(browser, live_server_url):
+    # given a group where Grace wrote forty messages since Ada last looked
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    ada.say(group, "Anything new?")
+    for n in range(40):
+        grace.say(group, f"update {n}")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+
+    # when she opens it
+    page.get_by_role("link", name="Launch team").click()
+
+    # then a "New messages" line stands right above Grace's first, which is on screen (its sender named),
+    # and the newest is further down
+    line = page.get_by_test_id("new-messages")
+    expect(line).to_be_in_viewport()
+    first_new = page.get_by_test_id("message").filter(has_text="update 0")
+    expect(first_new).to_be_in_viewport()
+    expect(first_new).to_contain_text("Grace Hopper")
+    assert "update 0" in message_below_the_line(page)
+    expect(page.get_by_test_id("message").filter(has_text="update 39")).not_to_be_in_viewport()
+    expect(page.get_by_role("link", name="Launch team").get_by_test_id("unread-badge")).to_have_count(0)
+
+    # and opened again after two more, the line stands above those two, and the newest is on screen
+    page.get_by_role("link", name="New message").click()
+    grace.say(group, "one more")
+    grace.say(group, "and the last")
+    page.get_by_role("link", name="Launch team").click()
+    expect(page.get_by_test_id("message").last).to_contain_text("and the last")
+    expect(page.get_by_test_id("message").last).to_be_in_viewport()
+    assert "one more" in message_below_the_line(page)

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { ApiError } from "../api/client";
 import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName, memberStatus, presenceLabel } from "../lib/names";
@@ -56,16 +56,24 @@ export function ConversationView({ id }: { id: number }) {
   // `?thread=<root id>`: opened at a reply in a thread (a mention, a notification): that thread beside it.
   const threadParam = useQueryParam("thread");
   const scrolledTo = useRef<number | null>(null);
+  // Where my read marker stood when the conversation opened: others' messages after it are new to me, under a
+  // "New messages" line that stays while it is open (opening marks them read).
+  const [readBefore, setReadBefore] = useState<number | null>(null);
+  const [openedFor, setOpenedFor] = useState<number | null>(null); // its history read (not one held from before)
+  const scrolledToNew = useRef<number | null>(null);
 
   useEffect(() => {
     let cancelled = false;
     (async () => {
       // The conversation (when the list has not brought it yet) and its messages, at the same time.
       const known = store.getState().conversations[id];
+      setReadBefore(focusSeq === null && known ? known.last_read_seq : null);
+      scrolledToNew.current = null;
       const history = focusSeq === null ? store.open(id) : store.openAt(id, focusSeq);
       stick.current = focusSeq === null;
       scrolledTo.current = null;
       await Promise.all([known ? null : http.conversation(id).then((c) => store.upsertConversation(c)), history]);
+      if (!cancelled) setOpenedFor(id);
       if (focusSeq === null) store.markRead(id); // open() could not, if its messages came before the conversation
     })().catch((e: unknown) => {
       if (cancelled) return;
@@ -131,6 +139,24 @@ export function ConversationView({ id }: { id: number }) {
       el.scrollTop = el.scrollHeight;
     }
   }, [messages.length, lastKey, firstKey]);
+
+  // Opened with more new messages than fit: at the first of them, its line at the top, not at the newest.
+  const firstNew =
+    readBefore === null ? undefined : messages.find((m) => m.seq > readBefore && m.state === "sent" && m.sender.id !== me.id);
+  const newLoaded = openedFor === id && firstNew !== undefined;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    const line = el?.querySelector<HTMLElement>("[data-testid=new-messages]");
+    if (!el || !line || !newLoaded || scrolledToNew.current === id) return;
+    scrolledToNew.current = id;
+    const top = el.scrollTop + line.getBoundingClientRect().top - el.getBoundingClientRect().top;
+    if (top < el.scrollHeight - el.clientHeight) {
+      el.scrollTop = top;
+      stick.current = false;
+    } else if (stick.current) {
+      el.scrollTop = el.scrollHeight; // they fit: still at the newest, the line itself having added its height
+    }
+  }, [newLoaded, id]);
 
   // Once the history around it is loaded: a message that came live before (a mention, a notification) may be
   // held already, in a timeline that the loaded page then replaces.
@@ -341,32 +367,39 @@ export function ConversationView({ id }: { id: number }) {
             {messages.map((m, index) => {
               const previous = messages[index - 1];
               const compact =
+                m !== firstNew &&
                 !!previous &&
                 !m.reply_to &&
                 previous.sender.id === m.sender.id &&
                 !previous.deleted &&
                 Date.parse(m.created_at) - Date.parse(previous.created_at) < COMPACT_WITHIN_MS;
               return (
-                <MessageItem
-                  key={m.client_id || m.id}
-                  message={m}
-                  parent={m.reply_to ? byId.get(m.reply_to) : undefined}
-                  meId={me.id}
-                  meUsername={me.username}
-                  nameOf={nameOf}
-                  compact={compact}
-                  highlighted={m.seq === focusSeq}
-                  seenBy={m === myLast ? seenBy : null}
-                  pinned={pinnedIds.has(m.id)}
-                  mayPin={mayPinHere}
-                  original={m.forwarded_from ? originalPath(m.forwarded_from, isMine) : null}
-                  onPin={onPin}
-                  onForward={onForward}
-                  onReply={onReply}
-                  onOpenThread={m.state === "sent" ? onOpenThread : undefined}
-                  threadUnread={state.followed[m.id]?.unread_count ?? 0}
-                  {...actions}
-                />
+                <Fragment key={m.client_id || m.id}>
+                  {m === firstNew && (
+                    <li className="new-messages" data-testid="new-messages">
+                      New messages
+                    </li>
+                  )}
+                  <MessageItem
+                    message={m}
+                    parent={m.reply_to ? byId.get(m.reply_to) : undefined}
+                    meId={me.id}
+                    meUsername={me.username}
+                    nameOf={nameOf}
+                    compact={compact}
+                    highlighted={m.seq === focusSeq}
+                    seenBy={m === myLast ? seenBy : null}
+                    pinned={pinnedIds.has(m.id)}
+                    mayPin={mayPinHere}
+                    original={m.forwarded_from ? originalPath(m.forwarded_from, isMine) : null}
+                    onPin={onPin}
+                    onForward={onForward}
+                    onReply={onReply}
+                    onOpenThread={m.state === "sent" ? onOpenThread : undefined}
+                    threadUnread={state.followed[m.id]?.unread_count ?? 0}
+                    {...actions}
+                  />
+                </Fragment>
               );
             })}
           </ol>
