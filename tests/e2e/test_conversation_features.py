@@ -128,3 +128,11 @@ def test_a_conversation_opens_at_the_messages_new_to_me(browser, live_server_url
     expect(page.get_by_test_id("message").last).to_contain_text("and the last")
     expect(page.get_by_test_id("message").last).to_be_in_viewport()
     assert "one more" in message_below_the_line(page)
+
+    # and a message that comes while she is reading it brings no line: it is read as it comes
+    page.get_by_role("link", name="New message").click()
+    page.get_by_role("link", name="Launch team").click()
+    expect(page.get_by_test_id("message").last).to_contain_text("and the last")
+    grace.say(group, "live one")
+    expect(page.get_by_test_id("message").last).to_contain_text("live one")
+    expect(page.get_by_test_id("new-messages")).to_have_count(0)

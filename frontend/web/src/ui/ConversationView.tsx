@@ -56,9 +56,9 @@ export function ConversationView({ id }: { id: number }) {
   // `?thread=<root id>`: opened at a reply in a thread (a mention, a notification): that thread beside it.
   const threadParam = useQueryParam("thread");
   const scrolledTo = useRef<number | null>(null);
-  // Where my read marker stood when the conversation opened: others' messages after it are new to me, under a
-  // "New messages" line that stays while it is open (opening marks them read).
-  const [readBefore, setReadBefore] = useState<number | null>(null);
+  // What was new to me when the conversation opened (after my read marker, up to its newest event then): under
+  // a "New messages" line that stays while it is open (opening marks them read); later ones come live, as read.
+  const [newOnOpening, setNewOnOpening] = useState<{ after: number; upTo: number } | null>(null);
   const [openedFor, setOpenedFor] = useState<number | null>(null); // its history read (not one held from before)
   const scrolledToNew = useRef<number | null>(null);
 
@@ -67,7 +67,7 @@ export function ConversationView({ id }: { id: number }) {
     (async () => {
       // The conversation (when the list has not brought it yet) and its messages, at the same time.
       const known = store.getState().conversations[id];
-      setReadBefore(focusSeq === null && known ? known.last_read_seq : null);
+      setNewOnOpening(focusSeq === null && known ? { after: known.last_read_seq, upTo: known.last_seq } : null);
       scrolledToNew.current = null;
       const history = focusSeq === null ? store.open(id) : store.openAt(id, focusSeq);
       stick.current = focusSeq === null;
@@ -142,8 +142,11 @@ export function ConversationView({ id }: { id: number }) {
 
   // Opened with more new messages than fit: at the first of them, its line at the top, not at the newest.
   const firstNew =
-    readBefore === null ? undefined : messages.find((m) => m.seq > readBefore && m.state === "sent" && m.sender.id !== me.id);
-  const newLoaded = openedFor === id && firstNew !== undefined;
+    newOnOpening &&
+    messages.find(
+      (m) => m.seq > newOnOpening.after && m.seq <= newOnOpening.upTo && m.state === "sent" && m.sender.id !== me.id,
+    );
+  const newLoaded = openedFor === id && !!firstNew;
   useLayoutEffect(() => {
     const el = scroller.current;
     const line = el?.querySelector<HTMLElement>("[data-testid=new-messages]");
