@@ -46,6 +46,13 @@ class Person:
     def composer(self):
         return self.page.get_by_role("textbox", name="Message")
 
+    def open_direct(self, other: "Person") -> None:
+        """Start a direct conversation with `other` from "New message", as a person would."""
+        self.page.get_by_role("link", name="New message").click()
+        self.page.get_by_label("Search people").fill(other.username)
+        self.page.get_by_role("button", name=re.compile(other.username)).click()
+        expect(self.page.get_by_role("heading", name=other.username)).to_be_visible()
+
     def send(self, text: str) -> None:
         self.composer().fill(text)
         self.composer().press("Enter")
@@ -83,10 +90,7 @@ def test_two_people_chat_live_through_reload_and_outage(browser, live_server_url
     bob.sign_up()
 
     # when Ada starts a direct message with Bob and writes to him
-    ada.page.get_by_role("link", name="New message").click()
-    ada.page.get_by_label("Search people").fill(bob.username)
-    ada.page.get_by_role("button", name=re.compile(bob.username)).click()
-    expect(ada.page.get_by_role("heading", name=bob.username)).to_be_visible()
+    ada.open_direct(bob)
     ada.send("Hello **Bob**")
     expect(ada.messages().last).to_have_text("Hello Bob")
     expect(ada.page.get_by_test_id("message").last).to_have_attribute("data-state", "sent")
@@ -159,16 +163,19 @@ def test_two_people_chat_live_through_reload_and_outage(browser, live_server_url
     bob.context.close()
 
 
-def test_a_burst_of_messages_past_the_rate_limit_arrives_in_the_order_typed(browser, live_server_url):
-    # given Ada and Bob in a direct conversation, and the socket limit (a burst of 20 sends, then 5 a second)
-    ada = Person(browser.new_context(viewport={"width": 1280, "height": 800}), live_server_url, "ada")
-    bob = Person(browser.new_context(viewport={"width": 1280, "height": 800}), live_server_url, "bob")
+def signed_up_on_desktops(browser, base_url: str) -> tuple[Person, Person]:
+    """Ada and Bob, each signed up in a browser of their own."""
+    ada = Person(browser.new_context(viewport={"width": 1280, "height": 800}), base_url, "ada")
+    bob = Person(browser.new_context(viewport={"width": 1280, "height": 800}), base_url, "bob")
     ada.sign_up()
     bob.sign_up()
-    ada.page.get_by_role("link", name="New message").click()
-    ada.page.get_by_label("Search people").fill(bob.username)
-    ada.page.get_by_role("button", name=re.compile(bob.username)).click()
-    expect(ada.page.get_by_role("heading", name=bob.username)).to_be_visible()
+    return ada, bob
+
+
+def test_a_burst_of_messages_past_the_rate_limit_arrives_in_the_order_typed(browser, live_server_url):
+    # given Ada and Bob in a direct conversation, and the socket limit (a burst of 20 sends, then 5 a second)
+    ada, bob = signed_up_on_desktops(browser, live_server_url)
+    ada.open_direct(bob)
 
     # when Ada sends 50 messages as fast as she can press Enter (~1.5 s here: those past the limit are refused
     # for a moment, and sent again)
@@ -188,13 +195,8 @@ def test_a_burst_of_messages_past_the_rate_limit_arrives_in_the_order_typed(brow
 
 def test_an_edit_made_offline_says_it_was_not_saved(browser, live_server_url):
     # given Ada in a conversation with one message of hers
-    ada = Person(browser.new_context(viewport={"width": 1280, "height": 800}), live_server_url, "ada")
-    bob = Person(browser.new_context(viewport={"width": 1280, "height": 800}), live_server_url, "bob")
-    ada.sign_up()
-    bob.sign_up()
-    ada.page.get_by_role("link", name="New message").click()
-    ada.page.get_by_label("Search people").fill(bob.username)
-    ada.page.get_by_role("button", name=re.compile(bob.username)).click()
+    ada, bob = signed_up_on_desktops(browser, live_server_url)
+    ada.open_direct(bob)
     ada.send("See you at 10")
     message = ada.page.get_by_test_id("message").last
     expect(message).to_have_attribute("data-state", "sent")
