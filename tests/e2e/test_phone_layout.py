@@ -86,3 +86,33 @@ def test_on_a_tablet_a_thread_opens_over_the_conversation_with_room_to_reply(bro
     assert panel
     assert panel["x"] > conversation_area["x"] + conversation_area["width"] / 2
     context.close()
+
+
+def test_on_a_phone_a_tap_on_a_message_shows_its_actions(browser, live_server_url):
+    # given a group with two messages, on a touch phone (no hover: the actions showed on hover only)
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    grace.say(group, "Did the engine notes land?")
+    grace.say(group, "And the budget?")
+    context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, ada)
+    page.get_by_role("link", name="Launch team").tap()
+    messages = page.get_by_test_id("message")
+    expect(messages).to_have_count(2)
+    first, second = messages.nth(0), messages.nth(1)
+
+    # when Ada taps the first message, its actions show, and the second's do not
+    first.get_by_test_id("message-body").tap()
+    expect(first.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "1")
+    expect(second.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "0")
+
+    # then a tap on Reply answers that message
+    first.get_by_role("button", name="Reply").tap()
+    expect(page.get_by_text("Replying to")).to_contain_text("Did the engine notes land?")
+    # and a tap on the other message moves the actions there
+    second.get_by_test_id("message-body").tap()
+    expect(second.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "1")
+    expect(first.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "0")
+    context.close()

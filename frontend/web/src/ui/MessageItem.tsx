@@ -1,4 +1,4 @@
-import { lazy, memo, Suspense, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { lazy, memo, Suspense, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { displayName, formatTime, peopleList } from "../lib/names";
 import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
@@ -11,6 +11,13 @@ import { Attachments } from "./Attachments";
 import { LinkPreviews } from "./LinkPreviews";
 
 const EmojiDialog = lazy(() => import("./EmojiDialog"));
+
+/** A touch screen has no hover, and iOS gives none to an element without a click handler: a tap on a message
+ * selects it by focusing it, which shows its actions there (styles.css). A tap on a control inside keeps its
+ * own focus. */
+function selectOnTap(e: MouseEvent<HTMLLIElement>) {
+  if (!(e.target as Element).closest("a, button, input, textarea, select, dialog")) e.currentTarget.focus({ preventScroll: true });
+}
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
@@ -81,6 +88,8 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       data-testid="message"
       data-state={m.state}
       data-seq={stored ? m.seq : undefined}
+      tabIndex={-1}
+      onClick={selectOnTap}
     >
       {!compact && (
         <div className="message-meta">
