@@ -136,3 +136,37 @@ def test_a_conversation_opens_at_the_messages_new_to_me(browser, live_server_url
     grace.say(group, "live one")
     expect(page.get_by_test_id("message").last).to_contain_text("live one")
     expect(page.get_by_test_id("new-messages")).to_have_count(0)
+
+
+def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of_them(browser, live_server_url):
+    # given a group where Grace wrote sixty messages since Ada last looked (a page of history is fifty)
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    ada.say(group, "Anything new?")
+    for n in range(60):
+        grace.say(group, f"update {n}")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    in_the_list = page.get_by_role("link", name="Launch team")
+    expect(in_the_list.get_by_test_id("unread-badge")).to_have_text("60")
+
+    # when she opens it
+    in_the_list.click()
+
+    # then the "New messages" line and Grace's first message under it are on screen at once, with what
+    # Ada wrote before above them (the newest page, update 10 to 59, held neither)
+    line = page.get_by_test_id("new-messages")
+    expect(line).to_be_in_viewport()
+    expect(page.get_by_test_id("message").filter(has_text="update 0")).to_be_in_viewport()
+    assert "update 0" in message_below_the_line(page)
+    expect(page.get_by_test_id("message").first).to_contain_text("Anything new?")
+    # and the conversation stays unread until she has scrolled down to the newest, which loads as she goes
+    expect(in_the_list.get_by_test_id("unread-badge")).to_have_text("60")
+    newest = page.get_by_test_id("message").filter(has_text="update 59")
+    page.get_by_role("region", name="Messages").evaluate("timeline => { timeline.scrollTop = timeline.scrollHeight }")
+    expect(newest).to_have_count(1)
+    newest.scroll_into_view_if_needed()
+    expect(in_the_list.get_by_test_id("unread-badge")).to_have_count(0)
+    texts = page.get_by_test_id("message-body").all_inner_texts()
+    assert texts == ["Anything new?", *(f"update {n}" for n in range(60))]

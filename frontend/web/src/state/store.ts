@@ -96,7 +96,7 @@ export interface SendOptions {
   fromDraft?: boolean;
 }
 
-const PAGE = 50;
+export const PAGE = 50;
 /** Summaries of threads I follow arrive in bursts (every reply's): the list is read again once they settle. */
 const FOLLOWED_RELOAD_MS = 500;
 const USERS_PER_REQUEST = 20; // the users list's page size

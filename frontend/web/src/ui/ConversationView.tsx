@@ -5,7 +5,7 @@ import { conversationTitle, directPeer, displayName, memberStatus, presenceLabel
 import { navigate, useQueryParam } from "../lib/router";
 import { mainTimeline, type ChatMessage } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
-import { sortConversations } from "../state/store";
+import { PAGE, sortConversations } from "../state/store";
 import { unreadThreadsIn } from "../state/threads";
 import { BackLink } from "./BackLink";
 import { Composer } from "./Composer";
@@ -69,12 +69,16 @@ export function ConversationView({ id }: { id: number }) {
       const known = store.getState().conversations[id];
       setNewOnOpening(focusSeq === null && known ? { after: known.last_read_seq, upTo: known.last_seq } : null);
       scrolledToNew.current = null;
-      const history = focusSeq === null ? store.open(id) : store.openAt(id, focusSeq);
-      stick.current = focusSeq === null;
+      // More new messages than a page: the newest page would not reach the first of them, so open there; it
+      // is read once scrolled to the newest (openAt), not on opening.
+      const atFirstNew = focusSeq === null && !!known && known.unread_count >= PAGE;
+      const openedAt = atFirstNew ? known.last_read_seq + 1 : focusSeq;
+      const history = openedAt === null ? store.open(id) : store.openAt(id, openedAt);
+      stick.current = openedAt === null;
       scrolledTo.current = null;
       await Promise.all([known ? null : http.conversation(id).then((c) => store.upsertConversation(c)), history]);
       if (!cancelled) setOpenedFor(id);
-      if (focusSeq === null) store.markRead(id); // open() could not, if its messages came before the conversation
+      if (openedAt === null) store.markRead(id); // open() could not, if its messages came before the conversation
     })().catch((e: unknown) => {
       if (cancelled) return;
       setUnreachable(!(e instanceof ApiError));
