@@ -138,7 +138,9 @@ def test_a_conversation_opens_at_the_messages_new_to_me(browser, live_server_url
     expect(page.get_by_test_id("new-messages")).to_have_count(0)
 
 
-def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of_them(browser, live_server_url):
+def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of_them(
+    browser, live_server_url
+):
     # given a group where Grace wrote sixty messages since Ada last looked (a page of history is fifty)
     ada = register(live_server_url, "ada")
     grace = register(live_server_url, "grace", "Grace Hopper")
@@ -164,7 +166,8 @@ def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of
     # and the conversation stays unread until she has scrolled down to the newest, which loads as she goes
     expect(in_the_list.get_by_test_id("unread-badge")).to_have_text("60")
     newest = page.get_by_test_id("message").filter(has_text="update 59")
-    page.get_by_role("region", name="Messages").evaluate("timeline => { timeline.scrollTop = timeline.scrollHeight }")
+    timeline = page.get_by_role("region", name="Messages")
+    timeline.evaluate("timeline => { timeline.scrollTop = timeline.scrollHeight }")
     expect(newest).to_have_count(1)
     newest.scroll_into_view_if_needed()
     expect(in_the_list.get_by_test_id("unread-badge")).to_have_count(0)
