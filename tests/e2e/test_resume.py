@@ -359,3 +359,28 @@ def deafen_after_send(page: Page) -> dict[str, bool]:
 
     page.route_web_socket(re.compile(r"/ws/"), route)
     return state
+
+
+def test_while_the_socket_is_lost_nobody_is_shown_online(browser, live_server_url):
+    # given Ada in a direct conversation with Grace, who has Parley open
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    direct = ada.conversation("direct", members=[grace])
+    grace_page = open_as(browser, grace)
+    ada_page = open_as(browser, ada)
+    ada_page.goto(f"{live_server_url}/c/{direct}")
+    subtitle = ada_page.get_by_test_id("conversation-subtitle")
+    expect(subtitle).to_have_text("Online")
+    expect(link(ada_page, "Grace Hopper")).to_have_accessible_name(re.compile(r"^Grace Hopper ?, online,"))
+
+    # when Ada's network goes, and Grace closes Parley meanwhile (Ada cannot hear of it)
+    ada_page.context.set_offline(True)
+    grace_page.context.close()
+
+    # then Ada is not told Grace is online: her presence is unknown, in the header and the list alike
+    expect(subtitle).to_have_text("Status unknown until you are back online")
+    expect(link(ada_page, "Grace Hopper")).not_to_have_accessible_name(re.compile("online|idle|offline"))
+    # and back online, what holds now: Grace is offline
+    ada_page.context.set_offline(False)
+    expect(subtitle).to_have_text("Offline")
+    expect(link(ada_page, "Grace Hopper")).to_have_accessible_name(re.compile(r"^Grace Hopper ?, offline,"))

@@ -6,7 +6,7 @@ import type { StatusInfo } from "../realtime/socket";
 import { conversation, me, msg } from "../test/fixtures";
 import { DRAFT_WRITE_DELAY_MS } from "./drafts";
 import { memoryStore, type LocalStore } from "./persist";
-import { ChatStore, sortConversations, type SocketPort } from "./store";
+import { ChatStore, presenceOf, sortConversations, type SocketPort } from "./store";
 import { emptyTimeline, visibleMessages } from "./messages";
 
 class FakeSocket implements SocketPort {
@@ -507,6 +507,22 @@ describe("ChatStore", () => {
     socket.resync([], { "1": 2 }); // Bob came online while we were away
     await vi.runAllTimersAsync();
     expect(store.getState().presence[2]).toBe("online");
+  });
+
+  it("knows nobody's presence while the socket is lost, only what is heard once back", () => {
+    const bob = { id: 2, username: "bob", display_name: "Bob", avatar_url: null, online: true };
+    const heard = { presence: { 2: "idle" as const } };
+    const connected = { status: "online" as const, attempt: 0, retryAt: null };
+    expect(presenceOf({ ...heard, connection: connected }, bob)).toBe("idle");
+    expect(presenceOf({ presence: {}, connection: connected }, bob)).toBe("online"); // as the list said
+    expect(presenceOf({ ...heard, connection: { status: "idle", attempt: 0, retryAt: null } }, bob)).toBe("idle");
+    for (const lost of [
+      { status: "offline" as const, attempt: 0, retryAt: null, reason: "No network" },
+      { status: "offline" as const, attempt: 2, retryAt: 5_000, reason: "Disconnected" },
+      { status: "connecting" as const, attempt: 2, retryAt: null },
+    ]) {
+      expect(presenceOf({ ...heard, connection: lost }, bob)).toBeUndefined();
+    }
   });
 
   it("loads older pages before the lowest seq held", async () => {

@@ -3,7 +3,7 @@
 // update makes a new snapshot. Events are applied by ./events (pure); this file does the I/O around them.
 import { ApiError } from "../api/client";
 import type { Endpoints } from "../api/endpoints";
-import type { Conversation, Me, Message, NotificationSettings, ThreadPage, UserRef } from "../api/types";
+import type { Conversation, Me, Message, NotificationSettings, PublicUser, ThreadPage, UserRef } from "../api/types";
 import {
   eventConversation,
   isOrderedEvent,
@@ -124,6 +124,14 @@ export function sortConversations(conversations: Record<number, Conversation>): 
   return Object.values(conversations).sort(
     (a, b) => b.last_activity_at.localeCompare(a.last_activity_at) || b.id - a.id,
   );
+}
+
+/** Someone's presence as last heard, or undefined while the socket is lost (no network, or retrying after a
+ * drop): presence is not replayed, so what was heard before may no longer hold (it is read again once back). */
+export function presenceOf(state: Pick<ChatState, "presence" | "connection">, user: PublicUser): PresenceStatus | undefined {
+  const { status, attempt } = state.connection;
+  if (status === "offline" || status === "suspended" || attempt > 0) return undefined;
+  return state.presence[user.id] ?? memberStatus(user);
 }
 
 export class ChatStore {

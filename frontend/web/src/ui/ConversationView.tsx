@@ -1,11 +1,11 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { ApiError } from "../api/client";
 import { finePointer, focusComposer } from "../lib/focus";
-import { conversationTitle, directPeer, displayName, memberStatus, presenceLabel } from "../lib/names";
+import { conversationTitle, directPeer, displayName, presenceLabel } from "../lib/names";
 import { navigate, useQueryParam } from "../lib/router";
 import { mainTimeline, type ChatMessage } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
-import { PAGE, sortConversations } from "../state/store";
+import { PAGE, presenceOf, sortConversations } from "../state/store";
 import { unreadThreadsIn } from "../state/threads";
 import { BackLink } from "./BackLink";
 import { Composer } from "./Composer";
@@ -225,7 +225,7 @@ export function ConversationView({ id }: { id: number }) {
   const title = conversationTitle(conversation, me);
   const notifyLevel = levelOf(conversation);
   const peer = conversation.kind === "direct" ? directPeer(conversation, me) : undefined;
-  const peerStatus = peer ? (state.presence[peer.id] ?? memberStatus(peer)) : undefined;
+  const peerStatus = peer ? presenceOf(state, peer) : undefined;
   const memberName = (userId: number) => {
     const member = conversation.members.find((m) => m.id === userId);
     return member ? displayName(member) : "Someone";
@@ -252,7 +252,9 @@ export function ConversationView({ id }: { id: number }) {
   const isMine = (conversationId: number) => conversationId in state.conversations;
   const subtitle =
     conversation.kind === "direct"
-      ? presenceLabel(peerStatus ?? "offline")
+      ? peerStatus
+        ? presenceLabel(peerStatus)
+        : "Status unknown until you are back online"
       : `${conversation.member_count} member${conversation.member_count === 1 ? "" : "s"}`;
 
   const onDrop = (e: DragEvent) => {

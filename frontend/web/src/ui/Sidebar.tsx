@@ -1,8 +1,8 @@
 import { effectiveLevel } from "../lib/attention";
-import { conversationTitle, directPeer, displayName, formatTime, memberStatus } from "../lib/names";
+import { conversationTitle, directPeer, displayName, formatTime } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import { navigate } from "../lib/router";
-import { sortConversations } from "../state/store";
+import { presenceOf, sortConversations } from "../state/store";
 import { unreadThreadsIn } from "../state/threads";
 import { Avatar } from "./Avatar";
 import { useApp, useChat } from "./context";
@@ -46,7 +46,7 @@ interface SidebarProps {
 
 export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, currentPath }: SidebarProps) {
   const { me } = useApp();
-  const { conversations, presence, loadError, followed, prefs } = useChat();
+  const { conversations, presence, connection, loadError, followed, prefs } = useChat();
   const list = sortConversations(conversations);
   const mentionTotal = list.reduce((sum, c) => sum + (effectiveLevel(c, prefs) === "none" ? 0 : (c.unread_mentions ?? 0)), 0);
 
@@ -86,7 +86,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, curren
         {list.map((c) => {
           const title = conversationTitle(c, me);
           const peer = c.kind === "direct" ? directPeer(c, me) : undefined;
-          const status = peer ? (presence[peer.id] ?? memberStatus(peer)) : undefined;
+          const status = peer ? presenceOf({ presence, connection }, peer) : undefined;
           const last = c.last_message;
           const preview = last
             ? `${last.sender.id === me.id ? "You: " : c.kind === "direct" ? "" : `${displayName(last.sender)}: `}${
