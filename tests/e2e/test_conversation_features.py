@@ -173,3 +173,47 @@ def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of
     expect(in_the_list.get_by_test_id("unread-badge")).to_have_count(0)
     texts = page.get_by_test_id("message-body").all_inner_texts()
     assert texts == ["Anything new?", *(f"update {n}" for n in range(60))]
+
+
+def test_a_message_longer_than_the_limit_is_kept_back_and_says_by_how_much(browser, live_server_url):
+    # given Ada in a group (a message holds at most 10,000 characters)
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+    composer = page.get_by_role("textbox", name="Message")
+
+    # when she writes one character too many
+    composer.fill("x" * 10_001)
+
+    # then the box says so, and neither Send nor Enter sends it (it was sent, and failed, before)
+    expect(page.get_by_role("status").filter(has_text="too long")).to_have_text(
+        "1 character too long: a message holds at most 10,000."
+    )
+    expect(page.get_by_role("button", name="Send message")).to_be_disabled()
+    composer.press("Enter")
+    assert composer.evaluate("box => box.value.length") == 10_001
+    expect(page.get_by_test_id("message")).to_have_count(0)
+    # and once it fits, it goes, whole
+    composer.press("Backspace")
+    expect(page.get_by_role("status").filter(has_text="too long")).to_have_count(0)
+    composer.press("Enter")
+    expect(page.get_by_test_id("message")).to_have_attribute("data-state", "sent")
+    stored = grace.call("GET", f"conversations/{group}/messages/")["results"]
+    assert [len(message["body"]) for message in stored] == [10_000]
+
+    # and an edit that makes it too long stays open, saying so, and changes nothing
+    message = page.get_by_test_id("message")
+    message.hover()
+    message.get_by_role("button", name="Edit").click()
+    editor = page.get_by_role("textbox", name="Edit message (Enter saves, Escape cancels)")
+    editor.press("Control+End")
+    editor.type("yy")
+    expect(message.get_by_role("status")).to_have_text(
+        "2 characters too long: a message holds at most 10,000."
+    )
+    editor.press("Enter")
+    expect(editor).to_be_visible()
+    assert editor.evaluate("box => box.value.endsWith('xyy') && box.value.length") == 10_002

@@ -2,12 +2,14 @@ import { lazy, Suspense, useEffect, useRef, useState, type ClipboardEvent, type 
 import { flushSync } from "react-dom";
 import type { PublicUser } from "../api/types";
 import { closedShortcodeAt, replaceRange, tokenAt, type Token } from "../lib/completion";
+import { charactersOver } from "../lib/limits";
 import { COMPOSER_ID } from "../lib/focus";
 import { displayName } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import type { ChatMessage } from "../state/messages";
 import { useApp } from "./context";
 import { Icon } from "./Icon";
+import { TooLong } from "./TooLong";
 import type { useUploads } from "./useUploads";
 
 const EmojiDialog = lazy(() => import("./EmojiDialog"));
@@ -151,10 +153,12 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
     state.idle = setTimeout(stopTyping, TYPING_IDLE_MS);
   }
 
+  const tooLong = charactersOver(text) > 0;
+
   function send() {
     const body = text.trim();
     const attachments = uploads.ready;
-    if ((!body && !attachments.length) || uploads.busy) return;
+    if ((!body && !attachments.length) || uploads.busy || tooLong) return;
     store.send(conversation, body || attachments.map((a) => `📎 ${a.name}`).join("\n"), {
       replyTo: replyTo?.id ?? null,
       attachments,
@@ -307,7 +311,8 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
           className="composer-input"
           aria-label="Message"
           placeholder="Write a message…"
-          aria-describedby="composer-hint"
+          aria-describedby="composer-hint composer-too-long"
+          aria-invalid={tooLong}
           rows={1}
           value={text}
           aria-controls={menuOpen ? "suggestion-list" : undefined}
@@ -325,10 +330,11 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
           onPaste={onPaste}
           onBlur={() => setToken(null)}
         />
-        <button type="button" className="primary send" onClick={send} disabled={uploads.busy} aria-label="Send message">
+        <button type="button" className="primary send" onClick={send} disabled={uploads.busy || tooLong} aria-label="Send message">
           Send
         </button>
       </div>
+      <TooLong text={text} id="composer-too-long" />
       {picking && (
         <Suspense fallback={null}>
           <EmojiDialog

@@ -1,5 +1,6 @@
 import { lazy, memo, Suspense, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { displayName, formatTime, peopleList } from "../lib/names";
+import { charactersOver } from "../lib/limits";
 import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
 import { mentionsMe } from "../state/events";
@@ -9,6 +10,7 @@ import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
 import { Attachments } from "./Attachments";
 import { LinkPreviews } from "./LinkPreviews";
+import { TooLong } from "./TooLong";
 
 const EmojiDialog = lazy(() => import("./EmojiDialog"));
 
@@ -77,6 +79,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
     if (e.key === "Escape") setEditing(false);
     if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
+      if (charactersOver(draft) > 0) return; // said under the box; kept open to shorten
       if (draft.trim() && draft !== m.body) props.onEdit(m, draft);
       setEditing(false);
     }
@@ -138,14 +141,19 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       {m.deleted ? (
         <p className="muted deleted">This message was deleted.</p>
       ) : editing ? (
-        <textarea
-          className="edit-box"
-          aria-label="Edit message (Enter saves, Escape cancels)"
-          value={draft}
-          autoFocus
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={saveOnKey}
-        />
+        <>
+          <textarea
+            className="edit-box"
+            aria-label="Edit message (Enter saves, Escape cancels)"
+            aria-describedby={`too-long-${m.id}`}
+            aria-invalid={charactersOver(draft) > 0}
+            value={draft}
+            autoFocus
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={saveOnKey}
+          />
+          <TooLong text={draft} id={`too-long-${m.id}`} />
+        </>
       ) : (
         // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs.
         <div className="message-body" data-testid="message-body" dangerouslySetInnerHTML={{ __html: html }} />
@@ -157,7 +165,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       {m.state === "pending" && <span className="send-state muted">Sending…</span>}
       {m.state === "failed" && (
         <span className="send-state failed" role="alert">
-          Not sent{m.error ? `: ${m.error}` : ""}.{" "}
+          Not sent{m.error ? `: ${m.error.replace(/\.$/, "")}` : ""}.{" "}
           <button type="button" className="link" onClick={() => props.onRetry(m)}>
             Retry
           </button>{" "}

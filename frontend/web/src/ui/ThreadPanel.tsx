@@ -2,10 +2,12 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { displayName, formatTime } from "../lib/names";
 import { renderMarkdown } from "../lib/markdown";
 import { threadReplies } from "../state/messages";
+import { charactersOver } from "../lib/limits";
 import type { OpenThread } from "../state/store";
 import { useApp, useChat } from "./context";
 import { Icon } from "./Icon";
 import { MessageItem } from "./MessageItem";
+import { TooLong } from "./TooLong";
 import { useMessageActions } from "./useMessageActions";
 
 interface Props {
@@ -125,9 +127,10 @@ export function ThreadPanel({ thread, nameOf }: Props) {
 function ThreadComposer({ conversation, root }: { conversation: number; root: string }) {
   const { store } = useApp();
   const [text, setText] = useState("");
+  const tooLong = charactersOver(text) > 0;
   const send = () => {
     const body = text.trim();
-    if (!body) return;
+    if (!body || tooLong) return;
     store.send(conversation, body, { threadRoot: root });
     setText("");
   };
@@ -146,13 +149,16 @@ function ThreadComposer({ conversation, root }: { conversation: number; root: st
           placeholder="Reply in thread…"
           rows={1}
           value={text}
+          aria-describedby="thread-too-long"
+          aria-invalid={tooLong}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
         />
-        <button type="button" className="primary send" onClick={send}>
+        <button type="button" className="primary send" onClick={send} disabled={tooLong}>
           Send to thread
         </button>
       </div>
+      <TooLong text={text} id="thread-too-long" />
     </div>
   );
 }

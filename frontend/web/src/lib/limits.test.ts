@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { BODY_MAX_LENGTH, charactersOver } from "./limits";
+
+describe("charactersOver", () => {
+  it("is 0 up to the limit, then counts what is beyond it", () => {
+    expect(charactersOver("x".repeat(BODY_MAX_LENGTH))).toBe(0);
+    expect(charactersOver("x".repeat(BODY_MAX_LENGTH + 3))).toBe(3);
+  });
+
+  it("counts an emoji as one character, as the server does", () => {
+    expect(charactersOver("🎉".repeat(BODY_MAX_LENGTH))).toBe(0);
+    expect(charactersOver("🎉".repeat(BODY_MAX_LENGTH + 1))).toBe(1);
+  });
+
+  it("does not count the whitespace around a message, which is not sent", () => {
+    expect(charactersOver(`  ${"x".repeat(BODY_MAX_LENGTH)}\n\n`)).toBe(0);
+  });
+});
