@@ -2,7 +2,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from solo.models import SingletonModel
 from uuid6 import uuid7
 
@@ -209,12 +210,20 @@ class Message(models.Model):
     def attachment_files(self) -> list["StoredFile"]:
         """Its attachments: the list messaging.selectors prefetched, else a query."""
         prefetched: list[StoredFile] | None = getattr(self, PREFETCHED_ATTACHMENTS, None)
-        return prefetched if prefetched is not None else list(self.attachments.all())
+        return prefetched if prefetched is not None else list(in_attached_order(self.attachments.all()))
 
     def reaction_list(self) -> list["Reaction"]:
         """Its reactions: the list messaging.selectors prefetched (oldest first), else a query."""
         prefetched: list[Reaction] | None = getattr(self, PREFETCHED_REACTIONS, None)
         return prefetched if prefetched is not None else list(self.reactions.all())
+
+
+def in_attached_order(files: "QuerySet[StoredFile]") -> "QuerySet[StoredFile]":
+    """Files reached through Message.attachments (a prefetch or the related manager), in the order they were
+    attached. That relation joins its link table, under the table's own name (its only join), and the link
+    rows' ids follow the order messaging.services.storage inserts them in: the message's own order."""
+    links = Message.attachments.through._meta.db_table
+    return files.order_by(RawSQL(f'"{links}"."id"', ()))  # noqa: S611 (a table name of ours, no input)
 
 
 class Mention(models.Model):

@@ -15,6 +15,7 @@ from accounts import selectors as account_selectors
 from accounts import tokens
 from accounts.models import User
 from core.errors import NotFound, Refused
+from files.models import StoredFile
 from messaging.events import (
     NO_MENTIONS,
     MentionsPayload,
@@ -36,6 +37,7 @@ from messaging.models import (
     Reaction,
     ThreadFollow,
     Webhook,
+    in_attached_order,
 )
 from messaging.search import backends as search_backends
 from messaging.search import query as search_query
@@ -323,7 +325,7 @@ def public_channel_get(*, conversation_id: int) -> Conversation:
 
 def _with_details(messages: QuerySet[Message]) -> QuerySet[Message]:
     return messages.select_related("sender").prefetch_related(
-        Prefetch("attachments", to_attr=PREFETCHED_ATTACHMENTS),
+        Prefetch("attachments", in_attached_order(StoredFile.objects.all()), to_attr=PREFETCHED_ATTACHMENTS),
         Prefetch("reactions", Reaction.objects.order_by("created_at", "pk"), to_attr=PREFETCHED_REACTIONS),
     )
 
@@ -500,7 +502,11 @@ def threads_followed(*, user: User) -> QuerySet[ThreadFollow]:
         .annotate(unread_count=Coalesce(Subquery(unread), 0))
         .select_related("root__sender")
         .prefetch_related(
-            "root__attachments",
+            Prefetch(
+                "root__attachments",
+                in_attached_order(StoredFile.objects.all()),
+                to_attr=PREFETCHED_ATTACHMENTS,
+            ),
             Prefetch("root__reactions", queryset=Reaction.objects.order_by("created_at", "pk")),
         )
         .order_by("-root__last_reply_at", "-pk")

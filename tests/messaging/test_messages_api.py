@@ -208,6 +208,27 @@ def test_a_reply_and_my_own_attachments_travel_with_the_message(as_user, ada, bo
     assert [a["name"] for a in newest["attachments"]] == ["report.pdf"]
 
 
+@pytest.mark.django_db(transaction=True)  # attachments: as above
+def test_attachments_stay_in_the_order_they_were_attached(as_user, ada, bob, team):
+    # given ten files uploaded in one order
+    files = [StoredFileFactory(owner=ada, name=f"page-{n}.png") for n in range(10)]
+    attached = [files[n] for n in (3, 9, 0, 7, 1, 8, 2, 6, 4, 5)]
+    # when Ada attaches them in another, and the message is stored
+    response = send(as_user(ada), team, "the scans", attachments=[str(f.id) for f in attached])
+    persist(response.json())
+    # then everyone sees them in the order attached, as the live message had them: in the history, the
+    # message as a thread's root and in the threads Ada follows (they came in the database's order)
+    order = [f.name for f in attached]
+    assert [a["name"] for a in response.json()["attachments"]] == order
+    shown = history(as_user(bob), team)["results"][0]
+    assert [a["name"] for a in shown["attachments"]] == order
+    persist(send(as_user(bob), team, "got them", thread_root=shown["id"]).json())
+    thread = as_user(bob).get(message_url(shown["id"], "thread/")).json()
+    assert [a["name"] for a in thread["root"]["attachments"]] == order
+    [followed] = as_user(ada).get("/api/v1/threads/").json()["results"]
+    assert [a["name"] for a in followed["root"]["attachments"]] == order
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

@@ -7,8 +7,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from messaging.delivery.eventlog import initialise_counter
-from messaging.models import Conversation, ConversationEvent, ThreadFollow
+from messaging.models import Conversation, ConversationEvent, Message, ThreadFollow
 from messaging.tasks import persist_messages_task
+from tests.files.factories import StoredFileFactory
 from tests.messaging.factories import make_conversation
 
 # transaction=True: the send path reads storage through database_sync_to_async, which closes a connection
@@ -206,3 +207,20 @@ def test_storing_replies_costs_the_same_queries_for_one_or_many(as_user, ada, bo
     # the same statements whatever the batch's size (one thread: one summary event)
     assert counts[0] == counts[1], counts
     assert main_timeline(as_user(ada), team)[0]["thread"]["reply_count"] == 31
+
+
+def test_the_followed_list_is_a_fixed_number_of_queries_whatever_the_roots_carry(
+    as_user, ada, bob, team, django_assert_num_queries
+):
+    # given three threads Ada follows, their roots with attachments and reactions
+    for n in range(3):
+        root = post(as_user(ada), team, f"plan {n}")
+        reply(as_user(bob), team, root, "agreed")
+        stored = Message.objects.get(pk=root["id"])
+        stored.attachments.add(StoredFileFactory(owner=ada), StoredFileFactory(owner=ada))
+        as_user(bob).post(f"/api/v1/messages/{root['id']}/reactions/", {"emoji": "👍"}, format="json")
+    # then listing them costs the same four queries as one would: the follows with their roots, the
+    # roots' attachments and reactions, the count
+    with django_assert_num_queries(4):
+        threads = followed(as_user(ada))
+    assert [len(t["root"]["attachments"]) for t in threads] == [2, 2, 2]
