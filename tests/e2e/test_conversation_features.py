@@ -217,3 +217,41 @@ def test_a_message_longer_than_the_limit_is_kept_back_and_says_by_how_much(brows
     editor.press("Enter")
     expect(editor).to_be_visible()
     assert editor.evaluate("box => box.value.endsWith('xyy') && box.value.length") == 10_002
+
+
+def test_files_past_ten_for_one_message_are_left_out_and_named(browser, live_server_url):
+    # given Ada in a group (a message takes at most ten files)
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+    attached = page.get_by_role("list", name="Attachments").get_by_role("listitem")
+    left_out = page.get_by_role("status").filter(has_text="Not attached")
+
+    # when she picks twelve files for one message
+    page.get_by_test_id("file-input").set_input_files(files=[text_file(f"notes-{n}.txt") for n in range(12)])
+
+    # then ten are attached, and the two left out are named (they went unsaid before)
+    expect(attached).to_have_count(10)
+    expect(left_out).to_have_text(
+        "Not attached: notes-10.txt, notes-11.txt. "
+        "A message takes at most 10 files; send these with the next one."
+    )
+    # and one more picked then is left out too, rather than make the message fail as an eleventh
+    page.get_by_test_id("file-input").set_input_files(files=[text_file("late.txt")])
+    expect(left_out).to_contain_text("Not attached: late.txt.")
+    expect(attached).to_have_count(10)
+    # and the message goes with the ten
+    expect(page.get_by_role("button", name="Send message")).to_be_enabled()
+    page.get_by_role("textbox", name="Message").fill("The notes")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    expect(page.get_by_test_id("message")).to_have_attribute("data-state", "sent")
+    expect(left_out).to_have_count(0)
+    stored = grace.call("GET", f"conversations/{group}/messages/")["results"]
+    assert [a["name"] for a in stored[0]["attachments"]] == [f"notes-{n}.txt" for n in range(10)]
+
+
+def text_file(name: str) -> dict[str, object]:
+    return {"name": name, "mimeType": "text/plain", "buffer": f"The {name}".encode()}

@@ -263,6 +263,9 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
           ))}
         </ul>
       )}
+      <p className="form-error live-note" role="status">
+        {uploads.leftOut}
+      </p>
       {menuOpen && (
         <ul className="mentions" role="listbox" id="suggestion-list" aria-label={token?.kind === "emoji" ? "Emoji" : "Mention someone"}>
           {suggestions.map((suggestion, index) => (

@@ -5,7 +5,7 @@ import { BODY_MAX_LENGTH, charactersOver } from "../lib/limits";
 export function TooLong({ text, id }: { text: string; id: string }) {
   const over = charactersOver(text);
   return (
-    <p id={id} className="form-error too-long" role="status">
+    <p id={id} className="form-error live-note" role="status">
       {over > 0 &&
         `${over.toLocaleString()} character${over === 1 ? "" : "s"} too long: a message holds at most ${BODY_MAX_LENGTH.toLocaleString()}.`}
     </p>

@@ -12,18 +12,25 @@ export interface Upload {
   error?: string;
 }
 
-const MAX_FILES = 10;
+/** A message takes at most this many files (files.selectors.MAX_ATTACHMENTS). */
+export const MAX_FILES = 10;
 
-/** Files being attached to the next message, each with its own progress. */
+/** Files being attached to the next message, each with its own progress. Files beyond MAX_FILES are left
+ * out, and `leftOut` says which. */
 export function useUploads() {
   const { http, client } = useApp();
   const [uploads, setUploads] = useState<Upload[]>([]);
+  const [leftOut, setLeftOut] = useState<string | null>(null);
   const update = (key: string, change: Partial<Upload>) =>
     setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...change } : u)));
+  // A failed upload goes with no message: it takes no place.
+  const attaching = uploads.filter((u) => u.status !== "error").length;
 
   const add = useCallback(
     (files: File[]) => {
-      for (const file of files.slice(0, MAX_FILES)) {
+      const room = Math.max(0, MAX_FILES - attaching);
+      setLeftOut(files.length > room ? leftOutNotice(files.slice(room)) : null);
+      for (const file of files.slice(0, room)) {
         const key = crypto.randomUUID();
         setUploads((list) => [...list, { key, name: file.name || "pasted image", progress: 0, status: "uploading" }]);
         uploadFile(http, client, file, (progress) => update(key, { progress })).then(
@@ -32,12 +39,23 @@ export function useUploads() {
         );
       }
     },
-    [http, client],
+    [http, client, attaching],
   );
 
-  const remove = (key: string) => setUploads((list) => list.filter((u) => u.key !== key));
-  const clear = () => setUploads([]);
+  const remove = (key: string) => {
+    setLeftOut(null);
+    setUploads((list) => list.filter((u) => u.key !== key));
+  };
+  const clear = () => {
+    setLeftOut(null);
+    setUploads([]);
+  };
   const busy = uploads.some((u) => u.status === "uploading");
   const ready = uploads.flatMap((u) => (u.status === "done" && u.result ? [u.result] : []));
-  return { uploads, add, remove, clear, busy, ready };
+  return { uploads, add, remove, clear, busy, ready, leftOut };
+}
+
+function leftOutNotice(files: File[]): string {
+  const names = files.map((f) => f.name || "a pasted image").join(", ");
+  return `Not attached: ${names}. A message takes at most ${MAX_FILES} files; send these with the next one.`;
 }
