@@ -3,7 +3,7 @@ while rest_framework.views loads, before the apps are: nothing here imports DRF'
 
 from typing import TYPE_CHECKING
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticated
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -26,3 +26,20 @@ class StaffHasTwoFactor(BasePermission):
         ):
             return True
         return not selectors.staff_must_set_up_two_factor(user)
+
+
+class NotWithApiToken(BasePermission):
+    """Credentials — API tokens, bots, webhooks — are managed from a login session (a JWT), so a leaked token
+    cannot mint more, nor anything that outlives its revocation. accounts.schema leaves the API token out of
+    these operations' security."""
+
+    message = "Do this after logging in with your password, not with an API token."
+
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
+        from accounts.authentication import authenticated_by_api_token
+
+        return not authenticated_by_api_token(request)
+
+
+# The permissions of a view for a login session only: credentials' management, account security.
+LOGIN_SESSION_ONLY = [IsAuthenticated, StaffHasTwoFactor, NotWithApiToken]

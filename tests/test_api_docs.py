@@ -18,6 +18,31 @@ def test_openapi_schema_describes_the_accounts_api(api_client):
         assert path in paths
 
 
+def test_the_schema_offers_api_tokens_only_where_they_are_accepted(api_client):
+    # credentials are managed from a login session: the schema listed API tokens there, refused with a 403
+    response = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+
+    def schemes(path: str, method: str) -> set[str]:
+        return {name for requirement in paths[path][method]["security"] for name in requirement}
+
+    login_session_only = [
+        ("/api/v1/tokens/", "post"),
+        ("/api/v1/bots/", "post"),
+        ("/api/v1/sessions/", "get"),
+        ("/api/v1/conversations/{conversation_id}/webhooks/", "post"),
+        ("/api/v1/webhooks/{webhook_id}/rotate/", "post"),
+        ("/api/v1/webhooks/{webhook_id}/", "delete"),
+    ]
+    for path, method in login_session_only:
+        assert schemes(path, method) == {"jwtAuth"}, (path, method)
+    for path, method in [
+        ("/api/v1/conversations/{conversation_id}/webhooks/", "get"),
+        ("/api/v1/conversations/{conversation_id}/messages/", "post"),
+    ]:
+        assert schemes(path, method) == {"jwtAuth", "apiToken"}, (path, method)
+
+
 def test_interactive_docs_are_served(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200

@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -43,10 +43,10 @@ from accounts.api.serializers import (
     UserSearchInputSerializer,
 )
 from accounts.api.throttles import AUTH_THROTTLES
-from accounts.authentication import authenticated_by_api_token, request_user
+from accounts.authentication import request_user
 from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken
-from accounts.permissions import StaffHasTwoFactor
+from accounts.permissions import LOGIN_SESSION_ONLY
 from core.errors import ERROR_SCHEMA_REF
 
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
@@ -222,17 +222,8 @@ class UserListApi(ListAPIView):
 # --- API tokens and bots: managed by their owner, signed in with a password login (JWT), not a token
 
 
-class NotWithApiToken(BasePermission):
-    """Tokens and bots are managed from a login session, so a leaked token cannot mint more."""
-
-    message = "Manage tokens and bots after logging in with your password, not with an API token."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return not authenticated_by_api_token(request)
-
-
 class IntegrationsApi(APIView):
-    permission_classes = [IsAuthenticated, StaffHasTwoFactor, NotWithApiToken]
+    permission_classes = LOGIN_SESSION_ONLY
 
 
 def _token_created(token: ApiToken, raw: str) -> Response:

@@ -1,5 +1,8 @@
 """Thin views over incoming webhooks: members manage them; anyone holding the secret URL posts with it."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -9,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import request_user
+from accounts.permissions import LOGIN_SESSION_ONLY
 from core.throttles import AnonThrottle, WebhookThrottle
 from messaging import selectors
 from messaging.api.serializers import MessageSerializer, SenderSerializer
@@ -56,7 +60,14 @@ def _with_secret(request: Request, webhook: Webhook, secret: str, status_code: i
     return Response({**WebhookSerializer(webhook).data, "secret": secret, "url": url}, status=status_code)
 
 
+# A webhook's secret URL is a credential that outlives any token: made, rotated and revoked from a login
+# session only, as tokens and bots are (members may list them with a token).
 class ConversationWebhooksApi(APIView):
+    def get_permissions(self) -> Sequence[Any]:
+        if self.request.method == "GET":
+            return super().get_permissions()
+        return [permission() for permission in LOGIN_SESSION_ONLY]
+
     @extend_schema(responses={200: WebhookSerializer(many=True)})
     def get(self, request: Request, conversation_id: int) -> Response:
         hooks = selectors.webhook_list_for_user(user=request_user(request), conversation_id=conversation_id)
@@ -74,6 +85,8 @@ class ConversationWebhooksApi(APIView):
 
 
 class WebhookDetailApi(APIView):
+    permission_classes = LOGIN_SESSION_ONLY
+
     @extend_schema(responses={204: OpenApiResponse(description="Revoked; its bot is retired")})
     def delete(self, request: Request, webhook_id: int) -> Response:
         webhook = selectors.webhook_get_for_manager(user=request_user(request), webhook_id=webhook_id)
@@ -82,6 +95,8 @@ class WebhookDetailApi(APIView):
 
 
 class WebhookRotateApi(APIView):
+    permission_classes = LOGIN_SESSION_ONLY
+
     @extend_schema(request=None, responses={200: WebhookSecretSerializer})
     def post(self, request: Request, webhook_id: int) -> Response:
         """A new secret URL; the old one stops working at once."""

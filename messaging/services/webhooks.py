@@ -12,9 +12,9 @@ from accounts import services as account_services
 from accounts import tokens
 from accounts.models import User
 from core.text import visible_text
-from messaging.models import Conversation, Webhook
+from messaging.models import Conversation, Membership, Webhook
 from messaging.selectors import membership_get
-from messaging.services.memberships import channel_join
+from messaging.services.memberships import channel_join, membership_end
 from messaging.services.messages import SentMessage, message_post
 
 WEBHOOKS_MAX_PER_CONVERSATION = 20
@@ -64,11 +64,20 @@ def webhook_rotate(*, webhook: Webhook) -> tuple[Webhook, str]:
 
 
 @transaction.atomic
+@transaction.atomic
 def webhook_revoke(*, webhook: Webhook) -> Webhook:
-    """End the webhook and retire its bot; what it posted stays."""
+    """End the webhook, retire its bot and take it out of the conversation (the members are told); what it
+    posted stays."""
     webhook.revoked_at = datetime.now(tz=UTC)
     webhook.save(update_fields=["revoked_at"])
     account_services.bot_deactivate(bot=webhook.bot)
+    bot_membership = (
+        Membership.objects.filter(conversation_id=webhook.conversation_id, user_id=webhook.bot_id)
+        .select_related("conversation")
+        .first()
+    )
+    if bot_membership is not None:  # unless removed by a member already
+        membership_end(membership=bot_membership)
     return webhook
 
 

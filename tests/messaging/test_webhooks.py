@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from messaging.delivery.eventlog import initialise_counter
-from messaging.models import Membership, Webhook
+from messaging.models import ConversationEvent, Membership, Webhook
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 
@@ -81,11 +81,37 @@ def test_rotating_the_secret_retires_the_old_url(bob, hook):
     assert post(rotated.json()["url"]).status_code == 202
 
 
-def test_revoking_ends_the_webhook_and_retires_its_bot(ada, hook):
+def test_revoking_ends_the_webhook_and_takes_its_bot_out(ada, team, hook):
     webhook, url = hook
     assert as_user(ada).delete(f"/api/v1/webhooks/{webhook['id']}/").status_code == 204  # ada owns the group
     assert post(url).status_code == 404
-    assert as_user(ada).get(hooks_url(Webhook.objects.get().conversation)).json() == []
+    assert as_user(ada).get(hooks_url(team)).json() == []
+    # its bot is no longer a member: not listed, not counted, not mentionable (it stayed before)
+    conversation = as_user(ada).get(f"/api/v1/conversations/{team.pk}/").json()
+    assert webhook["bot"]["id"] not in [member["id"] for member in conversation["members"]]
+    assert conversation["member_count"] == 2
+    assert ConversationEvent.objects.filter(
+        conversation=team,
+        kind=ConversationEvent.Kind.MEMBERSHIP,
+        user_id=webhook["bot"]["id"],
+        data__state="removed",
+    ).exists()
+
+
+def test_webhooks_are_made_rotated_and_revoked_from_a_login_session_not_with_an_api_token(bob, team, hook):
+    # given Bob's personal API token (it acts as him, but may not mint credentials that outlive it)
+    webhook, url = hook
+    _, raw = account_services.api_token_create(user=bob, name="script", created_by=bob)
+    with_token = APIClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    # then with it he may list the webhooks, but neither make, rotate nor revoke one (he could before)
+    assert [h["id"] for h in with_token.get(hooks_url(team)).json()] == [webhook["id"]]
+    made = with_token.post(hooks_url(team), {"name": "backdoor"}, format="json")
+    assert (made.status_code, made.json()["error"]["code"]) == (403, "permission_denied")
+    assert with_token.post(f"/api/v1/webhooks/{webhook['id']}/rotate/").status_code == 403
+    assert with_token.delete(f"/api/v1/webhooks/{webhook['id']}/").status_code == 403
+    # and nothing changed: one webhook, its URL still posting
+    assert Webhook.objects.filter(conversation=team, revoked_at__isnull=True).count() == 1
+    assert post(url).status_code == 202
 
 
 def test_refusals(ada, bob, team, hook):

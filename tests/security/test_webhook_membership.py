@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.migrations import RunPython
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -95,6 +96,20 @@ def test_a_token_minted_for_a_webhooks_bot_before_the_fix_is_revoked_and_refused
     assert bearer(token=raw).get(f"/api/v1/conversations/{group.pk}/messages/").status_code == 401
 
 
+def test_the_bots_of_webhooks_revoked_before_they_left_with_them_leave_now(owner, admin, member, group):
+    # given: a webhook revoked while revoking left its bot in the conversation, and one still live
+    revoked = make_webhook(admin, group, "Old CI").json()
+    live = make_webhook(admin, group, "CI").json()
+    Webhook.objects.filter(pk=revoked["id"]).update(revoked_at=timezone.now())
+
+    # when: the migration runs
+    _run_migration("messaging", "0014_revoked_webhooks_bots_leave")
+
+    # then: the revoked one's bot is out, the live one's stays, as do the people
+    members = set(Membership.objects.filter(conversation=group).values_list("user_id", flat=True))
+    assert members == {owner.pk, admin.pk, member.pk, live["bot"]["id"]}
+
+
 def _run_migration(app: str, name: str) -> None:
     """Run a migration's data step (its RunPython) against the current database."""
     executor = MigrationExecutor(connection)
@@ -125,15 +140,17 @@ async def test_a_member_who_goes_takes_their_webhooks_and_bots_with_them(
 
     assert await sync_to_async(go)() == 204
 
-    # then: the webhook is revoked and its bot retired; the admin's own bot is out of the conversation
+    # then: the webhook is revoked, its bot retired and gone; the admin's own bot is out of the conversation
+    # (it hears its owner go, and the webhook's bot, before itself)
     while (change := await bot_tab.receive_type("membership", skip=("presence",)))["user"] != own_bot.pk:
-        assert (change["user"], change["state"]) == (admin.pk, "removed")  # first it hears its owner go
+        assert (change["user"], change["state"]) in {(admin.pk, "removed"), (hook["bot"]["id"], "removed")}
     assert change["state"] == "removed"
 
     def after() -> None:
         webhook = Webhook.objects.select_related("bot").get(pk=hook["id"])
         assert webhook.revoked_at is not None
         assert not webhook.bot.is_active
+        assert not Membership.objects.filter(user=webhook.bot, conversation=group).exists()
         assert APIClient().post(hook["url"], {"text": "still here?"}, format="json").status_code == 404
         assert not Membership.objects.filter(user=own_bot, conversation=group).exists()
         history = bearer(token=bot_token).get(f"/api/v1/conversations/{group.pk}/messages/")
