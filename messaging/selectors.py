@@ -453,9 +453,10 @@ def message_search(
 # --- threads
 
 
-def thread_root_state(*, message_id: UUID) -> tuple[int, bool] | None:
-    """(conversation, is itself a reply) of a stored message, for the send path's root check (no gate: the
-    sender's membership of the conversation is checked already)."""
+def message_thread_state(*, message_id: UUID) -> tuple[int, bool] | None:
+    """(conversation, is itself a reply in a thread) of a stored message, for the send path's checks of what
+    a send refers to (no gate: the sender's membership of the conversation is checked already, and the
+    answer is only whether the message is one of that conversation)."""
     row = Message.objects.filter(pk=message_id).values_list("conversation_id", "thread_root_id").first()
     return None if row is None else (row[0], row[1] is not None)
 

@@ -32,7 +32,7 @@ from messaging.delivery.broker import NotPublished
 from messaging.delivery.journal import Reservation, get_journal
 from messaging.delivery.mentions import mention_directories
 from messaging.delivery.publisher import publisher_for_running_loop, waiting_for_storage
-from messaging.delivery.threads import thread_root_check
+from messaging.delivery.references import reply_to_check, thread_root_check
 from messaging.events import ForwardPayload, MessagePayload, SenderPayload
 from realtime import fanout
 
@@ -59,8 +59,11 @@ async def message_send(
     mentions: events.MentionsPayload | None = None,
 ) -> tuple[MessagePayload, bool]:
     """Send as `sender` (a sender payload; membership already checked), into the main timeline or, with
-    `thread_root`, into that message's thread. `mentions`: the body's, if the (synchronous) caller resolved
+    `thread_root`, into that message's thread; `reply_to` and `thread_root` must be messages of the
+    conversation (NotFound). `mentions`: the body's, if the (synchronous) caller resolved
     them already. Returns (message, newly sent)."""
+    if reply_to is not None:
+        await reply_to_check(conversation_id=conversation_id, parent_id=reply_to)
     if thread_root is not None:
         await thread_root_check(conversation_id=conversation_id, root_id=thread_root)
     attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []

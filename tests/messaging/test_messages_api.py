@@ -208,6 +208,21 @@ def test_a_reply_and_my_own_attachments_travel_with_the_message(as_user, ada, bo
     assert [a["name"] for a in newest["attachments"]] == ["report.pdf"]
 
 
+@pytest.mark.django_db(transaction=True)  # the reply's parent is looked up as attachments are
+def test_a_reply_to_a_message_of_another_conversation_is_not_found_and_not_sent(as_user, ada, bob, eve, team):
+    # given a message of a conversation Bob is not in
+    private = make_conversation(ada, eve, kind="direct")
+    initialise_counter(private.pk)
+    secret = send(as_user(ada), private, "just between us").json()
+    persist(secret)
+    # when Bob replies to it in the team (it was sent, naming the message to the team's members)
+    response = send(as_user(bob), team, "re: that", reply_to=secret["id"])
+    # then
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert history(as_user(ada), team)["results"] == []
+
+
 @pytest.mark.django_db(transaction=True)  # attachments: as above
 def test_attachments_stay_in_the_order_they_were_attached(as_user, ada, bob, team):
     # given ten files uploaded in one order

@@ -3,8 +3,11 @@
 import uuid
 
 import pytest
+from asgiref.sync import sync_to_async
 
+from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Message
+from tests.messaging.factories import make_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,6 +97,30 @@ async def test_a_non_member_cannot_send_and_learns_nothing(connect, bob, eve, te
     ]  # missing and forbidden look alike
     assert await bob_tab.nothing_more()
     assert not await Message.objects.aexists()
+
+
+async def test_a_reply_names_only_a_message_of_its_own_conversation(connect, ada, bob, eve, team):
+    # given a message Ada just sent to Eve, in a conversation Bob is not in (acknowledged, not stored yet)
+    private = await sync_to_async(make_conversation)(ada, eve, kind="direct")
+    await sync_to_async(initialise_counter)(private.pk)
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    await ada_tab.send(secret := send_frame(private, "just between us"))
+    parent = (await ada_tab.ack_for(secret["client_id"]))["message"]
+    # when Bob sends to the team as a reply to it (its id learnt somehow)
+    await bob_tab.send(frame := send_frame(team, "re: that", reply_to=parent["id"]))
+    # then it is refused as if no such message existed, and nobody gets it (it went out naming the message)
+    error = await bob_tab.ack_for(frame["client_id"])
+    assert (error["type"], error["code"]) == ("error", "not_found")
+    # and a reply to a team message acknowledged a moment ago goes, naming it
+    await ada_tab.send(question := send_frame(team, "lunch?"))
+    asked = (await ada_tab.ack_for(question["client_id"]))["message"]
+    await bob_tab.send(answer := send_frame(team, "yes", reply_to=asked["id"]))
+    replied = (await bob_tab.ack_for(answer["client_id"]))["message"]
+    assert (replied["reply_to"], replied["seq"]) == (asked["id"], asked["seq"] + 1)  # the refusal took no seq
+    seen = []
+    while not seen or seen[-1] != "yes":
+        seen.append((await ada_tab.receive_type("message.new", skip=("presence",)))["message"]["body"])
+    assert "re: that" not in seen
 
 
 @pytest.mark.parametrize(
