@@ -19,6 +19,8 @@ from messaging.api.serializers import MessageSerializer, SenderSerializer
 from messaging.models import Message, Webhook
 from messaging.services import webhooks
 
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+
 
 class WebhookCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64, help_text="Shown as the sender of its messages.")
@@ -122,7 +124,8 @@ class HookPostApi(APIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 required=False,
-                description="A redelivery with the same key is not posted twice.",
+                description="A redelivery with the same key is not posted twice. At most "
+                f"{IDEMPOTENCY_KEY_MAX_LENGTH} characters (a longer one is a 400).",
             )
         ],
         examples=[OpenApiExample("Deploy notice", value={"text": "Deployed **v1.4.2** to production"})],
@@ -130,11 +133,14 @@ class HookPostApi(APIView):
     def post(self, request: Request, secret: str) -> Response:
         data = WebhookPostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        idempotency_key = request.headers.get("Idempotency-Key", "")
+        if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:  # cut short, two keys could post as one
+            raise serializers.ValidationError(
+                {"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]}
+            )
         webhook = selectors.webhook_for_secret(secret=secret)
         client_id = webhooks.webhook_client_id(
-            webhook=webhook,
-            client_id=data.validated_data.get("client_id"),
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:200],
+            webhook=webhook, client_id=data.validated_data.get("client_id"), idempotency_key=idempotency_key
         )
         message = webhooks.webhook_post(
             webhook=webhook, text=data.validated_data["text"], client_id=client_id

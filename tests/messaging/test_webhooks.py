@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from messaging.delivery.eventlog import initialise_counter
-from messaging.models import ConversationEvent, Membership, Webhook
+from messaging.models import ConversationEvent, Membership, Message, Webhook
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 
@@ -71,6 +71,17 @@ def test_a_redelivery_with_the_same_idempotency_key_is_posted_once(hook):
     client_id = str(uuid.uuid4())
     by_body = [APIClient().post(url, {"text": "x", "client_id": client_id}, format="json") for _ in range(2)]
     assert by_body[0].json()["id"] == by_body[1].json()["id"]
+
+
+def test_an_idempotency_key_longer_than_200_characters_is_refused_not_cut_short(team, hook):
+    # two deliveries whose keys differ only past the 200th character were posted as one (the second lost)
+    _, url = hook
+    prefix = "https://ci.example.com/pipelines/" + "p" * 180
+    refused = post(url, "build 2 FAILED", HTTP_IDEMPOTENCY_KEY=prefix + "/build/2")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"Idempotency-Key": ["At most 200 characters."]}
+    assert not Message.objects.filter(conversation=team).exists()
+    assert post(url, HTTP_IDEMPOTENCY_KEY="k" * 200).status_code == 202
 
 
 def test_rotating_the_secret_retires_the_old_url(bob, hook):

@@ -5998,7 +5998,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A redelivery with the same key is not posted twice. */
+                /** @description A redelivery with the same key is not posted twice. At most 200 characters (a longer one is a 400). */
                 "Idempotency-Key"?: string;
             };
             path: {
