@@ -420,9 +420,12 @@ def message_search(
     not parse."""
     try:
         query = search_query.parse(text)
-        after = search_backends.cursor_decode(cursor) if cursor else None
     except search_query.QueryError as error:
         raise ValidationError({"q": str(error)}) from None
+    try:
+        after = search_backends.cursor_decode(cursor) if cursor else None
+    except search_query.QueryError as error:
+        raise ValidationError({"cursor": str(error)}) from None
     visible = Q(pk__in=Membership.objects.filter(user=user).values("conversation_id"))
     if include_public:
         visible |= Q(kind=Conversation.Kind.CHANNEL, is_public=True)

@@ -43,7 +43,7 @@ class ParsedQuery:
 
 def parse(text: str) -> ParsedQuery:
     """The query `text` means. Raises QueryError for a filter with a bad value, or for text that only
-    excludes (a search has to look for something)."""
+    excludes or holds neither a word nor a filter (a search has to look for something)."""
     groups: list[list[Term]] = []
     filters: dict[str, list[str]] = {"from": [], "in": [], "has": [], "before": [], "after": []}
     join_next = False  # the previous token was OR
@@ -65,7 +65,7 @@ def parse(text: str) -> ParsedQuery:
         join_next = False
     if groups and all(group[0].excluded for group in groups):
         raise QueryError("Add a word to look for: a search cannot only exclude words.")
-    return ParsedQuery(
+    query = ParsedQuery(
         groups=tuple(tuple(group) for group in groups),
         senders=tuple(value.lstrip("@") for value in filters["from"] if value.lstrip("@")),
         conversations=tuple(value.lstrip("#") for value in filters["in"] if value.lstrip("#")),
@@ -73,6 +73,9 @@ def parse(text: str) -> ParsedQuery:
         before=_last_date("before", filters["before"]),
         after=_last_date("after", filters["after"]),
     )
+    if query == ParsedQuery():  # `*`, `OR`, `((`, `""`: it would have matched every message
+        raise QueryError("Add a word or a filter to look for: punctuation and operators alone find nothing.")
+    return query
 
 
 def _term(token: str) -> Term | None:
