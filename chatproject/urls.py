@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("frontend.urls")),
 ]
 
+handler400 = "core.errors.json_bad_request"
 handler404 = "core.errors.json_not_found"
 handler500 = "core.errors.json_server_error"

@@ -7,7 +7,7 @@ into the statuses below, here and only here."""
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -51,6 +51,14 @@ REFUSED_STATUS = {
 }
 
 
+class RequestTooLarge(exceptions.APIException):
+    """A body past DATA_UPLOAD_MAX_MEMORY_SIZE: Django refuses to read it (RequestDataTooBig, a 400 page)."""
+
+    status_code = 413
+    default_code = "too_large"
+    default_detail = "The request body is too large to be read."
+
+
 class RefusedError(exceptions.APIException):
     """A Refused request as DRF answers it."""
 
@@ -82,6 +90,8 @@ def _as_api_exception(exc: Exception) -> Exception:
         return exceptions.PermissionDenied()
     if isinstance(exc, Refused):
         return RefusedError(exc)
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
     return exc
 
 
@@ -101,6 +111,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         detail = exc.detail.get("detail", exc.default_detail) if isinstance(exc.detail, dict) else exc.detail
         response.data = error_body(code if isinstance(code, str) else exc.default_code, str(detail))
     return response
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """What Django refuses before any view (a suspicious request: a bad Host header, too many fields)."""
+    return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
 
 
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

@@ -21,3 +21,18 @@ def test_unsupported_media_type_is_refused_clearly(api_client):
     )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_a_body_too_large_to_read_is_a_413_in_the_standard_error_body(api_client, settings):
+    # past DATA_UPLOAD_MAX_MEMORY_SIZE Django refuses to read a body: it answered with an HTML 400 page
+    body = '{"username": "ada", "password": "' + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + '"}'
+    response = api_client.post("/api/v1/auth/token/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_a_request_refused_before_any_view_answers_the_standard_error_body(client, settings):
+    settings.ALLOWED_HOSTS = ["parley.example.com"]
+    response = client.get("/api/v1/users/me/", HTTP_HOST="elsewhere.example.com")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
