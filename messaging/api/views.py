@@ -252,9 +252,15 @@ class MessageReactionsApi(APIView):
         services.reaction_add(user=request_user(request), message_id=message_id, emoji=emoji)
         return _message_response(request_user(request), message_id)
 
-    @extend_schema(request=ReactionInputSerializer, responses=NO_CONTENT)
+    @extend_schema(
+        parameters=[ReactionInputSerializer],
+        responses=NO_CONTENT,
+        description='Take your reaction back: `?emoji=` (URL-encoded). A JSON body `{"emoji": …}` is '
+        "read too, for clients that send one with DELETE.",
+    )
     def delete(self, request: Request, message_id: UUID) -> Response:
-        emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
+        given = request.query_params if "emoji" in request.query_params else request.data
+        emoji = _valid(ReactionInputSerializer, given)["emoji"]
         services.reaction_remove(user=request_user(request), message_id=message_id, emoji=emoji)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -198,12 +198,6 @@ export function endpoints(client: ApiClient = api) {
         attachments?: string[];
       },
     ) => r<Message>(`conversations/${id}/messages/`, { method: "POST", body }),
-    editMessage: (id: string, body: string) => r<Message>(`messages/${id}/`, { method: "PATCH", body: { body } }),
-    deleteMessage: (id: string) => r<undefined>(`messages/${id}/`, { method: "DELETE" }),
-    addReaction: (id: string, emoji: string) =>
-      r<undefined>(`messages/${id}/reactions/`, { method: "POST", body: { emoji } }),
-    removeReaction: (id: string, emoji: string) =>
-      r<undefined>(`messages/${id}/reactions/`, { method: "DELETE", body: { emoji } }),
     pins: (id: number) => r<Pin[]>(`conversations/${id}/pins/`),
     pin: (id: string) => r<Pin>(`messages/${id}/pin/`, { method: "PUT", body: {} }),
     unpin: (id: string) => r<undefined>(`messages/${id}/pin/`, { method: "DELETE" }),

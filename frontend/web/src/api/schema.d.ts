@@ -671,6 +671,7 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["v1_messages_reactions_create"];
+        /** @description Take your reaction back: `?emoji=` (URL-encoded). A JSON body `{"emoji": …}` is read too, for clients that send one with DELETE. */
         delete: operations["v1_messages_reactions_destroy"];
         options?: never;
         head?: never;
@@ -7207,7 +7208,9 @@ export interface operations {
     };
     v1_messages_reactions_destroy: {
         parameters: {
-            query?: never;
+            query: {
+                emoji: string;
+            };
             header?: never;
             path: {
                 message_id: string;
