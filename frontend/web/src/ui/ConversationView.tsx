@@ -71,7 +71,7 @@ export function ConversationView({ id }: { id: number }) {
       scrolledToNew.current = null;
       // More new messages than a page: the newest page would not reach the first of them, so open there; it
       // is read once scrolled to the newest (openAt), not on opening.
-      const atFirstNew = focusSeq === null && !!known && known.unread_count >= PAGE;
+      const atFirstNew = focusSeq === null && !!known && known.unread_count > PAGE;
       const openedAt = atFirstNew ? known.last_read_seq + 1 : focusSeq;
       const history = openedAt === null ? store.open(id) : store.openAt(id, openedAt);
       stick.current = openedAt === null;
