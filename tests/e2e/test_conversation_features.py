@@ -1,6 +1,7 @@
 """Replies, reactions, edits, deletions, mentions, groups and channels, through the UI."""
 
 import re
+from urllib.error import HTTPError
 
 import pytest
 from playwright.sync_api import expect
@@ -255,3 +256,47 @@ def test_files_past_ten_for_one_message_are_left_out_and_named(browser, live_ser
 
 def text_file(name: str) -> dict[str, object]:
     return {"name": name, "mimeType": "text/plain", "buffer": f"The {name}".encode()}
+
+
+def test_a_groups_owner_adds_and_removes_members_and_a_member_sees_who_is_in_it(browser, live_server_url):
+    # given Ada's group with Grace, and Alan, who is not in it (the app had no way to change its members)
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    alan = register(live_server_url, "alan", "Alan Turing")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "Remove Grace Hopper from Launch team?"
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+
+    # when Ada opens the members from the header's count
+    page.get_by_role("button", name="2 members").click()
+    members = page.get_by_role("dialog", name="Members of Launch team")
+    listed = members.get_by_role("list", name="Members").get_by_role("listitem")
+
+    # then she sees who is in it
+    expect(listed).to_have_count(2)
+    expect(listed.filter(has_text="Grace Hopper")).to_contain_text(f"@{grace.username}")
+    # and adds Alan, found by name, who then has the conversation
+    members.get_by_label("Search people to add").fill("Alan")
+    members.get_by_role("button", name=re.compile("Alan Turing")).click()
+    expect(listed).to_have_count(3)
+    expect(page.get_by_role("button", name="3 members")).to_be_visible()
+    assert alan.call("GET", f"conversations/{group}/")["title"] == "Launch team"
+    # and removes Grace, who then no longer has it
+    members.get_by_role("button", name="Remove Grace Hopper").click()
+    expect(listed).to_have_count(2)
+    expect(listed.filter(has_text="Grace Hopper")).to_have_count(0)
+    with pytest.raises(HTTPError) as gone:
+        grace.call("GET", f"conversations/{group}/")
+    assert gone.value.code == 404
+
+    # and Alan, a plain member, sees who is in it but neither adds nor removes anyone
+    alan_page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(alan_page, alan)
+    alan_page.goto(f"{live_server_url}/c/{group}")
+    alan_page.get_by_role("button", name="2 members").click()
+    his_view = alan_page.get_by_role("dialog", name="Members of Launch team")
+    expect(his_view.get_by_role("listitem")).to_have_count(2)
+    expect(his_view.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
+    expect(his_view.get_by_label("Search people to add")).to_have_count(0)

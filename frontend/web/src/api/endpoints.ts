@@ -175,7 +175,7 @@ export function endpoints(client: ApiClient = api) {
     ) =>
       r<Conversation>(`conversations/${id}/`, { method: "PATCH", body }),
     addMember: (id: number, user: number) =>
-      r<undefined>(`conversations/${id}/members/`, { method: "POST", body: { user } }),
+      r<Conversation>(`conversations/${id}/members/`, { method: "POST", body: { user } }),
     removeMember: (id: number, user: number) =>
       r<undefined>(`conversations/${id}/members/${user}/`, { method: "DELETE" }),
     join: (id: number) => r<Conversation>(`conversations/${id}/join/`, { method: "POST", body: {} }),

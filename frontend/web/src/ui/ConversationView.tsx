@@ -13,6 +13,7 @@ import { ConversationNotifications, levelOf } from "./ConversationNotifications"
 import { useApp, useChat } from "./context";
 import { ForwardDialog } from "./ForwardDialog";
 import { MessageItem } from "./MessageItem";
+import { MembersDialog } from "./MembersDialog";
 import { PinnedDialog } from "./PinnedDialog";
 import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
@@ -33,6 +34,7 @@ export function ConversationView({ id }: { id: number }) {
   const [error, setError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [showPins, setShowPins] = useState(false);
+  const [showMembers, setShowMembers] = useState(false);
   const [showNotifications, setShowNotifications] = useState(false);
   const bell = useRef<HTMLButtonElement>(null);
   const [forwarding, setForwarding] = useState<ChatMessage | null>(null);
@@ -288,7 +290,14 @@ export function ConversationView({ id }: { id: number }) {
           <div className="conversation-heading">
             <h1 id="conversation-title" tabIndex={-1}>{title}</h1>
             <span className="muted" data-testid="conversation-subtitle">
-              {peerStatus && <span className={`dot presence-${peerStatus}`} aria-hidden="true" />} {subtitle}
+              {peerStatus && <span className={`dot presence-${peerStatus}`} aria-hidden="true" />}{" "}
+              {conversation.kind === "direct" ? (
+                subtitle
+              ) : (
+                <button type="button" className="link members-button" aria-haspopup="dialog" onClick={() => setShowMembers(true)}>
+                  {subtitle}
+                </button>
+              )}
             </span>
           </div>
           {unreadThreads > 0 && firstUnreadThread && (
@@ -433,6 +442,7 @@ export function ConversationView({ id }: { id: number }) {
           onCancelReply={() => setReplyTo(null)}
           uploads={uploads}
         />
+        {showMembers && <MembersDialog conversation={conversation} title={title} onClose={() => setShowMembers(false)} />}
         {showPins && (
           <PinnedDialog pins={pins} mayUnpin={mayPinHere} onUnpin={onUnpin} onClose={() => setShowPins(false)} />
         )}

@@ -1,34 +1,18 @@
 import { Icon } from "./Icon";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { PublicUser } from "../api/types";
 import { displayName } from "../lib/names";
 import { navigate } from "../lib/router";
-import { Avatar } from "./Avatar";
 import { BackLink } from "./BackLink";
 import { useApp } from "./context";
-import { useDebounced } from "./useDebounced";
+import { PeopleSearch } from "./PeopleSearch";
 
 /** Start a direct message (pick one person) or a group (pick several, give it a title). */
 export function NewConversation({ kind }: { kind: "direct" | "group" }) {
-  const { http, store, me } = useApp();
-  const [query, setQuery] = useState("");
-  const [results, setResults] = useState<PublicUser[]>([]);
+  const { http, store } = useApp();
   const [picked, setPicked] = useState<PublicUser[]>([]);
   const [title, setTitle] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const search = useDebounced(query.trim());
-
-  useEffect(() => {
-    let cancelled = false;
-    if (!search) return;
-    http.searchUsers(search).then(
-      (page) => !cancelled && setResults(page.results.filter((u) => u.id !== me.id)),
-      () => !cancelled && setResults([]),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [search, http, me.id]);
 
   async function create(members: PublicUser[]) {
     setError(null);
@@ -86,30 +70,7 @@ export function NewConversation({ kind }: { kind: "direct" | "group" }) {
             ))}
           </ul>
         )}
-        <label className="field">
-          <span>Search people</span>
-          <input
-            type="search"
-            value={query}
-            onChange={(e) => setQuery(e.target.value)}
-            placeholder="Name or username"
-            autoFocus
-          />
-        </label>
-        <ul className="people" aria-label="People">
-          {search &&
-            results.map((user) => (
-              <li key={user.id}>
-                <button type="button" className="person" onClick={() => choose(user)}>
-                  <Avatar name={displayName(user)} />
-                  <span>
-                    <strong>{displayName(user)}</strong> <span className="muted">@{user.username}</span>
-                  </span>
-                </button>
-              </li>
-            ))}
-          {search && results.length === 0 && <li className="muted">No one found.</li>}
-        </ul>
+        <PeopleSearch label="Search people" onChoose={choose} exclude={new Set(picked.map((p) => p.id))} autoFocus />
         {error && <p className="form-error" role="alert">{error}</p>}
         {kind === "group" && (
           <button className="primary" type="submit" disabled={picked.length === 0}>
