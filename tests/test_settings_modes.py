@@ -59,6 +59,44 @@ def test_embedded_default_needs_no_service(tmp_path):
     assert found["storage"] == "django.core.files.storage.FileSystemStorage"
 
 
+CONCURRENT_WRITERS = """
+import json, threading, django
+django.setup()
+from django.db import connection, connections, transaction
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (n INTEGER)")
+    cursor.execute("INSERT INTO counter VALUES (0)")
+errors, both_read = [], threading.Barrier(2)
+def add_one():
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT n FROM counter")
+            try:
+                both_read.wait(timeout=1)  # let the other read too, if it may
+            except threading.BrokenBarrierError:
+                pass
+            cursor.execute("UPDATE counter SET n = n + 1")
+    except Exception as error:
+        errors.append(str(error))
+    finally:
+        connections.close_all()
+writers = [threading.Thread(target=add_one) for _ in range(2)]
+for writer in writers: writer.start()
+for writer in writers: writer.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT n FROM counter")
+    print(json.dumps({"errors": errors, "n": cursor.fetchone()[0]}))
+"""
+
+
+def test_embedded_sqlite_lets_two_writers_wait_their_turn(tmp_path):
+    # two threads that each read, then write (a request and the socket's database thread): the second failed
+    # at once with "database is locked" (a 500 or a lost frame in embedded mode)
+    result = run_python(["-c", CONCURRENT_WRITERS], "chatproject.settings.base", {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"errors": [], "n": 2}
+
+
 def test_embedded_default_generates_secrets_once_and_keeps_them(tmp_path):
     first = probe("chatproject.settings.base", {}, tmp_path)
     second = probe("chatproject.settings.base", {}, tmp_path)

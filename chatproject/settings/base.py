@@ -108,6 +108,14 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": 10,  # a request waits this long for a connection, then fails
     }
+# Embedded mode writes to SQLite from several threads (requests, the sockets' database thread, eager tasks).
+# A transaction that reads and then writes failed at once with "database is locked" when another had begun
+# meanwhile (a 500, or a socket's frame lost); IMMEDIATE takes the write lock at BEGIN, so writers wait their
+# turn (up to `timeout` seconds), and WAL lets readers read meanwhile.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 # The same backends, counting queries, errors and connections for /metrics (django-prometheus's, through
 # core.db_backends).
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
