@@ -1,4 +1,4 @@
-"""Text people read as a label: display names, conversation titles, file names."""
+"""Text people read: labels (display names, titles, file names), and whether a text shows anything at all."""
 
 import unicodedata
 
@@ -11,3 +11,9 @@ def visible_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
     return " ".join(text.split())
+
+
+def has_visible(text: str) -> bool:
+    """Whether `text` shows anything: a message of only spaces, zero-width or other format characters would
+    arrive as an empty bubble. Stops at the first visible character (it is checked on every send)."""
+    return any(unicodedata.category(ch)[0] not in ("C", "Z") for ch in text)

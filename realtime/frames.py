@@ -9,6 +9,7 @@ from uuid import UUID
 import orjson
 
 from core.errors import Refused
+from core.text import has_visible
 
 MAX_FRAME_BYTES = 64 * 1024
 PROTOCOL_VERSION = "2"  # what a socket must ask for (`?v=2`, docs/protocol.md)
@@ -100,7 +101,7 @@ def uuid_list(frame: dict[str, Any], name: str, *, max_items: int) -> list[UUID]
 
 def text(frame: dict[str, Any], name: str, *, max_length: int) -> str:
     value = frame.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+    if not isinstance(value, str) or not has_visible(value) or len(value) > max_length:
         raise invalid(f"`{name}` must be a non-blank string of at most {max_length} characters.")
     if not storable(value):
         raise invalid(f"`{name}` contains characters that cannot be stored (NUL or a lone surrogate).")

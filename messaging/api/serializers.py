@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
 from core.ids import id_field, seq_field
+from core.text import has_visible
 from files.api.serializers import StoredFileSerializer
 from messaging.events import forward_for_reader, message_payload
 from messaging.models import Conversation, Membership, Message, Reaction
@@ -84,7 +85,7 @@ class MessageSendInputSerializer(serializers.Serializer):
     )
 
     def validate_body(self, body: str) -> str:
-        if not body.strip():
+        if not has_visible(body):
             raise serializers.ValidationError("The message cannot be empty.")
         return body
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_user
 from accounts.permissions import LOGIN_SESSION_ONLY
+from core.text import has_visible
 from core.throttles import AnonThrottle, WebhookThrottle
 from messaging import selectors
 from messaging.api.serializers import MessageSerializer, SenderSerializer
@@ -52,7 +53,7 @@ class WebhookPostInputSerializer(serializers.Serializer):
     )
 
     def validate_text(self, text: str) -> str:
-        if not text.strip():
+        if not has_visible(text):
             raise serializers.ValidationError("The message cannot be empty.")
         return text
 

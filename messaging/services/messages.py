@@ -13,6 +13,7 @@ from django.db import transaction
 from accounts import selectors as account_selectors
 from accounts.models import User
 from core.errors import Refused
+from core.text import has_visible
 from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
 from messaging.delivery.send import message_send
@@ -187,7 +188,7 @@ def message_rewrite_logged(message: Message) -> None:
 
 
 def _clean_body(body: str) -> str:
-    if not body.strip():
+    if not has_visible(body):
         raise ValidationError({"body": "The message cannot be empty."})
     if len(body) > Message.BODY_MAX_LENGTH:
         raise ValidationError({"body": f"At most {Message.BODY_MAX_LENGTH} characters."})

@@ -249,6 +249,10 @@ def test_attachments_stay_in_the_order_they_were_attached(as_user, ada, bob, tea
     [
         ({"body": ""}, "body"),
         ({"body": "   \n "}, "body"),
+        (
+            {"body": "\u200b\u2060 \u200d"},
+            "body",
+        ),  # zero-width characters only: an empty bubble (it was sent)
         ({"body": "x" * 10_001}, "body"),
         ({"client_id": "not-a-uuid"}, "client_id"),
         ({"client_id": None}, "client_id"),
@@ -313,7 +317,7 @@ def test_only_the_sender_edits(as_user, ada, team, stored):
     assert (bobs.body, bobs.edited_at) == ("m2", None)
 
 
-@pytest.mark.parametrize("body", ["", "   ", "x" * 10_001])
+@pytest.mark.parametrize("body", ["", "   ", "\u200b", "x" * 10_001])
 def test_an_edit_needs_a_body(as_user, ada, stored, body):
     response = as_user(ada).patch(message_url(stored[0].id), {"body": body}, format="json")
     assert response.status_code == 400

@@ -140,6 +140,15 @@ async def test_a_reply_names_only_a_message_of_its_own_conversation(connect, ada
             "invalid",
         ),
         (
+            {
+                "type": "message.send",
+                "conversation": 1,
+                "body": "\u200b\u200d",
+                "client_id": str(uuid.uuid4()),
+            },
+            "invalid",
+        ),
+        (
             {"type": "message.send", "conversation": 1, "body": "x" * 10_001, "client_id": str(uuid.uuid4())},
             "invalid",
         ),
