@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts import selectors
@@ -86,8 +88,29 @@ class MeSerializer(serializers.ModelSerializer):
         return selectors.staff_must_set_up_two_factor(user)
 
 
+# What PATCH /users/me/ does not change, and where it is changed instead.
+CHANGED_ELSEWHERE = {
+    "email": "Change it with POST /api/v1/users/me/email/: the new address is confirmed by mail first.",
+    "password": "Change it with POST /api/v1/auth/password/change/.",
+    "username": "A username cannot be changed.",
+}
+
+
 class MeUpdateInputSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=64, allow_blank=True)
+
+    def to_internal_value(self, data: Any) -> Any:
+        """A field this does not change is named, rather than ignored or answered with `display_name`'s
+        absence."""
+        if isinstance(data, dict):
+            others = {
+                key: [CHANGED_ELSEWHERE.get(key, "Unknown field: only display_name is changed here.")]
+                for key in data
+                if key not in self.fields
+            }
+            if others:
+                raise serializers.ValidationError(others)
+        return super().to_internal_value(data)
 
 
 class UserSearchInputSerializer(serializers.Serializer):

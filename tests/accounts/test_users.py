@@ -32,6 +32,25 @@ def test_me_refuses_bad_display_names(auth_client, user, body):
     assert user.display_name == before
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        ({"email": "new@example.com"}, "email", "POST /api/v1/users/me/email/"),
+        ({"username": "ada2", "display_name": "Ada"}, "username", "cannot be changed"),
+        ({"avatar": "me.png"}, "avatar", "only display_name"),
+    ],
+)
+def test_me_names_a_field_it_does_not_change(auth_client, user, body, field, says):
+    # it answered "display_name: This field is required." to an email change, or ignored the field
+    before = (user.email, user.username, user.display_name)
+    response = auth_client.patch(ME_URL, body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
+    assert says in response.json()["error"]["fields"][field][0]
+    user.refresh_from_db()
+    assert (user.email, user.username, user.display_name) == before
+
+
 def test_me_needs_authentication(api_client):
     response = api_client.get(ME_URL)
     assert response.status_code == 401
