@@ -130,7 +130,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Profile", {"fields": ("display_name", "avatar")}))
     list_display = ("username", "display_name", "is_active", "is_staff", "date_joined")
     search_fields = ("username", "display_name", "email")
-    actions = ["export_data", "erase", "reset_two_factor"]
+    actions = ["export_data", "erase"]
 
     @admin.action(description="Export the selected users' data (see Data exports)", permissions=["delete"])
     def export_data(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -147,15 +147,6 @@ class UserAdmin(DjangoUserAdmin):
     def erase(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         erased = sum(services.user_erase(user=user) for user in queryset if user.pk != request.user.pk)
         messages.success(request, f"Erased: {erased}.")
-
-    @admin.action(
-        description="Remove the selected users' two-factor authentication (a lost device)",
-        permissions=["change"],
-    )
-    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset:
-            services.two_factor_reset(user=user)
-        messages.success(request, f"Two-factor authentication removed for {queryset.count()} user(s).")
 
 
 class ApiTokenAdminForm(forms.ModelForm):
@@ -197,6 +188,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 # django-otp's own admin for TOTP devices shows any user's secret as a QR code: nobody needs that. People
-# manage their second factor in the app; staff remove it for someone who lost it (reset_two_factor above).
+# manage their second factor in the app; staff remove it for someone who lost it (moderation.admin's
+# reset_two_factor, audited).
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)

@@ -53,7 +53,9 @@ class AuditedChangesMixin:
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         entry = super().log_change(request, obj, message)  # type: ignore[misc]
-        services.object_change_record(moderator=request.user, target=obj, change=entry.get_change_message())  # type: ignore[arg-type]
+        if message:  # a Save that changed nothing is no moderation
+            moderator: Any = request.user
+            services.object_change_record(moderator=moderator, target=obj, change=entry.get_change_message())
         return entry
 
 
@@ -108,7 +110,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
     action_form = ReasonActionForm
-    actions = [*UserAdmin.actions, "suspend", "reinstate"]
+    actions = [*UserAdmin.actions, "suspend", "reinstate", "reset_two_factor"]
     list_display = (  # type: ignore[assignment]
         "username",
         "display_name",
@@ -178,6 +180,20 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
             "Reinstated",
         )
 
+    @admin.action(
+        description="Remove the selected users' two-factor authentication (a lost device)",
+        permissions=["change"],
+    )
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        reason = _reason(request, required=False) or ""
+        moderator: Any = request.user
+        _run(
+            request,
+            list(queryset),
+            lambda u: services.two_factor_reset(moderator=moderator, user=u, reason=reason),
+            "Two-factor authentication removed",
+        )
+
 
 # --- reports
 
@@ -213,6 +229,10 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A report is acted on by the list's actions; its page, where nothing can change, only shows it."""
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

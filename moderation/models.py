@@ -48,6 +48,8 @@ class AuditEntry(models.Model):
         USER_REINSTATED = "user_reinstated", "reinstated a user"
         REPORT_DISMISSED = "report_dismissed", "dismissed a report"
         OBJECT_CHANGED = "object_changed", "changed an object"
+        TWO_FACTOR_RESET = "two_factor_reset", "removed a user's two-factor authentication"
+        REPORT_CLOSED = "report_closed", "closed a report (already done)"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

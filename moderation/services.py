@@ -93,8 +93,17 @@ def message_remove(
         audit_record(
             actor=moderator, action=Action.MESSAGE_REMOVED, target=message, reason=reason, report=report
         )
+    elif report is not None:
+        _close_done_report(moderator, report, reason, "the message was already deleted")
     _resolve_reports(message_id=message.pk, moderator=moderator, resolution=Resolution.REMOVED)
     return message
+
+
+def _close_done_report(moderator: User, report: Report, reason: str, already: str) -> None:
+    """A report acted on when what it asked for was done already: who closed it, and why, is recorded too."""
+    if report.status == Report.Status.OPEN:
+        note = f"{reason} ({already})" if reason else already
+        audit_record(actor=moderator, action=Action.REPORT_CLOSED, target=report, reason=note, report=report)
 
 
 @transaction.atomic
@@ -111,6 +120,8 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
         for user_id in [user.pk, *user.bots.values_list("pk", flat=True)]:
             fanout.after_commit(fanout.close_user_sockets, user_id, close_codes.SUSPENDED)
         audit_record(actor=moderator, action=Action.USER_SUSPENDED, target=user, reason=reason, report=report)
+    elif report is not None:
+        _close_done_report(moderator, report, reason, "the sender was already suspended")
     if report is not None:
         _resolve_reports(message_id=report.message_id, moderator=moderator, resolution=Resolution.SUSPENDED)
     return user
@@ -119,10 +130,27 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
 @transaction.atomic
 def user_reinstate(*, moderator: User, user: User, reason: str) -> User:
     _require(moderator, "accounts.suspend_user")
+    _refuse_staff_unless_superuser(moderator, user, "reinstate")
     if user.is_suspended:
         account_services.user_reinstate(user=user)
         audit_record(actor=moderator, action=Action.USER_REINSTATED, target=user, reason=reason)
     return user
+
+
+@transaction.atomic
+def two_factor_reset(*, moderator: User, user: User, reason: str) -> User:
+    """Remove the second factor of someone who lost their device and codes: they sign in with their password
+    alone until they set it up again. Staff's only by a superuser (the admin would take a password alone)."""
+    _require(moderator, "accounts.change_user")
+    _refuse_staff_unless_superuser(moderator, user, "remove the two-factor authentication of")
+    account_services.two_factor_reset(user=user)
+    audit_record(actor=moderator, action=Action.TWO_FACTOR_RESET, target=user, reason=reason)
+    return user
+
+
+def _refuse_staff_unless_superuser(moderator: User, user: User, doing: str) -> None:
+    if (user.is_staff or user.is_superuser) and not moderator.is_superuser:
+        raise PermissionDenied(f"Only a superuser can {doing} staff.")
 
 
 @transaction.atomic

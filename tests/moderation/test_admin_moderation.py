@@ -4,6 +4,7 @@ working through reports, and the read-only audit log — plus what moderators ma
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -175,15 +176,70 @@ def test_moderators_cannot_suspend_staff_or_escalate_their_own_rights(moderator_
     assert moderator_client.get(f"{USERS}{moderator.pk}/password/").status_code == 403
 
 
+def test_moderators_cannot_reinstate_staff_or_take_away_their_second_factor(moderator_client, moderator, bob):
+    # given another moderator suspended by a superuser, and one with two-factor authentication on
+    suspended = UserFactory(is_staff=True)
+    account_services.user_suspend(user=suspended, reason="compromised")
+    with_device = UserFactory(is_staff=True)
+    TOTPDevice.objects.create(user=with_device, name="phone", confirmed=True)
+    # when a moderator tries to undo either (both went through before)
+    run_action(moderator_client, USERS, "reinstate", [suspended], reason="friend")
+    run_action(moderator_client, USERS, "reset_two_factor", [with_device], reason="lost phone?")
+    # then neither happened, and nothing was recorded as done
+    assert User.objects.get(pk=suspended.pk).is_suspended
+    assert TOTPDevice.objects.filter(user=with_device).exists()
+    assert not AuditEntry.objects.exists()
+    # and for a member who lost their device it is done, and recorded (it was not)
+    TOTPDevice.objects.create(user=bob, name="phone", confirmed=True)
+    run_action(moderator_client, USERS, "reset_two_factor", [bob], reason="lost phone, checked by video call")
+    assert not TOTPDevice.objects.filter(user=bob).exists()
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.target_id, entry.actor) == ("two_factor_reset", str(bob.pk), moderator)
+
+
+def test_acting_on_a_report_already_done_closes_it_on_the_record(moderator_client, moderator, ada, bob):
+    # given reports of a message its author deleted since, and of a sender suspended since
+    conversation = make_conversation(ada, bob)
+    deleted, rude = store_message(conversation, bob, 1, "oops"), store_message(conversation, bob, 2, "rude")
+    gone = Report.objects.create(message=deleted, reporter=ada, reason="spam", message_body=deleted.body)
+    threat = Report.objects.create(message=rude, reporter=ada, reason="threat", message_body=rude.body)
+    messaging_services.message_delete(user=bob, message_id=deleted.pk)
+    account_services.user_suspend(user=bob, reason="earlier report")
+    # when the moderator acts on each
+    run_action(moderator_client, REPORTS, "remove_message", [gone], reason="spam")
+    run_action(moderator_client, REPORTS, "suspend_sender", [threat], reason="threats")
+    # then both are closed, and the log says who closed them, why, and that it was done already (no entry)
+    assert set(Report.objects.values_list("status", flat=True)) == {"resolved"}
+    assert set(AuditEntry.objects.values_list("action", "report", "reason")) == {
+        ("report_closed", gone.pk, "spam (the message was already deleted)"),
+        ("report_closed", threat.pk, "threats (the sender was already suspended)"),
+    }
+
+
+def test_a_reports_page_only_shows_it_and_a_save_that_changes_nothing_is_not_logged(
+    moderator_client, ada, bob
+):
+    message = store_message(make_conversation(ada, bob), bob)
+    report = Report.objects.create(message=message, reporter=ada, reason="spam", message_body=message.body)
+    page = moderator_client.get(f"{REPORTS}{report.pk}/change/").content.decode()
+    assert "spam" in page
+    assert 'name="_save"' not in page  # Save, on a page where nothing can change, logged "No fields changed."
+    assert moderator_client.post(f"{REPORTS}{report.pk}/change/", {}).status_code == 403
+    # and on a user's page, a Save that changes nothing leaves the audit log as it was
+    moderator_client.post(f"{USERS}{bob.pk}/change/", {"display_name": bob.display_name})
+    assert not AuditEntry.objects.exists()
+
+
 def test_moderators_may_fix_a_display_name_and_it_is_audited(moderator_client, bob):
     page = moderator_client.get(f"{USERS}{bob.pk}/change/").content.decode()
     assert 'name="display_name"' in page
     assert 'name="is_active"' not in page
-    response = moderator_client.post(f"{USERS}{bob.pk}/change/", {"display_name": "Bob"})
+    response = moderator_client.post(f"{USERS}{bob.pk}/change/", {"display_name": "Bob (spam account?)"})
     assert response.status_code == 302
     bob.refresh_from_db()
-    assert bob.display_name == "Bob"
-    assert AuditEntry.objects.get().action == "object_changed"
+    assert bob.display_name == "Bob (spam account?)"
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.reason) == ("object_changed", "Changed Display name.")
 
 
 def test_report_queue_actions_resolve_reports_and_are_audited(moderator_client, moderator, ada, bob, eve):
