@@ -9,7 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 
+from accounts import selectors
 from accounts.api.throttles import AUTH_THROTTLES
+
+# In an admin session: whether its sign-in gave the second factor (accounts.admin.TwoFactorAdminLoginForm).
+SIGNED_IN_WITH_SECOND_FACTOR = "parley_admin_second_factor"
 
 
 class ParleyAdminSite(admin.AdminSite):
@@ -21,7 +25,22 @@ class ParleyAdminSite(admin.AdminSite):
             )
             response["Retry-After"] = str(wait)
             return response
-        return super().login(request, extra_context)
+        response = super().login(request, extra_context)
+        if request.method == "POST" and request.user.is_authenticated:  # signed in: the form checked the code
+            has_device = selectors.two_factor_device(user=request.user) is not None
+            request.session[SIGNED_IN_WITH_SECOND_FACTOR] = has_device
+        return response
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """A session opened without the second factor the account needs now — two-factor authentication turned
+        on since, or the account policy requiring it of staff since — is sent to sign in again."""
+        if not super().has_permission(request):
+            return False
+        user: Any = request.user
+        if selectors.staff_must_set_up_two_factor(user):
+            return False
+        has_device = selectors.two_factor_device(user=user) is not None
+        return not has_device or bool(request.session.get(SIGNED_IN_WITH_SECOND_FACTOR))
 
 
 def _login_wait(request: HttpRequest) -> int | None:

@@ -237,6 +237,28 @@ def test_the_policy_keeps_staff_without_it_out_of_the_admin(client):
     assert client.get("/admin/").status_code == 302
 
 
+def test_an_admin_session_opened_without_the_second_factor_it_now_needs_signs_in_again(client):
+    # given a moderator in the admin, signed in with a password alone (no two-factor authentication yet)
+    moderator = UserFactory(is_staff=True)
+    assert admin_login(client, moderator).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    # when they turn it on in the app (which ends their other sessions), the admin session is one of them
+    _, secret, _ = enable(moderator)
+    assert client.get("/admin/").status_code == 302  # it went on working
+    # and signed in again with the code, it works
+    assert admin_login(client, moderator, otp=totp_code(secret, steps_ahead=1)).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_policy_turned_on_ends_the_admin_sessions_of_staff_without_it(client):
+    moderator = UserFactory(is_staff=True)
+    assert admin_login(client, moderator).status_code == 302
+    policy = AccountPolicy.get_solo()
+    policy.require_two_factor_for_staff = True
+    policy.save()
+    assert client.get("/admin/accounts/user/").status_code == 302  # it went on working
+
+
 def test_an_admin_removes_the_second_factor_of_someone_who_lost_it(client, user):
     # given a user with 2FA on, who lost their device and their recovery codes
     enable(user)
