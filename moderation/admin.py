@@ -2,6 +2,7 @@
 checks the permission and writes the audit entry), and the read-only audit log. Message and user admins are
 extended here so the moderation code stays in one app."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -27,20 +28,26 @@ class ReasonActionForm(ActionForm):
     )
 
 
-def _reason(request: HttpRequest, *, required: bool) -> str | None:
+def _run(
+    request: HttpRequest,
+    items: list[Any],
+    act: Callable[[Any, Any, str], object],
+    done: str,
+    *,
+    reason_required: bool = False,
+) -> None:
+    """Apply `act(moderator, item, reason)` to each item, the reason being what was typed beside the action
+    menu (removing and suspending refuse to run without one); report how many succeeded and why others were
+    refused."""
     reason = request.POST.get("reason", "").strip()
-    if required and not reason:
+    if reason_required and not reason:
         messages.error(request, "Give a reason: it goes into the audit log.")
-        return None
-    return reason
-
-
-def _run(request: HttpRequest, items: list[Any], action: Any, done: str) -> None:
-    """Apply `action` to each item; report how many succeeded and why others were refused."""
+        return
+    moderator: Any = request.user
     count = 0
     for item in items:
         try:
-            action(item)
+            act(moderator, item, reason)
             count += 1
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, f"{item}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
@@ -90,14 +97,14 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
 
     @admin.action(description="Remove the selected messages (live, for everyone)", permissions=["remove"])
     def remove(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
-        if (reason := _reason(request, required=True)) is None:
-            return
-        moderator: Any = request.user
         _run(
             request,
             list(queryset),
-            lambda m: services.message_remove(moderator=moderator, message=m, reason=reason),
+            lambda moderator, m, reason: services.message_remove(
+                moderator=moderator, message=m, reason=reason
+            ),
             "Removed",
+            reason_required=True,
         )
 
 
@@ -159,24 +166,20 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
 
     @admin.action(description="Suspend the selected users (closes their sockets)", permissions=["suspend"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        if (reason := _reason(request, required=True)) is None:
-            return
-        moderator: Any = request.user
         _run(
             request,
             list(queryset),
-            lambda u: services.user_suspend(moderator=moderator, user=u, reason=reason),
+            lambda moderator, u, reason: services.user_suspend(moderator=moderator, user=u, reason=reason),
             "Suspended",
+            reason_required=True,
         )
 
     @admin.action(description="Reinstate the selected users", permissions=["suspend"])
     def reinstate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        reason = _reason(request, required=False) or ""
-        moderator: Any = request.user
         _run(
             request,
             list(queryset),
-            lambda u: services.user_reinstate(moderator=moderator, user=u, reason=reason),
+            lambda moderator, u, reason: services.user_reinstate(moderator=moderator, user=u, reason=reason),
             "Reinstated",
         )
 
@@ -185,12 +188,12 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
         permissions=["change"],
     )
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        reason = _reason(request, required=False) or ""
-        moderator: Any = request.user
         _run(
             request,
             list(queryset),
-            lambda u: services.two_factor_reset(moderator=moderator, user=u, reason=reason),
+            lambda moderator, u, reason: services.two_factor_reset(
+                moderator=moderator, user=u, reason=reason
+            ),
             "Two-factor authentication removed",
         )
 
@@ -245,40 +248,36 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
 
     @admin.action(description="Remove the reported messages", permissions=["remove"])
     def remove_message(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        if (reason := _reason(request, required=True)) is None:
-            return
-        moderator: Any = request.user
         _run(
             request,
             list(queryset.select_related("message")),
-            lambda r: services.message_remove(
+            lambda moderator, r, reason: services.message_remove(
                 moderator=moderator, message=r.message, reason=reason, report=r
             ),
             "Messages removed",
+            reason_required=True,
         )
 
     @admin.action(description="Suspend the senders of the reported messages", permissions=["suspend"])
     def suspend_sender(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        if (reason := _reason(request, required=True)) is None:
-            return
-        moderator: Any = request.user
         _run(
             request,
             list(queryset.select_related("message__sender")),
-            lambda r: services.user_suspend(
+            lambda moderator, r, reason: services.user_suspend(
                 moderator=moderator, user=r.message.sender, reason=reason, report=r
             ),
             "Senders suspended",
+            reason_required=True,
         )
 
     @admin.action(description="Dismiss the selected reports", permissions=["change"])
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        reason = _reason(request, required=False) or ""
-        moderator: Any = request.user
         _run(
             request,
             list(queryset),
-            lambda r: services.report_dismiss(moderator=moderator, report=r, reason=reason),
+            lambda moderator, r, reason: services.report_dismiss(
+                moderator=moderator, report=r, reason=reason
+            ),
             "Dismissed",
         )
 

@@ -96,16 +96,23 @@ def message_below_the_line(page) -> str:
     return str(page.get_by_test_id("new-messages").evaluate("line => line.nextElementSibling.innerText"))
 
 
-def test_a_conversation_opens_at_the_messages_new_to_me(browser, live_server_url):
-    # given a group where Grace wrote forty messages since Ada last looked
+def grace_wrote_since_ada_looked(browser, live_server_url: str, updates: int):
+    """A group where Ada asked, then Grace wrote `updates` messages ("update 0", …); Ada signed in, on a
+    desktop. Returns (Grace, the group, Ada's page)."""
     ada = register(live_server_url, "ada")
     grace = register(live_server_url, "grace", "Grace Hopper")
     group = ada.conversation("group", members=[grace], title="Launch team")
     ada.say(group, "Anything new?")
-    for n in range(40):
+    for n in range(updates):
         grace.say(group, f"update {n}")
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     log_in(page, ada)
+    return grace, group, page
+
+
+def test_a_conversation_opens_at_the_messages_new_to_me(browser, live_server_url):
+    # given a group where Grace wrote forty messages since Ada last looked
+    grace, group, page = grace_wrote_since_ada_looked(browser, live_server_url, 40)
 
     # when she opens it
     page.get_by_role("link", name="Launch team").click()
@@ -143,14 +150,7 @@ def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of
     browser, live_server_url
 ):
     # given a group where Grace wrote sixty messages since Ada last looked (a page of history is fifty)
-    ada = register(live_server_url, "ada")
-    grace = register(live_server_url, "grace", "Grace Hopper")
-    group = ada.conversation("group", members=[grace], title="Launch team")
-    ada.say(group, "Anything new?")
-    for n in range(60):
-        grace.say(group, f"update {n}")
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    log_in(page, ada)
+    _, _, page = grace_wrote_since_ada_looked(browser, live_server_url, 60)
     in_the_list = page.get_by_role("link", name="Launch team")
     expect(in_the_list.get_by_test_id("unread-badge")).to_have_text("60")
 
