@@ -176,14 +176,20 @@ def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of
     assert texts == ["Anything new?", *(f"update {n}" for n in range(60))]
 
 
-def test_a_message_longer_than_the_limit_is_kept_back_and_says_by_how_much(browser, live_server_url):
-    # given Ada in a group (a message holds at most 10,000 characters)
+def ada_in_a_group(browser, live_server_url: str):
+    """Ada on a desktop, in the group she made with Grace, open. Returns (Grace, the group, Ada's page)."""
     ada = register(live_server_url, "ada")
     grace = register(live_server_url, "grace")
     group = ada.conversation("group", members=[grace], title="Launch team")
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     log_in(page, ada)
     page.goto(f"{live_server_url}/c/{group}")
+    return grace, group, page
+
+
+def test_a_message_longer_than_the_limit_is_kept_back_and_says_by_how_much(browser, live_server_url):
+    # given Ada in a group (a message holds at most 10,000 characters)
+    grace, group, page = ada_in_a_group(browser, live_server_url)
     composer = page.get_by_role("textbox", name="Message")
 
     # when she writes one character too many
@@ -222,12 +228,7 @@ def test_a_message_longer_than_the_limit_is_kept_back_and_says_by_how_much(brows
 
 def test_files_past_ten_for_one_message_are_left_out_and_named(browser, live_server_url):
     # given Ada in a group (a message takes at most ten files)
-    ada = register(live_server_url, "ada")
-    grace = register(live_server_url, "grace")
-    group = ada.conversation("group", members=[grace], title="Launch team")
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    log_in(page, ada)
-    page.goto(f"{live_server_url}/c/{group}")
+    grace, group, page = ada_in_a_group(browser, live_server_url)
     attached = page.get_by_role("list", name="Attachments").get_by_role("listitem")
     left_out = page.get_by_role("status").filter(has_text="Not attached")
 
