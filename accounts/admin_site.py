@@ -26,7 +26,9 @@ class ParleyAdminSite(admin.AdminSite):
             response["Retry-After"] = str(wait)
             return response
         response = super().login(request, extra_context)
-        if request.method == "POST" and request.user.is_authenticated:  # signed in: the form checked the code
+        # Signed in (a redirect: a refused sign-in shows the form again, whoever the session's user is), so
+        # the form took the code of an account that has a second factor.
+        if request.method == "POST" and response.status_code == 302 and request.user.is_authenticated:
             has_device = selectors.two_factor_device(user=request.user) is not None
             request.session[SIGNED_IN_WITH_SECOND_FACTOR] = has_device
         return response

@@ -245,6 +245,9 @@ def test_an_admin_session_opened_without_the_second_factor_it_now_needs_signs_in
     # when they turn it on in the app (which ends their other sessions), the admin session is one of them
     _, secret, _ = enable(moderator)
     assert client.get("/admin/").status_code == 302  # it went on working
+    # and a sign-in without the code, from that same session, does not count as one with it
+    assert admin_login(client, moderator).status_code == 200
+    assert client.get("/admin/").status_code == 302
     # and signed in again with the code, it works
     assert admin_login(client, moderator, otp=totp_code(secret, steps_ahead=1)).status_code == 302
     assert client.get("/admin/").status_code == 200
