@@ -39,10 +39,9 @@ class ParleyAdminSite(admin.AdminSite):
         if not super().has_permission(request):
             return False
         user: Any = request.user
-        if selectors.staff_must_set_up_two_factor(user):
-            return False
-        has_device = selectors.two_factor_device(user=user) is not None
-        return not has_device or bool(request.session.get(SIGNED_IN_WITH_SECOND_FACTOR))
+        if selectors.two_factor_device(user=user) is not None:
+            return bool(request.session.get(SIGNED_IN_WITH_SECOND_FACTOR))
+        return not selectors.staff_must_set_up_two_factor(user)
 
 
 def _login_wait(request: HttpRequest) -> int | None:

@@ -323,9 +323,14 @@ def public_channel_get(*, conversation_id: int) -> Conversation:
         raise NotFound("No such conversation.") from None
 
 
+def _attachments_prefetch(lookup: str) -> Prefetch:
+    """Messages' attachments, in the order attached, into the plain list Message.attachment_files() reads."""
+    return Prefetch(lookup, in_attached_order(StoredFile.objects.all()), to_attr=PREFETCHED_ATTACHMENTS)
+
+
 def _with_details(messages: QuerySet[Message]) -> QuerySet[Message]:
     return messages.select_related("sender").prefetch_related(
-        Prefetch("attachments", in_attached_order(StoredFile.objects.all()), to_attr=PREFETCHED_ATTACHMENTS),
+        _attachments_prefetch("attachments"),
         Prefetch("reactions", Reaction.objects.order_by("created_at", "pk"), to_attr=PREFETCHED_REACTIONS),
     )
 
@@ -506,11 +511,7 @@ def threads_followed(*, user: User) -> QuerySet[ThreadFollow]:
         .annotate(unread_count=Coalesce(Subquery(unread), 0))
         .select_related("root__sender")
         .prefetch_related(
-            Prefetch(
-                "root__attachments",
-                in_attached_order(StoredFile.objects.all()),
-                to_attr=PREFETCHED_ATTACHMENTS,
-            ),
+            _attachments_prefetch("root__attachments"),
             Prefetch("root__reactions", queryset=Reaction.objects.order_by("created_at", "pk")),
         )
         .order_by("-root__last_reply_at", "-pk")

@@ -113,8 +113,9 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
     _require(moderator, "accounts.suspend_user")
     if user.pk == moderator.pk:
         raise ValidationError("You cannot suspend yourself.")
-    if user.is_superuser or (user.is_staff and not moderator.is_superuser):
-        raise PermissionDenied("Only a superuser can suspend staff.")
+    _refuse_staff_unless_superuser(moderator, user, "suspend")
+    if user.is_superuser:
+        raise PermissionDenied("A superuser cannot be suspended.")
     if not user.is_suspended:
         account_services.user_suspend(user=user, reason=reason)
         for user_id in [user.pk, *user.bots.values_list("pk", flat=True)]:

@@ -64,7 +64,6 @@ def webhook_rotate(*, webhook: Webhook) -> tuple[Webhook, str]:
 
 
 @transaction.atomic
-@transaction.atomic
 def webhook_revoke(*, webhook: Webhook) -> Webhook:
     """End the webhook, retire its bot and take it out of the conversation (the members are told); what it
     posted stays."""
