@@ -59,7 +59,8 @@ export function ConversationView({ id }: { id: number }) {
   const threadParam = useQueryParam("thread");
   const scrolledTo = useRef<number | null>(null);
   // What was new to me when the conversation opened (after my read marker, up to its newest event then): under
-  // a "New messages" line that stays while it is open (opening marks them read); later ones come live, as read.
+  // a "New messages" line that stays while it is open (they are read on opening, or once scrolled to the
+  // newest when more than a page); later ones come live, as read.
   const [newOnOpening, setNewOnOpening] = useState<{ after: number; upTo: number } | null>(null);
   const [openedFor, setOpenedFor] = useState<number | null>(null); // its history read (not one held from before)
   const scrolledToNew = useRef<number | null>(null);
