@@ -157,23 +157,40 @@ start_process() {
     printf '%s\n' "$!" >"$(pid_file "$name")"
 }
 
+# Whether any process of group $1 is still running. A process that has exited stays a zombie until its
+# parent reaps it, and ours are reparented to whatever reaps orphans here (in some containers every ~2 s):
+# `kill -0` on the group would count those and make every stop wait for the reaper.
+group_alive() {
+    ps -eo pgid=,stat= | awk -v group="$1" '$1 == group && $2 !~ /^Z/ { alive = 1 } END { exit !alive }'
+}
+
+# SIGTERM to each named process's group at once, then wait for all of them (SIGKILL after STOP_TIMEOUT).
 stop_process() {
-    local name="$1" file pid deadline
-    file="$(pid_file "$name")"
-    [[ -f "$file" ]] || return 0
-    pid="$(<"$file")"
-    if is_running "$name"; then
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        deadline=$((SECONDS + STOP_TIMEOUT))
-        while kill -0 -- "-$pid" 2>/dev/null && ((SECONDS < deadline)); do
-            sleep 0.2
+    local name file pid deadline
+    local -A stopping=()
+    for name in "$@"; do
+        file="$(pid_file "$name")"
+        [[ -f "$file" ]] || continue
+        pid="$(<"$file")"
+        if is_running "$name"; then
+            kill -TERM -- "-$pid" 2>/dev/null || true
+            stopping[$name]="$pid"
+        fi
+    done
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    for name in "${!stopping[@]}"; do
+        pid="${stopping[$name]}"
+        while group_alive "$pid" && ((SECONDS < deadline)); do
+            sleep 0.1
         done
-        if kill -0 -- "-$pid" 2>/dev/null; then
+        if group_alive "$pid"; then
             log "$name (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT}s; sending SIGKILL"
             kill -KILL -- "-$pid" 2>/dev/null || true
         fi
-    fi
-    rm -f "$file"
+    done
+    for name in "$@"; do
+        rm -f "$(pid_file "$name")"
+    done
 }
 
 # Poll until a command succeeds, up to $DEADLINE (in $SECONDS); fails fast if the process we
@@ -253,12 +270,18 @@ with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) a
 PY
 }
 
+# One interpreter for the three commands: each would otherwise pay Django's start-up (~2 s here).
 prepare_django() {
     log "migrate, convert_queues and collectstatic (log: $LOG_DIR/setup.log)"
-    { "$VENV/bin/python" manage.py migrate --noinput &&
-        "$VENV/bin/python" manage.py convert_queues &&
-        "$VENV/bin/python" manage.py collectstatic --noinput; } >>"$LOG_DIR/setup.log" 2>&1 ||
-        die "Django set-up failed; see $LOG_DIR/setup.log"
+    "$VENV/bin/python" - >>"$LOG_DIR/setup.log" 2>&1 <<'PY' || die "Django set-up failed; see $LOG_DIR/setup.log"
+import django
+from django.core.management import call_command
+
+django.setup()
+call_command("migrate", interactive=False)
+call_command("convert_queues")
+call_command("collectstatic", interactive=False)
+PY
 }
 
 start_moto() {
@@ -520,22 +543,20 @@ cmd_up() {
 
 # Front door first, so no request reaches a worker that is shutting down; S3 last.
 stop_all() {
-    local file name
+    local file
+    local -a workers=() others=()
     [[ -d "$PID_DIR" ]] || return 0
     stop_process nginx
     for file in "$PID_DIR"/web-*.pid; do
-        [[ -e "$file" ]] || continue
-        name="$(basename "$file" .pid)"
-        stop_process "$name"
+        [[ -e "$file" ]] && workers+=("$(basename "$file" .pid)")
     done
-    stop_process beat
-    stop_process celery
-    stop_process persistence
-    stop_process moto
-    stop_process mail
+    stop_process "${workers[@]}" # each drains its own sockets: together, not one after another
+    stop_process beat celery persistence
+    stop_process moto mail
     for file in "$PID_DIR"/*.pid; do # anything else a future version may have started
-        [[ -e "$file" ]] && stop_process "$(basename "$file" .pid)"
+        [[ -e "$file" ]] && others+=("$(basename "$file" .pid)")
     done
+    stop_process "${others[@]}"
     return 0
 }
 
@@ -566,7 +587,7 @@ cmd_status() {
     if http_ok "$STACK_URL/readyz"; then echo "readyz: ok"; else echo "readyz: failing"; fi
 }
 
-# For failover tests: one Daphne worker by index (1..WORKERS), in the stack's own environment.
+# For failover tests: one web worker by index (1..WORKERS), in the stack's own environment.
 cmd_worker() {
     local action="$1" index="${2:-}"
     load_env_file
