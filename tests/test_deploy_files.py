@@ -8,6 +8,7 @@ exit code, so the binary inside the package is called directly."""
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -219,6 +220,45 @@ def test_k8s_example_secret_holds_only_placeholders():
     secret = _k8s("Secret", "parley-secrets")["stringData"]
     assert all("change-me" in value for value in secret.values())
     assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"} <= set(secret)
+
+
+# --- What the image holds stays visible wherever it runs.
+
+APP_IMAGES = ("parley:",)  # compose's parley:dev, the manifests' parley:latest
+
+
+def _dockerfile_env(name: str) -> str:
+    found = re.search(rf"^\s*(?:ENV\s+)?{name}=(\S+)", DOCKERFILE.read_text(), re.MULTILINE)
+    assert found, f"the Dockerfile sets no {name}"
+    return found.group(1)
+
+
+def _app_mounts(compose_config: dict) -> dict[str, list[str]]:
+    """Every path a volume (or tmpfs) covers in a container that runs the app image, by where it runs."""
+    mounts: dict[str, list[str]] = {}
+    for name, service in compose_config["services"].items():
+        if service.get("image", "").startswith(APP_IMAGES):
+            targets = [volume["target"] for volume in service.get("volumes", [])]
+            targets += [entry.split(":")[0] for entry in service.get("tmpfs", [])]
+            mounts[f"compose:{name}"] = targets
+    for label, document in K8S_DOCUMENTS:
+        pod = document.get("spec", {}).get("template", {}).get("spec", {})
+        for container in pod.get("containers", []):
+            if container["image"].startswith(APP_IMAGES):
+                targets = [mount["mountPath"] for mount in container.get("volumeMounts", [])]
+                mounts[f"{label}:{container['name']}"] = targets
+    return mounts
+
+
+def test_no_volume_hides_or_outlives_the_static_files_baked_into_the_image(compose_config):
+    """collectstatic writes them into the image at PARLEY_STATIC_ROOT. A volume over that path would hide
+    them (Kubernetes' empty /app/data: a blank app, the admin a 500) or keep an older image's copy."""
+    static_root = Path(_dockerfile_env("PARLEY_STATIC_ROOT"))
+    mounts = _app_mounts(compose_config)
+    assert {"compose:web", "web.yaml:Deployment/parley-web:web"} <= set(mounts)
+    for where, targets in mounts.items():
+        for target in targets:
+            assert not static_root.is_relative_to(target), f"{where} mounts {target} over {static_root}"
 
 
 # --- The web worker's command line lives in scripts/web-server only.

@@ -21,6 +21,7 @@ print(json.dumps({
     "storage": settings.STORAGES["default"]["BACKEND"],
     "vapid_public": settings.VAPID_PUBLIC_KEY,
     "secret": settings.SECRET_KEY,
+    "static_root": str(settings.STATIC_ROOT),
 }))
 """
 PRODUCTION_ENV = {
@@ -57,6 +58,15 @@ def test_embedded_default_needs_no_service(tmp_path):
     assert found["redis"] == ""  # fan-out, seqs and presence stay in-process
     assert found["eager"] is True
     assert found["storage"] == "django.core.files.storage.FileSystemStorage"
+    assert found["static_root"] == str(tmp_path / "static")
+
+
+def test_static_files_can_live_outside_the_data_folder(tmp_path):
+    # the image collects them into /app/static, where no volume on the data folder hides them
+    found = probe(
+        "chatproject.settings.production", {**PRODUCTION_ENV, "PARLEY_STATIC_ROOT": "/app/static"}, tmp_path
+    )
+    assert found["static_root"] == "/app/static"
 
 
 CONCURRENT_WRITERS = """

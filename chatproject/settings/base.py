@@ -217,7 +217,9 @@ CELERY_TIMEZONE = "UTC"
 S3_BUCKET = env.str("S3_BUCKET", default="")
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
-STATIC_ROOT = DATA_DIR / "static"
+# collectstatic's output. The image puts it outside the data folder (docker/Dockerfile), where a volume
+# mounted on the data folder can neither hide it nor keep an older release's copy.
+STATIC_ROOT = Path(env.str("PARLEY_STATIC_ROOT", default=str(DATA_DIR / "static")))
 STATIC_URL = "/static/"
 if S3_BUCKET:
     DEFAULT_STORAGE: dict[str, object] = {
