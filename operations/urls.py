@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import path
 
-from operations import health, monitoring, status
+from operations import status
+from operations.probes import PROBES
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
-    path("metrics", monitoring.metrics_view, name="metrics"),  # allow-list or token (docs/operations.md)
+    # Answered by operations.probes.ProbeMiddleware before Django checks the Host header; routed here too,
+    # so that they resolve (and reverse) like any page.
+    *(path(route, view, name=route) for route, view in PROBES.items()),
     path("admin/status/", admin.site.admin_view(status.status_view), name="admin-status"),
 ]

@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY, below
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /healthz, /readyz and /metrics whatever the Host header (probes and scrapers use the worker's address):
+    # before CommonMiddleware, which refuses a host not in ALLOWED_HOSTS.
+    "operations.probes.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
