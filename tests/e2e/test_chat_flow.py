@@ -129,6 +129,13 @@ def test_two_people_chat_live_through_reload_and_outage(browser, live_server_url
     bob.page.get_by_role("button", name="Close image").click()
     shot(ada.page, "conversation-desktop")
     shot(bob.page, "conversation-mobile")
+    # and its thread shows the image above the replies (it showed the text alone)
+    chart = ada.page.get_by_test_id("message").last
+    chart.hover()
+    chart.get_by_role("button", name="Open thread").click()
+    thread = ada.page.get_by_role("complementary", name="Thread")
+    expect(thread.get_by_test_id("thumbnail")).to_be_visible()
+    thread.get_by_role("button", name="Close thread").click()
 
     # a reload keeps the history
     bob.page.reload()

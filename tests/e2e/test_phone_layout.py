@@ -56,10 +56,10 @@ def test_on_a_tablet_a_thread_opens_over_the_conversation_with_room_to_reply(bro
     log_in(page, ada)
     page.goto(f"{live_server_url}/c/{group}")
 
-    # when Ada opens the message's thread
+    # when Ada taps the message, then its Open thread
     message = page.get_by_test_id("message").last
-    message.hover()
-    message.get_by_role("button", name="Open thread").click()
+    message.get_by_test_id("message-body").tap()
+    message.get_by_role("button", name="Open thread").tap()
     thread = page.get_by_role("complementary", name="Thread")
     expect(thread).to_be_visible()
 
@@ -103,10 +103,23 @@ def test_on_a_phone_a_tap_on_a_message_shows_its_actions(browser, live_server_ur
     expect(messages).to_have_count(2)
     first, second = messages.nth(0), messages.nth(1)
 
-    # when Ada taps the first message, its actions show, and the second's do not
-    first.get_by_test_id("message-body").tap()
-    expect(first.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "1")
-    expect(second.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "0")
+    # when Ada taps the first message where a thumb does, at the right of its text, over the place its
+    # actions show at, the tap only selects it: its actions show, and the second's do not (the actions
+    # showed at the press, under the finger, and the tap ran whichever lay there: Reply, Pin, Delete, ...)
+    page.on("dialog", lambda dialog: dialog.dismiss())
+    body = first.get_by_test_id("message-body")
+    box = body.bounding_box()
+    assert box
+    for fraction in (0.6, 0.8, 0.97):
+        page.get_by_role("heading", name="Launch team", level=1).tap()  # a tap elsewhere: nothing selected
+        expect(first.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "0")
+        body.tap(position={"x": box["width"] * fraction, "y": box["height"] / 2})
+        expect(first.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "1")
+        expect(second.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "0")
+        expect(page.get_by_text("Replying to")).to_have_count(0)
+        expect(page.get_by_role("complementary", name="Thread")).to_have_count(0)
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        expect(page.get_by_role("button", name="Pinned (0)")).to_be_visible()
 
     # then a tap on Reply answers that message
     first.get_by_role("button", name="Reply").tap()

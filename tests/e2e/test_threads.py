@@ -69,6 +69,21 @@ def test_a_thread_beside_the_conversation(browser, live_server_url):
         expect(page.get_by_test_id("thread-summary")).to_contain_text("2 replies")
         expect(page.get_by_test_id("thread-reply-count")).to_have_text("2 replies")
 
+    # and a reply Grace leaves half-written stays with its thread: not in another thread she opens (Enter
+    # sent it there), and back when she opens this one again (closing lost it)
+    panel.get_by_role("textbox", name="Reply in thread").fill("Half-written about tacos")
+    grace_page.get_by_role("textbox", name="Message").fill("Another topic")
+    grace_page.get_by_role("textbox", name="Message").press("Enter")
+    other = grace_page.get_by_role("region", name="Messages").get_by_test_id("message").last
+    expect(other).to_have_attribute("data-state", "sent")
+    other.hover()
+    other.get_by_role("button", name="Open thread").click()
+    expect(panel.get_by_role("textbox", name="Reply in thread")).to_have_value("")
+    panel.get_by_role("button", name="Close thread").click()
+    root.hover()
+    root.get_by_role("button", name="Open thread").click()
+    expect(panel.get_by_role("textbox", name="Reply in thread")).to_have_value("Half-written about tacos")
+
     # and closing the panel gives the conversation its whole width back
     panel.get_by_role("button", name="Close thread").click()
     expect(grace_page.get_by_role("complementary", name="Thread")).to_have_count(0)

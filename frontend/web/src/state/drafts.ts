@@ -1,6 +1,7 @@
 // Each conversation's unsent text: kept in memory for the composer, written to IndexedDB shortly after
 // typing stops (at once when it is cleared, when the composer goes away and when the page is hidden; when
-// it is sent, by the write that puts the message in the outbox), read back after a reload.
+// it is sent, by the write that puts the message in the outbox), read back after a reload. Thread replies
+// being written are kept in memory only.
 import type { LocalStore } from "./persist";
 
 /** Typing writes the draft this long after the last keystroke. */
@@ -11,6 +12,7 @@ export class Drafts {
   private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
   private readonly loaded: Promise<void>;
   private readonly touched = new Set<number>();
+  private readonly replies = new Map<string, string>();
 
   /** `user` resolves once it is known who is signed in; until then drafts live in memory. */
   constructor(
@@ -64,6 +66,17 @@ export class Drafts {
   async flush(conversation?: number): Promise<void> {
     const ids = conversation === undefined ? [...this.timers.keys()] : [conversation];
     await Promise.all(ids.filter((id) => this.timers.has(id)).map((id) => this.write(id)));
+  }
+
+  /** A thread's unsent reply, by its root's id: kept while the page lives (not across a reload), so that a
+   * reply half-written in one thread neither shows in the next one opened nor is lost by closing it. */
+  reply(root: string): string {
+    return this.replies.get(root) ?? "";
+  }
+
+  setReply(root: string, text: string): void {
+    if (text) this.replies.set(root, text);
+    else this.replies.delete(root);
   }
 
   /** The conversation is gone (the user was removed from it): its draft too. */

@@ -1,10 +1,11 @@
-import { lazy, memo, Suspense, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
+import { lazy, memo, Suspense, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from "react";
 import { displayName, formatTime, peopleList } from "../lib/names";
 import { charactersOver } from "../lib/limits";
 import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
 import { mentionsMe } from "../state/events";
 import type { ChatMessage } from "../state/messages";
+import type { Message } from "../api/types";
 import { navigate } from "../lib/router";
 import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
@@ -15,10 +16,23 @@ import { TooLong } from "./TooLong";
 const EmojiDialog = lazy(() => import("./EmojiDialog"));
 
 /** A touch screen has no hover, and iOS gives none to an element without a click handler: a tap on a message
- * selects it by focusing it, which shows its actions there (styles.css). A tap on a control inside keeps its
- * own focus. */
-function selectOnTap(e: MouseEvent<HTMLLIElement>) {
-  if (!(e.target as Element).closest("a, button, input, textarea, select, dialog")) e.currentTarget.focus({ preventScroll: true });
+ * selects it, which shows its actions there (styles.css). Selected by the tap's click, not by the focus its
+ * press gives: shown at the press, the toolbar would be under the finger when the browser decides what the
+ * tap clicked, and run whichever action lay there. A tap on a control inside is that control's. */
+function isOnControl(e: MouseEvent<HTMLLIElement>) {
+  return !!(e.target as Element).closest("a, button, input, textarea, select, dialog");
+}
+
+/** What a message shows under its text: whether it was edited, its files, its links' previews. */
+export function MessageExtras({ message }: { message: Message }) {
+  if (message.deleted) return null;
+  return (
+    <>
+      {message.edited_at && <span className="muted edited"> (edited)</span>}
+      <Attachments items={message.attachments} />
+      <LinkPreviews items={message.previews} />
+    </>
+  );
 }
 
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
@@ -61,6 +75,15 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const [picking, setPicking] = useState(false);
+  const [selected, setSelected] = useState(false);
+  const selectOnTap = (e: MouseEvent<HTMLLIElement>) => {
+    if (isOnControl(e)) return;
+    e.currentTarget.focus({ preventScroll: true });
+    setSelected(true);
+  };
+  const unselectOnLeave = (e: FocusEvent<HTMLLIElement>) => {
+    if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setSelected(false);
+  };
   const reactButton = useRef<HTMLButtonElement>(null);
   const closePicker = () => {
     setPicking(false);
@@ -91,8 +114,10 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       data-testid="message"
       data-state={m.state}
       data-seq={stored ? m.seq : undefined}
+      data-selected={selected || undefined}
       tabIndex={-1}
       onClick={selectOnTap}
+      onBlur={unselectOnLeave}
     >
       {!compact && (
         <div className="message-meta">
@@ -159,9 +184,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
         <div className="message-body" data-testid="message-body" dangerouslySetInnerHTML={{ __html: html }} />
       )}
       {callsMe && !editing && <span className="visually-hidden">(mentions you)</span>}
-      {m.edited_at && !m.deleted && <span className="muted edited"> (edited)</span>}
-      {!m.deleted && <Attachments items={m.attachments} />}
-      {!m.deleted && <LinkPreviews items={m.previews} />}
+      <MessageExtras message={m} />
       {m.state === "pending" && <span className="send-state muted">Sending…</span>}
       {m.state === "failed" && (
         <span className="send-state failed" role="alert">

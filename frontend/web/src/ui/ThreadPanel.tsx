@@ -6,7 +6,7 @@ import { charactersOver } from "../lib/limits";
 import type { OpenThread } from "../state/store";
 import { useApp, useChat } from "./context";
 import { Icon } from "./Icon";
-import { MessageItem } from "./MessageItem";
+import { MessageExtras, MessageItem } from "./MessageItem";
 import { TooLong } from "./TooLong";
 import { useMessageActions } from "./useMessageActions";
 
@@ -81,6 +81,7 @@ export function ThreadPanel({ thread, nameOf }: Props) {
             // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs.
             <div className="message-body" dangerouslySetInnerHTML={{ __html: renderMarkdown(root.body, { me: me.username, broadcast: !!(root.mentions_all || root.mentions_here) }) }} />
           )}
+          <MessageExtras message={root} />
         </article>
         <p className="muted thread-replies-count" data-testid="thread-reply-count">
           {count} {count === 1 ? "reply" : "replies"}
@@ -119,14 +120,20 @@ export function ThreadPanel({ thread, nameOf }: Props) {
           ))}
         </ol>
       </div>
-      <ThreadComposer conversation={thread.conversation} root={thread.root.id} />
+      <ThreadComposer key={thread.root.id} conversation={thread.conversation} root={thread.root.id} />
     </aside>
   );
 }
 
 function ThreadComposer({ conversation, root }: { conversation: number; root: string }) {
   const { store } = useApp();
-  const [text, setText] = useState("");
+  // The reply being written in this thread (a thread opened afterwards has its own: the panel keys this by
+  // root), kept when the panel closes.
+  const [text, setShownText] = useState(() => store.drafts.reply(root));
+  const setText = (next: string) => {
+    setShownText(next);
+    store.drafts.setReply(root, next);
+  };
   const tooLong = charactersOver(text) > 0;
   const send = () => {
     const body = text.trim();
