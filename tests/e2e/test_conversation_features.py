@@ -25,6 +25,8 @@ def test_group_conversation_features(browser, live_server_url):
     page.get_by_label("Group name").fill("Launch team")
     for other in (bob, cy):
         page.get_by_label("Search people").fill(other.username)
+        # Enter in the search box creates nothing (it created the group with those picked so far)
+        page.get_by_label("Search people").press("Enter")
         page.get_by_role("button", name=re.compile(other.username)).click()
     page.get_by_role("button", name="Create group").click()
     expect(page.get_by_role("heading", name="Launch team")).to_be_visible()
@@ -127,6 +129,11 @@ def test_a_conversation_opens_at_the_messages_new_to_me(browser, live_server_url
     assert "update 0" in message_below_the_line(page)
     expect(page.get_by_test_id("message").filter(has_text="update 39")).not_to_be_in_viewport()
     expect(page.get_by_role("link", name="Launch team").get_by_test_id("unread-badge")).to_have_count(0)
+    # and what she sends from up there is shown going, at the bottom (it went there off screen)
+    page.get_by_role("textbox", name="Message").fill("Reading from the top")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    expect(page.get_by_test_id("message").last).to_contain_text("Reading from the top")
+    expect(page.get_by_test_id("message").last).to_be_in_viewport()
 
     # and opened again after two more, the line stands above those two, and the newest is on screen
     page.get_by_role("link", name="New message").click()
@@ -174,6 +181,38 @@ def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of
     expect(in_the_list.get_by_test_id("unread-badge")).to_have_count(0)
     texts = page.get_by_test_id("message-body").all_inner_texts()
     assert texts == ["Anything new?", *(f"update {n}" for n in range(60))]
+
+
+def test_a_conversation_opened_at_its_first_new_message_is_read_once_its_newest_is_shown(
+    browser, live_server_url
+):
+    # given Ada reading a group opened at the first of Grace's sixty new messages, far from the newest
+    grace, group, page = grace_wrote_since_ada_looked(browser, live_server_url, 60)
+    in_the_list = page.get_by_role("link", name="Launch team")
+    in_the_list.click()
+    expect(page.get_by_test_id("new-messages")).to_be_in_viewport()
+
+    # when Grace writes once more, and Ada's network drops and comes back
+    grace.say(group, "one more thing")
+    expect(in_the_list.get_by_test_id("unread-badge")).to_have_text("61")
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("connection-banner")).to_be_visible()
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("connection-banner")).to_be_hidden()
+
+    # then it is still unread: she has not seen the newest (either marked all sixty-one read)
+    expect(in_the_list.get_by_test_id("unread-badge")).to_have_text("61")
+    # and when she replies from there, the newest messages show with her reply, and it is read, for the
+    # server too (it stayed unread, "(60) Parley", after a reply)
+    page.get_by_role("textbox", name="Message").fill("Thanks, catching up")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    expect(page.get_by_test_id("message").last).to_contain_text("Thanks, catching up")
+    expect(page.get_by_test_id("message").filter(has_text="one more thing")).to_be_in_viewport()
+    expect(in_the_list.get_by_test_id("unread-badge")).to_have_count(0)
+    page.get_by_role("link", name="New message").click()
+    page.reload()
+    expect(page.get_by_role("link", name="Launch team")).to_be_visible()
+    expect(page.get_by_role("link", name="Launch team").get_by_test_id("unread-badge")).to_have_count(0)
 
 
 def ada_in_a_group(browser, live_server_url: str):

@@ -600,6 +600,31 @@ describe("ChatStore", () => {
     expect(socket.sent.at(-1)).toEqual({ type: "read", conversation: 1, seq: 40 });
   });
 
+  it("leaves a conversation opened at its first new message unread until the newest is shown", async () => {
+    const { store, http, socket } = await setup({
+      conversations: [conversation(1, { last_seq: 90, unread_count: 70, last_read_seq: 20, last_message: msg(90) })],
+    });
+    socket.setStatus("online");
+    vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(22), msg(21)], has_more: true, has_more_newer: true });
+    await store.openAt(1, 21);
+    const unread = () => store.getState().conversations[1]?.unread_count;
+    // a live message, the socket back after a blip (its sync done), the tab shown again: none of them read it
+    socket.emit(isNew(91, { sender: { id: 2, username: "bob", display_name: "" } }));
+    socket.setStatus("syncing");
+    socket.setStatus("online");
+    store.markRead(1);
+    await vi.runAllTimersAsync();
+    expect(unread()).toBe(71);
+    expect(socket.sent.filter((frame) => frame.type === "read")).toEqual([]);
+
+    // replying shows the newest messages, where the reply goes: now it is read
+    vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(91), msg(90)], has_more: true });
+    store.send(1, "Catching up");
+    await vi.runAllTimersAsync();
+    expect(unread()).toBe(0);
+    expect(socket.sent.filter((frame) => frame.type === "read").at(-1)).toEqual({ type: "read", conversation: 1, seq: 91 });
+  });
+
   it("opens a thread, replies in it and marks it read, leaving the main timeline alone", async () => {
     const { store, socket, http } = await setup();
     await store.open(1);

@@ -429,10 +429,13 @@ export class ChatStore {
   }
 
   /** Tell the server we read the conversation up to its newest message (a `read` must name an event's
-   * seq: a message's is one). Not while a sync replays: once it is done. */
+   * seq: a message's is one). Not while a sync replays: once it is done. Not while the history shown was
+   * opened at an older message and has not met the newest yet (openAt): whatever else happens meanwhile (a
+   * live message, a reconnect, the tab shown again), the newest messages have not been seen. */
   markRead(id: number): void {
     const conversation = this.state.conversations[id];
     if (!conversation || !this.deps.isVisible() || this.state.connection.status === "syncing") return;
+    if (this.state.timelines[id]?.newerAfter != null) return;
     const seq = Math.max(conversation.last_message?.seq ?? 0, highestSeq(this.state.timelines[id]));
     if (seq <= conversation.last_read_seq && conversation.unread_count === 0 && !conversation.unread_mentions) return;
     this.setConversation(id, (c, ledger) => {
@@ -570,7 +573,10 @@ export class ChatStore {
     const me = this.state.me;
     const clientId = this.deps.uuid();
     if (!me) return clientId;
-    if (this.state.timelines[conversation]?.newerAfter != null) void this.showLatest(conversation).catch(() => undefined);
+    if (this.state.timelines[conversation]?.newerAfter != null) {
+      // Sending shows the newest messages (where the message goes): read, as on opening.
+      void this.showLatest(conversation).then(() => this.markRead(conversation), () => undefined);
+    }
     const message: ChatMessage = {
       id: `local-${clientId}`,
       conversation,

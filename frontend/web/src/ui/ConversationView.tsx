@@ -135,16 +135,20 @@ export function ConversationView({ id }: { id: number }) {
   const lastKey = messages[messages.length - 1]?.client_id;
   const firstKey = messages[0]?.id;
 
-  // Keep the reading position: pinned to the bottom for new messages, steady when older ones load.
+  // Keep the reading position: pinned to the bottom for new messages, steady when older ones load. A message
+  // I have just sent is shown wherever I was reading: it goes at the bottom, and I expect to see it go.
+  const last = messages[messages.length - 1];
+  const justSent = last?.state === "pending" && last.sender.id === me.id;
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
     if (anchor.current) {
       el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
       anchor.current = null;
-    } else if (stick.current) {
+    } else if (stick.current || justSent) {
       el.scrollTop = el.scrollHeight;
     }
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on a new last message, not when it is acked
   }, [messages.length, lastKey, firstKey]);
 
   // Opened with more new messages than fit: at the first of them, its line at the top, not at the newest.

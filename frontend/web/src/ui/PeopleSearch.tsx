@@ -44,6 +44,9 @@ export function PeopleSearch({ label, onChoose, exclude, autoFocus = false }: Pr
           onChange={(e) => setQuery(e.target.value)}
           placeholder="Name or username"
           autoFocus={autoFocus}
+          // Enter must not submit a form around the box (New group's: it created the group with whoever was
+          // picked so far); a person is picked from the list.
+          onKeyDown={(e) => e.key === "Enter" && e.preventDefault()}
         />
       </label>
       <ul className="people" aria-label="People">
