@@ -17,7 +17,9 @@ def test_search_finds_a_message_and_opens_the_conversation_at_it(browser, live_s
     ada, grace = register(live_server_url, "ada"), register(live_server_url, "grace")
     launch = grace.conversation("group", members=[ada], title="Launch")
     for n in range(80):
-        grace.say(launch, "The <b>forecast</b> is running late" if n == 10 else f"filler note {n}")
+        sent = grace.say(launch, "The <b>forecast</b> is running late" if n == 10 else f"filler note {n}")
+        if n == 20:
+            grace.say(launch, "The rocket answer, in its thread", thread_root=sent)
     page = browser.new_context(viewport={"width": 1100, "height": 760}).new_page()
     log_in(page, ada)
 
@@ -55,3 +57,13 @@ def test_search_finds_a_message_and_opens_the_conversation_at_it(browser, live_s
     expect(timeline.get_by_text("filler note 79")).to_be_visible()
     expect(page.get_by_role("button", name="Load newer messages")).to_have_count(0)
     assert axe_violations(page) == []
+
+    # and a hit that is a reply in a thread opens that thread beside the conversation (it opened the
+    # conversation alone, the reply nowhere to be seen)
+    page.keyboard.press("Control+K")
+    dialog.get_by_role("combobox").fill("rocket")
+    expect(dialog.get_by_role("option")).to_contain_text("The rocket answer")
+    dialog.get_by_role("combobox").press("Enter")
+    thread = page.get_by_role("complementary", name="Thread")
+    expect(thread.get_by_test_id("message-body").last).to_have_text("The rocket answer, in its thread")
+    expect(thread).to_contain_text("filler note 20")

@@ -6,3 +6,6 @@ export const BODY_MAX_LENGTH = 10_000;
 export function charactersOver(body: string): number {
   return Math.max(0, [...body.trim()].length - BODY_MAX_LENGTH);
 }
+
+/** The longest display name the server takes (accounts.models.User.display_name). */
+export const DISPLAY_NAME_MAX_LENGTH = 64;

@@ -34,6 +34,13 @@ describe("renderMarkdown", () => {
     expect(html).not.toContain('data-username="example.com"');
   });
 
+  it("leaves a sentence's full stop out of a mention, as the server counts it", () => {
+    const html = renderMarkdown("Over to you, @ada. And @bob-", { me: "ada" });
+    expect(html).toContain('<span class="mention mention-me" data-username="ada">@ada</span>. And');
+    expect(html).toContain('<span class="mention" data-username="bob">@bob</span>-');
+    expect(renderMarkdown("Hi @ada.b.", { me: "ada.b." })).toContain('data-username="ada.b.">@ada.b.</span>');
+  });
+
   it("marks the reader's own mentions more strongly, whatever the case, and @here/@all only where they counted", () => {
     const html = renderMarkdown("@Ada and @bob, @here", { me: "ada" });
     expect(html).toContain('<span class="mention mention-me" data-username="Ada">@Ada</span>');

@@ -15,18 +15,22 @@ md.inline.ruler.after("emphasis", "mention", (state: StateInline, silent: boolea
   if (previous && /[\w@.]/.test(previous)) return false; // an e-mail address, not a mention
   const match = /^@([\w.+-]{1,150})/.exec(state.src.slice(start));
   if (!match?.[1]) return false;
+  const env = (state.env ?? {}) as MentionEnv;
+  // "@ada." ends a sentence: the mention is "@ada", as the server counts it (messaging.mentions), unless a
+  // username really ends so (the reader's own, the one name known here).
+  const whole = match[1];
+  const username = whole.toLowerCase() === env.me?.toLowerCase() ? whole : whole.replace(/[.+-]+$/, "") || whole;
   if (!silent) {
     const open = state.push("mention_open", "span", 1);
-    const env = (state.env ?? {}) as MentionEnv;
-    const name = match[1].toLowerCase();
+    const name = username.toLowerCase();
     const me = name === env.me?.toLowerCase() || (env.broadcast === true && (name === "here" || name === "all"));
     open.attrSet("class", me ? "mention mention-me" : "mention");
-    open.attrSet("data-username", match[1]);
+    open.attrSet("data-username", username);
     const text = state.push("text", "", 0);
-    text.content = match[0];
+    text.content = `@${username}`;
     state.push("mention_close", "span", -1);
   }
-  state.pos += match[0].length;
+  state.pos += username.length + 1;
   return true;
 });
 

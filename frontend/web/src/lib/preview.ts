@@ -6,5 +6,8 @@ export function plainPreview(source: string, max = 80): string {
     .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/\s+/g, " ")
     .trim();
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  // Cut between characters as people see them: a UTF-16 slice could split an emoji and show "�".
+  const characters = Array.from(new Intl.Segmenter().segment(text), (part) => part.segment);
+  return characters.length > max ? `${characters.slice(0, max - 1).join("")}…` : text;
 }

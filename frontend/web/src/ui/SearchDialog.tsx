@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react"
 import { ApiError } from "../api/client";
 import type { SearchHit } from "../api/types";
 import { conversationTitle, displayName, formatTime } from "../lib/names";
-import { conversationPath, navigate } from "../lib/router";
+import { messagePath, navigate } from "../lib/router";
 import { groupByConversation, SEARCH_FILTERS, snippetParts, withFilter } from "../lib/snippet";
 import { useApp, useChat } from "./context";
 import { Icon } from "./Icon";
@@ -86,8 +86,8 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
 
   const choose = (hit: SearchHit) => {
     onClose();
-    // A public channel one is not in opens in the channel list, where one can join it.
-    navigate(conversations[hit.conversation.id] ? conversationPath(hit.conversation.id, hit.message.seq) : "/channels");
+    // A public channel one is not in opens in the channel list, where one can join it; a reply, in its thread.
+    navigate(conversations[hit.conversation.id] ? messagePath({ ...hit.message, conversation: hit.conversation.id }) : "/channels");
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import type { NotificationSettings, NotifyLevel } from "../api/types";
 import { notificationPermission, setSoundOn, soundOn, turnOnNotifications, type Permission } from "../lib/desktop";
 import { applyTheme, readThemeChoice, saveThemeChoice, type ThemeChoice } from "../lib/theme";
+import { DISPLAY_NAME_MAX_LENGTH } from "../lib/limits";
 import { navigate } from "../lib/router";
 import { BackLink } from "./BackLink";
 import { useApp, useChat } from "./context";
@@ -28,23 +29,25 @@ export function Settings() {
   const [error, setError] = useState<string | null>(null);
   const [theme, setTheme] = useState(readThemeChoice);
 
-  async function saveProfile(event: FormEvent) {
-    event.preventDefault();
+  /** Save, then say how it went: only that (an earlier save's error or success no longer stands). */
+  async function save(action: () => Promise<void>, done: string) {
     try {
-      setMe(await http.updateMe({ display_name: name.trim() }));
-      setSaved("Profile saved.");
+      await action();
+      setError(null);
+      setSaved(done);
     } catch (e) {
+      setSaved(null);
       setError(e instanceof Error ? e.message : "Could not save");
     }
   }
 
+  async function saveProfile(event: FormEvent) {
+    event.preventDefault();
+    await save(async () => setMe(await http.updateMe({ display_name: name.trim() })), "Profile saved.");
+  }
+
   async function setLevel(kind: keyof NotificationSettings, level: NotifyLevel) {
-    try {
-      await store.updatePrefs({ [kind]: level });
-      setSaved("Notification settings saved.");
-    } catch (e) {
-      setError(e instanceof Error ? e.message : "Could not save");
-    }
+    await save(() => store.updatePrefs({ [kind]: level }), "Notification settings saved.");
   }
 
   function chooseTheme(choice: ThemeChoice) {
@@ -79,7 +82,7 @@ export function Settings() {
           <p className="muted">Signed in as @{me.username}</p>
           <label className="field">
             <span>Display name</span>
-            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={150} />
+            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={DISPLAY_NAME_MAX_LENGTH} />
           </label>
           <button type="submit">Save profile</button>
         </form>
