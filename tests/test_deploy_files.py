@@ -173,6 +173,7 @@ def test_k8s_has_every_part():
         ("Deployment", "parley-web"),
         ("Deployment", "parley-worker"),
         ("Deployment", "parley-persistence"),
+        ("Deployment", "parley-beat"),
         ("Service", "parley-web"),
         ("HorizontalPodAutoscaler", "parley-web"),
         ("Ingress", "parley"),
@@ -192,7 +193,7 @@ def test_k8s_web_probes_readyz_and_healthz_at_the_pods_address():
         assert "httpHeaders" not in web[probe]["httpGet"]
 
 
-@pytest.mark.parametrize("deployment", ["parley-web", "parley-worker", "parley-persistence"])
+@pytest.mark.parametrize("deployment", ["parley-web", "parley-worker", "parley-persistence", "parley-beat"])
 def test_k8s_pods_request_resources_and_read_their_settings(deployment):
     container = _container("Deployment", deployment)
     assert {"cpu", "memory"} <= set(container["resources"]["requests"])
@@ -330,6 +331,32 @@ def test_every_deployment_runs_persistence_workers_and_keeps_the_others_off_thei
     stack = STACK_SCRIPT.read_text()
     assert '"$ROOT/scripts/persistence-worker"' in stack
     assert "--exclude-queues persistence" in stack
+
+
+# --- Exactly one Celery beat queues the periodic tasks (retention, export expiry, clean-ups)
+
+
+def _runs_beat(command: list[str]) -> bool:
+    return command[:1] == ["celery"] and "beat" in command
+
+
+def test_every_deployment_runs_exactly_one_beat(compose_config):
+    """Without beat no periodic task runs (an admin's retention policy is not enforced, data exports stay
+    stored); with two each runs twice. Kubernetes' Recreate stops the old pod before starting the new one."""
+    compose_beats = [
+        name for name, s in compose_config["services"].items() if _runs_beat(s.get("command") or [])
+    ]
+    assert compose_beats == ["beat"]
+    assert compose_config["services"]["beat"].get("deploy", {}).get("replicas", 1) == 1
+    k8s_beats = [
+        document
+        for _, document in K8S_DOCUMENTS
+        if document["kind"] in ("Deployment", "StatefulSet")
+        and any(_runs_beat(c.get("command", [])) for c in document["spec"]["template"]["spec"]["containers"])
+    ]
+    assert len(k8s_beats) == 1
+    assert k8s_beats[0]["spec"]["replicas"] == 1
+    assert k8s_beats[0]["spec"]["strategy"]["type"] == "Recreate"
 
 
 # --- Clustered engines (docker/k8s/cluster): operators' resources and Helm values, checked offline
