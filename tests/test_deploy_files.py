@@ -262,6 +262,24 @@ def test_no_volume_hides_or_outlives_the_static_files_baked_into_the_image(compo
             assert not static_root.is_relative_to(target), f"{where} mounts {target} over {static_root}"
 
 
+def test_app_services_without_the_web_port_replace_the_images_healthcheck(compose_config):
+    """The image's HEALTHCHECK polls the web worker's /healthz: any other service running the image would
+    inherit it and show "unhealthy" for ever (and hang whatever waited for it to be healthy)."""
+    image_check = json.loads(
+        DOCKERFILE.read_text().split("HEALTHCHECK", 1)[1].split("CMD ", 1)[1].splitlines()[0]
+    )
+    others = {
+        name: service
+        for name, service in compose_config["services"].items()
+        if service.get("image", "").startswith(APP_IMAGES)
+        and service.get("command") != ["scripts/web-server"]
+    }
+    assert {"migrate", "worker", "persistence", "beat"} <= set(others)
+    for name, service in others.items():
+        check = service.get("healthcheck", {})
+        assert check.get("disable") or check.get("test") not in (None, ["CMD", *image_check]), name
+
+
 # --- The web worker's command line lives in scripts/web-server only.
 
 WEB_SERVER = ROOT / "scripts" / "web-server"
