@@ -160,6 +160,11 @@ def test_blocking_stops_direct_messages_and_is_undone_in_settings(browser, live_
     fay.page.once("dialog", lambda dialog: dialog.accept())
     fay.page.get_by_role("button", name="Block").click()
     expect(fay.page.get_by_role("status").filter(has_text="You blocked")).to_be_visible()
+    # and it still says so after a reload, offering Unblock rather than Block again (it forgot)
+    fay.page.reload()
+    expect(fay.page.get_by_role("status").filter(has_text="You blocked")).to_be_visible()
+    expect(fay.page.get_by_role("button", name="Unblock")).to_be_visible()
+    expect(fay.page.get_by_role("button", name="Block", exact=True)).to_have_count(0)
 
     # then: Eve's next message is not delivered, and she is told so
     eve.send("Are you there?")

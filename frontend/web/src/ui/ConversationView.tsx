@@ -18,6 +18,7 @@ import { PinnedDialog } from "./PinnedDialog";
 import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
 import { useMessageActions } from "./useMessageActions";
+import { useBlock } from "./useBlock";
 import { useUploads } from "./useUploads";
 
 const LEVEL_LABELS = { default: "default", all: "all messages", mentions: "mentions only", none: "muted" } as const;
@@ -26,9 +27,9 @@ const COMPACT_WITHIN_MS = 5 * 60 * 1000;
 
 export function ConversationView({ id }: { id: number }) {
   const { store, http, me } = useApp();
-  const [blockedNote, setBlockedNote] = useState<string | null>(null);
   const state = useChat();
   const conversation = state.conversations[id];
+  const blocking = useBlock(conversation?.kind === "direct" ? directPeer(conversation, me)?.id : undefined);
   const timeline = state.timelines[id];
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -330,18 +331,27 @@ export function ConversationView({ id }: { id: number }) {
           >
             <Icon name={notifyLevel === "none" ? "bellOff" : "bell"} />
           </button>
-          {peer && (
-            <button
-              type="button"
-              className="link"
-              onClick={() =>
-                window.confirm(`Block ${title}? Neither of you will be able to send messages here; they are not told.`) &&
-                void http.block(peer.id).then(() => setBlockedNote(`You blocked ${title}. Unblock them in Settings → Security.`))
-              }
-            >
-              Block
-            </button>
-          )}
+          {peer &&
+            (blocking.blocked ? (
+              <button
+                type="button"
+                className="link"
+                onClick={() => void blocking.unblock().catch(() => setActionError(`Could not unblock ${title}; try again.`))}
+              >
+                Unblock
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="link"
+                onClick={() =>
+                  window.confirm(`Block ${title}? Neither of you will be able to send messages here; they are not told.`) &&
+                  void blocking.block().catch(() => setActionError(`Could not block ${title}; try again.`))
+                }
+              >
+                Block
+              </button>
+            ))}
           {conversation.kind !== "direct" && (
             <button
               type="button"
@@ -373,9 +383,9 @@ export function ConversationView({ id }: { id: number }) {
             {actionError}
           </p>
         )}
-        {blockedNote && (
+        {peer && blocking.blocked && (
           <p className="banner" role="status">
-            {blockedNote}
+            You blocked {title}: neither of you can send messages here. Unblock them here or in Settings → Security.
           </p>
         )}
         <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Messages">
