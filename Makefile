@@ -91,7 +91,7 @@ test-cluster: $(STAMP) system-deps services web
 screenshots: $(STAMP) system-deps services web
 	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest tests/e2e
 
-stack: $(STAMP) system-deps web
+stack: $(STAMP) system-deps services web
 	scripts/stack.sh up
 
 stack-down:

@@ -129,6 +129,18 @@ def test_stack_script_passes_shellcheck():
     assert result.returncode == 0, result.stdout
 
 
+MAKEFILE = ROOT / "Makefile"
+
+
+@pytest.mark.parametrize("target", ["stack", "test", "test-cluster", "bench"])
+def test_make_targets_that_use_the_machines_engines_start_them_first(target):
+    # scripts/services.sh starts PostgreSQL, Redis and RabbitMQ if they are not running (a fresh machine, a
+    # reboot), or says what is missing; without it `make stack` died on a database connection error
+    found = re.search(rf"^{re.escape(target)}:(.*)$", MAKEFILE.read_text(), re.MULTILINE)
+    assert found, target
+    assert "services" in found.group(1).split()
+
+
 # --- Kubernetes manifests
 
 
