@@ -8,6 +8,9 @@ from typing import Any
 from kombu import Connection, Exchange, Producer, Queue
 
 CONVERTING_SUFFIX = ".converting"
+# What RABBITMQ_QUEUE_TYPE may say (the settings refuse anything else): RabbitMQ's replicated queues, or the
+# old kind. Any other `x-queue-type` would only be refused by RabbitMQ when a worker first declares it.
+QUEUE_TYPES = ("quorum", "classic")
 
 
 def typed_queue(name: str, queue_type: str, arguments: dict[str, Any] | None = None) -> Queue:

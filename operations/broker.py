@@ -14,6 +14,11 @@ def watched_queues() -> list[str]:
     return [PERSISTENCE_QUEUE, PUSH_QUEUE, settings.CELERY_DEAD_LETTER_QUEUE]
 
 
+def broker_address() -> str:
+    """host:port of the broker (the first, for a list of them), without the credentials."""
+    return str(current_app.connection_for_write().host)
+
+
 def broker_connection() -> Connection:
     """Connected, or raising within BROKER_TIMEOUT_SECONDS."""
     connection = current_app.connection_for_write()

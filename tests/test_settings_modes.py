@@ -145,6 +145,15 @@ def test_production_refuses_to_start_without_its_required_variables(tmp_path, mi
     assert f"Set the {missing} environment variable" in result.stderr
 
 
+@pytest.mark.parametrize("queue_type", ["Classic", "stream", "qourum"])
+def test_an_unknown_queue_type_is_refused_at_start(tmp_path, queue_type):
+    # RabbitMQ would refuse it only when a worker first declared its queues, far from the cause
+    env = {**PRODUCTION_ENV, "RABBITMQ_QUEUE_TYPE": queue_type}
+    result = run_python(["-c", PROBE], "chatproject.settings.production", env, tmp_path)
+    assert result.returncode != 0
+    assert f"RABBITMQ_QUEUE_TYPE must be one of quorum, classic, not {queue_type!r}" in result.stderr
+
+
 def test_check_deploy_is_clean_with_the_documented_production_variables(tmp_path):
     result = run_python(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],

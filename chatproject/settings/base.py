@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from core.queues import typed_queue
+from core.queues import QUEUE_TYPES, typed_queue
 
 from .embedded import read_or_create_secret_key, read_or_create_vapid_keys
 
@@ -193,6 +194,10 @@ CELERY_TASK_SERIALIZER = "json"
 # worker). A queue declared earlier with the other type is converted, messages kept, by
 # `manage.py convert_queues` (docs/operations.md; scripts/stack.sh runs it before starting the stack).
 RABBITMQ_QUEUE_TYPE = env.str("RABBITMQ_QUEUE_TYPE", default="quorum")
+if RABBITMQ_QUEUE_TYPE not in QUEUE_TYPES:
+    raise ImproperlyConfigured(
+        f"RABBITMQ_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}, not {RABBITMQ_QUEUE_TYPE!r}"
+    )
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue("celery", durable=True),

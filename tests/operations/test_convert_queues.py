@@ -2,7 +2,11 @@
 refuses to redeclare a queue with another type, so an installation that ran classic queues converts them,
 keeping every message that waits in them."""
 
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +14,9 @@ from kombu import Producer, Queue
 
 from chatproject.celery import app as celery_app
 from core.queues import convert, declared_as, typed_queue
+from tests.live_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -59,3 +66,30 @@ def test_the_command_leaves_the_task_queues_as_configured(capsys):
     out = capsys.readouterr().out
     assert "persistence: quorum" in out
     assert "push: quorum" in out
+
+
+def test_an_unreachable_broker_is_named_in_one_line_without_its_password():
+    # given: a broker URL where nothing listens (a typo, a broker not started yet)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chatproject.settings.test",
+        "CELERY_BROKER_URL": f"amqp://parley:s3cret-pw@127.0.0.1:{port}//",
+    }
+
+    # when
+    result = subprocess.run(
+        [sys.executable, "manage.py", "convert_queues"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    # then: a CommandError naming where it tried, not a traceback
+    assert result.returncode == 1
+    assert f"CommandError: cannot reach the broker at 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "s3cret-pw" not in result.stderr

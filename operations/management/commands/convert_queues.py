@@ -4,10 +4,11 @@ declared earlier with the other type, the messages waiting in it kept (core.queu
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from kombu.exceptions import OperationalError
 
 from core.queues import convert
-from operations.broker import broker_connection
+from operations.broker import broker_address, broker_connection
 
 
 class Command(BaseCommand):
@@ -19,7 +20,13 @@ class Command(BaseCommand):
         if settings.CELERY_TASK_ALWAYS_EAGER:
             self.stdout.write("no broker (embedded mode): nothing to convert")
             return
-        with broker_connection() as connection:
+        try:
+            connection = broker_connection()
+        except OperationalError as error:
+            raise CommandError(
+                f"cannot reach the broker at {broker_address()} (CELERY_BROKER_URL): {error}"
+            ) from error
+        with connection:
             for queue in settings.CELERY_TASK_QUEUES:
                 moved = convert(connection, queue)
                 self.stdout.write(f"{queue.name}: {_type(queue)} ({moved} messages moved)")
