@@ -89,5 +89,15 @@ def test_a_thread_beside_the_conversation(browser, live_server_url):
     expect(grace_page.get_by_role("complementary", name="Thread")).to_have_count(0)
     expect(grace_page.get_by_test_id("thread-summary")).to_contain_text(re.compile(r"2 replies"))
 
+    # and an open thread is in the address: a reload keeps it open, and Back closes it, staying in the
+    # conversation (Back left the conversation, and a reload lost the thread)
+    grace_page.get_by_test_id("thread-summary").click()
+    expect(panel).to_be_visible()
+    grace_page.reload()
+    expect(panel.get_by_test_id("message-body")).to_have_text(["Tacos at noon", "See you there"])
+    grace_page.go_back()
+    expect(panel).to_have_count(0)
+    expect(grace_page.get_by_role("heading", name="Lunch club", level=1)).to_be_visible()
+
     assert unread_violations == []
     assert panel_violations == []

@@ -32,9 +32,11 @@ export const conversationPath = (id: number, seq?: number): string => `/c/${id}$
 /** The address that shows a message: the conversation at it, or for a reply in a thread, the conversation with
  * that thread open beside it (`?thread=<root id>`). */
 export const messagePath = (message: { conversation: number; seq: number; thread_root?: string | null }): string =>
-  message.thread_root
-    ? `/c/${message.conversation}?thread=${encodeURIComponent(message.thread_root)}`
-    : conversationPath(message.conversation, message.seq);
+  message.thread_root ? threadPath(message.conversation, message.thread_root) : conversationPath(message.conversation, message.seq);
+
+/** The address of a conversation with the thread of root `rootId` open beside it. */
+export const threadPath = (conversation: number, rootId: string): string =>
+  `/c/${conversation}?thread=${encodeURIComponent(rootId)}`;
 
 export type Route =
   | { name: "home" }

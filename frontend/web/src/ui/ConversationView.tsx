@@ -1,8 +1,9 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { ApiError } from "../api/client";
+import type { Message } from "../api/types";
 import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName, presenceLabel } from "../lib/names";
-import { navigate, useQueryParam } from "../lib/router";
+import { conversationPath, navigate, threadPath, useQueryParam } from "../lib/router";
 import { mainTimeline, type ChatMessage } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
 import { PAGE, presenceOf, sortConversations } from "../state/store";
@@ -95,9 +96,27 @@ export function ConversationView({ id }: { id: number }) {
     };
   }, [id, focusSeq, store, http, attempt]);
 
+  // The open thread is in the address, so that Back closes it (on a phone it covers the conversation) and a
+  // reload keeps it: the address opens and closes it, whoever changed the address.
   useEffect(() => {
     if (threadParam) void store.openThreadById(threadParam);
-  }, [threadParam, store]);
+    else if (store.getState().thread?.conversation === id) store.closeThread();
+  }, [threadParam, store, id]);
+  const threadPushed = useRef<string | null>(null); // the thread whose address this view added to the history
+  const showThread = useCallback(
+    (root: Message) => {
+      void store.openThread(root);
+      threadPushed.current = root.id;
+      navigate(threadPath(id, root.id), { replace: new URLSearchParams(window.location.search).has("thread") });
+    },
+    [store, id],
+  );
+  const closeThread = useCallback(() => {
+    const pushedHere = threadPushed.current !== null && threadPushed.current === threadParam;
+    threadPushed.current = null;
+    if (pushedHere) window.history.back(); // as Back would: the entry before it is this conversation
+    else navigate(conversationPath(id), { replace: true });
+  }, [id, threadParam]);
 
   useEffect(() => {
     store.loadPins(id).catch(() => undefined); // the header shows no count until it can be read
@@ -202,7 +221,7 @@ export function ConversationView({ id }: { id: number }) {
   }
 
   const onReply = useCallback((m: ChatMessage) => setReplyTo(m), []);
-  const onOpenThread = useCallback((m: ChatMessage) => void store.openThread(m), [store]);
+  const onOpenThread = showThread;
   const actions = useMessageActions(setActionError);
   const onPin = useCallback(
     (m: ChatMessage, pinned: boolean) => {
@@ -311,7 +330,7 @@ export function ConversationView({ id }: { id: number }) {
               type="button"
               className="link unread-threads"
               data-testid="unread-threads"
-              onClick={() => void store.openThread(firstUnreadThread.root)}
+              onClick={() => showThread(firstUnreadThread.root)}
             >
               <span className="badge">{unreadThreads}</span> unread {unreadThreads === 1 ? "thread" : "threads"}
             </button>
@@ -472,7 +491,7 @@ export function ConversationView({ id }: { id: number }) {
         )}
         {dragging && <div className="drop-hint" aria-hidden="true">Drop files to attach</div>}
       </section>
-      {openThread && <ThreadPanel thread={openThread} nameOf={nameOf} />}
+      {openThread && <ThreadPanel thread={openThread} nameOf={nameOf} onClose={closeThread} />}
     </div>
   );
 }

@@ -13,11 +13,13 @@ import { useMessageActions } from "./useMessageActions";
 interface Props {
   thread: OpenThread;
   nameOf: (userId: number) => string;
+  /** Close it (the conversation takes the thread out of the address, which closes it). */
+  onClose: () => void;
 }
 
 /** A thread beside its conversation: the root, its replies (in seq order, unsent ones last) and a box to
  * reply in it. Escape or the close button closes it. */
-export function ThreadPanel({ thread, nameOf }: Props) {
+export function ThreadPanel({ thread, nameOf, onClose }: Props) {
   const { store, me } = useApp();
   const state = useChat();
   const timeline = state.timelines[thread.conversation];
@@ -36,7 +38,7 @@ export function ThreadPanel({ thread, nameOf }: Props) {
   const [actionError, setActionError] = useState<string | null>(null);
   const actions = useMessageActions(setActionError);
   const close = () => {
-    store.closeThread();
+    onClose();
     document.getElementById("conversation-title")?.focus();
   };
 
