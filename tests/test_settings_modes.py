@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = """
@@ -154,15 +155,61 @@ def test_an_unknown_queue_type_is_refused_at_start(tmp_path, queue_type):
     assert f"RABBITMQ_QUEUE_TYPE must be one of quorum, classic, not {queue_type!r}" in result.stderr
 
 
-def test_check_deploy_is_clean_with_the_documented_production_variables(tmp_path):
-    result = run_python(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        "chatproject.settings.production",
-        PRODUCTION_ENV,
-        tmp_path,
+# Everything a deployment of several processes is given (docker/k8s/configmap.yaml, secret.example.yaml).
+FULL_PRODUCTION_ENV = {
+    **PRODUCTION_ENV,
+    "S3_BUCKET": "parley",
+    "VAPID_PUBLIC_KEY": "pub",
+    "VAPID_PRIVATE_KEY": "priv",
+    "EMAIL_URL": "smtp+tls://parley:secret@smtp.example.com:587",
+}
+STAND_IN_WARNINGS = ("parley.W001", "parley.W002", "parley.W003", "parley.W004")
+
+
+def check_deploy(settings_module: str, env: dict[str, str], data_dir: Path):
+    return run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], settings_module, env, data_dir
     )
+
+
+def test_check_deploy_is_clean_with_the_documented_production_variables(tmp_path):
+    result = check_deploy("chatproject.settings.production", FULL_PRODUCTION_ENV, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_of_each_single_process_stand_in_production_falls_back_to(tmp_path):
+    # given: production with only what it demands (a strong key, the database, the broker)
+    env = {key: PRODUCTION_ENV[key] for key in ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL")}
+
+    # when
+    result = check_deploy("chatproject.settings.production", env, tmp_path)
+
+    # then: Redis, S3, the VAPID pair and email are each named, with where to read how to set them
+    assert result.returncode != 0
+    output = result.stderr
+    for warning in STAND_IN_WARNINGS:
+        assert f"({warning})" in output, warning
+    for named in ("REDIS_URL", "S3_BUCKET", "VAPID_PRIVATE_KEY", "EMAIL_URL", "HINT: Set REDIS_URL"):
+        assert named in output
+
+
+def test_the_embedded_mode_is_not_warned_of_its_own_stand_ins(tmp_path):
+    # one process, tasks run in it: the stand-ins are what it is made of
+    result = check_deploy("chatproject.settings.base", {}, tmp_path)
+    assert not any(warning in result.stdout + result.stderr for warning in STAND_IN_WARNINGS)
+
+
+def test_the_kubernetes_example_settings_need_no_stand_in(tmp_path):
+    # configmap.yaml and secret.example.yaml hold every setting a deployment of several processes needs
+    k8s = ROOT / "docker" / "k8s"
+    env = {
+        **yaml.safe_load((k8s / "configmap.yaml").read_text())["data"],
+        **yaml.safe_load((k8s / "secret.example.yaml").read_text())["stringData"],
+    }
+    result = check_deploy(env.pop("DJANGO_SETTINGS_MODULE"), env, tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert not any(warning in result.stderr for warning in STAND_IN_WARNINGS), result.stderr
 
 
 CLUSTERED_PROBE = """

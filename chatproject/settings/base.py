@@ -305,7 +305,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Web push: VAPID keys from the environment, else generated once into the data folder.
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
-if not (VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY):
+# Generated keys are right for one machine only (operations.checks warns under `check --deploy`).
+VAPID_KEYS_GENERATED = not (VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY)
+if VAPID_KEYS_GENERATED:
     _vapid = read_or_create_vapid_keys(DATA_DIR)
     VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY = _vapid["public"], _vapid["private"]
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@parley.invalid")
