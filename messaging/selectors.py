@@ -58,6 +58,17 @@ def membership_get(*, user: User, conversation_id: int) -> Membership:
         raise NotFound("No such conversation.") from None
 
 
+MEMBER_SEARCH_LIMIT = 20  # a pick-list's worth: enough to choose from as one types "@ad…"
+
+
+def member_search(*, user: User, conversation_id: int, query: str) -> list[User]:
+    """Members of a conversation `user` is in (NotFound otherwise) whose username or display name contains
+    `query`, by username, at most MEMBER_SEARCH_LIMIT: a channel's conversation payload lists no members."""
+    membership_get(user=user, conversation_id=conversation_id)
+    member_ids = Membership.objects.filter(conversation_id=conversation_id).values("user_id")
+    return list(account_selectors.user_search(query=query).filter(pk__in=member_ids)[:MEMBER_SEARCH_LIMIT])
+
+
 def conversation_get_for_user(*, user: User, conversation_id: int) -> Conversation:
     return membership_get(user=user, conversation_id=conversation_id).conversation
 

@@ -301,6 +301,16 @@ class FollowedThreadSerializer(serializers.Serializer):
         }
 
 
+class MemberSearchParamsSerializer(serializers.Serializer):
+    search = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Part of a username or display name (none: the first members by username).",
+    )
+
+
 class MemberSerializer(PublicUserSerializer):
     online = serializers.BooleanField(help_text="Has an open socket on any worker right now.")
     status = serializers.ChoiceField(

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import PublicUserSerializer
 from accounts.authentication import request_user
 from accounts.models import User
 from core.db_router import ReplicaReadsMixin
@@ -25,6 +26,7 @@ from messaging.api.serializers import (
     HistoryPageSerializer,
     HistoryParamsSerializer,
     MemberAddInputSerializer,
+    MemberSearchParamsSerializer,
     MentionsPageSerializer,
     MentionsParamsSerializer,
     MessageEditInputSerializer,
@@ -135,6 +137,20 @@ OWNER_HANDOVER = (
 
 
 class ConversationMembersApi(APIView):
+    @extend_schema(
+        parameters=[MemberSearchParamsSerializer],
+        responses=PublicUserSerializer(many=True),
+        description="Members whose username or display name contains `search`, by username, at most "
+        f"{selectors.MEMBER_SEARCH_LIMIT}: what the message box offers after an @. Any conversation I am in, "
+        "channels too (whose conversation lists no members).",
+    )
+    def get(self, request: Request, conversation_id: int) -> Response:
+        query = _valid(MemberSearchParamsSerializer, request.query_params)["search"]
+        members = selectors.member_search(
+            user=request_user(request), conversation_id=conversation_id, query=query
+        )
+        return Response(PublicUserSerializer(members, many=True).data)
+
     @extend_schema(request=MemberAddInputSerializer, responses={201: ConversationSerializer})
     def post(self, request: Request, conversation_id: int) -> Response:
         actor = selectors.membership_get(user=request_user(request), conversation_id=conversation_id)

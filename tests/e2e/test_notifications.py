@@ -247,6 +247,15 @@ def test_at_all_refused_where_only_admins_may_use_it(browser, live_server_url):
     )
     assert axe_violations(page) == []
 
+    # and typing @ and part of a member's name offers her from the channel's members (a channel's
+    # conversation lists none: nobody was offered)
+    box.fill("")
+    box.press_sequentially("Thanks @gra", delay=10)
+    offered = page.get_by_role("option", name=re.compile(grace.username))
+    expect(offered).to_be_visible()
+    box.press("Enter")
+    expect(box).to_have_value(f"Thanks @{grace.username} ")
+
 
 def test_a_mention_in_a_thread_opens_the_thread(browser, live_server_url):
     # given Grace's reply in a thread of their group, naming Ada

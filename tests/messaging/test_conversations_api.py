@@ -538,3 +538,36 @@ def test_a_conversation_i_am_not_in_answers_404_like_one_that_does_not_exist(
     assert not Membership.objects.filter(user=eve).exists()
     team.refresh_from_db()
     assert team.title == "Team"
+
+
+# --- finding members (what the message box offers after an @; a channel's payload lists none)
+
+
+def test_a_channel_member_finds_members_by_name_and_nobody_outside_it(as_user, ada, bob, cy, eve):
+    # given a public channel of Ada, Bob and Cy (Bob known as "Robert"), and Eve outside it
+    User.objects.filter(pk=bob.pk).update(display_name="Robert")
+    channel = make_conversation(ada, bob, cy, kind="channel", title="news", is_public=True)
+
+    # when Ada looks for members by part of a name
+    found = as_user(ada).get(conversation_url(channel.pk, "members/"), {"search": "ROB"})
+    everyone = as_user(ada).get(conversation_url(channel.pk, "members/"))
+
+    # then she finds Bob by his display name, and all three members (never Eve) without a search, by
+    # username, as people are shown: no email
+    assert found.status_code == 200
+    assert [user["username"] for user in found.json()] == ["bob"]
+    assert set(found.json()[0]) == {"id", "username", "display_name", "avatar_url"}
+    assert [user["username"] for user in everyone.json()] == ["ada", "bob", "cy"]
+    # and the channel's own payload still lists nobody (why this exists)
+    assert as_user(ada).get(conversation_url(channel.pk)).json()["members"] == []
+
+
+def test_finding_members_of_a_conversation_i_am_not_in_is_a_404_and_a_long_search_a_400(
+    as_user, ada, eve, team
+):
+    outside = as_user(eve).get(conversation_url(team.pk, "members/"), {"search": "a"})
+    too_long = as_user(ada).get(conversation_url(team.pk, "members/"), {"search": "a" * 65})
+    assert outside.status_code == 404
+    assert outside.json() == NOT_FOUND
+    assert too_long.status_code == 400
+    assert "search" in too_long.json()["error"]["fields"]

@@ -174,6 +174,8 @@ export function endpoints(client: ApiClient = api) {
       },
     ) =>
       r<Conversation>(`conversations/${id}/`, { method: "PATCH", body }),
+    /** Members whose name contains `search` (a channel's conversation lists none), at most a pick-list's worth. */
+    findMembers: (id: number, search: string) => r<PublicUser[]>(`conversations/${id}/members/${q({ search })}`),
     addMember: (id: number, user: number) =>
       r<Conversation>(`conversations/${id}/members/`, { method: "POST", body: { user } }),
     removeMember: (id: number, user: number) =>

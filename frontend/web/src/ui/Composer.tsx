@@ -24,7 +24,8 @@ interface Suggestion {
 
 interface Props {
   conversation: number;
-  members: PublicUser[];
+  /** Who may be mentioned; none given (a channel's are not held): asked of the server as one types. */
+  members?: PublicUser[];
   /** @here and @all may be offered: a group or channel whose policy lets me use them. */
   broadcast?: boolean;
   replyTo: ChatMessage | null;
@@ -41,7 +42,7 @@ const BROADCASTS = [
 ];
 
 export function Composer({ conversation, members, broadcast = false, replyTo, onCancelReply, uploads }: Props) {
-  const { store, me } = useApp();
+  const { store, me, http } = useApp();
   const drafts = store.drafts;
   // The draft left here (also before a reload) comes back; every change is kept as the new draft.
   const [text, setShownText] = useState(() => drafts.get(conversation));
@@ -60,10 +61,25 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
 
   const mentionQuery = token?.kind === "mention" ? token.query : null;
   const emojiQuery = token?.kind === "emoji" ? token.query : null;
+  // Members found by the server for a query: offered only while that query is the one typed.
+  const [found, setFound] = useState<{ query: string; users: PublicUser[] }>({ query: "", users: [] });
+  const askServer = members === undefined;
+  useEffect(() => {
+    if (!askServer || mentionQuery === null) return;
+    let current = true;
+    http.findMembers(conversation, mentionQuery).then(
+      (users) => current && setFound({ query: mentionQuery, users }),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [askServer, mentionQuery, conversation, http]);
+  const candidates = members ?? (found.query === mentionQuery ? found.users : []);
   const suggestions: Suggestion[] =
     mentionQuery !== null
       ? [
-          ...members
+          ...candidates
             .filter((m) => m.id !== me.id)
             .filter((m) => m.username.toLowerCase().startsWith(mentionQuery) || displayName(m).toLowerCase().startsWith(mentionQuery))
             .slice(0, 6)

@@ -467,7 +467,7 @@ export function ConversationView({ id }: { id: number }) {
         </div>
         <Composer
           conversation={id}
-          members={conversation.members}
+          members={conversation.kind === "channel" ? undefined : conversation.members}
           broadcast={
             conversation.kind !== "direct" &&
             (conversation.all_mention_policy !== "admins" || conversation.role === "owner" || conversation.role === "admin")
