@@ -1,6 +1,7 @@
 """`manage.py check --deploy`: what a deployment of several processes must be given, where base.py would
-otherwise fall back, silently, to the embedded mode's single-process stand-ins. The embedded mode (no broker:
-one process, tasks run in it) is right to use them, so it is never warned."""
+otherwise fall back, silently, to the embedded mode's single-process stand-ins (the embedded mode, with no
+broker: one process, tasks run in it, is right to use them, so it is never warned); and a refresh cookie
+sent over plain HTTP."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -58,4 +59,18 @@ def single_process_stand_ins(app_configs: Any, **kwargs: Any) -> list[checks.Che
         checks.Warning(stand_in.message, hint=stand_in.hint, id=stand_in.id)
         for stand_in in _stand_ins()
         if stand_in.in_use
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def refresh_cookie_secure(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    if settings.REFRESH_COOKIE_SECURE:
+        return []
+    return [
+        checks.Warning(
+            "REFRESH_COOKIE_SECURE is false: the refresh token's cookie (a session for JWT_REFRESH_DAYS) is "
+            "also sent over plain HTTP, where anyone on the way can read it.",
+            hint="Serve Parley over HTTPS and unset it (false is for plain-HTTP local stacks).",
+            id="parley.W005",
+        )
     ]

@@ -200,6 +200,29 @@ def test_the_embedded_mode_is_not_warned_of_its_own_stand_ins(tmp_path):
     assert not any(warning in result.stdout + result.stderr for warning in STAND_IN_WARNINGS)
 
 
+REFRESH_COOKIE_PROBE = """
+import django
+from django.conf import settings
+django.setup()
+print(settings.REFRESH_COOKIE_SECURE)
+"""
+
+
+@pytest.mark.parametrize(("given", "secure"), [({}, "True"), ({"REFRESH_COOKIE_SECURE": "false"}, "False")])
+def test_production_reads_refresh_cookie_secure_and_defaults_to_secure(tmp_path, given, secure):
+    env = {**FULL_PRODUCTION_ENV, **given}
+    result = run_python(["-c", REFRESH_COOKIE_PROBE], "chatproject.settings.production", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == secure
+
+
+def test_check_deploy_warns_of_a_refresh_cookie_sent_over_plain_http(tmp_path):
+    env = {**FULL_PRODUCTION_ENV, "REFRESH_COOKIE_SECURE": "false"}
+    result = check_deploy("chatproject.settings.production", env, tmp_path)
+    assert result.returncode != 0
+    assert "(parley.W005) REFRESH_COOKIE_SECURE is false" in result.stderr
+
+
 def test_the_kubernetes_example_settings_need_no_stand_in(tmp_path):
     # configmap.yaml and secret.example.yaml hold every setting a deployment of several processes needs
     k8s = ROOT / "docker" / "k8s"

@@ -20,4 +20,6 @@ SECURE_HSTS_PRELOAD = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-REFRESH_COOKIE_SECURE = True
+# The refresh token's cookie: Secure unless REFRESH_COOKIE_SECURE=false, for a plain-HTTP stack reached by
+# another name than localhost (docker compose on a LAN address); `check --deploy` warns of it (parley.W005).
+REFRESH_COOKIE_SECURE = _env.bool("REFRESH_COOKIE_SECURE", default=True)
