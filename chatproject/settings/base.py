@@ -145,7 +145,7 @@ if DATABASE_REPLICA_URLS:
     )
 
 # Message search (docs/search.md): PostgreSQL's text search configuration, for stemming and stop words. The
-# stored index is built in it by migration: after changing it, rebuild (migrate messaging 0007, then again).
+# stored index (migration messaging 0008) is built in it: after changing it, run `manage.py search_reindex`.
 SEARCH_CONFIG = env.str("SEARCH_CONFIG", default="english")
 
 # --- Redis: fan-out between workers (realtime.hub: pub/sub, not a Channels layer), seqs and the recent
