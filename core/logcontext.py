@@ -9,15 +9,16 @@ it travels in Celery message headers: `parley_trace` for a task about one send, 
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from types import MappingProxyType
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
 from pythonjsonlogger.orjson import OrjsonFormatter
+
+from core.middleware import SyncAndAsyncMiddleware
 
 TRACE_HEADER = "parley_trace"
 TRACES_HEADER = "parley_traces"
@@ -121,29 +122,18 @@ class SocketPathOnly(logging.Filter):
 # --- HTTP requests
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(SyncAndAsyncMiddleware):
     """Give each request an id (the caller's X-Request-ID if it looks like one), bound as `request_id` and
     as the `trace` of anything the request sends, and returned in the response's X-Request-ID."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if self.is_async:
-            return self.__acall__(request)
+    def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = _request_id(request)
         with bound(request_id=request_id, trace=request_id):
             response: HttpResponse = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+    async def ahandle(self, request: HttpRequest) -> HttpResponse:
         request_id = _request_id(request)
         with bound(request_id=request_id, trace=request_id):
             response: HttpResponse = await self.get_response(request)

@@ -6,11 +6,11 @@ of these three views builds a URL from the Host header, so ProbeMiddleware, plac
 answers them itself. PROBES is the one table of them: operations/urls.py routes the same views."""
 
 from collections.abc import Callable
-from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse
 
+from core.middleware import SyncAndAsyncMiddleware
 from operations import health, monitoring
 
 PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
@@ -20,23 +20,12 @@ PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
 }
 
 
-class ProbeMiddleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest) -> Any:
-        if self.is_async:
-            return self.__acall__(request)
+class ProbeMiddleware(SyncAndAsyncMiddleware):
+    def handle(self, request: HttpRequest) -> HttpResponse:
         view = PROBES.get(request.path_info.removeprefix("/"))
         return view(request) if view else self.get_response(request)
 
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+    async def ahandle(self, request: HttpRequest) -> HttpResponse:
         view = PROBES.get(request.path_info.removeprefix("/"))
         if view is None:
             return await self.get_response(request)
