@@ -86,6 +86,11 @@ def message_forward(*, user: User, message_id: UUID, conversation_id: int, clien
     )
 
 
+FORWARD_NOT_EDITABLE = (
+    "A forwarded message cannot be edited: it shows the original's words, under its author's name."
+)
+
+
 @transaction.atomic
 def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
     """Edit one's own message; the same body again changes nothing (a retried edit is not a second one)."""
@@ -94,6 +99,8 @@ def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
         raise PermissionDenied("Only the sender can edit a message.")
     if message.is_deleted:
         raise ValidationError({"message": "The message was deleted."})
+    if message.forwarded_from is not None:  # it shows its original's words, under its author's name
+        raise ValidationError({"message": FORWARD_NOT_EDITABLE})
     new_body = _clean_body(body)
     if new_body == message.body:
         return message

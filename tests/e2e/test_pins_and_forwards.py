@@ -62,9 +62,14 @@ def test_pin_and_forward(browser, live_server_url):
     expect(forwarded.get_by_role("link", name="View original")).to_have_count(0)
     found["forwarded message"] = axe_violations(cy_page)
 
-    # bob, who is, follows the link back
+    # bob, who is, may delete his forward but not edit it (other words would show under Ada's name), and
+    # follows the link back
     bob_page.goto(f"{live_server_url}/c/{side}")
-    bob_page.get_by_test_id("message").last.get_by_role("link", name="View original").click()
+    own_forward = bob_page.get_by_test_id("message").last
+    own_forward.hover()
+    expect(own_forward.get_by_role("button", name="Delete")).to_be_visible()
+    expect(own_forward.get_by_role("button", name="Edit")).to_have_count(0)
+    own_forward.get_by_role("link", name="View original").click()
     expect(bob_page.get_by_role("heading", name="Launch team")).to_be_visible()
 
     # and unpinning it from the list empties everyone's

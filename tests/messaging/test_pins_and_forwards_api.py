@@ -202,6 +202,24 @@ def test_a_forward_needs_the_original_and_the_target_to_be_mine(as_user, ada, cy
     assert Message.objects.count() == 1
 
 
+def test_a_forward_cannot_be_edited_into_other_words_under_the_original_authors_name(
+    as_user, ada, bob, cy, side, note
+):
+    # given bob's forward of ada's note, stored in the side conversation, which cy reads
+    sent = forward(as_user(bob), note.pk, side.pk).json()
+    persist(sent)
+    # when bob edits the forward
+    edited = as_user(bob).patch(
+        f"/api/v1/messages/{sent['id']}/", {"body": "Wire the money now. — Ada"}, format="json"
+    )
+    # then it is refused and cy still reads ada's words (it was saved, under "Forwarded from Ada")
+    assert edited.status_code == 400
+    assert edited.json()["error"]["code"] == "invalid"
+    assert "forwarded message cannot be edited" in edited.json()["error"]["detail"]
+    shown = history(as_user(cy), side)["results"][0]
+    assert (shown["body"], shown["edited_at"]) == (note.body, None)
+
+
 def test_a_deleted_message_cannot_be_forwarded(as_user, ada, bob, side, note):
     as_user(ada).delete(f"/api/v1/messages/{note.pk}/")
     response = forward(as_user(bob), note.pk, side.pk)

@@ -266,7 +266,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               <Icon name="pin" />
             </button>
           )}
-          {mine && (
+          {mine && !m.forwarded_from && (
             <button
               type="button"
               className="icon"
