@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 Acknowledge = Callable[[MessagePayload, bool], Awaitable[None]]
 
 RETRY_LATER = "The message could not be sent; retry with the same client_id."
+CLIENT_ID_USED_ELSEWHERE = "This client_id names a message of another conversation: use a new one."
 
 
 async def message_send(
@@ -74,6 +75,7 @@ async def message_send(
     except (RedisError, OSError) as error:  # Redis restarting: nothing was reserved, a retry is safe
         raise Refused("unavailable", RETRY_LATER) from error
     if reservation.existing is not None:
+        refuse_if_elsewhere(reservation.existing["conversation"], conversation_id)
         MESSAGE_SENDS.labels("duplicate").inc()
         if acknowledge is not None:
             await acknowledge(reservation.existing, False)
@@ -103,6 +105,14 @@ async def message_send(
     finally:  # durable: members hear of it whatever became of the sender's socket
         await _announce(message)
     return message, True
+
+
+def refuse_if_elsewhere(stored_in: int, conversation_id: int) -> None:
+    """A client_id names one message: a retry is answered with it, but only into its own conversation. Sent
+    into another (a client's bug, or someone removed from the first conversation replaying its ids), it would
+    answer with a message of a conversation the sender may no longer see."""
+    if stored_in != conversation_id:
+        raise Refused("invalid", CLIENT_ID_USED_ELSEWHERE)
 
 
 async def _reserve(sender_id: int, client_id: UUID, conversation_id: int) -> Reservation:

@@ -16,7 +16,7 @@ from core.errors import Refused
 from core.text import has_visible
 from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
-from messaging.delivery.send import message_send
+from messaging.delivery.send import message_send, refuse_if_elsewhere
 from messaging.events import ForwardPayload, LinkPreviewPayload, MessagePayload
 from messaging.models import ConversationEvent, Mention, Message, MessageRevision, Pin, Reaction
 from messaging.services.eventlog import event_record
@@ -54,6 +54,7 @@ def message_post(
     ):
         raise Refused("blocked", BLOCKED)
     if stored is not None:
+        refuse_if_elsewhere(stored.conversation_id, conversation_id)
         return stored
     # Resolved here, on this thread, rather than by message_send on the database thread.
     mentions = selectors.mentions_resolve(sender_id=sender.pk, conversation_id=conversation_id, body=body)

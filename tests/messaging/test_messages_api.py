@@ -178,6 +178,28 @@ def test_the_same_client_id_still_returns_the_same_message_once_redis_forgot_it(
     assert Message.objects.filter(conversation=team).count() == 1
 
 
+@pytest.mark.parametrize("stored", [False, True], ids=["journal", "storage"])
+def test_a_client_id_sent_into_another_conversation_answers_nothing_of_the_first(
+    as_user, ada, bob, team, stored
+):
+    # given Ada's message in the team, reacted to by Bob, and Ada then removed from the team
+    client_id = uuid.uuid4()
+    first = send(as_user(ada), team, "in the team", client_id).json()
+    if stored:
+        persist(first)
+        Reaction.objects.create(message_id=first["id"], user=bob, emoji="👍")
+    Membership.objects.filter(conversation=team, user=ada).delete()
+    side = make_conversation(ada, bob, kind="direct")
+    initialise_counter(side.pk)
+    # when she posts into another conversation with the same client_id
+    reused = send(as_user(ada), side, "anything", client_id)
+    # then it is refused, naming nothing of the team's message (it answered with it, as it is now)
+    assert reused.status_code == 400
+    assert reused.json()["error"]["code"] == "invalid"
+    assert "in the team" not in reused.text
+    assert not Message.objects.filter(conversation=side).exists()
+
+
 def test_a_retry_after_the_message_was_deleted_does_not_bring_its_body_back(as_user, ada, team):
     client_id = uuid.uuid4()
     first = send(as_user(ada), team, "oops, a password", client_id).json()

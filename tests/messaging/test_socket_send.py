@@ -69,6 +69,22 @@ async def test_a_resend_with_the_same_client_id_returns_the_original_and_nobody_
     assert (await bob_tab.receive_type("message.new"))["message"]["body"] == "next"
 
 
+async def test_a_client_id_sent_into_another_conversation_is_refused_not_acked_with_the_first(
+    connect, ada, bob, team
+):
+    side = await sync_to_async(make_conversation)(ada, bob, kind="direct")
+    await sync_to_async(initialise_counter)(side.pk)
+    ada_tab = await connect(ada)
+    frame = send_frame(team, "in the team")
+    await ada_tab.send(frame)
+    await ada_tab.receive_type("message.ack", skip=("presence", "message.new"))
+    # when the same client_id is sent into another conversation
+    await ada_tab.send({**send_frame(side, "elsewhere"), "client_id": frame["client_id"]})
+    # then an error answers it, not an ack carrying the team's message
+    error = await ada_tab.receive_type("error", skip=("presence", "message.new"))
+    assert (error["code"], error["ref"]) == ("invalid", frame["client_id"])
+
+
 async def test_seqs_increase_in_the_order_members_receive_them(connect, ada, bob, team):
     conversation = team
     ada_tab, bob_tab = await connect(ada), await connect(bob)
