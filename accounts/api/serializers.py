@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts import selectors
 from accounts.models import DataExport, LoginSession, User
+from core.ids import id_field
 
 PASSWORD_MAX_LENGTH = 128
 
@@ -116,7 +117,7 @@ class MeUpdateInputSerializer(serializers.Serializer):
 class UserSearchInputSerializer(serializers.Serializer):
     search = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=id_field(),
         required=False,
         max_length=USERS_BY_ID_MAX,
         help_text=f"Only these users (`?ids=3&ids=7`, at most {USERS_BY_ID_MAX}: one page), e.g. to name "

@@ -30,12 +30,19 @@ class AuthUsernameThrottle(ClientRateThrottle):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username.strip():
             return None
-        return self.cache_format % {"scope": self.scope, "ident": _digest(usernames.lookalike_key(username))}
+        return _hashed_key(self, usernames.lookalike_key(username))
 
 
-def _digest(value: str) -> str:
-    """Hashed: the key stays short and safe for any cache, and no name or address is stored in it."""
-    return hashlib.sha256(value.encode()).hexdigest()
+def _hashed_key(throttle: ClientRateThrottle, value: str) -> str | None:
+    """Keyed by a hash: the key stays short and safe for any cache, and no name or address is stored in it.
+    None for text UTF-8 cannot carry (a lone surrogate, which JSON writes as the escape `\\ud800`): no account
+    or address holds it, the serializer refuses it with a 400 naming the field, and until then only the
+    per-address limit counts it."""
+    try:
+        digest = hashlib.sha256(value.encode()).hexdigest()
+    except UnicodeEncodeError:
+        return None
+    return throttle.cache_format % {"scope": throttle.scope, "ident": digest}
 
 
 class PasswordResetAddressThrottle(ClientRateThrottle):
@@ -47,7 +54,7 @@ class PasswordResetAddressThrottle(ClientRateThrottle):
         address = request.data.get("email") if isinstance(request.data, dict) else None
         if not isinstance(address, str) or not address:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": _digest(address.strip().lower())}
+        return _hashed_key(self, address.strip().lower())
 
 
 class PasswordCheckThrottle(ClientRateThrottle):

@@ -35,3 +35,21 @@ def test_registration_is_throttled_per_ip(api_client):
     response = api_client.post(REGISTER_URL, {"username": "late"}, format="json", REMOTE_ADDR="10.8.8.8")
     assert response.status_code == 429
     assert "Retry-After" in response
+
+
+# A lone surrogate (the JSON escape "\ud800") is text no account name or address can hold: the serializer
+# refuses it, and the limits keyed by that field must not fail on it first (they encoded it: a 500).
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (TOKEN_URL, '{"username": "a\\ud800", "password": "x"}', "username"),
+        (REGISTER_URL, '{"username": "a\\ud800", "email": "x@example.com", "password": "x"}', "username"),
+        ("/api/v1/auth/password/reset/", '{"email": "a\\ud800@example.com"}', "email"),
+    ],
+)
+def test_a_lone_surrogate_in_a_throttled_field_is_a_400_naming_it(api_client, path, body, field, mailoutbox):
+    response = api_client.post(path, body, content_type="application/json", REMOTE_ADDR="10.7.7.7")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert (error["code"], list(error["fields"])) == ("invalid", [field])
+    assert mailoutbox == []

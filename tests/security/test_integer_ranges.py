@@ -83,6 +83,7 @@ def test_out_of_range_ids_in_paths_are_404(members, method, path, number):
         ("post", "/api/v1/conversations/{c}/read/", {"seq": "{n}"}, "seq"),
         ("get", "/api/v1/conversations/{c}/messages/", {"before_seq": "{n}"}, "before_seq"),
         ("get", "/api/v1/conversations/{c}/messages/", {"after_seq": "{n}"}, "after_seq"),
+        ("get", "/api/v1/users/", {"ids": "{n}"}, "ids"),
     ],
 )
 @pytest.mark.parametrize("number", TOO_BIG)
@@ -172,3 +173,5 @@ def test_the_embedded_mode_answers_out_of_range_ids_without_a_500(embedded_serve
         {"kind": "group", "title": "x", "members": [number]},
     )
     assert status == 400, answer
+    status, answer = _call(embedded_server, "get", f"/api/v1/users/?ids={number}", token)
+    assert (status, list(answer.get("error", {}).get("fields", {}))) == (400, ["ids"]), answer
