@@ -48,12 +48,25 @@ class User(AbstractUser):
         permissions = [("suspend_user", "Can suspend and reinstate users")]
 
     def clean(self) -> None:
-        """Django's (the username in NFKC), then: one script per name, no name that looks like another's."""
+        """Django's (the username in NFKC), then: one script per name, no name erasure gives (`deleted-…`), no
+        name that looks like another's."""
         super().clean()
         usernames.check_scripts(self.username)
+        self._check_not_reserved()
         taken = User.objects.filter(username_key=usernames.lookalike_key(self.username)).exclude(pk=self.pk)
         if taken.exists():
             raise ValidationError({"username": "This username is taken, or looks like one that is."})
+
+    def _check_not_reserved(self) -> None:
+        """Registration, bots and the admin's forms all clean the name; only erasure sets a reserved one. An
+        account that already has its name (erased, or from before the check) keeps it."""
+        if not usernames.is_reserved(self.username):
+            return
+        if self.pk is not None and User.objects.filter(pk=self.pk, username=self.username).exists():
+            return
+        raise ValidationError(
+            {"username": f"Usernames starting with {usernames.RESERVED_PREFIX} are reserved."}
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         key = usernames.lookalike_key(self.username)

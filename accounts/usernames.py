@@ -6,6 +6,7 @@
   confusable_homoglyphs ships: two names with one key look alike, and only the first may have it.
 - `check_scripts`: one script per name, or a combination Unicode TR 39 calls highly restrictive (Latin with
   Han and kana, Bopomofo or Hangul); a Cyrillic letter among Latin ones is refused outright.
+- `is_reserved`: names that look like `deleted-…`, which only erasure gives (accounts.services.privacy).
 
 Login and the per-username rate limits find an account by its key, so every spelling of a name that looks like
 it counts against that one account."""
@@ -25,6 +26,7 @@ SCRIPT_COMBINATIONS = (
     frozenset({"LATIN", "HAN", "HANGUL"}),
 )
 NEUTRAL_SCRIPTS = frozenset({"COMMON", "INHERITED"})  # digits, punctuation, combining marks
+RESERVED_PREFIX = "deleted-"  # erased accounts are renamed `deleted-<id>`, their bots `deleted-bot-<id>`
 
 
 def canonical(name: str) -> str:
@@ -45,6 +47,11 @@ def _as_ascii(char: str) -> str:
 
 def lookalike_key(name: str) -> str:
     return "".join(_as_ascii(char) for char in canonical(name))
+
+
+def is_reserved(name: str) -> bool:
+    """Whether the name looks like one erasure gives (`ｄeleted-5` and `de1eted-5` look like `deleted-5`)."""
+    return lookalike_key(name).startswith(lookalike_key(RESERVED_PREFIX))
 
 
 def check_scripts(name: str) -> None:

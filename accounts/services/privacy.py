@@ -16,10 +16,11 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.crypto import get_random_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts import selectors, signals
+from accounts import selectors, signals, usernames
 from accounts.models import ApiToken, Block, DataExport, Invitation, LoginSession, RecoveryCode, User
 from accounts.services.sessions import login_sessions_end_all
 from accounts.services.two_factor import two_factor_verify
@@ -28,7 +29,7 @@ from realtime import close_codes, fanout
 
 EXPORT_KEEP_DAYS = 7
 ERASED_NAME = "Deleted user"
-ERASED_USERNAME_PREFIX = "deleted-"  # no one may sign up with it (services.users)
+ERASED_USERNAME_PREFIX = usernames.RESERVED_PREFIX  # no one may choose a name that looks like it (User.clean)
 
 
 class ExportArchive:
@@ -161,15 +162,28 @@ def _erase_accounts_data(user: User) -> None:
     )
     for bot in user.bots.all():
         ApiToken.objects.filter(user=bot).delete()
-        bot.is_active, bot.username, bot.display_name = False, f"deleted-bot-{bot.pk}", "Deleted bot"
+        bot.is_active, bot.display_name = False, "Deleted bot"
+        bot.username = _erased_username(f"{ERASED_USERNAME_PREFIX}bot-{bot.pk}", account=bot)
         bot.save(update_fields=["is_active", "username", "display_name"])
         fanout.after_commit(fanout.close_user_sockets, bot.pk, close_codes.UNAUTHENTICATED)
+
+
+def _erased_username(name: str, *, account: User) -> str:
+    """`name`, or `name-<random>` should another account have it or a look-alike (one named so before the
+    prefix was reserved): erasure never fails on a taken name."""
+    candidate = name
+    while (
+        User.objects.filter(username_key=usernames.lookalike_key(candidate)).exclude(pk=account.pk).exists()
+    ):
+        candidate = f"{name}-{get_random_string(8, 'abcdefghijklmnopqrstuvwxyz0123456789')}"
+    return candidate
 
 
 def _anonymise(user: User) -> None:
     if user.avatar.name:
         transaction.on_commit(partial(default_storage.delete, user.avatar.name))
-    user.username, user.display_name, user.email = f"{ERASED_USERNAME_PREFIX}{user.pk}", ERASED_NAME, ""
+    user.username = _erased_username(f"{ERASED_USERNAME_PREFIX}{user.pk}", account=user)
+    user.display_name, user.email = ERASED_NAME, ""
     user.first_name = user.last_name = user.suspension_reason = ""
     user.avatar = ""
     user.set_unusable_password()

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import tokens
+from accounts import tokens, usernames
 from accounts.models import ApiToken, User
 from accounts.services.joining import check_email_domain, invitation_spend
 from accounts.services.verification import email_verification_send
@@ -23,12 +23,11 @@ BOTS_MAX_PER_OWNER = 20
 def user_register(*, username: str, email: str, password: str, site_url: str, invitation: str = "") -> User:
     """A new account, as the account policy allows (an invitation, an email domain); a link to verify its
     email address is sent to it."""
-    if username.lower().startswith("deleted-"):
-        raise ValidationError({"username": "Usernames starting with deleted- are reserved."})
     check_email_domain(email=email)
     invitation_spend(raw=invitation)
     user = User(username=username, email=User.objects.normalize_email(email))
-    user.full_clean(exclude=["password"])  # the name first: one script, and not taken or looking like one
+    # the name first: one script, not one erasure gives (deleted-…), not taken or looking like one
+    user.full_clean(exclude=["password"])
     try:
         validate_password(password, user=user)
     except ValidationError as error:
@@ -116,6 +115,8 @@ def bot_create(*, owner: User, username: str, display_name: str = "", for_webhoo
 def bot_username_for(*, name: str) -> str:
     """A free username for a bot the system makes (a webhook's)."""
     base = "".join(c for c in name.lower() if c.isalnum())[:20] or "bot"
+    if usernames.is_reserved(f"{base}-"):  # a webhook named "Deleted": not a name erasure gives
+        base = "webhook"
     return f"{base}-bot-{get_random_string(6, 'abcdefghijklmnopqrstuvwxyz0123456789')}"
 
 

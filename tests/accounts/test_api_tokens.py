@@ -6,6 +6,7 @@ import hashlib
 import pytest
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import ApiToken, User
 from messaging.delivery.eventlog import initialise_counter
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -140,3 +141,11 @@ def test_deactivating_a_bot_revokes_its_tokens(owner):
 def test_a_jwt_still_works_beside_api_tokens(owner):
     assert logged_in(owner).get(ME).json()["username"] == "owner"
     assert bearer("not-a-jwt").get(ME).status_code == 401
+
+
+def test_a_webhook_named_deleted_still_gets_its_bot(owner):
+    # a name erasure gives is refused to whoever chooses it, never to a name the system makes
+    bot = services.bot_create(
+        owner=owner, username=services.bot_username_for(name="Deleted"), for_webhook=True
+    )
+    assert bot.username.startswith("webhook-bot-")

@@ -8,10 +8,12 @@ from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import IntegrityError, models
+from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiToken, LoginSession, User
+from accounts.services import privacy
 from messaging.models import Membership, Message, MessageRevision, Reaction, RetentionPolicy
 from moderation.models import AuditEntry, Report
 from notifications.models import NotificationPreferences, PushSubscription
@@ -143,14 +145,81 @@ def test_deleting_needs_the_password_and_with_2fa_a_code():
     assert User.objects.get(pk=ada.pk).erased_at is not None
 
 
-def test_the_freed_name_cannot_be_taken_as_a_deleted_placeholder():
-    from rest_framework.test import APIClient
+# `ｄ` (fullwidth) becomes `d` when the name is normalised; `de1eted` looks like `deleted` (the same key)
+@pytest.mark.parametrize("name", ["deleted-1", "Deleted-bot-7", "\uff44eleted-1", "de1eted-1"])
+@pytest.mark.parametrize("chosen_by", ["registration", "bot"])
+def test_nobody_can_choose_a_name_erasure_gives(chosen_by, name):
+    if chosen_by == "registration":
+        body = {"username": name, "email": "x@example.com", "password": DEFAULT_PASSWORD}
+        response = APIClient().post("/api/v1/auth/register/", body, format="json")
+    else:
+        response = client_for(login(UserFactory())).post("/api/v1/bots/", {"username": name}, format="json")
 
-    body = {"username": "deleted-1", "email": "x@example.com", "password": DEFAULT_PASSWORD}
-    response = APIClient().post("/api/v1/auth/register/", body, format="json")
+    assert response.status_code == 400
     assert response.json()["error"]["fields"]["username"] == [
         "Usernames starting with deleted- are reserved."
     ]
+    assert not User.objects.filter(username_key__startswith="deleted").exists()
+
+
+def test_the_admin_cannot_rename_someone_to_a_name_erasure_gives(client):
+    admin_user, ada = UserFactory(is_staff=True, is_superuser=True), UserFactory()
+    client.force_login(admin_user)
+    form = {"username": f"deleted-{ada.pk}", "email": ada.email, "date_joined_0": "2026-01-01"}
+    form |= {"date_joined_1": "00:00:00", "is_active": "on"}
+
+    response = client.post(f"/admin/accounts/user/{ada.pk}/change/", form)
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "Usernames starting with deleted- are reserved." in response.content.decode()
+    assert User.objects.get(pk=ada.pk).username == ada.username
+
+
+@pytest.mark.parametrize("squatted", ["deleted-{ada}", "de1eted-{ada}", "deleted-bot-{bot}"])
+def test_a_name_taken_before_it_was_reserved_does_not_block_the_deletion(squatted):
+    # given: an account named (before the prefix was reserved) like the one ada's erasure would give her or
+    # her bot; made by the factory, which does not clean the name as the services do
+    ada, world = a_full_life()
+    squatter = UserFactory(username=squatted.format(ada=ada.pk, bot=world["bot"].pk))
+
+    # when
+    response = client_for(world["session"]).post(URL, {"password": DEFAULT_PASSWORD}, format="json")
+
+    # then: erased, under a name of its own; the squatter keeps theirs
+    assert response.status_code == 204
+    ada.refresh_from_db()
+    bot = User.objects.get(pk=world["bot"].pk)
+    assert ada.erased_at is not None
+    assert ada.username.startswith(f"deleted-{ada.pk}")
+    assert bot.username.startswith(f"deleted-bot-{bot.pk}")
+    assert squatter.username not in (ada.username, bot.username)
+    assert User.objects.get(pk=squatter.pk).username == squatter.username
+
+
+def test_an_erased_account_is_named_deleted_and_its_id_when_that_is_free():
+    ada, world = a_full_life()
+    services.user_erase(user=ada)
+    assert User.objects.get(pk=ada.pk).username == f"deleted-{ada.pk}"
+    assert User.objects.get(pk=world["bot"].pk).username == f"deleted-bot-{world['bot'].pk}"
+
+
+def test_a_deletion_that_fails_ends_no_session(monkeypatch):
+    # given: ada signed in, and an erasure that fails after her sessions were ended (and is rolled back)
+    ada = UserFactory()
+    session = login(ada)
+
+    def fail(user):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(privacy, "_anonymise", fail)
+
+    # when
+    with pytest.raises(IntegrityError):
+        services.user_erase(user=ada)
+
+    # then: nothing was deleted, so her access token and her refresh token still work
+    assert client_for(session).get("/api/v1/users/me/").status_code == 200
+    assert refresh(session) == 200
 
 
 async def test_erasure_closes_the_persons_sockets(connect):  # noqa: F811
