@@ -102,6 +102,7 @@ def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
         raise ValidationError({"message": "The message was deleted."})
     if message.forwarded_from is not None:  # it shows its original's words, under its author's name
         raise ValidationError({"message": FORWARD_NOT_EDITABLE})
+    _refuse_if_blocked(message)
     new_body = _clean_body(body)
     if new_body == message.body:
         return message
@@ -208,6 +209,7 @@ def reaction_add(*, user: User, message_id: UUID, emoji: str) -> Reaction:
     message = selectors.message_get_for_user(user=user, message_id=message_id)
     if message.is_deleted:
         raise ValidationError({"message": "The message was deleted."})
+    _refuse_if_blocked(message)
     reaction, created = Reaction.objects.get_or_create(message=message, user=user, emoji=_clean_emoji(emoji))
     if created:
         _record_reaction(message, user, reaction.emoji, state="added")
@@ -220,6 +222,13 @@ def reaction_remove(*, user: User, message_id: UUID, emoji: str) -> None:
     deleted, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
     if deleted:
         _record_reaction(message, user, emoji, state="removed")
+
+
+def _refuse_if_blocked(message: Message) -> None:
+    """A blocked direct conversation carries nothing new either way: no message, and no edit or reaction
+    reaching the other person (removing one's reaction, or deleting one's message, still works)."""
+    if selectors.conversation_is_blocked(conversation=message.conversation):
+        raise Refused("blocked", BLOCKED)
 
 
 def _record_reaction(message: Message, user: User, emoji: str, *, state: str) -> None:

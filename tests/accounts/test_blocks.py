@@ -6,7 +6,8 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 
-from messaging.models import Conversation
+from messaging.models import Conversation, Message
+from messaging.tasks import persist_messages_task
 from tests.messaging.conftest import ada, as_user, bob, connect, cy  # noqa: F401
 from tests.messaging.factories import make_conversation
 from tests.messaging.test_socket_send import send_frame
@@ -126,3 +127,25 @@ async def test_sockets_already_open_stop_carrying_the_direct_messages_at_once(co
     assert (await ada_tab.receive_type("message.new", skip=("presence", "account")))["message"][
         "client_id"
     ] == frame["client_id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_blocked_direct_conversation_takes_no_edit_or_new_reaction_either(as_user, ada, bob):  # noqa: F811
+    # given bob's message in their direct conversation, stored, with his reaction on it
+    conversation_id = direct(as_user, ada, bob).json()["id"]
+    sent = post(as_user, bob, conversation_id).json()
+    persist_messages_task.apply(args=([sent],)).get()
+    message_url = f"/api/v1/messages/{sent['id']}/"
+    assert as_user(bob).post(f"{message_url}reactions/", {"emoji": "👋"}, format="json").status_code == 200
+
+    block(as_user, ada, bob)
+
+    # then neither edits it nor reacts any more (an edit still reached ada), while bob may still take his
+    # reaction back and delete his message
+    edited = as_user(bob).patch(message_url, {"body": "still here"}, format="json")
+    reacted = as_user(ada).post(f"{message_url}reactions/", {"emoji": "👍"}, format="json")
+    for refused in (edited, reacted):
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "blocked")
+    assert Message.objects.get(pk=sent["id"]).body == "hello"
+    assert as_user(bob).delete(f"{message_url}reactions/", {"emoji": "👋"}, format="json").status_code == 204
+    assert as_user(bob).delete(message_url).status_code == 204
