@@ -1,7 +1,8 @@
 """REST rate limits (docs/api.md), counted in the default cache (Redis in every deployed mode).
 
 Rates are read from settings on each request, so `override_settings` and the environment both apply. Views
-with their own `throttle_classes` (login, registration, webhooks) replace these."""
+with their own `throttle_classes` (login, registration, webhooks) replace these; the webhook ones are charged
+by the view itself, once it knows whether the secret is right."""
 
 import logging
 from typing import TYPE_CHECKING, Any
@@ -76,11 +77,24 @@ class AnonThrottle(_SettingsRateThrottle):
 
 
 class WebhookThrottle(_SettingsRateThrottle):
-    """Per webhook: the id part of `wh_<id>_<secret>` (a wrong secret still counts against that id)."""
+    """Posts per webhook, counted only once their secret is proved (messaging.api.webhooks calls it with the
+    webhook): a stranger who knows a webhook's id cannot use up its integration's limit."""
 
     scope = "webhook"
 
+    def __init__(self, *, webhook_id: int) -> None:
+        super().__init__()
+        self.webhook_id = webhook_id
+
     def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
-        secret = str(view.kwargs.get("secret", ""))
-        parts = secret.split("_")
-        return self._key(parts[1][:20]) if len(parts) >= 3 and parts[1].isdigit() else None
+        return self._key(self.webhook_id)
+
+
+class WebhookRefusedThrottle(_SettingsRateThrottle):
+    """Webhook posts refused for their secret (wrong, rotated, revoked, or no such webhook), per client
+    address: these cost no webhook anything, and a flood of them is refused from its own address."""
+
+    scope = "webhook_refused"
+
+    def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
+        return self._key(self.get_ident(request))

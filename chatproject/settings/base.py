@@ -382,6 +382,7 @@ REST_FRAMEWORK = {
         "user_ip": env.str("THROTTLE_USER_IP", default="1200/min"),
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "webhook": env.str("THROTTLE_WEBHOOK", default="60/min"),
+        "webhook_refused": env.str("THROTTLE_WEBHOOK_REFUSED", default="20/min"),
     },
 }
 

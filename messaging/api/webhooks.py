@@ -5,7 +5,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_user
 from accounts.permissions import LOGIN_SESSION_ONLY
+from core.errors import NotFound
 from core.text import has_visible
-from core.throttles import AnonThrottle, WebhookThrottle
+from core.throttles import AnonThrottle, WebhookRefusedThrottle, WebhookThrottle
 from messaging import selectors
 from messaging.api.serializers import MessageSerializer, SenderSerializer
 from messaging.models import Message, Webhook
@@ -113,7 +114,9 @@ class HookPostApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [WebhookThrottle, AnonThrottle]
+    throttle_classes = [
+        AnonThrottle
+    ]  # the webhook limits are charged in _webhook, once the secret is checked
 
     @extend_schema(
         request=WebhookPostInputSerializer,
@@ -139,7 +142,7 @@ class HookPostApi(APIView):
             raise serializers.ValidationError(
                 {"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]}
             )
-        webhook = selectors.webhook_for_secret(secret=secret)
+        webhook = self._webhook(request, secret)
         client_id = webhooks.webhook_client_id(
             webhook=webhook, client_id=data.validated_data.get("client_id"), idempotency_key=idempotency_key
         )
@@ -147,3 +150,18 @@ class HookPostApi(APIView):
             webhook=webhook, text=data.validated_data["text"], client_id=client_id
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+    def _webhook(self, request: Request, secret: str) -> Webhook:
+        """The webhook whose secret this is. Only such a post counts against the webhook's own limit, so that
+        nobody without the secret can use it up; a refused one (404, as ever) counts against its address."""
+        try:
+            webhook = selectors.webhook_for_secret(secret=secret)
+        except NotFound:
+            self._charge(request, WebhookRefusedThrottle())
+            raise
+        self._charge(request, WebhookThrottle(webhook_id=webhook.pk))
+        return webhook
+
+    def _charge(self, request: Request, throttle: WebhookThrottle | WebhookRefusedThrottle) -> None:
+        if not throttle.allow_request(request, self):
+            raise exceptions.Throttled(throttle.wait())

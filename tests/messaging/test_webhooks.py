@@ -161,3 +161,47 @@ def test_a_suspended_creator_s_webhook_is_refused(bob, hook):
     response = post(url)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "account_suspended"
+
+
+# --- Rate limits (docs/api.md): only a post that proves the secret counts against its webhook
+
+WEBHOOK_LIMIT, REFUSED_LIMIT = 60, 20  # THROTTLE_WEBHOOK, THROTTLE_WEBHOOK_REFUSED defaults
+
+
+def wrong_secret_url(webhook: dict) -> str:
+    """The URL of this webhook's id with a made-up secret: anyone can write one (ids are sequential)."""
+    return f"/api/v1/hooks/wh_{webhook['id']}_{'A' * 43}/"
+
+
+def test_posts_with_a_wrong_secret_do_not_use_up_the_webhook_s_limit(hook):
+    # given: as many posts as the webhook may make, with its id and a made-up secret, from many addresses
+    webhook, url = hook
+    refused = [
+        post(wrong_secret_url(webhook), REMOTE_ADDR=f"198.51.100.{n}").status_code
+        for n in range(WEBHOOK_LIMIT)
+    ]
+    assert refused == [404] * WEBHOOK_LIMIT
+    # when / then: the integration still posts (it got 429 for the rest of the minute)
+    assert post(url, REMOTE_ADDR="203.0.113.50").status_code == 202
+
+
+def test_a_webhook_s_own_limit_still_holds_for_posts_with_its_secret(settings, hook):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "webhook": "3/min"},
+    }
+    _, url = hook
+    answers = [post(url, REMOTE_ADDR=f"203.0.113.{n}").status_code for n in range(4)]
+    assert answers == [202, 202, 202, 429]
+
+
+def test_wrong_secrets_are_limited_per_address_and_never_refuse_the_right_one(hook):
+    webhook, url = hook
+    flood = [post(wrong_secret_url(webhook), REMOTE_ADDR="198.51.100.7") for _ in range(REFUSED_LIMIT + 1)]
+    assert [r.status_code for r in flood] == [404] * REFUSED_LIMIT + [429]
+    assert flood[-1].json()["error"]["code"] == "throttled"
+    assert int(flood[-1]["Retry-After"]) > 0
+    # another address is not affected, nor are posts with the secret from the flooding address itself
+    assert post(wrong_secret_url(webhook), REMOTE_ADDR="198.51.100.8").status_code == 404
+    assert post(url, REMOTE_ADDR="198.51.100.7").status_code == 202
