@@ -219,6 +219,16 @@ def data_export_latest(*, user: User) -> DataExport | None:
     return data_export_list_for_user(user=user).first()
 
 
+def data_export_available(*, user: User) -> DataExport | None:
+    """The user's finished export whose ZIP is still kept, if any."""
+    return (
+        data_export_list_for_user(user=user)
+        .filter(status=DataExport.Status.READY, expires_at__gt=datetime.now(tz=UTC))
+        .exclude(file_key="")
+        .first()
+    )
+
+
 def data_export_for_download(*, token: str) -> DataExport:
     """The ready, unexpired export a download link (signed, EXPORT_LINK_SECONDS) names; NotFound otherwise."""
     try:

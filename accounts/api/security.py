@@ -45,6 +45,7 @@ from accounts.api.views import (
     site_url,
 )
 from accounts.authentication import request_user
+from accounts.models import DataExport
 from core.errors import ERROR_SCHEMA_REF
 from core.throttles import UserThrottle
 
@@ -280,15 +281,22 @@ class DataExportApi(SignedInApi):
     @extend_schema(
         request=None,
         responses={
+            200: OpenApiResponse(
+                DataExportSerializer, description="The finished export still kept, with a fresh link"
+            ),
             202: DataExportSerializer,
             409: OpenApiResponse(ERROR_SCHEMA_REF, description="An export is already being built"),
         },
     )
     def post(self, request: Request) -> Response:
         """Download my data: a ZIP (profile.json, messages.json with each conversation's name, your files) is
-        built in the background; poll GET for its progress. 409 `export_in_progress` while one is built."""
+        built in the background; poll GET for its progress. While a finished one is kept (7 days) it is the
+        answer, 200, and a new one can be asked for once it is gone. 409 `export_in_progress` while one is
+        built."""
         export = services.data_export_request(user=request_user(request))
-        return Response(DataExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+        ready = export.status == DataExport.Status.READY
+        answer = status.HTTP_200_OK if ready else status.HTTP_202_ACCEPTED
+        return Response(DataExportSerializer(export).data, status=answer)
 
 
 class DataExportDownloadApi(PublicApi):

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.crypto import get_random_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -57,13 +58,18 @@ class ExportArchive:
 
 
 def data_export_request(*, user: User) -> DataExport:
-    """Start building the user's export; refused while one is being built."""
+    """Start building the user's export, or, while a finished one is still kept, answer that one (status
+    ready): a person has at most one ZIP in storage. Refused while one is being built."""
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # two requests at once: one waits
         latest = selectors.data_export_latest(user=user)
         if latest is not None and latest.in_progress:
             raise Refused("export_in_progress", "Your data is already being prepared: wait for it to finish.")
+        if (available := selectors.data_export_available(user=user)) is not None:
+            return available
         export = DataExport.objects.create(user=user)
+        expired = DataExport.objects.filter(user=user).exclude(pk=export.pk).exclude(file_key="")
+        _exports_purge(expired)  # past their time, not yet purged (no Celery beat in the embedded mode)
     from accounts.tasks import build_data_export_task  # the task module imports the services
 
     transaction.on_commit(lambda: build_data_export_task.delay(export.pk))
@@ -123,9 +129,12 @@ def data_export_fail(*, export_id: int) -> None:
 
 def data_exports_purge_expired() -> int:
     """Remove the ZIPs past their time (objects first: a run that fails half-way is picked up again)."""
-    expired = DataExport.objects.filter(expires_at__lt=datetime.now(tz=UTC)).exclude(file_key="")
+    return _exports_purge(DataExport.objects.filter(expires_at__lt=datetime.now(tz=UTC)).exclude(file_key=""))
+
+
+def _exports_purge(exports: QuerySet[DataExport]) -> int:
     count = 0
-    for export in expired:
+    for export in exports:
         default_storage.delete(export.file_key)
         DataExport.objects.filter(pk=export.pk).update(file_key="")
         count += 1

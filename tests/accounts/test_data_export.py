@@ -1,5 +1,5 @@
 """Download my data: a ZIP (profile, my messages with their conversations' names, my files) built by a
-Celery task with progress, behind a private link that expires; one at a time."""
+Celery task with progress, behind a private link that expires; one at a time, and one kept at a time."""
 
 import io
 import json
@@ -62,6 +62,37 @@ def test_a_second_export_while_one_is_built_is_refused(auth_client):
     again = auth_client.post(URL)
     assert (again.status_code, again.json()["error"]["code"]) == (409, "export_in_progress")
     assert [export["status"] for export in auth_client.get(URL).json()] == ["pending"]
+
+
+def test_asking_again_while_an_export_is_kept_answers_that_one(eager_celery):
+    # given: ada's export, built and kept for 7 days
+    session = login(UserFactory())
+    first = client_for(session).post(URL)
+
+    # when: she asks again, and again
+    again = [client_for(session).post(URL) for _ in range(2)]
+
+    # then: the same export answers, ready, with a working link; no second ZIP is built
+    assert first.status_code == 202
+    assert [(r.status_code, r.json()["id"], r.json()["status"]) for r in again] == [
+        (200, first.json()["id"], "ready")
+    ] * 2
+    assert APIClient().get(again[-1].json()["download_url"]).status_code == 200
+    assert DataExport.objects.count() == 1
+
+
+def test_once_the_kept_export_is_gone_a_new_one_replaces_it(eager_celery):
+    session = login(UserFactory())
+    client_for(session).post(URL)
+    old = DataExport.objects.get()
+    DataExport.objects.update(expires_at=datetime.now(tz=UTC) - timedelta(seconds=1))  # no purge ran yet
+
+    response = client_for(session).post(URL)
+
+    assert response.status_code == 202
+    assert [e["status"] for e in client_for(session).get(URL).json()] == ["ready", "ready"]
+    assert not default_storage.exists(old.file_key)  # at most one ZIP of a person's in storage
+    assert DataExport.objects.get(pk=old.pk).file_key == ""
 
 
 def test_the_download_link_is_private_and_expires(eager_celery):

@@ -1125,7 +1125,9 @@ export interface paths {
         put?: never;
         /**
          * @description Download my data: a ZIP (profile.json, messages.json with each conversation's name, your files) is
-         *     built in the background; poll GET for its progress. 409 `export_in_progress` while one is built.
+         *     built in the background; poll GET for its progress. While a finished one is kept (7 days) it is the
+         *     answer, 200, and a new one can be asked for once it is gone. 409 `export_in_progress` while one is
+         *     built.
          */
         post: operations["v1_users_me_export_create"];
         delete?: never;
@@ -10477,6 +10479,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The finished export still kept, with a fresh link */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataExport"];
+                };
+            };
             202: {
                 headers: {
                     [name: string]: unknown;

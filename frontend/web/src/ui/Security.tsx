@@ -421,7 +421,8 @@ function YourData() {
       {exported?.status === "ready" && exported.download_url && (
         <p role="status">
           Your data is ready: <a href={exported.download_url}>download the ZIP</a> (available until{" "}
-          {exported.expires_at ? new Date(exported.expires_at).toLocaleDateString() : "soon"}).
+          {exported.expires_at ? new Date(exported.expires_at).toLocaleDateString() : "soon"}; a newer one can be
+          asked for from then).
         </p>
       )}
       {exported?.status === "failed" && <p className="form-error">Preparing your data failed: try again.</p>}
