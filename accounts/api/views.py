@@ -12,7 +12,6 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
@@ -47,6 +46,7 @@ from accounts.authentication import request_user
 from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken
 from accounts.permissions import LOGIN_SESSION_ONLY
+from core.client_ip import client_ip as core_client_ip
 from core.errors import ERROR_SCHEMA_REF
 
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
@@ -54,10 +54,10 @@ NO_ACCOUNT = "No active account found with the given credentials"
 
 
 def client_ip(request: Request) -> str | None:
-    """The client's address as DRF's throttles see it (its proxy settings apply); None if it is not one."""
-    ident = BaseThrottle().get_ident(request)
+    """The client's address as the rate limits see it (core.client_ip: X-Forwarded-For as far as
+    TRUSTED_PROXIES wrote it); None if it is not one."""
     try:
-        return str(ipaddress.ip_address(ident))
+        return str(ipaddress.ip_address(core_client_ip(request._request)))
     except ValueError:
         return None
 

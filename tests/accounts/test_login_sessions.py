@@ -4,12 +4,13 @@ be signed out, at once (tokens refused, sockets closed), or all of them."""
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import transaction
+from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import LoginSession
 from realtime.close_codes import UNAUTHENTICATED
 from tests.accounts.factories import UserFactory
-from tests.accounts.helpers import ME_URL, client_for, login, refresh
+from tests.accounts.helpers import DEFAULT_PASSWORD, LOGIN_URL, ME_URL, client_for, login, refresh
 from tests.accounts.test_session_sockets import pongs
 from tests.messaging.conftest import ada, connect  # noqa: F401
 
@@ -53,6 +54,25 @@ def test_a_refresh_moves_last_seen_and_the_address(ada):  # noqa: F811
     row.refresh_from_db()
     assert row.last_seen_at.year > 2020
     assert row.ip_address == "198.51.100.2"
+
+
+def test_behind_the_trusted_proxy_the_address_is_the_clients_not_the_proxys(ada, settings):  # noqa: F811
+    # given Parley behind nginx (127.0.0.1, trusted), which appends the client's address
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    session = (
+        APIClient()
+        .post(
+            LOGIN_URL,
+            {"username": ada.username, "password": DEFAULT_PASSWORD},
+            format="json",
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+        .json()
+    )
+    # then the session shows the client's address, as the rate limits count it (it showed nginx's)
+    sessions = client_for(session).get(URL).json()
+    assert [s["ip_address"] for s in sessions] == ["203.0.113.7"]
 
 
 async def test_revoking_a_session_closes_its_sockets_and_refuses_its_tokens_at_once(connect, ada):  # noqa: F811
