@@ -5,7 +5,6 @@ access token lives) refuses its access tokens with no database query, and its so
 every worker."""
 
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from django.contrib.auth.models import update_last_login
 from django.core.cache import cache
@@ -63,8 +62,10 @@ def _end(user_id: int, session_ids: list[str]) -> None:
     # No access token of these sessions outlives the key: none can be minted once its row has ended.
     lifetime = int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 1
     ended = {selectors.ended_session_key(session_id): True for session_id in session_ids}
-    # Once committed: a rolled-back end (a deletion that failed) must leave the session working.
-    transaction.on_commit(partial(cache.set_many, ended, timeout=lifetime))
+    # Now, not on commit: should the change roll back (a deletion that failed), its sessions are refused a
+    # few minutes early, the safe side; written after the commit, a cache that failed then would leave
+    # revoked access tokens working until they expire.
+    cache.set_many(ended, timeout=lifetime)
     for session_id in session_ids:
         fanout.after_commit(
             fanout.close_user_sockets, user_id, close_codes.UNAUTHENTICATED, session=session_id
