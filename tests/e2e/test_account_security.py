@@ -139,11 +139,62 @@ def test_a_session_is_signed_out_from_the_list(browser, live_server_url):
     expect(sessions).to_have_count(1)
     signed_out(laptop)
     expect(laptop.page.get_by_role("status")).to_contain_text("You were signed out: your session ended")
+    # and the laptop keeps nothing of Dan's: opened again without a network, it does not open as him (it did,
+    # from the profile it remembered)
+    laptop.context.set_offline(True)
+    laptop.page.reload()
+    expect(laptop.page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(laptop.page.get_by_role("navigation", name="Conversations")).to_have_count(0)
+    laptop.context.set_offline(False)
     # and logging out oneself says nothing of the kind
     dan.page.goto(f"{live_server_url}/settings")
     dan.page.get_by_role("button", name="Log out").click()
     signed_out(dan)
     expect(dan.page.get_by_text("You were signed out")).to_have_count(0)
+
+
+def test_two_tabs_refreshing_at_once_both_stay_signed_in(browser, live_server_url):
+    # given Gil signed in, with Parley open in two tabs (one browser: one refresh cookie, rotated at each use)
+    gil = person(browser, live_server_url, "gil")
+    gil.sign_up()
+    signed_in(gil)
+    tabs = [gil.page, gil.context.new_page()]
+    tabs[1].goto(live_server_url)
+    # when both load at the same moment, again and again (each trades the cookie for an access token)
+    for _ in range(8):
+        for tab in tabs:
+            tab.reload(wait_until="commit")  # the app then starts in both, each refreshing first
+        # then both are still signed in (one of them was often shown 'your session ended')
+        for tab in tabs:
+            expect(tab.get_by_role("navigation", name="Conversations")).to_be_visible()
+            expect(tab.get_by_role("heading", name="Log in")).to_have_count(0)
+
+
+def test_signing_out_everywhere_says_when_it_could_not(browser, live_server_url):
+    # given Dan signed in on two devices, his security settings open on one
+    dan = person(browser, live_server_url, "dan")
+    dan.sign_up()
+    laptop = Person(browser.new_context(), live_server_url, "laptop")
+    laptop.username = dan.username
+    log_in(laptop)
+    signed_in(laptop)
+    open_security(dan)
+    dan.page.on("dialog", lambda dialog: dialog.accept())
+    sessions = dan.page.get_by_role("list", name="Sessions").get_by_role("listitem")
+    expect(sessions).to_have_count(2)
+
+    # when he signs out everywhere without a network, it says nothing was signed out, and he is still in
+    # (he was shown the sign-in page as if it had worked, every session still live)
+    dan.context.set_offline(True)
+    dan.page.get_by_role("button", name="Sign out everywhere").click()
+    expect(dan.page.get_by_role("alert")).to_contain_text("Not signed out anywhere")
+    expect(dan.page.get_by_role("button", name="Sign out everywhere")).to_be_visible()
+    # and back online it signs out both devices
+    dan.context.set_offline(False)
+    dan.page.get_by_role("button", name="Sign out everywhere").click()
+    signed_out(dan)
+    laptop.page.reload()
+    signed_out(laptop)
 
 
 def test_blocking_stops_direct_messages_and_is_undone_in_settings(browser, live_server_url):

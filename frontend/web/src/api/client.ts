@@ -117,7 +117,7 @@ export class ApiClient {
 
   private async doRefresh(): Promise<RefreshOutcome> {
     try {
-      const response = await this.send("auth/token/refresh/", { method: "POST", body: {} }, null);
+      const response = await oneTabAtATime(() => this.send("auth/token/refresh/", { method: "POST", body: {} }, null));
       if (response.status >= 500) return { token: null, reached: false }; // a proxy with no server behind it
       const token = response.ok ? ((await response.json()) as { access: string }).access : null;
       this.setToken(token);
@@ -126,6 +126,14 @@ export class ApiClient {
       return { token: null, reached: false }; // offline: keep the current token, the caller retries later
     }
   }
+}
+
+/** The refresh cookie is shared by every tab of the site, and each use rotates it (the one sent is refused
+ * from then on): two tabs refreshing at once had one of them refused, and shown as signed out. The tabs take
+ * turns (Web Locks), so each sends the cookie as the one before it left it. */
+function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
+  return locks ? (locks.request("parley-token-refresh", work) as Promise<T>) : work();
 }
 
 async function parse<T>(response: Response): Promise<T> {

@@ -118,13 +118,11 @@ export function endpoints(client: ApiClient = api) {
       r<{ detail: string }>("users/me/email/", { method: "POST", body }),
     sessions: () => r<LoginSession[]>("sessions/"),
     endSession: (id: string) => r<undefined>(`sessions/${id}/`, { method: "DELETE" }),
+    /** Signed out here only once the server has ended every session: a failure leaves them all, this one too. */
     signOutEverywhere: async () => {
-      try {
-        await r<undefined>("sessions/sign-out-everywhere/", { method: "POST", body: {} });
-      } finally {
-        rememberSession(false);
-        client.setToken(null);
-      }
+      await r<undefined>("sessions/sign-out-everywhere/", { method: "POST", body: {} });
+      rememberSession(false);
+      client.setToken(null);
     },
     twoFactor: () => r<TwoFactorStatus>("two-factor/"),
     startTotp: () => r<TotpEnrolment>("two-factor/totp/", { method: "POST", body: {} }),

@@ -1,8 +1,9 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, tokenUserId } from "../api/client";
 import { http, mayHaveSession, rememberedProfile, rememberProfile, rememberSession } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { matchRoute, navigate, usePath } from "../lib/router";
+import { openLocalStore } from "../state/persist";
 import { AuthScreen } from "./AuthScreen";
 import { ForgotPassword, ResetPassword, VerifyEmail } from "./PasswordReset";
 import { Security } from "./Security";
@@ -11,9 +12,20 @@ import { preloadConversationView, Shell } from "./Shell";
 /** `ended`: the session was ended from elsewhere (not by signing out here): the login screen says so. */
 type Session = { state: "loading" } | { state: "anonymous"; ended?: boolean } | { state: "signed-in"; me: Me };
 
+/** The session ended from elsewhere (another device signed it out, a password changed): what this device keeps
+ * of the person goes, as on logging out here — their profile (which opened the app offline, as them) and their
+ * unsent drafts and messages. */
+function forgetOnThisDevice(userId: number): void {
+  rememberSession(false);
+  void openLocalStore()
+    .then((local) => local.forget(userId))
+    .catch(() => undefined);
+}
+
 export function App() {
   const route = matchRoute(usePath());
   const [session, setSession] = useState<Session>({ state: "loading" });
+  const signedInAs = useRef<number | null>(null);
 
   useEffect(() => {
     // The refresh cookie survives reloads; the access token does not (it lives in memory only). When the
@@ -44,7 +56,10 @@ export function App() {
     resume().catch(() => settle({ state: "anonymous" }));
     const off = api.onTokenChange((token) => {
       // Signing out here clears the token too; its onSignedOut then replaces this state, without the notice.
-      if (!token) setSession((current) => ({ state: "anonymous", ended: current.state === "signed-in" }));
+      if (!token) {
+        if (signedInAs.current !== null) forgetOnThisDevice(signedInAs.current);
+        setSession((current) => ({ state: "anonymous", ended: current.state === "signed-in" }));
+      }
       else if (unconfirmed) {
         unconfirmed = false;
         http.me().then((me) => settle({ state: "signed-in", me }), () => undefined);
@@ -57,6 +72,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
+    signedInAs.current = session.state === "signed-in" ? session.me.id : null;
     if (session.state === "signed-in") rememberProfile(session.me);
   }, [session]);
 

@@ -140,8 +140,15 @@ function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
   }
 
   async function everywhere() {
-    await http.signOutEverywhere().catch(() => undefined);
-    onSignedOut();
+    if (!window.confirm("Sign out on every device, this one too?")) return;
+    setError(null);
+    try {
+      await http.signOutEverywhere();
+      onSignedOut();
+    } catch (e) {
+      // Nothing was signed out: saying so matters, as a lost device would still be signed in.
+      setError(`Not signed out anywhere: ${message(e)}`);
+    }
   }
 
   return (
