@@ -44,14 +44,20 @@ def open_security(someone: Person) -> None:
     expect(someone.page.get_by_role("heading", name="Security")).to_be_visible()
 
 
+def signed_in_on_two_devices(browser, live_server_url, name: str, device: str) -> tuple[Person, Person]:
+    """`name` signed up on a desktop, and signed in on a second device (another browser context)."""
+    someone = person(browser, live_server_url, name)
+    someone.sign_up()
+    other = Person(browser.new_context(), live_server_url, device)
+    other.username = someone.username
+    log_in(other)
+    signed_in(other)
+    return someone, other
+
+
 def test_changing_the_password_signs_the_other_device_out(browser, live_server_url):
     # given: Ada signed in on two devices
-    ada = person(browser, live_server_url, "ada")
-    ada.sign_up()
-    phone = Person(browser.new_context(), live_server_url, "phone")
-    phone.username = ada.username
-    log_in(phone)
-    signed_in(phone)
+    ada, phone = signed_in_on_two_devices(browser, live_server_url, "ada", "phone")
 
     # when: she changes her password on the first
     open_security(ada)
@@ -123,12 +129,7 @@ def test_two_factor_authentication_is_turned_on_and_asked_at_sign_in(browser, li
 
 
 def test_a_session_is_signed_out_from_the_list(browser, live_server_url):
-    dan = person(browser, live_server_url, "dan")
-    dan.sign_up()
-    laptop = Person(browser.new_context(), live_server_url, "laptop")
-    laptop.username = dan.username
-    log_in(laptop)
-    signed_in(laptop)
+    dan, laptop = signed_in_on_two_devices(browser, live_server_url, "dan", "laptop")
 
     open_security(dan)
     sessions = dan.page.get_by_role("list", name="Sessions").get_by_role("listitem")
@@ -172,12 +173,7 @@ def test_two_tabs_refreshing_at_once_both_stay_signed_in(browser, live_server_ur
 
 def test_signing_out_everywhere_says_when_it_could_not(browser, live_server_url):
     # given Dan signed in on two devices, his security settings open on one
-    dan = person(browser, live_server_url, "dan")
-    dan.sign_up()
-    laptop = Person(browser.new_context(), live_server_url, "laptop")
-    laptop.username = dan.username
-    log_in(laptop)
-    signed_in(laptop)
+    dan, laptop = signed_in_on_two_devices(browser, live_server_url, "dan", "laptop")
     open_security(dan)
     dan.page.on("dialog", lambda dialog: dialog.accept())
     sessions = dan.page.get_by_role("list", name="Sessions").get_by_role("listitem")
