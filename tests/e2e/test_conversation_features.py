@@ -151,6 +151,10 @@ def test_a_conversation_opens_at_the_messages_new_to_me(browser, live_server_url
     grace.say(group, "live one")
     expect(page.get_by_test_id("message").last).to_contain_text("live one")
     expect(page.get_by_test_id("new-messages")).to_have_count(0)
+    # and a screen reader is told of that one message, not of the history the conversation opened with (the
+    # message list was a live region: it read the whole page out on opening)
+    expect(page.get_by_test_id("new-message-announcement")).to_have_text("Grace Hopper: live one")
+    expect(page.locator("[aria-live] [data-testid=message]")).to_have_count(0)
 
 
 def test_with_more_new_messages_than_a_page_a_conversation_opens_at_the_first_of_them(

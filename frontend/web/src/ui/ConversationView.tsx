@@ -20,6 +20,7 @@ import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
 import { useMessageActions } from "./useMessageActions";
 import { useBlock } from "./useBlock";
+import { useNewMessageAnnouncement } from "./useNewMessageAnnouncement";
 import { useUploads } from "./useUploads";
 
 const LEVEL_LABELS = { default: "default", all: "all messages", mentions: "mentions only", none: "muted" } as const;
@@ -153,6 +154,7 @@ export function ConversationView({ id }: { id: number }) {
 
   const messages = timeline ? mainTimeline(timeline) : [];
   const lastKey = messages[messages.length - 1]?.client_id;
+  const announcement = useNewMessageAnnouncement(messages, openedFor === id, me.id);
   const firstKey = messages[0]?.id;
 
   // Keep the reading position: pinned to the bottom for new messages, steady when older ones load. A message
@@ -415,7 +417,7 @@ export function ConversationView({ id }: { id: number }) {
           )}
           {timeline?.loaded && !timeline.hasMore && <p className="muted timeline-start">This is the start of {title}.</p>}
           {!timeline?.loaded && <p className="muted" role="status">Loading messages…</p>}
-          <ol className="messages" aria-live="polite" aria-relevant="additions">
+          <ol className="messages">
             {messages.map((m, index) => {
               const previous = messages[index - 1];
               const compact =
@@ -461,6 +463,9 @@ export function ConversationView({ id }: { id: number }) {
             </button>
           )}
         </div>
+        <p className="visually-hidden" aria-live="polite" data-testid="new-message-announcement">
+          {announcement}
+        </p>
         <div className="typing" aria-live="polite" data-testid="typing-indicator">
           {typingUsers.length === 1 && `${typingUsers[0]} is typing…`}
           {typingUsers.length > 1 && `${typingUsers.join(", ")} are typing…`}

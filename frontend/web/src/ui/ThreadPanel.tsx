@@ -9,6 +9,7 @@ import { Icon } from "./Icon";
 import { MessageExtras, MessageItem } from "./MessageItem";
 import { TooLong } from "./TooLong";
 import { useMessageActions } from "./useMessageActions";
+import { useNewMessageAnnouncement } from "./useNewMessageAnnouncement";
 
 interface Props {
   thread: OpenThread;
@@ -35,6 +36,7 @@ export function ThreadPanel({ thread, nameOf, onClose }: Props) {
     if (el) el.scrollTop = el.scrollHeight;
   }, [replies.length]);
 
+  const announcement = useNewMessageAnnouncement(replies, thread.loaded, me.id);
   const [actionError, setActionError] = useState<string | null>(null);
   const actions = useMessageActions(setActionError);
   const close = () => {
@@ -103,7 +105,7 @@ export function ThreadPanel({ thread, nameOf, onClose }: Props) {
             Load older replies
           </button>
         )}
-        <ol className="messages" aria-live="polite" aria-relevant="additions" aria-label="Replies">
+        <ol className="messages" aria-label="Replies">
           {replies.map((m) => (
             <MessageItem
               key={m.client_id || m.id}
@@ -122,6 +124,9 @@ export function ThreadPanel({ thread, nameOf, onClose }: Props) {
           ))}
         </ol>
       </div>
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
       <ThreadComposer key={thread.root.id} conversation={thread.conversation} root={thread.root.id} />
     </aside>
   );
