@@ -114,9 +114,8 @@ class HookPostApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [
-        AnonThrottle
-    ]  # the webhook limits are charged in _webhook, once the secret is checked
+    # The webhook's own limits are charged in _webhook, once the secret is checked.
+    throttle_classes = [AnonThrottle]
 
     @extend_schema(
         request=WebhookPostInputSerializer,

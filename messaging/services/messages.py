@@ -18,7 +18,7 @@ from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
 from messaging.delivery.send import message_send, refuse_if_elsewhere
 from messaging.events import ForwardPayload, LinkPreviewPayload, MessagePayload
-from messaging.models import ConversationEvent, Mention, Message, MessageRevision, Pin, Reaction
+from messaging.models import Conversation, ConversationEvent, Mention, Message, MessageRevision, Pin, Reaction
 from messaging.services.eventlog import event_record
 from messaging.services.mentions import mentions_record
 from messaging.services.threads import threads_refresh
@@ -49,13 +49,10 @@ def message_post(
     (a restart, expiry) and after an edit or a deletion, which the journal's copy would not show."""
     account_selectors.user_check_may_post(sender)
     stored = selectors.message_stored_by_client_id(sender=sender, client_id=client_id)
-    if stored is None and selectors.conversation_is_blocked(
-        conversation=selectors.conversation_get_for_user(user=sender, conversation_id=conversation_id)
-    ):
-        raise Refused("blocked", BLOCKED)
     if stored is not None:
         refuse_if_elsewhere(stored.conversation_id, conversation_id)
         return stored
+    _refuse_if_blocked(selectors.conversation_get_for_user(user=sender, conversation_id=conversation_id))
     # Resolved here, on this thread, rather than by message_send on the database thread.
     mentions = selectors.mentions_resolve(sender_id=sender.pk, conversation_id=conversation_id, body=body)
     message, _ = async_to_sync(message_send)(
@@ -102,7 +99,7 @@ def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
         raise ValidationError({"message": "The message was deleted."})
     if message.forwarded_from is not None:  # it shows its original's words, under its author's name
         raise ValidationError({"message": FORWARD_NOT_EDITABLE})
-    _refuse_if_blocked(message)
+    _refuse_if_blocked(message.conversation)
     new_body = _clean_body(body)
     if new_body == message.body:
         return message
@@ -209,7 +206,7 @@ def reaction_add(*, user: User, message_id: UUID, emoji: str) -> Reaction:
     message = selectors.message_get_for_user(user=user, message_id=message_id)
     if message.is_deleted:
         raise ValidationError({"message": "The message was deleted."})
-    _refuse_if_blocked(message)
+    _refuse_if_blocked(message.conversation)
     reaction, created = Reaction.objects.get_or_create(message=message, user=user, emoji=_clean_emoji(emoji))
     if created:
         _record_reaction(message, user, reaction.emoji, state="added")
@@ -224,10 +221,10 @@ def reaction_remove(*, user: User, message_id: UUID, emoji: str) -> None:
         _record_reaction(message, user, emoji, state="removed")
 
 
-def _refuse_if_blocked(message: Message) -> None:
+def _refuse_if_blocked(conversation: Conversation) -> None:
     """A blocked direct conversation carries nothing new either way: no message, and no edit or reaction
     reaching the other person (removing one's reaction, or deleting one's message, still works)."""
-    if selectors.conversation_is_blocked(conversation=message.conversation):
+    if selectors.conversation_is_blocked(conversation=conversation):
         raise Refused("blocked", BLOCKED)
 
 
