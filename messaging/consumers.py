@@ -20,6 +20,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from accounts import selectors as account_selectors
@@ -46,6 +47,7 @@ SYNC_MAX_CONVERSATIONS = 1000
 ACTIVITY_MAX_IDLE_SECONDS = 86400  # an `activity` frame's idle_seconds: 0 to a day
 Handler = Callable[["ChatConsumer", dict[str, Any]], Awaitable[None]]
 T = TypeVar("T")
+SERVICE_UNAVAILABLE = "The service is briefly unavailable; nothing was changed. Retry shortly."
 NO_CONVERSATIONS: frozenset[int] = frozenset()  # shared by every socket whose user blocks nobody
 
 
@@ -184,6 +186,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("forbidden", str(error) or "Not allowed.", ref)
         except ValidationError as error:
             await self.send_error("invalid", "; ".join(error.messages), ref)
+        except (DatabaseError, RedisError):
+            # PostgreSQL or Redis down for a moment (restarting, failing over): the frame changed nothing (a
+            # service's transaction rolled back) and the client retries it; the socket carries on.
+            logger.warning("frame not handled: a service is unavailable", exc_info=True)
+            await self.send_error("unavailable", SERVICE_UNAVAILABLE, ref)
 
     def _spend_rate_limit(self, frame_type: str) -> None:
         kind = BUCKET_OF_FRAME.get(frame_type)
@@ -198,7 +205,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def send_error(self, code: str, detail: str, ref: str | None) -> None:
         metrics.ERROR_FRAMES.labels(code).inc()
         if code == "unavailable":  # the server's fault, not the client's
-            logger.warning("send refused: %s", detail, extra={"code": code, "ref": ref})
+            logger.warning("frame refused: %s", detail, extra={"code": code, "ref": ref})
         self._push(events.error(code, detail, ref))
 
     def _require_member(self, conversation_id: int) -> None:
