@@ -36,7 +36,7 @@ from realtime import close_codes, fanout, frames, redis_watch, shutdown
 from realtime.hub import Broadcast, BroadcastKind, Hub, get_hub
 from realtime.outbox import Outbox
 from realtime.presence import StatusChange, heartbeat, presence_store
-from realtime.ratelimit import BUCKET_OF_FRAME, TokenBucket
+from realtime.ratelimit import BUCKET_OF_FRAME, FrameBudget, frame_budget
 from realtime.stream import REPLAY_PAGE, SocketStream
 from realtime.transport import transport_of
 from realtime.uvicorn_ws import frame_writer_of
@@ -80,9 +80,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user_id = user.pk
         del self.scope["user"]
         self.scope["query_string"] = b""  # its token and version are read: not kept for the socket's life
-        # A kind's bucket is made full at the first frame it counts, as full as it would be had it been made
-        # now: nothing is spent before (an idle socket keeps no bucket it never used).
-        self.rate_limits: dict[str, TokenBucket] = {}
+        self.rate_budget: FrameBudget | None = None  # the account's on this worker, from a counted frame
         self.synced: set[int] | None = None  # conversations this socket has replayed from the client's cursor
         self.sender = events.sender_payload(user)
         self.connection_id = uuid4().hex
@@ -112,7 +110,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.hub.follow(self._channels(), self)
         await self._start_after_baselines(list(self.conversations))
         self.looking = True  # until the client says otherwise (older clients never do)
-        await self._change_presence(presence_store().connect, user.pk, self.connection_id)
+        presence = await self._change_presence(presence_store().connect, user.pk, self.connection_id)
+        if presence is not None and presence.sockets > settings.SOCKETS_PER_USER_MAX:
+            await self.close(code=close_codes.TOO_MANY_SOCKETS)  # its presence goes as it closes
+            return
         heartbeat().keep(user.pk, self.connection_id)
         redis_watch.watch()
         if not await ws_auth.still_valid(user_id=user.pk, session=self.scope.get("session", "")):
@@ -176,7 +177,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             handler = HANDLERS.get(frame_type) if isinstance(frame_type, str) else None
             if handler is None:
                 raise Refused("unknown_type", "Unknown or missing frame type.")
-            self._spend_rate_limit(frame["type"])
+            if frame_type in BUCKET_OF_FRAME:  # `ping` is not counted
+                self.rate_budget = self.rate_budget or frame_budget(self.user_id)
+                self.rate_budget.spend(frame_type)
             await handler(self, frame)
         except Refused as error:
             await self.send_error(error.code, error.detail, ref)
@@ -191,16 +194,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             # service's transaction rolled back) and the client retries it; the socket carries on.
             logger.warning("frame not handled: a service is unavailable", exc_info=True)
             await self.send_error("unavailable", SERVICE_UNAVAILABLE, ref)
-
-    def _spend_rate_limit(self, frame_type: str) -> None:
-        kind = BUCKET_OF_FRAME.get(frame_type)
-        if kind is None:
-            return
-        bucket = self.rate_limits.get(kind)
-        if bucket is None:
-            bucket = self.rate_limits[kind] = TokenBucket.for_kind(kind)
-        if not bucket.take():
-            raise Refused("rate_limited", f"Too many frames; retry in {bucket.retry_after():.1f} s.")
 
     async def send_error(self, code: str, detail: str, ref: str | None) -> None:
         metrics.ERROR_FRAMES.labels(code).inc()
@@ -481,16 +474,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         for conversation_id, seq in (await get_journal().last_seqs(conversation_ids)).items():
             self.stream.start_after(conversation_id, seq)
 
-    async def _change_presence(self, transition: Callable[..., StatusChange], *args: Any) -> None:
+    async def _change_presence(
+        self, transition: Callable[..., StatusChange], *args: Any
+    ) -> StatusChange | None:
         """Record a change of this socket's presence (one Redis round trip) and announce what it changed.
         Redis failing or slow (restarting, a socket timeout) costs the socket nothing: the worker's heartbeat
-        writes the entry again within HEARTBEAT_SECONDS, or it expires."""
+        writes the entry again within HEARTBEAT_SECONDS, or it expires (None: nothing is known)."""
         try:
             change = await sync_to_async(transition, thread_sensitive=False)(*args)
         except (RedisError, OSError):
             logger.warning("presence not updated (%s)", transition.__name__)
-            return
+            return None
         await self._announce_presence(change)
+        return change
 
     async def _announce_presence(self, change: StatusChange) -> None:
         """Tell the user's conversations when their status (online, idle, offline) changed."""

@@ -42,6 +42,7 @@ class StatusChange:
 
     before: Status
     after: Status
+    sockets: int  # the user's open sockets after the change, on every worker
 
     @property
     def changed(self) -> bool:
@@ -121,7 +122,7 @@ class RedisPresence(SocketTransitions):
         sockets_before, looking_before = int(results[2]), int(results[3])
         sockets_after, looking_after = int(results[-2]), int(results[-1])
         return StatusChange(
-            status_of(sockets_before, looking_before), status_of(sockets_after, looking_after)
+            status_of(sockets_before, looking_before), status_of(sockets_after, looking_after), sockets_after
         )
 
     def refresh(self, user_id: int, connection_id: str, looking: bool = True) -> None:
@@ -211,7 +212,7 @@ class MemoryPresence(SocketTransitions):
             self._live_looking(user_id)[connection_id] = expiry
         else:
             self._live_looking(user_id).pop(connection_id, None)
-        return StatusChange(before, self._status(user_id))
+        return StatusChange(before, self._status(user_id), len(self._live(user_id)))
 
     def refresh(self, user_id: int, connection_id: str, looking: bool = True) -> None:
         expiry = time.time() + PRESENCE_TTL_SECONDS

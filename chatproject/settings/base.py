@@ -537,13 +537,16 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Socket rate limit (issue #8): per connection, a burst of write frames, then a steady rate.
+# --- Socket rate limits (issue #8): per account on each web worker (its sockets there share them), a burst of
+# write frames, then a steady rate.
 SOCKET_RATE_BURST = env.int("SOCKET_RATE_BURST", default=20)
 SOCKET_RATE_PER_SECOND = env.float("SOCKET_RATE_PER_SECOND", default=5.0)
 SOCKET_SIGNAL_RATE_BURST = env.int("SOCKET_SIGNAL_RATE_BURST", default=60)  # typing, read, activity
 SOCKET_SIGNAL_RATE_PER_SECOND = env.float("SOCKET_SIGNAL_RATE_PER_SECOND", default=10.0)
 SOCKET_SYNC_RATE_BURST = env.int("SOCKET_SYNC_RATE_BURST", default=20)  # sync frames (each a page of replay)
 SOCKET_SYNC_RATE_PER_SECOND = env.float("SOCKET_SYNC_RATE_PER_SECOND", default=2.0)
+# An account's open sockets, on all workers together (tabs, devices, bots): one more is closed with 4429.
+SOCKETS_PER_USER_MAX = env.int("SOCKETS_PER_USER_MAX", default=30)
 # A socket whose client falls this far behind is closed with 4408 (realtime.outbox, docs/protocol.md): what it
 # has not taken yet — queued frames plus what the server buffers for it — past this many bytes, or its oldest
 # unsent frame past this age. It reconnects and `sync`s.

@@ -1,5 +1,6 @@
 """Rate limits: REST throttles per user, per address and for anonymous callers (429 with Retry-After, the one
-error shape), per webhook, and the socket's per-connection token bucket (an `error` frame `rate_limited`)."""
+error shape), per webhook; the sockets' token buckets, per account on a worker (an `error` frame
+`rate_limited`), and the number of sockets an account may hold (4429)."""
 
 import uuid
 
@@ -10,6 +11,7 @@ from rest_framework.test import APIClient
 
 from realtime.ratelimit import TokenBucket
 from tests.accounts.factories import UserFactory
+from tests.messaging.test_socket_events import send_frame
 
 ME = "/api/v1/users/me/"
 
@@ -116,6 +118,39 @@ async def test_a_socket_that_sends_too_fast_gets_rate_limited_frames(connect, ad
     assert (error["type"], error["code"], error["ref"]) == ("error", "rate_limited", client_ids[2])
     await tab.send({"type": "ping"})
     assert await tab.receive_type("pong", skip=("presence", "message.new")) == {"type": "pong"}
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(SOCKET_RATE_BURST=2, SOCKET_RATE_PER_SECOND=0.01)
+async def test_an_account_s_sockets_share_its_budget_and_others_keep_theirs(connect, ada, bob, team):
+    first_tab, second_tab, bob_tab = await connect(ada), await connect(ada), await connect(bob)
+    sends = [send_frame(team.pk) for _ in range(3)]
+    await first_tab.send(sends[0])
+    await second_tab.send(sends[1])
+    await first_tab.send(sends[2])  # a third tab or a reload would not buy more either
+    bob_send = send_frame(team.pk)
+    await bob_tab.send(bob_send)
+
+    assert (await first_tab.ack_for(sends[0]["client_id"]))["type"] == "message.ack"
+    assert (await second_tab.ack_for(sends[1]["client_id"]))["type"] == "message.ack"
+    assert (await first_tab.ack_for(sends[2]["client_id"]))["code"] == "rate_limited"
+    assert (await bob_tab.ack_for(bob_send["client_id"]))["type"] == "message.ack"
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(SOCKETS_PER_USER_MAX=2)
+async def test_an_account_holds_a_bounded_number_of_sockets(connect, ada, bob):
+    first_tab, _ = await connect(ada), await connect(ada)
+    one_too_many = await connect(ada, sync=False)
+    assert await one_too_many.close_code() == 4429
+    await one_too_many.close()  # what the server hears once the client has gone
+    await connect(bob)  # others are not affected
+
+    # once a socket closes, another may open in its place
+    await first_tab.close()
+    replacement = await connect(ada)
+    await replacement.send({"type": "ping"})
+    assert await replacement.receive_type("pong") == {"type": "pong"}
 
 
 @pytest.mark.django_db

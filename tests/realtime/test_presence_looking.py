@@ -12,7 +12,7 @@ def store(request):
 
 
 def test_a_new_socket_is_looking_until_it_says_otherwise(store):
-    assert store.connect(1, "a") == StatusChange("offline", "online")
+    assert store.connect(1, "a") == StatusChange("offline", "online", sockets=1)
     assert store.looking_user_ids([1, 2]) == {1}
     assert store.statuses([1, 2]) == {1: "online", 2: "offline"}
     store.disconnect(1, "a")
@@ -20,14 +20,14 @@ def test_a_new_socket_is_looking_until_it_says_otherwise(store):
 
 def test_status_follows_the_user_s_sockets_together(store):
     store.connect(1, "a")
-    assert store.connect(1, "b") == StatusChange("online", "online")  # nothing to announce
+    assert store.connect(1, "b") == StatusChange("online", "online", sockets=2)  # nothing to announce
 
-    assert store.set_looking(1, "a", False) == StatusChange("online", "online")  # b still looks
-    assert store.set_looking(1, "b", False) == StatusChange("online", "idle")
+    assert store.set_looking(1, "a", False) == StatusChange("online", "online", sockets=2)  # b still looks
+    assert store.set_looking(1, "b", False) == StatusChange("online", "idle", sockets=2)
     assert (store.online_user_ids([1]), store.looking_user_ids([1])) == ({1}, set())
-    assert store.set_looking(1, "a", True) == StatusChange("idle", "online")
-    assert store.disconnect(1, "a") == StatusChange("online", "idle")  # b is open but hidden
-    assert store.disconnect(1, "b") == StatusChange("idle", "offline")
+    assert store.set_looking(1, "a", True) == StatusChange("idle", "online", sockets=2)
+    assert store.disconnect(1, "a") == StatusChange("online", "idle", sockets=1)  # b is open but hidden
+    assert store.disconnect(1, "b") == StatusChange("idle", "offline", sockets=0)
     assert store.statuses([1]) == {1: "offline"}
 
 
