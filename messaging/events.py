@@ -104,6 +104,11 @@ def sender_payload(user: User) -> SenderPayload:
     return {"id": user.pk, "username": user.username, "display_name": user.display_name}
 
 
+def user_updated(user: User) -> dict[str, Any]:
+    """A member's profile changed: clients show the new name wherever they show theirs."""
+    return {"type": "user.updated", "user": sender_payload(user)}
+
+
 def new_message_payload(
     *,
     sender: SenderPayload,

@@ -28,6 +28,22 @@ def test_a_file_over_the_limit_is_refused_up_front(auth_client, settings):
     assert not StoredFile.objects.exists()
 
 
+@pytest.mark.parametrize("size", [0, -5])
+def test_an_empty_file_is_refused_in_words_a_person_understands(auth_client, size):
+    # when
+    response = auth_client.post("/api/v1/files/", {"name": "empty.txt", "size": size}, format="json")
+
+    # then: the web app shows `detail` beside the file (it was DRF's "Ensure this value is greater than or
+    # equal to 1.")
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "detail": "This file is empty.",
+        "fields": {"size": ["This file is empty."]},
+    }
+    assert not StoredFile.objects.exists()
+
+
 def test_a_file_at_the_limit_is_accepted(auth_client, settings):
     settings.FILE_UPLOAD_MAX_BYTES = 1024
     response = auth_client.post("/api/v1/files/", {"name": "ok.bin", "size": 1024}, format="json")

@@ -15,6 +15,11 @@ export interface Upload {
 /** A message takes at most this many files (files.selectors.MAX_ATTACHMENTS). */
 export const MAX_FILES = 10;
 
+/** Said beside a file of 0 bytes, which is not sent (the server would refuse it: "This file is empty."). */
+export const EMPTY = "This file is empty: there is nothing in it to send.";
+
+const nameOf = (file: File) => file.name || "pasted image";
+
 /** Files being attached to the next message, each with its own progress. Files beyond MAX_FILES are left
  * out, and `leftOut` says which. */
 export function useUploads() {
@@ -27,12 +32,20 @@ export function useUploads() {
   const attaching = uploads.filter((u) => u.status !== "error").length;
 
   const add = useCallback(
-    (files: File[]) => {
+    (picked: File[]) => {
+      // An empty file has nothing to send: said at once, beside it (shown, the server's refusal was its
+      // validator's "Ensure this value is greater than or equal to 1."); it takes no place.
+      const empty = picked.filter((file) => file.size === 0);
+      const files = picked.filter((file) => file.size > 0);
       const room = Math.max(0, MAX_FILES - attaching);
       setLeftOut(files.length > room ? leftOutNotice(files.slice(room)) : null);
+      for (const file of empty) {
+        const refused: Upload = { key: crypto.randomUUID(), name: nameOf(file), progress: 0, status: "error", error: EMPTY };
+        setUploads((list) => [...list, refused]);
+      }
       for (const file of files.slice(0, room)) {
         const key = crypto.randomUUID();
-        setUploads((list) => [...list, { key, name: file.name || "pasted image", progress: 0, status: "uploading" }]);
+        setUploads((list) => [...list, { key, name: nameOf(file), progress: 0, status: "uploading" }]);
         uploadFile(http, client, file, (progress) => update(key, { progress })).then(
           (stored) => update(key, { status: "done", progress: 1, result: stored }),
           (e: unknown) => update(key, { status: "error", error: e instanceof Error ? e.message : "Upload failed" }),
