@@ -462,7 +462,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _reload_account(self) -> None:
         """The user's account changed (an `account` broadcast): load what the socket keeps of it again."""
-        self.may_post, self.blocked_conversations = await self._as_user(_account_state)
+        (self.may_post, self.blocked_conversations), self.sender = await self._as_user(_reloaded_account)
         self._push(events.account_changed(may_post=self.may_post))
 
     def _channels(self) -> list[str]:
@@ -519,6 +519,11 @@ def _account_state(*, user: User) -> tuple[bool, frozenset[int]]:
     block stops."""
     blocked = selectors.direct_conversation_ids_blocked(user_id=user.pk)
     return account_selectors.user_may_post(user), frozenset(blocked) if blocked else NO_CONVERSATIONS
+
+
+def _reloaded_account(*, user: User) -> tuple[tuple[bool, frozenset[int]], events.SenderPayload]:
+    """What a socket keeps of its account, loaded again: its account state, and the name its sends carry."""
+    return _account_state(user=user), events.sender_payload(user)
 
 
 def _starting_state(user: User) -> tuple[list[int], tuple[bool, frozenset[int]]]:

@@ -51,6 +51,15 @@ async def to_conversation(
     await get_hub().publish(*conversation_event(conversation_id, payload, seq=seq, exclude_user=exclude_user))
 
 
+async def to_each_conversation(conversation_ids: list[int], payload: dict[str, Any]) -> None:
+    """Send one event, outside any conversation's order, to the members of each conversation (serialised
+    once; a socket in several of them gets it from each)."""
+    text, sent_at = to_json(payload), time.time()
+    for conversation_id in conversation_ids:
+        event = Broadcast(kind=BroadcastKind.EVENT, conversation=conversation_id, text=text, sent_at=sent_at)
+        await get_hub().publish(conversation_channel(conversation_id), event)
+
+
 async def skip_seq(conversation_id: int, seq: int) -> None:
     """Tell receivers a seq was allocated but will never be sent, so they don't wait for it."""
     broadcast = Broadcast(kind=BroadcastKind.SKIP, conversation=conversation_id, seq=seq)

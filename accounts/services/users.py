@@ -12,6 +12,7 @@ from accounts import tokens, usernames
 from accounts.models import ApiToken, User
 from accounts.services.joining import check_email_domain, invitation_spend
 from accounts.services.verification import email_verification_send
+from accounts.signals import user_profile_changed
 from core.text import visible_text
 from realtime import close_codes, fanout
 
@@ -48,9 +49,16 @@ def _save_new_account(user: User) -> None:
 
 
 def user_update_profile(*, user: User, display_name: str) -> User:
-    user.display_name = visible_text(display_name)
+    """A new display name: the user's open sockets put it on what they send next, and the people who share a
+    conversation with them hear of it (accounts.signals.user_profile_changed)."""
+    display_name = visible_text(display_name)
+    changed = display_name != user.display_name
+    user.display_name = display_name
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name"])
+    if changed:
+        fanout.after_commit(fanout.account_changed, user.pk)
+        user_profile_changed.send(sender=User, user=user)
     return user
 
 

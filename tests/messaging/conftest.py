@@ -131,6 +131,14 @@ def team(ada, bob):
 
 
 @pytest.fixture
+def elsewhere(bob, eve):
+    """A conversation bob shares with eve, to prove eve's event stream is live but clean."""
+    conversation = make_conversation(bob, eve, title="Elsewhere")
+    initialise_counter(conversation.pk)
+    return conversation
+
+
+@pytest.fixture
 async def relay() -> AsyncIterator[SilencingRelay]:
     relay = SilencingRelay(broker_url().port or 5672)
     await relay.start()

@@ -12,7 +12,6 @@ from core import redis as core_redis
 from core.redis import get_async_redis, get_redis
 from messaging import services
 from messaging.models import Membership, Message
-from tests.messaging.factories import make_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,16 +34,6 @@ async def send_and_ack(tab, conversation_id, body="hello"):
 async def sentinel(sender_tab, conversation_id):
     """A message in a conversation the observer *is* in: the observer's next event must be this one."""
     return await send_and_ack(sender_tab, conversation_id, "sentinel")
-
-
-@pytest.fixture
-def elsewhere(bob, eve):
-    """A conversation bob shares with eve, to prove eve's event stream is live but clean."""
-    conversation = make_conversation(bob, eve, title="Elsewhere")
-    from messaging.delivery.eventlog import initialise_counter
-
-    initialise_counter(conversation.pk)
-    return conversation
 
 
 async def test_typing_reaches_the_other_members_only(connect, ada, bob, eve, team, elsewhere):

@@ -1,0 +1,34 @@
+"""A new display name is live: the people who share a conversation with its owner hear of it at once
+(`user.updated`), and the owner's open sockets put it on the messages they send next."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from tests.messaging.test_socket_events import send_and_ack, sentinel
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_a_new_display_name_reaches_those_who_share_a_conversation_and_the_next_sends(
+    connect, as_user, ada, bob, eve, team, elsewhere
+):
+    ada_tab, bob_tab, eve_tab = await connect(ada), await connect(bob), await connect(eve)
+
+    response = await sync_to_async(as_user(ada).patch)(
+        "/api/v1/users/me/", {"display_name": "Ada Lovelace"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert (await bob_tab.receive_type("user.updated"))["user"] == {
+        "id": ada.pk,
+        "username": "ada",
+        "display_name": "Ada Lovelace",
+    }
+    # ada's open tab hears of her account change, and her next message carries the new name
+    await ada_tab.receive_type("account", skip=("presence", "user.updated"))
+    await send_and_ack(ada_tab, team.pk, "renamed")
+    heard = await bob_tab.receive_type("message.new")
+    assert heard["message"]["sender"]["display_name"] == "Ada Lovelace"
+    # eve shares no conversation with ada: her next event is bob's sentinel, no name change before it
+    await sentinel(bob_tab, elsewhere.pk)
+    assert (await eve_tab.receive_type("message.new"))["message"]["body"] == "sentinel"
