@@ -1,5 +1,26 @@
 import { useEffect, useState } from "react";
+import type { StatusInfo } from "../realtime/socket";
 import { useApp, useChat } from "./context";
+
+/** What a screen reader hears of the connection: the state, once as it changes. Not the countdown (it was the
+ * live region's text, read out at every second of it), and one line for the whole lost-and-retrying cycle,
+ * whose connecting and waiting turns follow each other every few seconds. */
+export function spokenStatus(connection: StatusInfo): string {
+  switch (connection.status) {
+    case "offline":
+      return connection.reason === "No network"
+        ? "You are offline. Messages will arrive when the connection is back."
+        : "Connection lost; reconnecting.";
+    case "connecting":
+      return connection.attempt > 0 ? "Connection lost; reconnecting." : "";
+    case "suspended":
+      return `Disconnected: ${connection.reason ?? "your account was suspended"}.`;
+    case "outdated":
+      return "This version of Parley is out of date: reload the page.";
+    default:
+      return "";
+  }
+}
 
 /** Says when the socket is down, when it will retry, and lets the user retry now. */
 export function ConnectionBanner() {
@@ -27,17 +48,20 @@ export function ConnectionBanner() {
       text = connection.attempt > 0 ? "Reconnecting…" : null;
       break;
     case "suspended":
-      text = `Disconnected: ${connection.reason ?? "your account was suspended"}.`;
-      break;
     case "outdated":
-      text = "This version of Parley is out of date: reload the page.";
+      text = spokenStatus(connection);
       break;
     default:
       text = null;
   }
 
+  // The live line is always there (a region added with its text is not reliably read) and holds only the
+  // state; the banner shows the countdown, outside it.
   return (
-    <div className="banner-slot" role="status" aria-live="polite">
+    <div className="banner-slot">
+      <p className="visually-hidden" role="status" data-testid="connection-status">
+        {spokenStatus(connection)}
+      </p>
       {text && (
         <div className={`banner banner-${connection.status}`} data-testid="connection-banner">
           <span>{text}</span>
