@@ -134,6 +134,7 @@ class HookPostApi(APIView):
         examples=[OpenApiExample("Deploy notice", value={"text": "Deployed **v1.4.2** to production"})],
     )
     def post(self, request: Request, secret: str) -> Response:
+        webhook = self._webhook(request, secret)  # first: without the secret, any body is a counted 404
         data = WebhookPostInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         idempotency_key = request.headers.get("Idempotency-Key", "")
@@ -141,7 +142,6 @@ class HookPostApi(APIView):
             raise serializers.ValidationError(
                 {"Idempotency-Key": [f"At most {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]}
             )
-        webhook = self._webhook(request, secret)
         client_id = webhooks.webhook_client_id(
             webhook=webhook, client_id=data.validated_data.get("client_id"), idempotency_key=idempotency_key
         )

@@ -205,3 +205,17 @@ def test_wrong_secrets_are_limited_per_address_and_never_refuse_the_right_one(ho
     # another address is not affected, nor are posts with the secret from the flooding address itself
     assert post(wrong_secret_url(webhook), REMOTE_ADDR="198.51.100.8").status_code == 404
     assert post(url, REMOTE_ADDR="198.51.100.7").status_code == 202
+
+
+def test_a_wrong_secret_is_refused_before_the_body_is_read(hook):
+    # a made-up secret is a 404 whatever the body, counted like every wrong secret: nobody without the
+    # secret learns what a body must hold, nor gets past the per-address limit by sending bad ones
+    webhook, url = hook
+    bad_bodies = [{}, {"text": ""}, {"text": "x" * 100_000}, {"text": "ok", "client_id": "not a uuid"}]
+    refused = [
+        APIClient().post(wrong_secret_url(webhook), body, format="json", REMOTE_ADDR="198.51.100.9")
+        for body in (bad_bodies * REFUSED_LIMIT)[: REFUSED_LIMIT + 1]
+    ]
+    assert [r.status_code for r in refused] == [404] * REFUSED_LIMIT + [429]
+    # with the secret, a bad body is a 400 naming the field
+    assert APIClient().post(url, {"text": ""}, format="json").json()["error"]["fields"].keys() == {"text"}
