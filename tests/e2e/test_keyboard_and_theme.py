@@ -1,10 +1,12 @@
-"""The keyboard path to the message box, the shortcuts help, and the light and dark themes."""
+"""The keyboard path to the message box, the shortcuts help, focus after a dialog, and the themes."""
+
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.api import log_in, register
-from tests.e2e.test_chat_flow import shot
+from tests.e2e.test_chat_flow import png_bytes, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -123,3 +125,59 @@ def test_the_theme_follows_the_system_until_one_is_chosen_and_remembered(browser
     page.get_by_role("radio", name="Match the system").check()
     assert background(page) == DARK
     context.close()
+
+
+def test_a_closed_dialog_gives_focus_back_to_the_button_that_opened_it(browser, live_server_url):
+    # given Ada in a group with a pinned message of Grace's and a picture, on a desktop, using the keyboard
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Focus")
+    said = grace.say(group, "Pinned notes")
+    ada.call("PUT", f"messages/{said}/pin/")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+    page.get_by_test_id("file-input").set_input_files(
+        files=[{"name": "chart.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
+    expect(page.get_by_role("button", name="Send message")).to_be_enabled()  # once the file is checked
+    page.get_by_role("textbox", name="Message").press("Enter")
+    notes = page.get_by_test_id("message").filter(has_text="Pinned notes")
+    dialogs = [  # (the button that opens it, the dialog)
+        (page.get_by_role("button", name="2 members"), "Members of Focus"),
+        (page.get_by_role("button", name="Pinned (1)"), "Pinned messages"),
+        (notes.get_by_role("button", name="Forward"), "Forward message"),
+        (notes.get_by_role("button", name="Add reaction"), "Add a reaction"),
+        (page.get_by_role("button", name="Search messages"), "Search messages"),
+        (page.get_by_role("button", name="Keyboard shortcuts"), "Keyboard shortcuts"),
+        (page.get_by_role("button", name="Open image chart.png"), "chart.png"),
+    ]
+
+    for close in ("Escape", "its Close button"):
+        for opener, name in dialogs:
+            # when she opens it with Enter and closes it
+            opener.focus()
+            page.keyboard.press("Enter")
+            dialog = page.get_by_role("dialog", name=name)
+            expect(dialog).to_be_visible()
+            if close == "Escape":
+                page.keyboard.press("Escape")
+            else:
+                dialog.get_by_role("button", name=re.compile("^Close")).focus()
+                page.keyboard.press("Enter")
+            expect(dialog).to_have_count(0)
+
+            # then the button that opened it has focus again (by the Close button it was the page's body,
+            # and the next Tab started at the top of the page; by Escape too for the picture)
+            expect(opener, f"{name}, closed by {close}").to_be_focused()
+
+    # and when what opened it is gone meanwhile (Grace deletes the message being forwarded), focus goes to
+    # the message box
+    notes.get_by_role("button", name="Forward").focus()
+    page.keyboard.press("Enter")
+    grace.call("DELETE", f"messages/{said}/")
+    expect(notes).to_have_count(0)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+    page.context.close()

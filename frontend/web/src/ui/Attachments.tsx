@@ -1,5 +1,6 @@
 import { Icon } from "./Icon";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { useReturnFocus } from "./Dialog";
 import { useBlobUrl } from "./useBlobUrl";
 import type { Attachment } from "../api/types";
 import { formatSize } from "../lib/names";
@@ -62,14 +63,18 @@ function FileLink({ attachment }: { attachment: Attachment }) {
 function Lightbox({ attachment, onClose }: { attachment: Attachment; onClose: () => void }) {
   const { http } = useApp();
   const url = useBlobUrl(http.downloadPath(attachment.id));
+  const box = useRef<HTMLDivElement>(null);
+  const close = useRef<HTMLButtonElement>(null);
+  useReturnFocus(box); // to the thumbnail that opened it (it fell to the top of the page)
+  useEffect(() => close.current?.focus(), []);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [onClose]);
   return (
-    <div className="lightbox" role="dialog" aria-modal="true" aria-label={attachment.name} onClick={onClose}>
-      <button type="button" className="icon lightbox-close" aria-label="Close image" autoFocus onClick={onClose}>
+    <div ref={box} className="lightbox" role="dialog" aria-modal="true" aria-label={attachment.name} onClick={onClose}>
+      <button ref={close} type="button" className="icon lightbox-close" aria-label="Close image" onClick={onClose}>
         <Icon name="close" size={26} />
       </button>
       {url ? (

@@ -367,6 +367,7 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
               setPicking(false);
               input.current?.focus();
             }}
+            returnTo={input}
           />
         </Suspense>
       )}

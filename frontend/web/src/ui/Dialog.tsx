@@ -1,6 +1,7 @@
 // A modal dialog (the native <dialog>, which traps focus and closes on Escape) with a title and a close
-// button; a click on its backdrop closes it too.
-import { useEffect, useRef, type MouseEvent, type ReactNode } from "react";
+// button; a click on its backdrop closes it too. Closed, it gives focus back to what opened it.
+import { useEffect, useRef, type MouseEvent, type ReactNode, type RefObject } from "react";
+import { returnFocus } from "../lib/focus";
 import { Icon } from "./Icon";
 
 /** A click on a modal dialog's backdrop reaches the dialog itself, outside its box. */
@@ -10,24 +11,49 @@ export function onBackdrop(event: MouseEvent<HTMLDialogElement>): boolean {
   return event.target === event.currentTarget && outside;
 }
 
+/**
+ * Shows `dialog` as a modal while `open` (and mounted), and once it closes gives focus back to what had it
+ * when it opened — the control that opened it — or to `returnTo` when given. The browser does this itself
+ * when Escape closes a dialog, but not when the dialog leaves the page (its Close button, a click on the
+ * backdrop, an action that ends it): focus fell to the body, and the next Tab started at the top of the page.
+ */
+export function useModal(dialog: RefObject<HTMLDialogElement | null>, open: boolean, returnTo?: RefObject<HTMLElement | null>) {
+  useEffect(() => {
+    const element = dialog.current;
+    if (!open || !element) return;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const target = returnTo?.current ?? opener;
+    if (!element.open) element.showModal();
+    return () => {
+      if (element.open) element.close();
+      returnFocus(target, element);
+    };
+  }, [dialog, open, returnTo]);
+}
+
+/** The same for a dialog that is not a <dialog> (the image viewer): focus goes back to what opened it once
+ * it is gone. */
+export function useReturnFocus(container: RefObject<HTMLElement | null>) {
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const element = container.current;
+    return () => returnFocus(opener, element);
+  }, [container]);
+}
+
 interface Props {
   id: string;
   title: string;
   className?: string;
   onClose: () => void;
+  /** Where focus goes once it is closed; by default the control that opened it. */
+  returnTo?: RefObject<HTMLElement | null>;
   children: ReactNode;
 }
 
-export function ModalDialog({ id, title, className = "", onClose, children }: Props) {
+export function ModalDialog({ id, title, className = "", onClose, returnTo, children }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    element.showModal();
-    return () => {
-      if (element.open) element.close();
-    };
-  }, []);
+  useModal(dialog, true, returnTo);
   return (
     <dialog
       ref={dialog}

@@ -2,9 +2,9 @@
 // the picker nor its data is part of the first screen.
 import Picker from "emoji-picker-element/picker";
 import type { EmojiClickEvent } from "emoji-picker-element/shared";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, type RefObject } from "react";
 import { EMOJI_DATA_URL, normalizeEmoji } from "../lib/emoji";
-import { onBackdrop } from "./Dialog";
+import { onBackdrop, useModal } from "./Dialog";
 import { Icon } from "./Icon";
 
 interface Props {
@@ -14,9 +14,11 @@ interface Props {
   quickLabel?: (emoji: string) => string;
   onPick: (emoji: string) => void;
   onClose: () => void;
+  /** Where focus goes once it is closed; by default the control that opened it. */
+  returnTo?: RefObject<HTMLElement | null>;
 }
 
-export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, onPick, onClose }: Props) {
+export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, onPick, onClose, returnTo }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const slot = useRef<HTMLDivElement>(null);
   const pick = useRef(onPick);
@@ -36,12 +38,9 @@ export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, 
       if (event.detail.unicode) pick.current(normalizeEmoji(event.detail.unicode));
     });
     container.append(picker);
-    element.showModal();
-    return () => {
-      picker.remove();
-      if (element.open) element.close();
-    };
+    return () => picker.remove();
   }, []);
+  useModal(dialog, true, returnTo); // shown once the picker is in it
 
   return (
     <dialog

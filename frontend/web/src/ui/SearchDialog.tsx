@@ -5,6 +5,7 @@ import { conversationTitle, displayName, formatTime } from "../lib/names";
 import { messagePath, navigate } from "../lib/router";
 import { groupByConversation, SEARCH_FILTERS, snippetParts, withFilter } from "../lib/snippet";
 import { useApp, useChat } from "./context";
+import { useModal } from "./Dialog";
 import { Icon } from "./Icon";
 import { useDebounced } from "./useDebounced";
 
@@ -38,13 +39,9 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
   const [active, setActive] = useState(0);
   const debounced = useDebounced(query.trim(), 250);
 
+  useModal(dialog, open);
   useEffect(() => {
-    const element = dialog.current;
-    if (open && element && !element.open) {
-      element.showModal();
-      input.current?.select();
-    }
-    if (!open && element?.open) element.close();
+    if (open) input.current?.select();
   }, [open]);
 
   useEffect(() => {

@@ -1,5 +1,6 @@
-import { Fragment, useEffect, useRef } from "react";
+import { Fragment, useRef } from "react";
 import { SHORTCUTS } from "../lib/shortcuts";
+import { useModal } from "./Dialog";
 import { Icon } from "./Icon";
 
 type Row = [keys: string[], what: string];
@@ -60,11 +61,7 @@ function Section({ title, rows }: { title: string; rows: Row[] }) {
 /** Help: everything the app does from the keyboard. A modal <dialog>: focus stays inside, Esc closes it. */
 export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const element = dialog.current;
-    if (open && element && !element.open) element.showModal();
-    if (!open && element?.open) element.close();
-  }, [open]);
+  useModal(dialog, open);
 
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="shortcuts-title" onClose={onClose}>
