@@ -132,6 +132,11 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "display_name", "email")
     actions = ["export_data", "erase"]
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "display_name" in form.changed_data:  # a moderator fixing a name: live, as the API's
+            services.user_profile_announce(user=obj)
+
     @admin.action(description="Export the selected users' data (see Data exports)", permissions=["delete"])
     def export_data(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:

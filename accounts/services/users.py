@@ -57,9 +57,15 @@ def user_update_profile(*, user: User, display_name: str) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name"])
     if changed:
-        fanout.after_commit(fanout.account_changed, user.pk)
-        user_profile_changed.send(sender=User, user=user)
+        user_profile_announce(user=user)
     return user
+
+
+def user_profile_announce(*, user: User) -> None:
+    """After a saved change of the user's display name (here, or a moderator's in the admin): their sockets
+    reload the name their sends carry, and the apps above tell whoever sees it."""
+    fanout.after_commit(fanout.account_changed, user.pk)
+    user_profile_changed.send(sender=User, user=user)
 
 
 # --- API tokens and bots

@@ -76,3 +76,14 @@ async def test_a_suspended_owners_bots_are_disconnected_too(connect, moderator_c
     )
     assert await bot_tab.close_code() == SUSPENDED
     assert await connect_code(token) == SUSPENDED
+
+
+async def test_a_display_name_a_moderator_fixes_is_live(connect, moderator_client, ada, bob, team):
+    ada_tab = await connect(ada)
+    # when: a moderator renames bob's offensive display name in the admin
+    change_page = f"/admin/accounts/user/{bob.pk}/change/"
+    response = await sync_to_async(moderator_client.post)(change_page, {"display_name": "Bob R."})
+    assert response.status_code == 302
+    # then: ada's open tab shows the new name without a reload
+    renamed = await ada_tab.receive_type("user.updated")
+    assert renamed["user"] == {"id": bob.pk, "username": "bob", "display_name": "Bob R."}
