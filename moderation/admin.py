@@ -31,28 +31,32 @@ class ReasonActionForm(ActionForm):
 def _run(
     request: HttpRequest,
     items: list[Any],
-    act: Callable[[Any, Any, str], object],
+    act: Callable[[Any, Any, str], bool],
     done: str,
     *,
     reason_required: bool = False,
 ) -> None:
     """Apply `act(moderator, item, reason)` to each item, the reason being what was typed beside the action
-    menu (removing and suspending refuse to run without one); report how many succeeded and why others were
-    refused."""
+    menu (removing and suspending refuse to run without one); report how many it changed (act returned
+    True), how many were so already, and why others were refused."""
     reason = request.POST.get("reason", "").strip()
     if reason_required and not reason:
         messages.error(request, "Give a reason: it goes into the audit log.")
         return
     moderator: Any = request.user
-    count = 0
+    changed = unchanged = 0
     for item in items:
         try:
-            act(moderator, item, reason)
-            count += 1
+            acted = act(moderator, item, reason)
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, f"{item}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
-    if count:
-        messages.success(request, f"{done}: {count}.")
+            continue
+        changed, unchanged = changed + acted, unchanged + (not acted)
+    counts = [f"{done}: {changed}"] * bool(changed) + [f"{done.lower()} already: {unchanged}"] * bool(
+        unchanged
+    )
+    if counts:
+        messages.success(request, "; ".join(counts) + ".")
 
 
 class AuditedChangesMixin:

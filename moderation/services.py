@@ -82,12 +82,14 @@ def report_create(*, user: User, message_id: UUID, reason: str) -> Report:
 
 
 @transaction.atomic
-def message_remove(
-    *, moderator: User, message: Message, reason: str, report: Report | None = None
-) -> Message:
-    """Soft-delete a message; every connected member sees it disappear. Its body is kept as a revision."""
+def message_remove(*, moderator: User, message: Message, reason: str, report: Report | None = None) -> bool:
+    """Soft-delete a message; every connected member sees it disappear. Its body is kept as a revision. False
+    if it was deleted already: the row is read again, locked, so that two reports of it acted on together, or
+    two moderators at once, remove it once."""
     _require(moderator, "messaging.remove_message")
-    if not message.is_deleted:
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    removed = not message.is_deleted
+    if removed:
         MessageRevision.objects.create(message=message, body=message.body, editor=moderator)
         messaging_services.message_soft_delete(message=message, by_moderator=True)
         audit_record(
@@ -96,27 +98,31 @@ def message_remove(
     elif report is not None:
         _close_done_report(moderator, report, reason, "the message was already deleted")
     _resolve_reports(message_id=message.pk, moderator=moderator, resolution=Resolution.REMOVED)
-    return message
+    return removed
 
 
 def _close_done_report(moderator: User, report: Report, reason: str, already: str) -> None:
-    """A report acted on when what it asked for was done already: who closed it, and why, is recorded too."""
-    if report.status == Report.Status.OPEN:
+    """A report acted on when what it asked for was done already: who closed it, and why, is recorded too
+    (unless it was closed meanwhile, with the other reports of its message)."""
+    if Report.objects.filter(pk=report.pk, status=Report.Status.OPEN).exists():
         note = f"{reason} ({already})" if reason else already
         audit_record(actor=moderator, action=Action.REPORT_CLOSED, target=report, reason=note, report=report)
 
 
 @transaction.atomic
-def user_suspend(*, moderator: User, user: User, reason: str, report: Report | None = None) -> User:
+def user_suspend(*, moderator: User, user: User, reason: str, report: Report | None = None) -> bool:
     """Suspend: refresh and API tokens revoked, logins refused, every socket of the user (and of their bots)
-    closed with 4403 on every worker once committed."""
+    closed with 4403 on every worker once committed. False if they were suspended already (read again,
+    locked, as message_remove reads its message)."""
     _require(moderator, "accounts.suspend_user")
     if user.pk == moderator.pk:
         raise ValidationError("You cannot suspend yourself.")
     _refuse_staff_unless_superuser(moderator, user, "suspend")
     if user.is_superuser:
         raise PermissionDenied("A superuser cannot be suspended.")
-    if not user.is_suspended:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    suspending = not user.is_suspended
+    if suspending:
         account_services.user_suspend(user=user, reason=reason)
         for user_id in [user.pk, *user.bots.values_list("pk", flat=True)]:
             fanout.after_commit(fanout.close_user_sockets, user_id, close_codes.SUSPENDED)
@@ -125,28 +131,33 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
         _close_done_report(moderator, report, reason, "the sender was already suspended")
     if report is not None:
         _resolve_reports(message_id=report.message_id, moderator=moderator, resolution=Resolution.SUSPENDED)
-    return user
+    return suspending
 
 
 @transaction.atomic
-def user_reinstate(*, moderator: User, user: User, reason: str) -> User:
+def user_reinstate(*, moderator: User, user: User, reason: str) -> bool:
+    """Lift a suspension; False if the user was not suspended (read again, locked)."""
     _require(moderator, "accounts.suspend_user")
     _refuse_staff_unless_superuser(moderator, user, "reinstate")
-    if user.is_suspended:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    reinstating = user.is_suspended
+    if reinstating:
         account_services.user_reinstate(user=user)
         audit_record(actor=moderator, action=Action.USER_REINSTATED, target=user, reason=reason)
-    return user
+    return reinstating
 
 
 @transaction.atomic
-def two_factor_reset(*, moderator: User, user: User, reason: str) -> User:
+def two_factor_reset(*, moderator: User, user: User, reason: str) -> bool:
     """Remove the second factor of someone who lost their device and codes: they sign in with their password
-    alone until they set it up again. Staff's only by a superuser (the admin would take a password alone)."""
+    alone until they set it up again. Staff's only by a superuser (the admin would take a password alone).
+    False if they had none (nothing is recorded)."""
     _require(moderator, "accounts.change_user")
     _refuse_staff_unless_superuser(moderator, user, "remove the two-factor authentication of")
-    account_services.two_factor_reset(user=user)
-    audit_record(actor=moderator, action=Action.TWO_FACTOR_RESET, target=user, reason=reason)
-    return user
+    removed = account_services.two_factor_reset(user=user)
+    if removed:
+        audit_record(actor=moderator, action=Action.TWO_FACTOR_RESET, target=user, reason=reason)
+    return removed
 
 
 def _refuse_staff_unless_superuser(moderator: User, user: User, doing: str) -> None:
@@ -155,15 +166,18 @@ def _refuse_staff_unless_superuser(moderator: User, user: User, doing: str) -> N
 
 
 @transaction.atomic
-def report_dismiss(*, moderator: User, report: Report, reason: str) -> Report:
+def report_dismiss(*, moderator: User, report: Report, reason: str) -> bool:
+    """Dismiss the report and every other open one of its message; False if it was closed already (read
+    again, locked)."""
     _require(moderator, "moderation.change_report")
-    if report.status == Report.Status.OPEN:
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    dismissing = report.status == Report.Status.OPEN
+    if dismissing:
         _resolve_reports(message_id=report.message_id, moderator=moderator, resolution=Resolution.DISMISSED)
         audit_record(
             actor=moderator, action=Action.REPORT_DISMISSED, target=report, reason=reason, report=report
         )
-        report.refresh_from_db()
-    return report
+    return dismissing
 
 
 def object_change_record(*, moderator: User, target: models.Model, change: str) -> AuditEntry:

@@ -100,11 +100,12 @@ def two_factor_disable(*, user: User, password: str, code: str) -> None:
 
 
 @transaction.atomic
-def two_factor_reset(*, user: User) -> None:
+def two_factor_reset(*, user: User) -> bool:
     """Remove someone's second factor (an admin's action, for a user who lost their device and codes): they
-    sign in with their password alone until they set it up again."""
-    TOTPDevice.objects.filter(user=user).delete()
+    sign in with their password alone until they set it up again. False if they had none."""
+    devices, _ = TOTPDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
+    return devices > 0
 
 
 def recovery_codes_regenerate(*, user: User, code: str) -> list[str]:

@@ -267,6 +267,33 @@ def test_report_queue_actions_resolve_reports_and_are_audited(moderator_client, 
     }
 
 
+def feedback(response) -> list[str]:
+    """The messages the admin showed after an action."""
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_acting_on_two_reports_of_one_message_removes_it_once_and_says_so(moderator_client, ada, bob, eve):
+    # given: ada and eve reported the same message
+    rude = store_message(make_conversation(ada, bob, eve), bob, 1, "rude")
+    reports = [
+        Report.objects.create(message=rude, reporter=reporter, reason="rude", message_body=rude.body)
+        for reporter in (ada, eve)
+    ]
+    # when: the moderator removes "the reported messages" with both reports selected
+    response = run_action(moderator_client, REPORTS, "remove_message", reports, reason="rude")
+    # then: the message was removed once, on the record once, and the admin says what happened
+    assert MessageRevision.objects.filter(message=rude).count() == 1
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["message_removed"]
+    assert feedback(response) == ["Messages removed: 1; messages removed already: 1."]
+
+
+def test_suspending_people_some_already_suspended_counts_each_as_it_was(moderator_client, bob, eve):
+    account_services.user_suspend(user=eve, reason="earlier")
+    response = run_action(moderator_client, USERS, "suspend", [bob, eve], reason="spam wave")
+    assert feedback(response) == ["Suspended: 1; suspended already: 1."]
+    assert list(AuditEntry.objects.values_list("action", "target_id")) == [("user_suspended", str(bob.pk))]
+
+
 def test_suspend_sender_from_a_report(moderator_client, ada, bob):
     message = store_message(make_conversation(ada, bob), bob)
     report = Report.objects.create(message=message, reporter=ada, reason="threats", message_body=message.body)
