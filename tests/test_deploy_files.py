@@ -437,3 +437,13 @@ def test_k8s_postgres_cluster_has_streaming_replicas():
     assert resource["kind"] == "Cluster"
     assert resource["apiVersion"].startswith("postgresql.cnpg.io/")
     assert resource["spec"]["instances"] >= 2
+
+
+def test_env_example_can_be_loaded_by_a_shell():
+    # operators start from it with `set -a; . ./.env`: every line must parse, values as written
+    loaded = subprocess.run(
+        ["bash", "-c", "set -a -e; . ./.env.example; env -0"], cwd=ROOT, capture_output=True, check=True
+    )
+    variables = dict(line.split("=", 1) for line in loaded.stdout.decode().split("\0") if "=" in line)
+    assert variables["DEFAULT_FROM_EMAIL"] == "Parley <chat@example.com>"
+    assert variables["DJANGO_SETTINGS_MODULE"] == "chatproject.settings.production"
