@@ -54,6 +54,24 @@ def test_thumbnail_fits_the_box_and_keeps_the_aspect():
         assert image.size == (320, 160)
 
 
+def test_a_phone_photo_s_thumbnail_is_upright_and_small():
+    # given: a 4000x3000 JPEG, red in its top-left corner, that its EXIF says to turn a quarter clockwise
+    photo = Image.new("RGB", (4000, 3000), "white")
+    photo.paste("red", (0, 0, 1000, 1000))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to show
+    data = io.BytesIO()
+    photo.save(data, "JPEG", exif=exif)
+
+    size, thumb = content.render_thumbnail(io.BytesIO(data.getvalue()), "image/jpeg")
+
+    # then: the stored size is the file's, and the thumbnail stands upright with the red corner top right
+    assert size == (4000, 3000)
+    with Image.open(io.BytesIO(thumb)) as image:
+        assert image.size == (240, 320)
+        assert image.convert("RGB").getpixel((230, 10)) == pytest.approx((255, 0, 0), abs=60)
+
+
 def test_thumbnail_refuses_bytes_that_are_not_the_sniffed_format():
     with pytest.raises(ValueError, match="JPEG"):
         content.render_thumbnail(io.BytesIO(samples.png()), "image/jpeg")
