@@ -1,4 +1,5 @@
-"""Every write to files: start an upload, receive it (embedded mode), complete it, thumbnail it, purge."""
+"""Every write to files: start an upload, receive it (embedded mode), complete it, discard it, thumbnail it,
+purge."""
 
 import io
 import logging
@@ -63,7 +64,11 @@ def file_upload_receive(*, owner: User, file_id: UUID, stream: IO[bytes] | None,
         raise ValidationError({"content": "The upload is larger than the size declared."})
     if stream is None:
         raise ValidationError({"content": "The upload is empty."})
-    return local.receive(stored.storage_key, stream, max_bytes=stored.size)
+    written = local.receive(stored.storage_key, stream, max_bytes=stored.size)
+    if not StoredFile.objects.filter(pk=stored.pk).exists():  # discarded while its bytes were on their way
+        file_storage.delete_file(stored.storage_key)
+        raise Http404
+    return written
 
 
 def _refuse_upload(stored: StoredFile, reason: str) -> None:
@@ -100,6 +105,21 @@ def file_upload_complete(*, owner: User, file_id: UUID) -> StoredFile:
             transaction.on_commit(lambda: _queue_thumbnail(stored.pk))
     stored.refresh_from_db()
     return stored
+
+
+FILE_ATTACHED = "This file is attached to a message: delete the message instead."
+
+
+def file_upload_discard(*, owner: User, file_id: UUID) -> None:
+    """The owner no longer wants an upload (removed from the message box, perhaps while its bytes were still
+    on their way): the record goes now and what reached storage once committed, rather than wait for the
+    purge (a day for a pending one; an unattached ready one was never purged). A file a message carries
+    stays: deleting the message is what withdraws it."""
+    stored = selectors.file_get_own(owner=owner, file_id=file_id)
+    deleted, _ = StoredFile.objects.filter(pk=stored.pk, messages__isnull=True).delete()
+    if not deleted:
+        raise ValidationError({"file": FILE_ATTACHED})
+    transaction.on_commit(partial(_delete_objects, stored.storage_key, stored.thumbnail_key))
 
 
 def _queue_thumbnail(file_id: UUID) -> None:

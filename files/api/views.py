@@ -1,4 +1,4 @@
-"""Thin views over files: start an upload, receive it (embedded mode), complete it, download it."""
+"""Thin views over files: start an upload, receive it (embedded mode), complete or discard it, download it."""
 
 from uuid import UUID
 
@@ -53,6 +53,17 @@ class FileCompleteApi(APIView):
     def post(self, request: Request, file_id: UUID) -> Response:
         stored = services.file_upload_complete(owner=request_user(request), file_id=file_id)
         return Response(events.attachment_payload(stored))
+
+
+class FileDiscardApi(APIView):
+    @extend_schema(
+        responses={204: None},
+        description="Discard one of your uploads that no message carries, pending or ready (removed from "
+        "the message box). A file attached to a message is a 400: delete the message instead.",
+    )
+    def delete(self, request: Request, file_id: UUID) -> Response:
+        services.file_upload_discard(owner=request_user(request), file_id=file_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FileDownloadApi(APIView):

@@ -1,8 +1,12 @@
 """Attaching files in the message box (docs/files.md)."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.api import Account, log_in, register
+from tests.e2e.conftest import LiveServer
 from tests.e2e.test_conversation_features import ada_in_a_group
 
 pytestmark = pytest.mark.e2e
@@ -25,3 +29,41 @@ def test_an_empty_file_is_said_to_be_empty(browser, live_server_url):
     expect(attached).to_contain_text("This file is empty: there is nothing in it to send.")
     expect(page.get_by_role("button", name="Send message")).to_be_enabled()
     page.context.close()
+
+
+def test_a_file_removed_while_uploading_is_stopped_and_not_kept(browser, parley_server):
+    # given Ada in a group, attaching a file whose bytes are still on their way (held by the network)
+    ada = register(parley_server.url, "ada")
+    group = ada.conversation("group", members=[register(parley_server.url, "grace")], title="Launch team")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{parley_server.url}/c/{group}")
+    on_their_way = []
+    page.route(re.compile(r"/api/v1/files/[^/]+/content/$"), lambda route: on_their_way.append(route))
+    with page.expect_request(re.compile(r"/api/v1/files/[^/]+/content/$")):
+        page.get_by_test_id("file-input").set_input_files(
+            files=[{"name": "minutes.txt", "mimeType": "text/plain", "buffer": b"The minutes"}]
+        )
+    attached = page.get_by_role("list", name="Attachments").get_by_role("listitem")
+    expect(attached).to_have_count(1)
+
+    # when she removes it
+    with (
+        page.expect_event("requestfailed", lambda r: r.url.endswith("/content/"), timeout=5_000) as stopped,
+        page.expect_response(lambda r: r.request.method == "DELETE", timeout=5_000) as discarded,
+    ):
+        page.get_by_role("button", name="Remove minutes.txt").click()
+
+    # then it is gone from the message box, its transfer is stopped (it went on, and the file was stored
+    # until the daily purge), and the server keeps nothing of it
+    expect(attached).to_have_count(0)
+    assert stopped.value.failure == "net::ERR_ABORTED"
+    assert discarded.value.status == 204
+    assert files_of(parley_server, ada) == 0
+    page.context.close()
+
+
+def files_of(server: LiveServer, account: Account) -> int:
+    """How many files the server keeps for the account (uploading or uploaded)."""
+    count = "from files.models import StoredFile; print(StoredFile.objects.filter(owner_id={}).count())"
+    return int(server.manage("shell", "--no-imports", "-c", count.format(account.id)).strip())

@@ -1,6 +1,6 @@
-import { useCallback, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import type { Attachment } from "../api/types";
-import { uploadFile } from "../lib/upload";
+import { discardUpload, uploadFile } from "../lib/upload";
 import { useApp } from "./context";
 
 export interface Upload {
@@ -21,10 +21,12 @@ export const EMPTY = "This file is empty: there is nothing in it to send.";
 const nameOf = (file: File) => file.name || "pasted image";
 
 /** Files being attached to the next message, each with its own progress. Files beyond MAX_FILES are left
- * out, and `leftOut` says which. */
+ * out, and `leftOut` says which. One removed is not kept on the server: stopped if on its way, discarded if
+ * there. */
 export function useUploads() {
   const { http, client } = useApp();
   const [uploads, setUploads] = useState<Upload[]>([]);
+  const transfers = useRef(new Map<string, AbortController>()); // key → the upload on its way
   const [leftOut, setLeftOut] = useState<string | null>(null);
   const update = (key: string, change: Partial<Upload>) =>
     setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...change } : u)));
@@ -45,22 +47,34 @@ export function useUploads() {
       }
       for (const file of files.slice(0, room)) {
         const key = crypto.randomUUID();
+        const transfer = new AbortController();
+        transfers.current.set(key, transfer);
         setUploads((list) => [...list, { key, name: nameOf(file), progress: 0, status: "uploading" }]);
-        uploadFile(http, client, file, (progress) => update(key, { progress })).then(
-          (stored) => update(key, { status: "done", progress: 1, result: stored }),
-          (e: unknown) => update(key, { status: "error", error: e instanceof Error ? e.message : "Upload failed" }),
-        );
+        uploadFile(http, client, file, (progress) => update(key, { progress }), transfer.signal)
+          .then(
+            (stored) => update(key, { status: "done", progress: 1, result: stored }),
+            (e: unknown) => update(key, { status: "error", error: e instanceof Error ? e.message : "Upload failed" }),
+          )
+          .finally(() => transfers.current.delete(key));
       }
     },
     [http, client, attaching],
   );
 
+  // Removed while on its way, it went on and was stored (kept a day, until the purge): now it is stopped, and
+  // discarded on the server (lib/upload.ts); removed once there, it is discarded too.
   const remove = (key: string) => {
     setLeftOut(null);
+    const transfer = transfers.current.get(key);
+    const stored = uploads.find((u) => u.key === key)?.result;
+    if (transfer) transfer.abort();
+    else if (stored) discardUpload(client, stored.id);
+    transfers.current.delete(key);
     setUploads((list) => list.filter((u) => u.key !== key));
   };
   const clear = () => {
     setLeftOut(null);
+    transfers.current.clear();
     setUploads([]);
   };
   const busy = uploads.some((u) => u.status === "uploading");
