@@ -278,6 +278,11 @@ def _membership(event: ConversationEvent) -> dict[str, Any]:
     }
 
 
+def _member_updated(event: ConversationEvent) -> dict[str, Any]:
+    """The role the change gave, not the member's role now: a replay reaches the end state by its last one."""
+    return {"conversation": event.conversation_id, "user": event.user_id, "role": event.data["role"]}
+
+
 def _conversation_updated(event: ConversationEvent) -> dict[str, Any]:
     return {"conversation": conversation_summary(event.conversation)}
 
@@ -309,6 +314,7 @@ _RENDERERS = {
     ConversationEvent.Kind.REACTION: _reaction,
     ConversationEvent.Kind.READ: _read,
     ConversationEvent.Kind.MEMBERSHIP: _membership,
+    ConversationEvent.Kind.MEMBER_UPDATED: _member_updated,
     ConversationEvent.Kind.CONVERSATION_UPDATED: _conversation_updated,
     ConversationEvent.Kind.PIN: _pin,
     ConversationEvent.Kind.THREAD_UPDATED: _thread_updated,

@@ -312,6 +312,7 @@ class ConversationEvent(models.Model):
         REACTION = "reaction"
         READ = "read"
         MEMBERSHIP = "membership"
+        MEMBER_UPDATED = "member.updated"  # a member's role changed
         CONVERSATION_UPDATED = "conversation.updated"
         PIN = "pin"
         THREAD_UPDATED = "thread.updated"
@@ -321,11 +322,11 @@ class ConversationEvent(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     # The message it is about (edits, deletions, reactions, pins; a thread's root).
     message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    # Who reacted, read, joined, left, pinned or unpinned.
+    # Who reacted, read, joined, left, pinned or unpinned, or whose role changed.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    data = models.JSONField(default=dict, blank=True)  # the rest: emoji and state, up_to, by_moderator…
+    data = models.JSONField(default=dict, blank=True)  # the rest: emoji and state, up_to, by_moderator, role…
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

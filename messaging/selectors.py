@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts import selectors as account_selectors
@@ -63,10 +63,27 @@ MEMBER_SEARCH_LIMIT = 20  # a pick-list's worth: enough to choose from as one ty
 
 def member_search(*, user: User, conversation_id: int, query: str) -> list[User]:
     """Members of a conversation `user` is in (NotFound otherwise) whose username or display name contains
-    `query`, by username, at most MEMBER_SEARCH_LIMIT: a channel's conversation payload lists no members."""
+    `query`, by username, at most MEMBER_SEARCH_LIMIT, each with their `member_role`: a channel's
+    conversation payload lists no members."""
     membership_get(user=user, conversation_id=conversation_id)
-    member_ids = Membership.objects.filter(conversation_id=conversation_id).values("user_id")
-    return list(account_selectors.user_search(query=query).filter(pk__in=member_ids)[:MEMBER_SEARCH_LIMIT])
+    found = _with_member_role(account_selectors.user_search(query=query), conversation_id)
+    return list(found[:MEMBER_SEARCH_LIMIT])
+
+
+def member_get(*, user: User, conversation_id: int, member_id: int) -> User:
+    """A member of a conversation `user` is in, with their `member_role`; NotFound otherwise."""
+    membership_get(user=user, conversation_id=conversation_id)
+    member = _with_member_role(User.objects.filter(pk=member_id), conversation_id).first()
+    if member is None:
+        raise NotFound("No such member.")
+    return member
+
+
+def _with_member_role(users: QuerySet[User], conversation_id: int) -> QuerySet[User]:
+    """Those of `users` who are members of the conversation, each annotated with their role there (the join
+    the filter makes: one row per user)."""
+    members = users.filter(memberships__conversation_id=conversation_id)
+    return members.annotate(member_role=F("memberships__role"))
 
 
 def conversation_get_for_user(*, user: User, conversation_id: int) -> Conversation:
@@ -546,8 +563,8 @@ def events_between(
     the frames a replay sends: messages and what they name as they are now, and None (nothing to send) for
     an event the page makes redundant — an edit or deletion of a message the page's own message.new shows
     as it is now, or before a later edit or deletion of it; a reaction to a message deleted since, or before
-    a later change of the same reaction; a member's read marker before their next; a rename before the next
-    (docs/protocol.md: replays reach the end state, not every step)."""
+    a later change of the same reaction; a member's read marker before their next; a rename before the next;
+    a member's role before their next (docs/protocol.md: replays reach the end state, not every step)."""
     in_range = Q(conversation_id=conversation_id, seq__gt=after_seq)
     if before_seq is not None:
         in_range &= Q(seq__lt=before_seq)
@@ -609,6 +626,8 @@ def _subject(event: ConversationEvent) -> tuple[Any, ...] | None:
         return ("pin", event.message_id)
     if event.kind == Kind.READ:
         return ("read", event.user_id)
+    if event.kind == Kind.MEMBER_UPDATED:
+        return ("role", event.user_id)
     if event.kind == Kind.CONVERSATION_UPDATED:
         return ("conversation",)
     if event.kind == Kind.THREAD_UPDATED:

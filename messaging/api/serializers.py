@@ -52,6 +52,14 @@ class MemberAddInputSerializer(serializers.Serializer):
     user = id_field()
 
 
+class MemberRoleInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(
+        choices=Membership.Role.choices,
+        help_text="`owner` (changes roles, and everything an admin does), `admin` (renames, adds and removes "
+        "members but owners, sets who may pin and use @all/@here) or `member`.",
+    )
+
+
 class HistoryParamsSerializer(serializers.Serializer):
     before_seq = seq_field(required=False)
     after_seq = seq_field(required=False)
@@ -311,7 +319,24 @@ class MemberSearchParamsSerializer(serializers.Serializer):
     )
 
 
-class MemberSerializer(PublicUserSerializer):
+class ConversationMemberSerializer(PublicUserSerializer):
+    """A member of a conversation: who they are, and their role there."""
+
+    # A User annotated with `member_role`, as messaging.selectors.member_search and member_get give them.
+    role = serializers.ChoiceField(
+        source="member_role",
+        choices=Membership.Role.choices,
+        read_only=True,
+        help_text="`owner`, `admin` or `member`: owners change roles, owners and admins manage the rest.",
+    )
+
+    class Meta(PublicUserSerializer.Meta):
+        fields = [*PublicUserSerializer.Meta.fields, "role"]
+
+
+class MemberSerializer(ConversationMemberSerializer):
+    """A member as the conversation object lists them: who they are, their role there, and their presence."""
+
     online = serializers.BooleanField(help_text="Has an open socket on any worker right now.")
     status = serializers.ChoiceField(
         choices=["online", "idle", "offline"],
@@ -319,14 +344,16 @@ class MemberSerializer(PublicUserSerializer):
         "offline: no socket. Changes arrive as `presence` frames.",
     )
 
-    class Meta(PublicUserSerializer.Meta):
-        fields = [*PublicUserSerializer.Meta.fields, "online", "status"]
+    class Meta(ConversationMemberSerializer.Meta):
+        fields = [*ConversationMemberSerializer.Meta.fields, "online", "status"]
 
 
 class ConversationSerializer(serializers.ModelSerializer):
     """A conversation as the requesting member sees it: their role, read marker and unread count included."""
 
-    role = serializers.CharField(source="my_role", read_only=True)
+    role = serializers.ChoiceField(
+        source="my_role", choices=Membership.Role.choices, read_only=True, help_text="My role here."
+    )
     notification_level = serializers.ChoiceField(
         source="my_notification_level",
         choices=Membership.NotificationLevel.choices,
@@ -391,8 +418,8 @@ class ConversationSerializer(serializers.ModelSerializer):
         statuses = self.context.get("statuses", {})
         members = PublicUserSerializer([m.user for m in memberships], many=True).data
         return [
-            {**member, "online": status != "offline", "status": status}
-            for member in members
+            {**member, "role": membership.role, "online": status != "offline", "status": status}
+            for member, membership in zip(members, memberships, strict=True)
             for status in (statuses.get(member["id"], "offline"),)
         ]
 

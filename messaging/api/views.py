@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import PublicUserSerializer
 from accounts.authentication import request_user
 from accounts.models import User
 from core.db_router import ReplicaReadsMixin
@@ -19,6 +18,7 @@ from messaging.api.serializers import (
     ChannelSearchParamsSerializer,
     ChannelSerializer,
     ConversationCreateInputSerializer,
+    ConversationMemberSerializer,
     ConversationSerializer,
     ConversationUpdateInputSerializer,
     FollowedThreadSerializer,
@@ -26,6 +26,7 @@ from messaging.api.serializers import (
     HistoryPageSerializer,
     HistoryParamsSerializer,
     MemberAddInputSerializer,
+    MemberRoleInputSerializer,
     MemberSearchParamsSerializer,
     MentionsPageSerializer,
     MentionsParamsSerializer,
@@ -139,17 +140,18 @@ OWNER_HANDOVER = (
 class ConversationMembersApi(APIView):
     @extend_schema(
         parameters=[MemberSearchParamsSerializer],
-        responses=PublicUserSerializer(many=True),
+        responses=ConversationMemberSerializer(many=True),
         description="Members whose username or display name contains `search`, by username, at most "
-        f"{selectors.MEMBER_SEARCH_LIMIT}: what the message box offers after an @. Any conversation I am in, "
-        "channels too (whose conversation lists no members).",
+        f"{selectors.MEMBER_SEARCH_LIMIT}, each with their `role`: what the message box offers after an @, "
+        "and how owners and admins find a channel's members. Any conversation I am in, channels too (whose "
+        "conversation lists no members).",
     )
     def get(self, request: Request, conversation_id: int) -> Response:
         query = _valid(MemberSearchParamsSerializer, request.query_params)["search"]
         members = selectors.member_search(
             user=request_user(request), conversation_id=conversation_id, query=query
         )
-        return Response(PublicUserSerializer(members, many=True).data)
+        return Response(ConversationMemberSerializer(members, many=True).data)
 
     @extend_schema(request=MemberAddInputSerializer, responses={201: ConversationSerializer})
     def post(self, request: Request, conversation_id: int) -> Response:
@@ -159,6 +161,22 @@ class ConversationMembersApi(APIView):
 
 
 class ConversationMemberApi(APIView):
+    @extend_schema(
+        request=MemberRoleInputSerializer,
+        responses={200: ConversationMemberSerializer},
+        description="Owners change a member's role: make them an owner, an admin, or a plain member again "
+        "(403 for anyone else; 400 in a direct conversation, for someone who is not a member, and for the "
+        "only owner stepping down: they appoint another owner first). Members hear of it as a "
+        "`member.updated` event (docs/protocol.md).",
+    )
+    def patch(self, request: Request, conversation_id: int, user_id: int) -> Response:
+        user = request_user(request)
+        actor = selectors.membership_get(user=user, conversation_id=conversation_id)
+        role = _valid(MemberRoleInputSerializer, request.data)["role"]
+        services.member_role_set(actor=actor, user_id=user_id, role=role)
+        member = selectors.member_get(user=user, conversation_id=conversation_id, member_id=user_id)
+        return Response(ConversationMemberSerializer(member).data)
+
     @extend_schema(
         responses=NO_CONTENT,
         description="Owners and admins remove members; only an owner removes an owner. " + OWNER_HANDOVER,

@@ -8,6 +8,7 @@ from messaging.services.conversations import (
     conversation_update,
     member_add,
     member_remove,
+    member_role_set,
     read_mark,
 )
 from messaging.services.memberships import channel_join
@@ -37,6 +38,7 @@ __all__ = [
     "conversation_update",
     "member_add",
     "member_remove",
+    "member_role_set",
     "message_delete",
     "message_edit",
     "message_forward",

@@ -1,6 +1,6 @@
-"""Writes to conversations and memberships: create, rename, add and remove members, join, leave, read
-markers. Each validates and writes in one transaction; a change members see is recorded as an event of the
-conversation (messaging.services.eventlog), logged and broadcast after commit."""
+"""Writes to conversations and memberships: create, rename, add and remove members, change their roles, join,
+leave, read markers. Each validates and writes in one transaction; a change members see is recorded as an
+event of the conversation (messaging.services.eventlog), logged and broadcast after commit."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -14,7 +14,7 @@ from messaging import events, selectors
 from messaging.delivery.eventlog import initialise_counter, is_logged
 from messaging.models import Conversation, ConversationEvent, Membership, Webhook
 from messaging.services.eventlog import event_record
-from messaging.services.memberships import membership_announce, membership_end
+from messaging.services.memberships import membership_announce, membership_end, role_announce
 from messaging.services.webhooks import webhook_revoke
 from realtime import fanout
 from realtime.frames import to_json
@@ -237,10 +237,46 @@ def _take_away_what_they_brought(conversation: Conversation, user_id: int) -> No
         membership_end(membership=membership)
 
 
+ONLY_OWNER = "You are the only owner: appoint another owner first, then step down."
+
+
+@transaction.atomic
+def member_role_set(*, actor: Membership, user_id: int, role: str) -> Membership:
+    """Make a member of a group or channel an owner, an admin or a plain member again (owners only; members
+    hear of it). The only owner steps down once another is appointed: someone must be able to manage it."""
+    conversation = actor.conversation
+    if conversation.kind == Kind.DIRECT:
+        raise ValidationError({"role": "A direct conversation has no roles."})
+    if role not in Role.values:
+        raise ValidationError({"role": "Unknown role."})
+    _lock_owners(conversation)
+    actor.refresh_from_db(fields=["role"])  # as it is now that concurrent role changes are done
+    if actor.role != Role.OWNER:
+        raise PermissionDenied("Only owners can change roles.")
+    members = Membership.objects.filter(conversation=conversation)
+    target = members.filter(user_id=user_id).first()
+    if target is None:
+        raise ValidationError({"user": "Not a member."})
+    if target.role == role:
+        return target
+    if target.role == Role.OWNER and not members.filter(role=Role.OWNER).exclude(pk=target.pk).exists():
+        raise ValidationError({"role": ONLY_OWNER})
+    target.role = role
+    target.save(update_fields=["role"])
+    role_announce(conversation, user_id, role=role)
+    return target
+
+
+def _lock_owners(conversation: Conversation) -> None:
+    """The conversation's row lock: changes that must leave it an owner (owners leaving, stepping down) wait
+    for each other in turn, so that two at once cannot leave it none."""
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+
+
 def keep_an_owner(conversation: Conversation) -> None:
     """A group or channel whose last owner left is handed to its longest-standing admin, else member, so that
-    someone can still manage it. The conversation's row lock makes two owners leaving at once wait in turn."""
-    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+    someone can still manage it; members hear of the new owner at once."""
+    _lock_owners(conversation)
     members = Membership.objects.filter(conversation=conversation)
     if members.filter(role=Role.OWNER).exists():
         return
@@ -248,6 +284,7 @@ def keep_an_owner(conversation: Conversation) -> None:
     if successor is not None:
         successor.role = Role.OWNER
         successor.save(update_fields=["role"])
+        role_announce(conversation, successor.user_id, role=Role.OWNER)
 
 
 def conversation_leave(*, membership: Membership) -> None:

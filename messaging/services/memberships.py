@@ -1,6 +1,6 @@
-"""Membership rows coming and going, and telling those who need to know: an event of the conversation for its
-members, and the user's own sockets, on every worker, on their own channel (they start or stop following the
-conversation)."""
+"""Membership rows coming and going, or changing role, and telling those who need to know: an event of the
+conversation for its members, and the user's own sockets, on every worker, on their own channel (they start or
+stop following the conversation)."""
 
 from django.db import transaction
 
@@ -21,6 +21,16 @@ def membership_announce(conversation: Conversation, user_id: int, *, added: bool
         exclude_user=user_id,
     )
     fanout.after_commit(fanout.membership_changed, user_id, conversation.pk, text, added=added)
+
+
+def role_announce(conversation: Conversation, user_id: int, *, role: str) -> None:
+    """A member's new role, as an event of the conversation: every member's sockets hear of it, theirs too."""
+    event_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.MEMBER_UPDATED,
+        user_id=user_id,
+        data={"role": role},
+    )
 
 
 @transaction.atomic

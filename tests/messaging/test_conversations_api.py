@@ -556,7 +556,7 @@ def test_a_channel_member_finds_members_by_name_and_nobody_outside_it(as_user, a
     # username, as people are shown: no email
     assert found.status_code == 200
     assert [user["username"] for user in found.json()] == ["bob"]
-    assert set(found.json()[0]) == {"id", "username", "display_name", "avatar_url"}
+    assert set(found.json()[0]) == {"id", "username", "display_name", "avatar_url", "role"}
     assert [user["username"] for user in everyone.json()] == ["ada", "bob", "cy"]
     # and the channel's own payload still lists nobody (why this exists)
     assert as_user(ada).get(conversation_url(channel.pk)).json()["members"] == []

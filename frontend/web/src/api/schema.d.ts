@@ -368,7 +368,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Members whose username or display name contains `search`, by username, at most 20: what the message box offers after an @. Any conversation I am in, channels too (whose conversation lists no members). */
+        /** @description Members whose username or display name contains `search`, by username, at most 20, each with their `role`: what the message box offers after an @, and how owners and admins find a channel's members. Any conversation I am in, channels too (whose conversation lists no members). */
         get: operations["v1_conversations_members_list"];
         put?: never;
         post: operations["v1_conversations_members_create"];
@@ -392,7 +392,8 @@ export interface paths {
         delete: operations["v1_conversations_members_destroy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** @description Owners change a member's role: make them an owner, an admin, or a plain member again (403 for anyone else; 400 in a direct conversation, for someone who is not a member, and for the only owner stepping down: they appoint another owner first). Members hear of it as a `member.updated` event (docs/protocol.md). */
+        patch: operations["v1_conversations_members_partial_update"];
         trace?: never;
     };
     "/api/v1/conversations/{conversation_id}/messages/": {
@@ -1298,7 +1299,14 @@ export interface components {
             readonly last_activity_at: string;
             /** @description The seq of the conversation's newest stored event (message or change): where a client that loaded it now starts its `sync` cursor (docs/protocol.md). */
             readonly last_seq: number;
-            readonly role: string;
+            /**
+             * @description My role here.
+             *
+             *     * `owner` - Owner
+             *     * `admin` - Admin
+             *     * `member` - Member
+             */
+            readonly role: components["schemas"]["RoleEnum"];
             /**
              * @description Who may use @all and @here (owners and admins set it).
              *
@@ -1332,6 +1340,22 @@ export interface components {
             members: number[];
             /** @default false */
             is_public: boolean;
+        };
+        /** @description A member of a conversation: who they are, and their role there. */
+        ConversationMember: {
+            readonly id: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            username: string;
+            display_name?: string;
+            readonly avatar_url: string | null;
+            /**
+             * @description `owner`, `admin` or `member`: owners change roles, owners and admins manage the rest.
+             *
+             *     * `owner` - Owner
+             *     * `admin` - Admin
+             *     * `member` - Member
+             */
+            readonly role: components["schemas"]["RoleEnum"];
         };
         /**
          * @description * `default` - the user's level for this kind of conversation
@@ -1505,13 +1529,21 @@ export interface components {
             /** @description Staff must turn two-factor authentication on before using anything else. */
             readonly two_factor_required: boolean;
         };
-        /** @description What anyone may see of a user: never the email, never the password hash. */
+        /** @description A member as the conversation object lists them: who they are, their role there, and their presence. */
         Member: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
             display_name?: string;
             readonly avatar_url: string | null;
+            /**
+             * @description `owner`, `admin` or `member`: owners change roles, owners and admins manage the rest.
+             *
+             *     * `owner` - Owner
+             *     * `admin` - Admin
+             *     * `member` - Member
+             */
+            readonly role: components["schemas"]["RoleEnum"];
             /** @description Has an open socket on any worker right now. */
             online: boolean;
             /**
@@ -1740,6 +1772,16 @@ export interface components {
         PatchedMeUpdateInputRequest: {
             display_name?: string;
         };
+        PatchedMemberRoleInputRequest: {
+            /**
+             * @description `owner` (changes roles, and everything an admin does), `admin` (renames, adds and removes members but owners, sets who may pin and use @all/@here) or `member`.
+             *
+             *     * `owner` - Owner
+             *     * `admin` - Admin
+             *     * `member` - Member
+             */
+            role?: components["schemas"]["RoleEnum"];
+        };
         PatchedMessageEditInputRequest: {
             body?: string;
         };
@@ -1856,6 +1898,13 @@ export interface components {
          * @enum {string}
          */
         ReportStatusEnum: "open" | "resolved";
+        /**
+         * @description * `owner` - Owner
+         *     * `admin` - Admin
+         *     * `member` - Member
+         * @enum {string}
+         */
+        RoleEnum: "owner" | "admin" | "member";
         SearchConversation: {
             id: number;
             kind: components["schemas"]["KindEnum"];
@@ -4586,7 +4635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PublicUser"][];
+                    "application/json": components["schemas"]["ConversationMember"][];
                 };
             };
             /** @description The request is invalid: see `error.fields` */
@@ -4826,6 +4875,128 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid: see `error.fields` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid",
+                     *         "detail": "This field is required.",
+                     *         "fields": {
+                     *           "body": [
+                     *             "This field is required."
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "detail": "Authentication credentials were not provided.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (or the account is suspended: code `account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "permission_denied",
+                     *         "detail": "You do not have permission to perform this action.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "detail": "Not found.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "throttled",
+                     *         "detail": "Request was throttled.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    v1_conversations_members_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedMemberRoleInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationMember"];
+                };
             };
             /** @description The request is invalid: see `error.fields` */
             400: {
