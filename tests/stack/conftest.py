@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
+from psycopg import sql
 
 from tests import slot
 
@@ -140,6 +141,23 @@ class Stack:
                 (conversation_id,),
             ).fetchall()
         return [(row[0], row[1], row[2]) for row in rows]
+
+
+@contextmanager
+def postgresql_down(stack: Stack) -> Iterator[None]:
+    """What PostgreSQL restarting does to the workers: every session on the stack's database ends, and new
+    ones are refused until the block ends."""
+    database = stack.database_url.rsplit("/", 1)[1]
+    server = stack.database_url.replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    allow = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}")
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(allow.format(sql.Identifier(database), sql.SQL("false")))
+        try:
+            sessions = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s"
+            admin.execute(sessions, (database,))
+            yield
+        finally:
+            admin.execute(allow.format(sql.Identifier(database), sql.SQL("true")))
 
 
 @pytest.fixture(scope="session")

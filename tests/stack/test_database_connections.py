@@ -4,14 +4,9 @@ thread, which would start a PostgreSQL backend for every REST request. When Post
 (restarting, failing over), the sockets carry on."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import psycopg
-from psycopg import sql
 
 from tests.stack.client import ChatClient, wait_until
-from tests.stack.conftest import Stack, worker_ws
+from tests.stack.conftest import Stack, postgresql_down, worker_ws
 
 REQUESTS = 40
 
@@ -34,23 +29,6 @@ def test_rest_requests_reuse_the_web_workers_database_connections(stack: Stack):
 
     # then: a handful of sessions at most (the two queries' own, a pool filling up), not one per request
     assert sessions_started(stack) - before <= 8
-
-
-@contextmanager
-def postgresql_down(stack: Stack) -> Iterator[None]:
-    """What PostgreSQL restarting does to the workers: every session on the stack's database ends, and new
-    ones are refused until the block ends."""
-    database = stack.database_url.rsplit("/", 1)[1]
-    server = stack.database_url.replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
-    allow = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}")
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(allow.format(sql.Identifier(database), sql.SQL("false")))
-        try:
-            sessions = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s"
-            admin.execute(sessions, (database,))
-            yield
-        finally:
-            admin.execute(allow.format(sql.Identifier(database), sql.SQL("true")))
 
 
 async def send_edit(tab: ChatClient, message_id: str, body: str) -> str | None:

@@ -1,6 +1,7 @@
 """The delivery promise on the real stack (2 uvicorn web workers behind nginx, Celery on RabbitMQ, Redis,
 PostgreSQL): every acknowledged message is stored exactly once and delivered to every member exactly once, in
-seq order — across workers, and through the death of any worker or the restart of Redis or RabbitMQ."""
+seq order — across workers, and through the death of any worker or the restart of Redis, RabbitMQ or
+PostgreSQL."""
 
 import asyncio
 import subprocess
@@ -10,7 +11,7 @@ import pytest
 
 from tests import slot
 from tests.stack.client import ChatClient, wait_until
-from tests.stack.conftest import WS_NGINX, stack_command, worker_ws
+from tests.stack.conftest import WS_NGINX, postgresql_down, stack_command, worker_ws
 
 pytestmark = pytest.mark.stack
 STREAM_RATE = 40  # sends per second during a fault
@@ -159,3 +160,11 @@ async def test_a_rabbitmq_outage_fails_sends_loudly_and_loses_nothing(stack):
         await asyncio.to_thread(run_quietly, "rabbitmqctl", "-q", "await_startup", timeout=120)
 
     await stream_through_fault(stack, clients, stop_and_start_rabbitmq)
+
+
+async def test_a_postgresql_restart_delays_storage_and_loses_nothing(stack):
+    async def restart_postgresql(acked):
+        with postgresql_down(stack):
+            await wait_until(lambda: len(acked) >= 60)  # acknowledged and delivered while nothing stores
+
+    await stream_through_fault(stack, on_workers(stack), restart_postgresql)
