@@ -29,6 +29,12 @@ export type TwoFactorStatus = Schemas["TwoFactorStatus"];
 export type TotpEnrolment = Schemas["TotpEnrolment"];
 export type Forward = Schemas["Forward"];
 export type PinPolicy = Schemas["PinPolicyEnum"];
+/** A member's role in a group or channel: owners change roles, owners and admins manage the rest. */
+export type Role = Schemas["RoleEnum"];
+/** A conversation's member, with their role there: absent where a copy predates roles in member lists. */
+export type Member = PublicUser & { role?: Role };
+/** A member found by name (GET conversations/{id}/members/), or as a role change answers. */
+export type ConversationMember = Schemas["ConversationMember"];
 
 /** A conversation's notification level for me: `default` follows my setting for its kind (NotifyLevel). */
 export type NotificationLevel = Schemas["ConversationNotificationLevelEnum"];
@@ -90,7 +96,7 @@ export type Conversation = Omit<
   is_public: boolean;
   last_seq: number;
   last_message: Message | null;
-  members: PublicUser[];
+  members: Member[];
   /** Mine: absent from a server before notification levels (read as `default`). */
   notification_level?: NotificationLevel;
   /** Unread messages that mention me (by name, @here or @all). */

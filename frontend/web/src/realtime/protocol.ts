@@ -1,5 +1,5 @@
 // Frames of the WebSocket protocol, version 2 (docs/protocol.md).
-import type { Message, ThreadSummary } from "../api/types";
+import type { Message, Role, ThreadSummary } from "../api/types";
 
 export const PROTOCOL_VERSION = 2;
 
@@ -54,6 +54,8 @@ export type OrderedEvent =
     }
   | { type: "read"; seq: number; conversation: number; user: number; up_to: number }
   | { type: "membership"; seq: number; conversation: ConversationSummary; user: number; state: "added" | "removed" }
+  /** A member's role changed: mine too (what I may do here changes with it). */
+  | { type: "member.updated"; seq: number; conversation: number; user: number; role: Role }
   | { type: "conversation.updated"; seq: number; conversation: ConversationSummary }
   | PinEvent
   | { type: "thread.updated"; seq: number; conversation: number; root: string; thread: ThreadSummary | null };
@@ -96,6 +98,7 @@ export const ORDERED_TYPES: ReadonlySet<string> = new Set([
   "reaction",
   "read",
   "membership",
+  "member.updated",
   "conversation.updated",
   "pin",
   "thread.updated",

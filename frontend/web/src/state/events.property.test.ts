@@ -5,7 +5,7 @@
 // shows. A property test with fast-check (the TypeScript counterpart of hypothesis).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Conversation, Message } from "../api/types";
+import type { Conversation, Message, Role } from "../api/types";
 import type { OrderedEvent } from "../realtime/protocol";
 import { conversation, person } from "../test/fixtures";
 import { applyEvent, withRefresh, withSnapshot, type SyncState } from "./events";
@@ -43,6 +43,7 @@ type Op =
   | { kind: "react"; pick: number; who: number; emoji: number }
   | { kind: "read"; mine: boolean; who: number; pick: number }
   | { kind: "member"; who: number }
+  | { kind: "role"; who: number; role: Role }
   | { kind: "rename"; text: string };
 
 /** One conversation as the server keeps it, with its event log. */
@@ -50,6 +51,7 @@ class Server {
   head = 0;
   title = "Team";
   readonly members = new Set([1, 2, 3]);
+  readonly roles = new Map<number, Role>([...this.members].map((user) => [user, "member"]));
   readonly reads = new Map<number, number>();
   readonly messages: StoredMessage[] = [];
   readonly log: LogEntry[] = [];
@@ -137,9 +139,19 @@ class Server {
         const state = this.members.has(user) ? "removed" : "added";
         if (state === "added") this.members.add(user);
         else this.members.delete(user);
+        if (state === "added") this.roles.set(user, "member"); // one joins as a member
         const seq = this.next(gap);
         const summary = this.summary();
         this.record(seq, null, null, () => ({ type: "membership", seq, conversation: summary, user, state }));
+        return;
+      }
+      case "role": {
+        const user = USERS[op.who % USERS.length] as number; // me too
+        if (!this.members.has(user) || this.roles.get(user) === op.role) return; // no event, as the server
+        this.roles.set(user, op.role);
+        const seq = this.next(gap);
+        const role = op.role;
+        this.record(seq, `role ${user}`, null, () => ({ type: "member.updated", seq, conversation: 1, user, role }));
         return;
       }
       case "rename": {
@@ -179,8 +191,9 @@ class Server {
       last_read_seq: myRead,
       unread_count: this.messages.filter((m) => !m.deleted && m.sender !== ME && m.seq > myRead).length,
       last_message: newest ? withReactions(newest) : null,
-      members: [...this.members].sort((a, b) => a - b).map(person),
+      members: [...this.members].sort((a, b) => a - b).map((user) => ({ ...person(user), role: this.roles.get(user) })),
       member_count: this.members.size,
+      role: this.roles.get(ME) ?? "member",
     });
   }
 
@@ -259,6 +272,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant("read" as const), mine: fc.boolean(), who: fc.nat(9), pick: fc.nat(40) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("member" as const), who: fc.nat(9) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("role" as const), who: fc.nat(9), role: fc.constantFrom<Role>("owner", "admin", "member") }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("rename" as const), text: fc.constantFrom("Team", "Crew", "Band") }) },
 );
 
@@ -319,7 +336,7 @@ class Client {
   }
 
   refresh(fresh = this.server.rest()): void {
-    const refreshed = withRefresh(this.state, fresh ?? this.server.rest());
+    const refreshed = withRefresh(this.state, fresh ?? this.server.rest(), ME);
     this.state = refreshed.state;
     this.refreshPending = !refreshed.current;
   }
@@ -386,7 +403,8 @@ function sidebar(c: Conversation | undefined) {
   return {
     title: c.title,
     last_seq: c.last_seq,
-    members: c.members.map((m) => m.id).sort((a, b) => a - b),
+    role: c.role,
+    members: c.members.map((m) => [m.id, m.role]).sort(([a], [b]) => Number(a) - Number(b)),
     member_count: c.member_count,
     unread_count: c.unread_count,
     last_read_seq: c.last_read_seq,

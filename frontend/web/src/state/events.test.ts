@@ -125,13 +125,25 @@ describe("applyEvent", () => {
     expect(partly.effects).toEqual([{ kind: "refresh", conversation: 1 }]);
   });
 
+  it("gives a member who joins again the member role, whatever role changes of before arrive late", () => {
+    const snapshot = conversation(1, { last_seq: 10, members: [person(1), { ...person(2), role: "admin" }] });
+    const left: OrderedEvent = { type: "membership", seq: 11, conversation: summary(snapshot), user: 2, state: "removed" };
+    const back: OrderedEvent = { type: "membership", seq: 13, conversation: summary(snapshot), user: 2, state: "added" };
+    const promoted: OrderedEvent = { type: "member.updated", seq: 12, conversation: 1, user: 2, role: "owner" };
+    const elsewhere = withSnapshot(known(snapshot), conversation(2)); // where their name is known from
+    const { state } = run(elsewhere, [left, back, promoted]); // the promotion, before they left, comes late
+    expect(state.conversations[1]?.members).toEqual([person(1), { ...person(2), role: "member" }]);
+    const promotedAgain: OrderedEvent = { ...promoted, seq: 14 };
+    expect(run(state, [promotedAgain]).state.conversations[1]?.members[1]?.role).toBe("owner");
+  });
+
   it("takes the unread count from a REST copy only if it is as new as the events applied", () => {
     const snapshot = conversation(1, { last_seq: 10, unread_count: 3, last_read_seq: 7, last_message: msg(10) });
     const partly = run(known(snapshot), [{ type: "read", seq: 11, conversation: 1, user: ME, up_to: 8 }]).state;
-    const lagging = withRefresh(partly, { ...snapshot, last_seq: 10 });
+    const lagging = withRefresh(partly, { ...snapshot, last_seq: 10 }, ME);
     expect(lagging.current).toBe(false);
     expect(lagging.state.conversations[1]?.unread_count).toBe(3);
-    const fresh = withRefresh(partly, { ...snapshot, last_seq: 11, last_read_seq: 8, unread_count: 2 });
+    const fresh = withRefresh(partly, { ...snapshot, last_seq: 11, last_read_seq: 8, unread_count: 2 }, ME);
     expect(fresh.current).toBe(true);
     expect(fresh.state.conversations[1]).toMatchObject({ unread_count: 2, last_read_seq: 8 });
   });
@@ -154,7 +166,7 @@ describe("applyEvent", () => {
     const snapshot = conversation(1, { last_seq: 10, unread_count: 2, last_read_seq: 7, last_message: msg(10) });
     const held = known(snapshot, [msg(8), msg(10)]);
     // A REST copy newer than the cursor (say, after a marker move) moves the snapshot to 12.
-    const rebased = withRefresh(held, { ...snapshot, last_seq: 12 }).state;
+    const rebased = withRefresh(held, { ...snapshot, last_seq: 12 }, ME).state;
     // message.new of seq 11 was below it: was the message deleted before 12 (not counted) or after?
     const copy: OrderedEvent = { type: "message.new", seq: 11, message: msg(11, { deleted: true, body: "" }) };
     expect(run(rebased, [copy]).effects).toEqual([]); // newer than the snapshot's newest message: never counted

@@ -1,10 +1,11 @@
 // Applying a conversation's ordered events (docs/protocol.md) to the store's state: exactly once per seq,
 // whatever mix of live, replayed, repeated and late events arrives, so that after `sync.done` every
 // conversation equals what a fresh page load would show. Pure: what needs the network comes back as effects.
-import type { Conversation, Message, PublicUser } from "../api/types";
+import type { Conversation, Member, Message, Role } from "../api/types";
 import { eventConversation, type ConversationSummary, type OrderedEvent } from "../realtime/protocol";
 import {
   changeMember,
+  changeRole,
   countMention,
   countUnread,
   uncountMention,
@@ -15,6 +16,7 @@ import {
   mentionCount,
   readTo,
   rebaseUnread,
+  roleSince,
   snapshotLedger,
   uncountDeleted,
   unreadCount,
@@ -95,21 +97,25 @@ export function withSnapshot(state: SyncState, conversation: Conversation): Sync
 /** The conversation read again from REST for what events cannot tell: new members' names, the unread
  * count, my role and settings. Who is a member, and everything else events said, stay as they are.
  * `current` is false when the copy lags the events applied: its unread count is not used (ask again). */
-export function withRefresh(state: SyncState, fresh: Conversation): { state: SyncState; current: boolean } {
+export function withRefresh(state: SyncState, fresh: Conversation, me: number): { state: SyncState; current: boolean } {
   const current = state.conversations[fresh.id];
   const ledger = state.ledgers[fresh.id];
   if (!current || !ledger) return { state, current: true };
   const names = directory({ ...state.conversations, [fresh.id]: fresh });
+  const freshMembers = new Map(fresh.members.map((m) => [m.id, m]));
   const listed = new Set(current.members.map((m) => m.id));
   const joined = Object.keys(ledger.memberChanges)
     .map(Number)
     .filter((user) => memberNow(ledger, user) && !listed.has(user))
-    .flatMap((user) => names.get(user) ?? []);
+    .flatMap((user) => {
+      const known = freshMembers.get(user) ?? names.get(user);
+      return known ? [{ ...known, role: roleSince(ledger, user, fresh.last_seq) ?? freshMembers.get(user)?.role }] : [];
+    });
   const rebased = rebaseUnread(ledger, fresh);
   const conversation: Conversation = {
     ...current,
     members: current.kind === "channel" ? current.members : [...current.members, ...joined],
-    role: fresh.role,
+    role: myRole(ledger, fresh, me),
     muted: fresh.muted,
     notification_level: fresh.notification_level,
     all_mention_policy: fresh.all_mention_policy,
@@ -127,6 +133,11 @@ export function withRefresh(state: SyncState, fresh: Conversation): { state: Syn
   };
 }
 
+/** My role as a REST copy of the conversation gives it, unless an event newer than the copy changed it. */
+export function myRole(ledger: Ledger, fresh: Conversation, me: number): Role {
+  return roleSince(ledger, me, fresh.last_seq) ?? fresh.role;
+}
+
 /** Whether a message calls on me: by name, @all, or @here while I am present (what the server counts in
  * `unread_mentions`: docs/protocol.md, "Mentions"). */
 export function mentionsMe(
@@ -137,9 +148,9 @@ export function mentionsMe(
   return !!(message.mentions?.includes(me) || message.mentions_all || (present && message.mentions_here));
 }
 
-/** Every user the store can name, from every conversation's members. */
-export function directory(conversations: Record<number, Conversation>): Map<number, PublicUser> {
-  const users = new Map<number, PublicUser>();
+/** Every user the store can name, from every conversation's members (their role is that conversation's). */
+export function directory(conversations: Record<number, Conversation>): Map<number, Member> {
+  const users = new Map<number, Member>();
   for (const conversation of Object.values(conversations)) for (const user of conversation.members) users.set(user.id, user);
   return users;
 }
@@ -184,6 +195,9 @@ class Change {
       case "membership":
         this.titled(event.seq, event.conversation);
         this.member(event.user, event.seq, event.state);
+        break;
+      case "member.updated":
+        this.role(event.user, event.seq, event.role);
         break;
       case "conversation.updated":
         this.titled(event.seq, event.conversation);
@@ -280,14 +294,23 @@ class Change {
 
   private member(user: number, seq: number, state: "added" | "removed"): void {
     this.ledger = changeMember(this.ledger, user, seq, state);
+    if (state === "added") this.ledger = changeRole(this.ledger, user, seq, "member"); // one joins as a member
     const present = memberNow(this.ledger, user);
     const members = this.conversation.members.filter((m) => m.id !== user);
     const listed = this.conversation.kind !== "channel"; // REST lists members of direct conversations and groups only
     if (present && listed) {
       const known = directory(this.state.conversations).get(user);
-      if (known) members.push(known);
+      if (known) members.push({ ...known, role: this.ledger.roles[user]?.role });
       else this.effects.push({ kind: "refresh", conversation: this.id });
     }
     this.conversation = { ...this.conversation, members };
+  }
+
+  /** A member's role changed (mine: what I may do here), unless a newer event already set it. */
+  private role(user: number, seq: number, role: Role): void {
+    this.ledger = changeRole(this.ledger, user, seq, role);
+    const now = this.ledger.roles[user]?.role ?? role;
+    const members = this.conversation.members.map((m) => (m.id === user ? { ...m, role: now } : m));
+    this.conversation = { ...this.conversation, members, role: user === this.me ? now : this.conversation.role };
   }
 }

@@ -1,7 +1,7 @@
 // Per conversation, what the store needs to apply its events exactly once and keep the sidebar's counts
 // exact without reloading them: the cursor, the seqs applied, and what the unread count and member count
 // were built from. Pure functions; docs/web.md explains the rules.
-import type { Conversation } from "../api/types";
+import type { Conversation, Role } from "../api/types";
 
 export type MemberState = "added" | "removed";
 
@@ -39,6 +39,14 @@ export interface Ledger {
   /** The seq of the newest event that set the title. */
   metaSeq: number;
   memberChanges: Record<number, MemberChange>;
+  /** Members' roles set by events since the snapshot (a role change, or joining as a member), and the seq of
+   * the newest such event of each: an older one arriving late does not undo it. */
+  roles: Record<number, RoleChange>;
+}
+
+export interface RoleChange {
+  seq: number;
+  role: Role;
 }
 
 export const RECENT_LIMIT = 512;
@@ -61,6 +69,7 @@ export function snapshotLedger(conversation: Conversation): Ledger {
     myRead: conversation.last_read_seq,
     metaSeq: conversation.last_seq,
     memberChanges: {},
+    roles: {},
   };
 }
 
@@ -174,6 +183,18 @@ export function changeMember(ledger: Ledger, user: number, seq: number, state: M
       }
     : { firstSeq: seq, first: state, lastSeq: seq, last: state };
   return { ...ledger, memberChanges: { ...ledger.memberChanges, [user]: change } };
+}
+
+/** A member's role set by the event `seq`, unless a newer event set it already. */
+export function changeRole(ledger: Ledger, user: number, seq: number, role: Role): Ledger {
+  if ((ledger.roles[user]?.seq ?? 0) >= seq) return ledger;
+  return { ...ledger, roles: { ...ledger.roles, [user]: { seq, role } } };
+}
+
+/** A member's role by the events newer than `asOf` (the newest event a REST copy reflects), if one set it. */
+export function roleSince(ledger: Ledger, user: number, asOf: number): Role | undefined {
+  const change = ledger.roles[user];
+  return change && change.seq > asOf ? change.role : undefined;
 }
 
 /** Whether the user is a member now by the events, or undefined when no event said. */

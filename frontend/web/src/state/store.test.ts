@@ -563,6 +563,33 @@ describe("ChatStore", () => {
     expect(ids()).toEqual([]);
   });
 
+  it("shows a role change at once, mine too, and a REST copy older than the change does not undo it", async () => {
+    const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2, role: "member" })] });
+    const role = (seq: number, user: number, to: "owner" | "admin" | "member"): OrderedEvent => ({
+      type: "member.updated",
+      seq,
+      conversation: 1,
+      user,
+      role: to,
+    });
+    const shown = () => {
+      const c = store.getState().conversations[1];
+      return { mine: c?.role, members: c?.members.map((m) => [m.id, m.role]) };
+    };
+    // when Bob is made an admin, then I an owner
+    socket.emit(role(4, 2, "admin"));
+    socket.emit(role(5, me.id, "owner"));
+    // then the members list says so, and so does my own role: the owner's controls show without a reload
+    expect(shown()).toEqual({ mine: "owner", members: [[1, "owner"], [2, "admin"]] });
+    // and an older change arriving late, or a conversation read from REST before the change, undoes nothing
+    socket.emit(role(3, me.id, "member"));
+    store.upsertConversation(conversation(1, { last_seq: 4, role: "member" }));
+    expect(shown().mine).toBe("owner");
+    // while a copy that reflects a newer change is taken
+    store.upsertConversation(conversation(1, { last_seq: 6, role: "admin" }));
+    expect(shown().mine).toBe("admin");
+  });
+
   it("opens at a message and holds back live ones until newer pages meet them", async () => {
     const { store, http, socket } = await setup({ conversations: [conversation(1, { last_seq: 90 })] });
     vi.mocked(http.messages).mockResolvedValueOnce({ results: [msg(12), msg(11), msg(10)], has_more: true, has_more_newer: true });

@@ -16,7 +16,7 @@ import {
 import type { StatusInfo } from "../realtime/socket";
 import { memberStatus } from "../lib/names";
 import { Drafts } from "./drafts";
-import { applyEvent, withoutConversation, withRefresh, withSnapshot, type Effect, type SyncState } from "./events";
+import { applyEvent, myRole, withoutConversation, withRefresh, withSnapshot, type Effect, type SyncState } from "./events";
 import { mentionCount, readTo, syncedTo, unreadCount, type Ledger } from "./ledger";
 import {
   addPending,
@@ -319,9 +319,13 @@ export class ChatStore {
    * a known one only my settings are taken, the rest is what events said. */
   upsertConversation(fresh: Conversation): void {
     const id = fresh.id;
-    if (id in this.state.ledgers) {
-      const { muted, role, notification_level, all_mention_policy } = fresh;
-      this.setConversation(id, (c, ledger) => [{ ...c, muted, role, notification_level, all_mention_policy }, ledger]);
+    const me = this.state.me; // set whenever a conversation is known (start)
+    if (me && id in this.state.ledgers) {
+      const { muted, notification_level, all_mention_policy } = fresh;
+      this.setConversation(id, (c, ledger) => [
+        { ...c, muted, role: myRole(ledger, fresh, me.id), notification_level, all_mention_policy },
+        ledger,
+      ]);
       return;
     }
     const waiting = this.loading.get(id) ?? [];
@@ -1021,7 +1025,9 @@ export class ChatStore {
   }
 
   private refreshed(fresh: Conversation): void {
-    const { state, current } = withRefresh(this.state, fresh);
+    const me = this.state.me;
+    if (!me) return;
+    const { state, current } = withRefresh(this.state, fresh, me.id);
     this.set(state);
     const tries = (this.staleRefreshes.get(fresh.id) ?? 0) + 1;
     this.staleRefreshes.set(fresh.id, current ? 0 : tries);
