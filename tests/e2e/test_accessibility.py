@@ -54,7 +54,8 @@ def test_every_screen_passes_axe(browser, live_server_url, people, theme, device
         page.goto(f"{live_server_url}{path}")
         expect(ready).to_be_visible()
         found[name] = axe_violations(page)
-    # and the dialogs: the emoji picker, the keyboard help and the members
+    # and the dialogs: the emoji picker, the keyboard help, the members (Ada, the owner, sees their roles to
+    # change) and the group's own settings
     page.goto(f"{live_server_url}/c/{group}")
     page.get_by_role("button", name="Insert emoji").click()
     expect(page.get_by_role("dialog", name="Insert an emoji").get_by_role("tab").first).to_be_visible()
@@ -67,6 +68,12 @@ def test_every_screen_passes_axe(browser, live_server_url, people, theme, device
     page.get_by_role("button", name="2 members").click()
     expect(page.get_by_role("dialog", name="Members of Launch team").get_by_role("listitem")).to_have_count(2)
     found["members"] = axe_violations(page)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Edit conversation").click()
+    expect(page.get_by_role("dialog", name="Edit Launch team").get_by_label("Name")).to_have_value(
+        "Launch team"
+    )
+    found["edit"] = axe_violations(page)
     page.keyboard.press("Escape")
     # and a thread, open beside the conversation (over it on a phone)
     page.get_by_test_id("thread-summary").click()

@@ -5,6 +5,7 @@ import type {
   Block,
   ChannelSummary,
   Conversation,
+  ConversationMember,
   FollowedThread,
   ConversationKind,
   DataExport,
@@ -21,6 +22,7 @@ import type {
   PublicUser,
   RegisteredUser,
   MentionsPage,
+  Role,
   SearchPage,
   StoredFile,
   ThreadPage,
@@ -173,7 +175,11 @@ export function endpoints(client: ApiClient = api) {
     ) =>
       r<Conversation>(`conversations/${id}/`, { method: "PATCH", body }),
     /** Members whose name contains `search` (a channel's conversation lists none), at most a pick-list's worth. */
-    findMembers: (id: number, search: string) => r<PublicUser[]>(`conversations/${id}/members/${q({ search })}`),
+    findMembers: (id: number, search: string) =>
+      r<ConversationMember[]>(`conversations/${id}/members/${q({ search })}`),
+    /** Owners make a member an owner, an admin or a plain member; members hear of it as `member.updated`. */
+    setMemberRole: (id: number, user: number, role: Role) =>
+      r<ConversationMember>(`conversations/${id}/members/${user}/`, { method: "PATCH", body: { role } }),
     addMember: (id: number, user: number) =>
       r<Conversation>(`conversations/${id}/members/`, { method: "POST", body: { user } }),
     removeMember: (id: number, user: number) =>

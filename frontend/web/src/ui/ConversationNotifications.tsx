@@ -5,6 +5,7 @@ import { ApiError } from "../api/client";
 import type { AllMentionPolicy, Conversation, NotificationLevel } from "../api/types";
 import { KIND_DEFAULTS } from "../lib/attention";
 import { useApp, useChat } from "./context";
+import { manages } from "./roles";
 
 const LEVEL_NAMES = { all: "all messages", mentions: "mentions only", none: "nothing" } as const;
 
@@ -30,7 +31,7 @@ export function ConversationNotifications({ conversation, id, onClose }: Props) 
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const level = levelOf(conversation);
-  const isAdmin = conversation.role === "owner" || conversation.role === "admin";
+  const isAdmin = manages(conversation);
   const kindDefault = LEVEL_NAMES[(prefs ?? KIND_DEFAULTS)[conversation.kind]];
   const kindName = conversation.kind === "direct" ? "direct messages" : conversation.kind === "group" ? "groups" : "channels";
 

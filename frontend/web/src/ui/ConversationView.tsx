@@ -12,10 +12,12 @@ import { BackLink } from "./BackLink";
 import { Composer } from "./Composer";
 import { ConversationNotifications, levelOf } from "./ConversationNotifications";
 import { useApp, useChat } from "./context";
+import { EditConversationDialog } from "./EditConversationDialog";
 import { ForwardDialog } from "./ForwardDialog";
 import { MessageItem } from "./MessageItem";
 import { MembersDialog } from "./MembersDialog";
 import { PinnedDialog } from "./PinnedDialog";
+import { manages } from "./roles";
 import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
 import { useMessageActions } from "./useMessageActions";
@@ -38,6 +40,7 @@ export function ConversationView({ id }: { id: number }) {
   const [actionError, setActionError] = useState<string | null>(null);
   const [showPins, setShowPins] = useState(false);
   const [showMembers, setShowMembers] = useState(false);
+  const [showEdit, setShowEdit] = useState(false);
   const [showNotifications, setShowNotifications] = useState(false);
   const bell = useRef<HTMLButtonElement>(null);
   const [forwarding, setForwarding] = useState<ChatMessage | null>(null);
@@ -278,6 +281,8 @@ export function ConversationView({ id }: { id: number }) {
 
   const byId = new Map(timeline?.messages.map((m) => [m.id, m]));
   const mayPinHere = mayPin(conversation);
+  // Owners and admins rename a group or channel and say who may pin: from the moment they become one (live).
+  const mayEdit = conversation.kind !== "direct" && manages(conversation);
   const isMine = (conversationId: number) => conversationId in state.conversations;
   const subtitle =
     conversation.kind === "direct"
@@ -340,6 +345,12 @@ export function ConversationView({ id }: { id: number }) {
           <button type="button" className="link pins-button" aria-haspopup="dialog" onClick={() => setShowPins(true)}>
             <Icon name="pin" size={16} /> <span className="pins-label">Pinned{pins ? ` (${pins.length})` : ""}</span>
           </button>
+          {mayEdit && (
+            <button type="button" className="link edit-button" aria-haspopup="dialog" onClick={() => setShowEdit(true)}>
+              <Icon name="edit" size={16} /> <span className="edit-label">Edit</span>
+              <span className="visually-hidden"> conversation</span>
+            </button>
+          )}
           <button
             type="button"
             className="icon"
@@ -473,15 +484,15 @@ export function ConversationView({ id }: { id: number }) {
         <Composer
           conversation={id}
           members={conversation.kind === "channel" ? undefined : conversation.members}
-          broadcast={
-            conversation.kind !== "direct" &&
-            (conversation.all_mention_policy !== "admins" || conversation.role === "owner" || conversation.role === "admin")
-          }
+          broadcast={conversation.kind !== "direct" && (conversation.all_mention_policy !== "admins" || manages(conversation))}
           replyTo={replyTo}
           onCancelReply={() => setReplyTo(null)}
           uploads={uploads}
         />
         {showMembers && <MembersDialog conversation={conversation} title={title} onClose={() => setShowMembers(false)} />}
+        {showEdit && mayEdit && (
+          <EditConversationDialog conversation={conversation} title={title} onClose={() => setShowEdit(false)} />
+        )}
         {showPins && (
           <PinnedDialog pins={pins} mayUnpin={mayPinHere} onUnpin={onUnpin} onClose={() => setShowPins(false)} />
         )}

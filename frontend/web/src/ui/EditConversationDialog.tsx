@@ -1,0 +1,79 @@
+// A group's or channel's own settings, for its owners and admins (the header's Edit): its name, and who may pin
+// messages. What is saved reaches every member, this dialog too, as a `conversation.updated` event.
+import { useState } from "react";
+import { ApiError } from "../api/client";
+import type { Conversation, PinPolicy } from "../api/types";
+import { useApp } from "./context";
+import { ModalDialog } from "./Dialog";
+
+const PIN_POLICIES: { value: PinPolicy; label: string }[] = [
+  { value: "members", label: "Every member" },
+  { value: "admins", label: "Only owners and admins" },
+];
+
+interface Props {
+  conversation: Conversation;
+  title: string;
+  onClose: () => void;
+}
+
+export function EditConversationDialog({ conversation, title, onClose }: Props) {
+  const { http } = useApp();
+  const [name, setName] = useState(conversation.title);
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const newName = name.trim();
+
+  async function save(change: { title?: string; pin_policy?: PinPolicy }, done: string) {
+    setError(null);
+    setStatus(null);
+    try {
+      await http.updateConversation(conversation.id, change);
+      setStatus(done);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : "Could not save; try again.");
+    }
+  }
+
+  return (
+    <ModalDialog id="edit-conversation" title={`Edit ${title}`} className="edit-conversation" onClose={onClose}>
+      <form
+        className="rename"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save({ title: newName }, `Renamed to ${newName}.`);
+        }}
+      >
+        <label className="field">
+          <span>Name</span>
+          <input value={name} maxLength={100} required onChange={(e) => setName(e.target.value)} />
+        </label>
+        <button type="submit" disabled={!newName || newName === conversation.title}>
+          Rename
+        </button>
+      </form>
+      <fieldset className="choices stack">
+        <legend>Who may pin messages</legend>
+        {PIN_POLICIES.map((option) => (
+          <label className="choice" key={option.value}>
+            <input
+              type="radio"
+              name="pin-policy"
+              checked={conversation.pin_policy === option.value}
+              onChange={() => void save({ pin_policy: option.value }, `Saved: ${option.label.toLowerCase()} may pin.`)}
+            />
+            {option.label}
+          </label>
+        ))}
+      </fieldset>
+      <p className="muted" role="status">
+        {status}
+      </p>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </ModalDialog>
+  );
+}
