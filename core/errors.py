@@ -87,7 +87,7 @@ def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
-        return exceptions.PermissionDenied()
+        return exceptions.PermissionDenied(str(exc) or None)  # a service's reason, for the person to read
     if isinstance(exc, Refused):
         return RefusedError(exc)
     if isinstance(exc, RequestDataTooBig):

@@ -87,7 +87,8 @@ def test_only_owners_change_roles(as_user, ada, bob, cy, team, their_role):
     for target, role in ((cy, "admin"), (bob, "owner"), (ada, "member")):
         response = as_user(bob).patch(member_url(team.pk, target.pk), {"role": role}, format="json")
         assert response.status_code == 403
-        assert response.json()["error"]["code"] == "permission_denied"
+        error = response.json()["error"]
+        assert (error["code"], error["detail"]) == ("permission_denied", "Only owners can change roles.")
     assert (role_of(ada, team), role_of(bob, team), role_of(cy, team)) == ("owner", their_role, "member")
     assert role_events(team) == []
 
