@@ -124,6 +124,7 @@ export function eventConversation(event: OrderedEvent): number {
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_SUSPENDED = 4403;
 export const CLOSE_UPGRADE_REQUIRED = 4426;
+export const CLOSE_TOO_MANY_SOCKETS = 4429;
 export const CLOSE_GOING_AWAY = 1001;
 /** Our own code for a close the client chose (going offline, a dead heartbeat). */
 export const CLOSE_CLIENT = 4000;

@@ -208,6 +208,19 @@ describe("ChatSocket", () => {
     expect(socket.status.status).toBe("suspended");
   });
 
+  it("on 4429 says the account is open in too many places and waits long before trying again", async () => {
+    const { socket, sockets, last } = setup();
+    socket.start();
+    await flush();
+    last().open();
+    last().drop(4429);
+    expect(socket.status).toMatchObject({ status: "offline", reason: "Too many tabs or devices" });
+    await vi.advanceTimersByTimeAsync(14_000);
+    expect(sockets).toHaveLength(1); // not at the usual half second
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect(sockets).toHaveLength(2);
+  });
+
   it("reconnects at once on 1001", async () => {
     const { socket, sockets, last } = setup();
     socket.start();

@@ -1,10 +1,11 @@
 // One WebSocket for all of the user's conversations (protocol version 2): reconnects with backoff and
-// jitter, refreshes the token on 4401, stops on 4403, reloads the page on 4426, sends `sync` after every
-// (re)connect and pages it until `sync.done` says there is no more, and watches a heartbeat.
+// jitter, refreshes the token on 4401, stops on 4403, reloads the page on 4426, waits long on 4429, sends
+// `sync` after every (re)connect and pages it until `sync.done` says there is no more, and watches a heartbeat.
 import {
   CLOSE_CLIENT,
   CLOSE_GOING_AWAY,
   CLOSE_SUSPENDED,
+  CLOSE_TOO_MANY_SOCKETS,
   CLOSE_UNAUTHENTICATED,
   CLOSE_UPGRADE_REQUIRED,
   parseFrame,
@@ -65,6 +66,11 @@ const OPEN = 1;
 export const SYNC_MAX_CONVERSATIONS = 1000;
 /** A `sync` refused as rate limited is asked again after this long. */
 const SYNC_RETRY_MS = 1000;
+/** Why the socket is offline when the account holds as many sockets as it may (4429). */
+export const TOO_MANY_SOCKETS = "Too many tabs or devices";
+/** After a 4429 the next try waits as the backoff's this-many-th would (15–30 s): until a tab or device
+ * closes, trying sooner only asks again. */
+const TOO_MANY_SOCKETS_ATTEMPT = 6;
 
 /** Backoff before try number `attempt` (0-based): base·2^attempt capped at max, then 50–100 %. */
 export function backoffDelay(attempt: number, random: () => number, baseMs = 500, maxMs = 30_000): number {
@@ -288,6 +294,11 @@ export class ChatSocket {
         void this.connect();
         return;
       }
+    }
+    if (code === CLOSE_TOO_MANY_SOCKETS) {
+      this.attempt = Math.max(this.attempt, TOO_MANY_SOCKETS_ATTEMPT);
+      this.scheduleRetry(TOO_MANY_SOCKETS);
+      return;
     }
     if (code === CLOSE_GOING_AWAY && this.attempt === 0) {
       this.attempt = 1; // once at once; if that fails too, back off

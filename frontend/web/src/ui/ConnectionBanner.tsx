@@ -1,6 +1,8 @@
 import { useEffect, useState } from "react";
-import type { StatusInfo } from "../realtime/socket";
+import { TOO_MANY_SOCKETS, type StatusInfo } from "../realtime/socket";
 import { useApp, useChat } from "./context";
+
+const TOO_MANY_SOCKETS_TEXT = "Parley is open in too many tabs or on too many devices: close one";
 
 /** What a screen reader hears of the connection: the state, once as it changes. Not the countdown (it was the
  * live region's text, read out at every second of it), and one line for the whole lost-and-retrying cycle,
@@ -8,9 +10,8 @@ import { useApp, useChat } from "./context";
 export function spokenStatus(connection: StatusInfo): string {
   switch (connection.status) {
     case "offline":
-      return connection.reason === "No network"
-        ? "You are offline. Messages will arrive when the connection is back."
-        : "Connection lost; reconnecting.";
+      if (connection.reason === "No network") return "You are offline. Messages will arrive when the connection is back.";
+      return connection.reason === TOO_MANY_SOCKETS ? `${TOO_MANY_SOCKETS_TEXT}.` : "Connection lost; reconnecting.";
     case "connecting":
       return connection.attempt > 0 ? "Connection lost; reconnecting." : "";
     case "suspended":
@@ -38,10 +39,10 @@ export function ConnectionBanner() {
   switch (connection.status) {
     case "offline": {
       const seconds = connection.retryAt ? Math.max(0, Math.ceil((connection.retryAt - now) / 1000)) : null;
-      text =
-        connection.reason === "No network"
-          ? "You are offline. Messages will arrive when the connection is back."
-          : `Connection lost. Reconnecting${seconds !== null ? ` in ${seconds} s` : ""}…`;
+      const retrying = `${seconds !== null ? ` in ${seconds} s` : ""}…`;
+      if (connection.reason === "No network") text = "You are offline. Messages will arrive when the connection is back.";
+      else if (connection.reason === TOO_MANY_SOCKETS) text = `${TOO_MANY_SOCKETS_TEXT}. Trying again${retrying}`;
+      else text = `Connection lost. Reconnecting${retrying}`;
       break;
     }
     case "connecting":
