@@ -133,7 +133,7 @@ class ConversationDetailApi(APIView):
 
 OWNER_HANDOVER = (
     "When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing "
-    "member, becomes owner."
+    "member, becomes owner; a channel its last member left is owned by whoever joins it next."
 )
 
 
@@ -188,7 +188,7 @@ class ConversationMemberApi(APIView):
 
 
 class ConversationJoinApi(APIView):
-    @extend_schema(request=None, responses={200: ConversationSerializer})
+    @extend_schema(request=None, responses={200: ConversationSerializer}, description=OWNER_HANDOVER)
     def post(self, request: Request, conversation_id: int) -> Response:
         channel = selectors.public_channel_get(conversation_id=conversation_id)
         services.channel_join(user=request_user(request), conversation=channel)

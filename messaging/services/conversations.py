@@ -4,7 +4,6 @@ event of the conversation (messaging.services.eventlog), logged and broadcast af
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, When
 
 from accounts import selectors as account_selectors
 from accounts.models import User
@@ -14,7 +13,13 @@ from messaging import events, selectors
 from messaging.delivery.eventlog import initialise_counter, is_logged
 from messaging.models import Conversation, ConversationEvent, Membership, Webhook
 from messaging.services.eventlog import event_record
-from messaging.services.memberships import membership_announce, membership_end, role_announce
+from messaging.services.memberships import (
+    keep_an_owner,
+    lock_owners,
+    membership_announce,
+    membership_end,
+    role_announce,
+)
 from messaging.services.webhooks import webhook_revoke
 from realtime import fanout
 from realtime.frames import to_json
@@ -249,7 +254,7 @@ def member_role_set(*, actor: Membership, user_id: int, role: str) -> Membership
         raise ValidationError({"role": "A direct conversation has no roles."})
     if role not in Role.values:
         raise ValidationError({"role": "Unknown role."})
-    _lock_owners(conversation)
+    lock_owners(conversation)
     actor.refresh_from_db(fields=["role"])  # as it is now that concurrent role changes are done
     if actor.role != Role.OWNER:
         raise PermissionDenied("Only owners can change roles.")
@@ -265,26 +270,6 @@ def member_role_set(*, actor: Membership, user_id: int, role: str) -> Membership
     target.save(update_fields=["role"])
     role_announce(conversation, user_id, role=role)
     return target
-
-
-def _lock_owners(conversation: Conversation) -> None:
-    """The conversation's row lock: changes that must leave it an owner (owners leaving, stepping down) wait
-    for each other in turn, so that two at once cannot leave it none."""
-    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
-
-
-def keep_an_owner(conversation: Conversation) -> None:
-    """A group or channel whose last owner left is handed to its longest-standing admin, else member, so that
-    someone can still manage it; members hear of the new owner at once."""
-    _lock_owners(conversation)
-    members = Membership.objects.filter(conversation=conversation)
-    if members.filter(role=Role.OWNER).exists():
-        return
-    successor = members.order_by(Case(When(role=Role.ADMIN, then=0), default=1), "joined_at", "pk").first()
-    if successor is not None:
-        successor.role = Role.OWNER
-        successor.save(update_fields=["role"])
-        role_announce(conversation, successor.user_id, role=Role.OWNER)
 
 
 def conversation_leave(*, membership: Membership) -> None:

@@ -3,11 +3,14 @@ conversation for its members, and the user's own sockets, on every worker, on th
 stop following the conversation)."""
 
 from django.db import transaction
+from django.db.models import Case, When
 
 from accounts.models import User
 from messaging.models import Conversation, ConversationEvent, Membership
 from messaging.services.eventlog import event_record
 from realtime import fanout
+
+Role = Membership.Role
 
 
 def membership_announce(conversation: Conversation, user_id: int, *, added: bool) -> None:
@@ -33,11 +36,35 @@ def role_announce(conversation: Conversation, user_id: int, *, role: str) -> Non
     )
 
 
+def lock_owners(conversation: Conversation) -> None:
+    """The conversation's row lock: changes that must leave it an owner (owners leaving, stepping down) wait
+    for each other in turn, so that two at once cannot leave it none."""
+    Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+
+
+def keep_an_owner(conversation: Conversation) -> None:
+    """A group or channel with no owner (its last owner left; or, a channel, every member did and someone
+    joined) is handed to its longest-standing admin, else member, so that someone can still manage it;
+    members hear of the new owner at once."""
+    lock_owners(conversation)
+    members = Membership.objects.filter(conversation=conversation)
+    if members.filter(role=Role.OWNER).exists():
+        return
+    successor = members.order_by(Case(When(role=Role.ADMIN, then=0), default=1), "joined_at", "pk").first()
+    if successor is not None:
+        successor.role = Role.OWNER
+        successor.save(update_fields=["role"])
+        role_announce(conversation, successor.user_id, role=Role.OWNER)
+
+
 @transaction.atomic
 def channel_join(*, user: User, conversation: Conversation) -> Membership:
+    """Join a public channel; one its last member left has no owner, and its next member takes it."""
     membership, created = Membership.objects.get_or_create(user=user, conversation=conversation)
     if created:
         membership_announce(conversation, user.pk, added=True)
+        keep_an_owner(conversation)
+        membership.refresh_from_db(fields=["role"])
     return membership
 
 

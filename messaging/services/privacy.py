@@ -22,8 +22,7 @@ from messaging.models import (
     RetentionPolicy,
     ThreadFollow,
 )
-from messaging.services.conversations import keep_an_owner
-from messaging.services.memberships import membership_announce
+from messaging.services.memberships import keep_an_owner, membership_announce
 from messaging.services.messages import message_rewrite_logged
 from messaging.services.threads import threads_refresh
 

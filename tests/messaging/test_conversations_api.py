@@ -412,6 +412,19 @@ def test_anyone_can_browse_search_and_join_public_channels(as_user, ada, eve):
     assert as_user(eve).get(CHANNELS_URL, {"search": "general"}).json()["results"][0]["is_member"] is True
 
 
+def test_a_channel_everyone_left_is_owned_by_whoever_joins_it_next(as_user, ada, bob, eve):
+    # given: ada made a public channel and, its only member, left it
+    general = make_conversation(ada, kind="channel", title="General", is_public=True)
+    assert as_user(ada).post(conversation_url(general.pk, "leave/")).status_code == 204
+    # when: eve, then bob, join it
+    first = as_user(eve).post(conversation_url(general.pk, "join/"))
+    second = as_user(bob).post(conversation_url(general.pk, "join/"))
+    # then: eve can manage it (it had nobody who could), bob is a member
+    assert (first.json()["role"], second.json()["role"]) == ("owner", "member")
+    renamed = as_user(eve).patch(conversation_url(general.pk), {"title": "Lobby"}, format="json")
+    assert renamed.status_code == 200
+
+
 def test_joining_twice_changes_nothing(as_user, ada, eve):
     general = make_conversation(ada, kind="channel", title="General", is_public=True)
     as_user(eve).post(conversation_url(general.pk, "join/"))

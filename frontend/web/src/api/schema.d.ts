@@ -337,6 +337,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing member, becomes owner; a channel its last member left is owned by whoever joins it next. */
         post: operations["v1_conversations_join_create"];
         delete?: never;
         options?: never;
@@ -353,7 +354,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing member, becomes owner. */
+        /** @description When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing member, becomes owner; a channel its last member left is owned by whoever joins it next. */
         post: operations["v1_conversations_leave_create"];
         delete?: never;
         options?: never;
@@ -388,7 +389,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** @description Owners and admins remove members; only an owner removes an owner. When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing member, becomes owner. */
+        /** @description Owners and admins remove members; only an owner removes an owner. When the last owner of a group or channel goes, its longest-standing admin, else its longest-standing member, becomes owner; a channel its last member left is owned by whoever joins it next. */
         delete: operations["v1_conversations_members_destroy"];
         options?: never;
         head?: never;
@@ -474,6 +475,23 @@ export interface paths {
         put?: never;
         post: operations["v1_files_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{file_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description Discard one of your uploads that no message carries, pending or ready (removed from the message box). A file attached to a message is a 400: delete the message instead. */
+        delete: operations["v1_files_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -5843,6 +5861,122 @@ export interface operations {
                      *       "error": {
                      *         "code": "permission_denied",
                      *         "detail": "You do not have permission to perform this action.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "throttled",
+                     *         "detail": "Request was throttled.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    v1_files_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid: see `error.fields` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid",
+                     *         "detail": "This field is required.",
+                     *         "fields": {
+                     *           "body": [
+                     *             "This field is required."
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "detail": "Authentication credentials were not provided.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (or the account is suspended: code `account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "permission_denied",
+                     *         "detail": "You do not have permission to perform this action.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not one you may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "detail": "Not found.",
                      *         "fields": {}
                      *       }
                      *     }
