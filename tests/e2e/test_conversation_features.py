@@ -344,3 +344,73 @@ def test_a_groups_owner_adds_and_removes_members_and_a_member_sees_who_is_in_it(
     expect(his_view.get_by_role("listitem")).to_have_count(2)
     expect(his_view.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
     expect(his_view.get_by_label("Search people to add")).to_have_count(0)
+
+
+# What the page's sockets send and receive, in order: [way, type, state] (state: a reaction's, else null).
+RECORD_SOCKET = """
+window.__socket = [];
+const note = (way, data) => {
+  try {
+    const frame = JSON.parse(String(data));
+    window.__socket.push([way, frame.type, frame.state ?? null]);
+  } catch {}
+};
+window.WebSocket = class extends window.WebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => note("received", event.data));
+  }
+  send(data) {
+    note("sent", data);
+    return super.send(data);
+  }
+};
+"""
+
+
+SENT_TWO_REACTION_FRAMES = """() => window.__socket.filter(
+    ([way, type]) => way === "sent" && type.startsWith("reaction.")
+).length >= 2"""
+RECEIVED_MY_REACTION_BACK = """() => window.__socket.some(
+    ([way, type, state]) => way === "received" && type === "reaction" && state === "added"
+)"""
+
+
+def test_a_double_click_on_my_reaction_ends_as_shown_with_one_frame_at_a_time(browser, live_server_url):
+    # given Ada's 🎉 on Grace's message, in Ada's page
+    ada = register(live_server_url, "ada", "Ada")
+    grace = register(live_server_url, "grace", "Grace")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    said = grace.say(group, "Shipped!")
+    ada.call("POST", f"messages/{said}/reactions/", {"emoji": "🎉"})
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(RECORD_SOCKET)
+    page = context.new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+    mine = page.get_by_role("button", name="🎉 1, remove your reaction")
+    expect(mine).to_have_attribute("aria-pressed", "true")
+
+    # when she double-clicks it: off, and back on
+    mine.dblclick()
+
+    # then one frame went at a time: the removal, and once it came back the addition (it sent the removal
+    # twice, and ended without her reaction)
+    def reaction_frames() -> list[list[str | None]]:
+        return [entry for entry in page.evaluate("window.__socket") if entry[1].startswith("reaction")]
+
+    page.wait_for_function(SENT_TWO_REACTION_FRAMES)
+    sent = [type_ for way, type_, _ in reaction_frames() if way == "sent"]
+    assert sent == ["reaction.remove", "reaction.add"]
+    page.wait_for_function(RECEIVED_MY_REACTION_BACK)
+    assert reaction_frames() == [
+        ["sent", "reaction.remove", None],
+        ["received", "reaction", "removed"],
+        ["sent", "reaction.add", None],
+        ["received", "reaction", "added"],
+    ]
+    # and it ends as she saw it last, for everyone
+    expect(mine).to_have_attribute("aria-pressed", "true")
+    message = grace.call("GET", f"conversations/{group}/messages/")["results"][0]
+    assert message["reactions"] == [{"emoji": "🎉", "count": 1, "users": [ada.id]}]
+    context.close()

@@ -12,6 +12,7 @@ import { Icon } from "./Icon";
 import { Attachments } from "./Attachments";
 import { LinkPreviews } from "./LinkPreviews";
 import { TooLong } from "./TooLong";
+import { useReactions } from "./useMessageActions";
 
 const EmojiDialog = lazy(() => import("./EmojiDialog"));
 
@@ -65,7 +66,8 @@ interface Props {
   threadUnread?: number;
   onEdit: (m: ChatMessage, body: string) => void;
   onDelete: (m: ChatMessage) => void;
-  onReact: (m: ChatMessage, emoji: string) => void;
+  /** Settles as the store's action does (refused, or answered). */
+  onReact: (m: ChatMessage, emoji: string) => Promise<void>;
   onRetry: (m: ChatMessage) => void;
   onDiscard: (m: ChatMessage) => void;
 }
@@ -84,6 +86,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const unselectOnLeave = (e: FocusEvent<HTMLLIElement>) => {
     if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setSelected(false);
   };
+  const { reactions, toggle: react } = useReactions(m, meId, props.onReact);
   const reactButton = useRef<HTMLButtonElement>(null);
   const closePicker = () => {
     setPicking(false);
@@ -197,9 +200,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           </button>
         </span>
       )}
-      {stored && !m.deleted && (m.reactions?.length ?? 0) > 0 && (
+      {stored && !m.deleted && reactions.length > 0 && (
         <div className="reactions">
-          {m.reactions?.map((r, index) => {
+          {reactions.map((r, index) => {
             const tip = `reaction-${m.id}-${index}`;
             return (
               <span key={r.emoji} className="reaction-wrap">
@@ -209,7 +212,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
                   aria-pressed={r.users.includes(meId)}
                   aria-label={`${r.emoji} ${r.count}, ${r.users.includes(meId) ? "remove your reaction" : "react"}`}
                   aria-describedby={tip}
-                  onClick={() => props.onReact(m, r.emoji)}
+                  onClick={() => react(r.emoji)}
                 >
                   {r.emoji} {r.count}
                 </button>
@@ -298,7 +301,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             quick={QUICK_REACTIONS}
             quickLabel={(emoji) => `React with ${emoji}`}
             onPick={(emoji) => {
-              props.onReact(m, emoji);
+              react(emoji);
               closePicker();
             }}
             onClose={closePicker}
