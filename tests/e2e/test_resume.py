@@ -232,6 +232,34 @@ def test_a_draft_stays_with_its_conversation_across_switches_and_a_reload(browse
     page.context.close()
 
 
+def test_a_draft_in_one_tab_outlives_a_message_sent_from_another(browser, live_server_url):
+    # given Ada with a group open in two tabs of one browser
+    ada, grace = register(live_server_url, "ada", "Ada"), register(live_server_url, "grace", "Grace")
+    group = ada.conversation("group", members=[grace], title="Two tabs")
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    tab_a, tab_b = context.new_page(), context.new_page()
+    log_in(tab_a, ada)
+    tab_a.goto(f"{live_server_url}/c/{group}")
+    tab_b.goto(f"{live_server_url}/c/{group}")
+
+    # when she starts a message in tab A, then writes another in tab B (kept over A's) and sends it
+    composer(tab_a).fill("half a thought in A")
+    wait_until_draft_kept(tab_a, group, "half a thought in A")
+    composer(tab_b).fill("sent from B")
+    wait_until_draft_kept(tab_b, group, "sent from B")
+    composer(tab_b).press("Enter")
+    expect(message(tab_a, "sent from B")).to_have_attribute("data-state", "sent")
+
+    # then tab A keeps what was typed in it, and B's box is empty
+    expect(composer(tab_a)).to_have_value("half a thought in A")
+    expect(composer(tab_b)).to_have_value("")
+    # also after a reload of tab A (the send took the draft out of the browser's storage: A's was gone)
+    wait_until_draft_kept(tab_a, group, "half a thought in A")
+    tab_a.reload()
+    expect(composer(tab_a)).to_have_value("half a thought in A")
+    context.close()
+
+
 def test_a_message_sent_offline_is_delivered_once_after_a_reload(browser, live_server_url):
     # given Ada and Bob in a direct conversation, both looking at it (Ada's browser has the app's shell
     # from its service worker: the app opens offline)
@@ -330,6 +358,39 @@ KEPT_IN_OUTBOX = """async (body) => {
 
 def wait_until_kept_in_outbox(page: Page, body: str) -> None:
     assert page.evaluate(KEPT_IN_OUTBOX, body), f"{body!r} never reached the outbox"
+
+
+# The conversation's draft as the browser keeps it (IndexedDB, shared by its tabs), looked at until it is the
+# text (true) or 10 s have passed (false).
+DRAFT_KEPT = """async ([conversation, text]) => {
+    const kept = async () => {
+        const db = await new Promise((resolve, reject) => {
+            const opening = indexedDB.open("parley");
+            opening.onsuccess = () => resolve(opening.result);
+            opening.onerror = () => reject(opening.error);
+        });
+        try {
+            const records = await new Promise((resolve, reject) => {
+                const reading = db.transaction("drafts").objectStore("drafts").getAll();
+                reading.onsuccess = () => resolve(reading.result);
+                reading.onerror = () => reject(reading.error);
+            });
+            return records.some((record) => record.conversation === conversation && record.text === text);
+        } finally {
+            db.close();
+        }
+    };
+    const deadline = Date.now() + 10000;
+    while (!(await kept())) {
+        if (Date.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return true;
+}"""
+
+
+def wait_until_draft_kept(page: Page, conversation: int, text: str) -> None:
+    assert page.evaluate(DRAFT_KEPT, [conversation, text]), f"{text!r} is not the draft kept"
 
 
 def bodies(account: Account, conversation: int) -> list[str]:

@@ -1,7 +1,8 @@
 // Each conversation's unsent text: kept in memory for the composer, written to IndexedDB shortly after
 // typing stops (at once when it is cleared, when the composer goes away and when the page is hidden; when
 // it is sent, by the write that puts the message in the outbox), read back after a reload. Thread replies
-// being written are kept in memory only.
+// being written are kept in memory only. Each tab keeps what is typed in it: a message sent from another
+// tab takes out only that tab's draft, and this tab then writes its own again (persist.ts).
 import type { LocalStore } from "./persist";
 
 /** Typing writes the draft this long after the last keystroke. */
@@ -28,6 +29,13 @@ export class Drafts {
         },
         () => undefined,
       );
+    // Another tab sent (or emptied) the stored draft of a conversation this tab still has text for: it was
+    // gone from storage, and this tab's text with it at the next reload.
+    void Promise.all([local, user]).then(([store, me]) =>
+      store.onDraftTaken((owner, conversation) => {
+        if (owner === me && this.texts.has(conversation) && !this.timers.has(conversation)) void this.write(conversation);
+      }),
+    ).catch(() => undefined);
   }
 
   /** Resolves once the drafts saved before this page load are known. */

@@ -116,6 +116,44 @@ describe("drafts", () => {
   });
 });
 
+describe("drafts in two tabs", () => {
+  it("lets a message sent in one tab take out its own stored draft, not one another tab wrote since", async () => {
+    const name = freshName();
+    const [tabA, tabB] = await Promise.all([openLocalStore(name), openLocalStore(name)]);
+    await tabB.putDraft({ user: 1, conversation: 4, text: "body of m" });
+    await tabA.putDraft({ user: 1, conversation: 4, text: "typed in A" });
+
+    await tabB.putOutbox(record(1, "m", "2026-01-01T00:00:01Z"), { clearDraft: true });
+    expect(await stored(name, 1)).toEqual({ 4: "typed in A" }); // it was deleted: gone at A's next reload
+
+    await tabA.putOutbox({ ...record(1, "n", "2026-01-01T00:00:02Z"), body: "typed in A" }, { clearDraft: true });
+    expect(await stored(name, 1)).toEqual({});
+  });
+
+  it("lets a box emptied in one tab leave the draft another tab wrote since", async () => {
+    const name = freshName();
+    const [tabA, tabB] = await Promise.all([openLocalStore(name), openLocalStore(name)]);
+    await tabB.putDraft({ user: 1, conversation: 4, text: "typed in B" });
+    await tabA.putDraft({ user: 1, conversation: 4, text: "typed in A" });
+    await tabB.putDraft({ user: 1, conversation: 4, text: "" });
+    expect(await stored(name, 1)).toEqual({ 4: "typed in A" });
+  });
+
+  it("writes a tab's draft again when another tab sends the one stored over it", async () => {
+    const name = freshName();
+    const tabA = new Drafts(openLocalStore(name), Promise.resolve(1));
+    const tabB = await openLocalStore(name);
+    tabA.set(4, "typed in A");
+    await tabA.flush(4);
+    await tabB.putDraft({ user: 1, conversation: 4, text: "body of m" }); // written over A's
+
+    await tabB.putOutbox(record(1, "m", "2026-01-01T00:00:01Z"), { clearDraft: true });
+
+    await vi.waitFor(async () => expect(await stored(name, 1)).toEqual({ 4: "typed in A" }));
+    expect(tabA.get(4)).toBe("typed in A");
+  });
+});
+
 describe("the store's outbox across a reload", () => {
   /** The app in a page: a store on the browser's IndexedDB, its socket open. */
   async function page(name: string) {

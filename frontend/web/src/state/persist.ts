@@ -1,7 +1,9 @@
 // What the user typed survives a reload or a crash: the outbox (messages sent but not acknowledged) and
 // each conversation's draft, in IndexedDB through `idb`, per user. Without IndexedDB (a private window
-// that refuses it, tests) they live in memory only.
-import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+// that refuses it, tests) they live in memory only. The tabs of a browser share it: a tab deletes a stored
+// draft only while it is the one that tab last read or wrote, and says so to the others (BroadcastChannel),
+// so that one still holding a draft there writes it again.
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from "idb";
 import type { Attachment } from "../api/types";
 
 export interface OutboxRecord {
@@ -27,12 +29,15 @@ export interface DraftRecord {
 export interface LocalStore {
   outbox(user: number): Promise<OutboxRecord[]>;
   /** Resolves once the record is on disk. `clearDraft`: the message was its conversation's draft, which the
-   * same write deletes (after a crash, the text is either still the draft or in the outbox, never both). */
+   * same write deletes (after a crash, the text is either still the draft or in the outbox, never both) —
+   * unless another tab has written its own draft there since. */
   putOutbox(record: OutboxRecord, options?: { clearDraft?: boolean }): Promise<void>;
   deleteOutbox(user: number, clientId: string): Promise<void>;
   drafts(user: number): Promise<DraftRecord[]>;
-  /** An empty text deletes the draft. */
+  /** An empty text deletes the draft (not another tab's, written since). */
   putDraft(record: DraftRecord): Promise<void>;
+  /** `listener` hears of every stored draft another tab deleted (it sent it, or emptied its box). */
+  onDraftTaken(listener: (user: number, conversation: number) => void): () => void;
   /** Forget everything of the user (logging out on a shared computer). */
   forget(user: number): Promise<void>;
 }
@@ -58,23 +63,47 @@ export async function openLocalStore(name = DB_NAME): Promise<LocalStore> {
   } catch {
     return memoryStore(); // refused (private browsing in some browsers, a full disk)
   }
+  // What this page last read or wrote as each stored draft (`user conversation` → text). Another tab may have
+  // written its own since: sending here, or emptying the box, then deletes nothing (it deleted that tab's).
+  const known = new Map<string, string>();
+  const tabs = draftChannel(name);
+  /** Delete the stored draft if it is still the one this page knows; whether it did. */
+  const takeOwnDraft = async (drafts: DraftStore, user: number, conversation: number): Promise<boolean> => {
+    const stored = await drafts.get([user, conversation]);
+    const own = stored !== undefined && stored.text === known.get(`${user} ${conversation}`);
+    known.delete(`${user} ${conversation}`);
+    if (own) await drafts.delete([user, conversation]);
+    return own;
+  };
   return {
     outbox: async (user) =>
       (await db.getAllFromIndex("outbox", "user", user)).sort((a, b) => a.created_at.localeCompare(b.created_at)),
     putOutbox: async (record, { clearDraft = false } = {}) => {
       const tx = db.transaction(["outbox", "drafts"], "readwrite");
-      await Promise.all([
+      const [, taken] = await Promise.all([
         tx.objectStore("outbox").put(record),
-        clearDraft && tx.objectStore("drafts").delete([record.user, record.conversation]),
+        clearDraft && takeOwnDraft(tx.objectStore("drafts"), record.user, record.conversation),
         tx.done, // committed, not only requested: a reload straight after may abort what is not
       ]);
+      if (taken) tabs.taken(record.user, record.conversation);
     },
     deleteOutbox: (user, clientId) => db.delete("outbox", [user, clientId]),
-    drafts: (user) => db.getAllFromIndex("drafts", "user", user),
-    putDraft: async (record) => {
-      if (record.text) await db.put("drafts", record);
-      else await db.delete("drafts", [record.user, record.conversation]);
+    drafts: async (user) => {
+      const records = await db.getAllFromIndex("drafts", "user", user);
+      for (const r of records) known.set(`${r.user} ${r.conversation}`, r.text);
+      return records;
     },
+    putDraft: async (record) => {
+      if (record.text) {
+        await db.put("drafts", record);
+        known.set(`${record.user} ${record.conversation}`, record.text);
+        return;
+      }
+      const tx = db.transaction("drafts", "readwrite");
+      const [taken] = await Promise.all([takeOwnDraft(tx.store, record.user, record.conversation), tx.done]);
+      if (taken) tabs.taken(record.user, record.conversation);
+    },
+    onDraftTaken: tabs.listen,
     forget: async (user) => {
       const tx = db.transaction(["outbox", "drafts"], "readwrite");
       const outbox = tx.objectStore("outbox");
@@ -86,7 +115,24 @@ export async function openLocalStore(name = DB_NAME): Promise<LocalStore> {
   };
 }
 
-/** The same contract, in memory: nothing survives a reload. */
+type DraftStore = IDBPObjectStore<ParleySchema, ArrayLike<"drafts" | "outbox">, "drafts", "readwrite">;
+
+/** The other tabs of this browser, told of each stored draft a tab deleted. */
+function draftChannel(name: string) {
+  let channel: BroadcastChannel | null = null;
+  const open = () => (channel ??= typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel(`${name}-drafts`));
+  return {
+    taken: (user: number, conversation: number) => open()?.postMessage({ user, conversation }),
+    listen: (listener: (user: number, conversation: number) => void) => {
+      const hear = (event: MessageEvent<{ user: number; conversation: number }>) =>
+        listener(event.data.user, event.data.conversation);
+      open()?.addEventListener("message", hear);
+      return () => channel?.removeEventListener("message", hear);
+    },
+  };
+}
+
+/** The same contract, in memory: nothing survives a reload, and no other tab shares it. */
 export function memoryStore(): LocalStore {
   const outbox = new Map<string, OutboxRecord>();
   const drafts = new Map<string, DraftRecord>();
@@ -107,5 +153,6 @@ export function memoryStore(): LocalStore {
       for (const [key, record] of outbox) if (record.user === user) outbox.delete(key);
       for (const [key, record] of drafts) if (record.user === user) drafts.delete(key);
     },
+    onDraftTaken: () => () => undefined,
   };
 }
