@@ -36,7 +36,7 @@ from realtime import close_codes, fanout, frames, redis_watch, shutdown
 from realtime.hub import Broadcast, BroadcastKind, Hub, get_hub
 from realtime.outbox import Outbox
 from realtime.presence import StatusChange, heartbeat, presence_store
-from realtime.ratelimit import BUCKET_OF_FRAME, FrameBudget, frame_budget
+from realtime.ratelimit import ACCOUNT_KINDS, BUCKET_OF_FRAME, FrameBudget, account_budget
 from realtime.stream import REPLAY_PAGE, SocketStream
 from realtime.transport import transport_of
 from realtime.uvicorn_ws import frame_writer_of
@@ -80,7 +80,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user_id = user.pk
         del self.scope["user"]
         self.scope["query_string"] = b""  # its token and version are read: not kept for the socket's life
-        self.rate_budget: FrameBudget | None = None  # the account's on this worker, from a counted frame
+        # Rate limits (realtime.ratelimit), each from the first frame it counts: the socket's, the account's.
+        self.own_budget: FrameBudget | None = None
+        self.account_budget: FrameBudget | None = None
         self.synced: set[int] | None = None  # conversations this socket has replayed from the client's cursor
         self.sender = events.sender_payload(user)
         self.connection_id = uuid4().hex
@@ -177,9 +179,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             handler = HANDLERS.get(frame_type) if isinstance(frame_type, str) else None
             if handler is None:
                 raise Refused("unknown_type", "Unknown or missing frame type.")
-            if frame_type in BUCKET_OF_FRAME:  # `ping` is not counted
-                self.rate_budget = self.rate_budget or frame_budget(self.user_id)
-                self.rate_budget.spend(frame_type)
+            kind = BUCKET_OF_FRAME.get(frame["type"])
+            if kind is not None:  # `ping` is not counted
+                self._budget_for(kind).spend(kind)
             await handler(self, frame)
         except Refused as error:
             await self.send_error(error.code, error.detail, ref)
@@ -194,6 +196,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             # service's transaction rolled back) and the client retries it; the socket carries on.
             logger.warning("frame not handled: a service is unavailable", exc_info=True)
             await self.send_error("unavailable", SERVICE_UNAVAILABLE, ref)
+
+    def _budget_for(self, kind: str) -> FrameBudget:
+        if kind in ACCOUNT_KINDS:
+            self.account_budget = self.account_budget or account_budget(self.user_id)
+            return self.account_budget
+        self.own_budget = self.own_budget or FrameBudget()
+        return self.own_budget
 
     async def send_error(self, code: str, detail: str, ref: str | None) -> None:
         metrics.ERROR_FRAMES.labels(code).inc()

@@ -1,7 +1,8 @@
-"""The sockets' rate limits: token buckets (a burst, then a steady rate) per account on each worker, in
-memory. An account's sockets on a worker share its buckets, so opening more tabs buys no more frames; sharing
-them across workers would cost a Redis round trip per frame, and SOCKETS_PER_USER_MAX bounds what the other
-workers add."""
+"""The sockets' rate limits: token buckets (a burst, then a steady rate), in memory. Write frames count per
+account on each worker, its sockets there sharing one bucket, so that opening more tabs buys no more sends;
+sharing it across workers would cost a Redis round trip per frame, and SOCKETS_PER_USER_MAX bounds what the
+other workers add. Signals and syncs count per socket: each tab types, reads and catches up on its own, and a
+reconnect's `sync` must not wait for another tab's."""
 
 import time
 import weakref
@@ -75,18 +76,21 @@ class TokenBucket:
         return max(0.0, (1 - self.tokens) / self.rate) if self.rate > 0 else float("inf")
 
 
+# The kinds an account's sockets on a worker share.
+ACCOUNT_KINDS = frozenset({"writes"})
+
+
 class FrameBudget:
-    """One account's buckets on this worker, held by its open sockets here and gone with the last of them.
-    A bucket is made full at the first frame it counts: an idle socket keeps none."""
+    """Buckets by kind (BUCKET_OF_FRAME's values), each made full at the first frame it counts: an idle
+    socket keeps none."""
 
     __slots__ = ("__weakref__", "buckets")
 
     def __init__(self) -> None:
         self.buckets: dict[str, TokenBucket] = {}
 
-    def spend(self, frame_type: str) -> None:
-        """Count a frame of BUCKET_OF_FRAME against its kind's bucket; Refused("rate_limited") when empty."""
-        kind = BUCKET_OF_FRAME[frame_type]
+    def spend(self, kind: str) -> None:
+        """Count a frame against its kind's bucket; Refused("rate_limited") when that bucket is empty."""
         bucket = self.buckets.get(kind)
         if bucket is None:
             bucket = self.buckets[kind] = TokenBucket.for_kind(kind)
@@ -94,12 +98,12 @@ class FrameBudget:
             raise Refused("rate_limited", f"Too many frames; retry in {bucket.retry_after():.1f} s.")
 
 
-_budgets: "weakref.WeakValueDictionary[int, FrameBudget]" = weakref.WeakValueDictionary()
+_account_budgets: "weakref.WeakValueDictionary[int, FrameBudget]" = weakref.WeakValueDictionary()
 
 
-def frame_budget(user_id: int) -> FrameBudget:
-    """The budget this worker's sockets of `user_id` share; the caller keeps it alive while it may spend."""
-    budget = _budgets.get(user_id)
+def account_budget(user_id: int) -> FrameBudget:
+    """The budget this worker's sockets of `user_id` share (ACCOUNT_KINDS), alive while a socket holds it."""
+    budget = _account_budgets.get(user_id)
     if budget is None:
-        budget = _budgets[user_id] = FrameBudget()
+        budget = _account_budgets[user_id] = FrameBudget()
     return budget

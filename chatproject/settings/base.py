@@ -537,8 +537,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Socket rate limits (issue #8): per account on each web worker (its sockets there share them), a burst of
-# write frames, then a steady rate.
+# --- Socket rate limits (issue #8), each a burst then a steady rate: write frames per account on each web
+# worker (its sockets there share them), signals and syncs per socket (realtime.ratelimit).
 SOCKET_RATE_BURST = env.int("SOCKET_RATE_BURST", default=20)
 SOCKET_RATE_PER_SECOND = env.float("SOCKET_RATE_PER_SECOND", default=5.0)
 SOCKET_SIGNAL_RATE_BURST = env.int("SOCKET_SIGNAL_RATE_BURST", default=60)  # typing, read, activity
