@@ -414,3 +414,20 @@ def test_a_double_click_on_my_reaction_ends_as_shown_with_one_frame_at_a_time(br
     message = grace.call("GET", f"conversations/{group}/messages/")["results"][0]
     assert message["reactions"] == [{"emoji": "🎉", "count": 1, "users": [ada.id]}]
     context.close()
+
+
+def test_a_new_display_name_shows_at_once_on_the_messages_already_on_screen(browser, live_server_url):
+    # given Ada reading a group where Grace wrote
+    grace, group, page = grace_wrote_since_ada_looked(browser, live_server_url, 1)
+    page.get_by_role("link", name="Launch team").click()
+    grace_wrote = page.get_by_test_id("message").filter(has_text="update 0")
+    expect(grace_wrote).to_contain_text("Grace Hopper")
+
+    # when Grace changes her display name (elsewhere: through the API)
+    grace.call("PATCH", "users/me/", {"display_name": "Admiral Hopper"})
+
+    # then Ada's page names her by it on the message already shown, without a reload
+    expect(grace_wrote).to_contain_text("Admiral Hopper")
+    expect(grace_wrote).not_to_contain_text("Grace Hopper")
+    # and so does the sidebar's preview of her message
+    expect(page.get_by_role("link", name="Launch team")).to_contain_text("Admiral Hopper")

@@ -3,6 +3,12 @@ import type { Conversation, Me, PublicUser } from "../api/types";
 export const displayName = (user: { username: string; display_name?: string }): string =>
   user.display_name?.trim() || user.username;
 
+type Named = { id: number; username: string; display_name?: string };
+
+/** How a person is named on the page: by the name they took while it was open (ChatState.renamed), else by the
+ * one the message or list at hand carries. */
+export const shownName = (person: Named, renamed: Record<number, Named>): string => displayName(renamed[person.id] ?? person);
+
 /** The other person of a direct conversation (yourself in a note-to-self). */
 export function directPeer(conversation: Conversation, me: Me | null): PublicUser | undefined {
   return conversation.members.find((m) => m.id !== me?.id) ?? conversation.members[0];

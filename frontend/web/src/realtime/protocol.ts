@@ -1,5 +1,5 @@
 // Frames of the WebSocket protocol, version 2 (docs/protocol.md).
-import type { Message, Role, ThreadSummary } from "../api/types";
+import type { Message, Role, ThreadSummary, UserRef } from "../api/types";
 
 export const PROTOCOL_VERSION = 2;
 
@@ -89,6 +89,7 @@ export type ServerFrame =
   | { type: "sync.done"; conversations: Record<string, number>; more: boolean }
   | { type: "pong" }
   | { type: "account"; may_post: boolean }
+  | { type: "user.updated"; user: UserRef }
   | { type: "error"; code: string; detail: string; ref: string | null };
 
 export const ORDERED_TYPES: ReadonlySet<string> = new Set([

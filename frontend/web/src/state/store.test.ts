@@ -457,6 +457,19 @@ describe("ChatStore", () => {
     expect(store.getState().users[500]).toBeUndefined(); // not found (deactivated): stays unnamed
   });
 
+  it("names someone who took a new display name by it from then on, in lists and over replayed messages", async () => {
+    const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2 })] });
+    socket.emit(isNew(3)); // sent by Bob as "Bob"
+    socket.emit({ type: "user.updated", user: { id: 2, username: "bob", display_name: "Robert" } });
+    socket.emit(isNew(4)); // a replay of an older message still says "Bob"
+    const state = store.getState();
+    expect(state.renamed[2]?.display_name).toBe("Robert");
+    expect(state.users[2]?.display_name).toBe("Robert");
+    expect(state.conversations[1]?.members.find((m) => m.id === 2)?.display_name).toBe("Robert");
+    socket.emit({ type: "user.updated", user: { id: 1, username: "ada", display_name: "Ada L." } });
+    expect(store.getState().me?.display_name).toBe("Ada L.");
+  });
+
   it("opened offline, loads the conversation list once the socket has synced, and syncs what it brought", async () => {
     const { store, socket, http } = await setup();
     vi.mocked(http.conversations).mockClear();

@@ -49,6 +49,9 @@ export interface ChatState extends SyncState {
   presence: Record<number, PresenceStatus>;
   /** People seen as senders or fetched by id: names for who reacted, in channels too. */
   users: Record<number, UserRef>;
+  /** People who changed their display name while this page was open (`user.updated`): their name now, over
+   * the one a message or a list carries (a replayed message keeps the name it was sent under). */
+  renamed: Record<number, UserRef>;
   /** conversation → its pinned messages, newest pin first (read when the conversation is opened) */
   pins: Record<number, Pinned[]>;
   connection: StatusInfo;
@@ -193,6 +196,7 @@ export class ChatStore {
       presence: {},
       reads: {},
       users: {},
+      renamed: {},
       pins: {},
       connection: deps.socket.status,
       active: null,
@@ -835,7 +839,9 @@ export class ChatStore {
 
   private rememberUsers(users: UserRef[]): void {
     const known = this.state.users;
-    const news = users.filter((u) => known[u.id]?.display_name !== u.display_name || known[u.id]?.username !== u.username);
+    const news = users.filter(
+      (u) => !this.state.renamed[u.id] && (known[u.id]?.display_name !== u.display_name || known[u.id]?.username !== u.username),
+    );
     if (news.length) this.set({ users: { ...known, ...Object.fromEntries(news.map((u) => [u.id, u])) } });
   }
 
@@ -885,7 +891,21 @@ export class ChatStore {
       case "error":
         this.onError(frame.code, frame.detail, frame.ref);
         break;
+      case "user.updated":
+        this.onRenamed(frame.user);
+        break;
     }
+  }
+
+  /** Someone I share a conversation with (or I) took a new display name: shown wherever they are named. */
+  private onRenamed(user: UserRef): void {
+    const rename = <P extends { id: number; display_name?: string }>(person: P): P =>
+      person.id === user.id ? { ...person, display_name: user.display_name } : person;
+    const conversations = Object.fromEntries(
+      Object.entries(this.state.conversations).map(([id, c]) => [id, c.members.some((m) => m.id === user.id) ? { ...c, members: c.members.map(rename) } : c]),
+    );
+    const me = this.state.me && rename(this.state.me);
+    this.set({ renamed: { ...this.state.renamed, [user.id]: user }, users: { ...this.state.users, [user.id]: user }, conversations, me });
   }
 
   private applyOrdered(event: OrderedEvent): void {

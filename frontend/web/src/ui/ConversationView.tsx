@@ -1,8 +1,8 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { ApiError } from "../api/client";
-import type { Message } from "../api/types";
+import type { Message, UserRef } from "../api/types";
 import { finePointer, focusComposer } from "../lib/focus";
-import { conversationTitle, directPeer, displayName, presenceLabel } from "../lib/names";
+import { conversationTitle, directPeer, displayName, presenceLabel, shownName } from "../lib/names";
 import { conversationPath, navigate, threadPath, useQueryParam } from "../lib/router";
 import { mainTimeline, type ChatMessage } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
@@ -138,10 +138,12 @@ export function ConversationView({ id }: { id: number }) {
   const members = conversation?.members;
   const known = useMemo(() => {
     const names = new Map<number, string>();
-    for (const person of [...Object.values(state.users), ...(members ?? [])]) names.set(person.id, displayName(person));
+    const people = [...Object.values(state.users), ...(members ?? []), ...Object.values(state.renamed)];
+    for (const person of people) names.set(person.id, displayName(person));
     return names;
-  }, [state.users, members]);
+  }, [state.users, members, state.renamed]);
   const nameOf = useCallback((userId: number) => known.get(userId) ?? "someone", [known]);
+  const named = useCallback((person: UserRef) => shownName(person, state.renamed), [state.renamed]);
   useEffect(() => {
     const reactors = timeline?.messages.flatMap((m) => m.reactions?.flatMap((r) => r.users) ?? []) ?? [];
     const repliers = timeline?.messages.flatMap((m) => m.thread?.participants ?? []) ?? [];
@@ -451,6 +453,7 @@ export function ConversationView({ id }: { id: number }) {
                     meId={me.id}
                     meUsername={me.username}
                     nameOf={nameOf}
+                    named={named}
                     compact={compact}
                     highlighted={m.seq === focusSeq}
                     seenBy={m === myLast ? seenBy : null}
@@ -507,7 +510,7 @@ export function ConversationView({ id }: { id: number }) {
         )}
         {dragging && <div className="drop-hint" aria-hidden="true">Drop files to attach</div>}
       </section>
-      {openThread && <ThreadPanel thread={openThread} nameOf={nameOf} onClose={closeThread} />}
+      {openThread && <ThreadPanel thread={openThread} nameOf={nameOf} named={named} onClose={closeThread} />}
     </div>
   );
 }

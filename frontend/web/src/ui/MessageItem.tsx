@@ -1,11 +1,11 @@
 import { lazy, memo, Suspense, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from "react";
-import { displayName, formatTime, peopleList } from "../lib/names";
+import { formatTime, peopleList } from "../lib/names";
 import { charactersOver } from "../lib/limits";
 import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
 import { mentionsMe } from "../state/events";
 import type { ChatMessage } from "../state/messages";
-import type { Message } from "../api/types";
+import type { Message, UserRef } from "../api/types";
 import { navigate } from "../lib/router";
 import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
@@ -46,6 +46,8 @@ interface Props {
   meUsername: string;
   /** A member's name for "who reacted"; stable while the names it knows stay the same. */
   nameOf: (userId: number) => string;
+  /** A sender's name as the page shows it (lib/names shownName); stable until someone is renamed. */
+  named: (person: UserRef) => string;
   compact: boolean;
   /** Opened from a search hit: shown marked. */
   highlighted?: boolean;
@@ -73,7 +75,7 @@ interface Props {
 }
 
 export const MessageItem = memo(function MessageItem(props: Props) {
-  const { message: m, parent, meId, meUsername, nameOf, compact, highlighted, seenBy, pinned, mayPin, original } = props;
+  const { message: m, parent, meId, meUsername, nameOf, named, compact, highlighted, seenBy, pinned, mayPin, original } = props;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const [picking, setPicking] = useState(false);
@@ -124,7 +126,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
     >
       {!compact && (
         <div className="message-meta">
-          <strong>{mine ? "You" : displayName(m.sender)}</strong>{" "}
+          <strong>{mine ? "You" : named(m.sender)}</strong>{" "}
           <time dateTime={m.created_at} className="muted">
             {formatTime(m.created_at)}
           </time>
@@ -134,7 +136,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
         <blockquote className="reply-quote">
           {parent ? (
             <>
-              <strong>{displayName(parent.sender)}</strong>{" "}
+              <strong>{named(parent.sender)}</strong>{" "}
               {parent.deleted ? "Message deleted" : plainPreview(parent.body, 100)}
             </>
           ) : (

@@ -1,5 +1,5 @@
 import { effectiveLevel } from "../lib/attention";
-import { conversationTitle, directPeer, displayName, formatTime } from "../lib/names";
+import { conversationTitle, directPeer, displayName, formatTime, shownName } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import { navigate } from "../lib/router";
 import { presenceOf, sortConversations } from "../state/store";
@@ -46,7 +46,7 @@ interface SidebarProps {
 
 export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, currentPath }: SidebarProps) {
   const { me } = useApp();
-  const { conversations, presence, connection, loadError, followed, prefs } = useChat();
+  const { conversations, presence, connection, loadError, followed, prefs, renamed } = useChat();
   const list = sortConversations(conversations);
   const mentionTotal = list.reduce((sum, c) => sum + (effectiveLevel(c, prefs) === "none" ? 0 : (c.unread_mentions ?? 0)), 0);
 
@@ -89,7 +89,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, curren
           const status = peer ? presenceOf({ presence, connection }, peer) : undefined;
           const last = c.last_message;
           const preview = last
-            ? `${last.sender.id === me.id ? "You: " : c.kind === "direct" ? "" : `${displayName(last.sender)}: `}${
+            ? `${last.sender.id === me.id ? "You: " : c.kind === "direct" ? "" : `${shownName(last.sender, renamed)}: `}${
                 last.deleted ? "Message deleted" : plainPreview(last.body, 60) || (last.attachments.length ? "Attachment" : "")
               }`
             : "No messages yet";

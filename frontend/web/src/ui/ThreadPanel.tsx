@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import { displayName, formatTime } from "../lib/names";
+import { formatTime } from "../lib/names";
 import { renderMarkdown } from "../lib/markdown";
 import { threadReplies } from "../state/messages";
 import { charactersOver } from "../lib/limits";
+import type { UserRef } from "../api/types";
 import type { OpenThread } from "../state/store";
 import { useApp, useChat } from "./context";
 import { Icon } from "./Icon";
@@ -14,13 +15,14 @@ import { useNewMessageAnnouncement } from "./useNewMessageAnnouncement";
 interface Props {
   thread: OpenThread;
   nameOf: (userId: number) => string;
+  named: (person: UserRef) => string;
   /** Close it (the conversation takes the thread out of the address, which closes it). */
   onClose: () => void;
 }
 
 /** A thread beside its conversation: the root, its replies (in seq order, unsent ones last) and a box to
  * reply in it. Escape or the close button closes it. */
-export function ThreadPanel({ thread, nameOf, onClose }: Props) {
+export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
   const { store, me } = useApp();
   const state = useChat();
   const timeline = state.timelines[thread.conversation];
@@ -72,9 +74,9 @@ export function ThreadPanel({ thread, nameOf, onClose }: Props) {
         </button>
       </header>
       <div className="thread-body" ref={scroller} role="region" aria-label="Thread replies" tabIndex={0}>
-        <article className="thread-root" aria-label={`Thread started by ${displayName(root.sender)}`}>
+        <article className="thread-root" aria-label={`Thread started by ${named(root.sender)}`}>
           <div className="message-meta">
-            <strong>{root.sender.id === me.id ? "You" : displayName(root.sender)}</strong>{" "}
+            <strong>{root.sender.id === me.id ? "You" : named(root.sender)}</strong>{" "}
             <time dateTime={root.created_at} className="muted">
               {formatTime(root.created_at)}
             </time>
@@ -114,6 +116,7 @@ export function ThreadPanel({ thread, nameOf, onClose }: Props) {
               meId={me.id}
               meUsername={me.username}
               nameOf={nameOf}
+              named={named}
               compact={false}
               seenBy={null}
               pinned={false}
