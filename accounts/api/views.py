@@ -14,9 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.tokens import Token
 
 from accounts import emails, selectors, services, tokens
 from accounts.api.serializers import (
@@ -161,14 +160,11 @@ class TokenRefreshApi(PublicApi):
         token, from_cookie = _refresh_token_from(request)
         if selectors.suspended_user_for_refresh_token(token=token) is not None:
             raise AccountSuspended()
-        rotated = TokenRefreshSerializer(data={"refresh": token})
         try:
-            session = selectors.login_session_for_refresh(RefreshToken(token))  # type: ignore[arg-type]
-            rotated.is_valid(raise_exception=True)
+            access, refresh = services.session_refresh(token=token, ip_address=client_ip(request))
         except TokenError as error:
             raise InvalidToken(str(error)) from error
-        services.session_seen(session=session, ip_address=client_ip(request))
-        return _token_response(rotated.validated_data, use_cookie=from_cookie)
+        return _token_response({"access": access, "refresh": refresh}, use_cookie=from_cookie)
 
 
 class LogoutApi(PublicApi):

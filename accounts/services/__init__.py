@@ -24,6 +24,7 @@ from accounts.services.sessions import (
     login_session_end,
     login_sessions_end_all,
     session_end,
+    session_refresh,
     session_seen,
     session_start,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "password_reset_request",
     "recovery_codes_regenerate",
     "session_end",
+    "session_refresh",
     "session_seen",
     "session_start",
     "totp_enrolment_confirm",

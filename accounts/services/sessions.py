@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth.models import update_last_login
 from django.core.cache import cache
 from django.db import transaction
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from ua_parser import parse as parse_user_agent
@@ -41,9 +42,50 @@ def session_start(*, user: User, ip_address: str | None, user_agent: str) -> Ref
         device=describe_device(user_agent),
         ip_address=ip_address,
         last_seen_at=datetime.now(tz=UTC),
+        refresh_jti=session_id,
     )
     update_last_login(None, user)  # type: ignore[arg-type]
     return refresh
+
+
+class SessionRefreshToken(RefreshToken):
+    """A refresh token checked for its signature, expiry and type; whether it may still be used is its login
+    session's to say (its newest, or the one before while the newest is unused), not the blacklist's."""
+
+    def check_blacklist(self) -> None:
+        return None
+
+
+@transaction.atomic
+def session_refresh(*, token: str, ip_address: str | None) -> tuple[str, str]:
+    """Trade a refresh token for a new access token and a new refresh token (rotation): (access, refresh).
+
+    The token must be its session's newest; or the one before it, while the newest was never used: the answer
+    that carried the newest may never have arrived (the page reloaded or closed while refreshing; the browser
+    kept the old cookie), and refusing the old one would sign out someone who did nothing wrong. Any other,
+    an older one or one whose successor was used, is refused. Raises TokenError."""
+    refresh = SessionRefreshToken(token)  # type: ignore[arg-type]
+    session = selectors.login_session_for_refresh(refresh)  # InvalidToken once it has ended
+    session = LoginSession.objects.select_for_update().get(pk=session.pk)  # its refreshes one at a time
+    jti = str(refresh[jwt_settings.JTI_CLAIM])
+    if session.refresh_jti:
+        if jti not in (session.refresh_jti, session.previous_refresh_jti):
+            raise TokenError("Token is blacklisted")
+    else:  # a session begun before the chain was kept: the blacklist says, as it did
+        RefreshToken(token)  # type: ignore[arg-type]
+    user = User.objects.get(pk=refresh[jwt_settings.USER_ID_CLAIM])
+    if not jwt_settings.USER_AUTHENTICATION_RULE(user):
+        raise TokenError("No active account found for the given token.")
+    access = str(refresh.access_token)
+    refresh.blacklist()
+    refresh.set_jti()
+    refresh.set_exp()
+    refresh.set_iat()
+    refresh.outstand()
+    session.previous_refresh_jti, session.refresh_jti = jti, str(refresh[jwt_settings.JTI_CLAIM])
+    session.save(update_fields=["previous_refresh_jti", "refresh_jti"])
+    session_seen(session=session, ip_address=ip_address)
+    return access, str(refresh)
 
 
 def session_seen(*, session: LoginSession, ip_address: str | None) -> None:
@@ -76,8 +118,9 @@ def _end(user_id: int, session_ids: list[str]) -> None:
 def session_end(*, refresh_token: str) -> None:
     """Log out: blacklist the refresh token, so it can never be used again, and end its session, so the
     access tokens minted from it stop working now rather than when they expire, and the sockets opened with
-    them close (4401). Raises TokenError if the refresh token is invalid."""
-    refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]
+    them close (4401). Any signed refresh token of the session will do, a rotated one too: ending it is the
+    safe side. Raises TokenError if the refresh token is invalid."""
+    refresh = SessionRefreshToken(refresh_token)  # type: ignore[arg-type]
     refresh.blacklist()
     if session_id := refresh.get(tokens.SESSION_CLAIM):
         _end(int(refresh[jwt_settings.USER_ID_CLAIM]), [str(session_id)])

@@ -44,15 +44,34 @@ def test_inactive_user_cannot_log_in(api_client, user):
     assert obtain(api_client, user).status_code == 401
 
 
-def test_refresh_rotates_and_the_old_refresh_token_is_refused(api_client, user):
+def refresh(client, token: str):
+    return client.post(REFRESH_URL, {"refresh": token}, format="json")
+
+
+def test_refresh_rotates_and_the_old_refresh_token_is_refused_once_the_new_one_was_used(api_client, user):
     old_refresh = obtain(api_client, user).json()["refresh"]
-    rotated = api_client.post(REFRESH_URL, {"refresh": old_refresh}, format="json")
+    rotated = refresh(api_client, old_refresh)
     assert rotated.status_code == 200
     assert set(rotated.json()) == {"access", "refresh"}
     assert rotated.json()["refresh"] != old_refresh
-    again = api_client.post(REFRESH_URL, {"refresh": old_refresh}, format="json")
+    assert refresh(api_client, rotated.json()["refresh"]).status_code == 200  # the new one was used
+    again = refresh(api_client, old_refresh)
     assert again.status_code == 401
     assert again.json()["error"]["code"] == "token_not_valid"
+
+
+def test_a_refresh_whose_answer_was_lost_can_be_made_again_with_the_same_token(api_client, user):
+    # given: a refresh the server answered, but whose answer never arrived (the page reloaded meanwhile)
+    old_refresh = obtain(api_client, user).json()["refresh"]
+    lost = refresh(api_client, old_refresh).json()["refresh"]
+    # when: the client, which kept the old token, refreshes with it again
+    retried = refresh(api_client, old_refresh)
+    # then: it gets a working pair and stays signed in; the answer it never got is no longer any good
+    assert retried.status_code == 200
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {retried.json()['access']}")
+    assert api_client.get(ME_URL).status_code == 200
+    assert refresh(api_client, lost).status_code == 401
+    assert refresh(api_client, retried.json()["refresh"]).status_code == 200
 
 
 def test_refresh_after_logout_is_refused(api_client, user):
