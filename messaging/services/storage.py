@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
 from core.db import insert_new_rows
+from files.models import StoredFile
 from messaging.events import MessagePayload
 from messaging.models import Conversation, Message
 from messaging.services.mentions import mentions_record
@@ -115,8 +116,15 @@ def _keep_replies_inside_their_conversation(messages: list[MessagePayload]) -> N
 
 
 def _link_attachments(messages: list[MessagePayload]) -> None:
+    """Link each message to its files that still exist: one its owner discarded between the acknowledgement
+    and now is left out, not the message with it (a missing file would fail the message's insert)."""
+    wanted = [(m["id"], a["id"]) for m in messages for a in m["attachments"]]
+    if not wanted:
+        return
+    found = StoredFile.objects.filter(pk__in={f for _, f in wanted}).values_list("pk", flat=True)
+    existing = {str(pk) for pk in found}
     through = Message.attachments.through
-    links = [through(message_id=m["id"], storedfile_id=a["id"]) for m in messages for a in m["attachments"]]
+    links = [through(message_id=m, storedfile_id=f) for m, f in wanted if f in existing]
     through.objects.bulk_create(links, ignore_conflicts=True)
 
 

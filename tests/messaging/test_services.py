@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from uuid6 import uuid7
 
+from files.events import attachment_payload
 from messaging import services
 from messaging.events import MessagePayload, iso, message_payload
 from messaging.models import Conversation, Membership, Message
 from messaging.services import conversations
 from tests.accounts.factories import UserFactory
+from tests.files.factories import StoredFileFactory
 from tests.messaging.factories import acknowledged_payload, make_conversation
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +30,19 @@ def team(ada):
 
 
 # --- messages_store
+
+
+def test_a_message_whose_file_was_discarded_before_it_was_stored_is_stored_without_it(ada, team):
+    # given: ada's message with two files was acknowledged, then she discarded one before it was stored
+    kept, discarded = StoredFileFactory(owner=ada), StoredFileFactory(owner=ada)
+    files = [attachment_payload(kept), attachment_payload(discarded)]
+    batch = [payload(team, ada, 1, "two files", attachments=files), payload(team, ada, 2, "next")]
+    discarded.delete()
+    # when
+    stored = services.messages_store(messages=batch)
+    # then: both messages are stored (none dead-lettered), the first with the file that is left
+    assert stored == (2, [])
+    assert list(Message.objects.get(seq=1, conversation=team).attachments.all()) == [kept]
 
 
 def test_a_batch_stored_twice_is_stored_once(ada, team):
