@@ -5,7 +5,7 @@ import io
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from functools import partial
 from typing import IO, Any
 from uuid import UUID
@@ -151,17 +151,39 @@ def file_make_thumbnail(*, file_id: UUID) -> StoredFile | None:
     return stored
 
 
-def files_purge_stale_uploads(*, older_than: timedelta | None = None, batch: int = 500) -> int:
-    """Remove uploads never completed within `older_than` (default FILES_PENDING_MAX_AGE), objects first:
-    a run that fails half-way leaves rows the next run finds again. Returns how many were removed."""
-    cutoff = timezone.now() - (older_than or settings.FILES_PENDING_MAX_AGE)
+def files_purge_stale_uploads(*, batch: int = 500) -> int:
+    """Remove uploads nobody sent, with their objects: those never completed within FILES_PENDING_MAX_AGE,
+    and those completed but carried by no message within FILES_UNSENT_MAX_AGE (a tab closed before its
+    message was sent, a discard that failed). Returns how many were removed."""
+    now = timezone.now()
+    return _purge_pending(now - settings.FILES_PENDING_MAX_AGE, batch) + _purge_unsent(
+        now - settings.FILES_UNSENT_MAX_AGE, batch
+    )
+
+
+def _purge_pending(cutoff: datetime, batch: int) -> int:
+    """Objects first: a run that fails half-way leaves rows the next run finds again (a pending file is in no
+    message, nor can it be put in one)."""
     stale = StoredFile.objects.filter(status=StoredFile.Status.PENDING, created_at__lt=cutoff)
     removed = 0
     for stored in stale.only("id", "storage_key", "thumbnail_key")[:batch]:
-        file_storage.delete_file(stored.storage_key)
-        file_storage.delete_file(stored.thumbnail_key)
+        _delete_objects(stored.storage_key, stored.thumbnail_key)
         StoredFile.objects.filter(pk=stored.pk, status=StoredFile.Status.PENDING).delete()
         removed += 1
+    return removed
+
+
+def _purge_unsent(cutoff: datetime, batch: int) -> int:
+    """The row first, and only while no message carries it (one may be sent with it as this runs: it is
+    stored without the file, messaging.services.storage), its objects once that is committed."""
+    ready = StoredFile.objects.filter(status=StoredFile.Status.READY, created_at__lt=cutoff)
+    unsent = ready.filter(messages__isnull=True)
+    removed = 0
+    for stored in unsent.only("id", "storage_key", "thumbnail_key")[:batch]:
+        with transaction.atomic():
+            if StoredFile.objects.filter(pk=stored.pk, messages__isnull=True).delete()[0]:
+                transaction.on_commit(partial(_delete_objects, stored.storage_key, stored.thumbnail_key))
+                removed += 1
     return removed
 
 

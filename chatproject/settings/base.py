@@ -500,6 +500,7 @@ CELERY_TASK_ROUTES = {
 FILES_UPLOAD_URL_EXPIRE_SECONDS = env.int("FILES_UPLOAD_URL_EXPIRE_SECONDS", default=600)
 FILES_DOWNLOAD_URL_EXPIRE_SECONDS = env.int("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", default=300)
 FILES_PENDING_MAX_AGE = timedelta(days=1)  # uploads never completed are removed after this
+FILES_UNSENT_MAX_AGE = timedelta(days=7)  # uploads completed but in no message are removed after this
 # --- Link previews (previews app): URLs in messages unfurled by a Celery task through an SSRF-safe fetcher
 # (docs/architecture.md, "Link previews").
 PREVIEWS_ENABLED = env.bool("PREVIEWS_ENABLED", default=True)
