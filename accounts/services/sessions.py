@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from ua_parser import parse as parse_user_agent
 
@@ -19,6 +20,9 @@ from accounts.models import LoginSession, User
 from realtime import close_codes, fanout
 
 SEEN_EVERY = timedelta(minutes=1)  # a session's last_seen_at moves at most this often (one UPDATE)
+# A rotated refresh token is honoured once more within this long, while its successor is unused: a page
+# reloads or closes mid-refresh within seconds of the answer it lost; a stolen copy gets no lasting use.
+REFRESH_REUSE = timedelta(seconds=60)
 
 
 def describe_device(user_agent: str) -> str:
@@ -60,19 +64,21 @@ class SessionRefreshToken(RefreshToken):
 def session_refresh(*, token: str, ip_address: str | None) -> tuple[str, str]:
     """Trade a refresh token for a new access token and a new refresh token (rotation): (access, refresh).
 
-    The token must be its session's newest; or the one before it, while the newest was never used: the answer
-    that carried the newest may never have arrived (the page reloaded or closed while refreshing; the browser
-    kept the old cookie), and refusing the old one would sign out someone who did nothing wrong. Any other,
-    an older one or one whose successor was used, is refused. Raises TokenError."""
+    The token must be its session's newest; or, once, the one before it, within REFRESH_REUSE of its
+    rotation while the newest was never used: the answer that carried the newest may never have arrived (the
+    page reloaded or closed while refreshing; the browser kept the old cookie), and refusing the old one
+    would sign out someone who did nothing wrong. Any other is refused: an older one, one whose successor
+    was used, one honoured already, one rotated longer ago (a stolen copy gets no lasting use). Raises
+    TokenError."""
     refresh = SessionRefreshToken(token)  # type: ignore[arg-type]
     session = selectors.login_session_for_refresh(refresh)  # InvalidToken once it has ended
     session = LoginSession.objects.select_for_update().get(pk=session.pk)  # its refreshes one at a time
     jti = str(refresh[jwt_settings.JTI_CLAIM])
-    if session.refresh_jti:
-        if jti not in (session.refresh_jti, session.previous_refresh_jti):
-            raise TokenError("Token is blacklisted")
-    else:  # a session begun before the chain was kept: the blacklist says, as it did
-        RefreshToken(token)  # type: ignore[arg-type]
+    now = datetime.now(tz=UTC)
+    if jti == session.refresh_jti or not session.refresh_jti:  # (a session begun before the chain was kept)
+        RefreshToken(token)  # type: ignore[arg-type]  # the blacklist has its say: revoked (a suspension)?
+    elif not _lost_answer(session, jti, now):
+        raise TokenError("Token is blacklisted")
     user = User.objects.get(pk=refresh[jwt_settings.USER_ID_CLAIM])
     if not jwt_settings.USER_AUTHENTICATION_RULE(user):
         raise TokenError("No active account found for the given token.")
@@ -82,10 +88,22 @@ def session_refresh(*, token: str, ip_address: str | None) -> tuple[str, str]:
     refresh.set_exp()
     refresh.set_iat()
     refresh.outstand()
-    session.previous_refresh_jti, session.refresh_jti = jti, str(refresh[jwt_settings.JTI_CLAIM])
-    session.save(update_fields=["previous_refresh_jti", "refresh_jti"])
+    # The token just traded may be traded again while its successor's answer may be lost; one honoured
+    # already may not (its own successor's answer is now the one that may be lost: none stands behind it).
+    session.previous_refresh_jti = jti if jti == session.refresh_jti else ""
+    session.refresh_jti, session.refreshed_at = str(refresh[jwt_settings.JTI_CLAIM]), now
+    session.save(update_fields=["previous_refresh_jti", "refresh_jti", "refreshed_at"])
     session_seen(session=session, ip_address=ip_address)
     return access, str(refresh)
+
+
+def _lost_answer(session: LoginSession, jti: str, now: datetime) -> bool:
+    """`jti` is the token the session's newest replaced, shortly ago, and the newest was neither used nor
+    revoked since (a suspension blacklists it): that refresh's answer may be lost."""
+    recent = session.refreshed_at is not None and now - session.refreshed_at <= REFRESH_REUSE
+    if not (session.previous_refresh_jti and jti == session.previous_refresh_jti and recent):
+        return False
+    return not BlacklistedToken.objects.filter(token__jti=session.refresh_jti).exists()
 
 
 def session_seen(*, session: LoginSession, ip_address: str | None) -> None:

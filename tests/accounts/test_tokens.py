@@ -71,7 +71,16 @@ def test_a_refresh_whose_answer_was_lost_can_be_made_again_with_the_same_token(a
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {retried.json()['access']}")
     assert api_client.get(ME_URL).status_code == 200
     assert refresh(api_client, lost).status_code == 401
+    # and the old token was honoured once: again, it is refused (a copy of it gets no lasting use)
+    assert refresh(api_client, old_refresh).status_code == 401
     assert refresh(api_client, retried.json()["refresh"]).status_code == 200
+
+
+def test_a_rotated_token_is_not_honoured_again_once_the_moment_has_passed(api_client, user, monkeypatch):
+    monkeypatch.setattr("accounts.services.sessions.REFRESH_REUSE", timedelta(0))
+    old_refresh = obtain(api_client, user).json()["refresh"]
+    assert refresh(api_client, old_refresh).status_code == 200
+    assert refresh(api_client, old_refresh).status_code == 401
 
 
 def test_refresh_after_logout_is_refused(api_client, user):
