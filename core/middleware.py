@@ -1,12 +1,13 @@
-"""What a middleware that runs the same under WSGI and ASGI needs (Django's "sync and async" middleware):
-it declares both, and answers a coroutine where the handler it wraps is async, so that Django adds no
-thread hop around it."""
+"""Middleware the apps share: what one that runs the same under WSGI and ASGI needs (Django's "sync and async"
+middleware: it declares both, and answers a coroutine where the handler it wraps is async, so that Django adds
+no thread hop around it), and Django's CommonMiddleware redirecting with a 308."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
 
 class SyncAndAsyncMiddleware:
@@ -29,3 +30,15 @@ class SyncAndAsyncMiddleware:
 
     async def ahandle(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError
+
+
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's, but a URL missing its trailing slash is redirected with 308, which keeps the method and the
+    body: with Django's 301, clients repeat a POST or a PATCH (`/api/v1/conversations`) as a GET, and what
+    the call was to do silently does not happen."""
+
+    response_redirect_class = PermanentRedirectKeepingMethod

@@ -36,3 +36,10 @@ def test_a_request_refused_before_any_view_answers_the_standard_error_body(clien
     response = client.get("/api/v1/users/me/", HTTP_HOST="elsewhere.example.com")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_an_api_call_missing_its_trailing_slash_is_redirected_keeping_its_method(auth_client):
+    # a 301 made clients repeat the POST as a GET: a list came back and nothing was created
+    response = auth_client.post("/api/v1/conversations", {"kind": "group", "title": "x"}, format="json")
+    assert response.status_code == 308
+    assert response["Location"] == "/api/v1/conversations/"

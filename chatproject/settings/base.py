@@ -67,7 +67,7 @@ MIDDLEWARE = [
     # before CommonMiddleware, which refuses a host not in ALLOWED_HOSTS.
     "operations.probes.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "core.middleware.CommonMiddleware",  # Django's, redirecting to the trailing slash with a 308
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
