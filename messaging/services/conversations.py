@@ -220,10 +220,10 @@ def member_remove(*, actor: Membership, user_id: int) -> None:
     if target.role == Role.OWNER and actor.role != Role.OWNER and user_id != actor.user_id:
         raise PermissionDenied("Only an owner can remove an owner.")
     target.delete()
+    _take_away_what_they_brought(conversation, user_id)  # first: a bot of theirs must not inherit it
     if target.role == Role.OWNER:
         keep_an_owner(conversation)
     membership_announce(conversation, user_id, added=False)
-    _take_away_what_they_brought(conversation, user_id)
 
 
 def _take_away_what_they_brought(conversation: Conversation, user_id: int) -> None:

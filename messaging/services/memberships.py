@@ -44,13 +44,15 @@ def lock_owners(conversation: Conversation) -> None:
 
 def keep_an_owner(conversation: Conversation) -> None:
     """A group or channel with no owner (its last owner left; or, a channel, every member did and someone
-    joined) is handed to its longest-standing admin, else member, so that someone can still manage it;
-    members hear of the new owner at once."""
+    joined) is handed to its longest-standing admin, else member, a person before a bot and never an account
+    that is gone, so that someone can still manage it; members hear of the new owner at once."""
     lock_owners(conversation)
     members = Membership.objects.filter(conversation=conversation)
     if members.filter(role=Role.OWNER).exists():
         return
-    successor = members.order_by(Case(When(role=Role.ADMIN, then=0), default=1), "joined_at", "pk").first()
+    candidates = members.filter(user__is_active=True)
+    admins_first = Case(When(role=Role.ADMIN, then=0), default=1)
+    successor = candidates.order_by("user__is_bot", admins_first, "joined_at", "pk").first()
     if successor is not None:
         successor.role = Role.OWNER
         successor.save(update_fields=["role"])
@@ -59,12 +61,15 @@ def keep_an_owner(conversation: Conversation) -> None:
 
 @transaction.atomic
 def channel_join(*, user: User, conversation: Conversation) -> Membership:
-    """Join a public channel; one its last member left has no owner, and its next member takes it."""
-    membership, created = Membership.objects.get_or_create(user=user, conversation=conversation)
+    """Join a public channel; one its last member left has nobody to manage it, and whoever joins it first
+    owns it (their membership says so from the start: their sockets load it as they start following it)."""
+    lock_owners(conversation)
+    role = Role.MEMBER if Membership.objects.filter(conversation=conversation).exists() else Role.OWNER
+    membership, created = Membership.objects.get_or_create(
+        user=user, conversation=conversation, defaults={"role": role}
+    )
     if created:
         membership_announce(conversation, user.pk, added=True)
-        keep_an_owner(conversation)
-        membership.refresh_from_db(fields=["role"])
     return membership
 
 

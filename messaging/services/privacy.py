@@ -22,7 +22,7 @@ from messaging.models import (
     RetentionPolicy,
     ThreadFollow,
 )
-from messaging.services.memberships import keep_an_owner, membership_announce
+from messaging.services.conversations import conversation_leave
 from messaging.services.messages import message_rewrite_logged
 from messaging.services.threads import threads_refresh
 
@@ -60,13 +60,11 @@ def messages_for_export(*, user: User) -> list[dict[str, object]]:
 
 
 def _leave_shared_conversations(user: User) -> None:
-    """Out of every group and channel (an owner handing it on); direct conversations keep "Deleted user"."""
+    """Out of every group and channel as by leaving it: an owner hands it on, and their bots and webhooks go
+    with them. Direct conversations keep "Deleted user"."""
     memberships = Membership.objects.filter(user=user).exclude(conversation__kind=Conversation.Kind.DIRECT)
     for membership in memberships.select_related("conversation"):
-        membership.delete()
-        if membership.role == Membership.Role.OWNER:
-            keep_an_owner(membership.conversation)
-        membership_announce(membership.conversation, user.pk, added=False)
+        conversation_leave(membership=membership)
 
 
 def _rewrite_recent_log(user_id: int) -> None:

@@ -226,3 +226,23 @@ def test_an_admin_erases_anyone_from_the_admin(client):
     assert response.status_code == 302
     assert User.objects.get(pk=ada.pk).erased_at is not None
     assert rows_naming(NAME) == []
+
+
+def test_a_deleted_owner_s_bots_and_webhooks_leave_with_them_and_a_person_takes_over():
+    # given: ivy owns a group where her bot joined before frank, and where she made a webhook
+    from messaging.services.webhooks import webhook_create
+    from tests.messaging.factories import make_conversation
+
+    ivy, frank = UserFactory(), UserFactory()
+    bot = services.bot_create(owner=ivy, username="ivys-bot")
+    group = make_conversation(ivy, bot, title="Ivy's")
+    Membership.objects.create(conversation=group, user=frank)
+    webhook, _ = webhook_create(user=ivy, conversation_id=group.pk, name="CI")
+    # when: she deletes her account
+    services.user_erase(user=ivy)
+    # then: frank, not her bot, owns the group; neither of her bots is in it; the webhook is revoked
+    assert list(Membership.objects.filter(conversation=group).values_list("user", "role")) == [
+        (frank.pk, "owner")
+    ]
+    webhook.refresh_from_db()
+    assert webhook.is_revoked
