@@ -13,6 +13,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
@@ -113,10 +114,14 @@ FILE_ATTACHED = "This file is attached to a message: delete the message instead.
 def file_upload_discard(*, owner: User, file_id: UUID) -> None:
     """The owner no longer wants an upload (removed from the message box, perhaps while its bytes were still
     on their way): the record goes now and what reached storage once committed, rather than wait for the
-    purge (a day for a pending one; an unattached ready one was never purged). A file a message carries
-    stays: deleting the message is what withdraws it."""
+    purge. A file a message carries stays: deleting the message is what withdraws it, and then the file can
+    go (a deleted message shows no files)."""
     stored = selectors.file_get_own(owner=owner, file_id=file_id)
-    deleted, _ = StoredFile.objects.filter(pk=stored.pk, messages__isnull=True).delete()
+    live_messages = StoredFile.messages.through.objects.filter(
+        storedfile=OuterRef("pk"), message__deleted_at__isnull=True
+    )
+    in_no_live_message = StoredFile.objects.filter(pk=stored.pk).exclude(Exists(live_messages))
+    deleted, _ = in_no_live_message.delete()
     if not deleted:
         raise ValidationError({"file": FILE_ATTACHED})
     transaction.on_commit(partial(_delete_objects, stored.storage_key, stored.thumbnail_key))

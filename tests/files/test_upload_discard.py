@@ -7,6 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404
+from django.utils import timezone
 
 from files import services
 from files.models import StoredFile
@@ -93,3 +94,14 @@ def test_a_file_a_message_carries_or_someone_elses_is_not_discarded(auth_client,
     assert (not_hers.status_code, anonymous.status_code) == (404, 401)
     assert StoredFile.objects.count() == 2
     assert default_storage.exists(sent.storage_key)
+
+
+def test_a_file_whose_message_was_deleted_can_be_discarded(auth_client, user):
+    # given: Ada deleted the message she sent her file in, as the refusal above tells her to
+    sent = StoredFileFactory(owner=user)
+    message = share(sent, members=[])
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["deleted_at"])
+    # when / then: the file can now go
+    assert auth_client.delete(f"/api/v1/files/{sent.id}/").status_code == 204
+    assert not StoredFile.objects.filter(pk=sent.pk).exists()
