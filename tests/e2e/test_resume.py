@@ -326,11 +326,10 @@ def test_a_message_whose_ack_was_lost_is_not_delivered_twice_after_a_reload(brow
         page.context.close()
 
 
-# The app shows a message as sending at once and keeps it in IndexedDB's outbox a moment later (docs/web.md);
-# a reload in between would find nothing to send again, as a browser closed at that instant would. The page
-# looks in its outbox until the message is there (true) or 10 s have passed (false).
-KEPT_IN_OUTBOX = """async (body) => {
-    const kept = async () => {
+# A record with these fields in one of the app's IndexedDB stores (its outbox, its drafts: shared by a
+# browser's tabs), looked for until it is there (true) or 10 s have passed (false).
+STORED = """async ([store, fields]) => {
+    const stored = async () => {
         const db = await new Promise((resolve, reject) => {
             const opening = indexedDB.open("parley");
             opening.onsuccess = () => resolve(opening.result);
@@ -338,17 +337,18 @@ KEPT_IN_OUTBOX = """async (body) => {
         });
         try {
             const records = await new Promise((resolve, reject) => {
-                const reading = db.transaction("outbox").objectStore("outbox").getAll();
+                const reading = db.transaction(store).objectStore(store).getAll();
                 reading.onsuccess = () => resolve(reading.result);
                 reading.onerror = () => reject(reading.error);
             });
-            return records.some((record) => record.body === body);
+            const matches = (record) => Object.entries(fields).every(([key, value]) => record[key] === value);
+            return records.some(matches);
         } finally {
             db.close();
         }
     };
     const deadline = Date.now() + 10000;
-    while (!(await kept())) {
+    while (!(await stored())) {
         if (Date.now() > deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -357,40 +357,14 @@ KEPT_IN_OUTBOX = """async (body) => {
 
 
 def wait_until_kept_in_outbox(page: Page, body: str) -> None:
-    assert page.evaluate(KEPT_IN_OUTBOX, body), f"{body!r} never reached the outbox"
-
-
-# The conversation's draft as the browser keeps it (IndexedDB, shared by its tabs), looked at until it is the
-# text (true) or 10 s have passed (false).
-DRAFT_KEPT = """async ([conversation, text]) => {
-    const kept = async () => {
-        const db = await new Promise((resolve, reject) => {
-            const opening = indexedDB.open("parley");
-            opening.onsuccess = () => resolve(opening.result);
-            opening.onerror = () => reject(opening.error);
-        });
-        try {
-            const records = await new Promise((resolve, reject) => {
-                const reading = db.transaction("drafts").objectStore("drafts").getAll();
-                reading.onsuccess = () => resolve(reading.result);
-                reading.onerror = () => reject(reading.error);
-            });
-            return records.some((record) => record.conversation === conversation && record.text === text);
-        } finally {
-            db.close();
-        }
-    };
-    const deadline = Date.now() + 10000;
-    while (!(await kept())) {
-        if (Date.now() > deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return true;
-}"""
+    """The app shows a message as sending at once and keeps it in its outbox a moment later (docs/web.md): a
+    reload in between would find nothing to send again, as a browser closed at that instant would."""
+    assert page.evaluate(STORED, ["outbox", {"body": body}]), f"{body!r} never reached the outbox"
 
 
 def wait_until_draft_kept(page: Page, conversation: int, text: str) -> None:
-    assert page.evaluate(DRAFT_KEPT, [conversation, text]), f"{text!r} is not the draft kept"
+    fields = {"conversation": conversation, "text": text}
+    assert page.evaluate(STORED, ["drafts", fields]), f"{text!r} is not the draft kept"
 
 
 def bodies(account: Account, conversation: int) -> list[str]:

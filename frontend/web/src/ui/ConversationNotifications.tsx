@@ -1,11 +1,10 @@
 // A conversation's notification settings, opened from its bell: my level here (default / all / mentions /
 // nothing), and for its owners and admins, who may use @all and @here.
-import { useState } from "react";
-import { ApiError } from "../api/client";
 import type { AllMentionPolicy, Conversation, NotificationLevel } from "../api/types";
 import { KIND_DEFAULTS } from "../lib/attention";
 import { useApp, useChat } from "./context";
 import { manages } from "./roles";
+import { useActionFeedback } from "./useActionFeedback";
 
 const LEVEL_NAMES = { all: "all messages", mentions: "mentions only", none: "nothing" } as const;
 
@@ -28,22 +27,14 @@ interface Props {
 export function ConversationNotifications({ conversation, id, onClose }: Props) {
   const { http, store } = useApp();
   const { prefs } = useChat();
-  const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const feedback = useActionFeedback();
   const level = levelOf(conversation);
   const isAdmin = manages(conversation);
   const kindDefault = LEVEL_NAMES[(prefs ?? KIND_DEFAULTS)[conversation.kind]];
   const kindName = conversation.kind === "direct" ? "direct messages" : conversation.kind === "group" ? "groups" : "channels";
 
-  async function save(change: { notification_level?: NotificationLevel; all_mention_policy?: AllMentionPolicy }, done: string) {
-    setError(null);
-    try {
-      store.upsertConversation(await http.updateConversation(conversation.id, change));
-      setStatus(done);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : "Could not save; try again.");
-    }
-  }
+  const save = (change: { notification_level?: NotificationLevel; all_mention_policy?: AllMentionPolicy }, done: string) =>
+    feedback.run(async () => store.upsertConversation(await http.updateConversation(conversation.id, change)), done);
 
   return (
     <div
@@ -100,14 +91,7 @@ export function ConversationNotifications({ conversation, id, onClose }: Props) 
           ))}
         </fieldset>
       )}
-      <p className="muted" role="status">
-        {status}
-      </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      {feedback.lines()}
     </div>
   );
 }

@@ -1,10 +1,10 @@
 // A group's or channel's own settings, for its owners and admins (the header's Edit): its name, and who may pin
 // messages. What is saved reaches every member, this dialog too, as a `conversation.updated` event.
 import { useState } from "react";
-import { ApiError } from "../api/client";
 import type { Conversation, PinPolicy } from "../api/types";
 import { useApp } from "./context";
 import { ModalDialog } from "./Dialog";
+import { useActionFeedback } from "./useActionFeedback";
 
 const PIN_POLICIES: { value: PinPolicy; label: string }[] = [
   { value: "members", label: "Every member" },
@@ -20,20 +20,10 @@ interface Props {
 export function EditConversationDialog({ conversation, title, onClose }: Props) {
   const { http } = useApp();
   const [name, setName] = useState(conversation.title);
-  const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const feedback = useActionFeedback();
   const newName = name.trim();
-
-  async function save(change: { title?: string; pin_policy?: PinPolicy }, done: string) {
-    setError(null);
-    setStatus(null);
-    try {
-      await http.updateConversation(conversation.id, change);
-      setStatus(done);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : "Could not save; try again.");
-    }
-  }
+  const save = (change: { title?: string; pin_policy?: PinPolicy }, done: string) =>
+    feedback.run(() => http.updateConversation(conversation.id, change), done);
 
   return (
     <ModalDialog id="edit-conversation" title={`Edit ${title}`} className="edit-conversation" onClose={onClose}>
@@ -66,14 +56,7 @@ export function EditConversationDialog({ conversation, title, onClose }: Props) 
           </label>
         ))}
       </fieldset>
-      <p className="muted" role="status">
-        {status}
-      </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      {feedback.lines()}
     </ModalDialog>
   );
 }

@@ -12,6 +12,7 @@ import { Avatar } from "./Avatar";
 import { useApp, useChat } from "./context";
 import { ModalDialog } from "./Dialog";
 import { PeopleSearch } from "./PeopleSearch";
+import { useActionFeedback } from "./useActionFeedback";
 import { manages, owns, ROLE_NAMES, ROLES } from "./roles";
 import { useDebounced } from "./useDebounced";
 
@@ -24,23 +25,13 @@ interface Props {
 export function MembersDialog({ conversation, title, onClose }: Props) {
   const { http, store, me } = useApp();
   const state = useChat();
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
+  const feedback = useActionFeedback();
   const channel = conversation.kind === "channel";
-  const found = useChannelMembers(conversation, channel && manages(conversation), setError);
+  const found = useChannelMembers(conversation, channel && manages(conversation), feedback.setError);
   const listed = channel ? found.members : conversation.members;
   const members = [...(listed ?? [])].sort((a, b) => displayName(a).localeCompare(displayName(b)));
 
-  const change = async (attempt: () => Promise<void>, failure: string, done: string) => {
-    setError(null);
-    setStatus(null);
-    try {
-      await attempt();
-      setStatus(done);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : failure);
-    }
-  };
+  const change = (attempt: () => Promise<void>, failure: string, done: string) => feedback.run(attempt, done, failure);
   const add = (user: PublicUser) =>
     void change(
       async () => store.upsertConversation(await http.addMember(conversation.id, user.id)),
@@ -96,14 +87,7 @@ export function MembersDialog({ conversation, title, onClose }: Props) {
           {found.enabled && members.length === 0 && <li className="muted">No member found.</li>}
         </ul>
       )}
-      <p className="muted live-note" role="status">
-        {status}
-      </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      {feedback.lines("muted live-note")}
       {manages(conversation) && (
         <section className="stack" aria-labelledby="members-add">
           <h3 id="members-add">Add people</h3>
