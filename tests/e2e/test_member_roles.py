@@ -64,6 +64,10 @@ def test_a_member_made_owner_gets_the_owners_controls_at_once_and_renames_the_ch
     members.get_by_label("Role of Ada Lovelace").select_option("admin")
     expect(members.get_by_role("status")).to_have_text("You are now an admin.")
     expect(members.get_by_label(re.compile("^Role of"))).to_have_count(0)  # an admin changes no roles
+    # nor removes an owner: no Remove beside Grace (it was offered, and always refused)
+    members.get_by_label("Find members").fill("Grace")
+    expect(members.get_by_role("listitem")).to_have_count(1)
+    expect(members.get_by_role("button", name="Remove Grace Hopper")).to_have_count(0)
     grace_page.get_by_role("button", name="2 members").click()
     her_members.get_by_label("Find members").fill("Grace")
     her_members.get_by_label("Role of Grace Hopper").select_option("member")

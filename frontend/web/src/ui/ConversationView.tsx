@@ -285,6 +285,8 @@ export function ConversationView({ id }: { id: number }) {
   const mayPinHere = mayPin(conversation);
   // Owners and admins rename a group or channel and say who may pin: from the moment they become one (live).
   const mayEdit = conversation.kind !== "direct" && manages(conversation);
+  // No longer one: the Edit dialog closes, and does not come back by itself if they become one again.
+  if (showEdit && !mayEdit) setShowEdit(false);
   const isMine = (conversationId: number) => conversationId in state.conversations;
   const subtitle =
     conversation.kind === "direct"

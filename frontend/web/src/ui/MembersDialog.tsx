@@ -110,7 +110,8 @@ interface RowProps {
   onRemove: (member: Member) => void;
 }
 
-/** A member: their name, presence and role; an owner's choice of their role, and Remove for those who manage. */
+/** A member: their name, presence and role; an owner's choice of their role, and Remove for those who manage
+ * (an owner only by an owner, as the server decides). */
 function MemberRow({ member, isMe, presence, owner, manager, onRole, onRemove }: RowProps) {
   const name = displayName(member);
   const role = member.role ?? "member";
@@ -132,7 +133,7 @@ function MemberRow({ member, isMe, presence, owner, manager, onRole, onRemove }:
       ) : (
         role !== "member" && <span className="role-badge">{ROLE_NAMES[role]}</span>
       )}
-      {manager && !isMe && (
+      {manager && !isMe && (owner || role !== "owner") && (
         <button type="button" className="link" onClick={() => onRemove(member)}>
           Remove<span className="visually-hidden"> {name}</span>
         </button>
