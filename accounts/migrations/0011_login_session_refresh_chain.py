@@ -19,9 +19,4 @@ class Migration(migrations.Migration):
             name="refresh_jti",
             field=models.CharField(blank=True, max_length=64),
         ),
-        migrations.AddField(
-            model_name="loginsession",
-            name="refreshed_at",
-            field=models.DateTimeField(blank=True, null=True),
-        ),
     ]
