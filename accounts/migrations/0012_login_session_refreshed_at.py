@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_login_session_refresh_chain'),
+        ("accounts", "0011_login_session_refresh_chain"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='loginsession',
-            name='refreshed_at',
+            model_name="loginsession",
+            name="refreshed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
