@@ -67,3 +67,32 @@ def files_of(server: LiveServer, account: Account) -> int:
     """How many files the server keeps for the account (uploading or uploaded)."""
     count = "from files.models import StoredFile; print(StoredFile.objects.filter(owner_id={}).count())"
     return int(server.manage("shell", "--no-imports", "-c", count.format(account.id)).strip())
+
+
+def test_enter_while_a_file_uploads_says_to_wait_for_it(browser, parley_server):
+    # given Ada writing in a group, a file she attached still on its way (held by the network)
+    ada = register(parley_server.url, "ada")
+    group = ada.conversation("group", members=[register(parley_server.url, "grace")], title="Launch team")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{parley_server.url}/c/{group}")
+    held = []
+    page.route(re.compile(r"/api/v1/files/[^/]+/content/$"), lambda route: held.append(route))
+    with page.expect_request(re.compile(r"/api/v1/files/[^/]+/content/$")):
+        page.get_by_test_id("file-input").set_input_files(
+            files=[{"name": "minutes.txt", "mimeType": "text/plain", "buffer": b"The minutes"}]
+        )
+    box = page.get_by_role("textbox", name="Message")
+    box.fill("The minutes, attached")
+
+    # when she presses Enter, then it is said why nothing went (nothing was said), and her text stays
+    box.press("Enter")
+    note = page.get_by_role("status").filter(has_text="A file is still uploading")
+    expect(note).to_be_visible()
+    expect(box).to_have_value("The minutes, attached")
+    # and once the file is in, the note goes and Enter sends
+    held[0].continue_()
+    expect(note).to_have_count(0)
+    box.press("Enter")
+    expect(page.get_by_test_id("message").last).to_contain_text("The minutes, attached")
+    page.context.close()

@@ -54,6 +54,8 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
   // Emoji found for a query (searched asynchronously): shown only while that query is the one typed.
   const [emojiMatches, setEmojiMatches] = useState<{ query: string; found: Suggestion[] }>({ query: "", found: [] });
   const [highlight, setHighlight] = useState(0);
+  const [waiting, setWaiting] = useState(false); // Enter was pressed while a file was uploading
+  if (waiting && !uploads.busy) setWaiting(false); // the files are in: the note goes, and stays gone
   const [picking, setPicking] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -174,6 +176,7 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
   function send() {
     const body = text.trim();
     const attachments = uploads.ready;
+    setWaiting(uploads.busy); // Enter does nothing while a file uploads: say why (Send is only greyed out)
     if ((!body && !attachments.length) || uploads.busy || tooLong) return;
     store.send(conversation, body || attachments.map((a) => `📎 ${a.name}`).join("\n"), {
       replyTo: replyTo?.id ?? null,
@@ -281,6 +284,7 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
       )}
       <p className="form-error live-note" role="status">
         {uploads.leftOut}
+        {waiting && uploads.busy && "A file is still uploading: send once it is ready."}
       </p>
       {menuOpen && (
         <ul className="mentions" role="listbox" id="suggestion-list" aria-label={token?.kind === "emoji" ? "Emoji" : "Mention someone"}>
