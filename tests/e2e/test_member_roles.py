@@ -75,3 +75,26 @@ def test_a_member_made_owner_gets_the_owners_controls_at_once_and_renames_the_ch
     expect(her_members.get_by_label("Role of Grace Hopper")).to_have_value("owner")
     for page in (ada_page, grace_page):
         page.context.close()
+
+
+def test_a_rename_made_elsewhere_shows_in_an_open_edit_dialog(browser, live_server_url):
+    # given Grace, an admin of Ada's group, with its Edit dialog open
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = ada.conversation("group", members=[grace], title="Engine room")
+    ada.call("PATCH", f"conversations/{group}/members/{grace.id}/", {"role": "admin"})
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, grace)
+    page.goto(f"{live_server_url}/c/{group}")
+    page.get_by_role("button", name="Edit conversation").click()
+    edit = page.get_by_role("dialog", name=re.compile("^Edit "))
+    expect(edit.get_by_label("Name")).to_have_value("Engine room")
+
+    # when Ada renames it meanwhile
+    ada.call("PATCH", f"conversations/{group}/", {"title": "Engine room 2"})
+
+    # then Grace's field shows the new name (it kept the old one, and Rename would have put it back)
+    expect(edit).to_have_accessible_name("Edit Engine room 2")
+    expect(edit.get_by_label("Name")).to_have_value("Engine room 2")
+    expect(edit.get_by_role("button", name="Rename")).to_be_disabled()
+    page.context.close()

@@ -20,6 +20,13 @@ interface Props {
 export function EditConversationDialog({ conversation, title, onClose }: Props) {
   const { http } = useApp();
   const [name, setName] = useState(conversation.title);
+  // Renamed meanwhile (by someone else, live): a field not edited since shows the new name, so that Rename
+  // cannot put the old one back unawares; what was being typed stays.
+  const [shownTitle, setShownTitle] = useState(conversation.title);
+  if (shownTitle !== conversation.title) {
+    setShownTitle(conversation.title);
+    if (name.trim() === shownTitle) setName(conversation.title);
+  }
   const feedback = useActionFeedback();
   const newName = name.trim();
   const save = (change: { title?: string; pin_policy?: PinPolicy }, done: string) =>
