@@ -1,6 +1,7 @@
 """Attaching files in the message box (docs/files.md)."""
 
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +11,7 @@ from tests.e2e.conftest import LiveServer
 from tests.e2e.test_conversation_features import ada_in_a_group
 
 pytestmark = pytest.mark.e2e
+CONTENT = re.compile(r"/api/v1/files/[^/]+/content/$")  # an upload's bytes, in the embedded mode
 
 
 def test_an_empty_file_is_said_to_be_empty(browser, live_server_url):
@@ -31,19 +33,26 @@ def test_an_empty_file_is_said_to_be_empty(browser, live_server_url):
     page.context.close()
 
 
-def test_a_file_removed_while_uploading_is_stopped_and_not_kept(browser, parley_server):
-    # given Ada in a group, attaching a file whose bytes are still on their way (held by the network)
-    ada = register(parley_server.url, "ada")
-    group = ada.conversation("group", members=[register(parley_server.url, "grace")], title="Launch team")
+def ada_attaching_a_file_held_on_its_way(browser: Any, server: LiveServer) -> tuple[Account, Any, list[Any]]:
+    """Ada in a group, attaching minutes.txt, whose bytes are held by the network: (Ada, her page, the held
+    requests: `continue_()` lets one go)."""
+    ada = register(server.url, "ada")
+    group = ada.conversation("group", members=[register(server.url, "grace")], title="Launch team")
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     log_in(page, ada)
-    page.goto(f"{parley_server.url}/c/{group}")
-    on_their_way = []
-    page.route(re.compile(r"/api/v1/files/[^/]+/content/$"), lambda route: on_their_way.append(route))
-    with page.expect_request(re.compile(r"/api/v1/files/[^/]+/content/$")):
+    page.goto(f"{server.url}/c/{group}")
+    held: list[Any] = []
+    page.route(CONTENT, lambda route: held.append(route))
+    with page.expect_request(CONTENT):
         page.get_by_test_id("file-input").set_input_files(
             files=[{"name": "minutes.txt", "mimeType": "text/plain", "buffer": b"The minutes"}]
         )
+    return ada, page, held
+
+
+def test_a_file_removed_while_uploading_is_stopped_and_not_kept(browser, parley_server):
+    # given Ada in a group, attaching a file whose bytes are still on their way (held by the network)
+    ada, page, _ = ada_attaching_a_file_held_on_its_way(browser, parley_server)
     attached = page.get_by_role("list", name="Attachments").get_by_role("listitem")
     expect(attached).to_have_count(1)
 
@@ -71,17 +80,7 @@ def files_of(server: LiveServer, account: Account) -> int:
 
 def test_enter_while_a_file_uploads_says_to_wait_for_it(browser, parley_server):
     # given Ada writing in a group, a file she attached still on its way (held by the network)
-    ada = register(parley_server.url, "ada")
-    group = ada.conversation("group", members=[register(parley_server.url, "grace")], title="Launch team")
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    log_in(page, ada)
-    page.goto(f"{parley_server.url}/c/{group}")
-    held = []
-    page.route(re.compile(r"/api/v1/files/[^/]+/content/$"), lambda route: held.append(route))
-    with page.expect_request(re.compile(r"/api/v1/files/[^/]+/content/$")):
-        page.get_by_test_id("file-input").set_input_files(
-            files=[{"name": "minutes.txt", "mimeType": "text/plain", "buffer": b"The minutes"}]
-        )
+    _, page, held = ada_attaching_a_file_held_on_its_way(browser, parley_server)
     box = page.get_by_role("textbox", name="Message")
     box.fill("The minutes, attached")
 
