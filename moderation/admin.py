@@ -52,11 +52,10 @@ def _run(
             messages.error(request, f"{item}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
             continue
         changed, unchanged = changed + acted, unchanged + (not acted)
-    counts = [f"{done}: {changed}"] * bool(changed) + [f"{done.lower()} already: {unchanged}"] * bool(
-        unchanged
-    )
-    if counts:
-        messages.success(request, "; ".join(counts) + ".")
+    counts = {done: changed, f"{done.lower()} already": unchanged}
+    summary = "; ".join(f"{what}: {count}" for what, count in counts.items() if count)
+    if summary:
+        messages.success(request, summary + ".")
 
 
 class AuditedChangesMixin:
