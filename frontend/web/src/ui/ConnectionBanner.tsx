@@ -40,7 +40,7 @@ export function ConnectionBanner() {
     case "offline": {
       const seconds = connection.retryAt ? Math.max(0, Math.ceil((connection.retryAt - now) / 1000)) : null;
       const retrying = `${seconds !== null ? ` in ${seconds} s` : ""}…`;
-      if (connection.reason === "No network") text = "You are offline. Messages will arrive when the connection is back.";
+      if (connection.reason === "No network") text = spokenStatus(connection); // the same words, no countdown
       else if (connection.reason === TOO_MANY_SOCKETS) text = `${TOO_MANY_SOCKETS_TEXT}. Trying again${retrying}`;
       else text = `Connection lost. Reconnecting${retrying}`;
       break;
