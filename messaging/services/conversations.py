@@ -14,6 +14,8 @@ from messaging.delivery.eventlog import initialise_counter, is_logged
 from messaging.models import Conversation, ConversationEvent, Membership, Webhook
 from messaging.services.eventlog import event_record
 from messaging.services.memberships import (
+    check_bot_goes_with_owner,
+    check_bot_may_join,
     keep_an_owner,
     lock_owners,
     membership_announce,
@@ -61,8 +63,11 @@ def conversation_create(
         raise ValidationError({"is_public": "Only channels can be public."})
     if len(others) + 1 > GROUP_MAX_MEMBERS:
         raise ValidationError({"members": f"At most {GROUP_MAX_MEMBERS} members."})
+    everyone = {creator.pk, *(u.pk for u in others)}
+    check_bot_goes_with_owner(creator, everyone)
     for other in others:
         _check_may_add(creator, other)
+        check_bot_goes_with_owner(other, everyone)
     # In a channel only owners and admins may write @all and @here until they say otherwise.
     all_mention_policy = (
         Conversation.AllMentionPolicy.ADMINS if kind == Kind.CHANNEL else Conversation.AllMentionPolicy.ANYONE
@@ -200,6 +205,7 @@ def member_add(*, actor: Membership, user_id: int) -> Membership:
     if existing is not None:
         return existing
     _check_may_add(actor.user, user)
+    check_bot_may_join(user, conversation)
     if conversation.kind == Kind.GROUP and conversation.memberships.count() >= GROUP_MAX_MEMBERS:
         raise ValidationError({"user": f"At most {GROUP_MAX_MEMBERS} members."})
     membership = Membership.objects.create(user=user, conversation=conversation)

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Case, When
 
 from accounts.models import User
+from core.errors import Refused
 from messaging.models import Conversation, ConversationEvent, Membership
 from messaging.services.eventlog import event_record
 from realtime import fanout
@@ -59,11 +60,37 @@ def keep_an_owner(conversation: Conversation) -> None:
         role_announce(conversation, successor.user_id, role=Role.OWNER)
 
 
+def _bot_without_owner(bot: User) -> Refused:
+    return Refused(
+        "bot_owner_not_member",
+        f"{bot.public_name} is a bot: it can only be in a conversation its owner is in. Add its owner first.",
+    )
+
+
+def check_bot_goes_with_owner(user: User, member_ids: set[int]) -> None:
+    """A bot acts for its owner, so it goes where its owner goes (docs/api.md, "Bots"): into a group or
+    channel only beside its owner (`member_ids`: who will be in it). Elsewhere its owner would read, through
+    the bot's tokens, a conversation they are not in."""
+    if user.is_bot and user.bot_owner_id not in member_ids:
+        raise _bot_without_owner(user)
+
+
+def check_bot_may_join(user: User, conversation: Conversation) -> None:
+    """check_bot_goes_with_owner, for a group or channel as it is now."""
+    if not user.is_bot:
+        return
+    owner_id = user.bot_owner_id
+    if owner_id is None or not conversation.memberships.filter(user_id=owner_id).exists():
+        raise _bot_without_owner(user)
+
+
 @transaction.atomic
 def channel_join(*, user: User, conversation: Conversation) -> Membership:
     """Join a public channel; one its last member left has nobody to manage it, and whoever joins it first
-    owns it (their membership says so from the start: their sockets load it as they start following it)."""
+    owns it (their membership says so from the start: their sockets load it as they start following it). A
+    bot joins only where its owner is (a webhook's bot is made by a member, and joins beside them)."""
     lock_owners(conversation)
+    check_bot_may_join(user, conversation)
     role = Role.MEMBER if Membership.objects.filter(conversation=conversation).exists() else Role.OWNER
     membership, created = Membership.objects.get_or_create(
         user=user, conversation=conversation, defaults={"role": role}
