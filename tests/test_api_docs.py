@@ -53,3 +53,21 @@ def test_home_page_is_served(client):
     response = client.get("/")
     assert response.status_code == 200
     assert b"Parley" in response.content
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/conversations/{conversation_id}/members/{user_id}/", "role"),
+        ("/api/v1/messages/{message_id}/", "body"),
+    ],
+)
+def test_a_patch_documents_the_fields_it_requires(api_client, path, field):
+    # a role change without its role, or an edit without its body, is a 400: the schema showed both optional
+    # (a Patched… component with no `required`, and an optional request body)
+    schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    body = schema["paths"][path]["patch"]["requestBody"]
+    component = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert not component.startswith("Patched")
+    assert schema["components"]["schemas"][component]["required"] == [field]
+    assert body["required"] is True

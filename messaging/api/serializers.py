@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
 from core.ids import id_field, seq_field
+from core.serializers import WholeBodySerializer
 from core.text import has_visible
 from files.api.serializers import StoredFileSerializer
 from messaging.events import forward_for_reader, message_payload
@@ -52,7 +53,7 @@ class MemberAddInputSerializer(serializers.Serializer):
     user = id_field()
 
 
-class MemberRoleInputSerializer(serializers.Serializer):
+class MemberRoleInputSerializer(WholeBodySerializer):
     role = serializers.ChoiceField(
         choices=Membership.Role.choices,
         help_text="`owner` (changes roles, and everything an admin does), `admin` (renames, adds and removes "
@@ -105,7 +106,7 @@ class ForwardInputSerializer(serializers.Serializer):
     )
 
 
-class MessageEditInputSerializer(serializers.Serializer):
+class MessageEditInputSerializer(WholeBodySerializer):
     body = serializers.CharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
 
 

@@ -1577,6 +1577,16 @@ export interface components {
             /** Format: int64 */
             user: number;
         };
+        MemberRoleInputRequest: {
+            /**
+             * @description `owner` (changes roles, and everything an admin does), `admin` (renames, adds and removes members but owners, sets who may pin and use @all/@here) or `member`.
+             *
+             *     * `owner` - Owner
+             *     * `admin` - Admin
+             *     * `member` - Member
+             */
+            role: components["schemas"]["RoleEnum"];
+        };
         /**
          * @description * `online` - online
          *     * `idle` - idle
@@ -1634,6 +1644,9 @@ export interface components {
             mentions_here: boolean;
             /** @description The body says @all (groups and channels). */
             mentions_all: boolean;
+        };
+        MessageEditInputRequest: {
+            body: string;
         };
         MessageSendInputRequest: {
             body: string;
@@ -1789,19 +1802,6 @@ export interface components {
         };
         PatchedMeUpdateInputRequest: {
             display_name?: string;
-        };
-        PatchedMemberRoleInputRequest: {
-            /**
-             * @description `owner` (changes roles, and everything an admin does), `admin` (renames, adds and removes members but owners, sets who may pin and use @all/@here) or `member`.
-             *
-             *     * `owner` - Owner
-             *     * `admin` - Admin
-             *     * `member` - Member
-             */
-            role?: components["schemas"]["RoleEnum"];
-        };
-        PatchedMessageEditInputRequest: {
-            body?: string;
         };
         PatchedNotificationPreferencesInputRequest: {
             direct?: components["schemas"]["NotificationLevelEnum"];
@@ -5002,9 +5002,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["PatchedMemberRoleInputRequest"];
+                "application/json": components["schemas"]["MemberRoleInputRequest"];
             };
         };
         responses: {
@@ -7047,9 +7047,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["PatchedMessageEditInputRequest"];
+                "application/json": components["schemas"]["MessageEditInputRequest"];
             };
         };
         responses: {
