@@ -361,7 +361,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],  # DRF's, refusing any depth with a 400
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",  # a bad `page` is a 400
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     # Client addresses come from core.client_ip (TRUSTED_PROXIES), never from DRF's own reading of the header.
