@@ -40,3 +40,19 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
 def seq_field(**kwargs: Any) -> serializers.IntegerField:
     """A seq (or 0 for "none yet") in a body or query: 0 … ID_MAX."""
     return serializers.IntegerField(min_value=0, max_value=ID_MAX, **kwargs)
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID in a body or query: a string, as docs/api.md and the socket (realtime.frames.uuid) have it.
+    DRF's own field also takes a JSON number (or true), as the UUID of that integer: `"client_id": 5` became
+    00000000-0000-0000-0000-000000000005, a key the caller never chose."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
+def uuid_field(**kwargs: Any) -> serializers.UUIDField:
+    """A UUID in a body or query: a string (client ids, message and file ids)."""
+    return StrictUUIDField(**kwargs)

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
-from core.ids import id_field, seq_field
+from core.ids import id_field, seq_field, uuid_field
 from core.serializers import WholeBodySerializer
 from core.text import has_visible
 from files.api.serializers import StoredFileSerializer
@@ -79,19 +79,15 @@ class HistoryParamsSerializer(serializers.Serializer):
 
 class MessageSendInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
-    client_id = serializers.UUIDField(
-        help_text="Your idempotency key: the same value again returns the same message."
-    )
-    reply_to = serializers.UUIDField(required=False, allow_null=True, default=None)
-    thread_root = serializers.UUIDField(
+    client_id = uuid_field(help_text="Your idempotency key: the same value again returns the same message.")
+    reply_to = uuid_field(required=False, allow_null=True, default=None)
+    thread_root = uuid_field(
         required=False,
         allow_null=True,
         default=None,
         help_text="Reply in this message's thread: a message of the main timeline of this conversation.",
     )
-    attachments = serializers.ListField(
-        child=serializers.UUIDField(), max_length=10, required=False, default=list
-    )
+    attachments = serializers.ListField(child=uuid_field(), max_length=10, required=False, default=list)
 
     def validate_body(self, body: str) -> str:
         if not has_visible(body):
@@ -101,7 +97,7 @@ class MessageSendInputSerializer(serializers.Serializer):
 
 class ForwardInputSerializer(serializers.Serializer):
     conversation = id_field(help_text="The conversation to forward into; you must be a member.")
-    client_id = serializers.UUIDField(
+    client_id = uuid_field(
         help_text="Your idempotency key for the forward: the same value again returns the same message."
     )
 
@@ -279,7 +275,7 @@ class ThreadPageSerializer(serializers.Serializer):
 
 
 class MentionsParamsSerializer(serializers.Serializer):
-    cursor = serializers.UUIDField(required=False, help_text="next_cursor of the last page.")
+    cursor = uuid_field(required=False, help_text="next_cursor of the last page.")
     limit = serializers.IntegerField(min_value=1, max_value=MENTIONS_MAX_LIMIT, required=False, default=50)
 
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.authentication import request_user
 from accounts.permissions import LOGIN_SESSION_ONLY
 from core.errors import NotFound
+from core.ids import uuid_field
 from core.text import has_visible
 from core.throttles import AnonThrottle, WebhookRefusedThrottle, WebhookThrottle
 from messaging import selectors
@@ -47,7 +48,7 @@ class WebhookPostInputSerializer(serializers.Serializer):
     text = serializers.CharField(
         max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False, help_text="Markdown."
     )
-    client_id = serializers.UUIDField(
+    client_id = uuid_field(
         required=False,
         help_text="Idempotency key; or send an `Idempotency-Key` header. The same key again "
         "returns the same message.",
