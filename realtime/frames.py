@@ -9,6 +9,7 @@ from uuid import UUID
 import orjson
 
 from core.errors import Refused
+from core.ids import ID_MAX
 from core.text import has_visible
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -69,12 +70,12 @@ def ref_of(frame: dict[str, Any]) -> str | None:
     return client_id if isinstance(client_id, str) and len(client_id) <= 64 else None
 
 
-def integer(frame: dict[str, Any], name: str, *, minimum: int = 0, maximum: int = 2**63 - 1) -> int:
+def integer(frame: dict[str, Any], name: str, *, minimum: int = 0, maximum: int = ID_MAX) -> int:
+    """An integer field, by default an id or seq (docs/protocol.md: at most 2^63-1, what a column holds). The
+    refusal names the range accepted, the largest number too: "≥ 0" refused 2^63 with no word of why."""
     value = frame.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        if maximum < 2**63 - 1:
-            raise invalid(f"`{name}` must be an integer from {minimum} to {maximum}.")
-        raise invalid(f"`{name}` must be an integer ≥ {minimum}.")
+        raise invalid(f"`{name}` must be an integer from {minimum} to {maximum}.")
     return value
 
 
@@ -158,6 +159,6 @@ def seq_map(frame: dict[str, Any], name: str, *, max_items: int) -> dict[int, in
     except ValueError:
         raise invalid(f"`{name}` keys must be conversation ids.") from None
     for seq in parsed.values():
-        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**63:
-            raise invalid(f"`{name}` values must be seqs ≥ 0.")
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= ID_MAX:
+            raise invalid(f"`{name}` values must be seqs from 0 to {ID_MAX}.")
     return parsed
