@@ -10,8 +10,9 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
@@ -113,14 +114,22 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+def _error_response(status: int, code: str, detail: str) -> HttpResponse:
+    """An error answered before or outside DRF, rendered as DRF renders its own (compact, UTF-8 as is): the
+    same bytes whoever answers. Django's JsonResponse wrote `{"error": {"code": …}}`, spaced."""
+    body = JSONRenderer().render(error_body(code, detail))
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """What Django refuses before any view (a suspicious request: a bad Host header, too many fields)."""
-    return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
+    return _error_response(400, "bad_request", "The request could not be read.")
 
 
-def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A URL that matches no route (any id out of range too: core.ids)."""
+    return _error_response(404, "not_found", "Not found.")
 
 
-def json_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+def json_server_error(request: HttpRequest) -> HttpResponse:
+    return _error_response(500, "server_error", "Something went wrong on our side.")

@@ -43,3 +43,30 @@ def test_an_api_call_missing_its_trailing_slash_is_redirected_keeping_its_method
     response = auth_client.post("/api/v1/conversations", {"kind": "group", "title": "x"}, format="json")
     assert response.status_code == 308
     assert response["Location"] == "/api/v1/conversations/"
+
+
+def test_every_error_body_is_rendered_alike_however_it_is_answered(auth_client, client, settings):
+    # the router's 404 (no route), a view's 404 (DRF) and Django's 400 before any view: the same compact
+    # bytes (the router's and Django's were spaced, `{"error": {"code": "not_found", …}}`, unlike the others)
+    no_route = auth_client.get("/api/v1/no-such-thing/")
+    from_a_view = auth_client.get("/api/v1/bots/999999/")
+    settings.ALLOWED_HOSTS = ["parley.example.com"]
+    before_any_view = client.get("/api/v1/users/me/", HTTP_HOST="elsewhere.example.com")
+    assert no_route.content == b'{"error":{"code":"not_found","detail":"Not found.","fields":{}}}'
+    assert from_a_view.status_code == 404
+    assert from_a_view.content.startswith(b'{"error":{"code":"not_found","detail":')
+    assert before_any_view.content == (
+        b'{"error":{"code":"bad_request","detail":"The request could not be read.","fields":{}}}'
+    )
+    for response in (no_route, from_a_view, before_any_view):
+        assert response["Content-Type"] == "application/json"
+
+
+def test_a_server_error_body_is_compact_too(rf):
+    from core.errors import json_server_error
+
+    response = json_server_error(rf.get("/api/v1/users/me/"))
+    assert response.status_code == 500
+    assert response.content == (
+        b'{"error":{"code":"server_error","detail":"Something went wrong on our side.","fields":{}}}'
+    )
