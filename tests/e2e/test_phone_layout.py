@@ -1,7 +1,7 @@
 """On a phone or a tablet, every screen fits the screen's width, whatever people wrote."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.api import log_in, register
 
@@ -128,4 +128,42 @@ def test_on_a_phone_a_tap_on_a_message_shows_its_actions(browser, live_server_ur
     second.get_by_test_id("message-body").tap()
     expect(second.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "1")
     expect(first.get_by_role("toolbar", name="Message actions")).to_have_css("opacity", "0")
+    context.close()
+
+
+def smaller_side(locator: Locator) -> float:
+    """A tap target's width or height, whichever is smaller, in CSS pixels."""
+    box = locator.bounding_box()
+    assert box
+    return min(box["width"], box["height"])
+
+
+def test_on_a_phone_the_headers_and_members_controls_are_big_enough_to_tap(browser, live_server_url):
+    # given Ada, owner of a group with Grace, on a 375 px phone
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = ada.conversation("group", members=[grace], title="Launch team")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+
+    # then the header's Pinned and Edit are at least 24 by 24 CSS pixels (WCAG 2.5.8; they were 16-20 high)
+    for name in ("Pinned (0)", "Edit conversation"):
+        assert smaller_side(page.get_by_role("button", name=name)) >= 24, name
+    # and so are the Members dialog's role choices and Remove
+    page.get_by_role("button", name="2 members").tap()
+    members = page.get_by_role("dialog", name="Members of Launch team")
+    assert smaller_side(members.get_by_label("Role of Grace Hopper")) >= 24
+    assert smaller_side(members.get_by_role("button", name="Remove Grace Hopper")) >= 24
+    members.get_by_role("button", name="Close").tap()
+
+    # and the Edit dialog's Rename fits in it (it stuck out by 2 px)
+    page.get_by_role("button", name="Edit conversation").tap()
+    edit = page.get_by_role("dialog", name="Edit Launch team")
+    rename = edit.get_by_role("button", name="Rename")
+    expect(rename).to_be_in_viewport(ratio=1)
+    assert edit.evaluate("d => d.scrollWidth <= d.clientWidth")
+    assert rename.evaluate("b => b.getBoundingClientRect().right <= b.form.getBoundingClientRect().right")
+    assert overflow(page) == 0
     context.close()
