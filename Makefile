@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv migrate run demo test test-cluster lint format services system-deps stack stack-down clean bench lighthouse screenshots
+.PHONY: help venv migrate web web-schema run demo test test-cluster lint format services system-deps stack stack-down clean bench lighthouse screenshots
 
 help:
 	@echo "make run | demo | test | lint | stack | stack-down | lighthouse | screenshots"
@@ -37,11 +37,17 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 $(WEB_BUILD): $(WEB)/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd $(WEB) && npm run build && npm run size
 
+# One build at a time (under flock, where the system has it): a `make demo` beside a `make test` would
+# otherwise write the schema and the bundle over each other's, and one of them fail.
+WEB_LOCK := $(shell command -v flock >/dev/null 2>&1 && echo flock $(WEB)/.build.lock)
+
 web: $(STAMP) $(WEB)/node_modules/.package-lock.json
+	@$(WEB_LOCK) $(MAKE) --no-print-directory web-schema $(WEB_BUILD)
+
+web-schema:
 	$(PY) manage.py spectacular --file $(WEB)/openapi.tmp.yaml 2>/dev/null
 	@if cmp -s $(WEB)/openapi.tmp.yaml $(WEB)/openapi.yaml; then rm $(WEB)/openapi.tmp.yaml; \
 	else mv $(WEB)/openapi.tmp.yaml $(WEB)/openapi.yaml && cd $(WEB) && npm run gen:types; fi
-	@$(MAKE) --no-print-directory $(WEB_BUILD)
 
 run: migrate web
 	$(PY) manage.py collectstatic --noinput --verbosity 0
