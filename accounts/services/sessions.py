@@ -40,7 +40,7 @@ def session_start(*, user: User, ip_address: str | None, user_agent: str) -> Ref
     refresh = RefreshToken.for_user(user)
     session_id = str(refresh[jwt_settings.JTI_CLAIM])
     refresh[tokens.SESSION_CLAIM] = session_id
-    LoginSession.objects.create(
+    session = LoginSession.objects.create(
         id=session_id,
         user=user,
         device=describe_device(user_agent),
@@ -48,6 +48,9 @@ def session_start(*, user: User, ip_address: str | None, user_agent: str) -> Ref
         last_seen_at=datetime.now(tz=UTC),
         refresh_jti=session_id,
     )
+    # The sign-in is when it was last seen: one moment for both. `created_at` (auto_now_add) is stamped in the
+    # insert itself, microseconds after any value given here, which put last_seen_at before created_at.
+    LoginSession.objects.filter(pk=session_id).update(last_seen_at=session.created_at)
     update_last_login(None, user)  # type: ignore[arg-type]
     return refresh
 

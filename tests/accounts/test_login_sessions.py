@@ -37,6 +37,15 @@ def test_the_list_names_each_device_its_address_and_which_one_is_asking(ada, dja
     assert {"created_at", "last_seen_at", "id"} <= set(sessions[0])
 
 
+def test_a_new_session_was_last_seen_when_it_was_created(ada):  # noqa: F811
+    # last_seen_at was taken before the insert stamped created_at: a few µs before the session began
+    session = login(ada)
+    row = LoginSession.objects.get()
+    assert row.last_seen_at == row.created_at
+    (listed,) = client_for(session).get(URL).json()
+    assert listed["last_seen_at"] == listed["created_at"]
+
+
 def test_a_refresh_moves_last_seen_and_the_address(ada):  # noqa: F811
     session = login(ada, ip="203.0.113.7")
     row = LoginSession.objects.get()
