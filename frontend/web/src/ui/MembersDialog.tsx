@@ -1,8 +1,10 @@
 // Who is in a group or channel and with what role, from its header's member count. Its owners and admins add
 // people and remove members here, and its owners make a member an owner, an admin or a plain member again (the
 // server decides: an admin cannot remove an owner, the only owner cannot step down, and says so). A channel,
-// open to anyone who joins, lists only its count; its owners and admins find its members by name instead.
-import { useEffect, useState } from "react";
+// open to anyone who joins, lists only its count; its owners and admins find its members by name instead. Who
+// joins, leaves or changes role meanwhile shows at once (the conversation's events), and focus stays in the
+// list when a row or a control in it goes.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from "react";
 import { ApiError } from "../api/client";
 import type { Conversation, Member, PublicUser, Role } from "../api/types";
 import { displayName } from "../lib/names";
@@ -27,19 +29,26 @@ export function MembersDialog({ conversation, title, onClose }: Props) {
   const state = useChat();
   const feedback = useActionFeedback();
   const channel = conversation.kind === "channel";
-  const found = useChannelMembers(conversation, channel && manages(conversation), feedback.setError);
+  // New at each membership event, and each role event: what was found is asked for again.
+  const { memberChanges: changes, roles: roleChanges } = state.ledgers[conversation.id] ?? {};
+  const found = useChannelMembers(conversation, channel && manages(conversation), [changes, roleChanges], feedback.setError);
   const listed = channel ? found.members : conversation.members;
   const members = [...(listed ?? [])].sort((a, b) => displayName(a).localeCompare(displayName(b)));
+  const list = useRef<HTMLUListElement>(null);
+  const count = useRef<HTMLParagraphElement>(null);
+  const keep = useKeptPlace(list, count);
+  const membersAmong = useMembersAmong(conversation, changes);
 
   const change = (attempt: () => Promise<void>, failure: string, done: string) => feedback.run(attempt, done, failure);
   const add = (user: PublicUser) =>
-    void change(
+    change(
       async () => store.upsertConversation(await http.addMember(conversation.id, user.id)),
       `Could not add ${displayName(user)}; try again.`,
       `${displayName(user)} added.`,
     );
   const remove = (member: Member) =>
     window.confirm(`Remove ${displayName(member)} from ${title}?`) &&
+    keep(member, members, "remove") &&
     void change(
       async () => {
         await http.removeMember(conversation.id, member.id);
@@ -52,6 +61,7 @@ export function MembersDialog({ conversation, title, onClose }: Props) {
     const mine = member.id === me.id; // only owners change roles: mine can only go down
     const asked = `Step down from owner to ${role} of ${title}? Only an owner can make you an owner again.`;
     if (mine && !window.confirm(asked)) return;
+    keep(member, members, "role");
     const who = mine ? "You are" : `${displayName(member)} is`;
     void change(
       async () => found.replace(await http.setMemberRole(conversation.id, member.id, role)),
@@ -60,10 +70,12 @@ export function MembersDialog({ conversation, title, onClose }: Props) {
     );
   };
 
-  const count = `${conversation.member_count} member${conversation.member_count === 1 ? "" : "s"}`;
+  const counted = `${conversation.member_count} member${conversation.member_count === 1 ? "" : "s"}`;
   return (
     <ModalDialog id="members" title={`Members of ${title}`} className="members-dialog" onClose={onClose}>
-      <p className="muted" data-testid="member-count">{count}</p>
+      <p className="muted" data-testid="member-count" tabIndex={-1} ref={count}>
+        {counted}
+      </p>
       {found.enabled && (
         <label className="field">
           <span>Find members</span>
@@ -71,7 +83,7 @@ export function MembersDialog({ conversation, title, onClose }: Props) {
         </label>
       )}
       {listed && (
-        <ul className="members-list" aria-label="Members">
+        <ul className="members-list" aria-label="Members" tabIndex={-1} ref={list}>
           {members.map((member) => (
             <MemberRow
               key={member.id}
@@ -91,7 +103,7 @@ export function MembersDialog({ conversation, title, onClose }: Props) {
       {manages(conversation) && (
         <section className="stack" aria-labelledby="members-add">
           <h3 id="members-add">Add people</h3>
-          <PeopleSearch label="Search people to add" onChoose={add} exclude={new Set(listed?.map((member) => member.id))} />
+          <PeopleSearch label="Search people to add" onChoose={add} membersAmong={membersAmong} />
         </section>
       )}
     </ModalDialog>
@@ -116,14 +128,14 @@ function MemberRow({ member, isMe, presence, owner, manager, onRole, onRemove }:
   const name = displayName(member);
   const role = member.role ?? "member";
   return (
-    <li>
+    <li data-member={member.id}>
       <Avatar name={name} presence={presence} />
       <span className="member-name">
         <strong>{name}</strong>
         {isMe && " (you)"} <span className="muted">@{member.username}</span>
       </span>
       {owner ? (
-        <select aria-label={`Role of ${name}`} value={role} onChange={(e) => onRole(member, e.target.value as Role)}>
+        <select data-control="role" aria-label={`Role of ${name}`} value={role} onChange={(e) => onRole(member, e.target.value as Role)}>
           {ROLES.map((option) => (
             <option key={option} value={option}>
               {ROLE_NAMES[option]}
@@ -134,7 +146,7 @@ function MemberRow({ member, isMe, presence, owner, manager, onRole, onRemove }:
         role !== "member" && <span className="role-badge">{ROLE_NAMES[role]}</span>
       )}
       {manager && !isMe && (owner || role !== "owner") && (
-        <button type="button" className="link" onClick={() => onRemove(member)}>
+        <button type="button" className="link" data-control="remove" onClick={() => onRemove(member)}>
           Remove<span className="visually-hidden"> {name}</span>
         </button>
       )}
@@ -153,9 +165,15 @@ interface ChannelMembers {
   drop: (id: number) => void;
 }
 
-/** A channel's members found by name, for its owners and admins (its conversation lists none). Found once, they
- * are what the server said then, with the changes made here. A failed search is said through `onError`. */
-function useChannelMembers(conversation: Conversation, enabled: boolean, onError: (message: string) => void): ChannelMembers {
+/** A channel's members found by name, for its owners and admins (its conversation lists none): what the server
+ * says, asked again at each of the channel's membership and role events (the ledger's records of them), with
+ * the changes made here shown meanwhile. A failed search is said through `onError`. */
+function useChannelMembers(
+  conversation: Conversation,
+  enabled: boolean,
+  [joined, roles]: [unknown, unknown],
+  onError: (message: string) => void,
+): ChannelMembers {
   const { http } = useApp();
   const [query, setQuery] = useState("");
   const [members, setMembers] = useState<Member[] | null>(null);
@@ -170,7 +188,7 @@ function useChannelMembers(conversation: Conversation, enabled: boolean, onError
     return () => {
       cancelled = true;
     };
-  }, [enabled, http, conversation.id, search, onError]);
+  }, [enabled, http, conversation.id, search, joined, roles, onError]);
   return {
     enabled,
     query,
@@ -179,4 +197,73 @@ function useChannelMembers(conversation: Conversation, enabled: boolean, onError
     replace: (member) => setMembers((list) => list?.map((m) => (m.id === member.id ? member : m)) ?? null),
     drop: (id) => setMembers((list) => list?.filter((m) => m.id !== id) ?? null),
   };
+}
+
+/** Who among the people a search finds is a member: a group's members are all listed, a channel's are asked
+ * for by the same words (the server finds members as it finds people, by username, as many as a page of
+ * people). A new function at each membership event, so that the search asks again. */
+function useMembersAmong(conversation: Conversation, changes: unknown): (search: string) => Promise<ReadonlySet<number>> {
+  const { http } = useApp();
+  const { id, kind, members } = conversation;
+  return useCallback(
+    async (search: string) => {
+      void changes; // asked again once the members changed
+      const found = kind === "channel" ? await http.findMembers(id, search) : members;
+      return new Set(found.map((member) => member.id));
+    },
+    [http, id, kind, members, changes],
+  );
+}
+
+type Control = "remove" | "role";
+
+interface Place {
+  member: number;
+  /** Where their row was among the rows. */
+  index: number;
+  control: Control;
+  /** What had focus when the control was used. */
+  focused: Element | null;
+}
+
+/**
+ * Keeps keyboard focus in the list when what had it goes: a member removed (their row goes once the server's
+ * event says so), or my own role choice gone with my owner's role. `keep` marks the place before such a change
+ * (and returns true, to chain); once what had focus then is gone from the page, and focus with it (on the page's
+ * body), it goes to the same control in the row now in that place (the next member's), else in the row before,
+ * else to the list itself, else to the count (a channel's list is gone once I manage it no more). Focus put
+ * anywhere else meanwhile forgets the place.
+ */
+function useKeptPlace(list: RefObject<HTMLElement | null>, fallback: RefObject<HTMLElement | null>) {
+  const place = useRef<Place | null>(null);
+  useEffect(() => {
+    const moved = (event: FocusEvent) => {
+      if (place.current && event.target !== place.current.focused) place.current = null;
+    };
+    document.addEventListener("focusin", moved);
+    return () => document.removeEventListener("focusin", moved);
+  }, []);
+  useLayoutEffect(() => {
+    const kept = place.current;
+    const now = document.activeElement;
+    if (!kept || kept.focused?.isConnected || (now && now !== document.body && now.isConnected)) return;
+    place.current = null;
+    if (list.current) regainPlace(list.current, kept);
+    else fallback.current?.focus();
+  });
+  return useCallback((member: Member, members: Member[], control: Control): true => {
+    const index = members.findIndex((m) => m.id === member.id);
+    place.current = { member: member.id, index, control, focused: document.activeElement };
+    return true;
+  }, []);
+}
+
+function regainPlace(list: HTMLElement, place: Place): void {
+  const rows = [...list.querySelectorAll<HTMLElement>(":scope > li[data-member]")];
+  const same = rows.find((row) => row.dataset.member === String(place.member));
+  const candidates = same ? [same] : [rows[place.index], rows[place.index - 1]];
+  const control = candidates
+    .map((row) => row?.querySelector<HTMLElement>(`[data-control="${place.control}"]`))
+    .find((found) => found);
+  (control ?? list).focus();
 }

@@ -1,44 +1,66 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { PublicUser } from "../api/types";
 import { displayName } from "../lib/names";
 import { Avatar } from "./Avatar";
 import { useApp } from "./context";
 import { useDebounced } from "./useDebounced";
 
+const NO_ONE: ReadonlySet<number> = new Set();
+
 interface Props {
   /** The search box's label. */
   label: string;
-  onChoose: (user: PublicUser) => void;
-  /** People not to offer (already members); I am never offered. */
+  /** A person picked. When it gives back a promise that resolves to true (they were added), the search is done
+   * with: the box is emptied, and keeps focus for the next. */
+  onChoose: (user: PublicUser) => unknown;
+  /** People not to offer (already picked); I am never offered. */
   exclude?: ReadonlySet<number>;
+  /** Who among those a search finds is a member already: listed as such, not offered. A new function (the
+   * members changed) asks again. */
+  membersAmong?: (search: string) => Promise<ReadonlySet<number>>;
   autoFocus?: boolean;
 }
 
 /** Find people by name or username (the server's user search, as one types) and pick one. */
-export function PeopleSearch({ label, onChoose, exclude, autoFocus = false }: Props) {
+export function PeopleSearch({ label, onChoose, exclude, membersAmong, autoFocus = false }: Props) {
   const { http, me } = useApp();
+  const input = useRef<HTMLInputElement>(null);
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<PublicUser[]>([]);
+  const [members, setMembers] = useState(NO_ONE);
   const search = useDebounced(query.trim());
 
   useEffect(() => {
     let cancelled = false;
     if (!search) return;
-    http.searchUsers(search).then(
-      (page) => !cancelled && setResults(page.results.filter((u) => u.id !== me.id)),
+    // Both answers at once: a member must not be offered, even for a moment, while the second is on its way.
+    Promise.all([http.searchUsers(search), membersAmong?.(search) ?? NO_ONE]).then(
+      ([page, found]) => {
+        if (cancelled) return;
+        setResults(page.results.filter((u) => u.id !== me.id));
+        setMembers(found);
+      },
       () => !cancelled && setResults([]),
     );
     return () => {
       cancelled = true;
     };
-  }, [search, http, me.id]);
+  }, [search, http, me.id, membersAmong]);
 
-  const offered = results.filter((user) => !exclude?.has(user.id));
+  const choose = async (user: PublicUser) => {
+    if ((await onChoose(user)) !== true) return;
+    setQuery("");
+    setResults([]);
+    input.current?.focus(); // the button pressed is gone
+  };
+  const shown = results.filter((user) => !exclude?.has(user.id));
+  const searched = search !== "" && query.trim() !== ""; // an emptied box shows nothing, before the debounce too
   return (
     <>
       <label className="field">
         <span>{label}</span>
         <input
+          ref={input}
           type="search"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
@@ -50,19 +72,33 @@ export function PeopleSearch({ label, onChoose, exclude, autoFocus = false }: Pr
         />
       </label>
       <ul className="people" aria-label="People">
-        {search &&
-          offered.map((user) => (
+        {searched &&
+          shown.map((user) => (
             <li key={user.id}>
-              <button type="button" className="person" onClick={() => onChoose(user)}>
-                <Avatar name={displayName(user)} />
-                <span>
-                  <strong>{displayName(user)}</strong> <span className="muted">@{user.username}</span>
+              {members.has(user.id) ? (
+                <span className="person">
+                  <Person user={user} /> <span className="muted already-member">already a member</span>
                 </span>
-              </button>
+              ) : (
+                <button type="button" className="person" onClick={() => void choose(user)}>
+                  <Person user={user} />
+                </button>
+              )}
             </li>
           ))}
-        {search && offered.length === 0 && <li className="muted">No one found.</li>}
+        {searched && shown.length === 0 && <li className="muted">No one found.</li>}
       </ul>
+    </>
+  );
+}
+
+function Person({ user }: { user: PublicUser }) {
+  return (
+    <>
+      <Avatar name={displayName(user)} />
+      <span>
+        <strong>{displayName(user)}</strong> <span className="muted">@{user.username}</span>
+      </span>
     </>
   );
 }

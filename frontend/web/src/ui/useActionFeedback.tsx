@@ -4,8 +4,9 @@ import { useCallback, useState, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 
 export interface ActionFeedback {
-  /** Run `attempt`; then say `done`, or why it failed (`failure` when the server gave no reason). */
-  run: (attempt: () => Promise<unknown>, done: string, failure?: string) => Promise<void>;
+  /** Run `attempt`; then say `done`, or why it failed (`failure` when the server gave no reason). Resolves to
+   * whether it was done. */
+  run: (attempt: () => Promise<unknown>, done: string, failure?: string) => Promise<boolean>;
   setError: (error: string | null) => void;
   /** The status line and the alert, where the dialog shows them. */
   lines: (className?: string) => ReactNode;
@@ -20,8 +21,10 @@ export function useActionFeedback(): ActionFeedback {
     try {
       await attempt();
       setStatus(done);
+      return true;
     } catch (e) {
       setError(e instanceof ApiError ? e.message : failure);
+      return false;
     }
   }, []);
   const lines = (className = "muted") => (
