@@ -115,6 +115,25 @@ def test_refresh_with_a_bad_token_is_401_not_500(api_client, refresh):
     assert "error" in response.json()
 
 
+@pytest.mark.parametrize("url", [REFRESH_URL, LOGOUT_URL])
+def test_no_refresh_token_at_all_is_a_400_naming_the_field(api_client, user, url):
+    # neither in the body nor as a cookie: a required field is missing (it was a 401, as for a bad token)
+    response = api_client.post(url, {}, format="json")
+    assert response.status_code == 400
+    detail = "This field is required: send the refresh token here, or the refresh cookie."
+    assert response.json() == {
+        "error": {"code": "invalid", "detail": detail, "fields": {"refresh": [detail]}}
+    }
+
+
+def test_a_refresh_token_that_is_no_good_is_still_a_401(api_client, user):
+    for body in ({"refresh": "garbage"}, {"refresh": str(AccessToken.for_user(user))}):
+        response = api_client.post(REFRESH_URL, body, format="json")
+        assert (response.status_code, response.json()["error"]["code"]) == (401, "token_not_valid")
+    api_client.cookies[COOKIE] = "garbage"
+    assert api_client.post(REFRESH_URL, {}, format="json").status_code == 401
+
+
 def test_expired_access_token_is_refused(api_client, user):
     token = AccessToken.for_user(user)
     token.set_exp(lifetime=-timedelta(seconds=1))
