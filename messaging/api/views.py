@@ -153,11 +153,18 @@ class ConversationMembersApi(APIView):
         )
         return Response(ConversationMemberSerializer(members, many=True).data)
 
-    @extend_schema(request=MemberAddInputSerializer, responses={201: ConversationSerializer})
+    @extend_schema(
+        request=MemberAddInputSerializer,
+        responses={201: ConversationSerializer, 200: ConversationSerializer},
+        description="Owners and admins add someone to a group or channel: 201 and the conversation; someone "
+        "already in it: 200, nothing changes.",
+    )
     def post(self, request: Request, conversation_id: int) -> Response:
         actor = selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
-        services.member_add(actor=actor, user_id=_valid(MemberAddInputSerializer, request.data)["user"])
-        return _conversation_response(request_user(request), conversation_id, 201)
+        _, added = services.member_add(
+            actor=actor, user_id=_valid(MemberAddInputSerializer, request.data)["user"]
+        )
+        return _conversation_response(request_user(request), conversation_id, 201 if added else 200)
 
 
 class ConversationMemberApi(APIView):

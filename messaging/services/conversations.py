@@ -192,7 +192,9 @@ def _level_asked(membership: Membership, *, muted: bool | None, notification_lev
 
 
 @transaction.atomic
-def member_add(*, actor: Membership, user_id: int) -> Membership:
+def member_add(*, actor: Membership, user_id: int) -> tuple[Membership, bool]:
+    """Add someone to a group or channel: their membership, and whether it is new (someone already in it is
+    simply confirmed, and nobody is told anything)."""
     conversation = actor.conversation
     if conversation.kind == Kind.DIRECT:
         raise ValidationError({"user": "A direct conversation has exactly two members."})
@@ -203,14 +205,14 @@ def member_add(*, actor: Membership, user_id: int) -> Membership:
         raise ValidationError({"user": "Unknown user."})
     existing = Membership.objects.filter(user=user, conversation=conversation).first()
     if existing is not None:
-        return existing
+        return existing, False
     _check_may_add(actor.user, user)
     check_bot_may_join(user, conversation)
     if conversation.kind == Kind.GROUP and conversation.memberships.count() >= GROUP_MAX_MEMBERS:
         raise ValidationError({"user": f"At most {GROUP_MAX_MEMBERS} members."})
     membership = Membership.objects.create(user=user, conversation=conversation)
     membership_announce(conversation, user.pk, added=True)
-    return membership
+    return membership, True
 
 
 @transaction.atomic

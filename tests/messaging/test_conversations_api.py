@@ -309,6 +309,17 @@ def test_the_owner_adds_a_member_who_then_sees_the_conversation(as_user, ada, cy
     assert as_user(cy).get(conversation_url(team.pk)).status_code == 200
 
 
+def test_adding_someone_already_in_it_is_a_200_and_tells_nobody(as_user, ada, bob, team):
+    # given
+    before = team.events.count()
+    # when
+    response = as_user(ada).post(conversation_url(team.pk, "members/"), {"user": bob.pk}, format="json")
+    # then
+    assert response.status_code == 200
+    assert response.json()["member_count"] == 2
+    assert team.events.count() == before
+
+
 def test_a_plain_member_cannot_add_members(as_user, bob, cy, team):
     response = as_user(bob).post(conversation_url(team.pk, "members/"), {"user": cy.pk}, format="json")
     assert response.status_code == 403

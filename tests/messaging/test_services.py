@@ -191,4 +191,4 @@ def test_a_full_group_takes_no_more_members(monkeypatch, ada):
     assert "user" in refused.value.message_dict
     assert full.memberships.count() == 3
     # a member already in a full group is simply confirmed
-    assert services.member_add(actor=owner, user_id=ada.pk) == owner
+    assert services.member_add(actor=owner, user_id=ada.pk) == (owner, False)

@@ -372,6 +372,7 @@ export interface paths {
         /** @description Members whose username or display name contains `search`, by username, at most 20, each with their `role`: what the message box offers after an @, and how owners and admins find a channel's members. Any conversation I am in, channels too (whose conversation lists no members). */
         get: operations["v1_conversations_members_list"];
         put?: never;
+        /** @description Owners and admins add someone to a group or channel: 201 and the conversation; someone already in it: 200, nothing changes. */
         post: operations["v1_conversations_members_create"];
         delete?: never;
         options?: never;
@@ -4769,6 +4770,14 @@ export interface operations {
             };
         };
         responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;
