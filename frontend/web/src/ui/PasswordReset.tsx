@@ -134,23 +134,44 @@ export function ResetPassword() {
   );
 }
 
+/** The part of the address after `#`, followed as it changes (a second link opened in the same tab changes
+ * only that part: no reload, no new page). */
+function useHash(): string {
+  const [hash, setHash] = useState(() => window.location.hash);
+  useEffect(() => {
+    const changed = () => setHash(window.location.hash);
+    window.addEventListener("hashchange", changed);
+    return () => window.removeEventListener("hashchange", changed);
+  }, []);
+  return hash;
+}
+
+const INCOMPLETE_LINK = "This link is incomplete: open it from the email again.";
+
 /** /verify-email#<token>: the link sent to confirm an email address. */
 export function VerifyEmail() {
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const token = useHash().replace(/^#/, "");
+  // The result is the token's it was for: another link's shows "Checking the link…" until its own answer.
+  const [result, setResult] = useState<{ token: string; ok: boolean; text: string } | null>(null);
   useEffect(() => {
-    const token = window.location.hash.replace(/^#/, "");
+    if (!token) return;
+    let current = true;
     http.verifyEmail(token).then(
-      () => setResult({ ok: true, text: "Your email address is confirmed." }),
-      (e: unknown) => setResult({ ok: false, text: message(e) }),
+      () => current && setResult({ token, ok: true, text: "Your email address is confirmed." }),
+      (e: unknown) => current && setResult({ token, ok: false, text: message(e) }),
     );
-  }, []);
+    return () => {
+      current = false;
+    };
+  }, [token]);
+  const shown = !token ? { ok: false, text: INCOMPLETE_LINK } : result?.token === token ? result : null;
   return (
     <AuthCard title="Confirm your email address" onSubmit={(e) => e.preventDefault()}>
-      {result === null ? (
+      {shown === null ? (
         <p role="status">Checking the link…</p>
       ) : (
-        <p role={result.ok ? "status" : "alert"} className={result.ok ? undefined : "form-error"}>
-          {result.text}
+        <p role={shown.ok ? "status" : "alert"} className={shown.ok ? undefined : "form-error"}>
+          {shown.text}
         </p>
       )}
       <a className="button" href="/">
