@@ -21,6 +21,7 @@ import type {
   PinPolicy,
   PublicUser,
   RegisteredUser,
+  Report,
   MentionsPage,
   Role,
   SearchPage,
@@ -209,6 +210,7 @@ export function endpoints(client: ApiClient = api) {
     unpin: (id: string) => r<undefined>(`messages/${id}/pin/`, { method: "DELETE" }),
     forward: (id: string, body: { conversation: number; client_id: string }) =>
       r<Message>(`messages/${id}/forward/`, { method: "POST", body }),
+    report: (id: string, reason: string) => r<Report>(`messages/${id}/report/`, { method: "POST", body: { reason } }),
     markRead: (id: number, seq: number) => r<undefined>(`conversations/${id}/read/`, { method: "POST", body: { seq } }),
 
     // --- threads

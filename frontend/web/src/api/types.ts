@@ -58,6 +58,8 @@ export type Message = Omit<Schemas["Message"], "reactions" | "forwarded_from" | 
 
 /** A pinned message, as the pinned list shows it. */
 export type Pin = Omit<Schemas["Pin"], "message"> & { message: Message };
+/** A report of a message to the moderators (docs/moderation.md). */
+export type Report = Schemas["Report"];
 
 export interface MessagePage {
   results: Message[];

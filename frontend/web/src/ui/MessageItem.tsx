@@ -11,6 +11,7 @@ import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
 import { Attachments } from "./Attachments";
 import { LinkPreviews } from "./LinkPreviews";
+import { ReportDialog } from "./ReportDialog";
 import { TooLong } from "./TooLong";
 import { useReactions } from "./useMessageActions";
 
@@ -79,6 +80,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const [picking, setPicking] = useState(false);
+  const [reporting, setReporting] = useState(false);
   const [selected, setSelected] = useState(false);
   const selectOnTap = (e: MouseEvent<HTMLLIElement>) => {
     if (isOnControl(e)) return;
@@ -271,6 +273,11 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               <Icon name="pin" />
             </button>
           )}
+          {!mine && (
+            <button type="button" className="icon" aria-label="Report" aria-haspopup="dialog" onClick={() => setReporting(true)}>
+              <Icon name="flag" />
+            </button>
+          )}
           {mine && !m.forwarded_from && (
             <button
               type="button"
@@ -296,6 +303,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           )}
         </div>
       )}
+      {reporting && <ReportDialog message={m} senderName={named(m.sender)} onClose={() => setReporting(false)} />}
       {picking && (
         <Suspense fallback={null}>
           <EmojiDialog
