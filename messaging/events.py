@@ -308,6 +308,16 @@ def _thread_updated(event: ConversationEvent) -> dict[str, Any]:
     }
 
 
+def _user_erased(event: ConversationEvent) -> dict[str, Any]:
+    """The account as it is now ("Deleted user"), and whether its messages were emptied or kept."""
+    assert event.user is not None  # noqa: S101 - an erased account's row stays
+    return {
+        "conversation": event.conversation_id,
+        "user": sender_payload(event.user),
+        "messages": event.data["messages"],
+    }
+
+
 _RENDERERS = {
     ConversationEvent.Kind.MESSAGE_UPDATED: _message_updated,
     ConversationEvent.Kind.MESSAGE_DELETED: _message_deleted,
@@ -318,6 +328,7 @@ _RENDERERS = {
     ConversationEvent.Kind.CONVERSATION_UPDATED: _conversation_updated,
     ConversationEvent.Kind.PIN: _pin,
     ConversationEvent.Kind.THREAD_UPDATED: _thread_updated,
+    ConversationEvent.Kind.USER_ERASED: _user_erased,
 }
 
 

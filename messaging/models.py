@@ -316,13 +316,14 @@ class ConversationEvent(models.Model):
         CONVERSATION_UPDATED = "conversation.updated"
         PIN = "pin"
         THREAD_UPDATED = "thread.updated"
+        USER_ERASED = "user.erased"  # a member deleted their account: their messages and name go
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
     seq = models.BigIntegerField()
     kind = models.CharField(max_length=24, choices=Kind.choices)
     # The message it is about (edits, deletions, reactions, pins; a thread's root).
     message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    # Who reacted, read, joined, left, pinned or unpinned, or whose role changed.
+    # Who reacted, read, joined, left, pinned or unpinned, whose role changed, or who was erased.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -14,6 +14,7 @@ from messaging import events
 from messaging.delivery.journal import LOG_SIZE
 from messaging.models import (
     Conversation,
+    ConversationEvent,
     Membership,
     Message,
     MessageRevision,
@@ -23,6 +24,7 @@ from messaging.models import (
     ThreadFollow,
 )
 from messaging.services.conversations import conversation_leave
+from messaging.services.eventlog import event_record_rendered_on_commit
 from messaging.services.messages import message_rewrite_logged
 from messaging.services.threads import threads_refresh
 
@@ -105,6 +107,22 @@ def _rewrite_logged_forwards(forward_ids: list[UUID]) -> None:
         message_rewrite_logged(forward)
 
 
+def _announce_erasure(user: User, *, kept: bool) -> None:
+    """One `user.erased` event in each conversation the user is in or wrote in (docs/protocol.md): members'
+    open pages name them "Deleted user" and blank their messages, and a replay from before it does the same —
+    one frame per conversation, however many messages. Before they leave, so that members hear it first."""
+    conversation_ids = set(Membership.objects.filter(user=user).values_list("conversation_id", flat=True))
+    wrote_in = Message.objects.filter(sender=user).order_by().values_list("conversation_id", flat=True)
+    conversation_ids.update(wrote_in.distinct())
+    for conversation in Conversation.objects.filter(pk__in=conversation_ids).order_by("pk"):
+        event_record_rendered_on_commit(
+            conversation=conversation,
+            kind=ConversationEvent.Kind.USER_ERASED,
+            user_id=user.pk,
+            data={"messages": "kept" if kept else "deleted"},
+        )
+
+
 def user_messages_erase(*, user: User) -> None:
     """Their reactions and the earlier versions of their messages go; the messages become "Deleted user"'s,
     emptied (the default) or kept, as the retention policy says, and so does their name on forwards of them.
@@ -124,6 +142,7 @@ def user_messages_erase(*, user: User) -> None:
         )
         threads_refresh(root_ids=replied_in)  # their emptied replies no longer count
     forward_ids = [forward.pk for forward in _unname_forwards_of(user)]
+    _announce_erasure(user, kept=keep)
     _leave_shared_conversations(user)
     transaction.on_commit(partial(_rewrite_recent_log, user.pk))
     if forward_ids:

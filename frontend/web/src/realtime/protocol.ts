@@ -58,7 +58,18 @@ export type OrderedEvent =
   | { type: "member.updated"; seq: number; conversation: number; user: number; role: Role }
   | { type: "conversation.updated"; seq: number; conversation: ConversationSummary }
   | PinEvent
-  | { type: "thread.updated"; seq: number; conversation: number; root: string; thread: ThreadSummary | null };
+  | { type: "thread.updated"; seq: number; conversation: number; root: string; thread: ThreadSummary | null }
+  | UserErasedEvent;
+
+/** A member deleted their account: `user` is how they are named now ("Deleted user"); their messages here
+ * were emptied (`deleted`), or kept as the workspace's retention policy says; their reactions are gone. */
+export interface UserErasedEvent {
+  type: "user.erased";
+  seq: number;
+  conversation: number;
+  user: UserRef;
+  messages: "deleted" | "kept";
+}
 
 /** A message pinned (with the message as it is now) or unpinned (its id only). */
 export interface PinEvent {
@@ -103,6 +114,7 @@ export const ORDERED_TYPES: ReadonlySet<string> = new Set([
   "conversation.updated",
   "pin",
   "thread.updated",
+  "user.erased",
 ]);
 
 export function isOrderedEvent(frame: ServerFrame): frame is OrderedEvent {

@@ -75,6 +75,53 @@ describe("applyEvent", () => {
     expect(run(state, [removal]).state.timelines[1]?.messages[0]).toMatchObject({ deleted: true, previews: [] });
   });
 
+  it("blanks an erased member's messages and drops their reactions with one event, after a replay too", () => {
+    const others = msg(3, { sender: { id: 3, username: "cy", display_name: "Cy" }, reactions: [{ emoji: "👍", count: 2, users: [2, 3] }] });
+    const start = known(conversation(1, { last_seq: 5, last_read_seq: 3, unread_count: 0, last_message: msg(5) }), [msg(2), others, msg(4), msg(5)]);
+    const theirReaction: OrderedEvent = { type: "reaction", seq: 6, conversation: 1, message: "m3", user: 2, emoji: "🎉", state: "added" };
+    const erased: OrderedEvent = {
+      type: "user.erased",
+      seq: 8,
+      conversation: 1,
+      user: { id: 2, username: "deleted-2", display_name: "Deleted user" },
+      messages: "deleted",
+    };
+    const withNew = run(start, [theirReaction, newMessage(7)]).state;
+    expect(withNew.conversations[1]).toMatchObject({ unread_count: 1 });
+    const { state, effects } = run(withNew, [erased]);
+    const held = state.timelines[1]?.messages ?? [];
+    expect(held.map((m) => [m.seq, m.deleted, m.body])).toEqual([
+      [2, true, ""],
+      [3, false, "message 3"],
+      [4, true, ""],
+      [5, true, ""],
+      [7, true, ""],
+    ]);
+    expect(held[1]?.reactions).toEqual([{ emoji: "👍", count: 1, users: [3] }]);
+    expect(state.conversations[1]).toMatchObject({ unread_count: 0, last_message: { seq: 7, deleted: true }, last_seq: 8 });
+    expect(effects).toEqual([]);
+    // a history page read later, lagging, cannot bring the body of one it held back
+    const lagging = receive(state.timelines[1] ?? emptyTimeline(), [msg(4)]);
+    expect(lagging.messages.find((m) => m.seq === 4)?.deleted).toBe(true);
+    expect(run(state, [erased]).state).toBe(state);
+  });
+
+  it("keeps an erased member's messages when the workspace keeps them, their reactions going all the same", () => {
+    const start = known(conversation(1, { last_seq: 3 }), [msg(2), msg(3, { sender: { id: 3, username: "cy", display_name: "Cy" }, reactions: [{ emoji: "👍", count: 1, users: [2] }] })]);
+    const erased: OrderedEvent = { type: "user.erased", seq: 4, conversation: 1, user: { id: 2, username: "deleted-2", display_name: "Deleted user" }, messages: "kept" };
+    const { state } = run(start, [erased]);
+    expect(state.timelines[1]?.messages.map((m) => [m.deleted, m.reactions])).toEqual([
+      [false, []],
+      [false, []],
+    ]);
+  });
+
+  it("asks REST for the unread count when an erased member's messages may be among those the snapshot counted", () => {
+    const start = known(conversation(1, { last_seq: 9, last_read_seq: 2, unread_count: 4, last_message: msg(9) }));
+    const erased: OrderedEvent = { type: "user.erased", seq: 10, conversation: 1, user: { id: 2, username: "deleted-2", display_name: "Deleted user" }, messages: "deleted" };
+    expect(run(start, [erased]).effects).toContainEqual({ kind: "refresh", conversation: 1 });
+  });
+
   it("erases a deleted message at once, and a history copy read later cannot bring its body back", () => {
     const reacted = msg(3, { reactions: [{ emoji: "👍", count: 1, users: [2] }], attachments: [] });
     const start = known(conversation(1, { last_seq: 3, last_message: msg(3) }), [reacted]);

@@ -155,6 +155,20 @@ export function directory(conversations: Record<number, Conversation>): Map<numb
   return users;
 }
 
+/** `user`'s reactions, [message id, emoji], on the messages held and in what events said about others. */
+function reactionsBy(timeline: Timeline, user: number): [string, string][] {
+  const found = new Set<string>();
+  for (const m of timeline.messages) {
+    for (const r of m.reactions ?? []) if (r.users.includes(user)) found.add(`${m.id} ${r.emoji}`);
+  }
+  for (const [id, patch] of Object.entries(timeline.patches)) {
+    for (const key of Object.keys(patch.reactions)) {
+      if (key.startsWith(`${user} `)) found.add(`${id} ${key.slice(key.indexOf(" ") + 1)}`);
+    }
+  }
+  return [...found].map((key) => [key.slice(0, key.indexOf(" ")), key.slice(key.indexOf(" ") + 1)]);
+}
+
 /** One event's change to one conversation. */
 class Change {
   private conversation: Conversation;
@@ -206,6 +220,9 @@ class Change {
         break;
       case "thread.updated":
         this.patch(event.root, threadAt(event.seq, event.thread));
+        break;
+      case "user.erased":
+        this.erased(event.seq, event.user.id, event.messages === "deleted");
         break;
     }
   }
@@ -268,6 +285,22 @@ class Change {
     this.ledger = uncounted.ledger;
     if (!uncounted.exact) this.effects.push({ kind: "refresh", conversation: this.id });
     this.patch(id, deletion);
+  }
+
+  /** A member's account was erased: their reactions go and, unless the workspace keeps them, their messages
+   * (every one held, the sidebar's last one too) as by a deletion each; the counts of messages this page
+   * does not hold only REST can correct. Their new name is the store's (`renamed`), as for `user.updated`. */
+  private erased(seq: number, user: number, blank: boolean): void {
+    for (const [id, emoji] of reactionsBy(this.timeline, user)) this.patch(id, reactionAt(seq, user, emoji, false));
+    if (!blank) return;
+    const theirs = new Set(this.timeline.messages.filter((m) => m.sender.id === user && m.seq < seq).map((m) => m.id));
+    const last = this.conversation.last_message;
+    if (last && last.sender.id === user && last.seq < seq) theirs.add(last.id);
+    for (const id of theirs) this.deleted(id, { seq, exact: true });
+    const snapshotCounts = this.ledger.myRead < this.ledger.snapshotMessageSeq;
+    if (snapshotCounts && (this.ledger.snapshotUnread > 0 || this.ledger.snapshotMentions > 0)) {
+      this.effects.push({ kind: "refresh", conversation: this.id });
+    }
   }
 
   private patch(id: string, change: Parameters<typeof patchMessage>[2]): void {

@@ -27,6 +27,13 @@ export function withoutMessage(list: Pinned[], messageId: string): Pinned[] {
     : list;
 }
 
+/** An erased account's messages, emptied, are unpinned with it. */
+export function withoutSender(list: Pinned[], userId: number): Pinned[] {
+  return list.some((pinned) => pinned.message.sender.id === userId)
+    ? list.filter((pinned) => pinned.message.sender.id !== userId)
+    : list;
+}
+
 /** An edited message shows its new body in the list too. */
 export function withMessage(list: Pinned[], message: Message): Pinned[] {
   if (message.deleted) return withoutMessage(list, message.id);

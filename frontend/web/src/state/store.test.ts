@@ -470,6 +470,23 @@ describe("ChatStore", () => {
     expect(store.getState().me?.display_name).toBe("Ada L.");
   });
 
+  it("names an erased member \"Deleted user\" and blanks their messages, live or replayed", async () => {
+    const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2 })] });
+    socket.emit(isNew(3)); // Bob's
+    socket.emit({
+      type: "user.erased",
+      seq: 4,
+      conversation: 1,
+      user: { id: 2, username: "deleted-2", display_name: "Deleted user" },
+      messages: "deleted",
+    });
+    const state = store.getState();
+    expect(state.renamed[2]?.display_name).toBe("Deleted user");
+    expect(state.users[2]?.display_name).toBe("Deleted user");
+    expect(state.timelines[1]?.messages.map((m) => [m.seq, m.deleted, m.body])).toEqual([[3, true, ""]]);
+    expect(state.conversations[1]?.last_seq).toBe(4);
+  });
+
   it("opened offline, loads the conversation list once the socket has synced, and syncs what it brought", async () => {
     const { store, socket, http } = await setup();
     vi.mocked(http.conversations).mockClear();

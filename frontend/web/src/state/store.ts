@@ -30,7 +30,7 @@ import {
   type Timeline,
 } from "./messages";
 import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
-import { applyPin, fromRest, withMessage, withoutMessage, type Pinned } from "./pins";
+import { applyPin, fromRest, withMessage, withoutMessage, withoutSender, type Pinned } from "./pins";
 import { followedFrom, threadChangeConcernsMe, withThreadRead, type Followed } from "./threads";
 
 export interface SocketPort {
@@ -934,6 +934,7 @@ export class ChatStore {
       if (fresh && live && event.message.sender.id !== me.id) this.announce(event.message);
     }
     if (event.type === "thread.updated") this.onThreadUpdated(event.root, event.thread);
+    if (event.type === "user.erased" && fresh) this.onRenamed(event.user); // "Deleted user", replayed too
   }
 
   /** A newly applied event's change to the conversation's pinned list, once that list is loaded. */
@@ -945,6 +946,7 @@ export class ChatStore {
     if (event.type === "pin") next = applyPin(list, event);
     else if (event.type === "message.deleted") next = withoutMessage(list, event.id);
     else if (event.type === "message.updated") next = withMessage(list, event.message);
+    else if (event.type === "user.erased" && event.messages === "deleted") next = withoutSender(list, event.user.id);
     if (next !== list) this.set({ pins: { ...this.state.pins, [id]: next } });
   }
 
