@@ -1,16 +1,21 @@
 """The account's screens in Chromium: change the password, reset it through the emailed link (read off the
-SMTP server), turn on two-factor authentication and sign in with a code, sign another session out, block
-someone, download one's data, delete the account."""
+SMTP server), turn on two-factor authentication (staff too, when the workspace requires it) and sign in with a
+code, sign another session out, block someone, download one's data, delete the account."""
 
 import json
 import re
+import uuid
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.accounts.helpers import totp_code
+from tests.e2e.api import call
 from tests.e2e.axe import axe_violations
+from tests.e2e.conftest import LiveServer
 from tests.e2e.test_chat_flow import Person
 
 pytestmark = pytest.mark.e2e
@@ -126,6 +131,20 @@ def test_two_factor_authentication_is_turned_on_and_asked_at_sign_in(browser, li
     page.get_by_label("Two-factor code").fill(totp_code(secret, steps_ahead=1))
     page.get_by_role("button", name="Log in").click()
     signed_in(cy)
+
+    # and with it on, "New recovery codes" and "Turn off" each have their own code box, named apart (one value
+    # filled both, each labelled "Code from your app")
+    open_security(cy)
+    new_codes_box = page.get_by_role("textbox", name="Code from your app, for new recovery codes", exact=True)
+    turn_off_box = page.get_by_role(
+        "textbox", name="Code from your app or a recovery code, to turn off", exact=True
+    )
+    new_codes_box.fill(totp_code(secret, steps_ahead=2))
+    expect(turn_off_box).to_have_value("")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="New recovery codes").click()
+    expect(page.get_by_role("region", name="Recovery codes").get_by_role("listitem")).to_have_count(10)
+    expect(new_codes_box).to_have_value("")
 
 
 def test_a_session_is_signed_out_from_the_list(browser, live_server_url):
@@ -258,3 +277,79 @@ def test_deleting_the_account_signs_out_and_the_password_stops_working(browser, 
     expect(page.get_by_text("You were signed out")).to_have_count(0)  # it was Hal's own doing
     log_in(hal)
     expect(page.get_by_role("alert")).to_contain_text("No active account")
+
+
+def superuser_with_two_factor(server: LiveServer) -> tuple[str, str]:
+    """An admin (username, authenticator secret) who has turned on two-factor authentication."""
+    username = f"root{uuid.uuid4().hex[:6]}"
+    server.manage(
+        "shell",
+        "-c",
+        "from accounts.models import User; "
+        f"User.objects.create_superuser(username='{username}', email='{username}@example.com', "
+        f"password='{PASSWORD}')",
+    )
+    token = call(server.url, "POST", "auth/token/", {"username": username, "password": PASSWORD})["access"]
+    secret = call(server.url, "POST", "two-factor/totp/", {}, token=token)["secret"]
+    call(server.url, "POST", "two-factor/totp/confirm/", {"code": totp_code(secret)}, token=token)
+    return username, secret
+
+
+@contextmanager
+def two_factor_required_of_staff(browser, server: LiveServer) -> Iterator[None]:
+    """An admin turns on *Require two factor for staff* in the admin (the server reads it from its own cache),
+    and off again after."""
+    username, secret = superuser_with_two_factor(server)
+    admin = browser.new_context().new_page()
+    admin.goto(f"{server.url}/admin/login/")
+    admin.get_by_label("Username").fill(username)
+    admin.get_by_label("Password").fill(PASSWORD)
+    admin.get_by_label("Two-factor code").fill(totp_code(secret, steps_ahead=1))
+    admin.get_by_role("button", name="Log in").click()
+
+    def require(on: bool) -> None:
+        admin.goto(f"{server.url}/admin/accounts/accountpolicy/")
+        admin.get_by_label("Require two factor for staff").set_checked(on)
+        admin.get_by_role("button", name="Save", exact=True).click()
+        expect(admin.get_by_text("Account policy was changed successfully.")).to_be_visible()
+
+    require(True)
+    try:
+        yield
+    finally:
+        require(False)
+        admin.context.close()
+
+
+def test_staff_made_to_turn_on_two_factor_see_their_recovery_codes_before_going_on(browser, parley_server):
+    # given the workspace requires two-factor authentication of staff, and Sam, staff, has not turned it on
+    sam = person(browser, parley_server.url, "sam")
+    parley_server.manage(
+        "shell",
+        "-c",
+        "from accounts.models import User; "
+        f"User.objects.create_user(username='{sam.username}', email='{sam.username}@example.com', "
+        f"password='{PASSWORD}', is_staff=True)",
+    )
+    with two_factor_required_of_staff(browser, parley_server):
+        log_in(sam)
+        page = sam.page
+        expect(page.get_by_role("alert")).to_contain_text("requires two-factor authentication for staff")
+
+        # when he sets it up and turns it on
+        page.get_by_role("button", name="Set up two-factor authentication").click()
+        secret = page.get_by_test_id("totp-secret").inner_text()
+        page.get_by_label("Code from your app").fill(totp_code(secret))
+        page.get_by_role("button", name="Turn on", exact=True).click()
+
+        # then his ten recovery codes are shown, with focus on them, and the app waits for him (it went on to
+        # the conversations at once, the codes never seen)
+        codes = page.get_by_role("region", name="Recovery codes")
+        expect(codes.get_by_role("listitem")).to_have_count(10)
+        expect(codes).to_be_focused()
+        assert axe_violations(page) == []
+        expect(page.get_by_role("navigation", name="Conversations")).to_have_count(0)
+        # and once he says he has saved them, the app opens
+        codes.get_by_role("button", name="I have saved them: continue").click()
+        signed_in(sam)
+        expect(codes).to_have_count(0)

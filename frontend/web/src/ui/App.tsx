@@ -111,7 +111,7 @@ export function App() {
     const reload = async () => setSession({ state: "signed-in", me: await http.me() });
     return (
       <main className="auth">
-        <Security onSignedOut={signOut} onTwoFactorChange={() => void reload()} />
+        <Security onSignedOut={signOut} onTwoFactorEnabled={() => void reload()} />
       </main>
     );
   }

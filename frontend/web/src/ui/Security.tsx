@@ -1,5 +1,5 @@
 // Settings → Security: change the password, see and sign out sessions, two-factor authentication.
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 import { http } from "../api/endpoints";
 import type { Block, DataExport, Invitation, LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
@@ -179,9 +179,14 @@ function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
   );
 }
 
-function RecoveryCodes({ codes }: { codes: string[] }) {
+/** `onSaved`: the app waits for them to be saved before it goes on (staff whom the workspace requires two-factor
+ * authentication of: the whole app opens then, and these codes are never shown again). */
+function RecoveryCodes({ codes, onSaved }: { codes: string[]; onSaved?: () => void }) {
+  const region = useRef<HTMLDivElement>(null);
+  // What had focus (the form that made them) is gone: the codes are where to read on.
+  useEffect(() => region.current?.focus(), [codes]);
   return (
-    <div className="stack" role="region" aria-label="Recovery codes">
+    <div className="stack" role="region" aria-label="Recovery codes" tabIndex={-1} ref={region}>
       <p>
         Save these recovery codes somewhere safe. Each works once instead of a code, if you lose your phone. They
         are shown only now.
@@ -193,15 +198,34 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
           </li>
         ))}
       </ul>
+      {onSaved && (
+        <button type="button" className="primary" onClick={onSaved}>
+          I have saved them: continue
+        </button>
+      )}
     </div>
   );
 }
 
-function TwoFactor({ onChange }: { onChange?: () => void }) {
+function CodeField({ label, name, value, onChange }: { label: string; name: string; value: string; onChange: (code: string) => void }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input name={name} inputMode="numeric" autoComplete="one-time-code" required value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
+/** `onEnabled`: called once two-factor authentication is on and its recovery codes are saved. */
+function TwoFactor({ onEnabled }: { onEnabled?: () => void }) {
   const [status, setStatus] = useState<TwoFactorStatus | null>(null);
   const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
-  const [code, setCode] = useState("");
+  const [justEnabled, setJustEnabled] = useState(false);
+  // Each form its own code: one shared value filled both boxes at once.
+  const [enableCode, setEnableCode] = useState("");
+  const [newCodesCode, setNewCodesCode] = useState("");
+  const [offCode, setOffCode] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [ok, setOk] = useState<string | null>(null);
@@ -213,20 +237,15 @@ function TwoFactor({ onChange }: { onChange?: () => void }) {
     setOk(null);
     try {
       await action();
-      setCode("");
+      setEnableCode("");
+      setNewCodesCode("");
+      setOffCode("");
       setPassword("");
       await load();
     } catch (e) {
       setError(message(e));
     }
   }
-
-  const codeField = (
-    <label className="field">
-      <span>Code from your app</span>
-      <input name="code" inputMode="numeric" autoComplete="one-time-code" required value={code} onChange={(e) => setCode(e.target.value)} />
-    </label>
-  );
 
   if (!status) return <Section title="Two-factor authentication">{<Feedback ok={null} error={error} />}</Section>;
   return (
@@ -236,8 +255,8 @@ function TwoFactor({ onChange }: { onChange?: () => void }) {
           Your workspace requires two-factor authentication for staff: turn it on to continue.
         </p>
       )}
-      {codes && <RecoveryCodes codes={codes} />}
-      {status.enabled ? (
+      {codes && <RecoveryCodes codes={codes} onSaved={justEnabled ? onEnabled : undefined} />}
+      {justEnabled && onEnabled ? null : status.enabled ? (
         <>
           <p>
             On. Sign-ins ask for a code from your authenticator app. Recovery codes left: {status.recovery_codes_left}.
@@ -246,10 +265,10 @@ function TwoFactor({ onChange }: { onChange?: () => void }) {
             className="stack"
             onSubmit={(e) => {
               e.preventDefault();
-              void act(async () => setCodes((await http.newRecoveryCodes(code)).recovery_codes));
+              void act(async () => setCodes((await http.newRecoveryCodes(newCodesCode)).recovery_codes));
             }}
           >
-            {codeField}
+            <CodeField label="Code from your app, for new recovery codes" name="new_codes_code" value={newCodesCode} onChange={setNewCodesCode} />
             <button type="submit">New recovery codes</button>
           </form>
           <form
@@ -257,7 +276,7 @@ function TwoFactor({ onChange }: { onChange?: () => void }) {
             onSubmit={(e) => {
               e.preventDefault();
               void act(async () => {
-                await http.disableTwoFactor({ password, code });
+                await http.disableTwoFactor({ password, code: offCode });
                 setCodes(null);
                 setOk("Two-factor authentication is off.");
               });
@@ -267,7 +286,7 @@ function TwoFactor({ onChange }: { onChange?: () => void }) {
               <span>Password</span>
               <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
             </label>
-            {codeField}
+            <CodeField label="Code from your app or a recovery code, to turn off" name="disable_code" value={offCode} onChange={setOffCode} />
             <button type="submit" className="danger">
               Turn off
             </button>
@@ -279,10 +298,10 @@ function TwoFactor({ onChange }: { onChange?: () => void }) {
           onSubmit={(e) => {
             e.preventDefault();
             void act(async () => {
-              setCodes((await http.confirmTotp(code)).recovery_codes);
+              setCodes((await http.confirmTotp(enableCode)).recovery_codes);
+              setJustEnabled(true);
               setEnrolment(null);
               setOk("Two-factor authentication is on. Every other session was signed out.");
-              onChange?.();
             });
           }}
         >
@@ -291,7 +310,7 @@ function TwoFactor({ onChange }: { onChange?: () => void }) {
           <p className="muted">
             Or type this key: <code data-testid="totp-secret">{enrolment.secret}</code>
           </p>
-          {codeField}
+          <CodeField label="Code from your app" name="code" value={enableCode} onChange={setEnableCode} />
           <button type="submit" className="primary">
             Turn on
           </button>
@@ -484,12 +503,13 @@ function DeleteAccount({ onDeleted }: { onDeleted: () => void }) {
 interface SecurityProps {
   onSignedOut: () => void;
   header?: ReactNode;
-  onTwoFactorChange?: () => void;
+  /** Two-factor authentication was turned on and its recovery codes saved. */
+  onTwoFactorEnabled?: () => void;
   /** Every section: the ones past the security essentials need the signed-in shell (its context). */
   full?: boolean;
 }
 
-export function Security({ onSignedOut, header, onTwoFactorChange, full = false }: SecurityProps) {
+export function Security({ onSignedOut, header, onTwoFactorEnabled, full = false }: SecurityProps) {
   return (
     <section className="panel" aria-labelledby="security-heading">
       <header className="panel-header">
@@ -497,7 +517,7 @@ export function Security({ onSignedOut, header, onTwoFactorChange, full = false 
         <h1 id="security-heading">Security</h1>
       </header>
       <div className="panel-body stack">
-        <TwoFactor onChange={onTwoFactorChange} />
+        <TwoFactor onEnabled={onTwoFactorEnabled} />
         <ChangePassword />
         {full && <EmailAddress />}
         <Sessions onSignedOut={onSignedOut} />
