@@ -5,6 +5,7 @@ not exist or may not be seen, and `Refused` for a request the client can act on 
 could not be made durable, a frame that does not parse). The socket turns them into `error` frames; REST
 into the statuses below, here and only here."""
 
+import math
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
@@ -107,11 +108,29 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body("invalid", _first_message(fields), fields)
+    elif isinstance(exc, exceptions.Throttled):
+        wait = getattr(exc, "wait", None)  # DRF sets it; its stubs do not declare it
+        response.data = error_body("throttled", throttled_detail(wait))
     else:
         code = exc.get_codes()
         detail = exc.detail.get("detail", exc.default_detail) if isinstance(exc.detail, dict) else exc.detail
         response.data = error_body(code if isinstance(code, str) else exc.default_code, str(detail))
     return response
+
+
+def throttled_detail(wait: float | None) -> str:
+    """What a person reads when a limit stops them: how long to wait, in words (DRF's "Request was throttled.
+    Expected available in 3583 seconds." reached the web app as it was)."""
+    if wait is None:
+        return "Too many requests: try again later."
+    seconds = max(1, math.ceil(wait))
+    if seconds < 90:
+        amount, unit = seconds, "second"
+    elif seconds < 90 * 60:
+        amount, unit = math.ceil(seconds / 60), "minute"
+    else:
+        amount, unit = math.ceil(seconds / 3600), "hour"
+    return f"Too many requests: try again in {amount} {unit}{'' if amount == 1 else 's'}."
 
 
 def _error_response(status: int, code: str, detail: str) -> HttpResponse:

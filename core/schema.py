@@ -42,7 +42,11 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "You do not have permission to perform this action.",
     ),
     "404": ("No such object, or not one you may see", "not_found", "Not found."),
-    "429": ("Rate limited: retry after `Retry-After` seconds", "throttled", "Request was throttled."),
+    "429": (
+        "Rate limited: retry after `Retry-After` seconds",
+        "throttled",
+        "Too many requests: try again in 30 seconds.",
+    ),
 }
 CREDENTIAL_PATHS = ("/api/v1/auth/token/", "/api/v1/auth/logout/")
 WEBHOOK_POST_PATH = "/api/v1/hooks/"

@@ -1,4 +1,7 @@
 import pytest
+from rest_framework.test import APIClient
+
+from core.errors import throttled_detail
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +73,39 @@ def test_a_server_error_body_is_compact_too(rf):
     assert response.content == (
         b'{"error":{"code":"server_error","detail":"Something went wrong on our side.","fields":{}}}'
     )
+
+
+def test_a_rate_limit_says_how_long_to_wait_in_words(settings):
+    # given: anonymous requests limited to 3 a minute
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    client = APIClient()
+    # when: a fourth
+    for _ in range(3):
+        client.post("/api/v1/auth/token/refresh/", {}, format="json")
+    refused = client.post("/api/v1/auth/token/refresh/", {}, format="json")
+    # then: the wait in words, as Retry-After has it (DRF said "Request was throttled. Expected available
+    # in 60 seconds.")
+    assert refused.status_code == 429
+    wait = int(refused["Retry-After"])
+    assert refused.json()["error"] == {
+        "code": "throttled",
+        "detail": f"Too many requests: try again in {wait} seconds.",
+        "fields": {},
+    }
+
+
+@pytest.mark.parametrize(
+    ("wait", "words"),
+    [
+        (None, "Too many requests: try again later."),
+        (0.2, "Too many requests: try again in 1 second."),
+        (52, "Too many requests: try again in 52 seconds."),
+        (89, "Too many requests: try again in 89 seconds."),
+        (90, "Too many requests: try again in 2 minutes."),
+        (3583, "Too many requests: try again in 60 minutes."),
+        (7200, "Too many requests: try again in 2 hours."),
+    ],
+)
+def test_a_long_wait_is_said_in_minutes_or_hours(wait, words):
+    assert throttled_detail(wait) == words

@@ -2174,7 +2174,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2274,7 +2274,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2374,7 +2374,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2439,7 +2439,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2503,7 +2503,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2577,7 +2577,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2616,7 +2616,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2717,7 +2717,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2818,7 +2818,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2893,7 +2893,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -2994,7 +2994,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3110,7 +3110,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3185,7 +3185,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3286,7 +3286,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3381,7 +3381,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3497,7 +3497,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3592,7 +3592,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3713,7 +3713,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3830,7 +3830,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3949,7 +3949,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4067,7 +4067,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4176,7 +4176,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4271,7 +4271,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4392,7 +4392,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4509,7 +4509,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4625,7 +4625,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4745,7 +4745,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4874,7 +4874,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4991,7 +4991,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5113,7 +5113,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5236,7 +5236,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5357,7 +5357,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5452,7 +5452,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5572,7 +5572,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5667,7 +5667,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5788,7 +5788,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5889,7 +5889,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6005,7 +6005,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6122,7 +6122,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6242,7 +6242,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6332,7 +6332,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6422,7 +6422,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6528,7 +6528,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6603,7 +6603,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6704,7 +6704,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6820,7 +6820,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6921,7 +6921,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7037,7 +7037,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7158,7 +7158,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7279,7 +7279,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7396,7 +7396,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7512,7 +7512,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7633,7 +7633,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7751,7 +7751,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7881,7 +7881,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8004,7 +8004,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8120,7 +8120,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8236,7 +8236,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8356,7 +8356,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8446,7 +8446,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8485,7 +8485,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8603,7 +8603,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8712,7 +8712,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8828,7 +8828,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8933,7 +8933,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9008,7 +9008,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9124,7 +9124,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9220,7 +9220,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9338,7 +9338,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9413,7 +9413,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9514,7 +9514,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9630,7 +9630,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9705,7 +9705,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9805,7 +9805,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9906,7 +9906,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10003,7 +10003,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10104,7 +10104,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10225,7 +10225,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10300,7 +10300,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10401,7 +10401,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10501,7 +10501,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10602,7 +10602,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10699,7 +10699,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10774,7 +10774,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10889,7 +10889,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10960,7 +10960,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -11035,7 +11035,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -11136,7 +11136,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -11252,7 +11252,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -11369,7 +11369,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "throttled",
-                     *         "detail": "Request was throttled.",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
                      *         "fields": {}
                      *       }
                      *     }
