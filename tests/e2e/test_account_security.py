@@ -274,6 +274,7 @@ def test_deleting_the_account_signs_out_and_the_password_stops_working(browser, 
     page.get_by_role("button", name="Delete my account").click()
 
     signed_out(hal)
+    expect(page.get_by_role("status")).to_have_text("Your account was deleted.")  # it said nothing
     expect(page.get_by_text("You were signed out")).to_have_count(0)  # it was Hal's own doing
     log_in(hal)
     expect(page.get_by_role("alert")).to_contain_text("No active account")

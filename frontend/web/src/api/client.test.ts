@@ -95,6 +95,32 @@ describe("ApiClient", () => {
     expect(changes).toEqual([null]);
   });
 
+  it("ends the session as suspended on a REST 403 account_suspended, not as one ended elsewhere", async () => {
+    const suspended = { error: { code: "account_suspended", detail: "This account is suspended.", fields: {} } };
+    const client = new ApiClient((async () => json(403, suspended)) as typeof fetch);
+    client.setToken("old");
+    const heard: string[] = [];
+    client.onSuspended(() => heard.push("suspended"));
+    client.onTokenChange((token) => heard.push(`token ${token}`));
+    const error = await client.request("conversations/7/").catch((e: unknown) => e);
+    expect((error as ApiError).code).toBe("account_suspended");
+    expect(heard).toEqual(["suspended"]);
+    expect(client.token).toBeNull();
+    // a login refused so is the login screen's to say: nothing ends
+    await client.request("auth/token/", { method: "POST", body: {}, auth: false }).catch(() => undefined);
+    expect(heard).toEqual(["suspended"]);
+  });
+
+  it("says a refresh was refused because the account is suspended", async () => {
+    const suspended = { error: { code: "account_suspended", detail: "This account is suspended.", fields: {} } };
+    const client = new ApiClient((async () => json(403, suspended)) as typeof fetch);
+    const heard: string[] = [];
+    client.onSuspended(() => heard.push("suspended"));
+    client.onTokenChange((token) => heard.push(`token ${token}`));
+    expect(await client.refreshSession()).toEqual({ token: null, reached: true, suspended: true });
+    expect(heard).toEqual(["suspended"]);
+  });
+
   it("reads whose token it is, and nothing from a token it cannot read", () => {
     const token = `h.${btoa(JSON.stringify({ user_id: 42, exp: 1 })).replace(/=+$/, "")}.s`;
     expect(tokenUserId(token)).toBe(42);

@@ -1,5 +1,7 @@
 // The HTTP client: JSON in and out, the access token in memory only, and a 401 answered by one
-// refresh (the refresh token travels in the HttpOnly cookie) and one retry.
+// refresh (the refresh token travels in the HttpOnly cookie) and one retry. A suspended account ends the
+// session here, whichever answer says so first (a REST 403 `account_suspended`, a refused refresh, the
+// socket's 4403, which the shell reports).
 import type { ApiErrorBody } from "./types";
 
 export const API_BASE = "/api/v1";
@@ -29,8 +31,14 @@ export interface RefreshOutcome {
   token: string | null;
   /** Whether the server answered: a null token from a server that did is a session that is over. */
   reached: boolean;
+  /** The server refused it because the account is suspended. */
+  suspended?: boolean;
 }
 type Listener = (token: string | null) => void;
+
+/** The server's refusal of a suspended account (docs/accounts.md): a 403 with this code. */
+export const isSuspension = (error: unknown): error is ApiError =>
+  error instanceof ApiError && error.status === 403 && error.code === "account_suspended";
 
 export interface RequestOptions {
   method?: string;
@@ -43,6 +51,7 @@ export class ApiClient {
   private access: string | null = null;
   private refreshing: Promise<RefreshOutcome> | null = null;
   private readonly listeners = new Set<Listener>();
+  private readonly suspendedListeners = new Set<() => void>();
   private readonly fetchImpl: Fetch;
 
   constructor(fetchImpl?: Fetch) {
@@ -61,6 +70,20 @@ export class ApiClient {
   onTokenChange(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** `listener` hears once the server has said the account is suspended. */
+  onSuspended(listener: () => void): () => void {
+    this.suspendedListeners.add(listener);
+    return () => this.suspendedListeners.delete(listener);
+  }
+
+  /** The account is suspended: the token goes, and the session with it. Not a token change: the token
+   * listeners hear of a session ended elsewhere, which forgets this device's outbox; a suspension keeps it,
+   * failed, for when the account is reinstated. */
+  suspended(): void {
+    this.access = null;
+    for (const listener of this.suspendedListeners) listener();
   }
 
   /** Trade the refresh cookie for a new access token (null: none to be had); concurrent callers share one request. */
@@ -90,7 +113,12 @@ export class ApiClient {
       const token = await this.refresh();
       if (token) response = await this.send(path, options, token);
     }
-    return parse<T>(response);
+    try {
+      return await parse<T>(response);
+    } catch (error) {
+      if (auth && isSuspension(error)) this.suspended(); // a login's refusal is the login screen's to say
+      throw error;
+    }
   }
 
   /** A binary resource (downloads, thumbnails) with the same refresh-once rule. */
@@ -119,6 +147,10 @@ export class ApiClient {
     try {
       const response = await oneTabAtATime(() => this.send("auth/token/refresh/", { method: "POST", body: {} }, null));
       if (response.status >= 500) return { token: null, reached: false }; // a proxy with no server behind it
+      if (!response.ok && isSuspension(await parse<unknown>(response).catch((e: unknown) => e))) {
+        this.suspended();
+        return { token: null, reached: true, suspended: true };
+      }
       const token = response.ok ? ((await response.json()) as { access: string }).access : null;
       this.setToken(token);
       return { token, reached: true };

@@ -3,14 +3,15 @@ import { api, tokenUserId } from "../api/client";
 import { http, mayHaveSession, rememberedProfile, rememberProfile, rememberSession } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { matchRoute, navigate, usePath } from "../lib/router";
+import { failUnsent } from "../lib/suspension";
 import { openLocalStore } from "../state/persist";
-import { AuthScreen } from "./AuthScreen";
+import { AuthScreen, type EndedSession } from "./AuthScreen";
 import { ForgotPassword, ResetPassword, VerifyEmail } from "./PasswordReset";
 import { Security } from "./Security";
 import { preloadConversationView, Shell } from "./Shell";
 
-/** `ended`: the session was ended from elsewhere (not by signing out here): the login screen says so. */
-type Session = { state: "loading" } | { state: "anonymous"; ended?: boolean } | { state: "signed-in"; me: Me };
+/** `ended`: the session ended otherwise than by logging out here: the login screen says why. */
+type Session = { state: "loading" } | { state: "anonymous"; ended?: EndedSession } | { state: "signed-in"; me: Me };
 
 /** The session ended from elsewhere (another device signed it out, a password changed): what this device keeps
  * of the person goes, as on logging out here — their profile (which opened the app offline, as them) and their
@@ -38,7 +39,8 @@ export function App() {
       if (!cancelled) setSession(next);
     };
     async function resume(): Promise<void> {
-      const { token, reached } = mayHaveSession() ? await api.refreshSession() : { token: null, reached: true };
+      const { token, reached, suspended } = mayHaveSession() ? await api.refreshSession() : { token: null, reached: true };
+      if (suspended) return; // said by onSuspended, below
       const known = rememberedProfile();
       if (token && known?.id === tokenUserId(token)) {
         // Signed in as the remembered person: show the app now, with their fresh profile when it comes.
@@ -58,16 +60,40 @@ export function App() {
       // Signing out here clears the token too; its onSignedOut then replaces this state, without the notice.
       if (!token) {
         if (signedInAs.current !== null) forgetOnThisDevice(signedInAs.current);
-        setSession((current) => ({ state: "anonymous", ended: current.state === "signed-in" }));
+        // Already signed out (a request that was on its way when the account was deleted or suspended is
+        // refused afterwards): what the login screen says stays.
+        setSession((current) => {
+          if (current.state === "anonymous") return current;
+          return { state: "anonymous", ended: current.state === "signed-in" ? { why: "elsewhere" } : undefined };
+        });
       }
       else if (unconfirmed) {
         unconfirmed = false;
         http.me().then((me) => settle({ state: "signed-in", me }), () => undefined);
       }
     });
+    // Suspended (the socket's 4403, a REST 403, a refused refresh, here or after a reload): the login screen
+    // says so; the messages this device had still to send are failed and kept, for after a reinstatement. The
+    // session is not over (the server says "suspended", not "no session"): the device keeps its hint and the
+    // profile, so that a reload asks again and says so again, until a refusal or another login replaces them.
+    const offSuspended = api.onSuspended(() => {
+      const user = signedInAs.current ?? rememberedProfile()?.id;
+      settle({ state: "anonymous", ended: { why: "suspended", unsent: 0 } });
+      if (user === undefined) return;
+      void failUnsent(openLocalStore(), user)
+        .then((unsent) =>
+          setSession((current) =>
+            unsent > 0 && current.state === "anonymous" && current.ended?.why === "suspended"
+              ? { state: "anonymous", ended: { why: "suspended", unsent } }
+              : current,
+          ),
+        )
+        .catch(() => undefined);
+    });
     return () => {
       cancelled = true;
       off();
+      offSuspended();
     };
   }, []);
 
@@ -92,8 +118,8 @@ export function App() {
       </div>
     );
   }
-  const signOut = () => {
-    setSession({ state: "anonymous" });
+  const signOut = (ended?: EndedSession) => {
+    setSession({ state: "anonymous", ended });
     navigate("/login", { replace: true });
   };
   if (session.state === "anonymous") {

@@ -4,15 +4,41 @@ import { http } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { navigate } from "../lib/router";
 
+/** Why the login screen shows though this person did not log out here: their session ended elsewhere (signed
+ * out from another device, a password changed, it expired), the account was suspended (`unsent`: how many
+ * messages this device had still to send, kept as not sent), or they deleted it. */
+export type EndedSession = { why: "elsewhere" } | { why: "suspended"; unsent: number } | { why: "deleted" };
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+export function endedNotice(ended: EndedSession): string {
+  switch (ended.why) {
+    case "elsewhere":
+      return (
+        "You were signed out: your session ended (signed out from another device, a password change, or it " +
+        "expired). Log in again to go on."
+      );
+    case "suspended":
+      return (
+        "You were signed out: your account is suspended. Contact the workspace's moderators." +
+        (ended.unsent > 0
+          ? ` ${plural(ended.unsent, "message", "messages")} you wrote ${ended.unsent === 1 ? "was" : "were"} not sent: ` +
+            "kept on this device, marked “Not sent”, for when you can log in again."
+          : "")
+      );
+    case "deleted":
+      return "Your account was deleted.";
+  }
+}
+
 interface Props {
   mode: "login" | "signup";
   onSignedIn: (me: Me) => void;
-  /** The session ended without this person signing out here (signed out from another device, a password
-   * changed, the account suspended): say so above the form. */
-  ended?: boolean;
+  /** The session ended without this person logging out here: say so above the form. */
+  ended?: EndedSession;
 }
 
-export function AuthScreen({ mode, onSignedIn, ended = false }: Props) {
+export function AuthScreen({ mode, onSignedIn, ended }: Props) {
   const [username, setUsername] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -67,8 +93,7 @@ export function AuthScreen({ mode, onSignedIn, ended = false }: Props) {
         <h2 id="auth-title">{signup ? "Create your account" : "Log in"}</h2>
         {ended && !signup && (
           <p className="muted" role="status">
-            You were signed out: your session ended (signed out from another device, a password change, or it
-            expired). Log in again to go on.
+            {endedNotice(ended)}
           </p>
         )}
         {field(

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNod
 import { ApiError } from "../api/client";
 import { http } from "../api/endpoints";
 import type { Block, DataExport, Invitation, LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
+import type { EndedSession } from "./AuthScreen";
 import { useApp } from "./context";
 
 const message = (e: unknown) =>
@@ -501,7 +502,7 @@ function DeleteAccount({ onDeleted }: { onDeleted: () => void }) {
 }
 
 interface SecurityProps {
-  onSignedOut: () => void;
+  onSignedOut: (ended?: EndedSession) => void;
   header?: ReactNode;
   /** Two-factor authentication was turned on and its recovery codes saved. */
   onTwoFactorEnabled?: () => void;
@@ -520,11 +521,11 @@ export function Security({ onSignedOut, header, onTwoFactorEnabled, full = false
         <TwoFactor onEnabled={onTwoFactorEnabled} />
         <ChangePassword />
         {full && <EmailAddress />}
-        <Sessions onSignedOut={onSignedOut} />
+        <Sessions onSignedOut={() => onSignedOut()} />
         {full && <BlockedPeople />}
         {full && <Invitations />}
         {full && <YourData />}
-        {full && <DeleteAccount onDeleted={onSignedOut} />}
+        {full && <DeleteAccount onDeleted={() => onSignedOut({ why: "deleted" })} />}
       </div>
     </section>
   );

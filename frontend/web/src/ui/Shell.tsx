@@ -11,6 +11,7 @@ import { neighbour, shortcutFor } from "../lib/shortcuts";
 import { openLocalStore } from "../state/persist";
 import { ChatStore, sortConversations } from "../state/store";
 import { AttentionEffects, NotificationsBanner } from "./Attention";
+import type { EndedSession } from "./AuthScreen";
 import { ChannelBrowser } from "./ChannelBrowser";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { AppContext, type AppServices } from "./context";
@@ -35,7 +36,7 @@ export function preloadConversationView(): void {
 interface Props {
   me: Me;
   setMe: (me: Me) => void;
-  onSignedOut: () => void;
+  onSignedOut: (ended?: EndedSession) => void;
 }
 
 function createServices(): { store: ChatStore; socket: ChatSocket; activity: ActivityReporter } {
@@ -74,6 +75,10 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
     const offFrame = socket.onFrame((frame) => {
       if (frame.type === "account") void http.me().then(setMe, () => undefined);
     });
+    // Closed with 4403: the account is suspended, and the session over (the app goes to the login screen).
+    const offStatus = socket.onStatus((info) => {
+      if (info.status === "suspended") api.suspended();
+    });
     window.addEventListener("offline", offline);
     window.addEventListener("online", online);
     window.addEventListener("pagehide", leaving);
@@ -84,6 +89,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
       window.removeEventListener("pagehide", leaving);
       document.removeEventListener("visibilitychange", visible);
       offFrame();
+      offStatus();
       activity.stop();
       store.stop();
     };
