@@ -173,6 +173,34 @@ def test_a_session_is_signed_out_from_the_list(browser, live_server_url):
     expect(dan.page.get_by_text("You were signed out")).to_have_count(0)
 
 
+def test_each_session_says_when_it_signed_in_and_is_signed_out_by_a_name_of_its_own(browser, live_server_url):
+    # given Ian signed in on three devices of one kind (the same browser on the same system)
+    ian, laptop = signed_in_on_two_devices(browser, live_server_url, "ian", "laptop")
+    tablet = Person(browser.new_context(), live_server_url, "tablet")
+    tablet.username = ian.username
+    log_in(tablet)
+    signed_in(tablet)
+
+    # when he looks at where he is signed in
+    open_security(ian)
+    sessions = ian.page.get_by_role("list", name="Sessions").get_by_role("listitem")
+    expect(sessions).to_have_count(3)
+
+    # then each row says when it signed in, and each Sign out button's name says which session it ends (they
+    # were all "Sign out HeadlessChrome … on Linux")
+    for row in sessions.all():
+        expect(row).to_contain_text(re.compile(r"Signed in \S+"))
+    buttons = sessions.get_by_role("button", name=re.compile("^Sign out"))
+    expect(buttons).to_have_count(2)
+    names = [button.get_attribute("aria-label") or "" for button in buttons.all()]
+    assert len(set(names)) == 2, names
+    assert all(re.search(r", signed in \S+ .* from 127\.0\.0\.1", name) for name in names), names
+    # and the name leads to the session it ends: the other devices stay, one of them signed out
+    ian.page.get_by_role("button", name=names[0], exact=True).click()
+    expect(sessions).to_have_count(2)
+    expect(ian.page.get_by_role("button", name=names[0], exact=True)).to_have_count(0)
+
+
 def test_two_tabs_refreshing_at_once_both_stay_signed_in(browser, live_server_url):
     # given Gil signed in, with Parley open in two tabs (one browser: one refresh cookie, rotated at each use)
     gil = person(browser, live_server_url, "gil")

@@ -124,6 +124,24 @@ function ChangePassword() {
   );
 }
 
+const dateTime = (iso: string) => new Date(iso).toLocaleString();
+
+/** Each session's Sign out button's name: the device, when it signed in and from where — and, should two
+ * still read alike (signed in within the same second), which of them it is in the list. */
+export function sessionLabels(sessions: LoginSession[], when: (iso: string) => string = dateTime): string[] {
+  const labels = sessions.map(
+    (s) => `Sign out ${s.device || "Unknown device"}, signed in ${when(s.created_at)}${s.ip_address ? ` from ${s.ip_address}` : ""}`,
+  );
+  const seen = new Map<string, number>();
+  return labels.map((label) => {
+    const alike = labels.filter((l) => l === label).length;
+    if (alike === 1) return label;
+    const nth = (seen.get(label) ?? 0) + 1;
+    seen.set(label, nth);
+    return `${label} (${nth} of ${alike})`;
+  });
+}
+
 function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
   const [sessions, setSessions] = useState<LoginSession[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -152,20 +170,22 @@ function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
     }
   }
 
+  const labels = sessionLabels(sessions ?? []);
   return (
     <Section title="Where you're signed in">
       <ul className="session-list" aria-label="Sessions">
-        {sessions?.map((s) => (
+        {sessions?.map((s, i) => (
           <li key={s.id} className="session">
             <div>
               <strong>{s.device || "Unknown device"}</strong>
               {s.current && <span className="badge">This device</span>}
               <div className="muted">
-                {s.ip_address ?? "unknown address"} · last active {new Date(s.last_seen_at).toLocaleString()}
+                Signed in {dateTime(s.created_at)} · last active {dateTime(s.last_seen_at)} ·{" "}
+                {s.ip_address ?? "unknown address"}
               </div>
             </div>
             {!s.current && (
-              <button type="button" onClick={() => void end(s.id)} aria-label={`Sign out ${s.device || "session"}`}>
+              <button type="button" onClick={() => void end(s.id)} aria-label={labels[i]}>
                 Sign out
               </button>
             )}
