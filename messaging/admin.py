@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -36,20 +38,11 @@ class MessageAdmin(admin.ModelAdmin):
     list_select_related = ("sender", "conversation")
     raw_id_fields = ("conversation",)
     date_hierarchy = "created_at"
-    # Messages change only through the product's services: the admin shows them as they are.
-    readonly_fields = (
-        "id",
-        "conversation",
-        "sender",
-        "seq",
-        "body",
-        "client_id",
-        "reply_to",
-        "created_at",
-        "edited_at",
-        "deleted_at",
-        "attachments",
-    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        """Every field a message has, however many it gains: messages change only through the product's
+        services (a sender's edit, a moderator's removal); the admin shows them as they are."""
+        return [field.name for field in (*self.opts.fields, *self.opts.many_to_many)]
 
     def has_add_permission(self, request: object) -> bool:
         return False
