@@ -8,16 +8,21 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from core.text import visible_text
 from messaging.admin import MessageAdmin
 from messaging.models import Message, MessageRevision
 from moderation import services
-from moderation.models import AuditEntry, Report
+from moderation.models import AuditEntry, Report, message_label
 
 
 class ReasonActionForm(ActionForm):
@@ -35,24 +40,26 @@ def _run(
     done: str,
     *,
     reason_required: bool = False,
+    unchanged: str = "",
 ) -> None:
     """Apply `act(moderator, item, reason)` to each item, the reason being what was typed beside the action
     menu (removing and suspending refuse to run without one); report how many it changed (act returned
-    True), how many were so already, and why others were refused."""
+    True), how many were so already (`unchanged` says what they were, "<done> already" by default), and why
+    others were refused."""
     reason = request.POST.get("reason", "").strip()
     if reason_required and not reason:
         messages.error(request, "Give a reason: it goes into the audit log.")
         return
     moderator: Any = request.user
-    changed = unchanged = 0
+    changed = untouched = 0
     for item in items:
         try:
             acted = act(moderator, item, reason)
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, f"{item}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
             continue
-        changed, unchanged = changed + acted, unchanged + (not acted)
-    counts = {done: changed, f"{done.lower()} already": unchanged}
+        changed, untouched = changed + acted, untouched + (not acted)
+    counts = {done: changed, unchanged or f"{done.lower()} already": untouched}
     summary = "; ".join(f"{what}: {count}" for what, count in counts.items() if count)
     if summary:
         messages.success(request, summary + ".")
@@ -92,6 +99,11 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
     actions = ["remove"]
     inlines = [MessageRevisionInline]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Nothing on a message can be changed (MessageAdmin.get_readonly_fields): its page only shows it,
+        with no Save; the list's Remove acts on it."""
+        return obj is None and super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # messages are removed (soft-deleted, live), never deleted from the admin
 
@@ -117,8 +129,17 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
 admin.site.unregister(User)
 
 
+class ModeratedUserChangeForm(UserChangeForm):
+    def clean_display_name(self) -> str:
+        """Cleaned as the API cleans the name people set themselves (accounts.services.user_update_profile):
+        only what a reader sees, so that no right-to-left override or invisible character shows others a name
+        it is not."""
+        return visible_text(self.cleaned_data.get("display_name") or "")
+
+
 @admin.register(User)
 class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
+    form = ModeratedUserChangeForm
     action_form = ReasonActionForm
     actions = [*UserAdmin.actions, "suspend", "reinstate", "reset_two_factor"]
     list_display = (  # type: ignore[assignment]
@@ -137,17 +158,31 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
     MODERATOR_EDITABLE = ("display_name", "avatar")
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        """A user's page shows whether the account is active (`account_status`), not a box: an account is
+        deactivated only by Suspend, which closes its sockets, revokes its tokens and is on the record.
+        Moderators do not see the password's field."""
         fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser or obj is None:
+        if obj is None:
             return fieldsets
+        hidden = () if request.user.is_superuser else ("password",)
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "account_status" if f == "is_active" else f
+                        for f in options["fields"]
+                        if f not in hidden
+                    ],
+                },
+            )
             for name, options in fieldsets
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.is_superuser:
-            return self.moderation_fields
+            return (*self.moderation_fields, "account_status")
         every_field = [f for _, options in self.get_fieldsets(request, obj) for f in options["fields"]]
         return [f for f in every_field if f not in self.MODERATOR_EDITABLE]
 
@@ -163,6 +198,29 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
         if not request.user.is_superuser:
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        """Without Django's "Delete selected users": a user with a message or a report cannot be deleted (it
+        always failed); people's data go by Erase, which keeps what others still see as "Deleted user"."""
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="Active")
+    def account_status(self, user: User) -> str:
+        if user.erased_at is not None:
+            return "No: erased (“Deleted user”). It stays inactive."
+        if user.is_suspended:
+            return (
+                "No: suspended (see Moderation). To reinstate: select them in the list of users, then "
+                "“Reinstate the selected users”."
+            )
+        if user.is_active:
+            return (
+                "Yes. To suspend (their open pages close, their tokens are revoked, it is on the record): "
+                "select them in the list of users, then “Suspend the selected users”."
+            )
+        return "No."
 
     def has_suspend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.suspend_user")
@@ -198,23 +256,45 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
                 moderator=moderator, user=u, reason=reason
             ),
             "Two-factor authentication removed",
+            unchanged="had no two-factor authentication",
         )
 
 
 # --- reports
 
 
+SHORT_TEXT = 80  # characters of a text shown in a list's column
+
+
+def _short(text: str) -> str:
+    """The start of `text` on one line, with an ellipsis if there is more; long words may break."""
+    return format_html(
+        '<span style="overflow-wrap: anywhere">{}</span>', Truncator(" ".join(text.split())).chars(SHORT_TEXT)
+    )
+
+
 @admin.register(Report)
 class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     action_form = ReasonActionForm
     actions = ["remove_message", "suspend_sender", "dismiss"]
-    list_display = ("id", "created_at", "status", "resolution", "reporter", "sender", "excerpt", "reason")
+    list_display = (
+        "id",
+        "created_at",
+        "status",
+        "resolution",
+        "reporter",
+        "sender",
+        "excerpt",
+        "short_reason",
+    )
     list_filter = ("status", "resolution", "created_at")
     search_fields = ("reason", "message_body", "reporter__username", "message__sender__username")
     list_select_related = ("reporter", "message__sender")
     ordering = ("status", "-created_at")  # open first
-    readonly_fields = (
-        "message",
+    # A report's page only shows it (has_change_permission): every field, whole, the message named by who and
+    # where, linked to its own page.
+    fields = (
+        "reported_message",
         "reporter",
         "reason",
         "message_body",
@@ -224,14 +304,25 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
         "resolved_at",
         "created_at",
     )
+    readonly_fields = fields
 
     @admin.display(description="sender")
     def sender(self, report: Report) -> str:
         return report.message.sender.username
 
+    # The queue's texts are cut short, so that the list fits a laptop's screen; a report's page shows them.
     @admin.display(description="reported text")
     def excerpt(self, report: Report) -> str:
-        return report.message_body[:80]
+        return _short(report.message_body)
+
+    @admin.display(description="reason")
+    def short_reason(self, report: Report) -> str:
+        return _short(report.reason)
+
+    @admin.display(description="message")
+    def reported_message(self, report: Report) -> str:
+        url = reverse("admin:messaging_message_change", args=[report.message_id])
+        return format_html('<a href="{}">{}</a>', url, message_label(report.message))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,6 +1,18 @@
 from django.conf import settings
 from django.db import models
 
+from messaging.models import Conversation, Message
+
+
+def message_label(message: Message) -> str:
+    """A message as moderators name it: whose, and where ("grace's message in Engine room", "grace's direct
+    message"), not by its conversation's id and seq. (moderation.services.moderation_data_erase knows this
+    shape.)"""
+    sender, conversation = message.sender.get_username(), message.conversation
+    if conversation.kind == Conversation.Kind.DIRECT:
+        return f"{sender}'s direct message"
+    return f"{sender}'s message in {conversation}"
+
 
 class Report(models.Model):
     """A member's report of a message, worked through by moderators in the admin."""
@@ -12,9 +24,9 @@ class Report(models.Model):
         RESOLVED = "resolved"
 
     class Resolution(models.TextChoices):
-        REMOVED = "removed", "message removed"
-        SUSPENDED = "suspended", "sender suspended"
-        DISMISSED = "dismissed"
+        REMOVED = "removed", "Message removed"
+        SUSPENDED = "suspended", "Sender suspended"
+        DISMISSED = "dismissed", "Dismissed"
 
     message = models.ForeignKey("messaging.Message", on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -36,7 +48,8 @@ class Report(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"report #{self.pk} of {self.message_id}"
+        """ "Report by alan of grace's message in Engine room" (moderation_data_erase knows this shape)."""
+        return f"Report by {self.reporter.get_username()} of {message_label(self.message)}"
 
 
 class AuditEntry(models.Model):
@@ -68,4 +81,4 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
-        return f"{self.actor_username} {self.get_action_display()} {self.target_type} {self.target_id}"
+        return f"{self.actor_username} {self.get_action_display()}: {self.target_repr}"

@@ -13,11 +13,12 @@ from core.errors import Refused
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
 from messaging.models import Message, MessageRevision, RetentionPolicy
-from moderation.models import AuditEntry, Report
+from moderation.models import AuditEntry, Report, message_label
 from realtime import close_codes, fanout
 
 Action = AuditEntry.Action
 Resolution = Report.Resolution
+ERASED = "This account was erased: it stays inactive, nobody can suspend or reinstate it."
 
 
 def _already_reported() -> Refused:
@@ -38,7 +39,7 @@ def audit_record(
         action=action,
         target_type=target._meta.model_name or "",
         target_id=str(target.pk),
-        target_repr=str(target)[:200],
+        target_repr=(message_label(target) if isinstance(target, Message) else str(target))[:200],
         reason=reason,
         report=report,
     )
@@ -120,7 +121,7 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
     _refuse_staff_unless_superuser(moderator, user, "suspend")
     if user.is_superuser:
         raise PermissionDenied("A superuser cannot be suspended.")
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = _lock_unerased(user)
     suspending = not user.is_suspended
     if suspending:
         account_services.user_suspend(user=user, reason=reason)
@@ -139,7 +140,7 @@ def user_reinstate(*, moderator: User, user: User, reason: str) -> bool:
     """Lift a suspension; False if the user was not suspended (read again, locked)."""
     _require(moderator, "accounts.suspend_user")
     _refuse_staff_unless_superuser(moderator, user, "reinstate")
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = _lock_unerased(user)
     reinstating = user.is_suspended
     if reinstating:
         account_services.user_reinstate(user=user)
@@ -158,6 +159,15 @@ def two_factor_reset(*, moderator: User, user: User, reason: str) -> bool:
     if removed:
         audit_record(actor=moderator, action=Action.TWO_FACTOR_RESET, target=user, reason=reason)
     return removed
+
+
+def _lock_unerased(user: User) -> User:
+    """The user read again, locked; an erased account ("Deleted user") is refused: it stays inactive, and
+    reinstating it would make it active."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.erased_at is not None:
+        raise ValidationError(ERASED)
+    return user
 
 
 def _refuse_staff_unless_superuser(moderator: User, user: User, doing: str) -> None:
@@ -186,8 +196,10 @@ def object_change_record(*, moderator: User, target: models.Model, change: str) 
 
 
 def moderation_data_erase(*, user: User) -> None:
-    """A person is erased: their own reports go; the audit log keeps what was done, by and to "user <id>";
-    reports of their messages lose the text the messages lose (unless the retention policy keeps it)."""
+    """A person is erased: their own reports go; the audit log keeps what was done, by and to "user <id>"
+    (their messages and the reports by or of them too); reports of their messages lose the text the messages
+    lose (unless the retention policy keeps it)."""
+    _audit_labels_forget(user)
     Report.objects.filter(reporter=user).delete()
     AuditEntry.objects.filter(actor=user).update(actor_username=f"user {user.pk}")
     AuditEntry.objects.filter(target_type="user", target_id=str(user.pk)).update(
@@ -195,3 +207,28 @@ def moderation_data_erase(*, user: User) -> None:
     )
     if RetentionPolicy.get_solo().erased_users_messages == RetentionPolicy.ErasedMessages.EMPTY:
         Report.objects.filter(message__sender=user).update(message_body="")
+
+
+def _audit_labels_forget(user: User) -> None:
+    """The audit log names the messages and reports it records by who sent and who reported them ("bob's
+    message in Team", "Report by ada of bob's message in Team"): the erased person and their bots are named
+    "user <id>" there instead, whether or not the message or report is still there."""
+    for account in [user, *user.bots.all()]:
+        name, anonymous = account.get_username(), f"user {account.pk}"
+        entries = AuditEntry.objects.filter(target_type__in=["message", "report"], target_repr__contains=name)
+        for entry in entries.only("target_repr"):
+            label = _label_without(entry.target_repr, name, anonymous)
+            if label != entry.target_repr:
+                AuditEntry.objects.filter(pk=entry.pk).update(target_repr=label[:200])
+
+
+def _label_without(label: str, name: str, anonymous: str) -> str:
+    """A label of moderation.models (message_label, Report.__str__) naming `anonymous` for `name`, which
+    (a username) has no space or quote, so that another name containing it is left alone."""
+    for before, after in [
+        (f"{name}'s ", f"{anonymous}'s "),
+        (f"Report by {name} of ", f"Report by {anonymous} of "),
+    ]:
+        if label.startswith(before):
+            label = after + label[len(before) :]
+    return label.replace(f" of {name}'s ", f" of {anonymous}'s ", 1)
