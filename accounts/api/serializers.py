@@ -19,11 +19,16 @@ def password_field(**kwargs: object) -> serializers.CharField:
     )
 
 
+USERNAME_CHARACTERS = "Use only letters, digits and the characters @ . + - _ (no spaces)."
 USERS_BY_ID_MAX = 20  # the users list's page size: one request names them all
 
 
 class RegisterInputSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    username = serializers.RegexField(
+        r"^[\w.@+-]+\Z",
+        max_length=150,
+        error_messages={"invalid": USERNAME_CHARACTERS},
+    )
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
     invitation = serializers.CharField(
@@ -177,7 +182,11 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 
 class BotCreateInputSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    username = serializers.RegexField(
+        r"^[\w.@+-]+\Z",
+        max_length=150,
+        error_messages={"invalid": USERNAME_CHARACTERS},
+    )
     display_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 

@@ -83,3 +83,16 @@ def test_body_that_is_not_json_is_a_parse_error(api_client):
     response = api_client.post(REGISTER_URL, "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_a_username_with_a_space_is_refused_naming_the_characters_allowed(api_client):
+    response = api_client.post(
+        REGISTER_URL,
+        {"username": "new user", "email": "n@example.com", "password": STRONG_PASSWORD},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["username"] == [
+        "Use only letters, digits and the characters @ . + - _ (no spaces)."
+    ]
+    assert not User.objects.exists()
