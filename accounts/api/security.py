@@ -2,6 +2,8 @@
 authentication (docs/accounts.md)."""
 
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import qrcode
 from django.conf import settings
@@ -45,6 +47,7 @@ from accounts.api.views import (
     site_url,
 )
 from accounts.authentication import request_user
+from accounts.exceptions import WrongPassword
 from accounts.models import DataExport
 from core.errors import ERROR_SCHEMA_REF
 from core.throttles import UserThrottle
@@ -53,6 +56,16 @@ RESET_SENT = (
     "If an account uses this address, we have sent it a link to choose a new password. "
     "It works once and expires in {minutes} minutes."
 )
+
+
+@contextmanager
+def counting_wrong_passwords(request: Request) -> Iterator[None]:
+    """A wrong password given inside counts against the person's limit (PasswordCheckThrottle)."""
+    try:
+        yield
+    except WrongPassword:
+        PasswordCheckThrottle.charge(request)
+        raise
 
 
 class SignedInApi(IntegrationsApi):
@@ -77,12 +90,13 @@ class PasswordChangeApi(SignedInApi):
         stays signed in."""
         data = PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.password_change(
-            user=request_user(request),
-            **data.validated_data,
-            session_id=current_session(request),
-            site_url=site_url(request),
-        )
+        with counting_wrong_passwords(request):
+            services.password_change(
+                user=request_user(request),
+                **data.validated_data,
+                session_id=current_session(request),
+                site_url=site_url(request),
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -207,7 +221,8 @@ class TwoFactorDisableApi(SignedInApi):
         """Turn two-factor authentication off: your password and a current code (or a recovery code)."""
         data = TwoFactorDisableInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.two_factor_disable(user=request_user(request), **data.validated_data)
+        with counting_wrong_passwords(request):
+            services.two_factor_disable(user=request_user(request), **data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -333,7 +348,8 @@ class AccountDeleteApi(SignedInApi):
         is erased (docs/accounts.md) and every session ends. It cannot be undone."""
         data = AccountDeleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.user_erase_confirmed(user=request_user(request), **data.validated_data)
+        with counting_wrong_passwords(request):
+            services.user_erase_confirmed(user=request_user(request), **data.validated_data)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         response.delete_cookie(settings.REFRESH_COOKIE_NAME, path=REFRESH_COOKIE_PATH, samesite="Strict")
         return response

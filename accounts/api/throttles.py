@@ -57,20 +57,36 @@ class PasswordResetAddressThrottle(ClientRateThrottle):
         return _hashed_key(self, address.strip().lower())
 
 
-class PasswordCheckThrottle(ClientRateThrottle):
-    """Requests that check the signed-in user's password (change it, turn off 2FA, delete the account), per
-    user: a stolen session cannot guess the password at the API's general rate."""
-
-    scope = "password_check"
-
-    def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
+class _PerUserThrottle(ClientRateThrottle):
+    def get_cache_key(self, request: "Request", view: "APIView | None") -> str | None:
         user = request.user
         if not (user and user.is_authenticated):
             return None
         return self.cache_format % {"scope": self.scope, "ident": user.pk}
 
 
-class EmailSendThrottle(PasswordCheckThrottle):
+class PasswordCheckThrottle(_PerUserThrottle):
+    """Wrong passwords given by the signed-in user (to change it, turn off 2FA, delete the account), per user:
+    a stolen session cannot guess the password at the API's general rate. Once the limit's wrong passwords
+    were given, such requests are refused; only a wrong password counts (the view calls `charge` on
+    accounts.exceptions.WrongPassword), not a right one refused for another reason (a new password too weak,
+    a wrong code)."""
+
+    scope = "password_check"
+
+    def throttle_success(self) -> bool:
+        return True  # checking costs nothing: see charge()
+
+    @classmethod
+    def charge(cls, request: "Request") -> None:
+        """Count a wrong password against the user's limit."""
+        throttle = cls()
+        if throttle.allow_request(request, None) and getattr(throttle, "key", None):  # type: ignore[arg-type]
+            throttle.history.insert(0, throttle.now)
+            throttle.cache.set(throttle.key, throttle.history, throttle.parse_rate(throttle.rate)[1])
+
+
+class EmailSendThrottle(_PerUserThrottle):
     """Verification emails a signed-in user asks for (again, or for a new address): no inbox is flooded."""
 
     scope = "email_send"

@@ -9,6 +9,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts import emails, selectors
+from accounts.exceptions import WrongPassword
 from accounts.models import User
 from accounts.services.sessions import login_sessions_end_all
 
@@ -28,7 +29,7 @@ def password_change(
 ) -> None:
     """Change the password of a signed-in user; every session but `session_id` (the one asking) ends."""
     if not user.check_password(current_password):
-        raise ValidationError({"current_password": "This is not your current password."})
+        raise WrongPassword({"current_password": "This is not your current password."})
     _set_password(user, new_password, field="new_password")
     login_sessions_end_all(user=user, keep=session_id)
     emails.password_changed(user=user, site_url=site_url)

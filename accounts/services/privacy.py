@@ -12,7 +12,6 @@ from typing import IO, Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -22,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts import selectors, signals, usernames
+from accounts.exceptions import WrongPassword
 from accounts.models import ApiToken, Block, DataExport, Invitation, LoginSession, RecoveryCode, User
 from accounts.services.sessions import login_sessions_end_all
 from accounts.services.two_factor import two_factor_verify
@@ -147,7 +147,7 @@ def _exports_purge(exports: QuerySet[DataExport]) -> int:
 def user_erase_confirmed(*, user: User, password: str, code: str) -> bool:
     """A person deletes their own account: the password, and with two-factor authentication a code too."""
     if not user.check_password(password):
-        raise ValidationError({"password": "This is not your password."})
+        raise WrongPassword({"password": "This is not your password."})
     two_factor_verify(user=user, code=code)  # nothing to check without two-factor authentication
     return user_erase(user=user)
 

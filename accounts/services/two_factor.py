@@ -10,6 +10,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors
+from accounts.exceptions import WrongPassword
 from accounts.models import RecoveryCode, User
 from accounts.services.sessions import login_sessions_end_all
 from core.errors import Refused
@@ -94,7 +95,7 @@ def two_factor_verify(*, user: User, code: str) -> None:
 def two_factor_disable(*, user: User, password: str, code: str) -> None:
     """Turn two-factor authentication off: the password and a current code are both required."""
     if not user.check_password(password):
-        raise ValidationError({"password": "This is not your password."})
+        raise WrongPassword({"password": "This is not your password."})
     two_factor_verify(user=user, code=code)
     two_factor_reset(user=user)
 

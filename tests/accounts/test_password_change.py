@@ -68,6 +68,17 @@ def test_guessing_the_current_password_is_throttled_per_user(ada, settings):  # 
     assert throttled.json()["error"]["code"] == "throttled"
 
 
+def test_only_wrong_passwords_count_towards_the_limit(ada):  # noqa: F811
+    # given: ada types her right password a dozen times with new ones too weak, each refused for the new one
+    session = login(ada)
+    weak = [change(session, DEFAULT_PASSWORD, "12345").status_code for _ in range(12)]
+    assert weak == [400] * 12
+    # and gets her current password wrong 9 times
+    assert [change(session, f"guess {n}", NEW_PASSWORD).status_code for n in range(9)] == [400] * 9
+    # then: none of that used up her 10 wrong ones; a good change goes through
+    assert change(session, DEFAULT_PASSWORD, NEW_PASSWORD).status_code == 204
+
+
 def test_an_api_token_cannot_change_the_password(ada):  # noqa: F811
     from accounts import services
 
