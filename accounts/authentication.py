@@ -42,6 +42,7 @@ class SuspensionAwareJWTAuthentication(JWTAuthentication):
     def get_validated_token(self, raw_token: bytes) -> Token:
         token = super().get_validated_token(raw_token)
         if selectors.session_has_ended(token):
+            _refuse_if_suspended(token)  # a suspension ends the sessions too: say why
             raise InvalidToken("This session has ended; log in again.")
         return token
 
@@ -49,11 +50,16 @@ class SuspensionAwareJWTAuthentication(JWTAuthentication):
         try:
             return super().get_user(validated_token)
         except AuthenticationFailed:
-            user_id = validated_token.get(jwt_settings.USER_ID_CLAIM)
-            suspended = User.objects.filter(pk=user_id, suspended_at__isnull=False).first()
-            if suspended is not None:
-                selectors.user_check_not_suspended(suspended)
+            _refuse_if_suspended(validated_token)
             raise
+
+
+def _refuse_if_suspended(token: Token) -> None:
+    """AccountSuspended if the token's user (or a bot's owner) is suspended."""
+    user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    suspended = User.objects.filter(pk=user_id, suspended_at__isnull=False).first()
+    if suspended is not None:
+        selectors.user_check_not_suspended(suspended)
 
 
 def authenticated_by_api_token(request: Request) -> bool:

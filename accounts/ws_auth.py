@@ -22,11 +22,11 @@ from core.cache import shared_cache
 
 @database_sync_to_async
 def _user_for_jwt(access: AccessToken) -> User | None:
+    user = selectors.user_by_id(user_id=access.get(jwt_settings.USER_ID_CLAIM))
+    if user is not None and user.is_suspended:  # first: a suspension ended the token's session too
+        raise AccountSuspended()
     if selectors.session_has_ended(access):
         return None
-    user = selectors.user_by_id(user_id=access.get(jwt_settings.USER_ID_CLAIM))
-    if user is not None and user.is_suspended:
-        raise AccountSuspended()
     if user is None or not selectors.user_may_act(user) or selectors.staff_must_set_up_two_factor(user):
         return None
     return user

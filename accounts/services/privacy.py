@@ -89,7 +89,7 @@ def _profile(user: User) -> dict[str, Any]:
         "blocked": [block.blocked.username for block in selectors.block_list_for_user(user=user)],
         "sessions": list(
             LoginSession.objects.filter(user=user).values(
-                "device", "ip_address", "created_at", "last_seen_at"
+                "device", "ip_address", "created_at", "last_seen_at", "ended_at"
             )
         ),
     }

@@ -116,7 +116,7 @@ def session_seen(*, session: LoginSession, ip_address: str | None) -> None:
         LoginSession.objects.filter(pk=session.pk).update(last_seen_at=now, ip_address=ip_address)
 
 
-def _end(user_id: int, session_ids: list[str]) -> None:
+def _end(user_id: int, session_ids: list[str], close_code: int = close_codes.UNAUTHENTICATED) -> None:
     if not session_ids:
         return
     LoginSession.objects.filter(pk__in=session_ids, ended_at__isnull=True).update(
@@ -130,9 +130,7 @@ def _end(user_id: int, session_ids: list[str]) -> None:
     # revoked access tokens working until they expire.
     cache.set_many(ended, timeout=lifetime)
     for session_id in session_ids:
-        fanout.after_commit(
-            fanout.close_user_sockets, user_id, close_codes.UNAUTHENTICATED, session=session_id
-        )
+        fanout.after_commit(fanout.close_user_sockets, user_id, close_code, session=session_id)
 
 
 @transaction.atomic
@@ -154,11 +152,13 @@ def login_session_end(*, session: LoginSession) -> None:
 
 
 @transaction.atomic
-def login_sessions_end_all(*, user: User, keep: str = "") -> int:
-    """Sign out every session of the user but `keep` (the one asking, when it stays signed in). Returns how
-    many were ended."""
+def login_sessions_end_all(
+    *, user: User, keep: str = "", close_code: int = close_codes.UNAUTHENTICATED
+) -> int:
+    """Sign out every session of the user but `keep` (the one asking, when it stays signed in); their sockets
+    close with `close_code` (a suspension's is 4403). Returns how many were ended."""
     session_ids = list(
         selectors.login_session_list_for_user(user=user).exclude(pk=keep).values_list("pk", flat=True)
     )
-    _end(user.pk, session_ids)
+    _end(user.pk, session_ids, close_code)
     return len(session_ids)

@@ -11,6 +11,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts import tokens, usernames
 from accounts.models import ApiToken, User
 from accounts.services.joining import check_email_domain, invitation_spend
+from accounts.services.sessions import login_sessions_end_all
 from accounts.services.verification import email_verification_send
 from accounts.signals import user_profile_changed
 from core.text import visible_text
@@ -150,7 +151,9 @@ def bot_deactivate(*, bot: User) -> User:
 
 @transaction.atomic
 def user_suspend(*, user: User, reason: str) -> User:
-    """Refuse the user from now on: no login, refresh, API token or socket (the caller closes those)."""
+    """Refuse the user from now on: no login, refresh, API token or socket (the caller closes those). Every
+    login session ends, as a sign-out ends it: nothing issued before the suspension works after a
+    reinstatement (its access tokens included), and the sessions show as ended."""
     now = datetime.now(tz=UTC)
     user.is_active = False
     user.suspended_at = now
@@ -161,6 +164,7 @@ def user_suspend(*, user: User, reason: str) -> User:
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
     )
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    login_sessions_end_all(user=user, close_code=close_codes.SUSPENDED)
     return user
 
 
