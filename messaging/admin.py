@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Field, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from solo.admin import SingletonModelAdmin
 
@@ -16,41 +16,8 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ("joined_at", "last_read_seq")
 
 
-# Retention is enforced by messaging.tasks.purge_expired_messages_task, which Celery beat runs every hour
-# (CELERY_BEAT_SCHEDULE). 0 days would delete every message on its next run: at least a day, or empty.
-RETENTION_DAYS: dict[str, Any] = {
-    "min_value": 1,
-    "error_messages": {
-        "min_value": "Keep messages at least 1 day: 0 would delete every message on the next hourly run. "
-        "Leave it empty to keep them forever."
-    },
-}
-RETENTION_FIELDS: dict[str, dict[str, Any]] = {
-    "retention_days": {
-        **RETENTION_DAYS,
-        "help_text": "Delete this conversation's messages older than this many days (checked hourly), "
-        "instead of the workspace's retention (Retention policy). Empty: the workspace's.",
-    },
-    "message_retention_days": {
-        **RETENTION_DAYS,
-        "help_text": "Delete messages older than this many days, with their files (an hourly task, run by "
-        "Celery beat; the embedded mode has none: docs/operations.md). Empty: keep them forever. A "
-        "conversation may set its own.",
-    },
-    "erased_users_messages": {"label": "Erased users' messages"},
-}
-
-
-class RetentionFieldsMixin:
-    """The retention fields' form fields: at least a day, and help that says how often it runs."""
-
-    def formfield_for_dbfield(self, db_field: "Field[Any, Any]", request: HttpRequest, **kwargs: Any) -> Any:
-        kwargs = {**kwargs, **RETENTION_FIELDS.get(db_field.name, {})}
-        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
-
-
 @admin.register(Conversation)
-class ConversationAdmin(RetentionFieldsMixin, admin.ModelAdmin):
+class ConversationAdmin(admin.ModelAdmin):
     list_display = ("id", "kind", "title", "is_public", "created_at", "last_activity_at")
     list_filter = ("kind", "is_public")
     search_fields = ("title",)
@@ -59,7 +26,7 @@ class ConversationAdmin(RetentionFieldsMixin, admin.ModelAdmin):
 
 
 @admin.register(RetentionPolicy)
-class RetentionPolicyAdmin(RetentionFieldsMixin, SingletonModelAdmin):
+class RetentionPolicyAdmin(SingletonModelAdmin):
     pass
 
 

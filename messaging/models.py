@@ -1,6 +1,7 @@
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -9,6 +10,13 @@ from uuid6 import uuid7
 
 if TYPE_CHECKING:
     from files.models import StoredFile
+
+# A retention of 0 days would delete every message on the purge's next hourly run: at least a day, or none.
+AT_LEAST_A_DAY = MinValueValidator(
+    1,
+    "Keep messages at least 1 day: 0 would delete every message on the next hourly run. Leave it empty to "
+    "keep them forever.",
+)
 
 
 class Conversation(models.Model):
@@ -42,8 +50,9 @@ class Conversation(models.Model):
     retention_days = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Delete this conversation's messages older than this many days, instead of the workspace's "
-        "retention (Retention policy). Empty: the workspace's.",
+        validators=[AT_LEAST_A_DAY],
+        help_text="Delete this conversation's messages older than this many days (checked hourly), instead "
+        "of the workspace's retention (Retention policy). Empty: the workspace's.",
     )
     pin_policy = models.CharField(
         max_length=8,
@@ -391,11 +400,13 @@ class RetentionPolicy(SingletonModel):
     message_retention_days = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Delete messages older than this many days, with their files (a daily task). Empty: keep "
-        "them forever. A conversation may set its own.",
+        validators=[AT_LEAST_A_DAY],
+        help_text="Delete messages older than this many days, with their files (an hourly task, run by "
+        "Celery beat; the embedded mode has none: docs/operations.md). Empty: keep them forever. A "
+        "conversation may set its own.",
     )
     erased_users_messages = models.CharField(
-        max_length=8, choices=ErasedMessages.choices, default=ErasedMessages.EMPTY
+        "erased users' messages", max_length=8, choices=ErasedMessages.choices, default=ErasedMessages.EMPTY
     )
 
     class Meta:
