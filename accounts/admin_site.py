@@ -2,10 +2,15 @@
 address and per account name. Moderators' accounts are the most valuable ones to guess. The admin's default
 site (accounts.apps.ParleyAdminConfig installs django.contrib.admin with it): `admin.site` is this one."""
 
+import math
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 
@@ -19,18 +24,32 @@ SIGNED_IN_WITH_SECOND_FACTOR = "parley_admin_second_factor"
 class ParleyAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if request.method == "POST" and (wait := _login_wait(request)) is not None:
-            # The same answer whether or not the account exists, as a failed login's is.
-            response = HttpResponse(
-                "Too many login attempts. Try again later.\n", status=429, content_type="text/plain"
-            )
-            response["Retry-After"] = str(wait)
-            return response
+            return self._login_throttled(request, wait)
         response = super().login(request, extra_context)
         # Signed in (a redirect: a refused sign-in shows the form again, whoever the session's user is), so
         # the form took the code of an account that has a second factor.
         if request.method == "POST" and response.status_code == 302 and request.user.is_authenticated:
             has_device = selectors.two_factor_device(user=request.user) is not None
             request.session[SIGNED_IN_WITH_SECOND_FACTOR] = has_device
+        return response
+
+    def _login_throttled(self, request: HttpRequest, wait: int) -> HttpResponse:
+        """The sign-in page again, saying how long to wait; the password is not checked. The same answer
+        whether or not the account exists, as a failed login's is."""
+        minutes = max(1, math.ceil(wait / 60))
+        form_class = self.login_form or AdminAuthenticationForm
+        context = {
+            **self.each_context(request),
+            "title": "Log in",
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "form": form_class(request, initial={"username": request.POST.get("username", "")}),
+            REDIRECT_FIELD_NAME: request.POST.get(REDIRECT_FIELD_NAME) or reverse("admin:index"),
+            "throttled": f"Too many sign-in attempts. Try again in {minutes} minute{'s' * (minutes > 1)}.",
+        }
+        request.current_app = self.name
+        response = TemplateResponse(request, self.login_template or "admin/login.html", context, status=429)
+        response["Retry-After"] = str(wait)
         return response
 
     def has_permission(self, request: HttpRequest) -> bool:

@@ -153,10 +153,31 @@ def test_the_admin_login_is_limited_per_account_however_spelt():
     assert int(throttled["Retry-After"]) > 0
 
 
+def test_a_throttled_admin_login_is_the_login_page_saying_how_long_to_wait():
+    for n in range(USERNAME_LIMIT):
+        admin_login("moderator", ip=f"198.51.100.{n}")
+
+    throttled = admin_login("moderator", ip="198.51.100.200")
+
+    # the admin's own page (its style, the form to try again), not a bare line of text
+    assert throttled.status_code == 429
+    assert throttled["Content-Type"].startswith("text/html")
+    page = throttled.content.decode()
+    assert 'id="login-form"' in page
+    assert "admin/css/" in page
+    assert _error_text(throttled) == "Too many sign-in attempts. Try again in 1 minute."
+
+
 def _error_text(response) -> str:
     note = re.search(r'<p class="errornote">(.*?)</p>', response.content.decode(), re.S)
     assert note is not None
     return re.sub(r"\s+", " ", note.group(1)).strip()
+
+
+def _without_name_and_token(response, username: str) -> str:
+    """The page but for the name typed (kept in its box) and the form's CSRF token (new on every page)."""
+    page = response.content.decode().replace(f'value="{username}"', 'value=""')
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
 
 
 def test_the_admin_login_fails_the_same_way_for_any_account():
@@ -177,7 +198,8 @@ def test_the_admin_login_fails_the_same_way_for_any_account():
         admin_login("nobody-at-all", ip=f"192.0.2.{n + 100}")
     over = [admin_login(name, ip="192.0.2.250") for name in ("moderator", "nobody-at-all")]
     assert [r.status_code for r in over] == [429, 429]
-    assert over[0].content == over[1].content
+    assert _error_text(over[0]) == _error_text(over[1])
+    assert _without_name_and_token(over[0], "moderator") == _without_name_and_token(over[1], "nobody-at-all")
 
 
 def test_the_admin_login_still_lets_a_moderator_in():
