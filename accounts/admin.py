@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -125,12 +126,46 @@ class LoginSessionAdmin(admin.ModelAdmin):
             services.login_session_end(session=session)
 
 
+class SessionEndingPasswordForm(AdminPasswordChangeForm):
+    """A superuser's "Reset password" on a user's page: the password is set as a reset by email sets it
+    (accounts.services.password_set_by_admin), so every session of the person ends: an attacker in a
+    compromised account is signed out."""
+
+    signed_out = 0  # sessions ended by the save
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["password1"].help_text = format_html(
+            "{}<p>Saving signs them out everywhere: every session ends and their open pages close.</p>",
+            self.fields["password1"].help_text,
+        )
+
+    def save(self, commit: bool = True) -> Any:
+        password = self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        self.signed_out = services.password_set_by_admin(user=self.user, password=password)
+        return self.user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Profile", {"fields": ("display_name", "avatar")}))
     list_display = ("username", "display_name", "is_active", "is_staff", "date_joined")
     search_fields = ("username", "display_name", "email")
     actions = ["export_data", "erase"]
+    change_password_form = SessionEndingPasswordForm
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> Any:
+        """Also called, with its form, once user_change_password has saved a password: say who was signed
+        out."""
+        if isinstance(form, SessionEndingPasswordForm):
+            messages.info(
+                request,
+                f"Signed out everywhere: {form.user} (sessions ended: {form.signed_out}). API tokens are "
+                "not sessions: if the account was compromised, revoke its tokens in API tokens too.",
+            )
+        return super().construct_change_message(request, form, formsets, add)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

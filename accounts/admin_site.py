@@ -1,20 +1,22 @@
 """The Django admin's site, whose login is rate-limited like the API's (accounts.api.throttles): per client
 address and per account name. Moderators' accounts are the most valuable ones to guess. The admin's default
-site (accounts.apps.ParleyAdminConfig installs django.contrib.admin with it): `admin.site` is this one."""
+site (accounts.apps.ParleyAdminConfig installs django.contrib.admin with it): `admin.site` is this one.
+A staff member's own "Change password" here is the app's change (accounts.services.password_change)."""
 
 import math
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.http import HttpRequest, HttpResponse
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.auth import REDIRECT_FIELD_NAME, update_session_auth_hash
+from django.contrib.auth.views import PasswordChangeView
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 
-from accounts import selectors
+from accounts import selectors, services
 from accounts.api.throttles import AUTH_THROTTLES
 
 # In an admin session: whether its sign-in gave the second factor (accounts.admin.TwoFactorAdminLoginForm).
@@ -52,6 +54,20 @@ class ParleyAdminSite(admin.AdminSite):
         response["Retry-After"] = str(wait)
         return response
 
+    def password_change(  # type: ignore[override]  # a redirect once changed, as Django's own
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponseBase:
+        """A staff member's own "Change password": as the app's change, every session of theirs in the app
+        ends (this admin session stays signed in) and the notice is emailed."""
+        view = SessionEndingPasswordChangeView.as_view(
+            form_class=AdminPasswordChangeForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+            **({"template_name": self.password_change_template} if self.password_change_template else {}),
+        )
+        request.current_app = self.name
+        return view(request)
+
     def has_permission(self, request: HttpRequest) -> bool:
         """A session opened without the second factor the account needs now — two-factor authentication turned
         on since, or the account policy requiring it of staff since — is sent to sign in again."""
@@ -61,6 +77,22 @@ class ParleyAdminSite(admin.AdminSite):
         if selectors.two_factor_device(user=user) is not None:
             return bool(request.session.get(SIGNED_IN_WITH_SECOND_FACTOR))
         return not selectors.staff_must_set_up_two_factor(user)
+
+
+class SessionEndingPasswordChangeView(PasswordChangeView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        services.password_change(
+            user=form.user,
+            current_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password1"],
+            session_id="",  # an admin session is no login session: every one of the app's ends
+            site_url=self.request.build_absolute_uri("/"),
+        )
+        update_session_auth_hash(self.request, form.user)
+        messages.info(
+            self.request, "Your sessions in the app were signed out: sign in there with the new one."
+        )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def _login_wait(request: HttpRequest) -> int | None:

@@ -9,6 +9,7 @@ from accounts.services.passwords import (
     password_reset_ask,
     password_reset_confirm,
     password_reset_request,
+    password_set_by_admin,
 )
 from accounts.services.privacy import (
     ExportArchive,
@@ -89,6 +90,7 @@ __all__ = [
     "password_reset_ask",
     "password_reset_confirm",
     "password_reset_request",
+    "password_set_by_admin",
     "recovery_codes_regenerate",
     "session_end",
     "session_refresh",

@@ -1,5 +1,5 @@
-"""Passwords: change (the current one required), and reset through a single-use link sent by email. Both end
-sessions: a change every other one, a reset all of them."""
+"""Passwords: change (the current one required), reset through a single-use link sent by email, and set by an
+admin. Each ends sessions: a change every other one, a reset and an admin's all of them."""
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
@@ -59,3 +59,16 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     _set_password(user, new_password, field="new_password")
     login_sessions_end_all(user=user)
     return user
+
+
+@transaction.atomic
+def password_set_by_admin(*, user: User, password: str | None) -> int:
+    """An admin sets someone's password (None: turns password sign-in off), a compromised account's too: as a
+    reset does, every session of the user ends at once, their tokens refused and sockets closed (4401).
+    Returns how many ended. API tokens are not sessions: they stay valid until revoked."""
+    if password is None:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    else:
+        _set_password(user, password, field="password1")
+    return login_sessions_end_all(user=user)

@@ -1,0 +1,96 @@
+"""A password set in the admin signs the person out as the app's own reset and change do: a superuser's "Reset
+password" on someone's page ends every session of theirs (an attacker in a compromised account is thrown
+out), and a staff member's own "Change password" ends every session of theirs in the app."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.test import Client
+
+from accounts.models import LoginSession
+from realtime.close_codes import UNAUTHENTICATED
+from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.accounts.helpers import ME_URL, client_for, login, refresh
+from tests.messaging.conftest import ada, connect  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NEW_PASSWORD = "a much longer new passphrase"
+
+
+def superuser_client():
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def reset_in_admin(client: Client, user, **form) -> object:
+    data = form or {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+    return client.post(f"/admin/accounts/user/{user.pk}/password/", data, follow=True)
+
+
+async def test_an_admin_reset_signs_the_person_out_everywhere(connect, ada):  # noqa: F811
+    # given: an attacker signed in to ada's account, with a tab open
+    attacker = await sync_to_async(login)(ada)
+    attacker_tab = await connect(ada, token=attacker["access"])
+
+    # when: a superuser resets her password in the admin
+    response = await sync_to_async(reset_in_admin)(await sync_to_async(superuser_client)(), ada)
+
+    # then: the attacker's tab closes, their access token is refused and their refresh token too
+    assert response.status_code == 200
+    assert await attacker_tab.close_code() == UNAUTHENTICATED
+    assert (await sync_to_async(client_for(attacker).get)(ME_URL)).status_code == 401
+    assert await sync_to_async(refresh)(attacker) == 401
+    # and the admin is told so; ada signs in with the new password
+    page = response.content.decode()
+    assert "Signed out everywhere: ada (sessions ended: 1)" in page
+    await sync_to_async(login)(ada, password=NEW_PASSWORD)
+
+
+def test_turning_password_sign_in_off_in_the_admin_signs_the_person_out_too(ada):  # noqa: F811
+    session = login(ada)
+    response = reset_in_admin(superuser_client(), ada, usable_password="false", **{"unset-password": "1"})
+    assert response.status_code == 200
+    assert client_for(session).get(ME_URL).status_code == 401
+    assert refresh(session) == 401
+    ada.refresh_from_db()
+    assert not ada.has_usable_password()
+
+
+def test_a_staff_members_own_change_in_the_admin_ends_their_sessions_in_the_app(smtp_server):
+    # given: a moderator signed in to the app and to the admin
+    moderator = UserFactory(is_staff=True)
+    app = login(moderator)
+    admin = Client()
+    admin.force_login(moderator)
+
+    # when: they change their password from the admin's "Change password" link
+    response = admin.post(
+        "/admin/password_change/",
+        {"old_password": DEFAULT_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+
+    # then: the app's session is over, the admin one goes on, and the notice is emailed as from the app
+    assert response.status_code == 200
+    assert "Your sessions in the app were signed out" in response.content.decode()
+    assert client_for(app).get(ME_URL).status_code == 401
+    assert refresh(app) == 401
+    assert LoginSession.objects.get().ended_at is not None
+    assert admin.get("/admin/").status_code == 200
+    [notice] = smtp_server.wait_for(moderator.email)
+    assert notice.subject == "Your Parley password was changed"
+    login(moderator, password=NEW_PASSWORD)
+
+
+def test_a_wrong_current_password_in_the_admin_changes_nothing():
+    moderator = UserFactory(is_staff=True)
+    app = login(moderator)
+    admin = Client()
+    admin.force_login(moderator)
+    response = admin.post(
+        "/admin/password_change/",
+        {"old_password": "not it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert client_for(app).get(ME_URL).status_code == 200
