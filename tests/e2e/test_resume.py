@@ -3,13 +3,12 @@ drafts stay where they were left, and a message sent offline, or whose acknowled
 delivered exactly once after a reload (issue #27; docs/web.md, "Resuming")."""
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
-from tests.e2e.api import PASSWORD, Account, log_in, register
-from tests.e2e.conftest import LiveServer
+from tests.e2e.admin import moderate
+from tests.e2e.api import Account, log_in, register
 
 pytestmark = pytest.mark.e2e
 
@@ -65,35 +64,6 @@ def timeline(page: Page) -> list[str]:
             text = text.replace(seen, "")
         shown.append(" ".join(text.split()) + f" [{m.get_attribute('data-state')}]")
     return shown
-
-
-def make_moderator(server: LiveServer) -> tuple[str, str]:
-    username = f"mod{uuid.uuid4().hex[:6]}"
-    server.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth.models import Group; from accounts.models import User; "
-        f"u = User.objects.create_user(username='{username}', email='{username}@example.com', "
-        f"password='{PASSWORD}', is_staff=True); u.groups.add(Group.objects.get(name='Moderators'))",
-    )
-    return username, PASSWORD
-
-
-def remove_as_moderator(browser: Browser, server: LiveServer, body: str) -> None:
-    """A moderator removes the message in the admin, as docs/moderation.md describes."""
-    username, password = make_moderator(server)
-    page = browser.new_context().new_page()
-    page.goto(f"{server.url}/admin/login/?next=/admin/messaging/message/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.goto(f"{server.url}/admin/messaging/message/?q={body.replace(' ', '+')}")
-    page.locator("input[name=_selected_action]").check()
-    page.locator("select[name=action]").select_option("remove")
-    page.locator("input[name=reason]").fill("abusive")
-    page.locator("button[name=index]").click()
-    expect(page.get_by_text("Removed: 1.")).to_be_visible()
-    page.context.close()
 
 
 def test_an_offline_browser_converges_on_every_change_without_a_reload(browser, parley_server):
@@ -154,7 +124,15 @@ def test_an_offline_browser_converges_on_every_change_without_a_reload(browser, 
     new_room = bob.conversation("group", members=[ada], title="New room")
     bob.say(new_room, "welcome to the new room")
     # and a moderator removes the abusive message
-    remove_as_moderator(browser, parley_server, "abusive words")
+    moderate(
+        browser,
+        parley_server,
+        "messaging/message",
+        search="abusive words",
+        action="remove",
+        reason="abusive",
+        done="Removed: 1.",
+    )
     expect(message(ada_page, "abusive words")).to_be_visible()  # Ada has heard of nothing yet
 
     # then, back online, Ada's page converges without a reload: the open group…

@@ -2,32 +2,14 @@
 Parley open on two devices, one of them offline with a message on its way; then reinstates them."""
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
+from tests.e2e.admin import moderate
 from tests.e2e.api import log_in, register
-from tests.e2e.conftest import LiveServer
-from tests.e2e.test_resume import make_moderator
 
 pytestmark = pytest.mark.e2e
 
 SUSPENDED = "your account is suspended"
-
-
-def moderate(browser: Browser, server: LiveServer, username: str, action: str, done: str) -> None:
-    """A moderator applies `action` (suspend, reinstate) to the user in the admin (docs/moderation.md)."""
-    moderator, password = make_moderator(server)
-    page = browser.new_context().new_page()
-    page.goto(f"{server.url}/admin/login/?next=/admin/accounts/user/")
-    page.get_by_label("Username").fill(moderator)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.goto(f"{server.url}/admin/accounts/user/?q={username}")
-    page.locator("input[name=_selected_action]").check()
-    page.locator("select[name=action]").select_option(action)
-    page.locator("input[name=reason]").fill("spam")
-    page.locator("button[name=index]").click()
-    expect(page.get_by_text(f"{done}: 1.")).to_be_visible()
-    page.context.close()
 
 
 def log_in_again(page: Page, username: str, password: str) -> None:
@@ -54,7 +36,15 @@ def test_a_suspended_account_is_signed_out_everywhere_and_its_unsent_message_kep
     expect(laptop.get_by_text("Sending…")).to_be_visible()
 
     # when a moderator suspends her
-    moderate(browser, parley_server, ada.username, "suspend", "Suspended")
+    moderate(
+        browser,
+        parley_server,
+        "accounts/user",
+        search=ada.username,
+        action="suspend",
+        reason="spam",
+        done="Suspended: 1.",
+    )
 
     # then the desktop goes to the login screen at once, saying why (it stayed in the conversation, the
     # message box on, with a "Disconnected" banner)
@@ -74,7 +64,15 @@ def test_a_suspended_account_is_signed_out_everywhere_and_its_unsent_message_kep
     expect(desk.get_by_role("alert")).to_contain_text("This account is suspended")
 
     # when she is reinstated and logs in on the laptop
-    moderate(browser, parley_server, ada.username, "reinstate", "Reinstated")
+    moderate(
+        browser,
+        parley_server,
+        "accounts/user",
+        search=ada.username,
+        action="reinstate",
+        reason="spam",
+        done="Reinstated: 1.",
+    )
     log_in_again(laptop, ada.username, "a long enough passphrase 42")
     expect(laptop.get_by_role("navigation", name="Conversations")).to_be_visible()
     laptop.goto(f"{url}/c/{direct}")
