@@ -46,9 +46,42 @@ admin.site.login_form = TwoFactorAdminLoginForm
 admin.site.login_template = "accounts/admin_login.html"
 
 
+TWO_FACTOR_FIRST = (
+    "Turn on two-factor authentication for your own account first (in the app: Settings → Security → "
+    "Two-factor authentication): with this on, staff without it cannot use the admin, you included."
+)
+
+
+class AccountPolicyForm(forms.ModelForm):
+    """Staff saving the policy (`saver`) cannot turn on "require two-factor for staff" without two-factor
+    authentication of their own: the save would sign them out of the admin there and then."""
+
+    saver: Any = None
+
+    class Meta:
+        model = AccountPolicy
+        fields = ["sign_up", "allowed_email_domains", "email_verification", "require_two_factor_for_staff"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["require_two_factor_for_staff"]
+        field.help_text = f"{field.help_text} Only staff who have turned it on themselves can turn this on."
+
+    def clean_require_two_factor_for_staff(self) -> bool:
+        required = bool(self.cleaned_data["require_two_factor_for_staff"])
+        turning_on = required and not self.initial.get("require_two_factor_for_staff")
+        if turning_on and self.saver is not None and selectors.two_factor_device(user=self.saver) is None:
+            raise ValidationError(TWO_FACTOR_FIRST, code="no_2fa")
+        return required
+
+
 @admin.register(AccountPolicy)
 class AccountPolicyAdmin(SingletonModelAdmin):
-    pass
+    form = AccountPolicyForm
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"saver": request.user})
 
 
 @admin.register(Invitation)

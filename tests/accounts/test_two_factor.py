@@ -262,6 +262,41 @@ def test_the_policy_turned_on_ends_the_admin_sessions_of_staff_without_it(client
     assert client.get("/admin/accounts/user/").status_code == 302  # it went on working
 
 
+def save_policy(client, **changes):
+    form = {"sign_up": "open", "allowed_email_domains": "", "email_verification": "optional", **changes}
+    return client.post("/admin/accounts/accountpolicy/", form, follow=True)
+
+
+def test_an_admin_without_it_cannot_require_it_of_staff_and_is_told_why(client):
+    # given: a superuser without two-factor authentication, in the admin
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    # the form says so beside the box
+    assert (
+        "Only staff who have turned it on themselves"
+        in client.get("/admin/accounts/accountpolicy/").content.decode()
+    )
+
+    # when: they tick "Require two-factor authentication for staff" and save
+    response = save_policy(client, require_two_factor_for_staff="on")
+
+    # then: refused with the reason, and they are still in the admin (it would have signed them out)
+    assert "Turn on two-factor authentication for your own account first" in response.content.decode()
+    assert not AccountPolicy.get_solo().require_two_factor_for_staff
+    assert client.get("/admin/").status_code == 200
+
+
+def test_an_admin_with_it_requires_it_of_staff(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    _, secret, _ = enable(admin_user)
+    assert admin_login(client, admin_user, otp=totp_code(secret, steps_ahead=1)).status_code == 302
+
+    save_policy(client, require_two_factor_for_staff="on")
+
+    assert AccountPolicy.get_solo().require_two_factor_for_staff
+    assert client.get("/admin/").status_code == 200
+
+
 def test_an_admin_removes_the_second_factor_of_someone_who_lost_it(client, user):
     # given a user with 2FA on, who lost their device and their recovery codes
     enable(user)
