@@ -103,8 +103,11 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected invitations", permissions=["delete"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        revoked = 0
         for invitation in queryset:
+            revoked += invitation.revoked_at is None
             services.invitation_revoke(invitation=invitation)
+        _summary(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
 
 
 @admin.register(DataExport)
@@ -137,8 +140,26 @@ class DataExportAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">ZIP</a>', url)
 
 
+def _summary(request: HttpRequest, counts: dict[str, int]) -> None:
+    """What an action did, as moderation's actions say it: "Revoked: 2; revoked already: 1."."""
+    summary = "; ".join(f"{what}: {count}" for what, count in counts.items() if count)
+    messages.success(request, (summary or "Nothing to do") + ".")
+
+
+class RevokedNotDeletedAdmin(admin.ModelAdmin):
+    """Rows whose deletion would skip their revocation (a deleted login session's access tokens and sockets
+    would go on working, as would a deleted API token's sockets): they are signed out or revoked, never
+    deleted here. Who may sign out or revoke is who had the delete permission."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.delete_{self.opts.model_name}")
+
+
 @admin.register(LoginSession)
-class LoginSessionAdmin(admin.ModelAdmin):
+class LoginSessionAdmin(RevokedNotDeletedAdmin):
     """Who is signed in where; a session ended here is ended everywhere at once, as from the app."""
 
     list_display = ("user", "device", "ip_address", "created_at", "last_seen_at", "ended_at")
@@ -153,10 +174,12 @@ class LoginSessionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Sign the selected sessions out", permissions=["delete"])
+    @admin.action(description="Sign the selected sessions out", permissions=["revoke"])
     def end(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
-        for session in queryset.filter(ended_at__isnull=True):
+        live = list(queryset.filter(ended_at__isnull=True))
+        for session in live:
             services.login_session_end(session=session)
+        _summary(request, {"Signed out": len(live), "signed out already": queryset.count() - len(live)})
 
 
 class SessionEndingPasswordForm(AdminPasswordChangeForm):
@@ -229,7 +252,7 @@ class ApiTokenAdminForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RevokedNotDeletedAdmin):
     """Tokens are listed and revoked here; one made here is shown once, in the confirmation message."""
 
     form = ApiTokenAdminForm
@@ -254,10 +277,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         obj.pk = token.pk
         messages.warning(request, f"The token, shown only now: {raw}")
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = 0
         for token in queryset:
+            revoked += token.revoked_at is None
             services.api_token_revoke(token=token)
+        _summary(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
 
 
 # django-otp's own admin for TOTP devices shows any user's secret as a QR code: nobody needs that. People
