@@ -3,11 +3,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from solo.admin import SingletonModelAdmin
@@ -240,9 +242,34 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(
         description="Erase the selected users' personal data (cannot be undone)", permissions=["delete"]
     )
-    def erase(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        erased = sum(services.user_erase(user=user) for user in queryset if user.pk != request.user.pk)
-        messages.success(request, f"Erased: {erased}.")
+    def erase(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse | None:
+        """As delete_selected: a page listing who will be erased first; erased only once confirmed there."""
+        if queryset.filter(pk=getattr(request.user, "pk", None) or 0).exists():
+            messages.error(
+                request,
+                "You cannot erase your own account here: unselect it. (Anyone deletes their own account in "
+                "the app: Settings → Security → Delete account.)",
+            )
+            return None
+        if request.POST.get("post") != "yes":
+            return self._erase_confirmation(request, queryset)
+        erased = sum(services.user_erase(user=user) for user in queryset)
+        _summary(request, {"Erased": erased, "erased already": queryset.count() - erased})
+        return None
+
+    def _erase_confirmation(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase these people's personal data?",
+            "subtitle": None,
+            "users": queryset.order_by("username"),
+            "reason": request.POST.get("reason", ""),
+            "opts": self.opts,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "accounts/admin_erase_confirmation.html", context)
 
 
 class ApiTokenAdminForm(forms.ModelForm):

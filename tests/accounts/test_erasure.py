@@ -214,18 +214,53 @@ async def test_erasure_closes_the_persons_sockets(connect):  # noqa: F811
     assert await script_tab.close_code() == UNAUTHENTICATED
 
 
-def test_an_admin_erases_anyone_from_the_admin(client):
+ADMIN_USERS = "/admin/accounts/user/"
+
+
+def erase_in_admin(client, users, **confirmed):
+    form = {"action": "erase", "_selected_action": [u.pk for u in users], "reason": "GDPR request"}
+    if not confirmed:
+        form["index"] = 0  # from the list's action menu; the confirmation page posts without it
+    return client.post(ADMIN_USERS, {**form, **confirmed}, follow=True)
+
+
+def test_an_admin_erases_anyone_from_the_admin_once_confirmed(client):
     admin_user = UserFactory(is_staff=True, is_superuser=True)
     ada, _ = a_full_life()
+    grace = UserFactory(username="grace", display_name="Grace Hopper")
     client.force_login(admin_user)
 
-    response = client.post(
-        "/admin/accounts/user/", {"action": "erase", "_selected_action": [ada.pk], "reason": "GDPR request"}
-    )
+    # when: the action is chosen, a page lists who will be erased, and nothing is erased yet
+    asked = erase_in_admin(client, [ada, grace])
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert "cannot be undone" in page
+    assert "Ada Lovelace" in page
+    assert "Grace Hopper" in page
+    assert 'name="post" value="yes"' in page
+    assert not User.objects.filter(erased_at__isnull=False).exists()
 
-    assert response.status_code == 302
+    # then: confirmed there, both are erased, and the admin says how many
+    done = erase_in_admin(client, [ada, grace], post="yes")
+    assert "Erased: 2." in done.content.decode()
     assert User.objects.get(pk=ada.pk).erased_at is not None
+    assert User.objects.get(pk=grace.pk).erased_at is not None
     assert rows_naming(NAME) == []
+    # and again: nothing more to do, said so
+    assert "Erased already: 2." in erase_in_admin(client, [ada, grace], post="yes").content.decode()
+
+
+def test_an_admin_cannot_erase_themselves_and_is_told_why(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    grace = UserFactory()
+    client.force_login(admin_user)
+
+    for confirmed in ({}, {"post": "yes"}):
+        response = erase_in_admin(client, [admin_user, grace], **confirmed)
+        assert "You cannot erase your own account here" in response.content.decode()
+        assert "Erased: 0." not in response.content.decode()
+
+    assert not User.objects.filter(erased_at__isnull=False).exists()
 
 
 def test_a_deleted_owner_s_bots_and_webhooks_leave_with_them_and_a_person_takes_over():
