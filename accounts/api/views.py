@@ -49,7 +49,8 @@ from core.client_ip import client_ip as core_client_ip
 from core.errors import ERROR_SCHEMA_REF
 
 REFRESH_COOKIE_PATH = "/api/v1/auth/"
-NO_ACCOUNT = "No active account found with the given credentials"
+# One answer for an unknown username and a wrong password, in words a person reads (the web app shows it).
+NO_ACCOUNT = "Wrong username or password."
 
 
 def client_ip(request: Request) -> str | None:

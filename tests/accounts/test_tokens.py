@@ -36,6 +36,8 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(api_client, user):
     assert wrong_password.status_code == unknown_user.status_code == 401
     assert wrong_password.json() == unknown_user.json()
     assert wrong_password.json()["error"]["code"] == "no_active_account"
+    # in words a person reads (it was SimpleJWT's "No active account found with the given credentials")
+    assert wrong_password.json()["error"]["detail"] == "Wrong username or password."
 
 
 def test_inactive_user_cannot_log_in(api_client, user):

@@ -305,7 +305,7 @@ def test_deleting_the_account_signs_out_and_the_password_stops_working(browser, 
     expect(page.get_by_role("status")).to_have_text("Your account was deleted.")  # it said nothing
     expect(page.get_by_text("You were signed out")).to_have_count(0)  # it was Hal's own doing
     log_in(hal)
-    expect(page.get_by_role("alert")).to_contain_text("No active account")
+    expect(page.get_by_role("alert")).to_contain_text("Wrong username or password.")
 
 
 def superuser_with_two_factor(server: LiveServer) -> tuple[str, str]:
