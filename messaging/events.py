@@ -7,7 +7,7 @@ the REST serializer and every event use them."""
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
 from uuid6 import uuid7
@@ -28,11 +28,14 @@ class SenderPayload(TypedDict):
 
 class ForwardPayload(TypedDict):
     """Where a forwarded message came from. `message` and `conversation` are null for a reader who may not
-    see the original (forward_for_reader): then it is only "forwarded"."""
+    see the original (forward_for_reader): then it is only "forwarded". `sender_id` is the original's author,
+    by whom open pages rename it (an erased account, docs/protocol.md); absent from forwards stored before it
+    was recorded."""
 
     message: str | None
     conversation: int | None
     sender_name: str
+    sender_id: NotRequired[int | None]
 
 
 class PreviewImagePayload(TypedDict):
@@ -211,6 +214,7 @@ def forward_payload(message: Message) -> ForwardPayload:
         "message": str(message.id),
         "conversation": message.conversation_id,
         "sender_name": origin["sender_name"] if origin else message.sender.public_name,
+        "sender_id": origin.get("sender_id") if origin else message.sender_id,
     }
 
 

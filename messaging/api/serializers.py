@@ -154,6 +154,11 @@ class ForwardSerializer(serializers.Serializer):
         allow_null=True, help_text="The original's conversation, or null."
     )
     sender_name = serializers.CharField(help_text="The name of the original's author.")
+    sender_id = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="The original's author (null in forwards from before it was recorded).",
+    )
 
 
 class PreviewImageSerializer(serializers.Serializer):

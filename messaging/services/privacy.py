@@ -107,11 +107,13 @@ def _rewrite_logged_forwards(forward_ids: list[UUID]) -> None:
         message_rewrite_logged(forward)
 
 
-def _announce_erasure(user: User, *, kept: bool) -> None:
-    """One `user.erased` event in each conversation the user is in or wrote in (docs/protocol.md): members'
-    open pages name them "Deleted user" and blank their messages, and a replay from before it does the same —
-    one frame per conversation, however many messages. Before they leave, so that members hear it first."""
+def _announce_erasure(user: User, *, kept: bool, forwarded_to: set[int]) -> None:
+    """One `user.erased` event in each conversation the user is in or wrote in, or where their messages were
+    forwarded to (docs/protocol.md): members' open pages name them "Deleted user", on the forwards too, and
+    blank their messages, and a replay from before it does the same — one frame per conversation, however
+    many messages. Before they leave, so that members hear it first."""
     conversation_ids = set(Membership.objects.filter(user=user).values_list("conversation_id", flat=True))
+    conversation_ids.update(forwarded_to)
     wrote_in = Message.objects.filter(sender=user).order_by().values_list("conversation_id", flat=True)
     conversation_ids.update(wrote_in.distinct())
     for conversation in Conversation.objects.filter(pk__in=conversation_ids).order_by("pk"):
@@ -141,8 +143,9 @@ def user_messages_erase(*, user: User) -> None:
             body="", deleted_at=datetime.now(tz=UTC)
         )
         threads_refresh(root_ids=replied_in)  # their emptied replies no longer count
-    forward_ids = [forward.pk for forward in _unname_forwards_of(user)]
-    _announce_erasure(user, kept=keep)
+    forwards = _unname_forwards_of(user)
+    forward_ids = [forward.pk for forward in forwards]
+    _announce_erasure(user, kept=keep, forwarded_to={forward.conversation_id for forward in forwards})
     _leave_shared_conversations(user)
     transaction.on_commit(partial(_rewrite_recent_log, user.pk))
     if forward_ids:

@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts import services
+from messaging import events
 from messaging.models import ConversationEvent, Membership, RetentionPolicy
 from tests.messaging.factories import MessageFactory, make_conversation
 from tests.messaging.test_socket_events import forget_recent_log, send_and_ack, wait_stored
@@ -123,6 +124,33 @@ def test_every_conversation_written_in_or_shared_gets_one_event(ada, bob, cy):
         [group.pk, direct.pk, left.pk, channel.pk]
     )
     assert set(erased.values_list("user_id", flat=True)) == {bob.pk}
+
+
+def test_a_conversation_holding_a_forward_of_their_words_gets_one_event_too(ada, bob, cy):
+    # given: ada forwarded bob's message into her conversation with cy, where bob never was, and cy
+    # forwarded ada's own words into another
+    group, aside = make_conversation(ada, bob, cy), make_conversation(ada, cy, title="Aside")
+    elsewhere = make_conversation(ada, cy, title="Elsewhere")
+    for conversation in (group, aside, elsewhere):
+        _initialise(conversation.pk)
+    bobs, adas = (
+        MessageFactory(conversation=group, sender=bob),
+        MessageFactory(conversation=group, sender=ada),
+    )
+    forward = MessageFactory(conversation=aside, sender=ada, forwarded_from=events.forward_payload(bobs))
+    MessageFactory(conversation=elsewhere, sender=cy, forwarded_from=events.forward_payload(adas))
+    assert forward.forwarded_from["sender_id"] == bob.pk
+
+    services.user_erase(user=bob)
+
+    # then the aside hears it, by which open pages rename the forward; the forward keeps naming him by id
+    erased = ConversationEvent.objects.filter(kind=ConversationEvent.Kind.USER_ERASED)
+    assert sorted(erased.values_list("conversation_id", flat=True)) == sorted([group.pk, aside.pk])
+    forward.refresh_from_db()
+    assert (forward.forwarded_from["sender_name"], forward.forwarded_from["sender_id"]) == (
+        DELETED_USER,
+        bob.pk,
+    )
 
 
 def _initialise(conversation_id: int) -> None:

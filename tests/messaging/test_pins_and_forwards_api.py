@@ -148,6 +148,7 @@ def test_a_forward_is_sent_into_the_other_conversation_naming_its_original(
         "message": str(note.pk),
         "conversation": team.pk,
         "sender_name": ada.public_name,
+        "sender_id": ada.pk,
     }
     persist(sent)
     stored = Message.objects.get(pk=sent["id"])
@@ -162,8 +163,9 @@ def test_only_readers_who_may_see_the_original_get_the_link_back(as_user, ada, b
     bobs = history(as_user(bob), side)["results"][0]["forwarded_from"]
     cys = history(as_user(cy), side)["results"][0]["forwarded_from"]
     # then bob, in the team, may follow it; cy, who is not, only sees that it was forwarded, and from whom
-    assert bobs == {"message": str(note.pk), "conversation": team.pk, "sender_name": ada.public_name}
-    assert cys == {"message": None, "conversation": None, "sender_name": ada.public_name}
+    origin = {"sender_name": ada.public_name, "sender_id": ada.pk}
+    assert bobs == {"message": str(note.pk), "conversation": team.pk, **origin}
+    assert cys == {"message": None, "conversation": None, **origin}
     assert as_user(cy).get(pins_url(team.pk)).status_code == 404  # and the team stays closed to cy
 
 
@@ -189,6 +191,7 @@ def test_a_forward_of_a_forward_keeps_the_original_author(as_user, ada, bob, cy,
         "message": first["id"],
         "conversation": side.pk,
         "sender_name": ada.public_name,
+        "sender_id": ada.pk,
     }
 
 

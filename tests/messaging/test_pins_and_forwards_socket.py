@@ -116,7 +116,12 @@ async def test_a_forward_is_acknowledged_and_reaches_the_target_conversation(
     # then his socket gets the ack, and every member the message, carrying what was forwarded and from whom
     acked = (await bob_tab.ack_for(frame["client_id"]))["message"]
     assert (acked["conversation"], acked["body"], acked["sender"]["id"]) == (side.pk, "the plan", bob.pk)
-    origin = {"message": str(note.pk), "conversation": team.pk, "sender_name": ada.public_name}
+    origin = {
+        "message": str(note.pk),
+        "conversation": team.pk,
+        "sender_name": ada.public_name,
+        "sender_id": ada.pk,
+    }
     assert acked["forwarded_from"] == origin
     assert (await bob_other_tab.receive_type("message.new"))["message"] == acked
     # and cy, who is not in the team, gets no link back to it, live or replayed

@@ -1451,6 +1451,8 @@ export interface components {
             conversation: number | null;
             /** @description The name of the original's author. */
             sender_name: string;
+            /** @description The original's author (null in forwards from before it was recorded). */
+            sender_id?: number | null;
         };
         ForwardInputRequest: {
             /**
