@@ -116,6 +116,29 @@ describe("applyEvent", () => {
     ]);
   });
 
+  it("renames forwards of an erased member's messages \"Deleted user\", kept or not, a lagging copy too", () => {
+    const cy = { id: 3, username: "cy", display_name: "Cy" };
+    const fwd = (seq: number, from: number, name: string) =>
+      msg(seq, { sender: cy, forwarded_from: { message: `orig-${seq}`, conversation: 9, sender_name: name, sender_id: from } });
+    const older = msg(4, { sender: cy, forwarded_from: { message: "orig-4", conversation: null, sender_name: "Bob" } });
+    const history = [fwd(2, 2, "Bob"), fwd(3, 5, "Eve"), older, fwd(5, 2, "Bob")];
+    const start = known(conversation(1, { last_seq: 5, last_message: fwd(5, 2, "Bob") }), history);
+    for (const messages of ["deleted", "kept"] as const) {
+      const erased: OrderedEvent = { type: "user.erased", seq: 6, conversation: 1, user: { id: 2, username: "deleted-2", display_name: "Deleted user" }, messages };
+      const { state } = run(start, [erased]);
+      const names = (list: Message[]) => list.map((m) => [m.seq, m.deleted, m.forwarded_from?.sender_name]);
+      expect(names(state.timelines[1]?.messages ?? [])).toEqual([
+        [2, false, "Deleted user"],
+        [3, false, "Eve"],
+        [4, false, "Bob"], // forwarded before forwards named their author by id: a reload renames it
+        [5, false, "Deleted user"],
+      ]);
+      expect(state.conversations[1]?.last_message?.forwarded_from?.sender_name).toBe("Deleted user");
+      const lagging = receive(state.timelines[1] ?? emptyTimeline(), [fwd(2, 2, "Bob")]);
+      expect(lagging.messages.find((m) => m.seq === 2)?.forwarded_from?.sender_name).toBe("Deleted user");
+    }
+  });
+
   it("asks REST for the unread count when an erased member's messages may be among those the snapshot counted", () => {
     const start = known(conversation(1, { last_seq: 9, last_read_seq: 2, unread_count: 4, last_message: msg(9) }));
     const erased: OrderedEvent = { type: "user.erased", seq: 10, conversation: 1, user: { id: 2, username: "deleted-2", display_name: "Deleted user" }, messages: "deleted" };

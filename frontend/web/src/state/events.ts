@@ -1,7 +1,7 @@
 // Applying a conversation's ordered events (docs/protocol.md) to the store's state: exactly once per seq,
 // whatever mix of live, replayed, repeated and late events arrives, so that after `sync.done` every
 // conversation equals what a fresh page load would show. Pure: what needs the network comes back as effects.
-import type { Conversation, Member, Message, Role } from "../api/types";
+import type { Conversation, Member, Message, Role, UserRef } from "../api/types";
 import { eventConversation, type ConversationSummary, type OrderedEvent } from "../realtime/protocol";
 import {
   changeMember,
@@ -28,6 +28,7 @@ import {
   contentAt,
   deletion,
   emptyTimeline,
+  forwardRenamed,
   patchMessage,
   reactionAt,
   receive,
@@ -222,7 +223,7 @@ class Change {
         this.patch(event.root, threadAt(event.seq, event.thread));
         break;
       case "user.erased":
-        this.erased(event.seq, event.user.id, event.messages === "deleted");
+        this.erased(event.seq, event.user, event.messages === "deleted");
         break;
     }
   }
@@ -289,9 +290,13 @@ class Change {
 
   /** A member's account was erased: their reactions go and, unless the workspace keeps them, their messages
    * (every one held, the sidebar's last one too) as by a deletion each; the counts of messages this page
-   * does not hold only REST can correct. Their new name is the store's (`renamed`), as for `user.updated`. */
-  private erased(seq: number, user: number, blank: boolean): void {
+   * does not hold only REST can correct. Their new name is the store's (`renamed`), as for `user.updated`;
+   * forwards of their messages (`forwarded_from.sender_id`, held here) carry it too, as stored. */
+  private erased(seq: number, { id: user, display_name }: UserRef, blank: boolean): void {
     for (const [id, emoji] of reactionsBy(this.timeline, user)) this.patch(id, reactionAt(seq, user, emoji, false));
+    const held = [...this.timeline.messages, ...(this.conversation.last_message ? [this.conversation.last_message] : [])];
+    const forwards = new Set(held.filter((m) => m.forwarded_from?.sender_id === user).map((m) => m.id));
+    for (const id of forwards) this.patch(id, forwardRenamed(display_name));
     if (!blank) return;
     const theirs = new Set(this.timeline.messages.filter((m) => m.sender.id === user && m.seq < seq).map((m) => m.id));
     const last = this.conversation.last_message;

@@ -22,6 +22,8 @@ export interface MessagePatch {
   reactions: Record<string, { seq: number; on: boolean }>;
   /** The newest `thread.updated` about it (a root): its thread's summary as of that event. */
   thread?: { seq: number; summary: ThreadSummary | null };
+  /** A forward whose original's author was erased since: their name now ("Deleted user"), final. */
+  forwardedFrom?: string;
 }
 
 export interface Timeline {
@@ -71,6 +73,9 @@ export function applyPatch<M extends Message>(message: M, patch: MessagePatch | 
   }
   const thread = patch.thread ? patch.thread.summary : (content.thread ?? message.thread);
   const patched = { ...message, ...content, reactions, thread };
+  if (patched.forwarded_from && patch.forwardedFrom) {
+    patched.forwarded_from = { ...patched.forwarded_from, sender_name: patch.forwardedFrom };
+  }
   return patch.deleted || content.deleted ? erased(patched) : patched;
 }
 
@@ -123,6 +128,11 @@ export const contentAt =
     seq > patch.seq ? { ...patch, seq, message } : patch;
 
 export const deletion = (patch: MessagePatch): MessagePatch => ({ ...patch, deleted: true });
+
+/** A forward of an erased author's message names them as they are now. */
+export const forwardRenamed =
+  (name: string) =>
+  (patch: MessagePatch): MessagePatch => ({ ...patch, forwardedFrom: name });
 
 export const reactionAt =
   (seq: number, user: number, emoji: string, on: boolean) =>
