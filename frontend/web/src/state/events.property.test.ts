@@ -20,6 +20,7 @@ interface StoredMessage {
   id: string;
   seq: number;
   sender: number;
+  senderName: string;
   body: string;
   edited_at: string | null;
   deleted: boolean;
@@ -44,7 +45,8 @@ type Op =
   | { kind: "read"; mine: boolean; who: number; pick: number }
   | { kind: "member"; who: number }
   | { kind: "role"; who: number; role: Role }
-  | { kind: "rename"; text: string };
+  | { kind: "rename"; text: string }
+  | { kind: "erase"; who: number; kept: boolean };
 
 /** One conversation as the server keeps it, with its event log. */
 class Server {
@@ -53,6 +55,8 @@ class Server {
   readonly members = new Set([1, 2, 3]);
   readonly roles = new Map<number, Role>([...this.members].map((user) => [user, "member"]));
   readonly reads = new Map<number, number>();
+  /** Accounts deleted: they act no more. */
+  readonly erased = new Set<number>();
   readonly messages: StoredMessage[] = [];
   readonly log: LogEntry[] = [];
 
@@ -61,11 +65,14 @@ class Server {
     const target = live.length ? live[op.kind === "send" ? 0 : ("pick" in op ? op.pick : 0) % live.length] : undefined;
     switch (op.kind) {
       case "send": {
+        const sender = USERS[op.who % USERS.length] as number;
+        if (this.erased.has(sender)) return;
         const seq = this.next(gap);
         const message: StoredMessage = {
           id: `m${seq}`,
           seq,
-          sender: USERS[op.who % USERS.length] as number,
+          sender,
+          senderName: `User ${sender}`,
           body: `hello ${seq}`,
           edited_at: null,
           deleted: false,
@@ -107,6 +114,7 @@ class Server {
         if (!target) return;
         const seq = this.next(gap);
         const user = USERS[op.who % USERS.length] as number;
+        if (this.erased.has(user)) return;
         const emoji = EMOJI[op.emoji % EMOJI.length] as string;
         const users = target.reactions.get(emoji) ?? new Set<number>();
         const state = users.has(user) ? "removed" : "added";
@@ -127,6 +135,7 @@ class Server {
       }
       case "read": {
         const user = op.mine ? ME : (USERS[1 + (op.who % (USERS.length - 1))] as number);
+        if (this.erased.has(user)) return;
         const upTo = this.log.length ? (this.log[op.pick % this.log.length] as LogEntry).seq : 0;
         if (upTo <= (this.reads.get(user) ?? 0)) return;
         this.reads.set(user, upTo);
@@ -136,6 +145,7 @@ class Server {
       }
       case "member": {
         const user = USERS[1 + (op.who % (USERS.length - 1))] as number; // never me
+        if (this.erased.has(user)) return;
         const state = this.members.has(user) ? "removed" : "added";
         if (state === "added") this.members.add(user);
         else this.members.delete(user);
@@ -161,7 +171,31 @@ class Server {
         this.record(seq, "title", null, () => ({ type: "conversation.updated", seq, conversation: summary }));
         return;
       }
+      case "erase":
+        this.erase(USERS[1 + (op.who % (USERS.length - 1))] as number, op.kept, gap); // never me
+        return;
     }
+  }
+
+  /** As accounts' user_messages_erase: their reactions go, their messages are emptied (unless the workspace
+   * keeps them) and named "Deleted user"; one user.erased where they are a member or wrote, then they leave. */
+  private erase(user: number, kept: boolean, gap: number): void {
+    if (this.erased.has(user)) return;
+    this.erased.add(user);
+    const theirs = this.messages.filter((m) => m.sender === user);
+    if (!this.members.has(user) && theirs.length === 0) return;
+    const seq = this.next(gap);
+    for (const m of this.messages) for (const users of m.reactions.values()) users.delete(user);
+    for (const m of theirs) {
+      m.senderName = "Deleted user";
+      if (kept) continue;
+      m.deleted = true;
+      m.reactions.clear();
+    }
+    const erased = { id: user, username: `deleted-${user}`, display_name: "Deleted user" };
+    const messages = kept ? ("kept" as const) : ("deleted" as const);
+    this.record(seq, null, null, () => ({ type: "user.erased", seq, conversation: 1, user: erased, messages }));
+    if (this.members.has(user)) this.apply({ kind: "member", who: user - 1 }, 0);
   }
 
   /** Every event after `from`, as a replay sends them: messages as they are now, and each event the
@@ -221,7 +255,7 @@ function payload(m: StoredMessage): Message {
     id: m.id,
     conversation: 1,
     seq: m.seq,
-    sender: { id: m.sender, username: `user${m.sender}`, display_name: `User ${m.sender}` },
+    sender: { id: m.sender, username: `user${m.sender}`, display_name: m.senderName },
     body: m.deleted ? "" : m.body,
     client_id: `c-${m.id}`,
     mentions: [],
@@ -277,6 +311,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant("role" as const), who: fc.nat(9), role: fc.constantFrom<Role>("owner", "admin", "member") }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("rename" as const), text: fc.constantFrom("Team", "Crew", "Band") }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("erase" as const), who: fc.nat(9), kept: fc.boolean() }) },
 );
 
 const stepArb: fc.Arbitrary<Step> = fc.record({
@@ -430,8 +465,8 @@ describe("event application (property)", () => {
           histories.push(server.history());
           client.rests.push(server.rest());
           client.restLag = step.restLag;
-          const event = server.log.length > logged ? server.log.at(-1)?.build(false) : undefined;
-          if (online && event) {
+          // An erasure is two events (user.erased, then the member's leaving); other operations one or none.
+          for (const event of online ? server.log.slice(logged).map((e) => e.build(false)) : []) {
             client.live(event, step.late);
             if (step.twice) client.live(event, 0);
           }

@@ -139,6 +139,30 @@ describe("applyEvent", () => {
     }
   });
 
+  it("blanks an erased member's message that arrives after the erasure, late or in a lagging history page", () => {
+    const start = known(conversation(1, { last_seq: 1 }), []);
+    const erased: OrderedEvent = { type: "user.erased", seq: 4, conversation: 1, user: { id: 2, username: "deleted-2", display_name: "Deleted user" }, messages: "deleted" };
+    const reacted = msg(3, { sender: { id: 3, username: "cy", display_name: "Cy" }, reactions: [{ emoji: "👍", count: 1, users: [2] }] });
+    const { state } = run(start, [newMessage(3, reacted), erased, newMessage(2)]);
+    expect(state.timelines[1]?.messages.map((m) => [m.seq, m.deleted, m.body, m.reactions])).toEqual([
+      [2, true, "", []],
+      [3, false, "message 3", []],
+    ]);
+    expect(state.conversations[1]).toMatchObject({ unread_count: 1 });
+    const lagging = receive(state.timelines[1] ?? emptyTimeline(), [msg(2), reacted]);
+    expect(lagging.messages.map((m) => [m.deleted, m.reactions])).toEqual([
+      [true, []],
+      [false, []],
+    ]);
+  });
+
+  it("drops an erased member's reaction from the sidebar's last message, held or not", () => {
+    const last = msg(3, { sender: { id: 3, username: "cy", display_name: "Cy" }, reactions: [{ emoji: "👍", count: 1, users: [2] }] });
+    const start = known(conversation(1, { last_seq: 3, last_message: last }));
+    const erased: OrderedEvent = { type: "user.erased", seq: 4, conversation: 1, user: { id: 2, username: "deleted-2", display_name: "Deleted user" }, messages: "kept" };
+    expect(run(start, [erased]).state.conversations[1]?.last_message?.reactions).toEqual([]);
+  });
+
   it("asks REST for the unread count when an erased member's messages may be among those the snapshot counted", () => {
     const start = known(conversation(1, { last_seq: 9, last_read_seq: 2, unread_count: 4, last_message: msg(9) }));
     const erased: OrderedEvent = { type: "user.erased", seq: 10, conversation: 1, user: { id: 2, username: "deleted-2", display_name: "Deleted user" }, messages: "deleted" };

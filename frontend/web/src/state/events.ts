@@ -24,14 +24,14 @@ import {
   type Ledger,
 } from "./ledger";
 import {
-  applyPatch,
   contentAt,
   deletion,
   emptyTimeline,
-  forwardRenamed,
+  eraseUser,
   patchMessage,
   reactionAt,
   receive,
+  shownIn,
   threadAt,
   type Timeline,
 } from "./messages";
@@ -156,20 +156,6 @@ export function directory(conversations: Record<number, Conversation>): Map<numb
   return users;
 }
 
-/** `user`'s reactions, [message id, emoji], on the messages held and in what events said about others. */
-function reactionsBy(timeline: Timeline, user: number): [string, string][] {
-  const found = new Set<string>();
-  for (const m of timeline.messages) {
-    for (const r of m.reactions ?? []) if (r.users.includes(user)) found.add(`${m.id} ${r.emoji}`);
-  }
-  for (const [id, patch] of Object.entries(timeline.patches)) {
-    for (const key of Object.keys(patch.reactions)) {
-      if (key.startsWith(`${user} `)) found.add(`${id} ${key.slice(key.indexOf(" ") + 1)}`);
-    }
-  }
-  return [...found].map((key) => [key.slice(0, key.indexOf(" ")), key.slice(key.indexOf(" ") + 1)]);
-}
-
 /** One event's change to one conversation. */
 class Change {
   private conversation: Conversation;
@@ -254,7 +240,7 @@ class Change {
     if (message.edited_at) this.timeline = patchMessage(this.timeline, message.id, contentAt(seq, message));
     this.timeline = receive(this.timeline, [message]);
     if (message.deleted) this.deleted(message.id, { seq, exact: false });
-    const shown = applyPatch(message, this.timeline.patches[message.id]);
+    const shown = shownIn(this.timeline, message);
     // A mention counts wherever it is, a reply in a thread too (the server counts every message after the
     // conversation's read marker that mentions me).
     if (shown.sender.id !== this.me && !shown.deleted && mentionsMe(shown, this.me, this.present)) {
@@ -290,20 +276,26 @@ class Change {
 
   /** A member's account was erased: their reactions go and, unless the workspace keeps them, their messages
    * (every one held, the sidebar's last one too) as by a deletion each; the counts of messages this page
-   * does not hold only REST can correct. Their new name is the store's (`renamed`), as for `user.updated`;
-   * forwards of their messages (`forwarded_from.sender_id`, held here) carry it too, as stored. */
+   * does not hold only REST can correct. Recorded on the timeline (`erased`), so that any copy read later,
+   * a late `message.new` or a lagging history page, shows it too, and forwards of their messages
+   * (`forwarded_from.sender_id`) name them as stored. Their new name is the store's (`renamed`), as for
+   * `user.updated`. */
   private erased(seq: number, { id: user, display_name }: UserRef, blank: boolean): void {
-    for (const [id, emoji] of reactionsBy(this.timeline, user)) this.patch(id, reactionAt(seq, user, emoji, false));
-    const held = [...this.timeline.messages, ...(this.conversation.last_message ? [this.conversation.last_message] : [])];
-    const forwards = new Set(held.filter((m) => m.forwarded_from?.sender_id === user).map((m) => m.id));
-    for (const id of forwards) this.patch(id, forwardRenamed(display_name));
-    if (!blank) return;
-    const theirs = new Set(this.timeline.messages.filter((m) => m.sender.id === user && m.seq < seq).map((m) => m.id));
     const last = this.conversation.last_message;
-    if (last && last.sender.id === user && last.seq < seq) theirs.add(last.id);
-    for (const id of theirs) this.deleted(id, { seq, exact: true });
+    if (blank) {
+      // One held deleted already is uncounted by its own deletion, unless this page counted it (live) and then
+      // read the deleted copy: the snapshot's count may or may not have held it.
+      const counted = (id: string) => id in this.ledger.unread || id in this.ledger.mentions;
+      const shownTheirs = (m: Message) => m.sender.id === user && m.seq < seq && (!m.deleted || counted(m.id));
+      const theirs = new Set(this.timeline.messages.filter(shownTheirs).map((m) => m.id));
+      if (last && shownTheirs(last)) theirs.add(last.id);
+      for (const id of theirs) this.deleted(id, { seq, exact: true });
+    }
+    this.timeline = eraseUser(this.timeline, user, { seq, name: display_name, blank });
+    const shown = this.conversation.last_message; // deleted above, if it was theirs
+    if (shown) this.conversation = { ...this.conversation, last_message: shownIn(this.timeline, shown) };
     const snapshotCounts = this.ledger.myRead < this.ledger.snapshotMessageSeq;
-    if (snapshotCounts && (this.ledger.snapshotUnread > 0 || this.ledger.snapshotMentions > 0)) {
+    if (blank && snapshotCounts && (this.ledger.snapshotUnread > 0 || this.ledger.snapshotMentions > 0)) {
       this.effects.push({ kind: "refresh", conversation: this.id });
     }
   }
@@ -311,7 +303,7 @@ class Change {
   private patch(id: string, change: Parameters<typeof patchMessage>[2]): void {
     this.timeline = patchMessage(this.timeline, id, change);
     const last = this.conversation.last_message;
-    if (last?.id === id) this.conversation = { ...this.conversation, last_message: applyPatch(last, this.timeline.patches[id]) };
+    if (last?.id === id) this.conversation = { ...this.conversation, last_message: shownIn(this.timeline, last) };
   }
 
   private read(user: number, upTo: number): void {

@@ -22,8 +22,15 @@ export interface MessagePatch {
   reactions: Record<string, { seq: number; on: boolean }>;
   /** The newest `thread.updated` about it (a root): its thread's summary as of that event. */
   thread?: { seq: number; summary: ThreadSummary | null };
-  /** A forward whose original's author was erased since: their name now ("Deleted user"), final. */
-  forwardedFrom?: string;
+}
+
+/** An account erased (`user.erased`): final, and about every copy of a message read since, however late. */
+export interface Erasure {
+  seq: number;
+  /** Their name now ("Deleted user"). */
+  name: string;
+  /** Their messages before `seq` were deleted (not kept). */
+  blank: boolean;
 }
 
 export interface Timeline {
@@ -33,6 +40,8 @@ export interface Timeline {
   outbox: ChatMessage[];
   /** Message id → what events said about it (at most PATCH_LIMIT, the oldest forgotten first). */
   patches: Record<string, MessagePatch>;
+  /** User id → their account's erasure: their reactions, messages and forwards' name on any copy read. */
+  erased?: Record<number, Erasure>;
   hasMore: boolean;
   loaded: boolean;
   loadingOlder: boolean;
@@ -73,10 +82,34 @@ export function applyPatch<M extends Message>(message: M, patch: MessagePatch | 
   }
   const thread = patch.thread ? patch.thread.summary : (content.thread ?? message.thread);
   const patched = { ...message, ...content, reactions, thread };
-  if (patched.forwarded_from && patch.forwardedFrom) {
-    patched.forwarded_from = { ...patched.forwarded_from, sender_name: patch.forwardedFrom };
-  }
   return patch.deleted || content.deleted ? erased(patched) : patched;
+}
+
+/** A copy of the message as it is now: what events said about it, and the erasures of accounts it shows. */
+export function shownIn<M extends Message>(timeline: Timeline, message: M): M {
+  return withErasures(applyPatch(message, timeline.patches[message.id]), timeline.erased);
+}
+
+/** Erased people's reactions go, their messages from before it too (unless kept), and forwards of their
+ * messages name them as they are now. */
+function withErasures<M extends Message>(message: M, erasures: Record<number, Erasure> | undefined): M {
+  if (!erasures) return message;
+  let reactions = message.reactions ?? [];
+  for (const r of message.reactions ?? []) {
+    for (const user of r.users) if (erasures[user]) reactions = updateReactions(reactions, user, r.emoji, "removed");
+  }
+  const origin = message.forwarded_from;
+  const renamed = origin?.sender_id != null ? erasures[origin.sender_id]?.name : undefined;
+  const forwarded_from = origin && renamed ? { ...origin, sender_name: renamed } : origin;
+  const shown = reactions === message.reactions && forwarded_from === origin ? message : { ...message, reactions, forwarded_from };
+  const theirs = erasures[message.sender.id];
+  return theirs?.blank && message.seq < theirs.seq && !shown.deleted ? erased(shown) : shown;
+}
+
+/** Record an account's erasure, and show it on the copies held. */
+export function eraseUser(timeline: Timeline, user: number, erasure: Erasure): Timeline {
+  const erasedUsers = { ...timeline.erased, [user]: erasure };
+  return { ...timeline, erased: erasedUsers, messages: timeline.messages.map((m) => withErasures(m, erasedUsers)) };
 }
 
 /** A deleted message keeps its id and seq; its body, attachments and reactions are gone. */
@@ -103,7 +136,7 @@ export function mergeMessages(list: ChatMessage[], incoming: Message[]): ChatMes
 export function receive(timeline: Timeline, incoming: Message[]): Timeline {
   const settled = new Set(incoming.map((m) => m.client_id));
   const outbox = timeline.outbox.filter((m) => !settled.has(m.client_id));
-  const patched = incoming.map((m) => applyPatch(m, timeline.patches[m.id]));
+  const patched = incoming.map((m) => shownIn(timeline, m));
   let messages = mergeMessages(timeline.messages, patched);
   if (!timeline.loaded && messages.length > UNLOADED_KEEP) messages = messages.slice(-UNLOADED_KEEP);
   return { ...timeline, messages, outbox };
@@ -117,8 +150,8 @@ export function patchMessage(timeline: Timeline, id: string, change: (patch: Mes
   // Oldest first (insertion order: message ids are not integer-like keys), the one just touched last.
   const patches = kept.length >= PATCH_LIMIT ? Object.fromEntries(Object.entries(others).slice(1)) : others;
   patches[id] = patch;
-  const messages = timeline.messages.map((m) => (m.id === id ? applyPatch(m, patch) : m));
-  return { ...timeline, patches, messages };
+  const next = { ...timeline, patches };
+  return { ...next, messages: timeline.messages.map((m) => (m.id === id ? shownIn(next, m) : m)) };
 }
 
 /** The message's content as of event `seq` (an edit; a replayed one is the message as it is now). */
@@ -128,11 +161,6 @@ export const contentAt =
     seq > patch.seq ? { ...patch, seq, message } : patch;
 
 export const deletion = (patch: MessagePatch): MessagePatch => ({ ...patch, deleted: true });
-
-/** A forward of an erased author's message names them as they are now. */
-export const forwardRenamed =
-  (name: string) =>
-  (patch: MessagePatch): MessagePatch => ({ ...patch, forwardedFrom: name });
 
 export const reactionAt =
   (seq: number, user: number, emoji: string, on: boolean) =>
