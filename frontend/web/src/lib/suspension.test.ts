@@ -2,18 +2,11 @@ import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
 import { openLocalStore, type OutboxRecord } from "../state/persist";
 import { NO_ANSWER } from "../state/store";
+import { outboxRecord } from "../test/fixtures";
 import { failUnsent, SUSPENDED_FAILURE } from "./suspension";
 
-const record = (user: number, clientId: string, failure: OutboxRecord["failure"] = null): OutboxRecord => ({
-  user,
-  client_id: clientId,
-  conversation: 4,
-  body: `body of ${clientId}`,
-  reply_to: null,
-  attachments: [],
-  created_at: `2026-01-01T00:00:0${clientId.length}Z`,
-  failure,
-});
+const record = (user: number, clientId: string, failure: OutboxRecord["failure"] = null) =>
+  outboxRecord(user, clientId, `2026-01-01T00:00:0${clientId.length}Z`, failure);
 
 describe("failUnsent", () => {
   it("fails what was still to be sent, keeps other refusals, and counts", async () => {

@@ -3,25 +3,15 @@ import "fake-indexeddb/auto";
 import { describe, expect, it, vi } from "vitest";
 import type { Endpoints } from "../api/endpoints";
 import type { ClientFrame, ServerFrame } from "../realtime/protocol";
-import { conversation, me } from "../test/fixtures";
+import { conversation, me, outboxRecord } from "../test/fixtures";
 import { Drafts, DRAFT_WRITE_DELAY_MS } from "./drafts";
-import { openLocalStore, type OutboxRecord } from "./persist";
+import { openLocalStore } from "./persist";
 import { ChatStore, type SocketPort } from "./store";
 
 let databases = 0;
 /** A database of its own per test; opening it again by name is what a reload does. */
 const freshName = () => `parley-test-${++databases}`;
 
-const record = (user: number, clientId: string, createdAt: string): OutboxRecord => ({
-  user,
-  client_id: clientId,
-  conversation: 4,
-  body: `body of ${clientId}`,
-  reply_to: null,
-  attachments: [],
-  created_at: createdAt,
-  failure: null,
-});
 
 /** The drafts the user has in storage (written shortly after typing). */
 const stored = async (name: string, user: number) =>
@@ -31,10 +21,10 @@ describe("the outbox in IndexedDB", () => {
   it("keeps records across a reload, per user, oldest first, until deleted", async () => {
     const name = freshName();
     const before = await openLocalStore(name);
-    await before.putOutbox(record(1, "b", "2026-01-01T00:00:02Z"));
-    await before.putOutbox(record(1, "a", "2026-01-01T00:00:01Z"));
-    await before.putOutbox(record(2, "c", "2026-01-01T00:00:03Z"));
-    await before.putOutbox({ ...record(1, "b", "2026-01-01T00:00:02Z"), failure: { code: "forbidden", detail: "No" } });
+    await before.putOutbox(outboxRecord(1, "b", "2026-01-01T00:00:02Z"));
+    await before.putOutbox(outboxRecord(1, "a", "2026-01-01T00:00:01Z"));
+    await before.putOutbox(outboxRecord(2, "c", "2026-01-01T00:00:03Z"));
+    await before.putOutbox({ ...outboxRecord(1, "b", "2026-01-01T00:00:02Z"), failure: { code: "forbidden", detail: "No" } });
 
     const after = await openLocalStore(name);
     expect((await after.outbox(1)).map((r) => [r.client_id, r.failure?.code ?? null])).toEqual([
@@ -51,8 +41,8 @@ describe("the outbox in IndexedDB", () => {
     const before = await openLocalStore(name);
     await before.putDraft({ user: 1, conversation: 4, text: "body of a" });
     await before.putDraft({ user: 1, conversation: 5, text: "elsewhere" });
-    await before.putOutbox(record(1, "a", "2026-01-01T00:00:01Z"), { clearDraft: true });
-    await before.putOutbox({ ...record(1, "b", "2026-01-01T00:00:02Z"), conversation: 5 });
+    await before.putOutbox(outboxRecord(1, "a", "2026-01-01T00:00:01Z"), { clearDraft: true });
+    await before.putOutbox({ ...outboxRecord(1, "b", "2026-01-01T00:00:02Z"), conversation: 5 });
 
     const after = await openLocalStore(name);
     expect((await after.outbox(1)).map((r) => r.client_id)).toEqual(["a", "b"]);
@@ -61,8 +51,8 @@ describe("the outbox in IndexedDB", () => {
 
   it("forgets one user's outbox and drafts, and only theirs", async () => {
     const local = await openLocalStore(freshName());
-    await local.putOutbox(record(1, "a", "2026-01-01T00:00:01Z"));
-    await local.putOutbox(record(2, "b", "2026-01-01T00:00:01Z"));
+    await local.putOutbox(outboxRecord(1, "a", "2026-01-01T00:00:01Z"));
+    await local.putOutbox(outboxRecord(2, "b", "2026-01-01T00:00:01Z"));
     await local.putDraft({ user: 1, conversation: 4, text: "mine" });
     await local.putDraft({ user: 2, conversation: 4, text: "theirs" });
     await local.forget(1);
@@ -123,10 +113,10 @@ describe("drafts in two tabs", () => {
     await tabB.putDraft({ user: 1, conversation: 4, text: "body of m" });
     await tabA.putDraft({ user: 1, conversation: 4, text: "typed in A" });
 
-    await tabB.putOutbox(record(1, "m", "2026-01-01T00:00:01Z"), { clearDraft: true });
+    await tabB.putOutbox(outboxRecord(1, "m", "2026-01-01T00:00:01Z"), { clearDraft: true });
     expect(await stored(name, 1)).toEqual({ 4: "typed in A" }); // it was deleted: gone at A's next reload
 
-    await tabA.putOutbox({ ...record(1, "n", "2026-01-01T00:00:02Z"), body: "typed in A" }, { clearDraft: true });
+    await tabA.putOutbox({ ...outboxRecord(1, "n", "2026-01-01T00:00:02Z"), body: "typed in A" }, { clearDraft: true });
     expect(await stored(name, 1)).toEqual({});
   });
 
@@ -147,7 +137,7 @@ describe("drafts in two tabs", () => {
     await tabA.flush(4);
     await tabB.putDraft({ user: 1, conversation: 4, text: "body of m" }); // written over A's
 
-    await tabB.putOutbox(record(1, "m", "2026-01-01T00:00:01Z"), { clearDraft: true });
+    await tabB.putOutbox(outboxRecord(1, "m", "2026-01-01T00:00:01Z"), { clearDraft: true });
 
     await vi.waitFor(async () => expect(await stored(name, 1)).toEqual({ 4: "typed in A" }));
     expect(tabA.get(4)).toBe("typed in A");

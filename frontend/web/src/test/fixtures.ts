@@ -1,4 +1,5 @@
 import type { Conversation, Me, Message, PublicUser } from "../api/types";
+import type { OutboxRecord } from "../state/persist";
 
 /** The signed-in user of the store tests. */
 export const me: Me = {
@@ -60,5 +61,24 @@ export function conversation(id: number, extra: Partial<Conversation> = {}): Con
     members: [person(1), person(2)],
     member_count: 2,
     ...extra,
+  };
+}
+
+/** A message waiting in a device's outbox (state/persist.ts), in conversation 4. */
+export function outboxRecord(
+  user: number,
+  clientId: string,
+  createdAt: string,
+  failure: OutboxRecord["failure"] = null,
+): OutboxRecord {
+  return {
+    user,
+    client_id: clientId,
+    conversation: 4,
+    body: `body of ${clientId}`,
+    reply_to: null,
+    attachments: [],
+    created_at: createdAt,
+    failure,
   };
 }
