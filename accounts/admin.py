@@ -16,6 +16,7 @@ from solo.admin import SingletonModelAdmin
 
 from accounts import selectors, services
 from accounts.models import AccountPolicy, ApiToken, DataExport, Invitation, LoginSession, User
+from core.admin_actions import say_what_was_done
 from core.errors import Refused
 
 
@@ -109,7 +110,7 @@ class InvitationAdmin(admin.ModelAdmin):
         for invitation in queryset:
             revoked += invitation.revoked_at is None
             services.invitation_revoke(invitation=invitation)
-        _summary(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
+        say_what_was_done(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
 
 
 @admin.register(DataExport)
@@ -140,12 +141,6 @@ class DataExportAdmin(admin.ModelAdmin):
             return "—"
         url = f"/api/v1/users/me/export/download/?token={selectors.data_export_link_token(export)}"
         return format_html('<a href="{}">ZIP</a>', url)
-
-
-def _summary(request: HttpRequest, counts: dict[str, int]) -> None:
-    """What an action did, as moderation's actions say it: "Revoked: 2; revoked already: 1."."""
-    summary = "; ".join(f"{what}: {count}" for what, count in counts.items() if count)
-    messages.success(request, (summary or "Nothing to do") + ".")
 
 
 class RevokedNotDeletedAdmin(admin.ModelAdmin):
@@ -181,7 +176,8 @@ class LoginSessionAdmin(RevokedNotDeletedAdmin):
         live = list(queryset.filter(ended_at__isnull=True))
         for session in live:
             services.login_session_end(session=session)
-        _summary(request, {"Signed out": len(live), "signed out already": queryset.count() - len(live)})
+        already = queryset.count() - len(live)
+        say_what_was_done(request, {"Signed out": len(live), "signed out already": already})
 
 
 class SessionEndingPasswordForm(AdminPasswordChangeForm):
@@ -254,7 +250,7 @@ class UserAdmin(DjangoUserAdmin):
         if request.POST.get("post") != "yes":
             return self._erase_confirmation(request, queryset)
         erased = sum(services.user_erase(user=user) for user in queryset)
-        _summary(request, {"Erased": erased, "erased already": queryset.count() - erased})
+        say_what_was_done(request, {"Erased": erased, "erased already": queryset.count() - erased})
         return None
 
     def _erase_confirmation(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse:
@@ -310,7 +306,7 @@ class ApiTokenAdmin(RevokedNotDeletedAdmin):
         for token in queryset:
             revoked += token.revoked_at is None
             services.api_token_revoke(token=token)
-        _summary(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
+        say_what_was_done(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
 
 
 # django-otp's own admin for TOTP devices shows any user's secret as a QR code: nobody needs that. People

@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from core.admin_actions import say_what_was_done
 from core.text import visible_text
 from messaging.admin import MessageAdmin
 from messaging.models import Message, MessageRevision
@@ -59,10 +60,7 @@ def _run(
             messages.error(request, f"{item}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
             continue
         changed, untouched = changed + acted, untouched + (not acted)
-    counts = {done: changed, unchanged or f"{done.lower()} already": untouched}
-    summary = "; ".join(f"{what}: {count}" for what, count in counts.items() if count)
-    if summary:
-        messages.success(request, summary + ".")
+    say_what_was_done(request, {done: changed, unchanged or f"{done.lower()} already": untouched})
 
 
 class AuditedChangesMixin:
