@@ -1,17 +1,21 @@
 """A person's messages in their data export and their erasure (accounts.signals, heard by
 messaging.receivers)."""
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 from uuid import UUID
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Max
 
 from accounts.models import User
 from accounts.services.privacy import ERASED_NAME
 from messaging import events
 from messaging.delivery.journal import LOG_SIZE
+from messaging.events import MessagePayload, SenderPayload
 from messaging.models import (
     Conversation,
     ConversationEvent,
@@ -101,10 +105,10 @@ def _unname_forwards_of(user: User) -> list[Message]:
     return renamed
 
 
-def _rewrite_logged_forwards(forward_ids: list[UUID]) -> None:
-    forwards = Message.objects.filter(pk__in=forward_ids).select_related("sender", "conversation")
-    for forward in forwards.prefetch_related("attachments"):
-        message_rewrite_logged(forward)
+def _rewrite_logged(message_ids: list[UUID]) -> None:
+    messages = Message.objects.filter(pk__in=message_ids).select_related("sender", "conversation")
+    for message in messages.prefetch_related("attachments"):
+        message_rewrite_logged(message)
 
 
 def _announce_erasure(user: User, *, kept: bool, forwarded_to: set[int]) -> None:
@@ -149,4 +153,119 @@ def user_messages_erase(*, user: User) -> None:
     _leave_shared_conversations(user)
     transaction.on_commit(partial(_rewrite_recent_log, user.pk))
     if forward_ids:
-        transaction.on_commit(partial(_rewrite_logged_forwards, forward_ids))
+        transaction.on_commit(partial(_rewrite_logged, forward_ids))
+
+
+# --- messages acknowledged before their author's erasure, stored after it (the persistence task)
+
+
+@dataclass(frozen=True)
+class LateErasures:
+    """The erased accounts among a batch's senders and forwarded authors, by id (as "Deleted user" now), and
+    the retention policy: what erasure would have left of their messages had they been stored before it."""
+
+    accounts: dict[int, SenderPayload]
+    keep: bool
+
+    def as_left(self, message: MessagePayload) -> MessagePayload:
+        """The message as erasure leaves a stored one (user_messages_erase): theirs named by "Deleted user"
+        and, unless kept, emptied (no text, files or mentions: a deleted message); a forward of their words
+        naming "Deleted user" as their author. Anyone else's message as it is."""
+        forward = message.get("forwarded_from")
+        if forward and forward.get("sender_id") in self.accounts:
+            message = {**message, "forwarded_from": {**forward, "sender_name": ERASED_NAME}}
+        if (sender := self.accounts.get(message["sender"]["id"])) is None:
+            return message
+        message = {**message, "sender": sender}
+        if self.keep:
+            return message
+        return {
+            **message,
+            **events.NO_MENTIONS,
+            "body": "",
+            "deleted": True,
+            "attachments": [],
+        }
+
+    def touches(self, message: Mapping[str, Any]) -> set[int]:
+        """The erased accounts whose words `message` carries: its sender's, or a forward's author's."""
+        forward = message.get("forwarded_from") or {}
+        return {message["sender"]["id"], forward.get("sender_id")} & self.accounts.keys()
+
+
+# In SQL: Django's select_for_update has no FOR KEY SHARE, and FOR NO KEY UPDATE would make every batch of
+# one sender wait for the one before. Rows in id order, as every locker of users in a batch takes them.
+AUTHORS_SQL = "SELECT id, username, display_name, erased_at FROM {user} WHERE id IN ({ids}) ORDER BY id{lock}"
+
+
+def late_erasures(*, messages: Sequence[Mapping[str, Any]]) -> LateErasures | None:
+    """Which authors of these messages (senders, forwarded authors) are erased, or None: one query for the
+    batch. Their rows are locked FOR KEY SHARE first, as the messages' foreign keys lock them anyway, so that
+    an erasure under way (user_erase locks the row FOR UPDATE) is waited for and seen, and one that starts
+    after waits for this transaction and then erases what it stored."""
+    ids = {m["sender"]["id"] for m in messages}
+    ids.update(f["sender_id"] for m in messages if (f := m.get("forwarded_from")) and f.get("sender_id"))
+    if not ids:
+        return None
+    sql = AUTHORS_SQL.format(
+        user=User._meta.db_table,
+        ids=", ".join(["%s"] * len(ids)),
+        # SQLite has no row locks (one transaction writes at a time); PostgreSQL's feature tells them apart
+        lock=" FOR KEY SHARE" if connection.features.has_select_for_no_key_update else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sorted(ids))
+        erased = [row for row in cursor.fetchall() if row[3] is not None]
+    if not erased:
+        return None
+    keep = RetentionPolicy.get_solo().erased_users_messages == RetentionPolicy.ErasedMessages.KEEP
+    accounts: dict[int, SenderPayload] = {
+        pk: {"id": pk, "username": username, "display_name": display_name}
+        for pk, username, display_name, _ in erased
+    }
+    return LateErasures(accounts=accounts, keep=keep)
+
+
+def late_erasures_honour(*, erasures: LateErasures, stored: list[MessagePayload]) -> None:
+    """Newly stored messages (as_left) carrying an erased person's words: the emptied ones are deleted, the
+    recent log's copies (replays, retries) show them as stored, once committed, and each conversation that
+    heard no `user.erased` of theirs since such a message hears one now, so that open pages show what a
+    reload shows: those of a send acknowledged after the erasure was announced, and forwards into a
+    conversation where the erasure was not announced (the forward was not stored yet)."""
+    touched = [(m, erasures.touches(m)) for m in stored]
+    touched = [(m, accounts) for m, accounts in touched if accounts]
+    if not touched:
+        return
+    emptied = [m["id"] for m, _ in touched if m["deleted"]]
+    Message.objects.filter(pk__in=emptied, deleted_at__isnull=True).update(deleted_at=datetime.now(tz=UTC))
+    transaction.on_commit(partial(_rewrite_logged, [UUID(m["id"]) for m, _ in touched]))
+    newest: dict[tuple[int, int], int] = {}
+    for message, accounts in touched:
+        for account in accounts:
+            key = (message["conversation"], account)
+            newest[key] = max(newest.get(key, 0), message["seq"])
+    _announce_late(newest, kept=erasures.keep)
+
+
+def _announce_late(newest: dict[tuple[int, int], int], *, kept: bool) -> None:
+    """A `user.erased` where the newest such message of an erased account came after its last one."""
+    announced = (
+        ConversationEvent.objects.filter(
+            kind=ConversationEvent.Kind.USER_ERASED,
+            conversation_id__in={conversation for conversation, _ in newest},
+            user_id__in={account for _, account in newest},
+        )
+        .values_list("conversation_id", "user_id")
+        .annotate(seq=Max("seq"))
+        .order_by()
+    )
+    last = {(conversation, account): seq for conversation, account, seq in announced}
+    late = sorted(key for key, seq in newest.items() if seq > last.get(key, 0))
+    conversations = Conversation.objects.in_bulk({conversation for conversation, _ in late})
+    for conversation_id, account in late:
+        event_record_rendered_on_commit(
+            conversation=conversations[conversation_id],
+            kind=ConversationEvent.Kind.USER_ERASED,
+            user_id=account,
+            data={"messages": "kept" if kept else "deleted"},
+        )

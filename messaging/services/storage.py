@@ -11,6 +11,7 @@ from files.models import StoredFile
 from messaging.events import MessagePayload
 from messaging.models import Conversation, Message
 from messaging.services.mentions import mentions_record
+from messaging.services.privacy import late_erasures, late_erasures_honour
 from messaging.services.threads import threads_refresh
 from messaging.signals import messages_stored
 
@@ -50,7 +51,10 @@ def _insert_one_by_one(messages: list[MessagePayload]) -> tuple[list[MessagePayl
 
 def _insert(messages: list[MessagePayload]) -> list[MessagePayload]:
     """Store what is new of `messages` and return it. Rows go in (conversation, seq) order, so that two tasks
-    inserting the same messages (a redelivered batch) wait for each other instead of deadlocking."""
+    inserting the same messages (a redelivered batch) wait for each other instead of deadlocking. A message
+    whose author was erased since it was acknowledged is stored as the erasure left theirs (privacy)."""
+    if (erasures := late_erasures(messages=messages)) is not None:
+        messages = [erasures.as_left(m) for m in messages]
     in_order = sorted(messages, key=lambda m: (m["conversation"], m["seq"]))
     new_ids = set(insert_new_rows(Message, [_row(m) for m in in_order]))
     _refuse_lost([m for m in messages if UUID(m["id"]) not in new_ids])
@@ -58,6 +62,8 @@ def _insert(messages: list[MessagePayload]) -> list[MessagePayload]:
     _keep_replies_inside_their_conversation(new)
     _link_attachments(new)
     _advance_conversations(new)
+    if erasures is not None:
+        late_erasures_honour(erasures=erasures, stored=new)
     mentions_record(messages=new)
     return new
 

@@ -3,13 +3,19 @@ one `user.erased` event there — their messages blanked (or kept, as the retent
 "Deleted user" — however many messages they sent; and a `sync` from before it, from the recent log or the
 database, ends in the same state (docs/protocol.md)."""
 
+import threading
+
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection, transaction
 
 from accounts import services
 from messaging import events
-from messaging.models import ConversationEvent, Membership, RetentionPolicy
-from tests.messaging.factories import MessageFactory, make_conversation
+from messaging.delivery.eventlog import allocate_seq
+from messaging.models import ConversationEvent, Membership, Message, RetentionPolicy
+from messaging.services import messages_store
+from tests.conftest import take_queued_task, wait_until
+from tests.messaging.factories import MessageFactory, acknowledged_payload, make_conversation
 from tests.messaging.test_socket_events import forget_recent_log, send_and_ack, wait_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -151,6 +157,133 @@ def test_a_conversation_holding_a_forward_of_their_words_gets_one_event_too(ada,
         DELETED_USER,
         bob.pk,
     )
+
+
+# --- messages acknowledged before the erasure, stored after it (the persistence task's batch)
+
+
+def _queued_batch_with(message_id: str) -> list[dict]:
+    """The persistence task's batch holding the message, taken off RabbitMQ (no worker consumes here)."""
+    for _ in range(100):
+        batch = take_queued_task("persistence").decode()[0][0]
+        if any(m["id"] == message_id for m in batch):
+            return batch
+    raise AssertionError(f"no queued batch holds {message_id}")
+
+
+async def test_a_message_stored_after_its_senders_erasure_is_stored_as_erasure_left_his(
+    connect, ada, bob, team
+):
+    # given: bob's message was acknowledged (queued on RabbitMQ, broadcast) but not stored yet when he
+    # deleted his account; ada's open tab heard the erasure after it
+    bob_tab, ada_tab = await connect(bob), await connect(ada)
+    sent = await send_and_ack(bob_tab, team.pk, "bob's secret")
+    assert (await ada_tab.receive_type("message.new"))["message"]["body"] == "bob's secret"
+    await sync_to_async(services.user_erase)(user=bob)
+    erased = await ada_tab.receive_type("user.erased")
+    assert (erased["seq"], erased["messages"]) == (sent["seq"] + 1, "deleted")
+
+    # when: the persistence task stores it
+    batch = await sync_to_async(_queued_batch_with)(sent["id"])
+    assert await sync_to_async(messages_store)(messages=batch) == (1, [])
+
+    # then: stored at its seq (no gap), emptied and deleted, from "Deleted user", like his stored ones
+    stored = await Message.objects.select_related("sender").aget(pk=sent["id"])
+    assert (stored.seq, stored.body, stored.is_deleted, stored.sender.display_name) == (
+        sent["seq"],
+        "",
+        True,
+        DELETED_USER,
+    )
+    # a replay from the recent log shows it so, then the one erasure (announced after it: no other)
+    new_tab = await connect(ada)
+    await new_tab.send({"type": "sync", "since": {str(team.pk): 0}})
+    replayed = (await new_tab.receive_type("message.new"))["message"]
+    deleted_user = await sync_to_async(erased_payload)(bob)
+    assert (replayed["body"], replayed["deleted"], replayed["sender"]) == ("", True, deleted_user)
+    assert (await new_tab.receive_type("user.erased"))["seq"] == erased["seq"]
+    assert await ConversationEvent.objects.filter(kind=ConversationEvent.Kind.USER_ERASED).acount() == 1
+
+
+def test_open_pages_hear_the_erasure_again_after_a_late_message_or_forward_of_his(ada, bob, cy, team):
+    # given: ada's forward of bob's words into her aside with cy (where the erasure is not announced) was
+    # acknowledged before bob was erased, and a send of bob's was acknowledged after (its seq follows
+    # the erasure's); neither is stored yet
+    original = MessageFactory(conversation=team, sender=bob, body="bob's words")
+    aside = make_conversation(ada, cy, title="Aside")
+    _initialise(aside.pk)
+    forward = acknowledged_payload(
+        aside,
+        ada,
+        seq=allocate_seq(aside.pk),
+        body=original.body,
+        forwarded_from=events.forward_payload(original),
+    )
+    services.user_erase(user=bob)
+    announced = ConversationEvent.objects.get(kind=ConversationEvent.Kind.USER_ERASED, conversation=team)
+    late = acknowledged_payload(team, bob, seq=allocate_seq(team.pk), body="bob again")
+    assert late["seq"] > announced.seq
+
+    # when
+    assert messages_store(messages=[forward, late]) == (2, [])
+
+    # then: the forward names "Deleted user", his late message is emptied, and each conversation hears a
+    # user.erased after them, by which open pages show what a reload shows
+    stored_forward = Message.objects.get(pk=forward["id"])
+    assert (stored_forward.body, stored_forward.forwarded_from["sender_name"]) == (
+        "bob's words",
+        DELETED_USER,
+    )
+    assert (Message.objects.get(pk=late["id"]).body, Message.objects.get(pk=late["id"]).is_deleted) == (
+        "",
+        True,
+    )
+    after = ConversationEvent.objects.filter(kind=ConversationEvent.Kind.USER_ERASED, user=bob)
+    assert sorted(after.exclude(pk=announced.pk).values_list("conversation_id", "seq", "data")) == sorted(
+        [
+            (aside.pk, forward["seq"] + 1, {"messages": "deleted"}),
+            (team.pk, late["seq"] + 1, {"messages": "deleted"}),
+        ]
+    )
+
+
+def test_a_batch_stored_while_an_erasure_commits_waits_for_it(bob, team):
+    # given: bob's erasure has locked his account, and not committed
+    message = acknowledged_payload(team, bob, seq=allocate_seq(team.pk), body="bob's secret")
+    erased, release = threading.Event(), threading.Event()
+
+    def erase() -> None:
+        with transaction.atomic():
+            services.user_erase(user=bob)
+            erased.set()
+            release.wait(timeout=30)
+        connection.close()
+
+    def store() -> None:
+        messages_store(messages=[message])
+        connection.close()
+
+    eraser, storer = threading.Thread(target=erase), threading.Thread(target=store)
+    eraser.start()
+    assert erased.wait(timeout=30)
+    # when: the persistence task stores his message meanwhile
+    storer.start()
+    wait_until(_someone_waits_for_a_lock, "the batch to wait for the erasure")
+    release.set()
+    eraser.join(timeout=30)
+    storer.join(timeout=30)
+    # then: it waited, saw the erasure, and stored the message as the erasure left his
+    stored = Message.objects.get(pk=message["id"])
+    assert (stored.body, stored.is_deleted) == ("", True)
+
+
+def _someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def _initialise(conversation_id: int) -> None:
