@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BODY_MAX_LENGTH, charactersOver } from "./limits";
+import { BODY_MAX_LENGTH, charactersOver, isInlineImage } from "./limits";
 
 describe("charactersOver", () => {
   it("is 0 up to the limit, then counts what is beyond it", () => {
@@ -14,5 +14,17 @@ describe("charactersOver", () => {
 
   it("does not count the whitespace around a message, which is not sent", () => {
     expect(charactersOver(`  ${"x".repeat(BODY_MAX_LENGTH)}\n\n`)).toBe(0);
+  });
+});
+
+describe("isInlineImage", () => {
+  it("is true of the raster types the server serves inline and makes thumbnails of", () => {
+    for (const type of ["image/jpeg", "image/png", "image/gif", "image/webp"]) expect(isInlineImage(type)).toBe(true);
+  });
+
+  it("is false of other images, which browsers may not draw and the server sends as downloads", () => {
+    for (const type of ["image/tiff", "image/heic", "image/bmp", "image/x-icon", "image/vnd.microsoft.icon", "image/svg+xml"])
+      expect(isInlineImage(type)).toBe(false);
+    expect(isInlineImage("application/pdf")).toBe(false);
   });
 });

@@ -9,3 +9,10 @@ export function charactersOver(body: string): number {
 
 /** The longest display name the server takes (accounts.models.User.display_name). */
 export const DISPLAY_NAME_MAX_LENGTH = 64;
+
+/** The image types the server serves inline (files.content.INLINE_IMAGE_TYPES: the raster formats it verifies
+ * and makes thumbnails of). Only these are drawn as pictures; any other file, `image/*` or not (TIFF, HEIC,
+ * BMP, ICO, SVG), is a download, which the server sends as one. */
+export const INLINE_IMAGE_TYPES: readonly string[] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+export const isInlineImage = (contentType: string): boolean => INLINE_IMAGE_TYPES.includes(contentType);

@@ -3,10 +3,9 @@ import { useEffect, useRef, useState } from "react";
 import { useReturnFocus } from "./Dialog";
 import { useBlobUrl } from "./useBlobUrl";
 import type { Attachment } from "../api/types";
+import { isInlineImage } from "../lib/limits";
 import { formatSize } from "../lib/names";
 import { useApp } from "./context";
-
-const isImage = (a: Attachment) => a.content_type.startsWith("image/");
 
 export function Attachments({ items }: { items: Attachment[] }) {
   const [open, setOpen] = useState<Attachment | null>(null);
@@ -14,7 +13,7 @@ export function Attachments({ items }: { items: Attachment[] }) {
   return (
     <div className="attachments">
       {items.map((a) =>
-        isImage(a) ? <Thumbnail key={a.id} attachment={a} onOpen={() => setOpen(a)} /> : <FileLink key={a.id} attachment={a} />,
+        isInlineImage(a.content_type) ? <Thumbnail key={a.id} attachment={a} onOpen={() => setOpen(a)} /> : <FileLink key={a.id} attachment={a} />,
       )}
       {open && <Lightbox attachment={open} onClose={() => setOpen(null)} />}
     </div>
