@@ -18,7 +18,6 @@ from realtime import close_codes, fanout
 
 Action = AuditEntry.Action
 Resolution = Report.Resolution
-ERASED = "This account was erased: it stays inactive, nobody can suspend or reinstate it."
 
 
 def _already_reported() -> Refused:
@@ -162,11 +161,10 @@ def two_factor_reset(*, moderator: User, user: User, reason: str) -> bool:
 
 
 def _lock_unerased(user: User) -> User:
-    """The user read again, locked; an erased account ("Deleted user") is refused: it stays inactive, and
-    reinstating it would make it active."""
+    """The user read again, locked; an erased account ("Deleted user") is refused, before anything is
+    decided (a suspended account erased since is refused too, not found suspended already)."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    if user.erased_at is not None:
-        raise ValidationError(ERASED)
+    account_services.user_refuse_erased(user=user)
     return user
 
 

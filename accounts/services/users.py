@@ -1,5 +1,6 @@
 """Writes to users: registration, profile, API tokens, bots and suspension."""
 
+import unicodedata
 from datetime import UTC, datetime
 
 from django.contrib.auth.password_validation import validate_password
@@ -128,11 +129,25 @@ def bot_create(*, owner: User, username: str, display_name: str = "", for_webhoo
 
 
 def bot_username_for(*, name: str) -> str:
-    """A free username for a bot the system makes (a webhook's)."""
-    base = "".join(c for c in name.lower() if c.isalnum())[:20] or "bot"
-    if usernames.is_reserved(f"{base}-"):  # a webhook named "Deleted": not a name erasure gives
-        base = "webhook"
-    return f"{base}-bot-{get_random_string(6, 'abcdefghijklmnopqrstuvwxyz0123456789')}"
+    """A free username for a bot the system makes (a webhook's, whose name is only its display name): the
+    name's letters and digits before a Latin `-bot-<random>`, where a username may have them (one script per
+    name: "Сборка" or "Build Сборка" would not go with it); else the ones the name has in ASCII ("Ήλιος CI" →
+    `ci`); else `webhook` (a name erasure gives, a name of none)."""
+    suffix = f"-bot-{get_random_string(6, 'abcdefghijklmnopqrstuvwxyz0123456789')}"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    for letters in (name, ascii_name):
+        base = "".join(c for c in letters.lower() if c.isalnum())[:20]
+        if base and _may_be_a_username(f"{base}{suffix}"):
+            return f"{base}{suffix}"
+    return f"webhook{suffix}"
+
+
+def _may_be_a_username(username: str) -> bool:
+    try:
+        usernames.check_scripts(username)
+    except ValidationError:
+        return False
+    return not usernames.is_reserved(username)
 
 
 @transaction.atomic
@@ -148,12 +163,28 @@ def bot_deactivate(*, bot: User) -> User:
 
 # --- Suspension (moderation.services adds the audit entry and closes the sockets)
 
+ERASED_REFUSAL = "This account was erased: it stays inactive, nobody can suspend or reinstate it."
+
+
+def user_refuse_erased(*, user: User) -> None:
+    """An erased account ("Deleted user") is refused suspension and reinstatement: it stays inactive, and
+    reinstating it would make it active. `user` as read, locked, by the caller."""
+    if user.erased_at is not None:
+        raise ValidationError(ERASED_REFUSAL)
+
+
+def _refuse_if_erased(user: User) -> None:
+    """user_refuse_erased on the row read again, locked: an erasure under way is waited for and seen."""
+    user_refuse_erased(user=User.objects.select_for_update().only("erased_at").get(pk=user.pk))
+
 
 @transaction.atomic
 def user_suspend(*, user: User, reason: str) -> User:
     """Refuse the user from now on: no login, refresh, API token or socket (the caller closes those). Every
     login session ends, as a sign-out ends it: nothing issued before the suspension works after a
-    reinstatement (its access tokens included), and the sessions show as ended."""
+    reinstatement (its access tokens included), and the sessions show as ended. An erased account is
+    refused."""
+    _refuse_if_erased(user)
     now = datetime.now(tz=UTC)
     user.is_active = False
     user.suspended_at = now
@@ -168,8 +199,11 @@ def user_suspend(*, user: User, reason: str) -> User:
     return user
 
 
+@transaction.atomic
 def user_reinstate(*, user: User) -> User:
-    """Let the user sign in again. Tokens revoked by the suspension stay revoked."""
+    """Let the user sign in again. Tokens revoked by the suspension stay revoked. An erased account is
+    refused."""
+    _refuse_if_erased(user)
     user.is_active = True
     user.suspended_at = None
     user.suspension_reason = ""

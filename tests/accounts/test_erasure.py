@@ -6,6 +6,7 @@ changes nothing. Admins can erase anyone from the Django admin."""
 import pytest
 from asgiref.sync import sync_to_async
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models
@@ -125,6 +126,23 @@ def test_erasing_twice_changes_nothing():
     before = User.objects.filter(pk=ada.pk).values().get()
     assert services.user_erase(user=ada) is False
     assert User.objects.filter(pk=ada.pk).values().get() == before
+
+
+@pytest.mark.parametrize(
+    ("service", "arguments"), [("user_suspend", {"reason": "spam"}), ("user_reinstate", {})]
+)
+def test_accounts_own_services_refuse_to_suspend_or_reinstate_an_erased_account(service, arguments):
+    # given: bob, as read before he deleted his account
+    bob = UserFactory()
+    services.user_erase(user=User.objects.get(pk=bob.pk))
+    # when / then: whoever calls the service (not only moderation's admin action) is refused, and told why
+    with pytest.raises(ValidationError) as refused:
+        getattr(services, service)(user=bob, **arguments)
+    assert refused.value.messages == [
+        "This account was erased: it stays inactive, nobody can suspend or reinstate it."
+    ]
+    erased = User.objects.get(pk=bob.pk)
+    assert (erased.is_active, erased.suspended_at) == (False, None)
 
 
 def test_deleting_needs_the_password_and_with_2fa_a_code():
