@@ -30,7 +30,7 @@ class ForwardPayload(TypedDict):
     """Where a forwarded message came from. `message` and `conversation` are null for a reader who may not
     see the original (forward_for_reader): then it is only "forwarded". `sender_id` is the original's author,
     by whom open pages rename it (an erased account, docs/protocol.md); absent from forwards stored before it
-    was recorded."""
+    was recorded whose original was gone when migration 0018 filled it in."""
 
     message: str | None
     conversation: int | None

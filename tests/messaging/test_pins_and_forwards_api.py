@@ -2,17 +2,19 @@
 conversation's pins are for its members only, deleting a message unpins it; a forward is sent through the
 normal send path and links back to its original only for readers who may see it."""
 
+import importlib
 import json
 import uuid
 
 import pytest
+from django.apps import apps
 
 from accounts import services as account_services
 from messaging.delivery.eventlog import initialise_counter
 from messaging.events import frame_for_reader, message_new, new_message_payload, sender_payload
 from messaging.models import ConversationEvent, Message, Pin
 from realtime.frames import to_json
-from tests.messaging.factories import make_conversation, store_message
+from tests.messaging.factories import MessageFactory, make_conversation, store_message
 from tests.messaging.test_messages_api import history, persist
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +280,34 @@ def test_an_erased_persons_name_leaves_the_forwards_of_their_messages(
         uuid.UUID(onwards["id"]): "Deleted user",
         uuid.UUID(mine["id"]): bob.public_name,
     }
+
+
+def test_forwards_stored_before_their_authors_id_was_recorded_are_given_it(
+    monkeypatch, ada, bob, cy, team, side
+):
+    # given: forwards stored without forwarded_from.sender_id: of bob's words, of that forward, of a message
+    # deleted since; and one that has it
+    migration = importlib.import_module("messaging.migrations.0018_forwards_name_their_authors_id")
+
+    def forward_of(original, conversation, sender, **origin):
+        forwarded_from = {"message": str(original.pk), "conversation": original.conversation_id, **origin}
+        return MessageFactory(conversation=conversation, sender=sender, forwarded_from=forwarded_from)
+
+    bobs, gone = MessageFactory(conversation=team, sender=bob), MessageFactory(conversation=team, sender=cy)
+    first = forward_of(bobs, side, ada, sender_name="bob")
+    onwards = forward_of(first, side, ada, sender_name="bob")
+    orphan = forward_of(gone, side, ada, sender_name="cy")
+    gone.delete()
+    recorded = forward_of(bobs, side, ada, sender_name="bob", sender_id=bob.pk)
+    # when the migration runs (in batches of one: the batching is walked too)
+    monkeypatch.setattr(migration, "BATCH", 1)
+    migration.forwards_name_their_authors_id(apps, None)
+    # then: each whose original is there names its author's id, through the chain; the rest are as they were
+    ids = dict(Message.objects.filter(forwarded_from__isnull=False).values_list("pk", "forwarded_from"))
+    assert {pk: f.get("sender_id") for pk, f in ids.items()} == {
+        first.pk: bob.pk,
+        onwards.pk: bob.pk,
+        orphan.pk: None,
+        recorded.pk: bob.pk,
+    }
+    assert ids[first.pk] == {**first.forwarded_from, "sender_id": bob.pk}
