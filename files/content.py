@@ -21,6 +21,10 @@ THUMBNAIL_TYPE = "image/webp"
 # Images larger than this (in pixels) keep their size but get no thumbnail: decoding is too costly.
 MAX_THUMBNAIL_SOURCE_PIXELS = 50_000_000
 NAME_MAX_LENGTH = 255
+# EXIF Orientation values whose display turns the image a quarter (transposed, rotated 90 or 270 degrees):
+# its upright width is the stored height. What ImageOps.exif_transpose does to the pixels.
+QUARTER_TURNS = {5, 6, 7, 8}
+EXIF_ORIENTATION = 0x0112
 
 
 def sanitize_name(name: str) -> str:
@@ -45,21 +49,31 @@ def is_inline_image(content_type: str) -> bool:
     return content_type in INLINE_IMAGE_TYPES
 
 
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """Width and height as the image is shown, and its thumbnail made: turned as its EXIF Orientation says (a
+    phone's portrait photo is stored landscape with Orientation 6; ImageOps.exif_transpose turns it). Read as
+    Image.getexif reads it (EXIF, else XMP) from what the header gave: a PNG's own getexif would decode the
+    whole image to look for EXIF after it."""
+    width, height = image.size
+    orientation = Image.Image.getexif(image).get(EXIF_ORIENTATION)
+    return (height, width) if orientation in QUARTER_TURNS else (width, height)
+
+
 def image_size(head: bytes, content_type: str) -> tuple[int, int] | None:
-    """Width and height from an image's header, if Pillow agrees it is the sniffed format."""
+    """Width and height, upright, from an image's header, if Pillow agrees it is the sniffed format."""
     if not is_inline_image(content_type):
         return None
     try:
         with Image.open(io.BytesIO(head)) as image:
             if image.format != INLINE_IMAGE_TYPES[content_type]:
                 return None
-            return image.size
+            return upright_size(image)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
 
 
 def render_thumbnail(source: IO[bytes], content_type: str) -> tuple[tuple[int, int], bytes | None]:
-    """Verify a whole image and render its thumbnail: ((width, height), WebP bytes or None).
+    """Verify a whole image and render its thumbnail: ((width, height) upright, WebP bytes or None).
     Raises ValueError when the bytes are not a valid image of the sniffed type."""
     expected = INLINE_IMAGE_TYPES.get(content_type)
     try:
@@ -69,7 +83,7 @@ def render_thumbnail(source: IO[bytes], content_type: str) -> tuple[tuple[int, i
             image.verify()
         source.seek(0)
         with Image.open(source) as image:
-            size = image.size
+            size = upright_size(image)
             if size[0] * size[1] > MAX_THUMBNAIL_SOURCE_PIXELS:
                 return size, None
             image.seek(0)

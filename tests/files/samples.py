@@ -19,6 +19,16 @@ def png(width: int = 640, height: int = 480) -> bytes:
     return out.getvalue()
 
 
+def phone_photo(width: int = 800, height: int = 600, *, orientation: int = 6) -> bytes:
+    """A JPEG stored `width` x `height` whose EXIF Orientation says how to turn it to show it (6: a quarter
+    clockwise, as a phone held upright stores its photos)."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 120, 200)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
 def start_upload(client, *, name: str, data: bytes, size: int | None = None, content_type: str = ""):
     response = client.post(
         "/api/v1/files/",

@@ -65,11 +65,27 @@ def test_a_phone_photo_s_thumbnail_is_upright_and_small():
 
     size, thumb = content.render_thumbnail(io.BytesIO(data.getvalue()), "image/jpeg")
 
-    # then: the stored size is the file's, and the thumbnail stands upright with the red corner top right
-    assert size == (4000, 3000)
+    # then: the size is the photo's as it is shown (portrait, as its thumbnail), and the thumbnail stands
+    # upright with the red corner top right
+    assert size == (3000, 4000)
     with Image.open(io.BytesIO(thumb)) as image:
         assert image.size == (240, 320)
         assert image.convert("RGB").getpixel((230, 10)) == pytest.approx((255, 0, 0), abs=60)
+
+
+@pytest.mark.parametrize(
+    ("orientation", "expected"), [(1, (800, 600)), (3, (800, 600)), (6, (600, 800)), (8, (600, 800))]
+)
+def test_an_image_s_size_is_as_it_is_shown_upright(orientation, expected):
+    # given: an 800x600 JPEG whose EXIF says to turn it (6 and 8: a quarter, so a portrait photo)
+    data = samples.phone_photo(800, 600, orientation=orientation)
+
+    # then: its header and its whole decoding report the size it is shown at, as its thumbnail has it
+    assert content.image_size(data[: content.HEAD_BYTES], "image/jpeg") == expected
+    size, thumb = content.render_thumbnail(io.BytesIO(data), "image/jpeg")
+    assert size == expected
+    with Image.open(io.BytesIO(thumb)) as image:
+        assert image.width / image.height == pytest.approx(expected[0] / expected[1])
 
 
 def test_thumbnail_refuses_bytes_that_are_not_the_sniffed_format():

@@ -63,6 +63,21 @@ def test_images_are_inline_and_get_thumbnails(auth_client):
     assert body_of(thumb)[8:12] == b"WEBP"
 
 
+def test_a_portrait_phone_photo_is_reported_portrait(auth_client):
+    # given: a phone's portrait photo, stored 800x600 with EXIF Orientation 6 (it was reported 800 wide and
+    # 600 high, and the web app drew its 240x320 thumbnail squashed into a landscape box)
+    completed = samples.upload_embedded(auth_client, name="portrait.jpg", data=samples.phone_photo(800, 600))
+    assert (completed["width"], completed["height"]) == (600, 800)
+
+    # when
+    make_file_thumbnail_task(completed["id"])
+
+    # then
+    stored = StoredFile.objects.get(id=completed["id"])
+    assert (stored.width, stored.height) == (600, 800)
+    assert stored.thumbnail_key
+
+
 @pytest.mark.parametrize(("name", "data"), [("page.html", samples.HTML), ("logo.svg", samples.SVG)])
 def test_markup_never_runs_in_parleys_origin(auth_client, name, data):
     # given
