@@ -1,6 +1,7 @@
 """Several test runs on one machine (several checkouts at once): `PARLEY_TEST_SLOT=N` (1-9) moves every fixed
 port the tests use by N × 1000 and gives the stack tests their own database, RabbitMQ vhost and Redis server
-(127.0.0.1:6400+N, which the run starts itself). Slot 0, the default, is what `make test` and CI use."""
+(127.0.0.1:6400+N, which the run starts). `make test` runs its stack lane in slot 1 and the rest in slot 0,
+the default (scripts/test-lanes.sh, which starts slot 1's Redis)."""
 
 import os
 

@@ -33,7 +33,7 @@ def close_our_broker_connections() -> int:
         check=True,
         timeout=60,
     ).stdout
-    name = str(CLIENT_PROPERTIES["connection_name"])
+    name = '"{}"'.format(str(CLIENT_PROPERTIES["connection_name"]))  # quoted: worker 42 is not worker 421
     ours = [line.split("\t")[0] for line in listed.splitlines() if name in line]
     for pid in ours:
         subprocess.run(["rabbitmqctl", "-q", "close_connection", pid, "test"], check=True, timeout=60)

@@ -150,6 +150,7 @@ async def test_a_redis_restart_fails_sends_loudly_and_loses_nothing(stack):
     assert clients[0].reconnects or any(e["code"] == "unavailable" for e in clients[0].errors)
 
 
+@pytest.mark.stops_shared_service  # RabbitMQ, which every lane of `make test` shares
 async def test_a_rabbitmq_outage_fails_sends_loudly_and_loses_nothing(stack):
     clients = on_workers(stack)
 
