@@ -8,18 +8,23 @@ import os
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import IO, TYPE_CHECKING, Any, Protocol, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
+
+from files import content
+
+if TYPE_CHECKING:
+    from files.models import StoredFile
 
 CHUNK_BYTES = 64 * 1024
 
@@ -62,6 +67,29 @@ def _storage_at(endpoint_url: str, options: tuple[tuple[str, Any], ...]) -> S3St
     """One storage per endpoint and options, kept: making one (its boto3 client) costs ~175 ms of CPU, which
     every upload and download would otherwise pay."""
     return S3Storage(**{**dict(options), "endpoint_url": endpoint_url})
+
+
+def file_response(stored: "StoredFile") -> HttpResponseBase:
+    """A ready file as Parley hands it to whoever may see it (the files API, the moderators' admin): inline
+    only as an image it verifies (content.INLINE_IMAGE_TYPES), anything else a download, never sniffed."""
+    return backend().download_response(
+        stored.storage_key,
+        filename=stored.name,
+        content_type=stored.content_type,
+        inline=content.is_inline_image(stored.content_type),
+    )
+
+
+def thumbnail_response(stored: "StoredFile") -> HttpResponseBase:
+    """A file's thumbnail, as file_response hands the file; a 404 for a file without one."""
+    if not stored.thumbnail_key:
+        raise Http404
+    return backend().download_response(
+        stored.thumbnail_key,
+        filename=f"{stored.name}.thumbnail.webp",
+        content_type=content.THUMBNAIL_TYPE,
+        inline=True,
+    )
 
 
 def open_file(key: str) -> IO[bytes]:

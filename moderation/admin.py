@@ -4,6 +4,7 @@ extended here so the moderation code stays in one app."""
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,17 +13,21 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
-from django.utils.html import format_html
+from django.http.response import HttpResponseBase
+from django.template.defaultfilters import filesizeformat
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from accounts.admin import UserAdmin
 from accounts.models import User
 from core.admin_actions import say_what_was_done
 from core.text import visible_text
+from files import storage as file_storage
+from files.models import StoredFile
 from messaging.admin import MessageAdmin
 from messaging.models import Message, MessageRevision
-from moderation import services
+from moderation import selectors, services
 from moderation.models import AuditEntry, Report, message_label
 
 
@@ -96,6 +101,19 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
     action_form = ReasonActionForm
     actions = ["remove"]
     inlines = [MessageRevisionInline]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Its attachments shown as `files` (each a link a moderator opens, once the message is reported) in
+        place of their bare names."""
+        fields = [f for f in super().get_fields(request, obj) if f != "files"]
+        return ["files" if f == "attachments" else f for f in fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "files"]
+
+    @admin.display(description="attachments")
+    def files(self, message: Message) -> str | None:
+        return _files_html(message.attachment_files(), linked=message.reports.exists())
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Nothing on a message can be changed (MessageAdmin.get_readonly_fields): its page only shows it,
@@ -261,6 +279,43 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
 # --- reports
 
 
+THUMBNAIL_STYLE = "display: block; max-width: 160px; max-height: 160px; margin: 4px 0"
+
+
+def _files_html(files: list[StoredFile], *, linked: bool) -> str | None:
+    """A message's files as a moderator sees them: name, type and size; once it is reported (`linked`), each
+    name opens the file (ReportAdmin.reported_file: an image in the browser, anything else a download) and an
+    image's thumbnail is shown above it."""
+    if not files:
+        return None
+    if not linked:
+        return format_html_join(", ", "{}", ((f.name,) for f in files))
+    return format_html_join("", "<div>{}</div>", ((_file_html(f),) for f in files))
+
+
+def _file_html(stored: StoredFile) -> str:
+    url = reverse("admin:moderation_report_file", args=[stored.id])
+    thumbnail = (
+        format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" style="{}"></a>',
+            url,
+            reverse("admin:moderation_report_file_thumbnail", args=[stored.id]),
+            stored.name,
+            THUMBNAIL_STYLE,
+        )
+        if stored.thumbnail_key
+        else ""
+    )
+    return format_html(
+        '{}<a href="{}" target="_blank" rel="noopener">{}</a> ({}, {})',
+        thumbnail,
+        url,
+        stored.name,
+        stored.content_type,
+        filesizeformat(stored.size),
+    )
+
+
 SHORT_TEXT = 80  # characters of a text shown in a list's column
 
 
@@ -287,6 +342,7 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     # where, linked to its own page.
     fields = (
         "reported_message",
+        "reported_files",
         "reporter",
         "reason",
         "message_body",
@@ -319,6 +375,35 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     def reported_message(self, report: Report) -> str:
         url = reverse("admin:messaging_message_change", args=[report.message_id])
         return format_html('<a href="{}">{}</a>', url, message_label(report.message))
+
+    @admin.display(description="attachments")
+    def reported_files(self, report: Report) -> str | None:
+        return _files_html(report.message.attachment_files(), linked=True)
+
+    def get_urls(self) -> list[URLPattern]:
+        """A reported message's files, opened from its report's page and its own (before the catch-all
+        `<object_id>/` pages)."""
+        staff_only = self.admin_site.admin_view
+        return [
+            path("file/<uuid:file_id>/", staff_only(self.reported_file), name="moderation_report_file"),
+            path(
+                "file/<uuid:file_id>/thumbnail/",
+                staff_only(self.reported_file_thumbnail),
+                name="moderation_report_file_thumbnail",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reported_file(self, request: HttpRequest, file_id: UUID) -> HttpResponseBase:
+        """The file as the files API hands it to members: a short-lived presigned URL (S3) or the bytes, with
+        the same headers (a download unless it is an image Parley verified; never sniffed, sandboxed)."""
+        moderator: Any = request.user
+        return file_storage.file_response(selectors.reported_file_get(moderator=moderator, file_id=file_id))
+
+    def reported_file_thumbnail(self, request: HttpRequest, file_id: UUID) -> HttpResponseBase:
+        moderator: Any = request.user
+        stored = selectors.reported_file_get(moderator=moderator, file_id=file_id)
+        return file_storage.thumbnail_response(stored)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

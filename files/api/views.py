@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from django.http import Http404
 from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -11,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import request_user
-from files import content, events, selectors, services
+from files import events, selectors, services
 from files import storage as file_storage
 from files.api.serializers import FileCreateInputSerializer, FileUploadSerializer, StoredFileSerializer
 
@@ -70,23 +69,11 @@ class FileDownloadApi(APIView):
     @extend_schema(responses=DOWNLOAD_RESPONSES)
     def get(self, request: Request, file_id: UUID) -> HttpResponseBase:
         stored = selectors.file_get_for_download(user=request_user(request), file_id=file_id)
-        return file_storage.backend().download_response(
-            stored.storage_key,
-            filename=stored.name,
-            content_type=stored.content_type,
-            inline=content.is_inline_image(stored.content_type),
-        )
+        return file_storage.file_response(stored)
 
 
 class FileThumbnailApi(APIView):
     @extend_schema(responses=DOWNLOAD_RESPONSES)
     def get(self, request: Request, file_id: UUID) -> HttpResponseBase:
         stored = selectors.file_get_for_download(user=request_user(request), file_id=file_id)
-        if not stored.thumbnail_key:
-            raise Http404
-        return file_storage.backend().download_response(
-            stored.thumbnail_key,
-            filename=f"{stored.name}.thumbnail.webp",
-            content_type=content.THUMBNAIL_TYPE,
-            inline=True,
-        )
+        return file_storage.thumbnail_response(stored)
