@@ -1,6 +1,7 @@
 """What a notification says: built once per message, the same for every recipient."""
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
+from urllib.parse import urlencode
 
 from django.conf import settings
 
@@ -13,9 +14,11 @@ ATTACHMENT_TEXT = "sent an attachment"
 class PushPayload(TypedDict):
     title: str
     body: str
-    url: str
+    url: str  # where a click leads: the conversation, or for a reply in a thread, the thread open beside it
     tag: str
-    seq: int  # the message's place in its conversation: a click opens the conversation there
+    # The message's place in its conversation: a click opens the conversation there (`?m=<seq>`). Not for a
+    # reply in a thread, whose address opens its thread instead.
+    seq: NotRequired[int]
 
 
 def _conversation_name(conversation: Conversation) -> str:
@@ -34,13 +37,24 @@ def message_payload(message: Message) -> PushPayload:
     text = message.body.strip()
     if len(text) > BODY_PREVIEW_LENGTH:
         text = text[:BODY_PREVIEW_LENGTH] + "…"
-    return {
+    payload: PushPayload = {
         "title": title,
         "body": text or ATTACHMENT_TEXT,
-        "url": settings.PUSH_CONVERSATION_PATH.format(conversation_id=conversation.pk),
+        "url": _url(message),
         "tag": _tag(message),
-        "seq": message.seq,
     }
+    if message.thread_root_id is None:
+        payload["seq"] = message.seq
+    return payload
+
+
+def _url(message: Message) -> str:
+    """The conversation; for a reply in a thread, with that thread open beside it (`?thread=<root id>`, as the
+    web app's own addresses of such a reply: docs/web.md)."""
+    url = settings.PUSH_CONVERSATION_PATH.format(conversation_id=message.conversation_id)
+    if message.thread_root_id is None:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'thread': message.thread_root_id})}"
 
 
 def _tag(message: Message) -> str:

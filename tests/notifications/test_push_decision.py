@@ -340,8 +340,13 @@ def test_a_reply_in_a_thread_is_pushed_to_its_followers_only(
     ThreadFollow.objects.create(user=away.user, root=root, following=True)
     send(conversation, sender, body="Or the red one", thread_root=root)
     push = push_service.attempts(browser)[-1]
-    assert push.payload["title"] == "Ada Lovelace replied in a thread in Design"
-    assert push.payload["tag"] == f"thread-{root.pk}"
+    assert push.payload == {
+        "title": "Ada Lovelace replied in a thread in Design",
+        "body": "Or the red one",
+        # a click opens the conversation with the thread beside it, not the main timeline at the reply's seq
+        "url": f"/conversations/{conversation.pk}?thread={root.pk}",
+        "tag": f"thread-{root.pk}",
+    }
     # and a reply that mentions cy reaches him though he does not follow it
     send(conversation, sender, body="@cy what do you think?", thread_root=root)
     assert [p.payload["body"] for p in push_service.attempts(other_browser)] == ["@cy what do you think?"]
