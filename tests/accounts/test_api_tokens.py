@@ -149,3 +149,25 @@ def test_a_webhook_named_deleted_still_gets_its_bot(owner):
         owner=owner, username=services.bot_username_for(name="Deleted"), for_webhook=True
     )
     assert bot.username.startswith("webhook-bot-")
+
+
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [
+        # a webhook's name is only its display name: one in any script gets a valid bot, whose username
+        # would mix the name's script with the Latin "-bot-…" (refused before, 400 about a username)
+        ("Деплой", "webhook-bot-"),
+        ("Ήλιος CI", "ci-bot-"),  # the ASCII it has
+        ("Build Сборка", "build-bot-"),
+        ("Café Déploiement", "cafédéploiement-bot-"),  # Latin, accents and all: kept
+        ("部署", "部署-bot-"),  # Han may go with Latin: kept
+        ("Ship it", "shipit-bot-"),
+        ("🚀", "webhook-bot-"),
+    ],
+)
+def test_a_webhook_s_bot_gets_a_valid_username_whatever_the_name(owner, name, start):
+    bot = services.bot_create(
+        owner=owner, username=services.bot_username_for(name=name), display_name=name, for_webhook=True
+    )
+    assert bot.username.startswith(start)
+    assert bot.display_name == name

@@ -63,6 +63,14 @@ def test_an_admin_makes_a_webhook_and_its_url_posts_as_its_bot(bob, team, hook):
 
 
 def test_a_redelivery_with_the_same_idempotency_key_is_posted_once(hook):
+def test_a_webhook_may_have_a_name_in_any_script(bob, team):
+    # its name is its bot's display name; its username is made valid (it was refused: 400 fields.username)
+    created = as_user(bob).post(hooks_url(team), {"name": "Деплой"}, format="json")
+    assert created.status_code == 201
+    assert created.json()["bot"]["display_name"] == "Деплой"
+    assert post(created.json()["url"]).json()["sender"]["display_name"] == "Деплой"
+
+
     _, url = hook
     first = post(url, HTTP_IDEMPOTENCY_KEY="delivery-17")
     again = post(url, HTTP_IDEMPOTENCY_KEY="delivery-17")
