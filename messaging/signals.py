@@ -8,3 +8,7 @@ messages_stored = Signal()
 
 # Sent by message_edit with `message_id` and its new `body`, inside the edit's transaction.
 message_edited = Signal()
+
+# Sent by message_soft_delete (its author's deletion, an admin's, a moderator's removal) with `message_id`,
+# inside the deletion's transaction: whatever an app above keeps of the message's words goes with it.
+message_deleted = Signal()

@@ -11,15 +11,21 @@ from django.dispatch import receiver
 from accounts.models import User
 from accounts.signals import user_erasing
 from messaging.events import MessagePayload
-from messaging.signals import messages_stored
+from messaging.signals import message_deleted, messages_stored
 from notifications.selectors import anyone_pushable_in
-from notifications.services import push_data_erase, push_schedule_for_messages
+from notifications.services import push_data_erase, push_deliveries_drop, push_schedule_for_messages
 
 
 @receiver(user_erasing)
 def erase_notifications(sender: Any, user: User, **kwargs: Any) -> None:
     """Their subscriptions and preferences, and the pushes of their messages (whose payloads name them)."""
     push_data_erase(user=user)
+
+
+@receiver(message_deleted)
+def drop_deleted_message_s_pushes(sender: Any, message_id: UUID, **kwargs: Any) -> None:
+    """Its pushes' payloads hold its words: none is sent from now on, and none is kept."""
+    push_deliveries_drop(message_id=message_id)
 
 
 @receiver(messages_stored)

@@ -75,6 +75,13 @@ def push_data_erase(*, user: User) -> None:
     PushDelivery.objects.filter(message__sender=user).delete()
 
 
+def push_deliveries_drop(*, message_id: UUID) -> None:
+    """A message was deleted: its deliveries go, pending (retries included) or done, as their payloads hold
+    its words. One being sent right now finishes; a delivery made meanwhile by a decision that read the
+    message before its deletion is dropped when its task runs (`push_delivery_send`)."""
+    PushDelivery.objects.filter(message_id=message_id).delete()
+
+
 def notification_preferences_update(*, user: User, **levels: str) -> NotificationPreferences:
     preferences = NotificationPreferences.objects.filter(user=user).first() or NotificationPreferences(
         user=user
@@ -292,7 +299,9 @@ def _delivery_claim(delivery_id: int) -> PushDelivery | None:
     claimed = PushDelivery.objects.filter(claimable, pk=delivery_id).update(
         status=PushDelivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
-    return PushDelivery.objects.select_related("subscription").get(pk=delivery_id) if claimed else None
+    if not claimed:
+        return None
+    return PushDelivery.objects.select_related("subscription", "message").get(pk=delivery_id)
 
 
 def _delivery_set_status(delivery: PushDelivery, status: str) -> None:
@@ -305,6 +314,9 @@ def push_delivery_send(*, delivery_id: int) -> DeliveryAttempt:
     if delivery is None:
         busy = PushDelivery.objects.filter(pk=delivery_id, status=PushDelivery.Status.SENDING).exists()
         return DeliveryAttempt(DeliveryOutcome.BUSY if busy else DeliveryOutcome.DONE)
+    if delivery.message.is_deleted:  # deleted after its decision read it: never sent, not kept
+        push_deliveries_drop(message_id=delivery.message_id)
+        return DeliveryAttempt(DeliveryOutcome.DONE)
     result = send_push(delivery.subscription, delivery.payload, urgency=delivery.urgency)
     if result.delivered:
         _delivery_set_status(delivery, PushDelivery.Status.SENT)

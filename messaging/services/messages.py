@@ -22,7 +22,7 @@ from messaging.models import Conversation, ConversationEvent, Mention, Message, 
 from messaging.services.eventlog import event_record
 from messaging.services.mentions import mentions_record
 from messaging.services.threads import threads_refresh
-from messaging.signals import message_edited
+from messaging.signals import message_deleted, message_edited
 from realtime.frames import to_json
 
 Kind = ConversationEvent.Kind
@@ -162,6 +162,7 @@ def message_soft_delete(*, message: Message, by_moderator: bool = False) -> Mess
     _record_change(message, Kind.MESSAGE_DELETED, data={"by_moderator": by_moderator})
     if message.thread_root_id is not None:  # the thread's summary no longer counts it
         threads_refresh(root_ids=[message.thread_root_id])
+    message_deleted.send(sender=Message, message_id=message.pk)  # e.g. its pushes' copies of its words
     return message
 
 

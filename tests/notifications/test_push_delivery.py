@@ -11,6 +11,7 @@ from chatproject import celery_app
 from core import logcontext
 from messaging import services as messaging_services
 from messaging.models import Message
+from notifications import services
 from notifications.models import PushDelivery, PushSubscription
 from notifications.tasks import deliver_push_task, send_messages_push_task
 from tests.messaging.factories import MembershipFactory, MessageFactory, acknowledged_payload
@@ -100,6 +101,45 @@ def test_an_unreachable_push_service_is_retried(message, browser, push_service, 
 
     delivery = PushDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == (PushDelivery.Status.FAILED, 2)
+
+
+@pytest.mark.parametrize("deleted_by", ["author", "moderator"])
+def test_a_deleted_message_s_words_leave_its_pushes_and_are_never_sent(
+    message, browser, push_service, deleted_by
+):
+    # given: its push sent to one browser, and waiting for its next try to another (its service busy)
+    waiting_browser = push_service.subscribe(browser.application_server_key)
+    subscribe_member(message, browser)
+    subscribe_member(message, waiting_browser)
+    deliveries = services.messages_push_decide(message_ids=[message.pk])[message.pk]
+    sent, waiting = sorted(
+        deliveries, key=lambda pk: PushDelivery.objects.get(pk=pk).subscription.endpoint != browser.endpoint
+    )
+    deliver_push_task(sent)
+    assert PushDelivery.objects.filter(payload__body=message.body).count() == 2
+    # when: deleted by its author, or removed by a moderator (the path moderation's message_remove takes)
+    if deleted_by == "author":
+        messaging_services.message_delete(user=message.sender, message_id=message.pk)
+    else:
+        messaging_services.message_soft_delete(message=message, by_moderator=True)
+    # then: no delivery keeps its words (they stayed, and the waiting one was sent at its next try)
+    assert not PushDelivery.objects.filter(message=message).exists()
+    deliver_push_task(waiting)
+    assert push_service.attempts(waiting_browser) == []
+
+
+def test_a_push_decided_as_its_message_was_deleted_is_not_sent(message, browser, push_service):
+    # a decision that read the message before its deletion committed writes its delivery after the deletion
+    subscription = subscribe_member(message, browser)
+    messaging_services.message_delete(user=message.sender, message_id=message.pk)
+    delivery = PushDelivery.objects.create(
+        message=message, subscription=subscription, payload={"body": "words"}
+    )
+
+    deliver_push_task(delivery.pk)
+
+    assert push_service.attempts(browser) == []
+    assert not PushDelivery.objects.filter(pk=delivery.pk).exists()
 
 
 @pytest.fixture
