@@ -668,10 +668,20 @@ def messages_sent_since(*, since: datetime) -> int:
 # --- incoming webhooks
 
 
+def _live_webhooks() -> QuerySet[Webhook]:
+    """Webhooks not revoked whose bot is in their conversation: removing the bot revokes its webhook
+    (`member_remove`), but a bot removed before that did is gone from one still unrevoked."""
+    bot_is_member = Membership.objects.filter(
+        conversation_id=OuterRef("conversation_id"), user_id=OuterRef("bot_id")
+    )
+    return Webhook.objects.filter(Exists(bot_is_member), revoked_at__isnull=True)
+
+
 def webhook_list_for_user(*, user: User, conversation_id: int) -> QuerySet[Webhook]:
     membership_get(user=user, conversation_id=conversation_id)
     return (
-        Webhook.objects.filter(conversation_id=conversation_id, revoked_at__isnull=True)
+        _live_webhooks()
+        .filter(conversation_id=conversation_id)
         .select_related("bot", "created_by")
         .order_by("created_at", "pk")
     )
@@ -680,7 +690,8 @@ def webhook_list_for_user(*, user: User, conversation_id: int) -> QuerySet[Webho
 def webhook_get_for_manager(*, user: User, webhook_id: int) -> Webhook:
     """A webhook its creator, or an owner or admin of its conversation, may change; NotFound otherwise."""
     webhook = (
-        Webhook.objects.filter(pk=webhook_id, revoked_at__isnull=True, conversation__memberships__user=user)
+        _live_webhooks()
+        .filter(pk=webhook_id, conversation__memberships__user=user)
         .select_related("bot", "created_by")
         .first()
     )

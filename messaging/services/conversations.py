@@ -229,6 +229,7 @@ def member_remove(*, actor: Membership, user_id: int) -> None:
         raise PermissionDenied("Only an owner can remove an owner.")
     target.delete()
     _take_away_what_they_brought(conversation, user_id)  # first: a bot of theirs must not inherit it
+    _end_webhook_of_bot(conversation, user_id)
     if target.role == Role.OWNER:
         keep_an_owner(conversation)
     membership_announce(conversation, user_id, added=False)
@@ -248,6 +249,14 @@ def _take_away_what_they_brought(conversation: Conversation, user_id: int) -> No
     ).select_related("conversation")
     for membership in their_bots:
         membership_end(membership=membership)
+
+
+def _end_webhook_of_bot(conversation: Conversation, user_id: int) -> None:
+    """A webhook's bot removed from its conversation ends the webhook, as revoking it would (its URL answered
+    404 while the webhook still listed as alive and could be rotated into another dead URL)."""
+    webhooks = Webhook.objects.filter(conversation=conversation, bot_id=user_id, revoked_at__isnull=True)
+    for webhook in webhooks.select_related("bot"):
+        webhook_revoke(webhook=webhook)
 
 
 ONLY_OWNER = "You are the only owner: appoint another owner first, then step down."

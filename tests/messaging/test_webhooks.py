@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
+from accounts.models import User
 from messaging.delivery.eventlog import initialise_counter
 from messaging.models import ConversationEvent, Membership, Message, Webhook
 from tests.accounts.factories import UserFactory
@@ -62,7 +63,6 @@ def test_an_admin_makes_a_webhook_and_its_url_posts_as_its_bot(bob, team, hook):
     assert message["sender"]["display_name"] == "CI"
 
 
-def test_a_redelivery_with_the_same_idempotency_key_is_posted_once(hook):
 def test_a_webhook_may_have_a_name_in_any_script(bob, team):
     # its name is its bot's display name; its username is made valid (it was refused: 400 fields.username)
     created = as_user(bob).post(hooks_url(team), {"name": "Деплой"}, format="json")
@@ -71,6 +71,7 @@ def test_a_webhook_may_have_a_name_in_any_script(bob, team):
     assert post(created.json()["url"]).json()["sender"]["display_name"] == "Деплой"
 
 
+def test_a_redelivery_with_the_same_idempotency_key_is_posted_once(hook):
     _, url = hook
     first = post(url, HTTP_IDEMPOTENCY_KEY="delivery-17")
     again = post(url, HTTP_IDEMPOTENCY_KEY="delivery-17")
@@ -154,13 +155,28 @@ def test_refusals(ada, bob, team, hook):
     assert as_user(ada).post(hooks_url(direct), {"name": "x"}, format="json").status_code == 400
 
 
-def test_a_bot_removed_from_the_conversation_can_no_longer_post(ada, team, hook):
+def test_removing_a_webhook_s_bot_from_the_conversation_ends_the_webhook(ada, bob, team, hook):
     webhook, url = hook
     assert (
         as_user(ada).delete(f"/api/v1/conversations/{team.pk}/members/{webhook['bot']['id']}/").status_code
         == 204
     )
     assert post(url).status_code == 404
+    # it ends as revoking it would: no longer listed, nor rotated into another dead URL (200 before), its bot
+    # retired
+    assert as_user(ada).get(hooks_url(team)).json() == []
+    assert as_user(bob).post(f"/api/v1/webhooks/{webhook['id']}/rotate/").status_code == 404
+    assert Webhook.objects.get(pk=webhook["id"]).is_revoked
+    assert not User.objects.get(pk=webhook["bot"]["id"]).is_active
+
+
+def test_a_webhook_whose_bot_was_removed_before_that_ended_it_is_not_listed_nor_rotated(ada, bob, team, hook):
+    # given: its bot gone from the conversation, the webhook unrevoked (as a removal left it before)
+    webhook, _ = hook
+    Membership.objects.filter(conversation=team, user_id=webhook["bot"]["id"]).delete()
+    # then: it is not offered as alive, nor rotated into a dead URL
+    assert as_user(ada).get(hooks_url(team)).json() == []
+    assert as_user(bob).post(f"/api/v1/webhooks/{webhook['id']}/rotate/").status_code == 404
 
 
 def test_a_suspended_creator_s_webhook_is_refused(bob, hook):
