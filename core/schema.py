@@ -3,6 +3,8 @@ of core.errors, so integrators see 400/401/403/404/429 without each view repeati
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiResponse
+
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Every error of the API has this shape.",
@@ -46,6 +48,24 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "Rate limited: retry after `Retry-After` seconds",
         "throttled",
         "Too many requests: try again in 30 seconds.",
+    ),
+}
+# The answers a send gives besides the ones every operation documents (`add_error_responses`): a view that
+# sends a message declares them in its extend_schema (`responses={202: …, **SEND_ERRORS}`).
+SEND_ERRORS: dict[int, OpenApiResponse] = {
+    409: OpenApiResponse(
+        ERROR_REF,
+        description="`conflict`: a send with this `client_id` (or `Idempotency-Key`) is still in flight; "
+        "retry it shortly, with the same key, for the message it posts",
+    ),
+    415: OpenApiResponse(
+        ERROR_REF,
+        description="`unsupported_media_type`: the body is not `application/json` (a form post, for one)",
+    ),
+    503: OpenApiResponse(
+        ERROR_REF,
+        description="`unavailable`: the message could not be made durable; retry with the same `client_id` "
+        "(or `Idempotency-Key`)",
     ),
 }
 CREDENTIAL_PATHS = ("/api/v1/auth/token/", "/api/v1/auth/logout/")

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.authentication import request_user
 from accounts.models import User
 from core.db_router import ReplicaReadsMixin
+from core.schema import SEND_ERRORS
 from messaging import selectors, services
 from messaging.api.serializers import (
     ChannelSearchParamsSerializer,
@@ -256,7 +257,7 @@ class MessageListApi(ReplicaReadsMixin, APIView):
             {"results": MessageSerializer(page, many=True, context=context).data, "has_more": has_more}
         )
 
-    @extend_schema(request=MessageSendInputSerializer, responses={202: MessageSerializer})
+    @extend_schema(request=MessageSendInputSerializer, responses={202: MessageSerializer, **SEND_ERRORS})
     def post(self, request: Request, conversation_id: int) -> Response:
         """Send through the socket's durable path; the same client_id again returns the same message."""
         data = _valid(MessageSendInputSerializer, request.data)

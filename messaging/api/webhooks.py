@@ -15,6 +15,7 @@ from accounts.authentication import request_user
 from accounts.permissions import LOGIN_SESSION_ONLY
 from core.errors import NotFound
 from core.ids import uuid_field
+from core.schema import SEND_ERRORS
 from core.text import has_visible
 from core.throttles import AnonThrottle, WebhookRefusedThrottle, WebhookThrottle
 from messaging import selectors
@@ -120,7 +121,7 @@ class HookPostApi(APIView):
 
     @extend_schema(
         request=WebhookPostInputSerializer,
-        responses={202: MessageSerializer},
+        responses={202: MessageSerializer, **SEND_ERRORS},
         auth=[],
         parameters=[
             OpenApiParameter(
