@@ -127,6 +127,15 @@ def test_the_theme_follows_the_system_until_one_is_chosen_and_remembered(browser
     context.close()
 
 
+# Where focus is, seen from a dialog: in it, out of the page (the browser's own controls), or on the page
+# behind it (named by its markup).
+FOCUS_IS = """box => {
+    const now = document.activeElement;
+    if (!now || now === document.body) return "out of the page";
+    return box.contains(now) ? "in the dialog" : now.outerHTML.slice(0, 80);
+}"""
+
+
 def test_a_closed_dialog_gives_focus_back_to_the_button_that_opened_it(browser, live_server_url):
     # given Ada in a group with a pinned message of Grace's and a picture, on a desktop, using the keyboard
     ada = register(live_server_url, "ada")
@@ -170,6 +179,24 @@ def test_a_closed_dialog_gives_focus_back_to_the_button_that_opened_it(browser, 
             # then the button that opened it has focus again (by the Close button it was the page's body,
             # and the next Tab started at the top of the page; by Escape too for the picture)
             expect(opener, f"{name}, closed by {close}").to_be_focused()
+
+    # and while the picture is open, Tab and Shift+Tab never reach the page behind it (they went on to its
+    # controls): as in the other dialogs, focus goes round the dialog and the browser's own controls
+    picture = page.get_by_role("button", name="Open image chart.png")
+    picture.focus()
+    page.keyboard.press("Enter")
+    viewer = page.get_by_role("dialog", name="chart.png")
+    close_image = viewer.get_by_role("button", name="Close image")
+    expect(close_image).to_be_focused()
+    seen = []
+    for key in ("Tab", "Tab", "Shift+Tab", "Shift+Tab"):
+        page.keyboard.press(key)
+        seen.append(viewer.evaluate(FOCUS_IS))
+        assert seen[-1] in ("in the dialog", "out of the page"), f"{key} took focus to {seen[-1]}"
+    assert "in the dialog" in seen  # it comes back
+    page.keyboard.press("Escape")
+    expect(viewer).to_have_count(0)
+    expect(picture).to_be_focused()
 
     # and when what opened it is gone meanwhile (Grace deletes the message being forwarded), focus goes to
     # the message box

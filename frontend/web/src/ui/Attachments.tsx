@@ -1,6 +1,6 @@
 import { Icon } from "./Icon";
-import { useEffect, useRef, useState } from "react";
-import { useReturnFocus } from "./Dialog";
+import { useRef, useState } from "react";
+import { useModal } from "./Dialog";
 import { useBlobUrl } from "./useBlobUrl";
 import type { Attachment } from "../api/types";
 import { isInlineImage } from "../lib/limits";
@@ -59,21 +59,17 @@ function FileLink({ attachment }: { attachment: Attachment }) {
   );
 }
 
+/** The image full size, in a modal <dialog> as the app's other dialogs (useModal): focus stays inside while it
+ * is open (Tab went on to the page behind it), Escape or a click beside the image closes it, and focus goes
+ * back to the thumbnail that opened it. */
 function Lightbox({ attachment, onClose }: { attachment: Attachment; onClose: () => void }) {
   const { http } = useApp();
   const url = useBlobUrl(http.downloadPath(attachment.id));
-  const box = useRef<HTMLDivElement>(null);
-  const close = useRef<HTMLButtonElement>(null);
-  useReturnFocus(box); // to the thumbnail that opened it (it fell to the top of the page)
-  useEffect(() => close.current?.focus(), []);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  const dialog = useRef<HTMLDialogElement>(null);
+  useModal(dialog, true);
   return (
-    <div ref={box} className="lightbox" role="dialog" aria-modal="true" aria-label={attachment.name} onClick={onClose}>
-      <button ref={close} type="button" className="icon lightbox-close" aria-label="Close image" onClick={onClose}>
+    <dialog ref={dialog} className="lightbox" aria-label={attachment.name} onClose={onClose} onClick={onClose}>
+      <button type="button" className="icon lightbox-close" aria-label="Close image" onClick={onClose}>
         <Icon name="close" size={26} />
       </button>
       {url ? (
@@ -81,6 +77,6 @@ function Lightbox({ attachment, onClose }: { attachment: Attachment; onClose: ()
       ) : (
         <p>Loading…</p>
       )}
-    </div>
+    </dialog>
   );
 }

@@ -31,16 +31,6 @@ export function useModal(dialog: RefObject<HTMLDialogElement | null>, open: bool
   }, [dialog, open, returnTo]);
 }
 
-/** The same for a dialog that is not a <dialog> (the image viewer): focus goes back to what opened it once
- * it is gone. */
-export function useReturnFocus(container: RefObject<HTMLElement | null>) {
-  useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    const element = container.current;
-    return () => returnFocus(opener, element);
-  }, [container]);
-}
-
 interface Props {
   id: string;
   title: string;
