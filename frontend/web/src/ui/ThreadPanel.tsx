@@ -20,6 +20,14 @@ interface Props {
   onClose: () => void;
 }
 
+/** Whether a key pressed inside the thread panel closes it: Escape, but not from a text box (there it cancels
+ * an edit, or is typed on the way to closing) nor from a dialog opened in the panel (a picture, Report,
+ * Forward), which Escape closes alone: its keydown reaches the panel too. */
+export function escapeClosesThread(e: { key: string; target: EventTarget | null }): boolean {
+  const target = e.target instanceof Element ? e.target : null;
+  return e.key === "Escape" && target?.tagName !== "TEXTAREA" && target?.closest("dialog") == null;
+}
+
 /** A thread beside its conversation: the root, its replies (in seq order, unsent ones last) and a box to
  * reply in it. Escape or the close button closes it. */
 export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
@@ -53,8 +61,7 @@ export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
       aria-labelledby="thread-title"
       data-testid="thread-panel"
       onKeyDown={(e) => {
-        // Not from a text box: Escape there cancels an edit, or is typed on the way to closing.
-        if (e.key === "Escape" && (e.target as HTMLElement).tagName !== "TEXTAREA") close();
+        if (escapeClosesThread(e)) close();
       }}
     >
       <header className="panel-header">
