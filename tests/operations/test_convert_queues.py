@@ -9,8 +9,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from kombu import Producer, Queue
+from kombu import Connection, Producer, Queue
 
 from chatproject.celery import app as celery_app
 from core.queues import convert, declared_as, typed_queue
@@ -68,14 +69,26 @@ def test_the_command_leaves_the_task_queues_as_configured(capsys):
     assert "push: quorum" in out
 
 
-def test_an_unreachable_broker_is_named_in_one_line_without_its_password():
-    # given: a broker URL where nothing listens (a typo, a broker not started yet)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "chatproject.settings.test",
-        "CELERY_BROKER_URL": f"amqp://parley:s3cret-pw@127.0.0.1:{port}//",
-    }
+@pytest.mark.parametrize(
+    ("wrong", "refusal"),
+    [
+        # nothing listens there (a typo, a broker not started yet)
+        ("port", "cannot reach the broker at 127.0.0.1:{port}"),
+        # these were tracebacks (amqp's AccessRefused, NotAllowed)
+        ("password", "the broker at {address} refused the user and password of CELERY_BROKER_URL"),
+        ("vhost", "the broker at {address} refused the virtual host of CELERY_BROKER_URL"),
+    ],
+)
+def test_a_broker_it_cannot_use_is_named_in_one_line_without_its_password(wrong, refusal):
+    # given: the test broker with one thing wrong
+    broker, port = Connection(settings.CELERY_BROKER_URL), free_port()
+    address = f"{broker.hostname}:{broker.port}"
+    url = {
+        "port": f"amqp://parley:s3cret-pw@127.0.0.1:{port}//",
+        "password": f"amqp://{broker.userid}:s3cret-pw@{address}/{broker.virtual_host}",
+        "vhost": f"amqp://{broker.userid}:{broker.password}@{address}/no-such-vhost",
+    }[wrong]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "chatproject.settings.test", "CELERY_BROKER_URL": url}
 
     # when
     result = subprocess.run(
@@ -90,6 +103,6 @@ def test_an_unreachable_broker_is_named_in_one_line_without_its_password():
 
     # then: a CommandError naming where it tried, not a traceback
     assert result.returncode == 1
-    assert f"CommandError: cannot reach the broker at 127.0.0.1:{port}" in result.stderr
+    assert f"CommandError: {refusal.format(port=port, address=address)}" in result.stderr
     assert "Traceback" not in result.stderr
     assert "s3cret-pw" not in result.stderr

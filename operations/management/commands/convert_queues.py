@@ -3,6 +3,7 @@ declared earlier with the other type, the messages waiting in it kept (core.queu
 
 from typing import Any
 
+from amqp.exceptions import AccessRefused, NotAllowed
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from kombu.exceptions import OperationalError
@@ -25,6 +26,16 @@ class Command(BaseCommand):
         except OperationalError as error:
             raise CommandError(
                 f"cannot reach the broker at {broker_address()} (CELERY_BROKER_URL): {error}"
+            ) from error
+        except AccessRefused as error:  # the user or password of CELERY_BROKER_URL
+            raise CommandError(
+                f"the broker at {broker_address()} refused the user and password of CELERY_BROKER_URL: "
+                f"{error.reply_text}"
+            ) from error
+        except NotAllowed as error:  # its path: the virtual host, missing or not open to this user
+            raise CommandError(
+                f"the broker at {broker_address()} refused the virtual host of CELERY_BROKER_URL "
+                f"(missing, or not open to its user): {error.reply_text}"
             ) from error
         with connection:
             for queue in settings.CELERY_TASK_QUEUES:
