@@ -19,8 +19,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _check_database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Over a connection of its own, bounded like the others: a web worker's pooled connection waits up to the
+    pool's timeout (10 s) for a database that accepts but does not answer, past the probe's own timeout."""
+    probe = connection.copy()
+    if probe.vendor == "postgresql":
+        options = probe.settings_dict["OPTIONS"]
+        options.pop("pool", None)
+        options["connect_timeout"] = CHECK_TIMEOUT_SECONDS
+        statement_timeout = f"-c statement_timeout={CHECK_TIMEOUT_SECONDS * 1000}"
+        options["options"] = f"{options.get('options', '')} {statement_timeout}".strip()
+    try:
+        with probe.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        probe.close()
 
 
 def _check_redis() -> None:
