@@ -14,7 +14,6 @@ lets an application close only with 1000 or 3000-4999, so `websocket.close` with
 import asyncio
 import gc
 import logging
-import os
 import signal
 import sys
 import weakref
@@ -22,11 +21,11 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
+from django.conf import settings
+
 from realtime import close_codes
 
 logger = logging.getLogger(__name__)
-
-DRAIN_SECONDS = float(os.environ.get("PARLEY_DRAIN_SECONDS", "10"))
 
 
 class Closable(Protocol):
@@ -53,13 +52,13 @@ def open_sockets() -> int:
     return len(_sockets)
 
 
-async def drain(*, within: float = DRAIN_SECONDS) -> None:
-    """Close every registered socket with 1001; wait, at most `within` seconds, until all have disconnected.
-    Sockets that register meanwhile (a connect that was half-way) are closed too."""
+async def drain(*, within: float | None = None) -> None:
+    """Close every registered socket with 1001; wait, at most `within` seconds (PARLEY_DRAIN_SECONDS), until
+    all have disconnected. Sockets that register meanwhile (a connect that was half-way) are closed too."""
     global _draining
     _draining = True
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
+    deadline = loop.time() + (settings.PARLEY_DRAIN_SECONDS if within is None else within)
     logger.info("draining: closing %d sockets with %d", len(_sockets), close_codes.GOING_AWAY)
     while _sockets and loop.time() < deadline:
         close_every_socket(close_codes.GOING_AWAY)

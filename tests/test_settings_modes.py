@@ -53,8 +53,13 @@ def probe(settings_module: str, extra_env: dict[str, str], data_dir: Path) -> di
     return json.loads(result.stdout)
 
 
-def test_embedded_default_needs_no_service(tmp_path):
-    found = probe("chatproject.settings.base", {}, tmp_path)
+# An env file's `DATABASE_URL=` (as .env.example has `REDIS_CLUSTER_URLS=`) is as if unset: DATABASE_URL= was
+# a KeyError 'ENGINE'.
+@pytest.mark.parametrize(
+    "given", [{}, {name: "" for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "S3_BUCKET")}]
+)
+def test_embedded_default_needs_no_service(tmp_path, given):
+    found = probe("chatproject.settings.base", given, tmp_path)
     assert found["db"] == "core.db_backends.sqlite3"
     assert found["redis"] == ""  # fan-out, seqs and presence stay in-process
     assert found["eager"] is True
@@ -139,8 +144,12 @@ def test_full_stack_variables_switch_every_integration_on(tmp_path):
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"])
-def test_production_refuses_to_start_without_its_required_variables(tmp_path, missing):
+@pytest.mark.parametrize("empty", [False, True], ids=["unset", "empty"])
+def test_production_refuses_to_start_without_its_required_variables(tmp_path, missing, empty):
+    # empty was taken for unset: a key generated per container, SQLite, tasks run in-process (and no warning)
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+    if empty:
+        env[missing] = ""
     result = run_python(["-c", PROBE], "chatproject.settings.production", env, tmp_path)
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
@@ -153,6 +162,67 @@ def test_an_unknown_queue_type_is_refused_at_start(tmp_path, queue_type):
     result = run_python(["-c", PROBE], "chatproject.settings.production", env, tmp_path)
     assert result.returncode != 0
     assert f"RABBITMQ_QUEUE_TYPE must be one of quorum, classic, not {queue_type!r}" in result.stderr
+
+
+# Each loads the settings with one variable set: the first failed with a bare ValueError, a logging error, or
+# only at the first request or /metrics scrape (a 500).
+BAD_VALUES = [  # variable, value, what it must be
+    ("DATABASE_CONN_MAX_AGE", "abc", "a whole number"),
+    ("EMAIL_PORT", "x", "a whole number"),
+    ("JWT_ACCESS_MINUTES", "x", "a whole number"),
+    ("PERSISTENCE_GATHER_MS", "x", "a whole number"),
+    ("CELERY_METRICS_PORT", "abc", "a whole number"),
+    ("FILE_UPLOAD_MAX_BYTES", "25MB", "a whole number"),
+    ("PUSH_REQUEST_TIMEOUT_SECONDS", "x", "a number"),
+    ("SOCKET_RATE_PER_SECOND", "x", "a number"),
+    ("PARLEY_DRAIN_SECONDS", "abc", "a number"),
+    ("LOG_FORMAT", "xml", "json or text"),
+    ("LOG_LEVEL", "LOUD", "a log level"),
+    ("TRUSTED_PROXIES", "bad", "addresses or networks"),
+    ("METRICS_ALLOWED_IPS", "10.0.0.0/8,not-an-ip", "addresses or networks"),
+    ("THROTTLE_AUTH_IP", "abc", "a rate"),
+]
+GOOD_VALUES = [  # variable, value, the setting it gives
+    ("METRICS_ALLOWED_IPS", "10.0.0.0/8, 127.0.0.1", ["10.0.0.0/8", "127.0.0.1"]),
+    ("TRUSTED_PROXIES", " 10.0.0.1 ,", ["10.0.0.1"]),
+    ("PARLEY_DRAIN_SECONDS", "2.5", 2.5),
+]
+LOAD_EACH = """
+import importlib, json, os, sys
+found = []
+for name, value in json.loads(sys.argv[1]):
+    os.environ[name] = value
+    sys.modules.pop("chatproject.settings.base", None)
+    try:
+        found.append(getattr(importlib.import_module("chatproject.settings.base"), name))
+    except Exception as error:
+        found.append(f"{type(error).__name__}: {error}")
+    del os.environ[name]
+print(json.dumps(found))
+"""
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> dict[tuple[str, str], object]:
+    """What loading the settings gave for each of BAD_VALUES and GOOD_VALUES: the setting, or the error."""
+    cases = [(name, value) for name, value, _ in BAD_VALUES + GOOD_VALUES]
+    result = run_python(
+        ["-c", LOAD_EACH, json.dumps(cases)], "chatproject.settings.base", {}, tmp_path_factory.mktemp("data")
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(zip(cases, json.loads(result.stdout), strict=True))
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), BAD_VALUES)
+def test_a_bad_value_is_refused_at_load_naming_the_variable_and_the_value(loaded, variable, value, expected):
+    error = str(loaded[variable, value])
+    assert error.startswith(f"ImproperlyConfigured: {variable} must be {expected}"), error
+    assert error.endswith(f", not {value!r}"), error
+
+
+def test_spaces_around_addresses_and_fractions_of_seconds_are_read(loaded):
+    for variable, value, setting in GOOD_VALUES:
+        assert loaded[variable, value] == setting, variable
 
 
 # Everything a deployment of several processes is given (docker/k8s/configmap.yaml, secret.example.yaml).

@@ -7,16 +7,17 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from core.queues import QUEUE_TYPES, typed_queue
 
 from .embedded import read_or_create_secret_key, read_or_create_vapid_keys
+from .environment import LEVELS, NETWORKS, RATES, Env, log_level, networks, one_of, rate
 
-env = environ.Env()
+# Each variable is read once, here, and a value it cannot take is refused now (ImproperlyConfigured naming the
+# variable, its value and what it must be), not at the first request. An empty service URL is as if unset.
+env = Env()
 BASE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(env.str("PARLEY_DATA_DIR", default=str(BASE_DIR / "data")))
 
@@ -25,7 +26,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 # Addresses or networks of our own reverse proxies (nginx, the ingress): only what they append to
 # X-Forwarded-For is believed (core.client_ip). Empty: the connecting peer is the client, whatever it claims.
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+TRUSTED_PROXIES = env.parsed("TRUSTED_PROXIES", default="", parse=networks, expected=NETWORKS)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -96,7 +97,11 @@ TEMPLATES = [
 ]
 
 # --- Database: SQLite in the data folder unless DATABASE_URL names PostgreSQL (psycopg 3).
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+DATABASES = {
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
+    )
+}
 # Reused connections: a Celery task or request opening its own costs more than the work it does.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -193,11 +198,12 @@ CELERY_TASK_SERIALIZER = "json"
 # countdowns use RabbitMQ's native delayed delivery (quorum queues have no global QoS to hold them in a
 # worker). A queue declared earlier with the other type is converted, messages kept, by
 # `manage.py convert_queues` (docs/operations.md; scripts/stack.sh runs it before starting the stack).
-RABBITMQ_QUEUE_TYPE = env.str("RABBITMQ_QUEUE_TYPE", default="quorum")
-if RABBITMQ_QUEUE_TYPE not in QUEUE_TYPES:
-    raise ImproperlyConfigured(
-        f"RABBITMQ_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}, not {RABBITMQ_QUEUE_TYPE!r}"
-    )
+RABBITMQ_QUEUE_TYPE = env.parsed(
+    "RABBITMQ_QUEUE_TYPE",
+    default="quorum",
+    parse=one_of(QUEUE_TYPES),
+    expected=f"one of {', '.join(QUEUE_TYPES)}",
+)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue("celery", durable=True),
@@ -372,17 +378,21 @@ REST_FRAMEWORK = {
         "core.throttles.UserIPThrottle",
         "core.throttles.AnonThrottle",
     ],
+    # Each from THROTTLE_<SCOPE> (THROTTLE_AUTH_IP, ...), a rate DRF can read: refused here, not by a request.
     "DEFAULT_THROTTLE_RATES": {
-        "auth_ip": env.str("THROTTLE_AUTH_IP", default="20/min"),
-        "auth_username": env.str("THROTTLE_AUTH_USERNAME", default="10/min"),
-        "password_reset_address": env.str("THROTTLE_PASSWORD_RESET_ADDRESS", default="5/hour"),
-        "password_check": env.str("THROTTLE_PASSWORD_CHECK", default="10/hour"),
-        "email_send": env.str("THROTTLE_EMAIL_SEND", default="5/hour"),
-        "user": env.str("THROTTLE_USER", default="600/min"),
-        "user_ip": env.str("THROTTLE_USER_IP", default="1200/min"),
-        "anon": env.str("THROTTLE_ANON", default="120/min"),
-        "webhook": env.str("THROTTLE_WEBHOOK", default="60/min"),
-        "webhook_refused": env.str("THROTTLE_WEBHOOK_REFUSED", default="20/min"),
+        scope: env.parsed(f"THROTTLE_{scope.upper()}", default=default, parse=rate, expected=RATES)
+        for scope, default in {
+            "auth_ip": "20/min",
+            "auth_username": "10/min",
+            "password_reset_address": "5/hour",
+            "password_check": "10/hour",
+            "email_send": "5/hour",
+            "user": "600/min",
+            "user_ip": "1200/min",
+            "anon": "120/min",
+            "webhook": "60/min",
+            "webhook_refused": "20/min",
+        }.items()
     },
 }
 
@@ -425,7 +435,7 @@ USE_TZ = True
 
 # --- Operations (issue #10, docs/operations.md): JSON logs, /metrics access, the Celery exporter.
 # One JSON object per line (LOG_FORMAT=json), or plain text for a developer's terminal (LOG_FORMAT=text).
-LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOG_FORMAT = env.parsed("LOG_FORMAT", default="json", parse=one_of(("json", "text")), expected="json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -440,7 +450,10 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT},
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.parsed("LOG_LEVEL", default="INFO", parse=log_level, expected=LEVELS),
+    },
     # uvicorn's own lines (its handler and format): a socket's handshake without its token.
     "loggers": {"uvicorn.error": {"filters": ["socket_path_only"]}},
 }
@@ -452,12 +465,16 @@ logging.logThreads = False
 logging.logMultiprocessing = False
 # /metrics answers clients connecting directly from these addresses or networks, or holding the token
 # (`Authorization: Bearer <METRICS_TOKEN>`); empty token = allow-list only.
-METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_ALLOWED_IPS = env.parsed(
+    "METRICS_ALLOWED_IPS", default="127.0.0.1,::1", parse=networks, expected=NETWORKS
+)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # A Celery worker serves its metrics on this port (0 = not at all); under the prefork pool also set
 # PROMETHEUS_MULTIPROC_DIR, for that worker only, to an empty folder.
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
 CELERY_METRICS_ADDRESS = env.str("CELERY_METRICS_ADDRESS", default="127.0.0.1")
+# On SIGTERM a web worker closes its sockets (1001) and waits at most this long for them (realtime.shutdown).
+PARLEY_DRAIN_SECONDS = env.float("PARLEY_DRAIN_SECONDS", default=10.0)
 
 # --- Push notifications (notifications app). Sent only by Celery workers, on the "push" queue.
 # A socket whose user has not touched the page for this many seconds (its `activity` frame) is not looking:

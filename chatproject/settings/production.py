@@ -1,12 +1,13 @@
 """Production: the secret key, database and broker come from the environment, with no defaults;
 HTTPS everywhere behind a TLS-terminating proxy."""
 
-import environ
+from .environment import Env
 
-_env = environ.Env()
-# Fail before anything else is loaded: each raises ImproperlyConfigured when its variable is unset.
+_env = Env()
+# Fail before anything else is loaded: each raises ImproperlyConfigured when its variable is unset or empty
+# (base.py would take an empty one for unset: a key generated per container, SQLite, tasks run in-process).
 for _required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"):
-    _env.str(_required)
+    _env.required(_required)
 
 from .base import *  # noqa: E402, F403
 
