@@ -69,6 +69,16 @@ def test_a_thread_beside_the_conversation(browser, live_server_url):
         expect(page.get_by_test_id("thread-summary")).to_contain_text("2 replies")
         expect(page.get_by_test_id("thread-reply-count")).to_have_text("2 replies")
 
+    # and Escape closes a dialog opened in the thread, not the thread behind it too (it closed both)
+    answer = panel.get_by_test_id("message").last
+    answer.hover()
+    answer.get_by_role("button", name="Report").click()
+    report = grace_page.get_by_role("dialog", name="Report message")
+    report.get_by_role("button", name="Close").focus()  # not its text box, where the panel ignored Escape
+    grace_page.keyboard.press("Escape")
+    expect(report).to_have_count(0)
+    expect(panel.get_by_test_id("message-body")).to_have_text(["Tacos at noon", "See you there"])
+
     # and a reply Grace leaves half-written stays with its thread: not in another thread she opens (Enter
     # sent it there), and back when she opens this one again (closing lost it)
     panel.get_by_role("textbox", name="Reply in thread").fill("Half-written about tacos")
