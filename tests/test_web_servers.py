@@ -15,6 +15,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import weakref
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -35,6 +37,7 @@ from websockets.uri import parse_uri
 from chatproject.asgi import application
 from realtime import close_codes, shutdown
 from tests.accounts.factories import UserFactory
+from tests.conftest import wait_until
 from tests.live_server import ROOT, free_port, manage, wait_until_up
 from tests.live_server import embedded_env as embedded_env_for
 
@@ -174,6 +177,21 @@ def _send_until_closed(ws: Any, text: str) -> None:
 def _receive_until_closed(ws: Any) -> None:
     while True:
         ws.recv(timeout=EXIT_WITHIN_SECONDS)
+
+
+def test_daphne_logs_a_request_as_method_and_path_never_its_query_string(embedded_env, tmp_path):
+    # a data export's download link carries its token in the query string (docs/accounts.md)
+    log_path = tmp_path / "daphne.log"
+    path = "/api/v1/users/me/export/download/"
+    with live_server("daphne", {**embedded_env, "PYTHONUNBUFFERED": "1"}, log_path) as daphne:
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{daphne.port}{path}?token=s3cret-link-token", timeout=5)  # noqa: S310
+        wait_until(lambda: f"GET {path}" in log_path.read_text(), "the request's access line", timeout=10)
+
+    text = log_path.read_text()
+    assert "s3cret-link-token" not in text
+    [line] = [json.loads(line) for line in text.splitlines() if '"daphne.access"' in line and path in line]
+    assert (line["method"], line["path"]) == ("GET", path)
 
 
 def test_sigterm_with_no_sockets_exits_at_once(server):
