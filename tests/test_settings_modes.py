@@ -181,11 +181,14 @@ BAD_VALUES = [  # variable, value, what it must be
     ("TRUSTED_PROXIES", "bad", "addresses or networks"),
     ("METRICS_ALLOWED_IPS", "10.0.0.0/8,not-an-ip", "addresses or networks"),
     ("THROTTLE_AUTH_IP", "abc", "a rate"),
+    ("REFRESH_COOKIE_SECURE", "ture", "yes or no"),  # read as no: the cookie went over plain HTTP
 ]
 GOOD_VALUES = [  # variable, value, the setting it gives
     ("METRICS_ALLOWED_IPS", "10.0.0.0/8, 127.0.0.1", ["10.0.0.0/8", "127.0.0.1"]),
     ("TRUSTED_PROXIES", " 10.0.0.1 ,", ["10.0.0.1"]),
     ("PARLEY_DRAIN_SECONDS", "2.5", 2.5),
+    ("REFRESH_COOKIE_SECURE", "Off", False),
+    ("PREVIEWS_ENABLED", " no ", False),
 ]
 LOAD_EACH = """
 import importlib, json, os, sys

@@ -3,6 +3,7 @@ names the variable, its value and what it must be, what it would otherwise pass 
 ValueError, a logging error, a 500 on the first request or scrape). django-environ names the variable only
 when it is unset; its `choices` name neither."""
 
+import builtins
 import ipaddress
 import logging
 import re
@@ -13,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 T = TypeVar("T")
+NO_WORDS = ("false", "off", "n", "no", "0", "")  # django-environ's BOOLEAN_TRUE_STRINGS are the yes words
+YES_OR_NO = "yes or no (true or false, on or off, 1 or 0)"
 _EXPECTED = {int: "a whole number", float: "a number"}
 
 
@@ -27,6 +30,16 @@ class Env(environ.Env):
         except ValueError as error:
             expected = _EXPECTED.get(cast, f"readable as {getattr(cast, '__name__', cast)}")
             raise invalid(var, self.ENVIRON.get(var), expected) from error
+
+    def bool(self, var: str, default: Any = environ.Env.NOTSET) -> builtins.bool:
+        """Yes or no in a word django-environ knows; anything else is refused: it read every other word as
+        no, so `REFRESH_COOKIE_SECURE=ture` sent the refresh cookie over plain HTTP."""
+        if var not in self.ENVIRON:
+            return super().bool(var, default=default)
+        word = self.ENVIRON[var].strip().lower()
+        if word not in (*self.BOOLEAN_TRUE_STRINGS, *NO_WORDS):
+            raise invalid(var, self.ENVIRON[var], YES_OR_NO)
+        return word in self.BOOLEAN_TRUE_STRINGS
 
     def required(self, var: str) -> str:
         """Set, and not to an empty value (`VAR=` in an env file or a manifest is no value either)."""
