@@ -24,6 +24,7 @@ TRACE_HEADER = "parley_trace"
 TRACES_HEADER = "parley_traces"
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID_ATTRIBUTE = "parley_request_id"  # where RequestIdMiddleware keeps it on the HttpRequest
 # Never written to a log line, whoever passes them as `extra`.
 SECRET_FIELDS = frozenset(
     {"body", "text", "token", "password", "email", "authorization", "access", "refresh"}
@@ -76,12 +77,18 @@ def trace_for(message_id: str) -> str | None:
 
 
 class ContextFilter(logging.Filter):
-    """Copy the current context onto every record (an explicit `extra` of the same name wins)."""
+    """Copy the current context onto every record (an explicit `extra` of the same name wins). A record about
+    a request (`extra={"request": …}`) gets its `request_id` from it: Django logs a 4xx or 5xx response
+    (`django.request`) once RequestIdMiddleware has returned, outside the request's context."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         for key, value in _context.get().items():
             if key != "traces" and not hasattr(record, key):
                 setattr(record, key, value)
+        if not hasattr(record, "request_id"):
+            request_id = getattr(getattr(record, "request", None), _REQUEST_ID_ATTRIBUTE, None)
+            if request_id is not None:
+                record.request_id = request_id
         return True
 
 
@@ -128,6 +135,7 @@ class RequestIdMiddleware(SyncAndAsyncMiddleware):
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = _request_id(request)
+        setattr(request, _REQUEST_ID_ATTRIBUTE, request_id)  # for lines logged after this returns
         with bound(request_id=request_id, trace=request_id):
             response: HttpResponse = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
@@ -135,6 +143,7 @@ class RequestIdMiddleware(SyncAndAsyncMiddleware):
 
     async def ahandle(self, request: HttpRequest) -> HttpResponse:
         request_id = _request_id(request)
+        setattr(request, _REQUEST_ID_ATTRIBUTE, request_id)
         with bound(request_id=request_id, trace=request_id):
             response: HttpResponse = await self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id

@@ -91,3 +91,14 @@ def test_every_response_names_its_request_id(client, db):
     assert given["X-Request-ID"] == "req-42"
     assert len(made["X-Request-ID"]) == 16
     assert refused["X-Request-ID"] != "bad id with spaces"
+
+
+def test_djangos_line_for_a_refused_request_names_its_request_id(client, db, caplog):
+    # Django logs a 4xx response (django.request) after RequestIdMiddleware has returned
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        first = client.get("/api/v1/users/me/", HTTP_X_REQUEST_ID="req-401")
+        second = client.get("/api/v1/users/me/")
+
+    lines = [formatted(r) for r in caplog.records if r.name == "django.request"]
+    assert (first.status_code, second.status_code) == (401, 401)
+    assert [line["request_id"] for line in lines] == ["req-401", second["X-Request-ID"]]
