@@ -67,18 +67,28 @@ def _retry_or_dead_letter(task: Any, messages: list[MessagePayload], error: Data
             metrics.PERSISTENCE_RETRIES.inc()
         raise task.retry(exc=error, countdown=min(2**task.request.retries, 60))
     except MaxRetriesExceededError:
-        logger.error("dead-lettering %d messages after %d retries: %r", len(messages), MAX_RETRIES, error)
+        logger.error(
+            "dead-lettering %d messages after %d retries: %r",
+            len(messages),
+            MAX_RETRIES,
+            error,
+            extra={"message_ids": [m["id"] for m in messages]},
+        )
         metrics.DEAD_LETTERED.labels("retries_exhausted").inc(len(messages))
         raise Reject(str(error), requeue=False) from error
 
 
 def _store(messages: list[MessagePayload], *, tasks: int) -> int:
-    stored, unstorable = services.messages_store(messages=messages)
+    stored, unstorable, errors = services.messages_store(messages=messages)
     if unstorable:
+        ids = [m["id"] for m in unstorable]
         logger.error(
-            "dead-lettering %d unstorable messages: %s", len(unstorable), [m["id"] for m in unstorable]
+            "dead-lettering %d unstorable messages: %s",
+            len(unstorable),
+            "; ".join(f"{message_id} ({errors.get(message_id)})" for message_id in ids),
+            extra={"message_ids": ids, "errors": [errors.get(message_id) for message_id in ids]},
         )
-        dead_letter(unstorable)
+        dead_letter(unstorable)  # under this task's id: the line above and the status page name the same
     unstorable_ids = {m["id"] for m in unstorable}
     metrics.observe_stored([m for m in messages if m["id"] not in unstorable_ids], stored=stored)
     traces = logcontext.get("traces") or {}

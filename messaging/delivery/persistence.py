@@ -59,11 +59,13 @@ def store_in_place(messages: Batch) -> None:
 
 def dead_letter(messages: Sequence[Mapping[str, Any]]) -> None:
     """Park messages that can never be stored on the dead-letter queue, where no worker consumes them, for an
-    operator to re-queue (docs/operations.md). Called from a persistence task: its traces come along."""
+    operator to re-queue (docs/operations.md). Called from a persistence task: its traces come along, and its
+    task id, which the status page lists and the task's log lines carry."""
     traces = logcontext.get("traces") or {}
     kept = {m["id"]: traces[m["id"]] for m in messages if m["id"] in traces}
     _persist_task().apply_async(
         args=(messages,),
+        task_id=logcontext.get("task_id"),  # None outside a task: a new id
         queue=settings.CELERY_DEAD_LETTER_QUEUE,
         retry=False,
         **_task_options(messages, kept),

@@ -1,6 +1,6 @@
 """Storing acknowledged messages (the persistence task's work): a batch at a time, exactly once."""
 
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
@@ -16,17 +16,24 @@ from messaging.services.threads import threads_refresh
 from messaging.signals import messages_stored
 
 
-def messages_store(*, messages: list[MessagePayload]) -> tuple[int, list[MessagePayload]]:
+class Stored(NamedTuple):
+    new: int  # how many were not stored before
+    unstorable: list[MessagePayload]  # those that can never be stored
+    errors: dict[str, str]  # {unstorable message id: why, "<error class>: <its first line>"}
+
+
+def messages_store(*, messages: list[MessagePayload]) -> Stored:
     """Write acknowledged messages; one already stored (same id, or same sender and client_id) is skipped.
-    Returns (how many are new, the messages that can never be stored). A batch costs the same few statements
-    whatever its size; receivers of `messages_stored` (push notifications) hear of the new ones at once."""
+    A batch costs the same few statements whatever its size; receivers of `messages_stored` (push
+    notifications) hear of the new ones at once."""
     unstorable: list[MessagePayload] = []
+    errors: dict[str, str] = {}
     try:
         with transaction.atomic():
             new = _insert(messages)
     except IntegrityError:
         # One bad row (e.g. its conversation was deleted) must not hold back the rest: go one by one.
-        new, unstorable = _insert_one_by_one(messages)
+        new, unstorable, errors = _insert_one_by_one(messages)
     # Every stored reply's thread, not only the new ones': a batch redelivered after its summaries failed
     # (the rows committed, the task retried) recomputes them. Unchanged summaries make no event.
     unstorable_ids = {m["id"] for m in unstorable}
@@ -34,19 +41,30 @@ def messages_store(*, messages: list[MessagePayload]) -> tuple[int, list[Message
     threads_refresh(root_ids={root for m in stored if (root := m.get("thread_root"))})
     if new:
         messages_stored.send(sender=Message, messages=new)
-    return len(new), unstorable
+    return Stored(len(new), unstorable, errors)
 
 
-def _insert_one_by_one(messages: list[MessagePayload]) -> tuple[list[MessagePayload], list[MessagePayload]]:
+def _insert_one_by_one(
+    messages: list[MessagePayload],
+) -> tuple[list[MessagePayload], list[MessagePayload], dict[str, str]]:
     new: list[MessagePayload] = []
     unstorable: list[MessagePayload] = []
+    errors: dict[str, str] = {}
     for message in messages:
         try:
             with transaction.atomic():
                 new += _insert([message])
-        except IntegrityError:
+        except IntegrityError as error:
             unstorable.append(message)
-    return new, unstorable
+            errors[message["id"]] = _describe(error)
+    return new, unstorable, errors
+
+
+def _describe(error: Exception) -> str:
+    """The error's class and first line: PostgreSQL's own message, naming the constraint. Its DETAIL line is
+    left out, which for a CHECK constraint would hold the whole row, body included."""
+    first_line = str(error).strip().partition("\n")[0]
+    return f"{type(error).__name__}: {first_line}"
 
 
 def _insert(messages: list[MessagePayload]) -> list[MessagePayload]:

@@ -185,7 +185,7 @@ async def test_a_message_stored_after_its_senders_erasure_is_stored_as_erasure_l
 
     # when: the persistence task stores it
     batch = await sync_to_async(_queued_batch_with)(sent["id"])
-    assert await sync_to_async(messages_store)(messages=batch) == (1, [])
+    assert await sync_to_async(messages_store)(messages=batch) == (1, [], {})
 
     # then: stored at its seq (no gap), emptied and deleted, from "Deleted user", like his stored ones
     stored = await Message.objects.select_related("sender").aget(pk=sent["id"])
@@ -225,7 +225,7 @@ def test_open_pages_hear_the_erasure_again_after_a_late_message_or_forward_of_hi
     assert late["seq"] > announced.seq
 
     # when
-    assert messages_store(messages=[forward, late]) == (2, [])
+    assert messages_store(messages=[forward, late]) == (2, [], {})
 
     # then: the forward names "Deleted user", his late message is emptied, and each conversation hears a
     # user.erased after them, by which open pages show what a reload shows

@@ -41,7 +41,7 @@ def test_a_message_whose_file_was_discarded_before_it_was_stored_is_stored_witho
     # when
     stored = services.messages_store(messages=batch)
     # then: both messages are stored (none dead-lettered), the first with the file that is left
-    assert stored == (2, [])
+    assert stored == (2, [], {})
     assert list(Message.objects.get(seq=1, conversation=team).attachments.all()) == [kept]
 
 
@@ -52,7 +52,7 @@ def test_a_batch_stored_twice_is_stored_once(ada, team):
     first = services.messages_store(messages=batch)
     again = services.messages_store(messages=batch)
     # then
-    assert (first, again) == ((2, []), (0, []))
+    assert (first, again) == ((2, [], {}), (0, [], {}))
     assert list(Message.objects.values_list("seq", "body")) == [(1, "one"), (2, "two")]
 
 
@@ -69,7 +69,7 @@ def test_a_stored_message_reads_back_as_it_was_acknowledged_whatever_its_text(ad
         payload(team, ada, 5, bodies[4]),
     ]
     # when
-    assert services.messages_store(messages=batch) == (5, [])
+    assert services.messages_store(messages=batch) == (5, [], {})
     # then: what a client loading the conversation gets is what the sender's ack said, field by field
     stored = {str(m.pk): m for m in Message.objects.select_related("sender")}
     for sent in batch:
@@ -92,7 +92,7 @@ def test_a_resend_under_a_new_id_but_the_same_client_id_is_not_a_second_message(
     original = payload(team, ada, 1, "once")
     services.messages_store(messages=[original])
     resent = {**payload(team, ada, 2, "once"), "client_id": original["client_id"]}
-    assert services.messages_store(messages=[resent]) == (0, [])
+    assert services.messages_store(messages=[resent]) == (0, [], {})
     assert Message.objects.count() == 1
 
 
@@ -101,9 +101,10 @@ def test_a_message_whose_seq_is_taken_is_reported_not_silently_dropped(ada, team
     services.messages_store(messages=[payload(team, ada, 1, "first")])
     clash, fine = payload(team, ada, 1, "same seq"), payload(team, ada, 2, "next")
     # when
-    stored, unstorable = services.messages_store(messages=[clash, fine])
-    # then: the rest of the batch is stored, the clash goes to the dead letters
+    stored, unstorable, errors = services.messages_store(messages=[clash, fine])
+    # then: the rest of the batch is stored, the clash goes to the dead letters, saying why
     assert (stored, unstorable) == (1, [clash])
+    assert errors == {clash["id"]: "IntegrityError: a message's seq is held by another message"}
     assert list(Message.objects.values_list("seq", "body")) == [(1, "first"), (2, "next")]
 
 
@@ -161,10 +162,10 @@ def test_storing_a_batch_costs_the_same_queries_whatever_its_size(ada, team, siz
     # then: a look at whether its authors were erased (their rows locked), the insert, one update of the
     # conversations and one look for push subscribers, in a savepoint
     with django_assert_num_queries(6):
-        assert services.messages_store(messages=batch) == (size, [])
+        assert services.messages_store(messages=batch) == (size, [], {})
     # and stored again: the same look, the insert and one look at what holds the skipped rows
     with django_assert_num_queries(5):
-        assert services.messages_store(messages=batch) == (0, [])
+        assert services.messages_store(messages=batch) == (0, [], {})
 
 
 # --- member limits

@@ -1,5 +1,6 @@
 """A dead-lettered persistence task shows on the staff status page and is re-queued from it, then stored."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,8 @@ from prometheus_client import REGISTRY
 
 from messaging.delivery.persistence import dead_letter
 from messaging.models import Message
+from messaging.services import messages_store
+from messaging.tasks import persist_messages_task
 from operations.selectors import dead_letters_list, queue_depths
 from tests.accounts.factories import UserFactory
 from tests.conftest import wait_until
@@ -67,6 +70,22 @@ def test_a_dead_letter_is_listed_and_requeued_from_the_admin(
     assert queue_depths()[dead_letter_queue] == 0
     assert counter("parley_dead_letters_requeued_total") - requeued_before == 1
     assert "None. Every acknowledged message" in client.get("/admin/status/").content.decode()
+
+
+def test_a_dead_letter_keeps_the_task_id_its_error_was_logged_under(dead_letter_queue, team, staff, caplog):
+    # given: a message whose seq another message holds, which the database refuses
+    messages_store(messages=[acknowledged(team, seq=1)])
+    clash = acknowledged(team, seq=1)
+
+    # when: its persistence task runs
+    with caplog.at_level(logging.ERROR, logger="messaging.tasks"):
+        persist_messages_task.apply(args=([clash],), task_id="7e57-task-id")
+
+    # then: the status page lists it under that task's id, whose log line names the message and the error
+    wait_until(lambda: queue_depths()[dead_letter_queue] == 1, "one dead letter", timeout=20)
+    assert "<code>7e57-task-id</code>" in staff_client(staff).get("/admin/status/").content.decode()
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("dead-lettering")]
+    assert f"{clash['id']} (IntegrityError: a message's seq is held by another message)" in line
 
 
 def test_the_status_page_shows_live_figures(dead_letter_queue, team, staff):
