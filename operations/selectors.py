@@ -105,6 +105,7 @@ class Status:
     queue_depths: dict[str, int | None]
     broker_reachable: bool
     dead_letters: list[DeadLetter]
+    dead_letter_count: int | None  # None: unknown, RabbitMQ could not be reached
 
 
 def status_get() -> Status:
@@ -122,6 +123,8 @@ def status_get() -> Status:
         queue_depths=depths,
         broker_reachable=reachable or settings.CELERY_TASK_ALWAYS_EAGER,
         dead_letters=dead,
+        # a dead-letter queue not declared yet (or none, in embedded mode) holds nothing
+        dead_letter_count=(depths.get(settings.CELERY_DEAD_LETTER_QUEUE) or 0) if reachable else None,
     )
 
 

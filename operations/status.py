@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from operations import selectors, services
-from operations.broker import PERSISTENCE_QUEUE, PUSH_QUEUE, watched_queues
+from operations.broker import PERSISTENCE_QUEUE, PUSH_QUEUE
 
 QUEUE_CAPTIONS = {
     PERSISTENCE_QUEUE: "Messages sent but not yet saved",
@@ -21,7 +21,6 @@ def status_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "requeue" in request.POST:
         return _requeue(request)
     status = selectors.status_get()
-    dead_queue = watched_queues()[-1]
     queues = [
         {"name": name, "caption": QUEUE_CAPTIONS[name], "depth": status.queue_depths.get(name)}
         for name in QUEUE_CAPTIONS
@@ -31,7 +30,7 @@ def status_view(request: HttpRequest) -> HttpResponse:
         "title": "Live status",
         "status": status,
         "queues": queues,
-        "dead_letter_count": status.queue_depths.get(dead_queue),
+        "dead_letter_count": status.dead_letter_count,
         "dead_letter_messages": sum(len(d.message_ids) for d in status.dead_letters),
     }
     return TemplateResponse(request, "admin/parley_status.html", context)

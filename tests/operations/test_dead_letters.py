@@ -5,12 +5,14 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from kombu import Connection
 from prometheus_client import REGISTRY
 
 from messaging.delivery.persistence import dead_letter
 from messaging.models import Message
 from messaging.services import messages_store
 from messaging.tasks import persist_messages_task
+from operations import selectors
 from operations.selectors import dead_letters_list, queue_depths
 from tests.accounts.factories import UserFactory
 from tests.conftest import wait_until
@@ -96,6 +98,21 @@ def test_the_status_page_shows_live_figures(dead_letter_queue, team, staff):
     for figure in ("online_users", "messages_last_hour", "queue:persistence", "queue:push", "dead_letters"):
         assert f'data-figure="{figure}"' in html
     assert 'data-figure="dead_letters">0<' in html
+
+
+def test_with_rabbitmq_unreachable_the_dead_letters_are_unknown_not_none(staff, monkeypatch):
+    def unreachable() -> Connection:
+        connection = Connection("amqp://guest:guest@127.0.0.1:1//")
+        connection.ensure_connection(max_retries=1, timeout=2)
+        return connection
+
+    monkeypatch.setattr(selectors, "broker_connection", unreachable)
+
+    html = staff_client(staff).get("/admin/status/").content.decode()
+
+    assert "RabbitMQ cannot be reached" in html
+    assert 'data-figure="dead_letters">unknown' in html
+    assert "Every acknowledged message was saved" not in html
 
 
 def test_the_admin_index_links_to_the_status_page(staff):
