@@ -5,6 +5,7 @@ import hashlib
 import io
 import logging
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
 from django.conf import settings
@@ -91,12 +92,21 @@ def _freshness(preview: LinkPreview) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def _host(url: str) -> str:
+    """What a log line may say of a URL from a message: its host; its path and query are the message's words
+    (a shared document's token, a reset link), which logs never hold."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
 def _fill(preview: LinkPreview, url: str) -> None:
     """Fetch the page and its image into `preview`; a refusal or failure leaves it not found."""
     try:
         page = fetcher.fetch(url, accept=PAGE_TYPES, max_bytes=settings.PREVIEW_MAX_PAGE_BYTES)
     except fetcher.FetchRefused as refusal:
-        logger.info("link preview refused", extra={"url": url, "reason": str(refusal)})
+        logger.info("link preview refused", extra={"host": _host(url), "reason": str(refusal)})
         metrics.LINK_PREVIEW_FETCHES.labels(outcome="refused").inc()
         preview.found, preview.title, preview.description, preview.site_name = False, "", "", ""
         preview.image_key, preview.image_width, preview.image_height = "", None, None
@@ -123,7 +133,7 @@ def _fill_image(preview: LinkPreview, image_url: str) -> None:
         sniffed = content.sniff_content_type(image.body[: content.HEAD_BYTES])
         _, thumbnail = content.render_thumbnail(io.BytesIO(image.body), sniffed)
     except (fetcher.FetchRefused, ValueError) as refusal:
-        logger.info("link preview image refused", extra={"url": image_url, "reason": str(refusal)})
+        logger.info("link preview image refused", extra={"host": _host(image_url), "reason": str(refusal)})
         return
     thumbnail_size = thumbnail and content.image_size(thumbnail, content.THUMBNAIL_TYPE)
     if not thumbnail or not thumbnail_size:  # too many pixels to decode

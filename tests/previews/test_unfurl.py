@@ -63,7 +63,7 @@ def test_a_message_with_a_link_shows_its_preview_to_members(
     assert as_user(bob).get(f"/api/v1/previews/{uuid.uuid4()}/image/").status_code == 404
 
 
-def test_each_url_is_fetched_once_while_its_preview_is_fresh(allow_site: Site, ada, team, settings):
+def test_each_url_is_fetched_once_while_its_preview_is_fresh(allow_site: Site, ada, team, settings, caplog):
     url = allow_site.serve("/news", page("News"))
     found_before, refused_before = fetches("found"), fetches("refused")
     for _ in range(2):
@@ -72,11 +72,16 @@ def test_each_url_is_fetched_once_while_its_preview_is_fresh(allow_site: Site, a
     assert fetches("found") == found_before + 1
     assert Message.objects.filter(previews__0__title="News").count() == 2
     # failures are cached too: a dead link is not asked again for every message naming it
-    missing = allow_site.url("/gone")
-    assert not link_preview_get(missing).found
+    missing = allow_site.url("/gone?token=s3cret")
+    with caplog.at_level("INFO", logger="previews"):
+        assert not link_preview_get(missing).found
     assert not link_preview_get(missing).found
     assert allow_site.hits["/gone"] == 1
     assert fetches("refused") == refused_before + 1
+    # and the log says which site refused, not the link's path and query (a message's words)
+    [refused] = [r for r in caplog.records if r.getMessage() == "link preview refused"]
+    assert (refused.__dict__["host"], refused.__dict__["reason"]) == ("127.0.0.1", "HTTP 404")
+    assert "s3cret" not in str(refused.__dict__)
     # once stale, fetched again
     settings.PREVIEW_CACHE_SECONDS = 0
     assert link_preview_get(url).title == "News"
