@@ -4,11 +4,10 @@ docs/accounts.md; a socket's URL, docs/protocol.md). Daphne's own (daphne.access
 the whole URL on standard output; install_under_daphne() (chatproject/asgi.py) puts this one in its place once
 the server runs, however Daphne was started (`-v 0`, no access log, stays so)."""
 
-import gc
 import logging
 from typing import Any
 
-from realtime.shutdown import running_under_daphne
+from realtime.shutdown import daphne_servers, running_under_daphne
 
 logger = logging.getLogger("daphne.access")
 
@@ -54,8 +53,6 @@ def install_under_daphne() -> None:
 
 
 def _install() -> None:
-    from daphne.server import Server
-
-    for server in [obj for obj in gc.get_objects() if isinstance(obj, Server)]:
+    for server in daphne_servers():
         if server.action_logger is not None:  # None: started with -v 0, no access log
             server.action_logger = AccessLog()

@@ -109,11 +109,17 @@ _daphne_close_every_socket: Callable[[int], None] | None = None
 _closing: "weakref.WeakSet[Any]" = weakref.WeakSet()  # sockets already asked to close through ASGI
 
 
-def _daphne_server() -> Any | None:
-    """This process's Daphne server (found once, at start-up), or None if there is not exactly one."""
+def daphne_servers() -> list[Any]:
+    """This process's Daphne servers (one, in a web worker): Daphne's command line keeps its Server to itself,
+    so they are found among the live objects (at start-up, once)."""
     from daphne.server import Server
 
-    servers = [obj for obj in gc.get_objects() if isinstance(obj, Server)]
+    return [obj for obj in gc.get_objects() if isinstance(obj, Server)]
+
+
+def _daphne_server() -> Any | None:
+    """This process's Daphne server, or None if there is not exactly one."""
+    servers = daphne_servers()
     if len(servers) != 1:
         logger.warning(
             "found %d Daphne servers: sockets are closed through ASGI, and a too-slow client is dropped "
