@@ -31,7 +31,6 @@ def status_view(request: HttpRequest) -> HttpResponse:
         "status": status,
         "queues": queues,
         "dead_letter_count": status.dead_letter_count,
-        "dead_letter_messages": sum(len(d.message_ids) for d in status.dead_letters),
     }
     return TemplateResponse(request, "admin/parley_status.html", context)
 
