@@ -20,7 +20,7 @@ describe("escapeClosesThread", () => {
     expect(press("Escape", "reply")).toBe(false);
   });
 
-  it("leaves it open on Escape that closes a dialog opened in it (a picture, Report, Forward)", () => {
+  it("leaves it open on Escape that closes a dialog opened in it (a picture, Report)", () => {
     expect(press("Escape", "close-image")).toBe(false);
   });
 });

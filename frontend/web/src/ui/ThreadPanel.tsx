@@ -21,8 +21,8 @@ interface Props {
 }
 
 /** Whether a key pressed inside the thread panel closes it: Escape, but not from a text box (there it cancels
- * an edit, or is typed on the way to closing) nor from a dialog opened in the panel (a picture, Report,
- * Forward), which Escape closes alone: its keydown reaches the panel too. */
+ * an edit, or is typed on the way to closing) nor from a dialog opened in the panel (a picture, Report),
+ * which Escape closes alone: its keydown reaches the panel too. */
 export function escapeClosesThread(e: { key: string; target: EventTarget | null }): boolean {
   const target = e.target instanceof Element ? e.target : null;
   return e.key === "Escape" && target?.tagName !== "TEXTAREA" && target?.closest("dialog") == null;
