@@ -120,7 +120,8 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
     _refuse_staff_unless_superuser(moderator, user, "suspend")
     if user.is_superuser:
         raise PermissionDenied("A superuser cannot be suspended.")
-    user = _lock_unerased(user)
+    # read again before deciding: an account erased since is refused, not found suspended already
+    user = account_services.user_lock_unerased(user=user)
     suspending = not user.is_suspended
     if suspending:
         account_services.user_suspend(user=user, reason=reason)
@@ -139,7 +140,7 @@ def user_reinstate(*, moderator: User, user: User, reason: str) -> bool:
     """Lift a suspension; False if the user was not suspended (read again, locked)."""
     _require(moderator, "accounts.suspend_user")
     _refuse_staff_unless_superuser(moderator, user, "reinstate")
-    user = _lock_unerased(user)
+    user = account_services.user_lock_unerased(user=user)
     reinstating = user.is_suspended
     if reinstating:
         account_services.user_reinstate(user=user)
@@ -158,14 +159,6 @@ def two_factor_reset(*, moderator: User, user: User, reason: str) -> bool:
     if removed:
         audit_record(actor=moderator, action=Action.TWO_FACTOR_RESET, target=user, reason=reason)
     return removed
-
-
-def _lock_unerased(user: User) -> User:
-    """The user read again, locked; an erased account ("Deleted user") is refused, before anything is
-    decided (a suspended account erased since is refused too, not found suspended already)."""
-    user = User.objects.select_for_update().get(pk=user.pk)
-    account_services.user_refuse_erased(user=user)
-    return user
 
 
 def _refuse_staff_unless_superuser(moderator: User, user: User, doing: str) -> None:

@@ -166,16 +166,14 @@ def bot_deactivate(*, bot: User) -> User:
 ERASED_REFUSAL = "This account was erased: it stays inactive, nobody can suspend or reinstate it."
 
 
-def user_refuse_erased(*, user: User) -> None:
-    """An erased account ("Deleted user") is refused suspension and reinstatement: it stays inactive, and
-    reinstating it would make it active. `user` as read, locked, by the caller."""
-    if user.erased_at is not None:
+def user_lock_unerased(*, user: User) -> User:
+    """The user read again, locked (an erasure under way is waited for and seen); an erased account ("Deleted
+    user") is refused suspension and reinstatement: it stays inactive, and reinstating it would make it
+    active."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.erased_at is not None:
         raise ValidationError(ERASED_REFUSAL)
-
-
-def _refuse_if_erased(user: User) -> None:
-    """user_refuse_erased on the row read again, locked: an erasure under way is waited for and seen."""
-    user_refuse_erased(user=User.objects.select_for_update().only("erased_at").get(pk=user.pk))
+    return locked
 
 
 @transaction.atomic
@@ -184,7 +182,7 @@ def user_suspend(*, user: User, reason: str) -> User:
     login session ends, as a sign-out ends it: nothing issued before the suspension works after a
     reinstatement (its access tokens included), and the sessions show as ended. An erased account is
     refused."""
-    _refuse_if_erased(user)
+    user_lock_unerased(user=user)
     now = datetime.now(tz=UTC)
     user.is_active = False
     user.suspended_at = now
@@ -203,7 +201,7 @@ def user_suspend(*, user: User, reason: str) -> User:
 def user_reinstate(*, user: User) -> User:
     """Let the user sign in again. Tokens revoked by the suspension stay revoked. An erased account is
     refused."""
-    _refuse_if_erased(user)
+    user_lock_unerased(user=user)
     user.is_active = True
     user.suspended_at = None
     user.suspension_reason = ""
