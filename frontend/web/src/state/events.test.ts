@@ -3,6 +3,7 @@ import type { Conversation, Message } from "../api/types";
 import type { OrderedEvent } from "../realtime/protocol";
 import { conversation, msg, person } from "../test/fixtures";
 import { applyEvent, withRefresh, withSnapshot, type Effect, type SyncState } from "./events";
+import { syncedTo } from "./ledger";
 import { emptyTimeline, receive } from "./messages";
 
 const ME = 1;
@@ -270,6 +271,22 @@ describe("applyEvent", () => {
     const later: OrderedEvent = { type: "message.updated", seq: 13, conversation: 1, message: msg(8, { deleted: true, body: "" }) };
     const after = run(rebased, [later]);
     expect(after.effects).toEqual([]);
+    expect(after.state.conversations[1]?.unread_count).toBe(1);
+  });
+
+  it("takes no REST copy's unread count mid-sync once a replayed copy showed a message deleted, which it may still count", () => {
+    // Found by the property test (seed -250097064): m2 was deleted at 5 while I was away; the replay's
+    // message.new of seq 2 says so, and an answer made at seq 4 (before the deletion) counts m2 unread.
+    const snapshot = conversation(1, { last_seq: 1, unread_count: 1, last_read_seq: 0, last_message: msg(1) });
+    const replayed = run(known(snapshot), [{ type: "message.new", seq: 2, message: msg(2, { deleted: true, body: "" }) }]).state;
+    const before = withRefresh(replayed, { ...snapshot, last_seq: 4, unread_count: 2, last_message: msg(2) }, ME);
+    expect(before.current).toBe(false);
+    expect(before.state.conversations[1]?.unread_count).toBe(1);
+    const ledger = before.state.ledgers[1];
+    if (!ledger) throw new Error("the conversation is known");
+    const synced = { ...before.state, ledgers: { 1: syncedTo(ledger, 5) } };
+    const after = withRefresh(synced, { ...snapshot, last_seq: 5, unread_count: 1, last_message: msg(2, { deleted: true }) }, ME);
+    expect(after.current).toBe(true);
     expect(after.state.conversations[1]?.unread_count).toBe(1);
   });
 

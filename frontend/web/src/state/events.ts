@@ -16,6 +16,7 @@ import {
   mentionCount,
   readTo,
   rebaseUnread,
+  reflectsEvents,
   roleSince,
   snapshotLedger,
   uncountDeleted,
@@ -97,7 +98,7 @@ export function withSnapshot(state: SyncState, conversation: Conversation): Sync
 
 /** The conversation read again from REST for what events cannot tell: new members' names, the unread
  * count, my role and settings. Who is a member, and everything else events said, stay as they are.
- * `current` is false when the copy lags the events applied: its unread count is not used (ask again). */
+ * `current` is false when the copy may lag the events applied: its unread count is not used (ask again). */
 export function withRefresh(state: SyncState, fresh: Conversation, me: number): { state: SyncState; current: boolean } {
   const current = state.conversations[fresh.id];
   const ledger = state.ledgers[fresh.id];
@@ -130,7 +131,7 @@ export function withRefresh(state: SyncState, fresh: Conversation, me: number): 
       conversations: { ...state.conversations, [fresh.id]: conversation },
       ledgers: { ...state.ledgers, [fresh.id]: rebased },
     },
-    current: fresh.last_seq >= ledger.cursor,
+    current: reflectsEvents(ledger, fresh),
   };
 }
 

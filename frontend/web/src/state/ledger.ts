@@ -34,6 +34,9 @@ export interface Ledger {
   mentions: Record<string, number>;
   /** Messages the snapshot counted as unread whose deletion has been taken off its count. */
   uncounted: string[];
+  /** A replay's copy of a message said it is deleted, without saying when: until the sync is done (the
+   * deletion is then at or below the cursor), a REST copy cannot be known to reflect it. */
+  replayedDeletion: boolean;
   /** My read marker. */
   myRead: number;
   /** The seq of the newest event that set the title. */
@@ -66,6 +69,7 @@ export function snapshotLedger(conversation: Conversation): Ledger {
     snapshotMentions: conversation.unread_mentions ?? 0,
     mentions: {},
     uncounted: [],
+    replayedDeletion: false,
     myRead: conversation.last_read_seq,
     metaSeq: conversation.last_seq,
     memberChanges: {},
@@ -86,9 +90,10 @@ export function markApplied(ledger: Ledger, seq: number): Ledger {
 
 /** `sync.done`: the server has sent everything up to `cursor` (events it left out were superseded). */
 export function syncedTo(ledger: Ledger, cursor: number): Ledger {
-  if (cursor <= ledger.floor) return ledger;
+  if (cursor <= ledger.floor) return ledger.replayedDeletion ? { ...ledger, replayedDeletion: false } : ledger;
   return {
     ...ledger,
+    replayedDeletion: false,
     floor: cursor,
     recent: ledger.recent.filter((seq) => seq > cursor),
     cursor: Math.max(ledger.cursor, cursor),
@@ -155,6 +160,7 @@ export function uncountDeleted(
   when: Deletion,
 ): { ledger: Ledger; exact: boolean } {
   if (when.exact && when.seq <= ledger.snapshotSeq) return { ledger, exact: true };
+  if (!when.exact && !ledger.replayedDeletion) ledger = { ...ledger, replayedDeletion: true };
   ledger = uncountMention(ledger, id);
   if (id in ledger.unread) {
     const unread = Object.fromEntries(Object.entries(ledger.unread).filter(([key]) => key !== id));
@@ -213,13 +219,19 @@ export function memberCount(ledger: Ledger): number {
   return count;
 }
 
+/** Whether a REST copy reflects everything the events told: it is at least as new as the cursor, and no
+ * deletion a replay told of may be newer than it. */
+export function reflectsEvents(ledger: Ledger, fresh: Conversation): boolean {
+  return fresh.last_seq >= ledger.cursor && !ledger.replayedDeletion;
+}
+
 /**
  * The unread count read again from REST, after a marker stopped among, or a deletion hit, messages the
- * snapshot counted without listing. Only a copy at least as new as the cursor can say: the events after
+ * snapshot counted without listing. Only a copy that reflects the events applied can say: the events after
  * it are still to come and are counted on top; an older one (REST lagging the socket) is not used.
  */
 export function rebaseUnread(ledger: Ledger, fresh: Conversation): Ledger {
-  if (fresh.last_seq < ledger.cursor) return ledger;
+  if (!reflectsEvents(ledger, fresh)) return ledger;
   const freshMessageSeq = fresh.last_message?.seq ?? 0;
   const myRead = Math.max(ledger.myRead, fresh.last_read_seq);
   const unread = Object.fromEntries(
