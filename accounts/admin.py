@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from solo.admin import SingletonModelAdmin
@@ -181,16 +182,17 @@ class LoginSessionAdmin(RevokedNotDeletedAdmin):
 
 
 class SessionEndingPasswordForm(AdminPasswordChangeForm):
-    """A superuser's "Reset password" on a user's page: the password is set as a reset by email sets it
-    (accounts.services.password_set_by_admin), so every session of the person ends: an attacker in a
-    compromised account is signed out."""
+    """A superuser's "Reset password" on a user's page (accounts.services.password_set_by_admin): every
+    session of the person ends and every API token of theirs is revoked, so an attacker in a compromised
+    account is out, whichever way they got in."""
 
-    signed_out = 0  # sessions ended by the save
+    signed_out = services.SignedOut(sessions=0, api_tokens=0)  # what the save ended
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(user, *args, **kwargs)
         self.fields["password1"].help_text = format_html(
-            "{}<p>Saving signs them out everywhere: every session ends and their open pages close.</p>",
+            "{}<p>Saving signs them out everywhere: every session ends, their API tokens are revoked and "
+            "their open pages close. Their bots' tokens keep working.</p>",
             self.fields["password1"].help_text,
         )
 
@@ -214,12 +216,34 @@ class UserAdmin(DjangoUserAdmin):
         """Also called, with its form, once user_change_password has saved a password: say who was signed
         out."""
         if isinstance(form, SessionEndingPasswordForm):
+            done = form.signed_out
             messages.info(
                 request,
-                f"Signed out everywhere: {form.user} (sessions ended: {form.signed_out}). API tokens are "
-                "not sessions: if the account was compromised, revoke its tokens in API tokens too.",
+                f"Signed out everywhere: {form.user} (sessions ended: {done.sessions}; API tokens revoked: "
+                f"{done.api_tokens}).",
             )
+            self._tell_of_bot_tokens(request, form.user)
         return super().construct_change_message(request, form, formsets, add)
+
+    def _tell_of_bot_tokens(self, request: HttpRequest, owner: User) -> None:
+        """A reset leaves the person's bots' tokens working (password_set_by_admin says why): say how many,
+        where to see them, and what stops them all."""
+        kept = selectors.api_token_live_count_of_bots(owner=owner)
+        if not kept:
+            return
+        listing = reverse("admin:accounts_apitoken_changelist")
+        messages.warning(
+            request,
+            format_html(
+                "Their bots' tokens still work ({}): each acts only as its bot. If the account was "
+                'compromised, <a href="{}?{}={}&amp;revoked_at__isempty=1">review them in API tokens</a>, or '
+                "suspend the account, which stops its bots too.",
+                kept,
+                listing,
+                BOTS_OF,
+                owner.pk,
+            ),
+        )
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -274,6 +298,9 @@ class ApiTokenAdminForm(forms.ModelForm):
         fields = ["user", "name"]
 
 
+BOTS_OF = "user__bot_owner__id__exact"  # the API tokens list's filter for one person's bots' tokens
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(RevokedNotDeletedAdmin):
     """Tokens are listed and revoked here; one made here is shown once, in the confirmation message."""
@@ -287,6 +314,10 @@ class ApiTokenAdmin(RevokedNotDeletedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ("user", "name", "created_by", "created_at", "last_used_at", "revoked_at") if obj else ()
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        """One person's bots' tokens (the link an admin's reset of their password shows), and the filters."""
+        return lookup == BOTS_OF or super().lookup_allowed(lookup, value, request)
 
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if change:

@@ -313,6 +313,11 @@ def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at", "-pk")
 
 
+def api_token_live_count_of_bots(*, owner: User) -> int:
+    """How many unrevoked API tokens the owner's bots hold."""
+    return ApiToken.objects.filter(user__bot_owner=owner, user__is_bot=True, revoked_at__isnull=True).count()
+
+
 def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
     if token is None:

@@ -5,6 +5,7 @@
 from accounts.services.blocks import block_create, block_delete
 from accounts.services.joining import invitation_create, invitation_revoke
 from accounts.services.passwords import (
+    SignedOut,
     password_change,
     password_reset_ask,
     password_reset_confirm,
@@ -43,6 +44,7 @@ from accounts.services.users import (
     api_token_create,
     api_token_revoke,
     api_token_touch,
+    api_tokens_revoke_all,
     bot_create,
     bot_deactivate,
     bot_username_for,
@@ -73,6 +75,7 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "api_token_touch",
+    "api_tokens_revoke_all",
     "block_create",
     "block_delete",
     "bot_create",
@@ -93,6 +96,7 @@ __all__ = [
     "password_reset_request",
     "password_set_by_admin",
     "recovery_codes_regenerate",
+    "SignedOut",
     "session_end",
     "session_refresh",
     "session_seen",

@@ -1,5 +1,8 @@
 """Passwords: change (the current one required), reset through a single-use link sent by email, and set by an
-admin. Each ends sessions: a change every other one, a reset and an admin's all of them."""
+admin. Each ends sessions: a change every other one, a reset and an admin's all of them; an admin's revokes
+the person's API tokens too."""
+
+from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
@@ -12,6 +15,7 @@ from accounts import emails, selectors
 from accounts.exceptions import WrongPassword
 from accounts.models import User
 from accounts.services.sessions import login_sessions_end_all
+from accounts.services.users import api_tokens_revoke_all
 
 
 def _set_password(user: User, password: str, *, field: str) -> None:
@@ -61,14 +65,25 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     return user
 
 
+@dataclass(frozen=True)
+class SignedOut:
+    """What an admin's password reset ended: login sessions, and the person's own API tokens."""
+
+    sessions: int
+    api_tokens: int
+
+
 @transaction.atomic
-def password_set_by_admin(*, user: User, password: str | None) -> int:
-    """An admin sets someone's password (None: turns password sign-in off), a compromised account's too: as a
-    reset does, every session of the user ends at once, their tokens refused and sockets closed (4401).
-    Returns how many ended. API tokens are not sessions: they stay valid until revoked."""
+def password_set_by_admin(*, user: User, password: str | None) -> SignedOut:
+    """An admin sets someone's password (None: turns password sign-in off), a compromised account's too: the
+    account is signed out everywhere at once. Every session ends, as a reset does (its tokens refused, its
+    sockets closed, 4401), and every API token of the person's own is revoked, with its sockets: an attacker
+    who made one from a stolen session would otherwise keep it. Their bots' tokens stay: each acts only as its
+    bot, in the conversations the bot was added to, and often runs an integration others rely on (suspending
+    the account stops its bots too)."""
     if password is None:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     else:
         _set_password(user, password, field="password1")
-    return login_sessions_end_all(user=user)
+    return SignedOut(sessions=login_sessions_end_all(user=user), api_tokens=api_tokens_revoke_all(user=user))
