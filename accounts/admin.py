@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -105,7 +106,10 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected invitations", permissions=["delete"])
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return may_revoke(self, request)
+
+    @admin.action(description="Revoke the selected invitations", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
         revoked = 0
         for invitation in queryset:
@@ -144,16 +148,25 @@ class DataExportAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">ZIP</a>', url)
 
 
+def may_revoke(model_admin: admin.ModelAdmin, request: HttpRequest) -> bool:
+    """Who may revoke an invitation or an API token, or sign a session out: who has the model's change
+    permission. Revoking is a change (it sets `revoked_at` or `ended_at`), the only one these rows allow, so
+    the change permission is the revoke permission; it was the delete permission, which a moderator given
+    change did not have, and they were offered no action at all."""
+    opts = model_admin.opts
+    return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+
+
 class RevokedNotDeletedAdmin(admin.ModelAdmin):
     """Rows whose deletion would skip their revocation (a deleted login session's access tokens and sockets
     would go on working, as would a deleted API token's sockets): they are signed out or revoked, never
-    deleted here. Who may sign out or revoke is who had the delete permission."""
+    deleted here, by whoever has the change permission (may_revoke)."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(f"{self.opts.app_label}.delete_{self.opts.model_name}")
+        return may_revoke(self, request)
 
 
 @admin.register(LoginSession)
