@@ -1,5 +1,6 @@
 """Settings are read in a fresh interpreter per mode, with exactly the variables each mode documents."""
 
+import ast
 import json
 import os
 import subprocess
@@ -164,6 +165,10 @@ def test_an_unknown_queue_type_is_refused_at_start(tmp_path, queue_type):
     assert f"RABBITMQ_QUEUE_TYPE must be one of quorum, classic, not {queue_type!r}" in result.stderr
 
 
+SMTP_URL = (
+    "an SMTP URL (smtp://, smtp+tls://, smtps:// or smtp+ssl://) with a host, and any port from 1 to 65535"
+)
+
 # Each loads the settings with one variable set: the first failed with a bare ValueError, a logging error, or
 # only at the first request or /metrics scrape (a 500).
 BAD_VALUES = [  # variable, value, what it must be
@@ -182,6 +187,61 @@ BAD_VALUES = [  # variable, value, what it must be
     ("METRICS_ALLOWED_IPS", "10.0.0.0/8,not-an-ip", "addresses or networks"),
     ("THROTTLE_AUTH_IP", "abc", "a rate"),
     ("REFRESH_COOKIE_SECURE", "ture", "yes or no"),  # read as no: the cookie went over plain HTTP
+    # A number with stray characters: django-environ's float kept the digits, commas, dots and minus signs.
+    ("PUSH_REQUEST_TIMEOUT_SECONDS", "10s", "a number more than 0"),  # read as 10
+    ("PARLEY_DRAIN_SECONDS", "1,5", "a number more than 0"),  # 1.5
+    ("SOCKET_RATE_PER_SECOND", "1,000", "a number more than 0"),  # 1.0
+    ("SOCKET_SIGNAL_RATE_PER_SECOND", "10/s", "a number more than 0"),  # 10.0
+    ("SOCKET_SYNC_RATE_PER_SECOND", "2 per second", "a number more than 0"),  # 2.0
+    ("SOCKET_OUTBOX_MAX_AGE_SECONDS", "10 s", "a number more than 0"),  # 10.0
+    ("PREVIEW_CONNECT_TIMEOUT_SECONDS", "3sec", "a number more than 0"),  # 3.0
+    ("PREVIEW_READ_TIMEOUT_SECONDS", "5_s", "a number more than 0"),  # 5.0
+    ("PREVIEW_TOTAL_TIMEOUT_SECONDS", "1e309", "a number more than 0"),  # 1309.0 (infinity, read whole)
+    # A port past 65535 or a port that is no number was urllib's bare ValueError; no host, the drop folder.
+    ("EMAIL_URL", "smtp://mail.example.com:abc", SMTP_URL),
+    ("EMAIL_URL", "smtp+tls://mail.example.com:70000", SMTP_URL),
+    ("EMAIL_URL", "smtp://:587", SMTP_URL),
+    # Below what the variable can mean (each loaded before): negative, or 0 where 0 means nothing.
+    ("DATABASE_CONN_MAX_AGE", "-1", "a whole number, 0 or more"),
+    ("PERSISTENCE_BATCH_ABOVE_PER_SECOND", "-120", "a whole number, 0 or more"),
+    ("PERSISTENCE_BATCH_INTERVAL_MS", "-20", "a whole number, 0 or more"),
+    ("PERSISTENCE_GATHER_MS", "-1", "a whole number, 0 or more"),
+    ("FILE_UPLOAD_MAX_BYTES", "0", "a whole number, 1 or more"),
+    ("FILES_UPLOAD_URL_EXPIRE_SECONDS", "0", "a whole number, 1 or more"),
+    ("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", "-300", "a whole number, 1 or more"),
+    ("EMAIL_TIMEOUT", "0", "a whole number, 1 or more"),
+    ("EMAIL_PORT", "0", "a whole number from 1 to 65535"),
+    ("EMAIL_PORT", "65536", "a whole number from 1 to 65535"),
+    ("JWT_ACCESS_MINUTES", "0", "a whole number, 1 or more"),
+    ("JWT_REFRESH_DAYS", "-14", "a whole number, 1 or more"),
+    ("PASSWORD_RESET_TIMEOUT_SECONDS", "-3600", "a whole number, 1 or more"),
+    ("CELERY_METRICS_PORT", "-1", "a whole number from 0 to 65535"),
+    ("PARLEY_DRAIN_SECONDS", "-10", "a number more than 0"),
+    ("PRESENCE_IDLE_SECONDS", "0", "a whole number, 1 or more"),
+    ("PUSH_DELAY_SECONDS", "-3", "a whole number, 0 or more"),
+    ("PUSH_TTL_SECONDS", "-1", "a whole number, 0 or more"),
+    ("PUSH_REQUEST_TIMEOUT_SECONDS", "0", "a number more than 0"),
+    ("PUSH_MAX_RETRIES", "-1", "a whole number, 0 or more"),
+    ("PUSH_RETRY_BACKOFF_SECONDS", "0", "a whole number, 1 or more"),
+    ("PREVIEW_MAX_PER_MESSAGE", "-1", "a whole number, 0 or more"),
+    ("PREVIEW_CONNECT_TIMEOUT_SECONDS", "-3", "a number more than 0"),
+    ("PREVIEW_READ_TIMEOUT_SECONDS", "0", "a number more than 0"),
+    ("PREVIEW_TOTAL_TIMEOUT_SECONDS", "-8", "a number more than 0"),
+    ("PREVIEW_MAX_REDIRECTS", "-1", "a whole number, 0 or more"),
+    ("PREVIEW_MAX_PAGE_BYTES", "0", "a whole number, 1 or more"),
+    ("PREVIEW_MAX_IMAGE_BYTES", "-1", "a whole number, 1 or more"),
+    ("PREVIEW_CACHE_SECONDS", "-1", "a whole number, 0 or more"),
+    ("PREVIEW_FAILURE_CACHE_SECONDS", "-60", "a whole number, 0 or more"),
+    ("PREVIEW_KEEP_DAYS", "0", "a whole number, 1 or more"),
+    ("SOCKET_RATE_BURST", "0", "a whole number, 1 or more"),
+    ("SOCKET_RATE_PER_SECOND", "0", "a number more than 0"),
+    ("SOCKET_SIGNAL_RATE_BURST", "-1", "a whole number, 1 or more"),
+    ("SOCKET_SIGNAL_RATE_PER_SECOND", "-10", "a number more than 0"),
+    ("SOCKET_SYNC_RATE_BURST", "0", "a whole number, 1 or more"),
+    ("SOCKET_SYNC_RATE_PER_SECOND", "0.0", "a number more than 0"),
+    ("SOCKETS_PER_USER_MAX", "0", "a whole number, 1 or more"),
+    ("SOCKET_OUTBOX_MAX_BYTES", "0", "a whole number, 1 or more"),
+    ("SOCKET_OUTBOX_MAX_AGE_SECONDS", "-1", "a number more than 0"),
 ]
 GOOD_VALUES = [  # variable, value, the setting it gives
     ("METRICS_ALLOWED_IPS", "10.0.0.0/8, 127.0.0.1", ["10.0.0.0/8", "127.0.0.1"]),
@@ -189,6 +249,19 @@ GOOD_VALUES = [  # variable, value, the setting it gives
     ("PARLEY_DRAIN_SECONDS", "2.5", 2.5),
     ("REFRESH_COOKIE_SECURE", "Off", False),
     ("PREVIEWS_ENABLED", " no ", False),
+    ("PREVIEW_TOTAL_TIMEOUT_SECONDS", "1e1", 10.0),  # 11.0 before
+    ("SOCKET_OUTBOX_MAX_AGE_SECONDS", " 0.5 ", 0.5),
+    # 0 where it says something: no wait, no pacing, off, at once, dropped unless deliverable at once, no
+    # retry, no redirect followed, not reused
+    ("PERSISTENCE_GATHER_MS", "0", 0),
+    ("PERSISTENCE_BATCH_INTERVAL_MS", "0", 0),
+    ("CELERY_METRICS_PORT", "0", 0),
+    ("PUSH_DELAY_SECONDS", "0", 0),
+    ("PUSH_TTL_SECONDS", "0", 0),
+    ("PUSH_MAX_RETRIES", "0", 0),
+    ("PREVIEW_MAX_REDIRECTS", "0", 0),
+    ("PREVIEW_CACHE_SECONDS", "0", 0),
+    ("EMAIL_PORT", "65535", 65535),
 ]
 LOAD_EACH = """
 import importlib, json, os, sys
@@ -197,7 +270,7 @@ for name, value in json.loads(sys.argv[1]):
     os.environ[name] = value
     sys.modules.pop("chatproject.settings.base", None)
     try:
-        found.append(getattr(importlib.import_module("chatproject.settings.base"), name))
+        found.append(getattr(importlib.import_module("chatproject.settings.base"), name, "(loaded)"))
     except Exception as error:
         found.append(f"{type(error).__name__}: {error}")
     del os.environ[name]
@@ -207,7 +280,8 @@ print(json.dumps(found))
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory) -> dict[tuple[str, str], object]:
-    """What loading the settings gave for each of BAD_VALUES and GOOD_VALUES: the setting, or the error."""
+    """What loading the settings gave for each of BAD_VALUES and GOOD_VALUES: the setting, the error, or
+    "(loaded)" for a variable read into a setting of another name (JWT_ACCESS_MINUTES)."""
     cases = [(name, value) for name, value, _ in BAD_VALUES + GOOD_VALUES]
     result = run_python(
         ["-c", LOAD_EACH, json.dumps(cases)], "chatproject.settings.base", {}, tmp_path_factory.mktemp("data")
@@ -223,9 +297,61 @@ def test_a_bad_value_is_refused_at_load_naming_the_variable_and_the_value(loaded
     assert error.endswith(f", not {value!r}"), error
 
 
-def test_spaces_around_addresses_and_fractions_of_seconds_are_read(loaded):
+def test_spaces_around_addresses_fractions_of_seconds_and_meaningful_zeros_are_read(loaded):
     for variable, value, setting in GOOD_VALUES:
         assert loaded[variable, value] == setting, variable
+
+
+def test_a_refused_email_url_is_shown_without_its_password(tmp_path):
+    # a bad port was urllib's "Port could not be cast to integer value as 'abc'", in a traceback
+    env = {"EMAIL_URL": "smtp+tls://parley:s3cret@mail.example.com:abc"}
+    result = run_python(["-c", PROBE], "chatproject.settings.base", env, tmp_path)
+    assert result.returncode != 0
+    refusal = result.stderr.strip().splitlines()[-1]
+    assert refusal == (
+        f"django.core.exceptions.ImproperlyConfigured: EMAIL_URL must be {SMTP_URL}, "
+        "not 'smtp+tls://parley:***@mail.example.com:abc'"
+    )
+    assert "s3cret" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "refusal"),
+    [
+        # the pool's min_size is 2: psycopg_pool refused a smaller max_size at the first query
+        (
+            {"DATABASE_POOL": "true", "DATABASE_POOL_MAX_SIZE": "1"},
+            "DATABASE_POOL_MAX_SIZE must be a whole number, 2 or more, not '1'",
+        ),
+        (
+            {"DJANGO_SECURE_HSTS_SECONDS": "-1"},
+            "DJANGO_SECURE_HSTS_SECONDS must be a whole number, 0 or more",
+        ),
+    ],
+)
+def test_production_refuses_numbers_below_what_they_can_mean(tmp_path, given, refusal):
+    result = run_python(
+        ["-c", PROBE], "chatproject.settings.production", {**PRODUCTION_ENV, **given}, tmp_path
+    )
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {refusal}" in result.stderr
+
+
+def test_every_number_read_from_the_environment_has_a_lower_bound():
+    # a variable added later says what it can mean too (minimum=, or above=)
+    unbounded = []
+    for module in (ROOT / "chatproject" / "settings").glob("*.py"):
+        for call in ast.walk(ast.parse(module.read_text())):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr in ("int", "float")
+                and isinstance(call.func.value, ast.Name)
+                and call.func.value.id in ("env", "_env")
+                and not {keyword.arg for keyword in call.keywords} & {"minimum", "above"}
+            ):
+                unbounded.append(f"{module.name}: {ast.unparse(call)}")
+    assert unbounded == []
 
 
 # Everything a deployment of several processes is given (docker/k8s/configmap.yaml, secret.example.yaml).

@@ -17,6 +17,8 @@ from .environment import LEVELS, NETWORKS, RATES, Env, log_level, networks, one_
 
 # Each variable is read once, here, and a value it cannot take is refused now (ImproperlyConfigured naming the
 # variable, its value and what it must be), not at the first request. An empty service URL is as if unset.
+# A number is refused below what it can mean (minimum=, or above= where 0 is no value either: a timeout or
+# rate of 0); where 0 is allowed, the comment or .env.example says what it does.
 env = Env()
 BASE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = Path(env.str("PARLEY_DATA_DIR", default=str(BASE_DIR / "data")))
@@ -103,7 +105,7 @@ DATABASES = {
     )
 }
 # Reused connections: a Celery task or request opening its own costs more than the work it does.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Web workers pool their PostgreSQL connections (scripts/web-server turns this on): under ASGI, Django runs
 # each request's database code in a thread of its own, so a connection kept for CONN_MAX_AGE served one
@@ -114,7 +116,7 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
-        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10, minimum=2),  # min_size or more
         "timeout": 10,  # a request waits this long for a connection, then fails
     }
 # Embedded mode writes to SQLite from several threads (requests, the sockets' database thread, eager tasks).
@@ -218,12 +220,12 @@ CELERY_DEAD_LETTER_QUEUE = "persistence.dead"
 # Once a web worker's event loop sends this many messages per second, it queues at most one persistence task
 # per PERSISTENCE_BATCH_INTERVAL_MS (messaging.delivery.publisher): a send then waits up to that long for its
 # ack, and Celery stores batches instead of single messages. Below that rate nothing waits.
-PERSISTENCE_BATCH_ABOVE_PER_SECOND = env.int("PERSISTENCE_BATCH_ABOVE_PER_SECOND", default=120)
-PERSISTENCE_BATCH_INTERVAL_MS = env.int("PERSISTENCE_BATCH_INTERVAL_MS", default=20)
+PERSISTENCE_BATCH_ABOVE_PER_SECOND = env.int("PERSISTENCE_BATCH_ABOVE_PER_SECOND", default=120, minimum=0)
+PERSISTENCE_BATCH_INTERVAL_MS = env.int("PERSISTENCE_BATCH_INTERVAL_MS", default=20, minimum=0)
 # A persistence task first waits until its oldest message is this old, and takes the tasks queued meanwhile
 # with it (messaging.delivery.waiting): below the queue's capacity Celery then stores a few messages per task
 # instead of one, for half its CPU, and each message is stored up to this much later. 0: no wait.
-PERSISTENCE_GATHER_MS = env.int("PERSISTENCE_GATHER_MS", default=40)
+PERSISTENCE_GATHER_MS = env.int("PERSISTENCE_GATHER_MS", default=40, minimum=0)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 
@@ -264,7 +266,7 @@ STORAGES = {
 # frontend/assets/ by its content hash, and the manifest storage copies every file to a name with a 12-hex
 # hash. Anything else (the manifest, icons) keeps WhiteNoise's short max-age.
 WHITENOISE_IMMUTABLE_FILE_TEST = rf"^{STATIC_URL}(?:frontend/assets/|.+\.[0-9a-f]{{12}}\.\w+$)"
-FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1)
 
 
 def _origin(url: str) -> str:
@@ -319,19 +321,20 @@ if VAPID_KEYS_GENERATED:
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@parley.invalid")
 
 # --- Email (docs/accounts.md): rendered from templates and sent by a Celery task (accounts.tasks), never in
-# a request. SMTP when EMAIL_URL (smtp://, smtp+tls://, smtps://) or EMAIL_HOST is set; otherwise, as in the
-# embedded mode, each message is written to DATA_DIR/mail/ and its links printed on the console.
+# a request. SMTP when EMAIL_URL (smtp://, smtp+tls://, smtps://, smtp+ssl://) or EMAIL_HOST is set;
+# otherwise, as in the embedded mode, each message is written to DATA_DIR/mail/ and its links printed on the
+# console.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parley <parley@localhost>")
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10, minimum=1)
 EMAIL_FILE_PATH = DATA_DIR / "mail"
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
-if env.str("EMAIL_URL", default=""):
-    _email = env.email_url("EMAIL_URL")
+_email = env.smtp_url("EMAIL_URL")
+if _email is not None:
     EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"]
     EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = (
         _email["EMAIL_HOST_USER"] or "",
@@ -397,8 +400,8 @@ REST_FRAMEWORK = {
 }
 
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14, minimum=1)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
@@ -410,7 +413,7 @@ SOLO_CACHE = "default"
 # Two-factor authentication (accounts.services.two_factor): TOTP apps show this name beside the account.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Parley")
 # A password reset link works once, for this long.
-PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=60 * 60, minimum=1)
 REFRESH_COOKIE_SECURE = env.bool("REFRESH_COOKIE_SECURE", default=True)
 
 SPECTACULAR_SETTINGS = {
@@ -471,23 +474,24 @@ METRICS_ALLOWED_IPS = env.parsed(
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # A Celery worker serves its metrics on this port (0 = not at all); under the prefork pool also set
 # PROMETHEUS_MULTIPROC_DIR, for that worker only, to an empty folder.
-CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0, minimum=0, maximum=65535)
 CELERY_METRICS_ADDRESS = env.str("CELERY_METRICS_ADDRESS", default="127.0.0.1")
 # On SIGTERM a web worker closes its sockets (1001) and waits at most this long for them (realtime.shutdown).
-PARLEY_DRAIN_SECONDS = env.float("PARLEY_DRAIN_SECONDS", default=10.0)
+# More than 0: drain() closes them only within that time, so 0 would close none.
+PARLEY_DRAIN_SECONDS = env.float("PARLEY_DRAIN_SECONDS", default=10.0, above=0)
 
 # --- Push notifications (notifications app). Sent only by Celery workers, on the "push" queue.
 # A socket whose user has not touched the page for this many seconds (its `activity` frame) is not looking:
 # its user is away (pushed) unless another socket of theirs is looking, and `idle` to others.
-PRESENCE_IDLE_SECONDS = env.int("PRESENCE_IDLE_SECONDS", default=300)
+PRESENCE_IDLE_SECONDS = env.int("PRESENCE_IDLE_SECONDS", default=300, minimum=1)
 # Seconds between a message being stored and the push decision; a message read meanwhile is not pushed.
-PUSH_DELAY_SECONDS = env.int("PUSH_DELAY_SECONDS", default=3)
+PUSH_DELAY_SECONDS = env.int("PUSH_DELAY_SECONDS", default=3, minimum=0)
 # How long a push service keeps an undelivered notification (the TTL header).
-PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=12 * 60 * 60)
-PUSH_REQUEST_TIMEOUT_SECONDS = env.float("PUSH_REQUEST_TIMEOUT_SECONDS", default=10.0)
+PUSH_TTL_SECONDS = env.int("PUSH_TTL_SECONDS", default=12 * 60 * 60, minimum=0)
+PUSH_REQUEST_TIMEOUT_SECONDS = env.float("PUSH_REQUEST_TIMEOUT_SECONDS", default=10.0, above=0)
 # 429/5xx/network failures: retried this many times, backing off from PUSH_RETRY_BACKOFF_SECONDS.
-PUSH_MAX_RETRIES = env.int("PUSH_MAX_RETRIES", default=5)
-PUSH_RETRY_BACKOFF_SECONDS = env.int("PUSH_RETRY_BACKOFF_SECONDS", default=10)
+PUSH_MAX_RETRIES = env.int("PUSH_MAX_RETRIES", default=5, minimum=0)
+PUSH_RETRY_BACKOFF_SECONDS = env.int("PUSH_RETRY_BACKOFF_SECONDS", default=10, minimum=1)
 # Subscription endpoints must be https; only local tests allow http.
 PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
 # Endpoint hosts must end with one of these (the browsers' push services); empty allows any host.
@@ -514,25 +518,27 @@ CELERY_TASK_ROUTES = {
 }
 
 # --- Files app (issue #5): presigned URL lifetimes and upload housekeeping.
-FILES_UPLOAD_URL_EXPIRE_SECONDS = env.int("FILES_UPLOAD_URL_EXPIRE_SECONDS", default=600)
-FILES_DOWNLOAD_URL_EXPIRE_SECONDS = env.int("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", default=300)
+FILES_UPLOAD_URL_EXPIRE_SECONDS = env.int("FILES_UPLOAD_URL_EXPIRE_SECONDS", default=600, minimum=1)
+FILES_DOWNLOAD_URL_EXPIRE_SECONDS = env.int("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", default=300, minimum=1)
 FILES_PENDING_MAX_AGE = timedelta(days=1)  # uploads never completed are removed after this
 FILES_UNSENT_MAX_AGE = timedelta(days=7)  # uploads completed but in no message are removed after this
 # --- Link previews (previews app): URLs in messages unfurled by a Celery task through an SSRF-safe fetcher
 # (docs/architecture.md, "Link previews").
 PREVIEWS_ENABLED = env.bool("PREVIEWS_ENABLED", default=True)
-PREVIEW_MAX_PER_MESSAGE = env.int("PREVIEW_MAX_PER_MESSAGE", default=3)
-PREVIEW_CONNECT_TIMEOUT_SECONDS = env.float("PREVIEW_CONNECT_TIMEOUT_SECONDS", default=3.0)
-PREVIEW_READ_TIMEOUT_SECONDS = env.float("PREVIEW_READ_TIMEOUT_SECONDS", default=5.0)
-PREVIEW_TOTAL_TIMEOUT_SECONDS = env.float("PREVIEW_TOTAL_TIMEOUT_SECONDS", default=8.0)  # redirects included
-PREVIEW_MAX_REDIRECTS = env.int("PREVIEW_MAX_REDIRECTS", default=3)
-PREVIEW_MAX_PAGE_BYTES = env.int("PREVIEW_MAX_PAGE_BYTES", default=1024 * 1024)
-PREVIEW_MAX_IMAGE_BYTES = env.int("PREVIEW_MAX_IMAGE_BYTES", default=5 * 1024 * 1024)
+PREVIEW_MAX_PER_MESSAGE = env.int("PREVIEW_MAX_PER_MESSAGE", default=3, minimum=0)
+PREVIEW_CONNECT_TIMEOUT_SECONDS = env.float("PREVIEW_CONNECT_TIMEOUT_SECONDS", default=3.0, above=0)
+PREVIEW_READ_TIMEOUT_SECONDS = env.float("PREVIEW_READ_TIMEOUT_SECONDS", default=5.0, above=0)
+# The whole fetch of a page or an image, redirects included.
+PREVIEW_TOTAL_TIMEOUT_SECONDS = env.float("PREVIEW_TOTAL_TIMEOUT_SECONDS", default=8.0, above=0)
+PREVIEW_MAX_REDIRECTS = env.int("PREVIEW_MAX_REDIRECTS", default=3, minimum=0)
+PREVIEW_MAX_PAGE_BYTES = env.int("PREVIEW_MAX_PAGE_BYTES", default=1024 * 1024, minimum=1)
+PREVIEW_MAX_IMAGE_BYTES = env.int("PREVIEW_MAX_IMAGE_BYTES", default=5 * 1024 * 1024, minimum=1)
 # A URL's preview (or its failure) is reused for this long before it is fetched again.
-PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=24 * 60 * 60)
-PREVIEW_FAILURE_CACHE_SECONDS = env.int("PREVIEW_FAILURE_CACHE_SECONDS", default=60 * 60)
-# A preview no message shows any more is removed (with its image) once not fetched for this many days.
-PREVIEW_KEEP_DAYS = env.int("PREVIEW_KEEP_DAYS", default=30)
+PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=24 * 60 * 60, minimum=0)
+PREVIEW_FAILURE_CACHE_SECONDS = env.int("PREVIEW_FAILURE_CACHE_SECONDS", default=60 * 60, minimum=0)
+# A preview no message shows any more is removed (with its image) once not fetched for this many days. At
+# least 1: at 0 the hourly purge could remove one fetched for a message before the message showed it.
+PREVIEW_KEEP_DAYS = env.int("PREVIEW_KEEP_DAYS", default=30, minimum=1)
 # TESTS ONLY: hosts (as written in the URL) whose addresses are not checked, so that tests can unfurl their
 # own servers on 127.0.0.1. Never set in production: it reopens exactly what the fetcher closes.
 PREVIEW_ALLOWED_TEST_HOSTS = env.list("PREVIEW_ALLOWED_TEST_HOSTS", default=[])
@@ -557,16 +563,18 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Socket rate limits (issue #8), each a burst then a steady rate: write frames per account on each web
 # worker (its sockets there share them), signals and syncs per socket (realtime.ratelimit).
-SOCKET_RATE_BURST = env.int("SOCKET_RATE_BURST", default=20)
-SOCKET_RATE_PER_SECOND = env.float("SOCKET_RATE_PER_SECOND", default=5.0)
-SOCKET_SIGNAL_RATE_BURST = env.int("SOCKET_SIGNAL_RATE_BURST", default=60)  # typing, read, activity
-SOCKET_SIGNAL_RATE_PER_SECOND = env.float("SOCKET_SIGNAL_RATE_PER_SECOND", default=10.0)
-SOCKET_SYNC_RATE_BURST = env.int("SOCKET_SYNC_RATE_BURST", default=20)  # sync frames (each a page of replay)
-SOCKET_SYNC_RATE_PER_SECOND = env.float("SOCKET_SYNC_RATE_PER_SECOND", default=2.0)
+SOCKET_RATE_BURST = env.int("SOCKET_RATE_BURST", default=20, minimum=1)
+SOCKET_RATE_PER_SECOND = env.float("SOCKET_RATE_PER_SECOND", default=5.0, above=0)
+# typing, read and activity frames
+SOCKET_SIGNAL_RATE_BURST = env.int("SOCKET_SIGNAL_RATE_BURST", default=60, minimum=1)
+SOCKET_SIGNAL_RATE_PER_SECOND = env.float("SOCKET_SIGNAL_RATE_PER_SECOND", default=10.0, above=0)
+# sync frames (each a page of replay)
+SOCKET_SYNC_RATE_BURST = env.int("SOCKET_SYNC_RATE_BURST", default=20, minimum=1)
+SOCKET_SYNC_RATE_PER_SECOND = env.float("SOCKET_SYNC_RATE_PER_SECOND", default=2.0, above=0)
 # An account's open sockets, on all workers together (tabs, devices, bots): one more is closed with 4429.
-SOCKETS_PER_USER_MAX = env.int("SOCKETS_PER_USER_MAX", default=30)
+SOCKETS_PER_USER_MAX = env.int("SOCKETS_PER_USER_MAX", default=30, minimum=1)
 # A socket whose client falls this far behind is closed with 4408 (realtime.outbox, docs/protocol.md): what it
 # has not taken yet — queued frames plus what the server buffers for it — past this many bytes, or its oldest
 # unsent frame past this age. It reconnects and `sync`s.
-SOCKET_OUTBOX_MAX_BYTES = env.int("SOCKET_OUTBOX_MAX_BYTES", default=1024 * 1024)
-SOCKET_OUTBOX_MAX_AGE_SECONDS = env.float("SOCKET_OUTBOX_MAX_AGE_SECONDS", default=10.0)
+SOCKET_OUTBOX_MAX_BYTES = env.int("SOCKET_OUTBOX_MAX_BYTES", default=1024 * 1024, minimum=1)
+SOCKET_OUTBOX_MAX_AGE_SECONDS = env.float("SOCKET_OUTBOX_MAX_AGE_SECONDS", default=10.0, above=0)

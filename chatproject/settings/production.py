@@ -14,7 +14,7 @@ from .base import *  # noqa: E402, F403
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-SECURE_HSTS_SECONDS = _env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_SECONDS = _env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365, minimum=0)  # 0: none
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 # Probes and Prometheus reach the workers directly, over plain HTTP.
