@@ -30,7 +30,6 @@ def status_view(request: HttpRequest) -> HttpResponse:
         "title": "Live status",
         "status": status,
         "queues": queues,
-        "dead_letter_count": status.dead_letter_count,
     }
     return TemplateResponse(request, "admin/parley_status.html", context)
 
