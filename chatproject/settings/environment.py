@@ -1,8 +1,9 @@
 """Reading the environment: django-environ's Env, refusing at settings load, as an ImproperlyConfigured that
 names the variable, its value and what it must be, what it would otherwise pass on to fail later (a bare
 ValueError, a logging error, a 500 on the first request or scrape). django-environ names the variable only
-when it is unset; its `choices` name neither. Numbers are read whole (django-environ's float kept only digits,
-commas, dots and minus signs: `10s` was 10, `1,500` 1.5) and within the bounds their variable has."""
+when it is unset; its `choices` name neither. A number is read from its whole value (django-environ's float
+kept only digits, commas, dots and minus signs: `10s` was 10, `1,500` 1.5) and kept within its variable's
+bounds."""
 
 import builtins
 import ipaddress
@@ -42,10 +43,10 @@ def bounds(*, minimum: float | None = None, maximum: float | None = None, above:
     """What the bounds say, after "a number" or "a whole number"."""
     if minimum is not None and maximum is not None:
         return f" from {minimum} to {maximum}"
-    if above is not None:
-        return f" more than {above}"
     if minimum is not None:
         return f", {minimum} or more"
+    if above is not None:
+        return f" more than {above}"
     return ""
 
 
@@ -79,17 +80,12 @@ class Env(environ.Env):
         return number
 
     def float(
-        self,
-        var: str,
-        default: Any = environ.Env.NOTSET,
-        *,
-        minimum: builtins.float | None = None,
-        above: builtins.float | None = None,
+        self, var: str, default: Any = environ.Env.NOTSET, *, above: builtins.float | None = None
     ) -> builtins.float:
-        """A finite number, refused below `minimum`, or at or below `above` (a timeout or rate of 0)."""
-        expected = "a number" + bounds(minimum=minimum, above=above)
+        """A finite number, refused at or below `above` (a timeout or rate of 0)."""
+        expected = "a number" + bounds(above=above)
         number: builtins.float = self._number(var, float, default, expected)
-        if (minimum is not None and number < minimum) or (above is not None and number <= above):
+        if above is not None and number <= above:
             raise invalid(var, self.ENVIRON.get(var, number), expected)
         return number
 
@@ -118,13 +114,13 @@ class Env(environ.Env):
             return None
         try:
             parts = urlsplit(value)
-            port = parts.port  # ValueError for a port that is no number or past 65535
+            # .port: a ValueError for a port that is no number or past 65535
+            refused = parts.scheme not in SMTP_SCHEMES or not parts.hostname or parts.port == 0
         except ValueError:
-            parts, port = None, None
-        if parts is None or parts.scheme not in SMTP_SCHEMES or not parts.hostname or port == 0:
+            refused = True
+        if refused:
             raise invalid(var, without_password(value), SMTP_URL)
-        settings: dict[str, Any] = self.email_url_config(value)
-        return settings
+        return self.email_url_config(value)
 
     def required(self, var: str) -> str:
         """Set, and not to an empty value (`VAR=` in an env file or a manifest is no value either)."""
