@@ -21,13 +21,21 @@ interface Props {
   autoFocus?: boolean;
 }
 
-/** Find people by name or username (the server's user search, as one types) and pick one. */
+/** What the server answered to one search: the people found and who among them is a member already. */
+interface Answer {
+  search: string;
+  people: PublicUser[];
+  members: ReadonlySet<number>;
+}
+
+/** Find people by name or username (the server's user search, as one types) and pick one. Only the answer to
+ * the search now asked is shown: one to an earlier search, however late it comes, never is; and while the
+ * answer is on its way the list says so (not "No one found."). */
 export function PeopleSearch({ label, onChoose, exclude, membersAmong, autoFocus = false }: Props) {
   const { http, me } = useApp();
   const input = useRef<HTMLInputElement>(null);
   const [query, setQuery] = useState("");
-  const [results, setResults] = useState<PublicUser[]>([]);
-  const [members, setMembers] = useState(NO_ONE);
+  const [answer, setAnswer] = useState<Answer | null>(null);
   const search = useDebounced(query.trim());
 
   useEffect(() => {
@@ -35,12 +43,8 @@ export function PeopleSearch({ label, onChoose, exclude, membersAmong, autoFocus
     if (!search) return;
     // Both answers at once: a member must not be offered, even for a moment, while the second is on its way.
     Promise.all([http.searchUsers(search), membersAmong?.(search) ?? NO_ONE]).then(
-      ([page, found]) => {
-        if (cancelled) return;
-        setResults(page.results.filter((u) => u.id !== me.id));
-        setMembers(found);
-      },
-      () => !cancelled && setResults([]),
+      ([page, members]) => !cancelled && setAnswer({ search, people: page.results.filter((u) => u.id !== me.id), members }),
+      () => !cancelled && setAnswer({ search, people: [], members: NO_ONE }),
     );
     return () => {
       cancelled = true;
@@ -48,13 +52,18 @@ export function PeopleSearch({ label, onChoose, exclude, membersAmong, autoFocus
   }, [search, http, me.id, membersAmong]);
 
   const choose = async (user: PublicUser) => {
+    const from = query;
     if ((await onChoose(user)) !== true) return;
+    // Done with this search, unless another was typed while the add was on its way: that one stays.
+    if (input.current && input.current.value !== from) return;
     setQuery("");
-    setResults([]);
+    setAnswer(null);
     input.current?.focus(); // the button pressed is gone
   };
-  const shown = results.filter((user) => !exclude?.has(user.id));
-  const searched = search !== "" && query.trim() !== ""; // an emptied box shows nothing, before the debounce too
+  // An emptied box shows nothing, before the debounce too; a box whose search is not answered yet, "Searching…".
+  const searched = search !== "" && query.trim() !== "";
+  const found = answer?.search === search ? answer : null;
+  const shown = found?.people.filter((user) => !exclude?.has(user.id)) ?? [];
   return (
     <>
       <label className="field">
@@ -75,7 +84,7 @@ export function PeopleSearch({ label, onChoose, exclude, membersAmong, autoFocus
         {searched &&
           shown.map((user) => (
             <li key={user.id}>
-              {members.has(user.id) ? (
+              {found?.members.has(user.id) ? (
                 <span className="person">
                   <Person user={user} /> <span className="muted already-member">already a member</span>
                 </span>
@@ -86,7 +95,8 @@ export function PeopleSearch({ label, onChoose, exclude, membersAmong, autoFocus
               )}
             </li>
           ))}
-        {searched && shown.length === 0 && <li className="muted">No one found.</li>}
+        {searched && !found && <li className="muted">Searching…</li>}
+        {searched && found && shown.length === 0 && <li className="muted">No one found.</li>}
       </ul>
     </>
   );
