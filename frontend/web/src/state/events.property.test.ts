@@ -14,7 +14,12 @@ import { emptyTimeline, receive } from "./messages";
 
 const ME = 1;
 const USERS = [1, 2, 3, 4, 5];
+/** Whose words are forwarded here: 6 writes only in another conversation. */
+const AUTHORS = [1, 2, 3, 4, 5, 6];
+/** The conversation forwards come from. */
+const ELSEWHERE = 9;
 const EMOJI = ["👍", "🎉"];
+const ERASED_NAME = "Deleted user";
 
 interface StoredMessage {
   id: string;
@@ -25,6 +30,9 @@ interface StoredMessage {
   edited_at: string | null;
   deleted: boolean;
   reactions: Map<string, Set<number>>;
+  /** A forward: the original's id, its author, and the name it names them by (as forwarded; "Deleted user"
+   * once they are erased). */
+  forward: { original: string; author: number; name: string } | null;
 }
 
 interface LogEntry {
@@ -46,7 +54,9 @@ type Op =
   | { kind: "member"; who: number }
   | { kind: "role"; who: number; role: Role }
   | { kind: "rename"; text: string }
-  | { kind: "erase"; who: number; kept: boolean };
+  | { kind: "erase"; who: number; kept: boolean }
+  | { kind: "forward"; who: number; author: number; original: number }
+  | { kind: "profile"; who: number; text: string };
 
 /** One conversation as the server keeps it, with its event log. */
 class Server {
@@ -55,8 +65,10 @@ class Server {
   readonly members = new Set([1, 2, 3]);
   readonly roles = new Map<number, Role>([...this.members].map((user) => [user, "member"]));
   readonly reads = new Map<number, number>();
-  /** Accounts deleted: they act no more. */
-  readonly erased = new Set<number>();
+  /** Accounts deleted (whether the workspace kept their messages): they act no more. */
+  readonly erased = new Map<number, boolean>();
+  /** Everyone's display name now (a profile change announces no ordered event: `user.updated`). */
+  readonly names = new Map<number, string>(AUTHORS.map((user) => [user, `User ${user}`]));
   readonly messages: StoredMessage[] = [];
   readonly log: LogEntry[] = [];
 
@@ -72,11 +84,12 @@ class Server {
           id: `m${seq}`,
           seq,
           sender,
-          senderName: `User ${sender}`,
+          senderName: this.name(sender),
           body: `hello ${seq}`,
           edited_at: null,
           deleted: false,
           reactions: new Map(),
+          forward: null,
         };
         this.messages.push(message);
         const then = payload(message);
@@ -88,7 +101,7 @@ class Server {
         return;
       }
       case "edit": {
-        if (!target) return;
+        if (!target || target.forward) return; // a forward cannot be edited (invalid)
         const seq = this.next(gap);
         target.body = op.text;
         target.edited_at = `2026-02-01T00:00:${String(seq % 60).padStart(2, "0")}Z`;
@@ -111,10 +124,9 @@ class Server {
         return;
       }
       case "react": {
-        if (!target) return;
-        const seq = this.next(gap);
         const user = USERS[op.who % USERS.length] as number;
-        if (this.erased.has(user)) return;
+        if (!target || this.erased.has(user) || !this.members.has(user)) return; // members react (message_get_for_user)
+        const seq = this.next(gap);
         const emoji = EMOJI[op.emoji % EMOJI.length] as string;
         const users = target.reactions.get(emoji) ?? new Set<number>();
         const state = users.has(user) ? "removed" : "added";
@@ -172,30 +184,78 @@ class Server {
         return;
       }
       case "erase":
-        this.erase(USERS[1 + (op.who % (USERS.length - 1))] as number, op.kept, gap); // never me
+        this.erase(AUTHORS[1 + (op.who % (AUTHORS.length - 1))] as number, op.kept, gap); // never me
         return;
+      case "forward":
+        this.forward(USERS[op.who % USERS.length] as number, AUTHORS[op.author % AUTHORS.length] as number, op.original, gap);
+        return;
+      case "profile": {
+        const user = AUTHORS[op.who % AUTHORS.length] as number;
+        if (!this.erased.has(user)) this.names.set(user, op.text);
+        return;
+      }
     }
   }
 
+  private name(user: number): string {
+    return this.erased.has(user) ? ERASED_NAME : (this.names.get(user) as string);
+  }
+
+  /** As messages' message_forward: a copy of one of the author's messages in another conversation (or of a
+   * forward of it there: the same author), named as the author is named now. Their words are forwarded
+   * after their erasure too (the workspace kept them, or the forward was acknowledged before the erasure
+   * and stored after it): then it names "Deleted user", and a `user.erased` follows it (privacy's
+   * late_erasures_honour) with the policy of their erasure. */
+  private forward(sender: number, author: number, original: number, gap: number): void {
+    if (this.erased.has(sender)) return;
+    const seq = this.next(gap);
+    const message: StoredMessage = {
+      id: `m${seq}`,
+      seq,
+      sender,
+      senderName: this.name(sender),
+      body: `words ${author}.${original}`,
+      edited_at: null,
+      deleted: false,
+      reactions: new Map(),
+      forward: { original: `o${author}-${original}`, author, name: this.name(author) },
+    };
+    this.messages.push(message);
+    const then = payload(message);
+    this.record(seq, null, message.id, (replayed) => ({ type: "message.new", seq, message: replayed ? payload(message) : then }));
+    const kept = this.erased.get(author);
+    if (kept !== undefined) this.announceErasure(author, kept, 0);
+  }
+
   /** As accounts' user_messages_erase: their reactions go, their messages are emptied (unless the workspace
-   * keeps them) and named "Deleted user"; one user.erased where they are a member or wrote, then they leave. */
+   * keeps them) and named "Deleted user", and so are they on forwards of their words; one user.erased where
+   * they are a member, wrote, their words were forwarded to or a reaction of theirs was (one who reacted and
+   * left: messaging.services.privacy._announce_erasure does not announce it there yet, and an open page keeps
+   * the reaction until a reload), then they leave. */
   private erase(user: number, kept: boolean, gap: number): void {
     if (this.erased.has(user)) return;
-    this.erased.add(user);
+    this.erased.set(user, kept);
     const theirs = this.messages.filter((m) => m.sender === user);
-    if (!this.members.has(user) && theirs.length === 0) return;
-    const seq = this.next(gap);
+    const forwards = this.messages.filter((m) => m.forward?.author === user);
+    const reacted = this.messages.some((m) => [...m.reactions.values()].some((users) => users.has(user)));
+    for (const m of forwards) if (m.forward) m.forward.name = ERASED_NAME;
     for (const m of this.messages) for (const users of m.reactions.values()) users.delete(user);
+    if (!this.members.has(user) && theirs.length === 0 && forwards.length === 0 && !reacted) return;
     for (const m of theirs) {
-      m.senderName = "Deleted user";
+      m.senderName = ERASED_NAME;
       if (kept) continue;
       m.deleted = true;
       m.reactions.clear();
     }
-    const erased = { id: user, username: `deleted-${user}`, display_name: "Deleted user" };
+    this.announceErasure(user, kept, gap);
+    if (this.members.has(user)) this.apply({ kind: "member", who: user - 1 }, 0);
+  }
+
+  private announceErasure(user: number, kept: boolean, gap: number): void {
+    const seq = this.next(gap);
+    const erased = { id: user, username: `deleted-${user}`, display_name: ERASED_NAME };
     const messages = kept ? ("kept" as const) : ("deleted" as const);
     this.record(seq, null, null, () => ({ type: "user.erased", seq, conversation: 1, user: erased, messages }));
-    if (this.members.has(user)) this.apply({ kind: "member", who: user - 1 }, 0);
   }
 
   /** Every event after `from`, as a replay sends them: messages as they are now, and each event the
@@ -269,6 +329,12 @@ function payload(m: StoredMessage): Message {
     deleted: m.deleted,
     attachments: [],
     previews: [],
+    forwarded_from: m.forward && {
+      message: m.forward.original,
+      conversation: ELSEWHERE,
+      sender_name: m.forward.name,
+      sender_id: m.forward.author,
+    },
   };
 }
 
@@ -312,6 +378,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("rename" as const), text: fc.constantFrom("Team", "Crew", "Band") }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("erase" as const), who: fc.nat(9), kept: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("forward" as const), who: fc.nat(9), author: fc.nat(11), original: fc.nat(2) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("profile" as const), who: fc.nat(11), text: fc.constantFrom("Ann", "Bo") }) },
 );
 
 const stepArb: fc.Arbitrary<Step> = fc.record({
@@ -431,6 +502,7 @@ const shown = (m: Message) => ({
   deleted: m.deleted,
   edited_at: m.deleted ? null : m.edited_at,
   reactions: sortedReactions(m),
+  forwarded_from: m.forwarded_from ? { sender_name: m.forwarded_from.sender_name, sender_id: m.forwarded_from.sender_id } : null,
 });
 
 function sidebar(c: Conversation | undefined) {
@@ -465,7 +537,8 @@ describe("event application (property)", () => {
           histories.push(server.history());
           client.rests.push(server.rest());
           client.restLag = step.restLag;
-          // An erasure is two events (user.erased, then the member's leaving); other operations one or none.
+          // An erasure is two events (user.erased, then the member's leaving), and so is a forward of an erased
+          // person's words (message.new, then user.erased); other operations one or none.
           for (const event of online ? server.log.slice(logged).map((e) => e.build(false)) : []) {
             client.live(event, step.late);
             if (step.twice) client.live(event, 0);

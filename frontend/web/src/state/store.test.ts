@@ -460,12 +460,16 @@ describe("ChatStore", () => {
   it("names someone who took a new display name by it from then on, in lists and over replayed messages", async () => {
     const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2 })] });
     socket.emit(isNew(3)); // sent by Bob as "Bob"
+    const cy = { id: 3, username: "cy", display_name: "Cy" };
+    socket.emit(isNew(5, { sender: cy, forwarded_from: { message: "o1", conversation: 9, sender_name: "Bob", sender_id: 2 } }));
     socket.emit({ type: "user.updated", user: { id: 2, username: "bob", display_name: "Robert" } });
     socket.emit(isNew(4)); // a replay of an older message still says "Bob"
     const state = store.getState();
     expect(state.renamed[2]?.display_name).toBe("Robert");
     expect(state.users[2]?.display_name).toBe("Robert");
     expect(state.conversations[1]?.members.find((m) => m.id === 2)?.display_name).toBe("Robert");
+    // A forward of Bob's words keeps the name it was forwarded under, as storage keeps it (a reload says "Bob").
+    expect(state.timelines[1]?.messages.find((m) => m.seq === 5)?.forwarded_from?.sender_name).toBe("Bob");
     socket.emit({ type: "user.updated", user: { id: 1, username: "ada", display_name: "Ada L." } });
     expect(store.getState().me?.display_name).toBe("Ada L.");
   });
