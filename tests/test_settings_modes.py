@@ -207,13 +207,13 @@ BAD_VALUES = [  # variable, value, what it must be
     ("PERSISTENCE_BATCH_INTERVAL_MS", "-20", "a whole number, 0 or more"),
     ("PERSISTENCE_GATHER_MS", "-1", "a whole number, 0 or more"),
     ("FILE_UPLOAD_MAX_BYTES", "0", "a whole number, 1 or more"),
-    ("FILES_UPLOAD_URL_EXPIRE_SECONDS", "0", "a whole number, 1 or more"),
-    ("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", "-300", "a whole number, 1 or more"),
+    ("FILES_UPLOAD_URL_EXPIRE_SECONDS", "0", "a whole number from 1 to 604800"),
+    ("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", "-300", "a whole number from 1 to 604800"),
     ("EMAIL_TIMEOUT", "0", "a whole number, 1 or more"),
     ("EMAIL_PORT", "0", "a whole number from 1 to 65535"),
     ("EMAIL_PORT", "65536", "a whole number from 1 to 65535"),
-    ("JWT_ACCESS_MINUTES", "0", "a whole number, 1 or more"),
-    ("JWT_REFRESH_DAYS", "-14", "a whole number, 1 or more"),
+    ("JWT_ACCESS_MINUTES", "0", "a whole number from 1 to 1440"),
+    ("JWT_REFRESH_DAYS", "-14", "a whole number from 1 to 365"),
     ("PASSWORD_RESET_TIMEOUT_SECONDS", "-3600", "a whole number, 1 or more"),
     ("CELERY_METRICS_PORT", "-1", "a whole number from 0 to 65535"),
     ("PARLEY_DRAIN_SECONDS", "-10", "a number more than 0"),
@@ -232,7 +232,13 @@ BAD_VALUES = [  # variable, value, what it must be
     ("PREVIEW_MAX_IMAGE_BYTES", "-1", "a whole number, 1 or more"),
     ("PREVIEW_CACHE_SECONDS", "-1", "a whole number, 0 or more"),
     ("PREVIEW_FAILURE_CACHE_SECONDS", "-60", "a whole number, 0 or more"),
-    ("PREVIEW_KEEP_DAYS", "0", "a whole number, 1 or more"),
+    ("PREVIEW_KEEP_DAYS", "0", "a whole number from 1 to 3650"),
+    # Above what it can mean: past S3's 7 days a presigned URL is refused by the storage; a lifetime of a
+    # billion days was an OverflowError traceback at start-up.
+    ("FILES_UPLOAD_URL_EXPIRE_SECONDS", "604801", "a whole number from 1 to 604800"),
+    ("JWT_ACCESS_MINUTES", "1441", "a whole number from 1 to 1440"),
+    ("JWT_REFRESH_DAYS", "1000000000", "a whole number from 1 to 365"),
+    ("PREVIEW_KEEP_DAYS", "3651", "a whole number from 1 to 3650"),
     ("SOCKET_RATE_BURST", "0", "a whole number, 1 or more"),
     ("SOCKET_RATE_PER_SECOND", "0", "a number more than 0"),
     ("SOCKET_SIGNAL_RATE_BURST", "-1", "a whole number, 1 or more"),
@@ -262,6 +268,7 @@ GOOD_VALUES = [  # variable, value, the setting it gives
     ("PREVIEW_MAX_REDIRECTS", "0", 0),
     ("PREVIEW_CACHE_SECONDS", "0", 0),
     ("EMAIL_PORT", "65535", 65535),
+    ("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", "604800", 604800),
 ]
 LOAD_EACH = """
 import importlib, json, os, sys

@@ -400,8 +400,10 @@ REST_FRAMEWORK = {
 }
 
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5, minimum=1)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14, minimum=1)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(
+        minutes=env.int("JWT_ACCESS_MINUTES", default=5, minimum=1, maximum=1440)
+    ),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14, minimum=1, maximum=365)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
@@ -518,8 +520,13 @@ CELERY_TASK_ROUTES = {
 }
 
 # --- Files app (issue #5): presigned URL lifetimes and upload housekeeping.
-FILES_UPLOAD_URL_EXPIRE_SECONDS = env.int("FILES_UPLOAD_URL_EXPIRE_SECONDS", default=600, minimum=1)
-FILES_DOWNLOAD_URL_EXPIRE_SECONDS = env.int("FILES_DOWNLOAD_URL_EXPIRE_SECONDS", default=300, minimum=1)
+PRESIGNED_URL_MAX_SECONDS = 7 * 24 * 3600  # S3 (signature version 4) signs a URL for at most 7 days
+FILES_UPLOAD_URL_EXPIRE_SECONDS = env.int(
+    "FILES_UPLOAD_URL_EXPIRE_SECONDS", default=600, minimum=1, maximum=PRESIGNED_URL_MAX_SECONDS
+)
+FILES_DOWNLOAD_URL_EXPIRE_SECONDS = env.int(
+    "FILES_DOWNLOAD_URL_EXPIRE_SECONDS", default=300, minimum=1, maximum=PRESIGNED_URL_MAX_SECONDS
+)
 FILES_PENDING_MAX_AGE = timedelta(days=1)  # uploads never completed are removed after this
 FILES_UNSENT_MAX_AGE = timedelta(days=7)  # uploads completed but in no message are removed after this
 # --- Link previews (previews app): URLs in messages unfurled by a Celery task through an SSRF-safe fetcher
@@ -538,7 +545,7 @@ PREVIEW_CACHE_SECONDS = env.int("PREVIEW_CACHE_SECONDS", default=24 * 60 * 60, m
 PREVIEW_FAILURE_CACHE_SECONDS = env.int("PREVIEW_FAILURE_CACHE_SECONDS", default=60 * 60, minimum=0)
 # A preview no message shows any more is removed (with its image) once not fetched for this many days. At
 # least 1: at 0 the hourly purge could remove one fetched for a message before the message showed it.
-PREVIEW_KEEP_DAYS = env.int("PREVIEW_KEEP_DAYS", default=30, minimum=1)
+PREVIEW_KEEP_DAYS = env.int("PREVIEW_KEEP_DAYS", default=30, minimum=1, maximum=3650)
 # TESTS ONLY: hosts (as written in the URL) whose addresses are not checked, so that tests can unfurl their
 # own servers on 127.0.0.1. Never set in production: it reopens exactly what the fetcher closes.
 PREVIEW_ALLOWED_TEST_HOSTS = env.list("PREVIEW_ALLOWED_TEST_HOSTS", default=[])
