@@ -7,8 +7,7 @@ from contextlib import contextmanager
 
 import qrcode
 from django.conf import settings
-from django.core.files.storage import default_storage
-from django.http import FileResponse
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from qrcode.image.svg import SvgPathImage
 from rest_framework import status
@@ -48,6 +47,7 @@ from accounts.api.views import (
 )
 from accounts.authentication import request_user
 from accounts.exceptions import WrongPassword
+from accounts.exports import data_export_response
 from accounts.models import DataExport
 from core.errors import ERROR_SCHEMA_REF
 from core.throttles import UserThrottle
@@ -324,17 +324,12 @@ class DataExportDownloadApi(PublicApi):
             ),
         },
     )
-    def get(self, request: Request) -> FileResponse:
+    def get(self, request: Request) -> StreamingHttpResponse:
         """The ZIP, for the holder of a link from GET /users/me/export/ (it works for an hour)."""
         data = DataExportDownloadInputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
         export = selectors.data_export_for_download(token=data.validated_data["token"])
-        name = f"parley-data-{export.created_at:%Y-%m-%d}.zip"
-        response = FileResponse(
-            default_storage.open(export.file_key, "rb"), as_attachment=True, filename=name
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return data_export_response(request._request, export)
 
 
 class AccountDeleteApi(SignedInApi):

@@ -1,0 +1,121 @@
+"""A data export's ZIP is streamed from storage a chunk at a time, on S3 and on disk, under ASGI (how Parley
+is served: uvicorn, Daphne) and WSGI: its first bytes leave before the worker has read the rest, and the
+worker never holds the whole ZIP. Before, django-storages read the whole S3 object into memory first, and
+under ASGI Django made a list of every chunk before sending any (a person's export carries all their
+files)."""
+
+import hashlib
+import os
+import tracemalloc
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import cast
+from urllib.parse import urlsplit
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from django.core.asgi import get_asgi_application
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from rest_framework.test import APIClient
+
+from accounts import selectors
+from accounts.models import DataExport, User
+from tests.accounts.factories import UserFactory
+from tests.files.conftest import moto_endpoint, s3_client, s3_storage  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIZE = 24 * 1024 * 1024
+TIMEOUT = 30
+
+
+@pytest.fixture(params=["s3", "disk"])
+def storage(request):
+    """default_storage on moto's S3 server, or the tests' local disk."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param
+
+
+@pytest.fixture
+def big_export(storage) -> Iterator[tuple[DataExport, bytes]]:
+    content = os.urandom(SIZE)
+    key = default_storage.save("exports/big.zip", ContentFile(content))
+    export = DataExport.objects.create(
+        user=cast(User, UserFactory()),
+        status=DataExport.Status.READY,
+        file_key=key,
+        size=SIZE,
+        expires_at=datetime.now(tz=UTC) + timedelta(days=7),
+    )
+    yield export, content
+    default_storage.delete(key)
+
+
+def download_url(export: DataExport) -> str:
+    return f"/api/v1/users/me/export/download/?token={selectors.data_export_link_token(export)}"
+
+
+async def asgi_get(url: str) -> ApplicationCommunicator:
+    split = urlsplit(url)
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": split.path,
+        "raw_path": split.path.encode(),
+        "query_string": split.query.encode(),
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+    }
+    communicator = ApplicationCommunicator(get_asgi_application(), scope)
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    return communicator
+
+
+async def test_over_asgi_the_first_bytes_leave_before_the_zip_is_read(big_export):
+    export, content = big_export
+
+    # when: the download starts, over ASGI, and its first chunk arrives
+    tracemalloc.start()
+    communicator = await asgi_get(download_url(export))
+    start = await communicator.receive_output(TIMEOUT)
+    first = await communicator.receive_output(TIMEOUT)
+    held = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    # then: the worker held a small part of the ZIP to send it (it held all of it, and more, before)
+    headers = {name.lower(): value for name, value in start["headers"]}
+    assert start["status"] == 200
+    assert headers[b"content-length"] == str(SIZE).encode()
+    assert headers[b"content-disposition"].startswith(b'attachment; filename="parley-data-')
+    assert headers[b"cache-control"] == b"private, no-store"
+    assert 0 < len(first["body"]) < SIZE
+    assert first["more_body"]
+    assert held < SIZE / 4, f"{held / 2**20:.1f} MiB held for the first chunk"
+    # and the rest follows, every byte
+    digest, message = hashlib.sha256(first["body"]), first
+    while message.get("more_body"):
+        message = await communicator.receive_output(TIMEOUT)
+        digest.update(message.get("body", b""))
+    await communicator.wait(TIMEOUT)
+    assert digest.digest() == hashlib.sha256(content).digest()
+
+
+def test_over_wsgi_it_streams_too(big_export):
+    export, content = big_export
+
+    tracemalloc.start()
+    response = APIClient().get(download_url(export))
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    held = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    assert response.status_code == 200
+    assert held < SIZE / 4, f"{held / 2**20:.1f} MiB held for the first chunk"
+    assert first + b"".join(chunks) == content
