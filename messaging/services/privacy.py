@@ -81,28 +81,16 @@ def _rewrite_recent_log(user_id: int) -> None:
         message_rewrite_logged(message)
 
 
-FORWARDS_BATCH = 1000
-
-
 def _unname_forwards_of(user: User) -> list[Message]:
-    """Forwards of the user's messages, and forwards of those, name "Deleted user" as the author; returns
-    them. Their own forwards name someone else, and chains from those are left as they are."""
-    renamed: list[Message] = []
-    originals = [
-        str(pk)
-        for pk in Message.objects.filter(sender=user, forwarded_from__isnull=True).values_list(
-            "pk", flat=True
-        )
-    ]
-    while originals:
-        batch, originals = originals[:FORWARDS_BATCH], originals[FORWARDS_BATCH:]
-        forwards = list(Message.objects.filter(forwarded_from__message__in=batch))
-        for forward in forwards:
-            forward.forwarded_from = {**(forward.forwarded_from or {}), "sender_name": ERASED_NAME}
-        Message.objects.bulk_update(forwards, ["forwarded_from"])
-        renamed += forwards
-        originals += [str(forward.pk) for forward in forwards]  # forwarded onwards: the same author
-    return renamed
+    """Forwards of the user's words, and forwards of those, name "Deleted user" as their author; returns them.
+    Found by the author each names (`forwarded_from.sender_id`, recorded since migration 0018 on every forward
+    whose original it could follow), not by the user's own messages: an original purged by retention or gone
+    with its conversation leaves its forwards to be found too. Their own forwards of others' words stay."""
+    forwards = list(Message.objects.filter(forwarded_from__sender_id=user.pk))
+    for forward in forwards:
+        forward.forwarded_from = {**(forward.forwarded_from or {}), "sender_name": ERASED_NAME}
+    Message.objects.bulk_update(forwards, ["forwarded_from"], batch_size=1000)
+    return forwards
 
 
 def _rewrite_logged(message_ids: list[UUID]) -> None:
@@ -111,13 +99,14 @@ def _rewrite_logged(message_ids: list[UUID]) -> None:
         message_rewrite_logged(message)
 
 
-def _announce_erasure(user: User, *, kept: bool, forwarded_to: set[int]) -> None:
-    """One `user.erased` event in each conversation the user is in or wrote in, or where their messages were
-    forwarded to (docs/protocol.md): members' open pages name them "Deleted user", on the forwards too, and
-    blank their messages, and a replay from before it does the same — one frame per conversation, however
-    many messages. Before they leave, so that members hear it first."""
+def _announce_erasure(user: User, *, kept: bool, also_in: set[int]) -> None:
+    """One `user.erased` event in each conversation the user is in or wrote in, and `also_in` (where they
+    reacted, where their words were forwarded to; docs/protocol.md): members' open pages drop their
+    reactions, name them "Deleted user", on the forwards too, and blank their messages, and a replay from
+    before it does the same — one frame per conversation, however many messages. Before they leave, so that
+    members hear it first."""
     conversation_ids = set(Membership.objects.filter(user=user).values_list("conversation_id", flat=True))
-    conversation_ids.update(forwarded_to)
+    conversation_ids.update(also_in)
     wrote_in = Message.objects.filter(sender=user).order_by().values_list("conversation_id", flat=True)
     conversation_ids.update(wrote_in.distinct())
     for conversation in Conversation.objects.filter(pk__in=conversation_ids).order_by("pk"):
@@ -134,6 +123,7 @@ def user_messages_erase(*, user: User) -> None:
     emptied (the default) or kept, as the retention policy says, and so does their name on forwards of them.
     Inside the erasure's transaction."""
     keep = RetentionPolicy.get_solo().erased_users_messages == RetentionPolicy.ErasedMessages.KEEP
+    reacted_in = set(Reaction.objects.filter(user=user).values_list("message__conversation_id", flat=True))
     Reaction.objects.filter(user=user).delete()
     MessageRevision.objects.filter(message__sender=user).delete()
     ThreadFollow.objects.filter(user=user).delete()
@@ -149,7 +139,8 @@ def user_messages_erase(*, user: User) -> None:
         threads_refresh(root_ids=replied_in)  # their emptied replies no longer count
     forwards = _unname_forwards_of(user)
     forward_ids = [forward.pk for forward in forwards]
-    _announce_erasure(user, kept=keep, forwarded_to={forward.conversation_id for forward in forwards})
+    forwarded_to = {forward.conversation_id for forward in forwards}
+    _announce_erasure(user, kept=keep, also_in=reacted_in | forwarded_to)
     _leave_shared_conversations(user)
     transaction.on_commit(partial(_rewrite_recent_log, user.pk))
     if forward_ids:
