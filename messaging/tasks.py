@@ -5,7 +5,7 @@ import logging
 from typing import Any, NoReturn
 
 from celery import shared_task
-from celery.exceptions import MaxRetriesExceededError, Reject
+from celery.exceptions import Reject
 from django.db import DatabaseError
 
 from core import logcontext, metrics
@@ -13,6 +13,7 @@ from messaging import services
 from messaging.delivery.persistence import PERSIST_MESSAGES_TASK, dead_letter
 from messaging.delivery.waiting import MAX_MESSAGES, Waiting, let_more_gather, take_waiting
 from messaging.events import MessagePayload
+from messaging.services.storage import describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ def _store_with_waiting(messages: list[MessagePayload], waiting: Waiting) -> int
         with logcontext.bound(traces={**(logcontext.get("traces") or {}), **waiting.traces}):
             stored = _store(_unique(messages + waiting.messages), tasks=1 + len(waiting.taken))
     except DatabaseError as error:
-        logger.warning("storing %d waiting tasks with this one failed: %r", len(waiting.taken), error)
+        logger.warning(
+            "storing %d waiting tasks with this one failed: %s", len(waiting.taken), describe_error(error)
+        )
         waiting.give_back()
         return None
     except BaseException:
@@ -60,22 +63,29 @@ def _store_with_waiting(messages: list[MessagePayload], waiting: Waiting) -> int
     return stored
 
 
+class NotStored(DatabaseError):
+    """A database error as Celery's retry line shows it: its description alone (describe_error)."""
+
+
 def _retry_or_dead_letter(task: Any, messages: list[MessagePayload], error: DatabaseError) -> NoReturn:
-    """Retry this task's own messages with backoff; past MAX_RETRIES, reject them to the dead-letter queue."""
-    try:
-        if task.request.retries < MAX_RETRIES:
-            metrics.PERSISTENCE_RETRIES.inc()
-        raise task.retry(exc=error, countdown=min(2**task.request.retries, 60))
-    except MaxRetriesExceededError:
+    """Retry this task's own messages with backoff; past MAX_RETRIES, reject them to the dead-letter queue.
+    Every line about it, Celery's own included, tells the error by describe_error: its repr and traceback
+    can hold PostgreSQL's DETAIL line, a row with a message's words."""
+    reason = describe_error(error)
+    if task.request.retries >= MAX_RETRIES:
         logger.error(
-            "dead-lettering %d messages after %d retries: %r",
+            "dead-lettering %d messages after %d retries: %s",
             len(messages),
             MAX_RETRIES,
-            error,
+            reason,
             extra={"message_ids": [m["id"] for m in messages]},
         )
         metrics.DEAD_LETTERED.labels("retries_exhausted").inc(len(messages))
-        raise Reject(str(error), requeue=False) from error
+        raise Reject(reason, requeue=False) from None  # (Celery's reject line prints its traceback)
+    metrics.PERSISTENCE_RETRIES.inc()
+    # Decided here, not by task.retry: past max_retries it raises `exc` itself, which acknowledged the task
+    # (a failure, under acks_late): the batch was lost, not dead-lettered.
+    raise task.retry(exc=NotStored(reason), countdown=min(2**task.request.retries, 60))
 
 
 def _store(messages: list[MessagePayload], *, tasks: int) -> int:

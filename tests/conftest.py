@@ -94,6 +94,7 @@ class WorkerProcess:
         self.ready = threading.Event()
         self.busy = 0  # tasks received and not yet finished
         self.finished = 0  # tasks run to an outcome
+        self.output: list[str] = []  # every line it printed so far
         self.changed = threading.Condition()
         threading.Thread(target=self._follow_log, daemon=True).start()
 
@@ -101,11 +102,12 @@ class WorkerProcess:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             with self.changed:
+                self.output.append(line)
                 if " ready." in line:
                     self.ready.set()
                 elif "] received" in line:
                     self.busy += 1
-                elif any(outcome in line for outcome in ("] succeeded", "] raised", "] retry", "] rejected")):
+                elif any(outcome in line for outcome in ("] succeeded", "] raised", "] retry", "] reject")):
                     self.busy -= 1
                     self.finished += 1
                 self.changed.notify_all()

@@ -56,13 +56,14 @@ def _insert_one_by_one(
                 new += _insert([message])
         except IntegrityError as error:
             unstorable.append(message)
-            errors[message["id"]] = _describe(error)
+            errors[message["id"]] = describe_error(error)
     return new, unstorable, errors
 
 
-def _describe(error: Exception) -> str:
+def describe_error(error: Exception) -> str:
     """The error's class and first line: PostgreSQL's own message, naming the constraint. Its DETAIL line is
-    left out, which for a CHECK constraint would hold the whole row, body included."""
+    left out, which for a CHECK constraint would hold the whole row, body included: how a persistence
+    worker's log lines tell a database error (docs/operations.md, "What is never logged"), never its repr."""
     first_line = str(error).strip().partition("\n")[0]
     return f"{type(error).__name__}: {first_line}"
 

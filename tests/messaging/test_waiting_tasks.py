@@ -2,6 +2,7 @@
 persistence task stores the tasks queued behind it in its own transaction, acknowledges them only once they
 are stored, and gives them back, each to run on its own, when the database refused the batch."""
 
+import logging
 import time
 import uuid
 from datetime import timedelta
@@ -15,6 +16,7 @@ from messaging.models import Message
 from messaging.tasks import persist_messages_task
 from tests.conftest import queued_for_persistence, start_persistence_worker, wait_until
 from tests.messaging.factories import acknowledged_payload
+from tests.messaging.refusals import ERROR, messages_refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,6 +106,21 @@ def test_a_message_the_database_refuses_takes_no_waiting_task_with_it(ada, team)
     assert uuid.UUID(own["id"]) in stored_ids()
     assert uuid.UUID(refused["id"]) not in stored_ids()
     wait_until(lambda: queued_for_persistence() == 4, "the waiting tasks to be queued again")
+
+
+def test_a_batch_refused_with_the_waiting_tasks_is_logged_without_its_words(ada, team, caplog):
+    # given: two tasks waiting, and a database refusing new messages with the row in its error's DETAIL
+    queue_tasks(team, ada, (2, 3))
+    refused = acknowledged_payload(team, ada, seq=1, body="the words ada wrote")
+
+    # when: a task runs
+    with messages_refused(), caplog.at_level(logging.INFO), pytest.raises(DatabaseError):
+        persist_messages_task.run([refused])
+
+    # then: the line saying the waiting tasks go back tells the error by its class and first line only
+    assert "the words ada wrote" not in caplog.text
+    assert f"storing 2 waiting tasks with this one failed: {ERROR}" in caplog.messages
+    wait_until(lambda: queued_for_persistence() == 2, "the waiting tasks to be queued again")
 
 
 def publish_steadily(team, sender, seqs, *, every_seconds: float) -> list[MessagePayload]:

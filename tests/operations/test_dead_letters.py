@@ -11,12 +11,14 @@ from prometheus_client import REGISTRY
 from messaging.delivery.persistence import dead_letter
 from messaging.models import Message
 from messaging.services import messages_store
-from messaging.tasks import persist_messages_task
+from messaging.tasks import MAX_RETRIES, persist_messages_task
 from operations import selectors
 from operations.selectors import dead_letters_list, queue_depths
+from operations.services import dead_letters_requeue
 from tests.accounts.factories import UserFactory
 from tests.conftest import wait_until
 from tests.messaging.factories import acknowledged_payload
+from tests.messaging.refusals import ERROR, accept_messages, messages_refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,6 +90,63 @@ def test_a_dead_letter_keeps_the_task_id_its_error_was_logged_under(dead_letter_
     assert "<code>7e57-task-id</code>" in staff_client(staff).get("/admin/status/").content.decode()
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("dead-lettering")]
     assert f"{clash['id']} (IntegrityError: a message's seq is held by another message)" in line
+
+
+WORDS = "the words ada wrote"
+
+
+@pytest.fixture
+def refused(transactional_db):
+    """The database refuses new messages, its error's DETAIL holding the row (tests/messaging/refusals.py)."""
+    with messages_refused():
+        yield
+
+
+def test_a_batch_out_of_retries_is_dead_lettered_and_logged_without_its_words(
+    dead_letter_queue, team, refused, persistence_worker
+):
+    # given: a batch the database refused at every retry but the last
+    message = {**acknowledged(team, seq=1), "body": WORDS}
+    persist_messages_task.apply_async(args=([message],), retries=MAX_RETRIES)
+
+    # when: the worker tries it a last time, refused again
+    # then: it is dead-lettered (not acknowledged as a failure, and lost), as it was after 8 retries
+    wait_until(lambda: queue_depths()[dead_letter_queue] == 1, "the batch to be dead-lettered", timeout=20)
+    [listed] = dead_letters_list()
+    assert (listed.message_ids, listed.reason, listed.retries) == ([message["id"]], "rejected", MAX_RETRIES)
+    # and the worker's line names the messages and the error's class and first line; no line of the worker
+    # holds the error's DETAIL, the row with its words
+    persistence_worker.wait_idle()
+    output = "".join(persistence_worker.output)
+    [line] = [line for line in persistence_worker.output if "dead-lettering" in line]
+    assert f"dead-lettering 1 messages after {MAX_RETRIES} retries: {ERROR}" in line
+    assert message["id"] in line
+    assert WORDS not in output
+
+    # when: the cause is fixed and the batch re-queued
+    accept_messages()
+    dead_letters_requeue()
+
+    # then: it is stored
+    wait_until(lambda: Message.objects.filter(pk=message["id"]).exists(), "the re-queued message", timeout=20)
+
+
+def test_a_retried_batch_is_logged_without_its_words(team, refused, persistence_worker):
+    # given: a batch the database refuses
+    message = {**acknowledged(team, seq=1), "body": WORDS}
+
+    # when: the worker tries it
+    persist_messages_task.apply_async(args=([message],))
+
+    # then: Celery's line for its retry tells the error by its class and first line, not its DETAIL
+    wait_until(lambda: any("] retry: " in line for line in persistence_worker.output), "a retry", timeout=20)
+    assert WORDS not in "".join(persistence_worker.output)
+    [line] = [line for line in persistence_worker.output if "] retry: " in line]
+    assert ERROR in line
+
+    # and once the database accepts it again, the retry stores it
+    accept_messages()
+    wait_until(lambda: Message.objects.filter(pk=message["id"]).exists(), "the retried message", timeout=20)
 
 
 def test_the_status_page_shows_live_figures(dead_letter_queue, team, staff):
