@@ -34,7 +34,9 @@ return redis.call('INCR', KEYS[1])
 """
 
 # Rewrites the log entries at the given seqs that are still there (an old entry put back would make the log
-# look like it covers a range it does not), and the idempotency record (KEYS[2]) if it is still kept.
+# look like it covers a range it does not), and the idempotency record (KEYS[2]) if it is still kept: a
+# record still pending (the send's web worker has not logged the message yet) takes the frame too, and that
+# worker's LOG_SCRIPT then logs and publishes it instead of its own (messaging.delivery.journal).
 REWRITE_SCRIPT = """
 for i = 1, #ARGV - 1, 2 do
   if redis.call('ZCOUNT', KEYS[1], ARGV[i], ARGV[i]) > 0 then

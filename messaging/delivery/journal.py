@@ -213,13 +213,26 @@ if KEYS[3] then redis.call('SET', KEYS[3], 1, 'EX', ARGV[2], 'NX') end
 # Logs an event's frame (ARGV[2]) at its seq (ARGV[1]) in its conversation's recent log (KEYS[1]), keeping
 # the newest entries (ARGV[3]: the rank below which to trim); with KEYS[2], keeps it as that client_id's
 # message for ARGV[4] seconds; with ARGV[5..7] (realtime.hub.script_publish_arguments), then publishes it.
+# A message's client_id record is pending until this command; one that no longer is holds the message as it
+# is now: it was stored and changed (an edit, a deletion, its author's erasure) while this worker was
+# between the ack and this command, and the rewrite (REWRITE_SCRIPT, messaging.delivery.eventlog), finding
+# no log entry to replace, rewrote that record. That frame is then logged and published instead of
+# ARGV[2], whose words may be gone.
 # One command where there were four: a worker's CPU goes to each command it packs and each reply it parses
 # far more than Redis's to running them (docs/benchmarks.md), and the frame crosses the wire once.
 LOG_SCRIPT = """
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local text = ARGV[2]
+if KEYS[2] then
+  local now = redis.call('GET', KEYS[2])
+  if now and string.sub(now, 1, 7) ~= 'pending' then
+    text = now
+  else
+    redis.call('SET', KEYS[2], text, 'EX', ARGV[4])
+  end
+end
+redis.call('ZADD', KEYS[1], ARGV[1], text)
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, ARGV[3])
-if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[4]) end
-if ARGV[5] then redis.call(ARGV[5], ARGV[6], ARGV[7] .. ARGV[2]) end
+if ARGV[5] then redis.call(ARGV[5], ARGV[6], ARGV[7] .. text) end
 """
 
 RELEASE_SCRIPT = """
@@ -283,7 +296,8 @@ class RedisJournal:
 
     async def commit(self, message: MessagePayload, *, then_publish: Published | None = None) -> None:
         """Log the message for replay, remember it for its client_id, then publish `then_publish` (the
-        hub's PUBLISH), in that order, so a socket that hears of the message can already replay it."""
+        hub's PUBLISH), in that order, so a socket that hears of the message can already replay it. Should it
+        have been stored and changed since the ack (LOG_SCRIPT), it is logged and published as it is now."""
         await self._round_trips.submit(_commit_command(message, publish=then_publish))
 
     async def release(self, *, conversation_id: int, sender_id: int, client_id: UUID | str) -> None:

@@ -1,3 +1,4 @@
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 
@@ -11,6 +12,7 @@ from core.per_loop import PerLoop
 from messaging.delivery import publisher
 from messaging.delivery.broker import BrokerPublisher
 from messaging.delivery.eventlog import initialise_counter
+from messaging.delivery.journal import RedisJournal
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 from tests.messaging.relay import SilencingRelay, broker_url
@@ -160,3 +162,19 @@ async def sends_through_relay(relay: SilencingRelay, monkeypatch: pytest.MonkeyP
     brokers = publish_to(monkeypatch, str(broker_url().with_port(relay.port)))
     yield
     await brokers.get().close()
+
+
+@pytest.fixture
+def stalled_announcements(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """A send's web worker stalls between the ack and the announcement (the recent log's copy and the
+    broadcast, messaging.delivery.send) until the event is set, as on a slow Redis round trip or a paused
+    event loop; meanwhile the persistence worker may store the message, and it may be changed."""
+    announce = asyncio.Event()
+    commit = RedisJournal.commit
+
+    async def stalled(self: RedisJournal, message, **kwargs) -> None:
+        await announce.wait()
+        await commit(self, message, **kwargs)
+
+    monkeypatch.setattr(RedisJournal, "commit", stalled)
+    return announce

@@ -3,6 +3,7 @@ one `user.erased` event there — their messages blanked (or kept, as the retent
 "Deleted user" — however many messages they sent; and a `sync` from before it, from the recent log or the
 database, ends in the same state (docs/protocol.md)."""
 
+import json
 import threading
 
 import pytest
@@ -16,7 +17,13 @@ from messaging.models import ConversationEvent, Membership, Message, RetentionPo
 from messaging.services import messages_store
 from tests.conftest import take_queued_task, wait_until
 from tests.messaging.factories import MessageFactory, acknowledged_payload, make_conversation
-from tests.messaging.test_socket_events import forget_recent_log, send_and_ack, wait_stored
+from tests.messaging.test_socket_events import (
+    forget_recent_log,
+    frames_until,
+    send_and_ack,
+    wait_logged,
+    wait_stored,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -203,6 +210,38 @@ async def test_a_message_stored_after_its_senders_erasure_is_stored_as_erasure_l
     assert (replayed["body"], replayed["deleted"], replayed["sender"]) == ("", True, deleted_user)
     assert (await new_tab.receive_type("user.erased"))["seq"] == erased["seq"]
     assert await ConversationEvent.objects.filter(kind=ConversationEvent.Kind.USER_ERASED).acount() == 1
+
+
+async def test_a_message_stored_and_erased_before_its_worker_logged_it_is_logged_erased(
+    connect, ada, bob, team, stalled_announcements
+):
+    # given: bob's message was acknowledged, and stored, but its web worker stalled before writing it into
+    # the recent log (and broadcasting it) until after bob deleted his account
+    bob_tab, ada_tab = await connect(bob), await connect(ada)
+    sent = await send_and_ack(bob_tab, team.pk, "bob's secret")
+    batch = await sync_to_async(_queued_batch_with)(sent["id"])
+    assert await sync_to_async(messages_store)(messages=batch) == (1, [], {})
+    await sync_to_async(services.user_erase)(user=bob)
+
+    # when: the worker writes and broadcasts it at last
+    stalled_announcements.set()
+    await wait_logged(team.pk, sent["seq"])
+
+    # then: ada's open tab is sent it as the erasure left it, and so is a tab syncing from before it
+    deleted_user = await sync_to_async(erased_payload)(bob)
+    live = await frames_until(ada_tab, "membership")  # (bob leaves the group after the erasure)
+    new_tab = await connect(ada)
+    await new_tab.send({"type": "sync", "since": {str(team.pk): 0}})
+    replayed = await frames_until(new_tab, "sync.done")
+    for frames in (live, replayed):
+        assert "bob's secret" not in json.dumps(frames)
+        [message] = [frame["message"] for frame in frames if frame["type"] == "message.new"]
+        assert (message["id"], message["body"], message["deleted"], message["sender"]) == (
+            sent["id"],
+            "",
+            True,
+            deleted_user,
+        )
 
 
 def test_open_pages_hear_the_erasure_again_after_a_late_message_or_forward_of_his(ada, bob, cy, team):

@@ -1,6 +1,7 @@
 """Typing, read markers, presence, edits, deletions, reactions, sync and live membership over the socket, and
 the privacy rule behind all of them: a non-member never sees an event of a conversation."""
 
+import asyncio
 import json
 import uuid
 
@@ -11,6 +12,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from core import redis as core_redis
 from core.redis import get_async_redis, get_redis
 from messaging import services
+from messaging.delivery.journal import log_key
 from messaging.models import Membership, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -315,13 +317,28 @@ async def test_a_removed_member_stops_receiving_at_once_and_an_added_one_starts(
 
 async def wait_stored(message_id, attempts=200):
     """Wait for the Celery worker to store a message (polling the database, bounded)."""
-    import asyncio
-
     for _ in range(attempts):
         if await Message.objects.filter(pk=message_id).aexists():
             return
         await asyncio.sleep(0.025)
     raise AssertionError(f"message {message_id} was not stored")
+
+
+async def wait_logged(conversation_id, seq, attempts=200):
+    """Wait for an event to be in its conversation's recent log (polling Redis, bounded)."""
+    for _ in range(attempts):
+        if await get_async_redis().zcount(log_key(conversation_id), seq, seq):
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"seq {seq} of conversation {conversation_id} was not logged")
+
+
+async def frames_until(tab, frame_type: str) -> list[dict]:
+    """Every frame the socket is sent up to the first of `frame_type`, that one included."""
+    frames = [await tab.receive()]
+    while frames[-1]["type"] != frame_type:
+        frames.append(await tab.receive())
+    return frames
 
 
 async def test_replays_and_retries_show_a_message_as_it_is_now(connect, ada, bob, team, persistence_worker):
@@ -341,3 +358,26 @@ async def test_replays_and_retries_show_a_message_as_it_is_now(connect, ada, bob
     await bob_tab.send({"type": "sync", "since": {str(team.pk): 0}})
     replayed = (await bob_tab.receive_type("message.new"))["message"]
     assert (replayed["id"], replayed["body"], replayed["deleted"]) == (message["id"], "", True)
+
+
+async def test_an_edit_made_before_the_senders_worker_logged_the_message_is_what_a_sync_replays(
+    connect, ada, bob, team, persistence_worker, stalled_announcements
+):
+    # given: ada's message was acknowledged and stored, but her web worker stalled before writing it into the
+    # recent log (and broadcasting it), and meanwhile she took its words back
+    ada_tab = await connect(ada)
+    sent = await send_and_ack(ada_tab, team.pk, "the door code is 4711")
+    await wait_stored(sent["id"])
+    await database_sync_to_async(services.message_edit)(user=ada, message_id=sent["id"], body="never mind")
+
+    # when: the worker writes and broadcasts it at last
+    stalled_announcements.set()
+    await wait_logged(team.pk, sent["seq"])
+
+    # then: a sync from before it replays it as edited, and nothing of the first version
+    bob_tab = await connect(bob)
+    await bob_tab.send({"type": "sync", "since": {str(team.pk): 0}})
+    frames = await frames_until(bob_tab, "sync.done")
+    assert "4711" not in json.dumps(frames)
+    [replayed] = [frame["message"] for frame in frames if frame["type"] == "message.new"]
+    assert (replayed["id"], replayed["body"]) == (sent["id"], "never mind")
