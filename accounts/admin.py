@@ -9,14 +9,16 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from solo.admin import SingletonModelAdmin
 
+import core.ids  # noqa: F401  (registers the `<id:…>` path converter)
 from accounts import selectors, services
+from accounts.exports import data_export_response
 from accounts.models import AccountPolicy, ApiToken, DataExport, Invitation, LoginSession, User
 from core.admin_actions import say_what_was_done
 from core.errors import Refused
@@ -120,7 +122,9 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(DataExport)
 class DataExportAdmin(admin.ModelAdmin):
-    """Exports people asked for, and those admins started (Users → Export): a download link for an hour."""
+    """Exports people asked for, and those admins started (Users → Export), each downloaded from here while
+    its ZIP is kept. The download is the admin's own page (ZIP), behind the admin's sign-in and the view
+    permission: no token, so nothing in the browser's history or the downloads list opens it."""
 
     list_display = ("user", "status", "progress", "created_at", "expires_at", "download")
     readonly_fields = (
@@ -140,11 +144,27 @@ class DataExportAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_urls(self) -> list[URLPattern]:
+        download = path(
+            "<id:export_id>/download/",
+            self.admin_site.admin_view(self.download_zip),
+            name="accounts_dataexport_download",
+        )
+        return [download, *super().get_urls()]
+
+    def download_zip(self, request: HttpRequest, export_id: int) -> StreamingHttpResponse:
+        export = self.get_object(request, str(export_id))
+        if export is None or not self.has_view_permission(request, export):
+            raise Http404
+        if not export.is_kept:
+            raise Http404("This export is no longer kept.")
+        return data_export_response(request, export)
+
     @admin.display(description="download")
     def download(self, export: DataExport) -> str:
-        if export.status != DataExport.Status.READY or not export.file_key:
+        if not export.is_kept:
             return "—"
-        url = f"/api/v1/users/me/export/download/?token={selectors.data_export_link_token(export)}"
+        url = reverse("admin:accounts_dataexport_download", args=[export.pk])
         return format_html('<a href="{}">ZIP</a>', url)
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.timezone import now
 from solo.models import SingletonModel
 
 from accounts import usernames
@@ -265,3 +266,9 @@ class DataExport(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def is_kept(self) -> bool:
+        """Ready, and its ZIP still in storage (until `expires_at`): it can be downloaded."""
+        ready = self.status == self.Status.READY and bool(self.file_key)
+        return ready and self.expires_at is not None and self.expires_at > now()

@@ -30,7 +30,7 @@ from core.cache import shared_cache
 from core.errors import NotFound, Refused
 
 EXPORT_LINK_SALT = "accounts.data-export"
-EXPORT_LINK_SECONDS = 60 * 60  # a download link works for an hour; the export itself for days
+EXPORT_LINK_SECONDS = 60 * 60  # a download token works for an hour; the export itself for days
 
 
 def user_search(*, query: str, ids: list[int] | None = None) -> QuerySet[User]:
@@ -230,15 +230,13 @@ def data_export_available(*, user: User) -> DataExport | None:
 
 
 def data_export_for_download(*, token: str) -> DataExport:
-    """The ready, unexpired export a download link (signed, EXPORT_LINK_SECONDS) names; NotFound otherwise."""
+    """The kept export a download token (signed, EXPORT_LINK_SECONDS) names; NotFound otherwise."""
     try:
         export_id = signing.loads(token, salt=EXPORT_LINK_SALT, max_age=EXPORT_LINK_SECONDS)
     except signing.BadSignature:
-        raise NotFound("This download link is invalid or has expired: open it again from Parley.") from None
-    export = DataExport.objects.filter(
-        pk=export_id, status=DataExport.Status.READY, expires_at__gt=datetime.now(tz=UTC)
-    ).first()
-    if export is None or not export.file_key:
+        raise NotFound("This download is invalid or has expired: download it again from Parley.") from None
+    export = DataExport.objects.filter(pk=export_id).first()
+    if export is None or not export.is_kept:
         raise NotFound("This export is no longer available: ask for a new one.")
     return export
 

@@ -180,7 +180,7 @@ def _receive_until_closed(ws: Any) -> None:
 
 
 def test_daphne_logs_a_request_as_method_and_path_never_its_query_string(embedded_env, tmp_path):
-    # a data export's download link carries its token in the query string (docs/accounts.md)
+    # a query string may carry a secret (a socket's token, docs/protocol.md; data exports' links once did)
     log_path = tmp_path / "daphne.log"
     path = "/api/v1/users/me/export/download/"
     with live_server("daphne", {**embedded_env, "PYTHONUNBUFFERED": "1"}, log_path) as daphne:

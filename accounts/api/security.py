@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from qrcode.image.svg import SvgPathImage
 from rest_framework import status
+from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -50,6 +51,7 @@ from accounts.exceptions import WrongPassword
 from accounts.exports import data_export_response
 from accounts.models import DataExport
 from core.errors import ERROR_SCHEMA_REF
+from core.parsers import JSONParser
 from core.throttles import UserThrottle
 
 RESET_SENT = (
@@ -315,18 +317,28 @@ class DataExportApi(SignedInApi):
 
 
 class DataExportDownloadApi(PublicApi):
+    """The token comes in the body, never in the URL: a URL is kept by browser history (and synced with it),
+    the downloads list and logs. The app posts it from a plain form, so the browser downloads the ZIP itself,
+    streamed to disk with its progress shown, whatever its size."""
+
+    parser_classes = [FormParser, JSONParser]
+
     @extend_schema(
-        parameters=[DataExportDownloadInputSerializer],
+        request={
+            "application/x-www-form-urlencoded": DataExportDownloadInputSerializer,
+            "application/json": DataExportDownloadInputSerializer,
+        },
         responses={
             (200, "application/zip"): OpenApiResponse(description="The ZIP"),
             404: OpenApiResponse(
-                ERROR_SCHEMA_REF, description="The link is invalid or expired, or the ZIP gone"
+                ERROR_SCHEMA_REF, description="The token is invalid or expired, or the ZIP gone"
             ),
         },
     )
-    def get(self, request: Request) -> StreamingHttpResponse:
-        """The ZIP, for the holder of a link from GET /users/me/export/ (it works for an hour)."""
-        data = DataExportDownloadInputSerializer(data=request.query_params)
+    def post(self, request: Request) -> StreamingHttpResponse:
+        """The ZIP, for the holder of a `download_token` from GET /users/me/export/ (it works for an hour),
+        sent as the form field or JSON key `token`."""
+        data = DataExportDownloadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         export = selectors.data_export_for_download(token=data.validated_data["token"])
         return data_export_response(request._request, export)

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from accounts import selectors
@@ -328,18 +329,25 @@ class DataExportSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True, help_text="When the ZIP is deleted.")
     download_url = serializers.SerializerMethodField(
-        help_text="Once ready: a private link to the ZIP, good for an hour (ask again for a new one)."
+        help_text="Once ready: where to POST `download_token` (as `token`, a form field or JSON) for the ZIP."
+    )
+    download_token = serializers.SerializerMethodField(
+        help_text="Once ready: the private token that downloads the ZIP, for an hour (list again for a fresh "
+        "one). It goes in a POST body, never in a URL, where browser history and logs would keep it."
     )
 
+    def _ready(self, export: DataExport) -> bool:
+        return export.status == DataExport.Status.READY and bool(export.file_key)
+
     def get_download_url(self, export: DataExport) -> str | None:
-        if export.status != DataExport.Status.READY or not export.file_key:
-            return None
-        token = selectors.data_export_link_token(export)
-        return f"/api/v1/users/me/export/download/?token={token}"
+        return reverse("users-me-export-download") if self._ready(export) else None
+
+    def get_download_token(self, export: DataExport) -> str | None:
+        return selectors.data_export_link_token(export) if self._ready(export) else None
 
 
 class DataExportDownloadInputSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=200)
+    token = serializers.CharField(max_length=200, help_text="A `download_token` from GET /users/me/export/.")
 
 
 class AccountDeleteInputSerializer(serializers.Serializer):

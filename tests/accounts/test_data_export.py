@@ -1,16 +1,23 @@
 """Download my data: a ZIP (profile, my messages with their conversations' names, my files) built by a
-Celery task with progress, behind a private link that expires; one at a time, and one kept at a time."""
+Celery task with progress, downloaded with a private token that expires, posted, never in a URL; one at a
+time, and one kept at a time."""
 
 import io
 import json
+import re
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
+from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 from rest_framework.test import APIClient
 
+from accounts import selectors
 from accounts.models import DataExport
 from tests.accounts.factories import UserFactory
 from tests.accounts.helpers import client_for, login
@@ -20,6 +27,13 @@ from tests.messaging.factories import MessageFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/users/me/export/"
+DOWNLOAD = "/api/v1/users/me/export/download/"
+
+
+def download(export: dict, *, token: str | None = None):
+    """As the web app's form posts it: the token as a form field, to the export's download_url."""
+    form = urlencode({"token": export["download_token"] if token is None else token})
+    return APIClient().post(export["download_url"], form, content_type="application/x-www-form-urlencoded")
 
 
 def zip_of(response) -> zipfile.ZipFile:
@@ -40,14 +54,15 @@ def test_the_export_holds_the_profile_messages_and_files(eager_celery):
     # when: she asks for her data (the task runs in process here) and downloads it
     started = client_for(session).post(URL)
     [status] = client_for(session).get(URL).json()
-    download = APIClient().get(status["download_url"])
+    zipped = download(status)
 
     # then
     assert started.status_code == 202
     assert (status["status"], status["progress"]) == ("ready", 100)
-    assert download.status_code == 200
-    assert download["Content-Disposition"].startswith('attachment; filename="parley-data-')
-    archive = zip_of(download)
+    assert zipped.status_code == 200
+    assert zipped["Content-Disposition"].startswith('attachment; filename="parley-data-')
+    assert zipped["Cache-Control"] == "private, no-store"
+    archive = zip_of(zipped)
     profile = json.loads(archive.read("profile.json"))
     assert (profile["username"], profile["email"]) == ("ada", ada.email)
     messages = json.loads(archive.read("messages.json"))
@@ -77,7 +92,7 @@ def test_asking_again_while_an_export_is_kept_answers_that_one(eager_celery):
     assert [(r.status_code, r.json()["id"], r.json()["status"]) for r in again] == [
         (200, first.json()["id"], "ready")
     ] * 2
-    assert APIClient().get(again[-1].json()["download_url"]).status_code == 200
+    assert download(again[-1].json()).status_code == 200
     assert DataExport.objects.count() == 1
 
 
@@ -95,18 +110,54 @@ def test_once_the_kept_export_is_gone_a_new_one_replaces_it(eager_celery):
     assert DataExport.objects.get(pk=old.pk).file_key == ""
 
 
-def test_the_download_link_is_private_and_expires(eager_celery):
+def test_the_token_is_never_in_a_url(eager_celery):
+    # given: a ready export, as the app lists it
     session = login(UserFactory())
     client_for(session).post(URL)
-    link = client_for(session).get(URL).json()[0]["download_url"]
+    [export] = client_for(session).get(URL).json()
 
-    forged = APIClient().get(link[:-3] + "abc")
+    # then: the download's address carries nothing secret; the token is posted, as a form field or JSON
+    assert export["download_url"] == DOWNLOAD
+    assert download(export).status_code == 200
+    posted = APIClient().post(DOWNLOAD, {"token": export["download_token"]}, format="json")
+    assert posted.status_code == 200
+    # and a link with the token in its query string, as the app's were (in browser histories), is refused
+    for method in (APIClient().get, APIClient().head):
+        assert method(f"{DOWNLOAD}?{urlencode({'token': export['download_token']})}").status_code == 405
+    assert APIClient().post(f"{DOWNLOAD}?{urlencode({'token': export['download_token']})}").status_code == 400
+
+
+def test_the_download_token_is_private_and_expires(eager_celery):
+    session = login(UserFactory())
+    client_for(session).post(URL)
+    [export] = client_for(session).get(URL).json()
+
+    forged = download(export, token=export["download_token"][:-3] + "abc")
     assert (forged.status_code, forged.json()["error"]["code"]) == (404, "not_found")
+    missing = APIClient().post(DOWNLOAD, {}, format="json")
+    assert (missing.status_code, missing.json()["error"]["fields"]) == (
+        400,
+        {"token": ["This field is required."]},
+    )
 
     DataExport.objects.update(expires_at=datetime.now(tz=UTC) - timedelta(seconds=1))
-    expired = APIClient().get(link)
+    expired = download(export)
     assert expired.status_code == 404
     assert "no longer available" in expired.json()["error"]["detail"]
+
+
+def test_a_token_older_than_an_hour_is_refused(eager_celery):
+    session = login(UserFactory())
+    client_for(session).post(URL)
+    [export] = client_for(session).get(URL).json()
+    with mock.patch("time.time", return_value=time.time() - 3601):  # listed an hour and a second ago
+        old = selectors.data_export_link_token(DataExport.objects.get())
+
+    late = download(export, token=old)
+
+    assert late.status_code == 404
+    assert "download it again from Parley" in late.json()["error"]["detail"]
+    assert download(export).status_code == 200  # a fresh listing's token works
 
 
 def test_expired_zips_are_removed_from_storage(eager_celery):
@@ -121,9 +172,52 @@ def test_expired_zips_are_removed_from_storage(eager_celery):
     assert purge_expired_data_exports_task.delay().get() == 1
 
     assert not default_storage.exists(export.file_key)
-    assert client_for(session).get(URL).json()[0]["download_url"] is None
+    [gone] = client_for(session).get(URL).json()
+    assert (gone["download_url"], gone["download_token"]) == (None, None)
 
 
 def test_nobody_has_an_export_before_asking(auth_client):
     response = auth_client.get(URL)
     assert (response.status_code, response.json()) == (200, [])
+
+
+def test_admins_download_an_export_from_the_admin_with_no_token(eager_celery):
+    # given: ada's export, ready, and a superuser in the admin
+    ada = UserFactory(username="ada")
+    client_for(login(ada)).post(URL)
+    export = DataExport.objects.get()
+    admin = Client()
+    admin.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    # when: they open Data exports and follow the ZIP link
+    listing = admin.get("/admin/accounts/dataexport/").content.decode()
+    [link] = re.findall(r'<a href="([^"]+)">ZIP</a>', listing)
+    zipped = admin.get(link)
+
+    # then: the link is the admin's own page, with nothing secret in it, and it answers the ZIP
+    assert link == f"/admin/accounts/dataexport/{export.pk}/download/"
+    assert zipped.status_code == 200
+    assert "no-store" in zipped["Cache-Control"]
+    assert json.loads(zip_of(zipped).read("profile.json"))["username"] == "ada"
+
+
+def test_only_those_who_may_view_exports_download_them_in_the_admin(eager_celery):
+    client_for(login(UserFactory())).post(URL)
+    link = f"/admin/accounts/dataexport/{DataExport.objects.get().pk}/download/"
+    staff, member = Client(), Client()
+    staff.force_login(UserFactory(is_staff=True))  # a moderator: no permission on exports
+    member.force_login(UserFactory())
+
+    assert staff.get(link).status_code == 404
+    assert member.get(link)["Location"].startswith("/admin/login/")
+
+
+def test_an_export_no_longer_kept_has_no_admin_download(eager_celery):
+    client_for(login(UserFactory())).post(URL)
+    export = DataExport.objects.get()
+    DataExport.objects.update(expires_at=datetime.now(tz=UTC) - timedelta(seconds=1))
+    admin = Client()
+    admin.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert ">ZIP</a>" not in admin.get("/admin/accounts/dataexport/").content.decode()
+    assert admin.get(f"/admin/accounts/dataexport/{export.pk}/download/").status_code == 404

@@ -10,9 +10,10 @@ import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
 import pytest
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from django.core.asgi import get_asgi_application
 from django.core.files.base import ContentFile
@@ -53,27 +54,34 @@ def big_export(storage) -> Iterator[tuple[DataExport, bytes]]:
     default_storage.delete(key)
 
 
-def download_url(export: DataExport) -> str:
-    return f"/api/v1/users/me/export/download/?token={selectors.data_export_link_token(export)}"
+DOWNLOAD = "/api/v1/users/me/export/download/"
 
 
-async def asgi_get(url: str) -> ApplicationCommunicator:
-    split = urlsplit(url)
+def form(export: DataExport) -> bytes:
+    """The web app's form, posted: the download token as a form field."""
+    return urlencode({"token": selectors.data_export_link_token(export)}).encode()
+
+
+async def asgi_post(path: str, body: bytes) -> ApplicationCommunicator:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": "POST",
         "scheme": "http",
-        "path": split.path,
-        "raw_path": split.path.encode(),
-        "query_string": split.query.encode(),
-        "headers": [(b"host", b"testserver")],
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+        ],
         "client": ("127.0.0.1", 40000),
         "server": ("testserver", 80),
     }
     communicator = ApplicationCommunicator(get_asgi_application(), scope)
-    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
     return communicator
 
 
@@ -82,7 +90,7 @@ async def test_over_asgi_the_first_bytes_leave_before_the_zip_is_read(big_export
 
     # when: the download starts, over ASGI, and its first chunk arrives
     tracemalloc.start()
-    communicator = await asgi_get(download_url(export))
+    communicator = await asgi_post(DOWNLOAD, await sync_to_async(form)(export))
     start = await communicator.receive_output(TIMEOUT)
     first = await communicator.receive_output(TIMEOUT)
     held = tracemalloc.get_traced_memory()[1]
@@ -110,7 +118,7 @@ def test_over_wsgi_it_streams_too(big_export):
     export, content = big_export
 
     tracemalloc.start()
-    response = APIClient().get(download_url(export))
+    response = APIClient().post(DOWNLOAD, form(export), content_type="application/x-www-form-urlencoded")
     chunks = iter(response.streaming_content)
     first = next(chunks)
     held = tracemalloc.get_traced_memory()[1]

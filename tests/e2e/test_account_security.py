@@ -273,22 +273,37 @@ def test_blocking_stops_direct_messages_and_is_undone_in_settings(browser, live_
     expect(blocked).to_have_count(0)
 
 
-def test_my_data_is_downloaded_as_a_zip(browser, live_server_url):
+def test_my_data_is_downloaded_as_a_zip_with_its_token_in_no_url(browser, live_server_url):
     gus = person(browser, live_server_url, "gus")
     gus.sign_up()
     open_security(gus)
     page = gus.page
+    downloads, navigations = [], []
+    page.on("request", lambda request: "/export/download/" in request.url and downloads.append(request))
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
 
     page.get_by_role("button", name="Download my data").click()
-    ready = page.get_by_role("status").filter(has_text="Your data is ready")
-    expect(ready).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Your data is ready")).to_be_visible()
     with page.expect_download() as download:
-        ready.get_by_role("link", name="download the ZIP").click()
+        page.get_by_role("button", name="Download the ZIP").click()
 
     path = download.value.path()
     with zipfile.ZipFile(path) as archive:
         assert json.loads(archive.read("profile.json"))["username"] == gus.username
         assert "messages.json" in archive.namelist()
+    # the token went in the form's body: no URL the browser keeps (history, downloads list) carries it
+    [posted] = downloads
+    assert (posted.method, posted.url) == ("POST", f"{gus.base_url}/api/v1/users/me/export/download/")
+    assert posted.post_data.startswith("token=")
+    assert download.value.url == posted.url
+    assert not [url for url in navigations if "token" in url]
+    assert page.url == f"{gus.base_url}/settings/security"  # the app stayed, signed in
+    # and it downloads again, with a token listed afresh
+    with page.expect_download() as again:
+        page.get_by_role("button", name="Download the ZIP").click()
+    with zipfile.ZipFile(again.value.path()) as archive:
+        assert "profile.json" in archive.namelist()
+    assert len(downloads) == 2
 
 
 def test_deleting_the_account_signs_out_and_the_password_stops_working(browser, live_server_url):

@@ -1163,10 +1163,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The ZIP, for the holder of a link from GET /users/me/export/ (it works for an hour). */
-        get: operations["v1_users_me_export_download_retrieve"];
+        get?: never;
         put?: never;
-        post?: never;
+        /**
+         * @description The ZIP, for the holder of a `download_token` from GET /users/me/export/ (it works for an hour),
+         *     sent as the form field or JSON key `token`.
+         */
+        post: operations["v1_users_me_export_download_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1398,8 +1401,14 @@ export interface components {
              * @description When the ZIP is deleted.
              */
             expires_at: string | null;
-            /** @description Once ready: a private link to the ZIP, good for an hour (ask again for a new one). */
+            /** @description Once ready: where to POST `download_token` (as `token`, a form field or JSON) for the ZIP. */
             readonly download_url: string | null;
+            /** @description Once ready: the private token that downloads the ZIP, for an hour (list again for a fresh one). It goes in a POST body, never in a URL, where browser history and logs would keep it. */
+            readonly download_token: string | null;
+        };
+        DataExportDownloadInputRequest: {
+            /** @description A `download_token` from GET /users/me/export/. */
+            token: string;
         };
         /**
          * @description * `pending` - pending
@@ -10955,16 +10964,19 @@ export interface operations {
             };
         };
     };
-    v1_users_me_export_download_retrieve: {
+    v1_users_me_export_download_create: {
         parameters: {
-            query: {
-                token: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["DataExportDownloadInputRequest"];
+                "application/json": components["schemas"]["DataExportDownloadInputRequest"];
+            };
+        };
         responses: {
             /** @description The ZIP */
             200: {
@@ -10995,7 +11007,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The link is invalid or expired, or the ZIP gone */
+            /** @description The token is invalid or expired, or the ZIP gone */
             404: {
                 headers: {
                     [name: string]: unknown;

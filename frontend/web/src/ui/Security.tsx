@@ -466,11 +466,14 @@ function YourData() {
         </div>
       )}
       {exported?.status === "ready" && exported.download_url && (
-        <p role="status">
-          Your data is ready: <a href={exported.download_url}>download the ZIP</a> (available until{" "}
-          {exported.expires_at ? new Date(exported.expires_at).toLocaleDateString() : "soon"}; a newer one can be
-          asked for from then).
-        </p>
+        <>
+          <p role="status">
+            Your data is ready (available until{" "}
+            {exported.expires_at ? new Date(exported.expires_at).toLocaleDateString() : "soon"}; a newer one can be
+            asked for from then).
+          </p>
+          <DownloadZip exported={exported} onChanged={setExported} onError={setError} />
+        </>
       )}
       {exported?.status === "failed" && <p className="form-error">Preparing your data failed: try again.</p>}
       <button type="button" onClick={() => void start()} disabled={building}>
@@ -478,6 +481,47 @@ function YourData() {
       </button>
       <Feedback ok={null} error={error} />
     </Section>
+  );
+}
+
+/** The ZIP's download: a plain form posting the export's token, so the browser downloads the file itself (to
+ * disk as it arrives, with its progress, whatever its size) and the token is in no URL, where the browser's
+ * history (synced to the person's other devices) and its downloads list would keep it. The token is listed
+ * afresh first: one from a page left open past its hour would be refused. */
+export function DownloadZip({
+  exported,
+  onChanged,
+  onError,
+}: {
+  exported: DataExport;
+  onChanged: (latest: DataExport | null) => void;
+  onError: (error: string | null) => void;
+}) {
+  async function download(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    onError(null);
+    try {
+      const latest = (await http.dataExports()).find((e) => e.id === exported.id) ?? null;
+      if (!latest?.download_url || !latest.download_token) {
+        onChanged(latest); // gone meanwhile: the section says so, and offers a new one
+        return;
+      }
+      const token = form.elements.namedItem("token") as HTMLInputElement;
+      form.action = latest.download_url;
+      token.value = latest.download_token;
+      form.submit(); // the browser's own submission (no submit event: this handler does not run again)
+      token.value = ""; // the submission took its fields already: the token is not left in the page
+    } catch (e) {
+      onError(message(e));
+    }
+  }
+
+  return (
+    <form method="post" action={exported.download_url ?? undefined} onSubmit={(e) => void download(e)}>
+      <input type="hidden" name="token" defaultValue="" />
+      <button type="submit">Download the ZIP</button>
+    </form>
   );
 }
 
