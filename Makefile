@@ -105,7 +105,7 @@ stack-down:
 	scripts/stack.sh down
 
 # Benchmarks (bench/README.md): Parley against Socket.IO and the textbook Channels chat, W = 1 and 2,
-# ~16 minutes. Writes bench/results/*.json, docs/benchmarks.md and its plots. BENCH_ARGS="--quick" for a
+# ~20 minutes. Writes bench/results/*.json, docs/benchmarks.md and its plots. BENCH_ARGS="--quick" for a
 # short run, "--slow-readers 1,2" for issue #20's scenario at both W (W=2 only by default).
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP) requirements/bench.txt
