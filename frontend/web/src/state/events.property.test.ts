@@ -76,30 +76,9 @@ class Server {
     const live = this.messages.filter((m) => !m.deleted);
     const target = live.length ? live[op.kind === "send" ? 0 : ("pick" in op ? op.pick : 0) % live.length] : undefined;
     switch (op.kind) {
-      case "send": {
-        const sender = USERS[op.who % USERS.length] as number;
-        if (this.erased.has(sender)) return;
-        const seq = this.next(gap);
-        const message: StoredMessage = {
-          id: `m${seq}`,
-          seq,
-          sender,
-          senderName: this.name(sender),
-          body: `hello ${seq}`,
-          edited_at: null,
-          deleted: false,
-          reactions: new Map(),
-          forward: null,
-        };
-        this.messages.push(message);
-        const then = payload(message);
-        this.record(seq, null, message.id, (replayed) => ({
-          type: "message.new",
-          seq,
-          message: replayed ? payload(message) : then,
-        }));
+      case "send":
+        this.post(USERS[op.who % USERS.length] as number, gap, (seq) => `hello ${seq}`, null);
         return;
-      }
       case "edit": {
         if (!target || target.forward) return; // a forward cannot be edited (invalid)
         const seq = this.next(gap);
@@ -197,6 +176,28 @@ class Server {
     }
   }
 
+  /** A new message (`message.new`: live as it was then, replayed as it is now), unless its sender's account
+   * is erased; whether it was posted. */
+  private post(sender: number, gap: number, body: (seq: number) => string, forward: StoredMessage["forward"]): boolean {
+    if (this.erased.has(sender)) return false;
+    const seq = this.next(gap);
+    const message: StoredMessage = {
+      id: `m${seq}`,
+      seq,
+      sender,
+      senderName: this.name(sender),
+      body: body(seq),
+      edited_at: null,
+      deleted: false,
+      reactions: new Map(),
+      forward,
+    };
+    this.messages.push(message);
+    const then = payload(message);
+    this.record(seq, null, message.id, (replayed) => ({ type: "message.new", seq, message: replayed ? payload(message) : then }));
+    return true;
+  }
+
   private name(user: number): string {
     return this.erased.has(user) ? ERASED_NAME : (this.names.get(user) as string);
   }
@@ -207,31 +208,16 @@ class Server {
    * and stored after it): then it names "Deleted user", and a `user.erased` follows it (privacy's
    * late_erasures_honour) with the policy of their erasure. */
   private forward(sender: number, author: number, original: number, gap: number): void {
-    if (this.erased.has(sender)) return;
-    const seq = this.next(gap);
-    const message: StoredMessage = {
-      id: `m${seq}`,
-      seq,
-      sender,
-      senderName: this.name(sender),
-      body: `words ${author}.${original}`,
-      edited_at: null,
-      deleted: false,
-      reactions: new Map(),
-      forward: { original: `o${author}-${original}`, author, name: this.name(author) },
-    };
-    this.messages.push(message);
-    const then = payload(message);
-    this.record(seq, null, message.id, (replayed) => ({ type: "message.new", seq, message: replayed ? payload(message) : then }));
+    const forward = { original: `o${author}-${original}`, author, name: this.name(author) };
+    if (!this.post(sender, gap, () => `words ${author}.${original}`, forward)) return;
     const kept = this.erased.get(author);
     if (kept !== undefined) this.announceErasure(author, kept, 0);
   }
 
   /** As accounts' user_messages_erase: their reactions go, their messages are emptied (unless the workspace
    * keeps them) and named "Deleted user", and so are they on forwards of their words; one user.erased where
-   * they are a member, wrote, their words were forwarded to or a reaction of theirs was (one who reacted and
-   * left: messaging.services.privacy._announce_erasure does not announce it there yet, and an open page keeps
-   * the reaction until a reload), then they leave. */
+   * they are a member, wrote, their words were forwarded to or a reaction of theirs was (privacy's
+   * _announce_erasure), then they leave. */
   private erase(user: number, kept: boolean, gap: number): void {
     if (this.erased.has(user)) return;
     this.erased.set(user, kept);
