@@ -5,6 +5,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from solo.admin import SingletonModelAdmin
 
+from accounts.admin import RevokedNotDeletedAdmin
+from core.admin_actions import say_what_was_done
 from messaging.models import Conversation, Membership, Message, RetentionPolicy, Webhook
 from messaging.services.webhooks import webhook_revoke
 
@@ -49,7 +51,10 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(RevokedNotDeletedAdmin):
+    """Webhooks are revoked here (their bot retired and out of the conversation) by whoever has the change
+    permission, never deleted: a deleted row would skip the revocation and leave its bot a member."""
+
     list_display = ("id", "name", "conversation", "bot", "created_by", "created_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "conversation__title", "created_by__username")
@@ -59,8 +64,11 @@ class WebhookAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made by members through the API, which shows the secret once
 
-    @admin.action(description="Revoke the selected webhooks")
+    @admin.action(description="Revoke the selected webhooks", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        revoked = 0
         for webhook in queryset.select_related("bot"):
             if not webhook.is_revoked:
                 webhook_revoke(webhook=webhook)
+                revoked += 1
+        say_what_was_done(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
