@@ -8,6 +8,8 @@ import { DRAFT_WRITE_DELAY_MS } from "./drafts";
 import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, presenceOf, sortConversations, type SocketPort } from "./store";
 import { emptyTimeline, visibleMessages } from "./messages";
+import { memoryTabs, type TabsPort } from "./tabs";
+import { totalAttention } from "../lib/attention";
 
 class FakeSocket implements SocketPort {
   status: StatusInfo = { status: "idle", attempt: 0, retryAt: null };
@@ -54,9 +56,17 @@ interface Options {
   user?: Me;
   /** The page is visible and focused. */
   looking?: boolean;
+  /** This browser's other tabs (none by default). */
+  tabs?: TabsPort;
 }
 
-async function setup({ conversations = [conversation(1, { last_seq: 2 })], local = memoryStore(), user = me, looking = true }: Options = {}) {
+async function setup({
+  conversations = [conversation(1, { last_seq: 2 })],
+  local = memoryStore(),
+  user = me,
+  looking = true,
+  tabs = memoryTabs(1)[0],
+}: Options = {}) {
   const socket = new FakeSocket();
   let n = 0;
   const http = {
@@ -84,6 +94,7 @@ async function setup({ conversations = [conversation(1, { last_seq: 2 })], local
     isLooking: () => looking,
     ackTimeoutMs: 1000,
     resendDelayMs: 300,
+    tabs,
   });
   await store.start(user);
   return { store, socket, http, local };
@@ -778,5 +789,35 @@ describe("ChatStore", () => {
     await vi.runAllTimersAsync();
     expect(store.getState().conversations[9]).toBeDefined();
     expect(arrived).toEqual(["9:hello"]);
+  });
+});
+
+describe("ChatStore in two tabs", () => {
+  it("mutes a conversation, and changes a kind's default, in the other tab too: its badge and title follow", async () => {
+    const [left, right] = memoryTabs(2);
+    const unread = [conversation(1, { last_seq: 2, unread_count: 2 }), conversation(2, { kind: "group", last_seq: 3, unread_count: 3 })];
+    const first = await setup({ conversations: unread, tabs: left });
+    const second = await setup({ conversations: unread, tabs: right });
+    const count = (store: ChatStore) => totalAttention(Object.values(store.getState().conversations), store.getState().prefs);
+    expect(count(second.store)).toBe(5);
+
+    const muted = { ...conversation(1, { last_seq: 2, unread_count: 2 }), notification_level: "none" as const, muted: true };
+    first.http.updateConversation = vi.fn(async () => muted);
+    await first.store.updateLevel(1, { notification_level: "none" });
+    expect(first.http.updateConversation).toHaveBeenCalledWith(1, { notification_level: "none" });
+    expect(count(first.store)).toBe(3);
+    expect(second.store.getState().conversations[1]).toMatchObject({ notification_level: "none", muted: true });
+    expect(count(second.store)).toBe(3);
+
+    first.http.updateNotificationSettings = vi.fn(async () => ({ direct: "all" as const, group: "none" as const, channel: "mentions" as const }));
+    await first.store.updatePrefs({ group: "none" });
+    expect(second.store.getState().prefs).toMatchObject({ group: "none" });
+    expect(count(second.store)).toBe(0);
+
+    // Another person signed in in a tab of this browser is not changed by them.
+    const [mine, theirs] = memoryTabs(2);
+    const other = await setup({ conversations: unread, tabs: theirs, user: { ...me, id: 77 } });
+    mine?.post({ type: "level", user: me.id, conversation: 1, muted: true, notification_level: "none" });
+    expect(other.store.getState().conversations[1]?.notification_level).not.toBe("none");
   });
 });

@@ -3,7 +3,7 @@
 // update makes a new snapshot. Events are applied by ./events (pure); this file does the I/O around them.
 import { ApiError } from "../api/client";
 import type { Endpoints } from "../api/endpoints";
-import type { Conversation, Me, Message, NotificationSettings, PublicUser, ThreadPage, UserRef } from "../api/types";
+import type { Conversation, Me, Message, NotificationLevel, NotificationSettings, PublicUser, ThreadPage, UserRef } from "../api/types";
 import {
   eventConversation,
   isOrderedEvent,
@@ -31,6 +31,7 @@ import {
 } from "./messages";
 import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
 import { applyPin, fromRest, withMessage, withoutMessage, withoutSender, type Pinned } from "./pins";
+import { broadcastTabs, type TabNews, type TabsPort } from "./tabs";
 import { followedFrom, threadChangeConcernsMe, withThreadRead, type Followed } from "./threads";
 
 export interface SocketPort {
@@ -88,6 +89,8 @@ export interface StoreDeps {
   ackTimeoutMs?: number;
   resendDelayMs?: number;
   typingTtlMs?: number;
+  /** The other tabs of this browser, told of my notification settings saved here (no event says so). */
+  tabs?: TabsPort;
 }
 
 export interface SendOptions {
@@ -184,6 +187,7 @@ export class ChatStore {
       ackTimeoutMs: 15_000,
       resendDelayMs: 2_000,
       typingTtlMs: 6_000,
+      tabs: broadcastTabs(),
       ...deps,
     };
     this.drafts = new Drafts(this.deps.local, new Promise((resolve) => (this.signedIn = resolve)));
@@ -256,6 +260,7 @@ export class ChatStore {
     this.unsubscribe.push(
       this.deps.socket.onFrame((frame) => this.handleFrame(frame)),
       this.deps.socket.onStatus((connection) => this.set({ connection })),
+      this.deps.tabs.listen((news) => this.heardFromTab(news)),
     );
     await Promise.all([this.restoreOutbox(me), this.loadConversations(), this.loadFollowedThreads(), this.loadPrefs()]);
     if (!this.stopped) this.deps.socket.start();
@@ -783,7 +788,29 @@ export class ChatStore {
   }
 
   async updatePrefs(change: Partial<NotificationSettings>): Promise<void> {
-    this.set({ prefs: await this.deps.http.updateNotificationSettings(change) });
+    const prefs = await this.deps.http.updateNotificationSettings(change);
+    this.set({ prefs });
+    const me = this.state.me;
+    if (me) this.deps.tabs.post({ type: "prefs", user: me.id, prefs });
+  }
+
+  /** My notification level in a conversation (its bell), saved; the other tabs are told, as no event is. */
+  async updateLevel(id: number, change: { notification_level: NotificationLevel }): Promise<void> {
+    const fresh = await this.deps.http.updateConversation(id, change);
+    this.upsertConversation(fresh);
+    const me = this.state.me;
+    const { muted, notification_level } = fresh;
+    if (me) this.deps.tabs.post({ type: "level", user: me.id, conversation: id, muted, notification_level });
+  }
+
+  /** Another tab of this browser saved a setting of mine. */
+  private heardFromTab(news: TabNews): void {
+    if (news.user !== this.state.me?.id) return;
+    if (news.type === "prefs") this.set({ prefs: news.prefs });
+    else {
+      const { muted, notification_level } = news;
+      this.setConversation(news.conversation, (c, ledger) => [{ ...c, muted, notification_level }, ledger]);
+    }
   }
 
   // --- other actions

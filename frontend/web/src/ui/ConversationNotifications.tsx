@@ -33,8 +33,11 @@ export function ConversationNotifications({ conversation, id, onClose }: Props) 
   const kindDefault = LEVEL_NAMES[(prefs ?? KIND_DEFAULTS)[conversation.kind]];
   const kindName = conversation.kind === "direct" ? "direct messages" : conversation.kind === "group" ? "groups" : "channels";
 
-  const save = (change: { notification_level?: NotificationLevel; all_mention_policy?: AllMentionPolicy }, done: string) =>
+  const save = (change: { all_mention_policy: AllMentionPolicy }, done: string) =>
     feedback.run(async () => store.upsertConversation(await http.updateConversation(conversation.id, change)), done);
+  // My level: the store tells this browser's other tabs too.
+  const saveLevel = (notification_level: NotificationLevel, done: string) =>
+    feedback.run(() => store.updateLevel(conversation.id, { notification_level }), done);
 
   return (
     <div
@@ -54,7 +57,7 @@ export function ConversationNotifications({ conversation, id, onClose }: Props) 
             type="radio"
             name={`${id}-level`}
             checked={level === "default"}
-            onChange={() => void save({ notification_level: "default" }, "Notifications follow your settings.")}
+            onChange={() => void saveLevel("default", "Notifications follow your settings.")}
           />
           My setting for {kindName} ({kindDefault})
         </label>
@@ -64,7 +67,7 @@ export function ConversationNotifications({ conversation, id, onClose }: Props) 
               type="radio"
               name={`${id}-level`}
               checked={level === option.value}
-              onChange={() => void save({ notification_level: option.value }, "Notification level saved.")}
+              onChange={() => void saveLevel(option.value, "Notification level saved.")}
             />
             {option.label}
           </label>
