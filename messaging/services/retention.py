@@ -38,6 +38,16 @@ def _delete_all(messages: QuerySet[Message]) -> int:
     return deleted
 
 
+def _cutoff(now: datetime, days: int) -> datetime | None:
+    """When messages kept `days` days were sent, at the latest; None when that is before the calendar's first
+    day (nothing is that old): the admin takes any whole number of days (up to PostgreSQL's integer), and
+    "keep for a million days" means keep everything, not a purge that fails for every conversation."""
+    try:
+        return now - timedelta(days=days)
+    except OverflowError:
+        return None
+
+
 def messages_purge_expired(*, now: datetime | None = None) -> int:
     """Delete every message past its conversation's retention (its own, else the workspace's); returns how
     many. Safe to run twice, or to stop half-way: each batch is a transaction of its own."""
@@ -45,10 +55,12 @@ def messages_purge_expired(*, now: datetime | None = None) -> int:
     deleted = 0
     overrides = Conversation.objects.filter(retention_days__isnull=False).values_list("pk", "retention_days")
     for conversation_id, days in overrides:
-        cutoff = now - timedelta(days=days or 0)
-        deleted += _delete_all(Message.objects.filter(conversation_id=conversation_id, created_at__lt=cutoff))
-    if (days := RetentionPolicy.get_solo().message_retention_days) is not None:
-        cutoff = now - timedelta(days=days)
+        if (cutoff := _cutoff(now, days or 0)) is not None:
+            deleted += _delete_all(
+                Message.objects.filter(conversation_id=conversation_id, created_at__lt=cutoff)
+            )
+    days = RetentionPolicy.get_solo().message_retention_days
+    if days is not None and (cutoff := _cutoff(now, days)) is not None:
         deleted += _delete_all(
             Message.objects.filter(conversation__retention_days__isnull=True, created_at__lt=cutoff)
         )

@@ -79,3 +79,27 @@ def test_running_it_again_deletes_nothing_more(eager_celery):
     MessageFactory(created_at=days_ago(2))
     assert purge_expired_messages_task.delay().get() == 1
     assert purge_expired_messages_task.delay().get() == 0
+
+
+@pytest.mark.parametrize("long_days", [800_000, 2_147_483_647])  # past year 1; past what a timedelta holds
+def test_a_retention_longer_than_the_calendar_keeps_everything_and_stops_no_other_purge(
+    eager_celery, long_days
+):
+    # given: an admin keeps one conversation's messages "forever" with a huge number of days (the admin's form
+    # takes up to PostgreSQL's integer), and the workspace keeps 30 days
+    keep_for(30)
+    forever = ConversationFactory(retention_days=long_days)
+    ordinary = ConversationFactory()
+    kept = MessageFactory(conversation=forever, created_at=days_ago(3650))
+    MessageFactory(conversation=ordinary, created_at=days_ago(100))
+
+    # when: the hourly task runs (it raised OverflowError on the cutoff, and purged nothing anywhere)
+    assert purge_expired_messages_task.delay().get() == 1
+
+    # then: nothing can be that old, so that conversation keeps everything; the others are purged as ever
+    assert list(Message.objects.values_list("pk", flat=True)) == [kept.pk]
+
+    # and the same for the workspace's own retention
+    keep_for(long_days)
+    MessageFactory(conversation=ordinary, created_at=days_ago(3650))
+    assert purge_expired_messages_task.delay().get() == 0
