@@ -89,9 +89,17 @@ FORWARD_NOT_EDITABLE = (
 )
 
 
+def _lock(message_id: UUID) -> None:
+    """Lock the message's row (if there is one) before it is read, so that a change committed meanwhile (a
+    moderator's removal, a delete) is seen, then waited for, and not written over: an edit read and saved
+    unlocked gave a removed message its words back."""
+    list(Message.objects.select_for_update().filter(pk=message_id).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def message_edit(*, user: User, message_id: UUID, body: str) -> Message:
     """Edit one's own message; the same body again changes nothing (a retried edit is not a second one)."""
+    _lock(message_id)
     message = selectors.message_get_for_user(user=user, message_id=message_id)
     if message.sender_id != user.pk:
         raise PermissionDenied("Only the sender can edit a message.")
@@ -140,6 +148,7 @@ def message_previews_set(*, message_id: UUID, body: str, previews: list[LinkPrev
 
 @transaction.atomic
 def message_delete(*, user: User, message_id: UUID) -> Message:
+    _lock(message_id)  # a removal committed meanwhile is seen: the message is not deleted twice
     message = selectors.message_get_for_user(user=user, message_id=message_id)
     if message.sender_id != user.pk:
         membership = selectors.membership_get(user=user, conversation_id=message.conversation_id)
