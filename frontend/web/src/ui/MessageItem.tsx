@@ -1,4 +1,4 @@
-import { lazy, memo, Suspense, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from "react";
+import { lazy, memo, Suspense, useEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from "react";
 import { formatTime, peopleList } from "../lib/names";
 import { charactersOver } from "../lib/limits";
 import { renderMarkdown } from "../lib/markdown";
@@ -96,6 +96,27 @@ export const MessageItem = memo(function MessageItem(props: Props) {
     setPicking(false);
     reactButton.current?.focus();
   };
+  // An edit saved or cancelled from the keyboard gives focus back to Edit (the box goes: it fell to the page).
+  const editButton = useRef<HTMLButtonElement>(null);
+  const refocusEdit = useRef(false);
+  const stopEditing = () => {
+    refocusEdit.current = true;
+    setEditing(false);
+  };
+  useEffect(() => {
+    if (editing || !refocusEdit.current) return;
+    refocusEdit.current = false;
+    editButton.current?.focus();
+  }, [editing]);
+  // Deleted from its own Delete button, the message keeps focus once its actions go with the deletion.
+  const item = useRef<HTMLLIElement>(null);
+  const deleting = useRef(false);
+  useEffect(() => {
+    if (!m.deleted || !deleting.current) return;
+    deleting.current = false;
+    const active = document.activeElement;
+    if (!active || active === document.body) item.current?.focus({ preventScroll: true });
+  }, [m.deleted]);
   const mine = m.sender.id === meId;
   const stored = m.state === "sent";
   const broadcast = !!(m.mentions_all || m.mentions_here);
@@ -106,17 +127,18 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const callsMe = !mine && !m.deleted && mentionsMe(m, meId);
 
   const saveOnKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === "Escape") setEditing(false);
+    if (e.key === "Escape") stopEditing();
     if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
       if (charactersOver(draft) > 0) return; // said under the box; kept open to shorten
       if (draft.trim() && draft !== m.body) props.onEdit(m, draft);
-      setEditing(false);
+      stopEditing();
     }
   };
 
   return (
     <li
+      ref={item}
       className={`message${mine ? " mine" : ""}${compact ? " compact" : ""}${highlighted ? " highlighted" : ""}${callsMe ? " mentions-me" : ""} state-${m.state}`}
       data-testid="message"
       data-state={m.state}
@@ -280,6 +302,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           )}
           {mine && !m.forwarded_from && (
             <button
+              ref={editButton}
               type="button"
               className="icon"
               aria-label="Edit"
@@ -296,7 +319,11 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               type="button"
               className="icon"
               aria-label="Delete"
-              onClick={() => window.confirm("Delete this message?") && props.onDelete(m)}
+              onClick={() => {
+                if (!window.confirm("Delete this message?")) return;
+                deleting.current = true;
+                props.onDelete(m);
+              }}
             >
               <Icon name="trash" />
             </button>
