@@ -158,7 +158,7 @@ class DataExportAdmin(admin.ModelAdmin):
             raise Http404
         if not export.is_kept:
             raise Http404("This export is no longer kept.")
-        return data_export_response(request, export)
+        return data_export_response(export)
 
     @admin.display(description="download")
     def download(self, export: DataExport) -> str:

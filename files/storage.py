@@ -14,13 +14,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+from core.downloads import ChunkedDownload
 from files import content
 
 if TYPE_CHECKING:
@@ -199,10 +200,11 @@ class LocalBackend:
     def download_response(
         self, key: str, *, filename: str, content_type: str, inline: bool
     ) -> HttpResponseBase:
-        response = FileResponse(
+        response = ChunkedDownload(
             self.storage.open(key, "rb"),
-            as_attachment=not inline,
-            filename=filename,
+            size=self.storage.size(key),
             content_type=content_type,
+            filename=filename,
+            as_attachment=not inline,
         )
         return _protect(response)

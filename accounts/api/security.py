@@ -341,7 +341,7 @@ class DataExportDownloadApi(PublicApi):
         data = DataExportDownloadInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         export = selectors.data_export_for_download(token=data.validated_data["token"])
-        return data_export_response(request._request, export)
+        return data_export_response(export)
 
 
 class AccountDeleteApi(SignedInApi):

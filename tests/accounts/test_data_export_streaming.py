@@ -14,8 +14,6 @@ from urllib.parse import urlencode
 
 import pytest
 from asgiref.sync import sync_to_async
-from asgiref.testing import ApplicationCommunicator
-from django.core.asgi import get_asgi_application
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
@@ -23,12 +21,13 @@ from rest_framework.test import APIClient
 from accounts import selectors
 from accounts.models import DataExport, User
 from tests.accounts.factories import UserFactory
+from tests.asgi import TIMEOUT, asgi_request, rest_digest
 from tests.files.conftest import moto_endpoint, s3_client, s3_storage  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SIZE = 24 * 1024 * 1024
-TIMEOUT = 30
+FORM = b"application/x-www-form-urlencoded"
 
 
 @pytest.fixture(params=["s3", "disk"])
@@ -62,35 +61,13 @@ def form(export: DataExport) -> bytes:
     return urlencode({"token": selectors.data_export_link_token(export)}).encode()
 
 
-async def asgi_post(path: str, body: bytes) -> ApplicationCommunicator:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [
-            (b"host", b"testserver"),
-            (b"content-type", b"application/x-www-form-urlencoded"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 40000),
-        "server": ("testserver", 80),
-    }
-    communicator = ApplicationCommunicator(get_asgi_application(), scope)
-    await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
-    return communicator
-
-
 async def test_over_asgi_the_first_bytes_leave_before_the_zip_is_read(big_export):
     export, content = big_export
 
     # when: the download starts, over ASGI, and its first chunk arrives
     tracemalloc.start()
-    communicator = await asgi_post(DOWNLOAD, await sync_to_async(form)(export))
+    body = await sync_to_async(form)(export)
+    communicator = await asgi_request("POST", DOWNLOAD, body=body, headers=[(b"content-type", FORM)])
     start = await communicator.receive_output(TIMEOUT)
     first = await communicator.receive_output(TIMEOUT)
     held = tracemalloc.get_traced_memory()[1]
@@ -106,12 +83,7 @@ async def test_over_asgi_the_first_bytes_leave_before_the_zip_is_read(big_export
     assert first["more_body"]
     assert held < SIZE / 4, f"{held / 2**20:.1f} MiB held for the first chunk"
     # and the rest follows, every byte
-    digest, message = hashlib.sha256(first["body"]), first
-    while message.get("more_body"):
-        message = await communicator.receive_output(TIMEOUT)
-        digest.update(message.get("body", b""))
-    await communicator.wait(TIMEOUT)
-    assert digest.digest() == hashlib.sha256(content).digest()
+    assert await rest_digest(communicator, first) == hashlib.sha256(content).digest()
 
 
 def test_over_wsgi_it_streams_too(big_export):
