@@ -213,6 +213,7 @@ def _clean_body(body: str) -> str:
 
 @transaction.atomic
 def reaction_add(*, user: User, message_id: UUID, emoji: str) -> Reaction:
+    _lock(message_id)  # a removal committed meanwhile is seen: no reaction is left on a removed message
     message = selectors.message_get_for_user(user=user, message_id=message_id)
     if message.is_deleted:
         raise ValidationError({"message": "The message was deleted."})
