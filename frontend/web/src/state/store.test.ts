@@ -820,4 +820,23 @@ describe("ChatStore in two tabs", () => {
     mine?.post({ type: "level", user: me.id, conversation: 1, muted: true, notification_level: "none" });
     expect(other.store.getState().conversations[1]?.notification_level).not.toBe("none");
   });
+
+  it("reads a thread in one tab: the other's unread thread goes too", async () => {
+    vi.useFakeTimers();
+    const [left, right] = memoryTabs(2);
+    const first = await setup({ tabs: left });
+    const second = await setup({ tabs: right });
+    const root = msg(2, { thread: { reply_count: 1, last_reply_at: "2026-01-01T00:00:00Z", last_reply_seq: 3, participants: [2] } });
+    for (const { store, http } of [first, second]) {
+      vi.mocked(http.followedThreads).mockResolvedValue({ count: 1, next: null, previous: null, results: [{ root, unread_count: 1, last_read_seq: 0 }] });
+      await store.loadFollowedThreads();
+      expect(store.getState().followed[root.id]?.unread_count).toBe(1);
+    }
+    await first.store.open(1);
+    vi.mocked(first.http.thread).mockResolvedValueOnce({ root, results: [msg(3, { thread_root: root.id })], has_more: false, following: true, last_read_seq: 0 });
+    await first.store.openThread(root);
+    expect(first.http.markThreadRead).toHaveBeenLastCalledWith(root.id, 3);
+    expect(second.store.getState().followed[root.id]).toMatchObject({ unread_count: 0, last_read_seq: 3 });
+    vi.useRealTimers();
+  });
 });

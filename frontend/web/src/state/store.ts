@@ -537,6 +537,8 @@ export class ChatStore {
       followed: withThreadRead(this.state.followed, open.root.id, seq),
     });
     if (seq > 0) void this.deps.http.markThreadRead(open.root.id, seq).catch(() => undefined);
+    const me = this.state.me;
+    if (seq > 0 && me) this.deps.tabs.post({ type: "thread-read", user: me.id, root: open.root.id, seq });
   }
 
   async followThread(following: boolean): Promise<void> {
@@ -807,7 +809,12 @@ export class ChatStore {
   private heardFromTab(news: TabNews): void {
     if (news.user !== this.state.me?.id) return;
     if (news.type === "prefs") this.set({ prefs: news.prefs });
-    else {
+    else if (news.type === "thread-read") {
+      const thread = this.state.followed[news.root];
+      // A reply this tab holds past what the other read stays unread.
+      if (!thread || (thread.root.thread?.last_reply_seq ?? 0) > news.seq) return;
+      this.set({ followed: withThreadRead(this.state.followed, news.root, news.seq) });
+    } else {
       const { muted, notification_level } = news;
       this.setConversation(news.conversation, (c, ledger) => [{ ...c, muted, notification_level }, ledger]);
     }

@@ -1,11 +1,14 @@
-// The other tabs of this browser: told of the settings of mine a tab saved, which reach no socket (the server
-// announces no event for a member's own notification level, nor for the kind defaults of Settings). Without
-// it a conversation muted in one tab still counted in the other's badge and title until a reload.
+// The other tabs of this browser: told of the settings of mine a tab saved, and of the threads it read, which
+// reach no socket (the server announces no event for a member's own notification level, the kind defaults of
+// Settings, or a thread's read marker). Without it a conversation muted in one tab still counted in the other's
+// badge and title, and a thread read in one still showed "1 unread thread" in the other, until a reload.
 import type { NotificationLevel, NotificationSettings } from "../api/types";
 
 export type TabNews =
   | { type: "level"; user: number; conversation: number; muted: boolean; notification_level: NotificationLevel | undefined }
-  | { type: "prefs"; user: number; prefs: NotificationSettings };
+  | { type: "prefs"; user: number; prefs: NotificationSettings }
+  /** A thread I follow read up to `seq` (its "unread thread" badge). */
+  | { type: "thread-read"; user: number; root: string; seq: number };
 
 export interface TabsPort {
   post(news: TabNews): void;
