@@ -229,3 +229,33 @@ def test_an_edit_made_offline_says_it_was_not_saved(browser, live_server_url):
     editor.press("Enter")
     expect(ada.messages().last).to_have_text("See you at 11")
     expect(ada.page.get_by_role("alert")).to_have_count(0)
+
+
+def test_leaving_a_group_while_offline_says_it_did_not_leave(browser, live_server_url):
+    # given Ada in a group with Bob
+    ada, bob = signed_up_on_desktops(browser, live_server_url)
+    page = ada.page
+    page.get_by_role("link", name="New group").click()
+    page.get_by_label("Group name").fill("Standup")
+    page.get_by_label("Search people").fill(bob.username)
+    page.get_by_role("button", name=re.compile(bob.username)).click()
+    page.get_by_role("button", name="Create group").click()
+    expect(page.get_by_role("heading", name="Standup")).to_be_visible()
+
+    # when she leaves it while offline (and says yes to "Leave Standup?")
+    ada.context.set_offline(True)
+    expect(page.get_by_test_id("connection-banner")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Leave").click()
+
+    # then she is told she did not leave (the click did nothing visible), and she is still in it
+    expect(page.get_by_role("alert")).to_have_text(re.compile("Could not leave Standup"))
+    expect(page.get_by_role("heading", name="Standup")).to_be_visible()
+    # and back online, leaving works
+    ada.context.set_offline(False)
+    expect(page.get_by_test_id("connection-banner")).to_have_count(0)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Leave").click()
+    expect(page.get_by_role("link", name=re.compile("^Standup"))).to_have_count(0)
+    ada.errors = [e for e in ada.errors if "Failed to load resource" not in e and "Failed to fetch" not in e]
+    assert ada.errors == []

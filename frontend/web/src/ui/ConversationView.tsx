@@ -392,13 +392,21 @@ export function ConversationView({ id }: { id: number }) {
             <button
               type="button"
               className="link"
-              onClick={() =>
-                window.confirm(`Leave ${title}?`) &&
-                void http.leave(id).then(() => {
-                  store.removeConversation(id);
-                  navigate("/");
-                })
-              }
+              onClick={() => {
+                if (!window.confirm(`Leave ${title}?`)) return;
+                setActionError(null);
+                // Refused or unanswered (offline), it says so: the click used to do nothing visible.
+                http.leave(id).then(
+                  () => {
+                    store.removeConversation(id);
+                    navigate("/");
+                  },
+                  (e: unknown) =>
+                    setActionError(
+                      e instanceof ApiError ? `Could not leave ${title}: ${e.message}` : `Could not leave ${title}; check your connection and try again.`,
+                    ),
+                );
+              }}
             >
               Leave
             </button>
