@@ -4,8 +4,8 @@ sharing it across workers would cost a Redis round trip per frame, and SOCKETS_P
 other workers add. Signals and syncs count per socket: each tab types, reads and catches up on its own, and a
 reconnect's `sync` must not wait for another tab's."""
 
-import time
 import weakref
+from time import monotonic  # by name: a test's fake clock is then this module's alone
 
 from django.conf import settings
 
@@ -42,7 +42,7 @@ class TokenBucket:
         self.capacity = float(burst)
         self.rate = per_second
         self.tokens = float(burst)
-        self.updated = time.monotonic()
+        self.updated = monotonic()
 
     @classmethod
     def for_kind(cls, kind: str) -> "TokenBucket":
@@ -63,7 +63,7 @@ class TokenBucket:
 
     def take(self) -> bool:
         """Spend one token if there is one."""
-        now = time.monotonic()
+        now = monotonic()
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
         if self.tokens < 1:
