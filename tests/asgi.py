@@ -2,7 +2,9 @@
 response is read message by message (the start, then each body chunk as it is sent)."""
 
 import hashlib
+import tracemalloc
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from asgiref.testing import ApplicationCommunicator
 from django.core.asgi import get_asgi_application
@@ -31,11 +33,36 @@ async def asgi_request(
     return communicator
 
 
-async def rest_digest(communicator: ApplicationCommunicator, first: dict) -> bytes:
-    """The SHA-256 of the whole body, from its first chunk (already received) on, once the response ends."""
-    digest, message = hashlib.sha256(first["body"]), first
-    while message.get("more_body"):
-        message = await communicator.receive_output(TIMEOUT)
-        digest.update(message.get("body", b""))
-    await communicator.wait(TIMEOUT)
-    return digest.digest()
+@dataclass
+class Download:
+    """A response as far as its first body chunk, and how much memory this process held to get there."""
+
+    communicator: ApplicationCommunicator
+    status: int
+    headers: dict[bytes, bytes]  # lower-cased names
+    first: dict  # the first http.response.body message
+    held: int  # peak bytes traced until the first chunk arrived
+
+    async def digest(self) -> bytes:
+        """The SHA-256 of the whole body, once the response ends."""
+        digest, message = hashlib.sha256(self.first["body"]), self.first
+        while message.get("more_body"):
+            message = await self.communicator.receive_output(TIMEOUT)
+            digest.update(message.get("body", b""))
+        await self.communicator.wait(TIMEOUT)
+        return digest.digest()
+
+
+async def download_started(
+    method: str, path: str, *, body: bytes = b"", headers: Sequence[tuple[bytes, bytes]] = ()
+) -> Download:
+    tracemalloc.start()
+    try:
+        communicator = await asgi_request(method, path, body=body, headers=headers)
+        start = await communicator.receive_output(TIMEOUT)
+        first = await communicator.receive_output(TIMEOUT)
+        held = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    received = {name.lower(): value for name, value in start["headers"]}
+    return Download(communicator, start["status"], received, first, held)

@@ -5,13 +5,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test import Client
 from kombu import Message, Queue
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from chatproject.celery import app as celery_app
 from core.queues import convert
 from core.redis import get_redis
@@ -155,6 +159,30 @@ def wait_until(predicate: Callable[[], bool], what: str, *, timeout: float = 30.
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
+
+
+def someone_waits_for_a_lock() -> bool:
+    """Whether a session of this test database waits for a row or table lock (another thread's transaction,
+    paused or racing, behind the one the test holds)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def staff_with(app_label: str, model: str, *actions: str) -> Client:
+    """The admin signed in as a staff member (not a superuser) with exactly these permissions on one model
+    (`view`, `change`, …)."""
+    member = cast(User, UserFactory(is_staff=True))
+    codenames = [f"{action}_{model}" for action in actions]
+    member.user_permissions.set(
+        Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    )
+    client = Client()
+    client.force_login(member)
+    return client
 
 
 def take_queued_task(queue_name: str) -> Message:

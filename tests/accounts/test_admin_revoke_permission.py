@@ -2,34 +2,24 @@
 deletion: it takes the model's change permission. It took the delete permission, so a moderator given view
 and change on API tokens was offered no action at all, and a Revoke posted by hand did nothing."""
 
-from typing import cast
-
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
-from accounts.models import ApiToken, Invitation, LoginSession, User
+from accounts.models import ApiToken, Invitation, LoginSession
 from accounts.tokens import SESSION_CLAIM
 from tests.accounts.factories import UserFactory
 from tests.accounts.helpers import ME_URL, client_for, login
+from tests.conftest import staff_with as shared_staff_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def staff_with(model: str, *actions: str) -> Client:
     """A staff member (not a superuser) with exactly these permissions on accounts.<model>."""
-    member = cast(User, UserFactory(is_staff=True))
-    member.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="accounts", codename__in=[f"{a}_{model}" for a in actions]
-        )
-    )
-    client = Client()
-    client.force_login(member)
-    return client
+    return shared_staff_with("accounts", model, *actions)
 
 
 def revoke(client: Client, changelist: str, action: str, row) -> str:

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from accounts import selectors
 from accounts.models import DataExport, User
 from tests.accounts.factories import UserFactory
-from tests.asgi import TIMEOUT, asgi_request, rest_digest
+from tests.asgi import download_started
 from tests.files.conftest import moto_endpoint, s3_client, s3_storage  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,25 +65,19 @@ async def test_over_asgi_the_first_bytes_leave_before_the_zip_is_read(big_export
     export, content = big_export
 
     # when: the download starts, over ASGI, and its first chunk arrives
-    tracemalloc.start()
     body = await sync_to_async(form)(export)
-    communicator = await asgi_request("POST", DOWNLOAD, body=body, headers=[(b"content-type", FORM)])
-    start = await communicator.receive_output(TIMEOUT)
-    first = await communicator.receive_output(TIMEOUT)
-    held = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    download = await download_started("POST", DOWNLOAD, body=body, headers=[(b"content-type", FORM)])
 
     # then: the worker held a small part of the ZIP to send it (it held all of it, and more, before)
-    headers = {name.lower(): value for name, value in start["headers"]}
-    assert start["status"] == 200
-    assert headers[b"content-length"] == str(SIZE).encode()
-    assert headers[b"content-disposition"].startswith(b'attachment; filename="parley-data-')
-    assert headers[b"cache-control"] == b"private, no-store"
-    assert 0 < len(first["body"]) < SIZE
-    assert first["more_body"]
-    assert held < SIZE / 4, f"{held / 2**20:.1f} MiB held for the first chunk"
+    assert download.status == 200
+    assert download.headers[b"content-length"] == str(SIZE).encode()
+    assert download.headers[b"content-disposition"].startswith(b'attachment; filename="parley-data-')
+    assert download.headers[b"cache-control"] == b"private, no-store"
+    assert 0 < len(download.first["body"]) < SIZE
+    assert download.first["more_body"]
+    assert download.held < SIZE / 4, f"{download.held / 2**20:.1f} MiB held for the first chunk"
     # and the rest follows, every byte
-    assert await rest_digest(communicator, first) == hashlib.sha256(content).digest()
+    assert await download.digest() == hashlib.sha256(content).digest()
 
 
 def test_over_wsgi_it_streams_too(big_export):

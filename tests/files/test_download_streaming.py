@@ -4,7 +4,6 @@ FileResponse's chunks under ASGI: the whole file in the web worker's memory, onc
 
 import hashlib
 import os
-import tracemalloc
 from typing import cast
 
 import pytest
@@ -15,7 +14,7 @@ from django.core.files.storage import default_storage
 from files.models import StoredFile
 from tests.accounts.factories import UserFactory
 from tests.accounts.helpers import login
-from tests.asgi import TIMEOUT, asgi_request, rest_digest
+from tests.asgi import download_started
 from tests.files.factories import StoredFileFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_storage")]
@@ -39,21 +38,14 @@ async def test_a_download_streams_from_disk_under_asgi():
     file_id, access, content = await sync_to_async(big_file)()
 
     # when: its owner downloads it, over ASGI, and the first chunk arrives
-    tracemalloc.start()
-    communicator = await asgi_request(
-        "GET", f"/api/v1/files/{file_id}/download/", headers=[(b"authorization", f"Bearer {access}".encode())]
-    )
-    start = await communicator.receive_output(TIMEOUT)
-    first = await communicator.receive_output(TIMEOUT)
-    held = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    authorization = (b"authorization", f"Bearer {access}".encode())
+    download = await download_started("GET", f"/api/v1/files/{file_id}/download/", headers=[authorization])
 
     # then: the worker held a small part of the file to send it (all of it before), and every byte follows
-    headers = {name.lower(): value for name, value in start["headers"]}
-    assert start["status"] == 200
-    assert headers[b"content-length"] == str(SIZE).encode()
-    assert headers[b"content-disposition"] == b'attachment; filename="trip.mp4"'
-    assert headers[b"x-content-type-options"] == b"nosniff"
-    assert 0 < len(first["body"]) < SIZE
-    assert held < SIZE / 4, f"{held / 2**20:.1f} MiB held for the first chunk"
-    assert await rest_digest(communicator, first) == hashlib.sha256(content).digest()
+    assert download.status == 200
+    assert download.headers[b"content-length"] == str(SIZE).encode()
+    assert download.headers[b"content-disposition"] == b'attachment; filename="trip.mp4"'
+    assert download.headers[b"x-content-type-options"] == b"nosniff"
+    assert 0 < len(download.first["body"]) < SIZE
+    assert download.held < SIZE / 4, f"{download.held / 2**20:.1f} MiB held for the first chunk"
+    assert await download.digest() == hashlib.sha256(content).digest()

@@ -6,7 +6,6 @@ revocation, and its bot stayed in the conversation, a member nobody could remove
 from typing import cast
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -15,6 +14,7 @@ from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Membership, Webhook
 from messaging.services import webhooks
 from tests.accounts.factories import UserFactory
+from tests.conftest import staff_with as shared_staff_with
 from tests.messaging.factories import make_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,15 +24,7 @@ CHANGELIST = "/admin/messaging/webhook/"
 
 def staff_with(*actions: str) -> Client:
     """A staff member (not a superuser) with exactly these permissions on messaging.webhook."""
-    member = cast(User, UserFactory(is_staff=True))
-    member.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="messaging", codename__in=[f"{a}_webhook" for a in actions]
-        )
-    )
-    client = Client()
-    client.force_login(member)
-    return client
+    return shared_staff_with("messaging", "webhook", *actions)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from messaging import events
 from messaging.delivery.eventlog import allocate_seq
 from messaging.models import ConversationEvent, Membership, Message, RetentionPolicy
 from messaging.services import messages_store
-from tests.conftest import take_queued_task, wait_until
+from tests.conftest import someone_waits_for_a_lock, take_queued_task, wait_until
 from tests.messaging.factories import MessageFactory, acknowledged_payload, make_conversation
 from tests.messaging.test_socket_events import (
     forget_recent_log,
@@ -307,22 +307,13 @@ def test_a_batch_stored_while_an_erasure_commits_waits_for_it(bob, team):
     assert erased.wait(timeout=30)
     # when: the persistence task stores his message meanwhile
     storer.start()
-    wait_until(_someone_waits_for_a_lock, "the batch to wait for the erasure")
+    wait_until(someone_waits_for_a_lock, "the batch to wait for the erasure")
     release.set()
     eraser.join(timeout=30)
     storer.join(timeout=30)
     # then: it waited, saw the erasure, and stored the message as the erasure left his
     stored = Message.objects.get(pk=message["id"])
     assert (stored.body, stored.is_deleted) == ("", True)
-
-
-def _someone_waits_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
 
 
 def _initialise(conversation_id: int) -> None:

@@ -13,19 +13,10 @@ from messaging import selectors
 from messaging.models import Message, Reaction
 from messaging.services import message_edit, reaction_add
 from moderation import services
-from tests.conftest import wait_until
+from tests.conftest import someone_waits_for_a_lock, wait_until
 from tests.messaging.factories import store_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _someone_waits_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
 
 
 @pytest.mark.parametrize(
@@ -64,7 +55,7 @@ def test_a_change_racing_a_moderators_removal_does_not_undo_it(monkeypatch, mode
 
     # when: a moderator removes it meanwhile (done, or waiting for the edit to finish)
     remover.start()
-    wait_until(lambda: not remover.is_alive() or _someone_waits_for_a_lock(), "the removal")
+    wait_until(lambda: not remover.is_alive() or someone_waits_for_a_lock(), "the removal")
     release.set()
     editor.join(timeout=30)
     remover.join(timeout=30)
