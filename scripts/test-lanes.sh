@@ -9,11 +9,14 @@
 #   stack    tests/stack and tests/cluster (full stacks started by scripts/stack.sh), then, to even out the
 #            lanes' lengths, the web servers' and the security tests
 # Tests marked stops_shared_service (RabbitMQ's outage) run after the lanes, alone: every lane uses that server.
-# Each lane's output is shown when every lane is done; the run fails if any lane does.
+# Each lane's output is shown when every lane is done; the run fails if any lane does. A lane still running
+# after LANE_TIMEOUT (three times the slowest lane here) is stopped and fails: a hung test then shows in its
+# output, not as a CI run that waits out its own limit.
 set -euo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 PYTEST=.venv/bin/pytest
+LANE_TIMEOUT=40m
 SERVICES=127.0.0.1
 STACK_REDIS_PORT=6401  # tests/slot.py: slot 1's Redis
 LANE_VHOSTS=(parley_browser parley_s1)
@@ -45,7 +48,8 @@ start_lane() {  # name env-words -- pytest arguments
   local name=$1 environment=$2
   shift 2
   # shellcheck disable=SC2086  # the environment is a list of words
-  env $environment "$PYTEST" -p no:cacheprovider "$@" >"$LOGS/$name.log" 2>&1 &
+  timeout --kill-after=30s "$LANE_TIMEOUT" env $environment "$PYTEST" -p no:cacheprovider "$@" \
+    >"$LOGS/$name.log" 2>&1 &
   PIDS[$name]=$!
 }
 
@@ -56,17 +60,26 @@ start_lane main "" "${BROWSER_TESTS[@]/#/--ignore=}" "${STACK_TESTS[@]/#/--ignor
 start_lane browser "$(lane_env parley_browser "redis://$SERVICES:6379/3" parley_browser)" "${BROWSER_TESTS[@]}"
 start_lane stack "$STACK_LANE_ENV" -m "not stops_shared_service" "${STACK_TESTS[@]}"
 
-LANES=(main browser stack)
 failed=()
+timed_out=()
+finish_lane() {  # name
+  local status=0
+  wait "${PIDS[$1]}" || status=$?
+  if ((status == 124 || status == 137)); then timed_out+=("$1"); fi  # timeout's TERM, or its KILL after
+  if ((status)); then failed+=("$1"); fi
+}
+
+LANES=(main browser stack)
 for name in "${LANES[@]}"; do
-  wait "${PIDS[$name]}" || failed+=("$name")
+  finish_lane "$name"
 done
 LANES+=(alone)
 start_lane alone "$STACK_LANE_ENV" -m stops_shared_service tests/stack
-wait "${PIDS[alone]}" || failed+=(alone)
+finish_lane alone
 for name in "${LANES[@]}"; do
   echo "=============================== lane: $name ==============================="
   cat "$LOGS/$name.log"
+  if [[ " ${timed_out[*]} " == *" $name "* ]]; then echo "lane $name stopped after $LANE_TIMEOUT"; fi
 done
 if ((${#failed[@]})); then
   echo "error: the ${failed[*]} lane(s) failed" >&2
