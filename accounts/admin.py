@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +19,7 @@ import core.ids  # noqa: F401  (registers the `<id:…>` path converter)
 from accounts import selectors, services
 from accounts.exports import data_export_response
 from accounts.models import AccountPolicy, ApiToken, DataExport, Invitation, LoginSession, User
-from core.admin_actions import say_what_was_done
+from core.admin_actions import RevokedNotDeletedAdmin, may_revoke, say_what_was_done
 from core.errors import Refused
 
 
@@ -166,27 +165,6 @@ class DataExportAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:accounts_dataexport_download", args=[export.pk])
         return format_html('<a href="{}">ZIP</a>', url)
-
-
-def may_revoke(model_admin: admin.ModelAdmin, request: HttpRequest) -> bool:
-    """Who may revoke an invitation or an API token, or sign a session out: who has the model's change
-    permission. Revoking is a change (it sets `revoked_at` or `ended_at`), the only one these rows allow, so
-    the change permission is the revoke permission; it was the delete permission, which a moderator given
-    change did not have, and they were offered no action at all."""
-    opts = model_admin.opts
-    return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
-
-
-class RevokedNotDeletedAdmin(admin.ModelAdmin):
-    """Rows whose deletion would skip their revocation (a deleted login session's access tokens and sockets
-    would go on working, as would a deleted API token's sockets): they are signed out or revoked, never
-    deleted here, by whoever has the change permission (may_revoke)."""
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_revoke_permission(self, request: HttpRequest) -> bool:
-        return may_revoke(self, request)
 
 
 @admin.register(LoginSession)

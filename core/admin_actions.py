@@ -1,6 +1,9 @@
-"""What an admin action says it did, the same in every app's admin."""
+"""What an admin action says it did, and who may revoke rather than delete, the same in every app's admin."""
 
-from django.contrib import messages
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.http import HttpRequest
 
 
@@ -10,3 +13,25 @@ def say_what_was_done(request: HttpRequest, counts: dict[str, int]) -> None:
     summary = "; ".join(f"{what}: {count}" for what, count in counts.items() if count)
     if summary:
         messages.success(request, summary + ".")
+
+
+def may_revoke(model_admin: admin.ModelAdmin, request: HttpRequest) -> bool:
+    """Who may revoke an invitation, an API token or a webhook, or sign a session out: who has the model's
+    change permission. Revoking is a change (it sets `revoked_at` or `ended_at`), the only one these rows
+    allow, so the change permission is the revoke permission; it was the delete permission, which a moderator
+    given change did not have, and they were offered no action at all."""
+    opts = model_admin.opts
+    return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+
+
+class RevokedNotDeletedAdmin(admin.ModelAdmin):
+    """Rows whose deletion would skip their revocation (a deleted login session's access tokens and sockets
+    would go on working, as would a deleted API token's sockets, and a deleted webhook's bot would stay a
+    member): they are signed out or revoked, never
+    deleted here, by whoever has the change permission (may_revoke)."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return may_revoke(self, request)

@@ -5,8 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from solo.admin import SingletonModelAdmin
 
-from accounts.admin import RevokedNotDeletedAdmin
-from core.admin_actions import say_what_was_done
+from core.admin_actions import RevokedNotDeletedAdmin, say_what_was_done
 from messaging.models import Conversation, Membership, Message, RetentionPolicy, Webhook
 from messaging.services.webhooks import webhook_revoke
 

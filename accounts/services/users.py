@@ -107,15 +107,9 @@ def api_tokens_revoke_all(*, user: User) -> int:
     """Revoke every live API token of `user` at once (an admin's reset of a compromised account), closing the
     sockets opened with each (4401). Only the user's own: their bots' tokens act as the bots, not as them.
     Returns how many were revoked."""
-    live = list(
-        ApiToken.objects.select_for_update()
-        .filter(user=user, revoked_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    ApiToken.objects.filter(pk__in=live).update(revoked_at=datetime.now(tz=UTC))
-    for token_id in live:
-        session = tokens.api_token_session(token_id)
-        fanout.after_commit(fanout.close_user_sockets, user.pk, close_codes.UNAUTHENTICATED, session=session)
+    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for token in live:  # a few at most (API_TOKENS_MAX_PER_USER)
+        api_token_revoke(token=token)
     return len(live)
 
 
