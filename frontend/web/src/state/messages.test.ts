@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { msg } from "../test/fixtures";
-import { addPending, emptyTimeline, mergeMessages, receive, setSendState, updateReactions, visibleMessages } from "./messages";
+import { me, msg } from "../test/fixtures";
+import {
+  addPending,
+  emptyTimeline,
+  firstNewMessage,
+  mergeMessages,
+  receive,
+  setSendState,
+  updateReactions,
+  visibleMessages,
+  type ChatMessage,
+} from "./messages";
 
 describe("mergeMessages", () => {
   it("orders by seq whatever the arrival order", () => {
@@ -59,5 +69,25 @@ describe("updateReactions", () => {
     r = updateReactions(r, 1, "👍", "removed");
     r = updateReactions(r, 2, "👍", "removed");
     expect(r).toEqual([]);
+  });
+});
+
+describe("the New messages line", () => {
+  const shown = (seq: number, extra: Parameters<typeof msg>[1] = {}): ChatMessage => ({ ...msg(seq, extra), state: "sent" });
+  const opening = { after: 1, upTo: 4 };
+
+  it("goes above the first of others' messages after my read marker", () => {
+    const messages = [shown(1), shown(2, { sender: { id: me.id, username: "ada", display_name: "" } }), shown(3), shown(4)];
+    expect(firstNewMessage(messages, opening, me.id)?.seq).toBe(3);
+  });
+
+  it("skips a message deleted before I saw it: the line marks the first one still there", () => {
+    const messages = [shown(1), shown(2, { deleted: true, body: "" }), shown(3), shown(4)];
+    expect(firstNewMessage(messages, opening, me.id)?.seq).toBe(3);
+  });
+
+  it("is not shown when every new message was deleted", () => {
+    const messages = [shown(1), shown(2, { deleted: true, body: "" }), shown(3, { deleted: true, body: "" }), shown(5)];
+    expect(firstNewMessage(messages, opening, me.id)).toBeUndefined();
   });
 });

@@ -229,6 +229,22 @@ export function mainTimeline(timeline: Timeline): ChatMessage[] {
   return visibleMessages(timeline).filter((m) => !m.thread_root);
 }
 
+/** What was new to me when a conversation opened: others' messages after my read marker then, up to its
+ * newest event then. */
+export interface NewOnOpening {
+  after: number;
+  upTo: number;
+}
+
+/** The message the "New messages" line goes above: the first of those new on opening that is still there. A
+ * deleted one shows only as "This message was deleted." (nor does it count as unread): the line skips it, and
+ * with every new message deleted there is no line. */
+export function firstNewMessage(messages: ChatMessage[], opening: NewOnOpening, meId: number): ChatMessage | undefined {
+  return messages.find(
+    (m) => m.seq > opening.after && m.seq <= opening.upTo && m.state === "sent" && !m.deleted && m.sender.id !== meId,
+  );
+}
+
 /** One thread's replies, stored ones by seq, then its unsent ones. */
 export function threadReplies(timeline: Timeline, root: string): ChatMessage[] {
   return visibleMessages(timeline).filter((m) => m.thread_root === root);

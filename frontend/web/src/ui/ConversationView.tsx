@@ -4,7 +4,7 @@ import type { Message, UserRef } from "../api/types";
 import { finePointer, focusComposer } from "../lib/focus";
 import { conversationTitle, directPeer, displayName, presenceLabel, shownName } from "../lib/names";
 import { conversationPath, navigate, threadPath, useQueryParam } from "../lib/router";
-import { mainTimeline, type ChatMessage } from "../state/messages";
+import { firstNewMessage, mainTimeline, type ChatMessage, type NewOnOpening } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
 import { PAGE, presenceOf, sortConversations } from "../state/store";
 import { unreadThreadsIn } from "../state/threads";
@@ -67,7 +67,7 @@ export function ConversationView({ id }: { id: number }) {
   // What was new to me when the conversation opened (after my read marker, up to its newest event then): under
   // a "New messages" line that stays while it is open (they are read on opening, or once scrolled to the
   // newest when more than a page); later ones come live, as read.
-  const [newOnOpening, setNewOnOpening] = useState<{ after: number; upTo: number } | null>(null);
+  const [newOnOpening, setNewOnOpening] = useState<NewOnOpening | null>(null);
   const [openedFor, setOpenedFor] = useState<number | null>(null); // its history read (not one held from before)
   const scrolledToNew = useRef<number | null>(null);
 
@@ -179,11 +179,7 @@ export function ConversationView({ id }: { id: number }) {
   }, [messages.length, lastKey, firstKey]);
 
   // Opened with more new messages than fit: at the first of them, its line at the top, not at the newest.
-  const firstNew =
-    newOnOpening &&
-    messages.find(
-      (m) => m.seq > newOnOpening.after && m.seq <= newOnOpening.upTo && m.state === "sent" && m.sender.id !== me.id,
-    );
+  const firstNew = newOnOpening && firstNewMessage(messages, newOnOpening, me.id);
   const newLoaded = openedFor === id && !!firstNew;
   useLayoutEffect(() => {
     const el = scroller.current;
