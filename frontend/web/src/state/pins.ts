@@ -2,6 +2,7 @@
 // deletions and edits of the messages they hold; and the rules the message menu follows. Pure functions.
 import type { Conversation, Forward, Message, Pin } from "../api/types";
 import type { PinEvent } from "../realtime/protocol";
+import { manages } from "../ui/roles";
 
 export interface Pinned {
   message: Message;
@@ -42,7 +43,7 @@ export function withMessage(list: Pinned[], message: Message): Pinned[] {
 
 /** Whether I may pin and unpin here: the conversation's pin policy against my role. */
 export function mayPin(conversation: Pick<Conversation, "pin_policy" | "role">): boolean {
-  return conversation.pin_policy !== "admins" || conversation.role === "owner" || conversation.role === "admin";
+  return conversation.pin_policy !== "admins" || manages(conversation);
 }
 
 /** Where a forward's "View original" leads, or null when this reader may not see the original: the server
