@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ApiError } from "../api/client";
 import type { Endpoints } from "../api/endpoints";
 import type { Conversation, Me, Message } from "../api/types";
 import type { ClientFrame, OrderedEvent, ServerFrame } from "../realtime/protocol";
@@ -789,6 +790,32 @@ describe("ChatStore", () => {
     await vi.runAllTimersAsync();
     expect(store.getState().conversations[9]).toBeDefined();
     expect(arrived).toEqual(["9:hello"]);
+  });
+});
+
+describe("a conversation's notification level (its bell)", () => {
+  it("shows the choice at once, before the server answers, and tells the other tabs once it is saved", async () => {
+    const [left, right] = memoryTabs(2);
+    const { store, http } = await setup({ tabs: left });
+    const other = await setup({ tabs: right });
+    let answer: (saved: Conversation) => void = () => undefined;
+    http.updateConversation = vi.fn(() => new Promise<Conversation>((resolve) => (answer = resolve)));
+    const saving = store.updateLevel(1, { notification_level: "mentions" });
+    expect(store.getState().conversations[1]).toMatchObject({ notification_level: "mentions", muted: false });
+    expect(other.store.getState().conversations[1]?.notification_level).not.toBe("mentions");
+    answer({ ...conversation(1, { last_seq: 2 }), notification_level: "mentions", muted: false });
+    await saving;
+    expect(other.store.getState().conversations[1]?.notification_level).toBe("mentions");
+  });
+
+  it("puts the level back as it was when the server refuses it or cannot be reached, and says why", async () => {
+    const { store, http } = await setup({ conversations: [conversation(1, { last_seq: 2, notification_level: "mentions" })] });
+    http.updateConversation = vi.fn(async () => Promise.reject(new ApiError(403, { error: { code: "forbidden", detail: "Not allowed." } })));
+    await expect(store.updateLevel(1, { notification_level: "none" })).rejects.toThrow("Not allowed.");
+    expect(store.getState().conversations[1]).toMatchObject({ notification_level: "mentions", muted: false });
+    http.updateConversation = vi.fn(async () => Promise.reject(new TypeError("Failed to fetch")));
+    await expect(store.updateLevel(1, { notification_level: "all" })).rejects.toThrow(TypeError);
+    expect(store.getState().conversations[1]?.notification_level).toBe("mentions");
   });
 });
 

@@ -796,9 +796,22 @@ export class ChatStore {
     if (me) this.deps.tabs.post({ type: "prefs", user: me.id, prefs });
   }
 
-  /** My notification level in a conversation (its bell), saved; the other tabs are told, as no event is. */
+  /** My notification level in a conversation (its bell): shown at once, then saved, and the other tabs told
+   * (as no event is). Refused or unanswered, it is put back as it was, unless chosen again meanwhile, and the
+   * error is thrown for the bell to say. */
   async updateLevel(id: number, change: { notification_level: NotificationLevel }): Promise<void> {
-    const fresh = await this.deps.http.updateConversation(id, change);
+    const before = this.state.conversations[id];
+    const chosen = change.notification_level;
+    this.showLevel(id, chosen === "none", chosen);
+    let fresh: Conversation;
+    try {
+      fresh = await this.deps.http.updateConversation(id, change);
+    } catch (e) {
+      if (before && this.state.conversations[id]?.notification_level === chosen) {
+        this.showLevel(id, before.muted, before.notification_level);
+      }
+      throw e;
+    }
     this.upsertConversation(fresh);
     const me = this.state.me;
     const { muted, notification_level } = fresh;
@@ -814,10 +827,11 @@ export class ChatStore {
       // A reply this tab holds past what the other read stays unread.
       if (!thread || (thread.root.thread?.last_reply_seq ?? 0) > news.seq) return;
       this.set({ followed: withThreadRead(this.state.followed, news.root, news.seq) });
-    } else {
-      const { muted, notification_level } = news;
-      this.setConversation(news.conversation, (c, ledger) => [{ ...c, muted, notification_level }, ledger]);
-    }
+    } else this.showLevel(news.conversation, news.muted, news.notification_level);
+  }
+
+  private showLevel(id: number, muted: boolean, notification_level: NotificationLevel | undefined): void {
+    this.setConversation(id, (c, ledger) => [{ ...c, muted, notification_level }, ledger]);
   }
 
   // --- other actions
