@@ -83,6 +83,6 @@ describe("DownloadZip", () => {
     await clickDownload(ready("stale"));
 
     expect(submitted).toEqual([]);
-    expect(onError).toHaveBeenLastCalledWith("Error: Failed to fetch");
+    expect(onError).toHaveBeenLastCalledWith("Parley could not be reached; try again.");
   });
 });

@@ -5,34 +5,19 @@ import { http } from "../api/endpoints";
 import type { Block, DataExport, Invitation, LoginSession, TotpEnrolment, TwoFactorStatus } from "../api/types";
 import type { EndedSession } from "./AuthScreen";
 import { useApp } from "./context";
+import { failureReason, useActionFeedback } from "./useActionFeedback";
 
-const message = (e: unknown) =>
-  e instanceof ApiError ? (Object.values(e.fields).flat()[0] as string | undefined) ?? e.message : String(e);
+/** Why an action here failed when the server gave no reason. */
+const OFFLINE = "Parley could not be reached; try again.";
+const message = (e: unknown) => failureReason(e, OFFLINE);
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   const id = `security-${title.toLowerCase().replace(/\W+/g, "-")}`;
   return (
-    <section className="stack" aria-labelledby={id}>
+    <section className="stack security-section" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       {children}
     </section>
-  );
-}
-
-function Feedback({ ok, error }: { ok: string | null; error: string | null }) {
-  return (
-    <>
-      {ok && (
-        <p role="status" className="muted">
-          {ok}
-        </p>
-      )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-    </>
   );
 }
 
@@ -40,18 +25,10 @@ function EmailAddress() {
   const { me } = useApp();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [ok, setOk] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const feedback = useActionFeedback();
 
   async function run(action: () => Promise<{ detail: string }>) {
-    setOk(null);
-    setError(null);
-    try {
-      setOk((await action()).detail);
-      setPassword("");
-    } catch (e) {
-      setError(message(e));
-    }
+    if (await feedback.run(action, (answer) => answer.detail, OFFLINE)) setPassword("");
   }
 
   return (
@@ -81,7 +58,7 @@ function EmailAddress() {
         </label>
         <button type="submit">Change email address</button>
       </form>
-      <Feedback ok={ok} error={error} />
+      {feedback.lines()}
     </Section>
   );
 }
@@ -89,21 +66,14 @@ function EmailAddress() {
 function ChangePassword() {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
-  const [ok, setOk] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const feedback = useActionFeedback();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setOk(null);
-    setError(null);
-    try {
-      await http.changePassword({ current_password: current, new_password: next });
-      setCurrent("");
-      setNext("");
-      setOk("Password changed. Every other session was signed out.");
-    } catch (e) {
-      setError(message(e));
-    }
+    const changed = () => http.changePassword({ current_password: current, new_password: next });
+    if (!(await feedback.run(changed, "Password changed. Every other session was signed out.", OFFLINE))) return;
+    setCurrent("");
+    setNext("");
   }
 
   return (
@@ -118,7 +88,7 @@ function ChangePassword() {
           <input name="new_password" type="password" autoComplete="new-password" required minLength={8} value={next} onChange={(e) => setNext(e.target.value)} />
         </label>
         <button type="submit">Change password</button>
-        <Feedback ok={ok} error={error} />
+        {feedback.lines()}
       </form>
     </Section>
   );
@@ -144,19 +114,11 @@ export function sessionLabels(sessions: LoginSession[], when: (iso: string) => s
 
 function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
   const [sessions, setSessions] = useState<LoginSession[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => http.sessions().then(setSessions, (e: unknown) => setError(message(e))), []);
+  const { run, setError, lines } = useActionFeedback();
+  const load = useCallback(() => http.sessions().then(setSessions, (e: unknown) => setError(message(e))), [setError]);
   useEffect(() => void load(), [load]);
 
-  async function end(id: string) {
-    setError(null);
-    try {
-      await http.endSession(id);
-      await load();
-    } catch (e) {
-      setError(message(e));
-    }
-  }
+  const end = (id: string) => run(() => http.endSession(id).then(load), null, OFFLINE);
 
   async function everywhere() {
     if (!window.confirm("Sign out on every device, this one too?")) return;
@@ -195,7 +157,7 @@ function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
       <button type="button" className="danger" onClick={() => void everywhere()}>
         Sign out everywhere
       </button>
-      <Feedback ok={null} error={error} />
+      {lines()}
     </Section>
   );
 }
@@ -248,27 +210,25 @@ function TwoFactor({ onEnabled }: { onEnabled?: () => void }) {
   const [newCodesCode, setNewCodesCode] = useState("");
   const [offCode, setOffCode] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [ok, setOk] = useState<string | null>(null);
-  const load = useCallback(() => http.twoFactor().then(setStatus, (e: unknown) => setError(message(e))), []);
+  const { run, setError, lines } = useActionFeedback();
+  const load = useCallback(() => http.twoFactor().then(setStatus, (e: unknown) => setError(message(e))), [setError]);
   useEffect(() => void load(), [load]);
 
-  async function act(action: () => Promise<void>) {
-    setError(null);
-    setOk(null);
-    try {
-      await action();
-      setEnableCode("");
-      setNewCodesCode("");
-      setOffCode("");
-      setPassword("");
-      await load();
-    } catch (e) {
-      setError(message(e));
-    }
-  }
+  const act = (action: () => Promise<void>, done: string | null = null) =>
+    run(
+      async () => {
+        await action();
+        setEnableCode("");
+        setNewCodesCode("");
+        setOffCode("");
+        setPassword("");
+        await load();
+      },
+      done,
+      OFFLINE,
+    );
 
-  if (!status) return <Section title="Two-factor authentication">{<Feedback ok={null} error={error} />}</Section>;
+  if (!status) return <Section title="Two-factor authentication">{lines()}</Section>;
   return (
     <Section title="Two-factor authentication">
       {status.must_enable && (
@@ -299,8 +259,7 @@ function TwoFactor({ onEnabled }: { onEnabled?: () => void }) {
               void act(async () => {
                 await http.disableTwoFactor({ password, code: offCode });
                 setCodes(null);
-                setOk("Two-factor authentication is off.");
-              });
+              }, "Two-factor authentication is off.");
             }}
           >
             <label className="field">
@@ -322,8 +281,7 @@ function TwoFactor({ onEnabled }: { onEnabled?: () => void }) {
               setCodes((await http.confirmTotp(enableCode)).recovery_codes);
               setJustEnabled(true);
               setEnrolment(null);
-              setOk("Two-factor authentication is on. Every other session was signed out.");
-            });
+            }, "Two-factor authentication is on. Every other session was signed out.");
           }}
         >
           <p>Scan this QR code with your authenticator app, then enter the code it shows.</p>
@@ -344,15 +302,15 @@ function TwoFactor({ onEnabled }: { onEnabled?: () => void }) {
           </button>
         </>
       )}
-      <Feedback ok={ok} error={error} />
+      {lines()}
     </Section>
   );
 }
 
 function BlockedPeople() {
   const [blocks, setBlocks] = useState<Block[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => http.blocks().then(setBlocks, (e: unknown) => setError(message(e))), []);
+  const { run, setError, lines } = useActionFeedback();
+  const load = useCallback(() => http.blocks().then(setBlocks, (e: unknown) => setError(message(e))), [setError]);
   useEffect(() => void load(), [load]);
 
   return (
@@ -362,13 +320,13 @@ function BlockedPeople() {
         {blocks?.map((b) => (
           <li key={b.user.id} className="session">
             <span>{b.user.display_name || b.user.username}</span>
-            <button type="button" onClick={() => void http.unblock(b.user.id).then(load, (e: unknown) => setError(message(e)))}>
+            <button type="button" onClick={() => void run(() => http.unblock(b.user.id).then(load), null, OFFLINE)}>
               Unblock
             </button>
           </li>
         ))}
       </ul>
-      <Feedback ok={null} error={error} />
+      {lines()}
     </Section>
   );
 }
@@ -378,19 +336,17 @@ function Invitations() {
   const [link, setLink] = useState<string | null>(null);
   const [uses, setUses] = useState(1);
   const [days, setDays] = useState(7);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => http.invitations().then(setInvitations, (e: unknown) => setError(message(e))), []);
+  const { run, setError, lines } = useActionFeedback();
+  const load = useCallback(() => http.invitations().then(setInvitations, (e: unknown) => setError(message(e))), [setError]);
   useEffect(() => void load(), [load]);
 
   async function create(event: FormEvent) {
     event.preventDefault();
-    setError(null);
-    try {
+    const made = async () => {
       setLink((await http.invite({ max_uses: uses, days })).link);
       await load();
-    } catch (e) {
-      setError(message(e));
-    }
+    };
+    await run(made, null, OFFLINE);
   }
 
   return (
@@ -423,21 +379,21 @@ function Invitations() {
           </li>
         ))}
       </ul>
-      <Feedback ok={null} error={error} />
+      {lines()}
     </Section>
   );
 }
 
 function YourData() {
   const [exported, setExported] = useState<DataExport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { run, setError, lines } = useActionFeedback();
   const load = useCallback(
     () =>
       http.dataExports().then(
         (exports) => setExported(exports[0] ?? null),
         (e: unknown) => setError(message(e)),
       ),
-    [],
+    [setError],
   );
   useEffect(() => void load(), [load]);
   const building = exported?.status === "pending" || exported?.status === "running";
@@ -447,14 +403,7 @@ function YourData() {
     return () => clearInterval(timer);
   }, [building, load]);
 
-  async function start() {
-    setError(null);
-    try {
-      setExported(await http.requestDataExport());
-    } catch (e) {
-      setError(message(e));
-    }
-  }
+  const start = () => run(async () => setExported(await http.requestDataExport()), null, OFFLINE);
 
   return (
     <Section title="Your data">
@@ -479,7 +428,7 @@ function YourData() {
       <button type="button" onClick={() => void start()} disabled={building}>
         Download my data
       </button>
-      <Feedback ok={null} error={error} />
+      {lines()}
     </Section>
   );
 }
@@ -528,7 +477,7 @@ export function DownloadZip({
 function DeleteAccount({ onDeleted }: { onDeleted: () => void }) {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const { setError, lines } = useActionFeedback();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -560,7 +509,7 @@ function DeleteAccount({ onDeleted }: { onDeleted: () => void }) {
           Delete my account
         </button>
       </form>
-      <Feedback ok={null} error={error} />
+      {lines()}
     </Section>
   );
 }
