@@ -23,15 +23,16 @@ def file_get_own(*, owner: User, file_id: UUID) -> StoredFile:
 
 
 def file_get_for_download(*, user: User, file_id: UUID) -> StoredFile:
-    """A ready file `user` may download: their own, or one attached to a message that is not deleted
-    in a conversation they are a member of. Deleting a message withdraws what it shared."""
+    """A ready file `user` may download: one attached to a message that is not deleted in a conversation they
+    are a member of, or their own while no message carries it or one not deleted does. A file only deleted
+    messages carry is nobody's, its owner's included: deleting a message withdraws what it shared (the file
+    itself goes with it, files.services.files_delete_unattached, unless moderators hold it for a report)."""
     # Through the attachment links (files sit below messaging, which owns the Message model).
-    shared_with_user = StoredFile.messages.through.objects.filter(
-        storedfile=OuterRef("pk"),
-        message__deleted_at__isnull=True,
-        message__conversation__memberships__user=user,
-    )
-    visible = StoredFile.objects.filter(Q(owner=user) | Exists(shared_with_user))
+    carried = StoredFile.messages.through.objects.filter(storedfile=OuterRef("pk"))
+    live = carried.filter(message__deleted_at__isnull=True)
+    shared_with_user = live.filter(message__conversation__memberships__user=user)
+    own = Q(owner=user) & (Exists(live) | ~Exists(carried))
+    visible = StoredFile.objects.filter(own | Exists(shared_with_user))
     try:
         return visible.get(id=file_id, status=StoredFile.Status.READY)
     except StoredFile.DoesNotExist as error:

@@ -13,7 +13,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -114,14 +114,10 @@ FILE_ATTACHED = "This file is attached to a message: delete the message instead.
 def file_upload_discard(*, owner: User, file_id: UUID) -> None:
     """The owner no longer wants an upload (removed from the message box, perhaps while its bytes were still
     on their way): the record goes now and what reached storage once committed, rather than wait for the
-    purge. A file a message carries stays: deleting the message is what withdraws it, and then the file can
-    go (a deleted message shows no files)."""
+    purge. A file a message carries stays: deleting the message is what withdraws it (and deletes the file,
+    files_delete_unattached)."""
     stored = selectors.file_get_own(owner=owner, file_id=file_id)
-    live_messages = StoredFile.messages.through.objects.filter(
-        storedfile=OuterRef("pk"), message__deleted_at__isnull=True
-    )
-    in_no_live_message = StoredFile.objects.filter(pk=stored.pk).exclude(Exists(live_messages))
-    deleted, _ = in_no_live_message.delete()
+    deleted, _ = _in_no_live_message(StoredFile.objects.filter(pk=stored.pk)).delete()
     if not deleted:
         raise ValidationError({"file": FILE_ATTACHED})
     transaction.on_commit(partial(_delete_objects, stored.storage_key, stored.thumbnail_key))
@@ -207,12 +203,22 @@ def _delete_objects(*keys: str) -> None:
         file_storage.delete_file(key)
 
 
+def _in_no_live_message(files: QuerySet[StoredFile]) -> QuerySet[StoredFile]:
+    """Those of `files` that no message carries, or only deleted ones (a deleted message shows no files)."""
+    live_messages = StoredFile.messages.through.objects.filter(
+        storedfile=OuterRef("pk"), message__deleted_at__isnull=True
+    )
+    return files.exclude(Exists(live_messages))
+
+
+@transaction.atomic
 def files_delete_unattached(*, file_ids: list[UUID]) -> int:
-    """Of these files, delete those no message carries any more (their messages were deleted): rows now,
-    objects once committed."""
-    orphans = StoredFile.objects.filter(pk__in=file_ids, messages__isnull=True)
-    stored = list(orphans.values_list("storage_key", "thumbnail_key"))
-    orphans.delete()
-    for key, thumbnail in stored:
+    """Of these files, delete those no message that is not deleted carries any more (their messages were
+    deleted, or purged): rows now, so that nobody can download them, objects once committed. A file another
+    message still carries stays. Returns how many."""
+    orphans = _in_no_live_message(StoredFile.objects.filter(pk__in=file_ids)).select_for_update()
+    stored = list(orphans.values_list("pk", "storage_key", "thumbnail_key"))
+    StoredFile.objects.filter(pk__in=[pk for pk, _, _ in stored]).delete()
+    for _, key, thumbnail in stored:
         transaction.on_commit(partial(_delete_objects, key, thumbnail))
     return len(stored)

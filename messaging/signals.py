@@ -12,3 +12,8 @@ message_edited = Signal()
 # Sent by message_soft_delete (its author's deletion, an admin's, a moderator's removal) with `message_id`,
 # inside the deletion's transaction: whatever an app above keeps of the message's words goes with it.
 message_deleted = Signal()
+
+# Sent by message_files_release with `message_id` (a deleted message's), inside the deletion's transaction:
+# a receiver answering True keeps the message's files, which would otherwise be deleted (moderation, while a
+# report of it is open: docs/moderation.md). Whoever held them calls message_files_release again once done.
+message_files_held = Signal()

@@ -1,15 +1,26 @@
 """What moderation does when accounts erases a person (accounts.signals.user_erasing): nothing it keeps names
-them afterwards."""
+them afterwards; and when messaging deletes a reported message (messaging.signals.message_files_held): its
+files are kept for the moderators while a report of it is open."""
 
 from typing import Any
+from uuid import UUID
 
 from django.dispatch import receiver
 
 from accounts.models import User
 from accounts.signals import user_erasing
+from messaging.signals import message_files_held
+from moderation.models import Report
 from moderation.services import moderation_data_erase
 
 
 @receiver(user_erasing)
 def erase_moderation_data(sender: Any, user: User, **kwargs: Any) -> None:
     moderation_data_erase(user=user)
+
+
+@receiver(message_files_held)
+def hold_reported_files(sender: Any, message_id: UUID, **kwargs: Any) -> bool:
+    """A deleted message's files stay, for the moderators only, until its open reports are resolved
+    (moderation.services._resolve_reports lets them go)."""
+    return Report.objects.filter(message_id=message_id, status=Report.Status.OPEN).exists()

@@ -45,13 +45,16 @@ def audit_record(
 
 
 def _resolve_reports(*, message_id: UUID, moderator: User, resolution: str) -> int:
-    """Close every open report of the message with this resolution."""
-    return Report.objects.filter(message_id=message_id, status=Report.Status.OPEN).update(
+    """Close every open report of the message with this resolution; the files of a deleted message, which
+    those reports held (moderation.receivers), go now."""
+    resolved = Report.objects.filter(message_id=message_id, status=Report.Status.OPEN).update(
         status=Report.Status.RESOLVED,
         resolution=resolution,
         resolved_by=moderator,
         resolved_at=datetime.now(tz=UTC),
     )
+    messaging_services.message_files_release(message_id=message_id)
+    return resolved
 
 
 # --- members

@@ -14,6 +14,7 @@ from accounts import selectors as account_selectors
 from accounts.models import User
 from core.errors import Refused
 from core.text import has_visible
+from files.services import files_delete_unattached
 from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
 from messaging.delivery.send import message_send, refuse_if_elsewhere
@@ -22,7 +23,7 @@ from messaging.models import Conversation, ConversationEvent, Mention, Message, 
 from messaging.services.eventlog import event_record
 from messaging.services.mentions import mentions_record
 from messaging.services.threads import threads_refresh
-from messaging.signals import message_deleted, message_edited
+from messaging.signals import message_deleted, message_edited, message_files_held
 from realtime.frames import to_json
 
 Kind = ConversationEvent.Kind
@@ -159,8 +160,8 @@ def message_delete(*, user: User, message_id: UUID) -> Message:
 
 @transaction.atomic
 def message_soft_delete(*, message: Message, by_moderator: bool = False) -> Message:
-    """Remove a message's content for everyone, live and in every replay; its files stay if attached
-    elsewhere."""
+    """Remove a message's content for everyone, live and in every replay; its files with it, unless another
+    message that is not deleted carries them or moderators hold them (message_files_release)."""
     if message.is_deleted:
         return message
     message.deleted_at = datetime.now(tz=UTC)
@@ -172,7 +173,21 @@ def message_soft_delete(*, message: Message, by_moderator: bool = False) -> Mess
     if message.thread_root_id is not None:  # the thread's summary no longer counts it
         threads_refresh(root_ids=[message.thread_root_id])
     message_deleted.send(sender=Message, message_id=message.pk)  # e.g. its pushes' copies of its words
+    message_files_release(message_id=message.pk)
     return message
+
+
+def message_files_release(*, message_id: UUID) -> int:
+    """Delete the files of a deleted message that no message that is not deleted carries (rows now, so nobody
+    can download them, objects once committed), unless an app above holds them (messaging.signals.
+    message_files_held). Returns how many; a message not deleted keeps its files."""
+    links = Message.attachments.through.objects.filter(message_id=message_id)
+    file_ids = list(links.values_list("storedfile_id", flat=True))
+    if not file_ids:
+        return 0
+    if any(held for _, held in message_files_held.send(sender=Message, message_id=message_id)):
+        return 0
+    return files_delete_unattached(file_ids=file_ids)
 
 
 def _record_change(
