@@ -45,6 +45,7 @@ from bench.servers import (
     Parley,
     Server,
     SocketIO,
+    SocketIODurable,
     log,
     parley_source,
     prepare_services,
@@ -100,7 +101,7 @@ def parse_args() -> argparse.Namespace:
         "--budget", type=float, default=1200.0, help="seconds; later repeats are skipped past it"
     )
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--servers", default="socketio,baseline,parley")
+    parser.add_argument("--servers", default="socketio,socketio-durable,baseline,parley")
     parser.add_argument("--no-fresh", action="store_true", help="keep the bench database and queues")
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument(
@@ -417,8 +418,9 @@ class Bench:
                 needed = max(a.clients, a.idle)
                 self.parley_clients = parley.setup_clients(needed, a.room_size)["clients"]
             load_clients = {}
+            ramped = [s for s in servers if not s.fixed_only]
             for server in servers:
-                if a.idle >= a.clients:
+                if a.idle >= a.clients and not server.fixed_only:
                     out[server.name]["idle"], load_clients[server.name] = await self.idle_samples(server)
                     continue
                 started = time.monotonic()
@@ -435,8 +437,8 @@ class Bench:
                 if repeat and self.over_budget():
                     log("over the time budget: skipping further ramp repeats")
                     break
-                ramps = await self.ramp(servers, load_clients, starts=starts)
-                for server in servers:
+                ramps = await self.ramp(ramped, load_clients, starts=starts)
+                for server in ramped:
                     out[server.name]["ramp"].append(ramps[server.name])
                     # Later repeats start one factor below this one's top: the steps below are known passes.
                     top = ramps[server.name]["max_sustained_rate"]
@@ -444,7 +446,7 @@ class Bench:
             if parley is not None:
                 out["parley"]["rest"] = await self.rest(parley, load_clients["parley"])
             if str(workers) in a.slow_readers.split(","):
-                for name, slow in (await self.slow_phase(servers, load_clients, starts)).items():
+                for name, slow in (await self.slow_phase(ramped, load_clients, starts)).items():
                     out[name]["slow"] = slow
             for clients in load_clients.values():
                 await self.gen.close(clients)
@@ -496,7 +498,8 @@ class Bench:
 def make_server(name: str, workers: int, src: Path) -> Server:
     if name == "parley":
         return Parley(workers, src)
-    return {"baseline": Baseline, "socketio": SocketIO}[name](workers)
+    servers = {"baseline": Baseline, "socketio": SocketIO, "socketio-durable": SocketIODurable}
+    return servers[name](workers)
 
 
 def _dsn() -> str:

@@ -28,6 +28,7 @@ DATABASE_URL = f"postgres://root@127.0.0.1:5432/{DB_NAME}"
 VHOST = "parley_bench"
 BASELINE_PORT = 8601
 SOCKETIO_PORT = 8611
+SOCKETIO_DURABLE_PORT = 8621
 SOCKETIO_DIR = ROOT / "bench" / "peers" / "socketio"
 # The bench's own Redis (both servers; db 11 for Parley, db 12 for the baseline): the machine's shared
 # Redis is restarted by other people's failover tests, which kills a benchmark half-way.
@@ -185,6 +186,7 @@ class Server:
     name = ""
     workers = 1
     protocol: Literal["json", "socketio"] = "json"
+    fixed_only = False  # measured at the fixed loads only: no idle sockets, ramp or slow readers
 
     def up(self) -> None:
         raise NotImplementedError
@@ -300,6 +302,21 @@ class SocketIO(ProcessServer):
     def command(self, port: int) -> list[str]:
         return ["node", str(SOCKETIO_DIR / "server.mjs"), "--port", str(port),
                 "--redis", f"redis://127.0.0.1:{REDIS_PORT}"]  # fmt: skip
+
+
+class SocketIODurable(SocketIO):
+    """The Socket.IO peer that acks and broadcasts a message only once RabbitMQ has confirmed it durable, as
+    Parley does (server.mjs --durable): the latency floor of keeping that promise, with nothing else added."""
+
+    name = "socketio-durable"
+    base_port = SOCKETIO_DURABLE_PORT
+    fixed_only = True  # a latency floor; its throughput and memory are Socket.IO's, measured already
+
+    def command(self, port: int) -> list[str]:
+        return [*super().command(port), "--durable", PARLEY_ENV["CELERY_BROKER_URL"]]
+
+    def components(self) -> dict[str, list[psutil.Process]]:
+        return {**super().components(), "rabbitmq": _by_name("beam.smp")}
 
 
 def parley_source(ref: str, src: Path = BENCH_DIR / "src") -> Path:

@@ -67,7 +67,7 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
                 "generator_limited_at_top": any(r["generator_limited_at_top"] for r in ramps),
                 "slow_readers": _slow_summary(data["slow"]) if "slow" in data else None,
             }
-        for reference in ("socketio", "baseline"):
+        for reference in ("socketio", "socketio-durable", "baseline"):
             if reference in row and "parley" in row:
                 ref, p = row[reference], row["parley"]
                 row[f"ratio_to_{reference}"] = {
