@@ -810,7 +810,7 @@ describe("a conversation's notification level (its bell)", () => {
 
   it("puts the level back as it was when the server refuses it or cannot be reached, and says why", async () => {
     const { store, http } = await setup({ conversations: [conversation(1, { last_seq: 2, notification_level: "mentions" })] });
-    http.updateConversation = vi.fn(async () => Promise.reject(new ApiError(403, { error: { code: "forbidden", detail: "Not allowed." } })));
+    http.updateConversation = vi.fn(async () => Promise.reject(new ApiError(403, { error: { code: "forbidden", detail: "Not allowed.", fields: {} } })));
     await expect(store.updateLevel(1, { notification_level: "none" })).rejects.toThrow("Not allowed.");
     expect(store.getState().conversations[1]).toMatchObject({ notification_level: "mentions", muted: false });
     http.updateConversation = vi.fn(async () => Promise.reject(new TypeError("Failed to fetch")));
