@@ -31,7 +31,7 @@ import {
 } from "./messages";
 import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
 import { applyPin, fromRest, withMessage, withoutMessage, withoutSender, type Pinned } from "./pins";
-import { broadcastTabs, type TabNews, type TabsPort } from "./tabs";
+import { broadcastTabs, type MyTabNews, type TabNews, type TabsPort } from "./tabs";
 import { followedFrom, threadChangeConcernsMe, withThreadRead, type Followed } from "./threads";
 
 export interface SocketPort {
@@ -537,8 +537,7 @@ export class ChatStore {
       followed: withThreadRead(this.state.followed, open.root.id, seq),
     });
     if (seq > 0) void this.deps.http.markThreadRead(open.root.id, seq).catch(() => undefined);
-    const me = this.state.me;
-    if (seq > 0 && me) this.deps.tabs.post({ type: "thread-read", user: me.id, root: open.root.id, seq });
+    if (seq > 0) this.tellTabs({ type: "thread-read", root: open.root.id, seq });
   }
 
   async followThread(following: boolean): Promise<void> {
@@ -792,8 +791,7 @@ export class ChatStore {
   async updatePrefs(change: Partial<NotificationSettings>): Promise<void> {
     const prefs = await this.deps.http.updateNotificationSettings(change);
     this.set({ prefs });
-    const me = this.state.me;
-    if (me) this.deps.tabs.post({ type: "prefs", user: me.id, prefs });
+    this.tellTabs({ type: "prefs", prefs });
   }
 
   /** My notification level in a conversation (its bell): shown at once, then saved, and the other tabs told
@@ -813,9 +811,15 @@ export class ChatStore {
       throw e;
     }
     this.upsertConversation(fresh);
-    const me = this.state.me;
     const { muted, notification_level } = fresh;
-    if (me) this.deps.tabs.post({ type: "level", user: me.id, conversation: id, muted, notification_level });
+    this.tellTabs({ type: "level", conversation: id, muted, notification_level });
+  }
+
+  /** Tell this browser's other tabs of news of mine, signed with who I am (a tab signed in as someone else
+   * ignores it). */
+  private tellTabs(news: MyTabNews): void {
+    const me = this.state.me;
+    if (me) this.deps.tabs.post({ ...news, user: me.id });
   }
 
   /** Another tab of this browser saved a setting of mine. */

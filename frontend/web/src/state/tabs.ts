@@ -10,6 +10,12 @@ export type TabNews =
   /** A thread I follow read up to `seq` (its "unread thread" badge). */
   | { type: "thread-read"; user: number; root: string; seq: number };
 
+/** Omit over each member of a union (a plain Omit keeps only the keys they all have). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** News as a tab tells it, before the store signs it with whose it is. */
+export type MyTabNews = OmitEach<TabNews, "user">;
+
 export interface TabsPort {
   post(news: TabNews): void;
   listen(listener: (news: TabNews) => void): () => void;
