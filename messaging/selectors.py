@@ -489,12 +489,25 @@ def message_search(
 # --- threads
 
 
-def message_thread_state(*, message_id: UUID) -> tuple[int, bool] | None:
-    """(conversation, is itself a reply in a thread) of a stored message, for the send path's checks of what
-    a send refers to (no gate: the sender's membership of the conversation is checked already, and the
-    answer is only whether the message is one of that conversation)."""
-    row = Message.objects.filter(pk=message_id).values_list("conversation_id", "thread_root_id").first()
-    return None if row is None else (row[0], row[1] is not None)
+@dataclass(frozen=True, slots=True)
+class ReferenceState:
+    """What the send path checks of a message a send refers to (messaging.delivery.references)."""
+
+    conversation: int
+    is_reply: bool  # itself a reply in a thread
+    deleted: bool  # by its author, a manager of the conversation or a moderator: for good
+
+
+def message_thread_state(*, message_id: UUID) -> ReferenceState | None:
+    """A stored message's ReferenceState, for the send path's checks of what a send refers to (no gate: the
+    sender's membership of the conversation is checked already, and the answer is only whether the message
+    is one of that conversation)."""
+    row = (
+        Message.objects.filter(pk=message_id)
+        .values_list("conversation_id", "thread_root_id", "deleted_at")
+        .first()
+    )
+    return None if row is None else ReferenceState(row[0], row[1] is not None, row[2] is not None)
 
 
 def thread_root_get_for_user(*, user: User, root_id: UUID) -> Message:

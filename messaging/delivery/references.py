@@ -2,10 +2,20 @@
 "Threads") — without a query per message: which conversation a message belongs to, and whether it is a
 reply in a thread, never change, so each worker remembers the messages it has looked up, and only the first
 send that names a message this worker has not seen looks it up: in storage, then, for one acknowledged a
-moment ago and not stored yet, in the conversation's recent log."""
+moment ago and not stored yet, in the conversation's recent log.
+
+A thread's root may be deleted (by its author, or removed by a moderator), and a deleted root takes no more
+replies. Deleted is for good, so a root seen deleted is remembered as such; one seen not deleted is looked up
+again by the first reply naming it once ROOT_RECHECK_SECONDS have passed. What this trades, as the mention
+directories do (messaging.delivery.mentions): for up to ROOT_RECHECK_SECONDS after a root is deleted, a
+worker that looked it up just before may still take replies into its thread — no more than a reply sent a
+moment before the deletion, which the thread keeps — for at most one query per root and worker every
+ROOT_RECHECK_SECONDS, however many replies it takes."""
 
 import json
 from collections import OrderedDict
+from dataclasses import dataclass
+from time import monotonic
 from typing import cast
 from uuid import UUID
 
@@ -17,50 +27,73 @@ from core.redis import get_async_redis, redis_enabled
 from messaging import selectors
 from messaging.delivery.journal import log_key
 from messaging.events import MESSAGE_NEW
+from messaging.selectors import ReferenceState
 
 MESSAGES_REMEMBERED = 10_000
 # How far back the recent log is searched for a message that storage does not hold yet: it was just sent.
 LOG_LOOKBACK = 200
+# How long a thread root seen not deleted is taken as still not deleted.
+ROOT_RECHECK_SECONDS = 10.0
 
-# (conversation, is a reply in a thread), by message id, of the messages this process looked up (oldest first)
-_known: OrderedDict[str, tuple[int, bool]] = OrderedDict()
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    state: ReferenceState
+    looked_up_at: float  # monotonic()
+
+
+# The messages this process looked up, by id (the least recently used first)
+_known: OrderedDict[str, _Known] = OrderedDict()
 
 
 async def reply_to_check(*, conversation_id: int, parent_id: UUID) -> None:
     """NotFound unless `parent_id` is a message of the conversation: a reply never names, nor shows to the
     members, a message of a conversation they may not see."""
     state = await _message_state(conversation_id, parent_id)
-    if state is None or state[0] != conversation_id:
+    if state is None or state.conversation != conversation_id:
         raise NotFound("No such message to reply to.")
 
 
 async def thread_root_check(*, conversation_id: int, root_id: UUID) -> None:
-    """NotFound unless `root_id` is a message of the conversation; ValidationError if it is itself a reply
-    (threads do not nest)."""
-    state = await _message_state(conversation_id, root_id)
-    if state is None or state[0] != conversation_id:
+    """NotFound unless `root_id` is a message of the conversation, not deleted; ValidationError if it is
+    itself a reply (threads do not nest)."""
+    state = await _message_state(conversation_id, root_id, recheck_after=ROOT_RECHECK_SECONDS)
+    if state is None or state.conversation != conversation_id or state.deleted:
         raise NotFound("No such message.")
-    if state[1]:
+    if state.is_reply:
         raise ValidationError({"thread_root": "A reply in a thread cannot start a thread of its own."})
 
 
-async def _message_state(conversation_id: int, message_id: UUID) -> tuple[int, bool] | None:
+async def _message_state(
+    conversation_id: int, message_id: UUID, *, recheck_after: float | None = None
+) -> ReferenceState | None:
+    """What is known of the message; looked up again if `recheck_after` seconds have passed since it was
+    seen not deleted."""
     key = str(message_id)
-    if (known := _known.get(key)) is not None:
+    known = _known.get(key)
+    if known is not None and not _stale(known, recheck_after):
         _known.move_to_end(key)
-        return known
+        return known.state
     state = await database_sync_to_async(selectors.message_thread_state)(message_id=message_id)
     if state is None and redis_enabled():
         state = await _logged_state(conversation_id, key)
     if state is not None:
-        _known[key] = state
+        _known[key] = _Known(state, monotonic())
+        _known.move_to_end(key)
         if len(_known) > MESSAGES_REMEMBERED:
             _known.popitem(last=False)
     return state
 
 
-async def _logged_state(conversation_id: int, message_id: str) -> tuple[int, bool] | None:
-    """(conversation, is a reply) of a message found among the conversation's newest logged events."""
+def _stale(known: _Known, recheck_after: float | None) -> bool:
+    if recheck_after is None or known.state.deleted:
+        return False
+    return monotonic() - known.looked_up_at > recheck_after
+
+
+async def _logged_state(conversation_id: int, message_id: str) -> ReferenceState | None:
+    """The state of a message found among the conversation's newest logged events (just sent: not deleted,
+    which takes a stored message)."""
     entries = await get_async_redis().zrevrange(log_key(conversation_id), 0, LOG_LOOKBACK - 1)
     for entry in cast(list[bytes], entries):
         text = entry.decode()
@@ -68,5 +101,5 @@ async def _logged_state(conversation_id: int, message_id: str) -> tuple[int, boo
             continue
         frame = json.loads(text)
         if frame.get("type") == MESSAGE_NEW and frame["message"]["id"] == message_id:
-            return conversation_id, frame["message"].get("thread_root") is not None
+            return ReferenceState(conversation_id, frame["message"].get("thread_root") is not None, False)
     return None

@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Conversation, ConversationEvent, Message, ThreadFollow
 from messaging.tasks import persist_messages_task
+from moderation import services as moderation_services
+from tests.accounts.factories import UserFactory
 from tests.files.factories import StoredFileFactory
 from tests.messaging.factories import make_conversation
 
@@ -116,6 +118,24 @@ def test_replying_to_a_message_of_another_conversation_or_to_a_reply_is_refused(
     response = as_user(ada).post(f"/api/v1/conversations/{team.pk}/messages/", nested, format="json")
     assert response.status_code == 400
     assert "thread_root" in response.json()["error"]["fields"]
+
+
+def test_replying_into_the_thread_of_a_deleted_or_removed_message_is_404(as_user, ada, bob, team):
+    deleted = post(as_user(ada), team, "oops")
+    assert as_user(ada).delete(f"/api/v1/messages/{deleted['id']}/").status_code == 204
+    removed = post(as_user(ada), team, "rude words")
+    moderator = UserFactory(username="mod", is_staff=True, is_superuser=True)
+    moderation_services.message_remove(
+        moderator=moderator, message=Message.objects.get(pk=removed["id"]), reason="rude"
+    )
+    answers = []
+    for root_id in (deleted["id"], removed["id"], str(uuid.uuid4())):
+        payload = {"body": "x", "client_id": str(uuid.uuid4()), "thread_root": root_id}
+        response = as_user(bob).post(f"/api/v1/conversations/{team.pk}/messages/", payload, format="json")
+        answers.append((response.status_code, response.json()["error"]))
+    # the same answer as for a message that does not exist
+    assert answers == [(404, {"code": "not_found", "detail": "No such message.", "fields": {}})] * 3
+    assert not Message.objects.filter(thread_root_id__in=[deleted["id"], removed["id"]]).exists()
 
 
 def test_participants_follow_and_see_unread_replies_until_they_read_them(as_user, ada, bob, cy, team):

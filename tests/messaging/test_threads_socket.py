@@ -5,8 +5,12 @@ import asyncio
 import uuid
 
 import pytest
+from channels.db import database_sync_to_async
 
+from messaging.delivery import references
 from messaging.models import ConversationEvent, Message, ThreadFollow
+from moderation import services as moderation_services
+from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -133,9 +137,48 @@ async def test_a_bad_thread_root_is_an_error_frame_and_nothing_is_sent(connect, 
     assert following["seq"] == answer["seq"] + 1
 
 
-async def make_conversation_async(*members):
-    from channels.db import database_sync_to_async
+BEFORE_DELETED = ("presence", "message.new", "thread.updated")
 
+
+async def test_a_root_its_sender_deleted_takes_no_reply(connect, ada, bob, team, persistence_worker):
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    root = await send_and_ack(ada_tab, team.pk, "lunch?")
+    await wait_stored(root["id"])
+    # when ada deletes it, and bob sees it go
+    await ada_tab.send({"type": "message.delete", "message": root["id"]})
+    await bob_tab.receive_type("message.deleted", skip=BEFORE_DELETED)
+    # then bob's reply into its thread is refused as one into a message that does not exist
+    answers = []
+    for thread_root in (root["id"], str(uuid.uuid4())):
+        frame = send_frame(team.pk, "yes", thread_root)
+        await bob_tab.send(frame)
+        answer = await bob_tab.ack_for(frame["client_id"])
+        answers.append((answer["type"], answer["code"], answer["detail"]))
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == ("error", "not_found")
+
+
+async def test_a_root_a_moderator_removed_takes_no_reply_once_looked_up_again(
+    connect, ada, bob, team, persistence_worker, monkeypatch
+):
+    ada_tab, bob_tab = await connect(ada), await connect(bob)
+    root = await send_and_ack(ada_tab, team.pk, "rude words")
+    await wait_stored(root["id"])
+    await send_and_ack(bob_tab, team.pk, "rude answer", thread_root=root["id"])  # this worker knows the root
+    moderator = await database_sync_to_async(UserFactory)(username="mod", is_staff=True, is_superuser=True)
+    message = await Message.objects.aget(pk=root["id"])
+    # when a moderator removes the root, and the worker's look at it is older than the recheck interval
+    await database_sync_to_async(moderation_services.message_remove)(
+        moderator=moderator, message=message, reason="rude"
+    )
+    await bob_tab.receive_type("message.deleted", skip=BEFORE_DELETED)
+    later = references.monotonic() + references.ROOT_RECHECK_SECONDS + 1
+    monkeypatch.setattr(references, "monotonic", lambda: later)
+    # then another reply into its thread is refused
+    assert await refused(bob_tab, team.pk, root["id"]) == "not_found"
+
+
+async def make_conversation_async(*members):
     from messaging.delivery.eventlog import initialise_counter
 
     conversation = await database_sync_to_async(make_conversation)(*members, title="Elsewhere")
