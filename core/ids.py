@@ -8,6 +8,8 @@ from typing import Any
 from django.urls import register_converter
 from rest_framework import serializers
 
+from core.serializers import StringOnly
+
 ID_MAX = 2**63 - 1  # the largest value of a BigAutoField and of a seq (BigIntegerField)
 
 
@@ -42,15 +44,12 @@ def seq_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=0, max_value=ID_MAX, **kwargs)
 
 
-class StrictUUIDField(serializers.UUIDField):
+class StrictUUIDField(StringOnly, serializers.UUIDField):
     """A UUID in a body or query: a string, as docs/api.md and the socket (realtime.frames.uuid) have it.
     DRF's own field also takes a JSON number (or true), as the UUID of that integer: `"client_id": 5` became
     00000000-0000-0000-0000-000000000005, a key the caller never chose."""
 
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
+    default_error_messages = {"not_a_string": serializers.UUIDField.default_error_messages["invalid"]}
 
 
 def uuid_field(**kwargs: Any) -> serializers.UUIDField:

@@ -1,5 +1,7 @@
 """Request bodies as every app's api reads them."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 
@@ -16,3 +18,34 @@ class WholeBodySerializer(serializers.Serializer):
     @partial.setter
     def partial(self, value: bool) -> None:
         pass  # DRF and drf-spectacular set it; a whole body stays whole
+
+
+class StringOnly(serializers.Field):
+    """A text field of a request that takes a JSON string and nothing else: a number, true or false, a list or
+    an object is a 400 on the field ("Not a valid string."). DRF's CharField, and the Email, URL and Regex
+    fields built on it, write a number as its text: `{"body": 123}` was sent as the message "123", and
+    `{"username": 1e999}` registered the name "inf". Mixed in before the DRF field it makes strict."""
+
+    default_error_messages = {"not_a_string": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(self.error_messages["not_a_string"], code="invalid")
+        return super().to_internal_value(data)
+
+
+# Every text field of a request body is one of these (tests/security/test_text_fields.py checks them all).
+class StrictCharField(StringOnly, serializers.CharField):
+    pass
+
+
+class StrictEmailField(StringOnly, serializers.EmailField):
+    pass
+
+
+class StrictURLField(StringOnly, serializers.URLField):
+    pass
+
+
+class StrictRegexField(StringOnly, serializers.RegexField):
+    pass

@@ -6,12 +6,13 @@ from rest_framework import serializers
 from accounts import selectors
 from accounts.models import DataExport, LoginSession, User
 from core.ids import id_field
+from core.serializers import StrictCharField, StrictEmailField, StrictRegexField
 
 PASSWORD_MAX_LENGTH = 128
 
 
 def password_field(**kwargs: object) -> serializers.CharField:
-    return serializers.CharField(
+    return StrictCharField(
         write_only=True,
         max_length=PASSWORD_MAX_LENGTH,
         trim_whitespace=False,
@@ -25,14 +26,14 @@ USERS_BY_ID_MAX = 20  # the users list's page size: one request names them all
 
 
 class RegisterInputSerializer(serializers.Serializer):
-    username = serializers.RegexField(
+    username = StrictRegexField(
         r"^[\w.@+-]+\Z",
         max_length=150,
         error_messages={"invalid": USERNAME_CHARACTERS},
     )
-    email = serializers.EmailField()
-    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    invitation = serializers.CharField(
+    email = StrictEmailField()
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
+    invitation = StrictCharField(
         max_length=100,
         required=False,
         allow_blank=True,
@@ -104,7 +105,7 @@ CHANGED_ELSEWHERE = {
 
 
 class MeUpdateInputSerializer(serializers.Serializer):
-    display_name = serializers.CharField(max_length=64, allow_blank=True)
+    display_name = StrictCharField(max_length=64, allow_blank=True)
 
     def to_internal_value(self, data: Any) -> Any:
         """A field this does not change is named, rather than ignored or answered with `display_name`'s
@@ -121,7 +122,7 @@ class MeUpdateInputSerializer(serializers.Serializer):
 
 
 class UserSearchInputSerializer(serializers.Serializer):
-    search = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    search = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
     ids = serializers.ListField(
         child=id_field(),
         required=False,
@@ -132,9 +133,9 @@ class UserSearchInputSerializer(serializers.Serializer):
 
 
 class TokenObtainInputSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
-    otp = serializers.CharField(
+    username = StrictCharField()
+    password = StrictCharField(style={"input_type": "password"})
+    otp = StrictCharField(
         max_length=32,
         required=False,
         allow_blank=True,
@@ -149,7 +150,7 @@ class TokenObtainInputSerializer(serializers.Serializer):
 
 
 class TokenRefreshInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField(required=False, help_text="Omit to use the refresh cookie.")
+    refresh = StrictCharField(required=False, help_text="Omit to use the refresh cookie.")
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -161,7 +162,7 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class ApiTokenCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=64, help_text="What the token is for, e.g. `ci-deploy`.")
+    name = StrictCharField(max_length=64, help_text="What the token is for, e.g. `ci-deploy`.")
 
 
 class ApiTokenSerializer(serializers.Serializer):
@@ -183,12 +184,12 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 
 class BotCreateInputSerializer(serializers.Serializer):
-    username = serializers.RegexField(
+    username = StrictRegexField(
         r"^[\w.@+-]+\Z",
         max_length=150,
         error_messages={"invalid": USERNAME_CHARACTERS},
     )
-    display_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    display_name = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
 
 
 class BotSerializer(serializers.ModelSerializer):
@@ -209,12 +210,12 @@ class PasswordChangeInputSerializer(serializers.Serializer):
 
 
 class PasswordResetInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField(max_length=254)
 
 
 class PasswordResetConfirmInputSerializer(serializers.Serializer):
-    uid = serializers.CharField(max_length=64, help_text="From the reset link.")
-    token = serializers.CharField(max_length=128, help_text="From the reset link.")
+    uid = StrictCharField(max_length=64, help_text="From the reset link.")
+    token = StrictCharField(max_length=128, help_text="From the reset link.")
     new_password = password_field()
 
 
@@ -252,7 +253,7 @@ class TotpEnrolmentSerializer(serializers.Serializer):
 
 
 class TwoFactorCodeInputSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32, help_text="A 6-digit code from the app (or a recovery code).")
+    code = StrictCharField(max_length=32, help_text="A 6-digit code from the app (or a recovery code).")
 
 
 class TwoFactorDisableInputSerializer(TwoFactorCodeInputSerializer):
@@ -269,12 +270,12 @@ class RecoveryCodesSerializer(serializers.Serializer):
 
 
 class EmailChangeInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField(max_length=254)
     password = password_field()
 
 
 class EmailVerifyInputSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=512, help_text="From the verification link (after `#`).")
+    token = StrictCharField(max_length=512, help_text="From the verification link (after `#`).")
 
 
 # --- blocks
@@ -347,12 +348,12 @@ class DataExportSerializer(serializers.Serializer):
 
 
 class DataExportDownloadInputSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=200, help_text="A `download_token` from GET /users/me/export/.")
+    token = StrictCharField(max_length=200, help_text="A `download_token` from GET /users/me/export/.")
 
 
 class AccountDeleteInputSerializer(serializers.Serializer):
     password = password_field()
-    code = serializers.CharField(
+    code = StrictCharField(
         max_length=32,
         required=False,
         allow_blank=True,

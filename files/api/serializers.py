@@ -1,14 +1,16 @@
 from rest_framework import serializers
 
+from core.serializers import StrictCharField
+
 
 class FileCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=1024, help_text="The original file name, shown to others.")
+    name = StrictCharField(max_length=1024, help_text="The original file name, shown to others.")
     size = serializers.IntegerField(
         min_value=1,
         help_text="Bytes; at most FILE_UPLOAD_MAX_BYTES.",
         error_messages={"min_value": "This file is empty."},  # not DRF's "Ensure this value is greater…"
     )
-    content_type = serializers.CharField(
+    content_type = StrictCharField(
         max_length=255, required=False, allow_blank=True, help_text="Advisory only: the type is sniffed."
     )
 

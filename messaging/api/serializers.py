@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
 from core.ids import id_field, seq_field, uuid_field
-from core.serializers import WholeBodySerializer
+from core.serializers import StrictCharField, WholeBodySerializer
 from core.text import has_visible
 from files.api.serializers import StoredFileSerializer
 from messaging.events import forward_for_reader, message_payload
@@ -17,13 +17,13 @@ from messaging.selectors import HISTORY_MAX_LIMIT, MENTIONS_MAX_LIMIT, SEARCH_MA
 
 class ConversationCreateInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Conversation.Kind.choices)
-    title = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    title = StrictCharField(max_length=100, required=False, default="", allow_blank=True)
     members = serializers.ListField(child=id_field(), max_length=500)
     is_public = serializers.BooleanField(required=False, default=False)
 
 
 class ConversationUpdateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=100, required=False)
+    title = StrictCharField(max_length=100, required=False)
     notification_level = serializers.ChoiceField(
         choices=Membership.NotificationLevel.choices,
         required=False,
@@ -78,7 +78,7 @@ class HistoryParamsSerializer(serializers.Serializer):
 
 
 class MessageSendInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
+    body = StrictCharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
     client_id = uuid_field(help_text="Your idempotency key: the same value again returns the same message.")
     reply_to = uuid_field(required=False, allow_null=True, default=None)
     thread_root = uuid_field(
@@ -103,11 +103,11 @@ class ForwardInputSerializer(serializers.Serializer):
 
 
 class MessageEditInputSerializer(WholeBodySerializer):
-    body = serializers.CharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
+    body = StrictCharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
 
 
 class ReactionInputSerializer(serializers.Serializer):
-    emoji = serializers.CharField(max_length=Reaction.EMOJI_MAX_LENGTH)
+    emoji = StrictCharField(max_length=Reaction.EMOJI_MAX_LENGTH)
 
 
 class ReadInputSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from accounts.permissions import LOGIN_SESSION_ONLY
 from core.errors import NotFound
 from core.ids import uuid_field
 from core.schema import SEND_ERRORS
+from core.serializers import StrictCharField
 from core.text import has_visible
 from core.throttles import AnonThrottle, WebhookRefusedThrottle, WebhookThrottle
 from messaging import selectors
@@ -27,7 +28,7 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 200
 
 
 class WebhookCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=64, help_text="Shown as the sender of its messages.")
+    name = StrictCharField(max_length=64, help_text="Shown as the sender of its messages.")
 
 
 class WebhookSerializer(serializers.Serializer):
@@ -46,9 +47,7 @@ class WebhookSecretSerializer(WebhookSerializer):
 
 
 class WebhookPostInputSerializer(serializers.Serializer):
-    text = serializers.CharField(
-        max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False, help_text="Markdown."
-    )
+    text = StrictCharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False, help_text="Markdown.")
     client_id = uuid_field(
         required=False,
         help_text="Idempotency key; or send an `Idempotency-Key` header. The same key again "

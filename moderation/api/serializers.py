@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from core.serializers import StrictCharField
 from moderation.models import Report
 
 
 class ReportInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=Report.REASON_MAX_LENGTH, help_text="What is wrong with it.")
+    reason = StrictCharField(max_length=Report.REASON_MAX_LENGTH, help_text="What is wrong with it.")
 
 
 class ReportSerializer(serializers.Serializer):

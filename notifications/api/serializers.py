@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.serializers import StrictCharField, StrictURLField
 from notifications.models import NotificationLevel, NotificationPreferences, PushSubscription
 from notifications.validators import validate_auth, validate_endpoint, validate_p256dh
 
@@ -9,18 +10,16 @@ class PushKeySerializer(serializers.Serializer):
 
 
 class PushKeysInputSerializer(serializers.Serializer):
-    p256dh = serializers.CharField(max_length=100, validators=[validate_p256dh])
-    auth = serializers.CharField(max_length=50, validators=[validate_auth])
+    p256dh = StrictCharField(max_length=100, validators=[validate_p256dh])
+    auth = StrictCharField(max_length=50, validators=[validate_auth])
 
 
 class PushSubscriptionInputSerializer(serializers.Serializer):
     """A browser's PushSubscription.toJSON(). It never names a user: it is bound to the caller."""
 
-    endpoint = serializers.URLField(
-        max_length=PushSubscription.ENDPOINT_MAX_LENGTH, validators=[validate_endpoint]
-    )
+    endpoint = StrictURLField(max_length=PushSubscription.ENDPOINT_MAX_LENGTH, validators=[validate_endpoint])
     keys = PushKeysInputSerializer()
-    device_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    device_name = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
 
 
 class PushSubscriptionSerializer(serializers.ModelSerializer):
