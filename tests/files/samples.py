@@ -6,6 +6,10 @@ import json
 
 import requests
 from PIL import Image
+from rest_framework.test import APIClient
+
+from files.models import StoredFile
+from files.tasks import make_file_thumbnail_task
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
@@ -64,3 +68,32 @@ def upload_embedded(client, *, name: str, data: bytes) -> dict:
     response = client.post(f"/api/v1/files/{started['id']}/complete/")
     assert response.status_code == 200, response.json()
     return response.json()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def uploaded_picture(owner) -> StoredFile:
+    """A PNG `owner` uploaded to the bucket over HTTP and completed, with its thumbnail made."""
+    file_id = upload_to_s3(client_for(owner), name="holiday.png", data=png())["id"]
+    make_file_thumbnail_task(file_id)
+    stored = StoredFile.objects.get(id=file_id)
+    assert stored.thumbnail_key
+    return stored
+
+
+def in_bucket(s3_client, bucket: str, stored: StoredFile) -> set[str]:
+    """Which of the file's objects (itself, its thumbnail) the bucket holds."""
+    keys = {stored.storage_key, stored.thumbnail_key}
+    return {key for key in keys if s3_client.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0)}
+
+
+def answers(user, stored: StoredFile) -> tuple[int, int]:
+    """What `user` gets for the file's download, and for its thumbnail."""
+    client = client_for(user)
+    download = client.get(f"/api/v1/files/{stored.id}/download/")
+    thumbnail = client.get(f"/api/v1/files/{stored.id}/thumbnail/")
+    return download.status_code, thumbnail.status_code

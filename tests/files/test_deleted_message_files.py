@@ -5,10 +5,8 @@ stays, and a reported message's files stay for the moderators until its reports 
 import pytest
 from django.apps import apps
 from django.http import Http404
-from rest_framework.test import APIClient
 
 from files.models import StoredFile
-from files.tasks import make_file_thumbnail_task
 from messaging.models import Message, RetentionPolicy
 from messaging.services import messages_purge_expired
 from moderation import selectors as moderation_selectors
@@ -23,35 +21,6 @@ from tests.messaging.factories import MessageFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("s3_storage")]
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def uploaded_picture(owner) -> StoredFile:
-    """A PNG `owner` uploaded to the bucket over HTTP and completed, with its thumbnail made."""
-    file_id = samples.upload_to_s3(client_for(owner), name="holiday.png", data=samples.png())["id"]
-    make_file_thumbnail_task(file_id)
-    stored = StoredFile.objects.get(id=file_id)
-    assert stored.thumbnail_key
-    return stored
-
-
-def in_bucket(s3_client, bucket: str, stored: StoredFile) -> set[str]:
-    """Which of the file's objects (itself, its thumbnail) the bucket holds."""
-    keys = {stored.storage_key, stored.thumbnail_key}
-    return {key for key in keys if s3_client.list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0)}
-
-
-def answers(user, stored: StoredFile) -> tuple[int, int]:
-    """What `user` gets for the file's download, and for its thumbnail."""
-    client = client_for(user)
-    download = client.get(f"/api/v1/files/{stored.id}/download/")
-    thumbnail = client.get(f"/api/v1/files/{stored.id}/thumbnail/")
-    return download.status_code, thumbnail.status_code
-
-
 @pytest.fixture
 def moderator(db):
     user = UserFactory(username="mod", is_staff=True)
@@ -64,17 +33,17 @@ def test_deleting_a_message_deletes_its_picture_for_everyone(
 ):
     # given: ada's photo in a message bob can see
     ada, bob = UserFactory(), UserFactory()
-    photo = uploaded_picture(ada)
+    photo = samples.uploaded_picture(ada)
     message = share(photo, members=[bob])
-    assert answers(bob, photo) == answers(ada, photo) == (302, 302)
+    assert samples.answers(bob, photo) == samples.answers(ada, photo) == (302, 302)
 
     # when: ada deletes the message
     with django_capture_on_commit_callbacks(execute=True):
-        assert client_for(ada).delete(f"/api/v1/messages/{message.pk}/").status_code == 204
+        assert samples.client_for(ada).delete(f"/api/v1/messages/{message.pk}/").status_code == 204
 
     # then: nobody gets it any more, not even from a kept link or id, and the bucket no longer holds it
-    assert answers(bob, photo) == answers(ada, photo) == (404, 404)
-    assert in_bucket(s3_client, s3_storage, photo) == set()
+    assert samples.answers(bob, photo) == samples.answers(ada, photo) == (404, 404)
+    assert samples.in_bucket(s3_client, s3_storage, photo) == set()
     assert not StoredFile.objects.filter(pk=photo.pk).exists()
 
 
@@ -83,25 +52,25 @@ def test_a_file_another_message_carries_stays_until_that_one_is_deleted_too(
 ):
     # given: ada sent the same photo to bob and to eve
     ada, bob, eve = UserFactory(), UserFactory(), UserFactory()
-    photo = uploaded_picture(ada)
+    photo = samples.uploaded_picture(ada)
     to_bob, to_eve = share(photo, members=[bob]), share(photo, members=[eve])
 
     # when: she deletes the one to bob
     with django_capture_on_commit_callbacks(execute=True):
-        assert client_for(ada).delete(f"/api/v1/messages/{to_bob.pk}/").status_code == 204
+        assert samples.client_for(ada).delete(f"/api/v1/messages/{to_bob.pk}/").status_code == 204
 
     # then: bob no longer gets it; eve and ada still do, and it is still stored
-    assert answers(bob, photo) == (404, 404)
-    assert answers(eve, photo) == answers(ada, photo) == (302, 302)
-    assert in_bucket(s3_client, s3_storage, photo) == {photo.storage_key, photo.thumbnail_key}
+    assert samples.answers(bob, photo) == (404, 404)
+    assert samples.answers(eve, photo) == samples.answers(ada, photo) == (302, 302)
+    assert samples.in_bucket(s3_client, s3_storage, photo) == {photo.storage_key, photo.thumbnail_key}
 
     # when: she deletes the one to eve as well
     with django_capture_on_commit_callbacks(execute=True):
-        assert client_for(ada).delete(f"/api/v1/messages/{to_eve.pk}/").status_code == 204
+        assert samples.client_for(ada).delete(f"/api/v1/messages/{to_eve.pk}/").status_code == 204
 
     # then: it is gone
-    assert answers(eve, photo) == answers(ada, photo) == (404, 404)
-    assert in_bucket(s3_client, s3_storage, photo) == set()
+    assert samples.answers(eve, photo) == samples.answers(ada, photo) == (404, 404)
+    assert samples.in_bucket(s3_client, s3_storage, photo) == set()
 
 
 def test_a_reported_message_s_files_are_kept_for_the_moderators_until_the_report_is_resolved(
@@ -109,18 +78,18 @@ def test_a_reported_message_s_files_are_kept_for_the_moderators_until_the_report
 ):
     # given: bob reported ada's message with a photo
     ada, bob = UserFactory(), UserFactory()
-    photo = uploaded_picture(ada)
+    photo = samples.uploaded_picture(ada)
     message = share(photo, members=[bob])
     report = moderation_services.report_create(user=bob, message_id=message.pk, reason="nasty")
 
     # when: ada deletes it before a moderator looked
     with django_capture_on_commit_callbacks(execute=True):
-        assert client_for(ada).delete(f"/api/v1/messages/{message.pk}/").status_code == 204
+        assert samples.client_for(ada).delete(f"/api/v1/messages/{message.pk}/").status_code == 204
 
     # then: members and ada no longer get it, the moderator still does, and it is still stored
-    assert answers(bob, photo) == answers(ada, photo) == (404, 404)
+    assert samples.answers(bob, photo) == samples.answers(ada, photo) == (404, 404)
     assert moderation_selectors.reported_file_get(moderator=moderator, file_id=photo.id) == photo
-    assert in_bucket(s3_client, s3_storage, photo) == {photo.storage_key, photo.thumbnail_key}
+    assert samples.in_bucket(s3_client, s3_storage, photo) == {photo.storage_key, photo.thumbnail_key}
 
     # when: the moderator closes the report
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,7 +104,7 @@ def test_a_reported_message_s_files_are_kept_for_the_moderators_until_the_report
     assert Report.objects.get(pk=report.pk).status == Report.Status.RESOLVED
     with pytest.raises(Http404):
         moderation_selectors.reported_file_get(moderator=moderator, file_id=photo.id)
-    assert in_bucket(s3_client, s3_storage, photo) == set()
+    assert samples.in_bucket(s3_client, s3_storage, photo) == set()
 
 
 def test_a_moderator_s_removal_deletes_the_files_with_the_message(
@@ -143,7 +112,7 @@ def test_a_moderator_s_removal_deletes_the_files_with_the_message(
 ):
     # given: a reported message with a photo
     ada, bob = UserFactory(), UserFactory()
-    photo = uploaded_picture(ada)
+    photo = samples.uploaded_picture(ada)
     message = share(photo, members=[bob])
     report = moderation_services.report_create(user=bob, message_id=message.pk, reason="nasty")
 
@@ -154,8 +123,8 @@ def test_a_moderator_s_removal_deletes_the_files_with_the_message(
         )
 
     # then
-    assert answers(bob, photo) == answers(ada, photo) == (404, 404)
-    assert in_bucket(s3_client, s3_storage, photo) == set()
+    assert samples.answers(bob, photo) == samples.answers(ada, photo) == (404, 404)
+    assert samples.in_bucket(s3_client, s3_storage, photo) == set()
 
 
 def test_retention_deletes_a_file_only_deleted_messages_still_carry(
@@ -163,7 +132,7 @@ def test_retention_deletes_a_file_only_deleted_messages_still_carry(
 ):
     # given: a photo in an old message and in a deleted one that a report held
     ada, bob = UserFactory(), UserFactory()
-    photo = uploaded_picture(ada)
+    photo = samples.uploaded_picture(ada)
     old = share(photo, members=[bob])
     Message.objects.filter(pk=old.pk).update(created_at=old.created_at.replace(year=2000))
     deleted = MessageFactory(conversation=old.conversation, sender=ada)
@@ -178,5 +147,5 @@ def test_retention_deletes_a_file_only_deleted_messages_still_carry(
         assert messages_purge_expired() == 1
 
     # then: only a deleted message carries the photo: it goes
-    assert in_bucket(s3_client, s3_storage, photo) == set()
-    assert answers(ada, photo) == (404, 404)
+    assert samples.in_bucket(s3_client, s3_storage, photo) == set()
+    assert samples.answers(ada, photo) == (404, 404)
