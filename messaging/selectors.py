@@ -47,6 +47,9 @@ HISTORY_MAX_LIMIT = 100
 SEARCH_MAX_LIMIT = 50
 MENTIONS_MAX_LIMIT = 100
 MENTION_NOT_ALLOWED = "Only owners and admins may use @all and @here in this conversation."
+# What every endpoint addressed by a message answers for one that does not exist or that the user may not see
+# (the two are never told apart).
+NO_SUCH_MESSAGE = "No such message."
 
 
 def membership_get(*, user: User, conversation_id: int) -> Membership:
@@ -370,7 +373,7 @@ def message_get_for_user(*, user: User, message_id: UUID) -> Message:
         .first()
     )
     if message is None:
-        raise NotFound("No such message.")
+        raise NotFound(NO_SUCH_MESSAGE)
     return message
 
 

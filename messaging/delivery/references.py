@@ -59,7 +59,7 @@ async def thread_root_check(*, conversation_id: int, root_id: UUID) -> None:
     itself a reply (threads do not nest)."""
     state = await _message_state(conversation_id, root_id, recheck_after=ROOT_RECHECK_SECONDS)
     if state is None or state.conversation != conversation_id or state.deleted:
-        raise NotFound("No such message.")
+        raise NotFound(selectors.NO_SUCH_MESSAGE)
     if state.is_reply:
         raise ValidationError({"thread_root": "A reply in a thread cannot start a thread of its own."})
 

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Conversation, ConversationEvent, Message, ThreadFollow
+from messaging.selectors import NO_SUCH_MESSAGE
 from messaging.tasks import persist_messages_task
 from moderation import services as moderation_services
 from tests.accounts.factories import UserFactory
@@ -134,7 +135,7 @@ def test_replying_into_the_thread_of_a_deleted_or_removed_message_is_404(as_user
         response = as_user(bob).post(f"/api/v1/conversations/{team.pk}/messages/", payload, format="json")
         answers.append((response.status_code, response.json()["error"]))
     # the same answer as for a message that does not exist
-    assert answers == [(404, {"code": "not_found", "detail": "No such message.", "fields": {}})] * 3
+    assert answers == [(404, {"code": "not_found", "detail": NO_SUCH_MESSAGE, "fields": {}})] * 3
     assert not Message.objects.filter(thread_root_id__in=[deleted["id"], removed["id"]]).exists()
 
 
