@@ -409,6 +409,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     def _on_event(self, broadcast: Broadcast) -> None:
         conversation_id = broadcast.conversation
+        if not conversation_id:  # one on this user's own channel (fanout.to_user): their own settings
+            self.stream.send(broadcast.out)
+            return
         if conversation_id not in self.conversations or broadcast.exclude_user == self.user_id:
             return
         if broadcast.seq is None:

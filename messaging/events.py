@@ -14,7 +14,7 @@ from uuid6 import uuid7
 
 from accounts.models import User
 from files.events import AttachmentPayload, attachment_payload
-from messaging.models import Conversation, ConversationEvent, Message
+from messaging.models import Conversation, ConversationEvent, Membership, Message, ThreadFollow
 from realtime.frames import to_json
 
 MESSAGE_NEW = "message.new"
@@ -372,6 +372,26 @@ def membership_left_report(*, conversation_id: int, user_id: int) -> dict[str, A
 def account_changed(*, may_post: bool) -> dict[str, Any]:
     """To a user's own sockets: their account changed (a verified email, a block), and what it may now do."""
     return {"type": "account", "may_post": may_post}
+
+
+def notification_level_updated(membership: Membership) -> dict[str, Any]:
+    """To the member's own sockets: their level in a conversation changed (on one of their devices)."""
+    return {
+        "type": "notification_level.updated",
+        "conversation": membership.conversation_id,
+        "notification_level": membership.notification_level,
+        "muted": membership.muted,
+    }
+
+
+def thread_read(follow: ThreadFollow, *, conversation_id: int) -> dict[str, Any]:
+    """To the reader's own sockets: their read marker in a thread moved to `up_to`."""
+    return {
+        "type": "thread.read",
+        "conversation": conversation_id,
+        "root": str(follow.root_id),
+        "up_to": follow.last_read_seq,
+    }
 
 
 def error(code: str, detail: str, ref: str | None = None) -> dict[str, Any]:

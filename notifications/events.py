@@ -1,11 +1,13 @@
-"""What a notification says: built once per message, the same for every recipient."""
+"""What a notification says: built once per message, the same for every recipient; and the event that tells a
+person's own sockets their preferences changed."""
 
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 from urllib.parse import urlencode
 
 from django.conf import settings
 
 from messaging.models import Conversation, Message
+from notifications.models import NotificationPreferences
 
 BODY_PREVIEW_LENGTH = 120
 ATTACHMENT_TEXT = "sent an attachment"
@@ -62,3 +64,9 @@ def _tag(message: Message) -> str:
     if message.thread_root_id is not None:
         return f"thread-{message.thread_root_id}"
     return f"conversation-{message.conversation_id}"
+
+
+def notification_preferences_updated(preferences: NotificationPreferences) -> dict[str, Any]:
+    """To the person's own sockets: their level per kind of conversation changed (on one of their devices)."""
+    levels = {kind: getattr(preferences, kind) for kind in Conversation.Kind.values}
+    return {"type": "notification_preferences.updated", "preferences": levels}

@@ -17,7 +17,7 @@ from accounts.models import User
 from core import logcontext
 from core.db import insert_new
 from messaging.models import Conversation, Membership, Mention, Message, ThreadFollow
-from notifications.events import message_payload
+from notifications.events import message_payload, notification_preferences_updated
 from notifications.models import (
     NotificationLevel,
     NotificationPreferences,
@@ -28,6 +28,7 @@ from notifications.models import (
 from notifications.selectors import push_subscribed_memberships, push_subscription_get_for_user
 from notifications.validators import validate_auth, validate_endpoint, validate_p256dh
 from notifications.webpush import send_push
+from realtime import fanout
 from realtime.presence import looking_user_ids
 
 logger = logging.getLogger(__name__)
@@ -82,16 +83,22 @@ def push_deliveries_drop(*, message_id: UUID) -> None:
     PushDelivery.objects.filter(message_id=message_id).delete()
 
 
+@transaction.atomic
 def notification_preferences_update(*, user: User, **levels: str) -> NotificationPreferences:
+    """Set the person's level per kind of conversation; their other devices hear of a change at once."""
     preferences = NotificationPreferences.objects.filter(user=user).first() or NotificationPreferences(
         user=user
     )
+    before = notification_preferences_updated(preferences)
     for kind, level in levels.items():
         if kind not in Conversation.Kind.values:
             raise TypeError(f"unknown conversation kind {kind!r}")
         setattr(preferences, kind, level)
     preferences.full_clean(validate_unique=False)
     preferences.save()
+    after = notification_preferences_updated(preferences)
+    if after != before:
+        fanout.after_commit(fanout.to_user, user.pk, after)
     return preferences
 
 

@@ -72,6 +72,13 @@ async def membership_changed(user_id: int, conversation_id: int, text: str, *, a
     await get_hub().publish(user_channel(user_id), broadcast)
 
 
+async def to_user(user_id: int, payload: dict[str, Any]) -> None:
+    """Send an event to every socket of one user, and nobody else's: their own settings changed on one of
+    their devices. Of no conversation's order (`conversation` 0 in the header): not replayed by `sync`."""
+    broadcast = Broadcast(kind=BroadcastKind.EVENT, text=to_json(payload), sent_at=time.time())
+    await get_hub().publish(user_channel(user_id), broadcast)
+
+
 async def close_user_sockets(user_id: int, code: int, *, session: str = "") -> None:
     """Close the user's sockets on every worker: all of them, or only those opened with the tokens of one
     login session (it logged out)."""

@@ -142,6 +142,8 @@ def conversation_update(
     if level is not None and level != membership.notification_level:
         membership.notification_level = level
         membership.save(update_fields=["notification_level"])
+        # The member's other devices show it at once (their badge, the bell); nobody else hears of it.
+        fanout.after_commit(fanout.to_user, membership.user_id, events.notification_level_updated(membership))
     return conversation
 
 

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from accounts.models import User
-from messaging import selectors
+from messaging import events, selectors
 from messaging.delivery.eventlog import newest_seq
 from messaging.models import ConversationEvent, Message, ThreadFollow
 from messaging.services.eventlog import event_record
+from realtime import fanout
 
 Kind = ConversationEvent.Kind
 
@@ -138,4 +139,7 @@ def thread_read_mark(*, user: User, root_id: UUID, seq: int) -> ThreadFollow:
     if seq > follow.last_read_seq:
         follow.last_read_seq = seq
         follow.save(update_fields=["last_read_seq"])
+        # The reader's other devices stop showing the thread unread; nobody else hears of it.
+        frame = events.thread_read(follow, conversation_id=root.conversation_id)
+        fanout.after_commit(fanout.to_user, user.pk, frame)
     return follow
