@@ -1,5 +1,5 @@
 // Frames of the WebSocket protocol, version 2 (docs/protocol.md).
-import type { Message, Role, ThreadSummary, UserRef } from "../api/types";
+import type { Message, NotificationLevel, NotificationSettings, Role, ThreadSummary, UserRef } from "../api/types";
 
 export const PROTOCOL_VERSION = 2;
 
@@ -91,6 +91,12 @@ export interface MembershipReport {
   state: "added" | "removed";
 }
 
+/** To my own sockets only, when one of my devices saved a setting of mine (not replayed: REST has them). */
+export type MySettingsFrame =
+  | { type: "notification_level.updated"; conversation: number; notification_level: NotificationLevel; muted: boolean }
+  | { type: "notification_preferences.updated"; preferences: NotificationSettings }
+  | { type: "thread.read"; conversation: number; root: string; up_to: number };
+
 export type ServerFrame =
   | OrderedEvent
   | MembershipReport
@@ -101,6 +107,7 @@ export type ServerFrame =
   | { type: "pong" }
   | { type: "account"; may_post: boolean }
   | { type: "user.updated"; user: UserRef }
+  | MySettingsFrame
   | { type: "error"; code: string; detail: string; ref: string | null };
 
 export const ORDERED_TYPES: ReadonlySet<string> = new Set([

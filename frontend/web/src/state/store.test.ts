@@ -9,7 +9,6 @@ import { DRAFT_WRITE_DELAY_MS } from "./drafts";
 import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, presenceOf, sortConversations, type SocketPort } from "./store";
 import { emptyTimeline, visibleMessages } from "./messages";
-import { memoryTabs, type TabsPort } from "./tabs";
 import { totalAttention } from "../lib/attention";
 
 class FakeSocket implements SocketPort {
@@ -57,8 +56,6 @@ interface Options {
   user?: Me;
   /** The page is visible and focused. */
   looking?: boolean;
-  /** This browser's other tabs (none by default). */
-  tabs?: TabsPort;
 }
 
 async function setup({
@@ -66,7 +63,6 @@ async function setup({
   local = memoryStore(),
   user = me,
   looking = true,
-  tabs = memoryTabs(1)[0],
 }: Options = {}) {
   const socket = new FakeSocket();
   let n = 0;
@@ -95,7 +91,6 @@ async function setup({
     isLooking: () => looking,
     ackTimeoutMs: 1000,
     resendDelayMs: 300,
-    tabs,
   });
   await store.start(user);
   return { store, socket, http, local };
@@ -794,18 +789,15 @@ describe("ChatStore", () => {
 });
 
 describe("a conversation's notification level (its bell)", () => {
-  it("shows the choice at once, before the server answers, and tells the other tabs once it is saved", async () => {
-    const [left, right] = memoryTabs(2);
-    const { store, http } = await setup({ tabs: left });
-    const other = await setup({ tabs: right });
+  it("shows the choice at once, before the server answers", async () => {
+    const { store, http } = await setup();
     let answer: (saved: Conversation) => void = () => undefined;
     http.updateConversation = vi.fn(() => new Promise<Conversation>((resolve) => (answer = resolve)));
     const saving = store.updateLevel(1, { notification_level: "mentions" });
     expect(store.getState().conversations[1]).toMatchObject({ notification_level: "mentions", muted: false });
-    expect(other.store.getState().conversations[1]?.notification_level).not.toBe("mentions");
     answer({ ...conversation(1, { last_seq: 2 }), notification_level: "mentions", muted: false });
     await saving;
-    expect(other.store.getState().conversations[1]?.notification_level).toBe("mentions");
+    expect(store.getState().conversations[1]).toMatchObject({ notification_level: "mentions", muted: false });
   });
 
   it("puts the level back as it was when the server refuses it or cannot be reached, and says why", async () => {
@@ -819,51 +811,64 @@ describe("a conversation's notification level (its bell)", () => {
   });
 });
 
-describe("ChatStore in two tabs", () => {
-  it("mutes a conversation, and changes a kind's default, in the other tab too: its badge and title follow", async () => {
-    const [left, right] = memoryTabs(2);
-    const unread = [conversation(1, { last_seq: 2, unread_count: 2 }), conversation(2, { kind: "group", last_seq: 3, unread_count: 3 })];
-    const first = await setup({ conversations: unread, tabs: left });
-    const second = await setup({ conversations: unread, tabs: right });
-    const count = (store: ChatStore) => totalAttention(Object.values(store.getState().conversations), store.getState().prefs);
-    expect(count(second.store)).toBe(5);
+describe("my settings saved on another device (or tab)", () => {
+  const group = conversation(2, { kind: "group", last_seq: 3, unread_count: 3 });
+  const unread = [conversation(1, { last_seq: 2, unread_count: 2 }), group];
+  const count = (store: ChatStore) => totalAttention(Object.values(store.getState().conversations), store.getState().prefs);
+  const root = msg(2, { thread: { reply_count: 1, last_reply_at: "2026-01-01T00:00:00Z", last_reply_seq: 3, participants: [2] } });
+  const followedRoot = (unread_count: number, last_read_seq: number) => ({ count: 1, next: null, previous: null, results: [{ root, unread_count, last_read_seq }] });
 
-    const muted = { ...conversation(1, { last_seq: 2, unread_count: 2 }), notification_level: "none" as const, muted: true };
-    first.http.updateConversation = vi.fn(async () => muted);
-    await first.store.updateLevel(1, { notification_level: "none" });
-    expect(first.http.updateConversation).toHaveBeenCalledWith(1, { notification_level: "none" });
-    expect(count(first.store)).toBe(3);
-    expect(second.store.getState().conversations[1]).toMatchObject({ notification_level: "none", muted: true });
-    expect(count(second.store)).toBe(3);
+  it("mutes a conversation and changes a kind's default here when the server says so: badge and title follow", async () => {
+    const { store, socket } = await setup({ conversations: unread });
+    expect(count(store)).toBe(5);
 
-    first.http.updateNotificationSettings = vi.fn(async () => ({ direct: "all" as const, group: "none" as const, channel: "mentions" as const }));
-    await first.store.updatePrefs({ group: "none" });
-    expect(second.store.getState().prefs).toMatchObject({ group: "none" });
-    expect(count(second.store)).toBe(0);
+    socket.emit({ type: "notification_level.updated", conversation: 1, notification_level: "none", muted: true });
+    expect(store.getState().conversations[1]).toMatchObject({ notification_level: "none", muted: true });
+    expect(count(store)).toBe(3);
 
-    // Another person signed in in a tab of this browser is not changed by them.
-    const [mine, theirs] = memoryTabs(2);
-    const other = await setup({ conversations: unread, tabs: theirs, user: { ...me, id: 77 } });
-    mine?.post({ type: "level", user: me.id, conversation: 1, muted: true, notification_level: "none" });
-    expect(other.store.getState().conversations[1]?.notification_level).not.toBe("none");
+    socket.emit({ type: "notification_preferences.updated", preferences: { direct: "all", group: "none", channel: "mentions" } });
+    expect(store.getState().prefs).toMatchObject({ group: "none" });
+    expect(count(store)).toBe(0);
   });
 
-  it("reads a thread in one tab: the other's unread thread goes too", async () => {
-    vi.useFakeTimers();
-    const [left, right] = memoryTabs(2);
-    const first = await setup({ tabs: left });
-    const second = await setup({ tabs: right });
-    const root = msg(2, { thread: { reply_count: 1, last_reply_at: "2026-01-01T00:00:00Z", last_reply_seq: 3, participants: [2] } });
-    for (const { store, http } of [first, second]) {
-      vi.mocked(http.followedThreads).mockResolvedValue({ count: 1, next: null, previous: null, results: [{ root, unread_count: 1, last_read_seq: 0 }] });
-      await store.loadFollowedThreads();
-      expect(store.getState().followed[root.id]?.unread_count).toBe(1);
-    }
-    await first.store.open(1);
-    vi.mocked(first.http.thread).mockResolvedValueOnce({ root, results: [msg(3, { thread_root: root.id })], has_more: false, following: true, last_read_seq: 0 });
-    await first.store.openThread(root);
-    expect(first.http.markThreadRead).toHaveBeenLastCalledWith(root.id, 3);
-    expect(second.store.getState().followed[root.id]).toMatchObject({ unread_count: 0, last_read_seq: 3 });
-    vi.useRealTimers();
+  it("reads a thread when another device did, unless a newer reply is held here", async () => {
+    const { store, socket, http } = await setup();
+    vi.mocked(http.followedThreads).mockResolvedValue(followedRoot(1, 0));
+    await store.loadFollowedThreads();
+    socket.emit({ type: "thread.read", conversation: 1, root: root.id, up_to: 2 }); // before the reply at 3
+    expect(store.getState().followed[root.id]?.unread_count).toBe(1);
+
+    socket.emit({ type: "thread.read", conversation: 1, root: root.id, up_to: 3 });
+    expect(store.getState().followed[root.id]).toMatchObject({ unread_count: 0, last_read_seq: 3 });
+  });
+
+  it("was offline while they changed: takes them from REST after the reconnect", async () => {
+    const { store, socket, http } = await setup({ conversations: unread });
+    vi.mocked(http.followedThreads).mockResolvedValue(followedRoot(1, 0));
+    await store.loadFollowedThreads();
+    socket.resync([], { "1": 2, "2": 3 }); // the first sync after loading
+    const muted = { ...conversation(1, { last_seq: 2, unread_count: 2 }), notification_level: "none" as const, muted: true };
+    vi.mocked(http.conversations).mockResolvedValue({ count: 2, next: null, previous: null, results: [muted, group] });
+    vi.mocked(http.notificationSettings).mockResolvedValue({ direct: "all", group: "none", channel: "mentions" });
+    vi.mocked(http.followedThreads).mockResolvedValue(followedRoot(0, 3));
+
+    socket.resync([], { "1": 2, "2": 3 }); // back after a disconnect
+
+    await vi.waitFor(() => expect(count(store)).toBe(0));
+    expect(store.getState().conversations[1]).toMatchObject({ notification_level: "none", muted: true });
+    expect(store.getState().followed[root.id]?.unread_count).toBe(0);
+  });
+
+  it("keeps what an event said over a REST read begun before it", async () => {
+    const { store, socket, http } = await setup({ conversations: unread });
+    socket.resync([], { "1": 2, "2": 3 });
+    let answer: (page: { count: number; next: null; previous: null; results: Conversation[] }) => void = () => undefined;
+    vi.mocked(http.conversations).mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    socket.resync([], { "1": 2, "2": 3 }); // the list is read again, from before the change
+    socket.emit({ type: "notification_level.updated", conversation: 1, notification_level: "none", muted: true });
+    answer({ count: 2, next: null, previous: null, results: unread });
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the list's answer applied
+    expect(store.getState().conversations[2]?.unread_count).toBe(3);
+    expect(store.getState().conversations[1]).toMatchObject({ notification_level: "none", muted: true });
   });
 });

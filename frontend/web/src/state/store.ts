@@ -9,6 +9,7 @@ import {
   isOrderedEvent,
   type ClientFrame,
   type MembershipReport,
+  type MySettingsFrame,
   type OrderedEvent,
   type PresenceStatus,
   type ServerFrame,
@@ -31,7 +32,6 @@ import {
 } from "./messages";
 import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
 import { applyPin, fromRest, withMessage, withoutMessage, withoutSender, type Pinned } from "./pins";
-import { broadcastTabs, type MyTabNews, type TabNews, type TabsPort } from "./tabs";
 import { followedFrom, threadChangeConcernsMe, withThreadRead, type Followed } from "./threads";
 
 export interface SocketPort {
@@ -89,8 +89,6 @@ export interface StoreDeps {
   ackTimeoutMs?: number;
   resendDelayMs?: number;
   typingTtlMs?: number;
-  /** The other tabs of this browser, told of my notification settings saved here (no event says so). */
-  tabs?: TabsPort;
 }
 
 export interface SendOptions {
@@ -171,6 +169,9 @@ export class ChatStore {
   private readonly deps: Required<StoreDeps>;
   private followedReload: ReturnType<typeof setTimeout> | null = null;
   private listLoaded = false;
+  /** Setting key ("prefs", "level:<id>", "thread:<root>") → when an event last said it (settingsHeardCount). */
+  private settingsHeard = new Map<string, number>();
+  private settingsHeardCount = 0;
   private syncedOnce = false;
   private stopped = false;
   private signedIn: (user: number) => void = () => undefined;
@@ -187,7 +188,6 @@ export class ChatStore {
       ackTimeoutMs: 15_000,
       resendDelayMs: 2_000,
       typingTtlMs: 6_000,
-      tabs: broadcastTabs(),
       ...deps,
     };
     this.drafts = new Drafts(this.deps.local, new Promise((resolve) => (this.signedIn = resolve)));
@@ -260,7 +260,6 @@ export class ChatStore {
     this.unsubscribe.push(
       this.deps.socket.onFrame((frame) => this.handleFrame(frame)),
       this.deps.socket.onStatus((connection) => this.set({ connection })),
-      this.deps.tabs.listen((news) => this.heardFromTab(news)),
     );
     await Promise.all([this.restoreOutbox(me), this.loadConversations(), this.loadFollowedThreads(), this.loadPrefs()]);
     if (!this.stopped) this.deps.socket.start();
@@ -289,14 +288,20 @@ export class ChatStore {
       return ledger ? [[String(id), ledger.cursor] as [string, number]] : [];
     });
 
+  /** Every page of my conversations (up to CONVERSATIONS_MAX). */
+  private async listAll(): Promise<Conversation[]> {
+    const all: Conversation[] = [];
+    for (let page = 1; all.length < CONVERSATIONS_MAX; page += 1) {
+      const result = await this.deps.http.conversations(page);
+      all.push(...result.results);
+      if (!result.next) break;
+    }
+    return all;
+  }
+
   async loadConversations(): Promise<void> {
     try {
-      const all: Conversation[] = [];
-      for (let page = 1; all.length < CONVERSATIONS_MAX; page += 1) {
-        const result = await this.deps.http.conversations(page);
-        all.push(...result.results);
-        if (!result.next) break;
-      }
+      const all = await this.listAll();
       let state: SyncState = this.state;
       const added = all.filter((fresh) => !(fresh.id in state.ledgers));
       for (const fresh of added) state = withSnapshot(state, fresh);
@@ -537,7 +542,6 @@ export class ChatStore {
       followed: withThreadRead(this.state.followed, open.root.id, seq),
     });
     if (seq > 0) void this.deps.http.markThreadRead(open.root.id, seq).catch(() => undefined);
-    if (seq > 0) this.tellTabs({ type: "thread-read", root: open.root.id, seq });
   }
 
   async followThread(following: boolean): Promise<void> {
@@ -549,13 +553,20 @@ export class ChatStore {
   }
 
   async loadFollowedThreads(): Promise<void> {
+    const asked = this.settingsHeardCount;
     const page = await this.deps.http.followedThreads().catch(() => null);
     if (!page) return;
     this.rememberUsers(page.results.map((t) => t.root.sender));
     const open = this.state.thread;
     let followed = followedFrom(page.results);
-    // What this tab read meanwhile stays read.
+    // What this tab read meanwhile stays read, and what another device read (`thread.read`) unless newer
+    // replies came.
     if (open) followed = withThreadRead(followed, open.root.id, open.lastRead);
+    for (const [root, held] of Object.entries(this.state.followed)) {
+      const fresh = followed[root];
+      if (!fresh || !this.heardSince(`thread:${root}`, asked)) continue;
+      if ((fresh.root.thread?.last_reply_seq ?? 0) <= held.last_read_seq) followed = withThreadRead(followed, root, held.last_read_seq);
+    }
     this.set({ followed });
   }
 
@@ -784,14 +795,14 @@ export class ChatStore {
 
   // --- notification settings
   async loadPrefs(): Promise<void> {
+    const asked = this.settingsHeardCount;
     const prefs = await this.deps.http.notificationSettings().catch(() => null);
-    if (prefs) this.set({ prefs });
+    if (prefs && !this.heardSince("prefs", asked)) this.set({ prefs });
   }
 
   async updatePrefs(change: Partial<NotificationSettings>): Promise<void> {
     const prefs = await this.deps.http.updateNotificationSettings(change);
     this.set({ prefs });
-    this.tellTabs({ type: "prefs", prefs });
   }
 
   /** My notification level in a conversation (its bell): shown at once, then saved, and the other tabs told
@@ -811,27 +822,33 @@ export class ChatStore {
       throw e;
     }
     this.upsertConversation(fresh);
-    const { muted, notification_level } = fresh;
-    this.tellTabs({ type: "level", conversation: id, muted, notification_level });
   }
 
-  /** Tell this browser's other tabs of news of mine, signed with who I am (a tab signed in as someone else
-   * ignores it). */
-  private tellTabs(news: MyTabNews): void {
-    const me = this.state.me;
-    if (me) this.deps.tabs.post({ ...news, user: me.id });
+  /** One of my devices (this tab, another, another browser) saved a setting of mine: every socket of mine
+   * hears it (docs/protocol.md), so badge, title, bell and unread threads follow on all of them. */
+  private onMySettings(frame: MySettingsFrame): void {
+    if (frame.type === "notification_preferences.updated") {
+      this.heardSetting("prefs");
+      this.set({ prefs: frame.preferences });
+    } else if (frame.type === "thread.read") {
+      this.heardSetting(`thread:${frame.root}`);
+      const thread = this.state.followed[frame.root];
+      // A reply held here past what was read there stays unread.
+      if (!thread || (thread.root.thread?.last_reply_seq ?? 0) > frame.up_to) return;
+      this.set({ followed: withThreadRead(this.state.followed, frame.root, frame.up_to) });
+    } else {
+      this.heardSetting(`level:${frame.conversation}`);
+      this.showLevel(frame.conversation, frame.muted, frame.notification_level);
+    }
   }
 
-  /** Another tab of this browser saved a setting of mine. */
-  private heardFromTab(news: TabNews): void {
-    if (news.user !== this.state.me?.id) return;
-    if (news.type === "prefs") this.set({ prefs: news.prefs });
-    else if (news.type === "thread-read") {
-      const thread = this.state.followed[news.root];
-      // A reply this tab holds past what the other read stays unread.
-      if (!thread || (thread.root.thread?.last_reply_seq ?? 0) > news.seq) return;
-      this.set({ followed: withThreadRead(this.state.followed, news.root, news.seq) });
-    } else this.showLevel(news.conversation, news.muted, news.notification_level);
+  /** Settings heard by event are newer than a REST read of them begun before: `heardSince` tells. */
+  private heardSetting(key: string): void {
+    this.settingsHeard.set(key, ++this.settingsHeardCount);
+  }
+
+  private heardSince(key: string, count: number): boolean {
+    return (this.settingsHeard.get(key) ?? 0) > count;
   }
 
   private showLevel(id: number, muted: boolean, notification_level: NotificationLevel | undefined): void {
@@ -945,6 +962,11 @@ export class ChatStore {
         break;
       case "user.updated":
         this.onRenamed(frame.user);
+        break;
+      case "notification_level.updated":
+      case "notification_preferences.updated":
+      case "thread.read":
+        this.onMySettings(frame);
         break;
     }
   }
@@ -1071,8 +1093,12 @@ export class ChatStore {
       this.sendNext(Number(id));
     }
     if (!this.listLoaded || this.state.loadError) void this.loadConversations(); // opened offline
-    else if (this.syncedOnce) void this.refreshPresence();
-    if (this.syncedOnce) void this.loadFollowedThreads(); // replies may have come while away
+    else if (this.syncedOnce) void this.refreshFromList();
+    if (this.syncedOnce) {
+      // Replies may have come, and my settings changed on another device, while away.
+      void this.loadFollowedThreads();
+      void this.loadPrefs();
+    }
     this.syncedOnce = true;
     this.runRefreshes();
     const active = this.state.active;
@@ -1081,14 +1107,20 @@ export class ChatStore {
     else void this.loadLatest(active).then(() => this.markRead(active), () => undefined); // opened offline
   }
 
-  /** Presence is not replayed (docs/protocol.md): after a reconnect, who is online is read again from the
-   * first page of the list — the most recently active conversations, the ones on screen. */
-  private async refreshPresence(): Promise<void> {
-    const page = await this.deps.http.conversations(1).catch(() => null);
-    if (!page) return;
+  /** Neither presence nor my own settings are replayed (docs/protocol.md): after a reconnect both are read
+   * again from the list, but a level an event told of meanwhile stays. */
+  private async refreshFromList(): Promise<void> {
+    const asked = this.settingsHeardCount;
+    const all = await this.listAll().catch(() => null);
+    if (!all) return;
     const presence = { ...this.state.presence };
-    for (const member of page.results.flatMap((c) => c.members)) presence[member.id] = memberStatus(member);
-    this.set({ presence });
+    for (const member of all.flatMap((c) => c.members)) presence[member.id] = memberStatus(member);
+    const conversations = { ...this.state.conversations };
+    for (const { id, muted, notification_level } of all) {
+      const held = conversations[id];
+      if (held && !this.heardSince(`level:${id}`, asked)) conversations[id] = { ...held, muted, notification_level };
+    }
+    this.set({ presence, conversations });
   }
 
   private runRefreshes(): void {
