@@ -324,9 +324,11 @@ def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
 
 
 def bot_list_for_owner(*, owner: User) -> QuerySet[User]:
-    """The owner's bots; not webhooks' bots, which are managed through their webhooks."""
-    bots = User.objects.filter(bot_owner=owner, is_bot=True, is_webhook_bot=False, is_active=True)
-    return bots.order_by("username")
+    """The owner's bots: the working ones and those a moderator suspended (so that the owner sees why one
+    stopped, and may retire it), not the retired ones; not webhooks' bots, which are managed through their
+    webhooks."""
+    bots = User.objects.filter(bot_owner=owner, is_bot=True, is_webhook_bot=False)
+    return bots.filter(Q(is_active=True) | Q(suspended_at__isnull=False)).order_by("username")
 
 
 def bot_get_for_owner(*, owner: User, bot_id: int) -> User:

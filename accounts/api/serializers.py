@@ -194,10 +194,16 @@ class BotCreateInputSerializer(serializers.Serializer):
 
 class BotSerializer(serializers.ModelSerializer):
     owner = serializers.IntegerField(source="bot_owner_id")
+    suspended = serializers.BooleanField(
+        source="is_suspended",
+        read_only=True,
+        help_text="A moderator suspended it: it works again only once they reinstate it; meanwhile it gets "
+        "no tokens, and its owner may still retire it.",
+    )
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "owner", "date_joined"]
+        fields = ["id", "username", "display_name", "owner", "date_joined", "suspended"]
         read_only_fields = fields
 
 

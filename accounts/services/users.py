@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import get_random_string
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import tokens, usernames
+from accounts import selectors, tokens, usernames
 from accounts.models import ApiToken, User
 from accounts.services.joining import check_email_domain, invitation_spend
 from accounts.services.sessions import login_sessions_end_all
@@ -81,6 +81,7 @@ def api_token_create(*, user: User, name: str, created_by: User) -> tuple[ApiTok
         raise PermissionDenied("Only the user or the bot's owner can make its tokens.")
     if user.is_webhook_bot:
         raise PermissionDenied("A webhook's bot has no tokens: it posts only through its webhook's URL.")
+    selectors.user_check_not_suspended(user)  # a bot a moderator suspended gets none until reinstated
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= API_TOKENS_MAX_PER_USER:
         raise ValidationError({"name": f"At most {API_TOKENS_MAX_PER_USER} tokens; revoke one first."})
     secret = tokens.new_secret()
@@ -164,9 +165,12 @@ def _may_be_a_username(username: str) -> bool:
 @transaction.atomic
 def bot_deactivate(*, bot: User) -> User:
     """Retire a bot: it can no longer sign in, its tokens are revoked and its open sockets close, on every
-    worker (4401). Its messages stay."""
+    worker (4401). Its messages stay. A suspended bot may be retired too: it is then retired, no longer
+    suspended, so that no reinstatement brings it back."""
     bot.is_active = False
-    bot.save(update_fields=["is_active"])
+    bot.suspended_at = None
+    bot.suspension_reason = ""
+    bot.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
     ApiToken.objects.filter(user=bot, revoked_at__isnull=True).update(revoked_at=datetime.now(tz=UTC))
     fanout.after_commit(fanout.close_user_sockets, bot.pk, close_codes.UNAUTHENTICATED)
     return bot

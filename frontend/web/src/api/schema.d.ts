@@ -1290,6 +1290,8 @@ export interface components {
             owner: number;
             /** Format: date-time */
             readonly date_joined: string;
+            /** @description A moderator suspended it: it works again only once they reinstate it; meanwhile it gets no tokens, and its owner may still retire it. */
+            readonly suspended: boolean;
         };
         BotCreateInputRequest: {
             username: string;

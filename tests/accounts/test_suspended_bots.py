@@ -1,0 +1,46 @@
+"""A bot a moderator suspended, as its owner sees it: still listed, marked suspended, without new tokens until
+a moderator reinstates it, and retirable — for good (docs/api.md, Bots)."""
+
+import pytest
+
+from accounts.models import User
+from moderation import services as moderation_services
+from tests.accounts.factories import UserFactory
+from tests.accounts.test_api_tokens import BOTS, ME, bearer, logged_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(username="mod", is_staff=True, is_superuser=True)
+
+
+def test_the_owner_sees_a_suspended_bot_cannot_give_it_tokens_and_may_retire_it(moderator):
+    # given a bot with a token, which a moderator suspended
+    owner = UserFactory(username="owner")
+    client = logged_in(owner)
+    bot = client.post(BOTS, {"username": "noisy-bot"}, format="json").json()
+    token = client.post(f"{BOTS}{bot['id']}/tokens/", {"name": "prod"}, format="json").json()["token"]
+    suspended = User.objects.get(pk=bot["id"])
+    moderation_services.user_suspend(moderator=moderator, user=suspended, reason="spam")
+    # then its owner still finds it, marked suspended
+    assert [(b["id"], b["suspended"]) for b in client.get(BOTS).json()] == [(bot["id"], True)]
+    assert client.get(f"{BOTS}{bot['id']}/").json()["suspended"] is True
+    # and cannot give it a token
+    refused = client.post(f"{BOTS}{bot['id']}/tokens/", {"name": "again"}, format="json")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "account_suspended")
+    # when the owner retires it
+    assert client.delete(f"{BOTS}{bot['id']}/").status_code == 204
+    # then it is gone from the list, and a moderator's reinstatement does not bring it back
+    assert client.get(BOTS).json() == []
+    assert moderation_services.user_reinstate(moderator=moderator, user=suspended, reason="appeal") is False
+    assert User.objects.get(pk=bot["id"]).is_active is False
+    assert bearer(token).get(ME).status_code == 401  # revoked by the suspension, and so it stays
+
+
+def test_a_working_bot_is_listed_as_not_suspended():
+    client = logged_in(UserFactory(username="owner"))
+    bot = client.post(BOTS, {"username": "fine-bot"}, format="json").json()
+    assert bot["suspended"] is False
+    assert [b["suspended"] for b in client.get(BOTS).json()] == [False]
