@@ -2,7 +2,7 @@
 // deletions and edits of the messages they hold; and the rules the message menu follows. Pure functions.
 import type { Conversation, Forward, Message, Pin } from "../api/types";
 import type { PinEvent } from "../realtime/protocol";
-import { manages } from "../ui/roles";
+import { manages } from "../lib/roles";
 
 export interface Pinned {
   message: Message;

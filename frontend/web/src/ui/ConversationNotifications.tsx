@@ -3,7 +3,7 @@
 import type { AllMentionPolicy, Conversation, NotificationLevel } from "../api/types";
 import { KIND_DEFAULTS } from "../lib/attention";
 import { useApp, useChat } from "./context";
-import { manages } from "./roles";
+import { manages } from "../lib/roles";
 import { useActionFeedback } from "./useActionFeedback";
 
 const LEVEL_NAMES = { all: "all messages", mentions: "mentions only", none: "nothing" } as const;

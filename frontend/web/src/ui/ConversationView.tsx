@@ -17,7 +17,7 @@ import { ForwardDialog } from "./ForwardDialog";
 import { MessageItem } from "./MessageItem";
 import { MembersDialog } from "./MembersDialog";
 import { PinnedDialog } from "./PinnedDialog";
-import { manages } from "./roles";
+import { manages } from "../lib/roles";
 import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
 import { useMessageActions } from "./useMessageActions";

@@ -15,7 +15,7 @@ import { useApp, useChat } from "./context";
 import { ModalDialog } from "./Dialog";
 import { PeopleSearch } from "./PeopleSearch";
 import { useActionFeedback } from "./useActionFeedback";
-import { manages, owns, ROLE_NAMES, ROLES } from "./roles";
+import { manages, owns, ROLE_NAMES, ROLES } from "../lib/roles";
 import { useDebounced } from "./useDebounced";
 
 interface Props {
