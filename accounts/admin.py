@@ -19,7 +19,7 @@ import core.ids  # noqa: F401  (registers the `<id:…>` path converter)
 from accounts import selectors, services
 from accounts.exports import data_export_response
 from accounts.models import AccountPolicy, ApiToken, DataExport, Invitation, LoginSession, User
-from core.admin_actions import RevokedNotDeletedAdmin, may_revoke, say_what_was_done
+from core.admin_actions import WEBHOOKS_OF, RevokedNotDeletedAdmin, may_revoke, say_what_was_done
 from core.errors import Refused
 
 
@@ -203,7 +203,7 @@ class SessionEndingPasswordForm(AdminPasswordChangeForm):
         super().__init__(user, *args, **kwargs)
         self.fields["password1"].help_text = format_html(
             "{}<p>Saving signs them out everywhere: every session ends, their API tokens are revoked and "
-            "their open pages close. Their bots' tokens keep working.</p>",
+            "their open pages close. Their bots' tokens and their webhooks keep working.</p>",
             self.fields["password1"].help_text,
         )
 
@@ -234,6 +234,7 @@ class UserAdmin(DjangoUserAdmin):
                 f"{done.api_tokens}).",
             )
             self._tell_of_bot_tokens(request, form.user)
+            self._tell_of_webhooks(request, form.user)
         return super().construct_change_message(request, form, formsets, add)
 
     def _tell_of_bot_tokens(self, request: HttpRequest, owner: User) -> None:
@@ -252,6 +253,27 @@ class UserAdmin(DjangoUserAdmin):
                 kept,
                 listing,
                 BOTS_OF,
+                owner.pk,
+            ),
+        )
+
+    def _tell_of_webhooks(self, request: HttpRequest, owner: User) -> None:
+        """A reset leaves the webhooks the person made posting, as it leaves their bots' tokens working (an
+        integration others rely on, which the reset cannot tell from one an attacker made): say how many, and
+        where to review and revoke them."""
+        kept = selectors.webhook_live_count_of(owner=owner)
+        if not kept:
+            return
+        listing = reverse("admin:messaging_webhook_changelist")  # by name: accounts imports no messaging
+        messages.warning(
+            request,
+            format_html(
+                "The incoming webhooks they made still post ({}): whoever holds a webhook's URL posts as its "
+                'bot into its conversation. If the account was compromised, <a href="{}?{}={}&amp;'
+                'revoked_at__isempty=1">review them in Webhooks</a> and revoke any they do not know.',
+                kept,
+                listing,
+                WEBHOOKS_OF,
                 owner.pk,
             ),
         )

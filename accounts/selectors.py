@@ -316,6 +316,12 @@ def api_token_live_count_of_bots(*, owner: User) -> int:
     return ApiToken.objects.filter(user__bot_owner=owner, user__is_bot=True, revoked_at__isnull=True).count()
 
 
+def webhook_live_count_of(*, owner: User) -> int:
+    """How many incoming webhooks the person made that still post: their webhooks' bots (each owned by whoever
+    made the webhook) still active, as revoking a webhook retires its bot (messaging's webhook_revoke)."""
+    return User.objects.filter(bot_owner=owner, is_bot=True, is_webhook_bot=True, is_active=True).count()
+
+
 def api_token_get_for_user(*, user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
     if token is None:

@@ -6,6 +6,10 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.http import HttpRequest
 
+# The webhooks list's filter for the webhooks one person made (their webhooks' bots are theirs): the link an
+# admin's password reset shows (accounts.admin), which the webhooks' admin admits (messaging.admin).
+WEBHOOKS_OF = "bot__bot_owner__id__exact"
+
 
 def say_what_was_done(request: HttpRequest, counts: dict[str, int]) -> None:
     """Counts as one line, those that are 0 left out: "Revoked: 2; revoked already: 1." (nothing when every

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from solo.admin import SingletonModelAdmin
 
-from core.admin_actions import RevokedNotDeletedAdmin, say_what_was_done
+from core.admin_actions import WEBHOOKS_OF, RevokedNotDeletedAdmin, say_what_was_done
 from messaging.models import Conversation, Membership, Message, RetentionPolicy, Webhook
 from messaging.services.webhooks import webhook_revoke
 
@@ -62,6 +62,10 @@ class WebhookAdmin(RevokedNotDeletedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made by members through the API, which shows the secret once
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        """One person's webhooks (the link an admin's reset of their password shows), and the filters."""
+        return lookup == WEBHOOKS_OF or super().lookup_allowed(lookup, value, request)
 
     @admin.action(description="Revoke the selected webhooks", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:

@@ -78,9 +78,9 @@ def password_set_by_admin(*, user: User, password: str | None) -> SignedOut:
     """An admin sets someone's password (None: turns password sign-in off), a compromised account's too: the
     account is signed out everywhere at once. Every session ends, as a reset does (its tokens refused, its
     sockets closed, 4401), and every API token of the person's own is revoked, with its sockets: an attacker
-    who made one from a stolen session would otherwise keep it. Their bots' tokens stay: each acts only as its
-    bot, in the conversations the bot was added to, and often runs an integration others rely on (suspending
-    the account stops its bots too)."""
+    who made one from a stolen session would otherwise keep it. Their bots' tokens, and the incoming webhooks
+    they made, stay: each acts only as its bot, in the conversations the bot was added to, and often runs an
+    integration others rely on (the admin lists them; suspending the account stops them too)."""
     if password is None:
         user.set_unusable_password()
         user.save(update_fields=["password"])

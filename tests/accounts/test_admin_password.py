@@ -12,10 +12,13 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import ApiToken, LoginSession
+from messaging.delivery.eventlog import initialise_counter
+from messaging.services.webhooks import webhook_create, webhook_revoke
 from realtime.close_codes import UNAUTHENTICATED
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.accounts.helpers import ME_URL, client_for, login, refresh
 from tests.messaging.conftest import ada, connect  # noqa: F401
+from tests.messaging.factories import make_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,10 +105,36 @@ def test_an_admin_reset_leaves_the_persons_bots_tokens_and_says_where_they_are(a
     assert list(listing.context["cl"].result_list) == [bot_token]
 
 
+def test_an_admin_reset_leaves_the_webhooks_the_person_made_and_says_where_they_are(ada):  # noqa: F811
+    # given: a webhook ada made in her group, one bob made in his, and one of hers revoked already
+    bob = UserFactory(username="bob")
+    group, bobs = make_conversation(ada, bob, title="Ops"), make_conversation(bob, ada, title="Bob's")
+    initialise_counter(group.pk)
+    hers, secret = webhook_create(user=ada, conversation_id=group.pk, name="CI")
+    webhook_create(user=bob, conversation_id=bobs.pk, name="Alerts")
+    webhook_revoke(webhook=webhook_create(user=ada, conversation_id=group.pk, name="Old")[0])
+    admin = superuser_client()
+
+    # when: her password is reset in the admin
+    page = reset_in_admin(admin, ada).content.decode()
+
+    # then: her webhook still posts (an integration others rely on)
+    posted = APIClient().post(f"/api/v1/hooks/{secret}/", {"text": "build passed"}, format="json")
+    assert posted.status_code == 202
+    # and the admin is told of it, with a link listing exactly it
+    assert "The incoming webhooks they made still post (1)" in page
+    [link] = re.findall(r'href="(/admin/messaging/webhook/\?[^"]+)">review them', page)
+    listing = admin.get(link.replace("&amp;", "&"))
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == [hers]
+
+
 def test_an_admin_reset_of_someone_without_bots_says_nothing_of_bots(ada):  # noqa: F811
     page = reset_in_admin(superuser_client(), ada).content.decode()
     assert "API tokens revoked: 0" in page
-    assert "bots" not in page.split("Signed out everywhere")[1].split("</ul>")[0]
+    told = page.split("Signed out everywhere")[1].split("</ul>")[0]
+    assert "bots" not in told
+    assert "webhooks" not in told
 
 
 def test_turning_password_sign_in_off_in_the_admin_signs_the_person_out_too(ada):  # noqa: F811
