@@ -85,7 +85,8 @@ class MessageSendInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Reply in this message's thread: a message of the main timeline of this conversation.",
+        help_text="Reply in this message's thread: a message of the main timeline of this conversation, not "
+        "deleted (else 404, as for one that does not exist).",
     )
     attachments = serializers.ListField(child=uuid_field(), max_length=10, required=False, default=list)
 

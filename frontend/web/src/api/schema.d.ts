@@ -1673,7 +1673,7 @@ export interface components {
             reply_to?: string | null;
             /**
              * Format: uuid
-             * @description Reply in this message's thread: a message of the main timeline of this conversation.
+             * @description Reply in this message's thread: a message of the main timeline of this conversation, not deleted (else 404, as for one that does not exist).
              */
             thread_root?: string | null;
             attachments?: string[];
