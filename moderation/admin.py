@@ -336,7 +336,8 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     list_display_links = ("created_at",)
     list_filter = ("status", "resolution", "created_at")
     search_fields = ("reason", "message_body", "reporter__username", "message__sender__username")
-    list_select_related = ("reporter", "message__sender")
+    # Each row's checkbox names its report (Report.__str__: who reported whose message where): one query.
+    list_select_related = ("reporter", "message__sender", "message__conversation")
     ordering = ("status", "-created_at")  # open first
     # A report's page only shows it (has_change_permission): every field, whole, the message named by who and
     # where, linked to its own page.
