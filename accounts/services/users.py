@@ -179,15 +179,18 @@ def bot_deactivate(*, bot: User) -> User:
 # --- Suspension (moderation.services adds the audit entry and closes the sockets)
 
 ERASED_REFUSAL = "This account was erased: it stays inactive, nobody can suspend or reinstate it."
+RETIRED_REFUSAL = "This bot was retired by its owner: it stays inactive, nobody can suspend or reinstate it."
 
 
 def user_lock_unerased(*, user: User) -> User:
-    """The user read again, locked (an erasure under way is waited for and seen); an erased account ("Deleted
-    user") is refused suspension and reinstatement: it stays inactive, and reinstating it would make it
-    active."""
+    """The user read again, locked (an erasure or a retirement under way is waited for and seen); an erased
+    account ("Deleted user") or a retired bot is refused suspension and reinstatement: it stays inactive, and
+    reinstating it would make it active (a retired bot suspended, then reinstated, came back to life)."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.erased_at is not None:
         raise ValidationError(ERASED_REFUSAL)
+    if locked.is_bot and not locked.is_active and not locked.is_suspended:
+        raise ValidationError(RETIRED_REFUSAL)
     return locked
 
 

@@ -2,6 +2,7 @@
 a moderator reinstates it, and retirable — for good (docs/api.md, Bots)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from moderation import services as moderation_services
@@ -34,7 +35,8 @@ def test_the_owner_sees_a_suspended_bot_cannot_give_it_tokens_and_may_retire_it(
     assert client.delete(f"{BOTS}{bot['id']}/").status_code == 204
     # then it is gone from the list, and a moderator's reinstatement does not bring it back
     assert client.get(BOTS).json() == []
-    assert moderation_services.user_reinstate(moderator=moderator, user=suspended, reason="appeal") is False
+    with pytest.raises(ValidationError, match="retired by its owner"):
+        moderation_services.user_reinstate(moderator=moderator, user=suspended, reason="appeal")
     assert User.objects.get(pk=bot["id"]).is_active is False
     assert bearer(token).get(ME).status_code == 401  # revoked by the suspension, and so it stays
 
@@ -44,3 +46,19 @@ def test_a_working_bot_is_listed_as_not_suspended():
     bot = client.post(BOTS, {"username": "fine-bot"}, format="json").json()
     assert bot["suspended"] is False
     assert [b["suspended"] for b in client.get(BOTS).json()] == [False]
+
+
+def test_a_retired_bot_cannot_be_suspended_and_so_never_reinstated_to_life(moderator):
+    # given a bot its owner retired
+    client = logged_in(UserFactory(username="owner"))
+    bot = client.post(BOTS, {"username": "old-bot"}, format="json").json()
+    assert client.delete(f"{BOTS}{bot['id']}/").status_code == 204
+    retired = User.objects.get(pk=bot["id"])
+    # when a moderator suspends it, then reinstates it
+    with pytest.raises(ValidationError, match="retired by its owner"):
+        moderation_services.user_suspend(moderator=moderator, user=retired, reason="spam")
+    with pytest.raises(ValidationError, match="retired by its owner"):
+        moderation_services.user_reinstate(moderator=moderator, user=retired, reason="appeal")
+    # then it stays retired: inactive, not suspended
+    retired.refresh_from_db()
+    assert (retired.is_active, retired.is_suspended) == (False, False)
