@@ -50,8 +50,13 @@ def test_every_operation_documents_its_errors_in_the_error_shape():
                 assert "404" in responses, (method, path)
             if operation.get("security") != [{}] and path != "/api/v1/hooks/{secret}/":
                 assert {"401", "403"} <= set(responses), (method, path)
-    # and a send, what only a send answers: 409 (the same key in flight), 415 (a form post), 503 (not durable)
-    for path in ("/api/v1/conversations/{conversation_id}/messages/", "/api/v1/hooks/{secret}/"):
+    # and a send, what only a send answers: 409 (the same key in flight), 415 (a form post), 503 (not
+    # durable); a forward is a send too (message_forward posts through message_post)
+    for path in (
+        "/api/v1/conversations/{conversation_id}/messages/",
+        "/api/v1/hooks/{secret}/",
+        "/api/v1/messages/{message_id}/forward/",
+    ):
         responses = schema["paths"][path]["post"]["responses"]
         for status in ("409", "415", "503"):
             assert responses[status]["content"]["application/json"]["schema"] == {

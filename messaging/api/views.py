@@ -342,7 +342,7 @@ class MessagePinApi(APIView):
 class MessageForwardApi(APIView):
     @extend_schema(
         request=ForwardInputSerializer,
-        responses={202: MessageSerializer},
+        responses={202: MessageSerializer, **SEND_ERRORS},
         description="Send a copy of the message into another conversation of yours, through the same "
         "durable path as a send; its `forwarded_from` names the original. You must see the message and be a "
         "member of the conversation (404 otherwise).",
