@@ -1,5 +1,5 @@
 """OpenAPI post-processing: every operation documents the error answers it can give, in the one error shape
-of core.errors, so integrators see 400/401/403/404/429 without each view repeating them."""
+of core.errors, so integrators see 400/401/403/404/413/415/429 without each view repeating them."""
 
 from typing import Any
 
@@ -44,6 +44,16 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "You do not have permission to perform this action.",
     ),
     "404": ("No such object, or not one you may see", "not_found", "Not found."),
+    "413": (
+        "The body is past 2.5 MiB (DATA_UPLOAD_MAX_MEMORY_SIZE): refused unread",
+        "too_large",
+        "The request body is too large to be read.",
+    ),
+    "415": (
+        "The body is not `application/json` (a form post, for one)",
+        "unsupported_media_type",
+        'Unsupported media type "text/plain" in request.',
+    ),
     "429": (
         "Rate limited: retry after `Retry-After` seconds",
         "throttled",
@@ -57,10 +67,6 @@ SEND_ERRORS: dict[int, OpenApiResponse] = {
         ERROR_REF,
         description="`conflict`: a send with this `client_id` (or `Idempotency-Key`) is still in flight; "
         "retry it shortly, with the same key, for the message it posts",
-    ),
-    415: OpenApiResponse(
-        ERROR_REF,
-        description="`unsupported_media_type`: the body is not `application/json` (a form post, for one)",
     ),
     503: OpenApiResponse(
         ERROR_REF,
@@ -102,6 +108,8 @@ def _statuses_for(path: str, method: str, operation: dict[str, Any], global_secu
         statuses.append("403")  # the webhook's creator is suspended
     if "{" in path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
         statuses.append("404")  # no such object, or no such page
+    if "application/json" in operation.get("requestBody", {}).get("content", {}):
+        statuses += ["413", "415"]  # what reading any JSON body answers (core.errors, DRF's parsers)
     return statuses
 
 

@@ -50,6 +50,8 @@ def test_every_operation_documents_its_errors_in_the_error_shape():
                 assert "404" in responses, (method, path)
             if operation.get("security") != [{}] and path != "/api/v1/hooks/{secret}/":
                 assert {"401", "403"} <= set(responses), (method, path)
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                assert {"413", "415"} <= set(responses), (method, path)
     # and a send, what only a send answers: 409 (the same key in flight), 415 (a form post), 503 (not
     # durable); a forward is a send too (message_forward posts through message_post)
     for path in (
@@ -62,6 +64,23 @@ def test_every_operation_documents_its_errors_in_the_error_shape():
             assert responses[status]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/Error"
             }
+
+
+@pytest.mark.django_db
+def test_a_body_too_large_or_not_json_is_answered_as_the_schema_says(auth_headers):
+    # given an operation taking a JSON body
+    path = "/api/v1/conversations/"
+    documented = load_schema()["paths"][path]["post"]["responses"]
+    client = Client(headers=auth_headers)
+    # when its body is not JSON, or past 2.5 MiB
+    not_json = client.post(path, data="kind=group", content_type="text/plain")
+    too_large = client.post(
+        path, data=b'{"title": "' + b"x" * (3 * 2**20) + b'"}', content_type="application/json"
+    )
+    # then it answers 415 and 413 in the error shape, and the schema says so
+    assert not_json.json()["error"]["code"] == "unsupported_media_type"
+    assert too_large.json()["error"]["code"] == "too_large"
+    assert {str(not_json.status_code), str(too_large.status_code)} == {"415", "413"} <= set(documented)
 
 
 @pytest.fixture

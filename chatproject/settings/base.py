@@ -426,7 +426,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # `<id:…>` path parameters (core.ids): integers an id column can hold; any other is a 404.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
-    # Every operation's error answers (400/401/403/404/429) in the one error shape.
+    # Every operation's error answers (400/401/403/404/413/415/429) in the one error shape.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.add_error_responses",
