@@ -99,7 +99,6 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("created_by__username",)
     readonly_fields = list_display
-    actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -109,14 +108,6 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return may_revoke(self, request)
-
-    @admin.action(description="Revoke the selected invitations", permissions=["revoke"])
-    def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
-        revoked = 0
-        for invitation in queryset:
-            revoked += invitation.revoked_at is None
-            services.invitation_revoke(invitation=invitation)
-        say_what_was_done(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
 
 
 @admin.register(DataExport)
@@ -175,21 +166,12 @@ class LoginSessionAdmin(RevokedNotDeletedAdmin):
     list_filter = (("ended_at", admin.EmptyFieldListFilter),)
     search_fields = ("user__username",)
     readonly_fields = list_display
-    actions = ["end"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    @admin.action(description="Sign the selected sessions out", permissions=["revoke"])
-    def end(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
-        live = list(queryset.filter(ended_at__isnull=True))
-        for session in live:
-            services.login_session_end(session=session)
-        already = queryset.count() - len(live)
-        say_what_was_done(request, {"Signed out": len(live), "signed out already": already})
 
 
 class SessionEndingPasswordForm(AdminPasswordChangeForm):
@@ -343,7 +325,6 @@ class ApiTokenAdmin(RevokedNotDeletedAdmin):
     list_filter = (("revoked_at", admin.EmptyFieldListFilter), "user__is_bot")
     search_fields = ("name", "user__username")
     raw_id_fields = ("user",)
-    actions = ["revoke"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ("user", "name", "created_by", "created_at", "last_used_at", "revoked_at") if obj else ()
@@ -363,14 +344,6 @@ class ApiTokenAdmin(RevokedNotDeletedAdmin):
             return
         obj.pk = token.pk
         messages.warning(request, f"The token, shown only now: {raw}")
-
-    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
-    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        revoked = 0
-        for token in queryset:
-            revoked += token.revoked_at is None
-            services.api_token_revoke(token=token)
-        say_what_was_done(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})
 
 
 # django-otp's own admin for TOTP devices shows any user's secret as a QR code: nobody needs that. People

@@ -1,13 +1,11 @@
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from solo.admin import SingletonModelAdmin
 
-from core.admin_actions import WEBHOOKS_OF, RevokedNotDeletedAdmin, say_what_was_done
+from core.admin_actions import WEBHOOKS_OF, RevokedNotDeletedAdmin
 from messaging.models import Conversation, Membership, Message, RetentionPolicy, Webhook
-from messaging.services.webhooks import webhook_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -58,7 +56,6 @@ class WebhookAdmin(RevokedNotDeletedAdmin):
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "conversation__title", "created_by__username")
     readonly_fields = ("conversation", "bot", "name", "created_by", "created_at", "rotated_at", "revoked_at")
-    actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # made by members through the API, which shows the secret once
@@ -66,12 +63,3 @@ class WebhookAdmin(RevokedNotDeletedAdmin):
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         """One person's webhooks (the link an admin's reset of their password shows), and the filters."""
         return lookup == WEBHOOKS_OF or super().lookup_allowed(lookup, value, request)
-
-    @admin.action(description="Revoke the selected webhooks", permissions=["revoke"])
-    def revoke(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
-        revoked = 0
-        for webhook in queryset.select_related("bot"):
-            if not webhook.is_revoked:
-                webhook_revoke(webhook=webhook)
-                revoked += 1
-        say_what_was_done(request, {"Revoked": revoked, "revoked already": len(queryset) - revoked})

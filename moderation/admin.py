@@ -1,6 +1,7 @@
 """The moderators' admin: actions on messages, users and reports, each through moderation.services (which
-checks the permission and writes the audit entry), and the read-only audit log. Message and user admins are
-extended here so the moderation code stays in one app."""
+checks the permission and writes the audit entry), and the read-only audit log. Message and user admins, and
+the revocations of API tokens, login sessions, invitations and webhooks, are extended here so the moderation
+code stays in one app."""
 
 from collections.abc import Callable
 from typing import Any
@@ -19,14 +20,14 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from accounts.admin import UserAdmin
-from accounts.models import User
+from accounts.admin import ApiTokenAdmin, InvitationAdmin, LoginSessionAdmin, UserAdmin
+from accounts.models import ApiToken, Invitation, LoginSession, User
 from core.admin_actions import say_what_was_done
 from core.text import visible_text
 from files import storage as file_storage
 from files.models import StoredFile
-from messaging.admin import MessageAdmin
-from messaging.models import Message, MessageRevision
+from messaging.admin import MessageAdmin, WebhookAdmin
+from messaging.models import Message, MessageRevision, Webhook
 from moderation import selectors, services
 from moderation.models import AuditEntry, Report, message_label
 
@@ -456,6 +457,44 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
             ),
             "Dismissed",
         )
+
+
+# --- access: API tokens, login sessions, invitations, webhooks
+
+
+def _revoke_action(description: str, done: str) -> Callable[..., None]:
+    """An admin's action revoking the selected rows (services.access_revoke: on the record, with the reason
+    typed beside the action menu), for whoever has the change permission on them (has_revoke_permission)."""
+
+    @admin.action(description=description, permissions=["revoke"])
+    def revoke(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        _run(
+            request,
+            list(queryset),
+            lambda moderator, row, reason: services.access_revoke(
+                moderator=moderator, target=row, reason=reason
+            ),
+            done,
+        )
+
+    return revoke
+
+
+for model, base_admin, name, description, done in [
+    (ApiToken, ApiTokenAdmin, "revoke", "Revoke the selected tokens", "Revoked"),
+    (LoginSession, LoginSessionAdmin, "end", "Sign the selected sessions out", "Signed out"),
+    (Invitation, InvitationAdmin, "revoke", "Revoke the selected invitations", "Revoked"),
+    (Webhook, WebhookAdmin, "revoke", "Revoke the selected webhooks", "Revoked"),
+]:
+    admin.site.unregister(model)
+    admin.site.register(
+        model,
+        type(
+            f"Audited{base_admin.__name__}",
+            (base_admin,),
+            {"action_form": ReasonActionForm, "actions": [name], name: _revoke_action(description, done)},
+        ),
+    )
 
 
 # --- audit log

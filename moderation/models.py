@@ -63,6 +63,7 @@ class AuditEntry(models.Model):
         OBJECT_CHANGED = "object_changed", "changed an object"
         TWO_FACTOR_RESET = "two_factor_reset", "removed a user's two-factor authentication"
         REPORT_CLOSED = "report_closed", "closed a report (already done)"
+        ACCESS_REVOKED = "access_revoked", "revoked access (API token, session, invitation or webhook)"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -1,18 +1,21 @@
 """Every write of moderation: reports, and the moderators' actions, each recorded in the audit log. The
 actions check the moderator's permission themselves, whatever calls them (the admin, a shell, a task)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 
 from accounts import services as account_services
-from accounts.models import User
+from accounts.models import ApiToken, Invitation, LoginSession, User
 from core.errors import Refused
 from messaging import selectors as messaging_selectors
 from messaging import services as messaging_services
-from messaging.models import Message, MessageRevision, RetentionPolicy
+from messaging.models import Message, MessageRevision, RetentionPolicy, Webhook
+from messaging.services.webhooks import webhook_revoke
 from moderation.models import AuditEntry, Report, message_label
 from realtime import close_codes, fanout
 
@@ -182,6 +185,31 @@ def report_dismiss(*, moderator: User, report: Report, reason: str) -> bool:
             actor=moderator, action=Action.REPORT_DISMISSED, target=report, reason=reason, report=report
         )
     return dismissing
+
+
+# What revokes each kind of access a moderator may take away, and the field it sets.
+REVOKERS: dict[type[models.Model], tuple[str, Callable[[Any], object]]] = {
+    ApiToken: ("revoked_at", lambda token: account_services.api_token_revoke(token=token)),
+    LoginSession: ("ended_at", lambda session: account_services.login_session_end(session=session)),
+    Invitation: ("revoked_at", lambda invitation: account_services.invitation_revoke(invitation=invitation)),
+    Webhook: ("revoked_at", lambda webhook: webhook_revoke(webhook=webhook)),
+}
+
+
+@transaction.atomic
+def access_revoke(*, moderator: User, target: models.Model, reason: str) -> bool:
+    """Revoke an API token, an invitation or a webhook, or sign a login session out, on the record; it takes
+    the change permission on its kind. False if it was so already (read again, locked, as message_remove
+    reads its message)."""
+    opts = target._meta
+    _require(moderator, f"{opts.app_label}.change_{opts.model_name}")
+    done_field, revoke = REVOKERS[type(target)]
+    target = type(target)._default_manager.select_for_update().get(pk=target.pk)
+    revoking = getattr(target, done_field) is None
+    if revoking:
+        revoke(target)
+        audit_record(actor=moderator, action=Action.ACCESS_REVOKED, target=target, reason=reason)
+    return revoking
 
 
 def object_change_record(*, moderator: User, target: models.Model, change: str) -> AuditEntry:

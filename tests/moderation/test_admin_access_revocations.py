@@ -1,0 +1,69 @@
+"""Revoking someone's access in the admin (an API token, a login session, an invitation, a webhook) is on the
+record, as suspending them is: the audit log says who did it, to what, when and why (the reason typed beside
+the action menu). It was recorded nowhere: a moderator could sign anyone out or retire their webhook's bot and
+leave no trace."""
+
+import pytest
+from django.db import models
+from django.test import Client
+
+from accounts import services as account_services
+from accounts.models import LoginSession
+from messaging.delivery.eventlog import initialise_counter
+from messaging.services import webhooks
+from moderation.models import AuditEntry
+from tests.accounts.helpers import login
+from tests.conftest import staff_with
+from tests.messaging.factories import make_conversation
+from tests.moderation.conftest import feedback, run_action
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _token(ada, bob) -> models.Model:
+    return account_services.api_token_create(user=ada, name="script", created_by=ada)[0]
+
+
+def _session(ada, bob) -> models.Model:
+    login(ada)
+    return LoginSession.objects.get(user=ada)
+
+
+def _invitation(ada, bob) -> models.Model:
+    return account_services.invitation_create(creator=ada, max_uses=3, days=7)[0]
+
+
+def _webhook(ada, bob) -> models.Model:
+    team = make_conversation(ada, bob, title="Team")
+    initialise_counter(team.pk)
+    return webhooks.webhook_create(user=ada, conversation_id=team.pk, name="CI")[0]
+
+
+@pytest.mark.parametrize(
+    ("app", "model", "action", "make", "done"),
+    [
+        ("accounts", "apitoken", "revoke", _token, "Revoked"),
+        ("accounts", "loginsession", "end", _session, "Signed out"),
+        ("accounts", "invitation", "revoke", _invitation, "Revoked"),
+        ("messaging", "webhook", "revoke", _webhook, "Revoked"),
+    ],
+)
+def test_revoking_access_is_in_the_audit_log_with_who_and_why(ada, bob, app, model, action, make, done):
+    # given: ada's token, session, invitation or webhook, and staff who may view and change those
+    row = make(ada, bob)
+    staff: Client = staff_with(app, model, "view", "change")
+    changelist = f"/admin/{app}/{model}/"
+
+    # when: they revoke it (sign it out), saying why, then do so again
+    first = run_action(staff, changelist, action, [row], reason="leaked in a public repo")
+    second = run_action(staff, changelist, action, [row], reason="again")
+
+    # then: it is revoked once, they are told so, and the audit log has one entry: theirs, with the reason
+    row.refresh_from_db()
+    assert getattr(row, "ended_at" if model == "loginsession" else "revoked_at") is not None
+    assert feedback(first) == [f"{done}: 1."]
+    assert feedback(second) == [f"{done.lower()} already: 1."]
+    entry = AuditEntry.objects.get(target_type=model, target_id=str(row.pk))
+    assert entry.action == AuditEntry.Action.ACCESS_REVOKED
+    assert entry.actor_username == first.wsgi_request.user.get_username()
+    assert entry.reason == "leaked in a public repo"
