@@ -20,6 +20,10 @@ from realtime import close_codes, fanout
 
 API_TOKENS_MAX_PER_USER = 20
 BOTS_MAX_PER_OWNER = 20
+BOTS_LIMIT_REACHED = (
+    f"At most {BOTS_MAX_PER_OWNER} bots per person, the bots of the webhooks you made included: "
+    "retire a bot or revoke a webhook first."
+)
 
 
 @transaction.atomic
@@ -126,7 +130,9 @@ def bot_create(*, owner: User, username: str, display_name: str = "", for_webhoo
     if owner.is_bot:
         raise PermissionDenied("A bot cannot own bots.")
     if owner.bots.filter(is_active=True).count() >= BOTS_MAX_PER_OWNER:
-        raise ValidationError({"username": f"At most {BOTS_MAX_PER_OWNER} bots per person."})
+        # The bots of the webhooks they made count too, though /api/v1/bots/ lists only the others: the
+        # refusal says so, on the field the request named (a webhook's name, a bot's username).
+        raise ValidationError({"name" if for_webhook else "username": BOTS_LIMIT_REACHED})
     bot = User(
         username=username,
         display_name=visible_text(display_name),

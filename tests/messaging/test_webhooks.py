@@ -8,8 +8,10 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import User
+from accounts.services.users import BOTS_LIMIT_REACHED
 from messaging.delivery.eventlog import initialise_counter
 from messaging.models import ConversationEvent, Membership, Message, Webhook
+from messaging.services import webhooks as webhook_services
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
 
@@ -153,6 +155,30 @@ def test_refusals(ada, bob, team, hook):
     # no webhooks in direct conversations
     direct = make_conversation(ada, bob, kind="direct")
     assert as_user(ada).post(hooks_url(direct), {"name": "x"}, format="json").status_code == 400
+
+
+def test_a_webhook_past_its_maker_s_bot_limit_is_refused_on_its_name_saying_why(bob, team):
+    # given bob owns as many bots as a person may
+    for n in range(account_services.BOTS_MAX_PER_OWNER):
+        account_services.bot_create(owner=bob, username=f"limit-bot-{n}")
+    # when he makes a webhook, whose bot would be one more
+    refused = as_user(bob).post(hooks_url(team), {"name": "CI"}, format="json")
+    # then the 400 names the field he sent (it named `username`, which a webhook has none of) and says why
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"name": [BOTS_LIMIT_REACHED]}
+    assert not Webhook.objects.filter(conversation=team).exists()
+
+
+def test_webhooks_bots_count_against_their_maker_s_bots_and_the_refusal_says_so(bob, team):
+    # given bob made as many webhooks as a person may own bots: none of their bots is listed as his bot
+    for n in range(account_services.BOTS_MAX_PER_OWNER):
+        webhook_services.webhook_create(user=bob, conversation_id=team.pk, name=f"hook {n}")
+    assert as_user(bob).get("/api/v1/bots/").json() == []
+    # when he makes a bot
+    refused = as_user(bob).post("/api/v1/bots/", {"username": "deploy-bot"}, format="json")
+    # then the refusal tells him that the webhooks' bots count, since he sees no bot of his anywhere
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"username": [BOTS_LIMIT_REACHED]}
 
 
 def test_removing_a_webhook_s_bot_from_the_conversation_ends_the_webhook(ada, bob, team, hook):
