@@ -4,18 +4,20 @@ the revocations of API tokens, login sessions, invitations and webhooks, are ext
 code stays in one app."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
@@ -40,6 +42,18 @@ class ReasonActionForm(ActionForm):
     )
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """The page a destructive action shows before it does anything (as Django's delete_selected does): its
+    title, what will happen, what its list names, the Yes button, and how each selected row is named there."""
+
+    title: str
+    consequence: str
+    listed: str
+    yes: str
+    label: Callable[[Any], str]
+
+
 def _run(
     request: HttpRequest,
     items: list[Any],
@@ -48,15 +62,18 @@ def _run(
     *,
     reason_required: bool = False,
     unchanged: str = "",
-) -> None:
+    confirm: tuple[admin.ModelAdmin, Confirmation] | None = None,
+) -> TemplateResponse | None:
     """Apply `act(moderator, item, reason)` to each item, the reason being what was typed beside the action
-    menu (removing and suspending refuse to run without one); report how many it changed (act returned
-    True), how many were so already (`unchanged` says what they were, "<done> already" by default), and why
-    others were refused."""
+    menu (removing and suspending refuse to run without one, and `confirm` first, on a page of that model
+    admin's, until its Yes is pressed); report how many it changed (act returned True), how many were so
+    already (`unchanged` says what they were, "<done> already" by default), and why others were refused."""
     reason = request.POST.get("reason", "").strip()
     if reason_required and not reason:
         messages.error(request, "Give a reason: it goes into the audit log.")
-        return
+        return None
+    if confirm is not None and request.POST.get("post") != "yes":
+        return _confirmation(request, items, reason, *confirm)
     moderator: Any = request.user
     changed = untouched = 0
     for item in items:
@@ -67,6 +84,48 @@ def _run(
             continue
         changed, untouched = changed + acted, untouched + (not acted)
     say_what_was_done(request, {done: changed, unchanged or f"{done.lower()} already": untouched})
+    return None
+
+
+def _confirmation(
+    request: HttpRequest, items: list[Any], reason: str, model_admin: admin.ModelAdmin, confirm: Confirmation
+) -> TemplateResponse:
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": confirm.title,
+        "subtitle": None,
+        "consequence": confirm.consequence,
+        "listed": confirm.listed,
+        "labels": list(dict.fromkeys(confirm.label(item) for item in items)),  # a sender reported twice: once
+        "yes": confirm.yes,
+        "selected": [item.pk for item in items],
+        "action": request.POST.get("action", ""),
+        "reason": reason,
+        "opts": model_admin.opts,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "media": model_admin.media,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "moderation/admin_action_confirmation.html", context)
+
+
+REMOVAL = (
+    "Each message vanishes at once for every member, live. Its text is kept as a revision for moderators; "
+    "its files are deleted, and its open reports are resolved as “Message removed”. It cannot be undone."
+)
+SUSPENSION = (
+    "Each account is deactivated at once: their open pages, and their bots', close; every session of "
+    "theirs ends and every API token is revoked (a reinstatement does not bring them back). They cannot log "
+    "in until they are reinstated."
+)
+
+
+def _removing(label: Callable[[Any], str]) -> Confirmation:
+    return Confirmation("Remove these messages?", REMOVAL, "Messages", "Yes, remove them", label)
+
+
+def _suspending(label: Callable[[Any], str]) -> Confirmation:
+    return Confirmation("Suspend these people?", SUSPENSION, "People", "Yes, suspend them", label)
 
 
 class AuditedChangesMixin:
@@ -128,15 +187,16 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
         return request.user.has_perm("messaging.remove_message")
 
     @admin.action(description="Remove the selected messages (live, for everyone)", permissions=["remove"])
-    def remove(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
-        _run(
+    def remove(self, request: HttpRequest, queryset: QuerySet[Message]) -> TemplateResponse | None:
+        return _run(
             request,
-            list(queryset),
+            list(queryset.select_related("sender", "conversation")),
             lambda moderator, m, reason: services.message_remove(
                 moderator=moderator, message=m, reason=reason
             ),
             "Removed",
             reason_required=True,
+            confirm=(self, _removing(message_label)),
         )
 
 
@@ -243,13 +303,14 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
         return request.user.has_perm("accounts.suspend_user")
 
     @admin.action(description="Suspend the selected users (closes their sockets)", permissions=["suspend"])
-    def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        _run(
+    def suspend(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse | None:
+        return _run(
             request,
             list(queryset),
             lambda moderator, u, reason: services.user_suspend(moderator=moderator, user=u, reason=reason),
             "Suspended",
             reason_required=True,
+            confirm=(self, _suspending(User.get_username)),
         )
 
     @admin.action(description="Reinstate the selected users", permissions=["suspend"])
@@ -424,20 +485,21 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
         return request.user.has_perm("accounts.suspend_user")
 
     @admin.action(description="Remove the reported messages", permissions=["remove"])
-    def remove_message(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        _run(
+    def remove_message(self, request: HttpRequest, queryset: QuerySet[Report]) -> TemplateResponse | None:
+        return _run(
             request,
-            list(queryset.select_related("message")),
+            list(queryset.select_related("message__sender", "message__conversation")),
             lambda moderator, r, reason: services.message_remove(
                 moderator=moderator, message=r.message, reason=reason, report=r
             ),
             "Messages removed",
             reason_required=True,
+            confirm=(self, _removing(lambda r: message_label(r.message))),
         )
 
     @admin.action(description="Suspend the senders of the reported messages", permissions=["suspend"])
-    def suspend_sender(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        _run(
+    def suspend_sender(self, request: HttpRequest, queryset: QuerySet[Report]) -> TemplateResponse | None:
+        return _run(
             request,
             list(queryset.select_related("message__sender")),
             lambda moderator, r, reason: services.user_suspend(
@@ -445,6 +507,7 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
             ),
             "Senders suspended",
             reason_required=True,
+            confirm=(self, _suspending(lambda r: r.message.sender.get_username())),
         )
 
     @admin.action(description="Dismiss the selected reports", permissions=["change"])

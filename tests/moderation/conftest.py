@@ -11,11 +11,10 @@ from tests.messaging.conftest import ada, bob, connect, eve, team  # noqa: F401 
 
 
 def run_action(client: Client, changelist: str, action: str, objects, reason: str = "spam"):
-    return client.post(
-        changelist,
-        {"action": action, "_selected_action": [str(o.pk) for o in objects], "reason": reason, "index": 0},
-        follow=True,
-    )
+    """The action run as a moderator runs it, its confirmation's Yes included (Remove and Suspend ask first:
+    tests/moderation/test_admin_action_confirmation.py)."""
+    selected = {"action": action, "_selected_action": [str(o.pk) for o in objects], "reason": reason}
+    return client.post(changelist, {**selected, "index": 0, "post": "yes"}, follow=True)
 
 
 @pytest.fixture
