@@ -311,6 +311,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         complete = frames.boolean(frame, "complete")
         metrics.SYNC_REPLAYS.inc()
         budget, more, cursors = REPLAY_PAGE, False, {}
+        since = await self._within_the_conversations(since)
         for conversation_id, cursor in since.items():
             if conversation_id not in self.conversations:
                 continue  # not a member: ignored, exactly like an unknown id
@@ -328,6 +329,21 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._report_memberships(set(since))
         self._push({"type": "sync.done", "conversations": cursors, "more": more})
         self.stream.end_first_sync_wait()
+
+    async def _within_the_conversations(self, since: dict[int, int]) -> dict[int, int]:
+        """The cursors, none past its conversation's newest event: one ahead of it (kept from before a
+        restore, or a client's bug) would count every event up to it as delivered, and the socket would stay
+        silent about the conversation until its seqs got there. Only a cursor past what this socket already
+        delivered can be (rarely: it was read on another socket), so usually this costs nothing."""
+        ahead = [
+            cid
+            for cid, cursor in since.items()
+            if cid in self.conversations and cursor > self.stream.last_delivered(cid)
+        ]
+        if not ahead:
+            return since
+        newest = await get_journal().last_seqs(ahead)
+        return {cid: min(cursor, newest.get(cid, cursor)) for cid, cursor in since.items()}
 
     def _resume_from(self, conversation_id: int, cursor: int) -> int:
         """Where this socket's replay of a conversation starts: the client's cursor the first time (before

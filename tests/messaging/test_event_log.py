@@ -186,6 +186,22 @@ async def test_a_long_absence_is_replayed_in_pages_exactly_once(connect, ada, bo
     assert since == {team.pk: 700}
 
 
+async def test_a_cursor_past_the_conversation_s_newest_event_does_not_silence_it(connect, ada, bob, team):
+    # given a message in the team, and bob's client holding a cursor past anything the team has (kept from
+    # before a restore, or a client's bug)
+    ada_tab = await connect(ada)
+    first = await send_and_ack(ada_tab, team.pk)
+    bob_tab = await connect(bob, sync=False)
+    # when he syncs from it
+    await bob_tab.send({"type": "sync", "since": {str(team.pk): 1_000_000}})
+    done = await bob_tab.receive_type("sync.done")
+    # then sync.done gives him the team's cursor as it is, and the next message reaches him live (it was
+    # dropped as if delivered: seqs up to 1,000,000 counted as his already)
+    assert done["conversations"] == {str(team.pk): first["seq"]}
+    second = await send_and_ack(ada_tab, team.pk)
+    assert (await bob_tab.receive_type("message.new"))["message"]["id"] == second["id"]
+
+
 async def test_a_complete_sync_reports_conversations_joined_and_left_while_away(connect, ada, bob, team):
     # given, while bob was away: he was added to one conversation and removed from another
     bob_tab = await connect(bob)
