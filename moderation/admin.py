@@ -320,6 +320,7 @@ class ModeratedUserAdmin(AuditedChangesMixin, UserAdmin):
             list(queryset),
             lambda moderator, u, reason: services.user_reinstate(moderator=moderator, user=u, reason=reason),
             "Reinstated",
+            unchanged="not suspended",
         )
 
     @admin.action(

@@ -28,3 +28,12 @@ def test_superusers_are_not_offered_a_delete_that_always_fails(superuser_client,
     names = [name for name, _ in actions]
     assert "delete_selected" not in names
     assert "erase" in names
+
+
+def test_reinstating_someone_who_was_not_suspended_says_so(moderator_client, ada, bob):
+    # given: ada is suspended, bob never was
+    run_action(moderator_client, USERS, "suspend", [ada], reason="spam")
+    # when
+    response = run_action(moderator_client, USERS, "reinstate", [ada, bob], reason="appeal")
+    # then (it said "Reinstated: 1; reinstated already: 1.", as if bob had been reinstated before)
+    assert feedback(response) == ["Reinstated: 1; not suspended: 1."]
