@@ -164,16 +164,22 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Its attachments shown as `files` (each a link a moderator opens, once the message is reported) in
-        place of their bare names."""
-        fields = [f for f in super().get_fields(request, obj) if f != "files"]
-        return ["files" if f == "attachments" else f for f in fields]
+        place of their bare names; as `file_names` to staff who may not open them (without the reports'
+        permission: selectors.reported_file_get), so that no link of theirs answers 403."""
+        shown = "files" if request.user.has_perm(selectors.REPORTS_PERMISSION) else "file_names"
+        fields = [f for f in super().get_fields(request, obj) if f not in ("files", "file_names")]
+        return [shown if f == "attachments" else f for f in fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*super().get_readonly_fields(request, obj), "files"]
+        return [*super().get_readonly_fields(request, obj), "files", "file_names"]
 
     @admin.display(description="attachments")
     def files(self, message: Message) -> str | None:
         return _files_html(message.attachment_files(), linked=message.reports.exists())
+
+    @admin.display(description="attachments")
+    def file_names(self, message: Message) -> str | None:
+        return _files_html(message.attachment_files(), linked=False)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Nothing on a message can be changed (MessageAdmin.get_readonly_fields): its page only shows it,
@@ -403,7 +409,7 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     list_select_related = ("reporter", "message__sender", "message__conversation")
     ordering = ("status", "-created_at")  # open first
     # A report's page only shows it (has_change_permission): every field, whole, the message named by who and
-    # where, linked to its own page.
+    # where, linked to its own page (for staff who may read messages: get_fields).
     fields = (
         "reported_message",
         "reported_files",
@@ -416,7 +422,13 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
         "resolved_at",
         "created_at",
     )
-    readonly_fields = fields
+    readonly_fields = (*fields, "message_name")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The message named without a link to staff who may not read messages: the link would answer 403."""
+        if request.user.has_perm("messaging.view_message"):
+            return self.fields
+        return ["message_name" if f == "reported_message" else f for f in self.fields]
 
     @admin.display(description="state", ordering="status")
     def state(self, report: Report) -> str:
@@ -439,6 +451,10 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     def reported_message(self, report: Report) -> str:
         url = reverse("admin:messaging_message_change", args=[report.message_id])
         return format_html('<a href="{}">{}</a>', url, message_label(report.message))
+
+    @admin.display(description="message")
+    def message_name(self, report: Report) -> str:
+        return message_label(report.message)
 
     @admin.display(description="attachments")
     def reported_files(self, report: Report) -> str | None:
