@@ -237,9 +237,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         message_id = frames.uuid(frame, "message")
         self._require_member(conversation_id)
         original = await self._as_user(selectors.message_to_forward, message_id=message_id)
-        await self._send(
-            conversation_id, client_id, body=original.body, forwarded_from=events.forward_payload(original)
-        )
+        await self._send(conversation_id, client_id, **events.forward_copy(original))
 
     async def _send(self, conversation_id: int, client_id: UUID, **message: Any) -> None:
         """Send through the durable path and acknowledge it here; `message`: the rest of message_send's."""

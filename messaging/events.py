@@ -218,6 +218,25 @@ def forward_payload(message: Message) -> ForwardPayload:
     }
 
 
+class ForwardCopy(TypedDict):
+    """What a forward of a message is sent with (message_send's arguments of that name)."""
+
+    body: str
+    forwarded_from: ForwardPayload
+    attachments: list[AttachmentPayload]
+
+
+def forward_copy(message: Message) -> ForwardCopy:
+    """A forward of `message` (read by messaging.selectors.message_to_forward, which lets only a member of its
+    conversation forward it, and not once deleted): its words as they are now, where they came from, and its
+    files: the same stored files, which stay while any message not deleted carries them (docs/files.md)."""
+    return {
+        "body": message.body,
+        "forwarded_from": forward_payload(message),
+        "attachments": [attachment_payload(f) for f in message.attachment_files()],
+    }
+
+
 def thread_summary(root: Message) -> ThreadSummary | None:
     """A root's thread as the main timeline shows it; None for a message nobody replied to in a thread."""
     if not root.reply_count:

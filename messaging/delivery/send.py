@@ -55,19 +55,22 @@ async def message_send(
     reply_to: UUID | None = None,
     thread_root: UUID | None = None,
     attachment_ids: list[UUID] | None = None,
+    attachments: list[AttachmentPayload] | None = None,
     acknowledge: Acknowledge | None = None,
     forwarded_from: ForwardPayload | None = None,
     mentions: events.MentionsPayload | None = None,
 ) -> tuple[MessagePayload, bool]:
     """Send as `sender` (a sender payload; membership already checked), into the main timeline or, with
     `thread_root`, into that message's thread; `reply_to` and `thread_root` must be messages of the
-    conversation (NotFound). `mentions`: the body's, if the (synchronous) caller resolved
-    them already. Returns (message, newly sent)."""
+    conversation (NotFound). `attachment_ids`: the sender's own files, checked here; `attachments`: files the
+    caller checked already (a forward's, its original's: messaging.events.forward_copy). `mentions`: the
+    body's, if the (synchronous) caller resolved them already. Returns (message, newly sent)."""
     if reply_to is not None:
         await reply_to_check(conversation_id=conversation_id, parent_id=reply_to)
     if thread_root is not None:
         await thread_root_check(conversation_id=conversation_id, root_id=thread_root)
-    attachments = await _attachments(sender["id"], attachment_ids) if attachment_ids else []
+    if attachment_ids:
+        attachments = await _attachments(sender["id"], attachment_ids)
     if mentions is None:
         mentions = await _mentions(sender["id"], conversation_id, body)
     try:

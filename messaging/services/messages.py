@@ -14,6 +14,7 @@ from accounts import selectors as account_selectors
 from accounts.models import User
 from core.errors import Refused
 from core.text import has_visible
+from files.events import AttachmentPayload
 from files.services import files_delete_unattached
 from messaging import events, selectors
 from messaging.delivery.eventlog import rewrite_logged
@@ -43,11 +44,13 @@ def message_post(
     reply_to: UUID | None = None,
     thread_root: UUID | None = None,
     attachment_ids: list[UUID] | None = None,
+    attachments: list[AttachmentPayload] | None = None,
     forwarded_from: ForwardPayload | None = None,
 ) -> SentMessage:
-    """Send from synchronous code (REST, webhooks); the sender's membership is already checked. Raises
-    Refused. A retry of a stored message answers with it as it is now, even once Redis forgot the client_id
-    (a restart, expiry) and after an edit or a deletion, which the journal's copy would not show."""
+    """Send from synchronous code (REST, webhooks, forwards); the sender's membership is already checked, and
+    so are `attachments` (message_send's). Raises Refused. A retry of a stored message answers with it as it
+    is now, even once Redis forgot the client_id (a restart, expiry) and after an edit or a deletion, which
+    the journal's copy would not show."""
     account_selectors.user_check_may_post(sender)
     stored = selectors.message_stored_by_client_id(sender=sender, client_id=client_id)
     if stored is not None:
@@ -64,6 +67,7 @@ def message_post(
         reply_to=reply_to,
         thread_root=thread_root,
         attachment_ids=attachment_ids,
+        attachments=attachments,
         forwarded_from=forwarded_from,
         mentions=mentions,
     )
@@ -71,17 +75,13 @@ def message_post(
 
 
 def message_forward(*, user: User, message_id: UUID, conversation_id: int, client_id: UUID) -> SentMessage:
-    """Send a copy of a message the user may see into another conversation of theirs, naming where it came
-    from; through the normal send path, so the same client_id again returns the same forward. NotFound for a
-    message or conversation the user may not see; Refused as message_post."""
+    """Send a copy of a message the user may see, with its files, into another conversation of theirs,
+    naming where it came from; through the normal send path, so the same client_id again returns the same
+    forward. NotFound for a message or conversation the user may not see; Refused as message_post."""
     original = selectors.message_to_forward(user=user, message_id=message_id)
     selectors.membership_get(user=user, conversation_id=conversation_id)
     return message_post(
-        sender=user,
-        conversation_id=conversation_id,
-        body=original.body,
-        client_id=client_id,
-        forwarded_from=events.forward_payload(original),
+        sender=user, conversation_id=conversation_id, client_id=client_id, **events.forward_copy(original)
     )
 
 

@@ -142,7 +142,8 @@ def _keep_replies_inside_their_conversation(messages: list[MessagePayload]) -> N
 
 def _link_attachments(messages: list[MessagePayload]) -> None:
     """Link each message to its files that still exist: one its owner discarded between the acknowledgement
-    and now is left out, not the message with it (a missing file would fail the message's insert)."""
+    and now, or that went with the last message carrying it (a forward's original, deleted meanwhile), is
+    left out, not the message with it (a missing file would fail the message's insert)."""
     wanted = [(m["id"], a["id"]) for m in messages for a in m["attachments"]]
     if not wanted:
         return

@@ -7,9 +7,11 @@ import uuid
 import pytest
 from channels.db import database_sync_to_async
 
+from files.events import attachment_payload
 from messaging import services
 from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Conversation, Membership
+from tests.files.factories import StoredFileFactory
 from tests.messaging.factories import make_conversation, store_message
 from tests.messaging.test_event_log import replay
 from tests.messaging.test_socket_events import send_and_ack
@@ -135,6 +137,25 @@ async def test_a_forward_is_acknowledged_and_reaches_the_target_conversation(
     await bob_tab.send(frame)
     assert (await bob_tab.ack_for(frame["client_id"]))["message"]["id"] == acked["id"]
     assert (await send_and_ack(bob_tab, side.pk, "next"))["seq"] == acked["seq"] + 1
+
+
+async def test_a_forward_carries_the_original_s_files_to_the_target_s_members(
+    connect, ada, bob, cy, team, side
+):
+    # given ada's message in the team with two files, in the order she attached them
+    note = await stored_note(team, ada)
+    files = [await database_sync_to_async(StoredFileFactory)(owner=ada) for _ in range(2)]
+    for stored in files:  # one at a time: add() of several links them in no set order
+        await database_sync_to_async(note.attachments.add)(stored)
+    bob_tab, cy_tab = await connect(bob), await connect(cy)
+    client_id = str(uuid.uuid4())
+    # when bob forwards it over the socket
+    frame = {"type": "message.forward", "message": str(note.pk), "conversation": side.pk}
+    await bob_tab.send({**frame, "client_id": client_id})
+    # then the forward carries the same files, in that order, to bob and to cy
+    acked = (await bob_tab.ack_for(client_id))["message"]
+    assert acked["attachments"] == [attachment_payload(f) for f in files]
+    assert (await cy_tab.receive_type("message.new"))["message"]["attachments"] == acked["attachments"]
 
 
 async def test_a_forward_of_what_i_may_not_see_or_into_a_conversation_not_mine_is_not_found(
