@@ -46,6 +46,7 @@ def test_the_migration_made_the_group_with_exactly_the_moderation_permissions(mo
         "accounts.change_user",
         "accounts.suspend_user",
         "messaging.view_conversation",
+        "messaging.view_membership",
         "messaging.view_message",
         "messaging.change_message",
         "messaging.remove_message",
