@@ -165,13 +165,33 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Its attachments shown as `files` (each a link a moderator opens, once the message is reported) in
         place of their bare names; as `file_names` to staff who may not open them (without the reports'
-        permission: selectors.reported_file_get), so that no link of theirs answers 403."""
+        permission: selectors.reported_file_get), so that no link of theirs answers 403.
+        Its context follows its body.
+        """
         shown = "files" if request.user.has_perm(selectors.REPORTS_PERMISSION) else "file_names"
-        fields = [f for f in super().get_fields(request, obj) if f not in ("files", "file_names")]
-        return [shown if f == "attachments" else f for f in fields]
+        own = ("files", "file_names", "context")
+        fields = [f for f in super().get_fields(request, obj) if f not in own]
+        fields = [shown if f == "attachments" else f for f in fields]
+        return [g for f in fields for g in ((f, "context") if f == "body" else (f,))]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*super().get_readonly_fields(request, obj), "files", "file_names"]
+        return [*super().get_readonly_fields(request, obj), "files", "file_names", "context"]
+
+    @admin.display(description="context")
+    def context(self, message: Message) -> str:
+        """The messages just before and after it in its conversation (selectors.message_context), each linked
+        to its page, it in bold: a reply is judged with what it answered."""
+        rows = (
+            (
+                reverse("admin:messaging_message_change", args=[m.pk]),
+                m.sender.get_username(),
+                "(deleted)" if m.is_deleted else _short(m.body),
+                format_html("<strong>{}</strong>", "this message") if m.pk == message.pk else "",
+            )
+            for m in selectors.message_context(message=message)
+        )
+        items = format_html_join("", '<li><a href="{}">{}</a>: {} {}</li>', rows)
+        return format_html('<ol id="message-context" style="margin: 0; padding-left: 1.5em">{}</ol>', items)
 
     @admin.display(description="attachments")
     def files(self, message: Message) -> str | None:

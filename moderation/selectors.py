@@ -8,6 +8,7 @@ from django.http import Http404
 
 from accounts.models import User
 from files.models import StoredFile
+from messaging.models import Message
 
 # The permission of the reports queue (ReportAdmin): whoever may read the reports may open what they report.
 REPORTS_PERMISSION = "moderation.view_report"
@@ -26,3 +27,15 @@ def reported_file_get(*, moderator: User, file_id: UUID) -> StoredFile:
         return StoredFile.objects.filter(Exists(reported)).get(id=file_id, status=StoredFile.Status.READY)
     except StoredFile.DoesNotExist as error:
         raise Http404 from error
+
+
+CONTEXT_MESSAGES = 5  # on each side
+
+
+def message_context(*, message: Message, around: int = CONTEXT_MESSAGES) -> list[Message]:
+    """The messages sent just before and after `message` in its conversation, it included, oldest first (with
+    their senders): what a moderator reads a reported message in."""
+    near = Message.objects.filter(conversation_id=message.conversation_id).select_related("sender")
+    before = list(near.filter(seq__lt=message.seq).order_by("-seq")[:around])
+    after = list(near.filter(seq__gt=message.seq).order_by("seq")[:around])
+    return [*reversed(before), message, *after]
