@@ -179,15 +179,21 @@ def message_soft_delete(*, message: Message, by_moderator: bool = False) -> Mess
 
 def message_files_release(*, message_id: UUID) -> int:
     """Delete the files of a deleted message that no message that is not deleted carries (rows now, so nobody
-    can download them, objects once committed), unless an app above holds them (messaging.signals.
-    message_files_held). Returns how many; a message not deleted keeps its files."""
-    links = Message.attachments.through.objects.filter(message_id=message_id)
-    file_ids = list(links.values_list("storedfile_id", flat=True))
+    can download them, objects once committed), unless an app above holds them for this message or another
+    deleted one carrying them too (messaging.signals.message_files_held: a reported original, when its last
+    forward is deleted). Returns how many; a message not deleted keeps its files."""
+    links = Message.attachments.through.objects
+    file_ids = set(links.filter(message_id=message_id).values_list("storedfile_id", flat=True))
     if not file_ids:
         return 0
-    if any(held for _, held in message_files_held.send(sender=Message, message_id=message_id)):
-        return 0
-    return files_delete_unattached(file_ids=file_ids)
+    carried = links.filter(storedfile_id__in=file_ids, message__deleted_at__isnull=False)
+    carriers: dict[UUID, set[UUID]] = {}
+    for carrier_id, file_id in carried.values_list("message_id", "storedfile_id"):
+        carriers.setdefault(carrier_id, set()).add(file_id)
+    for carrier_id, files in carriers.items():
+        if any(held for _, held in message_files_held.send(sender=Message, message_id=carrier_id)):
+            file_ids -= files
+    return files_delete_unattached(file_ids=list(file_ids)) if file_ids else 0
 
 
 def _record_change(

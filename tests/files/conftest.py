@@ -9,7 +9,10 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+from django.apps import apps
 
+from moderation.groups import sync_moderators_group
+from tests.accounts.factories import UserFactory
 from tests.files.factories import StoredFileFactory
 from tests.live_server import free_port
 
@@ -105,6 +108,13 @@ def queued_thumbnails(monkeypatch):
     queued: list[str] = []
     monkeypatch.setattr(make_file_thumbnail_task, "delay", lambda file_id: queued.append(file_id))
     return queued
+
+
+@pytest.fixture
+def moderator(db):
+    user = UserFactory(username="mod", is_staff=True)
+    user.groups.add(sync_moderators_group(apps))
+    return user
 
 
 @pytest.fixture

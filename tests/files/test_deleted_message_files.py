@@ -3,7 +3,6 @@ download it (its owner included) and its objects leave the bucket. A file anothe
 stays, and a reported message's files stay for the moderators until its reports are resolved."""
 
 import pytest
-from django.apps import apps
 from django.http import Http404
 
 from files.models import StoredFile
@@ -11,7 +10,6 @@ from messaging.models import Message, RetentionPolicy
 from messaging.services import messages_purge_expired
 from moderation import selectors as moderation_selectors
 from moderation import services as moderation_services
-from moderation.groups import sync_moderators_group
 from moderation.models import Report
 from tests.accounts.factories import UserFactory
 from tests.files import samples
@@ -19,13 +17,6 @@ from tests.files.factories import share
 from tests.messaging.factories import MessageFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("s3_storage")]
-
-
-@pytest.fixture
-def moderator(db):
-    user = UserFactory(username="mod", is_staff=True)
-    user.groups.add(sync_moderators_group(apps))
-    return user
 
 
 def test_deleting_a_message_deletes_its_picture_for_everyone(

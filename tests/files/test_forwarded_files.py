@@ -1,6 +1,7 @@
 """A forward carries its original's files: the same stored file, linked to the forward too, which the
 forward's readers download through it. It stays while any message not deleted carries it (the original or a
-forward), leaves the bucket with the last of them, and goes everywhere when its owner is erased."""
+forward), leaves the bucket with the last of them unless moderators hold it for a report of one, and goes
+everywhere when its owner is erased."""
 
 import uuid
 
@@ -11,6 +12,8 @@ from accounts import services as account_services
 from files.events import attachment_payload
 from files.models import StoredFile
 from messaging.delivery.eventlog import initialise_counter
+from moderation import selectors as moderation_selectors
+from moderation import services as moderation_services
 from tests.accounts.factories import UserFactory
 from tests.files import samples
 from tests.files.factories import share
@@ -139,4 +142,26 @@ def test_erasing_the_photo_s_owner_takes_it_from_the_forwards_too(
     # then the forward shows no attachment, nobody downloads it, and the bucket no longer holds it
     assert shown(cy, side) == []
     assert downloaded(cy, photo) == downloaded(bob, photo) == 404
+    assert samples.in_bucket(s3_client, s3_storage, photo) == set()
+
+
+def test_a_report_of_the_original_keeps_its_photo_for_the_moderators_when_the_forward_goes(
+    people, moderator, s3_client, s3_storage, django_capture_on_commit_callbacks
+):
+    ada, bob, cy, photo, data, original, side = people
+    sent = forward(bob, original.pk, side.pk)
+    report = moderation_services.report_create(user=bob, message_id=original.pk, reason="nasty")
+    # when ada deletes her reported message, then bob his forward of it, before a moderator looked
+    with django_capture_on_commit_callbacks(execute=True):
+        assert samples.client_for(ada).delete(f"/api/v1/messages/{original.pk}/").status_code == 204
+        assert samples.client_for(bob).delete(f"/api/v1/messages/{sent['id']}/").status_code == 204
+    # then nobody else gets it, but the moderator still does, and it is still stored
+    assert downloaded(cy, photo) == downloaded(bob, photo) == downloaded(ada, photo) == 404
+    assert moderation_selectors.reported_file_get(moderator=moderator, file_id=photo.id) == photo
+    assert samples.in_bucket(s3_client, s3_storage, photo) == {photo.storage_key, photo.thumbnail_key}
+    # when the moderator closes the report, the photo goes
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation_services.message_remove(
+            moderator=moderator, message=original, reason="gone", report=report
+        )
     assert samples.in_bucket(s3_client, s3_storage, photo) == set()
