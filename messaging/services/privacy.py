@@ -29,7 +29,7 @@ from messaging.models import (
 )
 from messaging.services.conversations import conversation_leave
 from messaging.services.eventlog import event_record_rendered_on_commit
-from messaging.services.messages import message_rewrite_logged
+from messaging.services.messages import message_files_release, message_rewrite_logged
 from messaging.services.threads import threads_refresh
 
 
@@ -130,12 +130,17 @@ def user_messages_erase(*, user: User) -> None:
     if not keep:
         Reaction.objects.filter(message__sender=user).delete()
         Pin.objects.filter(message__sender=user).delete()  # an emptied message is a deleted one: unpinned
-        Message.attachments.through.objects.filter(message__sender=user).delete()
+        links = Message.attachments.through.objects.filter(message__sender=user)
+        # Their forwards of others' files (their own go with the erasure): released as any deleted message's.
+        forwards_with_files = set(links.exclude(storedfile__owner=user).values_list("message_id", flat=True))
         replies = Message.objects.filter(sender=user, thread_root__isnull=False)
         replied_in = set(replies.values_list("thread_root_id", flat=True))
         Message.objects.filter(sender=user, deleted_at__isnull=True).update(
             body="", deleted_at=datetime.now(tz=UTC)
         )
+        for message_id in forwards_with_files:
+            message_files_release(message_id=message_id)
+        links.delete()
         threads_refresh(root_ids=replied_in)  # their emptied replies no longer count
     forwards = _unname_forwards_of(user)
     forward_ids = [forward.pk for forward in forwards]

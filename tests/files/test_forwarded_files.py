@@ -165,3 +165,18 @@ def test_a_report_of_the_original_keeps_its_photo_for_the_moderators_when_the_fo
             moderator=moderator, message=original, reason="gone", report=report
         )
     assert samples.in_bucket(s3_client, s3_storage, photo) == set()
+
+
+def test_erasing_the_forwarder_deletes_the_photo_their_forward_was_the_last_to_carry(
+    people, s3_client, s3_storage, django_capture_on_commit_callbacks
+):
+    ada, bob, cy, photo, data, original, side = people
+    forward(bob, original.pk, side.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert samples.client_for(ada).delete(f"/api/v1/messages/{original.pk}/").status_code == 204
+    # when bob, whose forward alone still carried ada's photo, is erased (his messages deleted with him)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_services.user_erase(user=bob)
+    # then it went with that last message: nobody gets it, ada neither, and the bucket no longer holds it
+    assert downloaded(cy, photo) == downloaded(ada, photo) == 404
+    assert samples.in_bucket(s3_client, s3_storage, photo) == set()
