@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { peopleList } from "./names";
+import type { Attachment } from "../api/types";
+import { filesLine, peopleList } from "./names";
 
 const NAMES: Record<number, string> = { 1: "Ada", 2: "Grace", 3: "Alan" };
 const nameOf = (id: number) => NAMES[id] ?? "someone";
@@ -11,5 +12,17 @@ describe("peopleList", () => {
     expect(peopleList([1, 2], 1, nameOf)).toBe("Grace and you");
     expect(peopleList([3, 1, 2], 1, nameOf)).toBe("Alan, Grace and you");
     expect(peopleList([9, 3], 1, nameOf)).toBe("someone and Alan");
+  });
+});
+
+describe("filesLine", () => {
+  const file = (name: string, size = 2048): Attachment =>
+    ({ id: name, name, size, content_type: "image/png", width: null, height: null, thumbnail_url: null }) as Attachment;
+
+  it("names the files a forward sends on, the one file with its size", () => {
+    expect(filesLine([])).toBe("");
+    expect(filesLine([file("holiday.png")])).toBe("With holiday.png (2 KB)");
+    expect(filesLine([file("holiday.png"), file("plan.pdf")])).toBe("With 2 files: holiday.png and plan.pdf");
+    expect(filesLine([file("a.png"), file("b.png"), file("c.pdf")])).toBe("With 3 files: a.png, b.png and c.pdf");
   });
 });

@@ -1,4 +1,4 @@
-import type { Conversation, Me, PublicUser } from "../api/types";
+import type { Attachment, Conversation, Me, PublicUser } from "../api/types";
 
 export const displayName = (user: { username: string; display_name?: string }): string =>
   user.display_name?.trim() || user.username;
@@ -41,6 +41,16 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "With holiday.png (1.2 MB)", "With 2 files: holiday.png and plan.pdf": the files a message carries, as the
+ * forward dialog says it will send them on; "" for none. */
+export function filesLine(files: Attachment[]): string {
+  const [first, ...others] = files;
+  if (!first) return "";
+  if (!others.length) return `With ${first.name} (${formatSize(first.size)})`;
+  const names = files.map((file) => file.name);
+  return `With ${files.length} files: ${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
 /** "Ada, Grace and you": who did something, by name, you last. */

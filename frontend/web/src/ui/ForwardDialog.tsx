@@ -1,11 +1,13 @@
-// Forwarding a message: pick one of my other conversations; the copy is sent there like a message.
+// Forwarding a message: pick one of my other conversations; the copy is sent there like a message, with the
+// message's files, which the dialog names.
 import { useState } from "react";
 import { ApiError } from "../api/client";
 import type { Conversation, Me } from "../api/types";
-import { conversationTitle } from "../lib/names";
+import { conversationTitle, filesLine } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import type { ChatMessage } from "../state/messages";
 import { ModalDialog } from "./Dialog";
+import { Icon } from "./Icon";
 
 interface Props {
   message: ChatMessage;
@@ -35,6 +37,11 @@ export function ForwardDialog({ message, conversations, me, onForward, onClose }
   return (
     <ModalDialog id="forward" title="Forward message" className="forward-dialog" onClose={onClose}>
       <blockquote className="reply-quote">{plainPreview(message.body, 140)}</blockquote>
+      {message.attachments.length > 0 && (
+        <p className="forwarded muted" data-testid="forward-files">
+          <Icon name="file" size={14} /> {filesLine(message.attachments)}
+        </p>
+      )}
       {targets.length === 0 ? (
         <p className="muted">You have no other conversation to forward it to.</p>
       ) : (
