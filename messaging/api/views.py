@@ -344,7 +344,8 @@ class MessageForwardApi(APIView):
         request=ForwardInputSerializer,
         responses={202: MessageSerializer, **SEND_ERRORS},
         description="Send a copy of the message into another conversation of yours, through the same "
-        "durable path as a send; its `forwarded_from` names the original. You must see the message and be a "
+        "durable path as a send; its `forwarded_from` names the original, and it carries the original's "
+        "`attachments` (the same files, which its readers may download). You must see the message and be a "
         "member of the conversation (404 otherwise).",
     )
     def post(self, request: Request, message_id: UUID) -> Response:

@@ -656,7 +656,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Send a copy of the message into another conversation of yours, through the same durable path as a send; its `forwarded_from` names the original. You must see the message and be a member of the conversation (404 otherwise). */
+        /** @description Send a copy of the message into another conversation of yours, through the same durable path as a send; its `forwarded_from` names the original, and it carries the original's `attachments` (the same files, which its readers may download). You must see the message and be a member of the conversation (404 otherwise). */
         post: operations["v1_messages_forward_create"];
         delete?: never;
         options?: never;
