@@ -3,7 +3,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,11 +11,13 @@ from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from solo.admin import SingletonModelAdmin
 
 import core.ids  # noqa: F401  (registers the `<id:…>` path converter)
 from accounts import selectors, services
+from accounts.admin_site import action_confirmation
 from accounts.exports import data_export_response
 from accounts.models import AccountPolicy, ApiToken, DataExport, Invitation, LoginSession, User
 from core.admin_actions import WEBHOOKS_OF, RevokedNotDeletedAdmin, may_revoke, say_what_was_done
@@ -293,18 +294,32 @@ class UserAdmin(DjangoUserAdmin):
         return None
 
     def _erase_confirmation(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Erase these people's personal data?",
-            "subtitle": None,
-            "users": queryset.order_by("username"),
-            "reason": request.POST.get("reason", ""),
-            "opts": self.opts,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "accounts/admin_erase_confirmation.html", context)
+        users = list(queryset.order_by("username"))
+        return action_confirmation(
+            request,
+            self,
+            title="Erase these people's personal data?",
+            consequence=ERASURE,
+            listed="People",
+            labels=[_erasure_label(user) for user in users],
+            yes="Yes, erase them",
+            selected=[user.pk for user in users],
+            reason=request.POST.get("reason", ""),
+        )
+
+
+ERASURE = mark_safe(  # noqa: S308  (our own text)
+    "The personal data of these people will be erased, at once and for good: it <strong>cannot be undone"
+    "</strong>. Each account stays only as an anonymous “Deleted user”; their sessions end, their files, "
+    "tokens and bots go, and their messages are emptied or kept as the retention policy says (see "
+    "docs/accounts.md)."
+)
+
+
+def _erasure_label(user: User) -> str:
+    name = f"{user.username} ({user.display_name})" if user.display_name else user.username
+    email = f" <{user.email}>" if user.email else ""
+    return f"{name}{email}" + (" — erased already" if user.erased_at else "")
 
 
 class ApiTokenAdminForm(forms.ModelForm):

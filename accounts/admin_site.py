@@ -4,10 +4,12 @@ site (accounts.apps.ParleyAdminConfig installs django.contrib.admin with it): `a
 A staff member's own "Change password" here is the app's change (accounts.services.password_change)."""
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import REDIRECT_FIELD_NAME, update_session_auth_hash
 from django.contrib.auth.views import PasswordChangeView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -104,3 +106,37 @@ def _login_wait(request: HttpRequest) -> int | None:
         if not throttle.allow_request(form, None):  # type: ignore[arg-type]
             waits.append(int(throttle.wait() or 1))
     return max(waits, default=None)
+
+
+def action_confirmation(
+    request: HttpRequest,
+    model_admin: admin.ModelAdmin,
+    *,
+    title: str,
+    consequence: str,
+    listed: str,
+    labels: list[str],
+    yes: str,
+    selected: Sequence[Any],
+    reason: str,
+) -> TemplateResponse:
+    """The page a destructive action shows before it does anything, as Django's delete_selected does: what
+    will happen (`consequence`, safe HTML or text), the rows it acts on (`labels` under `listed`), and a
+    `yes` button that posts the same action, selection and reason again with post=yes."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "consequence": consequence,
+        "listed": listed,
+        "labels": labels,
+        "yes": yes,
+        "selected": list(selected),
+        "action": request.POST.get("action", ""),
+        "reason": reason,
+        "opts": model_admin.opts,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "media": model_admin.media,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "admin/action_confirmation.html", context)

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from accounts.admin import ApiTokenAdmin, InvitationAdmin, LoginSessionAdmin, UserAdmin
+from accounts.admin_site import action_confirmation
 from accounts.models import ApiToken, Invitation, LoginSession, User
 from core.admin_actions import say_what_was_done
 from core.text import visible_text
@@ -90,23 +91,17 @@ def _run(
 def _confirmation(
     request: HttpRequest, items: list[Any], reason: str, model_admin: admin.ModelAdmin, confirm: Confirmation
 ) -> TemplateResponse:
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": confirm.title,
-        "subtitle": None,
-        "consequence": confirm.consequence,
-        "listed": confirm.listed,
-        "labels": list(dict.fromkeys(confirm.label(item) for item in items)),  # a sender reported twice: once
-        "yes": confirm.yes,
-        "selected": [item.pk for item in items],
-        "action": request.POST.get("action", ""),
-        "reason": reason,
-        "opts": model_admin.opts,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        "media": model_admin.media,
-    }
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(request, "moderation/admin_action_confirmation.html", context)
+    return action_confirmation(
+        request,
+        model_admin,
+        title=confirm.title,
+        consequence=confirm.consequence,
+        listed=confirm.listed,
+        labels=list(dict.fromkeys(confirm.label(item) for item in items)),  # a sender reported twice: once
+        yes=confirm.yes,
+        selected=[item.pk for item in items],
+        reason=reason,
+    )
 
 
 REMOVAL = (
