@@ -557,29 +557,75 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
 # --- access: API tokens, login sessions, invitations, webhooks
 
 
-def _revoke_action(description: str, done: str) -> Callable[..., None]:
+def _revoke_action(
+    description: str, done: str, confirmation: Confirmation
+) -> Callable[..., TemplateResponse | None]:
     """An admin's action revoking the selected rows (services.access_revoke: on the record, with the reason
-    typed beside the action menu), for whoever has the change permission on them (has_revoke_permission)."""
+    typed beside the action menu), for whoever has the change permission on them (has_revoke_permission),
+    once its confirmation's Yes is pressed."""
 
     @admin.action(description=description, permissions=["revoke"])
-    def revoke(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        _run(
+    def revoke(
+        model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> TemplateResponse | None:
+        return _run(
             request,
             list(queryset),
             lambda moderator, row, reason: services.access_revoke(
                 moderator=moderator, target=row, reason=reason
             ),
             done,
+            confirm=(model_admin, confirmation),
         )
 
     return revoke
 
 
-for model, base_admin, name, description, done in [
-    (ApiToken, ApiTokenAdmin, "revoke", "Revoke the selected tokens", "Revoked"),
-    (LoginSession, LoginSessionAdmin, "end", "Sign the selected sessions out", "Signed out"),
-    (Invitation, InvitationAdmin, "revoke", "Revoke the selected invitations", "Revoked"),
-    (Webhook, WebhookAdmin, "revoke", "Revoke the selected webhooks", "Revoked"),
+API_ACCESS_REVOCATION = "Each token stops working at once; its sockets close (4401). It cannot be undone."
+SESSION_END = (
+    "Each session is signed out at once: its tokens stop working and its sockets close (4401). It cannot be "
+    "undone: they log in again."
+)
+INVITATION_REVOCATION = "Each invitation's link stops working at once. It cannot be undone."
+WEBHOOK_REVOCATION = (
+    "Each webhook stops posting at once and its bot leaves the conversation for good. It cannot be undone."
+)
+
+for model, base_admin, name, description, done, confirmation in [
+    (
+        ApiToken,
+        ApiTokenAdmin,
+        "revoke",
+        "Revoke the selected tokens",
+        "Revoked",
+        Confirmation("Revoke these tokens?", API_ACCESS_REVOCATION, "Tokens", "Yes, revoke them", str),
+    ),
+    (
+        LoginSession,
+        LoginSessionAdmin,
+        "end",
+        "Sign the selected sessions out",
+        "Signed out",
+        Confirmation("Sign these sessions out?", SESSION_END, "Sessions", "Yes, sign them out", str),
+    ),
+    (
+        Invitation,
+        InvitationAdmin,
+        "revoke",
+        "Revoke the selected invitations",
+        "Revoked",
+        Confirmation(
+            "Revoke these invitations?", INVITATION_REVOCATION, "Invitations", "Yes, revoke them", str
+        ),
+    ),
+    (
+        Webhook,
+        WebhookAdmin,
+        "revoke",
+        "Revoke the selected webhooks",
+        "Revoked",
+        Confirmation("Revoke these webhooks?", WEBHOOK_REVOCATION, "Webhooks", "Yes, revoke them", str),
+    ),
 ]:
     admin.site.unregister(model)
     admin.site.register(
@@ -587,7 +633,11 @@ for model, base_admin, name, description, done in [
         type(
             f"Audited{base_admin.__name__}",
             (base_admin,),
-            {"action_form": ReasonActionForm, "actions": [name], name: _revoke_action(description, done)},
+            {
+                "action_form": ReasonActionForm,
+                "actions": [name],
+                name: _revoke_action(description, done, confirmation),
+            },
         ),
     )
 

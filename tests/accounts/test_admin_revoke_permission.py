@@ -23,7 +23,7 @@ def staff_with(model: str, *actions: str) -> Client:
 
 
 def revoke(client: Client, changelist: str, action: str, row) -> str:
-    form = {"action": action, "_selected_action": [str(row.pk)], "index": 0}
+    form = {"action": action, "_selected_action": [str(row.pk)], "index": 0, "post": "yes"}
     response = client.post(changelist, form, follow=True)
     assert response.status_code == 200
     return response.content.decode()

@@ -47,7 +47,7 @@ def posts(secret: str) -> bool:
 
 
 def revoke(client: Client, webhook: Webhook) -> str:
-    form = {"action": "revoke", "_selected_action": [str(webhook.pk)], "index": 0}
+    form = {"action": "revoke", "_selected_action": [str(webhook.pk)], "index": 0, "post": "yes"}
     response = client.post(CHANGELIST, form, follow=True)
     assert response.status_code == 200
     return response.content.decode()

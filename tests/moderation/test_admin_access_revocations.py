@@ -6,6 +6,7 @@ leave no trace."""
 import pytest
 from django.db import models
 from django.test import Client
+from django.utils.html import escape
 
 from accounts import services as account_services
 from accounts.models import LoginSession
@@ -67,3 +68,43 @@ def test_revoking_access_is_in_the_audit_log_with_who_and_why(ada, bob, app, mod
     assert entry.action == AuditEntry.Action.ACCESS_REVOKED
     assert entry.actor_username == first.wsgi_request.user.get_username()
     assert entry.reason == "leaked in a public repo"
+
+
+@pytest.mark.parametrize(
+    ("app", "model", "action", "make", "title", "consequence"),
+    [
+        ("accounts", "apitoken", "revoke", _token, "Revoke these tokens?", "its sockets close (4401)"),
+        ("accounts", "loginsession", "end", _session, "Sign these sessions out?", "signed out at once"),
+        ("accounts", "invitation", "revoke", _invitation, "Revoke these invitations?", "link stops working"),
+        (
+            "messaging",
+            "webhook",
+            "revoke",
+            _webhook,
+            "Revoke these webhooks?",
+            "leaves the conversation for good",
+        ),
+    ],
+)
+def test_revoking_asks_first_and_revokes_nothing_until_yes(
+    ada, bob, app, model, action, make, title, consequence
+):
+    # given: ada's token, session, invitation or webhook, and staff who may view and change those
+    row = make(ada, bob)
+    staff: Client = staff_with(app, model, "view", "change")
+
+    # when: they pick the revocation, type why, and press Go (no Yes yet)
+    form = {"action": action, "_selected_action": [str(row.pk)], "reason": "leaked", "index": 0}
+    page = staff.post(f"/admin/{app}/{model}/", form, follow=True)
+
+    # then: a page says what it will do to which row and offers Yes, keeping the reason; nothing is revoked
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert page.context["title"] == title
+    assert consequence in html
+    assert f"<li>{escape(str(row))}" in html
+    assert 'name="post" value="yes"' in html
+    assert 'name="reason" value="leaked"' in html
+    row.refresh_from_db()
+    assert getattr(row, "ended_at" if model == "loginsession" else "revoked_at") is None
+    assert not AuditEntry.objects.exists()

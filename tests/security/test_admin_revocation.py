@@ -28,7 +28,7 @@ def superuser_client():
 
 
 def run_action(client: Client, changelist: str, action: str, objects) -> str:
-    form = {"action": action, "_selected_action": [str(o.pk) for o in objects], "index": 0}
+    form = {"action": action, "_selected_action": [str(o.pk) for o in objects], "index": 0, "post": "yes"}
     response = client.post(changelist, form, follow=True)
     assert response.status_code == 200
     return response.content.decode()
