@@ -156,6 +156,25 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
     action_form = ReasonActionForm
     actions = ["remove"]
     inlines = [MessageRevisionInline]
+    # Its page is headed, titled and placed in the breadcrumbs by who sent it where (render_change_form), not
+    # by its conversation's id and seq ("1#3", Message.__str__, which the list's rows keep: it reads nothing).
+    change_form_template = "admin/messaging/message/moderated_change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        return super().get_queryset(request).select_related("sender", "conversation")
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            context["subtitle"] = message_label(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Its attachments shown as `files` (each a link a moderator opens, once the message is reported) in
