@@ -25,6 +25,12 @@ class NotFound(ObjectDoesNotExist):
     """No such object, or not one the user may see: the two are never told apart."""
 
 
+def not_found_detail(exc: ObjectDoesNotExist) -> str:
+    """What REST and the socket say of it: a NotFound's own text, else DRF's "Not found." (never Django's
+    "… matching query does not exist", which names models)."""
+    return (str(exc) if isinstance(exc, NotFound) else "") or str(exceptions.NotFound.default_detail)
+
+
 class Refused(Exception):
     """A request not carried out, with a stable code the client acts on (docs/protocol.md, "Errors")."""
 
@@ -84,9 +90,9 @@ def _as_api_exception(exc: Exception) -> Exception:
     """Django's own errors, raised by services and selectors, as their DRF equivalents."""
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(as_serializer_error(exc))
-    if isinstance(exc, NotFound):
-        return exceptions.NotFound(str(exc) or None)
-    if isinstance(exc, Http404 | ObjectDoesNotExist):
+    if isinstance(exc, ObjectDoesNotExist):
+        return exceptions.NotFound(not_found_detail(exc))
+    if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)  # a service's reason, for the person to read

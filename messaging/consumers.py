@@ -27,7 +27,7 @@ from accounts import selectors as account_selectors
 from accounts import ws_auth
 from accounts.models import User
 from core import logcontext, metrics
-from core.errors import NotFound, Refused
+from core.errors import NotFound, Refused, not_found_detail
 from messaging import events, selectors, services
 from messaging.delivery.journal import get_journal
 from messaging.delivery.send import message_send
@@ -185,8 +185,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await handler(self, frame)
         except Refused as error:
             await self.send_error(error.code, error.detail, ref)
-        except ObjectDoesNotExist:
-            await self.send_error("not_found", "No such conversation or message.", ref)
+        except ObjectDoesNotExist as error:
+            await self.send_error("not_found", not_found_detail(error), ref)
         except PermissionDenied as error:
             await self.send_error("forbidden", str(error) or "Not allowed.", ref)
         except ValidationError as error:
@@ -212,7 +212,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     def _require_member(self, conversation_id: int) -> None:
         if conversation_id not in self.conversations:
-            raise NotFound()
+            raise NotFound(selectors.NO_SUCH_CONVERSATION)
 
     async def on_send(self, frame: dict[str, Any]) -> None:
         client_id = frames.uuid(frame, "client_id")

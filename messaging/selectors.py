@@ -50,6 +50,8 @@ MENTION_NOT_ALLOWED = "Only owners and admins may use @all and @here in this con
 # What every endpoint addressed by a message answers for one that does not exist or that the user may not see
 # (the two are never told apart).
 NO_SUCH_MESSAGE = "No such message."
+# The same for a conversation the user is not a member of.
+NO_SUCH_CONVERSATION = "No such conversation."
 
 
 def membership_get(*, user: User, conversation_id: int) -> Membership:
@@ -58,7 +60,7 @@ def membership_get(*, user: User, conversation_id: int) -> Membership:
             user=user, conversation_id=conversation_id
         )
     except Membership.DoesNotExist:
-        raise NotFound("No such conversation.") from None
+        raise NotFound(NO_SUCH_CONVERSATION) from None
 
 
 MEMBER_SEARCH_LIMIT = 20  # a pick-list's worth: enough to choose from as one types "@ad…"
@@ -184,7 +186,7 @@ def mentions_in(directory: MentionDirectory, *, sender_id: int, names: set[str])
     and channels only, where they are words, not usernames). Raises Refused("mention_not_allowed") when
     the sender may not use @all/@here there (all_mention_policy), NotFound when they are not a member."""
     if sender_id not in directory.members:  # removed while sending
-        raise NotFound("No such conversation.")
+        raise NotFound(NO_SUCH_CONVERSATION)
     words = names & directory.words
     here, everyone = HERE in words, ALL in words
     may_mention_all = (
@@ -300,7 +302,7 @@ def _member_count() -> Coalesce:
 def conversation_with_state_for_user(*, user: User, conversation_id: int) -> Conversation:
     conversation = conversation_list_for_user(user=user).filter(pk=conversation_id).first()
     if conversation is None:
-        raise NotFound("No such conversation.")
+        raise NotFound(NO_SUCH_CONVERSATION)
     return conversation
 
 
@@ -351,7 +353,7 @@ def public_channel_get(*, conversation_id: int) -> Conversation:
     try:
         return Conversation.objects.get(pk=conversation_id, kind=Conversation.Kind.CHANNEL, is_public=True)
     except Conversation.DoesNotExist:
-        raise NotFound("No such conversation.") from None
+        raise NotFound(NO_SUCH_CONVERSATION) from None
 
 
 def _attachments_prefetch(lookup: str) -> Prefetch:

@@ -4,13 +4,13 @@ reply in a thread, never change, so each worker remembers the messages it has lo
 send that names a message this worker has not seen looks it up: in storage, then, for one acknowledged a
 moment ago and not stored yet, in the conversation's recent log.
 
-A thread's root may be deleted (by its author, or removed by a moderator), and a deleted root takes no more
-replies. Deleted is for good, so a root seen deleted is remembered as such; one seen not deleted is looked up
-again by the first reply naming it once ROOT_RECHECK_SECONDS have passed. What this trades, as the mention
-directories do (messaging.delivery.mentions): for up to ROOT_RECHECK_SECONDS after a root is deleted, a
-worker that looked it up just before may still take replies into its thread — no more than a reply sent a
-moment before the deletion, which the thread keeps — for at most one query per root and worker every
-ROOT_RECHECK_SECONDS, however many replies it takes."""
+A message replied to, or a thread's root, may be deleted (by its author, or removed by a moderator), and a
+deleted message takes no more replies, quoting it or in its thread. Deleted is for good, so a message seen
+deleted is remembered as such; one seen not deleted is looked up again by the first send naming it once
+RECHECK_SECONDS have passed. What this trades, as the mention directories do (messaging.delivery.mentions):
+for up to RECHECK_SECONDS after a message is deleted, a worker that looked it up just before may still take
+replies to it — no more than a reply sent a moment before the deletion, which is kept — for at most one query
+per message and worker every RECHECK_SECONDS, however many replies it takes."""
 
 import json
 from collections import OrderedDict
@@ -32,8 +32,8 @@ from messaging.selectors import ReferenceState
 MESSAGES_REMEMBERED = 10_000
 # How far back the recent log is searched for a message that storage does not hold yet: it was just sent.
 LOG_LOOKBACK = 200
-# How long a thread root seen not deleted is taken as still not deleted.
-ROOT_RECHECK_SECONDS = 10.0
+# How long a message (replied to, or a thread's root) seen not deleted is taken as still not deleted.
+RECHECK_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,31 +47,35 @@ _known: OrderedDict[str, _Known] = OrderedDict()
 
 
 async def reply_to_check(*, conversation_id: int, parent_id: UUID) -> None:
-    """NotFound unless `parent_id` is a message of the conversation: a reply never names, nor shows to the
-    members, a message of a conversation they may not see."""
-    state = await _message_state(conversation_id, parent_id)
-    if state is None or state.conversation != conversation_id:
+    """NotFound unless `parent_id` is a message of the conversation, not deleted: a reply never names, nor
+    shows to the members, a message of a conversation they may not see, nor one that is gone."""
+    if _live_in(conversation_id, await _message_state(conversation_id, parent_id)) is None:
         raise NotFound("No such message to reply to.")
 
 
 async def thread_root_check(*, conversation_id: int, root_id: UUID) -> None:
     """NotFound unless `root_id` is a message of the conversation, not deleted; ValidationError if it is
     itself a reply (threads do not nest)."""
-    state = await _message_state(conversation_id, root_id, recheck_after=ROOT_RECHECK_SECONDS)
-    if state is None or state.conversation != conversation_id or state.deleted:
+    state = _live_in(conversation_id, await _message_state(conversation_id, root_id))
+    if state is None:
         raise NotFound(selectors.NO_SUCH_MESSAGE)
     if state.is_reply:
         raise ValidationError({"thread_root": "A reply in a thread cannot start a thread of its own."})
 
 
-async def _message_state(
-    conversation_id: int, message_id: UUID, *, recheck_after: float | None = None
-) -> ReferenceState | None:
-    """What is known of the message; looked up again if `recheck_after` seconds have passed since it was
-    seen not deleted."""
+def _live_in(conversation_id: int, state: ReferenceState | None) -> ReferenceState | None:
+    """The message's state if it is one of the conversation, not deleted; else None."""
+    if state is None or state.conversation != conversation_id or state.deleted:
+        return None
+    return state
+
+
+async def _message_state(conversation_id: int, message_id: UUID) -> ReferenceState | None:
+    """What is known of the message; looked up again if RECHECK_SECONDS have passed since it was seen not
+    deleted."""
     key = str(message_id)
     known = _known.get(key)
-    if known is not None and not _stale(known, recheck_after):
+    if known is not None and not _stale(known):
         _known.move_to_end(key)
         return known.state
     state = await database_sync_to_async(selectors.message_thread_state)(message_id=message_id)
@@ -85,10 +89,8 @@ async def _message_state(
     return state
 
 
-def _stale(known: _Known, recheck_after: float | None) -> bool:
-    if recheck_after is None or known.state.deleted:
-        return False
-    return monotonic() - known.looked_up_at > recheck_after
+def _stale(known: _Known) -> bool:
+    return not known.state.deleted and monotonic() - known.looked_up_at > RECHECK_SECONDS
 
 
 async def _logged_state(conversation_id: int, message_id: str) -> ReferenceState | None:

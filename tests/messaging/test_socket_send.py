@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 
 from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Message
+from messaging.selectors import NO_SUCH_CONVERSATION
 from tests.messaging.factories import make_conversation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,7 +105,7 @@ async def test_a_non_member_cannot_send_and_learns_nothing(connect, bob, eve, te
     assert error == {
         "type": "error",
         "code": "not_found",
-        "detail": "No such conversation or message.",
+        "detail": NO_SUCH_CONVERSATION,
         "ref": frame["client_id"],
     }
     await eve_tab.send(send_frame(type("C", (), {"pk": 10**9})(), "nowhere"))

@@ -172,7 +172,7 @@ async def test_a_root_a_moderator_removed_takes_no_reply_once_looked_up_again(
         moderator=moderator, message=message, reason="rude"
     )
     await bob_tab.receive_type("message.deleted", skip=BEFORE_DELETED)
-    later = references.monotonic() + references.ROOT_RECHECK_SECONDS + 1
+    later = references.monotonic() + references.RECHECK_SECONDS + 1
     monkeypatch.setattr(references, "monotonic", lambda: later)
     # then another reply into its thread is refused
     assert await refused(bob_tab, team.pk, root["id"]) == "not_found"
