@@ -12,6 +12,7 @@ from accounts.models import ApiToken, Invitation, LoginSession
 from accounts.tokens import SESSION_CLAIM
 from tests.accounts.factories import UserFactory
 from tests.accounts.helpers import ME_URL, client_for, login
+from tests.conftest import run_action
 from tests.conftest import staff_with as shared_staff_with
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,8 +24,7 @@ def staff_with(model: str, *actions: str) -> Client:
 
 
 def revoke(client: Client, changelist: str, action: str, row) -> str:
-    form = {"action": action, "_selected_action": [str(row.pk)], "index": 0, "post": "yes"}
-    response = client.post(changelist, form, follow=True)
+    response = run_action(client, changelist, action, [row])
     assert response.status_code == 200
     return response.content.decode()
 

@@ -14,6 +14,7 @@ from messaging.delivery.eventlog import initialise_counter
 from messaging.models import Membership, Webhook
 from messaging.services import webhooks
 from tests.accounts.factories import UserFactory
+from tests.conftest import run_action
 from tests.conftest import staff_with as shared_staff_with
 from tests.messaging.factories import make_conversation
 
@@ -47,8 +48,7 @@ def posts(secret: str) -> bool:
 
 
 def revoke(client: Client, webhook: Webhook) -> str:
-    form = {"action": "revoke", "_selected_action": [str(webhook.pk)], "index": 0, "post": "yes"}
-    response = client.post(CHANGELIST, form, follow=True)
+    response = run_action(client, CHANGELIST, "revoke", [webhook])
     assert response.status_code == 200
     return response.content.decode()
 

@@ -10,13 +10,6 @@ from tests.accounts.factories import UserFactory
 from tests.messaging.conftest import ada, bob, connect, eve, team  # noqa: F401  (socket fixtures)
 
 
-def run_action(client: Client, changelist: str, action: str, objects, reason: str = "spam"):
-    """The action run as a moderator runs it, its confirmation's Yes included (Remove and Suspend ask first:
-    tests/moderation/test_admin_action_confirmation.py)."""
-    selected = {"action": action, "_selected_action": [str(o.pk) for o in objects], "reason": reason}
-    return client.post(changelist, {**selected, "index": 0, "post": "yes"}, follow=True)
-
-
 @pytest.fixture
 def moderator(transactional_db):
     """A staff member (not a superuser) in the Moderators group. The group is made by a data migration; it is

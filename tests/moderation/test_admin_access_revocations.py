@@ -14,9 +14,9 @@ from messaging.delivery.eventlog import initialise_counter
 from messaging.services import webhooks
 from moderation.models import AuditEntry
 from tests.accounts.helpers import login
-from tests.conftest import staff_with
+from tests.conftest import run_action, staff_with
 from tests.messaging.factories import make_conversation
-from tests.moderation.conftest import feedback, run_action
+from tests.moderation.conftest import feedback
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

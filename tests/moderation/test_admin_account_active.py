@@ -5,7 +5,8 @@ import pytest
 
 from accounts.models import User
 from moderation.models import AuditEntry
-from tests.moderation.conftest import change_form_data, run_action
+from tests.conftest import run_action
+from tests.moderation.conftest import change_form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

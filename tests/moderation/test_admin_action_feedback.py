@@ -4,7 +4,8 @@ what was the case."""
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.moderation.conftest import feedback, run_action
+from tests.conftest import run_action
+from tests.moderation.conftest import feedback
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

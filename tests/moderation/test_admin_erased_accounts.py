@@ -6,7 +6,8 @@ import pytest
 from accounts import services as account_services
 from accounts.models import User
 from moderation.models import AuditEntry
-from tests.moderation.conftest import feedback, run_action
+from tests.conftest import run_action
+from tests.moderation.conftest import feedback
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

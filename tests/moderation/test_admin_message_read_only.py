@@ -7,8 +7,9 @@ import pytest
 
 from messaging.models import Message
 from moderation.models import AuditEntry
+from tests.conftest import run_action
 from tests.messaging.factories import make_conversation, store_message
-from tests.moderation.conftest import change_form_data, run_action
+from tests.moderation.conftest import change_form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

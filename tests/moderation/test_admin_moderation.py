@@ -13,8 +13,8 @@ from messaging import services as messaging_services
 from messaging.models import MessageRevision
 from moderation.models import AuditEntry, Report
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.conftest import run_action
 from tests.messaging.factories import make_conversation, store_message
-from tests.moderation.conftest import run_action
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,8 +5,8 @@ import pytest
 
 from accounts import services as account_services
 from moderation.models import AuditEntry, Report
+from tests.conftest import run_action
 from tests.messaging.factories import make_conversation, store_message
-from tests.moderation.conftest import run_action
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

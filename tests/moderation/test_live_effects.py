@@ -10,9 +10,9 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts import services as account_services
 from chatproject.asgi import application
 from realtime.close_codes import SUSPENDED
+from tests.conftest import run_action
 from tests.messaging.conftest import FRAME_TIMEOUT, ORIGIN
 from tests.messaging.factories import store_message
-from tests.moderation.conftest import run_action
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
