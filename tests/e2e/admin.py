@@ -3,7 +3,7 @@ reinstate or remove while someone has Parley open."""
 
 import uuid
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.api import PASSWORD
 from tests.e2e.conftest import LiveServer
@@ -22,18 +22,24 @@ def make_moderator(server: LiveServer) -> tuple[str, str]:
     return username, PASSWORD
 
 
+def moderator_signed_in(browser: Browser, server: LiveServer, next_path: str) -> Page:
+    """A new moderator's page, signed in to the admin through its login form and sent on to `next_path`."""
+    username, password = make_moderator(server)
+    page = browser.new_context().new_page()
+    page.goto(f"{server.url}/admin/login/?next={next_path}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    return page
+
+
 def moderate(
     browser: Browser, server: LiveServer, changelist: str, *, search: str, action: str, reason: str, done: str
 ) -> None:
     """A new moderator signs in to the admin, finds the one row `search` matches on `changelist` (e.g.
     "accounts/user"), runs `action` on it with `reason` (confirming it where the admin asks), and sees the
     admin's summary `done`."""
-    username, password = make_moderator(server)
-    page = browser.new_context().new_page()
-    page.goto(f"{server.url}/admin/login/?next=/admin/{changelist}/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page = moderator_signed_in(browser, server, f"/admin/{changelist}/")
     page.goto(f"{server.url}/admin/{changelist}/?q={search.replace(' ', '+')}")
     page.locator("input[name=_selected_action]").check()
     page.locator("select[name=action]").select_option(action)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.admin import make_moderator
+from tests.e2e.admin import moderator_signed_in
 from tests.e2e.api import Account, register
 from tests.files import samples
 
@@ -57,12 +57,7 @@ def test_a_deleted_reported_picture_is_the_moderators_until_the_report_is_dismis
     grace.call("DELETE", f"messages/{sent['id']}/")
 
     # when a moderator opens the report from the queue of open reports
-    username, password = make_moderator(parley_server)
-    page = browser.new_context().new_page()
-    page.goto(f"{url}/admin/login/?next=/admin/moderation/report/%3Fstatus__exact%3Dopen")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page = moderator_signed_in(browser, parley_server, "/admin/moderation/report/%3Fstatus__exact%3Dopen")
     row = page.locator("#result_list tr", has_text=grace.username)
     row.locator("th a").click()
 
