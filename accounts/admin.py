@@ -223,42 +223,31 @@ class UserAdmin(DjangoUserAdmin):
     def _tell_of_bot_tokens(self, request: HttpRequest, owner: User) -> None:
         """A reset leaves the person's bots' tokens working (password_set_by_admin says why): say how many,
         where to see them, and what stops them all."""
-        kept = selectors.api_token_live_count_of_bots(owner=owner)
-        if not kept:
-            return
-        listing = reverse("admin:accounts_apitoken_changelist")
-        messages.warning(
+        _tell_of_kept_access(
             request,
-            format_html(
-                "Their bots' tokens still work ({}): each acts only as its bot. If the account was "
-                'compromised, <a href="{}?{}={}&amp;revoked_at__isempty=1">review them in API tokens</a>, or '
-                "suspend the account, which stops its bots too.",
-                kept,
-                listing,
-                BOTS_OF,
-                owner.pk,
-            ),
+            kept=selectors.api_token_live_count_of_bots(owner=owner),
+            what="Their bots' tokens still work ({}): each acts only as its bot.",
+            changelist="admin:accounts_apitoken_changelist",
+            owned_by=BOTS_OF,
+            owner=owner,
+            where="API tokens",
+            then=", or suspend the account, which stops its bots too.",
         )
 
     def _tell_of_webhooks(self, request: HttpRequest, owner: User) -> None:
         """A reset leaves the webhooks the person made posting, as it leaves their bots' tokens working (an
         integration others rely on, which the reset cannot tell from one an attacker made): say how many, and
         where to review and revoke them."""
-        kept = selectors.webhook_live_count_of(owner=owner)
-        if not kept:
-            return
-        listing = reverse("admin:messaging_webhook_changelist")  # by name: accounts imports no messaging
-        messages.warning(
+        _tell_of_kept_access(
             request,
-            format_html(
-                "The incoming webhooks they made still post ({}): whoever holds a webhook's URL posts as its "
-                'bot into its conversation. If the account was compromised, <a href="{}?{}={}&amp;'
-                'revoked_at__isempty=1">review them in Webhooks</a> and revoke any they do not know.',
-                kept,
-                listing,
-                WEBHOOKS_OF,
-                owner.pk,
-            ),
+            kept=selectors.webhook_live_count_of(owner=owner),
+            what="The incoming webhooks they made still post ({}): whoever holds a webhook's URL posts as "
+            "its bot into its conversation.",
+            changelist="admin:messaging_webhook_changelist",  # by name: accounts imports no messaging
+            owned_by=WEBHOOKS_OF,
+            owner=owner,
+            where="Webhooks",
+            then=" and revoke any they do not know.",
         )
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
@@ -306,6 +295,34 @@ class UserAdmin(DjangoUserAdmin):
             selected=[user.pk for user in users],
             reason=request.POST.get("reason", ""),
         )
+
+
+def _tell_of_kept_access(
+    request: HttpRequest,
+    *,
+    kept: int,
+    what: str,
+    changelist: str,
+    owned_by: str,
+    owner: User,
+    where: str,
+    then: str,
+) -> None:
+    """After an admin's reset, the access it left working (`kept` of it, `what` says which, with a {} for
+    the count), with a link to the unrevoked rows of `changelist` that `owned_by` finds for `owner`."""
+    if not kept:
+        return
+    listing = f"{reverse(changelist)}?{owned_by}={owner.pk}&revoked_at__isempty=1"
+    messages.warning(
+        request,
+        format_html(
+            '{} If the account was compromised, <a href="{}">review them in {}</a>{}',
+            format_html(what, kept),
+            listing,
+            where,
+            then,
+        ),
+    )
 
 
 ERASURE = mark_safe(  # noqa: S308  (our own text)
