@@ -13,8 +13,8 @@ message_edited = Signal()
 # inside the deletion's transaction: whatever an app above keeps of the message's words goes with it.
 message_deleted = Signal()
 
-# Sent by message_files_release with `message_id` (a deleted message's), inside the deletion's transaction,
-# for the deleted message and every other deleted one carrying any of its files (a forward's original): a
-# receiver answering True keeps the message's files, which would otherwise be deleted (moderation, while a
-# report of it is open: docs/moderation.md). Whoever held them calls message_files_release again once done.
+# Sent by message_files_release with `message_ids`: the deleted message and every other deleted one carrying
+# any of its files (a forward's original), inside the deletion's transaction. A receiver answers the set of
+# those whose files it keeps, which would otherwise be deleted (moderation, while a report of one is open:
+# docs/moderation.md), and calls message_files_release again once done.
 message_files_held = Signal()

@@ -3,7 +3,7 @@ messaging.delivery.send, and `message_post` its synchronous front for REST, webh
 
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
@@ -190,9 +190,10 @@ def message_files_release(*, message_id: UUID) -> int:
     carriers: dict[UUID, set[UUID]] = {}
     for carrier_id, file_id in carried.values_list("message_id", "storedfile_id"):
         carriers.setdefault(carrier_id, set()).add(file_id)
-    for carrier_id, files in carriers.items():
-        if any(held for _, held in message_files_held.send(sender=Message, message_id=carrier_id)):
-            file_ids -= files
+    answers = message_files_held.send(sender=Message, message_ids=list(carriers))
+    held: set[UUID] = set().union(*(cast(set[UUID], held_ids) for _, held_ids in answers))
+    for carrier_id in held:
+        file_ids -= carriers[carrier_id]
     return files_delete_unattached(file_ids=list(file_ids)) if file_ids else 0
 
 
