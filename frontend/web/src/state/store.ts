@@ -805,9 +805,9 @@ export class ChatStore {
     this.set({ prefs });
   }
 
-  /** My notification level in a conversation (its bell): shown at once, then saved, and the other tabs told
-   * (as no event is). Refused or unanswered, it is put back as it was, unless chosen again meanwhile, and the
-   * error is thrown for the bell to say. */
+  /** My notification level in a conversation (its bell): shown at once, then saved (my other tabs and
+   * devices hear it as `notification_level.updated`). Refused or unanswered, it is put back as it was, unless
+   * chosen again meanwhile, and the error is thrown for the bell to say. */
   async updateLevel(id: number, change: { notification_level: NotificationLevel }): Promise<void> {
     const before = this.state.conversations[id];
     const chosen = change.notification_level;

@@ -35,7 +35,7 @@ export function ConversationNotifications({ conversation, id, onClose }: Props) 
 
   const save = (change: { all_mention_policy: AllMentionPolicy }, done: string) =>
     feedback.run(async () => store.upsertConversation(await http.updateConversation(conversation.id, change)), done);
-  // My level: shown at once, put back if it cannot be saved; the store tells this browser's other tabs too.
+  // My level: shown at once, put back if it cannot be saved; my other tabs and devices hear it from the server.
   const saveLevel = (notification_level: NotificationLevel, done: string) =>
     feedback.run(
       () => store.updateLevel(conversation.id, { notification_level }),
