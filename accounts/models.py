@@ -126,8 +126,8 @@ class LoginSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField()  # the sign-in, then each refresh of its access token
     ended_at = models.DateTimeField(null=True, blank=True)
-    # The jti of its newest refresh token, of the one that token replaced, and when: the older is honoured
-    # once more, shortly after, while the newer was never used, for the answer that carried the newer may have
+    # The jti of its newest refresh token, of the one that token replaced, and when: the older gets the newer
+    # again, shortly after, while the newer was never used, for the answer that carried the newer may have
     # been lost (accounts.services.sessions.session_refresh). Empty in sessions begun before these were kept.
     refresh_jti = models.CharField(max_length=64, blank=True)
     previous_refresh_jti = models.CharField(max_length=64, blank=True)

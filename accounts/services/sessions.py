@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from ua_parser import parse as parse_user_agent
 
@@ -20,8 +20,8 @@ from accounts.models import LoginSession, User
 from realtime import close_codes, fanout
 
 SEEN_EVERY = timedelta(minutes=1)  # a session's last_seen_at moves at most this often (one UPDATE)
-# A rotated refresh token is honoured once more within this long, while its successor is unused: a page
-# reloads or closes mid-refresh within seconds of the answer it lost; a stolen copy gets no lasting use.
+# A rotated refresh token is answered again within this long of its rotation, while its successor is unused: a
+# page reloads or closes mid-refresh within seconds of the answer it lost; a stolen copy gets no lasting use.
 REFRESH_REUSE = timedelta(seconds=60)
 
 
@@ -67,12 +67,13 @@ class SessionRefreshToken(RefreshToken):
 def session_refresh(*, token: str, ip_address: str | None) -> tuple[str, str]:
     """Trade a refresh token for a new access token and a new refresh token (rotation): (access, refresh).
 
-    The token must be its session's newest; or, once, the one before it, within REFRESH_REUSE of its
-    rotation while the newest was never used: the answer that carried the newest may never have arrived (the
-    page reloaded or closed while refreshing; the browser kept the old cookie), and refusing the old one
-    would sign out someone who did nothing wrong. Any other is refused: an older one, one whose successor
-    was used, one honoured already, one rotated longer ago (a stolen copy gets no lasting use). Raises
-    TokenError."""
+    The token must be its session's newest. The one before it, within REFRESH_REUSE of its rotation and
+    while the newest was never used, gets the same answer again: the newest refresh token (and a new access
+    token), for the answer that carried it may never have arrived (the page reloaded or closed while
+    refreshing; the browser kept the old cookie), as often as that happens, and refusing it would sign out
+    someone who did nothing wrong. Nothing is rotated then, so a retry cancels no answer still on its way.
+    Any other is refused: an older one, one whose successor was used, one rotated longer ago (a stolen copy
+    gets no lasting use). Raises TokenError."""
     refresh = SessionRefreshToken(token)  # type: ignore[arg-type]
     session = selectors.login_session_for_refresh(refresh)  # InvalidToken once it has ended
     session = LoginSession.objects.select_for_update().get(pk=session.pk)  # its refreshes one at a time
@@ -80,24 +81,40 @@ def session_refresh(*, token: str, ip_address: str | None) -> tuple[str, str]:
     now = datetime.now(tz=UTC)
     if jti == session.refresh_jti or not session.refresh_jti:  # (a session begun before the chain was kept)
         RefreshToken(token)  # type: ignore[arg-type]  # the blacklist has its say: revoked (a suspension)?
-    elif not _lost_answer(session, jti, now):
+    elif _lost_answer(session, jti, now):
+        return _answer_again(session, ip_address=ip_address)
+    else:
         raise TokenError("Token is blacklisted")
-    user = User.objects.get(pk=refresh[jwt_settings.USER_ID_CLAIM])
-    if not jwt_settings.USER_AUTHENTICATION_RULE(user):
-        raise TokenError("No active account found for the given token.")
+    _check_account_active(refresh)
     access = str(refresh.access_token)
     refresh.blacklist()
     refresh.set_jti()
     refresh.set_exp()
     refresh.set_iat()
     refresh.outstand()
-    # The token just traded may be traded again while its successor's answer may be lost; one honoured
-    # already may not (its own successor's answer is now the one that may be lost: none stands behind it).
-    session.previous_refresh_jti = jti if jti == session.refresh_jti else ""
+    session.previous_refresh_jti = jti
     session.refresh_jti, session.refreshed_at = str(refresh[jwt_settings.JTI_CLAIM]), now
     session.save(update_fields=["previous_refresh_jti", "refresh_jti", "refreshed_at"])
     session_seen(session=session, ip_address=ip_address)
     return access, str(refresh)
+
+
+def _answer_again(session: LoginSession, *, ip_address: str | None) -> tuple[str, str]:
+    """The answer of the session's last rotation, which may have been lost: its (unused) newest refresh
+    token, and a new access token made from it."""
+    stored = OutstandingToken.objects.filter(jti=session.refresh_jti).values_list("token", flat=True).first()
+    if stored is None:
+        raise TokenError("Token is blacklisted")
+    newest = RefreshToken(stored)  # type: ignore[arg-type]  # the blacklist has its say
+    _check_account_active(newest)
+    session_seen(session=session, ip_address=ip_address)
+    return str(newest.access_token), stored
+
+
+def _check_account_active(refresh: RefreshToken) -> None:
+    user = User.objects.get(pk=refresh[jwt_settings.USER_ID_CLAIM])
+    if not jwt_settings.USER_AUTHENTICATION_RULE(user):
+        raise TokenError("No active account found for the given token.")
 
 
 def _lost_answer(session: LoginSession, jti: str, now: datetime) -> bool:

@@ -1,8 +1,10 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.models import LoginSession
 from tests.accounts.factories import DEFAULT_PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -68,14 +70,39 @@ def test_a_refresh_whose_answer_was_lost_can_be_made_again_with_the_same_token(a
     lost = refresh(api_client, old_refresh).json()["refresh"]
     # when: the client, which kept the old token, refreshes with it again
     retried = refresh(api_client, old_refresh)
-    # then: it gets a working pair and stays signed in; the answer it never got is no longer any good
+    # then: it gets the answer it missed (the same refresh token, a working access token) and stays signed in
     assert retried.status_code == 200
+    assert retried.json()["refresh"] == lost
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {retried.json()['access']}")
     assert api_client.get(ME_URL).status_code == 200
-    assert refresh(api_client, lost).status_code == 401
-    # and the old token was honoured once: again, it is refused (a copy of it gets no lasting use)
+    # and once the new token is used, the old one is refused (a copy of it gets no lasting use)
+    assert refresh(api_client, lost).status_code == 200
     assert refresh(api_client, old_refresh).status_code == 401
-    assert refresh(api_client, retried.json()["refresh"]).status_code == 200
+
+
+def test_answers_lost_again_and_again_never_sign_anyone_out(api_client, user):
+    # given: two tabs reloading while refreshing, so that several answers in a row never arrive (it signed
+    # the person out at the second: the old token was honoured once, and its second answer was lost too)
+    old_refresh = obtain(api_client, user).json()["refresh"]
+    answers = [refresh(api_client, old_refresh) for _ in range(4)]
+    # then: each retry with the token the browser kept gets the same answer, and that answer works
+    assert [answer.status_code for answer in answers] == [200] * 4
+    assert len({answer.json()["refresh"] for answer in answers}) == 1
+    assert refresh(api_client, answers[-1].json()["refresh"]).status_code == 200
+
+
+def test_retries_do_not_stretch_the_minute_a_rotated_token_is_answered_in(api_client, user):
+    # given: a refresh whose answer was lost, retried 50 s after it
+    old_refresh = obtain(api_client, user).json()["refresh"]
+    lost = refresh(api_client, old_refresh).json()["refresh"]
+    rotated = LoginSession.objects.filter(user=user)
+    rotated.update(refreshed_at=F("refreshed_at") - timedelta(seconds=50))
+    assert refresh(api_client, old_refresh).status_code == 200
+    # when: another 20 s pass (70 s since the rotation, 20 s since the retry)
+    rotated.update(refreshed_at=F("refreshed_at") - timedelta(seconds=20))
+    # then: the old token is refused; the newest still works
+    assert refresh(api_client, old_refresh).status_code == 401
+    assert refresh(api_client, lost).status_code == 200
 
 
 def test_a_rotated_token_is_not_honoured_again_once_the_moment_has_passed(api_client, user, monkeypatch):
