@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.crypto import get_random_string
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -21,8 +22,8 @@ from realtime import close_codes, fanout
 API_TOKENS_MAX_PER_USER = 20
 BOTS_MAX_PER_OWNER = 20
 BOTS_LIMIT_REACHED = (
-    f"At most {BOTS_MAX_PER_OWNER} bots per person, the bots of the webhooks you made included: "
-    "retire a bot or revoke a webhook first."
+    f"At most {BOTS_MAX_PER_OWNER} bots per person, suspended ones and the bots of the webhooks you made "
+    "included: retire a bot or revoke a webhook first."
 )
 
 
@@ -129,9 +130,11 @@ def bot_create(*, owner: User, username: str, display_name: str = "", for_webhoo
     """A bot `owner` owns; `for_webhook`: one that only posts through its webhook (messaging), no tokens."""
     if owner.is_bot:
         raise PermissionDenied("A bot cannot own bots.")
-    if owner.bots.filter(is_active=True).count() >= BOTS_MAX_PER_OWNER:
-        # The bots of the webhooks they made count too, though /api/v1/bots/ lists only the others: the
-        # refusal says so, on the field the request named (a webhook's name, a bot's username).
+    # Suspended bots count until their owner retires them: else a moderator's suspension would free their
+    # places for as many new bots. The bots of the webhooks they made count too, though /api/v1/bots/ lists
+    # only the others: the refusal says so, on the field the request named (a webhook's name, a bot's
+    # username).
+    if owner.bots.filter(Q(is_active=True) | Q(suspended_at__isnull=False)).count() >= BOTS_MAX_PER_OWNER:
         raise ValidationError({"name" if for_webhook else "username": BOTS_LIMIT_REACHED})
     bot = User(
         username=username,

@@ -4,7 +4,9 @@ a moderator reinstates it, and retirable — for good (docs/api.md, Bots)."""
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts import services as account_services
 from accounts.models import User
+from accounts.services.users import BOTS_LIMIT_REACHED
 from moderation import services as moderation_services
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_api_tokens import BOTS, ME, bearer, logged_in
@@ -62,3 +64,24 @@ def test_a_retired_bot_cannot_be_suspended_and_so_never_reinstated_to_life(moder
     # then it stays retired: inactive, not suspended
     retired.refresh_from_db()
     assert (retired.is_active, retired.is_suspended) == (False, False)
+
+
+def test_suspended_bots_count_towards_their_owner_s_bots_until_retired(moderator):
+    # given an owner with as many bots as a person may own, which a moderator suspended
+    owner = UserFactory(username="owner")
+    client = logged_in(owner)
+    bots = [
+        client.post(BOTS, {"username": f"spam-bot-{n}"}, format="json").json()
+        for n in range(account_services.BOTS_MAX_PER_OWNER)
+    ]
+    for bot in User.objects.filter(pk__in=[b["id"] for b in bots]):
+        moderation_services.user_suspend(moderator=moderator, user=bot, reason="spam")
+    # when the owner makes another bot
+    refused = client.post(BOTS, {"username": "fresh-bot"}, format="json")
+    # then it is refused, as if they still worked (20 new ones were made before, evading the suspension)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"username": [BOTS_LIMIT_REACHED]}
+    assert "suspended ones" in BOTS_LIMIT_REACHED  # counted, and told so
+    # and once they retire one of them, its place is free again
+    assert client.delete(f"{BOTS}{bots[0]['id']}/").status_code == 204
+    assert client.post(BOTS, {"username": "fresh-bot"}, format="json").status_code == 201
