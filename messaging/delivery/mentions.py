@@ -10,12 +10,9 @@ Mention rows only for current members, so they are never notified), or @all allo
 policy or role it replaced. REST and webhook sends, and edits, resolve against the database every time
 (messaging.selectors.mentions_resolve)."""
 
-import time
-from collections import OrderedDict
-from dataclasses import dataclass
-
 from channels.db import database_sync_to_async
 
+from core.remembered import Remembered
 from messaging import selectors
 from messaging.events import NO_MENTIONS, MentionsPayload
 from messaging.mentions import may_mention, mentioned_usernames
@@ -26,17 +23,11 @@ MISS_RELOAD_SECONDS = 1.0
 MAX_CONVERSATIONS = 10_000
 
 
-@dataclass(frozen=True)
-class _Entry:
-    directory: MentionDirectory
-    loaded_at: float
-
-
 class MentionDirectories:
     """This worker's directories, the least recently used dropped past MAX_CONVERSATIONS."""
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        self._directories: Remembered[int, MentionDirectory] = Remembered(MAX_CONVERSATIONS)
         self.loads = 0  # how many queries it made (for tests and benchmarks)
 
     async def resolve(self, *, sender_id: int, conversation_id: int, body: str) -> MentionsPayload:
@@ -44,26 +35,28 @@ class MentionDirectories:
         if not may_mention(body):
             return NO_MENTIONS
         names = mentioned_usernames(body)
-        entry = self._entries.get(conversation_id)
-        now = time.monotonic()
-        if entry is None or now - entry.loaded_at > DIRECTORY_TTL_SECONDS:
-            entry = await self._load(conversation_id)
-        elif not _knows(entry.directory, sender_id, names) and now - entry.loaded_at > MISS_RELOAD_SECONDS:
-            entry = await self._load(conversation_id)
-        self._entries.move_to_end(conversation_id)
-        return selectors.mentions_in(entry.directory, sender_id=sender_id, names=names)
+        known = self._directories.get(conversation_id)
+        if known is None or _reload_due(known, sender_id, names):
+            directory = await self._load(conversation_id)
+        else:
+            directory = known[0]
+        return selectors.mentions_in(directory, sender_id=sender_id, names=names)
 
     def forget(self, conversation_id: int) -> None:
-        self._entries.pop(conversation_id, None)
+        self._directories.forget(conversation_id)
 
-    async def _load(self, conversation_id: int) -> _Entry:
+    async def _load(self, conversation_id: int) -> MentionDirectory:
         directory = await database_sync_to_async(selectors.mention_directory)(conversation_id=conversation_id)
         self.loads += 1
-        entry = _Entry(directory, time.monotonic())
-        self._entries[conversation_id] = entry
-        while len(self._entries) > MAX_CONVERSATIONS:
-            self._entries.popitem(last=False)
-        return entry
+        self._directories.remember(conversation_id, directory)
+        return directory
+
+
+def _reload_due(known: tuple[MentionDirectory, float], sender_id: int, names: set[str]) -> bool:
+    directory, seconds_ago = known
+    if seconds_ago > DIRECTORY_TTL_SECONDS:
+        return True
+    return seconds_ago > MISS_RELOAD_SECONDS and not _knows(directory, sender_id, names)
 
 
 def _knows(directory: MentionDirectory, sender_id: int, names: set[str]) -> bool:

@@ -13,9 +13,6 @@ replies to it — no more than a reply sent a moment before the deletion, which 
 per message and worker every RECHECK_SECONDS, however many replies it takes."""
 
 import json
-from collections import OrderedDict
-from dataclasses import dataclass
-from time import monotonic
 from typing import cast
 from uuid import UUID
 
@@ -24,6 +21,7 @@ from django.core.exceptions import ValidationError
 
 from core.errors import NotFound
 from core.redis import get_async_redis, redis_enabled
+from core.remembered import Remembered
 from messaging import selectors
 from messaging.delivery.journal import log_key
 from messaging.events import MESSAGE_NEW
@@ -36,14 +34,8 @@ LOG_LOOKBACK = 200
 RECHECK_SECONDS = 10.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Known:
-    state: ReferenceState
-    looked_up_at: float  # monotonic()
-
-
-# The messages this process looked up, by id (the least recently used first)
-_known: OrderedDict[str, _Known] = OrderedDict()
+# The messages this process looked up, by id
+_known: Remembered[str, ReferenceState] = Remembered(MESSAGES_REMEMBERED)
 
 
 async def reply_to_check(*, conversation_id: int, parent_id: UUID) -> None:
@@ -75,22 +67,18 @@ async def _message_state(conversation_id: int, message_id: UUID) -> ReferenceSta
     deleted."""
     key = str(message_id)
     known = _known.get(key)
-    if known is not None and not _stale(known):
-        _known.move_to_end(key)
-        return known.state
+    if known is not None and not _stale(*known):
+        return known[0]
     state = await database_sync_to_async(selectors.message_thread_state)(message_id=message_id)
     if state is None and redis_enabled():
         state = await _logged_state(conversation_id, key)
     if state is not None:
-        _known[key] = _Known(state, monotonic())
-        _known.move_to_end(key)
-        if len(_known) > MESSAGES_REMEMBERED:
-            _known.popitem(last=False)
+        _known.remember(key, state)
     return state
 
 
-def _stale(known: _Known) -> bool:
-    return not known.state.deleted and monotonic() - known.looked_up_at > RECHECK_SECONDS
+def _stale(state: ReferenceState, seconds_ago: float) -> bool:
+    return not state.deleted and seconds_ago > RECHECK_SECONDS
 
 
 async def _logged_state(conversation_id: int, message_id: str) -> ReferenceState | None:

@@ -7,6 +7,7 @@ from unittest.mock import ANY
 import pytest
 from channels.db import database_sync_to_async
 
+from core import remembered
 from messaging.delivery import references
 from messaging.models import Message
 from messaging.tasks import persist_messages_task
@@ -64,7 +65,7 @@ async def test_a_reply_to_a_message_deleted_since_is_refused_once_looked_up_agai
 
     assert (await reply())["type"] == "message.ack"  # this worker knows the parent, not deleted
     await database_sync_to_async(remove)(parent)
-    later = references.monotonic() + references.RECHECK_SECONDS + 1
-    monkeypatch.setattr(references, "monotonic", lambda: later)
+    later = remembered.monotonic() + references.RECHECK_SECONDS + 1
+    monkeypatch.setattr(remembered, "monotonic", lambda: later)
     answer = await reply()
     assert answer == {"type": "error", "code": "not_found", "detail": NO_SUCH_PARENT["detail"], "ref": ANY}

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from channels.db import database_sync_to_async
 
+from core import remembered
 from messaging.delivery import references
 from messaging.models import ConversationEvent, Message, ThreadFollow
 from moderation import services as moderation_services
@@ -172,8 +173,8 @@ async def test_a_root_a_moderator_removed_takes_no_reply_once_looked_up_again(
         moderator=moderator, message=message, reason="rude"
     )
     await bob_tab.receive_type("message.deleted", skip=BEFORE_DELETED)
-    later = references.monotonic() + references.RECHECK_SECONDS + 1
-    monkeypatch.setattr(references, "monotonic", lambda: later)
+    later = remembered.monotonic() + references.RECHECK_SECONDS + 1
+    monkeypatch.setattr(remembered, "monotonic", lambda: later)
     # then another reply into its thread is refused
     assert await refused(bob_tab, team.pk, root["id"]) == "not_found"
 
