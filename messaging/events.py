@@ -413,6 +413,16 @@ def thread_read(follow: ThreadFollow, *, conversation_id: int) -> dict[str, Any]
     }
 
 
+def thread_follow_updated(follow: ThreadFollow, *, conversation_id: int) -> dict[str, Any]:
+    """To the user's own sockets: they followed or unfollowed a thread (on one of their devices)."""
+    return {
+        "type": "thread_follow.updated",
+        "conversation": conversation_id,
+        "root": str(follow.root_id),
+        "following": follow.following,
+    }
+
+
 def error(code: str, detail: str, ref: str | None = None) -> dict[str, Any]:
     return {"type": "error", "code": code, "detail": detail, "ref": ref}
 

@@ -117,12 +117,20 @@ def _auto_follow(roots: list[Message], summaries: dict[UUID, _Summary]) -> None:
 @transaction.atomic
 def thread_follow_set(*, user: User, root_id: UUID, following: bool) -> ThreadFollow:
     """Follow or unfollow a thread the user can see (any message of the main timeline can be followed before
-    anyone replies)."""
+    anyone replies). A change is sent to the user's own sockets (`thread_follow.updated`)."""
     root = selectors.thread_root_get_for_user(user=user, root_id=root_id)
-    follow, _ = ThreadFollow.objects.get_or_create(user=user, root=root, defaults={"following": following})
-    if follow.following != following:
+    follow, created = ThreadFollow.objects.select_for_update().get_or_create(
+        user=user, root=root, defaults={"following": following}
+    )
+    if follow.following == following and not created:
+        return follow
+    if not created:
         follow.following = following
         follow.save(update_fields=["following"])
+    # The user's other devices show it followed or not at once (the list of threads, the thread's button);
+    # nobody else hears of it.
+    frame = events.thread_follow_updated(follow, conversation_id=root.conversation_id)
+    fanout.after_commit(fanout.to_user, user.pk, frame)
     return follow
 
 

@@ -1,6 +1,6 @@
-"""A person's own settings reach their other devices live: a conversation's notification level (muting), their
-level per kind of conversation and a thread's read marker, saved over REST from one device, arrive at once on
-every socket of theirs — and on nobody else's."""
+"""A person's own settings reach their other devices live: a conversation's notification level (muting),
+their level per kind of conversation, a thread's read marker and following a thread, saved over REST from one
+device, arrive at once on every socket of theirs — and on nobody else's."""
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -10,7 +10,12 @@ from tests.messaging.test_threads_api import post, reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-OWN_SETTINGS = ("notification_level.updated", "notification_preferences.updated", "thread.read")
+OWN_SETTINGS = (
+    "notification_level.updated",
+    "notification_preferences.updated",
+    "thread.read",
+    "thread_follow.updated",
+)
 
 
 async def nothing_private_before_sentinel(tab) -> None:
@@ -97,4 +102,32 @@ async def test_levels_per_kind_on_one_device_reach_the_others_and_nobody_else(
         "preferences": {"direct": "all", "group": "mentions", "channel": "mentions"},
     }
     await sentinel(ada_b, team.pk)
+    await nothing_private_before_sentinel(bob_tab)
+
+
+async def test_following_and_unfollowing_a_thread_on_one_device_reaches_the_others_and_nobody_else(
+    connect, as_user, ada, bob, team
+):
+    # given: bob's message in the group, nobody replied yet; ada on two devices
+    root = await sync_to_async(post)(as_user(bob), team, "root")
+    ada_a, ada_b, bob_tab = await connect(ada), await connect(ada), await connect(bob)
+    url = f"/api/v1/messages/{root['id']}/thread/follow/"
+    heard = {"type": "thread_follow.updated", "conversation": team.pk, "root": root["id"]}
+
+    # when: device A follows the thread, then unfollows it
+    followed = await sync_to_async(as_user(ada).put)(url)
+    assert followed.status_code == 204
+    # then: device B hears each at once (its list of threads, the thread's button follow)
+    assert await ada_b.receive_type("thread_follow.updated") == {**heard, "following": True}
+    unfollowed = await sync_to_async(as_user(ada).delete)(url)
+    assert unfollowed.status_code == 204
+    assert await ada_b.receive_type("thread_follow.updated") == {**heard, "following": False}
+    assert await ada_a.receive_type("thread_follow.updated") == {**heard, "following": True}
+    assert await ada_a.receive_type("thread_follow.updated") == {**heard, "following": False}
+
+    # and unfollowing again changes nothing and tells nobody; bob hears nothing of any of it
+    assert (await sync_to_async(as_user(ada).delete)(url)).status_code == 204
+    await sentinel(ada_a, team.pk)
+    assert (await ada_b.receive_type("message.new"))["message"]["body"] == "sentinel"
+    assert await ada_b.nothing_more()
     await nothing_private_before_sentinel(bob_tab)
