@@ -95,7 +95,8 @@ export interface MembershipReport {
 export type MySettingsFrame =
   | { type: "notification_level.updated"; conversation: number; notification_level: NotificationLevel; muted: boolean }
   | { type: "notification_preferences.updated"; preferences: NotificationSettings }
-  | { type: "thread.read"; conversation: number; root: string; up_to: number };
+  | { type: "thread.read"; conversation: number; root: string; up_to: number }
+  | { type: "thread_follow.updated"; conversation: number; root: string; following: boolean };
 
 export type ServerFrame =
   | OrderedEvent

@@ -9,6 +9,7 @@ import { DRAFT_WRITE_DELAY_MS } from "./drafts";
 import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, presenceOf, sortConversations, type SocketPort } from "./store";
 import { emptyTimeline, visibleMessages } from "./messages";
+import { unreadThreadsIn } from "./threads";
 import { totalAttention } from "../lib/attention";
 
 class FakeSocket implements SocketPort {
@@ -870,5 +871,60 @@ describe("my settings saved on another device (or tab)", () => {
     await new Promise((resolve) => setTimeout(resolve, 0)); // the list's answer applied
     expect(store.getState().conversations[2]?.unread_count).toBe(3);
     expect(store.getState().conversations[1]).toMatchObject({ notification_level: "none", muted: true });
+  });
+
+  const threadPage = (following: boolean | null) => ({ root, results: [], has_more: false, following, last_read_seq: 0 });
+  const noThreads = { count: 0, next: null, previous: null, results: [] };
+
+  it("unfollows and follows a thread when another device did: my unread threads and the open thread's button follow", async () => {
+    const { store, socket, http } = await setup();
+    vi.mocked(http.followedThreads).mockResolvedValue(followedRoot(1, 0));
+    await store.loadFollowedThreads();
+    expect(unreadThreadsIn(store.getState().followed, 1)).toBe(1);
+
+    socket.emit({ type: "thread_follow.updated", conversation: 1, root: root.id, following: false });
+    expect(store.getState().followed[root.id]).toBeUndefined();
+    expect(unreadThreadsIn(store.getState().followed, 1)).toBe(0);
+
+    vi.mocked(http.followedThreads).mockResolvedValue(noThreads);
+    vi.mocked(http.thread).mockResolvedValue(threadPage(false));
+    await store.openThread(root);
+    expect(store.getState().thread?.following).toBe(false);
+    vi.mocked(http.followedThreads).mockResolvedValue(followedRoot(0, 3));
+    socket.emit({ type: "thread_follow.updated", conversation: 1, root: root.id, following: true });
+    expect(store.getState().thread?.following).toBe(true);
+    await vi.waitFor(() => expect(store.getState().followed[root.id]).toMatchObject({ unread_count: 0 }));
+
+    socket.emit({ type: "thread_follow.updated", conversation: 1, root: root.id, following: false });
+    expect(store.getState().thread?.following).toBe(false);
+  });
+
+  it("was offline while another device unfollowed the open thread: after the reconnect it shows Follow", async () => {
+    const { store, socket, http } = await setup();
+    vi.mocked(http.followedThreads).mockResolvedValue(followedRoot(0, 3));
+    await store.loadFollowedThreads();
+    vi.mocked(http.thread).mockResolvedValue(threadPage(true));
+    await store.openThread(root);
+    socket.resync([], { "1": 2 }); // the first sync after loading
+    vi.mocked(http.followedThreads).mockResolvedValue(noThreads);
+    vi.mocked(http.thread).mockResolvedValue(threadPage(false));
+
+    socket.resync([], { "1": 2 }); // back after a disconnect
+
+    await vi.waitFor(() => expect(store.getState().thread?.following).toBe(false));
+    expect(store.getState().followed[root.id]).toBeUndefined();
+  });
+
+  it("keeps a thread unfollowed when a read of my threads begun before the event answers with it", async () => {
+    const { store, socket, http } = await setup();
+    vi.mocked(http.followedThreads).mockResolvedValue(followedRoot(1, 0));
+    await store.loadFollowedThreads();
+    let answer: (page: ReturnType<typeof followedRoot>) => void = () => undefined;
+    vi.mocked(http.followedThreads).mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    const reading = store.loadFollowedThreads(); // from before the unfollow
+    socket.emit({ type: "thread_follow.updated", conversation: 1, root: root.id, following: false });
+    answer(followedRoot(1, 0));
+    await reading;
+    expect(store.getState().followed[root.id]).toBeUndefined();
   });
 });

@@ -32,7 +32,7 @@ import {
 } from "./messages";
 import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
 import { applyPin, fromRest, withMessage, withoutMessage, withoutSender, type Pinned } from "./pins";
-import { followedFrom, threadChangeConcernsMe, withThreadRead, type Followed } from "./threads";
+import { followedFrom, threadChangeConcernsMe, withoutThread, withThreadRead, type Followed } from "./threads";
 
 export interface SocketPort {
   readonly status: StatusInfo;
@@ -169,8 +169,11 @@ export class ChatStore {
   private readonly deps: Required<StoreDeps>;
   private followedReload: ReturnType<typeof setTimeout> | null = null;
   private listLoaded = false;
-  /** Setting key ("prefs", "level:<id>", "thread:<root>") → when an event last said it (settingsHeardCount). */
+  /** Setting key ("prefs", "level:<id>", "thread:<root>", "follow:<root>") → when an event last said it
+   * (settingsHeardCount). */
   private settingsHeard = new Map<string, number>();
+  /** Root → whether the last `thread_follow.updated` of it said I follow it. */
+  private followingHeard = new Map<string, boolean>();
   private settingsHeardCount = 0;
   private syncedOnce = false;
   private stopped = false;
@@ -548,8 +551,16 @@ export class ChatStore {
     const open = this.state.thread;
     if (!open) return;
     await this.deps.http.followThread(open.root.id, following);
-    if (this.state.thread?.root.id === open.root.id) this.set({ thread: { ...this.state.thread, following } });
-    await this.loadFollowedThreads();
+    this.showFollowing(open.root.id, following);
+    if (following) await this.loadFollowedThreads(); // its unread count
+  }
+
+  /** I follow a thread, or not (here, or on another device): its button, and an unfollowed one leaves my
+   * threads (with its unread replies). */
+  private showFollowing(root: string, following: boolean): void {
+    const open = this.state.thread;
+    if (open?.root.id === root) this.set({ thread: { ...open, following } });
+    if (!following && root in this.state.followed) this.set({ followed: withoutThread(this.state.followed, root) });
   }
 
   async loadFollowedThreads(): Promise<void> {
@@ -567,7 +578,25 @@ export class ChatStore {
       if (!fresh || !this.heardSince(`thread:${root}`, asked)) continue;
       if ((fresh.root.thread?.last_reply_seq ?? 0) <= held.last_read_seq) followed = withThreadRead(followed, root, held.last_read_seq);
     }
+    // A thread followed or unfollowed on another device (`thread_follow.updated`) after this read began.
+    for (const [root, following] of this.followingHeard) {
+      if (!this.heardSince(`follow:${root}`, asked)) continue;
+      const held = this.state.followed[root];
+      if (!following) followed = withoutThread(followed, root);
+      else if (!followed[root] && held) followed = { ...followed, [root]: held };
+    }
     this.set({ followed });
+  }
+
+  /** After a reconnect: whether I follow the open thread (another device may have changed it meanwhile). */
+  private async refreshOpenThreadFollowing(): Promise<void> {
+    const root = this.state.thread?.root.id;
+    if (!root) return;
+    const asked = this.settingsHeardCount;
+    const page = await this.deps.http.thread(root, { limit: 1 }).catch(() => null);
+    const open = this.state.thread;
+    if (!page || open?.root.id !== root || this.heardSince(`follow:${root}`, asked)) return;
+    this.set({ thread: { ...open, following: page.following ?? null } });
   }
 
   private onThreadUpdated(root: string, summary: Message["thread"]): void {
@@ -830,6 +859,12 @@ export class ChatStore {
     if (frame.type === "notification_preferences.updated") {
       this.heardSetting("prefs");
       this.set({ prefs: frame.preferences });
+    } else if (frame.type === "thread_follow.updated") {
+      this.heardSetting(`follow:${frame.root}`);
+      this.followingHeard.set(frame.root, frame.following);
+      this.showFollowing(frame.root, frame.following);
+      // Listed with its unread count by GET threads/ (once it has replies).
+      if (frame.following && !(frame.root in this.state.followed)) void this.loadFollowedThreads();
     } else if (frame.type === "thread.read") {
       this.heardSetting(`thread:${frame.root}`);
       const thread = this.state.followed[frame.root];
@@ -966,6 +1001,7 @@ export class ChatStore {
       case "notification_level.updated":
       case "notification_preferences.updated":
       case "thread.read":
+      case "thread_follow.updated":
         this.onMySettings(frame);
         break;
     }
@@ -1097,6 +1133,7 @@ export class ChatStore {
     if (this.syncedOnce) {
       // Replies may have come, and my settings changed on another device, while away.
       void this.loadFollowedThreads();
+      void this.refreshOpenThreadFollowing();
       void this.loadPrefs();
     }
     this.syncedOnce = true;

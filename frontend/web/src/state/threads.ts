@@ -21,6 +21,11 @@ export function withThreadRead(followed: Followed, root: string, seq: number): F
   return { ...followed, [root]: { ...thread, unread_count: 0, last_read_seq: Math.max(seq, thread.last_read_seq) } };
 }
 
+/** I no longer follow a thread: it leaves my threads, and its unread replies with it. */
+export function withoutThread(followed: Followed, root: string): Followed {
+  return Object.fromEntries(Object.entries(followed).filter(([id]) => id !== root));
+}
+
 /** A thread's summary moved (`thread.updated`). Whether the list must be read again: a thread I follow has
  * a reply I have not read, or one I take part in (my message is its root, or I replied: that follows it)
  * is not listed yet. */
