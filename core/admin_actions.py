@@ -13,10 +13,11 @@ WEBHOOKS_OF = "bot__bot_owner__id__exact"
 
 def say_what_was_done(request: HttpRequest, counts: dict[str, int]) -> None:
     """Counts as one line, those that are 0 left out: "Revoked: 2; revoked already: 1." (nothing when every
-    count is 0: the action's errors, if any, said why)."""
+    count is 0: the action's errors, if any, said why). The line starts with a capital whichever count comes
+    first ("Revoked already: 1.", "Not suspended: 1.")."""
     summary = "; ".join(f"{what}: {count}" for what, count in counts.items() if count)
     if summary:
-        messages.success(request, summary + ".")
+        messages.success(request, summary[0].upper() + summary[1:] + ".")
 
 
 def may_revoke(model_admin: admin.ModelAdmin, request: HttpRequest) -> bool:

@@ -63,7 +63,7 @@ def test_revoking_access_is_in_the_audit_log_with_who_and_why(ada, bob, app, mod
     row.refresh_from_db()
     assert getattr(row, "ended_at" if model == "loginsession" else "revoked_at") is not None
     assert feedback(first) == [f"{done}: 1."]
-    assert feedback(second) == [f"{done.lower()} already: 1."]
+    assert feedback(second) == [f"{done} already: 1."]  # it said "revoked already: 1.", lowercase
     entry = AuditEntry.objects.get(target_type=model, target_id=str(row.pk))
     assert entry.action == AuditEntry.Action.ACCESS_REVOKED
     assert entry.actor_username == first.wsgi_request.user.get_username()

@@ -38,3 +38,14 @@ def test_reinstating_someone_who_was_not_suspended_says_so(moderator_client, ada
     response = run_action(moderator_client, USERS, "reinstate", [ada, bob], reason="appeal")
     # then (it said "Reinstated: 1; reinstated already: 1.", as if bob had been reinstated before)
     assert feedback(response) == ["Reinstated: 1; not suspended: 1."]
+
+
+def test_a_message_of_only_what_was_so_already_starts_with_a_capital(moderator_client, ada, bob):
+    # given: bob was never suspended, ada was suspended a moment ago
+    run_action(moderator_client, USERS, "suspend", [ada], reason="spam")
+    # when: a moderator reinstates only bob, and suspends ada again
+    reinstated = run_action(moderator_client, USERS, "reinstate", [bob], reason="appeal")
+    suspended = run_action(moderator_client, USERS, "suspend", [ada], reason="spam")
+    # then: each line starts with a capital (they read "not suspended: 1.", "suspended already: 1.")
+    assert feedback(reinstated) == ["Not suspended: 1."]
+    assert feedback(suspended) == ["Suspended already: 1."]
