@@ -16,9 +16,9 @@ from tests.files import samples
 pytestmark = pytest.mark.e2e
 
 
-def upload(account: Account, name: str, data: bytes) -> str:
+def upload(account: Account, name: str, data: bytes, content_type: str = "image/png") -> str:
     """A file uploaded as the web app uploads it in the embedded mode (docs/files.md); its id."""
-    started = account.call("POST", "files/", {"name": name, "size": len(data), "content_type": "image/png"})
+    started = account.call("POST", "files/", {"name": name, "size": len(data), "content_type": content_type})
     put = urllib.request.Request(  # noqa: S310 (the live server's loopback URL)
         f"{account.base_url}/api/v1/files/{started['id']}/content/",
         method="PUT",
@@ -62,13 +62,19 @@ def test_a_deleted_reported_picture_is_the_moderators_until_the_report_is_dismis
     row.locator("th a").click()
 
     # then its page names the picture and shows its thumbnail; the name opens the picture, inline, in a new
-    # tab (fetched with the moderator's session here: Chromium's own page for an image opened alone styles
-    # it inline, which the files' sandboxing Content-Security-Policy refuses, and e2e tests fail on that)
+    # tab, without a Content-Security-Policy violation (the files' policy allows the inline style of
+    # Chromium's own page around an image opened alone)
     link = page.locator("a", has_text="evidence.png")
     expect(link).to_have_attribute("target", "_blank")
     thumbnail = page.locator("img[alt='evidence.png']")
     expect(thumbnail).to_be_visible()
     assert thumbnail.evaluate("image => image.complete && image.naturalWidth > 0")
+    with page.expect_popup() as popup:
+        link.click()
+    tab = popup.value
+    tab.wait_for_function("() => document.images.length === 1 && document.images[0].complete")
+    assert tab.locator("img").evaluate("image => image.naturalWidth") > 0
+    tab.close()
     opened = page.request.get(f"{url}{link.get_attribute('href')}")
     assert (opened.status, opened.headers["content-type"]) == (200, "image/png")
     assert opened.headers["content-disposition"].startswith("inline")

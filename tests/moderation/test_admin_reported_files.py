@@ -112,7 +112,8 @@ def test_embedded_files_come_with_the_files_app_s_safe_headers(moderator_client,
     assert markup["Content-Disposition"].startswith("attachment")
     for response in (markup, image):
         assert response["X-Content-Type-Options"] == "nosniff"
-        assert response["Content-Security-Policy"] == "default-src 'none'; img-src 'self'; sandbox"
+        policy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+        assert response["Content-Security-Policy"] == policy
     assert image["Content-Type"] == "image/png"
     assert image["Content-Disposition"].startswith("inline")
 

@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from files.tasks import make_file_thumbnail_task
+from tests.files import samples
+from tests.files.conftest import local_storage  # noqa: F401  (a fixture: files on disk, as embedded)
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +102,35 @@ def test_the_browser_may_reach_the_bucket_it_uploads_to_and_nothing_else(env, or
     policy = _policy_in(env)
     for directive in ("connect-src", "img-src", "media-src"):
         assert [value for value in policy[directive] if value.startswith("http")] == origins, directive
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "path"),
+    [
+        ("chart.png", samples.png(), "download"),
+        ("chart.png", samples.png(), "thumbnail"),
+        ("page.html", samples.HTML, "download"),
+        ("logo.svg", samples.SVG, "download"),
+    ],
+    ids=["picture", "thumbnail", "html", "svg"],
+)
+@pytest.mark.usefixtures("local_storage")
+def test_a_file_opened_on_its_own_runs_no_script_but_may_be_styled(auth_client, name, data, path):
+    # given a file, as its readers download it (a picture is opened in a tab of its own)
+    completed = samples.upload_embedded(auth_client, name=name, data=data)
+    if path == "thumbnail":
+        make_file_thumbnail_task(completed["id"])
+
+    # when
+    response = auth_client.get(f"/api/v1/files/{completed['id']}/{path}/")
+
+    # then nothing runs in it (sandboxed without allow-scripts, no script-src) and it loads nothing but
+    # images of Parley's; inline style is allowed, for the browser's own page around a picture
+    assert response.status_code == 200
+    policy = directives(response)
+    assert policy["sandbox"] == []
+    assert policy["default-src"] == ["'none'"]
+    assert "script-src" not in policy
+    assert policy["img-src"] == ["'self'"]
+    assert policy["style-src"] == ["'unsafe-inline'"]
+    assert set(policy) == {"default-src", "img-src", "style-src", "sandbox"}
