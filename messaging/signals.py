@@ -18,3 +18,8 @@ message_deleted = Signal()
 # those whose files it keeps, which would otherwise be deleted (moderation, while a report of one is open:
 # docs/moderation.md), and calls message_files_release again once done.
 message_files_held = Signal()
+
+# Sent by retention (messaging.services.retention) with `message_ids`: messages past their retention, inside
+# the purge's transaction, which has locked them. A receiver answers the set of those it keeps whole, with
+# their files (moderation, while a report of one is open); retention leaves them for a later run.
+messages_held = Signal()

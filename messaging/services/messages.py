@@ -183,9 +183,19 @@ def message_files_release(*, message_id: UUID) -> int:
     deleted one carrying them too (messaging.signals.message_files_held: a reported original, when its last
     forward is deleted). Returns how many; a message not deleted keeps its files."""
     links = Message.attachments.through.objects
-    file_ids = set(links.filter(message_id=message_id).values_list("storedfile_id", flat=True))
+    return attachments_release(
+        file_ids=set(links.filter(message_id=message_id).values_list("storedfile_id", flat=True))
+    )
+
+
+def attachments_release(*, file_ids: set[UUID]) -> int:
+    """Of these files, delete those no message that is not deleted carries (message_files_release's, for the
+    files of messages deleted or purged), unless an app above holds them for a deleted message carrying them
+    (messaging.signals.message_files_held, asked once). Returns how many."""
     if not file_ids:
         return 0
+    file_ids = set(file_ids)  # the caller's stays as it is
+    links = Message.attachments.through.objects
     carried = links.filter(storedfile_id__in=file_ids, message__deleted_at__isnull=False)
     carriers: dict[UUID, set[UUID]] = {}
     for carrier_id, file_id in carried.values_list("message_id", "storedfile_id"):

@@ -1,41 +1,71 @@
 """Message retention (the retention policy, with each conversation's own override): messages older than the
-limit are deleted, with the files only they carried, by a periodic task (messaging.tasks)."""
+limit are deleted, with the files only they carried, by a periodic task (messaging.tasks). A message an app
+above holds (moderation: a report of it is open, docs/moderation.md) is kept whole until it lets it go."""
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
+from uuid import UUID
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from files.services import files_delete_unattached
 from messaging.delivery.journal import forget
 from messaging.models import Conversation, ConversationEvent, Message, RetentionPolicy
+from messaging.services.messages import attachments_release
+from messaging.signals import messages_held
 
 BATCH = 1000
 
+# Where a purge has got to: the (created_at, id) of the last message it looked at.
+Cursor = tuple[datetime, UUID]
 
-def _delete_batch(messages: QuerySet[Message]) -> int:
-    """Delete up to BATCH of these messages, with their files and events, and drop them from the log."""
+
+def _held(message_ids: list[UUID]) -> set[UUID]:
+    """Of these messages, those an app above keeps (messaging.signals.messages_held)."""
+    answers = messages_held.send(sender=Message, message_ids=message_ids)
+    return set().union(*(cast(set[UUID], held_ids) for _, held_ids in answers))
+
+
+def _after(messages: QuerySet[Message], cursor: Cursor | None) -> QuerySet[Message]:
+    if cursor is None:
+        return messages
+    created_at, pk = cursor
+    return messages.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk))
+
+
+def _delete_batch(messages: QuerySet[Message], cursor: Cursor | None) -> tuple[int, Cursor | None]:
+    """Delete the next BATCH of these messages after `cursor` that nobody holds, with their files and events,
+    and drop them from the log. Returns how many, and where the next batch starts (None: no more). The batch
+    is locked before the holds are asked, so a report made meanwhile is either seen or waits for the purge."""
     with transaction.atomic():
-        batch = list(messages.order_by("created_at").values_list("pk", "conversation_id", "seq")[:BATCH])
-        ids = [pk for pk, _, _ in batch]
-        logged = [(conversation, seq) for _, conversation, seq in batch]
+        page = _after(messages, cursor).order_by("created_at", "pk").select_for_update(of=("self",))
+        batch = list(page.values_list("pk", "conversation_id", "seq", "created_at")[:BATCH])
+        if not batch:
+            return 0, None
+        held = _held([pk for pk, _, _, _ in batch])
+        batch_end = (batch[-1][3], batch[-1][0])
+        batch = [row for row in batch if row[0] not in held]
+        ids = [pk for pk, _, _, _ in batch]
+        logged = [(conversation, seq) for _, conversation, seq, _ in batch]
         logged += ConversationEvent.objects.filter(message_id__in=ids).values_list("conversation_id", "seq")
-        file_ids = list(
+        file_ids = set(
             Message.attachments.through.objects.filter(message_id__in=ids).values_list(
                 "storedfile_id", flat=True
             )
         )
         Message.objects.filter(pk__in=ids).delete()  # reactions, revisions, events, reports, pushes go too
-        files_delete_unattached(file_ids=file_ids)
+        attachments_release(file_ids=file_ids)  # unless another message carries them, or they are held
         transaction.on_commit(lambda: forget(logged))
-    return len(batch)
+    return len(batch), batch_end
 
 
 def _delete_all(messages: QuerySet[Message]) -> int:
-    deleted = 0
-    while count := _delete_batch(messages):
+    deleted, cursor = 0, None
+    while True:
+        count, cursor = _delete_batch(messages, cursor)
         deleted += count
-    return deleted
+        if cursor is None:
+            return deleted
 
 
 def _cutoff(now: datetime, days: int) -> datetime | None:
