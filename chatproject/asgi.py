@@ -16,7 +16,7 @@ from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDe
 from accounts import ws_auth  # noqa: E402
 from chatproject.routing import websocket_urlpatterns  # noqa: E402
 from core import gc_tuning  # noqa: E402
-from realtime import daphne_access, shutdown  # noqa: E402
+from realtime import daphne_access, shutdown, unreadable_requests  # noqa: E402
 
 
 async def start_web_worker(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -88,5 +88,6 @@ application = ProtocolTypeRouter(
 )
 shutdown.install_under_daphne()  # SIGTERM: close sockets with 1001, then stop (docs/scaling.md)
 daphne_access.install_under_daphne()  # its access log without query strings (docs/operations.md)
+unreadable_requests.install_under_daphne()  # what Twisted and Daphne refuse: the standard error body
 if shutdown.running_under_daphne():
     gc_tuning.tune_garbage_collector()

@@ -6,9 +6,13 @@ it), run for real in embedded mode (SQLite, in-process fan-out hub) in a fresh d
   period (the drain's own tests drive it through WebsocketCommunicator);
 - frame sizes: a frame over 64 KiB is answered `too_large` and the socket stays open; one over 1 MiB is
   refused by the server itself before the application buffers it (uvicorn closes with 1009 "message too big";
-  Daphne's autobahn drops the connection)."""
+  Daphne's autobahn drops the connection);
+- a request its HTTP parser refuses (a NUL in `Authorization`, raw bytes in the URL, a header line over
+  16 KiB) is a 400 `bad_request` in the standard error body (realtime/unreadable_requests.py), and a socket
+  whose token holds such characters is closed with 4401."""
 
 import contextlib
+import http.client
 import json
 import signal
 import socket
@@ -35,7 +39,8 @@ from websockets.typing import Origin
 from websockets.uri import parse_uri
 
 from chatproject.asgi import application
-from realtime import close_codes, shutdown
+from core.errors import json_bad_request, json_server_error
+from realtime import close_codes, shutdown, unreadable_requests
 from tests.accounts.factories import UserFactory
 from tests.conftest import wait_until
 from tests.live_server import ROOT, free_port, manage, wait_until_up
@@ -260,3 +265,52 @@ def test_the_keepalive_drops_a_client_that_stops_answering_pings_and_keeps_one_t
         # then the answering client's socket still works
         answering.send('{"type": "ping"}')
         assert '"pong"' in str(answering.recv(timeout=5))
+
+
+# Requests a server's HTTP parser refuses before the application sees them, and what either server may answer
+# (uvicorn's refuses any control character in a header; Twisted's, under Daphne, only NUL, CR and LF).
+BAD_REQUEST = {(400, "bad_request")}
+UNREADABLE_REQUESTS = [
+    (b"GET /api/v1/users/me/", [b"Authorization: Bearer abc\x00def"], BAD_REQUEST),
+    (b"GET /api/v1/users/me/", [b"Authorization: Bearer pk_1_\x00" + b"a" * 42], BAD_REQUEST),
+    (b"GET /api/v1/users/me/", [b"Authorization: Bearer \x01\x7f"], BAD_REQUEST | {(401, "token_not_valid")}),
+    (b"GET /api/v1/users/me/", [b"Authorization: \x00"], BAD_REQUEST),
+    (b"GET /api/v1/users/me/?\xff=1", [], BAD_REQUEST),
+    (b"GET /api/v1/conversations/\xd9\xa3/", [], BAD_REQUEST),  # an Arabic-Indic 3, as raw UTF-8
+    (b"GET /api/v1/users/me/", [b"X-Note: a\x0bb"], BAD_REQUEST),
+    (b"GET /api/v1/users/me/", [b"X-Note: " + b"a" * 20_000], BAD_REQUEST | {(401, "not_authenticated")}),
+    (b"GET /ws/?v=2&token=\x00", [b"Upgrade: websocket", b"Connection: Upgrade"], BAD_REQUEST),
+]
+
+
+def test_the_servers_own_refusals_are_the_applications_bytes(rf):
+    assert unreadable_requests.UNREADABLE == json_bad_request(rf.get("/")).content
+    assert unreadable_requests._DAPHNE_ERRORS[500] == json_server_error(rf.get("/")).content
+
+
+def _raw_request(port: int, line: bytes, headers: list[bytes]) -> tuple[int, str, Any]:
+    """(status, content type, JSON body) of a request sent byte for byte as given."""
+    head = [line + b" HTTP/1.1", b"Host: 127.0.0.1", b"Origin: http://127.0.0.1", *headers]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"\r\n".join(head) + b"\r\n\r\n")
+        response = http.client.HTTPResponse(conn)
+        response.begin()
+        return response.status, str(response.getheader("Content-Type")), json.loads(response.read())
+
+
+def test_a_request_the_server_cannot_read_is_a_400_in_the_standard_error_body(server):
+    for line, headers, answers in UNREADABLE_REQUESTS:
+        status, content_type, body = _raw_request(server.port, line, headers)
+        assert content_type == "application/json", (line, headers)
+        assert (status, body["error"]["code"]) in answers, (line, headers, status, body)
+        assert set(body["error"]) == {"code", "detail", "fields"}
+
+
+def test_a_socket_token_with_characters_no_token_has_is_closed_with_4401(server):
+    for token in ["%00", "pk_%00", "pk_1_%00" + "a" * 42, "eyJ%00.a.b", "%01%7F", "%FF%FE", "%ED%A0%80"]:
+        url = f"ws://127.0.0.1:{server.port}/ws/?v=2&token={token}"
+        with ws_connect(url, origin="http://127.0.0.1", open_timeout=5) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=5)
+        assert closed.value.rcvd is not None, token
+        assert closed.value.rcvd.code == close_codes.UNAUTHENTICATED, token
