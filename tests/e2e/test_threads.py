@@ -111,3 +111,29 @@ def test_a_thread_beside_the_conversation(browser, live_server_url):
 
     assert unread_violations == []
     assert panel_violations == []
+
+
+def test_unfollowing_a_thread_on_one_device_shows_on_the_other(browser, live_server_url):
+    # given Grace's answer in the thread of Ada's question, and Ada with the thread open on two devices
+    ada, grace = register(live_server_url, "ada"), register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Lunch club")
+    question = ada.say(group, "Lunch plans?")
+    grace.say(group, "Tacos at noon", thread_root=question)
+    panels = []
+    for _device in range(2):
+        page = browser.new_context(**DESKTOP).new_page()
+        log_in(page, ada)
+        page.goto(f"{live_server_url}/c/{group}?thread={question}")
+        panel = page.get_by_role("complementary", name="Thread")
+        expect(panel.get_by_test_id("message-body")).to_have_text(["Tacos at noon"])
+        expect(panel.get_by_role("button", name="Following")).to_have_attribute("aria-pressed", "true")
+        panels.append(panel)
+    here, there = panels
+
+    # when she unfollows it on one, the other shows it unfollowed at once (it said Following until a reload)
+    here.get_by_role("button", name="Following").click()
+    expect(there.get_by_role("button", name="Follow", exact=True)).to_have_attribute("aria-pressed", "false")
+
+    # and following it again shows there too
+    here.get_by_role("button", name="Follow", exact=True).click()
+    expect(there.get_by_role("button", name="Following")).to_have_attribute("aria-pressed", "true")
