@@ -434,10 +434,11 @@ def _page(
 def message_window(
     *, user: User, conversation_id: int, around_seq: int, limit: int
 ) -> tuple[list[Message], bool, bool]:
-    """A page of history around `around_seq` (half before it; it and the rest after), newest first, to open
-    a conversation at a message. Returns (page, has_older, has_newer)."""
+    """A page of the main timeline around `around_seq` (half before it; it and the rest after), newest first,
+    to open a conversation at a message; like message_history's pages, without replies in threads (a reply's
+    seq opens the main timeline where it was sent). Returns (page, has_older, has_newer)."""
     membership_get(user=user, conversation_id=conversation_id)
-    messages = Message.objects.filter(conversation_id=conversation_id)
+    messages = Message.objects.filter(conversation_id=conversation_id, thread_root__isnull=True)
     before, rest = limit // 2, limit - limit // 2
     older = list(_with_details(messages.filter(seq__lt=around_seq).order_by("-seq"))[: before + 1])
     newer = list(_with_details(messages.filter(seq__gte=around_seq).order_by("seq"))[: rest + 1])

@@ -67,7 +67,8 @@ class HistoryParamsSerializer(serializers.Serializer):
     around = seq_field(
         required=False,
         help_text="Open the history at this seq: about half the page before it, it and the rest after "
-        "(not with before_seq or after_seq). The page says has_more (older) and has_more_newer.",
+        "(not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like every "
+        "page of history, the main timeline: replies in threads are in their thread.",
     )
     limit = serializers.IntegerField(min_value=1, max_value=HISTORY_MAX_LIMIT, required=False, default=50)
 
@@ -286,7 +287,10 @@ class MentionsParamsSerializer(serializers.Serializer):
 
 
 class MentionSerializer(serializers.Serializer):
-    message = MessageSerializer(help_text="Its `conversation` and `seq` open it: messages/?around=<seq>.")
+    message = MessageSerializer(
+        help_text="Its `conversation` and `seq` open it: messages/?around=<seq>; a reply in a thread "
+        "(`thread_root`) is in its thread: messages/{thread_root}/thread/."
+    )
     conversation = SearchConversationSerializer()
 
 

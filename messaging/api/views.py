@@ -388,7 +388,8 @@ class MentionListApi(ReplicaReadsMixin, APIView):
         responses={200: MentionsPageSerializer},
         description="Messages that mention you (by @username, @all, or @here while you were present), newest "
         "first, in conversations you are still a member of; never a deleted message. Each names its "
-        "conversation and seq: open it with messages/?around=<seq>.",
+        "conversation and seq: open it with messages/?around=<seq>, or a reply in a thread (`thread_root`) "
+        "with messages/{thread_root}/thread/.",
     )
     def get(self, request: Request) -> Response:
         params = _valid(MentionsParamsSerializer, request.query_params)

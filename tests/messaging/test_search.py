@@ -340,6 +340,26 @@ def test_history_opens_around_a_message(as_user, ada, team):
 
 
 @pytest.mark.django_db
+def test_history_around_a_message_is_the_main_timeline_as_history_pages_are(as_user, ada, bob, team):
+    # given: 30 events, every third one a reply in the thread of message 1 (as a busy thread interleaves)
+    root = store_message(team, ada, 1, "root")
+    for seq in range(2, 31):
+        if seq % 3:
+            store_message(team, ada, seq, f"m{seq}")
+        else:
+            store_message(team, bob, seq, f"reply {seq}", thread_root=root)
+    client = as_user(ada)
+
+    # when: the history is opened around a message, and around a reply's seq
+    # then: a page of the main timeline, as the pages before and after it are: the replies are in their thread
+    assert window(client, team, around=14, limit=6) == ([17, 16, 14, 13, 11, 10], True, True)
+    assert window(client, team, around=15, limit=6) == ([19, 17, 16, 14, 13, 11], True, True)
+    older = client.get(f"/api/v1/conversations/{team.pk}/messages/", {"before_seq": 10, "limit": 3}).json()
+    assert [m["seq"] for m in older["results"]] == [8, 7, 5]
+    assert window(client, team, around=29, limit=6) == ([29, 28, 26, 25], True, False)
+
+
+@pytest.mark.django_db
 def test_around_is_gated_and_not_mixed_with_other_cursors(as_user, ada, eve, team):
     store_message(team, ada, 1, "m1")
     url = f"/api/v1/conversations/{team.pk}/messages/"

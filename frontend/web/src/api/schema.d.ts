@@ -621,7 +621,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Messages that mention you (by @username, @all, or @here while you were present), newest first, in conversations you are still a member of; never a deleted message. Each names its conversation and seq: open it with messages/?around=<seq>. */
+        /** @description Messages that mention you (by @username, @all, or @here while you were present), newest first, in conversations you are still a member of; never a deleted message. Each names its conversation and seq: open it with messages/?around=<seq>, or a reply in a thread (`thread_root`) with messages/{thread_root}/thread/. */
         get: operations["v1_mentions_retrieve"];
         put?: never;
         post?: never;
@@ -1609,7 +1609,7 @@ export interface components {
          */
         MemberStatusEnum: "online" | "idle" | "offline";
         Mention: {
-            /** @description Its `conversation` and `seq` open it: messages/?around=<seq>. */
+            /** @description Its `conversation` and `seq` open it: messages/?around=<seq>; a reply in a thread (`thread_root`) is in its thread: messages/{thread_root}/thread/. */
             message: components["schemas"]["Message"];
             conversation: components["schemas"]["SearchConversation"];
         };
@@ -5680,7 +5680,7 @@ export interface operations {
         parameters: {
             query?: {
                 after_seq?: number;
-                /** @description Open the history at this seq: about half the page before it, it and the rest after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. */
+                /** @description Open the history at this seq: about half the page before it, it and the rest after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like every page of history, the main timeline: replies in threads are in their thread. */
                 around?: number;
                 before_seq?: number;
                 limit?: number;
@@ -8862,7 +8862,7 @@ export interface operations {
         parameters: {
             query?: {
                 after_seq?: number;
-                /** @description Open the history at this seq: about half the page before it, it and the rest after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. */
+                /** @description Open the history at this seq: about half the page before it, it and the rest after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like every page of history, the main timeline: replies in threads are in their thread. */
                 around?: number;
                 before_seq?: number;
                 limit?: number;
