@@ -122,7 +122,11 @@ def _unique(messages: list[MessagePayload]) -> list[MessagePayload]:
 
 @shared_task(acks_late=True)
 def purge_expired_messages_task() -> int:
-    """The retention policy's periodic run (CELERY_BEAT_SCHEDULE)."""
+    """The retention policy's periodic run (CELERY_BEAT_SCHEDULE), and the files only deleted messages still
+    carry."""
     deleted = services.messages_purge_expired()
     logger.info("retention: deleted %d messages", deleted, extra={"deleted": deleted})
+    released = services.deleted_messages_files_release()
+    if released:
+        logger.info("retention: deleted %d files of deleted messages", released, extra={"files": released})
     return deleted

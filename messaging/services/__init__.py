@@ -26,7 +26,7 @@ from messaging.services.messages import (
     reaction_remove,
 )
 from messaging.services.pins import message_pin, message_unpin
-from messaging.services.retention import messages_purge_expired
+from messaging.services.retention import deleted_messages_files_release, messages_purge_expired
 from messaging.services.storage import messages_store
 from messaging.services.threads import thread_follow_set, thread_read_mark, threads_refresh
 
@@ -37,6 +37,7 @@ __all__ = [
     "conversation_create",
     "conversation_leave",
     "conversation_update",
+    "deleted_messages_files_release",
     "member_add",
     "member_remove",
     "member_role_set",

@@ -1,14 +1,16 @@
 """Message retention (the retention policy, with each conversation's own override): messages older than the
 limit are deleted, with the files only they carried, by a periodic task (messaging.tasks). A message an app
-above holds (moderation: a report of it is open, docs/moderation.md) is kept whole until it lets it go."""
+above holds (moderation: a report of it is open, docs/moderation.md) is kept whole until it lets it go. The
+same hourly run releases the files that only deleted messages still carry (deleted_messages_files_release)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import cast
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from files.models import StoredFile
 from messaging.delivery.journal import forget
 from messaging.models import Conversation, ConversationEvent, Message, RetentionPolicy
 from messaging.services.messages import attachments_release
@@ -95,3 +97,24 @@ def messages_purge_expired(*, now: datetime | None = None) -> int:
             Message.objects.filter(conversation__retention_days__isnull=True, created_at__lt=cutoff)
         )
     return deleted
+
+
+def deleted_messages_files_release(*, batch: int = 500) -> int:
+    """Delete the files that only deleted messages still carry, as a deletion does now (attachments_release:
+    rows now, objects once committed; a file held for an open report stays): those of messages deleted before
+    their files went with them, and those a report held that went unresolved (its reporter erased). A batch of
+    files per transaction, in the order of their ids, so held files are passed over, not read again. Returns
+    how many were deleted; once none is left, a run deletes nothing."""
+    carriers = Message.attachments.through.objects.filter(storedfile_id=OuterRef("pk"))
+    left = (
+        StoredFile.objects.filter(Exists(carriers.filter(message__deleted_at__isnull=False)))
+        .exclude(Exists(carriers.filter(message__deleted_at__isnull=True)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )  # read by file, through the links' index on the file, as the hourly purge of unsent uploads reads
+    released, after = 0, None
+    while file_ids := list((left if after is None else left.filter(pk__gt=after))[:batch]):
+        with transaction.atomic():
+            released += attachments_release(file_ids=set(file_ids))
+        after = file_ids[-1]
+    return released
