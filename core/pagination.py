@@ -20,7 +20,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_number(self, request: Request, paginator: Paginator) -> Any:
         number = request.query_params.get(self.page_query_param) or "1"
-        if number not in self.last_page_strings and not (PAGE_NUMBER.fullmatch(number) and int(number) >= 1):
+        # a digit other than 0 makes it at least 1; never int() here: Python refuses to convert more than 4300
+        # digits (ValueError, a 500), and Django's paginator answers such a page as past the last (404)
+        if number not in self.last_page_strings and not (PAGE_NUMBER.fullmatch(number) and number.strip("0")):
             raise ValidationError({self.page_query_param: ["A page number is a whole number from 1."]})
         return super().get_page_number(request, paginator)
 

@@ -38,6 +38,16 @@ def test_pages_from_the_first_to_the_last_are_served_and_past_it_none(auth_clien
     assert auth_client.get("/api/v1/conversations/", {"page": "9" * 30}).status_code == 404
 
 
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("page", ["9" * 4301, "1" + "0" * 10_000])
+def test_a_page_number_of_thousands_of_digits_is_past_the_last_not_a_500(auth_client, url, page):
+    # Python's int() refuses strings of more than 4300 digits (ValueError): it was a 500
+    response = auth_client.get(url, {"page": page})
+    assert response.status_code == 404, response.content
+    assert response.json()["error"] == {"code": "not_found", "detail": "No such page.", "fields": {}}
+    assert auth_client.get(url, {"page": "0" * 5_000}).status_code == 400
+
+
 def test_the_schema_says_pages_start_at_1(api_client):
     schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     for url in LISTS:
