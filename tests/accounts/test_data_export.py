@@ -71,6 +71,31 @@ def test_the_export_holds_the_profile_messages_and_files(eager_celery):
     assert archive.read(f"files/{stored.id}/plan.txt") == b"plans"
 
 
+def test_a_file_moderators_hold_after_she_deleted_its_message_is_still_in_her_export(eager_celery):
+    # given: bob reported ada's message with her file, then she deleted it: the file stays, for the moderators
+    # only, until the report is resolved (docs/moderation.md)
+    ada, bob = UserFactory(username="ada"), UserFactory(username="bob")
+    stored = StoredFileFactory(owner=ada, name="plan.txt", size=5)
+    default_storage.save(stored.storage_key, ContentFile(b"plans"))
+    message = share(stored, members=[bob])
+    report = client_for(login(bob)).post(
+        f"/api/v1/messages/{message.pk}/report/", {"reason": "rude"}, format="json"
+    )
+    assert report.status_code == 201
+    session = login(ada)
+    assert client_for(session).delete(f"/api/v1/messages/{message.pk}/").status_code == 204
+
+    # when: she downloads her data
+    client_for(session).post(URL)
+    [status] = client_for(session).get(URL).json()
+    archive = zip_of(download(status))
+
+    # then: the deleted message is not among her messages, but the file, still stored and still hers, is
+    # among her files: an export holds what Parley keeps of a person
+    assert json.loads(archive.read("messages.json")) == []
+    assert archive.read(f"files/{stored.id}/plan.txt") == b"plans"
+
+
 def test_a_second_export_while_one_is_built_is_refused(auth_client):
     # no worker consumes the queue here: the first export stays pending
     assert auth_client.post(URL).status_code == 202
