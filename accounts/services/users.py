@@ -130,6 +130,9 @@ def bot_create(*, owner: User, username: str, display_name: str = "", for_webhoo
     """A bot `owner` owns; `for_webhook`: one that only posts through its webhook (messaging), no tokens."""
     if owner.is_bot:
         raise PermissionDenied("A bot cannot own bots.")
+    # The owner's row locked first, so that two bots (or webhooks) made at once are counted one after the
+    # other: else both count the same 19 bots, and the owner gets 21.
+    User.objects.select_for_update().filter(pk=owner.pk).first()
     # Suspended bots count until their owner retires them: else a moderator's suspension would free their
     # places for as many new bots. The bots of the webhooks they made count too, though /api/v1/bots/ lists
     # only the others: the refusal says so, on the field the request named (a webhook's name, a bot's
