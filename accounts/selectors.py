@@ -65,7 +65,9 @@ def login_session_list_for_user(*, user: User) -> QuerySet[LoginSession]:
 
 
 def login_session_get_for_user(*, user: User, session_id: str) -> LoginSession:
-    session = login_session_list_for_user(user=user).filter(pk=session_id).first()
+    # an id with a NUL (a path's %00) is no session's; PostgreSQL would refuse the query (text takes no NUL)
+    sessions = login_session_list_for_user(user=user)
+    session = None if "\x00" in session_id else sessions.filter(pk=session_id).first()
     if session is None:
         raise NotFound("No such session.")
     return session

@@ -116,6 +116,17 @@ def test_someone_elses_or_an_ended_session_is_not_found(ada):  # noqa: F811
     assert refresh(theirs) == 200
 
 
+@pytest.mark.parametrize("session_id", ["%00", "a%00b", "%ED%A0%80", "x" * 5_000])
+def test_a_session_id_no_session_can_have_is_not_found_and_signs_nothing_out(ada, session_id):  # noqa: F811
+    # a NUL reached PostgreSQL, which refuses it in text (ValueError): a 500
+    mine = login(ada)
+    response = client_for(mine).delete(f"{URL}{session_id}/")
+
+    assert response.status_code == 404, response.content
+    assert response.json()["error"] == {"code": "not_found", "detail": "No such session.", "fields": {}}
+    assert refresh(mine) == 200
+
+
 def test_signing_out_everywhere_ends_every_session_this_one_too(ada):  # noqa: F811
     first, second = login(ada), login(ada)
 
