@@ -52,7 +52,8 @@ class Conversation(models.Model):
         blank=True,
         validators=[AT_LEAST_A_DAY],
         help_text="Delete this conversation's messages older than this many days (checked hourly), instead "
-        "of the workspace's retention (Retention policy). Empty: the workspace's.",
+        "of the workspace's retention (Retention policy). Empty: the workspace's. A message with an open "
+        "report is kept until the moderators resolve it.",
     )
     pin_policy = models.CharField(
         max_length=8,
@@ -403,7 +404,8 @@ class RetentionPolicy(SingletonModel):
         validators=[AT_LEAST_A_DAY],
         help_text="Delete messages older than this many days, with their files (an hourly task, run by "
         "Celery beat; the embedded mode has none: docs/operations.md). Empty: keep them forever. A "
-        "conversation may set its own.",
+        "conversation may set its own. A message with an open report is kept until the moderators resolve "
+        "it.",
     )
     erased_users_messages = models.CharField(
         "erased users' messages", max_length=8, choices=ErasedMessages.choices, default=ErasedMessages.EMPTY

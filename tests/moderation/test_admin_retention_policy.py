@@ -45,3 +45,11 @@ def test_the_page_says_when_the_task_runs_and_labels_read_well(superuser_client)
     assert "hourly" in content  # the schedule in CELERY_BEAT_SCHEDULE (it said "a daily task")
     assert "daily" not in content
     assert "Erased users&#x27; messages" in content or "Erased users’ messages" in content
+
+
+def test_the_pages_say_a_reported_message_waits_for_its_report(superuser_client, ada, bob):
+    # an admin setting a retention learns that an open report keeps its message past it (docs/moderation.md)
+    conversation = make_conversation(ada, bob)
+    for page in (POLICY, f"{CONVERSATIONS}{conversation.pk}/change/"):
+        content = superuser_client.get(page).content.decode()
+        assert "A message with an open report is kept until the moderators resolve it." in content
