@@ -79,6 +79,7 @@ def user_profile_announce(*, user: User) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def api_token_create(*, user: User, name: str, created_by: User) -> tuple[ApiToken, str]:
     """A new token for `user` (the creator or one of the creator's bots). Returns (it, the token itself),
     which is never retrievable again."""
@@ -87,6 +88,9 @@ def api_token_create(*, user: User, name: str, created_by: User) -> tuple[ApiTok
     if user.is_webhook_bot:
         raise PermissionDenied("A webhook's bot has no tokens: it posts only through its webhook's URL.")
     selectors.user_check_not_suspended(user)  # a bot a moderator suspended gets none until reinstated
+    # the user's row locked first, as bot_create locks the owner's: two tokens made at once are counted one
+    # after the other, not both against the same 19
+    User.objects.select_for_update().filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= API_TOKENS_MAX_PER_USER:
         raise ValidationError({"name": f"At most {API_TOKENS_MAX_PER_USER} tokens; revoke one first."})
     secret = tokens.new_secret()

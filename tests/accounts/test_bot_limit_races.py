@@ -1,5 +1,5 @@
-"""Two bots made at once by one owner with one place left: one is made, the other refused. Both counted the
-owner's bots before either was saved, so both were made and the owner held 21 (docs/api.md, Bots)."""
+"""Two bots (or two tokens) made at once with one place left: one is made, the other refused. Both counted
+before either was saved, so both were made and the owner held 21 bots, the bot 21 tokens (docs/api.md)."""
 
 import threading
 
@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from accounts import services
+from accounts import services, tokens
+from accounts.models import ApiToken
 from accounts.services import users
 from tests.accounts.factories import UserFactory
 from tests.conftest import someone_waits_for_a_lock, wait_until
@@ -15,26 +16,24 @@ from tests.conftest import someone_waits_for_a_lock, wait_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_two_bots_made_at_once_for_the_last_place_make_one(monkeypatch):
-    # given an owner with one place left, and a first bot's making paused once it has counted their bots
-    owner = UserFactory(username="owner")
-    for n in range(services.BOTS_MAX_PER_OWNER - 1):
-        services.bot_create(owner=owner, username=f"bot-{n}")
+def _race(monkeypatch, module, after_count: str, make_one) -> list[str]:
+    """`make_one(name)` run twice at once: the first paused in `module.<after_count>`, which it calls once it
+    has counted, and the second run meanwhile (made, or waiting for the first to be). Their outcomes."""
     counted, release = threading.Event(), threading.Event()
-    clean = users.visible_text
+    called = getattr(module, after_count)
 
-    def pause_the_first(text: str) -> str:
+    def pause_the_first(*args, **kwargs):
         if threading.current_thread().name == "first":
             counted.set()
             release.wait(timeout=30)
-        return clean(text)
+        return called(*args, **kwargs)
 
-    monkeypatch.setattr(users, "visible_text", pause_the_first)
+    monkeypatch.setattr(module, after_count, pause_the_first)
     outcomes: dict[str, str] = {}
 
     def make(name: str) -> None:
         try:
-            services.bot_create(owner=owner, username=f"{name}-bot")
+            make_one(name)
             outcomes[name] = "made"
         except ValidationError:
             outcomes[name] = "refused"
@@ -45,14 +44,46 @@ def test_two_bots_made_at_once_for_the_last_place_make_one(monkeypatch):
     second = threading.Thread(target=make, args=("second",), name="second")
     first.start()
     assert counted.wait(timeout=30)
-
-    # when a second bot is made meanwhile (made, or waiting for the first to be)
     second.start()
-    wait_until(lambda: not second.is_alive() or someone_waits_for_a_lock(), "the second bot")
+    wait_until(lambda: not second.is_alive() or someone_waits_for_a_lock(), "the second one")
     release.set()
     first.join(timeout=30)
     second.join(timeout=30)
+    return sorted(outcomes.values())
 
+
+def test_two_bots_made_at_once_for_the_last_place_make_one(monkeypatch):
+    # given an owner with one place left
+    owner = UserFactory(username="owner")
+    for n in range(services.BOTS_MAX_PER_OWNER - 1):
+        services.bot_create(owner=owner, username=f"bot-{n}")
+    # when two bots are made at once, the first paused once it has counted the owner's bots
+    outcomes = _race(
+        monkeypatch,
+        users,
+        "visible_text",
+        lambda name: services.bot_create(owner=owner, username=f"{name}-bot"),
+    )
     # then one of them is made and the other refused: the owner has as many bots as a person may, no more
-    assert sorted(outcomes.values()) == ["made", "refused"]
+    assert outcomes == ["made", "refused"]
     assert owner.bots.count() == services.BOTS_MAX_PER_OWNER
+
+
+def test_two_tokens_made_at_once_for_a_bot_s_last_place_make_one(monkeypatch):
+    # given a bot with one live token short of the limit
+    owner = UserFactory(username="owner")
+    bot = services.bot_create(owner=owner, username="busy-bot")
+    for n in range(services.API_TOKENS_MAX_PER_USER - 1):
+        services.api_token_create(user=bot, name=f"t{n}", created_by=owner)
+    # when two are made at once, the first paused once it has counted the bot's tokens
+    outcomes = _race(
+        monkeypatch,
+        tokens,
+        "new_secret",
+        lambda name: services.api_token_create(user=bot, name=name, created_by=owner),
+    )
+    # then one is made and the other refused (400 on `name`)
+    assert outcomes == ["made", "refused"]
+    assert (
+        ApiToken.objects.filter(user=bot, revoked_at__isnull=True).count() == services.API_TOKENS_MAX_PER_USER
+    )
