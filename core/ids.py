@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import register_converter
 from rest_framework import serializers
 
-from core.serializers import StringOnly
+from core.serializers import StrictIntegerField, StringOnly
 
 ID_MAX = 2**63 - 1  # the largest value of a BigAutoField and of a seq (BigIntegerField)
 
@@ -36,12 +36,12 @@ ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
     """An id in a body or query: 1 … ID_MAX."""
-    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+    return StrictIntegerField(min_value=1, max_value=ID_MAX, **kwargs)
 
 
 def seq_field(**kwargs: Any) -> serializers.IntegerField:
     """A seq (or 0 for "none yet") in a body or query: 0 … ID_MAX."""
-    return serializers.IntegerField(min_value=0, max_value=ID_MAX, **kwargs)
+    return StrictIntegerField(min_value=0, max_value=ID_MAX, **kwargs)
 
 
 class StrictUUIDField(StringOnly, serializers.UUIDField):

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from accounts import selectors
 from accounts.models import DataExport, LoginSession, User
 from core.ids import id_field
-from core.serializers import StrictCharField, StrictEmailField, StrictRegexField
+from core.serializers import StrictCharField, StrictEmailField, StrictIntegerField, StrictRegexField
 
 PASSWORD_MAX_LENGTH = 128
 
@@ -288,7 +288,7 @@ class EmailVerifyInputSerializer(serializers.Serializer):
 
 
 class BlockInputSerializer(serializers.Serializer):
-    user = serializers.IntegerField(help_text="The id of the person to block.")
+    user = StrictIntegerField(help_text="The id of the person to block.")
 
 
 class BlockSerializer(serializers.Serializer):
@@ -309,8 +309,8 @@ class SignUpPolicySerializer(serializers.Serializer):
 
 
 class InvitationCreateInputSerializer(serializers.Serializer):
-    max_uses = serializers.IntegerField(default=1, help_text="How many people may join with it (1-100).")
-    days = serializers.IntegerField(default=7, help_text="Days until it expires (1-30).")
+    max_uses = StrictIntegerField(default=1, help_text="How many people may join with it (1-100).")
+    days = StrictIntegerField(default=7, help_text="Days until it expires (1-30).")
 
 
 class InvitationSerializer(serializers.Serializer):

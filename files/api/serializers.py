@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
-from core.serializers import StrictCharField
+from core.serializers import StrictCharField, StrictIntegerField
 
 
 class FileCreateInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=1024, help_text="The original file name, shown to others.")
-    size = serializers.IntegerField(
+    size = StrictIntegerField(
         min_value=1,
         help_text="Bytes; at most FILE_UPLOAD_MAX_BYTES.",
         error_messages={"min_value": "This file is empty."},  # not DRF's "Ensure this value is greater…"

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import PublicUserSerializer
 from core.ids import id_field, seq_field, uuid_field
-from core.serializers import StrictCharField, WholeBodySerializer
+from core.serializers import StrictCharField, StrictIntegerField, WholeBodySerializer
 from core.text import has_visible
 from files.api.serializers import StoredFileSerializer
 from messaging.events import forward_for_reader, message_payload
@@ -70,7 +70,7 @@ class HistoryParamsSerializer(serializers.Serializer):
         "(not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like every "
         "page of history, the main timeline: replies in threads are in their thread.",
     )
-    limit = serializers.IntegerField(min_value=1, max_value=HISTORY_MAX_LIMIT, required=False, default=50)
+    limit = StrictIntegerField(min_value=1, max_value=HISTORY_MAX_LIMIT, required=False, default=50)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "around" in attrs and ("before_seq" in attrs or "after_seq" in attrs):
@@ -126,7 +126,7 @@ class SearchParamsSerializer(serializers.Serializer):
         required=False, default=False, help_text="Search public channels you are not in, too."
     )
     cursor = serializers.CharField(max_length=200, required=False, help_text="next_cursor of the last page.")
-    limit = serializers.IntegerField(min_value=1, max_value=SEARCH_MAX_LIMIT, required=False, default=20)
+    limit = StrictIntegerField(min_value=1, max_value=SEARCH_MAX_LIMIT, required=False, default=20)
 
 
 class ChannelSearchParamsSerializer(serializers.Serializer):
@@ -283,7 +283,7 @@ class ThreadPageSerializer(serializers.Serializer):
 
 class MentionsParamsSerializer(serializers.Serializer):
     cursor = uuid_field(required=False, help_text="next_cursor of the last page.")
-    limit = serializers.IntegerField(min_value=1, max_value=MENTIONS_MAX_LIMIT, required=False, default=50)
+    limit = StrictIntegerField(min_value=1, max_value=MENTIONS_MAX_LIMIT, required=False, default=50)
 
 
 class MentionSerializer(serializers.Serializer):

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework import serializers
 
+from core.serializers import StrictIntegerField
 from tests.accounts.factories import UserFactory
 from tests.live_server import ROOT, embedded_env, free_port, wait_until_up
 from tests.messaging.factories import make_conversation
@@ -99,6 +101,59 @@ def test_out_of_range_numbers_in_bodies_and_queries_are_400_naming_the_field(
         response = client.post(path.format(c=team.pk), data, format="json")
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]
+
+
+# Whole numbers as Python's int() reads them but no client writes them: Unicode digits (an Arabic-Indic 3, a
+# fullwidth 7), digit group underscores, spaces, a plus sign, a trailing .0, JSON true or 7.0.
+NOT_WHOLE_NUMBERS = ["\u0663", "\uff17", "1_0", " 7", "+7", "7.0", True, 7.0]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("get", "/api/v1/users/", {"ids": "{n}"}, "ids"),
+        ("get", "/api/v1/conversations/{c}/messages/", {"before_seq": "{n}"}, "before_seq"),
+        ("get", "/api/v1/conversations/{c}/messages/", {"limit": "{n}"}, "limit"),
+        ("get", "/api/v1/mentions/", {"limit": "{n}"}, "limit"),
+        ("post", "/api/v1/conversations/", {"kind": "group", "title": "x", "members": ["{n}"]}, "members"),
+        ("post", "/api/v1/conversations/{c}/read/", {"seq": "{n}"}, "seq"),
+        ("post", "/api/v1/blocks/", {"user": "{n}"}, "user"),
+        ("post", "/api/v1/files/", {"name": "a.txt", "size": "{n}"}, "size"),
+    ],
+)
+@pytest.mark.parametrize("number", NOT_WHOLE_NUMBERS, ids=repr)
+def test_a_whole_number_is_ascii_digits_or_a_json_integer_and_nothing_else(
+    members, method, path, body, field, number
+):
+    ada, _, team = members
+    client = bearer(ada)
+    if method == "get":
+        # a query carries text: true and 7.0 as "true" and "7.0"
+        text = number if isinstance(number, str) else json.dumps(number)
+        data = {key: text if value == "{n}" else value for key, value in body.items()}
+        response = client.get(path.format(c=team.pk), data)
+    else:
+        data = json.loads(json.dumps(body).replace('"{n}"', json.dumps(number)))
+        response = client.post(path.format(c=team.pk), data, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
+
+
+def test_every_whole_number_of_a_request_is_strict():
+    """The rule for the fields the test above does not name: each IntegerField of a request body or query
+    (an `…InputSerializer` or `…ParamsSerializer`) is core.serializers.StrictIntegerField."""
+    get_resolver().url_patterns  # noqa: B018  (imports every app's api: their serializers exist)
+    stack, found = list(serializers.Serializer.__subclasses__()), []
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__name__.endswith(("InputSerializer", "ParamsSerializer")):
+            for name, field in cls().fields.items():
+                field = getattr(field, "child", field)
+                if isinstance(field, serializers.IntegerField):
+                    found.append((f"{cls.__module__}.{cls.__name__}.{name}", field))
+    assert len(found) >= 10
+    assert [name for name, field in found if not isinstance(field, StrictIntegerField)] == []
 
 
 # --- The embedded mode (SQLite), where the database itself raises on such numbers
