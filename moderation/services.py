@@ -220,9 +220,18 @@ def object_change_record(*, moderator: User, target: models.Model, change: str) 
 def moderation_data_erase(*, user: User) -> None:
     """A person is erased: their own reports go; the audit log keeps what was done, by and to "user <id>"
     (their messages and the reports by or of them too); reports of their messages lose the text the messages
-    lose (unless the retention policy keeps it)."""
+    lose (unless the retention policy keeps it). The files their open reports held (a reported message its
+    author deleted) go with those reports, unless another open report still holds them."""
     _audit_labels_forget(user)
-    Report.objects.filter(reporter=user).delete()
+    reports = Report.objects.filter(reporter=user)
+    holding = list(
+        reports.filter(status=Report.Status.OPEN, message__deleted_at__isnull=False).values_list(
+            "message_id", flat=True
+        )
+    )
+    reports.delete()
+    for message_id in holding:
+        messaging_services.message_files_release(message_id=message_id)
     AuditEntry.objects.filter(actor=user).update(actor_username=f"user {user.pk}")
     AuditEntry.objects.filter(target_type="user", target_id=str(user.pk)).update(
         target_repr=f"user {user.pk}"

@@ -102,9 +102,9 @@ def messages_purge_expired(*, now: datetime | None = None) -> int:
 def deleted_messages_files_release(*, batch: int = 500) -> int:
     """Delete the files that only deleted messages still carry, as a deletion does now (attachments_release:
     rows now, objects once committed; a file held for an open report stays): those of messages deleted before
-    their files went with them, and those a report held that went unresolved (its reporter erased). A batch of
-    files per transaction, in the order of their ids, so held files are passed over, not read again. Returns
-    how many were deleted; once none is left, a run deletes nothing."""
+    their files went with them, and any a release missed. A batch of files per transaction, in the order of
+    their ids, so held files are passed over, not read again. Returns how many were deleted; once none is
+    left, a run deletes nothing."""
     carriers = Message.attachments.through.objects.filter(storedfile_id=OuterRef("pk"))
     left = (
         StoredFile.objects.filter(Exists(carriers.filter(message__deleted_at__isnull=False)))

@@ -1,7 +1,7 @@
 """Files that only deleted messages still carry leave the bucket on retention's next hourly run: those of
-messages deleted before a message's files went with it (ab729ea), and those a report held that went without
-being resolved (its reporter erased). A file held for an open report stays, and so does one a message that is
-not deleted carries."""
+messages deleted before a message's files went with it (ab729ea). A file held for an open report stays, and so
+does one a message that is not deleted carries; a report that goes with its reporter's erased account lets its
+files go at once."""
 
 import pytest
 
@@ -74,25 +74,31 @@ def test_the_hourly_run_deletes_files_only_messages_deleted_long_ago_still_carry
     assert StoredFile.objects.filter(pk=kept.pk).exists()
 
 
-def test_a_photo_held_for_a_report_goes_once_the_reporter_s_account_is_erased(
-    s3_client, s3_storage, django_capture_on_commit_callbacks
+def test_a_photo_held_for_a_report_goes_with_the_reporter_s_erased_account_unless_another_report_holds_it(
+    s3_client, s3_storage, moderator, django_capture_on_commit_callbacks
 ):
-    # given: bob reported ada's photo and ada deleted it: the report holds it for the moderators
-    ada, bob = UserFactory(), UserFactory()
+    # given: bob and cy reported ada's photo and ada deleted it: their reports hold it for the moderators
+    ada, bob, cy = UserFactory(), UserFactory(), UserFactory()
     photo = samples.uploaded_picture(ada)
-    message = share(photo, members=[bob])
-    moderation_services.report_create(user=bob, message_id=message.pk, reason="nasty")
+    message = share(photo, members=[bob, cy])
+    for reporter in (bob, cy):
+        moderation_services.report_create(user=reporter, message_id=message.pk, reason="nasty")
     with django_capture_on_commit_callbacks(execute=True):
         assert samples.client_for(ada).delete(f"/api/v1/messages/{message.pk}/").status_code == 204
 
-    # when: bob's account is erased (his reports go with it, unresolved), and the hourly task runs
+    # when: bob's account is erased (his report goes with it, unresolved)
     with django_capture_on_commit_callbacks(execute=True):
         user_erase(user=bob)
-    assert samples.in_bucket(s3_client, s3_storage, photo) == {photo.storage_key, photo.thumbnail_key}
-    with django_capture_on_commit_callbacks(execute=True):
-        purge_expired_messages_task()
 
-    # then: nothing holds it any more: it is gone
+    # then: cy's report still holds it
+    assert moderation_selectors.reported_file_get(moderator=moderator, file_id=photo.id) == photo
+    assert samples.in_bucket(s3_client, s3_storage, photo) == {photo.storage_key, photo.thumbnail_key}
+
+    # when: cy's account is erased too
+    with django_capture_on_commit_callbacks(execute=True):
+        user_erase(user=cy)
+
+    # then: nothing holds it any more: it is gone at once, without waiting for the hourly run
     assert not StoredFile.objects.filter(pk=photo.pk).exists()
     assert samples.in_bucket(s3_client, s3_storage, photo) == set()
 
