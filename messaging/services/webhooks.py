@@ -14,7 +14,7 @@ from accounts.models import User
 from core.text import visible_text
 from messaging.models import Conversation, Membership, Webhook
 from messaging.selectors import membership_get
-from messaging.services.memberships import channel_join, membership_end
+from messaging.services.memberships import channel_join, lock_owners, membership_end
 from messaging.services.messages import SentMessage, message_post
 
 WEBHOOKS_MAX_PER_CONVERSATION = 20
@@ -38,21 +38,29 @@ def webhook_create(*, user: User, conversation_id: int, name: str) -> tuple[Webh
         raise ValidationError({"conversation": "A direct conversation cannot have webhooks."})
     if not membership.can_manage:
         raise PermissionDenied("Only the conversation's owners and admins can make webhooks.")
-    live = Webhook.objects.filter(conversation=conversation, revoked_at__isnull=True)
-    if live.count() >= WEBHOOKS_MAX_PER_CONVERSATION:
-        raise ValidationError({"name": f"At most {WEBHOOKS_MAX_PER_CONVERSATION} webhooks per conversation."})
+    _check_room_for_one_more(conversation)
     name = visible_text(name)
     if not name:
         raise ValidationError({"name": "A webhook needs a name."})
     bot = account_services.bot_create(
         owner=user, username=account_services.bot_username_for(name=name), display_name=name, for_webhook=True
     )
+    # Counted again under the conversation's lock (after the maker's, as channel_join takes them): two made
+    # at once by two admins would both count 19, and the conversation get 21.
+    lock_owners(conversation)
+    _check_room_for_one_more(conversation)
     channel_join(user=bot, conversation=conversation)  # a plain member; announced to the others
     webhook = Webhook(conversation=conversation, bot=bot, name=name, created_by=user)
     webhook.save()
     secret = _secret_for(webhook)
     webhook.save(update_fields=["secret_hash"])
     return webhook, secret
+
+
+def _check_room_for_one_more(conversation: Conversation) -> None:
+    live = Webhook.objects.filter(conversation=conversation, revoked_at__isnull=True)
+    if live.count() >= WEBHOOKS_MAX_PER_CONVERSATION:
+        raise ValidationError({"name": f"At most {WEBHOOKS_MAX_PER_CONVERSATION} webhooks per conversation."})
 
 
 def webhook_rotate(*, webhook: Webhook) -> tuple[Webhook, str]:

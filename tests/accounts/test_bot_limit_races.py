@@ -16,7 +16,7 @@ from tests.conftest import someone_waits_for_a_lock, wait_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(monkeypatch, module, after_count: str, make_one) -> list[str]:
+def race_for_the_last_place(monkeypatch, module, after_count: str, make_one) -> list[str]:
     """`make_one(name)` run twice at once: the first paused in `module.<after_count>`, which it calls once it
     has counted, and the second run meanwhile (made, or waiting for the first to be). Their outcomes."""
     counted, release = threading.Event(), threading.Event()
@@ -58,7 +58,7 @@ def test_two_bots_made_at_once_for_the_last_place_make_one(monkeypatch):
     for n in range(services.BOTS_MAX_PER_OWNER - 1):
         services.bot_create(owner=owner, username=f"bot-{n}")
     # when two bots are made at once, the first paused once it has counted the owner's bots
-    outcomes = _race(
+    outcomes = race_for_the_last_place(
         monkeypatch,
         users,
         "visible_text",
@@ -76,7 +76,7 @@ def test_two_tokens_made_at_once_for_a_bot_s_last_place_make_one(monkeypatch):
     for n in range(services.API_TOKENS_MAX_PER_USER - 1):
         services.api_token_create(user=bot, name=f"t{n}", created_by=owner)
     # when two are made at once, the first paused once it has counted the bot's tokens
-    outcomes = _race(
+    outcomes = race_for_the_last_place(
         monkeypatch,
         tokens,
         "new_secret",
