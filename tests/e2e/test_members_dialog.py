@@ -2,6 +2,7 @@
 (focus stays in the list), and adds people to a channel, whose dialog follows who joins meanwhile."""
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -118,4 +119,32 @@ def test_a_channels_members_dialog_says_who_is_already_in_and_follows_who_joins(
     margaret.call("POST", f"conversations/{channel}/leave/")
     expect(members.get_by_text("No member found.")).to_be_visible()
     expect(people.get_by_role("button", name=re.compile("^Margaret Hamilton"))).to_be_visible()
+    page.context.close()
+
+
+def test_one_who_leaves_is_no_longer_named_among_those_who_saw_my_message(browser, live_server_url):
+    # given Ada's message in her group, seen by Grace and Linus while she looks at it
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    linus = register(live_server_url, "linus", "Linus Torvalds")
+    group = ada.conversation("group", members=[grace, linus], title="Engine room")
+    body = {"body": "Standup at ten", "client_id": str(uuid.uuid4())}
+    seq = ada.call("POST", f"conversations/{group}/messages/", body)["seq"]
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+    expect(page.get_by_test_id("message-body")).to_have_text("Standup at ten")
+    for reader in (grace, linus):
+        reader.call("POST", f"conversations/{group}/read/", {"seq": seq})
+    seen = page.get_by_test_id("seen-by")
+    expect(seen).to_have_text(
+        re.compile(r"^Seen by (Grace Hopper, Linus Torvalds|Linus Torvalds, Grace Hopper)$")
+    )
+
+    # when Linus leaves the group
+    linus.call("DELETE", f"conversations/{group}/members/{linus.id}/")
+
+    # then he is no longer among those who saw it (he was "Someone": "Seen by Grace Hopper, Someone")
+    expect(page.get_by_test_id("conversation-subtitle")).to_contain_text("2 members")
+    expect(seen).to_have_text("Seen by Grace Hopper")
     page.context.close()
