@@ -75,7 +75,6 @@ SEND_ERRORS: dict[int, OpenApiResponse] = {
     ),
 }
 CREDENTIAL_PATHS = ("/api/v1/auth/token/", "/api/v1/auth/logout/")
-WEBHOOK_POST_PATH = "/api/v1/hooks/"
 RETRY_AFTER = {
     "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}
 }
@@ -104,8 +103,6 @@ def _statuses_for(path: str, method: str, operation: dict[str, Any], global_secu
     # Login, refresh and logout are anonymous but answer bad credentials with 401 (and suspension with 403).
     if authenticated or path.startswith(CREDENTIAL_PATHS):
         statuses += ["401", "403"]
-    if path.startswith(WEBHOOK_POST_PATH):
-        statuses.append("403")  # the webhook's creator is suspended
     if "{" in path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
         statuses.append("404")  # no such object, or no such page
     if "application/json" in operation.get("requestBody", {}).get("content", {}):

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 
 from accounts import selectors as account_selectors
 from accounts import tokens
+from accounts.exceptions import AccountSuspended
 from accounts.models import User
 from core.errors import NotFound, Refused
 from files.models import StoredFile
@@ -723,6 +724,11 @@ def webhook_get_for_manager(*, user: User, webhook_id: int) -> Webhook:
     return webhook
 
 
+WEBHOOK_SUSPENDED = (
+    "The webhook's maker, or its bot, is suspended: it posts again once a moderator reinstates them."
+)
+
+
 def webhook_for_secret(*, secret: str) -> Webhook:
     """The live webhook a secret names; NotFound for a wrong, rotated or revoked one, or one whose bot has
     left the conversation. AccountSuspended when its creator is suspended."""
@@ -734,7 +740,10 @@ def webhook_for_secret(*, secret: str) -> Webhook:
     )
     if webhook is None or parsed is None or not tokens.secret_matches(parsed[1], webhook.secret_hash):
         raise NotFound("No such webhook.")
-    account_selectors.user_check_not_suspended(webhook.bot)
+    try:
+        account_selectors.user_check_not_suspended(webhook.bot)
+    except AccountSuspended as error:  # "this account" would be no account the caller has
+        raise AccountSuspended(WEBHOOK_SUSPENDED) from error
     bot_is_member = Membership.objects.filter(user=webhook.bot, conversation_id=webhook.conversation_id)
     if not account_selectors.user_may_act(webhook.bot) or not bot_is_member.exists():
         raise NotFound("No such webhook.")

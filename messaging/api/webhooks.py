@@ -15,7 +15,7 @@ from accounts.authentication import request_user
 from accounts.permissions import LOGIN_SESSION_ONLY
 from core.errors import NotFound
 from core.ids import uuid_field
-from core.schema import SEND_ERRORS
+from core.schema import ERROR_REF, SEND_ERRORS
 from core.serializers import StrictCharField
 from core.text import has_visible
 from core.throttles import AnonThrottle, WebhookRefusedThrottle, WebhookThrottle
@@ -110,6 +110,24 @@ class WebhookRotateApi(APIView):
         return _with_secret(request, webhook, secret, status.HTTP_200_OK)
 
 
+# Its only 403: the schema's usual one ("Not allowed", permission_denied) is never answered here.
+SUSPENDED_MAKER = OpenApiResponse(
+    ERROR_REF,
+    description="`account_suspended`: the webhook's maker, or its bot, is suspended; it posts again once a "
+    "moderator reinstates them",
+    examples=[
+        OpenApiExample(
+            "Suspended",
+            value={
+                "error": {"code": "account_suspended", "detail": selectors.WEBHOOK_SUSPENDED, "fields": {}}
+            },
+            response_only=True,
+            status_codes=["403"],
+        )
+    ],
+)
+
+
 class HookPostApi(APIView):
     """Unauthenticated: the secret in the URL is the credential."""
 
@@ -120,7 +138,7 @@ class HookPostApi(APIView):
 
     @extend_schema(
         request=WebhookPostInputSerializer,
-        responses={202: MessageSerializer, **SEND_ERRORS},
+        responses={202: MessageSerializer, 403: SUSPENDED_MAKER, **SEND_ERRORS},
         auth=[],
         parameters=[
             OpenApiParameter(

@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.services.users import BOTS_LIMIT_REACHED
 from messaging.delivery.eventlog import initialise_counter
 from messaging.models import ConversationEvent, Membership, Message, Webhook
+from messaging.selectors import WEBHOOK_SUSPENDED
 from messaging.services import webhooks as webhook_services
 from tests.accounts.factories import UserFactory
 from tests.messaging.factories import make_conversation
@@ -205,12 +206,29 @@ def test_a_webhook_whose_bot_was_removed_before_that_ended_it_is_not_listed_nor_
     assert as_user(bob).post(f"/api/v1/webhooks/{webhook['id']}/rotate/").status_code == 404
 
 
-def test_a_suspended_creator_s_webhook_is_refused(bob, hook):
-    _, url = hook
-    account_services.user_suspend(user=bob, reason="spam")
+@pytest.mark.parametrize("suspended", ["maker", "bot"])
+def test_a_suspended_creator_s_webhook_is_refused_saying_whose_suspension(bob, hook, suspended):
+    webhook, url = hook
+    account = bob if suspended == "maker" else User.objects.get(pk=webhook["bot"]["id"])
+    account_services.user_suspend(user=account, reason="spam")
     response = post(url)
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "account_suspended"
+    # it said "This account is suspended", of no account the caller has
+    assert response.json()["error"] == {
+        "code": "account_suspended",
+        "detail": "The webhook's maker, or its bot, is suspended: it posts again once a moderator reinstates "
+        "them.",
+        "fields": {},
+    }
+
+
+def test_the_schema_promises_a_webhook_post_the_403_it_answers():
+    # the schema offered the usual 403, permission_denied "Not allowed", which a webhook post never answers
+    schema = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    refused = schema["paths"]["/api/v1/hooks/{secret}/"]["post"]["responses"]["403"]
+    assert refused["description"].startswith("`account_suspended`: the webhook's maker, or its bot")
+    example = refused["content"]["application/json"]["examples"]["Suspended"]["value"]["error"]
+    assert (example["code"], example["detail"]) == ("account_suspended", WEBHOOK_SUSPENDED)
 
 
 # --- Rate limits (docs/api.md): only a post that proves the secret counts against its webhook

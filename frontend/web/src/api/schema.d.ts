@@ -7195,21 +7195,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not allowed (or the account is suspended: code `account_suspended`) */
+            /** @description `account_suspended`: the webhook's maker, or its bot, is suspended; it posts again once a moderator reinstates them */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "permission_denied",
-                     *         "detail": "You do not have permission to perform this action.",
-                     *         "fields": {}
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
