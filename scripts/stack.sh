@@ -383,6 +383,16 @@ $upstreams    }
     server {
         listen 127.0.0.1:$STACK_PORT;
 
+        # A request nginx itself cannot parse (a NUL in a header, a malformed request line, headers over its
+        # buffers) gets the API's standard error body, as the web workers answer theirs
+        # (realtime/unreadable_requests.py), not nginx's HTML page. The workers' own 400s pass through as
+        # they are (proxy_intercept_errors is off).
+        error_page 400 494 =400 /_parley/unreadable;
+        location = /_parley/unreadable {
+            default_type application/json;
+            return 400 '{"error":{"code":"bad_request","detail":"The request could not be read.","fields":{}}}';
+        }
+
         location / {
             proxy_pass http://parley;
             proxy_http_version 1.1;

@@ -452,3 +452,17 @@ def test_env_example_can_be_loaded_by_a_shell():
     variables = dict(line.split("=", 1) for line in loaded.stdout.decode().split("\0") if "=" in line)
     assert variables["DEFAULT_FROM_EMAIL"] == "Parley <chat@example.com>"
     assert variables["DJANGO_SETTINGS_MODULE"] == "chatproject.settings.production"
+
+
+def test_both_nginx_configs_answer_what_nginx_cannot_parse_in_the_standard_error_body():
+    # scripts/stack.sh's nginx is tested for real (tests/stack/test_unreadable_requests.py); compose's has the
+    # same lines, and the body is the web workers' own (realtime.unreadable_requests)
+    from realtime.unreadable_requests import UNREADABLE
+
+    lines = [
+        "error_page 400 494 =400 /_parley/unreadable;",
+        "location = /_parley/unreadable {",
+        f"return 400 '{UNREADABLE.decode()}';",
+    ]
+    for config in ((ROOT / "docker" / "nginx.conf").read_text(), STACK_SCRIPT.read_text()):
+        assert all(line in config for line in lines)
