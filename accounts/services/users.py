@@ -11,6 +11,7 @@ from django.utils.crypto import get_random_string
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import selectors, tokens, usernames
+from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken, User
 from accounts.services.joining import check_email_domain, invitation_spend
 from accounts.services.sessions import login_sessions_end_all
@@ -20,6 +21,9 @@ from core.text import visible_text
 from realtime import close_codes, fanout
 
 API_TOKENS_MAX_PER_USER = 20
+BOT_SUSPENDED = (
+    "This bot is suspended: it gets no tokens until a moderator reinstates it (you may retire it)."
+)
 BOTS_MAX_PER_OWNER = 20
 BOTS_LIMIT_REACHED = (
     f"At most {BOTS_MAX_PER_OWNER} bots per person, suspended ones and the bots of the webhooks you made "
@@ -87,7 +91,9 @@ def api_token_create(*, user: User, name: str, created_by: User) -> tuple[ApiTok
         raise PermissionDenied("Only the user or the bot's owner can make its tokens.")
     if user.is_webhook_bot:
         raise PermissionDenied("A webhook's bot has no tokens: it posts only through its webhook's URL.")
-    selectors.user_check_not_suspended(user)  # a bot a moderator suspended gets none until reinstated
+    if user.is_bot and user.is_suspended:  # its owner asks: "this account is suspended" would mean theirs
+        raise AccountSuspended(BOT_SUSPENDED)
+    selectors.user_check_not_suspended(user)
     # the user's row locked first, as bot_create locks the owner's: two tokens made at once are counted one
     # after the other, not both against the same 19
     User.objects.select_for_update().filter(pk=user.pk).first()

@@ -30,9 +30,13 @@ def test_the_owner_sees_a_suspended_bot_cannot_give_it_tokens_and_may_retire_it(
     # then its owner still finds it, marked suspended
     assert [(b["id"], b["suspended"]) for b in client.get(BOTS).json()] == [(bot["id"], True)]
     assert client.get(f"{BOTS}{bot['id']}/").json()["suspended"] is True
-    # and cannot give it a token
+    # and cannot give it a token, told that the bot is suspended (it said "This account is suspended", as if
+    # the owner were)
     refused = client.post(f"{BOTS}{bot['id']}/tokens/", {"name": "again"}, format="json")
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "account_suspended")
+    assert refused.json()["error"]["detail"] == (
+        "This bot is suspended: it gets no tokens until a moderator reinstates it (you may retire it)."
+    )
     # when the owner retires it
     assert client.delete(f"{BOTS}{bot['id']}/").status_code == 204
     # then it is gone from the list, and a moderator's reinstatement does not bring it back
