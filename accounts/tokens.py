@@ -14,7 +14,8 @@ INVITATION_PREFIX = "iv"
 # every access token minted from it, so that a logout can end all of them (accounts.services.session_end).
 SESSION_CLAIM = "sid"
 SECRET_BYTES = 32  # 43 characters of URL-safe base64
-_PATTERN = re.compile(r"^(?P<prefix>[a-z]{2})_(?P<id>[1-9][0-9]{0,17})_(?P<secret>[A-Za-z0-9_-]{43})$")
+# \Z, not $: `$` matches before a final newline too, and `pk_…\n` (a socket's `?token=pk_…%0A`) was taken
+_PATTERN = re.compile(r"^(?P<prefix>[a-z]{2})_(?P<id>[1-9][0-9]{0,17})_(?P<secret>[A-Za-z0-9_-]{43})\Z")
 
 
 def new_secret() -> str:

@@ -41,6 +41,13 @@ def revoked(bot_token):
     return raw
 
 
+def test_an_api_token_with_a_newline_after_it_does_not_authenticate_a_socket(bot_token):
+    # (`?token=pk_…%0A`: the token's pattern ended in `$`, which matches before a final newline too)
+    _, (_, raw) = bot_token
+    assert not isinstance(async_to_sync(authenticate)(raw)[0], AnonymousUser)
+    assert isinstance(async_to_sync(authenticate)(raw + "\n")[0], AnonymousUser)
+
+
 def test_a_revoked_api_token_does_not_authenticate_a_socket(revoked):
     # (an anonymous scope is closed with 4401, as tests/messaging/test_socket_events.py shows)
     assert isinstance(async_to_sync(authenticate)(revoked)[0], AnonymousUser)

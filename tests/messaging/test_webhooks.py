@@ -66,6 +66,15 @@ def test_an_admin_makes_a_webhook_and_its_url_posts_as_its_bot(bob, team, hook):
     assert message["sender"]["display_name"] == "CI"
 
 
+def test_a_webhook_url_with_a_newline_after_its_secret_is_not_found(hook):
+    _, url = hook
+    assert url.endswith("/")
+    response = post(url[:-1] + "%0A/")
+    assert response.status_code == 404, response.content
+    assert response.json()["error"]["code"] == "not_found"
+    assert post(url).status_code == 202
+
+
 def test_a_webhook_may_have_a_name_in_any_script(bob, team):
     # its name is its bot's display name; its username is made valid (it was refused: 400 fields.username)
     created = as_user(bob).post(hooks_url(team), {"name": "Деплой"}, format="json")
