@@ -1,5 +1,7 @@
 """On a phone or a tablet, every screen fits the screen's width, whatever people wrote."""
 
+import re
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -166,4 +168,33 @@ def test_on_a_phone_the_headers_and_members_controls_are_big_enough_to_tap(brows
     assert edit.evaluate("d => d.scrollWidth <= d.clientWidth")
     assert rename.evaluate("b => b.getBoundingClientRect().right <= b.form.getBoundingClientRect().right")
     assert overflow(page) == 0
+    context.close()
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_on_a_phone_the_emoji_picker_fits_inside_its_dialog(browser, live_server_url, width):
+    # given Ada in a group on a phone
+    ada = register(live_server_url, "ada")
+    group = ada.conversation("group", members=[register(live_server_url, "grace")], title="Launch team")
+    context = browser.new_context(viewport={"width": width, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+
+    # when she opens the emoji picker from the message box
+    page.get_by_role("button", name="Insert emoji").tap()
+    dialog = page.get_by_role("dialog", name="Insert an emoji")
+    expect(dialog.get_by_role("combobox")).to_be_visible()
+
+    # then the picker is whole inside its dialog, which is on the screen: nothing scrolls sideways (the picker
+    # ran under the dialog's right edge, its skin tones and last column of emoji cut off)
+    picker = dialog.locator("emoji-picker")
+    assert dialog.evaluate("d => d.scrollWidth - d.clientWidth") == 0
+    expect(dialog).to_be_in_viewport(ratio=1)
+    box, inner = dialog.bounding_box(), picker.bounding_box()
+    assert box is not None
+    assert inner is not None
+    assert box["x"] <= inner["x"]
+    assert inner["x"] + inner["width"] <= box["x"] + box["width"]
+    expect(picker.get_by_role("button", name=re.compile("^Choose a skin tone"))).to_be_in_viewport(ratio=1)
     context.close()
