@@ -12,13 +12,18 @@ very bytes), and Daphne's 500 and 503 their codes.
 uvicorn: scripts/web-server selects realtime.uvicorn_http.HttpProtocol, whose send_400_response writes
 UNREADABLE. Daphne: install_under_daphne() (chatproject/asgi.py) replaces Twisted's HTTPChannel responders
 and Daphne's WebRequest.basic_error in a Daphne process; tests/test_web_servers.py sends such requests to
-both."""
+both.
+
+The same for a WebSocket frame the server cannot read (a text frame that is not UTF-8, an unknown opcode,
+one over 1 MiB): uvicorn's websockets closes with the code and a reason (1007, 1002, 1009), autobahn, under
+Daphne, dropped the TCP connection unless told otherwise (its failByDrop), so the client saw 1006 and no
+reason; install_under_daphne() tells it to close the same way."""
 
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from realtime.shutdown import running_under_daphne
+from realtime.shutdown import daphne_servers, running_under_daphne
 
 
 def error_json(code: str, detail: str) -> bytes:
@@ -53,11 +58,19 @@ def install_under_daphne() -> None:
     if not running_under_daphne():
         return
     from daphne.http_protocol import WebRequest
+    from twisted.internet import reactor
     from twisted.web.http import HTTPChannel
 
     HTTPChannel._respondToBadRequestAndDisconnect = _refuse_unreadable  # type: ignore[method-assign]
     HTTPChannel.lineLengthExceeded = _refuse_too_long  # type: ignore[method-assign]
     WebRequest.basic_error = _daphne_error
+    reactor.callWhenRunning(_close_sockets_with_a_reason)  # Daphne's servers exist once it runs
+
+
+def _close_sockets_with_a_reason() -> None:
+    """Autobahn fails a connection by dropping it (failByDrop, its default): send the close frame instead."""
+    for server in daphne_servers():
+        server.ws_factory.setProtocolOptions(failByDrop=False)
 
 
 def _refuse_unreadable(channel: Any) -> None:

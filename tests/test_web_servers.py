@@ -5,8 +5,9 @@ it), run for real in embedded mode (SQLite, in-process fan-out hub) in a fresh d
   1001 "going away" so clients reconnect elsewhere at once, reports not-ready, and exits within the grace
   period (the drain's own tests drive it through WebsocketCommunicator);
 - frame sizes: a frame over 64 KiB is answered `too_large` and the socket stays open; one over 1 MiB is
-  refused by the server itself before the application buffers it (uvicorn closes with 1009 "message too big";
-  Daphne's autobahn drops the connection);
+  refused by the server itself before the application buffers it (closed with 1009 "message too big");
+- a frame the server cannot read (not UTF-8, an unknown opcode) closes the socket with its code and a reason
+  (1007, 1002), under Daphne too, whose autobahn dropped the connection (1006);
 - a request its HTTP parser refuses (a NUL in `Authorization`, raw bytes in the URL, a header line over
   16 KiB) is a 400 `bad_request` in the standard error body (realtime/unreadable_requests.py), and a socket
   whose token holds such characters is closed with 4401."""
@@ -148,9 +149,8 @@ def test_oversized_frames_get_an_error_or_a_1009_close(server, access_token):
 
         with pytest.raises(ConnectionClosed) as closed:
             _send_until_closed(ws, "x" * (1024 * 1024 + 1))
-    # uvicorn closes with 1009; autobahn, under Daphne, drops the connection without a close frame (1006)
-    expected_code = {"uvicorn": 1009, "daphne": None}[server.name]
-    assert (closed.value.rcvd and closed.value.rcvd.code) == expected_code
+    # (autobahn, under Daphne, dropped the connection with no close frame: realtime.unreadable_requests)
+    assert (closed.value.rcvd and closed.value.rcvd.code) == 1009
 
 
 def _sigterm_and_expect_going_away(process: subprocess.Popen, sockets: list) -> None:
@@ -314,3 +314,36 @@ def test_a_socket_token_with_characters_no_token_has_is_closed_with_4401(server)
                 ws.recv(timeout=5)
         assert closed.value.rcvd is not None, token
         assert closed.value.rcvd.code == close_codes.UNAUTHENTICATED, token
+
+
+def _close_code_after(port: int, token: str, frame: bytes) -> int | None:
+    """The close code the server answers `frame` (sent masked, as a client must) with; None if it only drops
+    the connection."""
+    protocol = ClientProtocol(
+        parse_uri(f"ws://127.0.0.1:{port}/ws/?v=2&token={token}"), origin=Origin(ORIGIN_URL)
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        protocol.send_request(protocol.connect())
+        conn.sendall(b"".join(protocol.data_to_send()))
+        protocol.receive_data(conn.recv(65536))
+        assert protocol.handshake_exc is None
+        mask = b"\x01\x02\x03\x04"
+        masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(frame[1:]))
+        conn.sendall(frame[:1] + bytes([0x80 | len(masked)]) + mask + masked)
+        received = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := conn.recv(65536):
+                received += chunk
+    start = received.find(b"\x88")  # the close frame, after any the server sent first (none here)
+    return int.from_bytes(received[start + 2 : start + 4], "big") if start >= 0 else None
+
+
+ORIGIN_URL = "http://127.0.0.1"
+
+
+def test_a_frame_the_server_cannot_read_closes_the_socket_with_a_code_not_a_dropped_connection(
+    server, access_token
+):
+    # the first byte is FIN and the opcode, the rest the payload
+    assert _close_code_after(server.port, access_token, b"\x81" + b'{"type": "ping", "x": "\xff"}') == 1007
+    assert _close_code_after(server.port, access_token, b"\x83" + b"x") == 1002  # a reserved opcode
