@@ -69,3 +69,18 @@ export function memberStatus(user: PublicUser): "online" | "idle" | "offline" {
 /** How a presence reads, for the sighted (a subtitle) and screen readers alike. */
 export const presenceLabel = (status: "online" | "idle" | "offline"): string =>
   status === "online" ? "Online" : status === "idle" ? "Idle" : "Offline";
+
+/** "Seen by …" under my newest message (at `seq`): the members whose read marker reached it, by name; "Seen" in
+ * a direct conversation; null when none has. One who has left is not named: the store keeps their marker as last
+ * heard, and the view named them "Someone". */
+export function seenByLine(
+  reads: Record<number, number>,
+  seq: number,
+  members: Named[],
+  meId: number,
+  direct: boolean,
+): string | null {
+  const readers = members.filter((m) => m.id !== meId && (reads[m.id] ?? 0) >= seq).map(displayName);
+  if (!readers.length) return null;
+  return direct ? "Seen" : `Seen by ${readers.join(", ")}`;
+}

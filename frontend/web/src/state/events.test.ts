@@ -296,14 +296,6 @@ describe("applyEvent", () => {
     expect(state.reads[1]).toEqual({ 2: 4 });
   });
 
-  it("forgets the read marker of one who left or was removed, and a read of theirs that arrives late", () => {
-    const group = conversation(1, { members: [person(1), person(2), person(3)], member_count: 3 });
-    const read = (seq: number, user: number, upTo: number): OrderedEvent => ({ type: "read", seq, conversation: 1, user, up_to: upTo });
-    const left: OrderedEvent = { type: "membership", seq: 6, conversation: summary(group), user: 3, state: "removed" };
-    const { state } = run(known(group), [read(4, 2, 3), read(5, 3, 3), left, read(2, 3, 1)]);
-    expect(state.reads[1]).toEqual({ 2: 3 }); // "Seen by" names members only (it said "Someone")
-  });
-
   it("uncounts a deleted message the snapshot counted when its copy is held, else asks REST", () => {
     const snapshot = conversation(1, { last_seq: 10, unread_count: 2, last_read_seq: 8, last_message: msg(10) });
     const removal = (id: string): OrderedEvent => ({ type: "message.deleted", seq: 11, conversation: 1, id, by_moderator: true });

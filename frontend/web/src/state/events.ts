@@ -308,9 +308,7 @@ class Change {
   }
 
   private read(user: number, upTo: number): void {
-    // One who has left is no longer among those who saw a message, even by a read that arrives late.
-    const gone = memberNow(this.ledger, user) === false;
-    if (!gone && (this.reads[user] ?? 0) < upTo) this.reads = { ...this.reads, [user]: upTo };
+    if ((this.reads[user] ?? 0) < upTo) this.reads = { ...this.reads, [user]: upTo };
     if (user !== this.me) return;
     const read = readTo(this.ledger, upTo);
     this.ledger = read.ledger;
@@ -330,10 +328,6 @@ class Change {
     if (state === "added") this.ledger = changeRole(this.ledger, user, seq, "member"); // one joins as a member
     const present = memberNow(this.ledger, user);
     const members = this.conversation.members.filter((m) => m.id !== user);
-    if (!present && user in this.reads) {
-      // Their read marker goes with them: "Seen by" named them "Someone" once they were no longer a member.
-      this.reads = Object.fromEntries(Object.entries(this.reads).filter(([reader]) => Number(reader) !== user));
-    }
     const listed = this.conversation.kind !== "channel"; // REST lists members of direct conversations and groups only
     if (present && listed) {
       const known = directory(this.state.conversations).get(user);

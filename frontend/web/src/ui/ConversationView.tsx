@@ -2,7 +2,7 @@ import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, use
 import { ApiError } from "../api/client";
 import type { Message, UserRef } from "../api/types";
 import { finePointer, focusComposer } from "../lib/focus";
-import { conversationTitle, directPeer, displayName, presenceLabel, shownName } from "../lib/names";
+import { conversationTitle, directPeer, displayName, presenceLabel, seenByLine, shownName } from "../lib/names";
 import { conversationPath, navigate, threadPath, useQueryParam } from "../lib/router";
 import { firstNewMessage, mainTimeline, type ChatMessage, type NewOnOpening } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
@@ -268,14 +268,10 @@ export function ConversationView({ id }: { id: number }) {
   // "Seen by" under my newest stored message.
   const showSeen = conversation.kind === "direct" || (conversation.kind === "group" && conversation.member_count <= SMALL_GROUP);
   const myLast = [...(timeline?.messages ?? [])].reverse().find((m) => m.sender.id === me.id && !m.deleted && !m.thread_root);
-  let seenBy: string | null = null;
-  if (showSeen && myLast) {
-    const reads = state.reads[id] ?? {};
-    const readers = Object.entries(reads)
-      .filter(([user, seq]) => Number(user) !== me.id && seq >= myLast.seq)
-      .map(([user]) => memberName(Number(user)));
-    if (readers.length) seenBy = conversation.kind === "direct" ? "Seen" : `Seen by ${readers.join(", ")}`;
-  }
+  const seenBy =
+    showSeen && myLast
+      ? seenByLine(state.reads[id] ?? {}, myLast.seq, conversation.members, me.id, conversation.kind === "direct")
+      : null;
 
   const byId = new Map(timeline?.messages.map((m) => [m.id, m]));
   const mayPinHere = mayPin(conversation);
