@@ -148,3 +148,31 @@ def test_one_who_leaves_is_no_longer_named_among_those_who_saw_my_message(browse
     expect(page.get_by_test_id("conversation-subtitle")).to_contain_text("2 members")
     expect(seen).to_have_text("Seen by Grace Hopper")
     page.context.close()
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 375, "height": 740}], ids=["desktop", "phone"]
+)
+def test_one_removed_from_the_group_they_are_reading_is_told_so(browser, live_server_url, viewport):
+    # given Grace reading Ada's group
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = ada.conversation("group", members=[grace], title="Engine room")
+    ada.say(group, "Standup at ten")
+    page = browser.new_context(viewport=viewport).new_page()
+    log_in(page, grace)
+    page.goto(f"{live_server_url}/c/{group}")
+    expect(page.get_by_test_id("message-body")).to_have_text("Standup at ten")
+
+    # when Ada removes her
+    ada.call("DELETE", f"conversations/{group}/members/{grace.id}/")
+
+    # then the group closes and she is told why (it vanished without a word, as if it had never been)
+    expect(page).to_have_url(f"{live_server_url}/")
+    notice = page.get_by_role("status").filter(has_text="You are no longer a member of Engine room.")
+    expect(notice).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Engine room"))).to_have_count(0)
+    # and it does not follow her elsewhere
+    page.get_by_role("link", name="Mentions").click()
+    expect(notice).to_have_count(0)
+    page.context.close()

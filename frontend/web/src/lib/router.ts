@@ -5,11 +5,18 @@ const listeners = new Set<() => void>();
 const notify = () => listeners.forEach((listener) => listener());
 if (typeof window !== "undefined") window.addEventListener("popstate", notify);
 
-export function navigate(path: string, { replace = false } = {}): void {
+/** Go to `path`; `state` rides with the history entry (what the page it shows may say of how one got there). */
+export function navigate(path: string, { replace = false, state = null }: { replace?: boolean; state?: unknown } = {}): void {
   if (path === window.location.pathname + window.location.search) return;
-  if (replace) window.history.replaceState(null, "", path);
-  else window.history.pushState(null, "", path);
+  if (replace) window.history.replaceState(state, "", path);
+  else window.history.pushState(state, "", path);
   notify();
+}
+
+/** Why the app brought me to the page I am on, if it said (navigate's `state`). */
+export function arrivedBecause(): { leftConversation?: string } {
+  const state: unknown = window.history.state;
+  return typeof state === "object" && state !== null ? (state as { leftConversation?: string }) : {};
 }
 
 const subscribe = (listener: () => void) => {

@@ -150,12 +150,13 @@ export function ConversationView({ id }: { id: number }) {
     store.resolveUsers([...reactors, ...repliers].filter((userId) => userId !== me.id && !known.has(userId)));
   }, [timeline?.messages, known, store, me.id]);
 
-  // Removed from it (or left it in another tab) while it is open: leave it.
-  const shown = useRef(false);
+  // Removed from it (or left it in another tab) while it is open: leave it, and say so on the page that shows
+  // instead (it went without a word, as if it had never been).
+  const shown = useRef<string | null>(null);
   useEffect(() => {
-    if (conversation) shown.current = true;
-    else if (shown.current) navigate("/", { replace: true });
-  }, [conversation]);
+    if (conversation) shown.current = conversationTitle(conversation, me);
+    else if (shown.current !== null) navigate("/", { replace: true, state: { leftConversation: shown.current } });
+  }, [conversation, me]);
 
   const messages = timeline ? mainTimeline(timeline) : [];
   const lastKey = messages[messages.length - 1]?.client_id;

@@ -6,7 +6,7 @@ import { socketUrl } from "../realtime/protocol";
 import { ActivityReporter } from "../realtime/activity";
 import { ChatSocket } from "../realtime/socket";
 import { focusComposer } from "../lib/focus";
-import { matchRoute, navigate, usePath } from "../lib/router";
+import { arrivedBecause, matchRoute, navigate, usePath } from "../lib/router";
 import { neighbour, shortcutFor } from "../lib/shortcuts";
 import { openLocalStore } from "../state/persist";
 import { ChatStore, sortConversations } from "../state/store";
@@ -138,6 +138,8 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
   );
 
   const inConversation = route.name !== "home";
+  // Brought home because a conversation I had open went (removed from it, or left in another tab).
+  const left = route.name === "home" ? arrivedBecause().leftConversation : undefined;
   let main;
   switch (route.name) {
     case "conversation":
@@ -195,7 +197,16 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
           activeId={activeId}
           onShowShortcuts={() => setShowShortcuts(true)}
           onShowSearch={() => setShowSearch(true)}
-          offer={<NotificationsBanner />}
+          offer={
+            <>
+              {left && (
+                <p role="status" className="left-notice" data-testid="left-notice">
+                  You are no longer a member of {left}.
+                </p>
+              )}
+              <NotificationsBanner />
+            </>
+          }
           currentPath={route.name === "mentions" ? "/mentions" : undefined}
         />
         <main className="main" id="main" tabIndex={-1}>
