@@ -82,6 +82,27 @@ def test_a_deeply_nested_post_to_a_webhook_is_a_400(ada, bob, text):
     assert_parse_error(APIClient().post(f"/api/v1/hooks/{secret}/", text, content_type="application/json"))
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"1" * 5_000, "a number in it has more than 4300 digits."),
+        (b'{"title": ', "a value is missing (line 1, column 11)."),
+        (b'{"kind": "group",\n "title": "Ops', "a string is not closed (line 2, column 11)."),
+        (b'{"kind": "group"} {}', "there is more after its value (line 1, column 19)."),
+        (b'{"title": NaN}', "NaN and Infinity are not JSON numbers."),
+        (b'{"title": "caf\xe9"}', "it is not UTF-8 text."),
+        (b"[" * 30_000, "it is nested too deeply."),
+    ],
+    ids=["long-number", "cut-short", "unclosed-string", "extra", "nan", "latin-1", "deep"],
+)
+def test_a_body_that_does_not_parse_is_told_so_in_plain_words(ada, body, detail):
+    # Python's own words reached the client: "Exceeds the limit (4300 digits) for integer string conversion:
+    # value has 5000 digits; use sys.set_int_max_str_digits() to increase the limit"
+    response = bearer(ada).post("/api/v1/conversations/", body, content_type="application/json")
+    assert_parse_error(response)
+    assert response.json()["error"]["detail"] == f"The body is not valid JSON: {detail}"
+
+
 def assert_parse_error(response) -> None:
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "parse_error"
