@@ -71,3 +71,21 @@ def test_a_patch_documents_the_fields_it_requires(api_client, path, field):
     assert not component.startswith("Patched")
     assert schema["components"]["schemas"][component]["required"] == [field]
     assert body["required"] is True
+
+
+def test_what_an_answer_shows_is_described_as_shown_not_as_a_form_asks_for_it(api_client):
+    # a bot's owner is the caller, never sent (the schema offered it as writable), and a username in an answer
+    # was described by the model's form help: "Required. 150 characters or fewer. …"
+    schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    assert components["Bot"]["properties"]["owner"]["readOnly"] is True
+    for name in ("Bot", "Me", "PublicUser", "RegisteredUser", "ConversationMember", "Member"):
+        description = components[name]["properties"]["username"]["description"]
+        assert description.startswith("Unique: 150 characters or fewer"), name
+    said_required = [
+        (name, field)
+        for name, component in components.items()
+        for field, property_ in component.get("properties", {}).items()
+        if property_.get("description", "").startswith("Required.")
+    ]
+    assert not said_required

@@ -42,6 +42,12 @@ class RegisterInputSerializer(serializers.Serializer):
     )
 
 
+# A user's username as an answer shows it: the model's help text is a form's ("Required. 150 characters or
+# fewer. …"), which read on a response as if the client had to send it.
+USERNAME_HELP = "Unique: 150 characters or fewer, letters, digits and @/./+/-/_."
+USERNAME_SHOWN = {"username": {"help_text": USERNAME_HELP}}
+
+
 class PublicUserSerializer(serializers.ModelSerializer):
     """What anyone may see of a user: never the email, never the password hash."""
 
@@ -50,6 +56,7 @@ class PublicUserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "display_name", "avatar_url"]
+        extra_kwargs = USERNAME_SHOWN
 
     def get_avatar_url(self, user: User) -> str | None:
         return user.avatar.url if user.avatar else None
@@ -59,6 +66,7 @@ class RegisteredUserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "display_name"]
+        extra_kwargs = USERNAME_SHOWN
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -85,6 +93,7 @@ class MeSerializer(serializers.ModelSerializer):
             "two_factor_required",
         ]
         read_only_fields = fields
+        extra_kwargs = USERNAME_SHOWN
 
     def get_may_post(self, user: User) -> bool:
         return selectors.user_may_post(user)
@@ -193,7 +202,7 @@ class BotCreateInputSerializer(serializers.Serializer):
 
 
 class BotSerializer(serializers.ModelSerializer):
-    owner = serializers.IntegerField(source="bot_owner_id")
+    owner = serializers.IntegerField(source="bot_owner_id", read_only=True, help_text="Your user id.")
     suspended = serializers.BooleanField(
         source="is_suspended",
         read_only=True,
@@ -205,6 +214,7 @@ class BotSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "display_name", "owner", "date_joined", "suspended"]
         read_only_fields = fields
+        extra_kwargs = USERNAME_SHOWN
 
 
 # --- passwords and sessions

@@ -1284,10 +1284,11 @@ export interface components {
         };
         Bot: {
             readonly id: number;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            /** @description Unique: 150 characters or fewer, letters, digits and @/./+/-/_. */
             readonly username: string;
             readonly display_name: string;
-            owner: number;
+            /** @description Your user id. */
+            readonly owner: number;
             /** Format: date-time */
             readonly date_joined: string;
             /** @description A moderator suspended it: it works again only once they reinstate it; meanwhile it gets no tokens, and its owner may still retire it. */
@@ -1368,7 +1369,7 @@ export interface components {
         /** @description A member of a conversation: who they are, and their role there. */
         ConversationMember: {
             readonly id: number;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            /** @description Unique: 150 characters or fewer, letters, digits and @/./+/-/_. */
             username: string;
             display_name?: string;
             readonly avatar_url: string | null;
@@ -1544,7 +1545,7 @@ export interface components {
         };
         Me: {
             readonly id: number;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            /** @description Unique: 150 characters or fewer, letters, digits and @/./+/-/_. */
             readonly username: string;
             readonly display_name: string;
             /**
@@ -1564,7 +1565,7 @@ export interface components {
         /** @description A member as the conversation object lists them: who they are, their role there, and their presence. */
         Member: {
             readonly id: number;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            /** @description Unique: 150 characters or fewer, letters, digits and @/./+/-/_. */
             username: string;
             display_name?: string;
             readonly avatar_url: string | null;
@@ -1844,7 +1845,7 @@ export interface components {
         /** @description What anyone may see of a user: never the email, never the password hash. */
         PublicUser: {
             readonly id: number;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            /** @description Unique: 150 characters or fewer, letters, digits and @/./+/-/_. */
             username: string;
             display_name?: string;
             readonly avatar_url: string | null;
@@ -1907,7 +1908,7 @@ export interface components {
         };
         RegisteredUser: {
             readonly id: number;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            /** @description Unique: 150 characters or fewer, letters, digits and @/./+/-/_. */
             username: string;
             display_name?: string;
         };
