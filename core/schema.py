@@ -74,6 +74,14 @@ SEND_ERRORS: dict[int, OpenApiResponse] = {
         "(or `Idempotency-Key`)",
     ),
 }
+
+
+def refused(description: str) -> dict[int, OpenApiResponse]:
+    """The 400 of an operation with no body or query to be invalid, refused for the state of things: a view
+    declares it in its extend_schema (`responses={204: …, **refused("`invalid`: …")}`)."""
+    return {400: OpenApiResponse(ERROR_REF, description=description)}
+
+
 CREDENTIAL_PATHS = ("/api/v1/auth/token/", "/api/v1/auth/logout/")
 RETRY_AFTER = {
     "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}
@@ -96,7 +104,9 @@ def _error_response(status: str) -> dict[str, Any]:
 
 def _statuses_for(path: str, method: str, operation: dict[str, Any], global_security: list[Any]) -> list[str]:
     statuses = ["429"]
-    if method != "get" or any(p.get("in") == "query" for p in operation.get("parameters", [])):
+    # A 400 is an invalid body or query. An operation with neither that answers 400 for the state of things
+    # (a pin past the limit, a file not uploaded yet) declares it in its view, saying when (`refused`).
+    if "requestBody" in operation or any(p.get("in") == "query" for p in operation.get("parameters", [])):
         statuses.append("400")
     security = operation.get("security", global_security)
     authenticated = bool(security) and any(s for s in security)

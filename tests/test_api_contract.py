@@ -67,6 +67,35 @@ def test_every_operation_documents_its_errors_in_the_error_shape():
 
 
 @pytest.mark.django_db
+def test_a_400_is_promised_only_where_a_body_or_query_can_be_invalid_or_the_view_says_when():
+    schema = load_schema()
+    generic = "The request is invalid: see `error.fields`"
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            takes_input = "requestBody" in operation or any(
+                parameter["in"] == "query" for parameter in operation.get("parameters", [])
+            )
+            if "400" in operation["responses"] and not takes_input:
+                # refused for the state of things (a pin past the limit): the view says when, and its code
+                assert operation["responses"]["400"]["description"] != generic, (method, path)
+    # nothing to be invalid, nothing refused: no 400 (every non-GET operation used to promise one)
+    for method, path in [
+        ("delete", "/api/v1/bots/{bot_id}/"),
+        ("delete", "/api/v1/bots/{bot_id}/tokens/{token_id}/"),
+        ("delete", "/api/v1/webhooks/{webhook_id}/"),
+        ("post", "/api/v1/webhooks/{webhook_id}/rotate/"),
+        ("delete", "/api/v1/messages/{message_id}/"),
+        ("put", "/api/v1/messages/{message_id}/thread/follow/"),
+        ("post", "/api/v1/sessions/sign-out-everywhere/"),
+        ("post", "/api/v1/users/me/export/"),
+    ]:
+        assert "400" not in schema["paths"][path][method]["responses"], (method, path)
+    # and a no-body operation that is refused for the state of things says so
+    pin = schema["paths"]["/api/v1/messages/{message_id}/pin/"]["put"]["responses"]
+    assert "50 pins" in pin["400"]["description"]
+
+
+@pytest.mark.django_db
 def test_a_body_too_large_or_not_json_is_answered_as_the_schema_says(auth_headers):
     # given an operation taking a JSON body
     path = "/api/v1/conversations/"

@@ -52,6 +52,7 @@ from accounts.exports import data_export_response
 from accounts.models import DataExport
 from core.errors import ERROR_SCHEMA_REF
 from core.parsers import JSONParser
+from core.schema import refused
 from core.throttles import UserThrottle
 
 RESET_SENT = (
@@ -187,7 +188,13 @@ class TwoFactorApi(SignedInApi):
 
 
 class TotpEnrolmentApi(SignedInApi):
-    @extend_schema(request=None, responses={201: TotpEnrolmentSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            201: TotpEnrolmentSerializer,
+            **refused("`two_factor_on`: two-factor authentication is on already (off first, to change apps)"),
+        },
+    )
     def post(self, request: Request) -> Response:
         """Start setting up an authenticator app: scan the QR code (or type the secret), then confirm with a
         code. Nothing changes until confirmed; starting again replaces an unconfirmed set-up."""
@@ -261,7 +268,10 @@ class EmailVerifyApi(PublicApi):
 class EmailVerificationResendApi(SignedInApi):
     throttle_classes = [UserThrottle, EmailSendThrottle]
 
-    @extend_schema(request=None, responses={202: DetailSerializer})
+    @extend_schema(
+        request=None,
+        responses={202: DetailSerializer, **refused("`already_verified`: the address is verified already")},
+    )
     def post(self, request: Request) -> Response:
         """Send the verification link again, to the account's address."""
         user = request_user(request)

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import request_user
+from core.schema import refused
 from files import events, selectors, services
 from files import storage as file_storage
 from files.api.serializers import FileCreateInputSerializer, FileUploadSerializer, StoredFileSerializer
@@ -48,7 +49,10 @@ class FileContentApi(APIView):
 
 
 class FileCompleteApi(APIView):
-    @extend_schema(request=None, responses={200: StoredFileSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: StoredFileSerializer, **refused("`invalid`: nothing has been uploaded for it yet")},
+    )
     def post(self, request: Request, file_id: UUID) -> Response:
         stored = services.file_upload_complete(owner=request_user(request), file_id=file_id)
         return Response(events.attachment_payload(stored))
@@ -56,7 +60,7 @@ class FileCompleteApi(APIView):
 
 class FileDiscardApi(APIView):
     @extend_schema(
-        responses={204: None},
+        responses={204: None, **refused("`invalid`: a message carries it: delete the message instead")},
         description="Discard one of your uploads that no message carries, pending or ready (removed from "
         "the message box). A file attached to a message is a 400: delete the message instead.",
     )

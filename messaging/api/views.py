@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.authentication import request_user
 from accounts.models import User
 from core.db_router import ReplicaReadsMixin
-from core.schema import SEND_ERRORS
+from core.schema import SEND_ERRORS, refused
 from messaging import selectors, services
 from messaging.api.serializers import (
     ChannelSearchParamsSerializer,
@@ -186,7 +186,7 @@ class ConversationMemberApi(APIView):
         return Response(ConversationMemberSerializer(member).data)
 
     @extend_schema(
-        responses=NO_CONTENT,
+        responses={**NO_CONTENT, **refused("`invalid`: not a member, or a direct conversation (always two)")},
         description="Owners and admins remove members; only an owner removes an owner. " + OWNER_HANDOVER,
     )
     def delete(self, request: Request, conversation_id: int, user_id: int) -> Response:
@@ -196,7 +196,14 @@ class ConversationMemberApi(APIView):
 
 
 class ConversationJoinApi(APIView):
-    @extend_schema(request=None, responses={200: ConversationSerializer}, description=OWNER_HANDOVER)
+    @extend_schema(
+        request=None,
+        responses={
+            200: ConversationSerializer,
+            **refused("`bot_owner_not_member`: a bot joins only a channel its owner is in"),
+        },
+        description=OWNER_HANDOVER,
+    )
     def post(self, request: Request, conversation_id: int) -> Response:
         channel = selectors.public_channel_get(conversation_id=conversation_id)
         services.channel_join(user=request_user(request), conversation=channel)
@@ -204,7 +211,11 @@ class ConversationJoinApi(APIView):
 
 
 class ConversationLeaveApi(APIView):
-    @extend_schema(request=None, responses=NO_CONTENT, description=OWNER_HANDOVER)
+    @extend_schema(
+        request=None,
+        responses={**NO_CONTENT, **refused("`invalid`: a direct conversation is not left")},
+        description=OWNER_HANDOVER,
+    )
     def post(self, request: Request, conversation_id: int) -> Response:
         membership = selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         services.conversation_leave(membership=membership)
@@ -325,7 +336,10 @@ class ConversationPinsApi(APIView):
 class MessagePinApi(APIView):
     @extend_schema(
         request=None,
-        responses={200: PinSerializer},
+        responses={
+            200: PinSerializer,
+            **refused("`invalid`: the message was deleted, or its conversation has 50 pins (unpin one)"),
+        },
         description="Pin the message; pinning it again changes nothing. " + PIN_RULES,
     )
     def put(self, request: Request, message_id: UUID) -> Response:

@@ -3360,28 +3360,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -3783,28 +3761,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -4151,28 +4107,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
             };
             /** @description Missing, invalid or expired credentials */
             401: {
@@ -4903,25 +4837,12 @@ export interface operations {
                     "application/json": components["schemas"]["Conversation"];
                 };
             };
-            /** @description The request is invalid: see `error.fields` */
+            /** @description `bot_owner_not_member`: a bot joins only a channel its owner is in */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -5019,25 +4940,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
+            /** @description `invalid`: a direct conversation is not left */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -5421,25 +5329,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
+            /** @description `invalid`: not a member, or a direct conversation (always two) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -6633,25 +6528,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
+            /** @description `invalid`: a message carries it: delete the message instead */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -6750,25 +6632,12 @@ export interface operations {
                     "application/json": components["schemas"]["StoredFile"];
                 };
             };
-            /** @description The request is invalid: see `error.fields` */
+            /** @description `invalid`: nothing has been uploaded for it yet */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -7529,28 +7398,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -7745,28 +7592,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
             };
             /** @description Missing, invalid or expired credentials */
             401: {
@@ -8195,25 +8020,12 @@ export interface operations {
                     "application/json": components["schemas"]["Pin"];
                 };
             };
-            /** @description The request is invalid: see `error.fields` */
+            /** @description `invalid`: the message was deleted, or its conversation has 50 pins (unpin one) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -8310,28 +8122,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
             };
             /** @description Missing, invalid or expired credentials */
             401: {
@@ -8991,28 +8781,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -9106,28 +8874,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
             };
             /** @description Missing, invalid or expired credentials */
             401: {
@@ -9771,28 +9517,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -10067,28 +9791,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -10180,28 +9882,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
             };
             /** @description Missing, invalid or expired credentials */
             401: {
@@ -10608,28 +10288,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
             };
             /** @description Missing, invalid or expired credentials */
             401: {
@@ -11072,25 +10730,12 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnrolment"];
                 };
             };
-            /** @description The request is invalid: see `error.fields` */
+            /** @description `two_factor_on`: two-factor authentication is on already (off first, to change apps) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -11912,25 +11557,12 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            /** @description The request is invalid: see `error.fields` */
+            /** @description `already_verified`: the address is verified already */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -12091,28 +11723,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DataExport"];
-                };
-            };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
@@ -12522,28 +12132,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description Missing, invalid or expired credentials */
             401: {
                 headers: {
@@ -12637,28 +12225,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookSecret"];
-                };
-            };
-            /** @description The request is invalid: see `error.fields` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid",
-                     *         "detail": "This field is required.",
-                     *         "fields": {
-                     *           "body": [
-                     *             "This field is required."
-                     *           ]
-                     *         }
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, invalid or expired credentials */
