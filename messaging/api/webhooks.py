@@ -51,7 +51,7 @@ class WebhookPostInputSerializer(serializers.Serializer):
     client_id = uuid_field(
         required=False,
         help_text="Idempotency key; or send an `Idempotency-Key` header. The same key again "
-        "returns the same message.",
+        "returns the same message. With both, this is the key and the header is not read.",
     )
 
     def validate_text(self, text: str) -> str:
@@ -147,7 +147,8 @@ class HookPostApi(APIView):
                 OpenApiParameter.HEADER,
                 required=False,
                 description="A redelivery with the same key is not posted twice. At most "
-                f"{IDEMPOTENCY_KEY_MAX_LENGTH} characters (a longer one is a 400).",
+                f"{IDEMPOTENCY_KEY_MAX_LENGTH} characters (a longer one is a 400). Not read when the body "
+                "has a `client_id`, which is then the key.",
             )
         ],
         examples=[OpenApiExample("Deploy notice", value={"text": "Deployed **v1.4.2** to production"})],

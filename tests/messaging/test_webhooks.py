@@ -94,6 +94,22 @@ def test_a_redelivery_with_the_same_idempotency_key_is_posted_once(hook):
     assert by_body[0].json()["id"] == by_body[1].json()["id"]
 
 
+def test_with_both_a_client_id_and_an_idempotency_key_the_client_id_is_the_key(hook):
+    # as docs/api.md says: the header is not read when the body has a client_id
+    _, url = hook
+    client_id = str(uuid.uuid4())
+    first = post_with(url, client_id, HTTP_IDEMPOTENCY_KEY="delivery-17")
+    same_id_other_header = post_with(url, client_id, HTTP_IDEMPOTENCY_KEY="delivery-18")
+    same_header_other_id = post_with(url, str(uuid.uuid4()), HTTP_IDEMPOTENCY_KEY="delivery-17")
+    header_alone = post(url, HTTP_IDEMPOTENCY_KEY="delivery-17")
+    assert first.json()["id"] == same_id_other_header.json()["id"]
+    assert len({first.json()["id"], same_header_other_id.json()["id"], header_alone.json()["id"]}) == 3
+
+
+def post_with(url: str, client_id: str, **headers):
+    return APIClient().post(url, {"text": "build green", "client_id": client_id}, format="json", **headers)
+
+
 def test_an_idempotency_key_longer_than_200_characters_is_refused_not_cut_short(team, hook):
     # two deliveries whose keys differ only past the 200th character were posted as one (the second lost)
     _, url = hook

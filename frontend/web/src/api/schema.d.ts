@@ -2089,7 +2089,7 @@ export interface components {
             text: string;
             /**
              * Format: uuid
-             * @description Idempotency key; or send an `Idempotency-Key` header. The same key again returns the same message.
+             * @description Idempotency key; or send an `Idempotency-Key` header. The same key again returns the same message. With both, this is the key and the header is not read.
              */
             client_id?: string;
         };
@@ -7021,7 +7021,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A redelivery with the same key is not posted twice. At most 200 characters (a longer one is a 400). */
+                /** @description A redelivery with the same key is not posted twice. At most 200 characters (a longer one is a 400). Not read when the body has a `client_id`, which is then the key. */
                 "Idempotency-Key"?: string;
             };
             path: {
