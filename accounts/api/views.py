@@ -295,10 +295,11 @@ class BotTokenListApi(IntegrationsApi):
     @extend_schema(request=ApiTokenCreateInputSerializer, responses={201: ApiTokenCreatedSerializer})
     def post(self, request: Request, bot_id: int) -> Response:
         """A token that acts as the bot. Shown once."""
+        owner = request_user(request)
+        # first: someone else's bot is a 404 whatever the body
+        bot = selectors.bot_get_for_owner(owner=owner, bot_id=bot_id)
         data = ApiTokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        owner = request_user(request)
-        bot = selectors.bot_get_for_owner(owner=owner, bot_id=bot_id)
         token, raw = services.api_token_create(user=bot, name=data.validated_data["name"], created_by=owner)
         return _token_created(token, raw)
 

@@ -81,6 +81,8 @@ class ConversationWebhooksApi(APIView):
     @extend_schema(request=WebhookCreateInputSerializer, responses={201: WebhookSecretSerializer})
     def post(self, request: Request, conversation_id: int) -> Response:
         """A webhook for this conversation (groups and channels). Its bot joins the conversation."""
+        # first: a conversation one is not in is a 404 whatever the body
+        selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         data = WebhookCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         webhook, secret = webhooks.webhook_create(

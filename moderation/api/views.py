@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import request_user
 from core.errors import ERROR_SCHEMA_REF
+from messaging import selectors as messaging_selectors
 from moderation import services
 from moderation.api.serializers import ReportInputSerializer, ReportSerializer
 
@@ -29,6 +30,8 @@ class MessageReportApi(APIView):
     )
     def post(self, request: Request, message_id: UUID) -> Response:
         """Report a message of a conversation you are in to the moderators, once."""
+        # first: a message one may not see is a 404 whatever the body
+        messaging_selectors.message_get_for_user(user=request_user(request), message_id=message_id)
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(
