@@ -424,8 +424,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # `<id:…>` path parameters (core.ids): integers an id column can hold; any other is a 404.
-    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    # `<id:…>` and `<uuid_id:…>` path parameters (core.ids): integers an id column can hold, and UUIDs; any
+    # other is the endpoint's own 404, as for one that is not there.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        "uuid_id": {"type": "string", "format": "uuid"},
+    },
     # Every operation's error answers (400/401/403/404/413/415/429) in the one error shape.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-import core.ids  # noqa: F401  (registers the `<id:…>` path converter)
+import core.ids  # noqa: F401  (registers the `<id:…>` and `<uuid_id:…>` path converters)
 from messaging.api import views, webhooks
 
 urlpatterns = [
@@ -38,16 +38,20 @@ urlpatterns = [
         name="conversation-pins",
     ),
     path("channels/", views.ChannelListApi.as_view(), name="channels"),
-    path("messages/<uuid:message_id>/", views.MessageDetailApi.as_view(), name="message"),
+    path("messages/<uuid_id:message_id>/", views.MessageDetailApi.as_view(), name="message"),
     path(
-        "messages/<uuid:message_id>/reactions/", views.MessageReactionsApi.as_view(), name="message-reactions"
+        "messages/<uuid_id:message_id>/reactions/",
+        views.MessageReactionsApi.as_view(),
+        name="message-reactions",
     ),
-    path("messages/<uuid:message_id>/pin/", views.MessagePinApi.as_view(), name="message-pin"),
-    path("messages/<uuid:message_id>/forward/", views.MessageForwardApi.as_view(), name="message-forward"),
+    path("messages/<uuid_id:message_id>/pin/", views.MessagePinApi.as_view(), name="message-pin"),
+    path("messages/<uuid_id:message_id>/forward/", views.MessageForwardApi.as_view(), name="message-forward"),
     path("search/messages/", views.MessageSearchApi.as_view(), name="message-search"),
-    path("messages/<uuid:message_id>/thread/", views.ThreadApi.as_view(), name="thread"),
-    path("messages/<uuid:message_id>/thread/follow/", views.ThreadFollowApi.as_view(), name="thread-follow"),
-    path("messages/<uuid:message_id>/thread/read/", views.ThreadReadApi.as_view(), name="thread-read"),
+    path("messages/<uuid_id:message_id>/thread/", views.ThreadApi.as_view(), name="thread"),
+    path(
+        "messages/<uuid_id:message_id>/thread/follow/", views.ThreadFollowApi.as_view(), name="thread-follow"
+    ),
+    path("messages/<uuid_id:message_id>/thread/read/", views.ThreadReadApi.as_view(), name="thread-read"),
     path("threads/", views.FollowedThreadListApi.as_view(), name="threads"),
     path("mentions/", views.MentionListApi.as_view(), name="mentions"),
 ]

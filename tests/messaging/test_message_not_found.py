@@ -1,6 +1,6 @@
 """Every endpoint addressed by a message answers one 404 for a message that does not exist and for one the
 caller may not see (docs/api.md: the two are indistinguishable), in the same words (messaging.selectors.
-NO_SUCH_MESSAGE). A malformed id matches no route, and is the router's 404 ("Not found.") everywhere."""
+NO_SUCH_MESSAGE). A malformed id is answered as one that does not exist (tests/test_path_ids.py)."""
 
 import uuid
 
