@@ -1,6 +1,7 @@
 """Ids and seqs beyond what an integer column holds (2**63 - 1) are refused at the boundary: in a path the
-answer to an id not there (tests/test_path_ids.py), a 400 naming the field for a body or a query, never a 500 — on PostgreSQL (the tests' database) and on SQLite
-(the embedded mode, where the database itself raises on such a number)."""
+answer to an id not there (tests/test_path_ids.py), a 400 naming the field for a body or a query, never a
+500 — on PostgreSQL (the tests' database) and on SQLite (the embedded mode, where the database itself raises
+on such a number)."""
 
 import json
 import subprocess
