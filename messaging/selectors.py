@@ -440,6 +440,10 @@ def message_window(
     seq opens the main timeline where it was sent). Returns (page, has_older, has_newer)."""
     membership_get(user=user, conversation_id=conversation_id)
     messages = Message.objects.filter(conversation_id=conversation_id, thread_root__isnull=True)
+    return _window(messages, around_seq=around_seq, limit=limit)
+
+
+def _window(messages: QuerySet[Message], *, around_seq: int, limit: int) -> tuple[list[Message], bool, bool]:
     before, rest = limit // 2, limit - limit // 2
     older = list(_with_details(messages.filter(seq__lt=around_seq).order_by("-seq"))[: before + 1])
     newer = list(_with_details(messages.filter(seq__gte=around_seq).order_by("seq"))[: rest + 1])
@@ -533,6 +537,23 @@ def thread_history(
     root = thread_root_get_for_user(user=user, root_id=root_id)
     replies = Message.objects.filter(conversation_id=root.conversation_id, thread_root=root)
     return root, *_page(replies, before_seq=before_seq, after_seq=after_seq, limit=limit)
+
+
+NO_SUCH_REPLY = "No such reply in this thread."
+
+
+def thread_window(
+    *, user: User, root_id: UUID, around_seq: int, limit: int
+) -> tuple[Message, list[Message], bool, bool]:
+    """A thread's root and a page of its replies around the reply `around_seq` (half before it; it and the
+    rest after), newest first, to open the thread at a reply (a search hit, a mention). NotFound unless
+    `around_seq` is one of this thread's replies (a deleted one too: it shows as deleted).
+    Returns (root, page, has_older, has_newer)."""
+    root = thread_root_get_for_user(user=user, root_id=root_id)
+    replies = Message.objects.filter(conversation_id=root.conversation_id, thread_root=root)
+    if not replies.filter(seq=around_seq).exists():
+        raise NotFound(NO_SUCH_REPLY)
+    return root, *_window(replies, around_seq=around_seq, limit=limit)
 
 
 def thread_follow_get(*, user: User, root: Message) -> ThreadFollow | None:

@@ -78,6 +78,15 @@ class HistoryParamsSerializer(serializers.Serializer):
         return attrs
 
 
+class ThreadParamsSerializer(HistoryParamsSerializer):
+    around = seq_field(
+        required=False,
+        help_text="Open the thread at this reply (a search hit, a mention): about half the page before it, "
+        "it and the rest after (not with before_seq or after_seq). The seq of one of this thread's replies, "
+        "else 404. The page says has_more (older) and has_more_newer.",
+    )
+
+
 class MessageSendInputSerializer(serializers.Serializer):
     body = StrictCharField(max_length=Message.BODY_MAX_LENGTH, trim_whitespace=False)
     client_id = uuid_field(help_text="Your idempotency key: the same value again returns the same message.")
@@ -274,7 +283,8 @@ class SearchPageSerializer(serializers.Serializer):
 class ThreadPageSerializer(serializers.Serializer):
     root = MessageSerializer()
     results = MessageSerializer(many=True)
-    has_more = serializers.BooleanField()
+    has_more = serializers.BooleanField(help_text="Older replies exist (newer, after after_seq).")
+    has_more_newer = serializers.BooleanField(required=False, help_text="With around: newer replies exist.")
     following = serializers.BooleanField(
         allow_null=True, help_text="Whether you follow the thread; null: not decided (replying follows it)."
     )
@@ -289,7 +299,7 @@ class MentionsParamsSerializer(serializers.Serializer):
 class MentionSerializer(serializers.Serializer):
     message = MessageSerializer(
         help_text="Its `conversation` and `seq` open it: messages/?around=<seq>; a reply in a thread "
-        "(`thread_root`) is in its thread: messages/{thread_root}/thread/."
+        "(`thread_root`) is in its thread: messages/{thread_root}/thread/?around=<seq>."
     )
     conversation = SearchConversationSerializer()
 

@@ -40,18 +40,13 @@ from messaging.api.serializers import (
     SearchPageSerializer,
     SearchParamsSerializer,
     ThreadPageSerializer,
+    ThreadParamsSerializer,
     ThreadReadInputSerializer,
 )
 from messaging.models import Conversation, Message
 from realtime.presence import statuses
 
 NO_CONTENT = {204: OpenApiResponse(description="Done")}
-
-
-def _seen(request: Request, message_id: UUID) -> None:
-    """Before a body is read: a message one may not see is a 404 whatever the body (a 400 naming a field
-    would tell that it is there)."""
-    selectors.message_get_for_user(user=request_user(request), message_id=message_id)
 
 
 def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
@@ -277,8 +272,8 @@ class MessageListApi(ReplicaReadsMixin, APIView):
     @extend_schema(request=MessageSendInputSerializer, responses={202: MessageSerializer, **SEND_ERRORS})
     def post(self, request: Request, conversation_id: int) -> Response:
         """Send through the socket's durable path; the same client_id again returns the same message."""
-        selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         data = _valid(MessageSendInputSerializer, request.data)
+        selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
         message = services.message_post(
             sender=request_user(request),
             conversation_id=conversation_id,
@@ -294,7 +289,6 @@ class MessageListApi(ReplicaReadsMixin, APIView):
 class MessageDetailApi(APIView):
     @extend_schema(request=MessageEditInputSerializer, responses={200: MessageSerializer})
     def patch(self, request: Request, message_id: UUID) -> Response:
-        _seen(request, message_id)
         body = _valid(MessageEditInputSerializer, request.data)["body"]
         services.message_edit(user=request_user(request), message_id=message_id, body=body)
         return _message_response(request_user(request), message_id)
@@ -308,7 +302,6 @@ class MessageDetailApi(APIView):
 class MessageReactionsApi(APIView):
     @extend_schema(request=ReactionInputSerializer, responses={200: MessageSerializer})
     def post(self, request: Request, message_id: UUID) -> Response:
-        _seen(request, message_id)
         emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
         services.reaction_add(user=request_user(request), message_id=message_id, emoji=emoji)
         return _message_response(request_user(request), message_id)
@@ -320,7 +313,6 @@ class MessageReactionsApi(APIView):
         "read too, for clients that send one with DELETE.",
     )
     def delete(self, request: Request, message_id: UUID) -> Response:
-        _seen(request, message_id)
         given = request.query_params if "emoji" in request.query_params else request.data
         emoji = _valid(ReactionInputSerializer, given)["emoji"]
         services.reaction_remove(user=request_user(request), message_id=message_id, emoji=emoji)
@@ -372,7 +364,6 @@ class MessageForwardApi(APIView):
         "member of the conversation (404 otherwise).",
     )
     def post(self, request: Request, message_id: UUID) -> Response:
-        _seen(request, message_id)
         data = _valid(ForwardInputSerializer, request.data)
         user = request_user(request)
         message = services.message_forward(
@@ -413,7 +404,7 @@ class MentionListApi(ReplicaReadsMixin, APIView):
         description="Messages that mention you (by @username, @all, or @here while you were present), newest "
         "first, in conversations you are still a member of; never a deleted message. Each names its "
         "conversation and seq: open it with messages/?around=<seq>, or a reply in a thread (`thread_root`) "
-        "with messages/{thread_root}/thread/.",
+        "with messages/{thread_root}/thread/?around=<seq>.",
     )
     def get(self, request: Request) -> Response:
         params = _valid(MentionsParamsSerializer, request.query_params)
@@ -428,22 +419,28 @@ class MentionListApi(ReplicaReadsMixin, APIView):
 
 class ThreadApi(APIView):
     @extend_schema(
-        parameters=[HistoryParamsSerializer],
+        parameters=[ThreadParamsSerializer],
         responses={200: ThreadPageSerializer},
-        description="A thread: its root and a page of its replies by seq (newest first, or oldest first "
-        "after `after_seq`), with your follow state and read marker. 404 for a message you cannot see or "
-        "that is itself a reply.",
+        description="A thread: its root and a page of its replies by seq (newest first, oldest first after "
+        "`after_seq`, or around the reply `around`), with your follow state and read marker. 404 for a "
+        "message you cannot see or that is itself a reply, and for an `around` that is not a reply of it.",
     )
     def get(self, request: Request, message_id: UUID) -> Response:
         user = request_user(request)
-        params = _valid(HistoryParamsSerializer, request.query_params)
-        root, page, has_more = selectors.thread_history(
-            user=user,
-            root_id=message_id,
-            before_seq=params.get("before_seq"),
-            after_seq=params.get("after_seq"),
-            limit=params["limit"],
-        )
+        params = _valid(ThreadParamsSerializer, request.query_params)
+        newer: dict[str, bool] = {}
+        if "around" in params:
+            root, page, has_more, newer["has_more_newer"] = selectors.thread_window(
+                user=user, root_id=message_id, around_seq=params["around"], limit=params["limit"]
+            )
+        else:
+            root, page, has_more = selectors.thread_history(
+                user=user,
+                root_id=message_id,
+                before_seq=params.get("before_seq"),
+                after_seq=params.get("after_seq"),
+                limit=params["limit"],
+            )
         follow = selectors.thread_follow_get(user=user, root=root)
         context = _reader_context(user, [root, *page])
         return Response(
@@ -451,6 +448,7 @@ class ThreadApi(APIView):
                 "root": MessageSerializer(root, context=context).data,
                 "results": MessageSerializer(page, many=True, context=context).data,
                 "has_more": has_more,
+                **newer,
                 "following": follow.following if follow else None,
                 "last_read_seq": follow.last_read_seq if follow else 0,
             }
@@ -474,7 +472,6 @@ class ThreadFollowApi(APIView):
 class ThreadReadApi(APIView):
     @extend_schema(request=ThreadReadInputSerializer, responses=NO_CONTENT)
     def post(self, request: Request, message_id: UUID) -> Response:
-        selectors.thread_root_get_for_user(user=request_user(request), root_id=message_id)  # first, as _seen
         seq = _valid(ThreadReadInputSerializer, request.data)["seq"]
         services.thread_read_mark(user=request_user(request), root_id=message_id, seq=seq)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -621,7 +621,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Messages that mention you (by @username, @all, or @here while you were present), newest first, in conversations you are still a member of; never a deleted message. Each names its conversation and seq: open it with messages/?around=<seq>, or a reply in a thread (`thread_root`) with messages/{thread_root}/thread/. */
+        /** @description Messages that mention you (by @username, @all, or @here while you were present), newest first, in conversations you are still a member of; never a deleted message. Each names its conversation and seq: open it with messages/?around=<seq>, or a reply in a thread (`thread_root`) with messages/{thread_root}/thread/?around=<seq>. */
         get: operations["v1_mentions_retrieve"];
         put?: never;
         post?: never;
@@ -723,7 +723,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A thread: its root and a page of its replies by seq (newest first, or oldest first after `after_seq`), with your follow state and read marker. 404 for a message you cannot see or that is itself a reply. */
+        /** @description A thread: its root and a page of its replies by seq (newest first, oldest first after `after_seq`, or around the reply `around`), with your follow state and read marker. 404 for a message you cannot see or that is itself a reply, and for an `around` that is not a reply of it. */
         get: operations["v1_messages_thread_retrieve"];
         put?: never;
         post?: never;
@@ -1610,7 +1610,7 @@ export interface components {
          */
         MemberStatusEnum: "online" | "idle" | "offline";
         Mention: {
-            /** @description Its `conversation` and `seq` open it: messages/?around=<seq>; a reply in a thread (`thread_root`) is in its thread: messages/{thread_root}/thread/. */
+            /** @description Its `conversation` and `seq` open it: messages/?around=<seq>; a reply in a thread (`thread_root`) is in its thread: messages/{thread_root}/thread/?around=<seq>. */
             message: components["schemas"]["Message"];
             conversation: components["schemas"]["SearchConversation"];
         };
@@ -1989,7 +1989,10 @@ export interface components {
         ThreadPage: {
             root: components["schemas"]["Message"];
             results: components["schemas"]["Message"][];
+            /** @description Older replies exist (newer, after after_seq). */
             has_more: boolean;
+            /** @description With around: newer replies exist. */
+            has_more_newer?: boolean;
             /** @description Whether you follow the thread; null: not decided (replying follows it). */
             following: boolean | null;
             /** @description Your read marker in this thread. */
@@ -8644,7 +8647,7 @@ export interface operations {
         parameters: {
             query?: {
                 after_seq?: number;
-                /** @description Open the history at this seq: about half the page before it, it and the rest after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like every page of history, the main timeline: replies in threads are in their thread. */
+                /** @description Open the thread at this reply (a search hit, a mention): about half the page before it, it and the rest after (not with before_seq or after_seq). The seq of one of this thread's replies, else 404. The page says has_more (older) and has_more_newer. */
                 around?: number;
                 before_seq?: number;
                 limit?: number;
