@@ -1,10 +1,11 @@
 """Every read of files. A file someone may not see is the same 404 as a file that does not exist."""
 
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -27,16 +28,29 @@ def file_get_for_download(*, user: User, file_id: UUID) -> StoredFile:
     are a member of, or their own while no message carries it or one not deleted does. A file only deleted
     messages carry is nobody's, its owner's included: deleting a message withdraws what it shared (the file
     itself goes with it, files.services.files_delete_unattached, unless moderators hold it for a report)."""
-    # Through the attachment links (files sit below messaging, which owns the Message model).
-    carried = StoredFile.messages.through.objects.filter(storedfile=OuterRef("pk"))
-    live = carried.filter(message__deleted_at__isnull=True)
+    live = _live_carriers()
     shared_with_user = live.filter(message__conversation__memberships__user=user)
-    own = Q(owner=user) & (Exists(live) | ~Exists(carried))
+    own = Q(owner=user) & _not_withdrawn()
     visible = StoredFile.objects.filter(own | Exists(shared_with_user))
     try:
         return visible.get(id=file_id, status=StoredFile.Status.READY)
     except StoredFile.DoesNotExist as error:
         raise Http404 from error
+
+
+def _live_carriers() -> QuerySet[Any]:
+    """The links of messages that are not deleted to the outer file (files sit below messaging, which owns the
+    Message model, so they are reached through the attachment links)."""
+    return StoredFile.messages.through.objects.filter(
+        storedfile=OuterRef("pk"), message__deleted_at__isnull=True
+    )
+
+
+def _not_withdrawn() -> Q:
+    """A file no message carries yet (fresh from its upload) or one a message that is not deleted carries:
+    not one only deleted messages carry, which went with them (or waits, held for the moderators)."""
+    carried = StoredFile.messages.through.objects.filter(storedfile=OuterRef("pk"))
+    return Q(Exists(_live_carriers())) | ~Q(Exists(carried))
 
 
 def _parse_ids(file_ids: Iterable[UUID | str]) -> list[UUID]:
@@ -49,17 +63,20 @@ def _parse_ids(file_ids: Iterable[UUID | str]) -> list[UUID]:
 
 
 def files_for_attachment(*, owner: User, file_ids: list[UUID]) -> list[StoredFile]:
-    """The owner's ready files, in the order given (duplicates dropped), in one query. One error
-    whether a file is missing, still uploading or someone else's, so ids cannot be probed."""
+    """The owner's ready files that are fresh from their upload (no message carries them yet) or carried by a
+    message that is not deleted, in the order given (duplicates dropped), in one query. A file only deleted
+    messages carry was withdrawn with them (it is being deleted, or held for the moderators): attaching it
+    again would share what its owner deleted, so it is refused like one that does not exist. One error
+    whether a file is missing, still uploading, withdrawn or someone else's, so ids cannot be probed."""
     if len(file_ids) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": ATTACHMENTS_REFUSED})
     ids = _parse_ids(file_ids)
     if not ids:
         return []
-    found = {
-        stored.id: stored
-        for stored in StoredFile.objects.filter(id__in=ids, owner=owner, status=StoredFile.Status.READY)
-    }
+    attachable = StoredFile.objects.filter(
+        _not_withdrawn(), id__in=ids, owner=owner, status=StoredFile.Status.READY
+    )
+    found = {stored.id: stored for stored in attachable}
     if len(found) != len(ids):
         raise ValidationError({"attachments": ATTACHMENTS_REFUSED})
     return [found[file_id] for file_id in ids]
