@@ -214,7 +214,7 @@ export function endpoints(client: ApiClient = api) {
     markRead: (id: number, seq: number) => r<undefined>(`conversations/${id}/read/`, { method: "POST", body: { seq } }),
 
     // --- threads
-    thread: (root: string, params: { before_seq?: number; after_seq?: number; limit?: number }) =>
+    thread: (root: string, params: { before_seq?: number; after_seq?: number; around?: number; limit?: number }) =>
       r<ThreadPage>(`messages/${root}/thread/${q(params)}`),
     followThread: (root: string, following: boolean) =>
       r<undefined>(`messages/${root}/thread/follow/`, { method: following ? "PUT" : "DELETE" }),

@@ -12,8 +12,8 @@ describe("matchRoute", () => {
 });
 
 describe("messagePath", () => {
-  it("opens the conversation at a message, or with the thread of a reply open beside it", () => {
+  it("opens the conversation at a message, or with the thread of a reply open beside it at that reply", () => {
     expect(messagePath({ conversation: 12, seq: 40 })).toBe("/c/12?m=40");
-    expect(messagePath({ conversation: 12, seq: 41, thread_root: "8f0e" })).toBe("/c/12?thread=8f0e");
+    expect(messagePath({ conversation: 12, seq: 41, thread_root: "8f0e" })).toBe("/c/12?thread=8f0e&reply=41");
   });
 });

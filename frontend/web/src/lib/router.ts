@@ -37,13 +37,16 @@ export function useQueryParam(name: string): string | null {
 export const conversationPath = (id: number, seq?: number): string => `/c/${id}${seq === undefined ? "" : `?m=${seq}`}`;
 
 /** The address that shows a message: the conversation at it, or for a reply in a thread, the conversation with
- * that thread open beside it (`?thread=<root id>`). */
+ * that thread open beside it at that reply (`?thread=<root id>&reply=<seq>`). */
 export const messagePath = (message: { conversation: number; seq: number; thread_root?: string | null }): string =>
-  message.thread_root ? threadPath(message.conversation, message.thread_root) : conversationPath(message.conversation, message.seq);
+  message.thread_root
+    ? threadPath(message.conversation, message.thread_root, message.seq)
+    : conversationPath(message.conversation, message.seq);
 
-/** The address of a conversation with the thread of root `rootId` open beside it. */
-export const threadPath = (conversation: number, rootId: string): string =>
-  `/c/${conversation}?thread=${encodeURIComponent(rootId)}`;
+/** The address of a conversation with the thread of root `rootId` open beside it, at its reply `reply` if
+ * given (shown highlighted), else at its newest replies. */
+export const threadPath = (conversation: number, rootId: string, reply?: number): string =>
+  `/c/${conversation}?thread=${encodeURIComponent(rootId)}${reply === undefined ? "" : `&reply=${reply}`}`;
 
 export type Route =
   | { name: "home" }

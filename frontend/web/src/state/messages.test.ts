@@ -6,7 +6,9 @@ import {
   firstNewMessage,
   mergeMessages,
   receive,
+  replyRunOf,
   setSendState,
+  threadReplies,
   updateReactions,
   visibleMessages,
   type ChatMessage,
@@ -89,5 +91,28 @@ describe("the New messages line", () => {
   it("is not shown when every new message was deleted", () => {
     const messages = [shown(1), shown(2, { deleted: true, body: "" }), shown(3, { deleted: true, body: "" }), shown(5)];
     expect(firstNewMessage(messages, opening, me.id)).toBeUndefined();
+  });
+});
+
+describe("threadReplies", () => {
+  const reply = (seq: number) => msg(seq, { thread_root: "m1" });
+  const held = receive({ ...emptyTimeline(), loaded: true }, [msg(1), reply(3), reply(5), msg(6), reply(7), reply(9), msg(20, { thread_root: "m8" })]);
+  const seqs = (list: ChatMessage[]) => list.map((m) => m.seq);
+
+  it("shows the run read without a gap, and unsent replies only when it reaches the newest", () => {
+    const pending = addPending(held, { ...reply(Number.MAX_SAFE_INTEGER), client_id: "local", state: "pending" });
+    expect(seqs(threadReplies(pending, "m1"))).toEqual([3, 5, 7, 9, Number.MAX_SAFE_INTEGER]);
+    expect(seqs(threadReplies(pending, "m1", { from: 5, newerAfter: 7 }))).toEqual([5, 7]);
+    expect(seqs(threadReplies(pending, "m1", { from: 7, newerAfter: null }))).toEqual([7, 9, Number.MAX_SAFE_INTEGER]);
+  });
+
+  it("is not bounded by the conversation's own window (opened at a message)", () => {
+    expect(seqs(threadReplies({ ...held, newerAfter: 6 }, "m1"))).toEqual([3, 5, 7, 9]);
+  });
+
+  it("starts a run from a page: from its oldest if older ones exist, to its newest if newer ones do", () => {
+    expect(replyRunOf([9, 7, 5], true, true)).toEqual({ from: 5, newerAfter: 9 });
+    expect(replyRunOf([9, 7, 5], false, false)).toEqual({ from: 0, newerAfter: null });
+    expect(replyRunOf([], false, false)).toEqual({ from: 0, newerAfter: null });
   });
 });

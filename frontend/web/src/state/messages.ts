@@ -245,9 +245,34 @@ export function firstNewMessage(messages: ChatMessage[], opening: NewOnOpening, 
   );
 }
 
-/** One thread's replies, stored ones by seq, then its unsent ones. */
-export function threadReplies(timeline: Timeline, root: string): ChatMessage[] {
-  return visibleMessages(timeline).filter((m) => m.thread_root === root);
+/** The run of a thread's replies read from its history without a gap: from the reply at `from` (0: from its
+ * first), up to `newerAfter` or, when null, to its newest (live replies join it at the bottom). Replies the
+ * timeline holds outside it (read before, or arrived live while the run stops short of the newest) wait,
+ * hidden, until paging reaches them. */
+export interface ReplyRun {
+  from: number;
+  newerAfter: number | null;
+}
+
+/** The run a page of a thread's replies starts: `hasOlder` and `hasNewer` say whether it stops short of the
+ * first reply and of the newest. */
+export function replyRunOf(seqs: number[], hasOlder: boolean, hasNewer: boolean): ReplyRun {
+  return {
+    from: hasOlder && seqs.length ? Math.min(...seqs) : 0,
+    newerAfter: hasNewer && seqs.length ? Math.max(...seqs) : null,
+  };
+}
+
+/** One thread's replies in `run` (all of them when not given), stored ones by seq, then its unsent ones when
+ * the run reaches the newest. The conversation's own window (opened at a message) does not bound them. */
+export function threadReplies(timeline: Timeline, root: string, run: ReplyRun = { from: 0, newerAfter: null }): ChatMessage[] {
+  const { from, newerAfter } = run;
+  const stored = timeline.messages.filter(
+    (m) => m.thread_root === root && m.seq >= from && (newerAfter === null || m.seq <= newerAfter),
+  );
+  if (newerAfter !== null) return stored;
+  const unsent = timeline.outbox.filter((m) => m.thread_root === root);
+  return unsent.length ? [...stored, ...unsent] : stored;
 }
 
 /** The seq of a thread's newest stored reply held, 0 when none. */

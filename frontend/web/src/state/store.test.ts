@@ -8,7 +8,7 @@ import { conversation, me, msg } from "../test/fixtures";
 import { DRAFT_WRITE_DELAY_MS } from "./drafts";
 import { memoryStore, type LocalStore } from "./persist";
 import { ChatStore, presenceOf, sortConversations, type SocketPort } from "./store";
-import { emptyTimeline, visibleMessages } from "./messages";
+import { emptyTimeline, mainTimeline, threadReplies, visibleMessages } from "./messages";
 import { unreadThreadsIn } from "./threads";
 import { totalAttention } from "../lib/attention";
 
@@ -926,5 +926,115 @@ describe("my settings saved on another device (or tab)", () => {
     answer(followedRoot(1, 0));
     await reading;
     expect(store.getState().followed[root.id]).toBeUndefined();
+  });
+});
+
+describe("a thread opened at one of its replies (a search hit, a mention)", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  // The root (seq 1) and 70 replies; reply n has seq 2n + 1 (the main timeline has the seqs between).
+  const root = msg(1);
+  const reply = (n: number) => msg(2 * n + 1, { thread_root: root.id, body: `reply ${n}` });
+  const seqOf = (n: number) => 2 * n + 1;
+  type Params = { before_seq?: number; after_seq?: number; around?: number; limit?: number };
+  /** GET messages/{root}/thread/ as the server answers it, over `count` replies. */
+  const server =
+    (count: number) =>
+    async (_root: string, { before_seq, after_seq, around, limit = 50 }: Params) => {
+      const all = Array.from({ length: count }, (_, i) => reply(i + 1));
+      const base = { root, following: null, last_read_seq: 0 };
+      if (around !== undefined) {
+        if (!all.some((m) => m.seq === around)) throw new ApiError(404, { error: { code: "not_found", detail: "No such reply in this thread.", fields: {} } });
+        const older = all.filter((m) => m.seq < around).reverse();
+        const newer = all.filter((m) => m.seq >= around);
+        const before = Math.floor(limit / 2);
+        const rest = limit - before;
+        const results = [...newer.slice(0, rest).reverse(), ...older.slice(0, before)];
+        return { ...base, results, has_more: older.length > before, has_more_newer: newer.length > rest };
+      }
+      if (after_seq !== undefined) {
+        const newer = all.filter((m) => m.seq > after_seq);
+        return { ...base, results: newer.slice(0, limit), has_more: newer.length > limit };
+      }
+      const older = all.filter((m) => before_seq === undefined || m.seq < before_seq).reverse();
+      return { ...base, results: older.slice(0, limit), has_more: older.length > limit };
+    };
+  const shown = (store: ChatStore) => {
+    const { thread, timelines } = store.getState();
+    return thread ? threadReplies(timelines[1] ?? emptyTimeline(), root.id, thread).map((m) => m.body) : [];
+  };
+  const bodies = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `reply ${from + i}`);
+
+  it("shows the replies around it, it highlighted, and is read only once paged down to the newest", async () => {
+    const { store, socket, http } = await setup();
+    vi.mocked(http.thread).mockImplementation(server(70));
+    await store.open(1);
+    await store.openThreadById(root.id, seqOf(5));
+    // the four before the 5th, it and the 24 after it; nothing older; it was opened there
+    expect(shown(store)).toEqual(bodies(1, 29));
+    expect(store.getState().thread).toMatchObject({ at: seqOf(5), hasMore: false, newerAfter: seqOf(29) });
+    expect(http.markThreadRead).not.toHaveBeenCalled(); // the newest replies were not seen
+    // a reply arriving live waits, hidden, until the gap before it is read
+    socket.emit({ type: "message.new", seq: 200, message: msg(200, { thread_root: root.id, body: "reply 71" }) });
+    expect(shown(store)).toEqual(bodies(1, 29));
+    await store.loadNewerReplies();
+    expect(shown(store)).toEqual(bodies(1, 71)); // every reply once, in order
+    expect(store.getState().thread).toMatchObject({ newerAfter: null });
+    expect(http.markThreadRead).toHaveBeenLastCalledWith(root.id, 200);
+    // at the newest: live replies show at the bottom at once
+    socket.emit({ type: "message.new", seq: 202, message: msg(202, { thread_root: root.id, body: "reply 72" }) });
+    expect(shown(store).slice(-2)).toEqual(["reply 71", "reply 72"]);
+  });
+
+  it("pages older replies up and newer ones down from a reply in the middle, leaving out those held from before", async () => {
+    const { store, http } = await setup();
+    vi.mocked(http.thread).mockImplementation(server(130));
+    await store.open(1);
+    await store.openThreadById(root.id); // at the newest: replies 81-130 held
+    store.closeThread();
+    await store.openThreadById(root.id, seqOf(40));
+    expect(shown(store)).toEqual(bodies(15, 64)); // not 81-130 after a gap
+    await store.loadOlderReplies();
+    expect(shown(store)).toEqual(bodies(1, 64));
+    expect(store.getState().thread).toMatchObject({ hasMore: false });
+    await store.loadNewerReplies();
+    expect(shown(store)).toEqual(bodies(1, 114));
+    await store.loadNewerReplies();
+    expect(shown(store)).toEqual(bodies(1, 130));
+    expect(store.getState().thread).toMatchObject({ newerAfter: null });
+  });
+
+  it("opens at the newest when the reply is no longer there", async () => {
+    const { store, http } = await setup();
+    vi.mocked(http.thread).mockImplementation(server(70));
+    await store.openThreadById(root.id, 999);
+    expect(shown(store)).toEqual(bodies(21, 70));
+    expect(store.getState().thread).toMatchObject({ at: null, hasMore: true, newerAfter: null });
+    expect(http.markThreadRead).toHaveBeenLastCalledWith(root.id, seqOf(70));
+  });
+
+  it("goes to the newest replies when I reply from an older one, my reply shown at the bottom", async () => {
+    const { store, http } = await setup();
+    vi.mocked(http.thread).mockImplementation(server(70));
+    await store.open(1);
+    await store.openThreadById(root.id, seqOf(5));
+    store.send(1, "me too", { threadRoot: root.id });
+    await vi.runAllTimersAsync();
+    expect(store.getState().thread).toMatchObject({ newerAfter: null, at: seqOf(5) });
+    expect(shown(store)).toEqual([...bodies(21, 70), "me too"]);
+    expect(mainTimeline(store.getState().timelines[1] ?? emptyTimeline()).map((m) => m.seq)).toEqual([1, 2]); // the conversation stays
+  });
+
+  it("scrolls to another reply of the thread already open without reading it again when it is shown", async () => {
+    const { store, http } = await setup();
+    vi.mocked(http.thread).mockImplementation(server(70));
+    await store.openThreadById(root.id, seqOf(5));
+    const calls = vi.mocked(http.thread).mock.calls.length;
+    await store.openThreadById(root.id, seqOf(20));
+    expect(vi.mocked(http.thread).mock.calls.length).toBe(calls);
+    expect(store.getState().thread?.at).toBe(seqOf(20));
+    await store.openThreadById(root.id, seqOf(60)); // not shown: the replies around it are read
+    expect(shown(store)).toEqual(bodies(35, 70));
   });
 });

@@ -26,8 +26,10 @@ import {
   lowestSeq,
   newestReplySeq,
   receive,
+  replyRunOf,
   setSendState,
   type ChatMessage,
+  type ReplyRun,
   type Timeline,
 } from "./messages";
 import { memoryStore, type LocalStore, type OutboxRecord } from "./persist";
@@ -66,15 +68,41 @@ export interface ChatState extends SyncState {
   prefs: NotificationSettings | null;
 }
 
-export interface OpenThread {
+export interface OpenThread extends ReplyRun {
   conversation: number;
   root: Message;
   following: boolean | null;
   lastRead: number;
   loaded: boolean;
+  /** Older replies than the run's first exist. */
   hasMore: boolean;
+  loadingOlder: boolean;
+  loadingNewer: boolean;
+  /** Opened at this reply (`?reply=<seq>`, a search hit or a mention), or null: at the newest. */
+  at: number | null;
   error: string | null;
 }
+
+const openingThread = (root: Message, at: number | null): OpenThread => ({
+  conversation: root.conversation,
+  root,
+  following: null,
+  lastRead: 0,
+  loaded: false,
+  hasMore: false,
+  from: 0,
+  newerAfter: null,
+  loadingOlder: false,
+  loadingNewer: false,
+  at,
+  error: null,
+});
+
+/** A reply asked for that is not there (a 404: deleted for good, or not of that thread): null. */
+const notThere = (error: unknown): null => {
+  if (error instanceof ApiError && error.status === 404) return null;
+  throw error;
+};
 
 export interface StoreDeps {
   http: Endpoints;
@@ -472,13 +500,11 @@ export class ChatStore {
   /** Open a message's thread beside its conversation: its root and newest replies are read, and it is
    * marked read. */
   async openThread(root: Message): Promise<void> {
-    this.set({
-      thread: { conversation: root.conversation, root, following: null, lastRead: 0, loaded: false, hasMore: false, error: null },
-    });
+    this.set({ thread: openingThread(root, null) });
     try {
       const page = await this.deps.http.thread(root.id, { limit: PAGE });
       if (this.state.thread?.root.id !== root.id) return;
-      this.showThreadPage(page);
+      this.showThreadPage(page, replyRunOf(page.results.map((m) => m.seq), page.has_more, false));
       this.markThreadRead();
     } catch (error) {
       if (this.state.thread?.root.id !== root.id) return;
@@ -487,36 +513,87 @@ export class ChatStore {
     }
   }
 
-  /** Open a thread known only by its root's id (a mention or a notification of a reply in it). */
-  async openThreadById(rootId: string): Promise<void> {
-    if (this.state.thread?.root.id === rootId) return;
+  /** Open a thread known only by its root's id (a mention or a notification of a reply in it), at the reply
+   * `at` if given (a search hit, a mention): the replies around it, paged older upwards and newer downwards
+   * (loadOlderReplies, loadNewerReplies), and read only once they reach the newest. A reply no longer there
+   * (deleted for good, or of another thread) opens it at the newest. */
+  async openThreadById(rootId: string, at: number | null = null): Promise<void> {
+    const open = this.state.thread;
+    if (open?.root.id === rootId && (at === null || open.at === at || this.replyShown(open, at))) {
+      if (open.at !== at && at !== null) this.set({ thread: { ...open, at } });
+      return;
+    }
     try {
-      const page = await this.deps.http.thread(rootId, { limit: PAGE });
-      const root = page.root;
-      this.set({
-        thread: { conversation: root.conversation, root, following: null, lastRead: 0, loaded: false, hasMore: false, error: null },
-      });
-      this.showThreadPage(page);
+      const around = at === null ? null : await this.deps.http.thread(rootId, { around: at, limit: PAGE }).catch(notThere);
+      const page = around ?? (await this.deps.http.thread(rootId, { limit: PAGE }));
+      const seqs = page.results.map((m) => m.seq);
+      this.set({ thread: openingThread(page.root, around ? at : null) });
+      this.showThreadPage(page, replyRunOf(seqs, page.has_more, around ? !!page.has_more_newer : false));
       this.markThreadRead();
     } catch {
       // gone, or no longer mine: the conversation shows without it
     }
   }
 
+  /** Whether the open thread shows its reply `seq` (read, and in the run shown). */
+  private replyShown(open: OpenThread, seq: number): boolean {
+    const inRun = open.loaded && seq >= open.from && (open.newerAfter === null || seq <= open.newerAfter);
+    return inRun && !!this.state.timelines[open.conversation]?.messages.some((m) => m.seq === seq && m.thread_root === open.root.id);
+  }
+
   closeThread(): void {
     this.set({ thread: null });
   }
 
+  /** The page of replies before the first shown. */
   async loadOlderReplies(): Promise<void> {
     const open = this.state.thread;
-    if (!open?.hasMore) return;
-    const replies = this.state.timelines[open.conversation]?.messages.filter((m) => m.thread_root === open.root.id);
-    const before = replies?.[0]?.seq;
-    const page = await this.deps.http.thread(open.root.id, { limit: PAGE, before_seq: before });
-    if (this.state.thread?.root.id === open.root.id) this.showThreadPage(page);
+    if (!open?.loaded || !open.hasMore || open.loadingOlder) return;
+    const root = open.root.id;
+    this.set({ thread: { ...open, loadingOlder: true } });
+    try {
+      const page = await this.deps.http.thread(root, { limit: PAGE, before_seq: open.from });
+      const now = this.state.thread;
+      if (now?.root.id !== root) return;
+      const from = replyRunOf(page.results.map((m) => m.seq), page.has_more, false).from;
+      this.showThreadPage(page, { from, newerAfter: now.newerAfter });
+    } finally {
+      const now = this.state.thread;
+      if (now?.root.id === root) this.set({ thread: { ...now, loadingOlder: false } });
+    }
   }
 
-  private showThreadPage(page: ThreadPage): void {
+  /** Opened at a reply: the next page of newer replies, until they meet the newest (then it is read, and live
+   * replies show as they come). */
+  async loadNewerReplies(): Promise<void> {
+    const open = this.state.thread;
+    if (!open?.loaded || open.newerAfter === null || open.loadingNewer) return;
+    const { root, newerAfter: after } = { root: open.root.id, newerAfter: open.newerAfter };
+    this.set({ thread: { ...open, loadingNewer: true } });
+    try {
+      const page = await this.deps.http.thread(root, { limit: PAGE, after_seq: after });
+      const now = this.state.thread;
+      if (now?.root.id !== root || now.newerAfter !== after) return;
+      const newerAfter = replyRunOf([after, ...page.results.map((m) => m.seq)], false, page.has_more).newerAfter;
+      this.showThreadPage(page, { from: now.from, newerAfter });
+      this.markThreadRead();
+    } finally {
+      const now = this.state.thread;
+      if (now?.root.id === root) this.set({ thread: { ...now, loadingNewer: false } });
+    }
+  }
+
+  /** Leave a thread opened at a reply for its newest replies (where a reply I send goes). */
+  private async showLatestReplies(): Promise<void> {
+    const open = this.state.thread;
+    if (!open) return;
+    const page = await this.deps.http.thread(open.root.id, { limit: PAGE });
+    if (this.state.thread?.root.id !== open.root.id) return;
+    this.showThreadPage(page, replyRunOf(page.results.map((m) => m.seq), page.has_more, false));
+    this.markThreadRead();
+  }
+
+  private showThreadPage(page: ThreadPage, run: ReplyRun): void {
     const open = this.state.thread;
     if (!open) return;
     this.rememberUsers([page.root.sender, ...page.results.map((m) => m.sender)]);
@@ -524,11 +601,12 @@ export class ChatStore {
     this.set({
       thread: {
         ...open,
+        ...run,
         root: page.root,
         following: page.following ?? null,
         lastRead: Math.max(open.lastRead, page.last_read_seq),
         loaded: true,
-        hasMore: page.has_more,
+        hasMore: run.from > 0,
       },
     });
   }
@@ -536,7 +614,8 @@ export class ChatStore {
   /** Tell the server I read the open thread up to its newest reply held. */
   markThreadRead(): void {
     const open = this.state.thread;
-    if (!open?.loaded || !this.deps.isVisible()) return;
+    // Opened at an older reply and not paged to the newest: the newest have not been seen.
+    if (!open?.loaded || open.newerAfter !== null || !this.deps.isVisible()) return;
     const seq = newestReplySeq(this.state.timelines[open.conversation], open.root.id);
     const unread = this.state.followed[open.root.id]?.unread_count ?? 0;
     if (seq <= open.lastRead && unread === 0) return;
@@ -572,7 +651,7 @@ export class ChatStore {
     let followed = followedFrom(page.results);
     // What this tab read meanwhile stays read, and what another device read (`thread.read`) unless newer
     // replies came.
-    if (open) followed = withThreadRead(followed, open.root.id, open.lastRead);
+    if (open?.newerAfter === null) followed = withThreadRead(followed, open.root.id, open.lastRead);
     for (const [root, held] of Object.entries(this.state.followed)) {
       const fresh = followed[root];
       if (!fresh || !this.heardSince(`thread:${root}`, asked)) continue;
@@ -627,7 +706,11 @@ export class ChatStore {
     const me = this.state.me;
     const clientId = this.deps.uuid();
     if (!me) return clientId;
-    if (this.state.timelines[conversation]?.newerAfter != null) {
+    const thread = this.state.thread;
+    if (options.threadRoot) {
+      // A reply shows the thread's newest replies (where it goes), if the thread was opened at an older one.
+      if (thread?.root.id === options.threadRoot && thread.newerAfter !== null) void this.showLatestReplies().catch(() => undefined);
+    } else if (this.state.timelines[conversation]?.newerAfter != null) {
       // Sending shows the newest messages (where the message goes): read, as on opening.
       void this.showLatest(conversation).then(() => this.markRead(conversation), () => undefined);
     }

@@ -63,6 +63,8 @@ export function ConversationView({ id }: { id: number }) {
   const focusSeq = Number(useQueryParam("m")) || null;
   // `?thread=<root id>`: opened at a reply in a thread (a mention, a notification): that thread beside it.
   const threadParam = useQueryParam("thread");
+  // `&reply=<seq>`: at that reply of the thread (a search hit, a mention), shown highlighted in it.
+  const replyParam = Number(useQueryParam("reply")) || null;
   const scrolledTo = useRef<number | null>(null);
   // What was new to me when the conversation opened (after my read marker, up to its newest event then): under
   // a "New messages" line that stays while it is open (they are read on opening, or once scrolled to the
@@ -103,9 +105,9 @@ export function ConversationView({ id }: { id: number }) {
   // The open thread is in the address, so that Back closes it (on a phone it covers the conversation) and a
   // reload keeps it: the address opens and closes it, whoever changed the address.
   useEffect(() => {
-    if (threadParam) void store.openThreadById(threadParam);
+    if (threadParam) void store.openThreadById(threadParam, replyParam);
     else if (store.getState().thread?.conversation === id) store.closeThread();
-  }, [threadParam, store, id]);
+  }, [threadParam, replyParam, store, id]);
   const threadPushed = useRef<string | null>(null); // the thread whose address this view added to the history
   const showThread = useCallback(
     (root: Message) => {

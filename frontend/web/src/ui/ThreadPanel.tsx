@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
 import { formatTime } from "../lib/names";
 import { renderMarkdown } from "../lib/markdown";
 import { threadReplies } from "../state/messages";
@@ -29,22 +29,60 @@ export function escapeClosesThread(e: { key: string; target: EventTarget | null 
 }
 
 /** A thread beside its conversation: the root, its replies (in seq order, unsent ones last) and a box to
- * reply in it. Escape or the close button closes it. */
+ * reply in it. Escape or the close button closes it. Opened at a reply (`thread.at`), it shows the replies
+ * around it, that one highlighted and scrolled to, and loads older ones scrolling up and newer ones scrolling
+ * down until it meets the newest. */
 export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
   const { store, me } = useApp();
   const state = useChat();
   const timeline = state.timelines[thread.conversation];
-  const replies = timeline ? threadReplies(timeline, thread.root.id) : [];
+  const replies = timeline ? threadReplies(timeline, thread.root.id, thread) : [];
   // The root as events left it (edited, deleted), else as the thread's read brought it.
   const root = timeline?.messages.find((m) => m.id === thread.root.id) ?? thread.root;
   const heading = useRef<HTMLHeadingElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
 
   useEffect(() => heading.current?.focus(), [thread.root.id]);
-  useEffect(() => {
+  // Keep the reading position: at the reply it was opened at, then steady while older replies load above
+  // and newer ones below; at the newest, pinned to the bottom as replies come.
+  const anchor = useRef<{ height: number; top: number; first: string | undefined } | null>(null);
+  const scrolledTo = useRef<string | null>(null);
+  const stick = useRef(false); // opened at a reply: at the bottom once scrolled there
+  const target = thread.at !== null && thread.loaded ? `${thread.root.id} ${thread.at}` : null;
+  const firstKey = replies[0]?.id;
+  useLayoutEffect(() => {
     const el = scroller.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [replies.length]);
+    if (!el) return;
+    if (target !== null && scrolledTo.current !== target) {
+      const reply = el.querySelector(`[data-seq="${thread.at}"]`);
+      if (reply) {
+        scrolledTo.current = target;
+        reply.scrollIntoView({ block: "center" });
+        return;
+      }
+    }
+    if (anchor.current && replies[0]?.id !== anchor.current.first) {
+      el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
+      anchor.current = null;
+    } else if (thread.newerAfter === null && (target === null || stick.current)) {
+      el.scrollTop = el.scrollHeight;
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on a changed run of replies
+  }, [replies.length, firstKey, target]);
+  const loadOlder = () => {
+    const el = scroller.current;
+    if (el) anchor.current = { height: el.scrollHeight, top: el.scrollTop, first: replies[0]?.id };
+    void store.loadOlderReplies().catch(() => undefined);
+  };
+  const loadNewer = () => void store.loadNewerReplies().catch(() => undefined);
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el || !thread.loaded) return;
+    const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+    stick.current = fromBottom < 80 && thread.newerAfter === null;
+    if (el.scrollTop < 150 && thread.hasMore && !thread.loadingOlder) loadOlder();
+    if (fromBottom < 150 && thread.newerAfter !== null && !thread.loadingNewer) loadNewer();
+  };
 
   const announcement = useNewMessageAnnouncement(replies, thread.loaded, me.id);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -80,7 +118,7 @@ export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
           <Icon name="close" />
         </button>
       </header>
-      <div className="thread-body" ref={scroller} role="region" aria-label="Thread replies" tabIndex={0}>
+      <div className="thread-body" ref={scroller} onScroll={onScroll} role="region" aria-label="Thread replies" tabIndex={0}>
         <article className="thread-root" aria-label={`Thread started by ${named(root.sender)}`}>
           <div className="message-meta">
             <strong>{root.sender.id === me.id ? "You" : named(root.sender)}</strong>{" "}
@@ -110,8 +148,8 @@ export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
           </p>
         )}
         {thread.hasMore && (
-          <button type="button" className="link load-older" onClick={() => void store.loadOlderReplies().catch(() => undefined)}>
-            Load older replies
+          <button type="button" className="link load-older" onClick={loadOlder} disabled={thread.loadingOlder}>
+            {thread.loadingOlder ? "Loading…" : "Load older replies"}
           </button>
         )}
         <ol className="messages" aria-label="Replies">
@@ -125,6 +163,7 @@ export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
               nameOf={nameOf}
               named={named}
               compact={false}
+              highlighted={thread.at !== null && m.seq === thread.at}
               seenBy={null}
               pinned={false}
               mayPin={false}
@@ -133,6 +172,11 @@ export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
             />
           ))}
         </ol>
+        {thread.loaded && thread.newerAfter !== null && (
+          <button type="button" className="link load-newer" onClick={loadNewer} disabled={thread.loadingNewer}>
+            {thread.loadingNewer ? "Loading…" : "Load newer replies"}
+          </button>
+        )}
       </div>
       <p className="visually-hidden" aria-live="polite">
         {announcement}
