@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from messaging.delivery.eventlog import initialise_counter
 from tests.accounts.factories import UserFactory
-from tests.messaging.factories import make_conversation
+from tests.messaging.factories import make_conversation, store_message
 
 SCHEMA_URL = "/api/v1/schema/?format=json"
 EXAMPLES = 8
@@ -110,6 +110,20 @@ def test_a_body_too_large_or_not_json_is_answered_as_the_schema_says(auth_header
     assert not_json.json()["error"]["code"] == "unsupported_media_type"
     assert too_large.json()["error"]["code"] == "too_large"
     assert {str(not_json.status_code), str(too_large.status_code)} == {"415", "413"} <= set(documented)
+
+
+@pytest.mark.django_db
+def test_a_reaction_taken_back_with_a_form_body_is_answered_as_the_schema_says():
+    # given a message of a conversation of the caller's
+    user, other = UserFactory(username="reader"), UserFactory(username="writer")
+    message = store_message(make_conversation(user, other), other)
+    client = Client(headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"})
+    path = "/api/v1/messages/{message_id}/reactions/"
+    # when it is taken back without ?emoji= and with a body that is not JSON
+    response = client.delete(path.format(message_id=message.pk), "emoji=%F0%9F%91%8D", "text/plain")
+    # then it is a 415, which the schema promised (it promised only 204 and the usual 400/401/403/404/429)
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert str(response.status_code) in load_schema()["paths"][path]["delete"]["responses"]
 
 
 @pytest.fixture

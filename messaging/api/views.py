@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.authentication import request_user
 from accounts.models import User
 from core.db_router import ReplicaReadsMixin
-from core.schema import SEND_ERRORS, refused
+from core.schema import ERROR_REF, SEND_ERRORS, refused
 from messaging import selectors, services
 from messaging.api.serializers import (
     ChannelSearchParamsSerializer,
@@ -308,7 +308,12 @@ class MessageReactionsApi(APIView):
 
     @extend_schema(
         parameters=[ReactionInputSerializer],
-        responses=NO_CONTENT,
+        responses={
+            **NO_CONTENT,
+            # without ?emoji= the body is read, as any JSON body is (the schema has none for a DELETE)
+            413: OpenApiResponse(ERROR_REF, description="`too_large`: a body past 2.5 MiB"),
+            415: OpenApiResponse(ERROR_REF, description="`unsupported_media_type`: a body that is not JSON"),
+        },
         description='Take your reaction back: `?emoji=` (URL-encoded). A JSON body `{"emoji": …}` is '
         "read too, for clients that send one with DELETE.",
     )
