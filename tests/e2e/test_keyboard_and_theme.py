@@ -208,3 +208,52 @@ def test_a_closed_dialog_gives_focus_back_to_the_button_that_opened_it(browser, 
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_role("textbox", name="Message")).to_be_focused()
     page.context.close()
+
+
+def test_only_the_message_under_the_pointer_shows_its_actions_after_a_click_in_another(
+    browser, live_server_url
+):
+    # given Ada, on a desktop with a mouse, reading three messages of Grace's
+    ada = register(live_server_url, "ada")
+    grace = register(live_server_url, "grace")
+    group = ada.conversation("group", members=[grace], title="Toolbars")
+    for words in ("First", "Second", "Third"):
+        grace.say(group, words)
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+    first, second, third = (
+        page.get_by_test_id("message").filter(has_text=words) for words in ("First", "Second", "Third")
+    )
+
+    def actions(message):
+        return message.get_by_role("toolbar", name="Message actions")
+
+    # when she pins the first with a click and moves on to the third
+    first.hover()
+    first.get_by_role("button", name="Pin message").click()
+    expect(first.get_by_role("button", name="Unpin message")).to_be_focused()  # the click left focus there
+    third.hover()
+
+    # then only the third shows its actions (the first kept its own up beside them)
+    expect(actions(third)).to_have_css("opacity", "1")
+    expect(actions(first)).to_have_css("opacity", "0")
+
+    # and so after a reaction picked in the second's picker, which gives focus back to Add reaction
+    second.hover()
+    second.get_by_role("button", name="Add reaction").click()
+    page.get_by_role("dialog", name="Add a reaction").get_by_role("button", name="React with 🎉").click()
+    expect(second.get_by_role("button", name="Add reaction")).to_be_focused()
+    first.hover()
+    expect(actions(first)).to_have_css("opacity", "1")
+    expect(actions(second)).to_have_css("opacity", "0")
+
+    # while the keyboard's focus still shows the actions it is in, the pointer gone from the messages
+    page.mouse.move(5, 790)
+    page.get_by_role("textbox", name="Message").focus()
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("!!document.activeElement.closest('[role=toolbar]')"):
+            break
+    expect(actions(third)).to_have_css("opacity", "1")
+    expect(actions(first)).to_have_css("opacity", "0")
