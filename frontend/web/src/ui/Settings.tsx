@@ -19,35 +19,60 @@ const LEVELS: { value: NotifyLevel; label: string }[] = [
   { value: "none", label: "Nothing" },
 ];
 
+/** The parts of the page that say how a change went, each under its own controls. */
+type Part = "profile" | "notifications";
+
+/** How the last change went, said in its part of the page. */
+interface Outcome {
+  part: Part;
+  text: string;
+  failed: boolean;
+}
+
+/** A part's status line (always there, so that a screen reader announces what is put in it) and its error. */
+function Said({ part, outcome }: { part: Part; outcome: Outcome | null }) {
+  const mine = outcome?.part === part ? outcome : null;
+  return (
+    <>
+      <p role="status" className="muted">
+        {mine && !mine.failed ? mine.text : null}
+      </p>
+      {mine?.failed && (
+        <p className="form-error" role="alert">
+          {mine.text}
+        </p>
+      )}
+    </>
+  );
+}
+
 export function Settings() {
   const { http, store, me, setMe, logOut } = useApp();
   const { prefs } = useChat();
   const [name, setName] = useState(me.display_name);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [permission, setPermission] = useState<Permission>(notificationPermission);
   const [sound, setSound] = useState(soundOn);
-  const [error, setError] = useState<string | null>(null);
   const [theme, setTheme] = useState(readThemeChoice);
 
-  /** Save, then say how it went: only that (an earlier save's error or success no longer stands). */
-  async function save(action: () => Promise<void>, done: string) {
+  /** Save, then say how it went, under what was changed: only that (an earlier save's error or success no
+   * longer stands). It used to be said at the foot of the page, below the fold of a laptop's screen. */
+  async function save(part: Part, action: () => Promise<void>, done: string) {
     try {
       await action();
-      setError(null);
-      setSaved(done);
+      setOutcome({ part, text: done, failed: false });
     } catch (e) {
-      setSaved(null);
-      setError(e instanceof Error ? e.message : "Could not save");
+      setOutcome({ part, text: e instanceof Error ? e.message : "Could not save", failed: true });
     }
   }
 
   async function saveProfile(event: FormEvent) {
     event.preventDefault();
-    await save(async () => setMe(await http.updateMe({ display_name: name.trim() })), "Profile saved.");
+    await save("profile", async () => setMe(await http.updateMe({ display_name: name.trim() })), "Profile saved.");
   }
 
   async function setLevel(kind: keyof NotificationSettings, level: NotifyLevel) {
-    await save(() => store.updatePrefs({ [kind]: level }), "Notification settings saved.");
+    await save("notifications", () => store.updatePrefs({ [kind]: level }), "Notification settings saved.");
   }
 
   function chooseTheme(choice: ThemeChoice) {
@@ -57,11 +82,12 @@ export function Settings() {
   }
 
   async function turnOn() {
-    setError(null);
+    setOutcome(null);
     try {
       setPermission(await turnOnNotifications(http));
     } catch (e) {
-      setError(e instanceof Error ? e.message : "Could not enable notifications");
+      const text = e instanceof Error ? e.message : "Could not enable notifications";
+      setOutcome({ part: "notifications", text, failed: true });
     }
   }
 
@@ -85,6 +111,7 @@ export function Settings() {
             <input value={name} onChange={(e) => setName(e.target.value)} maxLength={DISPLAY_NAME_MAX_LENGTH} />
           </label>
           <button type="submit">Save profile</button>
+          <Said part="profile" outcome={outcome} />
         </form>
         <fieldset className="stack choices">
           <legend>
@@ -134,6 +161,7 @@ export function Settings() {
                 </select>
               </label>
             ))}
+          <Said part="notifications" outcome={outcome} />
         </div>
         <div className="stack">
           <h2>Security</h2>
@@ -148,8 +176,6 @@ export function Settings() {
             Password, sessions and two-factor authentication
           </a>
         </div>
-        <p role="status" className="muted">{saved}</p>
-        {error && <p className="form-error" role="alert">{error}</p>}
         <button type="button" className="danger" onClick={() => void logOut()}>
           Log out
         </button>
