@@ -65,11 +65,14 @@ def _run(
     reason_required: bool = False,
     unchanged: str = "",
     confirm: tuple[admin.ModelAdmin, Confirmation] | None = None,
+    counted_by: Callable[[Any], Any] = lambda item: item.pk,
 ) -> TemplateResponse | None:
     """Apply `act(moderator, item, reason)` to each item, the reason being what was typed beside the action
     menu (removing and suspending refuse to run without one, and `confirm` first, on a page of that model
     admin's, until its Yes is pressed); report how many it changed (act returned True), how many were so
-    already (`unchanged` says what they were, "<done> already" by default), and why others were refused."""
+    already (`unchanged` says what they were, "<done> already" by default), and why others were refused.
+    What is counted is what `done` names: items with the same `counted_by` (three reports of one message, for
+    "Messages removed") count once, as changed if it acted on any of them."""
     reason = request.POST.get("reason", "").strip()
     if reason_required and not reason:
         messages.error(request, "Give a reason: it goes into the audit log.")
@@ -77,15 +80,19 @@ def _run(
     if confirm is not None and request.POST.get("post") != "yes":
         return _confirmation(request, items, reason, *confirm)
     moderator: Any = request.user
-    changed = untouched = 0
+    acted_on: dict[Any, bool] = {}
     for item in items:
         try:
             acted = act(moderator, item, reason)
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, f"{item}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
             continue
-        changed, untouched = changed + acted, untouched + (not acted)
-    say_what_was_done(request, {done: changed, unchanged or f"{done.lower()} already": untouched})
+        key = counted_by(item)
+        acted_on[key] = acted_on.get(key, False) or acted
+    changed = sum(acted_on.values())
+    say_what_was_done(
+        request, {done: changed, unchanged or f"{done.lower()} already": len(acted_on) - changed}
+    )
     return None
 
 
@@ -568,6 +575,7 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
             "Messages removed",
             reason_required=True,
             confirm=(self, _removing(lambda r: message_label(r.message))),
+            counted_by=lambda r: r.message_id,  # its other reports are resolved with it
         )
 
     @admin.action(description="Suspend the senders of the reported messages", permissions=["suspend"])
@@ -581,18 +589,21 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
             "Senders suspended",
             reason_required=True,
             confirm=(self, _suspending(lambda r: r.message.sender.get_username())),
+            counted_by=lambda r: r.message.sender_id,
         )
 
     @admin.action(description="Dismiss the selected reports", permissions=["change"])
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        _run(
-            request,
-            list(queryset),
-            lambda moderator, r, reason: services.report_dismiss(
-                moderator=moderator, report=r, reason=reason
-            ),
-            "Dismissed",
-        )
+        dismissed: set[UUID] = set()  # the messages whose open reports this action dismissed
+
+        def act(moderator: Any, report: Report, reason: str) -> bool:
+            """Whether this action dismissed the report: itself, or with an earlier one of its message (it
+            was open when selected); not one dismissed before."""
+            if services.report_dismiss(moderator=moderator, report=report, reason=reason):
+                dismissed.add(report.message_id)
+            return report.status == Report.Status.OPEN and report.message_id in dismissed
+
+        _run(request, list(queryset), act, "Dismissed")
 
 
 # --- access: API tokens, login sessions, invitations, webhooks
