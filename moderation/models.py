@@ -80,6 +80,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "audit entries"
+        # What was done to one message or person: the messages list's "(removed by a moderator)" asks it for
+        # every row of its page, and an erasure renames the entries of the erased person.
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
 
     def __str__(self) -> str:
         return f"{self.actor_username} {self.get_action_display()}: {self.target_repr}"
