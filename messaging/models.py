@@ -189,6 +189,10 @@ class Message(models.Model):
     # A forward's origin: {"message", "conversation", "sender_name"} (messaging.events.ForwardPayload).
     forwarded_from = models.JSONField(null=True, blank=True)
     attachments = models.ManyToManyField("files.StoredFile", blank=True, related_name="messages")
+    # The original names of its files, one a line, for the search index only (docs/search.md): written with
+    # the message by storage, emptied when it is deleted, and rewritten by the database whenever a file
+    # leaves a message that is not deleted (messaging.search.backends' triggers).
+    attachment_names = models.TextField(blank=True, default="", editable=False)
     # Link previews of the URLs in the body (messaging.events.LinkPreviewPayload), added once unfurled.
     previews = models.JSONField(default=list, blank=True)
     # Whom the body mentions, as resolved when it was sent or last edited (docs/protocol.md, "Mentions"): the

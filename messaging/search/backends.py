@@ -2,9 +2,12 @@
 index, and SQLite's FTS5 table with the porter tokenizer (embedded mode). Both rank best first, page by the
 same opaque cursor, and return snippets in one shape: the message's text escaped, with our own <mark>s only.
 
-The index itself is built by migration 0008: on PostgreSQL a generated column `search_vector` (in the
-`SEARCH_CONFIG` text search configuration) with a GIN index; on SQLite the FTS5 table and the triggers that
-keep it (`sqlite_index_ensure`, also run after every migrate, since SQLite's table rebuilds drop triggers)."""
+The index itself is built by migrations 0008 and 0020: on PostgreSQL a generated column `search_vector` (in
+the `SEARCH_CONFIG` text search configuration) of a message's words and the words of its files' names, with a
+GIN index; on SQLite the FTS5 table and the triggers that keep it (`sqlite_index_ensure`, also run after every
+migrate, since SQLite's table rebuilds drop triggers). On both, a trigger rewrites a message's
+`attachment_names` whenever a file leaves it (its owner's account erased), so that the file no longer finds
+it."""
 
 import base64
 import binascii
@@ -218,68 +221,134 @@ def _db_time(moment: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-# --- SQLite's index (PostgreSQL's is a generated column and needs no upkeep)
+# --- The names of a message's files, one a line: written by storage with the message, emptied when it is
+# deleted, and rewritten by these triggers whenever a file leaves a message that is not deleted.
+
+_NAMES_OF = """COALESCE((
+    SELECT {aggregate} FROM messaging_message_attachments a JOIN files_storedfile f ON f.id = a.storedfile_id
+    WHERE a.message_id = {message}
+), '')"""
+
+_POSTGRESQL_NAMES = _NAMES_OF.format(aggregate="string_agg(f.name, chr(10))", message="m.id")
+_SQLITE_NAMES = _NAMES_OF.format(aggregate="group_concat(f.name, char(10))", message="old.message_id")
+
+POSTGRESQL_NAMES_FUNCTION = f"""
+    CREATE OR REPLACE FUNCTION messaging_message_attachment_names_refresh() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE messaging_message m SET attachment_names = {_POSTGRESQL_NAMES}
+        WHERE m.id IN (SELECT DISTINCT message_id FROM gone) AND m.deleted_at IS NULL;
+        RETURN NULL;
+    END $$"""
+
+POSTGRESQL_NAMES_TRIGGER = """
+    CREATE TRIGGER messaging_message_attachment_names AFTER DELETE ON messaging_message_attachments
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
+    EXECUTE FUNCTION messaging_message_attachment_names_refresh()"""
+
+# PostgreSQL's parser reads `notes.txt` as one word (a host name) and `report.pdf` likewise: the names are
+# cut into their words (letters and digits) first, as SQLite's unicode61 tokenizer cuts them.
+_POSTGRESQL_NAMES_DOCUMENT = "body || ' ' || regexp_replace(attachment_names, '[^[:alnum:]]+', ' ', 'g')"
+
+
+def _has_names(database: BaseDatabaseWrapper) -> bool:
+    """Whether the messages table has `attachment_names` yet: migration 0008 builds the index of the words
+    alone, before 0020 added the names (and rebuilt it over them)."""
+    with database.cursor() as cursor:
+        columns = database.introspection.get_table_description(cursor, Message._meta.db_table)
+    return any(column.name == "attachment_names" for column in columns)
+
+
+# --- SQLite's index (PostgreSQL's is a generated column and needs no upkeep but the trigger above)
 
 # An FTS5 row's id is its message's place, conversation and seq (a message's own rowid in SQLite is not
 # stable across VACUUM; this is). Seqs stay below 2**32 in one embedded conversation.
 _STRIPPED_BODY = "replace(replace({row}.body, char(2), ''), char(3), '')"
 _FTS_KEY = "(({row}.conversation_id << 32) + {row}.seq)"
 
-SQLITE_TRIGGERS = {
-    "messaging_message_fts_insert": f"""
-        AFTER INSERT ON messaging_message WHEN new.deleted_at IS NULL BEGIN
-            INSERT INTO {FTS_TABLE}(rowid, body)
-            VALUES ({_FTS_KEY.format(row="new")}, {_STRIPPED_BODY.format(row="new")});
-        END""",
-    "messaging_message_fts_update": f"""
-        AFTER UPDATE OF body, deleted_at ON messaging_message BEGIN
-            DELETE FROM {FTS_TABLE} WHERE rowid = {_FTS_KEY.format(row="old")};
-            INSERT INTO {FTS_TABLE}(rowid, body)
-            SELECT {_FTS_KEY.format(row="new")}, {_STRIPPED_BODY.format(row="new")}
-            WHERE new.deleted_at IS NULL;
-        END""",
-    "messaging_message_fts_delete": f"""
-        AFTER DELETE ON messaging_message BEGIN
-            DELETE FROM {FTS_TABLE} WHERE rowid = {_FTS_KEY.format(row="old")};
-        END""",
-}
+
+def _sqlite_triggers(names: bool) -> dict[str, str]:
+    """The triggers keeping the FTS5 table (with its `names` column, and the names' own trigger on the
+    attachment links' table, once the messages have their files' names)."""
+    columns, of_new = ("body, names", ", new.attachment_names") if names else ("body", "")
+    updates = "body, deleted_at, attachment_names" if names else "body, deleted_at"
+    triggers = {
+        "messaging_message_fts_insert": f"""
+            AFTER INSERT ON messaging_message WHEN new.deleted_at IS NULL BEGIN
+                INSERT INTO {FTS_TABLE}(rowid, {columns})
+                VALUES ({_FTS_KEY.format(row="new")}, {_STRIPPED_BODY.format(row="new")}{of_new});
+            END""",
+        "messaging_message_fts_update": f"""
+            AFTER UPDATE OF {updates} ON messaging_message BEGIN
+                DELETE FROM {FTS_TABLE} WHERE rowid = {_FTS_KEY.format(row="old")};
+                INSERT INTO {FTS_TABLE}(rowid, {columns})
+                SELECT {_FTS_KEY.format(row="new")}, {_STRIPPED_BODY.format(row="new")}{of_new}
+                WHERE new.deleted_at IS NULL;
+            END""",
+        "messaging_message_fts_delete": f"""
+            AFTER DELETE ON messaging_message BEGIN
+                DELETE FROM {FTS_TABLE} WHERE rowid = {_FTS_KEY.format(row="old")};
+            END""",
+    }
+    if names:  # on the attachment links' table (which a rebuild of its own drops, as above)
+        triggers["messaging_message_attachment_names"] = f"""
+            AFTER DELETE ON messaging_message_attachments BEGIN
+                UPDATE messaging_message SET attachment_names = {_SQLITE_NAMES}
+                WHERE id = old.message_id AND deleted_at IS NULL;
+            END"""
+    return triggers
+
+
+SQLITE_TRIGGER_NAMES = tuple(_sqlite_triggers(names=True))
 
 
 def sqlite_index_ensure(database: BaseDatabaseWrapper) -> None:
     """Create the FTS5 table and its triggers if missing; fill the index from the messages whenever a
     trigger was missing (first run, or a migration that rebuilt the messages table and so dropped them)."""
+    names = _has_names(database)
+    triggers = _sqlite_triggers(names)
+    columns, of_m = ("body, names", ", m.attachment_names") if names else ("body", "")
     with database.cursor() as cursor:
         cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'messaging_message'"
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+            "('messaging_message', 'messaging_message_attachments')"
         )
-        present = {row[0] for row in cursor.fetchall()} & set(SQLITE_TRIGGERS)
-        if present == set(SQLITE_TRIGGERS):
+        present = {row[0] for row in cursor.fetchall()} & set(triggers)
+        if present == set(triggers):
             return
-        cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(body, tokenize='porter unicode61')"
-        )
-        for name, definition in SQLITE_TRIGGERS.items():
+        # Made anew, and refilled: its columns follow the messages' (_has_names)
+        cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        cursor.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({columns}, tokenize='porter unicode61')")
+        for name, definition in triggers.items():
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             cursor.execute(f"CREATE TRIGGER {name} {definition}")
-        cursor.execute(f"DELETE FROM {FTS_TABLE}")
         cursor.execute(
-            f"INSERT INTO {FTS_TABLE}(rowid, body) SELECT {_FTS_KEY.format(row='m')}, "
-            f"{_STRIPPED_BODY.format(row='m')} FROM messaging_message m WHERE m.deleted_at IS NULL"
+            f"INSERT INTO {FTS_TABLE}(rowid, {columns}) SELECT {_FTS_KEY.format(row='m')}, "
+            f"{_STRIPPED_BODY.format(row='m')}{of_m} FROM messaging_message m WHERE m.deleted_at IS NULL"
         )
 
 
 def postgresql_index_create(database: BaseDatabaseWrapper) -> None:
-    """The stored tsvector (kept by PostgreSQL itself on every insert and update) and its GIN index; adding
-    the column computes it for every existing message."""
+    """The stored tsvector of a message's words and its files' names (kept by PostgreSQL itself on every
+    insert and update) and its GIN index; adding the column computes it for every existing message. Then the
+    trigger that rewrites the names when a file leaves a message."""
+    names = _has_names(database)
+    document = _POSTGRESQL_NAMES_DOCUMENT if names else "body"
     with database.cursor() as cursor:
         cursor.execute(
             "ALTER TABLE messaging_message ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
-            f"(to_tsvector('{search_config()}'::regconfig, body)) STORED"
+            f"(to_tsvector('{search_config()}'::regconfig, {document})) STORED"
         )
         cursor.execute("CREATE INDEX messaging_message_search ON messaging_message USING gin (search_vector)")
         # A longer list of common words in the column's statistics: a rare word is then estimated as rare,
         # and PostgreSQL reads its few rows from the GIN index alone, not also the conversation index.
         cursor.execute("ALTER TABLE messaging_message ALTER COLUMN search_vector SET STATISTICS 1000")
+        if names:
+            cursor.execute(POSTGRESQL_NAMES_FUNCTION)
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS messaging_message_attachment_names ON messaging_message_attachments"
+            )
+            cursor.execute(POSTGRESQL_NAMES_TRIGGER)
 
 
 def index_create(database: BaseDatabaseWrapper) -> None:
@@ -293,7 +362,10 @@ def index_drop(database: BaseDatabaseWrapper) -> None:
     with database.cursor() as cursor:
         if database.vendor == "postgresql":
             cursor.execute("ALTER TABLE messaging_message DROP COLUMN search_vector")  # drops its index too
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS messaging_message_attachment_names ON messaging_message_attachments"
+            )
             return
-        for name in SQLITE_TRIGGERS:
+        for name in SQLITE_TRIGGER_NAMES:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")

@@ -165,8 +165,8 @@ def message_soft_delete(*, message: Message, by_moderator: bool = False) -> Mess
     if message.is_deleted:
         return message
     message.deleted_at = datetime.now(tz=UTC)
-    message.body = ""
-    message.save(update_fields=["deleted_at", "body"])
+    message.body = message.attachment_names = ""
+    message.save(update_fields=["deleted_at", "body", "attachment_names"])
     message.reactions.all().delete()
     Pin.objects.filter(message=message).delete()  # the message.deleted event tells members it is unpinned
     _record_change(message, Kind.MESSAGE_DELETED, data={"by_moderator": by_moderator})

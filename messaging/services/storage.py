@@ -75,11 +75,12 @@ def _insert(messages: list[MessagePayload]) -> list[MessagePayload]:
     if (erasures := late_erasures(messages=messages)) is not None:
         messages = [erasures.as_left(m) for m in messages]
     in_order = sorted(messages, key=lambda m: (m["conversation"], m["seq"]))
-    new_ids = set(insert_new_rows(Message, [_row(m) for m in in_order]))
+    files = _existing_files(messages)
+    new_ids = set(insert_new_rows(Message, [_row(m, files) for m in in_order]))
     _refuse_lost([m for m in messages if UUID(m["id"]) not in new_ids])
     new = [m for m in messages if UUID(m["id"]) in new_ids]
     _keep_replies_inside_their_conversation(new)
-    _link_attachments(new)
+    _link_attachments(new, files)
     _advance_conversations(new)
     if erasures is not None:
         late_erasures_honour(erasures=erasures, stored=new)
@@ -111,8 +112,9 @@ def _refuse_lost(skipped: list[MessagePayload]) -> None:
         raise IntegrityError("a message's seq is held by another message")
 
 
-def _row(message: MessagePayload) -> dict[str, Any]:
-    """The message's columns, the rest left to their defaults (no replies, previews or thread yet)."""
+def _row(message: MessagePayload, files: set[str]) -> dict[str, Any]:
+    """The message's columns, the rest left to their defaults (no replies, previews or thread yet); the names
+    of the files it is stored with (`files`: those that exist) for the search index."""
     return {
         "id": message["id"],
         "conversation_id": message["conversation"],
@@ -128,6 +130,7 @@ def _row(message: MessagePayload) -> dict[str, Any]:
         "mentions": message.get("mentions") or [],
         "mentions_here": bool(message.get("mentions_here")),
         "mentions_all": bool(message.get("mentions_all")),
+        "attachment_names": "\n".join(a["name"] for a in message["attachments"] if a["id"] in files),
     }
 
 
@@ -140,18 +143,28 @@ def _keep_replies_inside_their_conversation(messages: list[MessagePayload]) -> N
         ).update(reply_to=None)
 
 
-def _link_attachments(messages: list[MessagePayload]) -> None:
-    """Link each message to its files that still exist: one its owner discarded between the acknowledgement
-    and now, or that went with the last message carrying it (a forward's original, deleted meanwhile), is
-    left out, not the message with it (a missing file would fail the message's insert)."""
-    wanted = [(m["id"], a["id"]) for m in messages for a in m["attachments"]]
+def _existing_files(messages: list[MessagePayload]) -> set[str]:
+    """Of the files these messages carry, those that still exist (ids as in payloads), in one query for the
+    batch, none without files: one its owner discarded between the acknowledgement and now, or that went
+    with the last message carrying it (a forward's original, deleted meanwhile), is left out, not the message
+    with it (a missing file would fail the message's insert)."""
+    wanted = {a["id"] for m in messages for a in m["attachments"]}
     if not wanted:
-        return
-    found = StoredFile.objects.filter(pk__in={f for _, f in wanted}).values_list("pk", flat=True)
-    existing = {str(pk) for pk in found}
+        return set()
+    return {str(pk) for pk in StoredFile.objects.filter(pk__in=wanted).values_list("pk", flat=True)}
+
+
+def _link_attachments(messages: list[MessagePayload], files: set[str]) -> None:
+    """Link each message to its files that still exist (`files`, _existing_files)."""
     through = Message.attachments.through
-    links = [through(message_id=m, storedfile_id=f) for m, f in wanted if f in existing]
-    through.objects.bulk_create(links, ignore_conflicts=True)
+    links = [
+        through(message_id=m["id"], storedfile_id=a["id"])
+        for m in messages
+        for a in m["attachments"]
+        if a["id"] in files
+    ]
+    if links:
+        through.objects.bulk_create(links, ignore_conflicts=True)
 
 
 # Written in SQL: the ORM's CPU building this statement (a CASE per conversation, or subqueries) was up to

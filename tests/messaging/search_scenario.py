@@ -9,11 +9,15 @@ from datetime import UTC, datetime
 from typing import cast
 
 from accounts.models import User
+from files.events import attachment_payload
 from files.models import StoredFile
+from files.services import files_delete_for_owner
 from messaging import selectors
 from messaging.models import Conversation, Membership, Message
+from messaging.services import messages_store
 from tests.accounts.factories import UserFactory
 from tests.files.factories import StoredFileFactory
+from tests.messaging.factories import acknowledged_payload
 
 DAY_1, DAY_3 = datetime(2026, 1, 1, 10, tzinfo=UTC), datetime(2026, 1, 3, 10, tzinfo=UTC)
 LATER = datetime(2026, 2, 1, 10, tzinfo=UTC)
@@ -33,11 +37,19 @@ EXPECTED: dict[tuple[str, bool], list[str]] = {
     ("in:#ops deploy", False): [],
     ("in:#ops deploy", True): ["deploy the ops runbook"],
     ("deploy", True): ["The deploy on Friday is at noon", "deploy screenshot", "deploy the ops runbook"],
-    ("has:file", False): ["deploy screenshot"],
+    ("has:file", False): ["", "deploy screenshot", "see the plan"],
     ("before:2026-01-02 report", False): ["quarterly report"],
     ("after:2026-01-02 report", False): ["weekly report"],
     ("secret", False): [],
     ("removed", False): [],
+    # the words of its files' names find a message too, one with no text of its own included
+    ("notes", False): ["", "release notes for friday"],
+    ("quarterly", False): ["quarterly report", "see the plan"],
+    ("roadmap plan", False): ["see the plan"],
+    ("roadmap has:file from:@ada", False): ["see the plan"],
+    ("budget", False): [],  # its message was deleted
+    ("minutes", False): [],  # the file left its message with its owner's account
+    ("agenda", False): [],  # in a conversation ada is not in
 }
 
 
@@ -70,14 +82,37 @@ def build() -> User:
     for seq, (sender, body, at) in enumerate(bodies, start=1):
         _message(team, sender, seq, body, at)
     _message(team, ada, 8, "deploy screenshot").attachments.add(
-        cast(StoredFile, StoredFileFactory(owner=ada))
+        cast(StoredFile, StoredFileFactory(owner=ada, name="screen.png"))
     )
     removed = _message(team, bob, 9, "removed deploy news")
     removed.body, removed.deleted_at = "", LATER  # as message_soft_delete leaves it
     removed.save()
     _message(_conversation(eve, title="ops", kind="channel", public=True), eve, 1, "deploy the ops runbook")
     _message(_conversation(eve, title="Eve's"), eve, 1, "secret deploy plans")
+    _with_files(team, ada, 10, "", ["notes.txt"])
+    _with_files(team, ada, 11, "see the plan", ["Quarterly-Roadmap_2027.pdf"])
+    _with_files(team, ada, 12, "the figures", ["budget.xlsx"])
+    Message.objects.filter(conversation=team, seq=12).update(body="", deleted_at=LATER)
+    cy = cast(User, UserFactory(username="cy"))
+    _with_files(team, ada, 13, "forwarded", ["meeting-minutes.txt"], owner=cy)
+    files_delete_for_owner(owner=cy)  # as erasing cy's account does
+    _with_files(_conversation(eve, title="Eve's plans"), eve, 1, "for tomorrow", ["agenda.txt"])
     return ada
+
+
+def _with_files(
+    conversation: Conversation,
+    sender: User,
+    seq: int,
+    body: str,
+    names: list[str],
+    owner: User | None = None,
+) -> None:
+    """A message with files, stored as the persistence task stores a sent one."""
+    files = [cast(StoredFile, StoredFileFactory(owner=owner or sender, name=name)) for name in names]
+    message = acknowledged_payload(conversation, sender, seq=seq, body=body)
+    message["attachments"] = [attachment_payload(f) for f in files]
+    assert messages_store(messages=[message]).new == 1
 
 
 def answers(user: User) -> dict[str, list[str]]:
