@@ -478,7 +478,8 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
         "reported_files",
         "reporter",
         "reason",
-        "message_body",
+        "reported_text",
+        "message_now",
         "status",
         "resolution",
         "resolved_by",
@@ -518,6 +519,27 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     @admin.display(description="message")
     def message_name(self, report: Report) -> str:
         return message_label(report.message)
+
+    @admin.display(description="reported text")
+    def reported_text(self, report: Report) -> str:
+        """The message's text when it was reported (Report.message_body), whole."""
+        return format_html('<span style="white-space: pre-wrap">{}</span>', report.message_body)
+
+    @admin.display(description="the message now")
+    def message_now(self, report: Report) -> str:
+        """Whether the message still says what was reported (the text above, kept as it was): a moderator
+        judges what was reported, and knows what members see now."""
+        message = report.message
+        if message.sender.erased_at is not None:
+            return "Erased with its sender's account."
+        if message.is_deleted:
+            return "Deleted since the report."
+        if message.body == report.message_body:
+            return "As reported."
+        return format_html(
+            '<em>Edited since the report; it now says:</em> <span style="white-space: pre-wrap">{}</span>',
+            message.body,
+        )
 
     @admin.display(description="attachments")
     def reported_files(self, report: Report) -> str | None:
