@@ -176,3 +176,29 @@ def test_one_removed_from_the_group_they_are_reading_is_told_so(browser, live_se
     page.get_by_role("link", name="Mentions").click()
     expect(notice).to_have_count(0)
     page.context.close()
+
+
+def test_one_who_leaves_a_group_goes_home_without_being_told_they_are_no_longer_a_member(
+    browser, live_server_url
+):
+    # given Grace reading Ada's group
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    group = ada.conversation("group", members=[grace], title="Engine room")
+    ada.say(group, "Standup at ten")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, grace)
+    page.goto(f"{live_server_url}/c/{group}")
+    expect(page.get_by_test_id("message-body")).to_have_text("Standup at ten")
+
+    # when she leaves it herself, from its header
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Leave").click()
+
+    # then she is home, the group gone from her list, and not told what she just did as if it had been done
+    # to her ("You are no longer a member of Engine room.", the notice of one removed)
+    expect(page).to_have_url(f"{live_server_url}/")
+    expect(page.get_by_role("link", name=re.compile("Engine room"))).to_have_count(0)
+    expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
+    expect(page.get_by_text("You are no longer a member of Engine room.")).to_have_count(0)
+    page.context.close()

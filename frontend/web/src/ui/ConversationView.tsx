@@ -155,8 +155,12 @@ export function ConversationView({ id }: { id: number }) {
   // Removed from it (or left it in another tab) while it is open: leave it, and say so on the page that shows
   // instead (it went without a word, as if it had never been).
   const shown = useRef<string | null>(null);
+  // Left of my own accord (the header's Leave; the socket's word of it may come before the answer): home
+  // without the notice of one removed, "You are no longer a member of …".
+  const leaving = useRef(false);
   useEffect(() => {
     if (conversation) shown.current = conversationTitle(conversation, me);
+    else if (leaving.current) navigate("/", { replace: true });
     else if (shown.current !== null) navigate("/", { replace: true, state: { leftConversation: shown.current } });
   }, [conversation, me]);
 
@@ -390,16 +394,19 @@ export function ConversationView({ id }: { id: number }) {
               onClick={() => {
                 if (!window.confirm(`Leave ${title}?`)) return;
                 setActionError(null);
+                leaving.current = true;
                 // Refused or unanswered (offline), it says so: the click used to do nothing visible.
                 http.leave(id).then(
                   () => {
                     store.removeConversation(id);
                     navigate("/");
                   },
-                  (e: unknown) =>
+                  (e: unknown) => {
+                    leaving.current = false;
                     setActionError(
                       e instanceof ApiError ? `Could not leave ${title}: ${e.message}` : `Could not leave ${title}; check your connection and try again.`,
-                    ),
+                    );
+                  },
                 );
               }}
             >
