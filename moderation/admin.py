@@ -449,6 +449,7 @@ def _file_html(stored: StoredFile) -> str:
 
 
 SHORT_TEXT = 80  # characters of a text shown in a list's column
+USERS_PERMISSION = "accounts.view_user"  # who may open a person's page (the Moderators group has it)
 
 
 def _short(text: str) -> str:
@@ -486,13 +487,17 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
         "resolved_at",
         "created_at",
     )
-    readonly_fields = (*fields, "message_name")
+    readonly_fields = (*fields, "message_name", "reporter_name", "resolved_by_name")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        """The message named without a link to staff who may not read messages: the link would answer 403."""
-        if request.user.has_perm("messaging.view_message"):
-            return self.fields
-        return ["message_name" if f == "reported_message" else f for f in self.fields]
+        """The message, and the people, named without a link to staff who may not read messages (or users):
+        the link would answer 403."""
+        unlinked = {}
+        if not request.user.has_perm("messaging.view_message"):
+            unlinked["reported_message"] = "message_name"
+        if not request.user.has_perm(USERS_PERMISSION):
+            unlinked |= {"reporter": "reporter_name", "resolved_by": "resolved_by_name"}
+        return [unlinked.get(f, f) for f in self.fields]
 
     @admin.display(description="state", ordering="status")
     def state(self, report: Report) -> str:
@@ -519,6 +524,14 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     @admin.display(description="message")
     def message_name(self, report: Report) -> str:
         return message_label(report.message)
+
+    @admin.display(description="reporter")
+    def reporter_name(self, report: Report) -> str:
+        return report.reporter.get_username()
+
+    @admin.display(description="resolved by")
+    def resolved_by_name(self, report: Report) -> str | None:
+        return report.resolved_by.get_username() if report.resolved_by else None
 
     @admin.display(description="reported text")
     def reported_text(self, report: Report) -> str:
@@ -725,6 +738,18 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ("action", "target_type", "created_at")
     search_fields = ("actor_username", "target_repr", "target_id", "reason")
     date_hierarchy = "created_at"
+    readonly_fields = ("actor_name",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The actor named without a link to staff who may not read users: the link would answer 403."""
+        fields = [f for f in super().get_fields(request, obj) if f != "actor_name"]
+        if request.user.has_perm(USERS_PERMISSION):
+            return fields
+        return ["actor_name" if f == "actor" else f for f in fields]
+
+    @admin.display(description="actor")
+    def actor_name(self, entry: AuditEntry) -> str | None:
+        return entry.actor.get_username() if entry.actor else None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -5,8 +5,8 @@ permission: moderation.selectors.reported_file_get)."""
 
 import pytest
 
-from moderation.models import Report
-from tests.conftest import staff_with
+from moderation.models import AuditEntry, Report
+from tests.conftest import run_action, staff_with
 from tests.files.factories import StoredFileFactory
 from tests.messaging.factories import make_conversation, store_message
 
@@ -41,3 +41,29 @@ def test_staff_who_may_not_read_reports_see_a_reported_message_s_files_by_name_o
     assert shown.status_code == 200
     assert "evidence.pdf" in html
     assert f"/admin/moderation/report/file/{file_id}/" not in html
+
+
+def test_staff_who_may_not_read_users_see_people_named_not_linked(report, moderator_client, bob):
+    # given: a moderator dismissed the report, which is on the record
+    run_action(moderator_client, "/admin/moderation/report/", "dismiss", [report], reason="fine")
+    entry = AuditEntry.objects.get()
+    # when: staff who may read reports and the audit log, not users, open the report and the entry
+    report_page = staff_with("moderation", "report", "view").get(
+        f"/admin/moderation/report/{report.pk}/change/"
+    )
+    entry_page = staff_with("moderation", "auditentry", "view").get(
+        f"/admin/moderation/auditentry/{entry.pk}/change/"
+    )
+    # then: the reporter, who resolved it and the actor are named, with no link to a page answering 403
+    for page in (report_page, entry_page):
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "/admin/accounts/user/" not in html
+    assert '<div class="readonly">ada</div>' in report_page.content.decode()  # the reporter
+    assert '<div class="readonly">mod</div>' in report_page.content.decode()  # who resolved it
+    assert '<div class="readonly">mod</div>' in entry_page.content.decode()  # the actor
+    # and a moderator, who may, still has the links
+    assert (
+        f"/admin/accounts/user/{report.reporter_id}/change/"
+        in moderator_client.get(f"/admin/moderation/report/{report.pk}/change/").content.decode()
+    )
