@@ -431,3 +431,24 @@ def test_a_new_display_name_shows_at_once_on_the_messages_already_on_screen(brow
     expect(grace_wrote).not_to_contain_text("Grace Hopper")
     # and so does the sidebar's preview of her message
     expect(page.get_by_role("link", name="Launch team")).to_contain_text("Admiral Hopper")
+
+
+def test_a_message_in_arabic_reads_right_to_left_beside_one_in_english(browser, live_server_url):
+    # given Ada reading a group where Grace wrote in Arabic, then in English
+    ada = register(live_server_url, "ada", "Ada")
+    grace = register(live_server_url, "grace", "Grace")
+    group = ada.conversation("group", members=[grace], title="Languages")
+    grace.say(group, "مرحبا بالجميع، هذا نص عربي.")
+    grace.say(group, "Hello everyone, this is English.")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+
+    # then the Arabic one is laid out right to left, from the right (its full stop at its left end), and the
+    # English one left to right (both were left to right)
+    bodies = page.get_by_test_id("message-body")
+    expect(bodies).to_have_count(2)
+    arabic, english = bodies.nth(0), bodies.nth(1)
+    expect(arabic).to_have_css("direction", "rtl")
+    expect(english).to_have_css("direction", "ltr")
+    page.context.close()

@@ -209,8 +209,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           <TooLong text={draft} id={`too-long-${m.id}`} />
         </>
       ) : (
-        // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs.
-        <div className="message-body" data-testid="message-body" dangerouslySetInnerHTML={{ __html: html }} />
+        // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs. dir="auto": a message
+        // in Arabic or Hebrew reads right to left, from the right (it was laid out left to right).
+        <div className="message-body" data-testid="message-body" dir="auto" dangerouslySetInnerHTML={{ __html: html }} />
       )}
       {callsMe && !editing && <span className="visually-hidden">(mentions you)</span>}
       <MessageExtras message={m} />
