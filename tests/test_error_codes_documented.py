@@ -20,6 +20,7 @@ def refused_codes() -> set[str]:
                     and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Refused"
                     and node.args
                     and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
                 ):
                     codes.add(node.args[0].value)
     return codes

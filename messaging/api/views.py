@@ -49,6 +49,12 @@ from realtime.presence import statuses
 NO_CONTENT = {204: OpenApiResponse(description="Done")}
 
 
+def _seen(request: Request, message_id: UUID) -> None:
+    """Before a body is read: a message one may not see is a 404 whatever the body (a 400 naming a field
+    would tell that it is there)."""
+    selectors.message_get_for_user(user=request_user(request), message_id=message_id)
+
+
 def _valid(serializer_class: type, data: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
@@ -272,8 +278,8 @@ class MessageListApi(ReplicaReadsMixin, APIView):
     @extend_schema(request=MessageSendInputSerializer, responses={202: MessageSerializer, **SEND_ERRORS})
     def post(self, request: Request, conversation_id: int) -> Response:
         """Send through the socket's durable path; the same client_id again returns the same message."""
-        data = _valid(MessageSendInputSerializer, request.data)
         selectors.membership_get(user=request_user(request), conversation_id=conversation_id)
+        data = _valid(MessageSendInputSerializer, request.data)
         message = services.message_post(
             sender=request_user(request),
             conversation_id=conversation_id,
@@ -289,6 +295,7 @@ class MessageListApi(ReplicaReadsMixin, APIView):
 class MessageDetailApi(APIView):
     @extend_schema(request=MessageEditInputSerializer, responses={200: MessageSerializer})
     def patch(self, request: Request, message_id: UUID) -> Response:
+        _seen(request, message_id)
         body = _valid(MessageEditInputSerializer, request.data)["body"]
         services.message_edit(user=request_user(request), message_id=message_id, body=body)
         return _message_response(request_user(request), message_id)
@@ -302,6 +309,7 @@ class MessageDetailApi(APIView):
 class MessageReactionsApi(APIView):
     @extend_schema(request=ReactionInputSerializer, responses={200: MessageSerializer})
     def post(self, request: Request, message_id: UUID) -> Response:
+        _seen(request, message_id)
         emoji = _valid(ReactionInputSerializer, request.data)["emoji"]
         services.reaction_add(user=request_user(request), message_id=message_id, emoji=emoji)
         return _message_response(request_user(request), message_id)
@@ -318,6 +326,7 @@ class MessageReactionsApi(APIView):
         "read too, for clients that send one with DELETE.",
     )
     def delete(self, request: Request, message_id: UUID) -> Response:
+        _seen(request, message_id)
         given = request.query_params if "emoji" in request.query_params else request.data
         emoji = _valid(ReactionInputSerializer, given)["emoji"]
         services.reaction_remove(user=request_user(request), message_id=message_id, emoji=emoji)
@@ -369,6 +378,7 @@ class MessageForwardApi(APIView):
         "member of the conversation (404 otherwise).",
     )
     def post(self, request: Request, message_id: UUID) -> Response:
+        _seen(request, message_id)
         data = _valid(ForwardInputSerializer, request.data)
         user = request_user(request)
         message = services.message_forward(
@@ -477,6 +487,7 @@ class ThreadFollowApi(APIView):
 class ThreadReadApi(APIView):
     @extend_schema(request=ThreadReadInputSerializer, responses=NO_CONTENT)
     def post(self, request: Request, message_id: UUID) -> Response:
+        selectors.thread_root_get_for_user(user=request_user(request), root_id=message_id)  # first, as _seen
         seq = _valid(ThreadReadInputSerializer, request.data)["seq"]
         services.thread_read_mark(user=request_user(request), root_id=message_id, seq=seq)
         return Response(status=status.HTTP_204_NO_CONTENT)
