@@ -451,4 +451,10 @@ def test_a_message_in_arabic_reads_right_to_left_beside_one_in_english(browser, 
     arabic, english = bodies.nth(0), bodies.nth(1)
     expect(arabic).to_have_css("direction", "rtl")
     expect(english).to_have_css("direction", "ltr")
+    # and so is the Arabic one at the top of its thread, beside the conversation
+    first = page.get_by_test_id("message").first
+    first.hover()
+    first.get_by_role("button", name="Open thread").click()
+    root = page.get_by_role("complementary", name="Thread").get_by_role("article", name="Thread started by Grace")
+    expect(root.locator(".message-body")).to_have_css("direction", "rtl")
     page.context.close()

@@ -129,8 +129,9 @@ export function ThreadPanel({ thread, nameOf, named, onClose }: Props) {
           {root.deleted ? (
             <p className="muted deleted">This message was deleted.</p>
           ) : (
-            // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs.
-            <div className="message-body" dangerouslySetInnerHTML={{ __html: renderMarkdown(root.body, { me: me.username, broadcast: !!(root.mentions_all || root.mentions_here) }) }} />
+            // Safe: markdown-it runs with html:false (tags are escaped) and refuses script URLs. dir="auto" as in
+            // MessageItem: a root in Arabic or Hebrew reads right to left.
+            <div className="message-body" dir="auto" dangerouslySetInnerHTML={{ __html: renderMarkdown(root.body, { me: me.username, broadcast: !!(root.mentions_all || root.mentions_here) }) }} />
           )}
           <MessageExtras message={root} />
         </article>
