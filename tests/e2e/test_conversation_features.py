@@ -455,6 +455,7 @@ def test_a_message_in_arabic_reads_right_to_left_beside_one_in_english(browser, 
     first = page.get_by_test_id("message").first
     first.hover()
     first.get_by_role("button", name="Open thread").click()
-    root = page.get_by_role("complementary", name="Thread").get_by_role("article", name="Thread started by Grace")
+    panel = page.get_by_role("complementary", name="Thread")
+    root = panel.get_by_role("article", name="Thread started by Grace")
     expect(root.locator(".message-body")).to_have_css("direction", "rtl")
     page.context.close()
