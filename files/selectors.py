@@ -53,6 +53,12 @@ def _not_withdrawn() -> Q:
     return Q(Exists(_live_carriers())) | ~Q(Exists(carried))
 
 
+def withdrawn_file_ids() -> QuerySet[StoredFile, UUID]:
+    """The ids of the files only deleted messages carry (the negation of _not_withdrawn among carried files),
+    in order: what the hourly sweep releases (messaging.services.deleted_messages_files_release)."""
+    return StoredFile.objects.exclude(_not_withdrawn()).order_by("pk").values_list("pk", flat=True)
+
+
 def _parse_ids(file_ids: Iterable[UUID | str]) -> list[UUID]:
     try:
         return list(

@@ -8,9 +8,9 @@ from typing import cast
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from files.models import StoredFile
+from files.selectors import withdrawn_file_ids
 from messaging.delivery.journal import forget
 from messaging.models import Conversation, ConversationEvent, Message, RetentionPolicy
 from messaging.services.messages import attachments_release
@@ -105,13 +105,7 @@ def deleted_messages_files_release(*, batch: int = 500) -> int:
     their files went with them, and any a release missed. A batch of files per transaction, in the order of
     their ids, so held files are passed over, not read again. Returns how many were deleted; once none is
     left, a run deletes nothing."""
-    carriers = Message.attachments.through.objects.filter(storedfile_id=OuterRef("pk"))
-    left = (
-        StoredFile.objects.filter(Exists(carriers.filter(message__deleted_at__isnull=False)))
-        .exclude(Exists(carriers.filter(message__deleted_at__isnull=True)))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )  # read by file, through the links' index on the file, as the hourly purge of unsent uploads reads
+    left = withdrawn_file_ids()
     released, after = 0, None
     while file_ids := list((left if after is None else left.filter(pk__gt=after))[:batch]):
         with transaction.atomic():
