@@ -54,7 +54,10 @@ async def test_a_send_whose_confirm_was_lost_is_retried_as_the_message_the_broke
 async def test_a_send_whose_worker_died_before_acknowledging_is_retried_as_that_message(
     connect, ada, bob, team, persistence_worker, monkeypatch
 ):
-    # given: a worker reserved a message of ada's and queued it, then died without acknowledging it
+    # given: bob is reading (connected before the message is queued: had storage held it first, he would have
+    # had it from storage, and its broadcast would rightly be nothing new to his socket)
+    bob_tab = await connect(bob)
+    # and a worker reserved a message of ada's and queued it, then died without acknowledging it
     monkeypatch.setattr(journal, "PENDING_SECONDS", 0)  # its hold on the client_id is over at once
     frame = send_frame(team.pk, "orphaned")
     reservation = await get_journal().reserve(
@@ -70,7 +73,6 @@ async def test_a_send_whose_worker_died_before_acknowledging_is_retried_as_that_
         client_id=frame["client_id"],
     )
     await broker_publish_batch([queued])
-    bob_tab = await connect(bob)
 
     # when: ada's client, reconnected, retries it
     ada_tab = await connect(ada)
