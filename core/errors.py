@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+
+from core.error_bodies import SERVER_ERROR, UNREADABLE_REQUEST, error_body, error_bytes
 
 # The `Error` component (core.schema writes it), for views that name an error answer of their own.
 ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
@@ -73,10 +74,6 @@ class RefusedError(exceptions.APIException):
     def __init__(self, refused: Refused) -> None:
         super().__init__(refused.detail, refused.code)
         self.status_code = REFUSED_STATUS.get(refused.code, 400)
-
-
-def error_body(code: str, detail: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "detail": detail, "fields": fields or {}}}
 
 
 def _first_message(fields: Any) -> str:
@@ -140,15 +137,14 @@ def throttled_detail(wait: float | None) -> str:
 
 
 def _error_response(status: int, code: str, detail: str) -> HttpResponse:
-    """An error answered before or outside DRF, rendered as DRF renders its own (compact, UTF-8 as is): the
-    same bytes whoever answers. Django's JsonResponse wrote `{"error": {"code": …}}`, spaced."""
-    body = JSONRenderer().render(error_body(code, detail))
-    return HttpResponse(body, status=status, content_type="application/json")
+    """An error answered before or outside DRF, in the bytes DRF would render (core.error_bodies): the same
+    whoever answers. Django's JsonResponse wrote `{"error": {"code": …}}`, spaced."""
+    return HttpResponse(error_bytes(code, detail), status=status, content_type="application/json")
 
 
 def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """What Django refuses before any view (a suspicious request: a bad Host header, too many fields)."""
-    return _error_response(400, "bad_request", "The request could not be read.")
+    return _error_response(400, "bad_request", UNREADABLE_REQUEST)
 
 
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -157,4 +153,4 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def json_server_error(request: HttpRequest) -> HttpResponse:
-    return _error_response(500, "server_error", "Something went wrong on our side.")
+    return _error_response(500, "server_error", SERVER_ERROR)

@@ -7,7 +7,7 @@ control character in a header. uvicorn answered them with a text/plain "Invalid 
 Twisted (under Daphne) with an empty 400, or nothing at all for a line over 16 KiB, and Daphne's own checks
 (a header value with a vertical tab, the application's time limit) with an HTML page. Each is now the JSON
 every other refusal is: 400 `bad_request` "The request could not be read." (core.errors.json_bad_request's
-very bytes), and Daphne's 500 and 503 their codes.
+very bytes, from core.error_bodies), and Daphne's 500 and 503 their codes.
 
 uvicorn: scripts/web-server selects realtime.uvicorn_http.HttpProtocol, whose send_400_response writes
 UNREADABLE. Daphne: install_under_daphne() (chatproject/asgi.py) replaces Twisted's HTTPChannel responders
@@ -19,24 +19,17 @@ one over 1 MiB): uvicorn's websockets closes with the code and a reason (1007, 1
 Daphne, dropped the TCP connection unless told otherwise (its failByDrop), so the client saw 1006 and no
 reason; install_under_daphne() tells it to close the same way."""
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from core.error_bodies import SERVER_ERROR, UNREADABLE_REQUEST, error_bytes
 from realtime.shutdown import daphne_servers, running_under_daphne
 
-
-def error_json(code: str, detail: str) -> bytes:
-    """The standard error body, compact as DRF renders it (core.errors.error_body; tested to be the same)."""
-    body = {"error": {"code": code, "detail": detail, "fields": {}}}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-UNREADABLE = error_json("bad_request", "The request could not be read.")
+UNREADABLE = error_bytes("bad_request", UNREADABLE_REQUEST)
 # Daphne's own answers besides 400: an exception the application let out, and its time limit.
 _DAPHNE_ERRORS = {
-    500: error_json("server_error", "Something went wrong on our side."),
-    503: error_json("unavailable", "The server took too long to answer: try again."),
+    500: error_bytes("server_error", SERVER_ERROR),
+    503: error_bytes("unavailable", "The server took too long to answer: try again."),
 }
 
 
