@@ -927,6 +927,30 @@ describe("my settings saved on another device (or tab)", () => {
     await reading;
     expect(store.getState().followed[root.id]).toBeUndefined();
   });
+
+  it("remembers what events said of threads only while a read begun before them is on its way (a page open all day)", async () => {
+    const { store, socket, http } = await setup();
+    const heard = () => [store["followingHeard"].size, store["settingsHeard"].size];
+    const touch = (from: number, to: number, following: (n: number) => boolean) => {
+      for (let n = from; n < to; n++) {
+        socket.emit({ type: "thread_follow.updated", conversation: 1, root: `root-${n}`, following: following(n) });
+        socket.emit({ type: "thread.read", conversation: 1, root: `root-${n}`, up_to: 3 });
+      }
+    };
+    touch(0, 500, (n) => n % 2 === 0); // each thread followed reads my threads again
+    await vi.waitFor(() => expect(heard()).toEqual([0, 0])); // those reads done: nothing left to keep
+
+    let answer: (page: ReturnType<typeof followedRoot>) => void = () => undefined;
+    vi.mocked(http.followedThreads).mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+    const reading = store.loadFollowedThreads();
+    touch(500, 510, () => false); // heard while it is on its way: its answer must not undo them
+    socket.emit({ type: "thread_follow.updated", conversation: 1, root: root.id, following: false });
+    expect(heard()).toEqual([11, 21]);
+    answer(followedRoot(1, 0));
+    await reading;
+    expect(store.getState().followed[root.id]).toBeUndefined(); // the unfollow heard meanwhile stands
+    expect(heard()).toEqual([0, 0]);
+  });
 });
 
 describe("a thread opened at one of its replies (a search hit, a mention)", () => {

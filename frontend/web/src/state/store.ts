@@ -198,11 +198,14 @@ export class ChatStore {
   private followedReload: ReturnType<typeof setTimeout> | null = null;
   private listLoaded = false;
   /** Setting key ("prefs", "level:<id>", "thread:<root>", "follow:<root>") → when an event last said it
-   * (settingsHeardCount). */
+   * (settingsHeardCount). Kept only while a REST read of settings begun before it is on its way (the only
+   * reader of it): otherwise a page open all day held one entry per thread and conversation it heard of. */
   private settingsHeard = new Map<string, number>();
-  /** Root → whether the last `thread_follow.updated` of it said I follow it. */
+  /** Root → whether the last `thread_follow.updated` of it said I follow it; kept as settingsHeard is. */
   private followingHeard = new Map<string, boolean>();
   private settingsHeardCount = 0;
+  /** The settingsHeardCount each REST read of settings on its way began at (readingSettings). */
+  private settingsReads: number[] = [];
   private syncedOnce = false;
   private stopped = false;
   private signedIn: (user: number) => void = () => undefined;
@@ -642,8 +645,11 @@ export class ChatStore {
     if (!following && root in this.state.followed) this.set({ followed: withoutThread(this.state.followed, root) });
   }
 
-  async loadFollowedThreads(): Promise<void> {
-    const asked = this.settingsHeardCount;
+  loadFollowedThreads(): Promise<void> {
+    return this.readingSettings((asked) => this.applyFollowedThreads(asked));
+  }
+
+  private async applyFollowedThreads(asked: number): Promise<void> {
     const page = await this.deps.http.followedThreads().catch(() => null);
     if (!page) return;
     this.rememberUsers(page.results.map((t) => t.root.sender));
@@ -671,11 +677,12 @@ export class ChatStore {
   private async refreshOpenThreadFollowing(): Promise<void> {
     const root = this.state.thread?.root.id;
     if (!root) return;
-    const asked = this.settingsHeardCount;
-    const page = await this.deps.http.thread(root, { limit: 1 }).catch(() => null);
-    const open = this.state.thread;
-    if (!page || open?.root.id !== root || this.heardSince(`follow:${root}`, asked)) return;
-    this.set({ thread: { ...open, following: page.following ?? null } });
+    await this.readingSettings(async (asked) => {
+      const page = await this.deps.http.thread(root, { limit: 1 }).catch(() => null);
+      const open = this.state.thread;
+      if (!page || open?.root.id !== root || this.heardSince(`follow:${root}`, asked)) return;
+      this.set({ thread: { ...open, following: page.following ?? null } });
+    });
   }
 
   private onThreadUpdated(root: string, summary: Message["thread"]): void {
@@ -906,10 +913,11 @@ export class ChatStore {
   }
 
   // --- notification settings
-  async loadPrefs(): Promise<void> {
-    const asked = this.settingsHeardCount;
-    const prefs = await this.deps.http.notificationSettings().catch(() => null);
-    if (prefs && !this.heardSince("prefs", asked)) this.set({ prefs });
+  loadPrefs(): Promise<void> {
+    return this.readingSettings(async (asked) => {
+      const prefs = await this.deps.http.notificationSettings().catch(() => null);
+      if (prefs && !this.heardSince("prefs", asked)) this.set({ prefs });
+    });
   }
 
   async updatePrefs(change: Partial<NotificationSettings>): Promise<void> {
@@ -944,7 +952,7 @@ export class ChatStore {
       this.set({ prefs: frame.preferences });
     } else if (frame.type === "thread_follow.updated") {
       this.heardSetting(`follow:${frame.root}`);
-      this.followingHeard.set(frame.root, frame.following);
+      if (this.settingsReads.length) this.followingHeard.set(frame.root, frame.following);
       this.showFollowing(frame.root, frame.following);
       // Listed with its unread count by GET threads/ (once it has replies).
       if (frame.following && !(frame.root in this.state.followed)) void this.loadFollowedThreads();
@@ -962,7 +970,32 @@ export class ChatStore {
 
   /** Settings heard by event are newer than a REST read of them begun before: `heardSince` tells. */
   private heardSetting(key: string): void {
-    this.settingsHeard.set(key, ++this.settingsHeardCount);
+    ++this.settingsHeardCount;
+    if (!this.settingsReads.length) return;
+    this.settingsHeard.delete(key); // kept in the order heard, oldest first (endSettingsRead)
+    this.settingsHeard.set(key, this.settingsHeardCount);
+  }
+
+  /** A REST read of settings, given the count it began at: heardSince(key, asked) tells what an event said
+   * after. Once it is done (used or not), what was heard before every read still on its way began is dropped. */
+  private async readingSettings(read: (asked: number) => Promise<void>): Promise<void> {
+    const asked = this.settingsHeardCount;
+    this.settingsReads.push(asked);
+    try {
+      await read(asked);
+    } finally {
+      this.endSettingsRead(asked);
+    }
+  }
+
+  private endSettingsRead(asked: number): void {
+    this.settingsReads.splice(this.settingsReads.indexOf(asked), 1);
+    const floor = this.settingsReads[0] ?? this.settingsHeardCount; // they began in this order
+    for (const [key, count] of this.settingsHeard) {
+      if (count > floor) break;
+      this.settingsHeard.delete(key);
+      if (key.startsWith("follow:")) this.followingHeard.delete(key.slice("follow:".length));
+    }
   }
 
   private heardSince(key: string, count: number): boolean {
@@ -1229,8 +1262,11 @@ export class ChatStore {
 
   /** Neither presence nor my own settings are replayed (docs/protocol.md): after a reconnect both are read
    * again from the list, but a level an event told of meanwhile stays. */
-  private async refreshFromList(): Promise<void> {
-    const asked = this.settingsHeardCount;
+  private refreshFromList(): Promise<void> {
+    return this.readingSettings((asked) => this.applyList(asked));
+  }
+
+  private async applyList(asked: number): Promise<void> {
     const all = await this.listAll().catch(() => null);
     if (!all) return;
     const presence = { ...this.state.presence };
