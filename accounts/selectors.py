@@ -6,6 +6,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 from django.utils.http import urlsafe_base64_decode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from redis.exceptions import RedisError
@@ -344,3 +345,34 @@ def bot_get_for_owner(*, owner: User, bot_id: int) -> User:
     if bot is None:
         raise NotFound("No such bot.")
     return bot
+
+
+# --- Profile pictures (accounts.services.avatars)
+
+AVATAR_CONTENT_TYPES = {
+    ".webp": "image/webp",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+}
+
+
+def avatar_url(user: User) -> str | None:
+    """Where a signed-in client reads the user's picture (files serves it), or None: initials. The stored name
+    is in the query, so that a new picture is a new URL (nothing cached shows the old one)."""
+    name = user.avatar.name if user.avatar else ""
+    if not name:
+        return None
+    version = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"{reverse('users-avatar', kwargs={'user_id': user.pk})}?v={version}"
+
+
+def avatar_for_download(*, user_id: int) -> tuple[str, str]:
+    """The stored name and content type of a user's picture, for any signed-in reader; NotFound for a user
+    without one (or whose file is not a picture Parley names by its extension)."""
+    name = User.objects.filter(pk=user_id).values_list("avatar", flat=True).first()
+    content_type = AVATAR_CONTENT_TYPES.get(("." + name.rsplit(".", 1)[-1].lower()) if name else "")
+    if not name or content_type is None:
+        raise NotFound("No such picture.")
+    return name, content_type

@@ -57,6 +57,7 @@ REFUSED_STATUS = {
     "mention_not_allowed": 403,  # @all or @here where the conversation allows them only to admins
     "invitation_required": 403,  # sign-up is by invitation only
     "export_in_progress": 409,  # a data export is already being built
+    "too_large": 413,  # an upload past its limit (a profile picture)
 }
 
 

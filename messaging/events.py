@@ -13,6 +13,7 @@ from uuid import UUID
 from uuid6 import uuid7
 
 from accounts.models import User
+from accounts.selectors import avatar_url
 from files.events import AttachmentPayload, attachment_payload
 from messaging.models import Conversation, ConversationEvent, Membership, Message, ThreadFollow
 from realtime.frames import to_json
@@ -108,8 +109,9 @@ def sender_payload(user: User) -> SenderPayload:
 
 
 def user_updated(user: User) -> dict[str, Any]:
-    """A member's profile changed: clients show the new name wherever they show theirs."""
-    return {"type": "user.updated", "user": sender_payload(user)}
+    """A member's profile changed: clients show the new name and picture wherever they show theirs. The
+    picture travels here and in user lists only, never on each message (`sender` stays three fields)."""
+    return {"type": "user.updated", "user": {**sender_payload(user), "avatar_url": avatar_url(user)}}
 
 
 def new_message_payload(

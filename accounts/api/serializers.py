@@ -59,7 +59,7 @@ class PublicUserSerializer(serializers.ModelSerializer):
         extra_kwargs = USERNAME_SHOWN
 
     def get_avatar_url(self, user: User) -> str | None:
-        return user.avatar.url if user.avatar else None
+        return selectors.avatar_url(user)
 
 
 class RegisteredUserSerializer(serializers.ModelSerializer):
@@ -78,6 +78,9 @@ class MeSerializer(serializers.ModelSerializer):
     two_factor_required = serializers.SerializerMethodField(
         help_text="Staff must turn two-factor authentication on before using anything else."
     )
+    avatar_url = serializers.SerializerMethodField(
+        help_text="Your profile picture (GET it signed in), or null: initials are shown."
+    )
 
     class Meta:
         model = User
@@ -85,6 +88,7 @@ class MeSerializer(serializers.ModelSerializer):
             "id",
             "username",
             "display_name",
+            "avatar_url",
             "email",
             "date_joined",
             "email_verified",
@@ -95,6 +99,9 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
         extra_kwargs = USERNAME_SHOWN
 
+    def get_avatar_url(self, user: User) -> str | None:
+        return selectors.avatar_url(user)
+
     def get_may_post(self, user: User) -> bool:
         return selectors.user_may_post(user)
 
@@ -103,6 +110,13 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_two_factor_required(self, user: User) -> bool:
         return selectors.staff_must_set_up_two_factor(user)
+
+
+class AvatarInputSerializer(serializers.Serializer):
+    avatar = serializers.FileField(
+        allow_empty_file=False,
+        help_text="The picture: a PNG, JPEG, WebP or GIF of at most 5 MiB (multipart/form-data).",
+    )
 
 
 # What PATCH /users/me/ does not change, and where it is changed instead.

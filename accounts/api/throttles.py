@@ -92,4 +92,10 @@ class EmailSendThrottle(_PerUserThrottle):
     scope = "email_send"
 
 
+class AvatarChangeThrottle(_PerUserThrottle):
+    """New profile pictures (and removals) per user: each upload is decoded and re-encoded."""
+
+    scope = "avatar_change"
+
+
 AUTH_THROTTLES = [AuthIPThrottle, AuthUsernameThrottle]

@@ -38,6 +38,7 @@ urlpatterns = [
     path("two-factor/totp/confirm/", security.TotpConfirmApi.as_view(), name="two-factor-totp-confirm"),
     path("two-factor/disable/", security.TwoFactorDisableApi.as_view(), name="two-factor-disable"),
     path("two-factor/recovery-codes/", security.RecoveryCodesApi.as_view(), name="two-factor-recovery-codes"),
+    path("users/me/avatar/", views.AvatarApi.as_view(), name="users-me-avatar"),
     path("users/me/", views.MeApi.as_view(), name="users-me"),
     path("users/", views.UserListApi.as_view(), name="users-list"),
     path("blocks/", views.BlockListApi.as_view(), name="blocks"),

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ from accounts.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateInputSerializer,
     ApiTokenSerializer,
+    AvatarInputSerializer,
     BlockInputSerializer,
     BlockSerializer,
     BotCreateInputSerializer,
@@ -40,7 +42,7 @@ from accounts.api.serializers import (
     TokenRefreshInputSerializer,
     UserSearchInputSerializer,
 )
-from accounts.api.throttles import AUTH_THROTTLES
+from accounts.api.throttles import AUTH_THROTTLES, AvatarChangeThrottle
 from accounts.authentication import request_user
 from accounts.exceptions import AccountSuspended
 from accounts.models import ApiToken
@@ -203,6 +205,39 @@ class MeApi(APIView):
         data = MeUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request_user(request), **data.validated_data)
+        return Response(MeSerializer(user).data)
+
+
+class AvatarApi(APIView):
+    """The signed-in user's profile picture: PUT a new one (multipart, field `avatar`), DELETE it."""
+
+    parser_classes = [MultiPartParser]
+
+    def get_throttles(self) -> list[Any]:
+        return [*super().get_throttles(), AvatarChangeThrottle()]
+
+    @extend_schema(
+        request={"multipart/form-data": AvatarInputSerializer},
+        responses={
+            200: MeSerializer,
+            400: OpenApiResponse(
+                ERROR_SCHEMA_REF,
+                description="`not_an_image`: not a PNG, JPEG, WebP or GIF picture (an SVG is refused); "
+                "`invalid`: no `avatar` file",
+            ),
+            413: OpenApiResponse(ERROR_SCHEMA_REF, description="`too_large`: a picture past 5 MiB"),
+        },
+    )
+    def put(self, request: Request) -> Response:
+        data = AvatarInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["avatar"]
+        user = services.user_avatar_set(user=request_user(request), upload=upload, size=upload.size)
+        return Response(MeSerializer(user).data)
+
+    @extend_schema(request=None, responses={200: MeSerializer})
+    def delete(self, request: Request) -> Response:
+        user = services.user_avatar_remove(user=request_user(request))
         return Response(MeSerializer(user).data)
 
 

@@ -2,6 +2,7 @@
 (`sessions`), passwords (`passwords`), two-factor authentication (`two_factor`), email verification
 (`verification`), blocks (`blocks`), who may join (`joining`), export and erasure (`privacy`)."""
 
+from accounts.services.avatars import user_avatar_remove, user_avatar_set
 from accounts.services.blocks import block_create, block_delete
 from accounts.services.joining import invitation_create, invitation_revoke
 from accounts.services.passwords import (
@@ -63,6 +64,8 @@ from accounts.services.verification import (
 )
 
 __all__ = [
+    "user_avatar_remove",
+    "user_avatar_set",
     "ExportArchive",
     "data_export_build",
     "data_export_fail",

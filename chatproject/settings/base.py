@@ -390,6 +390,7 @@ REST_FRAMEWORK = {
             "password_reset_address": "5/hour",
             "password_check": "10/hour",
             "email_send": "5/hour",
+            "avatar_change": "30/hour",
             "user": "600/min",
             "user_ip": "1200/min",
             "anon": "120/min",

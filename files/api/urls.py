@@ -9,5 +9,6 @@ urlpatterns = [
     path("files/<uuid_id:file_id>/content/", views.FileContentApi.as_view(), name="files-content"),
     path("files/<uuid_id:file_id>/complete/", views.FileCompleteApi.as_view(), name="files-complete"),
     path("files/<uuid_id:file_id>/download/", views.FileDownloadApi.as_view(), name="files-download"),
+    path("users/<id:user_id>/avatar/", views.AvatarApi.as_view(), name="users-avatar"),
     path("files/<uuid_id:file_id>/thumbnail/", views.FileThumbnailApi.as_view(), name="files-thumbnail"),
 ]

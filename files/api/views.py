@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -9,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors as account_selectors
 from accounts.authentication import request_user
 from core.schema import refused
 from files import events, selectors, services
@@ -81,3 +83,18 @@ class FileThumbnailApi(APIView):
     def get(self, request: Request, file_id: UUID) -> HttpResponseBase:
         stored = selectors.file_get_for_download(user=request_user(request), file_id=file_id)
         return file_storage.thumbnail_response(stored)
+
+
+class AvatarApi(APIView):
+    """A user's profile picture (its URL is their `avatar_url`), for anyone signed in: served as the image it
+    is (never sniffed, never a document), like a file's thumbnail."""
+
+    @extend_schema(responses=DOWNLOAD_RESPONSES)
+    def get(self, request: Request, user_id: int) -> HttpResponseBase:
+        name, content_type = account_selectors.avatar_for_download(user_id=user_id)
+        try:
+            return file_storage.backend().download_response(
+                name, filename=f"avatar{name[name.rfind('.') :]}", content_type=content_type, inline=True
+            )
+        except FileNotFoundError:  # local disk: a name whose file is gone (S3 answers the browser itself)
+            raise Http404 from None

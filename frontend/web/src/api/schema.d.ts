@@ -1060,6 +1060,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{user_id}/avatar/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A user's profile picture (its URL is their `avatar_url`), for anyone signed in: served as the image it
+         *     is (never sniffed, never a document), like a file's thumbnail.
+         */
+        get: operations["v1_users_avatar_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/": {
         parameters: {
             query?: never;
@@ -1074,6 +1094,24 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["v1_users_me_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/users/me/avatar/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** @description The signed-in user's profile picture: PUT a new one (multipart, field `avatar`), DELETE it. */
+        put: operations["v1_users_me_avatar_update"];
+        post?: never;
+        /** @description The signed-in user's profile picture: PUT a new one (multipart, field `avatar`), DELETE it. */
+        delete: operations["v1_users_me_avatar_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/me/delete/": {
@@ -1272,6 +1310,13 @@ export interface components {
             last_used_at: string | null;
             /** @description The token itself: shown only now. Send it as `Authorization: Bearer <token>`. */
             token: string;
+        };
+        AvatarInputRequest: {
+            /**
+             * Format: binary
+             * @description The picture: a PNG, JPEG, WebP or GIF of at most 5 MiB (multipart/form-data).
+             */
+            avatar: string;
         };
         Block: {
             user: components["schemas"]["PublicUser"];
@@ -1548,6 +1593,8 @@ export interface components {
             /** @description Unique: 150 characters or fewer, letters, digits and @/./+/-/_. */
             readonly username: string;
             readonly display_name: string;
+            /** @description Your profile picture (GET it signed in), or null: initials are shown. */
+            readonly avatar_url: string | null;
             /**
              * Email address
              * Format: email
@@ -11076,6 +11123,96 @@ export interface operations {
             };
         };
     };
+    v1_users_avatar_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Embedded mode: the bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description S3: redirect to a presigned GET valid for a few minutes */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "detail": "Authentication credentials were not provided.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (or the account is suspended: code `account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "permission_denied",
+                     *         "detail": "You do not have permission to perform this action.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such file, or not yours to see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "throttled",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     v1_users_me_retrieve: {
         parameters: {
             query?: never;
@@ -11259,6 +11396,178 @@ export interface operations {
                      *       "error": {
                      *         "code": "unsupported_media_type",
                      *         "detail": "Unsupported media type \"text/plain\" in request.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "throttled",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    v1_users_me_avatar_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AvatarInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description `not_an_image`: not a PNG, JPEG, WebP or GIF picture (an SVG is refused); `invalid`: no `avatar` file */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "detail": "Authentication credentials were not provided.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (or the account is suspended: code `account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "permission_denied",
+                     *         "detail": "You do not have permission to perform this action.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_large`: a picture past 5 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "throttled",
+                     *         "detail": "Too many requests: try again in 30 seconds.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    v1_users_me_avatar_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "detail": "Authentication credentials were not provided.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (or the account is suspended: code `account_suspended`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "permission_denied",
+                     *         "detail": "You do not have permission to perform this action.",
                      *         "fields": {}
                      *       }
                      *     }
