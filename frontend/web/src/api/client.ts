@@ -131,13 +131,15 @@ export class ApiClient {
 
   private send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
     const headers: Record<string, string> = { Accept: "application/json" };
-    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    // A form (a file upload) is sent as multipart: the browser writes its Content-Type, boundary included.
+    const form = typeof FormData !== "undefined" && options.body instanceof FormData ? options.body : null;
+    if (options.body !== undefined && !form) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Bearer ${token}`;
     const url = path.startsWith("/") ? path : `${API_BASE}/${path}`;
     return this.fetchImpl(url, {
       method: options.method ?? "GET",
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       credentials: "same-origin",
       signal: options.signal,
     });

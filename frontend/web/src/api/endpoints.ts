@@ -136,6 +136,13 @@ export function endpoints(client: ApiClient = api) {
     newRecoveryCodes: (code: string) =>
       r<{ recovery_codes: string[] }>("two-factor/recovery-codes/", { method: "POST", body: { code } }),
     updateMe: (body: { display_name: string }) => r<Me>("users/me/", { method: "PATCH", body }),
+    /** A new profile picture (the server checks and re-encodes it: docs/api.md, "Profile pictures"). */
+    setAvatar: (file: Blob, name: string) => {
+      const body = new FormData();
+      body.append("avatar", file, name);
+      return r<Me>("users/me/avatar/", { method: "PUT", body });
+    },
+    removeAvatar: () => r<Me>("users/me/avatar/", { method: "DELETE" }),
     invitations: () => r<Invitation[]>("invitations/"),
     invite: (body: { max_uses: number; days: number }) =>
       r<Invitation & { link: string }>("invitations/", { method: "POST", body }),

@@ -107,7 +107,7 @@ export type ServerFrame =
   | { type: "sync.done"; conversations: Record<string, number>; more: boolean }
   | { type: "pong" }
   | { type: "account"; may_post: boolean }
-  | { type: "user.updated"; user: UserRef }
+  | { type: "user.updated"; user: UserRef & { avatar_url?: string | null } }
   | MySettingsFrame
   | { type: "error"; code: string; detail: string; ref: string | null };
 

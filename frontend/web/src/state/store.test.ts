@@ -482,6 +482,19 @@ describe("ChatStore", () => {
     expect(store.getState().me?.display_name).toBe("Ada L.");
   });
 
+  it("shows someone's new profile picture on their memberships and mine, and keeps it when only the name changes", async () => {
+    const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2 })] });
+    const picture = "/api/v1/users/2/avatar/?v=abc";
+    socket.emit({ type: "user.updated", user: { id: 2, username: "bob", display_name: "Bob", avatar_url: picture } });
+    expect(store.getState().conversations[1]?.members.find((m) => m.id === 2)?.avatar_url).toBe(picture);
+    socket.emit({ type: "user.updated", user: { id: 2, username: "bob", display_name: "Robert" } }); // an older server
+    expect(store.getState().conversations[1]?.members.find((m) => m.id === 2)?.avatar_url).toBe(picture);
+    socket.emit({ type: "user.updated", user: { id: 2, username: "bob", display_name: "Robert", avatar_url: null } });
+    expect(store.getState().conversations[1]?.members.find((m) => m.id === 2)?.avatar_url).toBeNull();
+    socket.emit({ type: "user.updated", user: { id: 1, username: "ada", display_name: "Ada", avatar_url: "/api/v1/users/1/avatar/?v=x" } });
+    expect(store.getState().me?.avatar_url).toBe("/api/v1/users/1/avatar/?v=x");
+  });
+
   it("names an erased member \"Deleted user\" and blanks their messages, live or replayed", async () => {
     const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2 })] });
     socket.emit(isNew(3)); // Bob's

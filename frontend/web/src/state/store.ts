@@ -1123,10 +1123,13 @@ export class ChatStore {
     }
   }
 
-  /** Someone I share a conversation with (or I) took a new display name: shown wherever they are named. */
-  private onRenamed(user: UserRef): void {
+  /** Someone I share a conversation with (or I) took a new display name or picture: shown wherever they are
+   * named or pictured. The picture lives on members and `me` (a message's sender carries none). */
+  private onRenamed(update: UserRef & { avatar_url?: string | null }): void {
+    const { avatar_url, ...user } = update;
+    const picture = avatar_url === undefined ? {} : { avatar_url };
     const rename = <P extends { id: number; display_name?: string }>(person: P): P =>
-      person.id === user.id ? { ...person, display_name: user.display_name } : person;
+      person.id === user.id ? { ...person, display_name: user.display_name, ...picture } : person;
     const conversations = Object.fromEntries(
       Object.entries(this.state.conversations).map(([id, c]) => [id, c.members.some((m) => m.id === user.id) ? { ...c, members: c.members.map(rename) } : c]),
     );

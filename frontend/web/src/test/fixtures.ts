@@ -6,6 +6,7 @@ export const me: Me = {
   id: 1,
   username: "ada",
   display_name: "Ada",
+  avatar_url: null,
   email: "a@x.io",
   date_joined: "2026-01-01T00:00:00Z",
   email_verified: true,

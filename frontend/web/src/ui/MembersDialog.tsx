@@ -129,7 +129,7 @@ function MemberRow({ member, isMe, presence, owner, manager, onRole, onRemove }:
   const role = member.role ?? "member";
   return (
     <li data-member={member.id}>
-      <Avatar name={name} presence={presence} />
+      <Avatar name={name} presence={presence} url={member.avatar_url} />
       <span className="member-name">
         <strong>{name}</strong>
         {isMe && " (you)"} <span className="muted">@{member.username}</span>

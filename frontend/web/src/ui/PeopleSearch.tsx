@@ -105,7 +105,7 @@ export function PeopleSearch({ label, onChoose, exclude, membersAmong, autoFocus
 function Person({ user }: { user: PublicUser }) {
   return (
     <>
-      <Avatar name={displayName(user)} />
+      <Avatar name={displayName(user)} url={user.avatar_url} />
       <span>
         <strong>{displayName(user)}</strong> <span className="muted">@{user.username}</span>
       </span>

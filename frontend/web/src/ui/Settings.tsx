@@ -1,9 +1,11 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { ApiError } from "../api/client";
 import type { NotificationSettings, NotifyLevel } from "../api/types";
 import { notificationPermission, setSoundOn, soundOn, turnOnNotifications, type Permission } from "../lib/desktop";
 import { applyTheme, readThemeChoice, saveThemeChoice, type ThemeChoice } from "../lib/theme";
 import { DISPLAY_NAME_MAX_LENGTH } from "../lib/limits";
 import { navigate } from "../lib/router";
+import { Avatar } from "./Avatar";
 import { BackLink } from "./BackLink";
 import { useApp, useChat } from "./context";
 
@@ -20,7 +22,20 @@ const LEVELS: { value: NotifyLevel; label: string }[] = [
 ];
 
 /** The parts of the page that say how a change went, each under its own controls. */
-type Part = "profile" | "notifications";
+type Part = "profile" | "picture" | "notifications";
+
+/** What the server takes (docs/api.md, "Profile pictures"): checked here first, to say so without uploading. */
+const PICTURE_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+const PICTURE_MAX_BYTES = 5 * 1024 * 1024;
+const NOT_A_PICTURE = "That file is not a picture. Choose a PNG, JPEG, WebP or GIF image.";
+const TOO_LARGE = "That picture is too large: choose one of at most 5 MiB.";
+
+/** Why a picture was refused, in the page's words. */
+function pictureError(error: unknown): string {
+  if (error instanceof ApiError && error.code === "not_an_image") return NOT_A_PICTURE;
+  if (error instanceof ApiError && (error.code === "too_large" || error.status === 413)) return TOO_LARGE;
+  return error instanceof Error ? error.message : "Could not save the picture.";
+}
 
 /** How the last change went, said in its part of the page. */
 interface Outcome {
@@ -54,6 +69,37 @@ export function Settings() {
   const [permission, setPermission] = useState<Permission>(notificationPermission);
   const [sound, setSound] = useState(soundOn);
   const [theme, setTheme] = useState(readThemeChoice);
+  const [chosen, setChosen] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const preview = useMemo(() => (chosen ? URL.createObjectURL(chosen) : null), [chosen]);
+  useEffect(() => () => void (preview && URL.revokeObjectURL(preview)), [preview]);
+
+  function choosePicture(file: File | undefined) {
+    setOutcome(null);
+    setChosen(null);
+    if (!file) return;
+    // A type the browser does not know is left to the server, which opens the file to see.
+    const refused = file.type && !PICTURE_TYPES.includes(file.type) ? NOT_A_PICTURE : file.size > PICTURE_MAX_BYTES ? TOO_LARGE : null;
+    if (!refused) return setChosen(file);
+    setOutcome({ part: "picture", text: refused, failed: true });
+    if (fileInput.current) fileInput.current.value = "";
+  }
+
+  async function changePicture(action: () => Promise<void>, done: string) {
+    setBusy(true);
+    try {
+      await action();
+      setChosen(null);
+      if (fileInput.current) fileInput.current.value = "";
+      setOutcome({ part: "picture", text: done, failed: false });
+    } catch (e) {
+      setOutcome({ part: "picture", text: pictureError(e), failed: true });
+    } finally {
+      setBusy(false);
+    }
+  }
 
   /** Save, then say how it went, under what was changed: only that (an earlier save's error or success no
    * longer stands). It used to be said at the foot of the page, below the fold of a laptop's screen. */
@@ -113,6 +159,44 @@ export function Settings() {
           <button type="submit">Save profile</button>
           <Said part="profile" outcome={outcome} />
         </form>
+        <div className="stack" data-testid="profile-picture">
+          <h2>Profile picture</h2>
+          <div className="avatar-settings">
+            {preview ? (
+              <img className="avatar-preview" src={preview} alt="Preview of your new picture" />
+            ) : (
+              <span className="avatar-large">
+                <Avatar name={me.display_name || me.username} url={me.avatar_url} key={me.avatar_url ?? "none"} />
+              </span>
+            )}
+            <label className="field">
+              <span>Choose a picture (PNG, JPEG, WebP or GIF, at most 5 MiB)</span>
+              <input
+                ref={fileInput}
+                type="file"
+                accept={PICTURE_TYPES.join(",")}
+                onChange={(e) => choosePicture(e.target.files?.[0])}
+                disabled={busy}
+              />
+            </label>
+          </div>
+          {chosen && (
+            <div className="picture-actions">
+              <button type="button" disabled={busy} onClick={() => void changePicture(async () => setMe(await http.setAvatar(chosen, chosen.name)), "Picture saved.")}>
+                Upload picture
+              </button>{" "}
+              <button type="button" disabled={busy} onClick={() => choosePicture(undefined)}>
+                Cancel
+              </button>
+            </div>
+          )}
+          {me.avatar_url && !chosen && (
+            <button type="button" disabled={busy} onClick={() => void changePicture(async () => setMe(await http.removeAvatar()), "Picture removed.")}>
+              Remove picture
+            </button>
+          )}
+          <Said part="picture" outcome={outcome} />
+        </div>
         <fieldset className="stack choices">
           <legend>
             <h2>Theme</h2>

@@ -61,7 +61,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, curren
           <Icon name="search" size={20} />
         </button>
         <Link to="/settings" className="me-link" label={`Settings for ${displayName(me)}`}>
-          <Avatar name={displayName(me)} />
+          <Avatar name={displayName(me)} url={me.avatar_url} />
         </Link>
       </header>
       <div className="sidebar-actions">
@@ -105,7 +105,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, curren
                 className={`conversation-item${unread ? " unread" : ""}`}
                 current={c.id === activeId}
               >
-                <Avatar name={title} presence={status} />
+                <Avatar name={title} presence={status} url={peer?.avatar_url} />
                 {/* The link's name is its visible text, with what only the avatar and badge show spelled out. */}
                 <span className="conversation-text">
                   <span className="conversation-top">
