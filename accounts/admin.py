@@ -6,6 +6,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -20,6 +21,7 @@ from accounts import selectors, services
 from accounts.admin_site import action_confirmation
 from accounts.exports import data_export_response
 from accounts.models import AccountPolicy, ApiToken, DataExport, Invitation, LoginSession, User
+from accounts.services.avatars import avatar_encode
 from core.admin_actions import WEBHOOKS_OF, RevokedNotDeletedAdmin, may_revoke, say_what_was_done
 from core.errors import Refused
 
@@ -196,6 +198,21 @@ class SessionEndingPasswordForm(AdminPasswordChangeForm):
         return self.user
 
 
+class _PictureChecked(forms.ModelForm):
+    """A picture given in the admin is held to the API's rules (accounts.services.avatars), refused in the
+    form's own words."""
+
+    def clean_avatar(self) -> Any:
+        picture = self.cleaned_data.get("avatar")
+        if isinstance(picture, UploadedFile):
+            try:
+                avatar_encode(picture, size=picture.size)
+            except Refused as refused:
+                raise ValidationError(refused.detail) from None
+            picture.seek(0)
+        return picture
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Profile", {"fields": ("display_name", "avatar")}))
@@ -250,8 +267,26 @@ class UserAdmin(DjangoUserAdmin):
             then=" and revoke any they do not know.",
         )
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "avatar" not in form.base_fields:  # read only (or the add form)
+            return form
+        return type(form.__name__, (_PictureChecked, form), {})
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        # A picture changed here goes the API's way (accounts.services.avatars): re-encoded, the old file
+        # deleted once committed, and the people who share a conversation with the user see it at once (a
+        # moderator removing an offensive picture).
+        picture_changed = change and "avatar" in form.changed_data
+        if picture_changed:
+            obj.avatar = User.objects.filter(pk=obj.pk).values_list("avatar", flat=True).first() or ""
         super().save_model(request, obj, form, change)
+        if picture_changed:
+            picture = form.cleaned_data.get("avatar")
+            if isinstance(picture, UploadedFile):
+                services.user_avatar_set(user=obj, upload=picture, size=picture.size)
+            else:
+                services.user_avatar_remove(user=obj)
         if change and "display_name" in form.changed_data:  # a moderator fixing a name: live, as the API's
             services.user_profile_announce(user=obj)
 

@@ -86,4 +86,49 @@ async def test_a_display_name_a_moderator_fixes_is_live(connect, moderator_clien
     assert response.status_code == 302
     # then: ada's open tab shows the new name without a reload
     renamed = await ada_tab.receive_type("user.updated")
-    assert renamed["user"] == {"id": bob.pk, "username": "bob", "display_name": "Bob R."}
+    assert renamed["user"] == {"id": bob.pk, "username": "bob", "display_name": "Bob R.", "avatar_url": None}
+
+
+async def test_a_picture_a_moderator_removes_is_gone_live_and_from_storage(
+    connect, moderator_client, ada, bob, team, settings, tmp_path
+):
+    """An offensive picture removed in the admin: ada's open tab shows bob's initials at once, the file is
+    deleted; a picture given there is held to the API's rules (an SVG is refused, nothing changes)."""
+    import io
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    png = io.BytesIO()
+    Image.new("RGB", (80, 60), (120, 0, 0)).save(png, format="PNG")
+    upload = SimpleUploadedFile("bob.png", png.getvalue(), "image/png")
+    await sync_to_async(account_services.user_avatar_set)(user=bob, upload=upload)
+    stored = bob.avatar.name
+    ada_tab = await connect(ada)
+    change_page = f"/admin/accounts/user/{bob.pk}/change/"
+
+    svg = SimpleUploadedFile("x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml")
+    refused = await sync_to_async(moderator_client.post)(
+        change_page, {"display_name": bob.display_name, "avatar": svg}
+    )
+    assert refused.status_code == 200  # the form again, with its error
+    await sync_to_async(bob.refresh_from_db)()
+    assert bob.avatar.name == stored
+
+    removed = await sync_to_async(moderator_client.post)(
+        change_page, {"display_name": bob.display_name, "avatar-clear": "on"}
+    )
+
+    assert removed.status_code == 302
+    heard = await ada_tab.receive_type("user.updated")
+    assert heard["user"]["id"] == bob.pk
+    assert heard["user"]["avatar_url"] is None
+    await sync_to_async(bob.refresh_from_db)()
+    assert bob.avatar.name == ""
+    assert not await sync_to_async(default_storage.exists)(stored)
