@@ -497,6 +497,7 @@ describe("ChatStore", () => {
 
   it("names an erased member \"Deleted user\" and blanks their messages, live or replayed", async () => {
     const { store, socket } = await setup({ conversations: [conversation(1, { last_seq: 2 })] });
+    socket.emit({ type: "user.updated", user: { id: 2, username: "bob", display_name: "Bob", avatar_url: "/api/v1/users/2/avatar/?v=b" } });
     socket.emit(isNew(3)); // Bob's
     socket.emit({
       type: "user.erased",
@@ -509,6 +510,7 @@ describe("ChatStore", () => {
     expect(state.renamed[2]?.display_name).toBe("Deleted user");
     expect(state.users[2]?.display_name).toBe("Deleted user");
     expect(state.timelines[1]?.messages.map((m) => [m.seq, m.deleted, m.body])).toEqual([[3, true, ""]]);
+    expect(state.conversations[1]?.members.find((m) => m.id === 2)?.avatar_url).toBeNull(); // their picture is gone too
     expect(state.conversations[1]?.last_seq).toBe(4);
   });
 

@@ -1163,7 +1163,7 @@ export class ChatStore {
       if (fresh && live && event.message.sender.id !== me.id) this.announce(event.message);
     }
     if (event.type === "thread.updated") this.onThreadUpdated(event.root, event.thread);
-    if (event.type === "user.erased" && fresh) this.onRenamed(event.user); // "Deleted user", replayed too
+    if (event.type === "user.erased" && fresh) this.onRenamed({ ...event.user, avatar_url: null }); // "Deleted user", no picture; replayed too
   }
 
   /** A newly applied event's change to the conversation's pinned list, once that list is loaded. */
