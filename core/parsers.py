@@ -2,9 +2,12 @@
 body, in words a person reads. Python's json decoder recurses once per nesting level and raises RecursionError
 past the interpreter's limit, which DRF's parser lets through (a 500, even on the anonymous login); and DRF's
 detail was Python's own message ("Exceeds the limit (4300 digits) for integer string conversion … use
-sys.set_int_max_str_digits()", "'utf-8' codec can't decode byte 0xff …")."""
+sys.set_int_max_str_digits()", "'utf-8' codec can't decode byte 0xff …"). And a number too large for a
+float (`1e400`) was read as infinity, which JSON does not have: refused as the socket refuses it (orjson, in
+realtime.frames), with NaN and Infinity."""
 
 import codecs
+import math
 import sys
 from json import JSONDecodeError
 from typing import IO, Any, cast
@@ -26,10 +29,21 @@ class _NumberTooLong(ValueError):
     pass
 
 
+class _NotFinite(ValueError):
+    pass
+
+
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > sys.get_int_max_str_digits():
         raise _NumberTooLong
     return int(text)
+
+
+def _float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400: past the largest float, Python reads it as inf
+        raise _NotFinite
+    return number
 
 
 class JSONParser(parsers.JSONParser):
@@ -41,6 +55,7 @@ class JSONParser(parsers.JSONParser):
             return json.load(
                 decoded,
                 parse_int=_integer,
+                parse_float=_float,
                 parse_constant=json.strict_constant if self.strict else None,
             )
         except RecursionError:
@@ -52,6 +67,8 @@ class JSONParser(parsers.JSONParser):
             what = PLAIN.get(error.msg, error.msg)
             where = f"line {error.lineno}, column {error.colno}"
             raise ParseError(f"{NOT_JSON}: {what[:1].lower()}{what[1:]} ({where}).") from None
+        except _NotFinite:
+            raise ParseError(f"{NOT_JSON}: a number in it is too large (JSON numbers are finite).") from None
         except UnicodeDecodeError:
             raise ParseError(f"{NOT_JSON}: it is not {encoding.upper()} text.") from None
         except ValueError:  # NaN or Infinity, which JSON does not have (STRICT_JSON)

@@ -5,6 +5,7 @@ socket's consumer ends, even by an exception nothing caught, its presence, heart
 with it: its user goes offline for the others."""
 
 import asyncio
+import io
 import json
 
 import pytest
@@ -90,10 +91,24 @@ def test_a_deeply_nested_post_to_a_webhook_is_a_400(ada, bob, text):
         (b'{"kind": "group",\n "title": "Ops', "a string is not closed (line 2, column 11)."),
         (b'{"kind": "group"} {}', "there is more after its value (line 1, column 19)."),
         (b'{"title": NaN}', "NaN and Infinity are not JSON numbers."),
+        (b'{"title": -Infinity}', "NaN and Infinity are not JSON numbers."),
+        (b'{"title": 1e400}', "a number in it is too large (JSON numbers are finite)."),
+        (b'{"members": [-1.5e999]}', "a number in it is too large (JSON numbers are finite)."),
         (b'{"title": "caf\xe9"}', "it is not UTF-8 text."),
         (b"[" * 30_000, "it is nested too deeply."),
     ],
-    ids=["long-number", "cut-short", "unclosed-string", "extra", "nan", "latin-1", "deep"],
+    ids=[
+        "long-number",
+        "cut-short",
+        "unclosed-string",
+        "extra",
+        "nan",
+        "minus-infinity",
+        "infinite",
+        "minus-infinite-in-a-list",
+        "latin-1",
+        "deep",
+    ],
 )
 def test_a_body_that_does_not_parse_is_told_so_in_plain_words(ada, body, detail):
     # Python's own words reached the client: "Exceeds the limit (4300 digits) for integer string conversion:
@@ -101,6 +116,23 @@ def test_a_body_that_does_not_parse_is_told_so_in_plain_words(ada, body, detail)
     response = bearer(ada).post("/api/v1/conversations/", body, content_type="application/json")
     assert_parse_error(response)
     assert response.json()["error"]["detail"] == f"The body is not valid JSON: {detail}"
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1E+999"])
+def test_a_number_past_the_largest_float_is_refused_as_the_socket_refuses_it(ada, number):
+    # It was read as infinity, which no JSON encoder writes, and reached the view (a text field's refusal
+    # named the field as if the body were JSON). The socket answers the same frame invalid_json.
+    body = f'{{"kind": "group", "title": "Ops", "members": [], "n": {number}}}'
+    response = bearer(ada).post("/api/v1/conversations/", body, content_type="application/json")
+    assert_parse_error(response)
+    assert "too large" in response.json()["error"]["detail"]
+    assert response.json()["error"]["fields"] == {}
+
+
+def test_large_finite_numbers_still_parse():
+    from core.parsers import JSONParser
+
+    assert JSONParser().parse(io.BytesIO(b'{"x": 1e308, "y": -2.5e-400}')) == {"x": 1e308, "y": -0.0}
 
 
 def assert_parse_error(response) -> None:
