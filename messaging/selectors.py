@@ -53,6 +53,7 @@ MENTION_NOT_ALLOWED = "Only owners and admins may use @all and @here in this con
 NO_SUCH_MESSAGE = "No such message."
 # The same for a conversation the user is not a member of.
 NO_SUCH_CONVERSATION = "No such conversation."
+NO_SUCH_MEMBER = "No such member."
 
 
 def membership_get(*, user: User, conversation_id: int) -> Membership:
@@ -81,7 +82,7 @@ def member_get(*, user: User, conversation_id: int, member_id: int) -> User:
     membership_get(user=user, conversation_id=conversation_id)
     member = _with_member_role(User.objects.filter(pk=member_id), conversation_id).first()
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(NO_SUCH_MEMBER)
     return member
 
 

@@ -193,7 +193,15 @@ class ConversationMemberApi(APIView):
         return Response(ConversationMemberSerializer(member).data)
 
     @extend_schema(
-        responses={**NO_CONTENT, **refused("`invalid`: not a member, or a direct conversation (always two)")},
+        responses={
+            **NO_CONTENT,
+            **refused("`invalid`: a direct conversation (always two)"),
+            404: OpenApiResponse(
+                ERROR_REF,
+                description='`not_found`: "No such conversation." (not one you are in), or "No such member." '
+                "(the person is not a member of it, or does not exist)",
+            ),
+        },
         description="Owners and admins remove members; only an owner removes an owner. " + OWNER_HANDOVER,
     )
     def delete(self, request: Request, conversation_id: int, user_id: int) -> Response:

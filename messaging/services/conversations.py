@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from accounts import selectors as account_selectors
 from accounts.models import User
-from core.errors import Refused
+from core.errors import NotFound, Refused
 from core.text import visible_text
 from messaging import events, selectors
 from messaging.delivery.eventlog import initialise_counter, is_logged
@@ -225,8 +225,8 @@ def member_remove(*, actor: Membership, user_id: int) -> None:
     if user_id != actor.user_id and not actor.can_manage:
         raise PermissionDenied("Only owners and admins can remove members.")
     target = Membership.objects.filter(conversation=conversation, user_id=user_id).first()
-    if target is None:
-        raise ValidationError({"user": "Not a member."})
+    if target is None:  # not there to remove: a 404, as for any object that is not there
+        raise NotFound(selectors.NO_SUCH_MEMBER)
     if target.role == Role.OWNER and actor.role != Role.OWNER and user_id != actor.user_id:
         raise PermissionDenied("Only an owner can remove an owner.")
     target.delete()

@@ -361,9 +361,25 @@ def test_an_admin_cannot_remove_the_owner(as_user, ada, bob, team):
     assert team.memberships.filter(user=ada).exists()
 
 
-def test_removing_someone_who_is_not_a_member_is_refused(as_user, ada, eve, team):
-    response = as_user(ada).delete(conversation_url(team.pk, f"members/{eve.pk}/"))
-    assert response.status_code == 400
+@pytest.mark.parametrize("who", ["eve", "nobody"])
+def test_removing_someone_who_is_not_a_member_is_a_404_no_such_member(as_user, ada, eve, team, who):
+    # It was a 400 "Not a member.": an object that is not there is a 404 in this API (docs/api.md)
+    user_id = eve.pk if who == "eve" else 10**9
+    response = as_user(ada).delete(conversation_url(team.pk, f"members/{user_id}/"))
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "detail": "No such member.", "fields": {}}}
+    assert team.memberships.count() == 2
+
+
+def test_a_plain_member_removing_someone_who_is_not_a_member_is_still_a_403(as_user, bob, eve, team):
+    response = as_user(bob).delete(conversation_url(team.pk, f"members/{eve.pk}/"))
+    assert response.status_code == 403
+
+
+def test_removing_from_a_conversation_i_am_not_in_stays_no_such_conversation(as_user, ada, eve, team):
+    response = as_user(eve).delete(conversation_url(team.pk, f"members/{ada.pk}/"))
+    assert response.status_code == 404
+    assert response.json()["error"]["detail"] == "No such conversation."
     assert team.memberships.count() == 2
 
 

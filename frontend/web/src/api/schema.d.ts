@@ -5379,7 +5379,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid`: not a member, or a direct conversation (always two) */
+            /** @description `invalid`: a direct conversation (always two) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5424,21 +5424,12 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such object, or not one you may see */
+            /** @description `not_found`: "No such conversation." (not one you are in), or "No such member." (the person is not a member of it, or does not exist) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "detail": "Not found.",
-                     *         "fields": {}
-                     *       }
-                     *     }
-                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
