@@ -47,6 +47,8 @@ def avatar_encode(upload: IO[bytes], *, size: int | None) -> bytes:
             probe.verify()  # the whole file's structure and checksums, before any pixel is decoded
         with Image.open(io.BytesIO(data), formats=sorted(AVATAR_FORMATS)) as image:
             image.seek(0)  # an animated GIF or WebP: its first frame
+            if image.format == "JPEG":  # decoded at a fraction of its size where it is far larger than needed
+                image.draft("RGB", (AVATAR_SIZE * 2, AVATAR_SIZE * 2))
             upright = ImageOps.exif_transpose(image)  # as the camera held it, before EXIF goes
             pixels = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
             square = ImageOps.fit(pixels, (AVATAR_SIZE, AVATAR_SIZE), method=Image.Resampling.LANCZOS)
