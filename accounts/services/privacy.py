@@ -3,6 +3,7 @@ that expires) and erasure (the account anonymised, everything else that names th
 above accounts exports and erases its own part through accounts.signals."""
 
 import json
+import os
 import secrets
 import tempfile
 import zipfile
@@ -85,6 +86,7 @@ def _profile(user: User) -> dict[str, Any]:
         "email_verified": user.email_verified,
         "date_joined": user.date_joined,
         "last_login": user.last_login,
+        "profile_picture": _picture_path(user),
         "two_factor_enabled": selectors.two_factor_device(user=user) is not None,
         "blocked": [block.blocked.username for block in selectors.block_list_for_user(user=user)],
         "sessions": list(
@@ -93,6 +95,26 @@ def _profile(user: User) -> dict[str, Any]:
             )
         ),
     }
+
+
+PROFILE_PICTURE = "profile-picture"
+
+
+def _picture_path(user: User) -> str | None:
+    """Where the user's profile picture goes in their export: Parley's copy (accounts.services.avatars)."""
+    name = user.avatar.name if user.avatar else ""
+    return f"{PROFILE_PICTURE}{os.path.splitext(name)[1]}" if name else None
+
+
+def _add_profile_picture(archive: "ExportArchive", user: User) -> None:
+    path, name = _picture_path(user), user.avatar.name
+    if path is None or not name:
+        return
+    try:
+        with default_storage.open(name, "rb") as source:
+            archive.add_file(path, source)
+    except FileNotFoundError:  # replaced or removed meanwhile: the export says what it holds
+        pass
 
 
 def data_export_build(*, export_id: int) -> DataExport | None:
@@ -106,6 +128,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as zip_file:
             archive = ExportArchive(zip_file, export, sections=len(signals.user_data_export.receivers))
             archive.add_json("profile.json", _profile(export.user))
+            _add_profile_picture(archive, export.user)
             signals.user_data_export.send(sender=User, user=export.user, archive=archive)
         size = spool.tell()
         spool.seek(0)

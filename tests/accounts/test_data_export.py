@@ -71,6 +71,31 @@ def test_the_export_holds_the_profile_messages_and_files(eager_celery):
     assert archive.read(f"files/{stored.id}/plan.txt") == b"plans"
 
 
+def test_the_export_holds_the_profile_picture(eager_celery, settings, tmp_path):
+    from PIL import Image
+
+    from accounts.services import user_avatar_set
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    ada = UserFactory(username="ada")
+    png = io.BytesIO()
+    Image.new("RGB", (40, 40), (0, 90, 200)).save(png, format="PNG")
+    user_avatar_set(user=ada, upload=io.BytesIO(png.getvalue()))
+    session = login(ada)
+
+    client_for(session).post(URL)
+    [status] = client_for(session).get(URL).json()
+    archive = zip_of(download(status))
+
+    assert json.loads(archive.read("profile.json"))["profile_picture"] == "profile-picture.webp"
+    with default_storage.open(ada.avatar.name, "rb") as stored:
+        assert archive.read("profile-picture.webp") == stored.read()
+
+
 def test_a_file_moderators_hold_after_she_deleted_its_message_is_still_in_her_export(eager_celery):
     # given: bob reported ada's message with her file, then she deleted it: the file stays, for the moderators
     # only, until the report is resolved (docs/moderation.md)
