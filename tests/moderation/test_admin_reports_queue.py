@@ -66,6 +66,7 @@ def test_a_reports_state_is_one_column_open_or_how_it_was_resolved(moderator_cli
         "action_checkbox",
         "created_at",
         "state",
+        "open_reports",
         "reporter",
         "sender",
         "excerpt",
