@@ -459,3 +459,77 @@ def test_a_message_in_arabic_reads_right_to_left_beside_one_in_english(browser, 
     root = panel.get_by_role("article", name="Thread started by Grace")
     expect(root.locator(".message-body")).to_have_css("direction", "rtl")
     page.context.close()
+
+
+# Each character of an element's text, in order, with the middle of its box on screen (x, in CSS px).
+CHARACTERS_LAID_OUT = """(element) => {
+  const laidOut = [];
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.data.length; i++) {
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      laidOut.push([node.data[i], box.left + box.width / 2]);
+    }
+  }
+  return laidOut;
+}"""
+
+
+def where(locator, part: str) -> list[float]:
+    """Where each character of `part` (found in the element's text) lies across the screen, in text order."""
+    laid_out = locator.evaluate(CHARACTERS_LAID_OUT)
+    text = "".join(character for character, _ in laid_out)
+    start = text.index(part)
+    return [x for _, x in laid_out[start : start + len(part)]]
+
+
+def test_a_name_in_arabic_reads_right_to_left_inside_english_sentences(browser, live_server_url):
+    # given a group named in Arabic, with two members named in Arabic, one of whom wrote
+    ada = register(live_server_url, "ada", "Ada")
+    sara = register(live_server_url, "sara", "سارة")
+    ahmad = register(live_server_url, "ahmad", "أحمد")
+    title = "أهلا وسهلا!"
+    group = ada.conversation("group", members=[sara, ahmad], title=title)
+    sara.say(group, "مرحبا بالجميع")
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+
+    # then the start of its history names it inside a left-to-right sentence: the name reads right to left
+    # (its "!" at its left end, not after it) and the sentence's full stop follows it on the right
+    start = page.locator(".timeline-start")
+    expect(start).to_have_text(f"This is the start of {title}.")
+    name = where(start, title)
+    assert name[-1] < name[0], "the name's ! is at its left end"
+    assert where(start, f"{title}.")[-1] > max(name), "the full stop comes after the name"
+    # her name comes before the time she wrote at (the time was pulled to its left)
+    meta = page.get_by_test_id("message").first.locator(".message-meta")
+    time_text = meta.locator("time").inner_text()
+    assert min(where(meta, time_text)) > max(where(meta, "سارة"))
+    # "Replying to سارة: مرحبا…" has its colon after her name, not after her words
+    message = page.get_by_test_id("message").first
+    message.hover()
+    message.get_by_role("button", name="Reply").click()
+    replying = page.locator(".replying span").first
+    expect(replying).to_have_text("Replying to سارة: مرحبا بالجميع")
+    assert where(replying, ":")[0] > max(where(replying, "سارة"))
+
+    # when both read Ada's reply
+    page.get_by_role("textbox", name="Message").fill("Hello both")
+    page.get_by_role("textbox", name="Message").press("Enter")
+    expect(page.get_by_test_id("message").last).to_have_attribute("data-state", "sent")
+    last = ada.call("GET", f"conversations/{group}/")["last_seq"]
+    for reader in (sara, ahmad):
+        reader.call("POST", f"conversations/{group}/read/", {"seq": last})
+
+    # then "Seen by" lists them left to right, each name whole before its comma (they ran together right to
+    # left: the second name first, the comma after it)
+    seen = page.get_by_test_id("seen-by")
+    expect(seen).to_have_text(re.compile(r"^Seen by \S+, \S+$"))
+    first, second = seen.inner_text().removeprefix("Seen by ").split(", ")
+    comma = where(seen, ",")[0]
+    assert max(where(seen, first)) < comma < min(where(seen, second))
+    page.context.close()

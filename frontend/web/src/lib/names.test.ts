@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Attachment } from "../api/types";
-import { filesLine, peopleList, seenByLine } from "./names";
+import { filesLine, peopleList, seenBy } from "./names";
 
 const NAMES: Record<number, string> = { 1: "Ada", 2: "Grace", 3: "Alan" };
 const nameOf = (id: number) => NAMES[id] ?? "someone";
@@ -27,19 +27,19 @@ describe("filesLine", () => {
   });
 });
 
-describe("seenByLine", () => {
+describe("seenBy", () => {
   const ada = { id: 1, username: "ada", display_name: "Ada" };
   const grace = { id: 2, username: "grace", display_name: "Grace Hopper" };
 
   it("names the members who read up to my message, not me, not those short of it", () => {
     const alan = { id: 3, username: "alan" };
-    expect(seenByLine({ 1: 9, 2: 7, 3: 6 }, 7, [ada, grace, alan], 1, false)).toBe("Seen by Grace Hopper");
-    expect(seenByLine({ 2: 7 }, 7, [ada, grace], 1, true)).toBe("Seen");
-    expect(seenByLine({ 2: 6 }, 7, [ada, grace], 1, false)).toBeNull();
+    expect(seenBy({ 1: 9, 2: 7, 3: 6 }, 7, [ada, grace, alan], 1)).toEqual(["Grace Hopper"]);
+    expect(seenBy({ 2: 7, 3: 8 }, 7, [ada, grace, alan], 1)).toEqual(["Grace Hopper", "alan"]);
+    expect(seenBy({ 2: 6 }, 7, [ada, grace], 1)).toBeNull();
   });
 
   it("leaves out one who read it and then left (they were named 'Someone')", () => {
-    expect(seenByLine({ 2: 7, 3: 7 }, 7, [ada, grace], 1, false)).toBe("Seen by Grace Hopper");
-    expect(seenByLine({ 3: 7 }, 7, [ada, grace], 1, false)).toBeNull();
+    expect(seenBy({ 2: 7, 3: 7 }, 7, [ada, grace], 1)).toEqual(["Grace Hopper"]);
+    expect(seenBy({ 3: 7 }, 7, [ada, grace], 1)).toBeNull();
   });
 });

@@ -53,10 +53,16 @@ export function filesLine(files: Attachment[]): string {
   return `With ${files.length} files: ${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 }
 
-/** "Ada, Grace and you": who did something, by name, you last. */
-export function peopleList(ids: number[], meId: number, nameOf: (id: number) => string): string {
+/** Who did something, by name, you last (ui/Name.tsx's NameList says them: "Ada, Grace and you"). */
+export function peopleNames(ids: number[], meId: number, nameOf: (id: number) => string): string[] {
   const names = ids.filter((id) => id !== meId).map(nameOf);
   if (ids.includes(meId)) names.push("you");
+  return names;
+}
+
+/** "Ada, Grace and you": who did something, by name, you last. */
+export function peopleList(ids: number[], meId: number, nameOf: (id: number) => string): string {
+  const names = peopleNames(ids, meId, nameOf);
   if (names.length <= 1) return names[0] ?? "";
   return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
@@ -70,17 +76,10 @@ export function memberStatus(user: PublicUser): "online" | "idle" | "offline" {
 export const presenceLabel = (status: "online" | "idle" | "offline"): string =>
   status === "online" ? "Online" : status === "idle" ? "Idle" : "Offline";
 
-/** "Seen by …" under my newest message (at `seq`): the members whose read marker reached it, by name; "Seen" in
- * a direct conversation; null when none has. One who has left is not named: the store keeps their marker as last
- * heard, and the view named them "Someone". */
-export function seenByLine(
-  reads: Record<number, number>,
-  seq: number,
-  members: Named[],
-  meId: number,
-  direct: boolean,
-): string | null {
+/** Who "Seen by …" under my newest message (at `seq`) names: the members whose read marker reached it (the view
+ * says only "Seen" in a direct conversation); null when none has. One who has left is not named: the store keeps
+ * their marker as last heard, and the view named them "Someone". */
+export function seenBy(reads: Record<number, number>, seq: number, members: Named[], meId: number): string[] | null {
   const readers = members.filter((m) => m.id !== meId && (reads[m.id] ?? 0) >= seq).map(displayName);
-  if (!readers.length) return null;
-  return direct ? "Seen" : `Seen by ${readers.join(", ")}`;
+  return readers.length ? readers : null;
 }

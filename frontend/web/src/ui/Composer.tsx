@@ -9,6 +9,7 @@ import { plainPreview } from "../lib/preview";
 import type { ChatMessage } from "../state/messages";
 import { useApp } from "./context";
 import { Icon } from "./Icon";
+import { Name } from "./Name";
 import { TooLong } from "./TooLong";
 import type { useUploads } from "./useUploads";
 
@@ -258,7 +259,11 @@ export function Composer({ conversation, members, broadcast = false, replyTo, on
       {replyTo && (
         <div className="replying">
           <span>
-            Replying to <strong>{displayName(replyTo.sender)}</strong>: {plainPreview(replyTo.body, 60)}
+            Replying to{" "}
+            <strong>
+              <Name>{displayName(replyTo.sender)}</Name>
+            </strong>
+            : <bdi>{plainPreview(replyTo.body, 60)}</bdi>
           </span>
           <button type="button" className="icon" aria-label="Cancel reply" onClick={onCancelReply}>
             <Icon name="close" size={16} />

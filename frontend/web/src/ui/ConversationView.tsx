@@ -2,7 +2,7 @@ import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, use
 import { ApiError } from "../api/client";
 import type { Message, UserRef } from "../api/types";
 import { finePointer, focusComposer } from "../lib/focus";
-import { conversationTitle, directPeer, displayName, presenceLabel, seenByLine, shownName } from "../lib/names";
+import { conversationTitle, directPeer, displayName, presenceLabel, seenBy, shownName } from "../lib/names";
 import { conversationPath, navigate, threadPath, useQueryParam } from "../lib/router";
 import { firstNewMessage, mainTimeline, type ChatMessage, type NewOnOpening } from "../state/messages";
 import { mayPin, originalPath, type Pinned } from "../state/pins";
@@ -20,6 +20,7 @@ import { PinnedDialog } from "./PinnedDialog";
 import { manages } from "../lib/roles";
 import { ThreadPanel } from "./ThreadPanel";
 import { Icon } from "./Icon";
+import { Name, NameList } from "./Name";
 import { useMessageActions } from "./useMessageActions";
 import { useBlock } from "./useBlock";
 import { useNewMessageAnnouncement } from "./useNewMessageAnnouncement";
@@ -275,10 +276,16 @@ export function ConversationView({ id }: { id: number }) {
   // "Seen by" under my newest stored message.
   const showSeen = conversation.kind === "direct" || (conversation.kind === "group" && conversation.member_count <= SMALL_GROUP);
   const myLast = [...(timeline?.messages ?? [])].reverse().find((m) => m.sender.id === me.id && !m.deleted && !m.thread_root);
-  const seenBy =
-    showSeen && myLast
-      ? seenByLine(state.reads[id] ?? {}, myLast.seq, conversation.members, me.id, conversation.kind === "direct")
-      : null;
+  const readers = showSeen && myLast ? seenBy(state.reads[id] ?? {}, myLast.seq, conversation.members, me.id) : null;
+  const seenLine =
+    readers &&
+    (conversation.kind === "direct" ? (
+      "Seen"
+    ) : (
+      <>
+        Seen by <NameList names={readers} />
+      </>
+    ));
 
   const byId = new Map(timeline?.messages.map((m) => [m.id, m]));
   const mayPinHere = mayPin(conversation);
@@ -431,7 +438,7 @@ export function ConversationView({ id }: { id: number }) {
         )}
         {peer && blocking.blocked && (
           <p className="banner" role="status">
-            You blocked {title}: neither of you can send messages here. Unblock them here or in Settings → Security.
+            You blocked <Name>{title}</Name>: neither of you can send messages here. Unblock them here or in Settings → Security.
           </p>
         )}
         <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Messages">
@@ -440,7 +447,11 @@ export function ConversationView({ id }: { id: number }) {
               {timeline.loadingOlder ? "Loading…" : "Load older messages"}
             </button>
           )}
-          {timeline?.loaded && !timeline.hasMore && <p className="muted timeline-start">This is the start of {title}.</p>}
+          {timeline?.loaded && !timeline.hasMore && (
+            <p className="muted timeline-start">
+              This is the start of <Name>{title}</Name>.
+            </p>
+          )}
           {!timeline?.loaded && <p className="muted" role="status">Loading messages…</p>}
           <ol className="messages">
             {messages.map((m, index) => {
@@ -468,7 +479,7 @@ export function ConversationView({ id }: { id: number }) {
                     named={named}
                     compact={compact}
                     highlighted={m.seq === focusSeq}
-                    seenBy={m === myLast ? seenBy : null}
+                    seenBy={m === myLast ? seenLine : null}
                     pinned={pinnedIds.has(m.id)}
                     mayPin={mayPinHere}
                     original={m.forwarded_from ? originalPath(m.forwarded_from, isMine) : null}
@@ -493,8 +504,11 @@ export function ConversationView({ id }: { id: number }) {
           {announcement}
         </p>
         <div className="typing" aria-live="polite" data-testid="typing-indicator">
-          {typingUsers.length === 1 && `${typingUsers[0]} is typing…`}
-          {typingUsers.length > 1 && `${typingUsers.join(", ")} are typing…`}
+          {typingUsers.length > 0 && (
+            <>
+              <NameList names={typingUsers} /> {typingUsers.length === 1 ? "is" : "are"} typing…
+            </>
+          )}
         </div>
         <Composer
           conversation={id}

@@ -33,7 +33,8 @@ export function useModal(dialog: RefObject<HTMLDialogElement | null>, open: bool
 
 interface Props {
   id: string;
-  title: string;
+  /** A name in it goes in a <Name> (ui/Name.tsx). */
+  title: ReactNode;
   className?: string;
   onClose: () => void;
   /** Where focus goes once it is closed; by default the control that opened it. */

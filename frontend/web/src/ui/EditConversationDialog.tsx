@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { Conversation, PinPolicy } from "../api/types";
 import { useApp } from "./context";
 import { ModalDialog } from "./Dialog";
+import { Name } from "./Name";
 import { useActionFeedback } from "./useActionFeedback";
 
 const PIN_POLICIES: { value: PinPolicy; label: string }[] = [
@@ -33,7 +34,11 @@ export function EditConversationDialog({ conversation, title, onClose }: Props) 
     feedback.run(() => http.updateConversation(conversation.id, change), done);
 
   return (
-    <ModalDialog id="edit-conversation" title={`Edit ${title}`} className="edit-conversation" onClose={onClose}>
+    <ModalDialog id="edit-conversation" title={
+        <>
+          Edit <Name>{title}</Name>
+        </>
+      } className="edit-conversation" onClose={onClose}>
       <form
         className="rename"
         onSubmit={(e) => {

@@ -9,6 +9,7 @@ import { messagePath } from "../lib/router";
 import { BackLink } from "./BackLink";
 import { useApp, useChat } from "./context";
 import { Link } from "./Sidebar";
+import { Name } from "./Name";
 
 interface Loaded {
   items: MentionItem[];
@@ -76,7 +77,9 @@ export function MentionsView() {
               <li key={message.id}>
                 <Link to={messagePath(message)} className="mention-item">
                   <span className="mention-item-meta">
-                    <strong>{displayName(message.sender)}</strong>{" "}
+                    <strong>
+                      <Name>{displayName(message.sender)}</Name>
+                    </strong>{" "}
                     <span className="muted">
                       {message.thread_root ? "in a thread in" : "in"} {titleOf(conversation)}
                     </span>{" "}

@@ -1,5 +1,5 @@
-import { lazy, memo, Suspense, useEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent } from "react";
-import { formatTime, peopleList } from "../lib/names";
+import { lazy, memo, Suspense, useEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent, type MouseEvent, type ReactNode } from "react";
+import { formatTime, peopleNames } from "../lib/names";
 import { charactersOver } from "../lib/limits";
 import { renderMarkdown } from "../lib/markdown";
 import { plainPreview } from "../lib/preview";
@@ -11,6 +11,7 @@ import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
 import { Attachments } from "./Attachments";
 import { LinkPreviews } from "./LinkPreviews";
+import { Name, NameList } from "./Name";
 import { ReportDialog } from "./ReportDialog";
 import { TooLong } from "./TooLong";
 import { useReactions } from "./useMessageActions";
@@ -52,7 +53,8 @@ interface Props {
   compact: boolean;
   /** Opened from a search hit: shown marked. */
   highlighted?: boolean;
-  seenBy: string | null;
+  /** "Seen" or "Seen by …" under my newest message. */
+  seenBy: ReactNode;
   pinned: boolean;
   /** The conversation's pin policy lets me pin and unpin (with `onPin`). */
   mayPin: boolean;
@@ -150,7 +152,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
     >
       {!compact && (
         <div className="message-meta">
-          <strong>{mine ? "You" : named(m.sender)}</strong>{" "}
+          <strong>{mine ? "You" : <Name>{named(m.sender)}</Name>}</strong>{" "}
           <time dateTime={m.created_at} className="muted">
             {formatTime(m.created_at)}
           </time>
@@ -160,8 +162,10 @@ export const MessageItem = memo(function MessageItem(props: Props) {
         <blockquote className="reply-quote">
           {parent ? (
             <>
-              <strong>{named(parent.sender)}</strong>{" "}
-              {parent.deleted ? "Message deleted" : plainPreview(parent.body, 100)}
+              <strong>
+                <Name>{named(parent.sender)}</Name>
+              </strong>{" "}
+              {parent.deleted ? "Message deleted" : <bdi>{plainPreview(parent.body, 100)}</bdi>}
             </>
           ) : (
             "Reply to an earlier message"
@@ -170,7 +174,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       )}
       {m.forwarded_from && !m.deleted && (
         <p className="forwarded muted" data-testid="forwarded">
-          <Icon name="forward" size={14} /> Forwarded from {m.forwarded_from.sender_name}
+          <Icon name="forward" size={14} /> Forwarded from <Name>{m.forwarded_from.sender_name}</Name>
           {original && (
             <>
               {" · "}
@@ -244,7 +248,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
                   {r.emoji} {r.count}
                 </button>
                 <span role="tooltip" id={tip} className="tooltip">
-                  {peopleList(r.users, meId, nameOf)} reacted with {r.emoji}
+                  <NameList names={peopleNames(r.users, meId, nameOf)} and /> reacted with {r.emoji}
                 </span>
               </span>
             );

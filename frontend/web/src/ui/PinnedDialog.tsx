@@ -6,6 +6,7 @@ import { displayName, formatTime } from "../lib/names";
 import { plainPreview } from "../lib/preview";
 import type { Pinned } from "../state/pins";
 import { ModalDialog } from "./Dialog";
+import { Name } from "./Name";
 
 interface Props {
   pins: Pinned[] | undefined;
@@ -32,7 +33,9 @@ export function PinnedDialog({ pins, mayUnpin, onUnpin, onClose }: Props) {
           {pins.map((pinned) => (
             <li key={pinned.message.id}>
               <div className="message-meta">
-                <strong>{displayName(pinned.message.sender)}</strong>{" "}
+                <strong>
+                      <Name>{displayName(pinned.message.sender)}</Name>
+                    </strong>{" "}
                 <time dateTime={pinned.message.created_at} className="muted">
                   {formatTime(pinned.message.created_at)}
                 </time>

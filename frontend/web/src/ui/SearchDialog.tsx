@@ -8,6 +8,7 @@ import { useApp, useChat } from "./context";
 import { useModal } from "./Dialog";
 import { Icon } from "./Icon";
 import { useDebounced } from "./useDebounced";
+import { Name } from "./Name";
 
 interface Results {
   query: string;
@@ -177,7 +178,9 @@ export function SearchDialog({ open, onClose }: { open: boolean; onClose: () => 
                 onClick={() => choose(hit)}
               >
                 <span className="search-hit-meta">
-                  <strong>{displayName(hit.message.sender)}</strong>{" "}
+                  <strong>
+                      <Name>{displayName(hit.message.sender)}</Name>
+                    </strong>{" "}
                   <time dateTime={hit.message.created_at} className="muted">
                     {formatTime(hit.message.created_at)}
                   </time>

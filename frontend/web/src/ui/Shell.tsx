@@ -17,6 +17,7 @@ import { ConnectionBanner } from "./ConnectionBanner";
 import { AppContext, type AppServices } from "./context";
 import { BackLink } from "./BackLink";
 import { MentionsView } from "./MentionsView";
+import { Name } from "./Name";
 import { NewConversation } from "./NewConversation";
 import { Security } from "./Security";
 import { Settings } from "./Settings";
@@ -201,7 +202,7 @@ export function Shell({ me, setMe, onSignedOut }: Props) {
             <>
               {left && (
                 <p role="status" className="left-notice" data-testid="left-notice">
-                  You are no longer a member of {left}.
+                  You are no longer a member of <Name>{left}</Name>.
                 </p>
               )}
               <NotificationsBanner />
