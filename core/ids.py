@@ -63,9 +63,10 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return StrictIntegerField(min_value=1, max_value=ID_MAX, **kwargs)
 
 
-def seq_field(**kwargs: Any) -> serializers.IntegerField:
-    """A seq (or 0 for "none yet") in a body or query: 0 … ID_MAX."""
-    return StrictIntegerField(min_value=0, max_value=ID_MAX, **kwargs)
+def seq_field(*, minimum: int = 0, **kwargs: Any) -> serializers.IntegerField:
+    """A seq (or 0 for "none yet") in a body or query: 0 … ID_MAX; `minimum=1` for one that must name a
+    message (seqs start at 1)."""
+    return StrictIntegerField(min_value=minimum, max_value=ID_MAX, **kwargs)
 
 
 class StrictUUIDField(StringOnly, serializers.UUIDField):

@@ -61,14 +61,19 @@ class MemberRoleInputSerializer(WholeBodySerializer):
     )
 
 
+def around_field(*, help_text: str) -> serializers.IntegerField:
+    """The seq a page is opened at, in the main timeline and in a thread alike: a message's seq, 1 or more
+    (0 and below name no message: a 400 on `around`, never an empty or oldest page, nor a 404)."""
+    return seq_field(minimum=1, required=False, help_text=help_text)
+
+
 class HistoryParamsSerializer(serializers.Serializer):
     before_seq = seq_field(required=False)
     after_seq = seq_field(required=False)
-    around = seq_field(
-        required=False,
-        help_text="Open the history at this seq: about half the page before it, it and the rest after "
-        "(not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like every "
-        "page of history, the main timeline: replies in threads are in their thread.",
+    around = around_field(
+        help_text="Open the history at this seq (1 or more): about half the page before it, it and the rest "
+        "after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like "
+        "every page of history, the main timeline: replies in threads are in their thread.",
     )
     limit = StrictIntegerField(min_value=1, max_value=HISTORY_MAX_LIMIT, required=False, default=50)
 
@@ -79,11 +84,10 @@ class HistoryParamsSerializer(serializers.Serializer):
 
 
 class ThreadParamsSerializer(HistoryParamsSerializer):
-    around = seq_field(
-        required=False,
+    around = around_field(
         help_text="Open the thread at this reply (a search hit, a mention): about half the page before it, "
         "it and the rest after (not with before_seq or after_seq). The seq of one of this thread's replies, "
-        "else 404. The page says has_more (older) and has_more_newer.",
+        "else 404 (0 or less: 400). The page says has_more (older) and has_more_newer.",
     )
 
 

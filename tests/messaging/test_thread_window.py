@@ -79,8 +79,9 @@ def test_a_seq_that_is_not_a_reply_of_this_thread_is_404(as_user, ada, bob, team
     store_message(team, bob, 201, "a reply elsewhere", thread_root=other_root)
     client = as_user(ada)
     not_found = {"error": {"code": "not_found", "detail": NO_SUCH_REPLY, "fields": {}}}
-    # a reply of another thread, a message of the main timeline, the root itself, seqs nothing has
-    for seq in (201, 2, 1, 999, 0):
+    # a reply of another thread, a message of the main timeline, the root itself, a seq nothing has (0 is no
+    # seq at all: a 400, below)
+    for seq in (201, 2, 1, 999):
         response = client.get(thread_url(busy_thread), {"around": seq})
         assert (response.status_code, response.json()) == (404, not_found), seq
     # a reply of a thread of another conversation, by its seq there: not one of this thread's
@@ -97,11 +98,29 @@ def test_around_is_behind_the_thread_s_gate(as_user, ada, bob, eve, busy_thread)
     assert as_user(ada).get(f"/api/v1/messages/{reply.pk}/thread/", {"around": 11}).status_code == 404
 
 
+@pytest.mark.parametrize("around", ["0", "-1"])
+def test_an_around_that_is_no_seq_is_the_same_400_in_a_thread_as_in_the_main_timeline(
+    as_user, ada, busy_thread, around
+):
+    # around=0 was a 404 "No such reply in this thread." in a thread and the oldest page in the main timeline
+    client = as_user(ada)
+    in_thread = client.get(thread_url(busy_thread), {"around": around})
+    in_timeline = client.get(
+        f"/api/v1/conversations/{busy_thread.conversation_id}/messages/", {"around": around}
+    )
+    assert in_thread.status_code == in_timeline.status_code == 400, in_thread.content
+    assert in_thread.json() == in_timeline.json()
+    error = in_thread.json()["error"]
+    assert (error["code"], list(error["fields"])) == ("invalid", ["around"])
+    assert error["detail"] == "Ensure this value is greater than or equal to 1."
+
+
 @pytest.mark.parametrize(
     "params",
     [
         {"around": "abc"},
         {"around": "-3"},
+        {"around": "0"},
         {"around": "١١"},
         {"around": "11", "before_seq": "20"},
         {"around": "11", "after_seq": "2"},

@@ -5617,7 +5617,7 @@ export interface operations {
         parameters: {
             query?: {
                 after_seq?: number;
-                /** @description Open the history at this seq: about half the page before it, it and the rest after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like every page of history, the main timeline: replies in threads are in their thread. */
+                /** @description Open the history at this seq (1 or more): about half the page before it, it and the rest after (not with before_seq or after_seq). The page says has_more (older) and has_more_newer. Like every page of history, the main timeline: replies in threads are in their thread. */
                 around?: number;
                 before_seq?: number;
                 limit?: number;
@@ -8703,7 +8703,7 @@ export interface operations {
         parameters: {
             query?: {
                 after_seq?: number;
-                /** @description Open the thread at this reply (a search hit, a mention): about half the page before it, it and the rest after (not with before_seq or after_seq). The seq of one of this thread's replies, else 404. The page says has_more (older) and has_more_newer. */
+                /** @description Open the thread at this reply (a search hit, a mention): about half the page before it, it and the rest after (not with before_seq or after_seq). The seq of one of this thread's replies, else 404 (0 or less: 400). The page says has_more (older) and has_more_newer. */
                 around?: number;
                 before_seq?: number;
                 limit?: number;
