@@ -40,6 +40,7 @@ from core import metrics
 from core.per_loop import PerLoop
 from core.redis import cluster_enabled, get_async_redis, new_async_cluster_client, redis_enabled
 from realtime.frames import OutFrame
+from realtime.outbox import held_writes
 
 logger = logging.getLogger(__name__)
 
@@ -253,19 +254,29 @@ class RedisHub(Hub):
                 logger.warning("Redis pub/sub read failed; retrying")
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
+            await self._take_all(self._pubsub, replies)
+
+    async def _take_all(self, pubsub: PubSub, replies: list[Any]) -> list[dict[str, Any]]:
+        """Hand the broadcasts out, as they come: redis-py's `get_message` would first make a dict of each
+        and record it for its observability hooks (~10 µs per broadcast here, docs/benchmarks.md), and each
+        socket's frames of them leave in one write (realtime.outbox.HeldWrites). The other replies then
+        go through `_take`; their messages are returned. Handling a subscription's confirmation after
+        broadcasts read behind it changes nothing: its waiter runs only once this reader awaits."""
+        others = []
+        with held_writes.get().batch():
             for reply in replies:
-                await self._take(self._pubsub, reply)
+                if isinstance(reply, list) and reply[0] in _BROADCAST_TYPES:
+                    self._hand_out(reply[1].decode(), Broadcast.decode(reply[2]))
+                else:
+                    others.append(reply)
+        messages = [await self._take(pubsub, reply) for reply in others]
+        return [message for message in messages if message is not None]
 
     async def _take(self, pubsub: PubSub, response: Any) -> dict[str, Any] | None:
-        """Hand a broadcast out as it comes: redis-py's `get_message` would first make a dict of it and
-        record it for its observability hooks (~10 µs per broadcast here, docs/benchmarks.md). Any other
-        reply goes through `handle_message`, which keeps redis-py's record of what is subscribed; it is
-        returned (None for a broadcast)."""
+        """A reply that is not a broadcast goes through `handle_message`, which keeps redis-py's record of
+        what is subscribed; it is returned."""
         if isinstance(response, Exception):  # an error reply read after another (next_replies) is not raised
             logger.warning("Redis pub/sub answered %r", response)
-            return None
-        if isinstance(response, list) and response[0] in _BROADCAST_TYPES:
-            self._hand_out(response[1].decode(), Broadcast.decode(response[2]))
             return None
         message: dict[str, Any] | None = await pubsub.handle_message(response)
         if message is not None and message["type"] in ("subscribe", "ssubscribe"):
@@ -379,9 +390,8 @@ class ClusterHub(RedisHub):
                 logger.warning("Redis Cluster node %s lost: moving its %d channels", name, len(link.channels))
                 await self._move_channels_of(name, link)
                 return
-            for reply in replies:
-                message = await self._take(link.pubsub, reply)
-                if message is not None and message["type"] == "sunsubscribe":
+            for message in await self._take_all(link.pubsub, replies):
+                if message["type"] == "sunsubscribe":
                     channel = message["channel"].decode()
                     if channel in link.channels:
                         # The node no longer serves the channel's slot (a failover or a resharding moved it).

@@ -17,10 +17,12 @@ client everything it missed, once, in order."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
+from core.per_loop import PerLoop
 from realtime.frames import OutFrame
 from realtime.transport import FrameWriter, Transport
 
@@ -34,6 +36,41 @@ def frame_size(text: str) -> int:
     """A frame's length with its WebSocket header (unmasked, as a server sends it)."""
     length = len(text)
     return length + (2 if length < 126 else 4 if length < 65536 else 10)
+
+
+class HeldWrites:
+    """While a batch is open, a frame that would go straight out waits in its socket's outbox, and each
+    socket's frames leave as one write when the batch closes. One read from Redis brings a loaded worker
+    many broadcasts, and a socket several of them; each write is a send(), which on loopback also runs the
+    receiving end's TCP (docs/benchmarks.md, "What changed"). Opened only across code that does not await
+    (realtime.hub), so no other task writes, pings or closes a connection meanwhile: nothing overtakes the
+    held frames, and what a socket holds is at most its share of one read."""
+
+    __slots__ = ("open", "_holding")
+
+    def __init__(self) -> None:
+        self.open = False
+        self._holding: list[Outbox] = []
+
+    def hold(self, outbox: Outbox) -> None:
+        self._holding.append(outbox)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        self.open = True
+        try:
+            yield
+        finally:
+            self.open = False
+            holding, self._holding = self._holding, []
+            for outbox in holding:
+                try:
+                    outbox.write_held()
+                except Exception:  # one broken connection must not keep the others' frames
+                    logger.exception("a socket failed to write its held frames")
+
+
+held_writes: PerLoop[HeldWrites] = PerLoop(HeldWrites)
 
 
 class Outbox:
@@ -69,6 +106,9 @@ class Outbox:
         self._total_written = 0
         self._clock = clock or asyncio.get_running_loop().time
         self._sent: asyncio.Event | None = None  # set when a queued frame leaves; made by `room`
+        self._held_writes = held_writes.get()
+        self._held: list[bytes] | None = None  # frames of the open batch (HeldWrites)
+        self._held_bytes = 0
         self._writer: asyncio.Task[None] | None = None
         self._stopped = False
         self.overflowed = False
@@ -84,17 +124,26 @@ class Outbox:
             self._writer.cancel()
         self._queue = None
         self._queued_bytes = 0
+        self._held, self._held_bytes = None, 0
 
     def put(self, frame: OutFrame) -> None:
         """Send a frame, or queue it; never waits. Frames leave in the order they were put."""
         if self.overflowed or self._stopped:
             return
         size = frame_size(frame.text)
+        if self._held is not None:  # behind frames held for the batch
+            self._held.append(frame.wire)
+            self._held_bytes += size
+            return
         frames = self._frames
         if self._queue is None and frames is not None and size <= self._max_bytes and frames.idle():
             # The usual case, once per socket of every broadcast: nothing of this socket's waits, here or in
-            # the server, so nothing is over a limit and the frame goes straight out.
-            self._write_now(frame, size)
+            # the server, so nothing is over a limit and the frame goes straight out (at the batch's end).
+            if self._held_writes.open:
+                self._held, self._held_bytes = [frame.wire], size
+                self._held_writes.hold(self)
+            else:
+                self._write_now(frame.wire, size)
             return
         now = self._clock()
         reason = self._over_limit(now, size)
@@ -102,7 +151,7 @@ class Outbox:
             self._overflow(reason)
             return
         if self._writer is None and self._frames is not None and self._writable_now():
-            self._write_now(frame, size, now)
+            self._write_now(frame.wire, size, now)
             return
         if self._queue is None:
             self._queue = deque()
@@ -124,13 +173,21 @@ class Outbox:
                 pass
 
     def pending_bytes(self) -> int:
-        """What the client has not taken yet: queued here and buffered by the server."""
-        return self._queued_bytes + (self._transport.buffered_bytes() if self._transport else 0)
+        """What the client has not taken yet: held or queued here, and buffered by the server."""
+        buffered = self._transport.buffered_bytes() if self._transport else 0
+        return self._held_bytes + self._queued_bytes + buffered
 
-    def _write_now(self, frame: OutFrame, size: int, now: float | None = None) -> None:
-        """Hand the frame to the server's buffer at once; `now`: the clock's reading, if already taken."""
+    def write_held(self) -> None:
+        """The batch closed: write the frames held for it, together (HeldWrites)."""
+        held, size = self._held, self._held_bytes
+        self._held, self._held_bytes = None, 0
+        if held and not self._stopped and self._frames is not None and self._frames.can_write():
+            self._write_now(held[0] if len(held) == 1 else b"".join(held), size)
+
+    def _write_now(self, wire: bytes, size: int, now: float | None = None) -> None:
+        """Hand frames to the server's buffer at once; `now`: the clock's reading, if already taken."""
         assert self._frames is not None  # noqa: S101 - checked by the caller
-        self._frames.write(frame.wire)
+        self._frames.write(wire)
         self._total_written += size
         if self._frames.buffered_bytes():  # the client has not taken all of it yet: remember when
             self._remember_written(self._clock() if now is None else now)

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from realtime.frames import OutFrame
-from realtime.outbox import Outbox, frame_size
+from realtime.outbox import Outbox, frame_size, held_writes
 
 
 class Client:
@@ -258,3 +258,34 @@ async def test_a_frame_over_the_limit_is_never_written_even_to_a_connection_that
     outbox = fast_outbox(connection, overflows=overflows)
     outbox.put(OutFrame("x" * 10_000))  # 10,004 bytes with its header: over the 10,000 limit
     assert (overflows, connection.wire) == (["bytes"], [])
+
+
+async def test_a_sockets_frames_of_one_batch_leave_as_one_write_in_order():
+    # given two sockets whose clients keep up
+    first, second = Connection(), Connection()
+    first_box, second_box = fast_outbox(first), fast_outbox(second)
+    frames = [OutFrame(f"frame {n}") for n in range(3)]
+    # when the hub hands out one read's broadcasts: three to the first socket, one to the second
+    with held_writes.get().batch():
+        for frame in frames:
+            first_box.put(frame)
+        second_box.put(frames[0])
+        # then nothing is written while the batch is open, and the held frames count as not taken
+        assert (first.wire, second.wire) == ([], [])
+        assert first_box.pending_bytes() == sum(frame_size(frame.text) for frame in frames)
+    # and each socket's frames leave in one write, in order, once it closes
+    assert first.wire == [b"".join(frame.wire for frame in frames)]
+    assert second.wire == [frames[0].wire]
+    assert first_box.pending_bytes() == 0
+    # and outside a batch a frame goes straight out, as before
+    first_box.put(frames[1])
+    assert first.wire[-1] == frames[1].wire
+
+
+async def test_a_socket_closed_during_a_batch_writes_nothing_it_held():
+    connection = Connection()
+    outbox = fast_outbox(connection)
+    with held_writes.get().batch():
+        outbox.put(OutFrame("never sent"))
+        outbox.stop()  # the socket is going away
+    assert connection.wire == []
