@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.api import log_in, register
+from tests.e2e.test_chat_flow import BROWSER_NOISE
 
 pytestmark = pytest.mark.e2e
 
@@ -81,3 +82,36 @@ def test_shortcodes_complete_in_the_message_box(browser, live_server_url):
     box.press("Enter")
     expect(page.get_by_test_id("message-body").last).to_have_text("Shipped 🎉 thanks 👍 at 10:30")
     page.context.close()
+
+
+def test_the_picker_opened_offline_says_so_and_loads_once_back_online(browser, live_server_url):
+    # given Ada in a conversation, who has never opened the picker on this device, going offline
+    ada = register(live_server_url, "ada", "Ada")
+    grace = register(live_server_url, "grace", "Grace")
+    direct = ada.conversation("direct", members=[grace])
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{direct}")
+    expect(page.get_by_role("textbox", name="Message")).to_be_visible()
+    context.set_offline(True)
+
+    # when she opens the picker
+    page.get_by_role("button", name="Insert emoji").click()
+    picker = page.get_by_role("dialog", name="Insert an emoji")
+
+    # then it says it cannot load offline (it said "Could not load emoji." and logged "Failed to fetch")
+    expect(picker.get_by_role("status")).to_have_text(
+        "Emoji cannot load while you are offline. They will as soon as you are back online."
+    )
+
+    # and once she is back online it loads by itself, and what she picks goes into her message
+    context.set_offline(False)
+    picker.get_by_role("combobox").fill("rocket")
+    picker.get_by_role("option", name="🚀, rocket").click()
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("🚀")
+    assert [e for e in errors if not BROWSER_NOISE.search(e)] == []
+    context.close()

@@ -2,7 +2,7 @@
 // the picker nor its data is part of the first screen.
 import Picker from "emoji-picker-element/picker";
 import type { EmojiClickEvent } from "emoji-picker-element/shared";
-import { useEffect, useRef, type RefObject } from "react";
+import { useEffect, useRef, useState, type RefObject } from "react";
 import { EMOJI_DATA_URL, normalizeEmoji } from "../lib/emoji";
 import { onBackdrop, useModal } from "./Dialog";
 import { Icon } from "./Icon";
@@ -26,10 +26,20 @@ export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, 
     pick.current = onPick;
   });
 
+  // Offline, the picker is not made: it would fetch its data (or check it for an update), fail, and log the
+  // failure ("Failed to fetch") for good. It is made once the browser is back online.
+  const [online, setOnline] = useState(() => navigator.onLine);
+  useEffect(() => {
+    if (online) return;
+    const back = () => setOnline(true);
+    window.addEventListener("online", back);
+    return () => window.removeEventListener("online", back);
+  }, [online]);
+
   useEffect(() => {
     const element = dialog.current;
     const container = slot.current;
-    if (!element || !container) return;
+    if (!element || !container || !online) return;
     const picker = new Picker({ dataSource: EMOJI_DATA_URL });
     // A theme pinned in Settings wins over the system's (the picker follows prefers-color-scheme itself).
     const pinned = document.documentElement.dataset.theme;
@@ -39,7 +49,7 @@ export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, 
     });
     container.append(picker);
     return () => picker.remove();
-  }, []);
+  }, [online]);
   useModal(dialog, true, returnTo); // shown once the picker is in it
 
   return (
@@ -64,6 +74,11 @@ export default function EmojiDialog({ title, quick = [], quickLabel = (e) => e, 
             </button>
           ))}
         </div>
+      )}
+      {!online && (
+        <p className="muted emoji-offline" role="status" style={{ maxWidth: "22rem" }}>
+          Emoji cannot load while you are offline. They will as soon as you are back online.
+        </p>
       )}
       <div ref={slot} />
     </dialog>
