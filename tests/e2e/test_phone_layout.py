@@ -171,6 +171,43 @@ def test_on_a_phone_the_headers_and_members_controls_are_big_enough_to_tap(brows
     context.close()
 
 
+def inside(inner: Locator, outer: Locator) -> bool:
+    """Whether `inner`'s box lies wholly within `outer`'s."""
+    box, around = inner.bounding_box(), outer.bounding_box()
+    assert box
+    assert around
+    return (
+        around["x"] <= box["x"]
+        and box["x"] + box["width"] <= around["x"] + around["width"]
+        and around["y"] <= box["y"] <= box["y"] + box["height"] <= around["y"] + around["height"]
+    )
+
+
+def test_on_a_phone_a_long_group_name_leaves_its_dialogs_close_button_inside_them(browser, live_server_url):
+    # given Ada, owner of a group named by one long word, on a 360 px phone
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    grace = register(live_server_url, "grace", "Grace Hopper")
+    title = "Supercalifragilisticexpialidocious-coordination"
+    group = ada.conversation("group", members=[grace], title=title)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{group}")
+
+    # when she opens its members, then its Edit dialog
+    for opener, name in (("2 members", f"Members of {title}"), ("Edit conversation", f"Edit {title}")):
+        page.get_by_role("button", name=opener).tap()
+        dialog = page.get_by_role("dialog", name=name)
+
+        # then the title wraps and Close stays wholly inside the dialog (the title pushed it past the edge)
+        close = dialog.get_by_role("button", name="Close")
+        assert inside(close, dialog), name
+        close.tap()
+        expect(dialog).to_be_hidden()
+    assert overflow(page) == 0
+    context.close()
+
+
 @pytest.mark.parametrize("width", [320, 375])
 def test_on_a_phone_the_emoji_picker_fits_inside_its_dialog(browser, live_server_url, width):
     # given Ada in a group on a phone
