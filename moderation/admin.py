@@ -70,7 +70,7 @@ class Confirmation:
 def _run(
     request: HttpRequest,
     items: list[Any],
-    act: Callable[[Any, Any, str], bool],
+    act: Callable[[Any, Any, str], bool | None],
     done: str,
     *,
     reason_required: bool = False,
@@ -82,6 +82,8 @@ def _run(
     menu (removing and suspending refuse to run without one, and `confirm` first, on a page of that model
     admin's, until its Yes is pressed); report how many it changed (act returned True), how many were so
     already (`unchanged` says what they were, "<done> already" by default), and why others were refused.
+    An item act answers None for was acted on with an earlier one (as the sender of several reports is
+    suspended once), and is counted with it.
     What is counted is what `done` names: items with the same `counted_by` (three reports of one message, for
     "Messages removed") count once, as changed if it acted on any of them."""
     reason = request.POST.get("reason", "").strip()
@@ -97,6 +99,8 @@ def _run(
             acted = act(moderator, item, reason)
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, f"{item}: {'; '.join(getattr(error, 'messages', [str(error)]))}")
+            continue
+        if acted is None:
             continue
         key = counted_by(item)
         acted_on[key] = acted_on.get(key, False) or acted
@@ -662,12 +666,24 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
 
     @admin.action(description="Suspend the senders of the reported messages", permissions=["suspend"])
     def suspend_sender(self, request: HttpRequest, queryset: QuerySet[Report]) -> TemplateResponse | None:
+        """One suspension per sender, answering all of their reports selected (of one message or several)."""
+        reports = list(queryset.select_related("message__sender"))
+        of_sender: dict[Any, list[Report]] = {}
+        for report in reports:
+            of_sender.setdefault(report.message.sender_id, []).append(report)
+
+        def act(moderator: Any, report: Report, reason: str) -> bool | None:
+            answered = of_sender.pop(report.message.sender_id, None)
+            if answered is None:
+                return None  # suspended (or refused) with an earlier report of theirs
+            return services.user_suspend(
+                moderator=moderator, user=report.message.sender, reason=reason, reports=answered
+            )
+
         return _run(
             request,
-            list(queryset.select_related("message__sender")),
-            lambda moderator, r, reason: services.user_suspend(
-                moderator=moderator, user=r.message.sender, reason=reason, report=r
-            ),
+            reports,
+            act,
             "Senders suspended",
             reason_required=True,
             confirm=(self, _suspending(lambda r: r.message.sender.get_username())),

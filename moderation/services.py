@@ -1,7 +1,7 @@
 """Every write of moderation: reports, and the moderators' actions, each recorded in the audit log. The
 actions check the moderator's permission themselves, whatever calls them (the admin, a shell, a task)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -116,10 +116,12 @@ def _close_done_report(moderator: User, report: Report, reason: str, already: st
 
 
 @transaction.atomic
-def user_suspend(*, moderator: User, user: User, reason: str, report: Report | None = None) -> bool:
+def user_suspend(*, moderator: User, user: User, reason: str, reports: Sequence[Report] = ()) -> bool:
     """Suspend: refresh and API tokens revoked, logins refused, every socket of the user (and of their bots)
     closed with 4403 on every worker once committed. False if they were suspended already (read again,
-    locked, as message_remove reads its message)."""
+    locked, as message_remove reads its message). `reports` are the reports of the user's messages this
+    suspension answers (a moderator may select several of one sender's at once): one suspension, on the
+    record once, resolves them all; if they were suspended already, each open one is closed as done."""
     _require(moderator, "accounts.suspend_user")
     if user.pk == moderator.pk:
         raise ValidationError("You cannot suspend yourself.")
@@ -133,10 +135,11 @@ def user_suspend(*, moderator: User, user: User, reason: str, report: Report | N
         account_services.user_suspend(user=user, reason=reason)
         for user_id in [user.pk, *user.bots.values_list("pk", flat=True)]:
             fanout.after_commit(fanout.close_user_sockets, user_id, close_codes.SUSPENDED)
-        audit_record(actor=moderator, action=Action.USER_SUSPENDED, target=user, reason=reason, report=report)
-    elif report is not None:
-        _close_done_report(moderator, report, reason, "the sender was already suspended")
-    if report is not None:
+        first = reports[0] if reports else None
+        audit_record(actor=moderator, action=Action.USER_SUSPENDED, target=user, reason=reason, report=first)
+    for report in reports:
+        if not suspending:
+            _close_done_report(moderator, report, reason, "the sender was already suspended")
         _resolve_reports(message_id=report.message_id, moderator=moderator, resolution=Resolution.SUSPENDED)
     return suspending
 
