@@ -503,12 +503,14 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     list_filter = ("status", "resolution", OpenReportsFilter, "created_at")
     search_fields = ("reason", "message_body", "reporter__username", "message__sender__username")
     # Each row's checkbox names its report (Report.__str__: who reported whose message where): one query.
-    list_select_related = ("reporter", "message__sender", "message__conversation")
+    # A bot's sender is named with its owner (sender): the same query.
+    list_select_related = ("reporter", "message__sender__bot_owner", "message__conversation")
     ordering = ("status", "-created_at")  # open first
     # A report's page only shows it (has_change_permission): every field, whole, the message named by who and
     # where, linked to its own page (for staff who may read messages: get_fields).
     fields = (
         "reported_message",
+        "sent_by",
         "reported_files",
         "reporter",
         "reason",
@@ -520,7 +522,7 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
         "resolved_at",
         "created_at",
     )
-    readonly_fields = (*fields, "message_name", "reporter_name", "resolved_by_name")
+    readonly_fields = (*fields, "message_name", "sent_by_name", "reporter_name", "resolved_by_name")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         """Each report with how many open reports its message has (`open_reports`), counted in the one query
@@ -542,7 +544,11 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
         if not request.user.has_perm("messaging.view_message"):
             unlinked["reported_message"] = "message_name"
         if not request.user.has_perm(USERS_PERMISSION):
-            unlinked |= {"reporter": "reporter_name", "resolved_by": "resolved_by_name"}
+            unlinked |= {
+                "reporter": "reporter_name",
+                "resolved_by": "resolved_by_name",
+                "sent_by": "sent_by_name",
+            }
         return [unlinked.get(f, f) for f in self.fields]
 
     @admin.display(description="state", ordering="status")
@@ -556,7 +562,30 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
 
     @admin.display(description="sender")
     def sender(self, report: Report) -> str:
-        return report.message.sender.username
+        """Who sent the message; a bot is marked so, with its owner: "helper (bot of alan)"."""
+        sender = report.message.sender
+        if not sender.is_bot:
+            return sender.get_username()
+        if sender.bot_owner is None:
+            return f"{sender.get_username()} (bot)"
+        return f"{sender.get_username()} (bot of {sender.bot_owner.get_username()})"
+
+    @admin.display(description="sender")
+    def sent_by(self, report: Report) -> str:
+        """As the queue names the sender, the bot's owner linked to their page (for staff who may read users:
+        get_fields)."""
+        sender = report.message.sender
+        owner = sender.bot_owner if sender.is_bot else None
+        if owner is None:
+            return self.sender(report)
+        url = reverse("admin:accounts_user_change", args=[owner.pk])
+        return format_html(
+            '{} (bot of <a href="{}">{}</a>)', sender.get_username(), url, owner.get_username()
+        )
+
+    @admin.display(description="sender")
+    def sent_by_name(self, report: Report) -> str:
+        return self.sender(report)
 
     # The queue's texts are cut short, so that the list fits a laptop's screen; a report's page shows them.
     @admin.display(description="reported text")
