@@ -370,15 +370,23 @@ def _with_details(messages: QuerySet[Message]) -> QuerySet[Message]:
     )
 
 
+def _messages_seen_by(user: User, message_id: UUID) -> QuerySet[Message]:
+    """The gate of a message: it is seen by the members of its conversation, and by nobody else."""
+    return Message.objects.filter(pk=message_id, conversation__memberships__user=user)
+
+
 def message_get_for_user(*, user: User, message_id: UUID) -> Message:
-    message = (
-        _with_details(Message.objects.filter(pk=message_id, conversation__memberships__user=user))
-        .select_related("conversation")
-        .first()
-    )
+    message = _with_details(_messages_seen_by(user, message_id)).select_related("conversation").first()
     if message is None:
         raise NotFound(NO_SUCH_MESSAGE)
     return message
+
+
+def message_check_seen(*, user: User, message_id: UUID) -> None:
+    """NotFound unless `user` may see the message, as message_get_for_user would say, in one query that loads
+    nothing: for a view to look before it reads a body whose service then loads the message itself."""
+    if not _messages_seen_by(user, message_id).exists():
+        raise NotFound(NO_SUCH_MESSAGE)
 
 
 def message_to_forward(*, user: User, message_id: UUID) -> Message:

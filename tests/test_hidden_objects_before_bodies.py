@@ -76,3 +76,48 @@ def test_a_bad_body_for_an_object_one_may_not_see_is_its_404(ada, theirs, hers):
     for method, path, _ in requests(*hers):
         response = getattr(client, method)(path, BAD, format="json")
         assert response.status_code == 400, (method, path, response.content)
+
+
+# --- the look-up before the body is the gate alone: one query that loads nothing (no sender, attachments or
+# reactions), which the service then loads once itself. It was message_get_for_user's three (the message with
+# its sender and conversation, its attachments, its reactions), thrown away.
+
+# (method, path, body, queries with the request's own authentication, the service and the answer)
+LOOKED_UP_FIRST = [
+    ("patch", "/api/v1/messages/{m}/", {"body": "edited"}, 16),
+    ("post", "/api/v1/messages/{m}/reactions/", {"emoji": "👍"}, 17),
+    ("delete", "/api/v1/messages/{m}/reactions/?emoji=👍", None, 10),
+    ("post", "/api/v1/messages/{m}/report/", {"reason": "Spam"}, 11),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "queries"), LOOKED_UP_FIRST)
+def test_an_endpoint_looks_a_message_up_before_its_body_in_one_bare_query(
+    ada, grace, hers, django_assert_num_queries, method, path, body, queries
+):
+    _, group, message = hers
+    if path.endswith("/report/"):  # one reports another's message
+        message = store_message(group, grace, 2, "Buy now")
+    client = logged_in(ada)
+    if method == "delete":
+        client.post(f"/api/v1/messages/{message.pk}/reactions/", {"emoji": "👍"}, format="json")
+    url = path.format(m=message.pk)
+    with django_assert_num_queries(queries) as captured:
+        response = getattr(client, method)(url, body, format="json")
+    assert response.status_code in (200, 201, 204), response.content
+    gate = captured.captured_queries[1]["sql"]  # after the token's user
+    assert gate.startswith('SELECT 1 AS "a" FROM "messaging_message"'), gate
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [(method, path) for method, path, _, _ in LOOKED_UP_FIRST] + [("post", "/api/v1/messages/{m}/forward/")],
+)
+def test_a_hidden_message_is_still_a_404_whatever_the_body_after_the_gate_alone(
+    ada, theirs, django_assert_num_queries, method, path
+):
+    _, _, message = theirs
+    client = logged_in(ada)
+    with django_assert_num_queries(2):  # the token's user, then the gate; the body is never read
+        response = getattr(client, method)(path.format(m=message.pk), BAD, format="json")
+    assert (response.status_code, response.json()["error"]["detail"]) == (404, "No such message.")

@@ -51,8 +51,8 @@ NO_CONTENT = {204: OpenApiResponse(description="Done")}
 
 def _seen(request: Request, message_id: UUID) -> None:
     """Before a body is read: a message one may not see is a 404 whatever the body (a 400 naming a field
-    would tell that it is there)."""
-    selectors.message_get_for_user(user=request_user(request), message_id=message_id)
+    would tell that it is there). Only the gate: the service loads the message as it needs it."""
+    selectors.message_check_seen(user=request_user(request), message_id=message_id)
 
 
 def _valid(serializer_class: type, data: Any) -> dict[str, Any]:

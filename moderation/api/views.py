@@ -31,7 +31,7 @@ class MessageReportApi(APIView):
     def post(self, request: Request, message_id: UUID) -> Response:
         """Report a message of a conversation you are in to the moderators, once."""
         # first: a message one may not see is a 404 whatever the body
-        messaging_selectors.message_get_for_user(user=request_user(request), message_id=message_id)
+        messaging_selectors.message_check_seen(user=request_user(request), message_id=message_id)
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(
