@@ -9,8 +9,10 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.utils import quote
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
@@ -19,6 +21,7 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
+    Model,
     OuterRef,
     QuerySet,
     Subquery,
@@ -467,6 +470,12 @@ SHORT_TEXT = 80  # characters of a text shown in a list's column
 USERS_PERMISSION = "accounts.view_user"  # who may open a person's page (the Moderators group has it)
 
 
+def _may_open(request: HttpRequest, model: type[Model]) -> bool:
+    """Whether the viewer may open this kind of object's admin page, by the rule that page applies itself (its
+    model admin's has_view_permission: view or change): a link to it would not answer 403."""
+    return admin.site.is_registered(model) and admin.site.get_model_admin(model).has_view_permission(request)
+
+
 def _short(text: str) -> str:
     """The start of `text` on one line, with an ellipsis if there is more; long words may break."""
     return format_html(
@@ -824,20 +833,65 @@ for model, base_admin, name, description, done, confirmation in [
 # --- audit log
 
 
+def _audited_models() -> dict[str, type[Model]]:
+    """The models with an admin page, by the name an audit entry's target_type gives them (model_name)."""
+    return {m._meta.model_name or "": m for m in apps.get_models() if admin.site.is_registered(m)}
+
+
+def _target_link(entry: AuditEntry, openable: dict[str, type[Model]]) -> str:
+    """The entry's target named as recorded (target_repr), a link to its admin page if its type is among those
+    the viewer may open (`openable`)."""
+    model = openable.get(entry.target_type)
+    if model is None:
+        return entry.target_repr
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(entry.target_id)])
+    return format_html('<a href="{}">{}</a>', url, entry.target_repr)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("created_at", "actor_username", "action", "target_type", "target_repr", "reason")
     list_filter = ("action", "target_type", "created_at")
     search_fields = ("actor_username", "target_repr", "target_id", "reason")
     date_hierarchy = "created_at"
-    readonly_fields = ("actor_name",)
+    readonly_fields = ("actor_name", "target", "report_name")
+
+    def _openable(self, request: HttpRequest) -> dict[str, type[Model]]:
+        return {name: m for name, m in _audited_models().items() if _may_open(request, m)}
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """The target a link to its page where the viewer may open that kind of object (a message, a report, a
+        user…), its name otherwise: the link would answer 403."""
+        openable = self._openable(request)
+
+        @admin.display(description="target", ordering="target_repr")
+        def target_repr(entry: AuditEntry) -> str:
+            return _target_link(entry, openable)
+
+        return [target_repr if f == "target_repr" else f for f in super().get_list_display(request)]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        """The actor named without a link to staff who may not read users: the link would answer 403."""
-        fields = [f for f in super().get_fields(request, obj) if f != "actor_name"]
+        """The actor named without a link to staff who may not read users, and the target without one to those
+        who may not open its kind: the link would answer 403."""
+        fields = [
+            f for f in super().get_fields(request, obj) if f not in ("actor_name", "target", "report_name")
+        ]
+        if obj is not None and obj.target_type in self._openable(request):
+            fields = ["target" if f == "target_repr" else f for f in fields]
+        if not _may_open(request, Report):
+            fields = ["report_name" if f == "report" else f for f in fields]
         if request.user.has_perm(USERS_PERMISSION):
             return fields
         return ["actor_name" if f == "actor" else f for f in fields]
+
+    @admin.display(description="target")
+    def target(self, entry: AuditEntry) -> str:
+        return _target_link(entry, _audited_models())
+
+    @admin.display(description="report")
+    def report_name(self, entry: AuditEntry) -> str | None:
+        return str(entry.report) if entry.report else None
 
     @admin.display(description="actor")
     def actor_name(self, entry: AuditEntry) -> str | None:
