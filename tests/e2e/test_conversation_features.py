@@ -496,6 +496,10 @@ def test_a_name_in_arabic_reads_right_to_left_inside_english_sentences(browser, 
     sara.say(group, "مرحبا بالجميع")
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     log_in(page, ada)
+    # the list's preview of her message has its colon after her name, not after her words
+    preview = page.get_by_role("link", name=re.compile("^أهلا")).locator(".preview")
+    expect(preview).to_have_text("سارة: مرحبا بالجميع")
+    assert where(preview, ":")[0] > max(where(preview, "سارة"))
     page.goto(f"{live_server_url}/c/{group}")
 
     # then the start of its history names it inside a left-to-right sentence: the name reads right to left
@@ -518,6 +522,13 @@ def test_a_name_in_arabic_reads_right_to_left_inside_english_sentences(browser, 
     assert where(replying, ":")[0] > max(where(replying, "سارة"))
 
     # when both read Ada's reply
+    # and so does the title of its Members dialog (its "!" at the name's left end)
+    page.get_by_role("button", name="3 members").click()
+    heading = page.get_by_role("heading", name=f"Members of {title}")
+    name = where(heading, title)
+    assert name[-1] < name[0]
+    page.keyboard.press("Escape")
+
     page.get_by_role("textbox", name="Message").fill("Hello both")
     page.get_by_role("textbox", name="Message").press("Enter")
     expect(page.get_by_test_id("message").last).to_have_attribute("data-state", "sent")

@@ -13,6 +13,7 @@ import { presenceOf } from "../state/store";
 import { Avatar } from "./Avatar";
 import { useApp, useChat } from "./context";
 import { ModalDialog } from "./Dialog";
+import { Name } from "./Name";
 import { PeopleSearch } from "./PeopleSearch";
 import { useActionFeedback } from "./useActionFeedback";
 import { manages, owns, ROLE_NAMES, ROLES } from "../lib/roles";
@@ -72,7 +73,16 @@ export function MembersDialog({ conversation, title, onClose }: Props) {
 
   const counted = `${conversation.member_count} member${conversation.member_count === 1 ? "" : "s"}`;
   return (
-    <ModalDialog id="members" title={`Members of ${title}`} className="members-dialog" onClose={onClose}>
+    <ModalDialog
+      id="members"
+      title={
+        <>
+          Members of <Name>{title}</Name>
+        </>
+      }
+      className="members-dialog"
+      onClose={onClose}
+    >
       <p className="muted" data-testid="member-count" tabIndex={-1} ref={count}>
         {counted}
       </p>

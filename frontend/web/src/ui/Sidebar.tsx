@@ -7,6 +7,7 @@ import { unreadThreadsIn } from "../state/threads";
 import { Avatar } from "./Avatar";
 import { useApp, useChat } from "./context";
 import { Icon } from "./Icon";
+import { Name } from "./Name";
 
 function Link({ to, className, children, label, current }: {
   to: string;
@@ -88,11 +89,23 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, curren
           const peer = c.kind === "direct" ? directPeer(c, me) : undefined;
           const status = peer ? presenceOf({ presence, connection }, peer) : undefined;
           const last = c.last_message;
-          const preview = last
-            ? `${last.sender.id === me.id ? "You: " : c.kind === "direct" ? "" : `${shownName(last.sender, renamed)}: `}${
-                last.deleted ? "Message deleted" : plainPreview(last.body, 60) || (last.attachments.length ? "Attachment" : "")
-              }`
-            : "No messages yet";
+          const said = last && (last.deleted ? "Message deleted" : plainPreview(last.body, 60) || (last.attachments.length ? "Attachment" : ""));
+          // "You: …", "Grace: …" (by name in a group or channel), the text alone from the other person of a direct one
+          const mine = last?.sender.id === me.id;
+          const sender = last && !mine && c.kind !== "direct" ? shownName(last.sender, renamed) : null;
+          const preview = last ? (
+            <>
+              {mine && "You: "}
+              {sender && (
+                <>
+                  <Name>{sender}</Name>:{" "}
+                </>
+              )}
+              <bdi>{said}</bdi>
+            </>
+          ) : (
+            "No messages yet"
+          );
           // Where nothing notifies (muted, level none) the counts are left out; mentions are counted apart.
           const level = effectiveLevel(c, prefs);
           const unread = c.unread_count > 0 && level !== "none";
@@ -110,7 +123,7 @@ export function Sidebar({ activeId, onShowShortcuts, onShowSearch, offer, curren
                 <span className="conversation-text">
                   <span className="conversation-top">
                     <span className="conversation-title">
-                      {title}
+                      <Name>{title}</Name>
                       {status && <span className="visually-hidden">, {status},</span>}
                     </span>{" "}
                     <time className="muted">{formatTime(last?.created_at ?? c.last_activity_at)}</time>
