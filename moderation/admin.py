@@ -45,7 +45,7 @@ from core.text import visible_text
 from files import storage as file_storage
 from files.models import StoredFile
 from messaging.admin import MessageAdmin, WebhookAdmin
-from messaging.models import Message, MessageRevision, Webhook
+from messaging.models import Conversation, Message, MessageRevision, Webhook
 from moderation import selectors, services
 from moderation.models import AuditEntry, Report, message_label
 
@@ -167,8 +167,15 @@ class MessageRevisionInline(admin.TabularInline):
     model = MessageRevision
     extra = 0
     fields = ("created_at", "editor", "body")
-    readonly_fields = fields
+    readonly_fields = (*fields, "editor_name")
     can_delete = False
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return _named_unless_openable(request, self.fields, {"editor": (User, "editor_name")})
+
+    @admin.display(description="editor")
+    def editor_name(self, revision: MessageRevision) -> str | None:
+        return revision.editor.get_username() if revision.editor else None
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -230,13 +237,27 @@ class ModeratedMessageAdmin(AuditedChangesMixin, MessageAdmin):
         Its context follows its body.
         """
         shown = "files" if request.user.has_perm(selectors.REPORTS_PERMISSION) else "file_names"
-        own = ("files", "file_names", "context")
-        fields = [f for f in super().get_fields(request, obj) if f not in own]
+        fields = [f for f in super().get_fields(request, obj) if f not in self.OWN_FIELDS]
         fields = [shown if f == "attachments" else f for f in fields]
+        fields = _named_unless_openable(  # Django's links to them would answer 403
+            request,
+            fields,
+            {"sender": (User, "sender_name"), "conversation": (Conversation, "conversation_name")},
+        )
         return [g for f in fields for g in ((f, "context") if f == "body" else (f,))]
 
+    OWN_FIELDS = ("files", "file_names", "context", "sender_name", "conversation_name")
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*super().get_readonly_fields(request, obj), "files", "file_names", "context"]
+        return [*super().get_readonly_fields(request, obj), *self.OWN_FIELDS]
+
+    @admin.display(description="sender")
+    def sender_name(self, message: Message) -> str:
+        return message.sender.get_username()
+
+    @admin.display(description="conversation")
+    def conversation_name(self, message: Message) -> str:
+        return str(message.conversation)
 
     @admin.display(description="context")
     def context(self, message: Message) -> str:
@@ -467,13 +488,22 @@ def _file_html(stored: StoredFile) -> str:
 
 
 SHORT_TEXT = 80  # characters of a text shown in a list's column
-USERS_PERMISSION = "accounts.view_user"  # who may open a person's page (the Moderators group has it)
 
 
 def _may_open(request: HttpRequest, model: type[Model]) -> bool:
     """Whether the viewer may open this kind of object's admin page, by the rule that page applies itself (its
     model admin's has_view_permission: view or change): a link to it would not answer 403."""
     return admin.site.is_registered(model) and admin.site.get_model_admin(model).has_view_permission(request)
+
+
+def _named_unless_openable(
+    request: HttpRequest, fields: Any, names: dict[str, tuple[type[Model], str]]
+) -> list[Any]:
+    """`fields` of a page with each linked one of `names` ({field: (the model its link opens, the field naming
+    it without a link)}) swapped for its name where the viewer may not open that model's pages (_may_open):
+    Django's own links (a foreign key's), and ours, would answer 403."""
+    unlinked = {f: name for f, (model, name) in names.items() if not _may_open(request, model)}
+    return [unlinked.get(f, f) for f in fields]
 
 
 def _short(text: str) -> str:
@@ -549,16 +579,16 @@ class ReportAdmin(AuditedChangesMixin, admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """The message, and the people, named without a link to staff who may not read messages (or users):
         the link would answer 403."""
-        unlinked = {}
-        if not request.user.has_perm("messaging.view_message"):
-            unlinked["reported_message"] = "message_name"
-        if not request.user.has_perm(USERS_PERMISSION):
-            unlinked |= {
-                "reporter": "reporter_name",
-                "resolved_by": "resolved_by_name",
-                "sent_by": "sent_by_name",
-            }
-        return [unlinked.get(f, f) for f in self.fields]
+        return _named_unless_openable(
+            request,
+            self.fields,
+            {
+                "reported_message": (Message, "message_name"),
+                "reporter": (User, "reporter_name"),
+                "resolved_by": (User, "resolved_by_name"),
+                "sent_by": (User, "sent_by_name"),
+            },
+        )
 
     @admin.display(description="state", ordering="status")
     def state(self, report: Report) -> str:
@@ -879,11 +909,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
         ]
         if obj is not None and obj.target_type in self._openable(request):
             fields = ["target" if f == "target_repr" else f for f in fields]
-        if not _may_open(request, Report):
-            fields = ["report_name" if f == "report" else f for f in fields]
-        if request.user.has_perm(USERS_PERMISSION):
-            return fields
-        return ["actor_name" if f == "actor" else f for f in fields]
+        return _named_unless_openable(
+            request, fields, {"actor": (User, "actor_name"), "report": (Report, "report_name")}
+        )
 
     @admin.display(description="target")
     def target(self, entry: AuditEntry) -> str:
