@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from solo.models import SingletonModel
 from uuid6 import uuid7
 
@@ -17,6 +18,9 @@ AT_LEAST_A_DAY = MinValueValidator(
     "Keep messages at least 1 day: 0 would delete every message on the next hourly run. Leave it empty to "
     "keep them forever.",
 )
+
+
+PUBLIC_CHANNEL_TITLE_UNIQUE = "public_channel_title_unique"
 
 
 class Conversation(models.Model):
@@ -73,6 +77,13 @@ class Conversation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(is_public=False) | Q(kind="channel"), name="only_channels_public"
+            ),
+            # No two public channels share a name, whatever its case (the channel browser tells them apart by
+            # name); private groups and channels may (services.conversations: public_channel_title_taken).
+            models.UniqueConstraint(
+                Lower("title"),
+                condition=Q(kind="channel", is_public=True),
+                name=PUBLIC_CHANNEL_TITLE_UNIQUE,
             ),
         ]
         indexes = [models.Index(fields=["kind", "is_public"], name="conversation_browse")]

@@ -2,6 +2,9 @@
 leave, read markers. Each validates and writes in one transaction; a change members see is recorded as an
 event of the conversation (messaging.services.eventlog), logged and broadcast after commit."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -11,7 +14,13 @@ from core.errors import NotFound, Refused
 from core.text import visible_text
 from messaging import events, selectors
 from messaging.delivery.eventlog import initialise_counter, is_logged
-from messaging.models import Conversation, ConversationEvent, Membership, Webhook
+from messaging.models import (
+    PUBLIC_CHANNEL_TITLE_UNIQUE,
+    Conversation,
+    ConversationEvent,
+    Membership,
+    Webhook,
+)
 from messaging.services.eventlog import event_record
 from messaging.services.memberships import (
     check_bot_goes_with_owner,
@@ -72,17 +81,50 @@ def conversation_create(
     all_mention_policy = (
         Conversation.AllMentionPolicy.ADMINS if kind == Kind.CHANNEL else Conversation.AllMentionPolicy.ANYONE
     )
-    conversation = Conversation.objects.create(
-        kind=kind,
-        title=title,
-        is_public=is_public,
-        created_by=creator,
-        all_mention_policy=all_mention_policy,
-    )
+    if is_public:
+        _check_public_title_free(title)
+    with _public_title_race(title):
+        conversation = Conversation.objects.create(
+            kind=kind,
+            title=title,
+            is_public=is_public,
+            created_by=creator,
+            all_mention_policy=all_mention_policy,
+        )
     Membership.objects.create(user=creator, conversation=conversation, role=Role.OWNER)
     Membership.objects.bulk_create([Membership(user=u, conversation=conversation) for u in others])
     _after_create(conversation, [creator.pk, *[u.pk for u in others]])
     return conversation, True
+
+
+def _public_title_taken(title: str) -> Refused:
+    return Refused(
+        "channel_name_taken",
+        f"There is already a public channel called “{title}”: choose another name.",
+    )
+
+
+def _check_public_title_free(title: str, *, other_than: int | None = None) -> None:
+    """No two public channels share a name, whatever its case (the model's constraint is the last word)."""
+    same = Conversation.objects.filter(kind=Kind.CHANNEL, is_public=True, title__iexact=title)
+    if other_than is not None:
+        same = same.exclude(pk=other_than)
+    existing = same.values_list("title", flat=True).first()
+    if existing is not None:
+        raise _public_title_taken(existing)  # by the name the channel browser shows
+
+
+@contextmanager
+def _public_title_race(title: str) -> Iterator[None]:
+    """Two people naming public channels alike at once: the constraint stops the second, told as the check
+    would have told them."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if PUBLIC_CHANNEL_TITLE_UNIQUE not in str(error):
+            raise
+        raise _public_title_taken(title) from None
 
 
 def _direct_get_or_create(creator: User, other: User) -> tuple[Conversation, bool]:
@@ -134,9 +176,12 @@ def conversation_update(
         membership, {field: value for field, value in asked.items() if value is not None}
     )
     if changes:
+        if "title" in changes and conversation.kind == Kind.CHANNEL and conversation.is_public:
+            _check_public_title_free(changes["title"], other_than=conversation.pk)
         for field, value in changes.items():
             setattr(conversation, field, value)
-        conversation.save(update_fields=list(changes))
+        with _public_title_race(conversation.title):
+            conversation.save(update_fields=list(changes))
         event_record(conversation=conversation, kind=ConversationEvent.Kind.CONVERSATION_UPDATED)
     level = _level_asked(membership, muted=muted, notification_level=notification_level)
     if level is not None and level != membership.notification_level:

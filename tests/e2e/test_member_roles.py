@@ -98,3 +98,29 @@ def test_a_rename_made_elsewhere_shows_in_an_open_edit_dialog(browser, live_serv
     expect(edit.get_by_label("Name")).to_have_value("Engine room 2")
     expect(edit.get_by_role("button", name="Rename")).to_be_disabled()
     page.context.close()
+
+
+def test_renaming_a_public_channel_to_another_public_channel_s_name_says_why_it_cannot(
+    browser, live_server_url
+):
+    # given Ada's public channels "general" and "launch", Ada looking at "launch"
+    ada = register(live_server_url, "ada", "Ada Lovelace")
+    ada.conversation("channel", members=[], title="general", public=True)
+    launch = ada.conversation("channel", members=[], title="launch", public=True)
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    log_in(page, ada)
+    page.goto(f"{live_server_url}/c/{launch}")
+    expect(page.get_by_role("heading", name="# launch", level=1)).to_be_visible()
+
+    # when she renames it "General"
+    page.get_by_role("button", name="Edit conversation").click()
+    edit = page.get_by_role("dialog", name=re.compile("^Edit # "))
+    edit.get_by_label("Name").fill("General")
+    edit.get_by_role("button", name="Rename").click()
+
+    # then the dialog says why, in the server's words, and the channel keeps its name
+    expect(edit.get_by_role("alert")).to_have_text(
+        "There is already a public channel called “general”: choose another name."
+    )
+    expect(edit).to_have_accessible_name("Edit # launch")
+    expect(page.get_by_role("heading", name="# launch", level=1)).to_be_visible()
