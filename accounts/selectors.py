@@ -232,12 +232,15 @@ def data_export_available(*, user: User) -> DataExport | None:
     )
 
 
+EXPORT_LINK_INVALID = "This download is invalid or has expired: download it again from Parley."
+
+
 def data_export_for_download(*, token: str) -> DataExport:
     """The kept export a download token (signed, EXPORT_LINK_SECONDS) names; NotFound otherwise."""
     try:
         export_id = signing.loads(token, salt=EXPORT_LINK_SALT, max_age=EXPORT_LINK_SECONDS)
     except signing.BadSignature:
-        raise NotFound("This download is invalid or has expired: download it again from Parley.") from None
+        raise NotFound(EXPORT_LINK_INVALID) from None
     export = DataExport.objects.filter(pk=export_id).first()
     if export is None or not export.is_kept:
         raise NotFound("This export is no longer available: ask for a new one.")

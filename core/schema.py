@@ -5,6 +5,8 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
 
+from core.pagination import PageNumberPagination
+
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Every error of the API has this shape.",
@@ -43,7 +45,7 @@ ERRORS: dict[str, tuple[str, str, str]] = {
         "permission_denied",
         "You do not have permission to perform this action.",
     ),
-    "404": ("No such object, or not one you may see", "not_found", "Not found."),
+    "404": ("No such object, or not one you may see", "not_found", "Not found."),  # detail: _not_found_detail
     "413": (
         "The body is past 2.5 MiB (DATA_UPLOAD_MAX_MEMORY_SIZE): refused unread",
         "too_large",
@@ -88,11 +90,45 @@ RETRY_AFTER = {
 }
 
 
-def _error_response(status: str) -> dict[str, Any]:
-    description, code, detail = ERRORS[status]
+# What a 404 says, by the collection its path's first id is in: that object is looked up first (before any
+# other in the path, and before the body), so an id that is not there, or not one you may see, is answered in
+# these words (the selectors' own; tests/test_api_docs.py asks every operation and compares). Files and push
+# subscriptions answer DRF's "Not found."; a list's page past the last core.pagination's "No such page.".
+NOT_FOUND_BY_COLLECTION = {
+    "/api/v1/blocks/": "You have not blocked this person.",
+    "/api/v1/bots/": "No such bot.",
+    "/api/v1/conversations/": "No such conversation.",
+    "/api/v1/hooks/": "No such webhook.",
+    "/api/v1/invitations/": "No such invitation.",
+    "/api/v1/messages/": "No such message.",
+    "/api/v1/previews/": "No such preview image.",
+    "/api/v1/sessions/": "No such session.",
+    "/api/v1/tokens/": "No such token.",
+    "/api/v1/users/": "No such picture.",
+    "/api/v1/webhooks/": "No such webhook.",
+}
+NO_SUCH_PAGE = str(PageNumberPagination.invalid_page_message)
+
+
+def _not_found_detail(path: str) -> str:
+    if "{" not in path:
+        return NO_SUCH_PAGE
+    return NOT_FOUND_BY_COLLECTION.get(path[: path.index("{")], ERRORS["404"][2])
+
+
+def _error_example(status: str, path: str) -> dict[str, Any]:
+    _, code, detail = ERRORS[status]
+    if status == "404":
+        detail = _not_found_detail(path)
     example = {"error": {"code": code, "detail": detail, "fields": {}}}
     if status == "400":
         example["error"]["fields"] = {"body": ["This field is required."]}
+    return example
+
+
+def _error_response(status: str, path: str) -> dict[str, Any]:
+    description = ERRORS[status][0]
+    example = _error_example(status, path)
     response: dict[str, Any] = {
         "description": description,
         "content": {"application/json": {"schema": ERROR_REF, "example": example}},
@@ -129,5 +165,10 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 continue
             responses = operation.setdefault("responses", {})
             for status in _statuses_for(path, method, operation, global_security):
-                responses.setdefault(status, _error_response(status))
+                responses.setdefault(status, _error_response(status, path))
+            if "404" in responses:  # a view's own 404, described in its words: the body it answers, too
+                content = responses["404"].setdefault("content", {}).setdefault("application/json", {})
+                content.setdefault("schema", ERROR_REF)
+                if "examples" not in content:
+                    content.setdefault("example", _error_example("404", path))
     return result

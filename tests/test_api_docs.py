@@ -1,4 +1,10 @@
+import re
+import uuid
+
 import pytest
+
+from tests.accounts.factories import UserFactory
+from tests.accounts.test_api_tokens import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +95,41 @@ def test_what_an_answer_shows_is_described_as_shown_not_as_a_form_asks_for_it(ap
         if property_.get("description", "").startswith("Required.")
     ]
     assert not said_required
+
+
+def _missing(path: str, parameters: list[dict]) -> str:
+    """`path` with each of its ids one that is not there."""
+    kinds = {p["name"]: p["schema"] for p in parameters if p["in"] == "path"}
+
+    def value(match: re.Match) -> str:
+        if match.group(1) == "secret":
+            return "wh_987654321_not-a-secret"
+        return str(uuid.uuid4()) if kinds[match.group(1)].get("format") == "uuid" else "987654321"
+
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+BODIES_NAMING_WHAT_IS_NOT_THERE = {"/api/v1/users/me/export/download/": {"token": "not-a-download-token"}}
+
+
+def test_every_documented_404_example_says_what_the_endpoint_answers(api_client):
+    # The example was "Not found." everywhere, where the API says "No such conversation.", "No such bot.", …
+    schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    client = logged_in(UserFactory(username="integrator"))
+    checked = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "404" not in operation.get("responses", {}):
+                continue
+            content = operation["responses"]["404"]["content"]["application/json"]
+            example = content.get("example") or next(iter(content["examples"].values()))["value"]
+            if "{" in path:
+                url = _missing(path, operation.get("parameters", []))
+                response = getattr(client, method)(url, {}, format="json")
+            elif path in BODIES_NAMING_WHAT_IS_NOT_THERE:
+                response = getattr(client, method)(path, BODIES_NAMING_WHAT_IS_NOT_THERE[path], format="json")
+            else:  # a list's page past the last
+                response = getattr(client, method)(f"{path}?page=987654321")
+            assert (response.status_code, response.json()) == (404, example), (method, path)
+            checked += 1
+    assert checked > 50

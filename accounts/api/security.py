@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import qrcode
 from django.conf import settings
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from qrcode.image.svg import SvgPathImage
 from rest_framework import status
 from rest_framework.parsers import FormParser
@@ -50,7 +50,7 @@ from accounts.authentication import request_user
 from accounts.exceptions import WrongPassword
 from accounts.exports import data_export_response
 from accounts.models import DataExport
-from core.errors import ERROR_SCHEMA_REF
+from core.errors import ERROR_SCHEMA_REF, error_body
 from core.parsers import JSONParser
 from core.schema import refused
 from core.throttles import UserThrottle
@@ -341,7 +341,15 @@ class DataExportDownloadApi(PublicApi):
         responses={
             (200, "application/zip"): OpenApiResponse(description="The ZIP"),
             404: OpenApiResponse(
-                ERROR_SCHEMA_REF, description="The token is invalid or expired, or the ZIP gone"
+                ERROR_SCHEMA_REF,
+                description="The token is invalid or expired, or the ZIP gone",
+                examples=[
+                    OpenApiExample(
+                        "Expired",
+                        value=error_body("not_found", selectors.EXPORT_LINK_INVALID),
+                        response_only=True,
+                    )
+                ],
             ),
         },
     )

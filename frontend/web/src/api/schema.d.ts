@@ -3456,7 +3456,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "You have not blocked this person.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3763,7 +3763,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such bot.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3857,7 +3857,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such bot.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -3952,7 +3952,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such bot.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4073,7 +4073,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such bot.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4204,7 +4204,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such bot.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4323,7 +4323,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such page.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4441,7 +4441,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such page.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4681,7 +4681,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4802,7 +4802,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -4942,7 +4942,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5045,7 +5045,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5165,7 +5165,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5294,7 +5294,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5430,6 +5430,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "detail": "No such conversation.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Error"];
                 };
             };
@@ -5547,7 +5556,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5706,7 +5715,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5827,7 +5836,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -5976,7 +5985,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6096,7 +6105,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6227,7 +6236,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6348,7 +6357,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such conversation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -6944,7 +6953,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "detail": "Not found.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Rate limited: retry after `Retry-After` seconds */
             429: {
@@ -7034,7 +7054,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "detail": "Not found.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Rate limited: retry after `Retry-After` seconds */
             429: {
@@ -7125,7 +7156,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such webhook.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7485,7 +7516,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such invitation.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7680,7 +7711,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7801,7 +7832,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -7958,7 +7989,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8116,7 +8147,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8210,7 +8241,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8331,7 +8362,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8485,7 +8516,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8624,7 +8655,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8792,7 +8823,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8886,7 +8917,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -8980,7 +9011,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9100,7 +9131,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such message.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9232,7 +9263,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "detail": "No such preview image.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Rate limited: retry after `Retry-After` seconds */
             429: {
@@ -9383,7 +9425,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such page.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -9896,7 +9938,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such session.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10088,7 +10130,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such page.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -10394,7 +10436,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such token.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -11084,7 +11126,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such page.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -11180,7 +11222,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "detail": "No such picture.",
+                     *         "fields": {}
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Rate limited: retry after `Retry-After` seconds */
             429: {
@@ -12499,7 +12552,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such webhook.",
                      *         "fields": {}
                      *       }
                      *     }
@@ -12594,7 +12647,7 @@ export interface operations {
                      * @example {
                      *       "error": {
                      *         "code": "not_found",
-                     *         "detail": "Not found.",
+                     *         "detail": "No such webhook.",
                      *         "fields": {}
                      *       }
                      *     }
