@@ -180,9 +180,9 @@ class ConversationMemberApi(APIView):
         request=MemberRoleInputSerializer,
         responses={200: ConversationMemberSerializer},
         description="Owners change a member's role: make them an owner, an admin, or a plain member again "
-        "(403 for anyone else; 400 in a direct conversation, for someone who is not a member, and for the "
-        "only owner stepping down: they appoint another owner first). Members hear of it as a "
-        "`member.updated` event (docs/protocol.md).",
+        "(403 for anyone else; 400 in a direct conversation and for the only owner stepping down: they "
+        'appoint another owner first; 404 "No such member." for someone who is not a member, as removing '
+        "them answers). Members hear of it as a `member.updated` event (docs/protocol.md).",
     )
     def patch(self, request: Request, conversation_id: int, user_id: int) -> Response:
         user = request_user(request)

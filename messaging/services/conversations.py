@@ -324,8 +324,8 @@ def member_role_set(*, actor: Membership, user_id: int, role: str) -> Membership
         raise PermissionDenied("Only owners can change roles.")
     members = Membership.objects.filter(conversation=conversation)
     target = members.filter(user_id=user_id).first()
-    if target is None:
-        raise ValidationError({"user": "Not a member."})
+    if target is None:  # not there (or left meanwhile): a 404, as member_remove answers
+        raise NotFound(selectors.NO_SUCH_MEMBER)
     if target.role == role:
         return target
     if target.role == Role.OWNER and not members.filter(role=Role.OWNER).exclude(pk=target.pk).exists():

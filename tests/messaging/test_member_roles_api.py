@@ -102,10 +102,13 @@ def test_a_direct_conversation_has_no_roles_to_change(as_user, ada, bob):
     assert role_of(bob, direct) == "member"
 
 
-def test_someone_who_is_not_a_member_gets_no_role(as_user, ada, eve, team):
-    response = as_user(ada).patch(member_url(team.pk, eve.pk), {"role": "admin"}, format="json")
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"user": ["Not a member."]}
+@pytest.mark.parametrize("who", ["eve", "nobody"])
+def test_someone_who_is_not_a_member_gets_no_role_a_404_no_such_member(as_user, ada, eve, team, who):
+    # It was a 400 "Not a member.", where removing them is a 404 (85a6f6c): one answer for the one case
+    user_id = eve.pk if who == "eve" else 10**9
+    response = as_user(ada).patch(member_url(team.pk, user_id), {"role": "admin"}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "detail": "No such member.", "fields": {}}}
     assert not Membership.objects.filter(user=eve, conversation=team).exists()
 
 

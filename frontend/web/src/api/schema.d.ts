@@ -394,7 +394,7 @@ export interface paths {
         delete: operations["v1_conversations_members_destroy"];
         options?: never;
         head?: never;
-        /** @description Owners change a member's role: make them an owner, an admin, or a plain member again (403 for anyone else; 400 in a direct conversation, for someone who is not a member, and for the only owner stepping down: they appoint another owner first). Members hear of it as a `member.updated` event (docs/protocol.md). */
+        /** @description Owners change a member's role: make them an owner, an admin, or a plain member again (403 for anyone else; 400 in a direct conversation and for the only owner stepping down: they appoint another owner first; 404 "No such member." for someone who is not a member, as removing them answers). Members hear of it as a `member.updated` event (docs/protocol.md). */
         patch: operations["v1_conversations_members_partial_update"];
         trace?: never;
     };
