@@ -31,6 +31,12 @@ class Account:
         return sent["id"]
 
 
+def channel_name(name: str) -> str:
+    """A public channel's name for one test: no two public channels share a name, and the browser tests share
+    one database."""
+    return f"{name}-{uuid.uuid4().hex[:6]}"
+
+
 def call(base_url: str, method: str, path: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
     request = urllib.request.Request(  # noqa: S310 (the live server's loopback URL)
         f"{base_url}/api/v1/{path}",

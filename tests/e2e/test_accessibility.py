@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.api import Account, log_in, register
+from tests.e2e.api import Account, channel_name, log_in, register
 from tests.e2e.axe import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,7 @@ def people(live_server_url: str) -> tuple[Account, int]:
     grace.call("POST", f"messages/{first}/reactions/", {"emoji": "🎉"})
     grace.say(group, "The **notes** are in the shared drive.", thread_root=first)
     grace.say(group, f"@{ada.username} they did — and https://example.com has the rest.")
-    ada.conversation("channel", members=[], title="general", public=True)
+    ada.conversation("channel", members=[], title=channel_name("general"), public=True)
     return ada, group
 
 

@@ -6,7 +6,7 @@ from urllib.error import HTTPError
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.api import log_in, register
+from tests.e2e.api import channel_name, log_in, register
 from tests.e2e.test_chat_flow import Person, shot
 
 pytestmark = pytest.mark.e2e
@@ -76,12 +76,14 @@ def test_group_conversation_features(browser, live_server_url):
 
     # a public channel can be found and joined
     page.get_by_role("link", name="Channels").click()
-    page.get_by_label("New public channel").fill("general")
+    general = channel_name("general")
+    page.get_by_label("New public channel").fill(general)
     page.get_by_role("button", name="Create").click()
-    expect(page.get_by_role("heading", name="# general")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"# {general}")).to_be_visible()
     cy.page.get_by_role("link", name="Channels").click()
-    cy.page.get_by_role("button", name="Join").first.click()
-    expect(cy.page.get_by_role("heading", name="# general")).to_be_visible()
+    channels = cy.page.get_by_role("list", name="Public channels").get_by_role("listitem")
+    channels.filter(has_text=f"# {general}").get_by_role("button", name="Join").click()
+    expect(cy.page.get_by_role("heading", name=f"# {general}")).to_be_visible()
     page.get_by_role("link", name="Channels").click()
     shot(page, "channels")
     page.get_by_role("link", name=re.compile("^Settings")).click()

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.api import log_in, register
+from tests.e2e.api import channel_name, log_in, register
 from tests.e2e.test_chat_flow import BROWSER_NOISE
 
 pytestmark = pytest.mark.e2e
@@ -15,7 +15,7 @@ def test_a_reaction_with_any_emoji_says_who_reacted(browser, live_server_url):
     # given a public channel where Ada wrote, and Bob who joined it but never wrote there
     ada = register(live_server_url, "ada", "Ada Lovelace")
     bob = register(live_server_url, "bob", "Bob Kahn")
-    channel = ada.conversation("channel", members=[], title="launch", public=True)
+    channel = ada.conversation("channel", members=[], title=channel_name("launch"), public=True)
     message = ada.say(channel, "We ship today")
     bob.call("POST", f"conversations/{channel}/join/")
     pages = {}

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.api import log_in, register
+from tests.e2e.api import channel_name, log_in, register
 
 pytestmark = pytest.mark.e2e
 
@@ -105,22 +105,23 @@ def test_renaming_a_public_channel_to_another_public_channel_s_name_says_why_it_
 ):
     # given Ada's public channels "general" and "launch", Ada looking at "launch"
     ada = register(live_server_url, "ada", "Ada Lovelace")
-    ada.conversation("channel", members=[], title="general", public=True)
-    launch = ada.conversation("channel", members=[], title="launch", public=True)
+    general, launch_name = channel_name("general"), channel_name("launch")
+    ada.conversation("channel", members=[], title=general, public=True)
+    launch = ada.conversation("channel", members=[], title=launch_name, public=True)
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     log_in(page, ada)
     page.goto(f"{live_server_url}/c/{launch}")
-    expect(page.get_by_role("heading", name="# launch", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name=f"# {launch_name}", level=1)).to_be_visible()
 
-    # when she renames it "General"
+    # when she renames it the other's name, capitalised
     page.get_by_role("button", name="Edit conversation").click()
     edit = page.get_by_role("dialog", name=re.compile("^Edit # "))
-    edit.get_by_label("Name").fill("General")
+    edit.get_by_label("Name").fill(general.capitalize())
     edit.get_by_role("button", name="Rename").click()
 
     # then the dialog says why, in the server's words, and the channel keeps its name
     expect(edit.get_by_role("alert")).to_have_text(
-        "There is already a public channel called “general”: choose another name."
+        f"There is already a public channel called “{general}”: choose another name."
     )
-    expect(edit).to_have_accessible_name("Edit # launch")
-    expect(page.get_by_role("heading", name="# launch", level=1)).to_be_visible()
+    expect(edit).to_have_accessible_name(f"Edit # {launch_name}")
+    expect(page.get_by_role("heading", name=f"# {launch_name}", level=1)).to_be_visible()

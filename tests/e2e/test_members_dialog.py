@@ -7,7 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.api import Account, log_in, register
+from tests.e2e.api import Account, channel_name, log_in, register
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +74,7 @@ def test_a_channels_members_dialog_says_who_is_already_in_and_follows_who_joins(
     grace = register(live_server_url, "grace", "Grace Hopper")
     linus = register(live_server_url, "linus", "Linus Torvalds")
     margaret = register(live_server_url, "margaret", "Margaret Hamilton")
-    channel = ada.conversation("channel", members=[grace], title="launch", public=True)
+    channel = ada.conversation("channel", members=[grace], title=channel_name("launch"), public=True)
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     members = open_members(page, ada, channel, "2 members")
     add = members.get_by_label("Search people to add")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.api import Account, log_in, register
+from tests.e2e.api import Account, channel_name, log_in, register
 from tests.e2e.axe import axe_violations
 
 pytestmark = pytest.mark.e2e
@@ -228,7 +228,7 @@ def test_at_all_refused_where_only_admins_may_use_it(browser, live_server_url):
     # given a channel (where @all is for its owners and admins) that Ada joined as a plain member
     ada = register(live_server_url, "ada")
     grace = register(live_server_url, "grace")
-    channel = grace.conversation("channel", members=[], title="announcements", public=True)
+    channel = grace.conversation("channel", members=[], title=channel_name("announcements"), public=True)
     ada.call("POST", f"conversations/{channel}/join/", {})
     page = browser.new_context(**DESKTOP).new_page()
     log_in(page, ada)
